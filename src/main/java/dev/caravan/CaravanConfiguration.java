@@ -1,0 +1,161 @@
+package dev.caravan;
+
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.ChatRequestReader;
+import dev.caravan.health.Cooldowns;
+import dev.caravan.health.HealthBoard;
+import dev.caravan.health.HealthProbes;
+import dev.caravan.health.LatencyBoard;
+import dev.caravan.health.StatusBoard;
+import dev.caravan.ingress.HttpReplies;
+import dev.caravan.provider.ApiKeys;
+import dev.caravan.provider.AttemptTimeouts;
+import dev.caravan.provider.BreakerSettings;
+import dev.caravan.provider.Dialect;
+import dev.caravan.provider.FailureClassifier;
+import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.SecretRedactor;
+import dev.caravan.provider.openai.OpenAiDialect;
+import dev.caravan.routing.FailoverRouter;
+import dev.caravan.routing.ProviderScorer;
+import dev.caravan.simulator.Simulator;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place Caravan's beans are built from configuration and bound for the routes. Routes refer to the
+ * beans by the names bound here.
+ */
+public class CaravanConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CaravanConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        GatewaySettings settings = GatewaySettings.from(caravanProperties(context.getPropertiesComponent()));
+        Registry registry = context.getRegistry();
+        Clock clock = Clock.systemUTC();
+        ObjectMapper json = new ObjectMapper()
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+        settings = standInSimulator(context, settings);
+
+        Map<String, Dialect> dialects = Map.of("openai", new OpenAiDialect(json, clock));
+        ProviderCatalog catalog = new ProviderCatalog(settings.providers(), dialects, settings.aliases());
+        List<String> secrets = new ArrayList<>();
+        settings.providers().forEach(p -> secrets.addAll(p.keys().all()));
+        SecretRedactor redactor = new SecretRedactor(secrets);
+
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.bind("prometheusMeterRegistry", meters);
+
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+        for (ProviderSettings p : settings.providers()) {
+            CircuitBreaker breaker = breakers.circuitBreaker(p.id(), breakerConfig(p.breaker()));
+            breaker.getEventPublisher().onStateTransition(e -> LOG.warn("circuit breaker of provider {}: {}",
+                    p.id(), e.getStateTransition()));
+            registry.bind("breaker-" + p.id(), breaker);
+        }
+        registry.bind("circuitBreakerRegistry", breakers);
+
+        HealthBoard health = new HealthBoard(catalog.providers().stream().map(ProviderSettings::id).toList(),
+                settings.healthFailureThreshold(), clock);
+        Cooldowns cooldowns = new Cooldowns(clock);
+        LatencyBoard latency = new LatencyBoard(meters, settings.latencyWindow());
+        registry.bind("healthBoard", health);
+        registry.bind("chatRequests", new ChatRequestReader(json, settings.aliases().keySet(),
+                settings.maxBodyBytes()));
+        registry.bind("router", new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
+                breakers, settings.routing(), redactor, meters, clock));
+        registry.bind("providerCalls", new ProviderCalls(catalog, redactor));
+        registry.bind("attemptTimeouts", new AttemptTimeouts());
+        registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor));
+        registry.bind("httpReplies", new HttpReplies(json, catalog,
+                new StatusBoard(catalog, health, breakers, cooldowns, latency)));
+        registry.bind("providerRoutes", new ProviderRoutes(catalog));
+
+        LOG.info("Caravan: providers {}, models {}, policy {}, deadline {}",
+                catalog.providers().stream().map(p -> p.id() + (p.keys().isEmpty() ? " (no key)" : "")).toList(),
+                settings.aliases().keySet(), settings.routing().defaultPolicy().label(), settings.routing().deadline());
+    }
+
+    static CircuitBreakerConfig breakerConfig(BreakerSettings b) {
+        return CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(b.windowSize())
+                .minimumNumberOfCalls(b.minimumCalls())
+                .failureRateThreshold(b.failureRatePercent())
+                .waitDurationInOpenState(b.waitInOpen())
+                .permittedNumberOfCallsInHalfOpenState(b.halfOpenCalls())
+                // the router skips open breakers, so only a timed transition can bring one back to half-open
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                // caller faults and rate limits say nothing about the provider's health (DESIGN §4)
+                .ignoreException(t -> !FailureClassifier.classify(t).countsAgainstBreaker())
+                .build();
+    }
+
+    /** With simulator mode on, or auto and no key anywhere, the simulator stands in for every provider. */
+    private static GatewaySettings standInSimulator(CamelContext context, GatewaySettings settings)
+            throws Exception {
+        boolean on = settings.simulator() == GatewaySettings.SimulatorMode.ON
+                || settings.simulator() == GatewaySettings.SimulatorMode.AUTO && !settings.anyKey();
+        if (!on) {
+            return settings;
+        }
+        Simulator simulator = new Simulator(settings.simulatorHost());
+        settings.providers().forEach(p -> simulator.add(p.id(), null));
+        simulator.start(settings.simulatorPort());
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                simulator.close();
+            }
+        });
+        context.getRegistry().bind("simulator", simulator);
+        List<ProviderSettings> simulated = new ArrayList<>();
+        for (ProviderSettings p : settings.providers()) {
+            simulated.add(p.simulatedAt(URI.create(simulator.baseUrl(p.id())),
+                    ApiKeys.parse("simulated-key-" + p.id())));
+        }
+        LOG.warn("No provider key is set: the built-in simulator stands in for {} at http://{}:{}/<provider>/v1. "
+                + "Break one with: curl -X POST http://{}:{}/<provider>/_faults -d '{\"status\":503}'",
+                settings.providers().stream().map(ProviderSettings::id).toList(), settings.simulatorHost(),
+                simulator.port(), settings.simulatorHost(), simulator.port());
+        return settings.withProviders(simulated);
+    }
+
+    /** Every caravan.* key from the configuration files and system properties, resolved (env, placeholders). */
+    static Map<String, String> caravanProperties(PropertiesComponent pc) {
+        Properties loaded = pc.loadProperties(k -> k.startsWith("caravan."));
+        TreeSet<String> keys = new TreeSet<>(loaded.stringPropertyNames());
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("caravan.")).forEach(keys::add);
+        keys.remove("caravan.config");
+        Map<String, String> resolved = new LinkedHashMap<>();
+        for (String key : keys) {
+            resolved.put(key, pc.resolveProperty(key).orElse(loaded.getProperty(key, "")));
+        }
+        return resolved;
+    }
+}

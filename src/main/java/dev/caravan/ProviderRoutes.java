@@ -1,0 +1,49 @@
+package dev.caravan;
+
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.ProviderSettings;
+import org.apache.camel.spi.RouteTemplateParameterSource;
+
+/**
+ * Instantiates the route templates once per configured provider: {@code provider-<id>} from the
+ * {@code provider-call} template and {@code probe-<id>} from {@code provider-probe}. Adding a provider is
+ * configuration, not a new route.
+ */
+final class ProviderRoutes implements RouteTemplateParameterSource {
+
+    private final Map<String, Map<String, Object>> routes = new LinkedHashMap<>();
+
+    ProviderRoutes(ProviderCatalog catalog) {
+        for (ProviderSettings p : catalog.providers()) {
+            Map<String, Object> common = Map.of(
+                    "providerId", p.id(),
+                    "baseUrl", p.baseUrl().toString(),
+                    "connectTimeoutMillis", p.connectTimeout().toMillis(),
+                    "timeoutMillis", p.timeout().toMillis(),
+                    "maxConnections", p.maxConnections());
+            Map<String, Object> call = new LinkedHashMap<>(common);
+            call.put(TEMPLATE_ID, "provider-call");
+            routes.put("provider-" + p.id(), call);
+            if (!p.keys().isEmpty()) {
+                Map<String, Object> probe = new LinkedHashMap<>(common);
+                probe.put(TEMPLATE_ID, "provider-probe");
+                routes.put("probe-" + p.id(), probe);
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Object> parameters(String routeId) {
+        return routes.get(routeId);
+    }
+
+    @Override
+    public Set<String> routeIds() {
+        return new LinkedHashSet<>(routes.keySet());
+    }
+}

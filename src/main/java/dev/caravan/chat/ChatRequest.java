@@ -1,0 +1,52 @@
+package dev.caravan.chat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The canonical chat request: an OpenAI Chat Completions request.
+ *
+ * <p>The fields routing needs are typed; every other field the caller sent is kept in {@code extra} and
+ * forwarded as is, so nothing the caller asked of an OpenAI-compatible upstream is silently dropped.
+ * {@code model} is the caller's model alias until {@link #withModel} replaces it with a target's upstream model.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ChatRequest(
+        String model,
+        List<ChatMessage> messages,
+        Boolean stream,
+        @JsonProperty("max_tokens") Integer maxTokens,
+        @JsonProperty("max_completion_tokens") Integer maxCompletionTokens,
+        Double temperature,
+        @JsonProperty("top_p") Double topP,
+        JsonNode stop,
+        JsonNode tools,
+        @JsonProperty("tool_choice") JsonNode toolChoice,
+        @JsonProperty("response_format") JsonNode responseFormat,
+        @JsonAnySetter Map<String, JsonNode> extra) {
+
+    public ChatRequest {
+        extra = extra == null ? new LinkedHashMap<>() : extra;
+    }
+
+    @JsonAnyGetter
+    public Map<String, JsonNode> extra() {
+        return extra;
+    }
+
+    public boolean streaming() {
+        return Boolean.TRUE.equals(stream);
+    }
+
+    public ChatRequest withModel(String upstreamModel) {
+        return new ChatRequest(upstreamModel, messages, stream, maxTokens, maxCompletionTokens, temperature, topP,
+                stop, tools, toolChoice, responseFormat, extra);
+    }
+}

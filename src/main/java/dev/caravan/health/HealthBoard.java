@@ -1,0 +1,65 @@
+package dev.caravan.health;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The result of active health probes, per provider. A provider is down after {@code failureThreshold}
+ * consecutive failed probes and up again after one success; both transitions are logged.
+ */
+public final class HealthBoard {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HealthBoard.class);
+
+    public enum State {
+        UNKNOWN, UP, DOWN
+    }
+
+    public record ProviderHealth(State state, int consecutiveFailures, Instant lastProbe, String lastError) {
+    }
+
+    private final Map<String, ProviderHealth> health = new ConcurrentHashMap<>();
+    private final int failureThreshold;
+    private final Clock clock;
+
+    public HealthBoard(Collection<String> providers, int failureThreshold, Clock clock) {
+        this.failureThreshold = failureThreshold;
+        this.clock = clock;
+        providers.forEach(p -> health.put(p, new ProviderHealth(State.UNKNOWN, 0, null, null)));
+    }
+
+    public void probeSucceeded(String provider) {
+        ProviderHealth before = health.get(provider);
+        health.put(provider, new ProviderHealth(State.UP, 0, clock.instant(), null));
+        if (before != null && before.state() == State.DOWN) {
+            LOG.info("provider {} is up again: its model listing answered", provider);
+        }
+    }
+
+    public void probeFailed(String provider, String reason) {
+        ProviderHealth updated = health.compute(provider, (p, before) -> {
+            int failures = (before == null ? 0 : before.consecutiveFailures()) + 1;
+            State state = failures >= failureThreshold ? State.DOWN
+                    : before == null ? State.UNKNOWN : before.state();
+            return new ProviderHealth(state, failures, clock.instant(), reason);
+        });
+        if (updated.consecutiveFailures() == failureThreshold) {
+            LOG.warn("provider {} is down after {} failed probes; last: {}", provider, failureThreshold, reason);
+        }
+    }
+
+    public boolean isDown(String provider) {
+        ProviderHealth h = health.get(provider);
+        return h != null && h.state() == State.DOWN;
+    }
+
+    public ProviderHealth of(String provider) {
+        return health.getOrDefault(provider, new ProviderHealth(State.UNKNOWN, 0, null, null));
+    }
+}

@@ -1,0 +1,73 @@
+package dev.caravan.health;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import dev.caravan.metrics.Meters;
+import dev.caravan.provider.Target;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+
+/**
+ * Latency of successful attempts per target, as Micrometer timers whose percentiles cover a sliding window
+ * that rotates, so old measurements decay and a recovered provider earns traffic back. The same timers are
+ * published as metrics.
+ */
+public final class LatencyBoard {
+
+    /** Percentiles of one target; NaN where nothing was measured in the window. */
+    public record Percentiles(double p50, double p95, double p99, long count) {
+    }
+
+    private final MeterRegistry registry;
+    private final Duration window;
+    private final Map<Target, Timer> timers = new ConcurrentHashMap<>();
+
+    public LatencyBoard(MeterRegistry registry, Duration window) {
+        this.registry = registry;
+        this.window = window;
+    }
+
+    public void record(Target target, long nanos) {
+        timer(target).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public Percentiles of(Target target) {
+        Timer timer = timers.get(target);
+        if (timer == null) {
+            return new Percentiles(Double.NaN, Double.NaN, Double.NaN, 0);
+        }
+        var snapshot = timer.takeSnapshot();
+        double p50 = Double.NaN;
+        double p95 = Double.NaN;
+        double p99 = Double.NaN;
+        for (ValueAtPercentile v : snapshot.percentileValues()) {
+            double ms = v.value(TimeUnit.MILLISECONDS);
+            if (v.percentile() == 0.5) {
+                p50 = ms;
+            } else if (v.percentile() == 0.95) {
+                p95 = ms;
+            } else if (v.percentile() == 0.99) {
+                p99 = ms;
+            }
+        }
+        if (snapshot.count() == 0 || p50 == 0 && p99 == 0) {
+            return new Percentiles(Double.NaN, Double.NaN, Double.NaN, snapshot.count());
+        }
+        return new Percentiles(p50, p95, p99, snapshot.count());
+    }
+
+    private Timer timer(Target target) {
+        return timers.computeIfAbsent(target, t -> Timer.builder(Meters.TARGET_LATENCY)
+                .description("Latency of successful provider attempts, by target")
+                .tag(Meters.PROVIDER, t.provider())
+                .tag(Meters.MODEL, t.model())
+                .publishPercentiles(0.5, 0.95, 0.99)
+                .distributionStatisticExpiry(window)
+                .distributionStatisticBufferLength(3)
+                .register(registry));
+    }
+}

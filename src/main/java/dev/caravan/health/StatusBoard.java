@@ -1,0 +1,88 @@
+package dev.caravan.health;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.Target;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+
+/** What {@code GET /v1/providers} shows: each provider's health, breaker, cooldowns and latency. No secrets. */
+public final class StatusBoard {
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ProviderStatus(
+            String id,
+            String dialect,
+            boolean simulated,
+            int keys,
+            String health,
+            @JsonProperty("failed_probes") int failedProbes,
+            @JsonProperty("last_probe") String lastProbe,
+            @JsonProperty("last_probe_error") String lastProbeError,
+            String breaker,
+            @JsonProperty("breaker_failure_rate") Float breakerFailureRate,
+            @JsonProperty("success_rate") Double successRate,
+            @JsonProperty("cooldown_ms") List<Long> cooldownMillis,
+            List<TargetStatus> targets) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TargetStatus(String model, @JsonProperty("latency_ms") Map<String, Double> latencyMillis,
+            long samples) {
+    }
+
+    private final ProviderCatalog catalog;
+    private final HealthBoard health;
+    private final CircuitBreakerRegistry breakers;
+    private final Cooldowns cooldowns;
+    private final LatencyBoard latency;
+
+    public StatusBoard(ProviderCatalog catalog, HealthBoard health, CircuitBreakerRegistry breakers,
+            Cooldowns cooldowns, LatencyBoard latency) {
+        this.catalog = catalog;
+        this.health = health;
+        this.breakers = breakers;
+        this.cooldowns = cooldowns;
+        this.latency = latency;
+    }
+
+    public List<ProviderStatus> providers() {
+        List<ProviderStatus> all = new ArrayList<>();
+        for (ProviderSettings p : catalog.providers()) {
+            HealthBoard.ProviderHealth h = health.of(p.id());
+            CircuitBreaker breaker = breakers.circuitBreaker(p.id());
+            var metrics = breaker.getMetrics();
+            int calls = metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls();
+            List<Long> cooling = new ArrayList<>();
+            for (int k = 0; k < p.keys().size(); k++) {
+                cooling.add(cooldowns.remaining(p.id(), k).map(d -> d.toMillis()).orElse(0L));
+            }
+            List<TargetStatus> targets = new ArrayList<>();
+            catalog.aliases().values().stream().flatMap(List::stream)
+                    .filter(t -> t.provider().equals(p.id())).map(Target::model).distinct().forEach(model -> {
+                        LatencyBoard.Percentiles l = latency.of(new Target(p.id(), model));
+                        Map<String, Double> millis = Double.isNaN(l.p50()) ? null
+                                : Map.of("p50", round(l.p50()), "p95", round(l.p95()), "p99", round(l.p99()));
+                        targets.add(new TargetStatus(model, millis, l.count()));
+                    });
+            all.add(new ProviderStatus(p.id(), p.dialect(), p.simulated(), p.keys().size(),
+                    h.state().name().toLowerCase(java.util.Locale.ROOT), h.consecutiveFailures(),
+                    h.lastProbe() == null ? null : h.lastProbe().toString(), h.lastError(),
+                    breaker.getState().name().toLowerCase(java.util.Locale.ROOT),
+                    metrics.getFailureRate() < 0 ? null : metrics.getFailureRate(),
+                    calls == 0 ? null : round((double) metrics.getNumberOfSuccessfulCalls() / calls),
+                    cooling, targets));
+        }
+        return all;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,173 @@
+package dev.caravan.ingress;
+
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.InvalidRequest;
+import dev.caravan.health.StatusBoard;
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.routing.Attempt;
+import dev.caravan.routing.Outcome;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes HTTP answers: the chat outcome in OpenAI format with what happened in {@code x-caravan-*} headers,
+ * OpenAI-style error bodies, the model list and the provider status. Only the headers set here leave:
+ * every inbound header is dropped first.
+ */
+public final class HttpReplies {
+
+    public static final String REQUEST_ID = "x-caravan-request-id";
+    public static final String PROVIDER = "x-caravan-provider";
+    public static final String MODEL = "x-caravan-model";
+    public static final String ATTEMPTS = "x-caravan-attempts";
+    public static final String ATTEMPT_COUNT = "x-caravan-attempt-count";
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpReplies.class);
+
+    private final ObjectMapper json;
+    private final ProviderCatalog catalog;
+    private final StatusBoard status;
+
+    public HttpReplies(ObjectMapper json, ProviderCatalog catalog, StatusBoard status) {
+        this.json = json;
+        this.catalog = catalog;
+        this.status = status;
+    }
+
+    /** The chat outcome in the body becomes the HTTP answer. */
+    public void render(Exchange exchange) throws org.apache.camel.InvalidPayloadException {
+        Outcome outcome = exchange.getMessage().getMandatoryBody(Outcome.class);
+        Message message = clear(exchange);
+        message.setHeader(REQUEST_ID, outcome.requestId());
+        message.setHeader(ATTEMPT_COUNT, Integer.toString(outcome.attempts().size()));
+        if (!outcome.attempts().isEmpty()) {
+            message.setHeader(ATTEMPTS,
+                    outcome.attempts().stream().map(Attempt::summary).collect(Collectors.joining(", ")));
+        }
+        switch (outcome) {
+            case Outcome.Served served -> {
+                message.setHeader(PROVIDER, served.target().provider());
+                message.setHeader(MODEL, served.target().model());
+                write(message, 200, served.response());
+            }
+            case Outcome.Failed failed -> {
+                if (failed.retryAfter() != null) {
+                    message.setHeader("Retry-After", Long.toString(Math.max(1,
+                            (failed.retryAfter().toMillis() + 999) / 1000)));
+                }
+                ObjectNode body = errorBody(failed.message(), failed.type(), failed.code(), failed.param());
+                if (!failed.attempts().isEmpty()) {
+                    ArrayNode attempts = ((ObjectNode) body.get("error")).putArray("attempts");
+                    for (Attempt a : failed.attempts()) {
+                        ObjectNode node = attempts.addObject();
+                        node.put("provider", a.target().provider());
+                        node.put("model", a.target().model());
+                        node.put("outcome", a.outcome());
+                        if (a.status() > 0) {
+                            node.put("status", a.status());
+                        }
+                        if (a.message() != null) {
+                            node.put("message", a.message());
+                        }
+                        node.put("ms", a.millis());
+                    }
+                }
+                write(message, failed.status(), body);
+            }
+        }
+    }
+
+    /** Called by the HTTP ingress {@code onException} for a request that cannot be served as sent. */
+    public void rejected(Exchange exchange) {
+        InvalidRequest invalid = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, InvalidRequest.class);
+        Message message = clear(exchange);
+        message.setHeader(REQUEST_ID, newRequestId());
+        write(message, invalid.status(), errorBody(invalid.getMessage(), "invalid_request_error", invalid.code(),
+                invalid.param()));
+    }
+
+    /** Called by the HTTP ingress {@code onException} for anything unforeseen: logged here, not shown. */
+    public void internalError(Exchange exchange) {
+        Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String requestId = newRequestId();
+        LOG.error("request {} failed inside the gateway", requestId, thrown);
+        Message message = clear(exchange);
+        message.setHeader(REQUEST_ID, requestId);
+        write(message, 500, errorBody("The gateway failed to process the request (" + requestId + ").",
+                "server_error", "internal_error", null));
+    }
+
+    /** {@code GET /v1/models}: the model aliases callers can name, in OpenAI's list format. */
+    public void models(Exchange exchange) {
+        Message message = clear(exchange);
+        ObjectNode list = json.createObjectNode().put("object", "list");
+        ArrayNode data = list.putArray("data");
+        catalog.aliases().forEach((alias, targets) -> {
+            ObjectNode model = data.addObject().put("id", alias).put("object", "model").put("created", 0)
+                    .put("owned_by", "caravan");
+            ArrayNode t = model.putArray("targets");
+            targets.forEach(target -> t.add(target.toString()));
+        });
+        write(message, 200, list);
+    }
+
+    /** {@code GET /v1/providers}: each provider's health, breaker, cooldowns and latency. */
+    public void providers(Exchange exchange) {
+        Message message = clear(exchange);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "list");
+        List<StatusBoard.ProviderStatus> providers = status.providers();
+        body.put("data", providers);
+        write(message, 200, body);
+    }
+
+    private ObjectNode errorBody(String text, String type, String code, String param) {
+        ObjectNode body = json.createObjectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("message", text);
+        error.put("type", type);
+        if (param == null) {
+            error.putNull("param");
+        } else {
+            error.put("param", param);
+        }
+        if (code == null) {
+            error.putNull("code");
+        } else {
+            error.put("code", code);
+        }
+        return body;
+    }
+
+    private void write(Message message, int status, Object body) {
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        try {
+            message.setBody(json.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a reply could not be written as JSON", e);
+        }
+    }
+
+    private static Message clear(Exchange exchange) {
+        Message message = exchange.getMessage();
+        message.getHeaders().clear();
+        return message;
+    }
+
+    private static String newRequestId() {
+        return "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    }
+}

@@ -1,0 +1,20 @@
+package dev.caravan.metrics;
+
+/** Meter names and tag keys. Names are dot.case; tags are bounded (configured providers, models, classes). */
+public final class Meters {
+
+    public static final String REQUESTS = "caravan.requests";
+    public static final String ATTEMPTS = "caravan.attempts";
+    public static final String FAILOVERS = "caravan.failovers";
+    public static final String TARGET_LATENCY = "caravan.target.latency";
+    public static final String PROVIDER_UP = "caravan.provider.up";
+
+    public static final String PROVIDER = "provider";
+    public static final String MODEL = "model";
+    public static final String OUTCOME = "outcome";
+    public static final String FAILURE_CLASS = "failure_class";
+    public static final String ALIAS = "alias";
+
+    private Meters() {
+    }
+}

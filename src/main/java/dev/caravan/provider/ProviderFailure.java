@@ -1,0 +1,41 @@
+package dev.caravan.provider;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A classified provider failure. Thrown inside a provider call so that the circuit breaker sees it, and
+ * matched by the provider route configuration's {@code onException}, which hands it to the router.
+ *
+ * <p>The message is the provider's own reason with any secret removed; it may reach the caller.
+ */
+public final class ProviderFailure extends RuntimeException {
+
+    private final FailureClass failureClass;
+    private final int status;
+    private final Duration retryAfter;
+
+    public ProviderFailure(FailureClass failureClass, int status, String message, Duration retryAfter) {
+        super(message, null, false, false);
+        this.failureClass = failureClass;
+        this.status = status;
+        this.retryAfter = retryAfter;
+    }
+
+    public ProviderFailure(FailureClass failureClass, String message) {
+        this(failureClass, 0, message, null);
+    }
+
+    public FailureClass failureClass() {
+        return failureClass;
+    }
+
+    /** The provider's HTTP status, or 0 when no response arrived. */
+    public int status() {
+        return status;
+    }
+
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.caravan.provider;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * One configured provider.
+ *
+ * @param id             the name used in {@code caravan.providers}, targets, metrics and headers
+ * @param dialect        the wire format it speaks
+ * @param baseUrl        the API root, e.g. {@code https://api.openai.com/v1}; paths are appended to it
+ * @param keys           its API keys, used in order; empty means the provider is skipped
+ * @param timeout        one attempt's limit until the first byte of the answer
+ * @param connectTimeout the limit for opening a connection
+ * @param maxConnections how many calls may be open to it at once
+ * @param priority       its place in {@code caravan.providers}, 0 first
+ * @param breaker        its circuit breaker's thresholds
+ * @param simulated      true when the built-in simulator stands in for it
+ */
+public record ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys keys, Duration timeout,
+        Duration connectTimeout, int maxConnections, int priority, BreakerSettings breaker, boolean simulated) {
+
+    public String url(String path) {
+        String base = baseUrl.toString();
+        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
+    }
+
+    public ProviderSettings simulatedAt(URI simulatorBase, ApiKeys simulatorKeys) {
+        return new ProviderSettings(id, dialect, simulatorBase, simulatorKeys, timeout, connectTimeout,
+                maxConnections, priority, breaker, true);
+    }
+}

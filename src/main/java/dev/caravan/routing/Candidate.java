@@ -1,0 +1,28 @@
+package dev.caravan.routing;
+
+import dev.caravan.provider.Target;
+
+/**
+ * What the scorer knows of one target at the moment of choosing. Unknown measurements are {@link Double#NaN}.
+ *
+ * @param priority      configured order, 0 first
+ * @param estimatedCost estimated cost of this request on this target, in USD
+ * @param latencyMillis measured median latency
+ * @param successRate   recent share of successful calls, 0..1
+ */
+public record Candidate(Target target, Availability availability, int priority, double estimatedCost,
+        double latencyMillis, double successRate) {
+
+    /** Why a target can or cannot be chosen now. Only {@link #AVAILABLE} targets are ever ranked. */
+    public enum Availability {
+        AVAILABLE, DOWN, BREAKER_OPEN, COOLING_DOWN, NO_KEY, ALREADY_TRIED, TOO_SMALL, TOO_SLOW_FOR_DEADLINE;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public static Candidate available(Target target, int priority, double cost, double latency, double success) {
+        return new Candidate(target, Availability.AVAILABLE, priority, cost, latency, success);
+    }
+}

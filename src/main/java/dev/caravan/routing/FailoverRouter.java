@@ -1,0 +1,367 @@
+package dev.caravan.routing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ChatResponse;
+import dev.caravan.health.Cooldowns;
+import dev.caravan.health.HealthBoard;
+import dev.caravan.health.LatencyBoard;
+import dev.caravan.metrics.Meters;
+import dev.caravan.provider.AttemptPlan;
+import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.FailureClassifier;
+import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.ProviderReply;
+import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.SecretRedactor;
+import dev.caravan.provider.Target;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chat route's dynamic router: it plans a request, hands each attempt to a provider route, learns how
+ * the attempt ended, and decides between retrying the same target once, failing over, and stopping.
+ *
+ * <p>All per-request state is a {@link RoutingState} kept on the exchange; this bean holds only shared
+ * boards (health, breakers, cooldowns, latency) and is safe for any number of concurrent requests.
+ */
+public final class FailoverRouter {
+
+    /**
+     * Exchange property: the {@link RoutingState}. Routing state lives in properties, not variables, because
+     * the dynamic router evaluates {@link #next} on a copy of the exchange and carries back only properties.
+     */
+    public static final String STATE = "caravan.routing";
+    /** Exchange property: the {@link ChatResponse} that served the request. */
+    public static final String RESPONSE = "caravan.response";
+
+    private static final Logger LOG = LoggerFactory.getLogger(FailoverRouter.class);
+    private static final Logger REQUESTS = LoggerFactory.getLogger("caravan.requests");
+
+    private final ProviderCatalog catalog;
+    private final ProviderScorer scorer;
+    private final HealthBoard health;
+    private final Cooldowns cooldowns;
+    private final LatencyBoard latency;
+    private final CircuitBreakerRegistry breakers;
+    private final RoutingSettings settings;
+    private final SecretRedactor redactor;
+    private final MeterRegistry meters;
+    private final Clock clock;
+
+    public FailoverRouter(ProviderCatalog catalog, ProviderScorer scorer, HealthBoard health, Cooldowns cooldowns,
+            LatencyBoard latency, CircuitBreakerRegistry breakers, RoutingSettings settings, SecretRedactor redactor,
+            MeterRegistry meters, Clock clock) {
+        this.catalog = catalog;
+        this.scorer = scorer;
+        this.health = health;
+        this.cooldowns = cooldowns;
+        this.latency = latency;
+        this.breakers = breakers;
+        this.settings = settings;
+        this.redactor = redactor;
+        this.meters = meters;
+        this.clock = clock;
+    }
+
+    /** Starts routing the request in the body. */
+    public void plan(Exchange exchange) {
+        ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
+        Instant now = clock.instant();
+        String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        exchange.setProperty(ProviderCalls.REQUEST, request);
+        exchange.setProperty(STATE, RoutingState.start(requestId, request.model(), settings.defaultPolicy(), now,
+                now.plus(settings.deadline())));
+    }
+
+    /** The endpoint of the next attempt, or null when the request is answered or nothing is left to try. */
+    public String next(Exchange exchange) {
+        RoutingState state = exchange.getProperty(STATE, RoutingState.class);
+        if (state.inFlight() != null) {
+            state = settle(exchange, state);
+        }
+        if (state.finished()) {
+            exchange.setProperty(STATE, state);
+            return null;
+        }
+        Duration left = Duration.between(clock.instant(), state.deadline());
+        if (left.compareTo(settings.minAttemptTime()) < 0) {
+            exchange.setProperty(STATE, state.ranOutOfTime());
+            return null;
+        }
+        Target target = null;
+        if (state.retryNext() != null && usableKey(state.retryNext().provider()).isPresent()) {
+            target = state.retryNext();
+            Attempt last = state.attempts().getLast();
+            if (last.failure() != null && last.failure().retrySameTarget()) {
+                long pause = (long) (settings.retryBackoff().toMillis() * (0.5 + ThreadLocalRandom.current().nextDouble()));
+                if (left.minusMillis(pause).compareTo(settings.minAttemptTime()) < 0) {
+                    target = null;
+                } else {
+                    pauseFor(pause);
+                    left = Duration.between(clock.instant(), state.deadline());
+                }
+            }
+        }
+        if (target == null) {
+            List<ProviderScorer.Scored> ranked = scorer.rank(candidates(state, left), state.policy());
+            if (ranked.isEmpty()) {
+                exchange.setProperty(STATE, state);
+                return null;
+            }
+            target = ranked.getFirst().candidate().target();
+        }
+        ProviderSettings provider = catalog.provider(target.provider());
+        int key = usableKey(provider.id()).orElseThrow();
+        Duration timeout = provider.timeout().compareTo(left) < 0 ? provider.timeout() : left;
+        AttemptPlan plan = new AttemptPlan(target, key, timeout, System.nanoTime());
+        exchange.setProperty(ProviderCalls.ATTEMPT, plan);
+        exchange.setProperty(STATE, state.dispatched(plan));
+        return "direct:provider-" + provider.id();
+    }
+
+    /** Called by the provider route's breaker fallback: records the attempt's failure and its effects. */
+    public void attemptFailed(Exchange exchange) {
+        Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        RoutingState state = exchange.getProperty(STATE, RoutingState.class);
+        AttemptPlan plan = state.inFlight();
+        if (plan == null) {
+            LOG.error("a provider failure arrived outside of any attempt", thrown);
+            return;
+        }
+        if (FailureClassifier.isShortCircuit(thrown)) {
+            exchange.setProperty(STATE, state.skippedInFlight());
+            return;
+        }
+        ProviderFailure failure = redactor.redact(FailureClassifier.asFailure(thrown));
+        FailureClass failureClass = failure.failureClass();
+        Target target = plan.target();
+        ProviderSettings provider = catalog.provider(target.provider());
+        switch (failureClass) {
+            case RATE_LIMITED -> cooldowns.coolDown(provider.id(), plan.keyIndex(),
+                    failure.retryAfter().orElse(settings.rateLimitCooldown()));
+            case AUTH -> cooldowns.coolDown(provider.id(), plan.keyIndex(), settings.authFailureCooldown());
+            default -> {
+            }
+        }
+        Target retry = null;
+        if (failureClass.retrySameTarget() && state.attemptsOn(target) == 0) {
+            retry = target;
+        } else if ((failureClass == FailureClass.AUTH || failureClass == FailureClass.RATE_LIMITED)
+                && state.attemptsOn(target) + 1 < provider.keys().size()) {
+            retry = target; // the next key of the same provider first
+        }
+        ProviderFailure stop = null;
+        long window = 0;
+        if (failureClass.answersCaller()) {
+            stop = failure;
+        } else if (failureClass == FailureClass.CONTEXT_LENGTH) {
+            window = settings.contextWindow(target.model());
+            if (window == 0) {
+                stop = failure; // nothing is known to be larger
+            }
+        }
+        long millis = (System.nanoTime() - plan.startedNanos()) / 1_000_000;
+        Attempt attempt = new Attempt(target, plan.keyIndex(), failureClass, failure.status(), failure.getMessage(),
+                millis);
+        meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model(),
+                Meters.OUTCOME, failureClass.label()).increment();
+        RoutingState after = state.recorded(attempt, retry, stop, window);
+        if (stop == null) {
+            after = after.minWindow() > 0 && !hasLargerTarget(after) ? withStop(after, failure) : after;
+        }
+        exchange.setProperty(STATE, after);
+        LOG.debug("request {}: {} failed as {} ({})", state.requestId(), target, failureClass.label(),
+                failure.getMessage());
+    }
+
+    /** Renders how the request ended as an {@link Outcome}, logs it, and counts it. */
+    public Outcome outcome(Exchange exchange) {
+        RoutingState state = exchange.getProperty(STATE, RoutingState.class);
+        long millis = Duration.between(state.started(), clock.instant()).toMillis();
+        Outcome outcome = decide(state, exchange.getProperty(RESPONSE, ChatResponse.class), millis);
+        meters.counter(Meters.REQUESTS, Meters.ALIAS, state.alias(), Meters.OUTCOME,
+                outcome instanceof Outcome.Served ? "served" : Integer.toString(((Outcome.Failed) outcome).status()))
+                .increment();
+        if (REQUESTS.isInfoEnabled()) {
+            REQUESTS.info("request={} alias={} outcome={} attempts=[{}] millis={}", state.requestId(), state.alias(),
+                    outcome instanceof Outcome.Served s ? "served by " + s.target()
+                            : "failed " + ((Outcome.Failed) outcome).status() + " " + ((Outcome.Failed) outcome).code(),
+                    state.attempts().stream().map(Attempt::summary).collect(Collectors.joining(", ")), millis);
+        }
+        return outcome;
+    }
+
+    Outcome decide(RoutingState state, ChatResponse response, long millis) {
+        List<Attempt> attempts = state.attempts();
+        if (state.served()) {
+            return new Outcome.Served(state.requestId(), response, attempts.getLast().target(), attempts, millis);
+        }
+        if (state.stop() != null) {
+            ProviderFailure stop = state.stop();
+            String code = switch (stop.failureClass()) {
+                case CONTEXT_LENGTH -> "context_length_exceeded";
+                case CONTENT_POLICY -> "content_policy_violation";
+                default -> "provider_rejected_request";
+            };
+            int status = stop.status() >= 400 && stop.status() < 500 ? stop.status() : 400;
+            return new Outcome.Failed(state.requestId(), status, "invalid_request_error", code, null,
+                    stop.getMessage(), null, attempts, millis);
+        }
+        if (state.outOfTime()) {
+            return new Outcome.Failed(state.requestId(), 504, "timeout_error", "deadline_exceeded", null,
+                    "The request's deadline of " + settings.deadline().toMillis() + " ms ran out after "
+                            + attempts.size() + " attempt(s).",
+                    null, attempts, millis);
+        }
+        List<Candidate> all = candidates(state, Duration.ofDays(1));
+        Optional<Duration> rateLimitedFor = allRateLimited(state, all);
+        if (rateLimitedFor.isPresent()) {
+            return new Outcome.Failed(state.requestId(), 503, "rate_limit_error", "all_providers_rate_limited", null,
+                    "Every provider for '" + state.alias() + "' is rate-limited; retry after "
+                            + seconds(rateLimitedFor.get()) + " s.",
+                    rateLimitedFor.get(), attempts, millis);
+        }
+        String unavailable = all.stream()
+                .filter(c -> c.availability() != Candidate.Availability.ALREADY_TRIED)
+                .map(c -> c.target() + " " + c.availability().label())
+                .collect(Collectors.joining(", "));
+        if (attempts.isEmpty()) {
+            return new Outcome.Failed(state.requestId(), 503, "api_error", "no_provider_available", null,
+                    "No provider is available for '" + state.alias() + "': " + unavailable + ".",
+                    Duration.ofSeconds(1), attempts, millis);
+        }
+        return new Outcome.Failed(state.requestId(), 502, "api_error", "providers_failed", null,
+                "Every provider for '" + state.alias() + "' failed: "
+                        + attempts.stream().map(Attempt::summary).collect(Collectors.joining(", "))
+                        + (unavailable.isEmpty() ? "" : "; not tried: " + unavailable) + ".",
+                null, attempts, millis);
+    }
+
+    private RoutingState settle(Exchange exchange, RoutingState state) {
+        AttemptPlan plan = state.inFlight();
+        if (!(exchange.getMessage().getBody() instanceof ProviderReply reply)) {
+            return state.skippedInFlight(); // the breaker refused the call without raising
+        }
+        long nanos = System.nanoTime() - plan.startedNanos();
+        latency.record(plan.target(), nanos);
+        meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, plan.target().provider(), Meters.MODEL,
+                plan.target().model(), Meters.OUTCOME, "ok").increment();
+        exchange.setProperty(RESPONSE, reply.response());
+        return state.recorded(new Attempt(plan.target(), plan.keyIndex(), null, reply.status(), null,
+                nanos / 1_000_000), null, null, 0);
+    }
+
+    List<Candidate> candidates(RoutingState state, Duration left) {
+        List<Target> targets = catalog.targets(state.alias());
+        List<Candidate> candidates = new ArrayList<>(targets.size());
+        for (int i = 0; i < targets.size(); i++) {
+            Target target = targets.get(i);
+            LatencyBoard.Percentiles p = latency.of(target);
+            CircuitBreaker breaker = breakers.circuitBreaker(target.provider());
+            var metrics = breaker.getMetrics();
+            int calls = metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls();
+            double successRate = calls == 0 ? Double.NaN : (double) metrics.getNumberOfSuccessfulCalls() / calls;
+            candidates.add(new Candidate(target, availability(state, target, breaker, p, left), i, Double.NaN,
+                    p.p50(), successRate));
+        }
+        return candidates;
+    }
+
+    private Candidate.Availability availability(RoutingState state, Target target, CircuitBreaker breaker,
+            LatencyBoard.Percentiles p, Duration left) {
+        ProviderSettings provider = catalog.provider(target.provider());
+        if (state.tried(target)) {
+            return Candidate.Availability.ALREADY_TRIED;
+        }
+        if (provider.keys().isEmpty()) {
+            return Candidate.Availability.NO_KEY;
+        }
+        if (health.isDown(provider.id())) {
+            return Candidate.Availability.DOWN;
+        }
+        CircuitBreaker.State breakerState = breaker.getState();
+        if (breakerState == CircuitBreaker.State.OPEN || breakerState == CircuitBreaker.State.FORCED_OPEN) {
+            return Candidate.Availability.BREAKER_OPEN;
+        }
+        if (usableKey(provider.id()).isEmpty()) {
+            return Candidate.Availability.COOLING_DOWN;
+        }
+        if (state.minWindow() > 0 && settings.contextWindow(target.model()) <= state.minWindow()) {
+            return Candidate.Availability.TOO_SMALL;
+        }
+        if (!Double.isNaN(p.p50()) && p.p50() > left.toMillis()) {
+            return Candidate.Availability.TOO_SLOW_FOR_DEADLINE;
+        }
+        return Candidate.Availability.AVAILABLE;
+    }
+
+    /** The first of the provider's keys that is not cooling down. */
+    private Optional<Integer> usableKey(String providerId) {
+        ProviderSettings provider = catalog.provider(providerId);
+        for (int k = 0; k < provider.keys().size(); k++) {
+            if (cooldowns.remaining(providerId, k).isEmpty()) {
+                return Optional.of(k);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** When every target of the alias is cooling down after a 429: the shortest wait until one is usable. */
+    private Optional<Duration> allRateLimited(RoutingState state, List<Candidate> candidates) {
+        boolean anyRateLimited = state.attempts().stream().anyMatch(a -> a.failure() == FailureClass.RATE_LIMITED);
+        Duration shortest = null;
+        for (Candidate c : candidates) {
+            ProviderSettings provider = catalog.provider(c.target().provider());
+            boolean cooling = c.availability() == Candidate.Availability.COOLING_DOWN
+                    || c.availability() == Candidate.Availability.ALREADY_TRIED
+                            && usableKey(provider.id()).isEmpty();
+            if (!cooling) {
+                return Optional.empty();
+            }
+            for (int k = 0; k < provider.keys().size(); k++) {
+                Duration left = cooldowns.remaining(provider.id(), k).orElse(Duration.ZERO);
+                shortest = shortest == null || left.compareTo(shortest) < 0 ? left : shortest;
+            }
+        }
+        boolean cooledByRateLimit = anyRateLimited || state.attempts().isEmpty();
+        return shortest == null || !cooledByRateLimit ? Optional.empty() : Optional.of(shortest);
+    }
+
+    private boolean hasLargerTarget(RoutingState state) {
+        return catalog.targets(state.alias()).stream()
+                .anyMatch(t -> !state.tried(t) && settings.contextWindow(t.model()) > state.minWindow());
+    }
+
+    private static RoutingState withStop(RoutingState s, ProviderFailure stop) {
+        return new RoutingState(s.requestId(), s.alias(), s.policy(), s.started(), s.deadline(), s.attempts(),
+                s.skipped(), null, stop, null, s.minWindow(), false, false);
+    }
+
+    private static long seconds(Duration d) {
+        return Math.max(1, (d.toMillis() + 999) / 1000);
+    }
+
+    private static void pauseFor(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

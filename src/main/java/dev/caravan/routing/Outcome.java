@@ -1,0 +1,33 @@
+package dev.caravan.routing;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.caravan.chat.ChatResponse;
+import dev.caravan.provider.Target;
+
+/** How a chat request ended, whatever ingress it came from. Each ingress renders it in its own format. */
+public sealed interface Outcome {
+
+    String requestId();
+
+    List<Attempt> attempts();
+
+    /** A provider answered. */
+    record Served(String requestId, ChatResponse response, Target target, List<Attempt> attempts, long millis)
+            implements Outcome {
+    }
+
+    /**
+     * No answer: the caller's request was refused, or no provider could serve it.
+     *
+     * @param status     the HTTP status that tells whose fault it was (4xx the caller's, 502/503/504 the providers')
+     * @param type       OpenAI-style error type
+     * @param code       machine-readable reason
+     * @param param      the offending request parameter, when the caller's
+     * @param retryAfter how long to wait before trying again, when waiting helps
+     */
+    record Failed(String requestId, int status, String type, String code, String param, String message,
+            Duration retryAfter, List<Attempt> attempts, long millis) implements Outcome {
+    }
+}

@@ -1,0 +1,67 @@
+package dev.caravan.routing;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Ranks the candidates of one request. Pure: it sees only the candidates it is given.
+ *
+ * <p>Each factor is normalised across the available candidates to a goodness between 0 and 1 (lower cost,
+ * lower latency, higher success rate and earlier priority are better). A factor nobody has measured yet, or
+ * that is equal for all, is 1 for all and so decides nothing; a candidate missing a measurement others have
+ * gets 0.5, so a new target is neither starved nor preferred. Ties go to configured priority.
+ */
+public final class ProviderScorer {
+
+    public record Scored(Candidate candidate, double score) {
+    }
+
+    /** The available candidates, best first; every candidate that is not {@code AVAILABLE} is left out. */
+    public List<Scored> rank(List<Candidate> candidates, RoutingPolicy policy) {
+        List<Candidate> available = candidates.stream()
+                .filter(c -> c.availability() == Candidate.Availability.AVAILABLE)
+                .toList();
+        double[] cost = goodness(available, Candidate::estimatedCost, true);
+        double[] speed = goodness(available, Candidate::latencyMillis, true);
+        double[] reliability = goodness(available, Candidate::successRate, false);
+        double[] priority = goodness(available, c -> c.priority(), true);
+        List<Scored> scored = new ArrayList<>(available.size());
+        for (int i = 0; i < available.size(); i++) {
+            double score = policy.cost * cost[i] + policy.speed * speed[i]
+                    + policy.reliability * reliability[i] + policy.priority * priority[i];
+            scored.add(new Scored(available.get(i), score));
+        }
+        scored.sort(Comparator.comparingDouble(Scored::score).reversed()
+                .thenComparingInt(s -> s.candidate().priority()));
+        return scored;
+    }
+
+    static double[] goodness(List<Candidate> candidates, ToDoubleFunction<Candidate> factor, boolean lowerIsBetter) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (Candidate c : candidates) {
+            double v = factor.applyAsDouble(c);
+            if (!Double.isNaN(v)) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        double[] goodness = new double[candidates.size()];
+        for (int i = 0; i < goodness.length; i++) {
+            double v = factor.applyAsDouble(candidates.get(i));
+            if (min > max) {
+                goodness[i] = 1; // nobody measured: the factor decides nothing
+            } else if (Double.isNaN(v)) {
+                goodness[i] = 0.5;
+            } else if (max == min) {
+                goodness[i] = 1;
+            } else {
+                double normalised = (v - min) / (max - min);
+                goodness[i] = lowerIsBetter ? 1 - normalised : normalised;
+            }
+        }
+        return goodness;
+    }
+}

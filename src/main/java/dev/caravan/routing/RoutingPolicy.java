@@ -1,0 +1,46 @@
+package dev.caravan.routing;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * How a caller weighs the four routing factors. Each factor is first normalised across the candidates of one
+ * request to 0 (worst) .. 1 (best); a candidate's score is the weighted sum, highest first.
+ */
+public enum RoutingPolicy {
+    /** Configured order only: the first healthy target in the alias list serves. */
+    PRIORITY(0, 0, 0, 1),
+    /** Cheapest estimated cost, then reliability. */
+    COST(0.6, 0.1, 0.2, 0.1),
+    /** Lowest measured latency (time to first token for streams), then reliability. */
+    SPEED(0.1, 0.6, 0.2, 0.1),
+    /** Highest recent success rate, then speed. */
+    RELIABILITY(0.1, 0.2, 0.6, 0.1),
+    /** All four, reliability and configured order slightly ahead. */
+    BALANCED(0.25, 0.25, 0.3, 0.2);
+
+    final double cost;
+    final double speed;
+    final double reliability;
+    final double priority;
+
+    RoutingPolicy(double cost, double speed, double reliability, double priority) {
+        this.cost = cost;
+        this.speed = speed;
+        this.reliability = reliability;
+        this.priority = priority;
+    }
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<RoutingPolicy> parse(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        String v = value.trim().toUpperCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(p -> p.name().equals(v)).findFirst();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.caravan.simulator;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/** One simulated provider: its current fault and how often it was called. Thread-safe. */
+public final class SimulatedProvider {
+
+    private final String name;
+    private final String requiredKey;
+    private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.none());
+    private final AtomicInteger remaining = new AtomicInteger(-1);
+    private final LongAdder chatCalls = new LongAdder();
+    private final LongAdder modelCalls = new LongAdder();
+
+    SimulatedProvider(String name, String requiredKey) {
+        this.name = name;
+        this.requiredKey = requiredKey;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The key callers must send, or null when any bearer token is accepted. */
+    String requiredKey() {
+        return requiredKey;
+    }
+
+    public void fail(Fault f) {
+        remaining.set(f.times() == null ? -1 : f.times());
+        fault.set(f);
+    }
+
+    public void heal() {
+        fail(Fault.none());
+    }
+
+    public Fault fault() {
+        return fault.get();
+    }
+
+    /** The fault to apply to this call of {@code endpoint}, consuming one of its {@code times}. */
+    Fault faultFor(String endpoint) {
+        Fault f = fault.get();
+        if (!f.applies(endpoint) || f.equals(Fault.none())) {
+            return Fault.none();
+        }
+        if (f.times() != null) {
+            int left = remaining.getAndDecrement();
+            if (left <= 0) {
+                return Fault.none();
+            }
+        }
+        return f;
+    }
+
+    void countChat() {
+        chatCalls.increment();
+    }
+
+    void countModels() {
+        modelCalls.increment();
+    }
+
+    public long chatCalls() {
+        return chatCalls.sum();
+    }
+
+    public long modelCalls() {
+        return modelCalls.sum();
+    }
+
+    public void resetCounts() {
+        chatCalls.reset();
+        modelCalls.reset();
+    }
+}

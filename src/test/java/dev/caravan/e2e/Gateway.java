@@ -1,0 +1,182 @@
+package dev.caravan.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.simulator.SimulatedProvider;
+import dev.caravan.simulator.Simulator;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+/**
+ * A real Caravan, booted from the project's own application.properties and routes/ folder, in front of
+ * simulated providers on loopback. Ports are free ones; the given properties override the file's.
+ */
+final class Gateway implements AutoCloseable {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Simulator simulator = new Simulator("127.0.0.1");
+    private final Main main = new Main();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final int port;
+    private final int managementPort;
+
+    private Gateway(List<String> providers, Map<String, String> overrides) {
+        System.setProperty("camel.threads.virtual.enabled", "true");
+        providers.forEach(p -> simulator.add(p, "test-key-" + p));
+        simulator.start(0);
+        port = freePort();
+        managementPort = freePort();
+        Properties props = new Properties();
+        props.put("caravan.http.port", Integer.toString(port));
+        props.put("camel.management.port", Integer.toString(managementPort));
+        props.put("caravan.providers", String.join(",", providers));
+        props.put("caravan.simulator.enabled", "false");
+        // the file's providers stay configured but disabled; the test's take their place
+        for (String p : providers) {
+            props.put("caravan.provider." + p + ".dialect", "openai");
+            props.put("caravan.provider." + p + ".base-url", simulator.baseUrl(p));
+            props.put("caravan.provider." + p + ".api-keys", "test-key-" + p);
+        }
+        props.put("caravan.model.fast", String.join(",", providers.stream().map(p -> p + ":model-" + p).toList()));
+        props.put("caravan.model.smart", providers.getFirst() + ":model-" + providers.getFirst());
+        props.put("caravan.health.interval", "1h");
+        props.putAll(overrides);
+        main.setDefaultPropertyPlaceholderLocation("file:application.properties");
+        main.setOverrideProperties(props);
+        CompletableFuture.runAsync(() -> {
+            try {
+                main.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (main.getCamelContext() == null || !main.getCamelContext().isStarted()) {
+            if (System.nanoTime() > until) {
+                throw new IllegalStateException("the gateway did not start within 30 s");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    static Gateway start(List<String> providers, Map<String, String> overrides) {
+        return new Gateway(providers, overrides);
+    }
+
+    static Gateway start(String... providers) {
+        return new Gateway(List.of(providers), Map.of());
+    }
+
+    SimulatedProvider provider(String name) {
+        return simulator.provider(name);
+    }
+
+    Simulator simulator() {
+        return simulator;
+    }
+
+    CamelContext camel() {
+        return main.getCamelContext();
+    }
+
+    int port() {
+        return port;
+    }
+
+    HttpResponse<String> chat(String body) {
+        return post("/v1/chat/completions", body, Map.of());
+    }
+
+    HttpResponse<String> chat(String model, String prompt) {
+        return chat("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}");
+    }
+
+    HttpResponse<String> post(String path, String body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build());
+    }
+
+    HttpResponse<String> management(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path)).GET().build());
+    }
+
+    /** The status entry of one provider from GET /v1/providers. */
+    JsonNode status(String provider) {
+        JsonNode all = json(get("/v1/providers"));
+        for (JsonNode p : all.get("data")) {
+            if (p.get("id").asText().equals(provider)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("no status for " + provider);
+    }
+
+    static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("not JSON: " + response.body(), e);
+        }
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Map<String, String> props(String... keyValues) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            map.put(keyValues[i], keyValues[i + 1]);
+        }
+        return map;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        main.stop();
+        try {
+            main.getCamelContext().stop();
+        } catch (Exception ignored) {
+            // stopping is best effort between tests
+        }
+        simulator.close();
+    }
+}
