@@ -1,8 +1,11 @@
 package dev.caravan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
@@ -10,14 +13,23 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
+/** Failover through real sockets: one gateway in front of three simulated providers, alpha first. */
 class FailoverTest {
 
     static Gateway gateway;
 
     @BeforeAll
     static void start() {
-        gateway = Gateway.start("alpha", "beta", "gamma");
+        gateway = Gateway.start(List.of("alpha", "beta", "gamma"), Gateway.props(
+                "caravan.routing.policy", "priority",
+                "caravan.provider.alpha.timeout", "1s",
+                "caravan.auth.failure-cooldown", "1s",
+                // breakers are proven in BreakerTest; here they must not open halfway through the class
+                "caravan.breaker.minimum-calls", "1000",
+                "caravan.breaker.sliding-window-size", "1000"));
     }
 
     @AfterAll
@@ -27,10 +39,19 @@ class FailoverTest {
 
     @BeforeEach
     void heal() {
-        for (String p : new String[] {"alpha", "beta", "gamma"}) {
+        for (String p : List.of("alpha", "beta", "gamma")) {
             gateway.provider(p).heal();
             gateway.provider(p).resetCounts();
         }
+        // a test that put keys in cooldown (429, 401) must not steer the next one
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            for (String p : List.of("alpha", "beta", "gamma")) {
+                if (gateway.status(p).get("cooldown_ms").get(0).asLong() > 0) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     @Test
@@ -42,7 +63,10 @@ class FailoverTest {
         assertThat(body.get("object").asText()).isEqualTo("chat.completion");
         assertThat(body.get("model").asText()).isEqualTo("model-alpha");
         assertThat(body.at("/choices/0/message/content").asText()).contains("alpha").contains("hello");
+        assertThat(body.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
         assertThat(body.at("/usage/total_tokens").asInt()).isPositive();
+        assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
+                v -> assertThat(v).startsWith("application/json"));
         assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("alpha");
         assertThat(response.headers().firstValue("x-caravan-model")).hasValue("model-alpha");
         assertThat(response.headers().firstValue("x-caravan-attempts")).hasValue("alpha:model-alpha=ok");
@@ -51,15 +75,175 @@ class FailoverTest {
     }
 
     @Test
-    void servedByTheNextCandidateWhenThePrimaryIsUnavailable() {
-        gateway.provider("alpha").fail(Fault.status(503));
+    void clientHeadersNeitherReachTheProviderNorComeBack() {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                java.util.Map.of("Authorization", "Bearer client-own-token", "X-Custom", "leak-me"));
+
+        // the simulator rejects any key but alpha's own: a 200 proves the client's Authorization was replaced
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-custom")).isEmpty();
+        assertThat(response.headers().firstValue("authorization")).isEmpty();
+        assertThat(response.headers().map().toString()).doesNotContain("test-key");
+    }
+
+    static List<Fault> primaryFaults() {
+        return List.of(Fault.status(503), Fault.status(500), Fault.status(502), Fault.mode("reset"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("primaryFaults")
+    void nextCandidateServesAfterOneRetryOfThePrimary(Fault fault) {
+        gateway.provider("alpha").fail(fault);
 
         HttpResponse<String> response = gateway.chat("fast", "hello");
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
-        assertThat(response.headers().firstValue("x-caravan-attempts")).hasValue(
-                "alpha:model-alpha=unavailable(503), alpha:model-alpha=unavailable(503), beta:model-beta=ok");
-        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(2);
+        assertThat(Gateway.json(response).get("model").asText()).isEqualTo("model-beta");
+        assertThat(gateway.provider("alpha").chatCalls()).as("the primary is retried once, never more").isEqualTo(2);
+        assertThat(response.headers().firstValue("x-caravan-attempts").orElseThrow())
+                .startsWith("alpha:model-alpha=" + (fault.mode() == null ? "unavailable" : "connection"))
+                .endsWith("beta:model-beta=ok")
+                .containsOnlyOnce("beta:");
+    }
+
+    @Test
+    void theRetryServesWhenThePrimaryRecovers() {
+        gateway.provider("alpha").fail(Fault.status(503).times(1));
+
+        HttpResponse<String> response = gateway.chat("fast", "hello");
+
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+        assertThat(response.headers().firstValue("x-caravan-attempts"))
+                .hasValue("alpha:model-alpha=unavailable(503), alpha:model-alpha=ok");
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+    }
+
+    @Test
+    void callerFaultIsAnsweredAtOnceWithTheProvidersReason() {
+        gateway.provider("alpha").fail(Fault.status(400));
+        float failureRateBefore = failedCalls("alpha");
+
+        HttpResponse<String> response = gateway.chat("fast", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = Gateway.json(response).get("error");
+        assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.get("message").asText()).contains("temperature");
+        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+        assertThat(gateway.provider("gamma").chatCalls()).isZero();
+        assertThat(failedCalls("alpha")).as("a caller fault never counts against the breaker")
+                .isEqualTo(failureRateBefore);
+    }
+
+    @Test
+    void contextLengthWithNoLargerTargetIsTheCallersAnswer() {
+        gateway.provider("alpha").fail(Fault.status(400).withCode("context_length_exceeded"));
+
+        HttpResponse<String> response = gateway.chat("fast", "a very long prompt");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(response).at("/error/code").asText()).isEqualTo("context_length_exceeded");
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+    }
+
+    @Test
+    void rateLimitedPrimaryIsSkippedUntilRetryAfterThenUsedAgain() {
+        gateway.provider("alpha").fail(Fault.status(429).withRetryAfter(2).times(1));
+
+        HttpResponse<String> first = gateway.chat("fast", "hello");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("x-caravan-provider")).hasValue("beta");
+        assertThat(first.headers().firstValue("x-caravan-attempts").orElseThrow())
+                .startsWith("alpha:model-alpha=rate_limited(429)");
+
+        HttpResponse<String> during = gateway.chat("fast", "hello again");
+        assertThat(during.headers().firstValue("x-caravan-provider")).hasValue("beta");
+        assertThat(gateway.provider("alpha").chatCalls()).as("skipped while cooling down").isEqualTo(1);
+        assertThat(gateway.status("alpha").get("cooldown_ms").get(0).asLong()).isBetween(1L, 2000L);
+
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> gateway.status("alpha").get("cooldown_ms").get(0).asLong() == 0);
+        HttpResponse<String> after = gateway.chat("fast", "hello later");
+        assertThat(after.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+    }
+
+    @Test
+    void aSilentPrimaryTimesOutAndIsNotRetried() {
+        gateway.provider("alpha").fail(Fault.mode("hang"));
+        gateway.provider("beta").fail(Fault.latency(200));
+
+        long started = System.nanoTime();
+        HttpResponse<String> response = gateway.chat("fast", "hello");
+        long millis = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
+        assertThat(response.headers().firstValue("x-caravan-attempts"))
+                .hasValue("alpha:model-alpha=timeout, beta:model-beta=ok");
+        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
+        // alpha's timeout is 1 s and beta answers in 0.2 s: the call must not take much more than that
+        assertThat(millis).isBetween(1000L, 2500L);
+    }
+
+    @Test
+    void everyProviderFailingIsA502ListingEachAttemptWithoutSecrets() {
+        for (String p : List.of("alpha", "beta", "gamma")) {
+            gateway.provider(p).fail(Fault.status(503));
+        }
+
+        HttpResponse<String> response = gateway.chat("fast", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        JsonNode error = Gateway.json(response).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("providers_failed");
+        assertThat(error.get("message").asText()).contains("alpha", "beta", "gamma", "unavailable");
+        List<String> providers = error.get("attempts").findValuesAsText("provider");
+        assertThat(providers).containsExactly("alpha", "alpha", "beta", "beta", "gamma", "gamma");
+        assertThat(error.get("attempts").findValuesAsText("outcome")).containsOnly("unavailable");
+        assertThat(response.body()).doesNotContain("test-key").doesNotContain("127.0.0.1")
+                .doesNotContain(Integer.toString(gateway.simulator().port()));
+    }
+
+    @Test
+    void everyProviderRateLimitedIsA503WithRetryAfter() {
+        for (String p : List.of("alpha", "beta", "gamma")) {
+            gateway.provider(p).fail(Fault.status(429).withRetryAfter(3).times(1));
+        }
+
+        HttpResponse<String> response = gateway.chat("fast", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("retry-after")).hasValueSatisfying(
+                v -> assertThat(Integer.parseInt(v)).isBetween(1, 3));
+        assertThat(Gateway.json(response).at("/error/code").asText()).isEqualTo("all_providers_rate_limited");
+
+        // while they cool down, nothing is called and the answer still says when to come back
+        HttpResponse<String> again = gateway.chat("fast", "hello");
+        assertThat(again.statusCode()).isEqualTo(503);
+        assertThat(again.headers().firstValue("retry-after")).isPresent();
+        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(250))
+                .until(() -> gateway.chat("fast", "later").statusCode() == 200);
+    }
+
+    @Test
+    void aProviderKeyNeverAppearsInAnAnswerEvenWhenTheProviderEchoesIt() {
+        gateway.provider("alpha").fail(Fault.status(401));
+        gateway.provider("beta").fail(Fault.status(401));
+        gateway.provider("gamma").fail(Fault.status(401));
+
+        HttpResponse<String> response = gateway.chat("fast", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.body()).contains("auth").doesNotContain("sk-simu").doesNotContain("key1")
+                .doesNotContain("test-key");
+    }
+
+    private static float failedCalls(String provider) {
+        JsonNode status = gateway.status(provider);
+        return status.has("breaker_failure_rate") ? (float) status.get("breaker_failure_rate").asDouble() : -1f;
     }
 }
