@@ -34,6 +34,7 @@ import dev.caravan.simulator.Simulator;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -51,6 +52,8 @@ import org.slf4j.LoggerFactory;
 public class CaravanConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(CaravanConfiguration.class);
+    /** The registry name camel-micrometer looks up and publishes on the management port. */
+    private static final String METRICS_REGISTRY = "metricsRegistry";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -68,8 +71,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         settings.providers().forEach(p -> secrets.addAll(p.keys().all()));
         SecretRedactor redactor = new SecretRedactor(secrets);
 
-        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        registry.bind("prometheusMeterRegistry", meters);
+        MeterRegistry meters = meterRegistry(registry);
 
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
         for (ProviderSettings p : settings.providers()) {
@@ -99,6 +101,17 @@ public class CaravanConfiguration implements CamelConfiguration {
         LOG.info("Caravan: providers {}, models {}, policy {}, deadline {}",
                 catalog.providers().stream().map(p -> p.id() + (p.keys().isEmpty() ? " (no key)" : "")).toList(),
                 settings.aliases().keySet(), settings.routing().defaultPolicy().label(), settings.routing().deadline());
+    }
+
+    /** The registry the management port publishes: camel-micrometer-prometheus's, or one it will then adopt. */
+    private static MeterRegistry meterRegistry(Registry registry) {
+        MeterRegistry existing = registry.lookupByNameAndType(METRICS_REGISTRY, MeterRegistry.class);
+        if (existing != null) {
+            return existing;
+        }
+        PrometheusMeterRegistry created = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.bind(METRICS_REGISTRY, created);
+        return created;
     }
 
     static CircuitBreakerConfig breakerConfig(BreakerSettings b) {

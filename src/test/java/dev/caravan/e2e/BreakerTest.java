@@ -1,0 +1,62 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+
+import dev.caravan.simulator.Fault;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A provider's circuit breaker opens on its failure rate, is skipped while open, and closes after probes. */
+class BreakerTest {
+
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() {
+        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
+                "caravan.routing.policy", "priority",
+                "caravan.retry.backoff", "10ms",
+                "caravan.provider.alpha.breaker.failure-rate-threshold", "50",
+                "caravan.provider.alpha.breaker.sliding-window-size", "4",
+                "caravan.provider.alpha.breaker.minimum-calls", "4",
+                "caravan.provider.alpha.breaker.wait-in-open", "1s",
+                "caravan.provider.alpha.breaker.half-open-calls", "1"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @Test
+    void opensAfterItsThresholdSkipsWhileOpenAndClosesOnSuccess() {
+        gateway.provider("alpha").fail(Fault.status(503));
+
+        // each request makes two failed calls to alpha (the call and its one retry): two requests fill the window
+        gateway.chat("fast", "one");
+        assertThat(gateway.status("alpha").get("breaker").asText()).isEqualTo("closed");
+        gateway.chat("fast", "two");
+        assertThat(gateway.status("alpha").get("breaker").asText()).isEqualTo("open");
+        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(4);
+
+        HttpResponse<String> whileOpen = gateway.chat("fast", "three");
+        assertThat(whileOpen.statusCode()).isEqualTo(200);
+        assertThat(whileOpen.headers().firstValue("x-caravan-attempts")).hasValue("beta:model-beta=ok");
+        assertThat(gateway.provider("alpha").chatCalls()).as("an open breaker is skipped without a call")
+                .isEqualTo(4);
+
+        gateway.provider("alpha").heal();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> gateway.status("alpha").get("breaker").asText().equals("half_open"));
+
+        HttpResponse<String> probe = gateway.chat("fast", "four");
+        assertThat(probe.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+        assertThat(gateway.status("alpha").get("breaker").asText()).isEqualTo("closed");
+    }
+}
