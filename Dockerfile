@@ -1,0 +1,23 @@
+# Build stage: compile and package the runnable jar.
+FROM maven:3.9-eclipse-temurin-21 AS build
+WORKDIR /src
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline
+COPY src src
+RUN mvn -B -q package -DskipTests
+
+# Run stage: a JRE, the jar, the configuration and the routes, as a non-root user.
+FROM eclipse-temurin:21-jre
+RUN groupadd --system caravan && useradd --system --gid caravan --home /app caravan \
+    && apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /src/target/caravan.jar caravan.jar
+COPY application.properties application.properties
+COPY routes routes
+RUN mkdir -p data && chown -R caravan:caravan /app
+USER caravan
+EXPOSE 8080 9876
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+    CMD curl -fsS http://127.0.0.1:9876/observe/health || exit 1
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar caravan.jar"]
