@@ -13,32 +13,52 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Cooldowns {
 
+    /** Why a key rests. */
+    public enum Reason {
+        /** The provider answered 429. */
+        RATE_LIMITED,
+        /** The provider rejected the key (401/403). */
+        KEY_REJECTED
+    }
+
     private record KeyRef(String provider, int keyIndex) {
     }
 
-    private final Map<KeyRef, Instant> until = new ConcurrentHashMap<>();
+    private record Rest(Instant until, Reason reason) {
+    }
+
+    private final Map<KeyRef, Rest> rests = new ConcurrentHashMap<>();
     private final Clock clock;
 
     public Cooldowns(Clock clock) {
         this.clock = clock;
     }
 
-    public void coolDown(String provider, int keyIndex, Duration wait) {
-        Instant end = clock.instant().plus(wait);
-        until.merge(new KeyRef(provider, keyIndex), end, (a, b) -> a.isAfter(b) ? a : b);
+    public void coolDown(String provider, int keyIndex, Duration wait, Reason reason) {
+        Rest rest = new Rest(clock.instant().plus(wait), reason);
+        rests.merge(new KeyRef(provider, keyIndex), rest, (a, b) -> a.until().isAfter(b.until()) ? a : b);
     }
 
     /** How long the key still cools down; empty when it is usable now. */
     public Optional<Duration> remaining(String provider, int keyIndex) {
-        Instant end = until.get(new KeyRef(provider, keyIndex));
-        if (end == null) {
+        return rest(provider, keyIndex).map(r -> Duration.between(clock.instant(), r.until()));
+    }
+
+    /** Why the key cools down; empty when it is usable now. */
+    public Optional<Reason> reason(String provider, int keyIndex) {
+        return rest(provider, keyIndex).map(Rest::reason);
+    }
+
+    private Optional<Rest> rest(String provider, int keyIndex) {
+        KeyRef ref = new KeyRef(provider, keyIndex);
+        Rest rest = rests.get(ref);
+        if (rest == null) {
             return Optional.empty();
         }
-        Duration left = Duration.between(clock.instant(), end);
-        if (left.isNegative() || left.isZero()) {
-            until.remove(new KeyRef(provider, keyIndex), end);
+        if (!rest.until().isAfter(clock.instant())) {
+            rests.remove(ref, rest);
             return Optional.empty();
         }
-        return Optional.of(left);
+        return Optional.of(rest);
     }
 }

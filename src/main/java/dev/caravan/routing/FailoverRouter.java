@@ -154,8 +154,9 @@ public final class FailoverRouter {
         ProviderSettings provider = catalog.provider(target.provider());
         switch (failureClass) {
             case RATE_LIMITED -> cooldowns.coolDown(provider.id(), plan.keyIndex(),
-                    failure.retryAfter().orElse(settings.rateLimitCooldown()));
-            case AUTH -> cooldowns.coolDown(provider.id(), plan.keyIndex(), settings.authFailureCooldown());
+                    failure.retryAfter().orElse(settings.rateLimitCooldown()), Cooldowns.Reason.RATE_LIMITED);
+            case AUTH -> cooldowns.coolDown(provider.id(), plan.keyIndex(), settings.authFailureCooldown(),
+                    Cooldowns.Reason.KEY_REJECTED);
             default -> {
             }
         }
@@ -230,7 +231,7 @@ public final class FailoverRouter {
                     null, attempts, millis);
         }
         List<Candidate> all = candidates(state, Duration.ofDays(1));
-        Optional<Duration> rateLimitedFor = allRateLimited(state, all);
+        Optional<Duration> rateLimitedFor = allRateLimited(all);
         if (rateLimitedFor.isPresent()) {
             return new Outcome.Failed(state.requestId(), 503, "rate_limit_error", "all_providers_rate_limited", null,
                     "Every provider for '" + state.alias() + "' is rate-limited; retry after "
@@ -322,25 +323,26 @@ public final class FailoverRouter {
         return Optional.empty();
     }
 
-    /** When every target of the alias is cooling down after a 429: the shortest wait until one is usable. */
-    private Optional<Duration> allRateLimited(RoutingState state, List<Candidate> candidates) {
-        boolean anyRateLimited = state.attempts().stream().anyMatch(a -> a.failure() == FailureClass.RATE_LIMITED);
+    /**
+     * When every target of the alias is out of use because its keys rest after a 429: the shortest wait until
+     * one is usable. Empty when any target is out for another reason (down, breaker open, key rejected).
+     */
+    private Optional<Duration> allRateLimited(List<Candidate> candidates) {
         Duration shortest = null;
         for (Candidate c : candidates) {
             ProviderSettings provider = catalog.provider(c.target().provider());
-            boolean cooling = c.availability() == Candidate.Availability.COOLING_DOWN
-                    || c.availability() == Candidate.Availability.ALREADY_TRIED
-                            && usableKey(provider.id()).isEmpty();
-            if (!cooling) {
+            if (provider.keys().isEmpty() || usableKey(provider.id()).isPresent()) {
                 return Optional.empty();
             }
             for (int k = 0; k < provider.keys().size(); k++) {
+                if (cooldowns.reason(provider.id(), k).orElse(null) != Cooldowns.Reason.RATE_LIMITED) {
+                    return Optional.empty();
+                }
                 Duration left = cooldowns.remaining(provider.id(), k).orElse(Duration.ZERO);
                 shortest = shortest == null || left.compareTo(shortest) < 0 ? left : shortest;
             }
         }
-        boolean cooledByRateLimit = anyRateLimited || state.attempts().isEmpty();
-        return shortest == null || !cooledByRateLimit ? Optional.empty() : Optional.of(shortest);
+        return Optional.ofNullable(shortest);
     }
 
     private boolean hasLargerTarget(RoutingState state) {

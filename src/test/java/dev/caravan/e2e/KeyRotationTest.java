@@ -1,0 +1,44 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A provider with several keys: a rejected key moves to the provider's next key before failing over. */
+class KeyRotationTest {
+
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() {
+        // the simulator accepts only test-key-alpha; the first key is a revoked one
+        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
+                "caravan.routing.policy", "priority",
+                "caravan.provider.alpha.api-keys", "sk-revoked-0123456789abcdef, test-key-alpha"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @Test
+    void aRejectedKeyRestsAndTheNextKeyServes() {
+        HttpResponse<String> first = gateway.chat("fast", "hello");
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("x-caravan-attempts"))
+                .hasValue("alpha:model-alpha=auth(401), alpha:model-alpha=ok");
+        assertThat(gateway.status("alpha").get("cooldown_ms").get(0).asLong()).as("the rejected key rests")
+                .isPositive();
+
+        HttpResponse<String> second = gateway.chat("fast", "hello again");
+        assertThat(second.headers().firstValue("x-caravan-attempts")).hasValue("alpha:model-alpha=ok");
+        assertThat(gateway.get("/v1/providers").body()).doesNotContain("sk-revoked").doesNotContain("test-key");
+    }
+}
