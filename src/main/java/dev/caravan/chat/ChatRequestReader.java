@@ -83,6 +83,10 @@ public final class ChatRequestReader {
             throw new InvalidRequest(404, "model", "model_not_found", "The model '" + request.model()
                     + "' does not exist here. Known models: " + String.join(", ", new TreeSet<>(aliases)) + ".");
         }
+        if (request.streaming()) {
+            throw InvalidRequest.badRequest("stream",
+                    "Streaming responses are not offered by this gateway yet; send \"stream\": false.");
+        }
         if (request.maxTokens() != null && request.maxTokens() < 1) {
             throw InvalidRequest.badRequest("max_tokens", "'max_tokens' must be at least 1.");
         }

@@ -182,6 +182,10 @@ public final class FailoverRouter {
                 millis);
         meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model(),
                 Meters.OUTCOME, failureClass.label()).increment();
+        if (retry == null && stop == null) {
+            meters.counter(Meters.FAILOVERS, Meters.PROVIDER, target.provider(), Meters.FAILURE_CLASS,
+                    failureClass.label()).increment();
+        }
         RoutingState after = state.recorded(attempt, retry, stop, window);
         if (stop == null) {
             after = after.minWindow() > 0 && !hasLargerTarget(after) ? withStop(after, failure) : after;

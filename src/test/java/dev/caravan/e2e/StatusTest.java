@@ -58,6 +58,8 @@ class StatusTest {
     @Test
     void metricsAndHealthAreOnTheManagementPort() {
         gateway.chat("fast", "count me");
+        gateway.provider("alpha").fail(Fault.status(503).times(2));
+        gateway.chat("fast", "fail me over");
 
         HttpResponse<String> metrics = gateway.management("/observe/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
@@ -65,6 +67,8 @@ class StatusTest {
                 .contains("caravan_requests_total{alias=\"fast\",outcome=\"served\"")
                 .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"ok\",provider=\"alpha\"")
                 .contains("caravan_target_latency_seconds{model=\"model-alpha\",provider=\"alpha\",quantile=\"0.5\"")
+                .contains("caravan_failovers_total{failure_class=\"unavailable\",provider=\"alpha\"")
+                .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"unavailable\",provider=\"alpha\"")
                 .doesNotContain("test-key");
         HttpResponse<String> health = gateway.management("/observe/health");
         assertThat(health.statusCode()).isEqualTo(200);
