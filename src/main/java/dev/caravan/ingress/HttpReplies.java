@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.ErrorBody;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.health.StatusBoard;
 import dev.caravan.provider.ProviderCatalog;
@@ -134,21 +135,7 @@ public final class HttpReplies {
     }
 
     private ObjectNode errorBody(String text, String type, String code, String param) {
-        ObjectNode body = json.createObjectNode();
-        ObjectNode error = body.putObject("error");
-        error.put("message", text);
-        error.put("type", type);
-        if (param == null) {
-            error.putNull("param");
-        } else {
-            error.put("param", param);
-        }
-        if (code == null) {
-            error.putNull("code");
-        } else {
-            error.put("code", code);
-        }
-        return body;
+        return ErrorBody.of(json, text, type, code, param);
     }
 
     private void write(Message message, int status, Object body) {
