@@ -110,7 +110,7 @@ class FailoverTest {
 
     @Test
     void theRetryServesWhenThePrimaryRecovers() {
-        gateway.provider("alpha").fail(Fault.status(503).times(1));
+        gateway.provider("alpha").fail(Fault.status(503).times(1).scope("chat"));
 
         HttpResponse<String> response = gateway.chat("fast", "hello");
 
@@ -151,7 +151,7 @@ class FailoverTest {
 
     @Test
     void rateLimitedPrimaryIsSkippedUntilRetryAfterThenUsedAgain() {
-        gateway.provider("alpha").fail(Fault.status(429).withRetryAfter(2).times(1));
+        gateway.provider("alpha").fail(Fault.status(429).withRetryAfter(2).times(1).scope("chat"));
 
         HttpResponse<String> first = gateway.chat("fast", "hello");
         assertThat(first.statusCode()).isEqualTo(200);
@@ -210,7 +210,7 @@ class FailoverTest {
     @Test
     void everyProviderRateLimitedIsA503WithRetryAfter() {
         for (String p : List.of("alpha", "beta", "gamma")) {
-            gateway.provider(p).fail(Fault.status(429).withRetryAfter(3).times(1));
+            gateway.provider(p).fail(Fault.status(429).withRetryAfter(3).times(1).scope("chat"));
         }
 
         HttpResponse<String> response = gateway.chat("fast", "hello");

@@ -40,7 +40,7 @@ class StatusTest {
         for (int i = 0; i < 5; i++) {
             assertThat(gateway.chat("fast", "warm up " + i).statusCode()).isEqualTo(200);
         }
-        gateway.provider("alpha").fail(Fault.status(503).times(2));
+        gateway.provider("alpha").fail(Fault.status(503).times(2).scope("chat"));
         gateway.chat("fast", "one failover");
 
         JsonNode alpha = gateway.status("alpha");
@@ -58,7 +58,7 @@ class StatusTest {
     @Test
     void metricsAndHealthAreOnTheManagementPort() {
         gateway.chat("fast", "count me");
-        gateway.provider("alpha").fail(Fault.status(503).times(2));
+        gateway.provider("alpha").fail(Fault.status(503).times(2).scope("chat"));
         gateway.chat("fast", "fail me over");
 
         HttpResponse<String> metrics = gateway.management("/observe/metrics");
