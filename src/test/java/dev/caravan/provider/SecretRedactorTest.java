@@ -1,0 +1,190 @@
+package dev.caravan.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SecretRedactorTest {
+
+    private static final String CONFIGURED = "my-internal-gateway-key-9f8e7d6c";
+
+    private final SecretRedactor redactor = new SecretRedactor(List.of(CONFIGURED, "tok_short_but_ok"));
+
+    static Stream<Arguments> configuredKeys() {
+        return Stream.of(
+                Arguments.of("bad key " + CONFIGURED, "bad key [redacted]"),
+                Arguments.of(CONFIGURED, "[redacted]"),
+                Arguments.of("'" + CONFIGURED + "' and again '" + CONFIGURED + "'",
+                        "'[redacted]' and again '[redacted]'"),
+                Arguments.of("key=" + CONFIGURED + "&x=1", "key=[redacted]&x=1"),
+                Arguments.of("Bearer tok_short_but_ok rejected", "Bearer [redacted] rejected"),
+                Arguments.of("{\"error\":{\"message\":\"invalid key " + CONFIGURED + "\"}}",
+                        "{\"error\":{\"message\":\"invalid key [redacted]\"}}"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configuredKeys")
+    void configuredKeysAreRemovedWhereverTheyAppear(String text, String expected) {
+        assertThat(redactor.redact(text)).isEqualTo(expected);
+    }
+
+    @Test
+    void theLongerOfTwoOverlappingKeysIsRemovedWhole() {
+        // if the shorter were replaced first, the longer's tail would survive
+        SecretRedactor overlapping = new SecretRedactor(List.of("abcd1234", "abcd1234efgh5678"));
+
+        assertThat(overlapping.redact("k1=abcd1234efgh5678 k2=abcd1234")).isEqualTo("k1=[redacted] k2=[redacted]");
+    }
+
+    @Test
+    void keysShorterThanFourCharactersAreNotTreatedAsSecrets() {
+        // a one-letter "key" would otherwise blank every occurrence of that letter
+        SecretRedactor tiny = new SecretRedactor(List.of("a", "xyz"));
+
+        assertThat(tiny.redact("a lazy xyz")).isEqualTo("a lazy xyz");
+    }
+
+    static Stream<Arguments> keyShapes() {
+        return Stream.of(
+                Arguments.of("OpenAI masked", "Incorrect API key provided: sk-abc1*****************wxyz. You can "
+                        + "find your API key at https://platform.openai.com/account/api-keys.",
+                        "sk-abc1", "wxyz"),
+                Arguments.of("OpenAI plain", "key sk-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 is revoked",
+                        "sk-AbCd", "0123456789"),
+                Arguments.of("OpenAI project", "Incorrect API key provided: sk-proj-********************************"
+                        + "Yh3A", "sk-proj", "Yh3A"),
+                Arguments.of("Anthropic", "invalid x-api-key: sk-ant-api03-AbCdEfGhIjKl_MnOp-QrStUv-wxYZAA",
+                        "sk-ant", "AbCdEfGhIjKl"),
+                Arguments.of("Google", "API key not valid: AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW",
+                        "AIza", "SyA1b2C3"),
+                Arguments.of("Groq", "Invalid API Key: gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123",
+                        "gsk_", "AbCdEfGh"),
+                Arguments.of("xAI", "Incorrect API key provided: xai-AbCd***************WxYz", "xai-", "AbCd"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("keyShapes")
+    void anythingShapedLikeAProviderKeyIsRemoved(String shape, String text, String head, String tail) {
+        String clean = redactor.redact(text);
+
+        assertThat(clean).contains("[redacted]").doesNotContain(head).doesNotContain(tail);
+        // the words around the key survive
+        assertThat(clean).startsWith(text.substring(0, text.indexOf(head)));
+    }
+
+    @Test
+    void theTextAroundAMaskedOpenAiKeyIsKept() {
+        assertThat(redactor.redact("Incorrect API key provided: sk-abc1*****************wxyz. You can find your "
+                + "API key at https://platform.openai.com/account/api-keys."))
+                .startsWith("Incorrect API key provided: [redacted]")
+                .endsWith(" You can find your API key at https://platform.openai.com/account/api-keys.");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"The server had an error while processing your request. Sorry about that!",
+            "Rate limit reached for gpt-4o on requests per min (RPM): Limit 500, Used 500, Requested 1.",
+            "The model `gpt-4o-mini` does not exist", "HTTP 502", "sk- is a prefix", ""})
+    void textWithoutSecretsIsUnchanged(String text) {
+        assertThat(redactor.redact(text)).isEqualTo(text);
+    }
+
+    @Disabled("BUG in SecretRedactor: the key-shape pattern has no word boundary, so ordinary words that "
+            + "contain 'sk-' are cut: 'The task-specific model is risk-free' becomes "
+            + "'The ta[redacted] model is ri[redacted]'; expected the text unchanged")
+    @ParameterizedTest
+    @ValueSource(strings = {"The task-specific model is risk-free.", "Use the desk-top client or ask-user mode."})
+    void wordsThatMerelyContainAKeyPrefixAreNotKeys(String text) {
+        assertThat(redactor.redact(text)).isEqualTo(text);
+    }
+
+    @Test
+    void nullStaysNull() {
+        assertThat(redactor.redact((String) null)).isNull();
+    }
+
+    static Stream<Arguments> lengths() {
+        return Stream.of(
+                Arguments.of(0, 0, false),
+                Arguments.of(599, 599, false),
+                Arguments.of(600, 600, false),
+                Arguments.of(601, 603, true),
+                Arguments.of(10_000, 603, true));
+    }
+
+    @ParameterizedTest(name = "{0} chars -> {1}")
+    @MethodSource("lengths")
+    void longTextIsCutAtSixHundredCharacters(int length, int expectedLength, boolean cut) {
+        String text = "e".repeat(length);
+
+        String clean = redactor.redact(text);
+
+        assertThat(clean).hasSize(expectedLength);
+        if (cut) {
+            assertThat(clean).isEqualTo("e".repeat(600) + "...");
+        } else {
+            assertThat(clean).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void aKeyAcrossTheCutIsRemovedBeforeCutting() {
+        String text = "x".repeat(590) + " " + CONFIGURED + " and sk-AbCdEfGhIjKlMnOpQrSt";
+
+        String clean = redactor.redact(text);
+
+        assertThat(clean).doesNotContain("my-int").doesNotContain(CONFIGURED.substring(0, 9));
+        // the configured key spans characters 591..622 of the original, across the cut at 600
+        assertThat(clean).isEqualTo(("x".repeat(590) + " [redacted] and [redacted]").substring(0, 600) + "...");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FailureClass.class, names = {"AUTH", "RATE_LIMITED", "UNAVAILABLE", "CALLER_FAULT"})
+    void aRedactedFailureKeepsItsClassStatusAndRetryAfter(FailureClass failureClass) {
+        ProviderFailure failure = new ProviderFailure(failureClass, 429,
+                "Incorrect API key provided: sk-abc1*****************wxyz or " + CONFIGURED, Duration.ofSeconds(7));
+
+        ProviderFailure clean = redactor.redact(failure);
+
+        assertThat(clean.getMessage()).isEqualTo("Incorrect API key provided: [redacted] or [redacted]");
+        assertThat(clean.failureClass()).isEqualTo(failureClass);
+        assertThat(clean.status()).isEqualTo(429);
+        assertThat(clean.retryAfter()).hasValue(Duration.ofSeconds(7));
+    }
+
+    @Test
+    void aRedactedFailureWithoutRetryAfterStaysWithout() {
+        ProviderFailure clean = redactor.redact(new ProviderFailure(FailureClass.AUTH, 401,
+                "bad key " + CONFIGURED, null));
+
+        assertThat(clean.getMessage()).isEqualTo("bad key [redacted]");
+        assertThat(clean.status()).isEqualTo(401);
+        assertThat(clean.retryAfter()).isEmpty();
+    }
+
+    @Test
+    void aFailureWithNothingToRedactIsReturnedAsIs() {
+        ProviderFailure failure = new ProviderFailure(FailureClass.UNAVAILABLE, 503, "overloaded",
+                Duration.ofSeconds(1));
+        ProviderFailure noMessage = new ProviderFailure(FailureClass.CONNECTION, null);
+
+        assertThat(redactor.redact(failure)).isSameAs(failure);
+        assertThat(redactor.redact(noMessage)).isSameAs(noMessage);
+    }
+
+    @Test
+    void aLongFailureMessageIsCut() {
+        ProviderFailure failure = new ProviderFailure(FailureClass.CALLER_FAULT, 400, "m".repeat(2000), null);
+
+        assertThat(redactor.redact(failure).getMessage()).hasSize(603).endsWith("...");
+    }
+}
