@@ -83,6 +83,9 @@ public record GatewaySettings(
                 throw new ConfigurationError("caravan.providers",
                         "'" + id + "' is not a provider id (lower-case letters, digits, '-' and '_')");
             }
+            if (ids.indexOf(id) != i) {
+                throw new ConfigurationError("caravan.providers", "'" + id + "' is listed twice");
+            }
             String prefix = "caravan.provider." + id + ".";
             String dialect = r.required(prefix + "dialect").toLowerCase(Locale.ROOT);
             if (!DIALECTS.contains(dialect)) {
@@ -170,13 +173,17 @@ public record GatewaySettings(
         String v = value.trim();
         Matcher m = DURATION.matcher(v);
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
+            try {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new ConfigurationError(key, "'" + value + "' is too long a duration");
+            }
         }
         try {
             return Duration.parse(v);
@@ -296,7 +303,7 @@ public record GatewaySettings(
                 } catch (NumberFormatException e) {
                     throw new ConfigurationError(rateKey, "'" + rate + "' is not a percentage");
                 }
-                if (failureRate <= 0 || failureRate > 100) {
+                if (!(failureRate > 0 && failureRate <= 100)) {
                     throw new ConfigurationError(rateKey, "must be above 0 and at most 100");
                 }
             }

@@ -14,7 +14,6 @@ import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.Target;
 import dev.caravan.routing.RoutingPolicy;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -270,9 +269,6 @@ class GatewaySettingsTest {
         assertThat(settings.routing().contextWindow("unknown-model")).isZero();
     }
 
-    @Disabled("BUG in GatewaySettings: failure-rate-threshold 'NaN' passes the 0 < rate <= 100 check because "
-            + "every comparison with NaN is false; expected a ConfigurationError naming "
-            + "caravan.breaker.failure-rate-threshold, actual: accepted as a NaN threshold")
     @ParameterizedTest
     @ValueSource(strings = {"NaN", "-NaN"})
     void aFailureRateThresholdOfNaNIsRejected(String value) {
@@ -281,9 +277,6 @@ class GatewaySettingsTest {
                 .hasMessageContaining("caravan.breaker.failure-rate-threshold");
     }
 
-    @Disabled("BUG in GatewaySettings.parseDuration: a number too large for a long (or a Duration) escapes as "
-            + "NumberFormatException/ArithmeticException instead of a ConfigurationError naming the key; "
-            + "e.g. caravan.request.deadline=99999999999999999999s")
     @ParameterizedTest
     @ValueSource(strings = {"99999999999999999999s", "9999999999999999h"})
     void aDurationTooLargeToRepresentIsAConfigurationError(String value) {
@@ -318,5 +311,16 @@ class GatewaySettingsTest {
                 .isInstanceOf(ConfigurationError.class)
                 .hasMessageStartingWith("Invalid configuration: caravan.request.deadline: ")
                 .hasMessageContaining("'" + value + "' is not a duration");
+    }
+
+    @Test
+    void aProviderListedTwiceIsRefused() {
+        Map<String, String> twice = minimal();
+        twice.put("caravan.providers", twice.get("caravan.providers") + ", " + twice.get("caravan.providers").split(",")[0].trim());
+
+        assertThatThrownBy(() -> GatewaySettings.from(twice))
+                .isInstanceOf(ConfigurationError.class)
+                .hasMessageContaining("caravan.providers")
+                .hasMessageContaining("listed twice");
     }
 }

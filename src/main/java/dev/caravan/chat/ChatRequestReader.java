@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -35,7 +36,7 @@ public final class ChatRequestReader {
         }
         JsonNode tree;
         try {
-            tree = json.readTree(body);
+            tree = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
         } catch (JsonProcessingException e) {
             throw InvalidRequest.badRequest(null, "The request body is not valid JSON: " + e.getOriginalMessage()
                     + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");
@@ -68,6 +69,12 @@ public final class ChatRequestReader {
             if (content != null && !(content.isNull() || content.isTextual() || content.isArray())) {
                 throw InvalidRequest.badRequest(param + ".content",
                         "'" + param + ".content' must be a string or an array of content parts.");
+            }
+        }
+        for (String field : new String[] {"max_tokens", "max_completion_tokens"}) {
+            JsonNode limit = tree.get(field);
+            if (limit != null && !limit.isNull() && !(limit.isIntegralNumber() && limit.canConvertToInt())) {
+                throw InvalidRequest.badRequest(field, "'" + field + "' must be a whole number of tokens.");
             }
         }
         ChatRequest request;

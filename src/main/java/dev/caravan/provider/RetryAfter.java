@@ -13,6 +13,9 @@ import java.util.regex.Pattern;
 public final class RetryAfter {
 
     private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+    private static final Pattern NUMBER = Pattern.compile("-?\\d+(?:\\.\\d+)?");
+    /** No provider means a wait longer than this; a larger value is a broken header, not a plan. */
+    private static final long MAX_SECONDS = 24 * 3600;
 
     private RetryAfter() {
     }
@@ -23,19 +26,15 @@ public final class RetryAfter {
      */
     public static Duration from(Map<String, String> headers, Clock clock) {
         String ms = headers.get("retry-after-ms");
-        if (ms != null) {
-            try {
-                return Duration.ofMillis(Math.max(0, (long) Double.parseDouble(ms.trim())));
-            } catch (NumberFormatException ignored) {
-                // fall through to the next header
-            }
+        if (ms != null && NUMBER.matcher(ms.trim()).matches()) {
+            return Duration.ofMillis((long) Math.clamp(Double.parseDouble(ms.trim()), 0, MAX_SECONDS * 1000.0));
         }
         String value = headers.get("retry-after");
         if (value != null) {
             String v = value.trim();
-            try {
-                return Duration.ofMillis(Math.max(0, (long) (Double.parseDouble(v) * 1000)));
-            } catch (NumberFormatException notSeconds) {
+            if (NUMBER.matcher(v).matches()) {
+                return Duration.ofMillis((long) (Math.clamp(Double.parseDouble(v), 0, MAX_SECONDS) * 1000));
+            } else {
                 try {
                     ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
                     Duration wait = Duration.between(clock.instant(), at.toInstant());

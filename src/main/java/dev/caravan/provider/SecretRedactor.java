@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 public final class SecretRedactor {
 
     private static final Pattern KEY_SHAPES = Pattern.compile(
-            "(sk-ant-|sk-proj-|sk-|gsk_|xai-|AIza)[A-Za-z0-9_\\-*.]{4,}");
+            "(?<![A-Za-z0-9_-])(sk-ant-|sk-proj-|sk-|gsk_|xai-|AIza)[A-Za-z0-9_\\-*.]{4,}");
     private static final int MAX_LENGTH = 600;
 
     private final List<String> secrets;

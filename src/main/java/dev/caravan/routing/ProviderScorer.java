@@ -33,7 +33,8 @@ public final class ProviderScorer {
                     + policy.reliability * reliability[i] + policy.priority * priority[i];
             scored.add(new Scored(available.get(i), score));
         }
-        scored.sort(Comparator.comparingDouble(Scored::score).reversed()
+        // scores equal but for floating-point rounding are a tie, and a tie goes to configured priority
+        scored.sort(Comparator.comparingLong((Scored s) -> Math.round(s.score() * 1e9)).reversed()
                 .thenComparingInt(s -> s.candidate().priority()));
         return scored;
     }

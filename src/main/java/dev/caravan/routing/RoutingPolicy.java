@@ -11,12 +11,12 @@ import java.util.Optional;
 public enum RoutingPolicy {
     /** Configured order only: the first healthy target in the alias list serves. */
     PRIORITY(0, 0, 0, 1),
-    /** Cheapest estimated cost, then reliability. */
-    COST(0.6, 0.1, 0.2, 0.1),
-    /** Lowest measured latency (time to first token for streams), then reliability. */
-    SPEED(0.1, 0.6, 0.2, 0.1),
-    /** Highest recent success rate, then speed. */
-    RELIABILITY(0.1, 0.2, 0.6, 0.1),
+    /** Cheapest estimated cost, then reliability, then speed. */
+    COST(0.6, 0.1, 0.25, 0.05),
+    /** Lowest measured latency (time to first token for streams), then reliability, then cost. */
+    SPEED(0.1, 0.6, 0.25, 0.05),
+    /** Highest recent success rate, then speed, then cost. */
+    RELIABILITY(0.1, 0.25, 0.6, 0.05),
     /** All four, reliability and configured order slightly ahead. */
     BALANCED(0.25, 0.25, 0.3, 0.2);
 

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -98,9 +97,6 @@ class SecretRedactorTest {
         assertThat(redactor.redact(text)).isEqualTo(text);
     }
 
-    @Disabled("BUG in SecretRedactor: the key-shape pattern has no word boundary, so ordinary words that "
-            + "contain 'sk-' are cut: 'The task-specific model is risk-free' becomes "
-            + "'The ta[redacted] model is ri[redacted]'; expected the text unchanged")
     @ParameterizedTest
     @ValueSource(strings = {"The task-specific model is risk-free.", "Use the desk-top client or ask-user mode."})
     void wordsThatMerelyContainAKeyPrefixAreNotKeys(String text) {
