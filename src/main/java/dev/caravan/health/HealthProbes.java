@@ -10,6 +10,7 @@ import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import org.apache.camel.Exchange;
+import org.apache.camel.component.http.HttpMethods;
 import org.apache.camel.Message;
 
 /**
@@ -45,7 +46,7 @@ public final class HealthProbes {
         Message message = exchange.getMessage();
         message.getHeaders().clear();
         message.setBody(null);
-        message.setHeader(Exchange.HTTP_METHOD, "GET");
+        message.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
         message.setHeader(Exchange.HTTP_URI, provider.url(dialect.modelsPath()));
         message.setHeader("Accept", "application/json");
         message.setHeader(AttemptTimeouts.HEADER, Long.toString(timeout.toMillis()));

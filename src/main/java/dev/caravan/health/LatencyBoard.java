@@ -22,9 +22,16 @@ public final class LatencyBoard {
     public record Percentiles(double p50, double p95, double p99, long count) {
     }
 
+    /** How long a computed percentile set is reused: taking a histogram snapshot is too costly per request. */
+    private static final long SNAPSHOT_TTL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private record Cached(Percentiles percentiles, long takenNanos) {
+    }
+
     private final MeterRegistry registry;
     private final Duration window;
     private final Map<Target, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<Target, Cached> cache = new ConcurrentHashMap<>();
 
     public LatencyBoard(MeterRegistry registry, Duration window) {
         this.registry = registry;
@@ -36,6 +43,22 @@ public final class LatencyBoard {
     }
 
     public Percentiles of(Target target) {
+        long now = System.nanoTime();
+        Cached cached = cache.get(target);
+        if (cached != null && now - cached.takenNanos() < SNAPSHOT_TTL_NANOS) {
+            return cached.percentiles();
+        }
+        Percentiles fresh = compute(target);
+        cache.put(target, new Cached(fresh, now));
+        return fresh;
+    }
+
+    /** The percentiles as of now, bypassing the cache: for the status page, not the request path. */
+    public Percentiles current(Target target) {
+        return compute(target);
+    }
+
+    private Percentiles compute(Target target) {
         Timer timer = timers.get(target);
         if (timer == null) {
             return new Percentiles(Double.NaN, Double.NaN, Double.NaN, 0);

@@ -66,7 +66,7 @@ public final class StatusBoard {
             List<TargetStatus> targets = new ArrayList<>();
             catalog.aliases().values().stream().flatMap(List::stream)
                     .filter(t -> t.provider().equals(p.id())).map(Target::model).distinct().forEach(model -> {
-                        LatencyBoard.Percentiles l = latency.of(new Target(p.id(), model));
+                        LatencyBoard.Percentiles l = latency.current(new Target(p.id(), model));
                         Map<String, Double> millis = Double.isNaN(l.p50()) ? null
                                 : Map.of("p50", round(l.p50()), "p95", round(l.p95()), "p99", round(l.p99()));
                         targets.add(new TargetStatus(model, millis, l.count()));

@@ -17,6 +17,7 @@ import dev.caravan.health.StatusBoard;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
+import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -142,7 +143,8 @@ public final class HttpReplies {
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         try {
-            message.setBody(json.writeValueAsBytes(body));
+            // a Vert.x buffer is written as is; a byte[] would be streamed through an InputStream pump
+            message.setBody(Buffer.buffer(json.writeValueAsBytes(body)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a reply could not be written as JSON", e);
         }

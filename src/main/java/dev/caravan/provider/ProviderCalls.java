@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.caravan.chat.ChatRequest;
 import org.apache.camel.Exchange;
+import org.apache.camel.component.http.HttpMethods;
 import org.apache.camel.Message;
 
 /**
@@ -40,7 +41,7 @@ public final class ProviderCalls {
         Message message = exchange.getMessage();
         message.getHeaders().clear();
         message.setBody(dialect.toWire(request, plan.target().model()));
-        message.setHeader(Exchange.HTTP_METHOD, "POST");
+        message.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST); // the enum itself: no conversion per call
         message.setHeader(Exchange.HTTP_URI, provider.url(dialect.chatPath(plan.target().model())));
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader("Accept", "application/json");

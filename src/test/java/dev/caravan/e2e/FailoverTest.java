@@ -185,7 +185,7 @@ class FailoverTest {
                 .hasValue("alpha:model-alpha=timeout, beta:model-beta=ok");
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
         // alpha's timeout is 1 s and beta answers in 0.2 s: the call must not take much more than that
-        assertThat(millis).isBetween(1000L, 2500L);
+        assertThat(millis).isBetween(1000L, 3000L);
     }
 
     @Test
