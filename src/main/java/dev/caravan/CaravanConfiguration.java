@@ -17,7 +17,11 @@ import dev.caravan.health.HealthBoard;
 import dev.caravan.health.HealthProbes;
 import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.StatusBoard;
+import dev.caravan.broker.EmbeddedBroker;
+import dev.caravan.ingress.FileDrops;
 import dev.caravan.ingress.HttpReplies;
+import dev.caravan.ingress.JmsMessages;
+import dev.caravan.ingress.PromptReader;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.AttemptTimeouts;
 import dev.caravan.provider.BreakerSettings;
@@ -37,6 +41,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -44,6 +49,7 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
 /**
  * The one place Caravan's beans are built from configuration and bound for the routes. Routes refer to the
@@ -87,8 +93,13 @@ public class CaravanConfiguration implements CamelConfiguration {
         Cooldowns cooldowns = new Cooldowns(clock);
         LatencyBoard latency = new LatencyBoard(meters, settings.latencyWindow());
         registry.bind("healthBoard", health);
-        registry.bind("chatRequests", new ChatRequestReader(json, settings.aliases().keySet(),
-                settings.maxBodyBytes()));
+        ChatRequestReader chatRequests = new ChatRequestReader(json, settings.aliases().keySet(),
+                settings.maxBodyBytes());
+        registry.bind("chatRequests", chatRequests);
+        PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
+        messaging(context, settings.jms(), prompts, json);
+        GatewaySettings.Files files = settings.files();
+        registry.bind("fileDrops", new FileDrops(prompts, json, files.outbox(), files.done(), files.error()));
         registry.bind("router", new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
                 breakers, settings.routing(), redactor, meters, clock));
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor));
@@ -101,6 +112,32 @@ public class CaravanConfiguration implements CamelConfiguration {
         LOG.info("Caravan: providers {}, models {}, policy {}, deadline {}",
                 catalog.providers().stream().map(p -> p.id() + (p.keys().isEmpty() ? " (no key)" : "")).toList(),
                 settings.aliases().keySet(), settings.routing().defaultPolicy().label(), settings.routing().deadline());
+    }
+
+    /**
+     * The JMS ingress: the embedded broker unless an external one is configured, its connection factory for
+     * the jms component, and virtual threads for the consumers.
+     */
+    private static void messaging(CamelContext context, GatewaySettings.Jms jms, PromptReader prompts,
+            ObjectMapper json) throws Exception {
+        Registry registry = context.getRegistry();
+        registry.bind("jmsMessages", new JmsMessages(prompts, json, jms.maxAttempts()));
+        SimpleAsyncTaskExecutor consumers = new SimpleAsyncTaskExecutor("jms-");
+        consumers.setVirtualThreads(true);
+        registry.bind("jmsTaskExecutor", consumers);
+        String url = jms.brokerUrl();
+        if (jms.enabled() && url.isEmpty()) {
+            EmbeddedBroker broker = new EmbeddedBroker(jms.dataDir(), jms.acceptor(), jms.requestQueue(),
+                    jms.deadLetterQueue(), jms.maxAttempts(), jms.redeliveryDelay());
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() throws Exception {
+                    broker.close();
+                }
+            });
+            url = EmbeddedBroker.IN_VM_URL;
+        }
+        registry.bind("jmsConnectionFactory", new ActiveMQConnectionFactory(url.isEmpty() ? "vm://0" : url));
     }
 
     /** The registry the management port publishes: camel-micrometer-prometheus's, or one it will then adopt. */

@@ -36,7 +36,27 @@ public record GatewaySettings(
         long maxBodyBytes,
         SimulatorMode simulator,
         String simulatorHost,
-        int simulatorPort) {
+        int simulatorPort,
+        String defaultAlias,
+        Jms jms,
+        Files files) {
+
+    /**
+     * The JMS ingress.
+     *
+     * @param brokerUrl    an external Artemis broker, or empty to start the embedded one
+     * @param acceptor     the embedded broker's TCP acceptor for outside clients
+     * @param maxAttempts  deliveries of one message before it is dead-lettered for a transient failure
+     */
+    public record Jms(boolean enabled, String brokerUrl, String acceptor, java.nio.file.Path dataDir,
+            String requestQueue, String replyQueue, String deadLetterQueue, int concurrency, int maxAttempts,
+            Duration redeliveryDelay) {
+    }
+
+    /** The file-drop ingress folders. */
+    public record Files(boolean enabled, java.nio.file.Path inbox, java.nio.file.Path outbox,
+            java.nio.file.Path done, java.nio.file.Path error) {
+    }
 
     public enum SimulatorMode {
         /** Start the simulator in place of every provider when none of them has a key. */
@@ -57,7 +77,12 @@ public record GatewaySettings(
             "caravan.defaults.timeout", "caravan.defaults.connect-timeout", "caravan.defaults.max-connections",
             "caravan.breaker.failure-rate-threshold", "caravan.breaker.sliding-window-size",
             "caravan.breaker.minimum-calls", "caravan.breaker.wait-in-open", "caravan.breaker.half-open-calls",
-            "caravan.simulator.enabled", "caravan.simulator.host", "caravan.simulator.port");
+            "caravan.simulator.enabled", "caravan.simulator.host", "caravan.simulator.port",
+            "caravan.default-model", "caravan.jms.enabled", "caravan.jms.broker-url", "caravan.jms.acceptor",
+            "caravan.jms.data-dir", "caravan.jms.request-queue", "caravan.jms.reply-queue",
+            "caravan.jms.dead-letter-queue", "caravan.jms.concurrency", "caravan.jms.max-attempts",
+            "caravan.jms.redelivery-delay", "caravan.file.enabled", "caravan.file.inbox", "caravan.file.outbox",
+            "caravan.file.done", "caravan.file.error", "caravan.file.poll-interval");
     private static final Set<String> PROVIDER_FIELDS = Set.of("dialect", "base-url", "api-keys", "timeout",
             "connect-timeout", "max-connections", "breaker.failure-rate-threshold", "breaker.sliding-window-size",
             "breaker.minimum-calls", "breaker.wait-in-open", "breaker.half-open-calls");
@@ -147,6 +172,28 @@ public record GatewaySettings(
             default -> throw new ConfigurationError("caravan.simulator.enabled",
                     "'" + mode.toLowerCase(Locale.ROOT) + "' is not one of auto, true, false");
         };
+        String defaultAlias = properties.getOrDefault("caravan.default-model", "").trim();
+        if (defaultAlias.isEmpty()) {
+            defaultAlias = aliases.keySet().iterator().next();
+        } else if (!aliases.containsKey(defaultAlias)) {
+            throw new ConfigurationError("caravan.default-model", "'" + defaultAlias + "' is not a model alias; "
+                    + "aliases: " + aliases.keySet());
+        }
+        Jms jms = new Jms(r.bool("caravan.jms.enabled", true),
+                properties.getOrDefault("caravan.jms.broker-url", "").trim(),
+                properties.getOrDefault("caravan.jms.acceptor", "tcp://127.0.0.1:61616").trim(),
+                java.nio.file.Path.of(properties.getOrDefault("caravan.jms.data-dir", "data/broker").trim()),
+                r.name("caravan.jms.request-queue", "llm.requests"),
+                r.name("caravan.jms.reply-queue", "llm.replies"),
+                r.name("caravan.jms.dead-letter-queue", "llm.requests.DLQ"),
+                r.integer("caravan.jms.concurrency", 200, 1),
+                r.integer("caravan.jms.max-attempts", 5, 1),
+                r.duration("caravan.jms.redelivery-delay", "1s"));
+        Files files = new Files(r.bool("caravan.file.enabled", true),
+                java.nio.file.Path.of(properties.getOrDefault("caravan.file.inbox", "data/inbox").trim()),
+                java.nio.file.Path.of(properties.getOrDefault("caravan.file.outbox", "data/outbox").trim()),
+                java.nio.file.Path.of(properties.getOrDefault("caravan.file.done", "data/done").trim()),
+                java.nio.file.Path.of(properties.getOrDefault("caravan.file.error", "data/error").trim()));
         return new GatewaySettings(List.copyOf(providers), aliases, routing,
                 r.duration("caravan.health.interval", "30s"),
                 r.duration("caravan.health.timeout", "5s"),
@@ -155,7 +202,8 @@ public record GatewaySettings(
                 r.integer("caravan.http.max-body-size", 4 * 1024 * 1024, 1024),
                 simulator,
                 properties.getOrDefault("caravan.simulator.host", "127.0.0.1"),
-                r.integer("caravan.simulator.port", 8090, 0));
+                r.integer("caravan.simulator.port", 8090, 0),
+                defaultAlias, jms, files);
     }
 
     /** True when at least one enabled provider has a key. */
@@ -165,7 +213,8 @@ public record GatewaySettings(
 
     public GatewaySettings withProviders(List<ProviderSettings> replaced) {
         return new GatewaySettings(List.copyOf(replaced), aliases, routing, healthInterval, healthTimeout,
-                healthFailureThreshold, latencyWindow, maxBodyBytes, simulator, simulatorHost, simulatorPort);
+                healthFailureThreshold, latencyWindow, maxBodyBytes, simulator, simulatorHost, simulatorPort,
+                defaultAlias, jms, files);
     }
 
     /** Parses a duration such as {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601 {@code PT30S}. */
@@ -233,6 +282,26 @@ public record GatewaySettings(
                 throw new ConfigurationError(key, "required but not set");
             }
             return v.trim();
+        }
+
+        boolean bool(String key, boolean fallback) {
+            String v = properties.get(key);
+            if (v == null || v.isBlank()) {
+                return fallback;
+            }
+            return switch (v.trim().toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new ConfigurationError(key, "'" + v + "' is neither true nor false");
+            };
+        }
+
+        String name(String key, String fallback) {
+            String v = properties.getOrDefault(key, fallback).trim();
+            if (!v.matches("[A-Za-z0-9._-]+")) {
+                throw new ConfigurationError(key, "'" + v + "' is not a queue name (letters, digits, '.', '_', '-')");
+            }
+            return v;
         }
 
         List<String> list(String key) {

@@ -39,11 +39,13 @@ public final class HttpReplies {
     private static final Logger LOG = LoggerFactory.getLogger(HttpReplies.class);
 
     private final ObjectMapper json;
+    private final OutcomeJson outcomes;
     private final ProviderCatalog catalog;
     private final StatusBoard status;
 
     public HttpReplies(ObjectMapper json, ProviderCatalog catalog, StatusBoard status) {
         this.json = json;
+        this.outcomes = new OutcomeJson(json);
         this.catalog = catalog;
         this.status = status;
     }
@@ -69,23 +71,7 @@ public final class HttpReplies {
                     message.setHeader("Retry-After", Long.toString(Math.max(1,
                             (failed.retryAfter().toMillis() + 999) / 1000)));
                 }
-                ObjectNode body = errorBody(failed.message(), failed.type(), failed.code(), failed.param());
-                if (!failed.attempts().isEmpty()) {
-                    ArrayNode attempts = ((ObjectNode) body.get("error")).putArray("attempts");
-                    for (Attempt a : failed.attempts()) {
-                        ObjectNode node = attempts.addObject();
-                        node.put("provider", a.target().provider());
-                        node.put("model", a.target().model());
-                        node.put("outcome", a.outcome());
-                        if (a.status() > 0) {
-                            node.put("status", a.status());
-                        }
-                        if (a.message() != null) {
-                            node.put("message", a.message());
-                        }
-                        node.put("ms", a.millis());
-                    }
-                }
+                ObjectNode body = outcomes.body(failed);
                 write(message, failed.status(), body);
             }
         }

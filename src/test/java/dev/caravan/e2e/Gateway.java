@@ -34,6 +34,8 @@ final class Gateway implements AutoCloseable {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final int port;
     private final int managementPort;
+    private final int brokerPort;
+    private final java.nio.file.Path dataDir;
 
     private Gateway(List<String> providers, Map<String, String> overrides) {
         System.setProperty("camel.threads.virtual.enabled", "true");
@@ -55,6 +57,17 @@ final class Gateway implements AutoCloseable {
         props.put("caravan.model.fast", String.join(",", providers.stream().map(p -> p + ":model-" + p).toList()));
         props.put("caravan.model.smart", providers.getFirst() + ":model-" + providers.getFirst());
         props.put("caravan.health.interval", "1h");
+        try {
+            dataDir = java.nio.file.Files.createTempDirectory("caravan-test-");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        brokerPort = freePort();
+        props.put("caravan.jms.acceptor", "tcp://127.0.0.1:" + brokerPort);
+        props.put("caravan.jms.data-dir", dataDir.resolve("broker").toString());
+        for (String folder : List.of("inbox", "outbox", "done", "error")) {
+            props.put("caravan.file." + folder, dataDir.resolve(folder).toString());
+        }
         props.putAll(overrides);
         main.setDefaultPropertyPlaceholderLocation("file:application.properties");
         main.setOverrideProperties(props);
@@ -96,6 +109,16 @@ final class Gateway implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The embedded broker's TCP acceptor, for JMS clients. */
+    String brokerUrl() {
+        return "tcp://127.0.0.1:" + brokerPort;
+    }
+
+    /** The gateway's data folder: broker journal and the file-drop folders inbox, outbox, done, error. */
+    java.nio.file.Path data(String folder) {
+        return dataDir.resolve(folder);
     }
 
     HttpResponse<String> chat(String body) {

@@ -27,7 +27,13 @@ import org.junit.jupiter.api.Test;
         "camel.management.port=0",
         "caravan.health.interval=1h",
         "caravan.routing.policy=priority",
-        "caravan.retry.backoff=10ms"})
+        "caravan.retry.backoff=10ms",
+        "caravan.jms.enabled=false",
+        "caravan.file.enabled=false",
+        "caravan.file.inbox=target/route-test/inbox",
+        "caravan.file.outbox=target/route-test/outbox",
+        "caravan.file.done=target/route-test/done",
+        "caravan.file.error=target/route-test/error"})
 class ChatRouteTest {
 
     @org.apache.camel.EndpointInject

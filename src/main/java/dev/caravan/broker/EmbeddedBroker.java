@@ -1,0 +1,66 @@
+package dev.caravan.broker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ActiveMQ Artemis broker Caravan starts when no external broker is configured: persistent journal on
+ * disk, an in-VM acceptor for the gateway's own connections and a TCP acceptor for outside clients.
+ *
+ * <p>The broker's own redelivery settings are a safety net behind the JMS route, which dead-letters a
+ * message with its reason once its attempts are spent: a message that keeps crashing the gateway still
+ * reaches the dead-letter queue after a few more deliveries instead of being dropped.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+
+    /** The URL the gateway's own connections use. */
+    public static final String IN_VM_URL = "vm://0";
+
+    private final EmbeddedActiveMQ broker = new EmbeddedActiveMQ();
+
+    public EmbeddedBroker(Path dataDir, String acceptorUrl, String requestQueue, String deadLetterQueue,
+            int maxAttempts, Duration redeliveryDelay) throws Exception {
+        Configuration config = new ConfigurationImpl()
+                .setName("caravan")
+                .setPersistenceEnabled(true)
+                .setSecurityEnabled(false)
+                .setJournalDirectory(dataDir.resolve("journal").toString())
+                .setBindingsDirectory(dataDir.resolve("bindings").toString())
+                .setLargeMessagesDirectory(dataDir.resolve("large-messages").toString())
+                .setPagingDirectory(dataDir.resolve("paging").toString())
+                .setJMXManagementEnabled(false)
+                .addAcceptorConfiguration("in-vm", IN_VM_URL)
+                .addAcceptorConfiguration("tcp", acceptorUrl);
+        config.addAddressSetting(requestQueue, new AddressSettings()
+                .setDeadLetterAddress(SimpleString.of(deadLetterQueue))
+                .setMaxDeliveryAttempts(maxAttempts + 3)
+                .setRedeliveryDelay(redeliveryDelay.toMillis())
+                .setAutoCreateQueues(true)
+                .setAutoCreateAddresses(true)
+                .setDefaultAddressRoutingType(RoutingType.ANYCAST));
+        config.addAddressSetting("#", new AddressSettings()
+                .setAutoCreateQueues(true)
+                .setAutoCreateAddresses(true)
+                .setAutoCreateDeadLetterResources(false)
+                .setDefaultAddressRoutingType(RoutingType.ANYCAST));
+        broker.setConfiguration(config);
+        broker.start();
+        LOG.info("embedded ActiveMQ Artemis broker started: journal in {}, clients at {}", dataDir, acceptorUrl);
+    }
+
+    @Override
+    public void close() throws Exception {
+        broker.stop();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.caravan.ingress;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ChatRequestReader;
+import dev.caravan.chat.InvalidRequest;
+
+/**
+ * Reads what arrives by queue or file: an OpenAI chat request as JSON, or a plain-text prompt, which
+ * becomes one user message to the default model alias. Text must be UTF-8; anything else is refused with
+ * a reason rather than sent upstream garbled.
+ */
+public final class PromptReader {
+
+    private final ChatRequestReader json;
+    private final String defaultAlias;
+
+    public PromptReader(ChatRequestReader json, String defaultAlias) {
+        this.json = json;
+        this.defaultAlias = defaultAlias;
+    }
+
+    /** A JSON chat request. */
+    public ChatRequest readJson(byte[] body) {
+        utf8(body);
+        return json.read(body);
+    }
+
+    /** A plain-text prompt. */
+    public ChatRequest readText(byte[] body) {
+        String text = utf8(body).strip();
+        if (text.isEmpty()) {
+            throw InvalidRequest.badRequest(null, "The prompt is empty.");
+        }
+        return new ChatRequest(defaultAlias, List.of(ChatMessage.of("user", text)), null, null, null, null, null,
+                null, null, null, null, null);
+    }
+
+    /** JSON when it looks like a JSON object, a plain-text prompt otherwise. */
+    public ChatRequest read(byte[] body) {
+        String text = utf8(body).stripLeading();
+        return text.startsWith("{") ? json.read(body) : readText(body);
+    }
+
+    private static String utf8(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw InvalidRequest.badRequest(null, "The message is empty.");
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw InvalidRequest.badRequest(null, "The message is not valid UTF-8 text.");
+        }
+    }
+}
