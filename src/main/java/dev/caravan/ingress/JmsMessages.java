@@ -1,5 +1,7 @@
 package dev.caravan.ingress;
 
+import java.nio.charset.StandardCharsets;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.InvalidRequest;
@@ -90,7 +92,9 @@ public final class JmsMessages {
         Message message = exchange.getMessage();
         String correlation = exchange.getProperty(CORRELATION, String.class);
         message.getHeaders().clear();
-        message.setBody(exchange.getProperty(ORIGINAL, byte[].class));
+        byte[] original = exchange.getProperty(ORIGINAL, byte[].class);
+        // text stays text for whoever reads the dead letters; bytes that are not UTF-8 stay bytes
+        message.setBody(PromptReader.isUtf8(original) ? new String(original, StandardCharsets.UTF_8) : original);
         message.setHeader("JMSCorrelationID", correlation);
         message.setHeader("caravanRequestId", failed.requestId());
         message.setHeader("caravanFailureClass", failureClass(failed));

@@ -48,6 +48,16 @@ public final class PromptReader {
         return text.startsWith("{") ? json.read(body) : readText(body);
     }
 
+    static boolean isUtf8(byte[] body) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
     private static String utf8(byte[] body) {
         if (body == null || body.length == 0) {
             throw InvalidRequest.badRequest(null, "The message is empty.");
