@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -71,7 +70,8 @@ final class Gateway implements AutoCloseable {
         props.putAll(overrides);
         main.setDefaultPropertyPlaceholderLocation("file:application.properties");
         main.setOverrideProperties(props);
-        CompletableFuture.runAsync(() -> {
+        // its own thread: main.run() blocks until stopped, and the common pool may have a single worker
+        Thread.ofPlatform().daemon().name("caravan-main").start(() -> {
             try {
                 main.run();
             } catch (Exception e) {

@@ -1,0 +1,158 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import dev.caravan.simulator.Fault;
+import dev.caravan.simulator.Simulator;
+import jakarta.jms.Connection;
+import jakarta.jms.Message;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.MessageProducer;
+import jakarta.jms.Session;
+import jakarta.jms.TextMessage;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.junit.jupiter.api.Test;
+
+/** The gateway killed with messages in flight loses none of them, and stopping it lets requests finish. */
+class CrashRecoveryTest {
+
+    @Test
+    void messagesInFlightWhenTheGatewayIsKilledAreAnsweredAfterARestart() throws Exception {
+        try (Simulator simulator = new Simulator("127.0.0.1")) {
+            simulator.add("alpha", null);
+            simulator.start(0);
+            Path data = Files.createTempDirectory("caravan-crash-");
+            int httpPort = freePort();
+            int brokerPort = freePort();
+            List<String> args = List.of(
+                    "-Dcaravan.http.port=" + httpPort,
+                    "-Dcamel.management.port=" + freePort(),
+                    "-Dcaravan.simulator.enabled=false",
+                    "-Dcaravan.providers=alpha",
+                    "-Dcaravan.provider.alpha.dialect=openai",
+                    "-Dcaravan.provider.alpha.base-url=" + simulator.baseUrl("alpha"),
+                    "-Dcaravan.provider.alpha.api-keys=crash-key",
+                    "-Dcaravan.model.fast=alpha:model-alpha",
+                    "-Dcaravan.model.smart=alpha:model-alpha",
+                    "-Dcaravan.health.interval=1h",
+                    "-Dcaravan.jms.acceptor=tcp://127.0.0.1:" + brokerPort,
+                    "-Dcaravan.jms.data-dir=" + data.resolve("broker"),
+                    "-Dcaravan.jms.redelivery-delay=100ms",
+                    "-Dcaravan.file.enabled=false",
+                    "-Dcaravan.file.inbox=" + data.resolve("inbox"),
+                    "-Dcaravan.file.outbox=" + data.resolve("outbox"),
+                    "-Dcaravan.file.done=" + data.resolve("done"),
+                    "-Dcaravan.file.error=" + data.resolve("error"));
+            String url = "tcp://127.0.0.1:" + brokerPort;
+            List<String> sent = new ArrayList<>();
+
+            Process first = launch(args, data.resolve("first.log"), httpPort);
+            simulator.provider("alpha").fail(Fault.latency(800).scope("chat"));
+            try (Connection connection = new ActiveMQConnectionFactory(url).createConnection()) {
+                Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+                MessageProducer producer = session.createProducer(session.createQueue("llm.requests"));
+                for (int i = 0; i < 60; i++) {
+                    TextMessage message = session.createTextMessage("question " + i);
+                    message.setJMSReplyTo(session.createQueue("crash.replies"));
+                    message.setJMSCorrelationID("q" + i);
+                    producer.send(message);
+                    sent.add("q" + i);
+                }
+                // let the calls start, then kill the gateway (and its broker) mid-flight
+                await().atMost(Duration.ofSeconds(10)).until(() -> simulator.provider("alpha").chatCalls() >= 20);
+            } catch (jakarta.jms.JMSException ignored) {
+                // the connection may already be dying with the broker
+            }
+            first.destroyForcibly().waitFor();
+            long callsBeforeCrash = simulator.provider("alpha").chatCalls();
+
+            simulator.provider("alpha").heal();
+            Process second = launch(args, data.resolve("second.log"), httpPort);
+            Set<String> answered = new HashSet<>();
+            int duplicates = 0;
+            try (Connection connection = new ActiveMQConnectionFactory(url).createConnection()) {
+                connection.start();
+                Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+                MessageConsumer replies = session.createConsumer(session.createQueue("crash.replies"));
+                MessageConsumer dead = session.createConsumer(session.createQueue("llm.requests.DLQ"));
+                long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (answered.size() < sent.size() && System.nanoTime() < until) {
+                    Message reply = replies.receive(200);
+                    if (reply == null) {
+                        reply = dead.receiveNoWait();
+                    }
+                    if (reply != null && !answered.add(reply.getJMSCorrelationID())) {
+                        duplicates++;
+                    }
+                }
+            } finally {
+                second.destroy();
+                second.waitFor();
+            }
+            assertThat(callsBeforeCrash).as("messages were in flight when the gateway died").isGreaterThan(0);
+            assertThat(answered).as("every message answered or dead-lettered").containsExactlyInAnyOrderElementsOf(sent);
+            assertThat(duplicates).as("none answered twice").isZero();
+        }
+    }
+
+    @Test
+    void stoppingTheGatewayLetsRequestsInFlightFinish() throws Exception {
+        Gateway gateway = Gateway.start("alpha");
+        gateway.provider("alpha").fail(Fault.latency(1500).scope("chat"));
+        CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(
+                () -> gateway.chat("fast", "finish me"), java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.provider("alpha").chatCalls() == 1);
+
+        gateway.close();
+
+        HttpResponse<String> response = inFlight.get();
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("finish me");
+    }
+
+    private static Process launch(List<String> properties, Path log, int httpPort) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Dcamel.threads.virtual.enabled=true");
+        command.addAll(properties);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("dev.caravan.CaravanApplication");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        HttpClient client = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the gateway died at start: " + Files.readString(log));
+            }
+            try {
+                return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v1/models"))
+                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return process;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
