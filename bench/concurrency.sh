@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Scenario 2, concurrency: 2,000 concurrent chat requests against providers that take 1 s to answer.
+# Little's law says a gateway that really holds 2,000 calls in flight serves ~2,000 req/s at ~1 s latency;
+# anything that caps the number in flight (a thread pool, a connection pool) shows as lower req/s and
+# higher latency, anything that breaks under load as errors.
+#
+#   bench/concurrency.sh                 # defaults: 2000 connections, 20 s measured, 15 s warm-up
+#   CONNS=2000 DURATION=20s LATENCY_MS=1000 bench/concurrency.sh
+#
+# The simulated providers (openai, groq, together, OpenAI wire format) run in a SEPARATE Caravan process
+# started only as a simulator host, so the gateway's thread count and RSS are its own. The gateway under
+# test has the simulator off and its three providers pointed at that host, each with a 1 s latency fault.
+source "$(dirname "$0")/lib.sh"
+
+CONNS=${CONNS:-2000}
+DURATION=${DURATION:-20s}
+WARMUP=${WARMUP:-30s}               # JIT warm-up at 64 connections with the latency fault off
+SETTLE=${SETTLE:-10s}               # then this long at $CONNS connections with the latency on, not measured
+LATENCY_MS=${LATENCY_MS:-1000}
+PROVIDERS=${PROVIDERS:-"openai groq together"}   # which simulated providers serve alias 'fast' (1 to 3)
+WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
+THREADS=${THREADS:-$(nproc)}                     # wrk threads: no more than the cores
+RESULTS_DIR=${RESULTS_DIR:-}
+# Extra -Dkey=value for the gateway under test, e.g. GATEWAY_PROPS="-Dcaravan.defaults.max-connections=3000"
+GATEWAY_PROPS=${GATEWAY_PROPS:-}
+
+budget=$(( ${DURATION%s} + ${WARMUP%s} + ${SETTLE%s} + ${QUIET_WAIT:-0} + 240 ))
+bound_run_time "$budget" "$0" "$@"
+
+ensure_tools
+ensure_jar
+# wrk needs one descriptor per connection, the gateway two (client + upstream), the simulator one.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(( $(ulimit -n) > CONNS * 2 + 1000 )) || die "ulimit -n is $(ulimit -n): too low for $CONNS connections"
+
+SIM_PORT=$(free_port); SIMGW_PORT=$(free_port); SIMMGMT_PORT=$(free_port)
+GW_PORT=$(free_port); MGMT_PORT=$(free_port)
+
+log "simulator host on 127.0.0.1:$SIM_PORT (a Caravan with the simulator always on; its own gateway idle on $SIMGW_PORT)"
+start_caravan simulator \
+    -Dcaravan.simulator.enabled=true -Dcaravan.simulator.port="$SIM_PORT" \
+    -Dcaravan.http.port="$SIMGW_PORT" -Dcamel.management.port="$SIMMGMT_PORT" -Dcaravan.health.interval=1h
+SIM_PID=$LAST_PID
+wait_http "http://127.0.0.1:$SIM_PORT/_providers" 90 "$SIM_PID" "$RUN_DIR/simulator.log"
+
+args=(-Dcaravan.simulator.enabled=false -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT"
+      -Dcaravan.health.interval=1h)
+targets=()
+for p in $PROVIDERS; do
+    args+=("-Dcaravan.provider.$p.base-url=http://127.0.0.1:$SIM_PORT/$p/v1" "-Dcaravan.provider.$p.api-keys=bench-key-$p")
+    case $p in
+        openai) targets+=("openai:gpt-4o-mini") ;;
+        groq) targets+=("groq:llama-3.1-8b-instant") ;;
+        together) targets+=("together:meta-llama/Llama-3.2-3B-Instruct-Turbo") ;;
+        *) die "unknown provider $p" ;;
+    esac
+done
+enabled=$(tr ' ' ',' <<<"$PROVIDERS")
+args+=(-Dcaravan.providers="$enabled" -Dcaravan.model.fast="$(IFS=,; echo "${targets[*]}")"
+       -Dcaravan.model.smart="${targets[0]}")
+log "gateway on 127.0.0.1:$GW_PORT (management $MGMT_PORT), providers $enabled -> simulator"
+# shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
+start_caravan caravan "${args[@]}" $GATEWAY_PROPS
+GW_PID=$LAST_PID
+wait_http "http://127.0.0.1:$GW_PORT/v1/models" 90 "$GW_PID" "$RUN_DIR/caravan.log"
+
+set_latency() { # ms
+    local p
+    for p in $PROVIDERS; do
+        curl -sf -o /dev/null --max-time 5 -X POST "http://127.0.0.1:$SIM_PORT/$p/_faults" -d "{\"latency_ms\":$1}" \
+            || die "could not set the latency fault of $p"
+    done
+}
+check_one() {
+    local start code ms
+    start=$(date +%s%N)
+    code=$(curl -s -o "$RUN_DIR/check.json" -w '%{http_code}' --max-time 15 -H 'Content-Type: application/json' \
+        -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$GW_PORT/v1/chat/completions")
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    [[ $code == 200 ]] || die "the gateway answered $code: $(head -c 300 "$RUN_DIR/check.json")"
+    log "one request through the gateway: $code in $ms ms"
+}
+check_one
+
+# Samples the gateway once a second while wrk runs: threads, RSS, connections in and out.
+sample() { # out-file
+    local out=$1
+    echo "t threads rss_mb client_conns upstream_conns" >"$out"
+    local t=0
+    while kill -0 "$GW_PID" 2>/dev/null; do
+        local threads rss cin cup
+        threads=$(awk '/^Threads:/{print $2}' "/proc/$GW_PID/status")
+        rss=$(awk '/^VmRSS:/{printf "%d", $2/1024}' "/proc/$GW_PID/status")
+        cin=$(ss -Htn state established "( sport = :$GW_PORT )" | wc -l)
+        cup=$(ss -Htn state established "( dport = :$SIM_PORT )" | wc -l)
+        echo "$t $threads $rss $cin $cup" >>"$out"
+        sleep 1
+        t=$((t + 1))
+    done
+}
+
+run_phase() { # label duration -> sets PHASE_RESULT, PHASE_STATS, PHASE_CPU_US, PHASE_SIM_CPU_US
+    local label=$1 duration=$2
+    sample "$RUN_DIR/samples-$label.txt" &
+    local sampler=$!
+    STARTED_PIDS+=("$sampler")
+    local before after sbefore safter n secs wrkcpu busy
+    before=$(cpu_ticks "$GW_PID")
+    sbefore=$(cpu_ticks "$SIM_PID")
+    PHASE_RESULT=$(run_wrk "$label" "$THREADS" "$CONNS" "$duration" "http://127.0.0.1:$GW_PORT/v1/chat/completions" \
+        --timeout "$WRK_TIMEOUT")
+    after=$(cpu_ticks "$GW_PID")
+    safter=$(cpu_ticks "$SIM_PID")
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    # max threads, max RSS, max client and upstream connections over the run
+    PHASE_STATS=$(awk 'NR>1{if($2>t)t=$2; if($3>r)r=$3; if($4>c)c=$4; if($5>u)u=$5} END{print t+0, r+0, c+0, u+0}' \
+        "$RUN_DIR/samples-$label.txt")
+    read -r n _ _ _ _ _ _ secs wrkcpu busy <<<"$PHASE_RESULT"
+    PHASE_OTHERS=$(others_pct "$busy" "$(awk -v t=$((after - before + safter - sbefore)) -v hz="$CLK_TCK" -v w="$wrkcpu" \
+        'BEGIN{print t/hz + w}')" "$secs")
+    PHASE_CPU_US=$(awk -v t=$((after - before)) -v n="$n" -v hz="$CLK_TCK" 'BEGIN{printf "%.0f", n ? t/hz*1e6/n : 0}')
+    PHASE_SIM_CPU_US=$(awk -v t=$((safter - sbefore)) -v n="$n" -v hz="$CLK_TCK" 'BEGIN{printf "%.0f", n ? t/hz*1e6/n : 0}')
+    if [[ -n "${RESULTS_DIR:-}" ]]; then cp "$RUN_DIR/samples-$label.txt" "$RESULTS_DIR/"; fi
+}
+
+# The JIT needs tens of thousands of requests before the gateway runs at full speed; at 1 s per request that
+# would take minutes, so warm up against an instant upstream first.
+log "JIT warm-up: $WARMUP at 64 connections, upstream latency 0"
+set_latency 0
+run_wrk warmup-jit "$THREADS" 64 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
+set_latency "$LATENCY_MS"
+check_one
+log "settling: $SETTLE at $CONNS connections, upstream latency $LATENCY_MS ms (opens the connections; not measured)"
+run_phase settle "$SETTLE"
+W_RESULT=$PHASE_RESULT W_STATS=$PHASE_STATS W_CPU=$PHASE_CPU_US W_SIMCPU=$PHASE_SIM_CPU_US W_OTHERS=$PHASE_OTHERS
+log "  settle: $W_RESULT | $W_STATS"
+sleep 2
+wait_for_quiet
+log "measuring: $DURATION at $CONNS connections, wrk -t$THREADS --timeout $WRK_TIMEOUT"
+run_phase measured "$DURATION"
+log "  measured: $PHASE_RESULT | $PHASE_STATS"
+
+curl -s --max-time 5 "http://127.0.0.1:$SIM_PORT/_providers" >"$RUN_DIR/providers.json" || true
+served=$(jq -r 'map("\(.provider)=\(.chat_calls)") | join(" ")' "$RUN_DIR/providers.json" 2>/dev/null || echo "?")
+gw_errors=$(grep -c ' ERROR ' "$RUN_DIR/caravan.log" || true)
+failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
+
+{
+    echo
+    echo "Concurrency on 127.0.0.1, $(nproc) cores: $CONNS connections, upstream latency ${LATENCY_MS} ms, providers: $enabled;" \
+        "wrk -t$THREADS --timeout $WRK_TIMEOUT; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    [[ -n $GATEWAY_PROPS ]] && echo "gateway overrides: $GATEWAY_PROPS"
+    printf '%-9s %6s %9s %9s %9s %7s %7s %7s %8s %7s %8s %9s %10s %10s %8s\n' \
+        phase secs req/s p50_ms p99_ms non2xx sockerr timeout threads rss_mb conns_in conns_up gw_cpu_us sim_cpu_us others%
+    for phase in settle measured; do
+        if [[ $phase == settle ]]; then r=$W_RESULT s=$W_STATS c=$W_CPU sc=$W_SIMCPU o=$W_OTHERS
+        else r=$PHASE_RESULT s=$PHASE_STATS c=$PHASE_CPU_US sc=$PHASE_SIM_CPU_US o=$PHASE_OTHERS; fi
+        read -r n rps p50 p99 non2xx sock tmo secs _ <<<"$r"
+        read -r th rss cin cup <<<"$s"
+        printf '%-9s %6s %9s %9s %9s %7s %7s %7s %8s %7s %8s %9s %10s %10s %8s\n' \
+            "$phase" "$secs" "$rps" "$p50" "$p99" "$non2xx" "$sock" "$tmo" "$th" "$rss" "$cin" "$cup" "$c" "$sc" "$o"
+    done
+    echo "threads, rss_mb, conns_in (client connections established), conns_up (gateway->simulator connections):"
+    echo "maxima of 1 s samples of the gateway process; gw_cpu_us, sim_cpu_us: CPU time (utime+stime) of the gateway and"
+    echo "of the simulator process per completed request. Chat calls per simulated provider: $served."
+    echo "others%: share of the machine's CPU used during the phase by processes other than this benchmark's (0 when quiet)."
+    echo "Gateway log: $failed request(s) logged as failed, $gw_errors ERROR line(s)."
+    if ((gw_errors > 0)); then
+        # what the ERROR lines are: logger and message, then the exception named on the next line
+        grep -A1 ' ERROR ' "$RUN_DIR/caravan.log" | grep -v '^--$' | sed -E 's/^[0-9T:,-]+ ERROR \[[^]]*\] //' \
+            | grep -oE '^[A-Za-z]+ - [^(]{0,80}|^[a-z][A-Za-z0-9_.]+(Exception|Error)[^ ]*' | sort | uniq -c | sort -rn | head -6
+    fi
+} | tee ${RESULTS_DIR:+"$RESULTS_DIR/concurrency.txt"}

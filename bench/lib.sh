@@ -1,0 +1,196 @@
+# shellcheck shell=bash
+# Shared helpers for the Caravan benchmarks. Sourced by overhead.sh and concurrency.sh; not run on its own.
+# Everything here listens on 127.0.0.1 only and sends traffic only to 127.0.0.1.
+
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+JAVA=${JAVA:-$JAVA_HOME/bin/java}
+# The jar under test; built by ensure_jar when missing. Copied to the run directory before start so that a
+# `mvn clean` elsewhere cannot pull it away mid-run.
+CARAVAN_JAR=${CARAVAN_JAR:-$REPO_DIR/target/caravan.jar}
+# Never these: other tools on this machine use them.
+RESERVED_PORTS=" 8080 8090 9876 "
+
+RUN_DIR=$(mktemp -d /tmp/caravan-bench.XXXXXX)
+STARTED_PIDS=()
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Stops exactly the processes this script started (by pid, never by name), then removes the run directory
+# unless KEEP_RUN_DIR=1.
+cleanup() {
+    local pid i
+    # newest first, each one gone before the next: the gateway stops before the upstream it calls
+    for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+        pid=${STARTED_PIDS[i]}
+        kill -TERM "$pid" 2>/dev/null || continue
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    if [[ "${KEEP_RUN_DIR:-0}" == 1 ]]; then
+        log "run directory kept: $RUN_DIR"
+    else
+        rm -rf "$RUN_DIR"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_tools() {
+    local missing=()
+    command -v wrk >/dev/null || missing+=(wrk)
+    command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+    if ((${#missing[@]})); then
+        log "installing ${missing[*]} with apt-get"
+        [[ $(id -u) == 0 ]] || die "need root to apt-get install ${missing[*]}"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        # the Debian package may start a system nginx on port 80: the benchmarks do not use it
+    fi
+    NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+    [[ -x "$JAVA" ]] || die "no java at $JAVA (set JAVA_HOME)"
+}
+
+ensure_jar() {
+    if [[ ! -f "$CARAVAN_JAR" ]]; then
+        log "building $CARAVAN_JAR"
+        (cd "$REPO_DIR" && JAVA_HOME=$JAVA_HOME mvn -B -q package -DskipTests) >&2
+    fi
+    cp "$CARAVAN_JAR" "$RUN_DIR/caravan.jar"
+}
+
+# A free TCP port on 127.0.0.1, not one of the reserved ones and not one handed out before in this run.
+GIVEN_PORTS=" "
+free_port() {
+    local port
+    while :; do
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+        [[ "$RESERVED_PORTS" == *" $port "* || "$GIVEN_PORTS" == *" $port "* ]] && continue
+        GIVEN_PORTS+="$port "
+        echo "$port"
+        return
+    done
+}
+
+wait_http() { # url seconds [pid that must stay alive] [its log]
+    local url=$1 secs=$2 pid=${3:-} logf=${4:-} i
+    for ((i = 0; i < secs * 5; i++)); do
+        curl -sf -o /dev/null --max-time 1 "$url" && return 0  # 2xx only: the port opens before the routes exist
+        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+            [[ -n $logf ]] && grep -v '^WARNING' "$logf" | tail -15 >&2
+            die "the process serving $url (pid $pid) exited"
+        fi
+        sleep 0.2
+    done
+    die "nothing answered at $url within ${secs}s"
+}
+
+# Starts an nginx in the foreground (daemon off) with the given config file. Sets LAST_PID to its master pid.
+# (Not called as $(...): the pid must be recorded in this shell for the cleanup trap.)
+start_nginx() { # name conf
+    local name=$1 conf=$2
+    mkdir -p "$RUN_DIR/$name"
+    "$NGINX" -p "$RUN_DIR/$name" -c "$conf" -e "$RUN_DIR/$name/error.log" >"$RUN_DIR/$name/stdout.log" 2>&1 &
+    LAST_PID=$!
+    STARTED_PIDS+=("$LAST_PID")
+}
+
+# Starts Caravan from the repository directory (it reads ./application.properties and ./routes/), bound to
+# 127.0.0.1 (the properties file says 0.0.0.0 for the client API). Sets LAST_PID; log in $RUN_DIR/<name>.log.
+start_caravan() { # name -Dkey=value...
+    local name=$1
+    shift
+    cd "$REPO_DIR"
+    # shellcheck disable=SC2086 # CARAVAN_JVM_OPTS is a list of JVM options
+    "$JAVA" ${CARAVAN_JVM_OPTS:-} -Dcamel.server.host=127.0.0.1 -Dcamel.management.host=127.0.0.1 \
+        -Dcaravan.simulator.host=127.0.0.1 "$@" -jar "$RUN_DIR/caravan.jar" >"$RUN_DIR/$name.log" 2>&1 &
+    LAST_PID=$!
+    STARTED_PIDS+=("$LAST_PID")
+    cd - >/dev/null
+}
+
+# Re-runs the calling script under `timeout` so that the whole run is bounded; the TERM it sends at the end
+# of the budget runs the cleanup trap. Call first thing, with the budget in seconds and the script's args.
+bound_run_time() { # seconds script args...
+    local budget=$1 script=$2
+    shift 2
+    if [[ -z "${CARAVAN_BENCH_BOUNDED:-}" ]]; then
+        export CARAVAN_BENCH_BOUNDED=$budget
+        trap - EXIT
+        rm -rf "$RUN_DIR"
+        exec timeout --kill-after=30 "$budget" bash "$script" "$@"
+    fi
+}
+
+# utime+stime of a process and of the given extra pids, in clock ticks.
+cpu_ticks() { # pid...
+    local total=0 pid f
+    for pid in "$@"; do
+        # fields after the ')' of the command name: state is $3 of the full line; utime=14, stime=15
+        f=$(sed 's/^.*) //' "/proc/$pid/stat")
+        total=$((total + $(awk '{print $12 + $13}' <<<"$f")))
+    done
+    echo "$total"
+}
+
+# nginx master plus its workers.
+nginx_pids() { # master_pid
+    # shellcheck disable=SC2046 # one pid per word
+    echo "$1" $(pgrep -P "$1" || true)
+}
+
+CLK_TCK=$(getconf CLK_TCK)
+
+# Busy CPU ticks of the whole machine (all cores): user+nice+system+irq from /proc/stat. Softirq is left out: at high
+# packet rates on loopback the kernel charges much of the network work to it rather than to any process, which would
+# show up as "other processes"; steal (the hypervisor's) is left out too.
+machine_busy_ticks() {
+    awk '/^cpu /{print $2 + $3 + $4 + $7; exit}' /proc/stat
+}
+
+# Runs wrk with the POST script. Prints one line:
+#   requests rps p50_ms p99_ms non2xx socket_errors timeouts duration_s wrk_cpu_s machine_busy_cpu_s
+# (the Lua done() hook prints the first eight; wrk's own CPU time and the CPU time the whole machine spent busy
+# during the run are added here, so that callers can tell how much of the machine something else used).
+# Full wrk output goes to $RUN_DIR/wrk-<label>.txt.
+run_wrk() { # label threads conns duration url [extra wrk args...]
+    local label=$1 threads=$2 conns=$3 duration=$4 url=$5
+    shift 5
+    local out="$RUN_DIR/wrk-$label.txt" secs=${duration%s} busy0 busy1 wrkcpu result
+    busy0=$(machine_busy_ticks)
+    local TIMEFORMAT='%U %S'
+    { time timeout --kill-after=5 $((secs + 60)) wrk -t"$threads" -c"$conns" -d"$duration" --latency \
+        -s "$BENCH_DIR/post.lua" "$@" "$url" >"$out" 2>&1 || log "wrk ended with status $? (see $out)"; } 2>"$out.time"
+    busy1=$(machine_busy_ticks)
+    if [[ -n "${RESULTS_DIR:-}" ]]; then cp "$out" "$RESULTS_DIR/"; fi
+    result=$(grep '^RESULT ' "$out" | tail -1 | cut -d' ' -f2-)
+    [[ -n $result ]] || die "wrk printed no result: $(tail -5 "$out")"
+    wrkcpu=$(awk 'NF==2{printf "%.2f", $1 + $2}' "$out.time")
+    echo "$result ${wrkcpu:-0} $(awk -v t=$((busy1 - busy0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", t/hz}')"
+}
+
+# Percentage of the machine's CPU (all cores) used by processes other than ours during a run.
+others_pct() { # machine_busy_cpu_s our_cpu_s secs
+    awk -v b="$1" -v o="$2" -v s="$3" -v n="$(nproc)" 'BEGIN{x = (b - o) / (s * n) * 100; if (x < 0) x = 0; printf "%.0f", x}'
+}
+
+# With QUIET_WAIT=<seconds>, waits (at most that long) until the machine is quiet before a measurement: less than
+# QUIET_MAX_PCT (default 25) percent of all cores busy over 3 s while this benchmark is idle. Other sessions on a
+# shared machine otherwise take CPU from the gateway and the load generator alike. Logs what it saw either way.
+wait_for_quiet() {
+    local max=${QUIET_WAIT:-0} limit=${QUIET_MAX_PCT:-25} waited=0 b0 b1 pct
+    while :; do
+        b0=$(machine_busy_ticks); sleep 3; b1=$(machine_busy_ticks)
+        pct=$(awk -v t=$((b1 - b0)) -v hz="$CLK_TCK" -v n="$(nproc)" 'BEGIN{printf "%.0f", t/hz/3/n*100}')
+        if ((pct < limit)); then log "machine ${pct}% busy before the run"; return; fi
+        if ((waited >= max)); then log "machine ${pct}% busy before the run (other processes); measuring anyway"; return; fi
+        sleep 5; waited=$((waited + 8))
+    done
+}

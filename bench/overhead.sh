@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Scenario 1, overhead: what Caravan adds to one chat completion compared with talking to the upstream
+# directly and with a plain nginx reverse proxy. The upstream is nginx answering a fixed chat.completion
+# JSON with `return 200`, so it costs (nearly) nothing. Everything runs on 127.0.0.1.
+#
+#   bench/overhead.sh                    # defaults: 30 s JVM warm-up, 30 s per measured run
+#   DURATION=20s WARMUP=20s CONNS="1 64" bench/overhead.sh   # durations in seconds with an "s"
+#
+# Prints a table: req/s, p50, p99, added p50/p99 versus direct, at each connection count, and CPU time per
+# request of the nginx proxy versus Caravan.
+source "$(dirname "$0")/lib.sh"
+
+DURATION=${DURATION:-30s}         # each measured wrk run
+WARMUP=${WARMUP:-30s}             # Caravan's JIT warm-up (64 connections) before the first measured run
+CONNS=${CONNS:-"1 64"}            # connection counts measured; 1 uses wrk -t1, others -t2
+RESULTS_DIR=${RESULTS_DIR:-}      # when set, raw wrk outputs and the table are copied there
+
+# Bound the whole run: 3 targets x connection counts x (duration + slack) + warm-up + start-up.
+secs=${DURATION%s}
+budget=$(( 3 * $(wc -w <<<"$CONNS") * (secs + 30 + ${QUIET_WAIT:-0}) + ${WARMUP%s} + 180 ))
+bound_run_time "$budget" "$0" "$@"
+
+ensure_tools
+ensure_jar
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+UP_PORT=$(free_port)
+PROXY_PORT=$(free_port)
+GW_PORT=$(free_port)
+MGMT_PORT=$(free_port)
+
+# A realistic, small chat.completion (same shape as OpenAI's) answered instantly.
+COMPLETION='{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":9,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"system_fingerprint":"fp_bench"}'
+MODELS='{"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1715367049,"owned_by":"system"}]}'
+
+mkdir -p "$RUN_DIR/upstream" "$RUN_DIR/proxy"
+cat >"$RUN_DIR/upstream/nginx.conf" <<NGINX
+worker_processes 1;
+pid $RUN_DIR/upstream/nginx.pid;
+daemon off;
+error_log $RUN_DIR/upstream/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+    client_body_temp_path $RUN_DIR/upstream/body;
+    server {
+        listen 127.0.0.1:$UP_PORT;
+        location = /v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
+        location = /v1/models           { default_type application/json; return 200 '$MODELS'; }
+        location / { return 404; }
+    }
+}
+NGINX
+cat >"$RUN_DIR/proxy/nginx.conf" <<NGINX
+worker_processes auto;
+pid $RUN_DIR/proxy/nginx.pid;
+daemon off;
+error_log $RUN_DIR/proxy/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+    client_body_temp_path $RUN_DIR/proxy/body;
+    proxy_temp_path $RUN_DIR/proxy/proxy;
+    upstream fake {
+        server 127.0.0.1:$UP_PORT;
+        keepalive 128;
+        keepalive_requests 10000000;
+    }
+    server {
+        listen 127.0.0.1:$PROXY_PORT;
+        location / {
+            proxy_pass http://fake;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+NGINX
+
+log "fake upstream nginx on 127.0.0.1:$UP_PORT, proxy nginx on 127.0.0.1:$PROXY_PORT"
+start_nginx upstream "$RUN_DIR/upstream/nginx.conf"; UP_PID=$LAST_PID
+start_nginx proxy "$RUN_DIR/proxy/nginx.conf"; PROXY_PID=$LAST_PID
+wait_http "http://127.0.0.1:$UP_PORT/v1/models" 10 "$UP_PID" "$RUN_DIR/upstream/error.log"
+wait_http "http://127.0.0.1:$PROXY_PORT/v1/models" 10 "$PROXY_PID" "$RUN_DIR/proxy/error.log"
+
+log "Caravan on 127.0.0.1:$GW_PORT (management $MGMT_PORT), one provider 'fake' -> 127.0.0.1:$UP_PORT"
+start_caravan caravan \
+    -Dcaravan.simulator.enabled=false \
+    -Dcaravan.providers=fake \
+    -Dcaravan.provider.fake.dialect=openai \
+    -Dcaravan.provider.fake.base-url="http://127.0.0.1:$UP_PORT/v1" \
+    -Dcaravan.provider.fake.api-keys=bench-key \
+    -Dcaravan.model.fast=fake:gpt-4o-mini \
+    -Dcaravan.model.smart=fake:gpt-4o \
+    -Dcaravan.http.port="$GW_PORT" \
+    -Dcamel.management.port="$MGMT_PORT" \
+    -Dcaravan.health.interval=1h
+GW_PID=$LAST_PID
+wait_http "http://127.0.0.1:$GW_PORT/v1/models" 90 "$GW_PID" "$RUN_DIR/caravan.log"
+
+# Sanity: every path answers a chat completion.
+for url in "http://127.0.0.1:$UP_PORT" "http://127.0.0.1:$PROXY_PORT" "http://127.0.0.1:$GW_PORT"; do
+    code=$(curl -s -o "$RUN_DIR/check.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
+        -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' "$url/v1/chat/completions")
+    if [[ $code != 200 ]] || ! grep -q '"chat.completion"' "$RUN_DIR/check.json"; then
+        die "$url answered $code: $(head -c 300 "$RUN_DIR/check.json")"
+    fi
+done
+
+log "warm-up: nginx 5 s, Caravan $WARMUP at 64 connections (JIT)"
+run_wrk warmup-proxy 2 64 5s "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" >/dev/null
+run_wrk warmup-caravan 2 64 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
+sleep 2
+
+declare -A R CPU OTHERS
+read -ra ALL_SERVER_PIDS <<<"$(nginx_pids "$UP_PID") $(nginx_pids "$PROXY_PID") $GW_PID"
+for c in $CONNS; do
+    t=$((c == 1 ? 1 : 2))
+    for target in direct nginx caravan; do
+        case $target in
+            direct) url="http://127.0.0.1:$UP_PORT"; pids=() ;;
+            nginx) url="http://127.0.0.1:$PROXY_PORT"; read -ra pids <<<"$(nginx_pids "$PROXY_PID")" ;;
+            caravan) url="http://127.0.0.1:$GW_PORT"; pids=("$GW_PID") ;;
+        esac
+        wait_for_quiet
+        log "measuring $target at $c connection(s), $DURATION"
+        before=$( ((${#pids[@]})) && cpu_ticks "${pids[@]}" || echo 0)
+        all_before=$(cpu_ticks "${ALL_SERVER_PIDS[@]}")
+        R[$target,$c]=$(run_wrk "$target-c$c" "$t" "$c" "$DURATION" "$url/v1/chat/completions")
+        all_after=$(cpu_ticks "${ALL_SERVER_PIDS[@]}")
+        after=$( ((${#pids[@]})) && cpu_ticks "${pids[@]}" || echo 0)
+        CPU[$target,$c]=$((after - before))
+        read -r _ _ _ _ _ _ _ secs wrkcpu busy <<<"${R[$target,$c]}"
+        OTHERS[$target,$c]=$(others_pct "$busy" "$(awk -v t=$((all_after - all_before)) -v hz="$CLK_TCK" -v w="$wrkcpu" \
+            'BEGIN{print t/hz + w}')" "$secs")
+        log "  $target c$c: ${R[$target,$c]} (others ${OTHERS[$target,$c]}%)"
+        sleep 2
+    done
+done
+
+{
+    echo
+    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP}; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
+    for c in $CONNS; do
+        read -r _ _ dp50 dp99 _ <<<"${R[direct,$c]}"
+        for target in direct nginx caravan; do
+            read -r n rps p50 p99 non2xx sock tmo _ <<<"${R[$target,$c]}"
+            if [[ $target == direct ]]; then
+                add50=-; add99=-; cpu=-
+            else
+                add50=$(awk -v a="$p50" -v b="$dp50" 'BEGIN{printf "%.3f", a-b}')
+                add99=$(awk -v a="$p99" -v b="$dp99" 'BEGIN{printf "%.3f", a-b}')
+                cpu=$(awk -v t="${CPU[$target,$c]}" -v n="$n" -v hz="$CLK_TCK" 'BEGIN{printf "%.1f", n ? t/hz*1e6/n : 0}')
+            fi
+            printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' "$target" "$c" "$rps" "$p50" "$p99" "$add50" "$add99" \
+                "$((non2xx + sock + tmo))" "$cpu" "${OTHERS[$target,$c]}"
+        done
+    done
+    echo "errors = non-2xx + socket errors + timeouts; cpu_us/req = (utime+stime of the proxy process(es)) / requests"
+    echo "(nginx: master + workers; Caravan: the whole JVM, JIT and GC included). The load generator and all servers share"
+    echo "the same cores. others% = share of the machine's CPU used during the run by processes other than this benchmark's"
+    echo "(0 on a quiet machine); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+} | tee ${RESULTS_DIR:+"$RESULTS_DIR/overhead.txt"}

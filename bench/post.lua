@@ -1,0 +1,15 @@
+-- wrk script: POST one small OpenAI chat request, then print a machine-readable summary line.
+-- Non-2xx answers are counted by wrk itself ("Non-2xx or 3xx responses"); done() prints them too.
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"fast","messages":[{"role":"user","content":"hi"}]}'
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  local secs = summary.duration / 1e6
+  -- RESULT requests rps p50_ms p99_ms non2xx socket_errors(connect+read+write) timeouts duration_s
+  io.write(string.format("RESULT %d %.1f %.3f %.3f %d %d %d %.2f\n",
+    summary.requests, summary.requests / secs,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    e.status, e.connect + e.read + e.write, e.timeout, secs))
+end
