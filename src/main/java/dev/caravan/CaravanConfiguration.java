@@ -20,6 +20,7 @@ import dev.caravan.health.StatusBoard;
 import dev.caravan.broker.EmbeddedBroker;
 import dev.caravan.ingress.FileDrops;
 import dev.caravan.ingress.HttpReplies;
+import dev.caravan.ingress.HttpRequests;
 import dev.caravan.ingress.JmsMessages;
 import dev.caravan.ingress.PromptReader;
 import dev.caravan.provider.ApiKeys;
@@ -95,7 +96,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("healthBoard", health);
         ChatRequestReader chatRequests = new ChatRequestReader(json, settings.aliases().keySet(),
                 settings.maxBodyBytes());
-        registry.bind("chatRequests", chatRequests);
+        registry.bind("httpRequests", new HttpRequests(chatRequests));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         messaging(context, settings.jms(), prompts, json);
         GatewaySettings.Files files = settings.files();

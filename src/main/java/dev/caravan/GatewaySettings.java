@@ -120,7 +120,7 @@ public record GatewaySettings(
                     ApiKeys.parse(properties.getOrDefault(prefix + "api-keys", "")),
                     r.duration(prefix + "timeout", r.duration("caravan.defaults.timeout", "30s")),
                     r.duration(prefix + "connect-timeout", r.duration("caravan.defaults.connect-timeout", "5s")),
-                    r.integer(prefix + "max-connections", r.integer("caravan.defaults.max-connections", 1000, 1), 1),
+                    r.integer(prefix + "max-connections", r.integer("caravan.defaults.max-connections", 4000, 1), 1),
                     i, r.breaker(prefix + "breaker.", breakerDefaults), false));
         }
         Map<String, List<Target>> aliases = new LinkedHashMap<>();

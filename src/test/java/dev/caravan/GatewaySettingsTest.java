@@ -79,7 +79,7 @@ class GatewaySettingsTest {
         for (ProviderSettings p : settings.providers()) {
             assertThat(p.timeout()).as(p.id()).isEqualTo(Duration.ofSeconds(30));
             assertThat(p.connectTimeout()).as(p.id()).isEqualTo(Duration.ofSeconds(5));
-            assertThat(p.maxConnections()).as(p.id()).isEqualTo(1000);
+            assertThat(p.maxConnections()).as(p.id()).isEqualTo(4000);
             assertThat(p.breaker()).as(p.id()).isEqualTo(new BreakerSettings(50f, 20, 10, Duration.ofSeconds(30), 3));
         }
         assertThat(settings.routing().defaultPolicy()).isEqualTo(RoutingPolicy.BALANCED);

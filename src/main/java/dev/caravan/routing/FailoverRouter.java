@@ -138,6 +138,13 @@ public final class FailoverRouter {
     /** Called by the provider route's breaker fallback: records the attempt's failure and its effects. */
     public void attemptFailed(Exchange exchange) {
         Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (thrown == null) {
+            thrown = exchange.getException();
+        }
+        if (thrown == null) {
+            // the breaker called its fallback without a cause: the call was refused (e.g. while stopping)
+            thrown = new ProviderFailure(FailureClass.CONNECTION, "the call was refused before it was made");
+        }
         RoutingState state = exchange.getProperty(STATE, RoutingState.class);
         AttemptPlan plan = state.inFlight();
         if (plan == null) {

@@ -10,8 +10,10 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Each factor is normalised across the available candidates to a goodness between 0 and 1 (lower cost,
  * lower latency, higher success rate and earlier priority are better). A factor nobody has measured yet, or
- * that is equal for all, is 1 for all and so decides nothing; a candidate missing a measurement others have
- * gets 0.5, so a new target is neither starved nor preferred. Ties go to configured priority.
+ * that is equal for all, is 1 for all and so decides nothing. A target whose latency or success rate is not
+ * measured yet counts as good as the best measured one, so that it gets traffic and so a measurement: scored
+ * lower, it would never be tried and never measured. An unknown cost counts as middling (0.5), neither
+ * cheapest nor dearest. Ties go to configured priority.
  */
 public final class ProviderScorer {
 
@@ -23,9 +25,9 @@ public final class ProviderScorer {
         List<Candidate> available = candidates.stream()
                 .filter(c -> c.availability() == Candidate.Availability.AVAILABLE)
                 .toList();
-        double[] cost = goodness(available, Candidate::estimatedCost, true);
-        double[] speed = goodness(available, Candidate::latencyMillis, true);
-        double[] reliability = goodness(available, Candidate::successRate, false);
+        double[] cost = goodness(available, Candidate::estimatedCost, true, 0.5);
+        double[] speed = goodness(available, Candidate::latencyMillis, true, 1);
+        double[] reliability = goodness(available, Candidate::successRate, false, 1);
         double[] priority = goodness(available, c -> c.priority(), true);
         List<Scored> scored = new ArrayList<>(available.size());
         for (int i = 0; i < available.size(); i++) {
@@ -40,6 +42,11 @@ public final class ProviderScorer {
     }
 
     static double[] goodness(List<Candidate> candidates, ToDoubleFunction<Candidate> factor, boolean lowerIsBetter) {
+        return goodness(candidates, factor, lowerIsBetter, 0.5);
+    }
+
+    static double[] goodness(List<Candidate> candidates, ToDoubleFunction<Candidate> factor, boolean lowerIsBetter,
+            double unknown) {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         for (Candidate c : candidates) {
@@ -55,7 +62,7 @@ public final class ProviderScorer {
             if (min > max) {
                 goodness[i] = 1; // nobody measured: the factor decides nothing
             } else if (Double.isNaN(v)) {
-                goodness[i] = 0.5;
+                goodness[i] = unknown;
             } else if (max == min) {
                 goodness[i] = 1;
             } else {

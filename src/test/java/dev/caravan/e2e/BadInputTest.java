@@ -62,6 +62,15 @@ class BadInputTest {
         assertThat(response.headers().firstValue("x-caravan-request-id")).isPresent();
     }
 
+    @org.junit.jupiter.api.Test
+    void aFormPostIsRefusedAsTheWrongMediaType() {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "model=fast&prompt=hi",
+                Map.of("Content-Type", "application/x-www-form-urlencoded"));
+
+        assertThat(response.statusCode()).isEqualTo(415);
+        assertThat(Gateway.json(response).at("/error/message").asText()).contains("application/json");
+    }
+
     @ParameterizedTest(name = "oversized body of {0} bytes")
     @CsvSource({"5000", "20000000"})
     void anOversizedBodyIsA413(int size) {

@@ -70,9 +70,10 @@ class StatusTest {
                 .contains("caravan_failovers_total{failure_class=\"unavailable\",provider=\"alpha\"")
                 .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"unavailable\",provider=\"alpha\"")
                 .doesNotContain("test-key");
-        HttpResponse<String> health = gateway.management("/observe/health");
-        assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).contains("UP");
+        // the file consumer reports DOWN until its first poll, a moment after start
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> gateway.management("/observe/health").statusCode() == 200);
+        assertThat(gateway.management("/observe/health").body()).contains("\"status\":\"UP\"");
         assertThat(gateway.get("/observe/metrics").statusCode()).as("not on the client port").isEqualTo(404);
     }
 }

@@ -228,17 +228,17 @@ class ProviderScorerTest {
 
     static Stream<Arguments> unknownMeasurements() {
         return Stream.of(
-                Arguments.of("a new target with unknown latency lands between the measured ones",
+                Arguments.of("a new target with unknown latency counts as fast as the fastest, priority breaking the tie",
                         RoutingPolicy.SPEED,
                         List.of(c("fast", 0, 0.01, 100, 0.99), c("new", 1, 0.01, NaN, 0.99),
                                 c("slow", 2, 0.01, 1000, 0.99)),
                         List.of("fast", "new", "slow")),
-                Arguments.of("a new target is not preferred for being first in priority",
+                Arguments.of("a new target first in priority is tried, so that it gets measured at all",
                         RoutingPolicy.SPEED,
                         List.of(c("new", 0, 0.01, NaN, 0.99), c("fast", 1, 0.01, 100, 0.99),
                                 c("slow", 2, 0.01, 1000, 0.99)),
-                        List.of("fast", "new", "slow")),
-                Arguments.of("a new target with unknown success rate is not starved behind a failing one",
+                        List.of("new", "fast", "slow")),
+                Arguments.of("a new target with unknown success rate counts as reliable as the best",
                         RoutingPolicy.RELIABILITY,
                         List.of(c("good", 0, 0.01, 300, 0.99), c("bad", 1, 0.01, 300, 0.40),
                                 c("new", 2, 0.01, 300, NaN)),

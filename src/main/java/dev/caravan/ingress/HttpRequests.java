@@ -1,0 +1,30 @@
+package dev.caravan.ingress;
+
+import java.util.Locale;
+
+import dev.caravan.chat.ChatRequestReader;
+import dev.caravan.chat.InvalidRequest;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+/** Reads an HTTP chat request: a JSON body, announced as such. */
+public final class HttpRequests {
+
+    private final ChatRequestReader reader;
+
+    public HttpRequests(ChatRequestReader reader) {
+        this.reader = reader;
+    }
+
+    public void read(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        // a form post (curl -d without a content type) is parsed into fields by the HTTP server: refuse it
+        // plainly rather than guess at what the fields meant
+        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
+                    + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
+        }
+        message.setBody(reader.read(message.getBody(byte[].class)));
+    }
+}
