@@ -19,7 +19,8 @@ public class JmsLoad {
         int count = Integer.parseInt(args[1]);
         try (Connection connection = new ActiveMQConnectionFactory(url).createConnection()) {
             connection.start();
-            Session sending = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            // sent in transactions of 100: one durable send at a time would measure the broker's disk syncs
+            Session sending = connection.createSession(true, Session.SESSION_TRANSACTED);
             Session receiving = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
             TemporaryQueue replies = receiving.createTemporaryQueue();
             CountDownLatch answered = new CountDownLatch(count);
@@ -41,7 +42,11 @@ public class JmsLoad {
                         "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"message " + i + "\"}]}");
                 message.setJMSReplyTo(replies);
                 producer.send(message);
+                if (i % 100 == 99) {
+                    sending.commit();
+                }
             }
+            sending.commit();
             boolean all = answered.await(300, TimeUnit.SECONDS);
             double seconds = (System.nanoTime() - started) / 1e9;
             System.out.printf("RESULT messages=%d answered=%d non200=%d seconds=%.2f rate=%.0f/s%n", count,

@@ -103,14 +103,20 @@ start_nginx() { # name conf
 }
 
 # Starts Caravan from the repository directory (it reads ./application.properties and ./routes/), bound to
-# 127.0.0.1 (the properties file says 0.0.0.0 for the client API). Sets LAST_PID; log in $RUN_DIR/<name>.log.
+# 127.0.0.1 (the properties file says 0.0.0.0 for the client API), with the JMS and file ingress off and
+# their folders in the run directory (these benchmarks load HTTP, and several Caravans must not share one
+# broker port or journal). Sets LAST_PID; log in $RUN_DIR/<name>.log.
 start_caravan() { # name -Dkey=value...
     local name=$1
     shift
     cd "$REPO_DIR"
     # shellcheck disable=SC2086 # CARAVAN_JVM_OPTS is a list of JVM options
     "$JAVA" ${CARAVAN_JVM_OPTS:-} -Dcamel.server.host=127.0.0.1 -Dcamel.management.host=127.0.0.1 \
-        -Dcaravan.simulator.host=127.0.0.1 "$@" -jar "$RUN_DIR/caravan.jar" >"$RUN_DIR/$name.log" 2>&1 &
+        -Dcaravan.simulator.host=127.0.0.1 -Dcaravan.jms.enabled=false -Dcaravan.file.enabled=false \
+        -Dcaravan.jms.data-dir="$RUN_DIR/$name-data/broker" -Dcaravan.file.inbox="$RUN_DIR/$name-data/inbox" \
+        -Dcaravan.file.outbox="$RUN_DIR/$name-data/outbox" -Dcaravan.file.done="$RUN_DIR/$name-data/done" \
+        -Dcaravan.file.error="$RUN_DIR/$name-data/error" \
+        "$@" -jar "$RUN_DIR/caravan.jar" >"$RUN_DIR/$name.log" 2>&1 &
     LAST_PID=$!
     STARTED_PIDS+=("$LAST_PID")
     cd - >/dev/null

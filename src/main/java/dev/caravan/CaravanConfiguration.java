@@ -51,6 +51,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.jms.connection.CachingConnectionFactory;
 
 /**
  * The one place Caravan's beans are built from configuration and bound for the routes. Routes refer to the
@@ -138,7 +139,13 @@ public class CaravanConfiguration implements CamelConfiguration {
             });
             url = EmbeddedBroker.IN_VM_URL;
         }
-        registry.bind("jmsConnectionFactory", new ActiveMQConnectionFactory(url.isEmpty() ? "vm://0" : url));
+        // one shared connection with cached sessions: the transaction manager behind a transacted consumer
+        // otherwise opens a connection per message, and the Artemis factory hands those out one at a time
+        CachingConnectionFactory cached = new CachingConnectionFactory(
+                new ActiveMQConnectionFactory(url.isEmpty() ? EmbeddedBroker.IN_VM_URL : url));
+        cached.setSessionCacheSize(jms.concurrency() + 10);
+        cached.setReconnectOnException(true);
+        registry.bind("jmsConnectionFactory", cached);
     }
 
     /** The registry the management port publishes: camel-micrometer-prometheus's, or one it will then adopt. */

@@ -46,6 +46,8 @@ public final class EmbeddedBroker implements AutoCloseable {
                 .setDeadLetterAddress(SimpleString.of(deadLetterQueue))
                 .setMaxDeliveryAttempts(maxAttempts + 3)
                 .setRedeliveryDelay(redeliveryDelay.toMillis())
+                .setRedeliveryMultiplier(2.0)
+                .setMaxRedeliveryDelay(Math.max(redeliveryDelay.toMillis(), 60_000))
                 .setAutoCreateQueues(true)
                 .setAutoCreateAddresses(true)
                 .setDefaultAddressRoutingType(RoutingType.ANYCAST));

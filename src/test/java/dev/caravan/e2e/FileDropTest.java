@@ -105,6 +105,18 @@ class FileDropTest {
         assertThat(answer("patient.json").at("/caravan/provider").asText()).isEqualTo("alpha");
     }
 
+    @Test
+    void aFileAnsweredBeforeARestartIsNotAnsweredTwice() throws Exception {
+        // a restart between writing the answer and moving the original leaves both in place
+        Path answer = gateway.data("outbox").resolve("twice.json");
+        Files.writeString(answer, "{\"answered\":\"before the restart\"}");
+        drop("twice.json", "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"again\"}]}");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(gateway.data("done").resolve("twice.json")));
+        assertThat(Files.readString(answer)).contains("before the restart");
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
     private static void drop(String name, String content) throws Exception {
         dropBytes(name, content.getBytes(StandardCharsets.UTF_8));
     }
