@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 /**
@@ -17,11 +18,13 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 public final class ChatRequestReader {
 
     private final ObjectMapper json;
+    private final ObjectReader strictTrees;
     private final Set<String> aliases;
     private final long maxBodyBytes;
 
     public ChatRequestReader(ObjectMapper json, Set<String> aliases, long maxBodyBytes) {
         this.json = json;
+        this.strictTrees = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.aliases = Set.copyOf(aliases);
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -36,7 +39,7 @@ public final class ChatRequestReader {
         }
         JsonNode tree;
         try {
-            tree = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
+            tree = strictTrees.readTree(body);
         } catch (JsonProcessingException e) {
             throw InvalidRequest.badRequest(null, "The request body is not valid JSON: " + e.getOriginalMessage()
                     + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");

@@ -56,12 +56,13 @@ public final class ProviderCalls {
         Message message = exchange.getMessage();
         int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         byte[] body = message.getBody(byte[].class);
-        Map<String, String> headers = lowerCaseHeaders(message);
-        message.getHeaders().clear();
         if (status >= 200 && status < 300) {
+            message.getHeaders().clear();
             message.setBody(new ProviderReply(dialect.fromWire(body), status));
             return;
         }
+        Map<String, String> headers = lowerCaseHeaders(message);
+        message.getHeaders().clear();
         throw redactor.redact(dialect.classify(status, body, headers));
     }
 
