@@ -39,6 +39,8 @@ import dev.caravan.simulator.Simulator;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import dev.caravan.metrics.Meters;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -95,6 +97,12 @@ public class CaravanConfiguration implements CamelConfiguration {
         Cooldowns cooldowns = new Cooldowns(clock);
         LatencyBoard latency = new LatencyBoard(meters, settings.latencyWindow());
         registry.bind("healthBoard", health);
+        for (ProviderSettings p : catalog.providers()) {
+            Gauge.builder(Meters.PROVIDER_UP, health, board -> board.isDown(p.id()) ? 0 : 1)
+                    .description("1 unless the health probes mark the provider down")
+                    .tag(Meters.PROVIDER, p.id())
+                    .register(meters);
+        }
         ChatRequestReader chatRequests = new ChatRequestReader(json, settings.aliases().keySet(),
                 settings.maxBodyBytes());
         registry.bind("httpRequests", new HttpRequests(chatRequests));

@@ -30,6 +30,8 @@ public final class JmsMessages {
     public static final String REPLY_TO_QUEUE = "caravan.jms.replyToQueue";
     /** Exchange property: the request's correlation id (its JMSCorrelationID, else its JMSMessageID). */
     public static final String CORRELATION = "caravan.jms.correlation";
+    /** Exchange variable: the chat outcome while the reply and dead letter are being built. */
+    private static final String OUTCOME = "caravan.outcome";
     /** Exchange property: how many times the broker has delivered this message. */
     public static final String DELIVERIES = "caravan.jms.deliveries";
 
@@ -83,12 +85,12 @@ public final class JmsMessages {
             }
             exchange.setProperty(DEAD_LETTER, true);
         }
-        exchange.setVariable("caravan.outcome", outcome);
+        exchange.setVariable(OUTCOME, outcome);
     }
 
     /** The message as it arrived, with why it could not be answered, for the dead-letter queue. */
     public void deadLetter(Exchange exchange) {
-        Outcome.Failed failed = (Outcome.Failed) exchange.getVariable("caravan.outcome", Outcome.class);
+        Outcome.Failed failed = (Outcome.Failed) exchange.getVariable(OUTCOME, Outcome.class);
         Message message = exchange.getMessage();
         String correlation = exchange.getProperty(CORRELATION, String.class);
         message.getHeaders().clear();
@@ -105,7 +107,7 @@ public final class JmsMessages {
 
     /** The reply: the answer or error body as JSON text, and what happened as properties. */
     public void reply(Exchange exchange) throws JsonProcessingException {
-        Outcome outcome = exchange.getVariable("caravan.outcome", Outcome.class);
+        Outcome outcome = exchange.getVariable(OUTCOME, Outcome.class);
         Message message = exchange.getMessage();
         String correlation = exchange.getProperty(CORRELATION, String.class);
         message.getHeaders().clear();

@@ -109,6 +109,18 @@ class FailoverTest {
     }
 
     @Test
+    void aMalformedAnswerFailsOverWithoutARetry() {
+        gateway.provider("alpha").fail(Fault.mode("malformed"));
+
+        HttpResponse<String> response = gateway.chat("fast", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-attempts"))
+                .hasValue("alpha:model-alpha=bad_response(200), beta:model-beta=ok");
+        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
+    }
+
+    @Test
     void theRetryServesWhenThePrimaryRecovers() {
         gateway.provider("alpha").fail(Fault.status(503).times(1).scope("chat"));
 

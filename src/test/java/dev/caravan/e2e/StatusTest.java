@@ -68,6 +68,7 @@ class StatusTest {
                 .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"ok\",provider=\"alpha\"")
                 .contains("caravan_target_latency_seconds{model=\"model-alpha\",provider=\"alpha\",quantile=\"0.5\"")
                 .contains("caravan_failovers_total{failure_class=\"unavailable\",provider=\"alpha\"")
+                .contains("caravan_provider_up{provider=\"beta\"} 1")
                 .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"unavailable\",provider=\"alpha\"")
                 .doesNotContain("test-key");
         // the file consumer reports DOWN until its first poll, a moment after start
