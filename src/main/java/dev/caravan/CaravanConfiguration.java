@@ -149,8 +149,11 @@ public class CaravanConfiguration implements CamelConfiguration {
         }
         // one shared connection with cached sessions: the transaction manager behind a transacted consumer
         // otherwise opens a connection per message, and the Artemis factory hands those out one at a time
-        CachingConnectionFactory cached = new CachingConnectionFactory(
-                new ActiveMQConnectionFactory(url.isEmpty() ? EmbeddedBroker.IN_VM_URL : url));
+        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(url.isEmpty() ? EmbeddedBroker.IN_VM_URL : url);
+        // no client-side prefetch: an LLM call takes seconds, and a buffered message waits behind it while
+        // another replica (or another consumer of this one) sits idle
+        artemis.setConsumerWindowSize(0);
+        CachingConnectionFactory cached = new CachingConnectionFactory(artemis);
         cached.setSessionCacheSize(jms.concurrency() + 10);
         cached.setReconnectOnException(true);
         registry.bind("jmsConnectionFactory", cached);
