@@ -26,13 +26,12 @@ import dev.caravan.ingress.PromptReader;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.AttemptTimeouts;
 import dev.caravan.provider.BreakerSettings;
-import dev.caravan.provider.Dialect;
+import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.ProviderCalls;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
-import dev.caravan.provider.openai.OpenAiDialect;
 import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.ProviderScorer;
 import dev.caravan.simulator.Simulator;
@@ -75,8 +74,8 @@ public class CaravanConfiguration implements CamelConfiguration {
 
         settings = standInSimulator(context, settings);
 
-        Map<String, Dialect> dialects = Map.of("openai", new OpenAiDialect(json, clock));
-        ProviderCatalog catalog = new ProviderCatalog(settings.providers(), dialects, settings.aliases());
+        ProviderCatalog catalog = new ProviderCatalog(settings.providers(), new Dialects(json, clock)::create,
+                settings.aliases());
         List<String> secrets = new ArrayList<>();
         settings.providers().forEach(p -> secrets.addAll(p.keys().all()));
         SecretRedactor redactor = new SecretRedactor(secrets);
@@ -194,7 +193,7 @@ public class CaravanConfiguration implements CamelConfiguration {
             return settings;
         }
         Simulator simulator = new Simulator(settings.simulatorHost());
-        settings.providers().forEach(p -> simulator.add(p.id(), null));
+        settings.providers().forEach(p -> simulator.add(p.id(), p.dialect(), null));
         simulator.start(settings.simulatorPort());
         context.addService(new ServiceSupport() {
             @Override

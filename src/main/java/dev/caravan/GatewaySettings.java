@@ -74,7 +74,8 @@ public record GatewaySettings(
             "caravan.request.deadline", "caravan.request.min-attempt-time", "caravan.retry.backoff",
             "caravan.rate-limit.default-cooldown", "caravan.auth.failure-cooldown", "caravan.health.interval",
             "caravan.health.timeout", "caravan.health.failure-threshold", "caravan.latency.window",
-            "caravan.defaults.timeout", "caravan.defaults.connect-timeout", "caravan.defaults.max-connections",
+            "caravan.defaults.timeout", "caravan.defaults.first-token-timeout",
+            "caravan.defaults.idle-timeout", "caravan.defaults.connect-timeout", "caravan.defaults.max-connections",
             "caravan.breaker.failure-rate-threshold", "caravan.breaker.sliding-window-size",
             "caravan.breaker.minimum-calls", "caravan.breaker.wait-in-open", "caravan.breaker.half-open-calls",
             "caravan.simulator.enabled", "caravan.simulator.host", "caravan.simulator.port",
@@ -84,9 +85,13 @@ public record GatewaySettings(
             "caravan.jms.redelivery-delay", "caravan.file.enabled", "caravan.file.inbox", "caravan.file.outbox",
             "caravan.file.done", "caravan.file.error", "caravan.file.poll-interval");
     private static final Set<String> PROVIDER_FIELDS = Set.of("dialect", "base-url", "api-keys", "timeout",
-            "connect-timeout", "max-connections", "breaker.failure-rate-threshold", "breaker.sliding-window-size",
+            "first-token-timeout", "idle-timeout", "connect-timeout", "max-connections", "auth-header",
+            "api-version", "anthropic-version", "default-max-tokens", "vertex-project", "vertex-region", "breaker.failure-rate-threshold", "breaker.sliding-window-size",
             "breaker.minimum-calls", "breaker.wait-in-open", "breaker.half-open-calls");
-    private static final Set<String> DIALECTS = Set.of("openai");
+    private static final Set<String> DIALECTS = Set.of("openai", "anthropic", "gemini");
+    /** Provider settings a dialect reads for itself (validated when the dialect is built). */
+    private static final Set<String> DIALECT_OPTIONS = Set.of("auth-header", "api-version", "anthropic-version",
+            "default-max-tokens", "vertex-project", "vertex-region");
 
     /**
      * Reads the settings from resolved property values.
@@ -116,12 +121,22 @@ public record GatewaySettings(
             if (!DIALECTS.contains(dialect)) {
                 throw new ConfigurationError(prefix + "dialect", "'" + dialect + "' is not one of " + DIALECTS);
             }
+            Map<String, String> options = new LinkedHashMap<>();
+            for (String option : DIALECT_OPTIONS) {
+                String value = properties.get(prefix + option);
+                if (value != null && !value.isBlank()) {
+                    options.put(option, value.trim());
+                }
+            }
             providers.add(new ProviderSettings(id, dialect, r.url(prefix + "base-url"),
                     ApiKeys.parse(properties.getOrDefault(prefix + "api-keys", "")),
                     r.duration(prefix + "timeout", r.duration("caravan.defaults.timeout", "30s")),
+                    r.duration(prefix + "first-token-timeout",
+                            r.duration("caravan.defaults.first-token-timeout", "20s")),
+                    r.duration(prefix + "idle-timeout", r.duration("caravan.defaults.idle-timeout", "30s")),
                     r.duration(prefix + "connect-timeout", r.duration("caravan.defaults.connect-timeout", "5s")),
                     r.integer(prefix + "max-connections", r.integer("caravan.defaults.max-connections", 4000, 1), 1),
-                    i, r.breaker(prefix + "breaker.", breakerDefaults), false));
+                    i, r.breaker(prefix + "breaker.", breakerDefaults), false, options));
         }
         Map<String, List<Target>> aliases = new LinkedHashMap<>();
         Set<String> configuredProviders = r.configuredProviderIds();

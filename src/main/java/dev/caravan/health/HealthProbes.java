@@ -50,7 +50,7 @@ public final class HealthProbes {
         message.setHeader(Exchange.HTTP_URI, provider.url(dialect.modelsPath()));
         message.setHeader("Accept", "application/json");
         message.setHeader(AttemptTimeouts.HEADER, Long.toString(timeout.toMillis()));
-        dialect.authHeaders(provider.keys().get(0)).forEach(message::setHeader);
+        dialect.headers(provider.keys().get(0)).forEach(message::setHeader);
     }
 
     public void interpret(Exchange exchange) {

@@ -4,30 +4,45 @@ import java.util.Map;
 
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
+import dev.caravan.provider.stream.StreamDecoder;
 
 /**
  * A provider wire format: translation between the canonical (OpenAI) model and the provider's own, and the
- * classification of the provider's errors. Implementations are pure: no I/O, no logging, no Camel.
+ * classification of the provider's errors. One instance per configured provider, built by {@link Dialects} from
+ * its settings. Implementations are pure: no I/O, no logging, no Camel (a credential source handed in at
+ * construction is the one exception: it refreshes access tokens).
  */
 public interface Dialect {
 
     /** The name used in {@code caravan.provider.<id>.dialect}. */
     String name();
 
-    /** The path of the chat endpoint below the provider's base URL. */
-    String chatPath(String upstreamModel);
+    /**
+     * The path (and query, if the provider needs one) of the chat endpoint below the provider's base URL.
+     *
+     * @param stream true for a streamed answer (Gemini has a method of its own for it)
+     */
+    String chatPath(String upstreamModel, boolean stream);
 
     /** The path of the free model listing used by health probes. */
     String modelsPath();
 
-    /** The HTTP headers that carry {@code key}. */
-    Map<String, String> authHeaders(String key);
+    /** The HTTP headers that carry {@code key}, and any the provider requires on every call (API version). */
+    Map<String, String> headers(String key);
 
-    /** The request body to send for {@code request} to {@code upstreamModel}. */
+    /** The request body to send for {@code request} to {@code upstreamModel}; streamed when the request says so. */
     byte[] toWire(ChatRequest request, String upstreamModel);
 
-    /** The canonical response for a 2xx body; a {@link FailureClass#BAD_RESPONSE} failure when it is not one. */
-    ChatResponse fromWire(byte[] body);
+    /**
+     * The canonical response for a 2xx body; a {@link FailureClass#BAD_RESPONSE} failure when it is not one (or
+     * the failure the body stands for, such as Gemini's blocked prompt).
+     *
+     * @param upstreamModel the model asked for, for providers that do not name it in the answer
+     */
+    ChatResponse fromWire(byte[] body, String upstreamModel);
+
+    /** A decoder for one streamed answer of {@code upstreamModel}. */
+    StreamDecoder streamDecoder(String upstreamModel);
 
     /**
      * The failure a non-2xx answer stands for.

@@ -42,11 +42,12 @@ public final class ProviderCalls {
         message.getHeaders().clear();
         message.setBody(dialect.toWire(request, plan.target().model()));
         message.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST); // the enum itself: no conversion per call
-        message.setHeader(Exchange.HTTP_URI, provider.url(dialect.chatPath(plan.target().model())));
+        message.setHeader(Exchange.HTTP_URI, provider.url(dialect.chatPath(plan.target().model(),
+                request.streaming())));
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader("Accept", "application/json");
         message.setHeader(AttemptTimeouts.HEADER, Long.toString(plan.timeout().toMillis()));
-        dialect.authHeaders(provider.keys().get(plan.keyIndex())).forEach(message::setHeader);
+        dialect.headers(provider.keys().get(plan.keyIndex())).forEach(message::setHeader);
     }
 
     /** Reads the provider's answer; throws the classified failure when it is not a success. */
@@ -58,7 +59,7 @@ public final class ProviderCalls {
         byte[] body = message.getBody(byte[].class);
         if (status >= 200 && status < 300) {
             message.getHeaders().clear();
-            message.setBody(new ProviderReply(dialect.fromWire(body), status));
+            message.setBody(new ProviderReply(dialect.fromWire(body, plan.target().model()), status));
             return;
         }
         Map<String, String> headers = lowerCaseHeaders(message);

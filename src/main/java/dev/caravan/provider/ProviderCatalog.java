@@ -9,13 +9,15 @@ import java.util.NoSuchElementException;
 public final class ProviderCatalog {
 
     private final Map<String, ProviderSettings> providers = new LinkedHashMap<>();
-    private final Map<String, Dialect> dialects;
+    private final Map<String, Dialect> dialects = new LinkedHashMap<>();
     private final Map<String, List<Target>> aliases;
 
-    public ProviderCatalog(List<ProviderSettings> providers, Map<String, Dialect> dialectsByName,
+    public ProviderCatalog(List<ProviderSettings> providers, java.util.function.Function<ProviderSettings, Dialect> dialect,
             Map<String, List<Target>> aliases) {
-        providers.forEach(p -> this.providers.put(p.id(), p));
-        this.dialects = Map.copyOf(dialectsByName);
+        providers.forEach(p -> {
+            this.providers.put(p.id(), p);
+            this.dialects.put(p.id(), dialect.apply(p));
+        });
         this.aliases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(aliases));
     }
 
@@ -32,7 +34,7 @@ public final class ProviderCatalog {
     }
 
     public Dialect dialect(String providerId) {
-        return dialects.get(provider(providerId).dialect());
+        return dialects.get(provider(providerId).id());
     }
 
     public Map<String, List<Target>> aliases() {

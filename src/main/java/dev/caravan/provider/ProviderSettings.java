@@ -2,6 +2,7 @@ package dev.caravan.provider;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * One configured provider.
@@ -11,14 +12,34 @@ import java.time.Duration;
  * @param baseUrl        the API root, e.g. {@code https://api.openai.com/v1}; paths are appended to it
  * @param keys           its API keys, used in order; empty means the provider is skipped
  * @param timeout        one attempt's limit until the first byte of the answer
+ * @param firstToken     a streamed attempt's limit until its first content
+ * @param idle           a stream's limit between two events once it has begun
  * @param connectTimeout the limit for opening a connection
  * @param maxConnections how many calls may be open to it at once
  * @param priority       its place in {@code caravan.providers}, 0 first
  * @param breaker        its circuit breaker's thresholds
  * @param simulated      true when the built-in simulator stands in for it
+ * @param options        the dialect's own settings ({@code anthropic-version}, {@code auth-header}, ...),
+ *                       by field name; validated by {@link Dialects}
  */
 public record ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys keys, Duration timeout,
-        Duration connectTimeout, int maxConnections, int priority, BreakerSettings breaker, boolean simulated) {
+        Duration firstToken, Duration idle, Duration connectTimeout, int maxConnections, int priority,
+        BreakerSettings breaker, boolean simulated, Map<String, String> options) {
+
+    public ProviderSettings {
+        options = options == null ? Map.of() : Map.copyOf(options);
+    }
+
+    /** The dialect setting {@code name}, or {@code fallback} when it is not set. */
+    public String option(String name, String fallback) {
+        String value = options.get(name);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+
+    /** The full key of the provider setting {@code field}, for messages naming it. */
+    public String key(String field) {
+        return "caravan.provider." + id + "." + field;
+    }
 
     public String url(String path) {
         String base = baseUrl.toString();
@@ -26,7 +47,7 @@ public record ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys k
     }
 
     public ProviderSettings simulatedAt(URI simulatorBase, ApiKeys simulatorKeys) {
-        return new ProviderSettings(id, dialect, simulatorBase, simulatorKeys, timeout, connectTimeout,
-                maxConnections, priority, breaker, true);
+        return new ProviderSettings(id, dialect, simulatorBase, simulatorKeys, timeout, firstToken, idle,
+                connectTimeout, maxConnections, priority, breaker, true, options);
     }
 }

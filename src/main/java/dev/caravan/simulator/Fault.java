@@ -17,6 +17,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *                   {@code malformed} (a 200 whose body is cut off)
  * @param times      apply to this many calls only, then heal
  * @param scope      {@code all} (default), {@code chat} or {@code models}: which endpoints misbehave
+ * @param stream     how a streamed answer misbehaves; ignored by non-streamed calls
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Fault(
@@ -28,38 +29,98 @@ public record Fault(
         String code,
         String mode,
         Integer times,
-        String scope) {
+        String scope,
+        StreamFault stream) {
 
     public static Fault none() {
-        return new Fault(null, null, null, null, null, null, null, null, null);
+        return new Fault(null, null, null, null, null, null, null, null, null, null);
     }
 
     public static Fault status(int status) {
-        return new Fault(null, null, status, null, null, null, null, null, null);
+        return new Fault(null, null, status, null, null, null, null, null, null, null);
     }
 
     public static Fault mode(String mode) {
-        return new Fault(null, null, null, null, null, null, mode, null, null);
+        return new Fault(null, null, null, null, null, null, mode, null, null, null);
     }
 
     public static Fault latency(long millis) {
-        return new Fault(millis, null, null, null, null, null, null, null, null);
+        return new Fault(millis, null, null, null, null, null, null, null, null, null);
+    }
+
+    public static Fault streaming(StreamFault stream) {
+        return new Fault(null, null, null, null, null, null, null, null, null, stream);
     }
 
     public Fault withRetryAfter(int seconds) {
-        return new Fault(latencyMs, jitterMs, status, errorRate, seconds, code, mode, times, scope);
+        return new Fault(latencyMs, jitterMs, status, errorRate, seconds, code, mode, times, scope, stream);
     }
 
     public Fault withCode(String errorCode) {
-        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, errorCode, mode, times, scope);
+        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, errorCode, mode, times, scope, stream);
     }
 
     public Fault times(int count) {
-        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, count, scope);
+        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, count, scope, stream);
     }
 
     public Fault scope(String endpoints) {
-        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, times, endpoints);
+        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, times, endpoints, stream);
+    }
+
+    /**
+     * How a streamed answer misbehaves, counted in content pieces (text fragments or tool-call fragments), so the
+     * same fault means the same thing in every wire format. Every field is optional.
+     *
+     * @param firstTokenMs wait this long before the first content piece (the response head and role come at once)
+     * @param chunkMs      wait this long between content pieces
+     * @param stallAfter   after this many pieces, send nothing more and keep the connection open
+     * @param cutAfter     after this many pieces, close the connection without ending the body
+     * @param malformedAt  send an unreadable event before piece number N (0-based); the answer stays whole
+     * @param noDone       end the body cleanly without the format's end marker ({@code [DONE]}, message_stop)
+     * @param errorAfter   after this many pieces, send the provider's in-stream error event and end the body
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StreamFault(
+            @JsonProperty("first_token_ms") Long firstTokenMs,
+            @JsonProperty("chunk_ms") Long chunkMs,
+            @JsonProperty("stall_after") Integer stallAfter,
+            @JsonProperty("cut_after") Integer cutAfter,
+            @JsonProperty("malformed_at") Integer malformedAt,
+            @JsonProperty("no_done") Boolean noDone,
+            @JsonProperty("error_after") Integer errorAfter) {
+
+        public static StreamFault none() {
+            return new StreamFault(null, null, null, null, null, null, null);
+        }
+
+        public StreamFault firstToken(long millis) {
+            return new StreamFault(millis, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter);
+        }
+
+        public StreamFault chunkEvery(long millis) {
+            return new StreamFault(firstTokenMs, millis, stallAfter, cutAfter, malformedAt, noDone, errorAfter);
+        }
+
+        public StreamFault stallAfter(int pieces) {
+            return new StreamFault(firstTokenMs, chunkMs, pieces, cutAfter, malformedAt, noDone, errorAfter);
+        }
+
+        public StreamFault cutAfter(int pieces) {
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, pieces, malformedAt, noDone, errorAfter);
+        }
+
+        public StreamFault malformedAt(int piece) {
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, piece, noDone, errorAfter);
+        }
+
+        public StreamFault withoutDone() {
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, true, errorAfter);
+        }
+
+        public StreamFault errorAfter(int pieces) {
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, pieces);
+        }
     }
 
     boolean applies(String endpoint) {

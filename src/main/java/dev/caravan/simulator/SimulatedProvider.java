@@ -8,19 +8,26 @@ import java.util.concurrent.atomic.LongAdder;
 public final class SimulatedProvider {
 
     private final String name;
+    private final String dialect;
     private final String requiredKey;
     private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.none());
     private final AtomicInteger remaining = new AtomicInteger(-1);
     private final LongAdder chatCalls = new LongAdder();
     private final LongAdder modelCalls = new LongAdder();
 
-    SimulatedProvider(String name, String requiredKey) {
+    SimulatedProvider(String name, String dialect, String requiredKey) {
         this.name = name;
+        this.dialect = dialect;
         this.requiredKey = requiredKey;
     }
 
     public String name() {
         return name;
+    }
+
+    /** The wire format it speaks. */
+    public String dialect() {
+        return dialect;
     }
 
     /** The key callers must send, or null when any bearer token is accepted. */

@@ -1,6 +1,5 @@
 package dev.caravan.simulator;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,9 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ErrorBody;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -36,9 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class Simulator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Simulator.class);
-    private static final String[] MODELS = {"gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "o4-mini"};
-
     private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, SimulatedWire> wires = Map.of("openai", new OpenAiWire(json));
     private final Map<String, SimulatedProvider> providers = new LinkedHashMap<>();
     private final Vertx vertx;
     private final String host;
@@ -49,9 +47,18 @@ public final class Simulator implements AutoCloseable {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     }
 
-    /** Adds a provider; {@code requiredKey} null accepts any bearer token. Call before {@link #start}. */
+    /** Adds an OpenAI provider; {@code requiredKey} null accepts any key. Call before {@link #start}. */
     public SimulatedProvider add(String name, String requiredKey) {
-        SimulatedProvider provider = new SimulatedProvider(name, requiredKey);
+        return add(name, "openai", requiredKey);
+    }
+
+    /** Adds a provider speaking {@code dialect}; {@code requiredKey} null accepts any key. Call before {@link #start}. */
+    public SimulatedProvider add(String name, String dialect, String requiredKey) {
+        if (!wires.containsKey(dialect)) {
+            throw new IllegalArgumentException("the simulator does not speak '" + dialect + "'; it speaks "
+                    + wires.keySet());
+        }
+        SimulatedProvider provider = new SimulatedProvider(name, dialect, requiredKey);
         providers.put(name, provider);
         return provider;
     }
@@ -68,8 +75,14 @@ public final class Simulator implements AutoCloseable {
     public int start(int port) {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create().setBodyLimit(64L * 1024 * 1024));
-        router.post("/:provider/v1/chat/completions").handler(this::chat);
-        router.get("/:provider/v1/models").handler(this::models);
+        router.post("/:provider/v1/chat/completions").handler(chat("openai"));
+        // OpenAI and Anthropic both list models at /v1/models: the provider's own dialect answers
+        router.get("/:provider/v1/models").handler(ctx -> {
+            SimulatedProvider provider = lookup(ctx);
+            if (provider != null) {
+                models(provider.dialect()).handle(ctx);
+            }
+        });
         router.get("/:provider/_faults").handler(this::showFault);
         router.post("/:provider/_faults").handler(this::setFault);
         router.put("/:provider/_faults").handler(this::setFault);
@@ -93,7 +106,12 @@ public final class Simulator implements AutoCloseable {
 
     /** The base URL a gateway provider entry uses for the simulated provider {@code name}. */
     public String baseUrl(String name) {
-        return "http://" + host + ":" + port() + "/" + name + "/v1";
+        return root(name) + wire(provider(name)).basePath();
+    }
+
+    /** The root an official SDK is pointed at for {@code name}: the base URL without its API version. */
+    public String root(String name) {
+        return "http://" + host + ":" + port() + "/" + name;
     }
 
     @Override
@@ -108,44 +126,56 @@ public final class Simulator implements AutoCloseable {
     private SimulatedProvider lookup(RoutingContext ctx) {
         SimulatedProvider provider = providers.get(ctx.pathParam("provider"));
         if (provider == null) {
-            error(ctx.response(), 404, "invalid_request_error", "unknown_url",
-                    "Unknown simulated provider '" + ctx.pathParam("provider") + "'.", null);
+            reply(ctx.response(), wires.get("openai").error(404, Fault.none().withCode("unknown_url")));
         }
         return provider;
     }
 
-    private void chat(RoutingContext ctx) {
+    /** The provider named in the path, when it speaks {@code dialect}; else a 404 as the real API gives. */
+    private SimulatedProvider lookup(RoutingContext ctx, String dialect) {
         SimulatedProvider provider = lookup(ctx);
+        if (provider != null && !provider.dialect().equals(dialect)) {
+            reply(ctx.response(), wire(provider).error(404, Fault.none()));
+            return null;
+        }
+        return provider;
+    }
+
+    private SimulatedWire wire(SimulatedProvider provider) {
+        return wires.get(provider.dialect());
+    }
+
+    private Handler<RoutingContext> chat(String dialect) {
+        return ctx -> chat(ctx, dialect, null, false);
+    }
+
+    private void chat(RoutingContext ctx, String dialect, String pathModel, boolean pathStream) {
+        SimulatedProvider provider = lookup(ctx, dialect);
         if (provider == null) {
             return;
         }
         provider.countChat();
         Fault fault = provider.faultFor("chat");
-        misbehaveOrElse(ctx, provider, fault, () -> answerChat(ctx, provider));
+        misbehaveOrElse(ctx, fault, () -> answerChat(ctx, provider, fault, pathModel, pathStream));
     }
 
-    private void models(RoutingContext ctx) {
-        SimulatedProvider provider = lookup(ctx);
-        if (provider == null) {
-            return;
-        }
-        provider.countModels();
-        Fault fault = provider.faultFor("models");
-        misbehaveOrElse(ctx, provider, fault, () -> {
-            if (!authorised(ctx, provider)) {
+    private Handler<RoutingContext> models(String dialect) {
+        return ctx -> {
+            SimulatedProvider provider = lookup(ctx, dialect);
+            if (provider == null) {
                 return;
             }
-            ObjectNode list = json.createObjectNode().put("object", "list");
-            ArrayNode data = list.putArray("data");
-            for (String model : MODELS) {
-                data.addObject().put("id", model).put("object", "model").put("created", 1_715_367_049L)
-                        .put("owned_by", "system");
-            }
-            send(ctx.response(), 200, list);
-        });
+            provider.countModels();
+            Fault fault = provider.faultFor("models");
+            misbehaveOrElse(ctx, fault, () -> {
+                SimulatedWire wire = wire(provider);
+                SimulatedWire.Reply refused = wire.unauthorised(ctx.request(), provider.requiredKey());
+                reply(ctx.response(), refused != null ? refused : wire.models());
+            });
+        };
     }
 
-    private void misbehaveOrElse(RoutingContext ctx, SimulatedProvider provider, Fault fault, Runnable answer) {
+    private void misbehaveOrElse(RoutingContext ctx, Fault fault, Runnable answer) {
         if ("hang".equals(fault.mode())) {
             return; // the connection stays open without a byte until the client gives up
         }
@@ -162,7 +192,7 @@ public final class Simulator implements AutoCloseable {
             }
             if ("malformed".equals(fault.mode())) {
                 ctx.response().setStatusCode(200).putHeader("content-type", "application/json")
-                        .end("{\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,");
+                        .end("{\"id\":\"broken\",\"choices\":[{\"index\":0,");
                 return;
             }
             boolean inject = fault.status() != null || fault.errorRate() != null;
@@ -170,7 +200,12 @@ public final class Simulator implements AutoCloseable {
                 inject = false;
             }
             if (inject) {
-                injectError(ctx.response(), fault.status() == null ? 500 : fault.status(), fault);
+                SimulatedProvider provider = providers.get(ctx.pathParam("provider"));
+                int status = fault.status() == null ? 500 : fault.status();
+                if (fault.retryAfter() != null) {
+                    ctx.response().putHeader("retry-after", Integer.toString(fault.retryAfter()));
+                }
+                reply(ctx.response(), wire(provider).error(status, fault));
             } else {
                 answer.run();
             }
@@ -182,104 +217,113 @@ public final class Simulator implements AutoCloseable {
         }
     }
 
-    private void answerChat(RoutingContext ctx, SimulatedProvider provider) {
-        if (!authorised(ctx, provider)) {
+    private void answerChat(RoutingContext ctx, SimulatedProvider provider, Fault fault, String pathModel,
+            boolean pathStream) {
+        SimulatedWire wire = wire(provider);
+        SimulatedWire.Reply refused = wire.unauthorised(ctx.request(), provider.requiredKey());
+        if (refused != null) {
+            reply(ctx.response(), refused);
             return;
         }
-        JsonNode request;
+        SimulatedWire.SimRequest request;
         try {
-            request = json.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
-        } catch (Exception e) {
-            error(ctx.response(), 400, "invalid_request_error", null,
-                    "We could not parse the JSON body of your request.", null);
-            return;
-        }
-        if (request == null || !request.path("model").isTextual()) {
-            error(ctx.response(), 400, "invalid_request_error", null, "you must provide a model parameter", null);
-            return;
-        }
-        JsonNode messages = request.path("messages");
-        if (!messages.isArray() || messages.isEmpty()) {
-            error(ctx.response(), 400, "invalid_request_error", null,
-                    "[] is too short - 'messages'", "messages");
-            return;
-        }
-        String model = request.get("model").asText();
-        String prompt = lastUserText(messages);
-        String content = "Simulated reply from " + provider.name() + " (" + model + ") to: "
-                + (prompt.length() > 200 ? prompt.substring(0, 200) + "..." : prompt);
-        int promptTokens = Math.max(1, (messages.toString().length() + 3) / 4);
-        int completionTokens = Math.max(1, (content.length() + 3) / 4);
-        ObjectNode body = json.createObjectNode();
-        body.put("id", "chatcmpl-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        body.put("object", "chat.completion");
-        body.put("created", Instant.now().getEpochSecond());
-        body.put("model", model);
-        ObjectNode choice = body.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", content).putNull("refusal");
-        choice.putNull("logprobs");
-        choice.put("finish_reason", "stop");
-        ObjectNode usage = body.putObject("usage");
-        usage.put("prompt_tokens", promptTokens);
-        usage.put("completion_tokens", completionTokens);
-        usage.put("total_tokens", promptTokens + completionTokens);
-        usage.putObject("prompt_tokens_details").put("cached_tokens", 0);
-        usage.putObject("completion_tokens_details").put("reasoning_tokens", 0);
-        body.put("system_fingerprint", "fp_simulated");
-        ctx.response()
-                .putHeader("x-request-id", "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong()))
-                .putHeader("openai-processing-ms", "1")
-                .putHeader("x-ratelimit-limit-requests", "10000")
-                .putHeader("x-ratelimit-remaining-requests", "9999")
-                .putHeader("x-ratelimit-reset-requests", "6ms");
-        send(ctx.response(), 200, body);
-    }
-
-    private boolean authorised(RoutingContext ctx, SimulatedProvider provider) {
-        String auth = ctx.request().getHeader("Authorization");
-        String token = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : null;
-        if (token == null || token.isEmpty()) {
-            error(ctx.response(), 401, "invalid_request_error", null,
-                    "You didn't provide an API key. You need to provide your API key in an Authorization header "
-                            + "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", null);
-            return false;
-        }
-        if (provider.requiredKey() != null && !provider.requiredKey().equals(token)) {
-            error(ctx.response(), 401, "invalid_request_error", "invalid_api_key",
-                    "Incorrect API key provided: " + mask(token) + ". You can find your API key at "
-                            + "https://platform.openai.com/account/api-keys.", null);
-            return false;
-        }
-        return true;
-    }
-
-    private void injectError(HttpServerResponse response, int status, Fault fault) {
-        if (fault.retryAfter() != null) {
-            response.putHeader("retry-after", Integer.toString(fault.retryAfter()));
-        }
-        String code = fault.code();
-        switch (status) {
-            case 400 -> {
-                if ("context_length_exceeded".equals(code)) {
-                    error(response, 400, "invalid_request_error", code, "This model's maximum context length is "
-                            + "128000 tokens. However, your messages resulted in 130000 tokens. Please reduce the "
-                            + "length of the messages.", "messages");
-                } else {
-                    error(response, 400, "invalid_request_error", code,
-                            "Invalid value for 'temperature': must be between 0 and 2.", "temperature");
-                }
+            JsonNode body;
+            try {
+                body = json.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+            } catch (Exception e) {
+                body = null;
             }
-            case 401 -> error(response, 401, "invalid_request_error", "invalid_api_key",
-                    "Incorrect API key provided: sk-simu*******************key1.", null);
-            case 429 -> error(response, 429, "requests", "rate_limit_exceeded",
-                    "Rate limit reached for requests. Please try again in "
-                            + (fault.retryAfter() == null ? 1 : fault.retryAfter()) + "s.", null);
-            case 503 -> error(response, 503, "server_error", null,
-                    "The server is overloaded or not ready yet.", null);
-            default -> error(response, status, status >= 500 ? "server_error" : "invalid_request_error", code,
-                    status >= 500 ? "The server had an error while processing your request. Sorry about that!"
-                            : "Simulated error " + status + ".", null);
+            request = wire.read(body, pathModel, pathStream);
+        } catch (SimulatedWire.Rejected e) {
+            reply(ctx.response(), e.reply);
+            return;
+        }
+        SimulatedWire.Answer answer = answer(provider, request);
+        if (request.stream()) {
+            stream(ctx, wire, wire.stream(request, answer),
+                    fault.stream() == null ? Fault.StreamFault.none() : fault.stream());
+        } else {
+            reply(ctx.response(), wire.completion(request, answer));
+        }
+    }
+
+    /**
+     * The simulated answer: a reply naming the provider, model and prompt, in word-sized pieces; or, when the
+     * request declares tools and the prompt names the first one, a call of that tool.
+     */
+    private SimulatedWire.Answer answer(SimulatedProvider provider, SimulatedWire.SimRequest request) {
+        String id = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        int promptTokens = Math.max(1, (request.raw().toString().length() + 3) / 4);
+        if (request.toolName() != null && request.prompt().contains(request.toolName())) {
+            String arguments = json.createObjectNode().put("query", request.prompt().length() > 80
+                    ? request.prompt().substring(0, 80) : request.prompt()).toString();
+            return new SimulatedWire.Answer(id, List.of(), request.toolName(), arguments, promptTokens,
+                    Math.max(1, (arguments.length() + 3) / 4));
+        }
+        String prompt = request.prompt();
+        String content = "Simulated reply from " + provider.name() + " (" + request.model() + ") to: "
+                + (prompt.length() > 200 ? prompt.substring(0, 200) + "..." : prompt);
+        List<String> pieces = new ArrayList<>();
+        int from = 0;
+        for (int i = 1; i <= content.length(); i++) {
+            if (i == content.length() || content.charAt(i - 1) == ' ') {
+                pieces.add(content.substring(from, i));
+                from = i;
+            }
+        }
+        return new SimulatedWire.Answer(id, pieces, null, null, promptTokens, Math.max(1, (content.length() + 3) / 4));
+    }
+
+    /** Sends a stream frame by frame on the event loop, applying the stream fault at content boundaries. */
+    private void stream(RoutingContext ctx, SimulatedWire wire, SimulatedWire.Frames frames, Fault.StreamFault fault) {
+        HttpServerResponse response = ctx.response();
+        response.setStatusCode(200).setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-cache");
+        frames.head().forEach(response::write);
+        streamFrom(ctx, wire, frames, fault, 0);
+    }
+
+    private void streamFrom(RoutingContext ctx, SimulatedWire wire, SimulatedWire.Frames frames,
+            Fault.StreamFault fault, int piece) {
+        HttpServerResponse response = ctx.response();
+        if (response.closed()) {
+            return;
+        }
+        if (fault.stallAfter() != null && piece == fault.stallAfter()) {
+            return; // nothing more, the connection stays open
+        }
+        if (fault.cutAfter() != null && piece == fault.cutAfter()) {
+            ctx.request().connection().close(); // no terminating chunk: the client sees a broken body
+            return;
+        }
+        if (fault.errorAfter() != null && piece == fault.errorAfter()) {
+            response.end(wire.streamError());
+            return;
+        }
+        if (piece == frames.content().size()) {
+            frames.tail().forEach(response::write);
+            if (!Boolean.TRUE.equals(fault.noDone())) {
+                frames.end().forEach(response::write);
+            }
+            response.end();
+            return;
+        }
+        Long wait = piece == 0 ? fault.firstTokenMs() : fault.chunkMs();
+        Runnable send = () -> {
+            if (response.closed()) {
+                return;
+            }
+            if (fault.malformedAt() != null && piece == fault.malformedAt()) {
+                response.write(wire.malformedFrame());
+            }
+            response.write(frames.content().get(piece));
+            streamFrom(ctx, wire, frames, fault, piece + 1);
+        };
+        if (wait != null && wait > 0) {
+            vertx.setTimer(wait, id -> send.run());
+        } else {
+            send.run();
         }
     }
 
@@ -306,7 +350,8 @@ public final class Simulator implements AutoCloseable {
             LOG.info("simulated provider {} now misbehaves: {}", provider.name(), json.writeValueAsString(fault));
             send(ctx.response(), 200, state(provider));
         } catch (Exception e) {
-            error(ctx.response(), 400, "invalid_request_error", null, "Not a fault: " + e.getMessage(), null);
+            send(ctx.response(), 400, ErrorBody.of(json, "Not a fault: " + e.getMessage(), "invalid_request_error",
+                    null, null));
         }
     }
 
@@ -328,6 +373,7 @@ public final class Simulator implements AutoCloseable {
     private ObjectNode state(SimulatedProvider provider) {
         ObjectNode state = json.createObjectNode();
         state.put("provider", provider.name());
+        state.put("dialect", provider.dialect());
         state.put("base_url", baseUrl(provider.name()));
         state.set("fault", json.valueToTree(provider.fault()));
         state.put("chat_calls", provider.chatCalls());
@@ -335,9 +381,9 @@ public final class Simulator implements AutoCloseable {
         return state;
     }
 
-    private void error(HttpServerResponse response, int status, String type, String code, String message,
-            String param) {
-        send(response, status, ErrorBody.of(json, message, type, code, param));
+    private void reply(HttpServerResponse response, SimulatedWire.Reply reply) {
+        reply.headers().forEach(response::putHeader);
+        send(response, reply.status(), reply.body());
     }
 
     private void send(HttpServerResponse response, int status, JsonNode body) {
@@ -349,23 +395,17 @@ public final class Simulator implements AutoCloseable {
         }
     }
 
-    private static String lastUserText(JsonNode messages) {
-        for (int i = messages.size() - 1; i >= 0; i--) {
-            JsonNode m = messages.get(i);
-            if ("user".equals(m.path("role").asText())) {
-                JsonNode content = m.path("content");
-                if (content.isTextual()) {
-                    return content.asText();
-                }
-                StringBuilder text = new StringBuilder();
-                content.forEach(part -> text.append(part.path("text").asText("")));
-                return text.toString();
-            }
+    /** The text of a message's content: a string, or the {@code textField} of its parts joined. */
+    static String text(JsonNode content, String textField) {
+        if (content.isTextual()) {
+            return content.asText();
         }
-        return "";
+        StringBuilder text = new StringBuilder();
+        content.forEach(part -> text.append(part.path(textField).asText("")));
+        return text.toString();
     }
 
-    private static String mask(String key) {
+    static String mask(String key) {
         return key.length() <= 8 ? "****" : key.substring(0, 4) + "*".repeat(key.length() - 8)
                 + key.substring(key.length() - 4);
     }

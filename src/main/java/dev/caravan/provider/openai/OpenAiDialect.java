@@ -1,6 +1,8 @@
 package dev.caravan.provider.openai;
 
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -9,12 +11,17 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.ConfigurationError;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.provider.Dialect;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.RetryAfter;
+import dev.caravan.provider.stream.StreamDecoder;
 
 /**
  * OpenAI Chat Completions, which is also the canonical model: the request goes out as the caller sent it,
@@ -29,10 +36,33 @@ public final class OpenAiDialect implements Dialect {
 
     private final ObjectMapper json;
     private final Clock clock;
+    private final boolean apiKeyHeader;
+    private final String query;
 
-    public OpenAiDialect(ObjectMapper json, Clock clock) {
+    /**
+     * @param apiKeyHeader true to send the key as {@code api-key: <key>} (Azure OpenAI) instead of
+     *                     {@code Authorization: Bearer <key>}
+     * @param apiVersion   the {@code api-version} query parameter Azure OpenAI requires, or null
+     */
+    public OpenAiDialect(ObjectMapper json, Clock clock, boolean apiKeyHeader, String apiVersion) {
         this.json = json;
         this.clock = clock;
+        this.apiKeyHeader = apiKeyHeader;
+        this.query = apiVersion == null ? "" : "?api-version=" + URLEncoder.encode(apiVersion, StandardCharsets.UTF_8);
+    }
+
+    public OpenAiDialect(ObjectMapper json, Clock clock) {
+        this(json, clock, false, null);
+    }
+
+    /** The dialect for {@code provider}: {@code auth-header} (authorization or api-key) and {@code api-version}. */
+    public static OpenAiDialect of(ProviderSettings provider, ObjectMapper json, Clock clock) {
+        String header = provider.option("auth-header", "authorization").toLowerCase(Locale.ROOT);
+        if (!header.equals("authorization") && !header.equals("api-key")) {
+            throw new ConfigurationError(provider.key("auth-header"),
+                    "'" + header + "' is neither authorization (Bearer) nor api-key (Azure OpenAI)");
+        }
+        return new OpenAiDialect(json, clock, header.equals("api-key"), provider.option("api-version", null));
     }
 
     @Override
@@ -41,27 +71,36 @@ public final class OpenAiDialect implements Dialect {
     }
 
     @Override
-    public String chatPath(String upstreamModel) {
-        return "/chat/completions";
+    public String chatPath(String upstreamModel, boolean stream) {
+        return "/chat/completions" + query;
     }
 
     @Override
     public String modelsPath() {
-        return "/models";
+        return "/models" + query;
     }
 
     @Override
-    public Map<String, String> authHeaders(String key) {
-        return Map.of("Authorization", "Bearer " + key);
+    public Map<String, String> headers(String key) {
+        return apiKeyHeader ? Map.of("api-key", key) : Map.of("Authorization", "Bearer " + key);
     }
 
     @Override
     public byte[] toWire(ChatRequest request, String upstreamModel) {
         ChatRequest upstream = request.withModel(upstreamModel);
         try {
-            if (upstream.extra().containsKey(CARAVAN_EXTENSION)) {
+            boolean askUsage = upstream.streaming()
+                    && !upstream.extra().getOrDefault("stream_options", MissingNode.getInstance())
+                            .path("include_usage").asBoolean(false);
+            if (upstream.extra().containsKey(CARAVAN_EXTENSION) || askUsage) {
                 var extra = new java.util.LinkedHashMap<>(upstream.extra());
                 extra.remove(CARAVAN_EXTENSION);
+                if (askUsage) {
+                    // usage is needed for metrics and cost whether or not the caller wants to see it
+                    ObjectNode options = extra.get("stream_options") instanceof ObjectNode o ? o.deepCopy()
+                            : json.createObjectNode();
+                    extra.put("stream_options", options.put("include_usage", true));
+                }
                 upstream = new ChatRequest(upstream.model(), upstream.messages(), upstream.stream(),
                         upstream.maxTokens(), upstream.maxCompletionTokens(), upstream.temperature(), upstream.topP(),
                         upstream.stop(), upstream.tools(), upstream.toolChoice(), upstream.responseFormat(), extra);
@@ -73,7 +112,12 @@ public final class OpenAiDialect implements Dialect {
     }
 
     @Override
-    public ChatResponse fromWire(byte[] body) {
+    public StreamDecoder streamDecoder(String upstreamModel) {
+        return new OpenAiStreamDecoder(json);
+    }
+
+    @Override
+    public ChatResponse fromWire(byte[] body, String upstreamModel) {
         ChatResponse response;
         try {
             response = json.readValue(body, ChatResponse.class);

@@ -176,7 +176,7 @@ class OpenAiDialectTest {
 
     @Test
     void fromWireKeepsEveryPartOfADocumentedChatCompletion() {
-        ChatResponse response = dialect.fromWire(fixture("chat-completion.json"));
+        ChatResponse response = dialect.fromWire(fixture("chat-completion.json"), "gpt-4o");
 
         assertThat(response.id()).isEqualTo("chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT");
         assertThat(response.object()).isEqualTo("chat.completion");
@@ -202,7 +202,7 @@ class OpenAiDialectTest {
 
     @Test
     void fromWireKeepsCachedTokensAndToolCalls() {
-        ChatResponse response = dialect.fromWire(fixture("chat-completion-cached-tool-call.json"));
+        ChatResponse response = dialect.fromWire(fixture("chat-completion-cached-tool-call.json"), "gpt-4o");
 
         assertThat(response.usage().extra().get("prompt_tokens_details").get("cached_tokens").asInt())
                 .isEqualTo(1920);
@@ -216,7 +216,7 @@ class OpenAiDialectTest {
     @Test
     void aResponseWrittenBackIsTheResponseThatCameIn() throws IOException {
         byte[] body = fixture("chat-completion.json");
-        ChatResponse response = dialect.fromWire(body);
+        ChatResponse response = dialect.fromWire(body, "gpt-4o");
 
         assertThat(json.readTree(json.writeValueAsBytes(response))).isEqualTo(json.readTree(body));
     }
@@ -226,7 +226,7 @@ class OpenAiDialectTest {
             "chat-completion-empty-choices.json", "error-500-server-error.json", "error-502-bad-gateway.html"})
     void aBodyThatIsNotACompleteChatCompletionIsABadResponse(String fixture) {
         ProviderFailure failure = catchThrowableOfType(ProviderFailure.class,
-                () -> dialect.fromWire(fixture(fixture)));
+                () -> dialect.fromWire(fixture(fixture), "gpt-4o"));
 
         assertThat(failure).isNotNull();
         assertThat(failure.failureClass()).isEqualTo(FailureClass.BAD_RESPONSE);
@@ -238,7 +238,7 @@ class OpenAiDialectTest {
     @ValueSource(strings = {"", "null", "[]", "{\"choices\": null}"})
     void anEmptyOrShapelessBodyIsABadResponse(String body) {
         ProviderFailure failure = catchThrowableOfType(ProviderFailure.class,
-                () -> dialect.fromWire(body.getBytes(StandardCharsets.UTF_8)));
+                () -> dialect.fromWire(body.getBytes(StandardCharsets.UTF_8), "gpt-4o"));
 
         assertThat(failure).isNotNull();
         assertThat(failure.failureClass()).isEqualTo(FailureClass.BAD_RESPONSE);
@@ -309,8 +309,8 @@ class OpenAiDialectTest {
 
     @Test
     void authGoesInABearerHeaderAndChatToTheCompletionsPath() {
-        assertThat(dialect.authHeaders("sk-test")).containsExactly(Map.entry("Authorization", "Bearer sk-test"));
-        assertThat(dialect.chatPath("gpt-4o")).isEqualTo("/chat/completions");
+        assertThat(dialect.headers("sk-test")).containsExactly(Map.entry("Authorization", "Bearer sk-test"));
+        assertThat(dialect.chatPath("gpt-4o", false)).isEqualTo("/chat/completions");
         assertThat(dialect.modelsPath()).isEqualTo("/models");
         assertThat(dialect.name()).isEqualTo("openai");
     }

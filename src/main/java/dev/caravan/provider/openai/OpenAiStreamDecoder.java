@@ -1,0 +1,81 @@
+package dev.caravan.provider.openai;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.ChatChunk;
+import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.stream.SseEvent;
+import dev.caravan.provider.stream.StreamDecoder;
+
+/**
+ * An OpenAI Chat Completions stream: {@code data:} events holding {@code chat.completion.chunk} objects, then
+ * {@code data: [DONE]}. A chunk that carries usage beside its choices (some compatible servers send it so) is
+ * split so that usage always comes as its own chunk.
+ */
+final class OpenAiStreamDecoder implements StreamDecoder {
+
+    private final ObjectMapper json;
+    private boolean finishSeen;
+    private boolean done;
+
+    OpenAiStreamDecoder(ObjectMapper json) {
+        this.json = json;
+    }
+
+    @Override
+    public List<ChatChunk> decode(SseEvent event) {
+        String data = event.data().strip();
+        if (data.equals("[DONE]")) {
+            done = true;
+            return List.of();
+        }
+        JsonNode tree;
+        try {
+            tree = json.readTree(data);
+        } catch (IOException e) {
+            throw new MalformedEvent("an event of the stream is not JSON");
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new MalformedEvent("an event of the stream is not a JSON object");
+        }
+        if (tree.has("error")) {
+            throw inStreamError(tree.get("error"));
+        }
+        ChatChunk chunk;
+        try {
+            chunk = json.treeToValue(tree, ChatChunk.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MalformedEvent("an event of the stream is not a chat.completion.chunk");
+        }
+        if (chunk.choices() == null && chunk.usage() == null) {
+            throw new MalformedEvent("an event of the stream has neither choices nor usage");
+        }
+        if (chunk.finishReason() != null) {
+            finishSeen = true;
+        }
+        if (chunk.usage() != null && chunk.choices() != null && !chunk.choices().isEmpty()) {
+            return List.of(chunk.withoutUsage(), ChatChunk.usage(chunk.id(), chunk.created() == null ? 0
+                    : chunk.created(), chunk.model(), chunk.usage()));
+        }
+        return List.of(chunk);
+    }
+
+    @Override
+    public boolean complete() {
+        return done || finishSeen;
+    }
+
+    private static ProviderFailure inStreamError(JsonNode error) {
+        String message = error.isTextual() ? error.asText() : error.path("message").asText("the provider reported "
+                + "an error inside the stream");
+        String kind = (error.path("type").asText("") + " " + error.path("code").asText("")).toLowerCase(Locale.ROOT);
+        FailureClass failureClass = kind.contains("rate_limit") || kind.contains("requests")
+                || kind.contains("tokens") ? FailureClass.RATE_LIMITED : FailureClass.UNAVAILABLE;
+        return new ProviderFailure(failureClass, 200, message, null);
+    }
+}

@@ -1,0 +1,238 @@
+package dev.caravan.simulator;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.ErrorBody;
+import io.vertx.core.http.HttpServerRequest;
+
+/** The OpenAI Chat Completions wire (API reference: chat object, chat chunk object, error codes). */
+final class OpenAiWire implements SimulatedWire {
+
+    private static final String[] MODELS = {"gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "o4-mini"};
+
+    private final ObjectMapper json;
+
+    OpenAiWire(ObjectMapper json) {
+        this.json = json;
+    }
+
+    @Override
+    public String dialect() {
+        return "openai";
+    }
+
+    @Override
+    public String basePath() {
+        return "/v1";
+    }
+
+    @Override
+    public Reply unauthorised(HttpServerRequest request, String requiredKey) {
+        String auth = request.getHeader("Authorization");
+        String token = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : null;
+        if (token == null || token.isEmpty()) {
+            return error(401, "invalid_request_error", null, "You didn't provide an API key. You need to provide "
+                    + "your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer "
+                    + "YOUR_KEY).", null);
+        }
+        if (requiredKey != null && !requiredKey.equals(token)) {
+            return error(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided: "
+                    + Simulator.mask(token) + ". You can find your API key at "
+                    + "https://platform.openai.com/account/api-keys.", null);
+        }
+        return null;
+    }
+
+    @Override
+    public SimRequest read(JsonNode body, String pathModel, boolean pathStream) {
+        if (body == null || !body.path("model").isTextual()) {
+            throw new Rejected(error(400, "invalid_request_error", null, "you must provide a model parameter", null));
+        }
+        JsonNode messages = body.path("messages");
+        if (!messages.isArray() || messages.isEmpty()) {
+            throw new Rejected(error(400, "invalid_request_error", null, "[] is too short - 'messages'",
+                    "messages"));
+        }
+        String prompt = "";
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            JsonNode m = messages.get(i);
+            if ("user".equals(m.path("role").asText())) {
+                prompt = Simulator.text(m.path("content"), "text");
+                break;
+            }
+        }
+        JsonNode tools = body.path("tools");
+        String toolName = tools.isArray() && !tools.isEmpty() ? tools.get(0).path("function").path("name").asText(null)
+                : null;
+        return new SimRequest(body.get("model").asText(), prompt, body.path("stream").asBoolean(false), toolName,
+                body.path("stream_options").path("include_usage").asBoolean(false), body);
+    }
+
+    @Override
+    public Reply completion(SimRequest request, Answer answer) {
+        ObjectNode body = json.createObjectNode();
+        body.put("id", answer.id());
+        body.put("object", "chat.completion");
+        body.put("created", Instant.now().getEpochSecond());
+        body.put("model", request.model());
+        ObjectNode choice = body.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        if (answer.toolName() != null) {
+            message.putNull("content");
+            ArrayNode calls = message.putArray("tool_calls");
+            ObjectNode call = calls.addObject().put("id", "call_" + answer.id().substring(answer.id().length() - 8))
+                    .put("type", "function");
+            call.putObject("function").put("name", answer.toolName()).put("arguments", answer.toolArguments());
+        } else {
+            message.put("content", answer.text());
+        }
+        message.putNull("refusal");
+        choice.putNull("logprobs");
+        choice.put("finish_reason", answer.toolName() != null ? "tool_calls" : "stop");
+        body.set("usage", usage(answer));
+        body.put("system_fingerprint", "fp_simulated");
+        return new Reply(200, headers(), body);
+    }
+
+    @Override
+    public Frames stream(SimRequest request, Answer answer) {
+        long created = Instant.now().getEpochSecond();
+        List<String> head = List.of(chunk(answer, request, created, delta().put("role", "assistant").put("content", ""),
+                null));
+        List<String> content = new ArrayList<>();
+        if (answer.toolName() != null) {
+            ObjectNode first = delta();
+            ObjectNode call = first.putArray("tool_calls").addObject().put("index", 0)
+                    .put("id", "call_" + answer.id().substring(answer.id().length() - 8)).put("type", "function");
+            call.putObject("function").put("name", answer.toolName()).put("arguments", "");
+            content.add(chunk(answer, request, created, first, null));
+            ObjectNode args = delta();
+            args.putArray("tool_calls").addObject().put("index", 0).putObject("function")
+                    .put("arguments", answer.toolArguments());
+            content.add(chunk(answer, request, created, args, null));
+        } else {
+            for (String piece : answer.pieces()) {
+                content.add(chunk(answer, request, created, delta().put("content", piece), null));
+            }
+        }
+        List<String> tail = new ArrayList<>();
+        tail.add(chunk(answer, request, created, delta(), answer.toolName() != null ? "tool_calls" : "stop"));
+        if (request.includeUsage()) {
+            ObjectNode last = base(answer, request, created);
+            last.putArray("choices");
+            last.set("usage", usage(answer));
+            tail.add(frame(last));
+        }
+        return new Frames(head, content, tail, List.of("data: [DONE]\n\n"));
+    }
+
+    @Override
+    public String streamError() {
+        return frame(ErrorBody.of(json, "The server had an error while processing your request. Sorry about that!",
+                "server_error", null, null));
+    }
+
+    @Override
+    public String malformedFrame() {
+        return "data: {\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\n\n";
+    }
+
+    @Override
+    public Reply error(int status, Fault fault) {
+        String code = fault.code();
+        return switch (status) {
+            case 400 -> "context_length_exceeded".equals(code)
+                    ? error(400, "invalid_request_error", code, "This model's maximum context length is 128000 "
+                            + "tokens. However, your messages resulted in 130000 tokens. Please reduce the length of "
+                            + "the messages.", "messages")
+                    : error(400, "invalid_request_error", code,
+                            "Invalid value for 'temperature': must be between 0 and 2.", "temperature");
+            case 401 -> error(401, "invalid_request_error", "invalid_api_key",
+                    "Incorrect API key provided: sk-simu*******************key1.", null);
+            case 429 -> error(429, "requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try "
+                    + "again in " + (fault.retryAfter() == null ? 1 : fault.retryAfter()) + "s.", null);
+            case 503 -> error(503, "server_error", null, "The server is overloaded or not ready yet.", null);
+            default -> error(status, status >= 500 ? "server_error" : "invalid_request_error", code,
+                    status >= 500 ? "The server had an error while processing your request. Sorry about that!"
+                            : "Simulated error " + status + ".", null);
+        };
+    }
+
+    @Override
+    public Reply models() {
+        ObjectNode list = json.createObjectNode().put("object", "list");
+        ArrayNode data = list.putArray("data");
+        for (String model : MODELS) {
+            data.addObject().put("id", model).put("object", "model").put("created", 1_715_367_049L)
+                    .put("owned_by", "system");
+        }
+        return Reply.of(200, list);
+    }
+
+    private Reply error(int status, String type, String code, String message, String param) {
+        return Reply.of(status, ErrorBody.of(json, message, type, code, param));
+    }
+
+    private ObjectNode usage(Answer answer) {
+        ObjectNode usage = json.createObjectNode();
+        usage.put("prompt_tokens", answer.promptTokens());
+        usage.put("completion_tokens", answer.completionTokens());
+        usage.put("total_tokens", answer.promptTokens() + answer.completionTokens());
+        usage.putObject("prompt_tokens_details").put("cached_tokens", 0);
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", 0);
+        return usage;
+    }
+
+    private static Map<String, String> headers() {
+        return Map.of(
+                "x-request-id", "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong()),
+                "openai-processing-ms", "1",
+                "x-ratelimit-limit-requests", "10000",
+                "x-ratelimit-remaining-requests", "9999",
+                "x-ratelimit-reset-requests", "6ms");
+    }
+
+    private ObjectNode delta() {
+        return json.createObjectNode();
+    }
+
+    private ObjectNode base(Answer answer, SimRequest request, long created) {
+        ObjectNode chunk = json.createObjectNode();
+        chunk.put("id", answer.id());
+        chunk.put("object", "chat.completion.chunk");
+        chunk.put("created", created);
+        chunk.put("model", request.model());
+        chunk.put("system_fingerprint", "fp_simulated");
+        return chunk;
+    }
+
+    private String chunk(Answer answer, SimRequest request, long created, ObjectNode delta, String finishReason) {
+        ObjectNode chunk = base(answer, request, created);
+        ObjectNode choice = chunk.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.set("delta", delta);
+        choice.putNull("logprobs");
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        if (request.includeUsage()) {
+            chunk.putNull("usage");
+        }
+        return frame(chunk);
+    }
+
+    private String frame(JsonNode body) {
+        return "data: " + body + "\n\n";
+    }
+}

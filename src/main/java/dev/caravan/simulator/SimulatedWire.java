@@ -1,0 +1,106 @@
+package dev.caravan.simulator;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * One provider wire format as the simulator speaks it: how a request is read and authorised, and how answers,
+ * streams, errors and model listings are written, byte-faithful to the provider's documented API. The
+ * {@link Simulator} owns the HTTP server, timing and faults; a wire only shapes bytes, so each dialect's fidelity
+ * lives in one class.
+ */
+interface SimulatedWire {
+
+    /** The dialect name, as in {@code caravan.provider.<id>.dialect}. */
+    String dialect();
+
+    /** The API root below {@code /<provider>} that a gateway's base URL points at: {@code /v1}, {@code /v1beta}. */
+    String basePath();
+
+    /** The provider's 401 (or 403) answer when {@code request} does not carry an acceptable key; null when it does. */
+    Reply unauthorised(HttpServerRequest request, String requiredKey);
+
+    /**
+     * Reads a chat request.
+     *
+     * @param pathModel  the model named in the URL (Gemini), else null
+     * @param pathStream true when the URL asked for a stream (Gemini's streamGenerateContent)
+     * @throws Rejected with the provider's 400 when the body is not a valid request
+     */
+    SimRequest read(JsonNode body, String pathModel, boolean pathStream);
+
+    /** A complete, non-streamed answer. */
+    Reply completion(SimRequest request, Answer answer);
+
+    /** A streamed answer, as frames the simulator sends one by one (each a complete SSE event). */
+    Frames stream(SimRequest request, Answer answer);
+
+    /** The SSE event a provider sends when it fails inside a stream (an overload, as providers do). */
+    String streamError();
+
+    /** An event that is not valid in this format (cut-off JSON). */
+    String malformedFrame();
+
+    /** The provider's error answer for {@code status}, shaped as it documents them; {@code fault.code()} refines it. */
+    Reply error(int status, Fault fault);
+
+    /** The provider's free model listing. */
+    Reply models();
+
+    /** A request the simulated provider refuses with its own 400. */
+    final class Rejected extends RuntimeException {
+
+        final transient Reply reply;
+
+        Rejected(Reply reply) {
+            super(null, null, false, false);
+            this.reply = reply;
+        }
+    }
+
+    /**
+     * What the caller asked, as far as the simulator cares.
+     *
+     * @param toolName the first declared tool's name, when the request declares tools
+     * @param raw      the request body as sent
+     */
+    record SimRequest(String model, String prompt, boolean stream, String toolName, boolean includeUsage,
+            JsonNode raw) {
+    }
+
+    /**
+     * The simulated answer. With {@code toolName} set, the answer is a call of that tool with {@code toolArguments}
+     * (a JSON object as text) and {@code pieces} are empty.
+     *
+     * @param pieces the text in the pieces a stream sends one per event; joined, the whole text
+     */
+    record Answer(String id, List<String> pieces, String toolName, String toolArguments, int promptTokens,
+            int completionTokens) {
+
+        String text() {
+            return String.join("", pieces);
+        }
+    }
+
+    /**
+     * A streamed answer in its parts, so that faults can be applied at content boundaries whatever the format.
+     *
+     * @param head    what precedes the content (role chunk, message_start, content_block_start)
+     * @param content one frame per content piece (or per tool-call fragment)
+     * @param tail    what follows it (finish reason, usage, content_block_stop, message_delta)
+     * @param end     the end marker alone ({@code [DONE]}, message_stop); empty for formats without one
+     */
+    record Frames(List<String> head, List<String> content, List<String> tail, List<String> end) {
+    }
+
+    /** An HTTP answer: status, headers, JSON body. */
+    record Reply(int status, Map<String, String> headers, JsonNode body) {
+
+        static Reply of(int status, JsonNode body) {
+            return new Reply(status, Map.of(), body);
+        }
+    }
+}
