@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
@@ -24,11 +26,12 @@ import dev.caravan.ingress.HttpRequests;
 import dev.caravan.ingress.JmsMessages;
 import dev.caravan.ingress.PromptReader;
 import dev.caravan.provider.ApiKeys;
-import dev.caravan.provider.AttemptTimeouts;
+import dev.caravan.provider.AttemptControls;
 import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.stream.StreamRelay;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
@@ -111,8 +114,10 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("fileDrops", new FileDrops(prompts, json, files.outbox(), files.done(), files.error()));
         registry.bind("router", new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
                 breakers, settings.routing(), redactor, meters, clock));
-        registry.bind("providerCalls", new ProviderCalls(catalog, redactor));
-        registry.bind("attemptTimeouts", new AttemptTimeouts());
+        AttemptControls controls = new AttemptControls();
+        registry.bind("attemptControls", controls);
+        registry.bind("providerCalls", new ProviderCalls(catalog, redactor, controls,
+                new StreamRelay(json, meters, redactor), streamWatchdog(context)));
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor));
         registry.bind("httpReplies", new HttpReplies(json, catalog,
                 new StatusBoard(catalog, health, breakers, cooldowns, latency)));
@@ -156,6 +161,20 @@ public class CaravanConfiguration implements CamelConfiguration {
         cached.setSessionCacheSize(jms.concurrency() + 10);
         cached.setReconnectOnException(true);
         registry.bind("jmsConnectionFactory", cached);
+    }
+
+    /** One daemon thread that times every open stream's first content and pauses; stopped with Camel. */
+    private static ScheduledExecutorService streamWatchdog(CamelContext context) throws Exception {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("caravan-stream-watch").daemon().factory());
+        scheduler.setRemoveOnCancelPolicy(true);
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                scheduler.shutdownNow();
+            }
+        });
+        return scheduler;
     }
 
     /** The registry the management port publishes: camel-micrometer-prometheus's, or one it will then adopt. */

@@ -45,6 +45,17 @@ public record ChatRequest(
         return Boolean.TRUE.equals(stream);
     }
 
+    /** This request to be answered whole: without {@code stream} and {@code stream_options}. */
+    public ChatRequest answeredWhole() {
+        if (stream == null && !extra.containsKey("stream_options")) {
+            return this;
+        }
+        Map<String, JsonNode> rest = new LinkedHashMap<>(extra);
+        rest.remove("stream_options");
+        return new ChatRequest(model, messages, null, maxTokens, maxCompletionTokens, temperature, topP, stop, tools,
+                toolChoice, responseFormat, rest);
+    }
+
     public ChatRequest withModel(String upstreamModel) {
         return new ChatRequest(upstreamModel, messages, stream, maxTokens, maxCompletionTokens, temperature, topP,
                 stop, tools, toolChoice, responseFormat, extra);

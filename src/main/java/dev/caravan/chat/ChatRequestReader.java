@@ -93,9 +93,15 @@ public final class ChatRequestReader {
             throw new InvalidRequest(404, "model", "model_not_found", "The model '" + request.model()
                     + "' does not exist here. Known models: " + String.join(", ", new TreeSet<>(aliases)) + ".");
         }
-        if (request.streaming()) {
-            throw InvalidRequest.badRequest("stream",
-                    "Streaming responses are not offered by this gateway yet; send \"stream\": false.");
+        JsonNode streamOptions = request.extra().get("stream_options");
+        if (streamOptions != null && !streamOptions.isNull()) {
+            if (!request.streaming()) {
+                throw InvalidRequest.badRequest("stream_options",
+                        "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+            }
+            if (!streamOptions.isObject()) {
+                throw InvalidRequest.badRequest("stream_options", "'stream_options' must be an object.");
+            }
         }
         if (request.maxTokens() != null && request.maxTokens() < 1) {
             throw InvalidRequest.badRequest("max_tokens", "'max_tokens' must be at least 1.");

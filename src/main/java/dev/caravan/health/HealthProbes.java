@@ -3,7 +3,7 @@ package dev.caravan.health;
 import java.time.Duration;
 import java.util.List;
 
-import dev.caravan.provider.AttemptTimeouts;
+import dev.caravan.provider.AttemptControls;
 import dev.caravan.provider.Dialect;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.ProviderCatalog;
@@ -49,7 +49,7 @@ public final class HealthProbes {
         message.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
         message.setHeader(Exchange.HTTP_URI, provider.url(dialect.modelsPath()));
         message.setHeader("Accept", "application/json");
-        message.setHeader(AttemptTimeouts.HEADER, Long.toString(timeout.toMillis()));
+        message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(timeout.toMillis()));
         dialect.headers(provider.keys().get(0)).forEach(message::setHeader);
     }
 

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ErrorBody;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.StreamSink;
 import dev.caravan.health.StatusBoard;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.routing.Attempt;
@@ -53,6 +54,13 @@ public final class HttpReplies {
     /** The chat outcome in the body becomes the HTTP answer. */
     public void render(Exchange exchange) throws org.apache.camel.InvalidPayloadException {
         Outcome outcome = exchange.getMessage().getMandatoryBody(Outcome.class);
+        StreamSink sink = exchange.getProperty(StreamSink.PROPERTY, StreamSink.class);
+        if (sink != null && sink.begun()) {
+            // the answer went out as a stream, ended by [DONE] or by an error event: nothing is left to write
+            exchange.getMessage().getHeaders().clear();
+            exchange.getMessage().setBody(null);
+            return;
+        }
         Message message = clear(exchange);
         message.setHeader(REQUEST_ID, outcome.requestId());
         message.setHeader(ATTEMPT_COUNT, Integer.toString(outcome.attempts().size()));

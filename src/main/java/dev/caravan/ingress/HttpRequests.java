@@ -2,12 +2,15 @@ package dev.caravan.ingress;
 
 import java.util.Locale;
 
+import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
+import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.InvalidRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
-/** Reads an HTTP chat request: a JSON body, announced as such. */
+/** Reads an HTTP chat request: a JSON body, announced as such. A streamed request gets the client's connection as its sink. */
 public final class HttpRequests {
 
     private final ChatRequestReader reader;
@@ -25,6 +28,10 @@ public final class HttpRequests {
             throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
                     + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
         }
-        message.setBody(reader.read(message.getBody(byte[].class)));
+        ChatRequest request = reader.read(message.getBody(byte[].class));
+        if (request.streaming() && message instanceof HttpMessage http) {
+            exchange.setProperty(StreamSink.PROPERTY, new HttpStreamSink(http.getResponse()));
+        }
+        message.setBody(request);
     }
 }

@@ -8,6 +8,8 @@ public final class Meters {
     public static final String FAILOVERS = "caravan.failovers";
     public static final String TARGET_LATENCY = "caravan.target.latency";
     public static final String PROVIDER_UP = "caravan.provider.up";
+    public static final String STREAM_MALFORMED_EVENTS = "caravan.stream.malformed.events";
+    public static final String STREAM_FIRST_CONTENT = "caravan.stream.first.content";
 
     public static final String PROVIDER = "provider";
     public static final String MODEL = "model";

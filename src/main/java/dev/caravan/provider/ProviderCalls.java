@@ -1,10 +1,20 @@
 package dev.caravan.provider;
 
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.StreamSink;
+import dev.caravan.provider.stream.StreamRelay;
+import dev.caravan.provider.stream.StreamWatch;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.http.HttpMethods;
 import org.apache.camel.Message;
@@ -23,13 +33,22 @@ public final class ProviderCalls {
     public static final String REQUEST = "caravan.request";
     /** Exchange property: the {@link AttemptPlan} being executed. */
     public static final String ATTEMPT = "caravan.attempt";
+    /** Exchange property: the {@link StreamWatch} of a streamed attempt. */
+    static final String WATCH = "caravan.attempt.watch";
 
     private final ProviderCatalog catalog;
     private final SecretRedactor redactor;
+    private final AttemptControls controls;
+    private final StreamRelay relay;
+    private final ScheduledExecutorService watchdog;
 
-    public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor) {
+    public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor, AttemptControls controls, StreamRelay relay,
+            ScheduledExecutorService watchdog) {
         this.catalog = catalog;
         this.redactor = redactor;
+        this.controls = controls;
+        this.relay = relay;
+        this.watchdog = watchdog;
     }
 
     /** Replaces the message with the provider's request: its URL, its auth, its body. Nothing else is sent. */
@@ -40,14 +59,33 @@ public final class ProviderCalls {
         Dialect dialect = catalog.dialect(provider.id());
         Message message = exchange.getMessage();
         message.getHeaders().clear();
-        message.setBody(dialect.toWire(request, plan.target().model()));
+        boolean streamed = streamed(exchange, request);
+        message.setBody(dialect.toWire(streamed ? request : request.answeredWhole(), plan.target().model()));
         message.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST); // the enum itself: no conversion per call
         message.setHeader(Exchange.HTTP_URI, provider.url(dialect.chatPath(plan.target().model(),
-                request.streaming())));
+                streamed)));
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setHeader("Accept", "application/json");
-        message.setHeader(AttemptTimeouts.HEADER, Long.toString(plan.timeout().toMillis()));
         dialect.headers(provider.keys().get(plan.keyIndex())).forEach(message::setHeader);
+        if (streamed) {
+            message.setHeader("Accept", "text/event-stream");
+            // the watch enforces first content and idle limits; the read timeout is only a backstop behind it
+            Duration firstContent = provider.firstToken().compareTo(plan.timeout()) < 0 ? provider.firstToken()
+                    : plan.timeout();
+            long backstop = Math.max(firstContent.toMillis(), provider.idle().toMillis()) + 1000;
+            message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(backstop));
+            String id = plan.requestId() + "/" + plan.startedNanos();
+            message.setHeader(AttemptControls.CONNECTION_HEADER, id);
+            exchange.setProperty(WATCH, StreamWatch.arm(watchdog, controls.connection(id), plan.startedNanos(),
+                    firstContent, provider.idle()));
+        } else {
+            message.setHeader("Accept", "application/json");
+            message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(plan.timeout().toMillis()));
+        }
+    }
+
+    /** A stream is relayed only where an ingress can take one; elsewhere the answer is read whole. */
+    private static boolean streamed(Exchange exchange, ChatRequest request) {
+        return request.streaming() && exchange.getProperty(StreamSink.PROPERTY) != null;
     }
 
     /** Reads the provider's answer; throws the classified failure when it is not a success. */
@@ -56,15 +94,38 @@ public final class ProviderCalls {
         Dialect dialect = catalog.dialect(plan.target().provider());
         Message message = exchange.getMessage();
         int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        StreamWatch watch = exchange.getProperty(WATCH, StreamWatch.class);
+        exchange.removeProperty(WATCH);
+        if (watch != null && status >= 200 && status < 300) {
+            ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
+            StreamSink sink = exchange.getProperty(StreamSink.PROPERTY, StreamSink.class);
+            InputStream body = message.getBody(InputStream.class);
+            message.getHeaders().clear();
+            List<String> attempts = new ArrayList<>(plan.earlierAttempts());
+            attempts.add(plan.target() + "=ok");
+            message.setBody(relay.relay(body, dialect.streamDecoder(plan.target().model()), sink, watch,
+                    new StreamRelay.Attempt(plan.target(), plan.startedNanos(), includeUsage(request),
+                            new StreamSink.Commit(plan.requestId(), plan.target().provider(), plan.target().model(),
+                                    attempts))));
+            return;
+        }
+        if (watch != null) {
+            watch.finish();
+        }
         byte[] body = message.getBody(byte[].class);
         if (status >= 200 && status < 300) {
             message.getHeaders().clear();
-            message.setBody(new ProviderReply(dialect.fromWire(body, plan.target().model()), status));
+            message.setBody(new ProviderReply(dialect.fromWire(body, plan.target().model()), status, 0));
             return;
         }
         Map<String, String> headers = lowerCaseHeaders(message);
         message.getHeaders().clear();
         throw redactor.redact(dialect.classify(status, body, headers));
+    }
+
+    private static boolean includeUsage(ChatRequest request) {
+        JsonNode options = request.extra().get("stream_options");
+        return options != null && options.path("include_usage").asBoolean(false);
     }
 
     static Map<String, String> lowerCaseHeaders(Message message) {

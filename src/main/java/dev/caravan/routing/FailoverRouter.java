@@ -129,7 +129,8 @@ public final class FailoverRouter {
         ProviderSettings provider = catalog.provider(target.provider());
         int key = usableKey(provider.id()).orElseThrow();
         Duration timeout = provider.timeout().compareTo(left) < 0 ? provider.timeout() : left;
-        AttemptPlan plan = new AttemptPlan(target, key, timeout, System.nanoTime());
+        AttemptPlan plan = new AttemptPlan(target, key, timeout, System.nanoTime(), state.requestId(),
+                state.attempts().stream().map(Attempt::summary).toList());
         exchange.setProperty(ProviderCalls.ATTEMPT, plan);
         exchange.setProperty(STATE, state.dispatched(plan));
         return "direct:provider-" + provider.id();
@@ -176,8 +177,9 @@ public final class FailoverRouter {
         }
         ProviderFailure stop = null;
         long window = 0;
-        if (failureClass.answersCaller()) {
-            stop = failure;
+        if (failureClass.answersCaller() || failureClass == FailureClass.STREAM_BROKEN) {
+            stop = failure; // a stream that broke after its commit point cannot be served again
+            retry = null;
         } else if (failureClass == FailureClass.CONTEXT_LENGTH) {
             window = settings.contextWindow(target.model());
             if (window == 0) {
@@ -226,6 +228,10 @@ public final class FailoverRouter {
         }
         if (state.stop() != null) {
             ProviderFailure stop = state.stop();
+            if (stop.failureClass() == FailureClass.STREAM_BROKEN) {
+                return new Outcome.Failed(state.requestId(), 502, "api_error", "stream_broken", null,
+                        stop.getMessage(), null, attempts, millis);
+            }
             String code = switch (stop.failureClass()) {
                 case CONTEXT_LENGTH -> "context_length_exceeded";
                 case CONTENT_POLICY -> "content_policy_violation";
@@ -271,7 +277,8 @@ public final class FailoverRouter {
             return state.skippedInFlight(); // the breaker refused the call without raising
         }
         long nanos = System.nanoTime() - plan.startedNanos();
-        latency.record(plan.target(), nanos);
+        // a streaming caller waits for the first content, not for the end of the answer
+        latency.record(plan.target(), reply.firstContentNanos() > 0 ? reply.firstContentNanos() : nanos);
         meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, plan.target().provider(), Meters.MODEL,
                 plan.target().model(), Meters.OUTCOME, "ok").increment();
         exchange.setProperty(RESPONSE, reply.response());

@@ -47,7 +47,7 @@ class BadInputTest {
         "content of wrong type   | {\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":42}]} | 400 | messages[0].content | string or an array",
         "unknown model alias     | {\"model\":\"gpt-9\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | 404 | model | Known models: fast, smart",
         "empty body              | ''                                       | 400 | | empty",
-        "streaming asked for     | {\"model\":\"fast\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | 400 | stream | not offered",
+        "stream options, no stream | {\"model\":\"fast\",\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} | 400 | stream_options | only allowed when",
     })
     void isRefusedWithAMessageNamingTheProblem(String name, String body, int status, String param, String text) {
         HttpResponse<String> response = gateway.chat(body);

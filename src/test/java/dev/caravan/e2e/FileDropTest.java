@@ -55,6 +55,17 @@ class FileDropTest {
     }
 
     @Test
+    void aRequestAskingForAStreamIsAnsweredWholeInAFile() throws Exception {
+        drop("streamed.json", "{\"model\":\"fast\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"no stream here\"}]}");
+
+        JsonNode answer = answer("streamed.json");
+        assertThat(answer.at("/response/object").asText()).isEqualTo("chat.completion");
+        assertThat(answer.at("/response/choices/0/message/content").asText()).endsWith("no stream here");
+        assertThat(answer.at("/response/usage/total_tokens").asInt()).isPositive();
+    }
+
+    @Test
     void aPlainTextPromptGoesToTheDefaultModel() throws Exception {
         drop("prompt.txt", "Summarise the plot of Hamlet.");
 

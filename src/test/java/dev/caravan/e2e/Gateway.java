@@ -38,7 +38,14 @@ final class Gateway implements AutoCloseable {
 
     private Gateway(List<String> providers, Map<String, String> overrides) {
         System.setProperty("camel.threads.virtual.enabled", "true");
-        providers.forEach(p -> simulator.add(p, "test-key-" + p));
+        // a provider is "name" (OpenAI) or "name:dialect"
+        Map<String, String> dialects = new LinkedHashMap<>();
+        for (String spec : providers) {
+            int colon = spec.indexOf(':');
+            dialects.put(colon < 0 ? spec : spec.substring(0, colon), colon < 0 ? "openai" : spec.substring(colon + 1));
+        }
+        providers = List.copyOf(dialects.keySet());
+        dialects.forEach((p, dialect) -> simulator.add(p, dialect, "test-key-" + p));
         simulator.start(0);
         port = freePort();
         managementPort = freePort();
@@ -49,7 +56,7 @@ final class Gateway implements AutoCloseable {
         props.put("caravan.simulator.enabled", "false");
         // the file's providers stay configured but disabled; the test's take their place
         for (String p : providers) {
-            props.put("caravan.provider." + p + ".dialect", "openai");
+            props.put("caravan.provider." + p + ".dialect", dialects.get(p));
             props.put("caravan.provider." + p + ".base-url", simulator.baseUrl(p));
             props.put("caravan.provider." + p + ".api-keys", "test-key-" + p);
         }
@@ -138,6 +145,83 @@ final class Gateway implements AutoCloseable {
         }
         headers.forEach(request::header);
         return send(request.build());
+    }
+
+    /** A streamed chat: the events as they arrived, each with the milliseconds since the request was sent. */
+    Streamed stream(String body) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        long start = System.nanoTime();
+        try {
+            HttpResponse<java.util.stream.Stream<String>> response = client.send(request,
+                    HttpResponse.BodyHandlers.ofLines());
+            List<Streamed.Event> events = new java.util.ArrayList<>();
+            StringBuilder plain = new StringBuilder();
+            try (var lines = response.body()) {
+                lines.forEach(line -> {
+                    if (line.startsWith("data: ")) {
+                        events.add(new Streamed.Event(line.substring(6), (System.nanoTime() - start) / 1_000_000));
+                    } else if (!line.isEmpty()) {
+                        plain.append(line);
+                    }
+                });
+            } catch (java.io.UncheckedIOException e) {
+                events.add(new Streamed.Event("<connection broke: " + e.getCause().getMessage() + ">",
+                        (System.nanoTime() - start) / 1_000_000));
+            }
+            return new Streamed(response.statusCode(), response.headers(), events, plain.toString(),
+                    (System.nanoTime() - start) / 1_000_000);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * What a streamed request got back.
+     *
+     * @param events the {@code data:} payloads in order, with their arrival times
+     * @param plain  any body that was not an event stream (an error answer)
+     */
+    record Streamed(int status, java.net.http.HttpHeaders headers, List<Event> events, String plain, long millis) {
+
+        record Event(String data, long atMillis) {
+        }
+
+        /** The payloads that are chunks (not [DONE]), parsed. */
+        List<JsonNode> chunks() {
+            return events.stream().map(Event::data).filter(d -> d.startsWith("{")).map(d -> {
+                try {
+                    return JSON.readTree(d);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }).toList();
+        }
+
+        /** The text of every content delta, joined. */
+        String text() {
+            StringBuilder text = new StringBuilder();
+            for (JsonNode chunk : chunks()) {
+                for (JsonNode choice : chunk.path("choices")) {
+                    text.append(choice.path("delta").path("content").asText(""));
+                }
+            }
+            return text.toString();
+        }
+
+        boolean done() {
+            return !events.isEmpty() && events.getLast().data().equals("[DONE]");
+        }
+
+        String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
     }
 
     HttpResponse<String> get(String path) {

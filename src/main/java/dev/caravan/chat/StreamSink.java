@@ -1,0 +1,42 @@
+package dev.caravan.chat;
+
+import java.util.List;
+
+/**
+ * Where a streamed answer goes: the client's open connection. An ingress that can stream puts one on the exchange
+ * (property {@link #PROPERTY}); the provider route writes to it from the commit point on.
+ *
+ * <p>Nothing is written before {@link #begin}: until then the request may still fail over, or end in a plain error
+ * answer with a status code.
+ */
+public interface StreamSink {
+
+    /** Exchange property holding the sink of a streamed request. */
+    String PROPERTY = "caravan.stream.sink";
+
+    /** Commits the answer: status 200, an event stream, and who serves it. */
+    void begin(Commit commit);
+
+    /** Writes one event's bytes ({@code data: ...\n\n}); blocks while the client is slower than the provider. */
+    void write(byte[] event);
+
+    /** Ends the answer. Nothing more can be written. */
+    void end();
+
+    /** True once {@link #begin} was called. */
+    boolean begun();
+
+    /** True when the client has gone away. */
+    boolean clientGone();
+
+    /** Runs {@code action} once if the client goes away before {@link #end}; replaces any earlier action. */
+    void onClientGone(Runnable action);
+
+    /**
+     * Who serves a stream, told to the client before the first event.
+     *
+     * @param attempts every attempt's summary ({@code provider:model=outcome}), this one last
+     */
+    record Commit(String requestId, String provider, String model, List<String> attempts) {
+    }
+}

@@ -1,0 +1,100 @@
+package dev.caravan.ingress;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.caravan.chat.StreamSink;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * A streamed answer written straight to the Vert.x response, one write per event, so each event leaves as soon
+ * as it is decoded (Camel's own response writing would buffer a stream body; STACK-NOTES). Writes come from the
+ * request's virtual thread; Vert.x hands them to the connection's event loop. When the client reads more slowly
+ * than the provider sends, a write waits for the connection to drain instead of queueing without bound.
+ */
+final class HttpStreamSink implements StreamSink {
+
+    private static final long DRAIN_WAIT_SECONDS = 60;
+
+    private final HttpServerResponse response;
+    private volatile boolean begun;
+    private volatile boolean gone;
+    private volatile Runnable onGone;
+
+    HttpStreamSink(HttpServerResponse response) {
+        this.response = response;
+        response.closeHandler(v -> {
+            gone = true;
+            Runnable action = onGone;
+            if (action != null) {
+                action.run();
+            }
+        });
+    }
+
+    @Override
+    public void begin(Commit commit) {
+        begun = true;
+        response.setStatusCode(200).setChunked(true);
+        response.putHeader("Content-Type", "text/event-stream; charset=utf-8");
+        response.putHeader("Cache-Control", "no-cache");
+        response.putHeader("X-Accel-Buffering", "no"); // ask reverse proxies not to hold events back
+        response.putHeader(HttpReplies.REQUEST_ID, commit.requestId());
+        response.putHeader(HttpReplies.PROVIDER, commit.provider());
+        response.putHeader(HttpReplies.MODEL, commit.model());
+        response.putHeader(HttpReplies.ATTEMPT_COUNT, Integer.toString(commit.attempts().size()));
+        response.putHeader(HttpReplies.ATTEMPTS, String.join(", ", commit.attempts()));
+    }
+
+    @Override
+    public void write(byte[] event) {
+        if (gone || response.ended()) {
+            return;
+        }
+        if (response.writeQueueFull()) {
+            CompletableFuture<Void> drained = new CompletableFuture<>();
+            response.drainHandler(v -> drained.complete(null));
+            if (response.writeQueueFull()) {
+                try {
+                    drained.get(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (ExecutionException | TimeoutException e) {
+                    response.reset(); // a client that reads nothing for a minute is gone
+                    gone = true;
+                    return;
+                }
+            }
+        }
+        response.write(Buffer.buffer(event));
+    }
+
+    @Override
+    public void end() {
+        if (!response.ended() && !gone) {
+            response.end();
+        }
+    }
+
+    @Override
+    public boolean begun() {
+        return begun;
+    }
+
+    @Override
+    public boolean clientGone() {
+        return gone || response.closed();
+    }
+
+    @Override
+    public void onClientGone(Runnable action) {
+        onGone = action;
+        if (gone && action != null) {
+            action.run();
+        }
+    }
+}

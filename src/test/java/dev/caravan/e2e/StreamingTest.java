@@ -1,0 +1,224 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.simulator.Fault;
+import dev.caravan.simulator.Fault.StreamFault;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Streaming through real sockets (DESIGN §7): chunks reach the client as the provider sends them; before the first
+ * content any failure fails over silently; after it the stream ends with an error event and no [DONE].
+ */
+class StreamingTest {
+
+    private static final String PROMPT = "tell me a story about a caravan crossing the desert at night";
+
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() {
+        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
+                "caravan.routing.policy", "priority",
+                "caravan.provider.alpha.first-token-timeout", "700ms",
+                "caravan.provider.alpha.idle-timeout", "700ms",
+                "caravan.breaker.minimum-calls", "1000",
+                "caravan.breaker.sliding-window-size", "1000"));
+        // the first request of a fresh JVM pays for class loading and connection set-up; timings below are not about that
+        gateway.stream(request(false));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @BeforeEach
+    void heal() {
+        for (String p : List.of("alpha", "beta")) {
+            gateway.provider(p).heal();
+            gateway.provider(p).resetCounts();
+        }
+    }
+
+    private static String request(boolean includeUsage) {
+        return "{\"model\":\"fast\",\"stream\":true," + (includeUsage ? "\"stream_options\":{\"include_usage\":true},"
+                : "") + "\"messages\":[{\"role\":\"user\",\"content\":\"" + PROMPT + "\"}]}";
+    }
+
+    @Test
+    void streamsOpenAiChunksEndingWithDoneAndUsageWhenAsked() {
+        Gateway.Streamed streamed = gateway.stream(request(true));
+
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.header("content-type")).startsWith("text/event-stream");
+        assertThat(streamed.header("x-caravan-provider")).isEqualTo("alpha");
+        assertThat(streamed.header("x-caravan-model")).isEqualTo("model-alpha");
+        assertThat(streamed.header("x-caravan-attempts")).isEqualTo("alpha:model-alpha=ok");
+        assertThat(streamed.done()).isTrue();
+        List<JsonNode> chunks = streamed.chunks();
+        assertThat(chunks).allSatisfy(c -> assertThat(c.get("object").asText()).isEqualTo("chat.completion.chunk"));
+        assertThat(chunks.getFirst().at("/choices/0/delta/role").asText()).isEqualTo("assistant");
+        assertThat(streamed.text()).isEqualTo("Simulated reply from alpha (model-alpha) to: " + PROMPT);
+        JsonNode last = chunks.getLast();
+        assertThat(last.get("choices")).isEmpty();
+        assertThat(last.at("/usage/completion_tokens").asInt()).isPositive();
+        assertThat(chunks.get(chunks.size() - 2).at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+    }
+
+    @Test
+    void sendsNoUsageChunkUnlessAsked() {
+        Gateway.Streamed streamed = gateway.stream(request(false));
+
+        assertThat(streamed.done()).isTrue();
+        assertThat(streamed.chunks()).noneMatch(c -> c.has("usage") && !c.get("usage").isNull());
+        assertThat(streamed.chunks().getLast().at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+    }
+
+    @Test
+    void theFirstChunkArrivesWhileTheProviderIsStillSending() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().chunkEvery(150)));
+
+        Gateway.Streamed streamed = gateway.stream(request(false));
+
+        assertThat(streamed.done()).isTrue();
+        List<Gateway.Streamed.Event> content = streamed.events().stream()
+                .filter(e -> e.data().contains("\"content\":\"") && !e.data().contains("\"content\":\"\""))
+                .toList();
+        assertThat(content).hasSizeGreaterThan(10);
+        // the pieces left the provider 150 ms apart; had the gateway buffered the answer they would arrive together
+        long spread = content.getLast().atMillis() - content.getFirst().atMillis();
+        assertThat(spread).isGreaterThanOrEqualTo((content.size() - 1) * 150L * 8 / 10);
+        assertThat(content.get(1).atMillis() - content.get(0).atMillis()).isGreaterThanOrEqualTo(100);
+    }
+
+    @Test
+    void aStreamCutBeforeAnyContentFailsOverSilently() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().cutAfter(0)));
+
+        Gateway.Streamed streamed = gateway.stream(request(false));
+
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.done()).isTrue();
+        assertThat(streamed.header("x-caravan-provider")).isEqualTo("beta");
+        assertThat(streamed.header("x-caravan-attempts")).isEqualTo("alpha:model-alpha=bad_response(200), beta:model-beta=ok");
+        assertThat(streamed.text()).startsWith("Simulated reply from beta");
+        assertThat(streamed.events()).noneMatch(e -> e.data().contains("alpha"));
+    }
+
+    @Test
+    void aLateFirstTokenFailsOverOnceTheFirstTokenDeadlinePasses() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().firstToken(5_000)));
+
+        Gateway.Streamed streamed = gateway.stream(request(false));
+
+        assertThat(streamed.done()).isTrue();
+        assertThat(streamed.header("x-caravan-attempts")).startsWith("alpha:model-alpha=timeout, beta:model-beta=ok");
+        assertThat(streamed.millis()).isLessThan(3_000);
+    }
+
+    @Test
+    void anInStreamErrorBeforeContentFailsOverAndAfterContentEndsWithAnErrorEvent() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().errorAfter(0)));
+        Gateway.Streamed early = gateway.stream(request(false));
+        assertThat(early.done()).isTrue();
+        // an overload is worth one more try on the same provider, then the next one serves
+        assertThat(early.header("x-caravan-attempts")).isEqualTo("alpha:model-alpha=unavailable(200), "
+                + "alpha:model-alpha=unavailable(200), beta:model-beta=ok");
+
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().errorAfter(3)));
+        Gateway.Streamed late = gateway.stream(request(false));
+        assertThat(late.header("x-caravan-provider")).isEqualTo("alpha");
+        assertBrokenAfter(late, "Simulated reply from ");
+        assertThat(gateway.provider("beta").chatCalls()).isEqualTo(1); // only the early request's failover
+    }
+
+    @Test
+    void aStreamCutAfterContentEndsWithAnErrorEventAndNoDone() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().cutAfter(3)));
+
+        Gateway.Streamed streamed = gateway.stream(request(false));
+
+        assertBrokenAfter(streamed, "Simulated reply from ");
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+    }
+
+    @Test
+    void aStallAfterContentEndsOnceTheIdleDeadlinePasses() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().stallAfter(2)));
+
+        Gateway.Streamed streamed = gateway.stream(request(false));
+
+        assertBrokenAfter(streamed, "Simulated reply ");
+        assertThat(streamed.events().getLast().data()).contains("sent nothing for 700 ms");
+        List<Gateway.Streamed.Event> events = streamed.events();
+        long silence = events.getLast().atMillis() - events.get(events.size() - 2).atMillis();
+        assertThat(silence).isBetween(600L, 2_500L);
+    }
+
+    @Test
+    void aMalformedEventInsideAHealthyStreamIsSkippedAndCounted() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().malformedAt(3)));
+
+        Gateway.Streamed streamed = gateway.stream(request(false));
+
+        assertThat(streamed.done()).isTrue();
+        assertThat(streamed.text()).isEqualTo("Simulated reply from alpha (model-alpha) to: " + PROMPT);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(gateway.management("/observe/metrics").body())
+                        .containsPattern("caravan_stream_malformed_events_total\\{provider=\"alpha\"[^}]*} [1-9]"));
+    }
+
+    @Test
+    void aMalformedEventBeforeContentFailsOver() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().malformedAt(0)));
+
+        Gateway.Streamed streamed = gateway.stream(request(false));
+
+        assertThat(streamed.done()).isTrue();
+        assertThat(streamed.header("x-caravan-attempts")).startsWith("alpha:model-alpha=bad_response");
+    }
+
+    @Test
+    void aCleanEndWithoutDoneAfterTheFinishReasonIsFinalised() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().withoutDone()));
+
+        Gateway.Streamed streamed = gateway.stream(request(true));
+
+        assertThat(streamed.done()).isTrue();
+        assertThat(streamed.header("x-caravan-provider")).isEqualTo("alpha");
+        assertThat(streamed.chunks().getLast().at("/usage/total_tokens").asInt()).isPositive();
+    }
+
+    @Test
+    void whenEveryProviderFailsBeforeContentTheCallerGetsAPlainErrorAnswer() {
+        gateway.provider("alpha").fail(Fault.status(503));
+        gateway.provider("beta").fail(Fault.streaming(StreamFault.none().cutAfter(0)));
+
+        Gateway.Streamed streamed = gateway.stream(request(false));
+
+        assertThat(streamed.status()).isEqualTo(502);
+        assertThat(streamed.header("content-type")).startsWith("application/json");
+        assertThat(streamed.plain()).contains("providers_failed").contains("alpha:model-alpha=unavailable(503)")
+                .contains("beta:model-beta=bad_response");
+    }
+
+    /** The client got the beginning of the answer, then an OpenAI-style error event, and no [DONE]. */
+    private static void assertBrokenAfter(Gateway.Streamed streamed, String textStart) {
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.done()).isFalse();
+        assertThat(streamed.text()).startsWith(textStart);
+        assertThat(streamed.text()).doesNotEndWith(PROMPT);
+        JsonNode last = streamed.chunks().getLast();
+        assertThat(last.at("/error/code").asText()).isEqualTo("stream_broken");
+        assertThat(last.at("/error/message").asText()).startsWith("The answer was cut off");
+    }
+}
