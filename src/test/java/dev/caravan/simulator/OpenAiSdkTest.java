@@ -171,6 +171,8 @@ class OpenAiSdkTest {
 
         ChatCompletion whole = accumulator.chatCompletion();
         assertThat(whole.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        // as from OpenAI, and as in the same answer unstreamed: a tool call has no text
+        assertThat(whole.choices().get(0).message().content()).isEmpty();
         ChatCompletionMessageFunctionToolCall call = whole.choices().get(0).message().toolCalls().orElseThrow().get(0)
                 .asFunction();
         assertThat(call.id()).startsWith("call_");
