@@ -12,6 +12,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.SseException;
@@ -251,6 +252,38 @@ class OpenAiSdkTest {
         assertThat(e.type()).hasValue("server_error");
         assertThat(e.getMessage()).contains("The server had an error while processing your request");
         assertThat(received).hasSize(3);
+    }
+
+    @Test
+    void aStreamThatEndsCleanlyWithoutDoneIsWholeToTheSdk() {
+        sim.provider("openai").fail(Fault.streaming(Fault.StreamFault.none().withoutDone()));
+        ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client.chat().completions().createStreaming(ask("Stream to me").build())) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+
+        ChatCompletion whole = accumulator.chatCompletion();
+        assertThat(whole.choices().get(0).message().content())
+                .hasValue("Simulated reply from openai (gpt-4o-mini) to: Stream to me");
+        assertThat(whole.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+    }
+
+    @Test
+    void aMalformedEventStopsTheSdksStream() {
+        sim.provider("openai").fail(Fault.streaming(Fault.StreamFault.none().malformedAt(1)));
+        List<ChatCompletionChunk> received = new ArrayList<>();
+
+        Throwable thrown;
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client.chat().completions().createStreaming(ask("Stream to me").build())) {
+            thrown = catchThrowable(() -> stream.stream().forEach(received::add));
+        }
+
+        // the SDK does not skip it as the gateway does (DESIGN §7): the caller's stream ends there
+        assertThat(thrown).isInstanceOf(OpenAIInvalidDataException.class);
+        assertThat(received).hasSize(2);
     }
 
     private static ChatCompletionFunctionTool weatherTool() {
