@@ -106,8 +106,15 @@ final class OpenAiWire implements SimulatedWire {
     @Override
     public Frames stream(SimRequest request, Answer answer) {
         long created = Instant.now().getEpochSecond();
-        List<String> head = List.of(chunk(answer, request, created, delta().put("role", "assistant").put("content", ""),
-                null));
+        // OpenAI opens a text answer with content "" and a tool call with content null: a client that joins the
+        // deltas then finds no text in a tool call, as in the same answer unstreamed
+        ObjectNode role = delta().put("role", "assistant");
+        if (answer.toolName() != null) {
+            role.putNull("content");
+        } else {
+            role.put("content", "");
+        }
+        List<String> head = List.of(chunk(answer, request, created, role, null));
         List<String> content = new ArrayList<>();
         if (answer.toolName() != null) {
             ObjectNode first = delta();

@@ -15,7 +15,7 @@ import dev.caravan.provider.stream.StreamDecoder;
 /**
  * An OpenAI Chat Completions stream: {@code data:} events holding {@code chat.completion.chunk} objects, then
  * {@code data: [DONE]}. A chunk that carries usage beside its choices (some compatible servers send it so) is
- * split so that usage always comes as its own chunk.
+ * split so that usage always comes as its own chunk; one with neither choices nor usage is dropped.
  */
 final class OpenAiStreamDecoder implements StreamDecoder {
 
@@ -54,6 +54,11 @@ final class OpenAiStreamDecoder implements StreamDecoder {
         }
         if (chunk.choices() == null && chunk.usage() == null) {
             throw new MalformedEvent("an event of the stream has neither choices nor usage");
+        }
+        if (chunk.usage() == null && chunk.choices().isEmpty()) {
+            // bookkeeping, such as the prompt filter results Azure OpenAI sends first: nothing for the client, and
+            // passed on it would stand where the role chunk belongs
+            return List.of();
         }
         if (chunk.finishReason() != null) {
             finishSeen = true;

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 public final class SseReader {
 
     private final BufferedReader lines;
+    private boolean started;
 
     public SseReader(InputStream body) {
         this.lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 8192);
@@ -34,6 +35,13 @@ public final class SseReader {
         boolean any = false;
         String line;
         while ((line = lines.readLine()) != null) {
+            if (!started) {
+                started = true;
+                // the standard drops one byte order mark at the start of the stream; left in, it would hide the field
+                if (line.startsWith("\uFEFF")) {
+                    line = line.substring(1);
+                }
+            }
             if (line.isEmpty()) {
                 if (any && data != null) {
                     return new SseEvent(event, data.toString());
