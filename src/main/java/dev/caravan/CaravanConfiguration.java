@@ -20,6 +20,7 @@ import dev.caravan.health.HealthProbes;
 import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.StatusBoard;
 import dev.caravan.broker.EmbeddedBroker;
+import dev.caravan.ingress.ClientKeys;
 import dev.caravan.ingress.FileDrops;
 import dev.caravan.ingress.HttpReplies;
 import dev.caravan.ingress.HttpRequests;
@@ -81,6 +82,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.aliases());
         List<String> secrets = new ArrayList<>();
         settings.providers().forEach(p -> secrets.addAll(p.keys().all()));
+        secrets.addAll(settings.clientKeys());
         SecretRedactor redactor = new SecretRedactor(secrets);
 
         MeterRegistry meters = meterRegistry(registry);
@@ -108,6 +110,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         ChatRequestReader chatRequests = new ChatRequestReader(json, settings.aliases().keySet(),
                 settings.maxBodyBytes());
         registry.bind("httpRequests", new HttpRequests(chatRequests));
+        registry.bind("clientKeys", new ClientKeys(settings.clientKeys()));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         messaging(context, settings.jms(), prompts, json);
         GatewaySettings.Files files = settings.files();

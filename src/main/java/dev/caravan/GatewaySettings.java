@@ -39,7 +39,8 @@ public record GatewaySettings(
         int simulatorPort,
         String defaultAlias,
         Jms jms,
-        Files files) {
+        Files files,
+        List<String> clientKeys) {
 
     /**
      * The JMS ingress.
@@ -72,7 +73,8 @@ public record GatewaySettings(
     private static final Set<String> GLOBAL_KEYS = Set.of(
             "caravan.http.port", "caravan.http.max-body-size", "caravan.providers", "caravan.routing.policy",
             "caravan.request.deadline", "caravan.request.min-attempt-time", "caravan.retry.backoff",
-            "caravan.rate-limit.default-cooldown", "caravan.auth.failure-cooldown", "caravan.health.interval",
+            "caravan.rate-limit.default-cooldown", "caravan.auth.failure-cooldown", "caravan.auth.keys",
+            "caravan.health.interval",
             "caravan.health.timeout", "caravan.health.failure-threshold", "caravan.latency.window",
             "caravan.defaults.timeout", "caravan.defaults.first-token-timeout",
             "caravan.defaults.idle-timeout", "caravan.defaults.connect-timeout", "caravan.defaults.max-connections",
@@ -218,7 +220,7 @@ public record GatewaySettings(
                 simulator,
                 properties.getOrDefault("caravan.simulator.host", "127.0.0.1"),
                 r.integer("caravan.simulator.port", 8090, 0),
-                defaultAlias, jms, files);
+                defaultAlias, jms, files, ApiKeys.parse(properties.getOrDefault("caravan.auth.keys", "")).all());
     }
 
     /** True when at least one enabled provider has a key. */
@@ -229,7 +231,7 @@ public record GatewaySettings(
     public GatewaySettings withProviders(List<ProviderSettings> replaced) {
         return new GatewaySettings(List.copyOf(replaced), aliases, routing, healthInterval, healthTimeout,
                 healthFailureThreshold, latencyWindow, maxBodyBytes, simulator, simulatorHost, simulatorPort,
-                defaultAlias, jms, files);
+                defaultAlias, jms, files, clientKeys);
     }
 
     /** Parses a duration such as {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601 {@code PT30S}. */

@@ -90,6 +90,9 @@ public final class HttpReplies {
         InvalidRequest invalid = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, InvalidRequest.class);
         Message message = clear(exchange);
         message.setHeader(REQUEST_ID, newRequestId());
+        if (invalid.status() == 401) {
+            message.setHeader("WWW-Authenticate", "Bearer");
+        }
         write(message, invalid.status(), errorBody(invalid.getMessage(), "invalid_request_error", invalid.code(),
                 invalid.param()));
     }
