@@ -37,6 +37,7 @@ import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.FailoverRouter;
+import dev.caravan.routing.RoutingPolicy;
 import dev.caravan.routing.ProviderScorer;
 import dev.caravan.simulator.Simulator;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -108,7 +109,9 @@ public class CaravanConfiguration implements CamelConfiguration {
                     .register(meters);
         }
         ChatRequestReader chatRequests = new ChatRequestReader(json, settings.aliases().keySet(),
-                settings.maxBodyBytes());
+                settings.maxBodyBytes(), java.util.Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
+                        .collect(java.util.stream.Collectors.toSet()),
+                catalog.providers().stream().map(ProviderSettings::id).collect(java.util.stream.Collectors.toSet()));
         registry.bind("httpRequests", new HttpRequests(chatRequests));
         registry.bind("clientKeys", new ClientKeys(settings.clientKeys()));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());

@@ -21,12 +21,26 @@ public final class ChatRequestReader {
     private final ObjectReader strictTrees;
     private final Set<String> aliases;
     private final long maxBodyBytes;
+    private final Set<String> policies;
+    private final Set<String> providers;
 
-    public ChatRequestReader(ObjectMapper json, Set<String> aliases, long maxBodyBytes) {
+    /**
+     * @param policies  the routing policy labels a caller may ask for
+     * @param providers the enabled provider ids a caller may allow or exclude
+     */
+    public ChatRequestReader(ObjectMapper json, Set<String> aliases, long maxBodyBytes, Set<String> policies,
+            Set<String> providers) {
         this.json = json;
         this.strictTrees = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.aliases = Set.copyOf(aliases);
         this.maxBodyBytes = maxBodyBytes;
+        this.policies = Set.copyOf(policies);
+        this.providers = Set.copyOf(providers);
+    }
+
+    /** The caller's routing options: the body's {@code caravan} object, overridden by {@code x-caravan-*} headers. */
+    public RequestOptions options(ChatRequest request, java.util.Map<String, String> headers) {
+        return RequestOptions.read(request.extra().get(RequestOptions.EXTENSION), headers, policies, providers);
     }
 
     public ChatRequest read(byte[] body) {

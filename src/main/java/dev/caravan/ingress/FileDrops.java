@@ -7,7 +7,9 @@ import java.nio.file.StandardCopyOption;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.RequestOptions;
 import dev.caravan.routing.Outcome;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -56,7 +58,9 @@ public final class FileDrops {
         }
         byte[] body = message.getBody(byte[].class);
         try {
-            message.setBody(name.endsWith(".txt") ? reader.readText(body) : reader.readJson(body));
+            ChatRequest request = name.endsWith(".txt") ? reader.readText(body) : reader.readJson(body);
+            exchange.setProperty(RequestOptions.PROPERTY, reader.options(request));
+            message.setBody(request);
         } catch (InvalidRequest invalid) {
             message.setBody(Refusals.of(invalid));
         }

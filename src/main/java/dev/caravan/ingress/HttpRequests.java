@@ -4,6 +4,7 @@ import java.util.Locale;
 
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
+import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.InvalidRequest;
 import org.apache.camel.Exchange;
@@ -29,6 +30,13 @@ public final class HttpRequests {
                     + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
         }
         ChatRequest request = reader.read(message.getBody(byte[].class));
+        java.util.Map<String, String> headers = new java.util.HashMap<>();
+        message.getHeaders().forEach((name, value) -> {
+            if (value != null && name.regionMatches(true, 0, "x-caravan-", 0, 10)) {
+                headers.put(name, value.toString());
+            }
+        });
+        exchange.setProperty(RequestOptions.PROPERTY, reader.options(request, headers));
         if (request.streaming() && message instanceof HttpMessage http) {
             exchange.setProperty(StreamSink.PROPERTY, new HttpStreamSink(http.getResponse()));
         }

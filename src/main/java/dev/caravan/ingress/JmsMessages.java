@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.RequestOptions;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import org.apache.camel.Exchange;
@@ -67,7 +69,9 @@ public final class JmsMessages {
         }
         exchange.setProperty(CORRELATION, correlation == null ? null : correlation.toString());
         try {
-            message.setBody(reader.read(body));
+            ChatRequest request = reader.read(body);
+            exchange.setProperty(RequestOptions.PROPERTY, reader.options(request));
+            message.setBody(request);
         } catch (InvalidRequest invalid) {
             message.setBody(Refusals.of(invalid));
         }

@@ -8,6 +8,7 @@ import java.util.List;
 
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.chat.InvalidRequest;
 
@@ -40,6 +41,11 @@ public final class PromptReader {
         }
         return new ChatRequest(defaultAlias, List.of(ChatMessage.of("user", text)), null, null, null, null, null,
                 null, null, null, null, null);
+    }
+
+    /** The routing options a request's body asks for (queues and files have no headers). */
+    public RequestOptions options(ChatRequest request) {
+        return json.options(request, java.util.Map.of());
     }
 
     /** JSON when it looks like a JSON object, a plain-text prompt otherwise. */

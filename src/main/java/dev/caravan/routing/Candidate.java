@@ -15,7 +15,8 @@ public record Candidate(Target target, Availability availability, int priority, 
 
     /** Why a target can or cannot be chosen now. Only {@link #AVAILABLE} targets are ever ranked. */
     public enum Availability {
-        AVAILABLE, DOWN, BREAKER_OPEN, COOLING_DOWN, NO_KEY, ALREADY_TRIED, TOO_SMALL, TOO_SLOW_FOR_DEADLINE;
+        AVAILABLE, DOWN, BREAKER_OPEN, COOLING_DOWN, NO_KEY, ALREADY_TRIED, TOO_SMALL, TOO_SLOW_FOR_DEADLINE,
+        EXCLUDED_BY_CALLER, OVER_COST_CAP, LACKS_CAPABILITY;
 
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
@@ -82,11 +83,17 @@ public final class FailoverRouter {
     /** Starts routing the request in the body. */
     public void plan(Exchange exchange) {
         ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
+        RequestOptions options = exchange.getProperty(RequestOptions.PROPERTY, RequestOptions.NONE,
+                RequestOptions.class);
         Instant now = clock.instant();
         String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         exchange.setProperty(ProviderCalls.REQUEST, request);
-        exchange.setProperty(STATE, RoutingState.start(requestId, request.model(), settings.defaultPolicy(), now,
-                now.plus(settings.deadline())));
+        RoutingPolicy policy = RoutingPolicy.parse(options.policy()).orElse(settings.defaultPolicy());
+        // a caller may shorten the deadline, never lengthen it past the operator's
+        Duration deadline = options.deadline() != null && options.deadline().compareTo(settings.deadline()) < 0
+                ? options.deadline() : settings.deadline();
+        exchange.setProperty(STATE, RoutingState.start(requestId, request.model(), policy, now, now.plus(deadline),
+                options));
     }
 
     /** The endpoint of the next attempt, or null when the request is answered or nothing is left to try. */
@@ -243,7 +250,8 @@ public final class FailoverRouter {
         }
         if (state.outOfTime()) {
             return new Outcome.Failed(state.requestId(), 504, "timeout_error", "deadline_exceeded", null,
-                    "The request's deadline of " + settings.deadline().toMillis() + " ms ran out after "
+                    "The request's deadline of " + Duration.between(state.started(), state.deadline()).toMillis()
+                            + " ms ran out after "
                             + attempts.size() + " attempt(s).",
                     null, attempts, millis);
         }
@@ -308,6 +316,9 @@ public final class FailoverRouter {
         if (state.tried(target)) {
             return Candidate.Availability.ALREADY_TRIED;
         }
+        if (!state.options().allows(provider.id())) {
+            return Candidate.Availability.EXCLUDED_BY_CALLER;
+        }
         if (provider.keys().isEmpty()) {
             return Candidate.Availability.NO_KEY;
         }
@@ -370,7 +381,7 @@ public final class FailoverRouter {
 
     private static RoutingState withStop(RoutingState s, ProviderFailure stop) {
         return new RoutingState(s.requestId(), s.alias(), s.policy(), s.started(), s.deadline(), s.attempts(),
-                s.skipped(), null, stop, null, s.minWindow(), false, false);
+                s.skipped(), null, stop, null, s.minWindow(), false, false, s.options());
     }
 
     private static long seconds(Duration d) {

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.caravan.chat.RequestOptions;
+
 import dev.caravan.provider.AttemptPlan;
 
 import dev.caravan.provider.ProviderFailure;
@@ -21,39 +23,40 @@ import dev.caravan.provider.Target;
  * @param minWindow   after a context-length failure: only targets with a larger window than this qualify
  * @param served      a provider answered
  * @param outOfTime   the deadline left too little for another attempt
+ * @param options     what the caller required of the routing
  */
 public record RoutingState(String requestId, String alias, RoutingPolicy policy, Instant started, Instant deadline,
         List<Attempt> attempts, List<Target> skipped, AttemptPlan inFlight, ProviderFailure stop,
-        Target retryNext, long minWindow, boolean served, boolean outOfTime) {
+        Target retryNext, long minWindow, boolean served, boolean outOfTime, RequestOptions options) {
 
     public static RoutingState start(String requestId, String alias, RoutingPolicy policy, Instant now,
-            Instant deadline) {
+            Instant deadline, RequestOptions options) {
         return new RoutingState(requestId, alias, policy, now, deadline, List.of(), List.of(), null, null, null, 0,
-                false, false);
+                false, false, options);
     }
 
     public RoutingState dispatched(AttemptPlan plan) {
         return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, plan, stop, null,
-                minWindow, served, false);
+                minWindow, served, false, options);
     }
 
     public RoutingState recorded(Attempt attempt, Target retry, ProviderFailure stopWith, long window) {
         List<Attempt> all = new ArrayList<>(attempts);
         all.add(attempt);
         return new RoutingState(requestId, alias, policy, started, deadline, List.copyOf(all), skipped, null,
-                stopWith, retry, Math.max(minWindow, window), attempt.succeeded(), false);
+                stopWith, retry, Math.max(minWindow, window), attempt.succeeded(), false, options);
     }
 
     public RoutingState skippedInFlight() {
         List<Target> all = new ArrayList<>(skipped);
         all.add(inFlight.target());
         return new RoutingState(requestId, alias, policy, started, deadline, attempts, List.copyOf(all), null, stop,
-                null, minWindow, served, false);
+                null, minWindow, served, false, options);
     }
 
     public RoutingState ranOutOfTime() {
         return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, null, stop, null,
-                minWindow, served, true);
+                minWindow, served, true, options);
     }
 
     public boolean tried(Target target) {

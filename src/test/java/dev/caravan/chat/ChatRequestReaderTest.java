@@ -19,7 +19,7 @@ class ChatRequestReaderTest {
     private static final long LIMIT = 2048;
 
     private final ChatRequestReader reader = new ChatRequestReader(new ObjectMapper(), Set.of("smart", "fast"),
-            LIMIT);
+            LIMIT, Set.of("priority", "cost", "speed", "reliability", "balanced"), Set.of("openai", "groq"));
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

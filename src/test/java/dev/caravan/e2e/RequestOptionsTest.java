@@ -1,0 +1,107 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+
+import dev.caravan.simulator.Fault;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A caller's per-request routing options, by header and by body extension, through real sockets. */
+class RequestOptionsTest {
+
+    private static final String BODY = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() {
+        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props("caravan.routing.policy", "priority"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @BeforeEach
+    void heal() {
+        for (String p : List.of("alpha", "beta")) {
+            gateway.provider(p).heal();
+            gateway.provider(p).resetCounts();
+        }
+    }
+
+    @Test
+    void aHeaderNamesTheProvidersThatMayServe() {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY,
+                Map.of("x-caravan-providers", "beta"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
+    }
+
+    @Test
+    void theBodyExtensionExcludesAProviderAndNeverReachesUpstream() {
+        HttpResponse<String> response = gateway.chat("{\"model\":\"fast\",\"caravan\":{\"exclude_providers\":[\"alpha\"]},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void excludingEveryProviderLeavesNoneAvailableAndSaysWhy() {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY,
+                Map.of("x-caravan-exclude-providers", "alpha,beta"));
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(Gateway.json(response).at("/error/message").asText()).contains("excluded_by_caller");
+    }
+
+    @Test
+    void aShorterDeadlineEndsTheRequestSooner() {
+        gateway.provider("alpha").fail(Fault.latency(3_000));
+        gateway.provider("beta").fail(Fault.latency(3_000));
+        long start = System.nanoTime();
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY,
+                Map.of("x-caravan-deadline", "600ms"));
+
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(Gateway.json(response).at("/error/message").asText()).contains("deadline of 600 ms");
+        assertThat(millis).isLessThan(2_500);
+    }
+
+    @Test
+    void aPolicyPerRequestOverridesTheConfiguredOne() {
+        gateway.provider("alpha").fail(Fault.latency(300));
+        for (int i = 0; i < 5; i++) { // both measured: alpha slow, beta fast
+            gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", "alpha"));
+            gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", "beta"));
+        }
+
+        HttpResponse<String> configured = gateway.chat(BODY);
+        HttpResponse<String> fastest = gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-policy", "speed"));
+
+        assertThat(configured.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+        assertThat(fastest.headers().firstValue("x-caravan-provider")).hasValue("beta");
+    }
+
+    @Test
+    void aBadOptionIsABadRequestNamingIt() {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY,
+                Map.of("x-caravan-policy", "fastest"));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(response).at("/error/param").asText()).isEqualTo("x-caravan-policy");
+        assertThat(gateway.provider("alpha").chatCalls() + gateway.provider("beta").chatCalls()).isZero();
+    }
+}
