@@ -18,6 +18,7 @@ import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.Target;
+import dev.caravan.routing.Capability;
 import dev.caravan.routing.RoutingPolicy;
 import dev.caravan.routing.RoutingSettings;
 
@@ -180,7 +181,7 @@ public record GatewaySettings(
                 r.duration("caravan.retry.backoff", "200ms"),
                 r.duration("caravan.rate-limit.default-cooldown", "10s"),
                 r.duration("caravan.auth.failure-cooldown", "5m"),
-                r.windows());
+                r.windows(), r.capabilities());
         String mode = properties.getOrDefault("caravan.simulator.enabled", "auto").trim().toUpperCase(Locale.ROOT);
         SimulatorMode simulator = switch (mode) {
             case "AUTO" -> SimulatorMode.AUTO;
@@ -263,7 +264,7 @@ public record GatewaySettings(
         void checkKeys() {
             for (String key : properties.keySet()) {
                 if (!key.startsWith("caravan.") || GLOBAL_KEYS.contains(key) || key.startsWith("caravan.model.")
-                        || key.startsWith("caravan.context-window.")) {
+                        || key.startsWith("caravan.context-window.") || key.startsWith("caravan.capabilities.")) {
                     continue;
                 }
                 if (key.startsWith("caravan.provider.")) {
@@ -399,6 +400,23 @@ public record GatewaySettings(
                     : duration(prefix + "wait-in-open", defaults.waitInOpen());
             int halfOpen = integer(prefix + "half-open-calls", defaults == null ? 3 : defaults.halfOpenCalls(), 1);
             return new BreakerSettings(failureRate, window, minimum, wait, halfOpen);
+        }
+
+        Map<String, Set<Capability>> capabilities() {
+            Map<String, Set<Capability>> all = new LinkedHashMap<>();
+            properties.forEach((key, value) -> {
+                if (key.startsWith("caravan.capabilities.")) {
+                    Set<Capability> has = java.util.EnumSet.noneOf(Capability.class);
+                    for (String item : value.split(",")) {
+                        if (!item.isBlank()) {
+                            has.add(Capability.parse(item).orElseThrow(() -> new ConfigurationError(key, "'"
+                                    + item.trim() + "' is not a capability; use tools, vision and json")));
+                        }
+                    }
+                    all.put(key.substring("caravan.capabilities.".length()), Set.copyOf(has));
+                }
+            });
+            return Map.copyOf(all);
         }
 
         Map<String, Long> windows() {

@@ -93,7 +93,7 @@ public final class FailoverRouter {
         Duration deadline = options.deadline() != null && options.deadline().compareTo(settings.deadline()) < 0
                 ? options.deadline() : settings.deadline();
         exchange.setProperty(STATE, RoutingState.start(requestId, request.model(), policy, now, now.plus(deadline),
-                options));
+                options, Capability.neededBy(request)));
     }
 
     /** The endpoint of the next attempt, or null when the request is answered or nothing is left to try. */
@@ -332,6 +332,9 @@ public final class FailoverRouter {
         if (usableKey(provider.id()).isEmpty()) {
             return Candidate.Availability.COOLING_DOWN;
         }
+        if (!state.needs().isEmpty() && settings.lacks(target.model(), state.needs())) {
+            return Candidate.Availability.LACKS_CAPABILITY;
+        }
         if (state.minWindow() > 0 && settings.contextWindow(target.model()) <= state.minWindow()) {
             return Candidate.Availability.TOO_SMALL;
         }
@@ -381,7 +384,7 @@ public final class FailoverRouter {
 
     private static RoutingState withStop(RoutingState s, ProviderFailure stop) {
         return new RoutingState(s.requestId(), s.alias(), s.policy(), s.started(), s.deadline(), s.attempts(),
-                s.skipped(), null, stop, null, s.minWindow(), false, false, s.options());
+                s.skipped(), null, stop, null, s.minWindow(), false, false, s.options(), s.needs());
     }
 
     private static long seconds(Duration d) {

@@ -3,6 +3,7 @@ package dev.caravan.routing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import dev.caravan.chat.RequestOptions;
 
@@ -24,39 +25,41 @@ import dev.caravan.provider.Target;
  * @param served      a provider answered
  * @param outOfTime   the deadline left too little for another attempt
  * @param options     what the caller required of the routing
+ * @param needs       the capabilities the request needs of a model
  */
 public record RoutingState(String requestId, String alias, RoutingPolicy policy, Instant started, Instant deadline,
         List<Attempt> attempts, List<Target> skipped, AttemptPlan inFlight, ProviderFailure stop,
-        Target retryNext, long minWindow, boolean served, boolean outOfTime, RequestOptions options) {
+        Target retryNext, long minWindow, boolean served, boolean outOfTime, RequestOptions options,
+        Set<Capability> needs) {
 
     public static RoutingState start(String requestId, String alias, RoutingPolicy policy, Instant now,
-            Instant deadline, RequestOptions options) {
+            Instant deadline, RequestOptions options, Set<Capability> needs) {
         return new RoutingState(requestId, alias, policy, now, deadline, List.of(), List.of(), null, null, null, 0,
-                false, false, options);
+                false, false, options, needs);
     }
 
     public RoutingState dispatched(AttemptPlan plan) {
         return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, plan, stop, null,
-                minWindow, served, false, options);
+                minWindow, served, false, options, needs);
     }
 
     public RoutingState recorded(Attempt attempt, Target retry, ProviderFailure stopWith, long window) {
         List<Attempt> all = new ArrayList<>(attempts);
         all.add(attempt);
         return new RoutingState(requestId, alias, policy, started, deadline, List.copyOf(all), skipped, null,
-                stopWith, retry, Math.max(minWindow, window), attempt.succeeded(), false, options);
+                stopWith, retry, Math.max(minWindow, window), attempt.succeeded(), false, options, needs);
     }
 
     public RoutingState skippedInFlight() {
         List<Target> all = new ArrayList<>(skipped);
         all.add(inFlight.target());
         return new RoutingState(requestId, alias, policy, started, deadline, attempts, List.copyOf(all), null, stop,
-                null, minWindow, served, false, options);
+                null, minWindow, served, false, options, needs);
     }
 
     public RoutingState ranOutOfTime() {
         return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, null, stop, null,
-                minWindow, served, true, options);
+                minWindow, served, true, options, needs);
     }
 
     public boolean tried(Target target) {

@@ -21,7 +21,8 @@ class RequestOptionsTest {
 
     @BeforeAll
     static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props("caravan.routing.policy", "priority"));
+        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props("caravan.routing.policy", "priority",
+                "caravan.capabilities.model-alpha", "tools, json"));
     }
 
     @AfterAll
@@ -93,6 +94,27 @@ class RequestOptionsTest {
 
         assertThat(configured.headers().firstValue("x-caravan-provider")).hasValue("alpha");
         assertThat(fastest.headers().firstValue("x-caravan-provider")).hasValue("beta");
+    }
+
+    @Test
+    void aRequestWithAnImageGoesOnlyToAModelThatSeesImages() {
+        HttpResponse<String> response = gateway.chat("{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"what is this?\"},"
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0KGgo=\"}}]}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void whenNoModelHasTheCapabilityTheAnswerSaysSo() {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "{\"model\":\"fast\",\"messages\":["
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x/y.png\"}}]}]}",
+                Map.of("x-caravan-providers", "alpha"));
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(Gateway.json(response).at("/error/message").asText()).contains("alpha:model-alpha lacks_capability");
     }
 
     @Test

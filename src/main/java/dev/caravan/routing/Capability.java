@@ -1,0 +1,59 @@
+package dev.caravan.routing;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequest;
+
+/** What a request may need of a model beyond text (DESIGN §5). Declared per model in {@code caravan.capabilities.<model>}. */
+public enum Capability {
+    /** The request declares tools or answers a tool call. */
+    TOOLS,
+    /** A message carries an image. */
+    VISION,
+    /** The request asks for JSON output ({@code response_format} json_object or json_schema). */
+    JSON;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<Capability> parse(String value) {
+        for (Capability c : values()) {
+            if (c.label().equals(value.trim().toLowerCase(Locale.ROOT))) {
+                return Optional.of(c);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The capabilities {@code request} needs of whatever model serves it. */
+    public static Set<Capability> neededBy(ChatRequest request) {
+        Set<Capability> needs = EnumSet.noneOf(Capability.class);
+        if (request.tools() != null && request.tools().isArray() && !request.tools().isEmpty()) {
+            needs.add(TOOLS);
+        }
+        String format = request.responseFormat() == null ? "" : request.responseFormat().path("type").asText("");
+        if (format.equals("json_object") || format.equals("json_schema")) {
+            needs.add(JSON);
+        }
+        for (ChatMessage message : request.messages()) {
+            if (message.toolCalls() != null && !message.toolCalls().isEmpty() || "tool".equals(message.role())) {
+                needs.add(TOOLS);
+            }
+            JsonNode content = message.content();
+            if (content != null && content.isArray()) {
+                for (JsonNode part : content) {
+                    if ("image_url".equals(part.path("type").asText())) {
+                        needs.add(VISION);
+                    }
+                }
+            }
+        }
+        return needs.isEmpty() ? Set.of() : Set.copyOf(needs);
+    }
+}
