@@ -36,7 +36,8 @@ public final class Simulator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Simulator.class);
     private final ObjectMapper json = new ObjectMapper();
-    private final Map<String, SimulatedWire> wires = Map.of("openai", new OpenAiWire(json));
+    private final Map<String, SimulatedWire> wires = Map.of("openai", new OpenAiWire(json),
+            "gemini", new GeminiWire(json));
     private final Map<String, SimulatedProvider> providers = new LinkedHashMap<>();
     private final Vertx vertx;
     private final String host;
@@ -83,6 +84,16 @@ public final class Simulator implements AutoCloseable {
                 models(provider.dialect()).handle(ctx);
             }
         });
+        // Gemini names model and method in one path segment ("gemini-2.5-flash:generateContent"); Vertex AI puts
+        // the same under a project and region, and the stand-in simulator serves it below any API version
+        router.postWithRegex("/(?<provider>[^/]+)/v1beta/models/(?<model>[^/:]+):(?<method>generateContent|"
+                + "streamGenerateContent)").handler(this::geminiChat);
+        router.postWithRegex("/(?<provider>[^/]+)/v1[a-z0-9]*/projects/[^/]+/locations/[^/]+/publishers/google/"
+                + "models/(?<model>[^/:]+):(?<method>generateContent|streamGenerateContent)")
+                .handler(this::geminiChat);
+        router.get("/:provider/v1beta/models").handler(models("gemini"));
+        router.getWithRegex("/(?<provider>[^/]+)/v1[a-z0-9]*/projects/[^/]+/locations/[^/]+/models")
+                .handler(models("gemini"));
         router.get("/:provider/_faults").handler(this::showFault);
         router.post("/:provider/_faults").handler(this::setFault);
         router.put("/:provider/_faults").handler(this::setFault);
@@ -147,6 +158,10 @@ public final class Simulator implements AutoCloseable {
 
     private Handler<RoutingContext> chat(String dialect) {
         return ctx -> chat(ctx, dialect, null, false);
+    }
+
+    private void geminiChat(RoutingContext ctx) {
+        chat(ctx, "gemini", ctx.pathParam("model"), "streamGenerateContent".equals(ctx.pathParam("method")));
     }
 
     private void chat(RoutingContext ctx, String dialect, String pathModel, boolean pathStream) {

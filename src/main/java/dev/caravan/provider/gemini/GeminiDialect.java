@@ -1,0 +1,158 @@
+package dev.caravan.provider.gemini;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.ConfigurationError;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ChatResponse;
+import dev.caravan.provider.Dialect;
+import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.stream.StreamDecoder;
+
+/**
+ * Google Gemini, through the Gemini API or Vertex AI: {@code generateContent} and
+ * {@code streamGenerateContent?alt=sse}, translated to and from the canonical model by {@link GeminiRequests} and
+ * {@link GeminiResponses}, errors classified by {@link GeminiErrors}.
+ *
+ * <p><b>Gemini API</b> (base URL {@code https://generativelanguage.googleapis.com/v1beta}): the key travels in the
+ * {@code x-goog-api-key} header, never in the URL, where access logs and proxies would keep it. Health probes list
+ * {@code /models}.
+ *
+ * <p><b>Vertex AI</b>, when {@code vertex-project} and {@code vertex-region} are set (base URL
+ * {@code https://<region>-aiplatform.googleapis.com/v1}, or {@code https://aiplatform.googleapis.com/v1} for region
+ * {@code global}): the model is {@code publishers/google/models/<model>} under the project and region; each entry
+ * of {@code api-keys} is the path of a service-account JSON key file, read at start, whose OAuth access token is
+ * sent as {@code Authorization: Bearer} and refreshed before it expires; several files rotate like keys. Health
+ * probes list the project's models in the region ({@code projects.locations.models.list}, one per page): free, and
+ * proof that the token, the project and the region work together.
+ */
+public final class GeminiDialect implements Dialect {
+
+    /** The Vertex AI project and region; null for the Gemini API. */
+    record Vertex(String project, String region) {
+    }
+
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final Vertex vertex;
+    private final AccessTokens tokens;
+
+    GeminiDialect(ObjectMapper json, Clock clock, Vertex vertex, AccessTokens tokens) {
+        this.json = json;
+        this.clock = clock;
+        this.vertex = vertex;
+        this.tokens = tokens;
+    }
+
+    /** The Gemini API dialect. */
+    public GeminiDialect(ObjectMapper json, Clock clock) {
+        this(json, clock, null, null);
+    }
+
+    /**
+     * The dialect for {@code provider}: Vertex AI when {@code vertex-project} and {@code vertex-region} are set.
+     * A simulated Vertex provider sends its key as the bearer token, since the simulator stands in for Google's
+     * token server too.
+     */
+    public static GeminiDialect of(ProviderSettings provider, ObjectMapper json, Clock clock) {
+        String project = provider.option("vertex-project", null);
+        String region = provider.option("vertex-region", null);
+        if (project == null && region == null) {
+            return new GeminiDialect(json, clock);
+        }
+        if (project == null || region == null) {
+            String missing = project == null ? "vertex-project" : "vertex-region";
+            throw new ConfigurationError(provider.key(missing), "Vertex AI needs both vertex-project and "
+                    + "vertex-region; set it, or remove the other for the Gemini API");
+        }
+        for (String[] setting : new String[][] {{"vertex-project", project}, {"vertex-region", region}}) {
+            if (!setting[1].matches("[A-Za-z0-9][A-Za-z0-9_.:-]*")) {
+                throw new ConfigurationError(provider.key(setting[0]), "'" + setting[1] + "' is not a Google Cloud "
+                        + (setting[0].equals("vertex-project") ? "project id" : "region"));
+            }
+        }
+        AccessTokens tokens = provider.simulated() ? key -> key
+                : ServiceAccountTokens.load(provider.keys().all(), provider.key("api-keys"));
+        return new GeminiDialect(json, clock, new Vertex(project, region), tokens);
+    }
+
+    @Override
+    public String name() {
+        return "gemini";
+    }
+
+    @Override
+    public String chatPath(String upstreamModel, boolean stream) {
+        String method = stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
+        if (vertex != null) {
+            return vertexRoot() + "/publishers/google/models/" + upstreamModel + method;
+        }
+        // tuned models live under their own collection; every other model under models/
+        String name = upstreamModel.startsWith("models/") || upstreamModel.startsWith("tunedModels/") ? upstreamModel
+                : "models/" + upstreamModel;
+        return "/" + name + method;
+    }
+
+    @Override
+    public String modelsPath() {
+        return vertex != null ? vertexRoot() + "/models?pageSize=1" : "/models";
+    }
+
+    @Override
+    public Map<String, String> headers(String key) {
+        if (vertex == null) {
+            return Map.of("x-goog-api-key", key);
+        }
+        try {
+            return Map.of("Authorization", "Bearer " + tokens.token(key));
+        } catch (IOException | RuntimeException e) {
+            throw new ProviderFailure(FailureClass.AUTH, 0, "no Vertex AI access token could be obtained for this "
+                    + "service account: " + e.getClass().getSimpleName(), null);
+        }
+    }
+
+    @Override
+    public byte[] toWire(ChatRequest request, String upstreamModel) {
+        try {
+            return json.writeValueAsBytes(GeminiRequests.toGeminiRequest(request, json));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a Gemini request tree could not be written as JSON", e);
+        }
+    }
+
+    @Override
+    public ChatResponse fromWire(byte[] body, String upstreamModel) {
+        JsonNode tree;
+        try {
+            tree = body == null ? null : json.readTree(body);
+        } catch (IOException e) {
+            tree = null;
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new ProviderFailure(FailureClass.BAD_RESPONSE, 200,
+                    "Gemini answered 200 with a body that is not a GenerateContentResponse", null);
+        }
+        return GeminiResponses.fromGeminiResponse(tree, upstreamModel, clock, json);
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(String upstreamModel) {
+        return new GeminiStreamDecoder(json, clock, upstreamModel);
+    }
+
+    @Override
+    public ProviderFailure classify(int status, byte[] body, Map<String, String> headers) {
+        return GeminiErrors.classify(status, body, headers, clock, json);
+    }
+
+    private String vertexRoot() {
+        return "/projects/" + vertex.project() + "/locations/" + vertex.region();
+    }
+}
