@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatChunk;
-import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.stream.SseEvent;
 import dev.caravan.provider.stream.StreamDecoder;
@@ -40,7 +39,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     private String id;
     private String model;
     private long created;
-    private ObjectNode usage;
+    private final ObjectNode usage;
     private boolean roleSent;
     private boolean finishSent;
     private boolean stopped;
