@@ -5,6 +5,7 @@ import java.time.Clock;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ConfigurationError;
 import dev.caravan.provider.gemini.GeminiDialect;
+import dev.caravan.provider.anthropic.AnthropicDialect;
 import dev.caravan.provider.openai.OpenAiDialect;
 
 /** Builds each provider's dialect from its settings; the one place a dialect name becomes code. */
@@ -23,6 +24,7 @@ public final class Dialects {
         return switch (provider.dialect()) {
             case "openai" -> OpenAiDialect.of(provider, json, clock);
             case "gemini" -> GeminiDialect.of(provider, json, clock);
+            case "anthropic" -> AnthropicDialect.of(provider, json, clock);
             default -> throw new ConfigurationError(provider.key("dialect"),
                     "'" + provider.dialect() + "' is not a dialect this build knows");
         };

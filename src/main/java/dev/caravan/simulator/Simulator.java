@@ -37,7 +37,8 @@ public final class Simulator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Simulator.class);
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, SimulatedWire> wires = Map.of("openai", new OpenAiWire(json),
-            "gemini", new GeminiWire(json));
+            "gemini", new GeminiWire(json),
+            "anthropic", new AnthropicWire(json));
     private final Map<String, SimulatedProvider> providers = new LinkedHashMap<>();
     private final Vertx vertx;
     private final String host;
@@ -77,6 +78,7 @@ public final class Simulator implements AutoCloseable {
         Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create().setBodyLimit(64L * 1024 * 1024));
         router.post("/:provider/v1/chat/completions").handler(chat("openai"));
+        router.post("/:provider/v1/messages").handler(chat("anthropic"));
         // OpenAI and Anthropic both list models at /v1/models: the provider's own dialect answers
         router.get("/:provider/v1/models").handler(ctx -> {
             SimulatedProvider provider = lookup(ctx);

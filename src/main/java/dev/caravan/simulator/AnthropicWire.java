@@ -1,0 +1,309 @@
+package dev.caravan.simulator;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The Anthropic Messages API wire (API reference: Messages, streaming Messages, errors, rate limits, models):
+ * {@code x-api-key} and {@code anthropic-version} headers, {@code msg_} messages with content blocks, named SSE
+ * events, {@code {"type":"error","error":{...}}} bodies and a 529 for overload.
+ */
+final class AnthropicWire implements SimulatedWire {
+
+    private static final String[][] MODELS = {
+            {"claude-opus-4-6", "Claude Opus 4.6", "2026-02-05T00:00:00Z"},
+            {"claude-sonnet-4-5-20250929", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z"},
+            {"claude-haiku-4-5-20251001", "Claude Haiku 4.5", "2025-10-01T00:00:00Z"},
+            {"claude-3-5-haiku-20241022", "Claude Haiku 3.5", "2024-10-22T00:00:00Z"}};
+    private static final String ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    private final ObjectMapper json;
+
+    AnthropicWire(ObjectMapper json) {
+        this.json = json;
+    }
+
+    @Override
+    public String dialect() {
+        return "anthropic";
+    }
+
+    @Override
+    public String basePath() {
+        return "/v1";
+    }
+
+    /**
+     * The key first, as the API checks it; then the {@code anthropic-version} header the API also requires. The key
+     * is read from {@code x-api-key}, or from a bearer {@code Authorization}, which is how the official Java SDK
+     * (3.x) sends it.
+     */
+    @Override
+    public Reply unauthorised(HttpServerRequest request, String requiredKey) {
+        String key = request.getHeader("x-api-key");
+        String auth = request.getHeader("Authorization");
+        if ((key == null || key.isBlank()) && auth != null && auth.startsWith("Bearer ")) {
+            key = auth.substring(7);
+        }
+        if (key == null || key.isBlank()) {
+            return error(401, "authentication_error", "x-api-key header is required");
+        }
+        if (requiredKey != null && !requiredKey.equals(key.trim())) {
+            return error(401, "authentication_error", "invalid x-api-key");
+        }
+        String version = request.getHeader("anthropic-version");
+        if (version == null || version.isBlank()) {
+            return error(400, "invalid_request_error", "anthropic-version: header is required");
+        }
+        return null;
+    }
+
+    @Override
+    public SimRequest read(JsonNode body, String pathModel, boolean pathStream) {
+        if (body == null || !body.isObject()) {
+            throw new Rejected(error(400, "invalid_request_error", "There was an error parsing the body of your "
+                    + "request. Please make sure it is valid JSON."));
+        }
+        if (!body.path("model").isTextual()) {
+            throw new Rejected(error(400, "invalid_request_error", "model: Field required"));
+        }
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray()) {
+            throw new Rejected(error(400, "invalid_request_error", "messages: Field required"));
+        }
+        if (!body.has("max_tokens")) {
+            throw new Rejected(error(400, "invalid_request_error", "max_tokens: Field required"));
+        }
+        if (!body.get("max_tokens").canConvertToInt() || body.get("max_tokens").asInt() < 1) {
+            throw new Rejected(error(400, "invalid_request_error",
+                    "max_tokens: Input should be greater than or equal to 1"));
+        }
+        if (messages.isEmpty()) {
+            throw new Rejected(error(400, "invalid_request_error", "messages: at least one message is required"));
+        }
+        String prompt = "";
+        for (int i = 0; i < messages.size(); i++) {
+            String role = messages.get(i).path("role").asText();
+            if (!role.equals("user") && !role.equals("assistant")) {
+                throw new Rejected(error(400, "invalid_request_error", "messages." + i + ".role: Input should be "
+                        + "'user' or 'assistant'"));
+            }
+            if (role.equals("user")) {
+                prompt = Simulator.text(messages.get(i).path("content"), "text");
+            }
+        }
+        JsonNode tools = body.path("tools");
+        String toolName = tools.isArray() && !tools.isEmpty() ? tools.get(0).path("name").asText(null) : null;
+        return new SimRequest(body.get("model").asText(), prompt, body.path("stream").asBoolean(false), toolName,
+                true, body);
+    }
+
+    @Override
+    public Reply completion(SimRequest request, Answer answer) {
+        ObjectNode message = message(request, answer);
+        ArrayNode content = message.putArray("content");
+        if (answer.toolName() != null) {
+            ObjectNode tool = content.addObject().put("type", "tool_use").put("id", id("toolu_", answer))
+                    .put("name", answer.toolName());
+            tool.set("input", arguments(answer));
+        } else {
+            content.addObject().put("type", "text").put("text", answer.text());
+        }
+        message.put("stop_reason", answer.toolName() != null ? "tool_use" : "end_turn");
+        message.putNull("stop_sequence");
+        message.set("usage", usage(answer.promptTokens(), answer.completionTokens()));
+        return new Reply(200, headers(), message);
+    }
+
+    @Override
+    public Frames stream(SimRequest request, Answer answer) {
+        ObjectNode start = json.createObjectNode().put("type", "message_start");
+        ObjectNode message = message(request, answer);
+        message.putArray("content");
+        message.putNull("stop_reason");
+        message.putNull("stop_sequence");
+        message.set("usage", usage(answer.promptTokens(), 1));
+        start.set("message", message);
+        List<String> head = new ArrayList<>();
+        head.add(frame(start));
+        List<String> content = new ArrayList<>();
+        if (answer.toolName() != null) {
+            // the tool's id and name open its block: that is the stream's first content, as in other formats
+            head.add(frame(json.createObjectNode().put("type", "ping")));
+            ObjectNode block = json.createObjectNode().put("type", "tool_use").put("id", id("toolu_", answer))
+                    .put("name", answer.toolName());
+            block.putObject("input");
+            content.add(frame(blockStart(block)));
+            String arguments = answer.toolArguments();
+            int half = arguments.length() / 2;
+            for (String fragment : List.of(arguments.substring(0, half), arguments.substring(half))) {
+                ObjectNode delta = json.createObjectNode().put("type", "input_json_delta").put("partial_json",
+                        fragment);
+                content.add(frame(blockDelta(delta)));
+            }
+        } else {
+            head.add(frame(blockStart(json.createObjectNode().put("type", "text").put("text", ""))));
+            head.add(frame(json.createObjectNode().put("type", "ping")));
+            for (String piece : answer.pieces()) {
+                content.add(frame(blockDelta(json.createObjectNode().put("type", "text_delta").put("text", piece))));
+            }
+        }
+        ObjectNode stop = json.createObjectNode().put("type", "content_block_stop").put("index", 0);
+        ObjectNode delta = json.createObjectNode().put("type", "message_delta");
+        delta.putObject("delta").put("stop_reason", answer.toolName() != null ? "tool_use" : "end_turn")
+                .putNull("stop_sequence");
+        delta.putObject("usage").put("output_tokens", answer.completionTokens());
+        return new Frames(head, content, List.of(frame(stop), frame(delta)),
+                List.of(frame(json.createObjectNode().put("type", "message_stop"))));
+    }
+
+    @Override
+    public String streamError() {
+        ObjectNode error = json.createObjectNode().put("type", "error");
+        error.putObject("error").put("type", "overloaded_error").put("message", "Overloaded");
+        return frame(error);
+    }
+
+    @Override
+    public String malformedFrame() {
+        return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
+                + "\"text_delta\",\n\n";
+    }
+
+    @Override
+    public Reply error(int status, Fault fault) {
+        String code = fault.code();
+        Reply reply = switch (status) {
+            case 400 -> "context_length_exceeded".equals(code)
+                    ? error(400, "invalid_request_error", "prompt is too long: 210000 tokens > 200000 maximum")
+                    : error(400, "invalid_request_error", "temperature: range: 0..1");
+            case 401 -> error(401, "authentication_error", "invalid x-api-key");
+            case 403 -> error(403, "permission_error",
+                    "Your API key does not have permission to use the specified resource.");
+            case 404 -> error(404, "not_found_error", "The requested resource could not be found.");
+            case 413 -> error(413, "request_too_large", "Request exceeds the maximum allowed number of bytes.");
+            case 429 -> error(429, "rate_limit_error", "This request would exceed the rate limit for your "
+                    + "organization of 50 requests per minute. For details, refer to: "
+                    + "https://docs.claude.com/en/api/rate-limits. You can see the response headers for current "
+                    + "usage. Please reduce the prompt length or the maximum tokens requested, or try again later.");
+            case 529 -> error(529, "overloaded_error", "Overloaded");
+            default -> status >= 500 ? error(status, "api_error", "Internal server error")
+                    : error(status, "invalid_request_error", "Simulated error " + status + ".");
+        };
+        if (code != null && code.endsWith("_error")) {
+            ((ObjectNode) reply.body().get("error")).put("type", code);
+        }
+        if (status == 429) {
+            Map<String, String> headers = new LinkedHashMap<>(reply.headers());
+            headers.put("anthropic-ratelimit-requests-limit", "50");
+            headers.put("anthropic-ratelimit-requests-remaining", "0");
+            headers.put("anthropic-ratelimit-requests-reset", Instant.now().plusSeconds(
+                    fault.retryAfter() == null ? 1 : fault.retryAfter()).truncatedTo(ChronoUnit.SECONDS).toString());
+            reply = new Reply(429, headers, reply.body());
+        }
+        return reply;
+    }
+
+    @Override
+    public Reply models() {
+        ObjectNode list = json.createObjectNode();
+        ArrayNode data = list.putArray("data");
+        for (String[] model : MODELS) {
+            data.addObject().put("type", "model").put("id", model[0]).put("display_name", model[1])
+                    .put("created_at", model[2]);
+        }
+        list.put("has_more", false);
+        list.put("first_id", MODELS[0][0]);
+        list.put("last_id", MODELS[MODELS.length - 1][0]);
+        return new Reply(200, Map.of("request-id", requestId()), list);
+    }
+
+    private ObjectNode message(SimRequest request, Answer answer) {
+        return json.createObjectNode().put("id", id("msg_", answer)).put("type", "message").put("role", "assistant")
+                .put("model", request.model());
+    }
+
+    private ObjectNode usage(int input, int output) {
+        return json.createObjectNode().put("input_tokens", input).put("cache_creation_input_tokens", 0)
+                .put("cache_read_input_tokens", 0).put("output_tokens", output).put("service_tier", "standard");
+    }
+
+    private JsonNode arguments(Answer answer) {
+        try {
+            return json.readTree(answer.toolArguments());
+        } catch (Exception e) {
+            throw new IllegalStateException("the simulated tool arguments are not JSON", e);
+        }
+    }
+
+    private ObjectNode blockStart(ObjectNode block) {
+        ObjectNode start = json.createObjectNode().put("type", "content_block_start").put("index", 0);
+        start.set("content_block", block);
+        return start;
+    }
+
+    private ObjectNode blockDelta(ObjectNode delta) {
+        ObjectNode event = json.createObjectNode().put("type", "content_block_delta").put("index", 0);
+        event.set("delta", delta);
+        return event;
+    }
+
+    private Reply error(int status, String type, String message) {
+        ObjectNode body = json.createObjectNode().put("type", "error");
+        body.putObject("error").put("type", type).put("message", message);
+        String requestId = requestId();
+        body.put("request_id", requestId);
+        return new Reply(status, Map.of("request-id", requestId), body);
+    }
+
+    /** Anthropic's id shape, {@code msg_01} plus 22 letters and digits, derived from the answer so it is stable. */
+    private static String id(String prefix, Answer answer) {
+        SplittableRandom random = new SplittableRandom(Long.parseUnsignedLong(answer.id(), 16) ^ prefix.hashCode());
+        return prefix + "01" + chars(random);
+    }
+
+    private static String requestId() {
+        return "req_01" + chars(new SplittableRandom(ThreadLocalRandom.current().nextLong()));
+    }
+
+    private static String chars(SplittableRandom random) {
+        StringBuilder id = new StringBuilder(22);
+        for (int i = 0; i < 22; i++) {
+            id.append(ID_CHARS.charAt(random.nextInt(ID_CHARS.length())));
+        }
+        return id.toString();
+    }
+
+    private static Map<String, String> headers() {
+        Instant reset = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("request-id", requestId());
+        headers.put("anthropic-ratelimit-requests-limit", "4000");
+        headers.put("anthropic-ratelimit-requests-remaining", "3999");
+        headers.put("anthropic-ratelimit-requests-reset", reset.toString());
+        headers.put("anthropic-ratelimit-input-tokens-limit", "2000000");
+        headers.put("anthropic-ratelimit-input-tokens-remaining", "2000000");
+        headers.put("anthropic-ratelimit-input-tokens-reset", reset.toString());
+        headers.put("anthropic-ratelimit-output-tokens-limit", "400000");
+        headers.put("anthropic-ratelimit-output-tokens-remaining", "400000");
+        headers.put("anthropic-ratelimit-output-tokens-reset", reset.toString());
+        return headers;
+    }
+
+    /** One SSE event named by its type, as the API sends every event. */
+    private static String frame(ObjectNode event) {
+        return "event: " + event.get("type").asText() + "\ndata: " + event + "\n\n";
+    }
+}
