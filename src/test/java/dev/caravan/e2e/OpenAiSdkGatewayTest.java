@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OpenAiSdkGatewayTest {
 
     /** Provider name and dialect; each provider is also a model alias of its own, so a request reaches only it. */
-    static final List<String> DIALECTS = List.of("openai");
+    static final List<String> DIALECTS = List.of("openai", "anthropic", "gemini");
 
     static Gateway gateway;
     static OpenAIClient client;
