@@ -37,12 +37,14 @@ import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.FailoverRouter;
+import dev.caravan.routing.RequestLog;
 import dev.caravan.routing.RoutingPolicy;
 import dev.caravan.routing.ProviderScorer;
 import dev.caravan.simulator.Simulator;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import dev.caravan.metrics.Meters;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -96,6 +98,8 @@ public class CaravanConfiguration implements CamelConfiguration {
             registry.bind("breaker-" + p.id(), breaker);
         }
         registry.bind("circuitBreakerRegistry", breakers);
+        // state, calls and transitions of every breaker, under Resilience4j's own meter names
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
 
         HealthBoard health = new HealthBoard(catalog.providers().stream().map(ProviderSettings::id).toList(),
                 settings.healthFailureThreshold(), clock);
@@ -119,7 +123,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         GatewaySettings.Files files = settings.files();
         registry.bind("fileDrops", new FileDrops(prompts, json, files.outbox(), files.done(), files.error()));
         registry.bind("router", new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
-                breakers, settings.routing(), redactor, meters, clock));
+                breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), clock));
         AttemptControls controls = new AttemptControls();
         registry.bind("attemptControls", controls);
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor, controls,

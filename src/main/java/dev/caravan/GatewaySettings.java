@@ -41,7 +41,8 @@ public record GatewaySettings(
         String defaultAlias,
         Jms jms,
         Files files,
-        List<String> clientKeys) {
+        List<String> clientKeys,
+        boolean logContent) {
 
     /**
      * The JMS ingress.
@@ -75,6 +76,7 @@ public record GatewaySettings(
             "caravan.http.port", "caravan.http.max-body-size", "caravan.providers", "caravan.routing.policy",
             "caravan.request.deadline", "caravan.request.min-attempt-time", "caravan.retry.backoff",
             "caravan.rate-limit.default-cooldown", "caravan.auth.failure-cooldown", "caravan.auth.keys",
+            "caravan.log.content",
             "caravan.health.interval",
             "caravan.health.timeout", "caravan.health.failure-threshold", "caravan.latency.window",
             "caravan.defaults.timeout", "caravan.defaults.first-token-timeout",
@@ -221,7 +223,8 @@ public record GatewaySettings(
                 simulator,
                 properties.getOrDefault("caravan.simulator.host", "127.0.0.1"),
                 r.integer("caravan.simulator.port", 8090, 0),
-                defaultAlias, jms, files, ApiKeys.parse(properties.getOrDefault("caravan.auth.keys", "")).all());
+                defaultAlias, jms, files, ApiKeys.parse(properties.getOrDefault("caravan.auth.keys", "")).all(),
+                r.bool("caravan.log.content", false));
     }
 
     /** True when at least one enabled provider has a key. */
@@ -232,7 +235,7 @@ public record GatewaySettings(
     public GatewaySettings withProviders(List<ProviderSettings> replaced) {
         return new GatewaySettings(List.copyOf(replaced), aliases, routing, healthInterval, healthTimeout,
                 healthFailureThreshold, latencyWindow, maxBodyBytes, simulator, simulatorHost, simulatorPort,
-                defaultAlias, jms, files, clientKeys);
+                defaultAlias, jms, files, clientKeys, logContent);
     }
 
     /** Parses a duration such as {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601 {@code PT30S}. */

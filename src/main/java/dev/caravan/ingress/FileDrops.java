@@ -60,6 +60,7 @@ public final class FileDrops {
         try {
             ChatRequest request = name.endsWith(".txt") ? reader.readText(body) : reader.readJson(body);
             exchange.setProperty(RequestOptions.PROPERTY, reader.options(request));
+            exchange.setProperty(dev.caravan.routing.FailoverRouter.INGRESS, "file");
             message.setBody(request);
         } catch (InvalidRequest invalid) {
             message.setBody(Refusals.of(invalid));

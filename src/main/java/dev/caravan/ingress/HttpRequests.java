@@ -37,6 +37,7 @@ public final class HttpRequests {
             }
         });
         exchange.setProperty(RequestOptions.PROPERTY, reader.options(request, headers));
+        exchange.setProperty(dev.caravan.routing.FailoverRouter.INGRESS, "http");
         if (request.streaming() && message instanceof HttpMessage http) {
             exchange.setProperty(StreamSink.PROPERTY, new HttpStreamSink(http.getResponse()));
         }

@@ -71,6 +71,7 @@ public final class JmsMessages {
         try {
             ChatRequest request = reader.read(body);
             exchange.setProperty(RequestOptions.PROPERTY, reader.options(request));
+            exchange.setProperty(dev.caravan.routing.FailoverRouter.INGRESS, "jms");
             message.setBody(request);
         } catch (InvalidRequest invalid) {
             message.setBody(Refusals.of(invalid));

@@ -8,14 +8,20 @@ public final class Meters {
     public static final String FAILOVERS = "caravan.failovers";
     public static final String TARGET_LATENCY = "caravan.target.latency";
     public static final String PROVIDER_UP = "caravan.provider.up";
+    public static final String REQUEST_LATENCY = "caravan.request.latency";
+    public static final String TOKENS = "caravan.tokens";
+    public static final String COST = "caravan.cost";
     public static final String STREAM_MALFORMED_EVENTS = "caravan.stream.malformed.events";
-    public static final String STREAM_FIRST_CONTENT = "caravan.stream.first.content";
+    public static final String STREAM_FIRST_CONTENT = "caravan.stream.first.token";
 
     public static final String PROVIDER = "provider";
     public static final String MODEL = "model";
     public static final String OUTCOME = "outcome";
     public static final String FAILURE_CLASS = "failure_class";
     public static final String ALIAS = "alias";
+    public static final String FROM = "from";
+    public static final String TO = "to";
+    public static final String DIRECTION = "direction";
 
     private Meters() {
     }

@@ -8,10 +8,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.RequestOptions;
+import dev.caravan.chat.StreamSink;
+import dev.caravan.chat.Usage;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
@@ -30,6 +33,7 @@ import dev.caravan.provider.Target;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +56,8 @@ public final class FailoverRouter {
     public static final String RESPONSE = "caravan.response";
 
     private static final Logger LOG = LoggerFactory.getLogger(FailoverRouter.class);
-    private static final Logger REQUESTS = LoggerFactory.getLogger("caravan.requests");
+    /** Exchange property: the ingress a request came by ({@code http}, {@code jms}, {@code file}), for the log. */
+    public static final String INGRESS = "caravan.ingress";
 
     private final ProviderCatalog catalog;
     private final ProviderScorer scorer;
@@ -63,11 +68,12 @@ public final class FailoverRouter {
     private final RoutingSettings settings;
     private final SecretRedactor redactor;
     private final MeterRegistry meters;
+    private final RequestLog requestLog;
     private final Clock clock;
 
     public FailoverRouter(ProviderCatalog catalog, ProviderScorer scorer, HealthBoard health, Cooldowns cooldowns,
             LatencyBoard latency, CircuitBreakerRegistry breakers, RoutingSettings settings, SecretRedactor redactor,
-            MeterRegistry meters, Clock clock) {
+            MeterRegistry meters, RequestLog requestLog, Clock clock) {
         this.catalog = catalog;
         this.scorer = scorer;
         this.health = health;
@@ -77,6 +83,7 @@ public final class FailoverRouter {
         this.settings = settings;
         this.redactor = redactor;
         this.meters = meters;
+        this.requestLog = requestLog;
         this.clock = clock;
     }
 
@@ -135,6 +142,12 @@ public final class FailoverRouter {
         }
         ProviderSettings provider = catalog.provider(target.provider());
         int key = usableKey(provider.id()).orElseThrow();
+        if (!state.attempts().isEmpty() && !state.attempts().getLast().succeeded()
+                && !state.attempts().getLast().target().provider().equals(provider.id())) {
+            Attempt from = state.attempts().getLast();
+            meters.counter(Meters.FAILOVERS, Meters.FROM, from.target().provider(), Meters.TO, provider.id(),
+                    Meters.FAILURE_CLASS, from.failure().label()).increment();
+        }
         Duration timeout = provider.timeout().compareTo(left) < 0 ? provider.timeout() : left;
         AttemptPlan plan = new AttemptPlan(target, key, timeout, System.nanoTime(), state.requestId(),
                 state.attempts().stream().map(Attempt::summary).toList());
@@ -198,10 +211,6 @@ public final class FailoverRouter {
                 millis);
         meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model(),
                 Meters.OUTCOME, failureClass.label()).increment();
-        if (retry == null && stop == null) {
-            meters.counter(Meters.FAILOVERS, Meters.PROVIDER, target.provider(), Meters.FAILURE_CLASS,
-                    failureClass.label()).increment();
-        }
         RoutingState after = state.recorded(attempt, retry, stop, window);
         if (stop == null) {
             after = after.minWindow() > 0 && !hasLargerTarget(after) ? withStop(after, failure) : after;
@@ -216,15 +225,30 @@ public final class FailoverRouter {
         RoutingState state = exchange.getProperty(STATE, RoutingState.class);
         long millis = Duration.between(state.started(), clock.instant()).toMillis();
         Outcome outcome = decide(state, exchange.getProperty(RESPONSE, ChatResponse.class), millis);
-        meters.counter(Meters.REQUESTS, Meters.ALIAS, state.alias(), Meters.OUTCOME,
-                outcome instanceof Outcome.Served ? "served" : Integer.toString(((Outcome.Failed) outcome).status()))
-                .increment();
-        if (REQUESTS.isInfoEnabled()) {
-            REQUESTS.info("request={} alias={} outcome={} attempts=[{}] millis={}", state.requestId(), state.alias(),
-                    outcome instanceof Outcome.Served s ? "served by " + s.target()
-                            : "failed " + ((Outcome.Failed) outcome).status() + " " + ((Outcome.Failed) outcome).code(),
-                    state.attempts().stream().map(Attempt::summary).collect(Collectors.joining(", ")), millis);
+        String tag = outcome instanceof Outcome.Failed failed ? Integer.toString(failed.status()) : "served";
+        meters.counter(Meters.REQUESTS, Meters.ALIAS, state.alias(), Meters.OUTCOME, tag).increment();
+        Timer.builder(Meters.REQUEST_LATENCY).description("time from a request's arrival to its outcome")
+                .tags(Meters.ALIAS, state.alias(), Meters.OUTCOME, tag)
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(5))
+                .register(meters).record(millis, TimeUnit.MILLISECONDS);
+        Double cost = null;
+        if (outcome instanceof Outcome.Served served && served.response() != null
+                && served.response().usage() != null) {
+            Usage usage = served.response().usage();
+            Target target = served.target();
+            if (usage.promptTokens() != null) {
+                meters.counter(Meters.TOKENS, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model(),
+                        Meters.DIRECTION, "in").increment(usage.promptTokens());
+            }
+            if (usage.completionTokens() != null) {
+                meters.counter(Meters.TOKENS, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model(),
+                        Meters.DIRECTION, "out").increment(usage.completionTokens());
+            }
         }
+        ChatRequest request = exchange.getProperty(ProviderCalls.REQUEST, ChatRequest.class);
+        requestLog.write(state, outcome, exchange.getProperty(INGRESS, "http", String.class),
+                request != null && request.streaming() && exchange.getProperty(StreamSink.PROPERTY) != null,
+                request, cost);
         return outcome;
     }
 
@@ -287,6 +311,12 @@ public final class FailoverRouter {
         long nanos = System.nanoTime() - plan.startedNanos();
         // a streaming caller waits for the first content, not for the end of the answer
         latency.record(plan.target(), reply.firstContentNanos() > 0 ? reply.firstContentNanos() : nanos);
+        if (reply.firstContentNanos() > 0) {
+            Timer.builder(Meters.STREAM_FIRST_CONTENT).description("time from a streamed attempt's start to its first content")
+                    .tags(Meters.PROVIDER, plan.target().provider(), Meters.MODEL, plan.target().model())
+                    .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(2))
+                    .register(meters).record(reply.firstContentNanos(), TimeUnit.NANOSECONDS);
+        }
         meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, plan.target().provider(), Meters.MODEL,
                 plan.target().model(), Meters.OUTCOME, "ok").increment();
         exchange.setProperty(RESPONSE, reply.response());

@@ -1,0 +1,94 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.simulator.Fault;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** After a scripted failover, the documented meters are on the management port and the request log says it all. */
+class ObservabilityTest {
+
+    static Gateway gateway;
+    static final List<String> requestLines = new CopyOnWriteArrayList<>();
+    static AbstractAppender capture;
+
+    @BeforeAll
+    static void start() {
+        capture = new AbstractAppender("capture-requests", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                if (event.getLoggerName().equals("caravan.requests")) {
+                    requestLines.add(event.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        capture.start();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().addAppender(capture, null, null);
+        context.updateLoggers();
+        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props("caravan.routing.policy", "priority"));
+        gateway.provider("alpha").fail(Fault.status(503));
+        assertThat(gateway.chat("fast", "fail over please").statusCode()).isEqualTo(200);
+        gateway.provider("alpha").heal();
+        var streamed = gateway.stream("{\"model\":\"fast\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"s\"}]}");
+        assertThat(streamed.done()).isTrue();
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().removeAppender(capture.getName());
+        context.updateLoggers();
+    }
+
+    @Test
+    void theDocumentedMetersArePublished() {
+        String metrics = gateway.management("/observe/metrics").body();
+
+        assertThat(metrics)
+                .containsPattern("caravan_requests_total\\{alias=\"fast\",outcome=\"served\"} [2-9]")
+                .containsPattern("caravan_attempts_total\\{model=\"model-alpha\",outcome=\"unavailable\",provider=\"alpha\"} 2")
+                .containsPattern("caravan_failovers_total\\{failure_class=\"unavailable\",from=\"alpha\",to=\"beta\"} 1")
+                .contains("caravan_request_latency_seconds_bucket{alias=\"fast\",outcome=\"served\"")
+                .containsPattern("caravan_tokens_total\\{direction=\"in\",model=\"model-beta\",provider=\"beta\"} [1-9]")
+                .containsPattern("caravan_tokens_total\\{direction=\"out\",model=\"model-beta\",provider=\"beta\"} [1-9]")
+                .contains("caravan_stream_first_token_seconds_count{model=\"model-alpha\",provider=\"alpha\"} 1")
+                .contains("caravan_target_latency_seconds")
+                .containsPattern("caravan_provider_up\\{provider=\"alpha\"} 1")
+                .contains("resilience4j_circuitbreaker_state{name=\"alpha\",state=\"closed\"} 1")
+                .contains("resilience4j_circuitbreaker_calls_seconds_count{kind=\"failed\",name=\"alpha\"}");
+    }
+
+    @Test
+    void everyRequestIsOneJsonLineWithoutItsText() throws Exception {
+        await().atMost(Duration.ofSeconds(5)).until(() -> requestLines.size() >= 2);
+        JsonNode failover = Gateway.JSON.readTree(requestLines.stream().filter(l -> l.contains("\"attempts\":[{\"provider\":\"alpha\",\"model\":\"model-alpha\",\"outcome\":\"unavailable\"")).findFirst().orElseThrow());
+
+        assertThat(failover.get("request_id").asText()).startsWith("req_");
+        assertThat(failover.get("ingress").asText()).isEqualTo("http");
+        assertThat(failover.get("alias").asText()).isEqualTo("fast");
+        assertThat(failover.get("policy").asText()).isEqualTo("priority");
+        assertThat(failover.get("outcome").asText()).isEqualTo("served");
+        assertThat(failover.get("served_by").asText()).isEqualTo("beta:model-beta");
+        assertThat(failover.get("attempts")).hasSize(3);
+        assertThat(failover.at("/attempts/0/status").asInt()).isEqualTo(503);
+        assertThat(failover.get("tokens_in").asInt()).isPositive();
+        assertThat(failover.get("latency_ms").asLong()).isNotNegative();
+        assertThat(requestLines).noneMatch(l -> l.contains("fail over please"));
+        assertThat(requestLines).anyMatch(l -> l.contains("\"stream\":true"));
+    }
+}
