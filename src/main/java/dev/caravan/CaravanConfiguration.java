@@ -18,6 +18,7 @@ import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
 import dev.caravan.health.HealthProbes;
 import dev.caravan.health.LatencyBoard;
+import dev.caravan.health.RateLimits;
 import dev.caravan.health.StatusBoard;
 import dev.caravan.broker.EmbeddedBroker;
 import dev.caravan.ingress.ClientKeys;
@@ -104,6 +105,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         HealthBoard health = new HealthBoard(catalog.providers().stream().map(ProviderSettings::id).toList(),
                 settings.healthFailureThreshold(), clock);
         Cooldowns cooldowns = new Cooldowns(clock);
+        RateLimits rateLimits = new RateLimits(clock);
         LatencyBoard latency = new LatencyBoard(meters, settings.latencyWindow());
         registry.bind("healthBoard", health);
         for (ProviderSettings p : catalog.providers()) {
@@ -123,14 +125,14 @@ public class CaravanConfiguration implements CamelConfiguration {
         GatewaySettings.Files files = settings.files();
         registry.bind("fileDrops", new FileDrops(prompts, json, files.outbox(), files.done(), files.error()));
         registry.bind("router", new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
-                breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), clock));
+                breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), rateLimits, clock));
         AttemptControls controls = new AttemptControls();
         registry.bind("attemptControls", controls);
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor, controls,
-                new StreamRelay(json, meters, redactor), streamWatchdog(context)));
+                new StreamRelay(json, meters, redactor), streamWatchdog(context), rateLimits, clock));
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor));
         registry.bind("httpReplies", new HttpReplies(json, catalog,
-                new StatusBoard(catalog, health, breakers, cooldowns, latency)));
+                new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits)));
         registry.bind("providerRoutes", new ProviderRoutes(catalog));
 
         LOG.info("Caravan: providers {}, models {}, policy {}, deadline {}",

@@ -7,6 +7,7 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.RateLimitHeaders;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.Target;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -29,7 +30,31 @@ public final class StatusBoard {
             @JsonProperty("breaker_failure_rate") Float breakerFailureRate,
             @JsonProperty("success_rate") Double successRate,
             @JsonProperty("cooldown_ms") List<Long> cooldownMillis,
+            @JsonProperty("rate_limits") List<KeyLimits> rateLimits,
             List<TargetStatus> targets) {
+    }
+
+    /** What the provider's headers last said about one key's rate limits; null fields were not reported. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record KeyLimits(@JsonProperty("requests_remaining") Long requestsRemaining,
+            @JsonProperty("requests_limit") Long requestsLimit,
+            @JsonProperty("tokens_remaining") Long tokensRemaining,
+            @JsonProperty("tokens_limit") Long tokensLimit,
+            @JsonProperty("requests_reset_at") String requestsResetAt,
+            @JsonProperty("tokens_reset_at") String tokensResetAt,
+            Double headroom) {
+
+        static KeyLimits of(RateLimitHeaders h, java.time.Instant now) {
+            double headroom = h.headroom(now);
+            return new KeyLimits(known(h.requestsRemaining()), known(h.requestsLimit()), known(h.tokensRemaining()),
+                    known(h.tokensLimit()), h.requestsResetAt() == null ? null : h.requestsResetAt().toString(),
+                    h.tokensResetAt() == null ? null : h.tokensResetAt().toString(),
+                    Double.isNaN(headroom) ? null : round(headroom));
+        }
+
+        private static Long known(long v) {
+            return v < 0 ? null : v;
+        }
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -42,14 +67,16 @@ public final class StatusBoard {
     private final CircuitBreakerRegistry breakers;
     private final Cooldowns cooldowns;
     private final LatencyBoard latency;
+    private final RateLimits rateLimits;
 
     public StatusBoard(ProviderCatalog catalog, HealthBoard health, CircuitBreakerRegistry breakers,
-            Cooldowns cooldowns, LatencyBoard latency) {
+            Cooldowns cooldowns, LatencyBoard latency, RateLimits rateLimits) {
         this.catalog = catalog;
         this.health = health;
         this.breakers = breakers;
         this.cooldowns = cooldowns;
         this.latency = latency;
+        this.rateLimits = rateLimits;
     }
 
     public List<ProviderStatus> providers() {
@@ -60,8 +87,11 @@ public final class StatusBoard {
             var metrics = breaker.getMetrics();
             int calls = metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls();
             List<Long> cooling = new ArrayList<>();
+            List<KeyLimits> limits = new ArrayList<>();
             for (int k = 0; k < p.keys().size(); k++) {
                 cooling.add(cooldowns.remaining(p.id(), k).map(d -> d.toMillis()).orElse(0L));
+                RateLimitHeaders reported = rateLimits.of(p.id(), k);
+                limits.add(reported == null ? null : KeyLimits.of(reported, java.time.Instant.now()));
             }
             List<TargetStatus> targets = new ArrayList<>();
             catalog.aliases().values().stream().flatMap(List::stream)
@@ -77,7 +107,7 @@ public final class StatusBoard {
                     breaker.getState().name().toLowerCase(java.util.Locale.ROOT),
                     metrics.getFailureRate() < 0 ? null : metrics.getFailureRate(),
                     calls == 0 ? null : round((double) metrics.getNumberOfSuccessfulCalls() / calls),
-                    cooling, targets));
+                    cooling, limits, targets));
         }
         return all;
     }

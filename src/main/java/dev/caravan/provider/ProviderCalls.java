@@ -1,6 +1,7 @@
 package dev.caravan.provider;
 
 import java.io.InputStream;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.StreamSink;
+import dev.caravan.health.RateLimits;
 import dev.caravan.provider.stream.StreamRelay;
 import dev.caravan.provider.stream.StreamWatch;
 import org.apache.camel.Exchange;
@@ -41,14 +43,18 @@ public final class ProviderCalls {
     private final AttemptControls controls;
     private final StreamRelay relay;
     private final ScheduledExecutorService watchdog;
+    private final RateLimits rateLimits;
+    private final Clock clock;
 
     public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor, AttemptControls controls, StreamRelay relay,
-            ScheduledExecutorService watchdog) {
+            ScheduledExecutorService watchdog, RateLimits rateLimits, Clock clock) {
         this.catalog = catalog;
         this.redactor = redactor;
         this.controls = controls;
         this.relay = relay;
         this.watchdog = watchdog;
+        this.rateLimits = rateLimits;
+        this.clock = clock;
     }
 
     /** Replaces the message with the provider's request: its URL, its auth, its body. Nothing else is sent. */
@@ -94,6 +100,8 @@ public final class ProviderCalls {
         Dialect dialect = catalog.dialect(plan.target().provider());
         Message message = exchange.getMessage();
         int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        rateLimits.report(plan.target().provider(), plan.keyIndex(),
+                RateLimitHeaders.read(name -> message.getHeader(name, String.class), clock));
         StreamWatch watch = exchange.getProperty(WATCH, StreamWatch.class);
         exchange.removeProperty(WATCH);
         if (watch != null && status >= 200 && status < 300) {

@@ -9,9 +9,10 @@ import dev.caravan.provider.Target;
  * @param estimatedCost estimated cost of this request on this target, in USD
  * @param latencyMillis measured median latency
  * @param successRate   recent share of successful calls, 0..1
+ * @param headroom      share of its key's rate limit the provider last reported left, 0..1
  */
 public record Candidate(Target target, Availability availability, int priority, double estimatedCost,
-        double latencyMillis, double successRate) {
+        double latencyMillis, double successRate, double headroom) {
 
     /** Why a target can or cannot be chosen now. Only {@link #AVAILABLE} targets are ever ranked. */
     public enum Availability {
@@ -24,6 +25,6 @@ public record Candidate(Target target, Availability availability, int priority, 
     }
 
     public static Candidate available(Target target, int priority, double cost, double latency, double success) {
-        return new Candidate(target, Availability.AVAILABLE, priority, cost, latency, success);
+        return new Candidate(target, Availability.AVAILABLE, priority, cost, latency, success, Double.NaN);
     }
 }

@@ -19,6 +19,7 @@ import dev.caravan.chat.ChatResponse;
 import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
 import dev.caravan.health.LatencyBoard;
+import dev.caravan.health.RateLimits;
 import dev.caravan.metrics.Meters;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.FailureClass;
@@ -69,11 +70,12 @@ public final class FailoverRouter {
     private final SecretRedactor redactor;
     private final MeterRegistry meters;
     private final RequestLog requestLog;
+    private final RateLimits rateLimits;
     private final Clock clock;
 
     public FailoverRouter(ProviderCatalog catalog, ProviderScorer scorer, HealthBoard health, Cooldowns cooldowns,
             LatencyBoard latency, CircuitBreakerRegistry breakers, RoutingSettings settings, SecretRedactor redactor,
-            MeterRegistry meters, RequestLog requestLog, Clock clock) {
+            MeterRegistry meters, RequestLog requestLog, RateLimits rateLimits, Clock clock) {
         this.catalog = catalog;
         this.scorer = scorer;
         this.health = health;
@@ -84,6 +86,7 @@ public final class FailoverRouter {
         this.redactor = redactor;
         this.meters = meters;
         this.requestLog = requestLog;
+        this.rateLimits = rateLimits;
         this.clock = clock;
     }
 
@@ -334,8 +337,10 @@ public final class FailoverRouter {
             var metrics = breaker.getMetrics();
             int calls = metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls();
             double successRate = calls == 0 ? Double.NaN : (double) metrics.getNumberOfSuccessfulCalls() / calls;
-            candidates.add(new Candidate(target, availability(state, target, breaker, p, left), i, Double.NaN,
-                    p.p50(), successRate));
+            Candidate.Availability availability = availability(state, target, breaker, p, left);
+            double headroom = availability == Candidate.Availability.AVAILABLE
+                    ? rateLimits.headroom(target.provider(), usableKey(target.provider()).orElse(0)) : Double.NaN;
+            candidates.add(new Candidate(target, availability, i, Double.NaN, p.p50(), successRate, headroom));
         }
         return candidates;
     }

@@ -14,8 +14,16 @@ import java.util.function.ToDoubleFunction;
  * measured yet counts as good as the best measured one, so that it gets traffic and so a measurement: scored
  * lower, it would never be tried and never measured. An unknown cost counts as middling (0.5), neither
  * cheapest nor dearest. Ties go to configured priority.
+ *
+ * <p>Under every policy but priority (which keeps the configured order, leaving 429s to the cooldowns), a target
+ * whose key has less than {@link #HEADROOM_FLOOR} of its rate limit left (as the
+ * provider's own headers said) has its score scaled down in proportion, to a quarter at none left: it gets less
+ * traffic before it starts refusing with 429s.
  */
 public final class ProviderScorer {
+
+    /** Below this share of its rate limit left, a target's score shrinks. */
+    static final double HEADROOM_FLOOR = 0.2;
 
     public record Scored(Candidate candidate, double score) {
     }
@@ -33,6 +41,10 @@ public final class ProviderScorer {
         for (int i = 0; i < available.size(); i++) {
             double score = policy.cost * cost[i] + policy.speed * speed[i]
                     + policy.reliability * reliability[i] + policy.priority * priority[i];
+            double headroom = available.get(i).headroom();
+            if (policy != RoutingPolicy.PRIORITY && headroom < HEADROOM_FLOOR) { // false for NaN: unknown is no change
+                score *= 0.25 + 0.75 * headroom / HEADROOM_FLOOR;
+            }
             scored.add(new Scored(available.get(i), score));
         }
         // scores equal but for floating-point rounding are a tie, and a tie goes to configured priority

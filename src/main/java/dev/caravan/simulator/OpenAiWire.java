@@ -100,7 +100,7 @@ final class OpenAiWire implements SimulatedWire {
         choice.put("finish_reason", answer.toolName() != null ? "tool_calls" : "stop");
         body.set("usage", usage(answer));
         body.put("system_fingerprint", "fp_simulated");
-        return new Reply(200, headers(), body);
+        return new Reply(200, headers(answer), body);
     }
 
     @Override
@@ -199,13 +199,17 @@ final class OpenAiWire implements SimulatedWire {
         return usage;
     }
 
-    private static Map<String, String> headers() {
+    private static Map<String, String> headers(Answer answer) {
+        long tokens = answer.promptTokens() + answer.completionTokens();
         return Map.of(
                 "x-request-id", "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong()),
                 "openai-processing-ms", "1",
                 "x-ratelimit-limit-requests", "10000",
                 "x-ratelimit-remaining-requests", "9999",
-                "x-ratelimit-reset-requests", "6ms");
+                "x-ratelimit-reset-requests", "6ms",
+                "x-ratelimit-limit-tokens", "2000000",
+                "x-ratelimit-remaining-tokens", Long.toString(2_000_000 - tokens),
+                "x-ratelimit-reset-tokens", "30s");
     }
 
     private ObjectNode delta() {

@@ -74,6 +74,18 @@ class ObservabilityTest {
     }
 
     @Test
+    void theStatusPageShowsWhatTheProvidersSaidOfTheirRateLimits() {
+        JsonNode limits = gateway.status("beta").get("rate_limits").get(0);
+
+        // as the simulator's headers say; its token window (30 s) outlives the test
+        assertThat(limits.get("tokens_limit").asLong()).isEqualTo(2_000_000);
+        assertThat(limits.get("tokens_remaining").asLong()).isBetween(1_999_000L, 1_999_999L);
+        assertThat(limits.get("requests_remaining").asLong()).isEqualTo(9999);
+        assertThat(limits.get("tokens_reset_at").asText()).endsWith("Z");
+        assertThat(limits.get("headroom").asDouble()).isGreaterThan(0.99);
+    }
+
+    @Test
     void everyRequestIsOneJsonLineWithoutItsText() throws Exception {
         await().atMost(Duration.ofSeconds(5)).until(() -> requestLines.size() >= 2);
         JsonNode failover = Gateway.JSON.readTree(requestLines.stream().filter(l -> l.contains("\"attempts\":[{\"provider\":\"alpha\",\"model\":\"model-alpha\",\"outcome\":\"unavailable\"")).findFirst().orElseThrow());

@@ -67,7 +67,7 @@ class StatusTest {
                 .contains("caravan_requests_total{alias=\"fast\",outcome=\"served\"")
                 .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"ok\",provider=\"alpha\"")
                 .contains("caravan_target_latency_seconds{model=\"model-alpha\",provider=\"alpha\",quantile=\"0.5\"")
-                .contains("caravan_failovers_total{failure_class=\"unavailable\",provider=\"alpha\"")
+                .contains("caravan_failovers_total{failure_class=\"unavailable\",from=\"alpha\",to=\"beta\"")
                 .contains("caravan_provider_up{provider=\"beta\"} 1")
                 .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"unavailable\",provider=\"alpha\"")
                 .doesNotContain("test-key");

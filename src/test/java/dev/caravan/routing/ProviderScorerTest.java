@@ -29,7 +29,7 @@ class ProviderScorerTest {
 
     private static Candidate withAvailability(Candidate c, Availability availability) {
         return new Candidate(c.target(), availability, c.priority(), c.estimatedCost(), c.latencyMillis(),
-                c.successRate());
+                c.successRate(), c.headroom());
     }
 
     private static List<String> order(List<ProviderScorer.Scored> ranked) {
@@ -310,9 +310,9 @@ class ProviderScorerTest {
     void tiesGoToConfiguredPriority(RoutingPolicy policy) {
         // the same priority value for all, so the priority factor is also equal: every score ties
         List<Candidate> candidates = List.of(
-                new Candidate(new Target("x", "m"), Availability.AVAILABLE, 7, 0.01, 300, 0.9),
-                new Candidate(new Target("y", "m"), Availability.AVAILABLE, 7, 0.01, 300, 0.9),
-                new Candidate(new Target("z", "m"), Availability.AVAILABLE, 7, 0.01, 300, 0.9));
+                new Candidate(new Target("x", "m"), Availability.AVAILABLE, 7, 0.01, 300, 0.9, Double.NaN),
+                new Candidate(new Target("y", "m"), Availability.AVAILABLE, 7, 0.01, 300, 0.9, Double.NaN),
+                new Candidate(new Target("z", "m"), Availability.AVAILABLE, 7, 0.01, 300, 0.9, Double.NaN));
         List<ProviderScorer.Scored> ranked = scorer.rank(candidates, policy);
         assertThat(ranked).extracting(ProviderScorer.Scored::score).containsOnly(ranked.get(0).score());
 
@@ -396,5 +396,30 @@ class ProviderScorerTest {
         }
         assertThat(scorer.rank(candidates, policy)).isEmpty();
         assertThat(scorer.rank(List.of(), policy)).isEmpty();
+    }
+
+    @org.junit.jupiter.api.Test
+    void aTargetCloseToItsRateLimitIsScoredDownUnderEveryWeighingPolicy() {
+        // priority keeps the configured order by definition; the 429 cooldown steps in there
+        for (RoutingPolicy policy : java.util.EnumSet.complementOf(java.util.EnumSet.of(RoutingPolicy.PRIORITY))) {
+            Candidate nearLimit = new Candidate(new Target("first", "m"), Availability.AVAILABLE, 0, 0.01, 100, 1.0, 0.02);
+            Candidate plenty = new Candidate(new Target("second", "m"), Availability.AVAILABLE, 1, 0.01, 100, 1.0, 0.9);
+
+            var ranked = new ProviderScorer().rank(java.util.List.of(nearLimit, plenty), policy);
+
+            assertThat(ranked.getFirst().candidate().target().provider()).as(policy.label()).isEqualTo("second");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void headroomAboveTheFloorOrUnknownChangesNothing() {
+        Candidate a = new Candidate(new Target("first", "m"), Availability.AVAILABLE, 0, 0.01, 100, 1.0, 0.25);
+        Candidate b = new Candidate(new Target("second", "m"), Availability.AVAILABLE, 1, 0.01, 100, 1.0, Double.NaN);
+
+        var ranked = new ProviderScorer().rank(java.util.List.of(a, b), RoutingPolicy.BALANCED);
+
+        assertThat(ranked.get(0).candidate().target().provider()).isEqualTo("first");
+        assertThat(ranked.get(0).score()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-9)); // not scaled
+        assertThat(ranked.get(1).score()).isEqualTo(0.8, org.assertj.core.data.Offset.offset(1e-9)); // priority only
     }
 }
