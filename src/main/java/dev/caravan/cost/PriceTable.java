@@ -109,9 +109,10 @@ public final class PriceTable {
             name = name.replace('.', '-');
         }
         String base = name;
-        for (String stripped = SNAPSHOT.matcher(base).replaceFirst(""); !stripped.equals(base)
-                && !stripped.isEmpty(); stripped = SNAPSHOT.matcher(base).replaceFirst("")) {
+        String stripped = SNAPSHOT.matcher(base).replaceFirst("");
+        while (!stripped.equals(base) && !stripped.isEmpty()) {
             base = stripped;
+            stripped = SNAPSHOT.matcher(base).replaceFirst("");
         }
         return base.equals(name) ? new String[] {name} : new String[] {name, base};
     }
