@@ -267,7 +267,8 @@ public record GatewaySettings(
         void checkKeys() {
             for (String key : properties.keySet()) {
                 if (!key.startsWith("caravan.") || GLOBAL_KEYS.contains(key) || key.startsWith("caravan.model.")
-                        || key.startsWith("caravan.context-window.") || key.startsWith("caravan.capabilities.")) {
+                        || key.startsWith("caravan.context-window.") || key.startsWith("caravan.capabilities.")
+                        || key.startsWith("caravan.price.")) {
                     continue;
                 }
                 if (key.startsWith("caravan.provider.")) {

@@ -1,0 +1,288 @@
+package dev.caravan.cost;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequest;
+
+/**
+ * Counts the prompt tokens of a chat request before it is sent, with OpenAI's own tokenizers.
+ *
+ * <p>OpenAI models are counted as OpenAI's cookbook "How to count tokens with tiktoken" does, which
+ * reproduces the API's {@code prompt_tokens}: each message costs 3 tokens plus its role, content and name
+ * (1 more for a name), and 3 prime the reply. Tools are counted by the same notebook's formula for function
+ * definitions. The notebook checks both against the API for gpt-3.5-turbo, gpt-4, gpt-4o and gpt-4o-mini;
+ * gpt-4.1, gpt-5 and the o-series are assumed to frame messages alike. Such a count is exact; it turns
+ * approximate when the request holds what has no documented formula (images, tool calls and results, other
+ * content parts, a response format, nested tool parameters) or the model is not one of those.
+ *
+ * <p>Other vendors publish no tokenizer, so their counts are the nearest OpenAI encoding times a correction
+ * factor, always approximate:
+ * <ul>
+ *   <li>Claude: o200k_base x {@value #CLAUDE_FACTOR}. Measured on Claude 3.5 Sonnet against GPT-4o, the same
+ *       input came to about 16% more tokens for English prose, 21% for maths and 30% for Python code
+ *       ("Hidden costs in AI deployment: why Claude models may be 20-30% more expensive than GPT", VentureBeat,
+ *       2025); 1.20 sits between prose and code. Anthropic says the tokenizer of Opus 4.7 and later makes
+ *       1.0-1.35x as many tokens again, which is not modelled.</li>
+ *   <li>Gemini: o200k_base x {@value #GEMINI_FACTOR}, an assumption: no published comparison was found, and
+ *       Google's rule of thumb (about 4 characters a token) is the one OpenAI gives for its tokenizers.</li>
+ *   <li>Llama 3 and later: cl100k_base x {@value #LLAMA_FACTOR}. Meta's 128K-token vocabulary is tiktoken's
+ *       cl100k_base plus 28K tokens for other languages, so English counts alike and other languages
+ *       are over-counted a little.</li>
+ *   <li>Any other model: cl100k_base x 1.0, an assumption.</li>
+ * </ul>
+ *
+ * <p>Images are a flat estimate per image, since their size is not known without decoding them: the tokens
+ * a 1024x1024 image costs by each vendor's documented formula (OpenAI's 512px tiles: 85 + 170 x 4 = 765,
+ * 85 at {@code detail: low}, and gpt-4o-mini's 2833 + 5667 x 4; Claude's width x height / 750 = 1398;
+ * Gemini's 768px tiles of 258 tokens = 1032). The correction factor does not apply to them.
+ *
+ * <p>The encodings are loaded once per process (about a second) and are safe to share between threads.
+ */
+public final class TokenEstimator {
+
+    /** The number of prompt tokens, the encoding they were counted with, and whether the count is an estimate. */
+    public record Estimate(int promptTokens, String encoding, boolean approximate) {
+    }
+
+    static final double CLAUDE_FACTOR = 1.20;
+    static final double GEMINI_FACTOR = 1.0;
+    static final double LLAMA_FACTOR = 1.0;
+
+    /** Cookbook framing: tokens per message, per name, and the reply primer. */
+    private static final int PER_MESSAGE = 3;
+    private static final int PER_NAME = 1;
+    private static final int REPLY_PRIMER = 3;
+
+    private static final Pattern OPENAI_MODEL = Pattern.compile("(ft:)?(gpt-|chatgpt-|o\\d).*");
+    private static final Pattern O200K_MODEL =
+            Pattern.compile("(gpt-4o|chatgpt-4o|gpt-4\\.1|gpt-4\\.5|gpt-5|gpt-oss|o\\d).*");
+    /** OpenAI chat models whose framing is the cookbook's; gpt-oss speaks another format. */
+    private static final Pattern FRAMED_MODEL = Pattern.compile("(gpt-3\\.5|gpt-4|chatgpt-4o|gpt-5|o\\d).*");
+
+    private enum Family {
+        OPENAI, CLAUDE, GEMINI, LLAMA, OTHER
+    }
+
+    public Estimate estimate(ChatRequest request, String dialect, String model) {
+        String name = model == null ? "" : model.trim().toLowerCase(Locale.ROOT);
+        if (name.startsWith("openai/")) {
+            name = name.substring("openai/".length());
+        }
+        Family family = family(name, dialect);
+        Encoding encoding = encoding(family, name);
+        Count count = new Count(encoding, family, name);
+        count.messages(request);
+        count.tools(request.tools());
+        if (request.responseFormat() != null && !request.responseFormat().isNull()) {
+            count.text(request.responseFormat().toString());
+            count.approximate = true;
+        }
+        double factor = switch (family) {
+            case CLAUDE -> CLAUDE_FACTOR;
+            case GEMINI -> GEMINI_FACTOR;
+            case LLAMA -> LLAMA_FACTOR;
+            case OPENAI, OTHER -> 1.0;
+        };
+        long tokens = (long) Math.ceil(count.text * factor) + count.images;
+        boolean approximate = count.approximate || family != Family.OPENAI || !knownOpenAi(name);
+        return new Estimate((int) Math.min(Integer.MAX_VALUE, tokens), encoding.getName(), approximate);
+    }
+
+    private static Family family(String name, String dialect) {
+        if (name.contains("claude")) {
+            return Family.CLAUDE;
+        }
+        if (name.contains("gemini")) {
+            return Family.GEMINI;
+        }
+        if (name.contains("llama")) {
+            return Family.LLAMA;
+        }
+        if (OPENAI_MODEL.matcher(name).matches()) {
+            return Family.OPENAI;
+        }
+        String d = dialect == null ? "" : dialect.toLowerCase(Locale.ROOT);
+        return switch (d) {
+            case "anthropic" -> Family.CLAUDE;
+            case "gemini" -> Family.GEMINI;
+            default -> Family.OTHER;
+        };
+    }
+
+    private static Encoding encoding(Family family, String name) {
+        return switch (family) {
+            case CLAUDE, GEMINI -> Tokenizers.O200K;
+            case LLAMA, OTHER -> Tokenizers.CL100K;
+            case OPENAI -> openAiEncoding(name);
+        };
+    }
+
+    /**
+     * OpenAI's encoding for a model. Models newer than the tokenizer library's registry are matched first:
+     * its registry knows gpt-4o but reads gpt-4.1 as gpt-4 (cl100k_base), while tiktoken maps gpt-4.1,
+     * gpt-4.5, gpt-5 and the o-series to o200k_base.
+     */
+    private static Encoding openAiEncoding(String name) {
+        String base = name.startsWith("ft:") ? name.substring(3) : name;
+        if (O200K_MODEL.matcher(base).matches()) {
+            return Tokenizers.O200K;
+        }
+        return Tokenizers.REGISTRY.getEncodingForModel(base).orElse(Tokenizers.O200K);
+    }
+
+    private static boolean knownOpenAi(String name) {
+        return FRAMED_MODEL.matcher(name.startsWith("ft:") ? name.substring(3) : name).matches();
+    }
+
+    private static final class Count {
+
+        private final Encoding encoding;
+        private final Family family;
+        private final String model;
+        long text;
+        long images;
+        boolean approximate;
+
+        Count(Encoding encoding, Family family, String model) {
+            this.encoding = encoding;
+            this.family = family;
+            this.model = model;
+        }
+
+        void text(String s) {
+            if (s != null && !s.isEmpty()) {
+                text += encoding.countTokensOrdinary(s);
+            }
+        }
+
+        void messages(ChatRequest request) {
+            if (request.messages() == null) {
+                return;
+            }
+            for (ChatMessage message : request.messages()) {
+                text += PER_MESSAGE;
+                text(message.role());
+                if (message.name() != null) {
+                    text(message.name());
+                    text += PER_NAME;
+                }
+                content(message.content());
+                if (message.toolCalls() != null && !message.toolCalls().isNull()) {
+                    for (JsonNode call : message.toolCalls()) {
+                        text(call.path("function").path("name").asText(null));
+                        text(call.path("function").path("arguments").asText(null));
+                    }
+                    approximate = true;
+                }
+                if (message.toolCallId() != null) {
+                    text(message.toolCallId());
+                    approximate = true;
+                }
+            }
+            text += REPLY_PRIMER;
+        }
+
+        private void content(JsonNode content) {
+            if (content == null || content.isNull()) {
+                return;
+            }
+            if (content.isTextual()) {
+                text(content.asText());
+                return;
+            }
+            if (!content.isArray()) {
+                text(content.toString());
+                approximate = true;
+                return;
+            }
+            for (JsonNode part : content) {
+                String type = part.path("type").asText("");
+                if (type.equals("text")) {
+                    text(part.path("text").asText(""));
+                } else if (type.equals("image_url")) {
+                    images += imageTokens(part.path("image_url").path("detail").asText("auto"));
+                    approximate = true;
+                } else {
+                    text(part.toString());
+                    approximate = true;
+                }
+            }
+        }
+
+        private long imageTokens(String detail) {
+            return switch (family) {
+                case CLAUDE -> 1398;
+                case GEMINI -> 1032;
+                case OPENAI, LLAMA, OTHER -> {
+                    boolean mini = model.startsWith("gpt-4o-mini");
+                    boolean low = detail.equals("low");
+                    yield mini ? (low ? 2833 : 2833 + 5667 * 4) : (low ? 85 : 85 + 170 * 4);
+                }
+            };
+        }
+
+        /** The cookbook's count of function definitions; anything not of that shape is counted as JSON text. */
+        void tools(JsonNode tools) {
+            if (tools == null || tools.isNull() || tools.isEmpty()) {
+                return;
+            }
+            if (family != Family.OPENAI) {
+                text(tools.toString());
+                return;
+            }
+            boolean o200k = encoding.getName().equals(EncodingType.O200K_BASE.getName());
+            int functionStart = o200k ? 7 : 10;
+            for (JsonNode tool : tools) {
+                JsonNode function = tool.path("function");
+                if (!function.isObject()) {
+                    text(tool.toString());
+                    approximate = true;
+                    continue;
+                }
+                text += functionStart;
+                text(function.path("name").asText("") + ":" + withoutFinalStop(function.path("description")));
+                JsonNode properties = function.path("parameters").path("properties");
+                if (properties.isObject() && !properties.isEmpty()) {
+                    text += 3;
+                    for (var property : properties.properties()) {
+                        JsonNode schema = property.getValue();
+                        text += 3;
+                        JsonNode type = schema.path("type");
+                        if (!type.isTextual() || type.asText().equals("object") || type.asText().equals("array")) {
+                            approximate = true;
+                        }
+                        if (schema.path("enum").isArray()) {
+                            text -= 3;
+                            for (JsonNode item : schema.path("enum")) {
+                                text += 3;
+                                text(item.asText());
+                            }
+                        }
+                        text(property.getKey() + ":" + (type.isTextual() ? type.asText() : type.toString()) + ":"
+                                + withoutFinalStop(schema.path("description")));
+                    }
+                }
+            }
+            text += 12;
+        }
+
+        private static String withoutFinalStop(JsonNode description) {
+            String s = description.asText("");
+            return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
+        }
+    }
+
+    /** The two encodings, loaded once on first use. */
+    private static final class Tokenizers {
+        static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
+        static final Encoding O200K = REGISTRY.getEncoding(EncodingType.O200K_BASE);
+        static final Encoding CL100K = REGISTRY.getEncoding(EncodingType.CL100K_BASE);
+    }
+}
