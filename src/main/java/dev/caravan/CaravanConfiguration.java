@@ -13,6 +13,8 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
@@ -21,6 +23,9 @@ import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.RateLimits;
 import dev.caravan.health.StatusBoard;
 import dev.caravan.broker.EmbeddedBroker;
+import dev.caravan.cost.CostEstimator;
+import dev.caravan.cost.PriceTable;
+import dev.caravan.cost.TokenEstimator;
 import dev.caravan.ingress.ClientKeys;
 import dev.caravan.ingress.FileDrops;
 import dev.caravan.ingress.HttpReplies;
@@ -74,7 +79,8 @@ public class CaravanConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
-        GatewaySettings settings = GatewaySettings.from(caravanProperties(context.getPropertiesComponent()));
+        Map<String, String> properties = caravanProperties(context.getPropertiesComponent());
+        GatewaySettings settings = GatewaySettings.from(properties);
         Registry registry = context.getRegistry();
         Clock clock = Clock.systemUTC();
         ObjectMapper json = new ObjectMapper()
@@ -106,6 +112,11 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.healthFailureThreshold(), clock);
         Cooldowns cooldowns = new Cooldowns(clock);
         RateLimits rateLimits = new RateLimits(clock);
+        TokenEstimator tokens = new TokenEstimator();
+        // the encodings take a second or two to load: load them now rather than in the first request
+        Thread.ofVirtual().name("caravan-tokenizer-warm-up").start(() -> tokens.estimate(
+                new ChatRequest("warm-up", List.of(ChatMessage.of("user", "hello")), null, null, null, null, null,
+                        null, null, null, null, null), "openai", "gpt-4o"));
         LatencyBoard latency = new LatencyBoard(meters, settings.latencyWindow());
         registry.bind("healthBoard", health);
         for (ProviderSettings p : catalog.providers()) {
@@ -125,7 +136,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         GatewaySettings.Files files = settings.files();
         registry.bind("fileDrops", new FileDrops(prompts, json, files.outbox(), files.done(), files.error()));
         registry.bind("router", new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
-                breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), rateLimits, clock));
+                breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), rateLimits,
+                new CostEstimator(PriceTable.load(properties), tokens), clock));
         AttemptControls controls = new AttemptControls();
         registry.bind("attemptControls", controls);
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor, controls,

@@ -36,6 +36,8 @@ public final class HttpReplies {
     public static final String MODEL = "x-caravan-model";
     public static final String ATTEMPTS = "x-caravan-attempts";
     public static final String ATTEMPT_COUNT = "x-caravan-attempt-count";
+    public static final String COST = "x-caravan-cost";
+    public static final String ESTIMATED_COST = "x-caravan-estimated-cost";
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpReplies.class);
 
@@ -72,6 +74,12 @@ public final class HttpReplies {
             case Outcome.Served served -> {
                 message.setHeader(PROVIDER, served.target().provider());
                 message.setHeader(MODEL, served.target().model());
+                if (served.estimatedCostUsd() != null) {
+                    message.setHeader(ESTIMATED_COST, usd(served.estimatedCostUsd()));
+                }
+                if (served.costUsd() != null) {
+                    message.setHeader(COST, usd(served.costUsd()));
+                }
                 write(message, 200, served.response());
             }
             case Outcome.Failed failed -> {
@@ -145,6 +153,12 @@ public final class HttpReplies {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a reply could not be written as JSON", e);
         }
+    }
+
+    /** Dollars as a plain decimal, never in exponent form: {@code 0.00001671}. */
+    static String usd(double dollars) {
+        return java.math.BigDecimal.valueOf(dollars).setScale(10, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
+                .toPlainString();
     }
 
     private static Message clear(Exchange exchange) {

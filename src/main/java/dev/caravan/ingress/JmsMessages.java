@@ -128,6 +128,12 @@ public final class JmsMessages {
                 message.setHeader("caravanStatus", 200);
                 message.setHeader("caravanProvider", served.target().provider());
                 message.setHeader("caravanModel", served.target().model());
+                if (served.costUsd() != null) {
+                    message.setHeader("caravanCostUsd", served.costUsd());
+                }
+                if (served.estimatedCostUsd() != null) {
+                    message.setHeader("caravanEstimatedCostUsd", served.estimatedCostUsd());
+                }
             }
             case Outcome.Failed failed -> {
                 message.setHeader("caravanStatus", failed.status());

@@ -37,6 +37,12 @@ final class OutcomeJson {
         if (outcome instanceof Outcome.Served served) {
             meta.put("provider", served.target().provider());
             meta.put("model", served.target().model());
+            if (served.estimatedCostUsd() != null) {
+                meta.put("estimated_cost_usd", served.estimatedCostUsd());
+            }
+            if (served.costUsd() != null) {
+                meta.put("cost_usd", served.costUsd());
+            }
         } else if (outcome instanceof Outcome.Failed failed) {
             meta.put("status", failed.status());
             meta.put("code", failed.code());

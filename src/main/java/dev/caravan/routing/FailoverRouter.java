@@ -4,8 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +17,8 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.Usage;
+import dev.caravan.cost.CostEstimate;
+import dev.caravan.cost.CostEstimator;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
@@ -71,11 +75,13 @@ public final class FailoverRouter {
     private final MeterRegistry meters;
     private final RequestLog requestLog;
     private final RateLimits rateLimits;
+    private final CostEstimator costs;
+    private final OutputTokens outputTokens = new OutputTokens();
     private final Clock clock;
 
     public FailoverRouter(ProviderCatalog catalog, ProviderScorer scorer, HealthBoard health, Cooldowns cooldowns,
             LatencyBoard latency, CircuitBreakerRegistry breakers, RoutingSettings settings, SecretRedactor redactor,
-            MeterRegistry meters, RequestLog requestLog, RateLimits rateLimits, Clock clock) {
+            MeterRegistry meters, RequestLog requestLog, RateLimits rateLimits, CostEstimator costs, Clock clock) {
         this.catalog = catalog;
         this.scorer = scorer;
         this.health = health;
@@ -87,6 +93,7 @@ public final class FailoverRouter {
         this.meters = meters;
         this.requestLog = requestLog;
         this.rateLimits = rateLimits;
+        this.costs = costs;
         this.clock = clock;
     }
 
@@ -103,7 +110,17 @@ public final class FailoverRouter {
         Duration deadline = options.deadline() != null && options.deadline().compareTo(settings.deadline()) < 0
                 ? options.deadline() : settings.deadline();
         exchange.setProperty(STATE, RoutingState.start(requestId, request.model(), policy, now, now.plus(deadline),
-                options, Capability.neededBy(request)));
+                options, Capability.neededBy(request), estimates(request)));
+    }
+
+    /** The expected cost and prompt size of {@code request} on each target of its alias; one tokenizer run per model. */
+    private Map<Target, CostEstimate> estimates(ChatRequest request) {
+        Map<Target, CostEstimate> estimates = new HashMap<>();
+        for (Target target : catalog.targets(request.model())) {
+            estimates.put(target, costs.estimate(request, target, catalog.provider(target.provider()).dialect(),
+                    outputTokens.average(target)));
+        }
+        return estimates;
     }
 
     /** The endpoint of the next attempt, or null when the request is answered or nothing is left to try. */
@@ -234,7 +251,12 @@ public final class FailoverRouter {
                 .tags(Meters.ALIAS, state.alias(), Meters.OUTCOME, tag)
                 .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(5))
                 .register(meters).record(millis, TimeUnit.MILLISECONDS);
-        Double cost = null;
+        Double cost = outcome instanceof Outcome.Served s ? s.costUsd() : null;
+        if (cost != null) {
+            Outcome.Served served = (Outcome.Served) outcome;
+            meters.counter(Meters.COST, Meters.PROVIDER, served.target().provider(), Meters.MODEL,
+                    served.target().model()).increment(cost);
+        }
         if (outcome instanceof Outcome.Served served && served.response() != null
                 && served.response().usage() != null) {
             Usage usage = served.response().usage();
@@ -258,7 +280,11 @@ public final class FailoverRouter {
     Outcome decide(RoutingState state, ChatResponse response, long millis) {
         List<Attempt> attempts = state.attempts();
         if (state.served()) {
-            return new Outcome.Served(state.requestId(), response, attempts.getLast().target(), attempts, millis);
+            Target target = attempts.getLast().target();
+            CostEstimate estimate = state.estimates().get(target);
+            return new Outcome.Served(state.requestId(), response, target, attempts, millis,
+                    estimate == null ? null : estimate.usd(),
+                    response == null ? null : costs.actual(response.usage(), target));
         }
         if (state.stop() != null) {
             ProviderFailure stop = state.stop();
@@ -323,6 +349,10 @@ public final class FailoverRouter {
         meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, plan.target().provider(), Meters.MODEL,
                 plan.target().model(), Meters.OUTCOME, "ok").increment();
         exchange.setProperty(RESPONSE, reply.response());
+        if (reply.response() != null && reply.response().usage() != null
+                && reply.response().usage().completionTokens() != null) {
+            outputTokens.record(plan.target(), reply.response().usage().completionTokens());
+        }
         return state.recorded(new Attempt(plan.target(), plan.keyIndex(), null, reply.status(), null,
                 nanos / 1_000_000), null, null, 0);
     }
@@ -340,7 +370,9 @@ public final class FailoverRouter {
             Candidate.Availability availability = availability(state, target, breaker, p, left);
             double headroom = availability == Candidate.Availability.AVAILABLE
                     ? rateLimits.headroom(target.provider(), usableKey(target.provider()).orElse(0)) : Double.NaN;
-            candidates.add(new Candidate(target, availability, i, Double.NaN, p.p50(), successRate, headroom));
+            CostEstimate estimate = state.estimates().get(target);
+            double cost = estimate == null || estimate.usd() == null ? Double.NaN : estimate.usd();
+            candidates.add(new Candidate(target, availability, i, cost, p.p50(), successRate, headroom));
         }
         return candidates;
     }
@@ -369,6 +401,16 @@ public final class FailoverRouter {
         }
         if (!state.needs().isEmpty() && settings.lacks(target.model(), state.needs())) {
             return Candidate.Availability.LACKS_CAPABILITY;
+        }
+        CostEstimate estimate = state.estimates().get(target);
+        long window = settings.contextWindow(target.model());
+        // room for the prompt and the answer it expects (max tokens asked, else the target's usual length)
+        if (estimate != null && window > 0 && estimate.promptTokens() + estimate.expectedOutputTokens() > window) {
+            return Candidate.Availability.TOO_SMALL;
+        }
+        Double cap = state.options().maxCostUsd();
+        if (cap != null && (estimate == null || estimate.usd() == null || estimate.usd() > cap)) {
+            return Candidate.Availability.OVER_COST_CAP; // an unpriced target cannot promise to stay under a cap
         }
         if (state.minWindow() > 0 && settings.contextWindow(target.model()) <= state.minWindow()) {
             return Candidate.Availability.TOO_SMALL;
@@ -419,7 +461,8 @@ public final class FailoverRouter {
 
     private static RoutingState withStop(RoutingState s, ProviderFailure stop) {
         return new RoutingState(s.requestId(), s.alias(), s.policy(), s.started(), s.deadline(), s.attempts(),
-                s.skipped(), null, stop, null, s.minWindow(), false, false, s.options(), s.needs());
+                s.skipped(), null, stop, null, s.minWindow(), false, false, s.options(), s.needs(),
+                s.estimates());
     }
 
     private static long seconds(Duration d) {

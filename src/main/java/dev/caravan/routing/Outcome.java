@@ -13,9 +13,14 @@ public sealed interface Outcome {
 
     List<Attempt> attempts();
 
-    /** A provider answered. */
-    record Served(String requestId, ChatResponse response, Target target, List<Attempt> attempts, long millis)
-            implements Outcome {
+    /**
+     * A provider answered.
+     *
+     * @param estimatedCostUsd what the serving target was expected to cost before the call, or null without a price
+     * @param costUsd          what it cost by the usage the provider reported, or null without a price or usage
+     */
+    record Served(String requestId, ChatResponse response, Target target, List<Attempt> attempts, long millis,
+            Double estimatedCostUsd, Double costUsd) implements Outcome {
     }
 
     /**

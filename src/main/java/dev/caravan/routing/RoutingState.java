@@ -3,9 +3,11 @@ package dev.caravan.routing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import dev.caravan.chat.RequestOptions;
+import dev.caravan.cost.CostEstimate;
 
 import dev.caravan.provider.AttemptPlan;
 
@@ -26,40 +28,41 @@ import dev.caravan.provider.Target;
  * @param outOfTime   the deadline left too little for another attempt
  * @param options     what the caller required of the routing
  * @param needs       the capabilities the request needs of a model
+ * @param estimates   the expected cost and prompt size of the request on each target of its alias
  */
 public record RoutingState(String requestId, String alias, RoutingPolicy policy, Instant started, Instant deadline,
         List<Attempt> attempts, List<Target> skipped, AttemptPlan inFlight, ProviderFailure stop,
         Target retryNext, long minWindow, boolean served, boolean outOfTime, RequestOptions options,
-        Set<Capability> needs) {
+        Set<Capability> needs, Map<Target, CostEstimate> estimates) {
 
     public static RoutingState start(String requestId, String alias, RoutingPolicy policy, Instant now,
-            Instant deadline, RequestOptions options, Set<Capability> needs) {
+            Instant deadline, RequestOptions options, Set<Capability> needs, Map<Target, CostEstimate> estimates) {
         return new RoutingState(requestId, alias, policy, now, deadline, List.of(), List.of(), null, null, null, 0,
-                false, false, options, needs);
+                false, false, options, needs, estimates);
     }
 
     public RoutingState dispatched(AttemptPlan plan) {
         return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, plan, stop, null,
-                minWindow, served, false, options, needs);
+                minWindow, served, false, options, needs, estimates);
     }
 
     public RoutingState recorded(Attempt attempt, Target retry, ProviderFailure stopWith, long window) {
         List<Attempt> all = new ArrayList<>(attempts);
         all.add(attempt);
         return new RoutingState(requestId, alias, policy, started, deadline, List.copyOf(all), skipped, null,
-                stopWith, retry, Math.max(minWindow, window), attempt.succeeded(), false, options, needs);
+                stopWith, retry, Math.max(minWindow, window), attempt.succeeded(), false, options, needs, estimates);
     }
 
     public RoutingState skippedInFlight() {
         List<Target> all = new ArrayList<>(skipped);
         all.add(inFlight.target());
         return new RoutingState(requestId, alias, policy, started, deadline, attempts, List.copyOf(all), null, stop,
-                null, minWindow, served, false, options, needs);
+                null, minWindow, served, false, options, needs, estimates);
     }
 
     public RoutingState ranOutOfTime() {
         return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, null, stop, null,
-                minWindow, served, true, options, needs);
+                minWindow, served, true, options, needs, estimates);
     }
 
     public boolean tried(Target target) {
