@@ -25,12 +25,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Simulated LLM providers speaking the OpenAI wire format on one loopback port, each under its own path:
- * {@code /<name>/v1/chat/completions} and {@code /<name>/v1/models} answer like the real API (same JSON shapes,
- * ids, usage, error bodies and headers), and {@code /<name>/_faults} tells a provider to misbehave at run time.
+ * Simulated LLM providers on one loopback port, each under its own path and speaking its own dialect's wire
+ * format: OpenAI ({@code /<name>/v1/chat/completions}), Anthropic ({@code /<name>/v1/messages}) or Gemini
+ * ({@code /<name>/v1beta/models/<model>:generateContent} and {@code :streamGenerateContent}, and the Vertex AI
+ * paths), with the model listing each provider has. Answers, streams, errors and headers have the real APIs'
+ * shapes (the official SDKs parse them in the tests); {@code /<name>/_faults} tells a provider to misbehave at
+ * run time, streams included.
  *
- * <p>Non-blocking: latency and hangs are timers on the event loop, so one simulator holds thousands of slow
- * calls open. Used by the gateway when no provider key is configured, by the tests and by the benchmarks.
+ * <p>Non-blocking: latency, slow streams and hangs are timers on the event loop, so one simulator holds thousands
+ * of slow calls open. Used by the gateway when no provider key is configured, by the tests and by the benchmarks.
+ * The bytes of each format are its {@link SimulatedWire}'s; timing and faults are this class's.
  */
 public final class Simulator implements AutoCloseable {
 
