@@ -43,6 +43,7 @@ import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.FailoverRouter;
+import dev.caravan.routing.Hedger;
 import dev.caravan.routing.RequestLog;
 import dev.caravan.routing.RoutingPolicy;
 import dev.caravan.routing.ProviderScorer;
@@ -135,11 +136,13 @@ public class CaravanConfiguration implements CamelConfiguration {
         messaging(context, settings.jms(), prompts, json);
         GatewaySettings.Files files = settings.files();
         registry.bind("fileDrops", new FileDrops(prompts, json, files.outbox(), files.done(), files.error()));
-        registry.bind("router", new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
+        FailoverRouter router = new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
                 breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), rateLimits,
-                new CostEstimator(PriceTable.load(properties), tokens), clock));
+                new CostEstimator(PriceTable.load(properties), tokens), clock);
+        registry.bind("router", router);
         AttemptControls controls = new AttemptControls();
         registry.bind("attemptControls", controls);
+        registry.bind("hedger", new Hedger(router, controls));
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor, controls,
                 new StreamRelay(json, meters, redactor), streamWatchdog(context), rateLimits, clock));
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor));

@@ -76,7 +76,7 @@ public record GatewaySettings(
             "caravan.http.port", "caravan.http.max-body-size", "caravan.providers", "caravan.routing.policy",
             "caravan.request.deadline", "caravan.request.min-attempt-time", "caravan.retry.backoff",
             "caravan.rate-limit.default-cooldown", "caravan.auth.failure-cooldown", "caravan.auth.keys",
-            "caravan.log.content",
+            "caravan.log.content", "caravan.hedging.enabled", "caravan.hedging.budget", "caravan.hedging.policies",
             "caravan.health.interval",
             "caravan.health.timeout", "caravan.health.failure-threshold", "caravan.latency.window",
             "caravan.defaults.timeout", "caravan.defaults.first-token-timeout",
@@ -183,7 +183,7 @@ public record GatewaySettings(
                 r.duration("caravan.retry.backoff", "200ms"),
                 r.duration("caravan.rate-limit.default-cooldown", "10s"),
                 r.duration("caravan.auth.failure-cooldown", "5m"),
-                r.windows(), r.capabilities());
+                r.windows(), r.capabilities(), r.hedging());
         String mode = properties.getOrDefault("caravan.simulator.enabled", "auto").trim().toUpperCase(Locale.ROOT);
         SimulatorMode simulator = switch (mode) {
             case "AUTO" -> SimulatorMode.AUTO;
@@ -404,6 +404,28 @@ public record GatewaySettings(
                     : duration(prefix + "wait-in-open", defaults.waitInOpen());
             int halfOpen = integer(prefix + "half-open-calls", defaults == null ? 3 : defaults.halfOpenCalls(), 1);
             return new BreakerSettings(failureRate, window, minimum, wait, halfOpen);
+        }
+
+        RoutingSettings.Hedging hedging() {
+            double budget;
+            String value = properties.getOrDefault("caravan.hedging.budget", "0.05").trim();
+            try {
+                budget = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                budget = Double.NaN;
+            }
+            if (!(budget >= 0 && budget <= 1)) {
+                throw new ConfigurationError("caravan.hedging.budget", "'" + value + "' is not a share between 0 and 1");
+            }
+            Set<RoutingPolicy> policies = java.util.EnumSet.noneOf(RoutingPolicy.class);
+            for (String item : list("caravan.hedging.policies")) {
+                policies.add(RoutingPolicy.parse(item).orElseThrow(() -> new ConfigurationError(
+                        "caravan.hedging.policies", "'" + item + "' is not a routing policy")));
+            }
+            if (!properties.containsKey("caravan.hedging.policies")) {
+                policies = java.util.EnumSet.of(RoutingPolicy.SPEED, RoutingPolicy.BALANCED);
+            }
+            return new RoutingSettings.Hedging(bool("caravan.hedging.enabled", false), budget, Set.copyOf(policies));
         }
 
         Map<String, Set<Capability>> capabilities() {

@@ -18,7 +18,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * x-caravan-max-cost: 0.002                          "max_cost": 0.002,
  * x-caravan-providers: openai, groq                  "providers": ["openai", "groq"],
  * x-caravan-exclude-providers: together              "exclude_providers": ["together"],
- * x-caravan-deadline: 20s                            "deadline": "20s"}
+ * x-caravan-deadline: 20s                            "deadline": "20s",
+ * x-caravan-hedge: true                              "hedge": true}
  * </pre>
  *
  * @param policy            a routing policy label, or null for the configured one
@@ -26,16 +27,18 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param providers         only these providers may serve; empty means any
  * @param excludedProviders these providers may not serve
  * @param deadline          all attempts together, or null for the configured deadline (never longer than it)
+ * @param hedge             whether this request may be hedged (when hedging is enabled), or null for its policy's
+ *                          default
  */
 public record RequestOptions(String policy, Double maxCostUsd, Set<String> providers, Set<String> excludedProviders,
-        Duration deadline) {
+        Duration deadline, Boolean hedge) {
 
     /** Exchange property holding a request's options. */
     public static final String PROPERTY = "caravan.options";
     /** The body extension and the prefix of the headers. */
     public static final String EXTENSION = "caravan";
 
-    public static final RequestOptions NONE = new RequestOptions(null, null, Set.of(), Set.of(), null);
+    public static final RequestOptions NONE = new RequestOptions(null, null, Set.of(), Set.of(), null, null);
 
     public RequestOptions {
         providers = Set.copyOf(providers);
@@ -65,9 +68,9 @@ public record RequestOptions(String policy, Double maxCostUsd, Set<String> provi
         if (body != null) {
             for (var names = body.fieldNames(); names.hasNext(); ) {
                 String name = names.next();
-                if (!Set.of("policy", "max_cost", "providers", "exclude_providers", "deadline").contains(name)) {
+                if (!Set.of("policy", "max_cost", "providers", "exclude_providers", "deadline", "hedge").contains(name)) {
                     throw InvalidRequest.badRequest("caravan." + name, "'caravan." + name + "' is not a routing "
-                            + "option; known: policy, max_cost, providers, exclude_providers, deadline.");
+                            + "option; known: policy, max_cost, providers, exclude_providers, deadline, hedge.");
                 }
             }
         }
@@ -103,10 +106,20 @@ public record RequestOptions(String policy, Double maxCostUsd, Set<String> provi
                         + "500ms, 20s or 2m.");
             }
         }
-        if (policy == null && maxCost == null && allowed.isEmpty() && excluded.isEmpty() && deadline == null) {
+        Boolean hedge = null;
+        String h = text(headers, "x-caravan-hedge", body, "hedge");
+        if (h != null) {
+            hedge = switch (h.trim().toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw invalid(headers, "x-caravan-hedge", "hedge", "'" + h + "' is neither true nor false.");
+            };
+        }
+        if (policy == null && maxCost == null && allowed.isEmpty() && excluded.isEmpty() && deadline == null
+                && hedge == null) {
             return NONE;
         }
-        return new RequestOptions(policy, maxCost, allowed, excluded, deadline);
+        return new RequestOptions(policy, maxCost, allowed, excluded, deadline, hedge);
     }
 
     private static String text(Map<String, String> headers, String header, JsonNode body, String field) {

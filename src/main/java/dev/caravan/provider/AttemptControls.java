@@ -56,6 +56,10 @@ public final class AttemptControls implements HttpClientConfigurer {
             try {
                 return chain.proceed(request, scope);
             } catch (java.io.IOException e) {
+                if (connection != null && connection.cancelled()) {
+                    throw new ProviderFailure(FailureClass.CANCELLED, 0, "cancelled: another attempt answered first",
+                            null);
+                }
                 if (connection != null && connection.cutBecause() != null) {
                     // cut on purpose before the answer's head arrived: say why, not how the socket died
                     throw new ProviderFailure(FailureClass.TIMEOUT, 0, connection.cutBecause(), null);
@@ -91,6 +95,7 @@ public final class AttemptControls implements HttpClientConfigurer {
         private volatile ExecRuntime runtime;
         private volatile boolean cut;
         private volatile String because;
+        private volatile boolean cancelled;
 
         void bind(ExecRuntime execRuntime) {
             runtime = execRuntime;
@@ -120,6 +125,16 @@ public final class AttemptControls implements HttpClientConfigurer {
         /** Why the connection was cut for lateness, or null. */
         public String cutBecause() {
             return because;
+        }
+
+        /** {@link #cut} because the answer is no longer wanted (a hedge won). */
+        public void cancel() {
+            cancelled = true;
+            cut();
+        }
+
+        public boolean cancelled() {
+            return cancelled;
         }
     }
 }

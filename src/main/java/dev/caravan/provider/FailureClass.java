@@ -24,7 +24,12 @@ public enum FailureClass {
     /** A 2xx whose body is not a valid answer. */
     BAD_RESPONSE(false, true, true),
     /** A stream cut or stalled after output reached the caller: it ends with an error event. */
-    STREAM_BROKEN(false, false, true);
+    STREAM_BROKEN(false, false, true),
+    /**
+     * Not the provider's failure: the slower of two hedged attempts, cut when the other answered. Recorded so both
+     * attempts are accounted; counts against nothing.
+     */
+    CANCELLED(false, false, false);
 
     private final boolean retrySameTarget;
     private final boolean failOver;

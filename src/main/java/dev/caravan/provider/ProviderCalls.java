@@ -35,6 +35,8 @@ public final class ProviderCalls {
     public static final String REQUEST = "caravan.request";
     /** Exchange property: the {@link AttemptPlan} being executed. */
     public static final String ATTEMPT = "caravan.attempt";
+    /** Exchange property: the id of an {@link AttemptControls.Connection} the attempt's caller may cut. */
+    public static final String CONNECTION = "caravan.attempt.connection";
     /** Exchange property: the {@link StreamWatch} of a streamed attempt. */
     static final String WATCH = "caravan.attempt.watch";
 
@@ -86,6 +88,10 @@ public final class ProviderCalls {
         } else {
             message.setHeader("Accept", "application/json");
             message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(plan.timeout().toMillis()));
+            String connection = exchange.getProperty(CONNECTION, String.class);
+            if (connection != null) {
+                message.setHeader(AttemptControls.CONNECTION_HEADER, connection); // a hedged attempt may be cancelled
+            }
         }
     }
 

@@ -77,6 +77,7 @@ public final class FailoverRouter {
     private final RateLimits rateLimits;
     private final CostEstimator costs;
     private final OutputTokens outputTokens = new OutputTokens();
+    private final Hedger.Budget hedges;
     private final Clock clock;
 
     public FailoverRouter(ProviderCatalog catalog, ProviderScorer scorer, HealthBoard health, Cooldowns cooldowns,
@@ -94,6 +95,7 @@ public final class FailoverRouter {
         this.requestLog = requestLog;
         this.rateLimits = rateLimits;
         this.costs = costs;
+        this.hedges = new Hedger.Budget(settings.hedging().budget());
         this.clock = clock;
     }
 
@@ -111,6 +113,9 @@ public final class FailoverRouter {
                 ? options.deadline() : settings.deadline();
         exchange.setProperty(STATE, RoutingState.start(requestId, request.model(), policy, now, now.plus(deadline),
                 options, Capability.neededBy(request), estimates(request)));
+        if (settings.hedging().enabled()) {
+            hedges.counted();
+        }
     }
 
     /** The expected cost and prompt size of {@code request} on each target of its alias; one tokenizer run per model. */
@@ -152,8 +157,9 @@ public final class FailoverRouter {
                 }
             }
         }
+        List<ProviderScorer.Scored> ranked = List.of();
         if (target == null) {
-            List<ProviderScorer.Scored> ranked = scorer.rank(candidates(state, left), state.policy());
+            ranked = scorer.rank(candidates(state, left), state.policy());
             if (ranked.isEmpty()) {
                 exchange.setProperty(STATE, state);
                 return null;
@@ -173,7 +179,54 @@ public final class FailoverRouter {
                 state.attempts().stream().map(Attempt::summary).toList());
         exchange.setProperty(ProviderCalls.ATTEMPT, plan);
         exchange.setProperty(STATE, state.dispatched(plan));
+        if (ranked.size() > 1 && state.attempts().isEmpty() && hedged(exchange, state)) {
+            Duration p95 = p95(target);
+            Target second = ranked.get(1).candidate().target();
+            if (p95 != null && p95.compareTo(left) < 0 && hedges.allow()) {
+                exchange.setProperty(Hedger.SECOND, planFor(second, state, Duration.between(clock.instant(),
+                        state.deadline())));
+                exchange.setProperty(Hedger.DELAY, p95);
+                return "direct:hedge";
+            }
+        }
         return "direct:provider-" + provider.id();
+    }
+
+    /** Whether this request may be hedged: hedging on, answered whole, and its policy or its caller says so. */
+    private boolean hedged(Exchange exchange, RoutingState state) {
+        RoutingSettings.Hedging hedging = settings.hedging();
+        if (!hedging.enabled() || exchange.getProperty(StreamSink.PROPERTY) != null) {
+            return false;
+        }
+        Boolean asked = state.options().hedge();
+        return asked != null ? asked : hedging.policies().contains(state.policy());
+    }
+
+    private Duration p95(Target target) {
+        double p95 = latency.of(target).p95();
+        return Double.isNaN(p95) ? null : Duration.ofMillis(Math.max(1, (long) p95));
+    }
+
+    private AttemptPlan planFor(Target target, RoutingState state, Duration left) {
+        ProviderSettings provider = catalog.provider(target.provider());
+        int key = usableKey(provider.id()).orElse(0);
+        Duration timeout = provider.timeout().compareTo(left) < 0 ? provider.timeout() : left;
+        return new AttemptPlan(target, key, timeout, System.nanoTime(), state.requestId(),
+                state.attempts().stream().map(Attempt::summary).toList());
+    }
+
+    /** The hedge's second plan as of now: its clock starts when it is started. */
+    AttemptPlan replan(AttemptPlan plan) {
+        return new AttemptPlan(plan.target(), plan.keyIndex(), plan.timeout(), System.nanoTime(), plan.requestId(),
+                plan.earlierAttempts());
+    }
+
+    /** The record of a hedged attempt cut because the other answered first; counted as such. */
+    Attempt cancelled(AttemptPlan plan) {
+        meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, plan.target().provider(), Meters.MODEL,
+                plan.target().model(), Meters.OUTCOME, FailureClass.CANCELLED.label()).increment();
+        return new Attempt(plan.target(), plan.keyIndex(), FailureClass.CANCELLED, 0,
+                "cancelled: another attempt answered first", (System.nanoTime() - plan.startedNanos()) / 1_000_000);
     }
 
     /** Called by the provider route's breaker fallback: records the attempt's failure and its effects. */
@@ -198,6 +251,9 @@ public final class FailoverRouter {
         }
         ProviderFailure failure = redactor.redact(FailureClassifier.asFailure(thrown));
         FailureClass failureClass = failure.failureClass();
+        if (failureClass == FailureClass.CANCELLED) {
+            return; // the losing half of a hedge: the hedger records it beside the winner
+        }
         Target target = plan.target();
         ProviderSettings provider = catalog.provider(target.provider());
         switch (failureClass) {

@@ -8,10 +8,23 @@ import java.util.Map;
  *
  * @param contextWindows context window in tokens per upstream model, for moving past a context-length error
  * @param capabilities   what each upstream model can do; a model not listed is assumed able to do everything
+ * @param hedging        when a slow first attempt gets a second one beside it
  */
 public record RoutingSettings(RoutingPolicy defaultPolicy, Duration deadline, Duration minAttemptTime,
         Duration retryBackoff, Duration rateLimitCooldown, Duration authFailureCooldown,
-        Map<String, Long> contextWindows, Map<String, java.util.Set<Capability>> capabilities) {
+        Map<String, Long> contextWindows, Map<String, java.util.Set<Capability>> capabilities, Hedging hedging) {
+
+    /**
+     * Hedging: off unless enabled; then a request under one of {@code policies} (or one that asks with
+     * {@code x-caravan-hedge: true}) whose first target is slower than its own p95 gets a second target started
+     * beside it, the first answer wins and the other is cancelled.
+     *
+     * @param budget the largest share of requests that may be hedged, 0..1
+     */
+    public record Hedging(boolean enabled, double budget, java.util.Set<RoutingPolicy> policies) {
+
+        public static final Hedging OFF = new Hedging(false, 0, java.util.Set.of());
+    }
 
     public long contextWindow(String upstreamModel) {
         return contextWindows.getOrDefault(upstreamModel, 0L);

@@ -53,6 +53,20 @@ public record RoutingState(String requestId, String alias, RoutingPolicy policy,
                 stopWith, retry, Math.max(minWindow, window), attempt.succeeded(), false, options, needs, estimates);
     }
 
+    /** This state with {@code attempt} recorded beside whatever is in flight (the other half of a hedge). */
+    public RoutingState withAttempt(Attempt attempt) {
+        List<Attempt> all = new ArrayList<>(attempts);
+        all.add(attempt);
+        return new RoutingState(requestId, alias, policy, started, deadline, List.copyOf(all), skipped, inFlight, stop,
+                retryNext, minWindow, served, outOfTime, options, needs, estimates);
+    }
+
+    /** This state with {@code plan} in flight instead of the current attempt. */
+    public RoutingState inFlightAs(AttemptPlan plan) {
+        return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, plan, stop, retryNext,
+                minWindow, served, outOfTime, options, needs, estimates);
+    }
+
     public RoutingState skippedInFlight() {
         List<Target> all = new ArrayList<>(skipped);
         all.add(inFlight.target());

@@ -1,0 +1,170 @@
+package dev.caravan.routing;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.caravan.provider.AttemptControls;
+import dev.caravan.provider.AttemptPlan;
+import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.ProviderReply;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.ExchangeHelper;
+
+/**
+ * Runs a hedged first attempt (route {@code hedge}): the planned target is called; if it has not answered within its
+ * own p95 latency, the next-best target is called beside it, the first success wins and the other call is cancelled
+ * (its connection cut, recorded as {@code cancelled}, counted against no breaker). Each call is the ordinary provider
+ * route, on its own copy of the exchange and its own virtual thread, so breakers, classification and accounting are
+ * the same as for any attempt.
+ *
+ * <p>A budget bounds the share of requests hedged: a hedge doubles a request's cost while it lasts.
+ */
+public final class Hedger {
+
+    /** Exchange property: the second target's plan, chosen by the router when it decided to hedge. */
+    static final String SECOND = "caravan.hedge.second";
+    /** Exchange property: how long the first target may take before the second starts. */
+    static final String DELAY = "caravan.hedge.delay";
+
+    private final FailoverRouter router;
+    private final AttemptControls controls;
+    private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile ProducerTemplate template;
+
+    public Hedger(FailoverRouter router, AttemptControls controls) {
+        this.router = router;
+        this.controls = controls;
+    }
+
+    /** The share of requests hedged so far may not exceed the budget. Thread-safe. */
+    static final class Budget {
+
+        private final double share;
+        private final AtomicLong requests = new AtomicLong();
+        private final AtomicLong hedges = new AtomicLong();
+
+        Budget(double share) {
+            this.share = share;
+        }
+
+        void counted() {
+            requests.incrementAndGet();
+        }
+
+        /** True, and counted, when one more hedge stays within the budget. */
+        boolean allow() {
+            long h = hedges.get();
+            if (h + 1 > share * requests.get()) {
+                return false;
+            }
+            return hedges.compareAndSet(h, h + 1);
+        }
+    }
+
+    /** The route's one step: leaves on the exchange the winner's result and routing state, both attempts recorded. */
+    public void call(Exchange exchange) throws Exception {
+        RoutingState state = exchange.getProperty(FailoverRouter.STATE, RoutingState.class);
+        AttemptPlan first = state.inFlight();
+        AttemptPlan second = exchange.getProperty(SECOND, AttemptPlan.class);
+        Duration delay = exchange.getProperty(DELAY, Duration.class);
+        exchange.removeProperty(SECOND);
+        exchange.removeProperty(DELAY);
+
+        Call a = start(exchange, first, state);
+        Exchange done = await(a.result, delay);
+        if (done != null) {
+            copyBack(exchange, done); // answered (or failed) in time: an ordinary attempt
+            return;
+        }
+        second = router.replan(second);
+        Call b = start(exchange, second, state.inFlightAs(second));
+        CompletableFuture<Object> either = CompletableFuture.anyOf(a.succeeded(), b.succeeded());
+        CompletableFuture.allOf(a.result, b.result).thenRun(() -> either.complete(null));
+        either.get();
+        Call winner = succeeded(a) ? a : succeeded(b) ? b : null;
+        if (winner != null) {
+            Call loser = winner == a ? b : a;
+            loser.connection.cancel();
+            Exchange won = winner.result.get();
+            copyBack(exchange, won);
+            RoutingState after = won.getProperty(FailoverRouter.STATE, RoutingState.class)
+                    .withAttempt(router.cancelled(loser.plan));
+            exchange.setProperty(FailoverRouter.STATE, after);
+            return;
+        }
+        // both failed: the first's failure is recorded beside the second's, which the router settles on
+        Exchange lastA = a.result.get();
+        Exchange lastB = b.result.get();
+        copyBack(exchange, lastB);
+        RoutingState stateA = lastA.getProperty(FailoverRouter.STATE, RoutingState.class);
+        RoutingState stateB = lastB.getProperty(FailoverRouter.STATE, RoutingState.class);
+        exchange.setProperty(FailoverRouter.STATE, stateB.withAttempt(stateA.attempts().getLast()));
+    }
+
+    private record Call(AttemptPlan plan, AttemptControls.Connection connection, CompletableFuture<Exchange> result) {
+
+        CompletableFuture<Object> succeeded() {
+            CompletableFuture<Object> ok = new CompletableFuture<>();
+            result.thenAccept(e -> {
+                if (e.getMessage().getBody() instanceof ProviderReply) {
+                    ok.complete(e);
+                }
+            });
+            return ok;
+        }
+    }
+
+    private Call start(Exchange exchange, AttemptPlan plan, RoutingState state) {
+        Exchange copy = ExchangeHelper.createCorrelatedCopy(exchange, false);
+        String id = plan.requestId() + "/" + plan.startedNanos() + "/hedge";
+        AttemptControls.Connection connection = controls.connection(id);
+        copy.setProperty(ProviderCalls.CONNECTION, id);
+        copy.setProperty(ProviderCalls.ATTEMPT, plan);
+        copy.setProperty(FailoverRouter.STATE, state.inFlightAs(plan));
+        String endpoint = "direct:provider-" + plan.target().provider();
+        CompletableFuture<Exchange> result = CompletableFuture.supplyAsync(() -> template(exchange).send(endpoint, copy),
+                calls);
+        return new Call(plan, connection, result);
+    }
+
+    private static Exchange await(CompletableFuture<Exchange> call, Duration delay) throws Exception {
+        try {
+            return call.get(delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    private static boolean succeeded(Call call) {
+        return call.result.isDone() && !call.result.isCompletedExceptionally()
+                && call.result.join().getMessage().getBody() instanceof ProviderReply;
+    }
+
+    private static void copyBack(Exchange exchange, Exchange result) {
+        exchange.getMessage().setBody(result.getMessage().getBody());
+        exchange.setProperty(FailoverRouter.STATE, result.getProperty(FailoverRouter.STATE));
+        exchange.setProperty(ProviderCalls.ATTEMPT, result.getProperty(ProviderCalls.ATTEMPT));
+    }
+
+    private ProducerTemplate template(Exchange exchange) {
+        ProducerTemplate t = template;
+        if (t == null) {
+            synchronized (this) {
+                if (template == null) {
+                    template = exchange.getContext().createProducerTemplate();
+                }
+                t = template;
+            }
+        }
+        return t;
+    }
+}

@@ -1,0 +1,104 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+
+import dev.caravan.simulator.Fault;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hedging through real sockets: a first target slower than its own p95 gets a second one beside it, the first
+ * answer wins, the other call is cancelled, and both are accounted.
+ */
+class HedgingTest {
+
+    private static final String BODY = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hedge me\"}]}";
+
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() {
+        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
+                "caravan.routing.policy", "priority",
+                "caravan.hedging.enabled", "true",
+                "caravan.hedging.budget", "1.0",
+                "caravan.hedging.policies", "speed",
+                "caravan.breaker.minimum-calls", "1000", "caravan.breaker.sliding-window-size", "1000"));
+        // alpha's p95 learnt at about 50 ms
+        gateway.provider("alpha").fail(Fault.latency(50));
+        for (int i = 0; i < 20; i++) {
+            gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", "alpha"));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        gateway.provider("beta").heal();
+        gateway.provider("alpha").resetCounts();
+        gateway.provider("beta").resetCounts();
+    }
+
+    @Test
+    void aSlowFirstTargetIsOvertakenByTheHedgeAndCancelled() {
+        gateway.provider("alpha").fail(Fault.latency(5_000).times(1));
+        long start = System.nanoTime();
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-hedge", "true"));
+
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
+        assertThat(response.headers().firstValue("x-caravan-attempts"))
+                .hasValue("alpha:model-alpha=cancelled, beta:model-beta=ok");
+        assertThat(millis).isLessThan(2_000);
+        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
+        assertThat(gateway.provider("beta").chatCalls()).isEqualTo(1);
+        assertThat(gateway.management("/observe/metrics").body())
+                .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"cancelled\",provider=\"alpha\"} 1");
+        // the cancelled call says nothing about alpha's health
+        assertThat(gateway.status("alpha").get("breaker").asText()).isEqualTo("closed");
+    }
+
+    @Test
+    void aFirstTargetAnsweringWithinItsP95IsNotHedged() {
+        gateway.provider("alpha").fail(Fault.latency(5).times(1));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-hedge", "true"));
+
+        assertThat(response.headers().firstValue("x-caravan-attempts")).hasValue("alpha:model-alpha=ok");
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+    }
+
+    @Test
+    void whenTheHedgeIsSlowerStillTheFirstWinsAndTheHedgeIsCancelled() {
+        gateway.provider("alpha").fail(Fault.latency(400).times(1));
+        gateway.provider("beta").fail(Fault.latency(5_000).times(1));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-hedge", "true"));
+
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+        assertThat(response.headers().firstValue("x-caravan-attempts"))
+                .hasValue("beta:model-beta=cancelled, alpha:model-alpha=ok");
+    }
+
+    @Test
+    void aPolicyOutsideTheHedgingPoliciesIsNotHedged() {
+        gateway.provider("alpha").fail(Fault.latency(400).times(1));
+
+        HttpResponse<String> response = gateway.chat(BODY); // priority, not in caravan.hedging.policies
+
+        assertThat(response.headers().firstValue("x-caravan-attempts")).hasValue("alpha:model-alpha=ok");
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+    }
+}
