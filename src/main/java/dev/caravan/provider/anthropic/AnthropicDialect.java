@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.caravan.ConfigurationError;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ToolArguments;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.Dialect;
@@ -330,20 +331,9 @@ public final class AnthropicDialect implements Dialect {
     }
 
     private JsonNode arguments(JsonNode arguments, String where) {
-        if (arguments.isObject()) {
-            return arguments;
-        }
-        String text = arguments.asText("");
-        if (text.isBlank()) {
-            return json.createObjectNode();
-        }
-        try {
-            JsonNode parsed = json.readTree(text);
-            if (parsed != null && parsed.isObject()) {
-                return parsed;
-            }
-        } catch (IOException ignored) {
-            // refused below
+        JsonNode object = ToolArguments.asObject(arguments, json);
+        if (object != null) {
+            return object;
         }
         throw callerFault("'" + where + "' is not a JSON object; the Anthropic Messages API needs a tool call's "
                 + "input as an object.");

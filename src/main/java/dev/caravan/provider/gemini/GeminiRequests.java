@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ToolArguments;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 
@@ -202,20 +203,9 @@ final class GeminiRequests {
     }
 
     private static JsonNode arguments(JsonNode arguments, ObjectMapper json) {
-        if (arguments.isObject()) {
-            return arguments;
-        }
-        String text = arguments.asText("");
-        if (text.isBlank()) {
-            return json.createObjectNode();
-        }
-        try {
-            JsonNode parsed = json.readTree(text);
-            if (parsed != null && parsed.isObject()) {
-                return parsed;
-            }
-        } catch (IOException ignored) {
-            // refused below
+        JsonNode object = ToolArguments.asObject(arguments, json);
+        if (object != null) {
+            return object;
         }
         throw callerFault("the arguments of an assistant tool call must be a JSON object");
     }
