@@ -38,6 +38,7 @@ public final class HttpReplies {
     public static final String ATTEMPT_COUNT = "x-caravan-attempt-count";
     public static final String COST = "x-caravan-cost";
     public static final String ESTIMATED_COST = "x-caravan-estimated-cost";
+    public static final String ESTIMATED_TOKENS = "x-caravan-estimated-prompt-tokens";
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpReplies.class);
 
@@ -76,6 +77,11 @@ public final class HttpReplies {
                 message.setHeader(MODEL, served.target().model());
                 if (served.estimatedCostUsd() != null) {
                     message.setHeader(ESTIMATED_COST, usd(served.estimatedCostUsd()));
+                }
+                if (served.estimate() != null) {
+                    // counted with the model's own tokenizer, or the closest one (then labelled approximate)
+                    message.setHeader(ESTIMATED_TOKENS, served.estimate().promptTokens()
+                            + (served.estimate().approximate() ? "; approximate" : ""));
                 }
                 if (served.costUsd() != null) {
                     message.setHeader(COST, usd(served.costUsd()));

@@ -40,6 +40,10 @@ final class OutcomeJson {
             if (served.estimatedCostUsd() != null) {
                 meta.put("estimated_cost_usd", served.estimatedCostUsd());
             }
+            if (served.estimate() != null) {
+                meta.put("estimated_prompt_tokens", served.estimate().promptTokens());
+                meta.put("estimate_approximate", served.estimate().approximate());
+            }
             if (served.costUsd() != null) {
                 meta.put("cost_usd", served.costUsd());
             }

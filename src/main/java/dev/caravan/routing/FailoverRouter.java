@@ -338,8 +338,7 @@ public final class FailoverRouter {
         if (state.served()) {
             Target target = attempts.getLast().target();
             CostEstimate estimate = state.estimates().get(target);
-            return new Outcome.Served(state.requestId(), response, target, attempts, millis,
-                    estimate == null ? null : estimate.usd(),
+            return new Outcome.Served(state.requestId(), response, target, attempts, millis, estimate,
                     response == null ? null : costs.actual(response.usage(), target));
         }
         if (state.stop() != null) {

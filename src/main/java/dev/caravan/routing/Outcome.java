@@ -3,6 +3,8 @@ package dev.caravan.routing;
 import java.time.Duration;
 import java.util.List;
 
+import dev.caravan.cost.CostEstimate;
+
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.provider.Target;
 
@@ -16,11 +18,16 @@ public sealed interface Outcome {
     /**
      * A provider answered.
      *
-     * @param estimatedCostUsd what the serving target was expected to cost before the call, or null without a price
-     * @param costUsd          what it cost by the usage the provider reported, or null without a price or usage
+     * @param estimate what the serving target was expected to take and cost before the call, or null
+     * @param costUsd  what it cost by the usage the provider reported, or null without a price or usage
      */
     record Served(String requestId, ChatResponse response, Target target, List<Attempt> attempts, long millis,
-            Double estimatedCostUsd, Double costUsd) implements Outcome {
+            CostEstimate estimate, Double costUsd) implements Outcome {
+
+        /** The expected cost in USD, or null when the target has no price. */
+        public Double estimatedCostUsd() {
+            return estimate == null ? null : estimate.usd();
+        }
     }
 
     /**
