@@ -1,5 +1,7 @@
 package dev.caravan.simulator;
 
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -14,6 +16,7 @@ public final class SimulatedProvider {
     private final AtomicInteger remaining = new AtomicInteger(-1);
     private final LongAdder chatCalls = new LongAdder();
     private final LongAdder modelCalls = new LongAdder();
+    private final AtomicReference<Map<String, List<String>>> lastChatHeaders = new AtomicReference<>(Map.of());
 
     SimulatedProvider(String name, String dialect, String requiredKey) {
         this.name = name;
@@ -65,6 +68,18 @@ public final class SimulatedProvider {
 
     void countChat() {
         chatCalls.increment();
+    }
+
+    void recordChatHeaders(Map<String, List<String>> headers) {
+        lastChatHeaders.set(headers);
+    }
+
+    /**
+     * The headers of the last chat call as they arrived, names in lower case: what a gateway really sent, so a
+     * test can prove what it did not forward. Empty before the first call.
+     */
+    public Map<String, List<String>> lastChatHeaders() {
+        return lastChatHeaders.get();
     }
 
     void countModels() {

@@ -176,6 +176,10 @@ public final class Simulator implements AutoCloseable {
             return;
         }
         provider.countChat();
+        Map<String, List<String>> headers = new java.util.TreeMap<>();
+        ctx.request().headers().forEach((name, value) -> headers.computeIfAbsent(
+                name.toLowerCase(java.util.Locale.ROOT), n -> new ArrayList<>()).add(value));
+        provider.recordChatHeaders(headers);
         Fault fault = provider.faultFor("chat");
         misbehaveOrElse(ctx, fault, () -> answerChat(ctx, provider, fault, pathModel, pathStream));
     }
