@@ -93,7 +93,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.aliases());
         List<String> secrets = new ArrayList<>();
         settings.providers().forEach(p -> secrets.addAll(p.keys().all()));
-        secrets.addAll(settings.clientKeys());
+        secrets.addAll(settings.clientKeys().all());
         SecretRedactor redactor = new SecretRedactor(secrets);
 
         MeterRegistry meters = meterRegistry(registry);
@@ -131,7 +131,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                         .collect(java.util.stream.Collectors.toSet()),
                 catalog.providers().stream().map(ProviderSettings::id).collect(java.util.stream.Collectors.toSet()));
         registry.bind("httpRequests", new HttpRequests(chatRequests));
-        registry.bind("clientKeys", new ClientKeys(settings.clientKeys()));
+        registry.bind("clientKeys", new ClientKeys(settings.clientKeys().all()));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         messaging(context, settings.jms(), prompts, json);
         GatewaySettings.Files files = settings.files();
@@ -145,7 +145,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("hedger", new Hedger(router, controls));
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor, controls,
                 new StreamRelay(json, meters, redactor), streamWatchdog(context), rateLimits, clock));
-        registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor));
+        registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
+                settings.routing().authFailureCooldown()));
         registry.bind("httpReplies", new HttpReplies(json, catalog,
                 new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits)));
         registry.bind("providerRoutes", new ProviderRoutes(catalog));

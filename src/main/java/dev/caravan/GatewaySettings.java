@@ -41,7 +41,7 @@ public record GatewaySettings(
         String defaultAlias,
         Jms jms,
         Files files,
-        List<String> clientKeys,
+        ApiKeys clientKeys,
         boolean logContent) {
 
     /**
@@ -223,7 +223,7 @@ public record GatewaySettings(
                 simulator,
                 properties.getOrDefault("caravan.simulator.host", "127.0.0.1"),
                 r.integer("caravan.simulator.port", 8090, 0),
-                defaultAlias, jms, files, ApiKeys.parse(properties.getOrDefault("caravan.auth.keys", "")).all(),
+                defaultAlias, jms, files, ApiKeys.parse(properties.getOrDefault("caravan.auth.keys", "")),
                 r.bool("caravan.log.content", false));
     }
 

@@ -21,17 +21,25 @@ public final class HealthProbes {
 
     /** Exchange variable naming the provider a probe route serves. */
     public static final String PROVIDER = "caravan.probe.provider";
+    /** Exchange variable: the index of the key a probe used. */
+    static final String KEY = "caravan.probe.key";
 
     private final ProviderCatalog catalog;
     private final HealthBoard board;
     private final Duration timeout;
     private final SecretRedactor redactor;
+    private final Cooldowns cooldowns;
+    private final Duration keyRest;
 
-    public HealthProbes(ProviderCatalog catalog, HealthBoard board, Duration timeout, SecretRedactor redactor) {
+    /** @param keyRest how long a key the provider rejected rests (caravan.auth.failure-cooldown) */
+    public HealthProbes(ProviderCatalog catalog, HealthBoard board, Duration timeout, SecretRedactor redactor,
+            Cooldowns cooldowns, Duration keyRest) {
         this.catalog = catalog;
         this.board = board;
         this.timeout = timeout;
         this.redactor = redactor;
+        this.cooldowns = cooldowns;
+        this.keyRest = keyRest;
     }
 
     /** The probe endpoints, one per provider that has a key. */
@@ -50,7 +58,32 @@ public final class HealthProbes {
         message.setHeader(Exchange.HTTP_URI, provider.url(dialect.modelsPath()));
         message.setHeader("Accept", "application/json");
         message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(timeout.toMillis()));
-        dialect.headers(provider.keys().get(0)).forEach(message::setHeader);
+        int key = probeKey(provider);
+        exchange.setVariable(KEY, key);
+        dialect.headers(provider.keys().get(key)).forEach(message::setHeader);
+    }
+
+    private boolean anotherKey(String providerId, int rejected) {
+        ProviderSettings provider = catalog.provider(providerId);
+        for (int k = 0; k < provider.keys().size(); k++) {
+            if (k != rejected && cooldowns.remaining(providerId, k).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The first key that is not resting after a 401 or 429: a provider whose first key was revoked is still up if
+     * another key works, and the probe must say so rather than mark it down.
+     */
+    private int probeKey(ProviderSettings provider) {
+        for (int k = 0; k < provider.keys().size(); k++) {
+            if (cooldowns.remaining(provider.id(), k).isEmpty()) {
+                return k;
+            }
+        }
+        return 0;
     }
 
     public void interpret(Exchange exchange) {
@@ -60,6 +93,10 @@ public final class HealthProbes {
         exchange.getMessage().setBody(null);
         if (status >= 200 && status < 300) {
             board.probeSucceeded(provider);
+        } else if ((status == 401 || status == 403) && anotherKey(provider, exchange.getVariable(KEY, 0, Integer.class))) {
+            // that key is rejected, not the provider down: it rests, and the next probe tries the next key
+            cooldowns.coolDown(provider, exchange.getVariable(KEY, 0, Integer.class), keyRest,
+                    Cooldowns.Reason.KEY_REJECTED);
         } else {
             board.probeFailed(provider, "model listing answered HTTP " + status);
         }

@@ -1,0 +1,39 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A provider whose first key is revoked stays up when another key works: the probes move to the next key. */
+class ProbeKeysTest {
+
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() {
+        gateway = Gateway.start(List.of("alpha"), Gateway.props(
+                "caravan.provider.alpha.api-keys", "revoked-key, test-key-alpha",
+                "caravan.health.interval", "100ms",
+                "caravan.health.failure-threshold", "3"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @Test
+    void aRejectedFirstKeyRestsAndTheProviderStaysUp() throws Exception {
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").modelCalls() >= 8);
+
+        assertThat(gateway.status("alpha").get("health").asText()).isEqualTo("up");
+        assertThat(gateway.status("alpha").at("/cooldown_ms/0").asLong()).isPositive(); // the revoked key rests
+        assertThat(gateway.chat("fast", "still served").statusCode()).isEqualTo(200);
+    }
+}
