@@ -173,10 +173,21 @@ public final class StreamRelay {
     private void commit(StreamSink sink, Attempt attempt, List<ChatChunk> held, StreamWatch watch) {
         sink.begin(attempt.commit());
         watch.committed();
+        ChatChunk first = held.isEmpty() ? null : held.getFirst();
+        if (first != null && !startsWithRole(first)) {
+            // clients build the message from the first delta's role: a compatible server that sends none gets one
+            sink.write(event(ChatChunk.of(first.id(), first.created() == null ? 0 : first.created(), first.model(),
+                    ChatChunk.Delta.role("assistant"), null)));
+        }
         for (ChatChunk chunk : held) {
             sink.write(event(chunk));
         }
         held.clear();
+    }
+
+    private static boolean startsWithRole(ChatChunk chunk) {
+        return chunk.choices() != null && !chunk.choices().isEmpty() && chunk.choices().getFirst().delta() != null
+                && chunk.choices().getFirst().delta().role() != null;
     }
 
     /** Ends the client's stream with an error event and no [DONE]; the failure to throw for the breaker. */
