@@ -54,6 +54,15 @@ public final class HealthBoard {
         }
     }
 
+    /**
+     * A probe found one key rejected while another remains: said on the status page, but not a failure of the
+     * provider's (its state and failure count stay as they were).
+     */
+    public void probeKeyRejected(String provider, String reason) {
+        health.computeIfPresent(provider, (p, before) -> new ProviderHealth(before.state(),
+                before.consecutiveFailures(), clock.instant(), reason));
+    }
+
     public boolean isDown(String provider) {
         ProviderHealth h = health.get(provider);
         return h != null && h.state() == State.DOWN;

@@ -95,8 +95,9 @@ public final class HealthProbes {
             board.probeSucceeded(provider);
         } else if ((status == 401 || status == 403) && anotherKey(provider, exchange.getVariable(KEY, 0, Integer.class))) {
             // that key is rejected, not the provider down: it rests, and the next probe tries the next key
-            cooldowns.coolDown(provider, exchange.getVariable(KEY, 0, Integer.class), keyRest,
-                    Cooldowns.Reason.KEY_REJECTED);
+            int key = exchange.getVariable(KEY, 0, Integer.class);
+            cooldowns.coolDown(provider, key, keyRest, Cooldowns.Reason.KEY_REJECTED);
+            board.probeKeyRejected(provider, "key " + (key + 1) + " rejected: model listing answered HTTP " + status);
         } else {
             board.probeFailed(provider, "model listing answered HTTP " + status);
         }
