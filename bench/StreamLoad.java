@@ -5,6 +5,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +29,7 @@ import java.util.stream.Stream;
  * <pre>
  *   java bench/StreamLoad.java --target fast@http://127.0.0.1:8080/v1/chat/completions --streams 1000 \
  *       --prompt "w1 w2 w3" [--target model@url ...] [--concurrency C] [--ramp-ms R] [--key K] [--timeout-s T]
- *       [--warmup-streams W] [--label L]
+ *       [--warmup-streams W] [--label L] [--per-stream FILE]
  * </pre>
  *
  * <p>Targets are used in turn (stream i goes to target i mod T). One virtual thread per stream reads its lines.
@@ -66,6 +68,7 @@ public class StreamLoad {
         long timeoutS = 120;
         String label = "streams";
         int warmup = 0;
+        Path perStream = null;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -81,6 +84,7 @@ public class StreamLoad {
                 case "--timeout-s" -> timeoutS = Long.parseLong(value);
                 case "--label" -> label = value;
                 case "--warmup-streams" -> warmup = Integer.parseInt(value);
+                case "--per-stream" -> perStream = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
             i++;
@@ -89,7 +93,7 @@ public class StreamLoad {
             throw new IllegalArgumentException("at least one --target model@url");
         }
         int limit = concurrency <= 0 ? streams : concurrency;
-        new StreamLoad(targets, streams, limit, rampMs, prompt, key, timeoutS, label, warmup).run();
+        new StreamLoad(targets, streams, limit, rampMs, prompt, key, timeoutS, label, warmup, perStream).run();
     }
 
     private final List<Target> targets;
@@ -101,6 +105,7 @@ public class StreamLoad {
     private final long timeoutS;
     private final String label;
     private final int warmup;
+    private final Path perStream;
     private final Outcome[] outcomes;
     private final AtomicInteger settled = new AtomicInteger();
     private final AtomicInteger ended = new AtomicInteger();
@@ -109,7 +114,7 @@ public class StreamLoad {
     private double cpuAtStart;
 
     StreamLoad(List<Target> targets, int streams, int concurrency, long rampMs, String prompt, String key,
-            long timeoutS, String label, int warmup) {
+            long timeoutS, String label, int warmup, Path perStream) {
         this.targets = targets;
         this.streams = streams;
         this.concurrency = concurrency;
@@ -119,6 +124,7 @@ public class StreamLoad {
         this.timeoutS = timeoutS;
         this.label = label;
         this.warmup = warmup;
+        this.perStream = perStream;
         this.outcomes = new Outcome[streams];
     }
 
@@ -149,6 +155,9 @@ public class StreamLoad {
         long runNanos = System.nanoTime() - started;
         summarise(started, runNanos, all);
         System.out.flush();
+        if (perStream != null) {
+            writePerStream(started);
+        }
         // streams still open past the deadline are counted as failed; do not wait for them
         System.exit(failed() == 0 && all ? 0 : 1);
     }
@@ -357,6 +366,30 @@ public class StreamLoad {
                 cpuSeconds() - cpuAtStart,
                 failures.isEmpty() ? "none" : String.join(",", failures.entrySet().stream()
                         .map(e -> e.getKey() + ":" + e.getValue()).toList()));
+    }
+
+    /** One line per measured stream, times in ms: start (from the run's start), headers, first content, end. */
+    private void writePerStream(long started) {
+        List<String> lines = new ArrayList<>();
+        lines.add("stream start_ms headers_ms first_content_ms duration_ms content_events done failure");
+        for (int i = 0; i < outcomes.length; i++) {
+            Outcome o = outcomes[i];
+            if (o == null) {
+                continue;
+            }
+            lines.add(String.format("%d %.1f %s %s %s %d %b %s", i, (o.startNanos - started) / 1e6,
+                    since(o, o.headersNanos), since(o, o.firstContentNanos), since(o, o.endNanos), o.contentEvents,
+                    o.done, o.failure == null ? "-" : o.failure));
+        }
+        try {
+            Files.write(perStream, lines);
+        } catch (IOException e) {
+            System.err.println("could not write " + perStream + ": " + e);
+        }
+    }
+
+    private static String since(Outcome o, long nanos) {
+        return nanos == 0 ? "-" : String.format("%.1f", (nanos - o.startNanos) / 1e6);
     }
 
     /** CPU time of this process so far (all threads, JIT and GC included). */

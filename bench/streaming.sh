@@ -127,6 +127,31 @@ histo_growth() { # before after n
         END { for (k in a) if (a[k] - b[k] > 0) printf "%10.0f B %8.1f objects  %s\n", (a[k] - b[k]) / n, (d[k] - c[k]) / n, k }' \
         "$1" "$2" | sort -rn | head -"${4:-12}"
 }
+# CPU ticks (utime+stime) of every process, "pid ticks name" per line: compared before and after a phase, it names
+# what else used the machine. (Processes that start and end within the phase are not seen.)
+proc_ticks() { # out-file
+    python3 - "$1" <<'PY'
+import os, sys
+with open(sys.argv[1], "w") as out:
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                line = f.read()
+        except OSError:
+            continue
+        name = line[line.index("(") + 1:line.rindex(")")].replace(" ", "_")
+        rest = line[line.rindex(")") + 2:].split()
+        out.write(f"{pid} {int(rest[11]) + int(rest[12])} {name}\n")
+PY
+}
+# The processes other than ours that used the most CPU between two proc_ticks snapshots.
+top_others() { # before after seconds our-pids...
+    local before=$1 after=$2 secs=$3
+    shift 3
+    awk -v secs="$secs" -v hz="$CLK_TCK" -v ours=" $* " 'FNR == NR { b[$1] = $2; next }
+        index(ours, " " $1 " ") == 0 { d = $2 - b[$1]; if (d > 0) printf "%.0f%% %s(%s)\n", d / hz / secs * 100, $3, $1 }' \
+        "$before" "$after" | sort -rn | head -3 | tr '\n' ' '
+}
 # CPU ticks of this shell's waited-for children (jcmd, ss...): what the measurements themselves cost.
 probe_ticks() {
     local f
@@ -142,21 +167,28 @@ java_threads() { # pid -> "java_threads virtual_threads"
     rm -f "$f"
 }
 
-# Samples a process once a second: threads, RSS, connections in (to in_port) and out (to out_port).
+# Samples a process once a second: threads, RSS, connections in (to in_port) and out (to out_port), its CPU and the
+# whole machine's over the last second (% of one core; the machine has $(nproc) x 100).
 sample() { # pid in_port out_port out-file
-    local pid=$1 in=$2 up=$3 out=$4 t=0
-    echo "t threads rss_mb conns_in conns_up" >"$out"
+    local pid=$1 in=$2 up=$3 out=$4 t=0 c0 m0 n0 c1 m1 n1 ms
+    echo "t threads rss_mb conns_in conns_up cpu_pct machine_pct" >"$out"
+    c0=$(cpu_ticks "$pid"); m0=$(machine_busy_ticks); n0=$(date +%s%N)
     while kill -0 "$pid" 2>/dev/null; do
-        echo "$t $(proc_status "$pid") $(conns "( sport = :$in )") $(conns "( dport = :$up )")" >>"$out"
         sleep 1
         t=$((t + 1))
+        c1=$(cpu_ticks "$pid" 2>/dev/null) || break
+        m1=$(machine_busy_ticks); n1=$(date +%s%N)
+        ms=$(( (n1 - n0) / 1000000 ))
+        echo "$t $(proc_status "$pid") $(conns "( sport = :$in )") $(conns "( dport = :$up )")" \
+            "$(( (c1 - c0) * 100000 / CLK_TCK / ms )) $(( (m1 - m0) * 100000 / CLK_TCK / ms ))" >>"$out"
+        c0=$c1 m0=$m1 n0=$n1
     done
 }
 
 # Runs StreamLoad for a phase, sampling `pid` every second and once more at ALL_OPEN (with probe=jcmd, also its
 # heap, live heap and thread dump: a full GC and a safepoint in that process, which delay its timers, so the
 # simulator is not probed that way). Sets PHASE_RESULT (the client's RESULT line), PHASE_MAX ("threads rss_mb
-# conns_in conns_up", maxima), PHASE_OPEN (what was seen at ALL_OPEN), PHASE_GW_CPU / PHASE_SIM_CPU (CPU seconds
+# conns_in conns_up cpu_pct", maxima), PHASE_OPEN (what was seen at ALL_OPEN), PHASE_GW_CPU / PHASE_SIM_CPU (CPU seconds
 # of the gateway and the simulator over the measured streams), PHASE_OTHERS.
 run_phase() { # label pid in_port out_port probe client-args...
     local label=$1 pid=$2 in=$3 up=$4 probe=$5
@@ -165,11 +197,13 @@ run_phase() { # label pid in_port out_port probe client-args...
     local g0 g1 s0 s1 b0 b1 t0 t1 load sampler
     # shellcheck disable=SC2086 # CLIENT_JVM_OPTS is a list of JVM options
     "$JAVA" $CLIENT_JVM_OPTS -cp "$RUN_DIR/client" StreamLoad --label "$label" --prompt "$PROMPT" \
-        --timeout-s "$STREAM_TIMEOUT" --warmup-streams "$CLIENT_WARMUP" "$@" >"$out" 2>"$RUN_DIR/load-$label.err" &
+        --timeout-s "$STREAM_TIMEOUT" --warmup-streams "$CLIENT_WARMUP" \
+        --per-stream "$RUN_DIR/streams-$label.txt" "$@" >"$out" 2>"$RUN_DIR/load-$label.err" &
     load=$!
     STARTED_PIDS+=("$load")
     # the client's own warm-up first; CPU and samples count from the measured streams on
     while kill -0 "$load" 2>/dev/null && ! grep -q '^MEASURING' "$out"; do sleep 0.05; done
+    proc_ticks "$RUN_DIR/ticks-$label-0.txt"
     g0=$(cpu_ticks "$GW_PID"); s0=$(cpu_ticks "$SIM_PID"); b0=$(machine_busy_ticks); t0=$(date +%s%N)
     sample "$pid" "$in" "$up" "$samples" &
     sampler=$!
@@ -197,11 +231,13 @@ run_phase() { # label pid in_port out_port probe client-args...
     done
     wait "$load" || log "  StreamLoad ended with status $? (failed streams)"
     g1=$(cpu_ticks "$GW_PID"); s1=$(cpu_ticks "$SIM_PID"); b1=$(machine_busy_ticks); t1=$(date +%s%N)
+    proc_ticks "$RUN_DIR/ticks-$label-1.txt"
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
     PHASE_RESULT=$(grep '^RESULT ' "$out" | tail -1)
     [[ -n $PHASE_RESULT ]] || die "StreamLoad printed no result: $(tail -5 "$out" "$RUN_DIR/load-$label.err")"
-    PHASE_MAX=$(awk 'NR>1{if($2>t)t=$2; if($3>r)r=$3; if($4>c)c=$4; if($5>u)u=$5} END{print t+0, r+0, c+0, u+0}' "$samples")
+    PHASE_MAX=$(awk 'NR>1{if($2>t)t=$2; if($3>r)r=$3; if($4>c)c=$4; if($5>u)u=$5; if($6>p)p=$6} END{print t+0, r+0, c+0, u+0, p+0}' \
+        "$samples")
     PHASE_GW_CPU=$(awk -v t=$((g1 - g0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", t/hz}')
     PHASE_SIM_CPU=$(awk -v t=$((s1 - s0)) -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", t/hz}')
     local secs client_cpu
@@ -210,7 +246,9 @@ run_phase() { # label pid in_port out_port probe client-args...
     PHASE_OTHERS=$(others_pct "$(awk -v t=$((b1 - b0)) -v hz="$CLK_TCK" 'BEGIN{print t/hz}')" \
         "$(awk -v a="$(awk -v g="$PHASE_GW_CPU" -v s="$PHASE_SIM_CPU" 'BEGIN{print g + s}')" -v b="$client_cpu" -v p="$probes" -v hz="$CLK_TCK" 'BEGIN{print a + b + p/hz}')" "$secs")
     sed 's/^/  /' "$out" >&2
-    if [[ -n $RESULTS_DIR ]]; then cp "$out" "$samples" "$RESULTS_DIR/"; fi
+    if [[ -n $RESULTS_DIR ]]; then cp "$out" "$samples" "$RUN_DIR/streams-$label.txt" "$RESULTS_DIR/"; fi
+    PHASE_TOP=$(top_others "$RUN_DIR/ticks-$label-0.txt" "$RUN_DIR/ticks-$label-1.txt" "$secs" "$GW_PID" "$SIM_PID" "$load" "$sampler" "$$")
+    log "  others% $PHASE_OTHERS; busiest other processes (% of one core): ${PHASE_TOP:-none}"
     log "  measured over ${secs}s; our probes at ALL_OPEN (jcmd) took $(awk -v p="$probes" -v hz="$CLK_TCK" 'BEGIN{printf "%.1f", p/hz}') s of CPU"
 }
 field() { # key "RESULT k=v ..." -> v
@@ -239,13 +277,13 @@ log "gateway idle: threads/rss_mb $IDLE_ST, heap used/committed MB $IDLE_HEAP, j
 wait_for_quiet
 log "direct: $STREAMS streams to the simulator host, ramp $RAMP_MS ms"
 run_phase direct "$SIM_PID" "$SIM_PORT" 0 proc --streams "$STREAMS" --ramp-ms "$RAMP_MS" "${direct[@]}"
-D_RESULT=$PHASE_RESULT D_MAX=$PHASE_MAX D_GW=$PHASE_GW_CPU D_SIM=$PHASE_SIM_CPU D_OTHERS=$PHASE_OTHERS D_OPEN=$PHASE_OPEN
+D_RESULT=$PHASE_RESULT D_MAX=$PHASE_MAX D_GW=$PHASE_GW_CPU D_SIM=$PHASE_SIM_CPU D_OTHERS=$PHASE_OTHERS D_OPEN=$PHASE_OPEN D_TOP=$PHASE_TOP
 sleep 5
 wait_for_quiet
 log "gateway: $STREAMS streams through the gateway (alias fast), ramp $RAMP_MS ms"
 OPEN_ST="" OPEN_HEAP="" OPEN_LIVE="" OPEN_JT=""
 run_phase gateway "$GW_PID" "$GW_PORT" "$SIM_PORT" jcmd --streams "$STREAMS" --ramp-ms "$RAMP_MS" "${through[@]}"
-G_RESULT=$PHASE_RESULT G_MAX=$PHASE_MAX G_GW=$PHASE_GW_CPU G_SIM=$PHASE_SIM_CPU G_OTHERS=$PHASE_OTHERS G_OPEN=$PHASE_OPEN
+G_RESULT=$PHASE_RESULT G_MAX=$PHASE_MAX G_GW=$PHASE_GW_CPU G_SIM=$PHASE_SIM_CPU G_OTHERS=$PHASE_OTHERS G_OPEN=$PHASE_OPEN G_TOP=$PHASE_TOP
 
 curl -s --max-time 5 "http://127.0.0.1:$SIM_PORT/_providers" >"$RUN_DIR/providers.json" || true
 served=$(jq -r 'map("\(.provider)=\(.chat_calls)") | join(" ")' "$RUN_DIR/providers.json" 2>/dev/null || echo "?")
@@ -260,22 +298,24 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
         "$(date -u '+%Y-%m-%d %H:%M UTC')"
     [[ -n $GATEWAY_PROPS ]] && echo "gateway overrides: $GATEWAY_PROPS"
     [[ -n ${CARAVAN_JVM_OPTS:-} ]] && echo "JVM options: $CARAVAN_JVM_OPTS"
-    printf '%-8s %6s %6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %8s %8s %8s %8s %8s\n' phase ok failed ttfc_p50 ttfc_p99 \
-        tth_p50 tth_p99 dur_p50 dur_p99 events/s threads rss_mb conns_in conns_up gw_cpu_s sim_cpu_s others%
+    printf '%-8s %6s %6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %8s %8s %8s %9s %9s %8s\n' phase ok failed ttfc_p50 ttfc_p99 \
+        tth_p50 tth_p99 dur_p50 dur_p99 events/s threads rss_mb conns_in conns_up cpu_max% gw_cpu_s sim_cpu_s others%
     for phase in direct gateway; do
         if [[ $phase == direct ]]; then r=$D_RESULT m=$D_MAX g=$D_GW c=$D_SIM o=$D_OTHERS
         else r=$G_RESULT m=$G_MAX g=$G_GW c=$G_SIM o=$G_OTHERS; fi
-        read -r th rss cin cup <<<"$m"
-        printf '%-8s %6s %6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %8s %8s %8s %8s %8s\n' "$phase" \
+        read -r th rss cin cup pk <<<"$m"
+        printf '%-8s %6s %6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %8s %8s %8s %9s %9s %8s\n' "$phase" \
             "$(field completed "$r")" "$(field failed "$r")" "$(field ttfc_p50_ms "$r")" "$(field ttfc_p99_ms "$r")" \
             "$(field tth_p50_ms "$r")" "$(field tth_p99_ms "$r")" "$(field dur_p50_ms "$r")" "$(field dur_p99_ms "$r")" \
-            "$(field events_per_s "$r")" "$th" "$rss" "$cin" "$cup" "$g" "$c" "$o"
+            "$(field events_per_s "$r")" "$th" "$rss" "$cin" "$cup" "$pk" "$g" "$c" "$o"
     done
     echo "ttfc: time to first content event, tth: to response headers, dur: whole stream (ms, client side);"
-    echo "threads, rss_mb, conns_in/conns_up: maxima of 1 s samples of the process serving the phase (direct: the"
-    echo "simulator host; gateway: the gateway); direct conns_in includes the gateway's idle pooled connections;"
+    echo "threads, rss_mb, conns_in/conns_up, cpu_max% (of one core over 1 s): maxima of 1 s samples of the process"
+    echo "serving the phase (direct: the simulator host; gateway: the gateway); direct conns_in includes the gateway's"
+    echo "idle pooled connections;"
     echo "gw_cpu_s, sim_cpu_s: CPU seconds of the gateway and of the simulator host over the measured streams."
-    echo "others%: share of the machine's CPU used by processes other than this benchmark's (0 when quiet)."
+    echo "others%: share of the machine's CPU used by processes other than this benchmark's (0 when quiet); busiest"
+    echo "other processes (% of one core): direct ${D_TOP:-none}; gateway ${G_TOP:-none}"
     added() { awk -v g="$(field "$1" "$G_RESULT")" -v d="$(field "$1" "$D_RESULT")" 'BEGIN{printf "%+.1f", g - d}'; }
     echo "Added by the gateway: time to first content p50 $(added ttfc_p50_ms) ms, p90 $(added ttfc_p90_ms) ms," \
         "p99 $(added ttfc_p99_ms) ms; stream duration p50 $(added dur_p50_ms) ms, p99 $(added dur_p99_ms) ms."
