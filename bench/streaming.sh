@@ -23,11 +23,12 @@ CLIENT_WARMUP=${CLIENT_WARMUP:-100}   # each phase's client first runs this many
 # The client: C1 only and the serial collector, so that it takes less of the CPU it shares with the gateway.
 CLIENT_JVM_OPTS=${CLIENT_JVM_OPTS:-"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx1g"}
 STREAM_TIMEOUT=${STREAM_TIMEOUT:-120} # the client gives up on streams still open after this many seconds
+AGAIN=${AGAIN:-1}                     # 1: run the gateway phase a second time, its connection pool now full
 LIVE_HEAP=${LIVE_HEAP:-1}             # 1: also measure the gateway's live heap (jcmd GC.class_histogram, a full GC)
 RESULTS_DIR=${RESULTS_DIR:-}
 GATEWAY_PROPS=${GATEWAY_PROPS:-}      # extra -Dkey=value for the gateway under test
 
-budget=$(( STREAM_TIMEOUT * 2 + ${QUIET_WAIT:-0} * 2 + WARMUP_STREAMS / 20 + 300 ))
+budget=$(( STREAM_TIMEOUT * 3 + ${QUIET_WAIT:-0} * 3 + WARMUP_STREAMS / 20 + 300 ))
 bound_run_time "$budget" "$0" "$@"
 
 [[ -x "$JAVA" ]] || die "no java at $JAVA (set JAVA_HOME)"
@@ -152,6 +153,31 @@ top_others() { # before after seconds our-pids...
         index(ours, " " $1 " ") == 0 { d = $2 - b[$1]; if (d > 0) printf "%.0f%% %s(%s)\n", d / hz / secs * 100, $3, $1 }' \
         "$before" "$after" | sort -rn | head -3 | tr '\n' ' '
 }
+# A JVM's own counters, read from its hsperfdata file (no attach, no pause): "jit_ms gc_pause_ms gc_pauses", the
+# time its compiler threads spent compiling (summed over them) and its stop-the-world collections so far.
+jvm_counters() { # pid
+    python3 - "$1" <<'PY' 2>/dev/null || echo "0 0 0"
+import os, struct, sys, tempfile
+pid = sys.argv[1]
+import pwd
+path = os.path.join(tempfile.gettempdir(), "hsperfdata_" + pwd.getpwuid(os.getuid()).pw_name, pid)
+data = open(path, "rb").read()
+order = ">" if data[4] == 0 else "<"
+entry_offset, entries = struct.unpack(order + "ii", data[24:32])
+c, off = {}, entry_offset
+for _ in range(entries):
+    length, name_off, vlen, dtype, _, _, _, data_off = struct.unpack(order + "iiibbbbi", data[off:off + 20])
+    name = data[off + name_off:data.index(b"\0", off + name_off)].decode()
+    if vlen == 0 and dtype == ord("J"):
+        c[name] = struct.unpack(order + "q", data[off + data_off:off + data_off + 8])[0]
+    off += length
+ms = 1000.0 / c["sun.os.hrt.frequency"]
+jit = (c.get("sun.ci.standardTime", 0) + c.get("sun.ci.osrTime", 0)) * ms
+gc = sum(c.get(f"sun.gc.collector.{i}.time", 0) for i in (0, 1)) * ms
+n = sum(c.get(f"sun.gc.collector.{i}.invocations", 0) for i in (0, 1))
+print(f"{jit:.0f} {gc:.0f} {n}")
+PY
+}
 # CPU ticks of this shell's waited-for children (jcmd, ss...): what the measurements themselves cost.
 probe_ticks() {
     local f
@@ -205,6 +231,8 @@ run_phase() { # label pid in_port out_port probe client-args...
     while kill -0 "$load" 2>/dev/null && ! grep -q '^MEASURING' "$out"; do sleep 0.05; done
     proc_ticks "$RUN_DIR/ticks-$label-0.txt"
     g0=$(cpu_ticks "$GW_PID"); s0=$(cpu_ticks "$SIM_PID"); b0=$(machine_busy_ticks); t0=$(date +%s%N)
+    local j0 j1
+    j0=$(jvm_counters "$pid")
     sample "$pid" "$in" "$up" "$samples" &
     sampler=$!
     STARTED_PIDS+=("$sampler")
@@ -222,8 +250,8 @@ run_phase() { # label pid in_port out_port probe client-args...
                 [[ $LIVE_HEAP == 1 ]] && live=$(live_heap "$pid" "$label-open")
                 PHASE_OPEN+=" heap_used_committed_mb=$(tr ' ' / <<<"$heap") java_virtual_threads=$(tr ' ' / <<<"$jt")"
                 [[ -n $live ]] && PHASE_OPEN+=" live_heap_mb=$live"
+                OPEN_ST=$st OPEN_HEAP=$heap OPEN_LIVE=$live OPEN_JT=$jt
             fi
-            OPEN_ST=$st OPEN_HEAP=$heap OPEN_LIVE=$live OPEN_JT=$jt
             probes=$(( probes + $(probe_ticks) - p0 ))
             log "  all streams open: $PHASE_OPEN"
         fi
@@ -231,6 +259,9 @@ run_phase() { # label pid in_port out_port probe client-args...
     done
     wait "$load" || log "  StreamLoad ended with status $? (failed streams)"
     g1=$(cpu_ticks "$GW_PID"); s1=$(cpu_ticks "$SIM_PID"); b1=$(machine_busy_ticks); t1=$(date +%s%N)
+    j1=$(jvm_counters "$pid")
+    # JIT ms, GC pause ms, GC pauses of the process serving the phase, over the phase
+    PHASE_JVM=$(awk -v a="$j0" -v b="$j1" 'BEGIN{split(a, x, " "); split(b, y, " "); print y[1] - x[1], y[2] - x[2], y[3] - x[3]}')
     proc_ticks "$RUN_DIR/ticks-$label-1.txt"
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
@@ -277,13 +308,24 @@ log "gateway idle: threads/rss_mb $IDLE_ST, heap used/committed MB $IDLE_HEAP, j
 wait_for_quiet
 log "direct: $STREAMS streams to the simulator host, ramp $RAMP_MS ms"
 run_phase direct "$SIM_PID" "$SIM_PORT" 0 proc --streams "$STREAMS" --ramp-ms "$RAMP_MS" "${direct[@]}"
-D_RESULT=$PHASE_RESULT D_MAX=$PHASE_MAX D_GW=$PHASE_GW_CPU D_SIM=$PHASE_SIM_CPU D_OTHERS=$PHASE_OTHERS D_OPEN=$PHASE_OPEN D_TOP=$PHASE_TOP
+D_RESULT=$PHASE_RESULT D_MAX=$PHASE_MAX D_GW=$PHASE_GW_CPU D_SIM=$PHASE_SIM_CPU D_OTHERS=$PHASE_OTHERS D_OPEN=$PHASE_OPEN D_TOP=$PHASE_TOP D_JVM=$PHASE_JVM
 sleep 5
 wait_for_quiet
 log "gateway: $STREAMS streams through the gateway (alias fast), ramp $RAMP_MS ms"
 OPEN_ST="" OPEN_HEAP="" OPEN_LIVE="" OPEN_JT=""
 run_phase gateway "$GW_PID" "$GW_PORT" "$SIM_PORT" jcmd --streams "$STREAMS" --ramp-ms "$RAMP_MS" "${through[@]}"
-G_RESULT=$PHASE_RESULT G_MAX=$PHASE_MAX G_GW=$PHASE_GW_CPU G_SIM=$PHASE_SIM_CPU G_OTHERS=$PHASE_OTHERS G_OPEN=$PHASE_OPEN G_TOP=$PHASE_TOP
+G_RESULT=$PHASE_RESULT G_MAX=$PHASE_MAX G_GW=$PHASE_GW_CPU G_SIM=$PHASE_SIM_CPU G_OTHERS=$PHASE_OTHERS G_OPEN=$PHASE_OPEN G_TOP=$PHASE_TOP G_JVM=$PHASE_JVM
+phases="direct gateway"
+if [[ $AGAIN == 1 ]]; then
+    # The first gateway phase opened ~N new connections to the simulator; they are pooled now, so this run sees
+    # what a gateway already carrying that much traffic does with a burst of new streams.
+    sleep 5
+    wait_for_quiet
+    log "again: $STREAMS streams through the gateway, its upstream connections pooled from the previous phase"
+    run_phase again "$GW_PID" "$GW_PORT" "$SIM_PORT" proc --streams "$STREAMS" --ramp-ms "$RAMP_MS" "${through[@]}"
+    A_RESULT=$PHASE_RESULT A_MAX=$PHASE_MAX A_GW=$PHASE_GW_CPU A_SIM=$PHASE_SIM_CPU A_OTHERS=$PHASE_OTHERS A_TOP=$PHASE_TOP A_JVM=$PHASE_JVM
+    phases+=" again"
+fi
 
 curl -s --max-time 5 "http://127.0.0.1:$SIM_PORT/_providers" >"$RUN_DIR/providers.json" || true
 served=$(jq -r 'map("\(.provider)=\(.chat_calls)") | join(" ")' "$RUN_DIR/providers.json" 2>/dev/null || echo "?")
@@ -298,32 +340,40 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
         "$(date -u '+%Y-%m-%d %H:%M UTC')"
     [[ -n $GATEWAY_PROPS ]] && echo "gateway overrides: $GATEWAY_PROPS"
     [[ -n ${CARAVAN_JVM_OPTS:-} ]] && echo "JVM options: $CARAVAN_JVM_OPTS"
-    printf '%-8s %6s %6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %8s %8s %8s %9s %9s %8s\n' phase ok failed ttfc_p50 ttfc_p99 \
-        tth_p50 tth_p99 dur_p50 dur_p99 events/s threads rss_mb conns_in conns_up cpu_max% gw_cpu_s sim_cpu_s others%
-    for phase in direct gateway; do
-        if [[ $phase == direct ]]; then r=$D_RESULT m=$D_MAX g=$D_GW c=$D_SIM o=$D_OTHERS
-        else r=$G_RESULT m=$G_MAX g=$G_GW c=$G_SIM o=$G_OTHERS; fi
+    printf '%-8s %6s %6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %8s %8s %8s %9s %9s %7s %6s %8s\n' phase ok failed \
+        ttfc_p50 ttfc_p99 tth_p50 tth_p99 dur_p50 dur_p99 events/s threads rss_mb conns_in conns_up cpu_max% gw_cpu_s \
+        sim_cpu_s jit_ms gc_ms others%
+    for phase in $phases; do
+        case $phase in
+            direct) r=$D_RESULT m=$D_MAX g=$D_GW c=$D_SIM o=$D_OTHERS j=$D_JVM ;;
+            gateway) r=$G_RESULT m=$G_MAX g=$G_GW c=$G_SIM o=$G_OTHERS j=$G_JVM ;;
+            again) r=$A_RESULT m=$A_MAX g=$A_GW c=$A_SIM o=$A_OTHERS j=$A_JVM ;;
+        esac
         read -r th rss cin cup pk <<<"$m"
-        printf '%-8s %6s %6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %8s %8s %8s %9s %9s %8s\n' "$phase" \
+        read -r jit gcms _ <<<"$j"
+        printf '%-8s %6s %6s %9s %9s %9s %9s %9s %9s %8s %7s %7s %8s %8s %8s %9s %9s %7s %6s %8s\n' "$phase" \
             "$(field completed "$r")" "$(field failed "$r")" "$(field ttfc_p50_ms "$r")" "$(field ttfc_p99_ms "$r")" \
             "$(field tth_p50_ms "$r")" "$(field tth_p99_ms "$r")" "$(field dur_p50_ms "$r")" "$(field dur_p99_ms "$r")" \
-            "$(field events_per_s "$r")" "$th" "$rss" "$cin" "$cup" "$pk" "$g" "$c" "$o"
+            "$(field events_per_s "$r")" "$th" "$rss" "$cin" "$cup" "$pk" "$g" "$c" "$jit" "$gcms" "$o"
     done
     echo "ttfc: time to first content event, tth: to response headers, dur: whole stream (ms, client side);"
     echo "threads, rss_mb, conns_in/conns_up, cpu_max% (of one core over 1 s): maxima of 1 s samples of the process"
-    echo "serving the phase (direct: the simulator host; gateway: the gateway); direct conns_in includes the gateway's"
-    echo "idle pooled connections;"
-    echo "gw_cpu_s, sim_cpu_s: CPU seconds of the gateway and of the simulator host over the measured streams."
+    echo "serving the phase (direct: the simulator host; gateway, again: the gateway); direct conns_in includes the"
+    echo "gateway's idle pooled connections; again: the gateway phase repeated, upstream connections already pooled."
+    echo "gw_cpu_s, sim_cpu_s: CPU seconds of the gateway and of the simulator host over the measured streams; jit_ms,"
+    echo "gc_ms: time the serving process's JIT compilers spent compiling and its GC pauses, over the phase (hsperfdata)."
     echo "others%: share of the machine's CPU used by processes other than this benchmark's (0 when quiet); busiest"
-    echo "other processes (% of one core): direct ${D_TOP:-none}; gateway ${G_TOP:-none}"
-    added() { awk -v g="$(field "$1" "$G_RESULT")" -v d="$(field "$1" "$D_RESULT")" 'BEGIN{printf "%+.1f", g - d}'; }
-    echo "Added by the gateway: time to first content p50 $(added ttfc_p50_ms) ms, p90 $(added ttfc_p90_ms) ms," \
-        "p99 $(added ttfc_p99_ms) ms; stream duration p50 $(added dur_p50_ms) ms, p99 $(added dur_p99_ms) ms."
-    echo "Content events/s: gateway $(field events_per_s "$G_RESULT"), direct $(field events_per_s "$D_RESULT")" \
-        "($(awk -v g="$(field events_per_s "$G_RESULT")" -v d="$(field events_per_s "$D_RESULT")" \
-            'BEGIN{printf "%.1f", d ? g / d * 100 : 0}') %)."
+    echo "other processes (% of one core): direct ${D_TOP:-none}; gateway ${G_TOP:-none}${A_TOP:+; again $A_TOP}"
+    added() { awk -v g="$(field "$1" "$2")" -v d="$(field "$1" "$D_RESULT")" 'BEGIN{printf "%+.1f", g - d}'; }
+    ratio() { awk -v g="$(field events_per_s "$1")" -v d="$(field events_per_s "$D_RESULT")" 'BEGIN{printf "%.1f", d ? g / d * 100 : 0}'; }
+    for phase in $phases; do
+        case $phase in gateway) r=$G_RESULT ;; again) r=$A_RESULT ;; *) continue ;; esac
+        echo "Added by the gateway ($phase): time to first content p50 $(added ttfc_p50_ms "$r") ms, p90 $(added ttfc_p90_ms "$r")" \
+            "ms, p99 $(added ttfc_p99_ms "$r") ms; stream duration p50 $(added dur_p50_ms "$r") ms, p99 $(added dur_p99_ms "$r") ms;" \
+            "content events/s $(field events_per_s "$r") against $(field events_per_s "$D_RESULT") direct ($(ratio "$r") %)."
+    done
     echo "Simulator host with all streams open (direct phase): ${D_OPEN:-never (see the failures)}."
-    echo "Failures: direct $(field failures "$D_RESULT"); gateway $(field failures "$G_RESULT")."
+    echo "Failures: direct $(field failures "$D_RESULT"); gateway $(field failures "$G_RESULT")${A_RESULT:+; again $(field failures "$A_RESULT")}."
     read -r it ir <<<"$IDLE_ST"; read -r iu ic <<<"$IDLE_HEAP"
     echo "Gateway idle: $it OS threads, RSS $ir MB, heap used/committed $iu/$ic MB, java/virtual threads $IDLE_JT" \
         "${IDLE_LIVE:+, live heap $IDLE_LIVE MB}"
