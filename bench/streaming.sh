@@ -126,7 +126,7 @@ live_heap() { # pid name -> live_mb
 histo_growth() { # before after n
     awk -v n="$3" 'FNR == 1 { file++ } $1 ~ /^[0-9]+:$/ { if (file == 1) { b[$4] = $3; c[$4] = $2 } else { a[$4] = $3; d[$4] = $2 } }
         END { for (k in a) if (a[k] - b[k] > 0) printf "%10.0f B %8.1f objects  %s\n", (a[k] - b[k]) / n, (d[k] - c[k]) / n, k }' \
-        "$1" "$2" | sort -rn | head -"${4:-12}"
+        "$1" "$2" | sort -rn | awk -v n="${4:-12}" 'NR <= n'
 }
 # CPU ticks (utime+stime) of every process, "pid ticks name" per line: compared before and after a phase, it names
 # what else used the machine. (Processes that start and end within the phase are not seen.)
@@ -151,7 +151,7 @@ top_others() { # before after seconds our-pids...
     shift 3
     awk -v secs="$secs" -v hz="$CLK_TCK" -v ours=" $* " 'FNR == NR { b[$1] = $2; next }
         index(ours, " " $1 " ") == 0 { d = $2 - b[$1]; if (d > 0) printf "%.0f%% %s(%s)\n", d / hz / secs * 100, $3, $1 }' \
-        "$before" "$after" | sort -rn | head -3 | tr '\n' ' '
+        "$before" "$after" | sort -rn | awk 'NR <= 3' | tr '\n' ' '
 }
 # A JVM's own counters, read from its hsperfdata file (no attach, no pause): "jit_ms gc_pause_ms gc_pauses", the
 # time its compiler threads spent compiling (summed over them) and its stop-the-world collections so far.
@@ -400,7 +400,7 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
     echo "Gateway log: $failed request(s) logged as failed, $gw_errors ERROR and $gw_warns WARN line(s)."
     if ((gw_errors + gw_warns > 0)); then
         grep -E -A1 ' (ERROR|WARN) ' "$RUN_DIR/caravan.log" | grep -v '^--$' | sed -E 's/^[0-9T:,. -]+ (ERROR|WARN) +\[[^]]*\] //' \
-            | grep -oE '^[A-Za-z]+ - [^(]{0,80}|^[a-z][A-Za-z0-9_.]+(Exception|Error)[^ ]*' | sort | uniq -c | sort -rn | head -8
+            | grep -oE '^[A-Za-z]+ - [^(]{0,80}|^[a-z][A-Za-z0-9_.]+(Exception|Error)[^ ]*' | sort | uniq -c | sort -rn | awk 'NR <= 8'
     fi
 } | tee ${RESULTS_DIR:+"$RESULTS_DIR/streaming.txt"}
 if [[ -n $RESULTS_DIR ]]; then for f in "$RUN_DIR"/histo-*.txt; do head -n 150 "$f" >"$RESULTS_DIR/${f##*/}"; done; fi
