@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for the Caravan benchmarks. Sourced by overhead.sh and concurrency.sh; not run on its own.
+# Shared helpers for the Caravan benchmarks. Sourced by overhead.sh, concurrency.sh and streaming.sh; not run on its own.
 # Everything here listens on 127.0.0.1 only and sends traffic only to 127.0.0.1.
 
 set -euo pipefail
