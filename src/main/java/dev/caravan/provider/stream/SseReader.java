@@ -20,7 +20,7 @@ public final class SseReader {
     private boolean started;
 
     public SseReader(InputStream body) {
-        this.lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 8192);
+        this.lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1024);
     }
 
     /**
