@@ -79,7 +79,7 @@ final class OpenAiWire implements SimulatedWire {
     @Override
     public Reply completion(SimRequest request, Answer answer) {
         ObjectNode body = json.createObjectNode();
-        body.put("id", answer.id());
+        body.put("id", "chatcmpl-" + answer.id());
         body.put("object", "chat.completion");
         body.put("created", Instant.now().getEpochSecond());
         body.put("model", request.model());
@@ -218,7 +218,7 @@ final class OpenAiWire implements SimulatedWire {
 
     private ObjectNode base(Answer answer, SimRequest request, long created) {
         ObjectNode chunk = json.createObjectNode();
-        chunk.put("id", answer.id());
+        chunk.put("id", "chatcmpl-" + answer.id());
         chunk.put("object", "chat.completion.chunk");
         chunk.put("created", created);
         chunk.put("model", request.model());
