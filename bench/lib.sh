@@ -122,6 +122,19 @@ start_caravan() { # name -Dkey=value...
     cd - >/dev/null
 }
 
+# Starts a Caravan that only hosts the simulated providers (its own gateway idles on ports nobody uses), so
+# that a gateway under test has its threads and memory to itself. Sets SIM_PORT and SIM_PID.
+start_simulator_host() {
+    local gw mgmt
+    SIM_PORT=$(free_port); gw=$(free_port); mgmt=$(free_port)
+    log "simulator host on 127.0.0.1:$SIM_PORT (a Caravan with the simulator always on; its own gateway idle on $gw)"
+    start_caravan simulator \
+        -Dcaravan.simulator.enabled=true -Dcaravan.simulator.port="$SIM_PORT" \
+        -Dcaravan.http.port="$gw" -Dcamel.management.port="$mgmt" -Dcaravan.health.interval=1h
+    SIM_PID=$LAST_PID
+    wait_http "http://127.0.0.1:$SIM_PORT/_providers" 90 "$SIM_PID" "$RUN_DIR/simulator.log"
+}
+
 # Re-runs the calling script under `timeout` so that the whole run is bounded; the TERM it sends at the end
 # of the budget runs the cleanup trap. Call first thing, with the budget in seconds and the script's args.
 bound_run_time() { # seconds script args...

@@ -41,15 +41,8 @@ mkdir -p "$RUN_DIR/client"
 "$(dirname "$JAVA")/javac" -d "$RUN_DIR/client" "$BENCH_DIR/StreamLoad.java" || die "StreamLoad.java did not compile"
 [[ -n $RESULTS_DIR ]] && mkdir -p "$RESULTS_DIR"
 
-SIM_PORT=$(free_port); SIMGW_PORT=$(free_port); SIMMGMT_PORT=$(free_port)
+start_simulator_host
 GW_PORT=$(free_port); MGMT_PORT=$(free_port)
-
-log "simulator host on 127.0.0.1:$SIM_PORT (a Caravan with the simulator always on; its own gateway idle on $SIMGW_PORT)"
-start_caravan simulator \
-    -Dcaravan.simulator.enabled=true -Dcaravan.simulator.port="$SIM_PORT" \
-    -Dcaravan.http.port="$SIMGW_PORT" -Dcamel.management.port="$SIMMGMT_PORT" -Dcaravan.health.interval=1h
-SIM_PID=$LAST_PID
-wait_http "http://127.0.0.1:$SIM_PORT/_providers" 90 "$SIM_PID" "$RUN_DIR/simulator.log"
 
 args=(-Dcaravan.simulator.enabled=false -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT"
       -Dcaravan.health.interval=1h)
