@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -26,6 +24,7 @@ import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.Dialect;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.Fixtures;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderSettings;
 import org.junit.jupiter.api.Test;
@@ -44,14 +43,7 @@ class AnthropicDialectTest {
     private final AnthropicDialect dialect = new AnthropicDialect(new ObjectMapper(), CLOCK);
 
     static byte[] fixture(String name) {
-        try (InputStream in = AnthropicDialectTest.class.getResourceAsStream("/fixtures/anthropic/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("no fixture " + name);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Fixtures.bytes("anthropic", name);
     }
 
     private ChatRequest request(String body) throws IOException {

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +26,7 @@ import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.Fixtures;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderSettings;
 import org.junit.jupiter.api.Test;
@@ -45,14 +44,7 @@ class GeminiDialectTest {
     private final GeminiDialect dialect = new GeminiDialect(json, CLOCK);
 
     static byte[] fixture(String name) {
-        try (InputStream in = GeminiDialectTest.class.getResourceAsStream("/fixtures/gemini/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("no fixture " + name);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Fixtures.bytes("gemini", name);
     }
 
     static ProviderSettings provider(String id, List<String> keys, Map<String, String> options, boolean simulated) {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +19,7 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.Fixtures;
 import dev.caravan.provider.ProviderFailure;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,14 +35,7 @@ class OpenAiDialectTest {
     private final OpenAiDialect dialect = new OpenAiDialect(new ObjectMapper(), Clock.fixed(NOW, ZoneOffset.UTC));
 
     static byte[] fixture(String name) {
-        try (InputStream in = OpenAiDialectTest.class.getResourceAsStream("/fixtures/openai/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("no fixture " + name);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Fixtures.bytes("openai", name);
     }
 
     // ---------------------------------------------------------------- classify
