@@ -34,28 +34,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (( $(ulimit -n) > CONNS * 2 + 1000 )) || die "ulimit -n is $(ulimit -n): too low for $CONNS connections"
 
 start_simulator_host
-GW_PORT=$(free_port); MGMT_PORT=$(free_port)
-
-args=(-Dcaravan.simulator.enabled=false -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT"
-      -Dcaravan.health.interval=1h)
-targets=()
-for p in $PROVIDERS; do
-    args+=("-Dcaravan.provider.$p.base-url=http://127.0.0.1:$SIM_PORT/$p/v1" "-Dcaravan.provider.$p.api-keys=bench-key-$p")
-    case $p in
-        openai) targets+=("openai:gpt-4o-mini") ;;
-        groq) targets+=("groq:llama-3.1-8b-instant") ;;
-        together) targets+=("together:meta-llama/Llama-3.2-3B-Instruct-Turbo") ;;
-        *) die "unknown provider $p" ;;
-    esac
-done
+start_gateway_on_simulator
 enabled=$(tr ' ' ',' <<<"$PROVIDERS")
-args+=(-Dcaravan.providers="$enabled" -Dcaravan.model.fast="$(IFS=,; echo "${targets[*]}")"
-       -Dcaravan.model.smart="${targets[0]}")
-log "gateway on 127.0.0.1:$GW_PORT (management $MGMT_PORT), providers $enabled -> simulator"
-# shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
-start_caravan caravan "${args[@]}" $GATEWAY_PROPS
-GW_PID=$LAST_PID
-wait_http "http://127.0.0.1:$GW_PORT/v1/models" 90 "$GW_PID" "$RUN_DIR/caravan.log"
 
 set_latency() { # ms
     local p

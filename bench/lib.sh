@@ -135,6 +135,39 @@ start_simulator_host() {
     wait_http "http://127.0.0.1:$SIM_PORT/_providers" 90 "$SIM_PID" "$RUN_DIR/simulator.log"
 }
 
+# The upstream model each simulated provider serves alias 'fast' with.
+simulated_model() { # provider
+    case $1 in
+        openai) echo gpt-4o-mini ;;
+        groq) echo llama-3.1-8b-instant ;;
+        together) echo meta-llama/Llama-3.2-3B-Instruct-Turbo ;;
+        *) return 1 ;;
+    esac
+}
+
+# Starts the gateway under test with the simulator off and the providers of $PROVIDERS pointed at the simulator host
+# (start_simulator_host first), their models behind alias 'fast'; extra -D options from $GATEWAY_PROPS. Sets GW_PORT,
+# MGMT_PORT and GW_PID, and waits until it answers.
+start_gateway_on_simulator() {
+    GW_PORT=$(free_port); MGMT_PORT=$(free_port)
+    local args=(-Dcaravan.simulator.enabled=false -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT"
+                -Dcaravan.health.interval=1h)
+    local targets=() p m enabled
+    for p in $PROVIDERS; do
+        m=$(simulated_model "$p") || die "unknown provider $p"
+        args+=("-Dcaravan.provider.$p.base-url=http://127.0.0.1:$SIM_PORT/$p/v1" "-Dcaravan.provider.$p.api-keys=bench-key-$p")
+        targets+=("$p:$m")
+    done
+    enabled=$(tr ' ' ',' <<<"$PROVIDERS")
+    args+=(-Dcaravan.providers="$enabled" -Dcaravan.model.fast="$(IFS=,; echo "${targets[*]}")"
+           -Dcaravan.model.smart="${targets[0]}")
+    log "gateway on 127.0.0.1:$GW_PORT (management $MGMT_PORT), providers $enabled -> simulator"
+    # shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
+    start_caravan caravan "${args[@]}" ${GATEWAY_PROPS:-}
+    GW_PID=$LAST_PID
+    wait_http "http://127.0.0.1:$GW_PORT/v1/models" 90 "$GW_PID" "$RUN_DIR/caravan.log"
+}
+
 # Re-runs the calling script under `timeout` so that the whole run is bounded; the TERM it sends at the end
 # of the budget runs the cleanup trap. Call first thing, with the budget in seconds and the script's args.
 bound_run_time() { # seconds script args...

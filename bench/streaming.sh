@@ -42,31 +42,13 @@ mkdir -p "$RUN_DIR/client"
 [[ -n $RESULTS_DIR ]] && mkdir -p "$RESULTS_DIR"
 
 start_simulator_host
-GW_PORT=$(free_port); MGMT_PORT=$(free_port)
-
-args=(-Dcaravan.simulator.enabled=false -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT"
-      -Dcaravan.health.interval=1h)
-targets=()        # provider:model, for the gateway's alias
 direct=()         # model@url, for the client's direct run
 for p in $PROVIDERS; do
-    args+=("-Dcaravan.provider.$p.base-url=http://127.0.0.1:$SIM_PORT/$p/v1" "-Dcaravan.provider.$p.api-keys=bench-key-$p")
-    case $p in
-        openai) m=gpt-4o-mini ;;
-        groq) m=llama-3.1-8b-instant ;;
-        together) m=meta-llama/Llama-3.2-3B-Instruct-Turbo ;;
-        *) die "unknown provider $p" ;;
-    esac
-    targets+=("$p:$m")
+    m=$(simulated_model "$p") || die "unknown provider $p"
     direct+=(--target "$m@http://127.0.0.1:$SIM_PORT/$p/v1/chat/completions")
 done
+start_gateway_on_simulator
 enabled=$(tr ' ' ',' <<<"$PROVIDERS")
-args+=(-Dcaravan.providers="$enabled" -Dcaravan.model.fast="$(IFS=,; echo "${targets[*]}")"
-       -Dcaravan.model.smart="${targets[0]}")
-log "gateway on 127.0.0.1:$GW_PORT (management $MGMT_PORT), providers $enabled -> simulator"
-# shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
-start_caravan caravan "${args[@]}" $GATEWAY_PROPS
-GW_PID=$LAST_PID
-wait_http "http://127.0.0.1:$GW_PORT/v1/models" 90 "$GW_PID" "$RUN_DIR/caravan.log"
 through=(--target "fast@http://127.0.0.1:$GW_PORT/v1/chat/completions")
 
 # The prompt: short words, so that the simulator's answer ("Simulated reply from <provider> (<model>) to: <prompt>",
