@@ -16,6 +16,7 @@ public final class SimulatedProvider {
     private final AtomicInteger remaining = new AtomicInteger(-1);
     private final LongAdder chatCalls = new LongAdder();
     private final LongAdder modelCalls = new LongAdder();
+    private final LongAdder abandonedStreams = new LongAdder();
     private final AtomicReference<Map<String, List<String>>> lastChatHeaders = new AtomicReference<>(Map.of());
 
     SimulatedProvider(String name, String dialect, String requiredKey) {
@@ -82,6 +83,15 @@ public final class SimulatedProvider {
         return lastChatHeaders.get();
     }
 
+    void countAbandoned() {
+        abandonedStreams.increment();
+    }
+
+    /** Streams whose connection closed before their end: cut by the caller, or by a stream fault. */
+    public long abandonedStreams() {
+        return abandonedStreams.sum();
+    }
+
     void countModels() {
         modelCalls.increment();
     }
@@ -97,5 +107,6 @@ public final class SimulatedProvider {
     public void resetCounts() {
         chatCalls.reset();
         modelCalls.reset();
+        abandonedStreams.reset();
     }
 }

@@ -265,7 +265,7 @@ public final class Simulator implements AutoCloseable {
         }
         SimulatedWire.Answer answer = answer(provider, request);
         if (request.stream()) {
-            stream(ctx, wire, wire.stream(request, answer),
+            stream(ctx, provider, wire, wire.stream(request, answer),
                     fault.stream() == null ? Fault.StreamFault.none() : fault.stream());
         } else {
             reply(ctx.response(), wire.completion(request, answer));
@@ -300,8 +300,14 @@ public final class Simulator implements AutoCloseable {
     }
 
     /** Sends a stream frame by frame on the event loop, applying the stream fault at content boundaries. */
-    private void stream(RoutingContext ctx, SimulatedWire wire, SimulatedWire.Frames frames, Fault.StreamFault fault) {
+    private void stream(RoutingContext ctx, SimulatedProvider provider, SimulatedWire wire, SimulatedWire.Frames frames,
+            Fault.StreamFault fault) {
         HttpServerResponse response = ctx.response();
+        response.closeHandler(v -> {
+            if (!response.ended()) {
+                provider.countAbandoned(); // the caller hung up before the stream's end
+            }
+        });
         response.setStatusCode(200).setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");

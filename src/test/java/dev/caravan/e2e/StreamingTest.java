@@ -199,6 +199,30 @@ class StreamingTest {
     }
 
     @Test
+    void aClientLeavingMidStreamCutsTheProviderCallAndTheGatewayServesOn() throws Exception {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().chunkEvery(200)));
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest ask = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(request(false))).build();
+
+        java.net.http.HttpResponse<java.io.InputStream> response = client.send(ask,
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(response.body()))) {
+            String first = lines.readLine(); // the first event: the stream is under way
+            assertThat(first).startsWith("data: ");
+        } // closing the body mid-stream hangs up on the gateway
+        client.close();
+
+        // without the cut, the provider would stream on for several seconds to nobody
+        Awaitility.await().atMost(Duration.ofSeconds(3))
+                .until(() -> gateway.provider("alpha").abandonedStreams() == 1);
+        gateway.provider("alpha").heal();
+        assertThat(gateway.stream(request(false)).done()).isTrue();
+    }
+
+    @Test
     void whenEveryProviderFailsBeforeContentTheCallerGetsAPlainErrorAnswer() {
         gateway.provider("alpha").fail(Fault.status(503));
         gateway.provider("beta").fail(Fault.streaming(StreamFault.none().cutAfter(0)));
