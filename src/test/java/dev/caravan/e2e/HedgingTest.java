@@ -82,7 +82,8 @@ class HedgingTest {
 
     @Test
     void whenTheHedgeIsSlowerStillTheFirstWinsAndTheHedgeIsCancelled() {
-        gateway.provider("alpha").fail(Fault.latency(400).times(1));
+        // slower than alpha's p95 whatever other tests taught it (they add answers of up to 400 ms)
+        gateway.provider("alpha").fail(Fault.latency(1_200).times(1));
         gateway.provider("beta").fail(Fault.latency(5_000).times(1));
 
         HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-hedge", "true"));
@@ -90,6 +91,21 @@ class HedgingTest {
         assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("alpha");
         assertThat(response.headers().firstValue("x-caravan-attempts"))
                 .hasValue("beta:model-beta=cancelled, alpha:model-alpha=ok");
+    }
+
+    @Test
+    void whenBothHalvesFailBothFailuresAreAccountedAndTheCallerGetsA502() {
+        gateway.provider("alpha").fail(new Fault(1_200L, null, 500, null, null, null, null, null, null, null).times(1));
+        gateway.provider("beta").fail(Fault.status(503));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-hedge", "true"));
+
+        gateway.provider("alpha").heal();
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.headers().firstValue("x-caravan-attempts")).hasValueSatisfying(attempts -> assertThat(attempts)
+                // in the order they failed: the hedge at once, the slow first target after 1.2 s
+                .startsWith("beta:model-beta=unavailable(503), alpha:model-alpha=unavailable(500)")
+                .doesNotContain("cancelled"));
     }
 
     @Test
