@@ -16,7 +16,6 @@ import java.util.stream.Collectors;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
-import dev.caravan.chat.Usage;
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.cost.CostEstimator;
 import dev.caravan.chat.ChatResponse;
@@ -78,6 +77,7 @@ public final class FailoverRouter {
     private final CostEstimator costs;
     private final OutputTokens outputTokens = new OutputTokens();
     private final Hedger.Budget hedges;
+    private final OutcomeMeters outcomes;
     private final Clock clock;
 
     public FailoverRouter(ProviderCatalog catalog, ProviderScorer scorer, HealthBoard health, Cooldowns cooldowns,
@@ -96,6 +96,7 @@ public final class FailoverRouter {
         this.rateLimits = rateLimits;
         this.costs = costs;
         this.hedges = new Hedger.Budget(settings.hedging().budget());
+        this.outcomes = new OutcomeMeters(meters);
         this.clock = clock;
     }
 
@@ -301,31 +302,8 @@ public final class FailoverRouter {
         RoutingState state = exchange.getProperty(STATE, RoutingState.class);
         long millis = Duration.between(state.started(), clock.instant()).toMillis();
         Outcome outcome = decide(state, exchange.getProperty(RESPONSE, ChatResponse.class), millis);
-        String tag = outcome instanceof Outcome.Failed failed ? Integer.toString(failed.status()) : "served";
-        meters.counter(Meters.REQUESTS, Meters.ALIAS, state.alias(), Meters.OUTCOME, tag).increment();
-        Timer.builder(Meters.REQUEST_LATENCY).description("time from a request's arrival to its outcome")
-                .tags(Meters.ALIAS, state.alias(), Meters.OUTCOME, tag)
-                .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(5))
-                .register(meters).record(millis, TimeUnit.MILLISECONDS);
-        Double cost = outcome instanceof Outcome.Served s ? s.costUsd() : null;
-        if (cost != null) {
-            Outcome.Served served = (Outcome.Served) outcome;
-            meters.counter(Meters.COST, Meters.PROVIDER, served.target().provider(), Meters.MODEL,
-                    served.target().model()).increment(cost);
-        }
-        if (outcome instanceof Outcome.Served served && served.response() != null
-                && served.response().usage() != null) {
-            Usage usage = served.response().usage();
-            Target target = served.target();
-            if (usage.promptTokens() != null) {
-                meters.counter(Meters.TOKENS, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model(),
-                        Meters.DIRECTION, "in").increment(usage.promptTokens());
-            }
-            if (usage.completionTokens() != null) {
-                meters.counter(Meters.TOKENS, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model(),
-                        Meters.DIRECTION, "out").increment(usage.completionTokens());
-            }
-        }
+        outcomes.record(state.alias(), outcome, millis);
+        Double cost = outcome instanceof Outcome.Served served ? served.costUsd() : null;
         ChatRequest request = exchange.getProperty(ProviderCalls.REQUEST, ChatRequest.class);
         requestLog.write(state, outcome, exchange.getProperty(INGRESS, "http", String.class),
                 request != null && request.streaming() && exchange.getProperty(StreamSink.PROPERTY) != null,
