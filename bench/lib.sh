@@ -192,6 +192,21 @@ cpu_ticks() { # pid...
     echo "$total"
 }
 
+# utime+stime per thread of a process, summed by thread name with digits dropped ("C2 CompilerThread#",
+# "ForkJoinPool-#-worker-#"): one "ticks<TAB>name" line per group.
+thread_ticks() { # pid
+    local t
+    for t in /proc/"$1"/task/*; do
+        { read -r name <"$t/comm"; sed 's/^.*) //' "$t/stat" | awk -v n="$name" '{gsub(/[0-9]+/, "#", n); print $12 + $13 "\t" n}'; } 2>/dev/null || true
+    done | awk -F'\t' '{s[$2] += $1} END {for (n in s) print s[n] "\t" n}'
+}
+
+# The difference of two thread_ticks outputs, largest first, as "percent-of-total name" lines.
+thread_ticks_diff() { # before-file after-file
+    awk -F'\t' 'NR == FNR {b[$2] = $1; next} {d = $1 - b[$2]; if (d > 0) {a[$2] = d; t += d}}
+        END {for (n in a) printf "%5.1f%% %s\n", a[n] * 100 / t, n}' "$1" "$2" | sort -rn
+}
+
 # nginx master plus its workers.
 nginx_pids() { # master_pid
     # shellcheck disable=SC2046 # one pid per word

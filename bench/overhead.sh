@@ -3,7 +3,7 @@
 # directly and with a plain nginx reverse proxy. The upstream is nginx answering a fixed chat.completion
 # JSON with `return 200`, so it costs (nearly) nothing. Everything runs on 127.0.0.1.
 #
-#   bench/overhead.sh                    # defaults: 30 s JVM warm-up, 30 s per measured run
+#   bench/overhead.sh                    # defaults: 2 x 30 s JVM warm-up, 30 s per measured run
 #   DURATION=20s WARMUP=20s CONNS="1 64" bench/overhead.sh   # durations in seconds with an "s"
 #
 # Prints a table: req/s, p50, p99, added p50/p99 versus direct, at each connection count, and CPU time per
@@ -11,13 +11,15 @@
 source "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-30s}         # each measured wrk run
-WARMUP=${WARMUP:-30s}             # Caravan's JIT warm-up (64 connections) before the first measured run
+WARMUP=${WARMUP:-30s}             # Caravan's JIT warm-up before the first measured run: this long at 64 connections,
+                                  # then as long again at 4, which leaves the compiler threads a core to finish on
 CONNS=${CONNS:-"1 64"}            # connection counts measured; 1 uses wrk -t1, others -t2
 RESULTS_DIR=${RESULTS_DIR:-}      # when set, raw wrk outputs and the table are copied there
+PROFILE=${PROFILE:-0}             # 1: record Caravan's measured runs with JFR (profile settings, stack depth 512) into caravan-c<N>.jfr
 
 # Bound the whole run: 3 targets x connection counts x (duration + slack) + warm-up + start-up.
 secs=${DURATION%s}
-budget=$(( 3 * $(wc -w <<<"$CONNS") * (secs + 30 + ${QUIET_WAIT:-0}) + ${WARMUP%s} + 180 ))
+budget=$(( 3 * $(wc -w <<<"$CONNS") * (secs + 30 + ${QUIET_WAIT:-0}) + 2 * ${WARMUP%s} + 180 ))
 bound_run_time "$budget" "$0" "$@"
 
 ensure_tools
@@ -88,6 +90,8 @@ wait_http "http://127.0.0.1:$UP_PORT/v1/models" 10 "$UP_PID" "$RUN_DIR/upstream/
 wait_http "http://127.0.0.1:$PROXY_PORT/v1/models" 10 "$PROXY_PID" "$RUN_DIR/proxy/error.log"
 
 log "Caravan on 127.0.0.1:$GW_PORT (management $MGMT_PORT), one provider 'fake' -> 127.0.0.1:$UP_PORT"
+# Camel's stacks are deep: JFR's default of 64 frames would cut off the callers that matter.
+[[ $PROFILE == 1 ]] && CARAVAN_JVM_OPTS="${CARAVAN_JVM_OPTS:-} -XX:FlightRecorderOptions:stackdepth=512"
 start_caravan caravan \
     -Dcaravan.simulator.enabled=false \
     -Dcaravan.providers=fake \
@@ -111,9 +115,13 @@ for url in "http://127.0.0.1:$UP_PORT" "http://127.0.0.1:$PROXY_PORT" "http://12
     fi
 done
 
-log "warm-up: nginx 5 s, Caravan $WARMUP at 64 connections (JIT)"
+# With every core busy serving, the JIT's compiler threads get little CPU and the last hot methods take minutes to
+# reach their final tier (measured: C2 still used 9 % of the gateway's CPU after 90 s at 64 connections, and CPU per
+# request stayed ~1.6x the steady figure). A second warm-up at 4 connections leaves them room to finish.
+log "warm-up: nginx 5 s, Caravan $WARMUP at 64 connections, then $WARMUP at 4 (JIT)"
 run_wrk warmup-proxy 2 64 5s "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" >/dev/null
 run_wrk warmup-caravan 2 64 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
+run_wrk warmup-caravan-c4 1 4 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
 sleep 2
 
 declare -A R CPU OTHERS
@@ -130,10 +138,23 @@ for c in $CONNS; do
         log "measuring $target at $c connection(s), $DURATION"
         before=$( ((${#pids[@]})) && cpu_ticks "${pids[@]}" || echo 0)
         all_before=$(cpu_ticks "${ALL_SERVER_PIDS[@]}")
+        [[ $PROFILE == 1 && $target == caravan ]] && "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=bench settings=profile >/dev/null
+        [[ $target == caravan ]] && thread_ticks "$GW_PID" >"$RUN_DIR/threads-before"
         R[$target,$c]=$(run_wrk "$target-c$c" "$t" "$c" "$DURATION" "$url/v1/chat/completions")
+        if [[ $PROFILE == 1 && $target == caravan ]]; then
+            jfr_file="${RESULTS_DIR:-$RUN_DIR}/caravan-c$c.jfr"
+            "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=bench filename="$jfr_file" >/dev/null
+            log "  JFR recording: $jfr_file (e.g. jfr view hot-methods $jfr_file)"
+        fi
         all_after=$(cpu_ticks "${ALL_SERVER_PIDS[@]}")
         after=$( ((${#pids[@]})) && cpu_ticks "${pids[@]}" || echo 0)
         CPU[$target,$c]=$((after - before))
+        if [[ $target == caravan ]]; then
+            thread_ticks "$GW_PID" >"$RUN_DIR/threads-after"
+            thread_ticks_diff "$RUN_DIR/threads-before" "$RUN_DIR/threads-after" | head -8 >"$RUN_DIR/threads-c$c"
+            log "  Caravan's CPU by thread at $c connection(s): $(paste -sd';' "$RUN_DIR/threads-c$c")"
+            [[ -n $RESULTS_DIR ]] && cp "$RUN_DIR/threads-c$c" "$RESULTS_DIR/caravan-threads-c$c.txt"
+        fi
         read -r _ _ _ _ _ _ _ secs wrkcpu busy <<<"${R[$target,$c]}"
         OTHERS[$target,$c]=$(others_pct "$busy" "$(awk -v t=$((all_after - all_before)) -v hz="$CLK_TCK" -v w="$wrkcpu" \
             'BEGIN{print t/hz + w}')" "$secs")
@@ -144,7 +165,7 @@ done
 
 {
     echo
-    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP}; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at 64 + ${WARMUP} at 4 connections; $(date -u '+%Y-%m-%d %H:%M UTC')"
     printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
     for c in $CONNS; do
         read -r _ _ dp50 dp99 _ <<<"${R[direct,$c]}"
