@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatMessage;
@@ -84,8 +86,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         GatewaySettings settings = GatewaySettings.from(properties);
         Registry registry = context.getRegistry();
         Clock clock = Clock.systemUTC();
-        ObjectMapper json = new ObjectMapper()
-                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        ObjectMapper json = jsonMapper();
 
         settings = standInSimulator(context, settings);
 
@@ -262,6 +263,16 @@ public class CaravanConfiguration implements CamelConfiguration {
     }
 
     /** Every caravan.* key from the configuration files and system properties, resolved (env, placeholders). */
+    /**
+     * The one mapper every bean shares. Its buffers come from one pool shared by all threads: Jackson's default
+     * pool is per thread, and every request runs on a fresh virtual thread, so that pool never hands a buffer
+     * back and each parse or write would allocate its buffers anew.
+     */
+    static ObjectMapper jsonMapper() {
+        JsonFactory factory = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build();
+        return new ObjectMapper(factory).configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    }
+
     static Map<String, String> caravanProperties(PropertiesComponent pc) {
         Properties loaded = pc.loadProperties(k -> k.startsWith("caravan."));
         TreeSet<String> keys = new TreeSet<>(loaded.stringPropertyNames());
