@@ -1,13 +1,13 @@
 package dev.caravan.routing;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
+import java.io.IOException;
+import java.io.StringWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,61 +38,74 @@ public final class RequestLog {
         if (!REQUESTS.isInfoEnabled()) {
             return;
         }
-        ObjectNode line = json.createObjectNode();
-        line.put("request_id", state.requestId());
-        line.put("ingress", ingress);
-        line.put("alias", state.alias());
-        line.put("policy", state.policy().label());
-        line.put("stream", stream);
-        ArrayNode attempts = line.putArray("attempts");
-        for (Attempt a : state.attempts()) {
-            ObjectNode attempt = attempts.addObject();
-            attempt.put("provider", a.target().provider());
-            attempt.put("model", a.target().model());
-            attempt.put("outcome", a.outcome());
-            if (a.status() > 0) {
-                attempt.put("status", a.status());
+        StringWriter text = new StringWriter(256);
+        try (JsonGenerator line = json.getFactory().createGenerator(text)) {
+            line.writeStartObject();
+            line.writeStringField("request_id", state.requestId());
+            line.writeStringField("ingress", ingress);
+            line.writeStringField("alias", state.alias());
+            line.writeStringField("policy", state.policy().label());
+            line.writeBooleanField("stream", stream);
+            line.writeArrayFieldStart("attempts");
+            for (Attempt a : state.attempts()) {
+                line.writeStartObject();
+                line.writeStringField("provider", a.target().provider());
+                line.writeStringField("model", a.target().model());
+                line.writeStringField("outcome", a.outcome());
+                if (a.status() > 0) {
+                    line.writeNumberField("status", a.status());
+                }
+                line.writeNumberField("ms", a.millis());
+                if (a.message() != null) {
+                    line.writeStringField("reason", a.message());
+                }
+                line.writeEndObject();
             }
-            attempt.put("ms", a.millis());
-            if (a.message() != null) {
-                attempt.put("reason", a.message());
-            }
-        }
-        switch (outcome) {
-            case Outcome.Served served -> {
-                line.put("outcome", "served");
-                line.put("served_by", served.target().toString());
-                Usage usage = served.response() == null ? null : served.response().usage();
-                if (usage != null) {
-                    putIfPresent(line, "tokens_in", usage.promptTokens());
-                    putIfPresent(line, "tokens_out", usage.completionTokens());
+            line.writeEndArray();
+            switch (outcome) {
+                case Outcome.Served served -> {
+                    line.writeStringField("outcome", "served");
+                    line.writeStringField("served_by", served.target().toString());
+                    Usage usage = served.response() == null ? null : served.response().usage();
+                    if (usage != null) {
+                        writeIfPresent(line, "tokens_in", usage.promptTokens());
+                        writeIfPresent(line, "tokens_out", usage.completionTokens());
+                    }
+                }
+                case Outcome.Failed failed -> {
+                    line.writeStringField("outcome", "failed");
+                    line.writeNumberField("status", failed.status());
+                    line.writeStringField("code", failed.code());
                 }
             }
-            case Outcome.Failed failed -> {
-                line.put("outcome", "failed");
-                line.put("status", failed.status());
-                line.put("code", failed.code());
+            line.writeNumberField("latency_ms", outcomeMillis(outcome));
+            if (costUsd != null) {
+                line.writeNumberField("cost_usd", costUsd);
             }
-        }
-        line.put("latency_ms", outcomeMillis(outcome));
-        if (costUsd != null) {
-            line.put("cost_usd", costUsd);
-        }
-        if (content && request != null) {
-            ArrayNode prompt = line.putArray("prompt");
-            for (ChatMessage m : request.messages()) {
-                prompt.addObject().put("role", m.role()).put("text", m.text());
+            if (content && request != null) {
+                writeContent(line, outcome, request);
             }
-            if (outcome instanceof Outcome.Served served && served.response() != null
-                    && served.response().choices() != null && !served.response().choices().isEmpty()) {
-                ChatResponse.Choice choice = served.response().choices().getFirst();
-                line.put("completion", choice.message() == null ? null : choice.message().text());
-            }
-        }
-        try {
-            REQUESTS.info(json.writeValueAsString(line));
-        } catch (JsonProcessingException e) {
+            line.writeEndObject();
+        } catch (IOException e) {
             REQUESTS.warn("request {} could not be logged as JSON", state.requestId());
+            return;
+        }
+        REQUESTS.info(text.toString());
+    }
+
+    private static void writeContent(JsonGenerator line, Outcome outcome, ChatRequest request) throws IOException {
+        line.writeArrayFieldStart("prompt");
+        for (ChatMessage m : request.messages()) {
+            line.writeStartObject();
+            line.writeStringField("role", m.role());
+            line.writeStringField("text", m.text());
+            line.writeEndObject();
+        }
+        line.writeEndArray();
+        if (outcome instanceof Outcome.Served served && served.response() != null
+                && served.response().choices() != null && !served.response().choices().isEmpty()) {
+            ChatResponse.Choice choice = served.response().choices().getFirst();
+            line.writeStringField("completion", choice.message() == null ? null : choice.message().text());
         }
     }
 
@@ -103,9 +116,9 @@ public final class RequestLog {
         };
     }
 
-    private static void putIfPresent(ObjectNode node, String field, Integer value) {
+    private static void writeIfPresent(JsonGenerator line, String field, Integer value) throws IOException {
         if (value != null) {
-            node.put(field, value);
+            line.writeNumberField(field, value);
         }
     }
 }
