@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import dev.caravan.ConfigurationError;
@@ -36,8 +37,13 @@ public final class PriceTable {
     private static final Pattern SNAPSHOT = Pattern.compile(
             "(@.*|-latest|-\\d{4}-\\d{2}-\\d{2}|-\\d{8}|-\\d{3})$");
 
+    /** Most lookups a table remembers; model names come from configuration and answers, so few are ever seen. */
+    private static final int REMEMBERED = 4096;
+
     private final Map<String, Tiers> shipped;
     private final Map<String, Tiers> overridden;
+    /** Lookups already made, by provider and model: each request prices its targets, by the same few names. */
+    private final Map<String, Optional<Tiers>> looked = new ConcurrentHashMap<>();
 
     private PriceTable(Map<String, Tiers> shipped, Map<String, Tiers> overridden) {
         this.shipped = Map.copyOf(shipped);
@@ -80,6 +86,19 @@ public final class PriceTable {
         if (provider == null || model == null) {
             return Optional.empty();
         }
+        String key = provider + '\n' + model;
+        Optional<Tiers> known = looked.get(key);
+        if (known != null) {
+            return known;
+        }
+        Optional<Tiers> found = lookUp(provider, model);
+        if (looked.size() < REMEMBERED) {
+            looked.put(key, found);
+        }
+        return found;
+    }
+
+    private Optional<Tiers> lookUp(String provider, String model) {
         for (String name : names(model)) {
             Tiers own = overridden.get(provider + '\n' + name);
             if (own != null) {

@@ -1,6 +1,8 @@
 package dev.caravan.cost;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -70,13 +72,20 @@ public final class TokenEstimator {
         OPENAI, CLAUDE, GEMINI, LLAMA, OTHER
     }
 
+    /** How one model's prompts are counted: its family, encoding, and whether its framing is the cookbook's. */
+    private record Counting(String name, Family family, Encoding encoding, boolean framed) {
+    }
+
+    /** Most models an estimator remembers how to count; they come from configuration, so few are ever seen. */
+    private static final int REMEMBERED = 4096;
+
+    private final Map<String, Counting> countings = new ConcurrentHashMap<>();
+
     public Estimate estimate(ChatRequest request, String dialect, String model) {
-        String name = model == null ? "" : model.trim().toLowerCase(Locale.ROOT);
-        if (name.startsWith("openai/")) {
-            name = name.substring("openai/".length());
-        }
-        Family family = family(name, dialect);
-        Encoding encoding = encoding(family, name);
+        Counting counting = counting(dialect, model);
+        String name = counting.name();
+        Family family = counting.family();
+        Encoding encoding = counting.encoding();
         Count count = new Count(encoding, family, name);
         count.messages(request);
         count.tools(request.tools());
@@ -91,8 +100,26 @@ public final class TokenEstimator {
             case OPENAI, OTHER -> 1.0;
         };
         long tokens = (long) Math.ceil(count.text * factor) + count.images;
-        boolean approximate = count.approximate || family != Family.OPENAI || !knownOpenAi(name);
+        boolean approximate = count.approximate || family != Family.OPENAI || !counting.framed();
         return new Estimate((int) Math.min(Integer.MAX_VALUE, tokens), encoding.getName(), approximate);
+    }
+
+    private Counting counting(String dialect, String model) {
+        String key = dialect + '\n' + model;
+        Counting known = countings.get(key);
+        if (known != null) {
+            return known;
+        }
+        String name = model == null ? "" : model.trim().toLowerCase(Locale.ROOT);
+        if (name.startsWith("openai/")) {
+            name = name.substring("openai/".length());
+        }
+        Family family = family(name, dialect);
+        Counting counting = new Counting(name, family, encoding(family, name), knownOpenAi(name));
+        if (countings.size() < REMEMBERED) {
+            countings.put(key, counting);
+        }
+        return counting;
     }
 
     private static Family family(String name, String dialect) {
