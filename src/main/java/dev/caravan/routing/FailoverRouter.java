@@ -23,6 +23,7 @@ import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
 import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.RateLimits;
+import dev.caravan.metrics.MeterMemo;
 import dev.caravan.metrics.Meters;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.FailureClass;
@@ -36,6 +37,7 @@ import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Exchange;
@@ -72,6 +74,7 @@ public final class FailoverRouter {
     private final RoutingSettings settings;
     private final SecretRedactor redactor;
     private final MeterRegistry meters;
+    private final MeterMemo<Counter> attempts;
     private final RequestLog requestLog;
     private final RateLimits rateLimits;
     private final CostEstimator costs;
@@ -97,6 +100,8 @@ public final class FailoverRouter {
         this.costs = costs;
         this.hedges = new Hedger.Budget(settings.hedging().budget());
         this.outcomes = new OutcomeMeters(meters);
+        this.attempts = new MeterMemo<>(t -> meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, t.get(0), Meters.MODEL,
+                t.get(1), Meters.OUTCOME, t.get(2)));
         this.clock = clock;
     }
 
@@ -224,8 +229,7 @@ public final class FailoverRouter {
 
     /** The record of a hedged attempt cut because the other answered first; counted as such. */
     Attempt cancelled(AttemptPlan plan) {
-        meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, plan.target().provider(), Meters.MODEL,
-                plan.target().model(), Meters.OUTCOME, FailureClass.CANCELLED.label()).increment();
+        attempts.get(plan.target().provider(), plan.target().model(), FailureClass.CANCELLED.label()).increment();
         return new Attempt(plan.target(), plan.keyIndex(), FailureClass.CANCELLED, 0,
                 "cancelled: another attempt answered first", (System.nanoTime() - plan.startedNanos()) / 1_000_000);
     }
@@ -286,8 +290,7 @@ public final class FailoverRouter {
         long millis = (System.nanoTime() - plan.startedNanos()) / 1_000_000;
         Attempt attempt = new Attempt(target, plan.keyIndex(), failureClass, failure.status(), failure.getMessage(),
                 millis);
-        meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model(),
-                Meters.OUTCOME, failureClass.label()).increment();
+        attempts.get(target.provider(), target.model(), failureClass.label()).increment();
         RoutingState after = state.recorded(attempt, retry, stop, window);
         if (stop == null) {
             after = after.minWindow() > 0 && !hasLargerTarget(after) ? withStop(after, failure) : after;
@@ -379,8 +382,7 @@ public final class FailoverRouter {
                     .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(2))
                     .register(meters).record(reply.firstContentNanos(), TimeUnit.NANOSECONDS);
         }
-        meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, plan.target().provider(), Meters.MODEL,
-                plan.target().model(), Meters.OUTCOME, "ok").increment();
+        attempts.get(plan.target().provider(), plan.target().model(), "ok").increment();
         exchange.setProperty(RESPONSE, reply.response());
         if (reply.response() != null && reply.response().usage() != null
                 && reply.response().usage().completionTokens() != null) {

@@ -4,34 +4,43 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import dev.caravan.chat.Usage;
+import dev.caravan.metrics.MeterMemo;
 import dev.caravan.metrics.Meters;
 import dev.caravan.provider.Target;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /** Counts how requests ended: requests and their latency by alias and outcome; tokens and cost of what was served. */
 final class OutcomeMeters {
 
-    private final MeterRegistry meters;
+    private final MeterMemo<Counter> requests;
+    private final MeterMemo<Timer> latency;
+    private final MeterMemo<Counter> cost;
+    private final MeterMemo<Counter> tokens;
 
     OutcomeMeters(MeterRegistry meters) {
-        this.meters = meters;
+        requests = new MeterMemo<>(t -> meters.counter(Meters.REQUESTS, Meters.ALIAS, t.get(0), Meters.OUTCOME, t.get(1)));
+        latency = new MeterMemo<>(t -> Timer.builder(Meters.REQUEST_LATENCY)
+                .description("time from a request's arrival to its outcome")
+                .tags(Meters.ALIAS, t.get(0), Meters.OUTCOME, t.get(1))
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(5))
+                .register(meters));
+        cost = new MeterMemo<>(t -> meters.counter(Meters.COST, Meters.PROVIDER, t.get(0), Meters.MODEL, t.get(1)));
+        tokens = new MeterMemo<>(t -> meters.counter(Meters.TOKENS, Meters.PROVIDER, t.get(0), Meters.MODEL, t.get(1),
+                Meters.DIRECTION, t.get(2)));
     }
 
     void record(String alias, Outcome outcome, long millis) {
         String tag = outcome instanceof Outcome.Failed failed ? Integer.toString(failed.status()) : "served";
-        meters.counter(Meters.REQUESTS, Meters.ALIAS, alias, Meters.OUTCOME, tag).increment();
-        Timer.builder(Meters.REQUEST_LATENCY).description("time from a request's arrival to its outcome")
-                .tags(Meters.ALIAS, alias, Meters.OUTCOME, tag)
-                .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(5))
-                .register(meters).record(millis, TimeUnit.MILLISECONDS);
+        requests.get(alias, tag).increment();
+        latency.get(alias, tag).record(millis, TimeUnit.MILLISECONDS);
         if (!(outcome instanceof Outcome.Served served)) {
             return;
         }
         Target target = served.target();
         if (served.costUsd() != null) {
-            meters.counter(Meters.COST, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model())
-                    .increment(served.costUsd());
+            cost.get(target.provider(), target.model()).increment(served.costUsd());
         }
         Usage usage = served.response() == null ? null : served.response().usage();
         if (usage != null) {
@@ -42,8 +51,7 @@ final class OutcomeMeters {
 
     private void tokens(Target target, String direction, Integer count) {
         if (count != null) {
-            meters.counter(Meters.TOKENS, Meters.PROVIDER, target.provider(), Meters.MODEL, target.model(),
-                    Meters.DIRECTION, direction).increment(count);
+            tokens.get(target.provider(), target.model(), direction).increment(count);
         }
     }
 }
