@@ -1,6 +1,8 @@
 package dev.caravan.provider;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,7 +128,7 @@ public final class ProviderCalls {
         if (watch != null) {
             watch.finish();
         }
-        byte[] body = message.getBody(byte[].class);
+        byte[] body = bodyBytes(message);
         if (status >= 200 && status < 300) {
             message.getHeaders().clear();
             message.setBody(new ProviderReply(dialect.fromWire(body, plan.target().model()), status, 0));
@@ -135,6 +137,25 @@ public final class ProviderCalls {
         Map<String, String> headers = lowerCaseHeaders(message);
         message.getHeaders().clear();
         throw redactor.redact(dialect.classify(status, body, headers));
+    }
+
+    /** Most bytes read into an array sized by the answer's Content-Length up front. */
+    private static final int SIZED_READ_LIMIT = 1 << 20;
+
+    /**
+     * The whole answer. An answer of known length is read into an array of that size: Camel's conversion would
+     * copy it through a 16 KB buffer and a growing array, several times the answer's size for every call.
+     */
+    private static byte[] bodyBytes(Message message) {
+        if (!(message.getBody() instanceof InputStream in)) {
+            return message.getBody(byte[].class);
+        }
+        long length = message.getHeader("Content-Length", -1L, Long.class);
+        try (in) {
+            return length >= 0 && length <= SIZED_READ_LIMIT ? in.readNBytes((int) length) : in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the provider's answer could not be read", e);
+        }
     }
 
     private static boolean includeUsage(ChatRequest request) {
