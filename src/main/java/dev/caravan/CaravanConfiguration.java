@@ -45,6 +45,7 @@ import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.FailoverRouter;
+import dev.caravan.routing.NextStep;
 import dev.caravan.routing.Hedger;
 import dev.caravan.routing.RequestLog;
 import dev.caravan.routing.RoutingPolicy;
@@ -141,6 +142,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), rateLimits,
                 new CostEstimator(PriceTable.load(properties), tokens), clock);
         registry.bind("router", router);
+        registry.bind("nextStep", new NextStep(router));
         AttemptControls controls = new AttemptControls();
         registry.bind("attemptControls", controls);
         registry.bind("hedger", new Hedger(router, controls));
