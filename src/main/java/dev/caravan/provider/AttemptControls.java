@@ -57,8 +57,7 @@ public final class AttemptControls implements HttpClientConfigurer {
                 return chain.proceed(request, scope);
             } catch (java.io.IOException e) {
                 if (connection != null && connection.cancelled()) {
-                    throw new ProviderFailure(FailureClass.CANCELLED, 0, "cancelled: another attempt answered first",
-                            null);
+                    throw ProviderFailure.cancelled();
                 }
                 if (connection != null && connection.cutBecause() != null) {
                     // cut on purpose before the answer's head arrived: say why, not how the socket died
@@ -84,7 +83,7 @@ public final class AttemptControls implements HttpClientConfigurer {
 
     /** A handle on the connection the attempt named {@code id} will use; send {@code id} in {@link #CONNECTION_HEADER}. */
     public Connection connection(String id) {
-        Connection connection = new Connection();
+        Connection connection = new Connection(id);
         pending.put(id, connection);
         return connection;
     }
@@ -92,10 +91,20 @@ public final class AttemptControls implements HttpClientConfigurer {
     /** The connection of one attempt, which another thread may cut. */
     public static final class Connection {
 
+        private final String id;
         private volatile ExecRuntime runtime;
         private volatile boolean cut;
         private volatile String because;
         private volatile boolean cancelled;
+
+        private Connection(String id) {
+            this.id = id;
+        }
+
+        /** What the attempt sends in {@link #CONNECTION_HEADER} to have its connection bound to this handle. */
+        public String id() {
+            return id;
+        }
 
         void bind(ExecRuntime execRuntime) {
             runtime = execRuntime;

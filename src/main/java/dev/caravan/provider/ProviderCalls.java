@@ -37,7 +37,7 @@ public final class ProviderCalls {
     public static final String REQUEST = "caravan.request";
     /** Exchange property: the {@link AttemptPlan} being executed. */
     public static final String ATTEMPT = "caravan.attempt";
-    /** Exchange property: the id of an {@link AttemptControls.Connection} the attempt's caller may cut. */
+    /** Exchange property: the {@link AttemptControls.Connection} of an attempt its caller may cancel (a hedge). */
     public static final String CONNECTION = "caravan.attempt.connection";
     /** Exchange property: the {@link StreamWatch} of a streamed attempt. */
     static final String WATCH = "caravan.attempt.watch";
@@ -90,9 +90,9 @@ public final class ProviderCalls {
         } else {
             message.setHeader("Accept", "application/json");
             message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(plan.timeout().toMillis()));
-            String connection = exchange.getProperty(CONNECTION, String.class);
+            AttemptControls.Connection connection = exchange.getProperty(CONNECTION, AttemptControls.Connection.class);
             if (connection != null) {
-                message.setHeader(AttemptControls.CONNECTION_HEADER, connection); // a hedged attempt may be cancelled
+                message.setHeader(AttemptControls.CONNECTION_HEADER, connection.id()); // a hedged attempt may be cancelled
             }
         }
     }
@@ -128,7 +128,7 @@ public final class ProviderCalls {
         if (watch != null) {
             watch.finish();
         }
-        byte[] body = bodyBytes(message);
+        byte[] body = bodyBytes(message, exchange.getProperty(CONNECTION, AttemptControls.Connection.class));
         if (status >= 200 && status < 300) {
             message.getHeaders().clear();
             message.setBody(new ProviderReply(dialect.fromWire(body, plan.target().model()), status, 0));
@@ -146,7 +146,7 @@ public final class ProviderCalls {
      * The whole answer. An answer of known length is read into an array of that size: Camel's conversion would
      * copy it through a 16 KB buffer and a growing array, several times the answer's size for every call.
      */
-    private static byte[] bodyBytes(Message message) {
+    private static byte[] bodyBytes(Message message, AttemptControls.Connection connection) {
         if (!(message.getBody() instanceof InputStream in)) {
             return message.getBody(byte[].class);
         }
@@ -154,6 +154,10 @@ public final class ProviderCalls {
         try (in) {
             return length >= 0 && length <= SIZED_READ_LIMIT ? in.readNBytes((int) length) : in.readAllBytes();
         } catch (IOException e) {
+            if (connection != null && connection.cancelled()) {
+                // cut while its answer was arriving because the other half of a hedge answered first
+                throw ProviderFailure.cancelled();
+            }
             throw new UncheckedIOException("the provider's answer could not be read", e);
         }
     }

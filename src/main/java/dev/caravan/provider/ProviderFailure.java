@@ -22,6 +22,14 @@ public final class ProviderFailure extends RuntimeException {
         this.retryAfter = retryAfter;
     }
 
+    /** Why the losing half of a hedge ended. */
+    public static final String CANCELLED_REASON = "cancelled: another attempt answered first";
+
+    /** The losing half of a hedge, cut because the other half answered first. */
+    public static ProviderFailure cancelled() {
+        return new ProviderFailure(FailureClass.CANCELLED, 0, CANCELLED_REASON, null);
+    }
+
     public ProviderFailure(FailureClass failureClass, String message) {
         this(failureClass, 0, message, null);
     }

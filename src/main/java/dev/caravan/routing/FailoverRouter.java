@@ -231,7 +231,7 @@ public final class FailoverRouter {
     Attempt cancelled(AttemptPlan plan) {
         attempts.get(plan.target().provider(), plan.target().model(), FailureClass.CANCELLED.label()).increment();
         return new Attempt(plan.target(), plan.keyIndex(), FailureClass.CANCELLED, 0,
-                "cancelled: another attempt answered first", (System.nanoTime() - plan.startedNanos()) / 1_000_000);
+                ProviderFailure.CANCELLED_REASON, (System.nanoTime() - plan.startedNanos()) / 1_000_000);
     }
 
     /** Called by the provider route's breaker fallback: records the attempt's failure and its effects. */

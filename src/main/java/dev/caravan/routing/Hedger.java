@@ -125,7 +125,7 @@ public final class Hedger {
         Exchange copy = ExchangeHelper.createCorrelatedCopy(exchange, false);
         String id = plan.requestId() + "/" + plan.startedNanos() + "/hedge";
         AttemptControls.Connection connection = controls.connection(id);
-        copy.setProperty(ProviderCalls.CONNECTION, id);
+        copy.setProperty(ProviderCalls.CONNECTION, connection);
         copy.setProperty(ProviderCalls.ATTEMPT, plan);
         copy.setProperty(FailoverRouter.STATE, state.inFlightAs(plan));
         String endpoint = "direct:provider-" + plan.target().provider();

@@ -13,8 +13,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param errorRate  inject {@code status} (500 when unset) into only this share of calls, 0..1
  * @param retryAfter with a 429 or 503: the Retry-After header, in seconds
  * @param code       the error's {@code code} field, e.g. {@code context_length_exceeded}
- * @param mode       {@code hang} (never answer), {@code reset} (close the connection before any header) or
- *                   {@code malformed} (a 200 whose body is cut off)
+ * @param mode       {@code hang} (never answer), {@code reset} (close the connection before any header),
+ *                   {@code malformed} (a 200 whose body is cut off) or {@code stall_body} (a 200 whose head and
+ *                   first bytes arrive, then nothing more)
  * @param times      apply to this many calls only, then heal
  * @param scope      {@code all} (default), {@code chat} or {@code models}: which endpoints misbehave
  * @param stream     how a streamed answer misbehaves; ignored by non-streamed calls

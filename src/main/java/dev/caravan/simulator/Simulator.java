@@ -220,6 +220,13 @@ public final class Simulator implements AutoCloseable {
                         .end("{\"id\":\"broken\",\"choices\":[{\"index\":0,");
                 return;
             }
+            if ("stall_body".equals(fault.mode())) {
+                // the head and the first bytes of a longer body, then nothing until the client gives up
+                String start = "{\"id\":\"stalled\",\"object\":\"chat.completion\",";
+                ctx.response().setStatusCode(200).putHeader("content-type", "application/json")
+                        .putHeader("content-length", Integer.toString(start.length() + 1024)).write(start);
+                return;
+            }
             boolean inject = fault.status() != null || fault.errorRate() != null;
             if (inject && fault.errorRate() != null && ThreadLocalRandom.current().nextDouble() >= fault.errorRate()) {
                 inject = false;
@@ -374,8 +381,8 @@ public final class Simulator implements AutoCloseable {
             Buffer buffer = ctx.body().buffer();
             Fault fault = buffer == null || buffer.length() == 0 ? Fault.none()
                     : json.readValue(buffer.getBytes(), Fault.class);
-            if (fault.mode() != null && !List.of("hang", "reset", "malformed").contains(fault.mode())) {
-                throw new IllegalArgumentException("'mode' must be hang, reset or malformed");
+            if (fault.mode() != null && !List.of("hang", "reset", "malformed", "stall_body").contains(fault.mode())) {
+                throw new IllegalArgumentException("'mode' must be hang, reset, malformed or stall_body");
             }
             provider.fail(fault);
             LOG.info("simulated provider {} now misbehaves: {}", provider.name(), json.writeValueAsString(fault));

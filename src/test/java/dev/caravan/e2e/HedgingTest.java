@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class HedgingTest {
 
+    private static final String ALPHA_CANCELLED =
+            "caravan_attempts_total{model=\"model-alpha\",outcome=\"cancelled\",provider=\"alpha\"}";
     private static final String BODY = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hedge me\"}]}";
 
     static Gateway gateway;
@@ -52,6 +54,7 @@ class HedgingTest {
     @Test
     void aSlowFirstTargetIsOvertakenByTheHedgeAndCancelled() {
         gateway.provider("alpha").fail(Fault.latency(5_000).times(1));
+        double cancelledBefore = meter(ALPHA_CANCELLED);
         long start = System.nanoTime();
 
         HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-hedge", "true"));
@@ -64,10 +67,38 @@ class HedgingTest {
         assertThat(millis).isLessThan(2_000);
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
         assertThat(gateway.provider("beta").chatCalls()).isEqualTo(1);
-        assertThat(gateway.management("/observe/metrics").body())
-                .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"cancelled\",provider=\"alpha\"} 1");
+        assertThat(meter(ALPHA_CANCELLED)).isEqualTo(cancelledBefore + 1);
         // the cancelled call says nothing about alpha's health
         assertThat(gateway.status("alpha").get("breaker").asText()).isEqualTo("closed");
+    }
+
+    @Test
+    void aFirstTargetCutWhileItsAnswerIsArrivingIsCancelledNotFailed() {
+        // alpha's head and first bytes come at once, the rest never: the hedge starts after alpha's p95 and wins,
+        // and alpha is cut in the middle of reading its answer
+        gateway.provider("alpha").fail(Fault.mode("stall_body").times(1));
+        double failedBefore = breakerFailedCalls("alpha");
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-hedge", "true"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-attempts"))
+                .hasValue("alpha:model-alpha=cancelled, beta:model-beta=ok");
+        assertThat(gateway.management("/observe/metrics").body())
+                .doesNotContain("model=\"model-alpha\",outcome=\"connection\"");
+        assertThat(breakerFailedCalls("alpha")).isEqualTo(failedBefore);
+    }
+
+    /** Calls a provider's breaker has recorded as failed, from Resilience4j's own meter. */
+    private static double breakerFailedCalls(String provider) {
+        return meter("resilience4j_circuitbreaker_calls_seconds_count{kind=\"failed\",name=\"" + provider + "\"}");
+    }
+
+    /** The value of one Prometheus series on the management port; 0 before it first appears. */
+    private static double meter(String series) {
+        String prefix = series + " ";
+        return gateway.management("/observe/metrics").body().lines().filter(line -> line.startsWith(prefix))
+                .mapToDouble(line -> Double.parseDouble(line.substring(prefix.length()))).findFirst().orElse(0);
     }
 
     @Test
