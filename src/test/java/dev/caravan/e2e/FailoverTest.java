@@ -201,6 +201,23 @@ class FailoverTest {
     }
 
     @Test
+    void aPrimaryThatStallsInTheMiddleOfItsAnswerTimesOutAndIsNotRetried() {
+        gateway.provider("alpha").fail(Fault.mode("stall_body"));
+
+        long started = System.nanoTime();
+        HttpResponse<String> response = gateway.chat("fast", "hello");
+        long millis = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
+        // the head arrived: the silence after it is the attempt's timeout all the same
+        assertThat(response.headers().firstValue("x-caravan-attempts"))
+                .hasValue("alpha:model-alpha=timeout, beta:model-beta=ok");
+        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
+        assertThat(millis).isBetween(1000L, 3000L);
+    }
+
+    @Test
     void everyProviderFailingIsA502ListingEachAttemptWithoutSecrets() {
         for (String p : List.of("alpha", "beta", "gamma")) {
             gateway.provider(p).fail(Fault.status(503));
