@@ -3,6 +3,7 @@ package dev.caravan;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
@@ -10,6 +11,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
@@ -129,9 +131,9 @@ public class CaravanConfiguration implements CamelConfiguration {
                     .register(meters);
         }
         ChatRequestReader chatRequests = new ChatRequestReader(json, settings.aliases().keySet(),
-                settings.maxBodyBytes(), java.util.Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
-                        .collect(java.util.stream.Collectors.toSet()),
-                catalog.providers().stream().map(ProviderSettings::id).collect(java.util.stream.Collectors.toSet()));
+                settings.maxBodyBytes(), Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
+                        .collect(Collectors.toSet()),
+                catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         registry.bind("httpRequests", new HttpRequests(chatRequests));
         registry.bind("clientKeys", new ClientKeys(settings.clientKeys().all()));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());

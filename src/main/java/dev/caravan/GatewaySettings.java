@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -417,13 +418,13 @@ public record GatewaySettings(
             if (!(budget >= 0 && budget <= 1)) {
                 throw new ConfigurationError("caravan.hedging.budget", "'" + value + "' is not a share between 0 and 1");
             }
-            Set<RoutingPolicy> policies = java.util.EnumSet.noneOf(RoutingPolicy.class);
+            Set<RoutingPolicy> policies = EnumSet.noneOf(RoutingPolicy.class);
             for (String item : list("caravan.hedging.policies")) {
                 policies.add(RoutingPolicy.parse(item).orElseThrow(() -> new ConfigurationError(
                         "caravan.hedging.policies", "'" + item + "' is not a routing policy")));
             }
             if (!properties.containsKey("caravan.hedging.policies")) {
-                policies = java.util.EnumSet.of(RoutingPolicy.SPEED, RoutingPolicy.BALANCED);
+                policies = EnumSet.of(RoutingPolicy.SPEED, RoutingPolicy.BALANCED);
             }
             return new RoutingSettings.Hedging(bool("caravan.hedging.enabled", false), budget, Set.copyOf(policies));
         }
@@ -432,7 +433,7 @@ public record GatewaySettings(
             Map<String, Set<Capability>> all = new LinkedHashMap<>();
             properties.forEach((key, value) -> {
                 if (key.startsWith("caravan.capabilities.")) {
-                    Set<Capability> has = java.util.EnumSet.noneOf(Capability.class);
+                    Set<Capability> has = EnumSet.noneOf(Capability.class);
                     for (String item : value.split(",")) {
                         if (!item.isBlank()) {
                             has.add(Capability.parse(item).orElseThrow(() -> new ConfigurationError(key, "'"

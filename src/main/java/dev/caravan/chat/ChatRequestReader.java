@@ -1,6 +1,7 @@
 package dev.caravan.chat;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -39,7 +40,7 @@ public final class ChatRequestReader {
     }
 
     /** The caller's routing options: the body's {@code caravan} object, overridden by {@code x-caravan-*} headers. */
-    public RequestOptions options(ChatRequest request, java.util.Map<String, String> headers) {
+    public RequestOptions options(ChatRequest request, Map<String, String> headers) {
         return RequestOptions.read(request.extra().get(RequestOptions.EXTENSION), headers, policies, providers);
     }
 

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -179,7 +180,7 @@ public record RequestOptions(String policy, Double maxCostUsd, Set<String> provi
     }
 
     private static Duration duration(String value) {
-        var m = java.util.regex.Pattern.compile("(\\d{1,9})\\s*(ms|s|m)?").matcher(value);
+        var m = Pattern.compile("(\\d{1,9})\\s*(ms|s|m)?").matcher(value);
         if (!m.matches()) {
             return null;
         }

@@ -1,7 +1,9 @@
 package dev.caravan.health;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -44,7 +46,7 @@ public final class StatusBoard {
             @JsonProperty("tokens_reset_at") String tokensResetAt,
             Double headroom) {
 
-        static KeyLimits of(RateLimitHeaders h, java.time.Instant now) {
+        static KeyLimits of(RateLimitHeaders h, Instant now) {
             double headroom = h.headroom(now);
             return new KeyLimits(known(h.requestsRemaining()), known(h.requestsLimit()), known(h.tokensRemaining()),
                     known(h.tokensLimit()), h.requestsResetAt() == null ? null : h.requestsResetAt().toString(),
@@ -91,7 +93,7 @@ public final class StatusBoard {
             for (int k = 0; k < p.keys().size(); k++) {
                 cooling.add(cooldowns.remaining(p.id(), k).map(d -> d.toMillis()).orElse(0L));
                 RateLimitHeaders reported = rateLimits.of(p.id(), k);
-                limits.add(reported == null ? null : KeyLimits.of(reported, java.time.Instant.now()));
+                limits.add(reported == null ? null : KeyLimits.of(reported, Instant.now()));
             }
             List<TargetStatus> targets = new ArrayList<>();
             catalog.aliases().values().stream().flatMap(List::stream)
@@ -102,9 +104,9 @@ public final class StatusBoard {
                         targets.add(new TargetStatus(model, millis, l.count()));
                     });
             all.add(new ProviderStatus(p.id(), p.dialect(), p.simulated(), p.keys().size(),
-                    h.state().name().toLowerCase(java.util.Locale.ROOT), h.consecutiveFailures(),
+                    h.state().name().toLowerCase(Locale.ROOT), h.consecutiveFailures(),
                     h.lastProbe() == null ? null : h.lastProbe().toString(), h.lastError(),
-                    breaker.getState().name().toLowerCase(java.util.Locale.ROOT),
+                    breaker.getState().name().toLowerCase(Locale.ROOT),
                     metrics.getFailureRate() < 0 ? null : metrics.getFailureRate(),
                     calls == 0 ? null : round((double) metrics.getNumberOfSuccessfulCalls() / calls),
                     cooling, limits, targets));

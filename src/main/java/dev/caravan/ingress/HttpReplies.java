@@ -1,5 +1,7 @@
 package dev.caravan.ingress;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +22,7 @@ import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
+import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +58,7 @@ public final class HttpReplies {
     }
 
     /** The chat outcome in the body becomes the HTTP answer. */
-    public void render(Exchange exchange) throws org.apache.camel.InvalidPayloadException {
+    public void render(Exchange exchange) throws InvalidPayloadException {
         Outcome outcome = exchange.getMessage().getMandatoryBody(Outcome.class);
         StreamSink sink = exchange.getProperty(StreamSink.PROPERTY, StreamSink.class);
         if (sink != null && sink.begun()) {
@@ -163,7 +166,7 @@ public final class HttpReplies {
 
     /** Dollars as a plain decimal, never in exponent form: {@code 0.00001671}. */
     static String usd(double dollars) {
-        return java.math.BigDecimal.valueOf(dollars).setScale(10, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
+        return BigDecimal.valueOf(dollars).setScale(10, RoundingMode.HALF_UP).stripTrailingZeros()
                 .toPlainString();
     }
 

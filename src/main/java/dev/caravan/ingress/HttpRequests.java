@@ -1,6 +1,8 @@
 package dev.caravan.ingress;
 
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
@@ -30,7 +32,7 @@ public final class HttpRequests {
                     + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
         }
         ChatRequest request = reader.read(message.getBody(byte[].class));
-        java.util.Map<String, String> headers = new java.util.HashMap<>();
+        Map<String, String> headers = new HashMap<>();
         message.getHeaders().forEach((name, value) -> {
             if (value != null && name.regionMatches(true, 0, "x-caravan-", 0, 10)) {
                 headers.put(name, value.toString());

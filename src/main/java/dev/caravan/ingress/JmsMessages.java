@@ -1,6 +1,7 @@
 package dev.caravan.ingress;
 
 import java.nio.charset.StandardCharsets;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -122,7 +123,7 @@ public final class JmsMessages {
         }
         message.setHeader("caravanRequestId", outcome.requestId());
         message.setHeader("caravanAttempts", outcome.attempts().stream().map(Attempt::summary)
-                .collect(java.util.stream.Collectors.joining(", ")));
+                .collect(Collectors.joining(", ")));
         switch (outcome) {
             case Outcome.Served served -> {
                 message.setHeader("caravanStatus", 200);

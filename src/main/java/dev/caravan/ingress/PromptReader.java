@@ -5,6 +5,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
@@ -45,7 +46,7 @@ public final class PromptReader {
 
     /** The routing options a request's body asks for (queues and files have no headers). */
     public RequestOptions options(ChatRequest request) {
-        return json.options(request, java.util.Map.of());
+        return json.options(request, Map.of());
     }
 
     /** JSON when it looks like a JSON object, a plain-text prompt otherwise. */

@@ -1,5 +1,7 @@
 package dev.caravan.provider;
 
+import java.io.IOException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +32,7 @@ public final class AttemptControls implements HttpClientConfigurer {
     public static final String CONNECTION_HEADER = "Caravan-Attempt-Connection";
 
     /** Connections announced by {@link #connection} and not yet bound; bounded should an attempt never start. */
-    private final Map<String, Connection> pending = java.util.Collections.synchronizedMap(
+    private final Map<String, Connection> pending = Collections.synchronizedMap(
             new LinkedHashMap<>(64, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, Connection> eldest) {
@@ -55,7 +57,7 @@ public final class AttemptControls implements HttpClientConfigurer {
             }
             try {
                 return chain.proceed(request, scope);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 if (connection != null && connection.cancelled()) {
                     throw ProviderFailure.cancelled();
                 }

@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import java.util.Locale;
 /**
  * The one failure vocabulary. Every provider outcome that is not a success is classified once into one of
  * these, and the class alone decides retry, failover, breaker accounting, metric labels and dead-letter reasons.
@@ -43,7 +44,7 @@ public enum FailureClass {
 
     /** The label used in metrics, headers, logs and error bodies: {@code caller_fault}, {@code rate_limited}, ... */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     public boolean retrySameTarget() {

@@ -1,9 +1,11 @@
 package dev.caravan.provider;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.Function;
 
 /** The enabled providers, their dialects, and the model aliases that map onto them. Fixed at start. */
 public final class ProviderCatalog {
@@ -12,13 +14,13 @@ public final class ProviderCatalog {
     private final Map<String, Dialect> dialects = new LinkedHashMap<>();
     private final Map<String, List<Target>> aliases;
 
-    public ProviderCatalog(List<ProviderSettings> providers, java.util.function.Function<ProviderSettings, Dialect> dialect,
+    public ProviderCatalog(List<ProviderSettings> providers, Function<ProviderSettings, Dialect> dialect,
             Map<String, List<Target>> aliases) {
         providers.forEach(p -> {
             this.providers.put(p.id(), p);
             this.dialects.put(p.id(), dialect.apply(p));
         });
-        this.aliases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(aliases));
+        this.aliases = Collections.unmodifiableMap(new LinkedHashMap<>(aliases));
     }
 
     public List<ProviderSettings> providers() {

@@ -2,6 +2,7 @@ package dev.caravan.provider;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -36,7 +37,7 @@ public final class SecretRedactor {
 
     public ProviderFailure redact(ProviderFailure failure) {
         String clean = redact(failure.getMessage());
-        if (java.util.Objects.equals(clean, failure.getMessage())) {
+        if (Objects.equals(clean, failure.getMessage())) {
             return failure;
         }
         return new ProviderFailure(failure.failureClass(), failure.status(), clean, failure.retryAfter().orElse(null));

@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import java.util.Locale;
 import dev.caravan.provider.Target;
 
 /**
@@ -20,7 +21,7 @@ public record Candidate(Target target, Availability availability, int priority, 
         EXCLUDED_BY_CALLER, OVER_COST_CAP, LACKS_CAPABILITY;
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.caravan.routing;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The router's tunables (see application.properties for each key's effect).
@@ -12,7 +13,7 @@ import java.util.Map;
  */
 public record RoutingSettings(RoutingPolicy defaultPolicy, Duration deadline, Duration minAttemptTime,
         Duration retryBackoff, Duration rateLimitCooldown, Duration authFailureCooldown,
-        Map<String, Long> contextWindows, Map<String, java.util.Set<Capability>> capabilities, Hedging hedging) {
+        Map<String, Long> contextWindows, Map<String, Set<Capability>> capabilities, Hedging hedging) {
 
     /**
      * Hedging: off unless enabled; then a request under one of {@code policies} (or one that asks with
@@ -21,9 +22,9 @@ public record RoutingSettings(RoutingPolicy defaultPolicy, Duration deadline, Du
      *
      * @param budget the largest share of requests that may be hedged, 0..1
      */
-    public record Hedging(boolean enabled, double budget, java.util.Set<RoutingPolicy> policies) {
+    public record Hedging(boolean enabled, double budget, Set<RoutingPolicy> policies) {
 
-        public static final Hedging OFF = new Hedging(false, 0, java.util.Set.of());
+        public static final Hedging OFF = new Hedging(false, 0, Set.of());
     }
 
     public long contextWindow(String upstreamModel) {
@@ -31,8 +32,8 @@ public record RoutingSettings(RoutingPolicy defaultPolicy, Duration deadline, Du
     }
 
     /** True when {@code upstreamModel} is known to lack one of {@code needs}. */
-    public boolean lacks(String upstreamModel, java.util.Set<Capability> needs) {
-        java.util.Set<Capability> has = capabilities.get(upstreamModel);
+    public boolean lacks(String upstreamModel, Set<Capability> needs) {
+        Set<Capability> has = capabilities.get(upstreamModel);
         return has != null && !has.containsAll(needs);
     }
 }

@@ -3,7 +3,9 @@ package dev.caravan.simulator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -176,9 +178,9 @@ public final class Simulator implements AutoCloseable {
             return;
         }
         provider.countChat();
-        Map<String, List<String>> headers = new java.util.TreeMap<>();
+        Map<String, List<String>> headers = new TreeMap<>();
         ctx.request().headers().forEach((name, value) -> headers.computeIfAbsent(
-                name.toLowerCase(java.util.Locale.ROOT), n -> new ArrayList<>()).add(value));
+                name.toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(value));
         provider.recordChatHeaders(headers);
         Fault fault = provider.faultFor("chat");
         misbehaveOrElse(ctx, fault, () -> answerChat(ctx, provider, fault, pathModel, pathStream));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -151,7 +152,7 @@ class ChatRequestReaderTest {
     void aBodyOverTheLimitIs413BeforeItIsParsed() {
         // not even JSON: the size alone decides
         byte[] body = new byte[(int) LIMIT + 1];
-        java.util.Arrays.fill(body, (byte) '{');
+        Arrays.fill(body, (byte) '{');
 
         InvalidRequest error = rejection(body);
 

@@ -23,6 +23,7 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
@@ -405,7 +406,7 @@ class CanarySweepTest {
     }
 
     /** The sweep's gateway settings, probing every {@code interval}. */
-    private static java.util.Map<String, String> sweepProps(String interval) {
+    private static Map<String, String> sweepProps(String interval) {
         return Gateway.props(
                 "caravan.auth.keys", CLIENT_KEY,
                 "caravan.provider.alpha.api-keys", ALPHA_KEY + ", test-key-alpha",
@@ -739,7 +740,7 @@ class CanarySweepTest {
         throw new IllegalArgumentException(provider);
     }
 
-    private static boolean awaitQuietly(java.util.concurrent.Callable<Boolean> condition) {
+    private static boolean awaitQuietly(Callable<Boolean> condition) {
         try {
             await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(condition);
             return true;

@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Simulator;
@@ -116,7 +117,7 @@ class CrashRecoveryTest {
         Gateway gateway = Gateway.start("alpha");
         gateway.provider("alpha").fail(Fault.latency(1500).scope("chat"));
         CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(
-                () -> gateway.chat("fast", "finish me"), java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+                () -> gateway.chat("fast", "finish me"), Executors.newVirtualThreadPerTaskExecutor());
         await().atMost(Duration.ofSeconds(5)).until(() -> gateway.provider("alpha").chatCalls() == 1);
 
         gateway.close();

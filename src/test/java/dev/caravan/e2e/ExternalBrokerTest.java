@@ -2,6 +2,7 @@ package dev.caravan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.Socket;
 import java.util.HashSet;
 import java.util.List;
@@ -60,7 +61,7 @@ class ExternalBrokerTest {
         int colon = hostPort.lastIndexOf(':');
         try (Socket socket = new Socket(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)))) {
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

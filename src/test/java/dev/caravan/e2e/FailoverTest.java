@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
@@ -78,7 +79,7 @@ class FailoverTest {
     void clientHeadersNeitherReachTheProviderNorComeBack() {
         HttpResponse<String> response = gateway.post("/v1/chat/completions",
                 "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-                java.util.Map.of("Authorization", "Bearer client-own-token", "X-Custom", "leak-me"));
+                Map.of("Authorization", "Bearer client-own-token", "X-Custom", "leak-me"));
 
         // the simulator rejects any key but alpha's own: a 200 proves the client's Authorization was replaced
         assertThat(response.statusCode()).isEqualTo(200);

@@ -1,17 +1,20 @@
 package dev.caravan.e2e;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -156,9 +159,9 @@ final class Gateway implements AutoCloseable {
                 .build();
         long start = System.nanoTime();
         try {
-            HttpResponse<java.util.stream.Stream<String>> response = client.send(request,
+            HttpResponse<Stream<String>> response = client.send(request,
                     HttpResponse.BodyHandlers.ofLines());
-            List<Streamed.Event> events = new java.util.ArrayList<>();
+            List<Streamed.Event> events = new ArrayList<>();
             StringBuilder plain = new StringBuilder();
             try (var lines = response.body()) {
                 lines.forEach(line -> {
@@ -168,7 +171,7 @@ final class Gateway implements AutoCloseable {
                         plain.append(line);
                     }
                 });
-            } catch (java.io.UncheckedIOException e) {
+            } catch (UncheckedIOException e) {
                 events.add(new Streamed.Event("<connection broke: " + e.getCause().getMessage() + ">",
                         (System.nanoTime() - start) / 1_000_000));
             }

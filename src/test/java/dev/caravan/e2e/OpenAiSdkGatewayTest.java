@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -47,7 +48,7 @@ class OpenAiSdkGatewayTest {
 
     @BeforeAll
     static void start() {
-        Map<String, String> props = new java.util.LinkedHashMap<>(Gateway.props(
+        Map<String, String> props = new LinkedHashMap<>(Gateway.props(
                 "caravan.breaker.minimum-calls", "1000", "caravan.breaker.sliding-window-size", "1000"));
         DIALECTS.forEach(d -> props.put("caravan.model." + d, "via-" + d + ":model-" + d));
         gateway = Gateway.start(DIALECTS.stream().map(d -> "via-" + d + ":" + d).toList(), props);

@@ -2,6 +2,9 @@ package dev.caravan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.time.Duration;
 import java.util.List;
 
@@ -207,9 +210,9 @@ class StreamingTest {
                 .header("Content-Type", "application/json")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(request(false))).build();
 
-        java.net.http.HttpResponse<java.io.InputStream> response = client.send(ask,
+        java.net.http.HttpResponse<InputStream> response = client.send(ask,
                 java.net.http.HttpResponse.BodyHandlers.ofInputStream());
-        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(response.body()))) {
+        try (var lines = new BufferedReader(new InputStreamReader(response.body()))) {
             String first = lines.readLine(); // the first event: the stream is under way
             assertThat(first).startsWith("data: ");
         } // closing the body mid-stream hangs up on the gateway

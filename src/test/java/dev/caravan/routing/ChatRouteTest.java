@@ -9,7 +9,9 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Simulator;
+import org.apache.camel.BeanInject;
 import org.apache.camel.CamelContext;
+import org.apache.camel.EndpointInject;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.test.main.junit5.CamelMainTest;
@@ -36,10 +38,10 @@ import org.junit.jupiter.api.Test;
         "caravan.file.error=target/route-test/error"})
 class ChatRouteTest {
 
-    @org.apache.camel.EndpointInject
+    @EndpointInject
     ProducerTemplate producer;
 
-    @org.apache.camel.BeanInject
+    @BeanInject
     CamelContext context;
 
     private Simulator simulator() {

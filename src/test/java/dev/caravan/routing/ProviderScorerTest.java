@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -401,11 +402,11 @@ class ProviderScorerTest {
     @org.junit.jupiter.api.Test
     void aTargetCloseToItsRateLimitIsScoredDownUnderEveryWeighingPolicy() {
         // priority keeps the configured order by definition; the 429 cooldown steps in there
-        for (RoutingPolicy policy : java.util.EnumSet.complementOf(java.util.EnumSet.of(RoutingPolicy.PRIORITY))) {
+        for (RoutingPolicy policy : EnumSet.complementOf(EnumSet.of(RoutingPolicy.PRIORITY))) {
             Candidate nearLimit = new Candidate(new Target("first", "m"), Availability.AVAILABLE, 0, 0.01, 100, 1.0, 0.02);
             Candidate plenty = new Candidate(new Target("second", "m"), Availability.AVAILABLE, 1, 0.01, 100, 1.0, 0.9);
 
-            var ranked = new ProviderScorer().rank(java.util.List.of(nearLimit, plenty), policy);
+            var ranked = new ProviderScorer().rank(List.of(nearLimit, plenty), policy);
 
             assertThat(ranked.getFirst().candidate().target().provider()).as(policy.label()).isEqualTo("second");
         }
@@ -416,7 +417,7 @@ class ProviderScorerTest {
         Candidate a = new Candidate(new Target("first", "m"), Availability.AVAILABLE, 0, 0.01, 100, 1.0, 0.25);
         Candidate b = new Candidate(new Target("second", "m"), Availability.AVAILABLE, 1, 0.01, 100, 1.0, Double.NaN);
 
-        var ranked = new ProviderScorer().rank(java.util.List.of(a, b), RoutingPolicy.BALANCED);
+        var ranked = new ProviderScorer().rank(List.of(a, b), RoutingPolicy.BALANCED);
 
         assertThat(ranked.get(0).candidate().target().provider()).isEqualTo("first");
         assertThat(ranked.get(0).score()).isEqualTo(1.0, org.assertj.core.data.Offset.offset(1e-9)); // not scaled

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -316,7 +317,7 @@ class AnthropicWireTest {
             sim.provider("claude").fail(Fault.status(status.getKey()).withRetryAfter(3));
             HttpResponse<byte[]> response = http.send(dialectRequest("{\"model\": \"smart\", \"messages\": "
                     + "[{\"role\": \"user\", \"content\": \"Hi\"}]}", false), HttpResponse.BodyHandlers.ofByteArray());
-            Map<String, String> headers = new java.util.HashMap<>();
+            Map<String, String> headers = new HashMap<>();
             response.headers().map().forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
 
             ProviderFailure failure = dialect.classify(response.statusCode(), response.body(), headers);

@@ -5,6 +5,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -93,7 +94,7 @@ public final class OpenAiDialect implements Dialect {
                     && !upstream.extra().getOrDefault("stream_options", MissingNode.getInstance())
                             .path("include_usage").asBoolean(false);
             if (upstream.extra().containsKey(CARAVAN_EXTENSION) || askUsage) {
-                var extra = new java.util.LinkedHashMap<>(upstream.extra());
+                var extra = new LinkedHashMap<>(upstream.extra());
                 extra.remove(CARAVAN_EXTENSION);
                 if (askUsage) {
                     // usage is needed for metrics and cost whether or not the caller wants to see it

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -290,7 +291,7 @@ class OpenAiDialectTest {
 
     @Test
     void toWireOfAProgrammaticRequestWritesOnlyWhatWasSet() throws IOException {
-        ChatRequest request = new ChatRequest("fast", java.util.List.of(ChatMessage.of("user", "hello")), null,
+        ChatRequest request = new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), null,
                 null, null, null, null, null, null, null, null, null);
 
         JsonNode sent = json.readTree(dialect.toWire(request, "gpt-4o-mini"));
