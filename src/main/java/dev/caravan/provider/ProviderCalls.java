@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -144,15 +145,28 @@ public final class ProviderCalls {
 
     /**
      * The whole answer. An answer of known length is read into an array of that size: Camel's conversion would
-     * copy it through a 16 KB buffer and a growing array, several times the answer's size for every call.
+     * copy it through a 16 KB buffer and a growing array, several times the answer's size for every call. Should
+     * more follow than the length said (a body decoded on the way in), the rest is read on.
      */
-    private static byte[] bodyBytes(Message message, AttemptControls.Connection connection) {
+    static byte[] bodyBytes(Message message, AttemptControls.Connection connection) {
         if (!(message.getBody() instanceof InputStream in)) {
             return message.getBody(byte[].class);
         }
         long length = message.getHeader("Content-Length", -1L, Long.class);
         try (in) {
-            return length >= 0 && length <= SIZED_READ_LIMIT ? in.readNBytes((int) length) : in.readAllBytes();
+            if (length < 0 || length > SIZED_READ_LIMIT) {
+                return in.readAllBytes();
+            }
+            byte[] sized = in.readNBytes((int) length);
+            int next = in.read();
+            if (next < 0) {
+                return sized;
+            }
+            ByteArrayOutputStream whole = new ByteArrayOutputStream(sized.length * 2 + 1);
+            whole.write(sized);
+            whole.write(next);
+            in.transferTo(whole);
+            return whole.toByteArray();
         } catch (IOException e) {
             if (connection != null && connection.cancelled()) {
                 // cut while its answer was arriving because the other half of a hedge answered first
