@@ -41,10 +41,7 @@ class FailoverTest {
 
     @BeforeEach
     void heal() {
-        for (String p : List.of("alpha", "beta", "gamma")) {
-            gateway.provider(p).heal();
-            gateway.provider(p).resetCounts();
-        }
+        gateway.healAll();
         // a test that put keys in cooldown (429, 401) must not steer the next one
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
             for (String p : List.of("alpha", "beta", "gamma")) {

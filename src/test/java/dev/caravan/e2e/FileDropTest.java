@@ -36,10 +36,7 @@ class FileDropTest {
 
     @BeforeEach
     void heal() {
-        for (String p : List.of("alpha", "beta")) {
-            gateway.provider(p).heal();
-            gateway.provider(p).resetCounts();
-        }
+        gateway.healAll();
     }
 
     @Test

@@ -38,6 +38,7 @@ final class Gateway implements AutoCloseable {
     private final int managementPort;
     private final int brokerPort;
     private final java.nio.file.Path dataDir;
+    private final List<String> providerNames;
 
     private Gateway(List<String> providers, Map<String, String> overrides) {
         System.setProperty("camel.threads.virtual.enabled", "true");
@@ -48,6 +49,7 @@ final class Gateway implements AutoCloseable {
             dialects.put(colon < 0 ? spec : spec.substring(0, colon), colon < 0 ? "openai" : spec.substring(colon + 1));
         }
         providers = List.copyOf(dialects.keySet());
+        providerNames = providers;
         dialects.forEach((p, dialect) -> simulator.add(p, dialect, "test-key-" + p));
         simulator.start(0);
         port = freePort();
@@ -107,6 +109,14 @@ final class Gateway implements AutoCloseable {
 
     SimulatedProvider provider(String name) {
         return simulator.provider(name);
+    }
+
+    /** Every simulated provider healed and its call counts reset: a test's faults must not steer the next test. */
+    void healAll() {
+        for (String name : providerNames) {
+            simulator.provider(name).heal();
+            simulator.provider(name).resetCounts();
+        }
     }
 
     Simulator simulator() {

@@ -53,10 +53,7 @@ class JmsIngressTest {
     @BeforeEach
     void open() throws Exception {
         session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-        for (String p : List.of("alpha", "beta")) {
-            gateway.provider(p).heal();
-            gateway.provider(p).resetCounts();
-        }
+        gateway.healAll();
         drain("llm.replies");
         drain("llm.requests.DLQ");
     }

@@ -32,10 +32,7 @@ class RequestOptionsTest {
 
     @BeforeEach
     void heal() {
-        for (String p : List.of("alpha", "beta")) {
-            gateway.provider(p).heal();
-            gateway.provider(p).resetCounts();
-        }
+        gateway.healAll();
     }
 
     @Test

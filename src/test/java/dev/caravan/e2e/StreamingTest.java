@@ -46,10 +46,7 @@ class StreamingTest {
 
     @BeforeEach
     void heal() {
-        for (String p : List.of("alpha", "beta")) {
-            gateway.provider(p).heal();
-            gateway.provider(p).resetCounts();
-        }
+        gateway.healAll();
     }
 
     private static String request(boolean includeUsage) {
