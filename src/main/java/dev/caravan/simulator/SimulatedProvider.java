@@ -17,6 +17,7 @@ public final class SimulatedProvider {
     private final LongAdder chatCalls = new LongAdder();
     private final LongAdder modelCalls = new LongAdder();
     private final LongAdder abandonedStreams = new LongAdder();
+    private final LongAdder streamPieces = new LongAdder();
     private final AtomicReference<Map<String, List<String>>> lastChatHeaders = new AtomicReference<>(Map.of());
 
     SimulatedProvider(String name, String dialect, String requiredKey) {
@@ -92,6 +93,18 @@ public final class SimulatedProvider {
         return abandonedStreams.sum();
     }
 
+    void countStreamPiece() {
+        streamPieces.increment();
+    }
+
+    /**
+     * Content pieces written to streams so far: a client that reads this when an event arrives learns whether
+     * the event left before the provider's stream was done, with no clock involved.
+     */
+    public long streamPieces() {
+        return streamPieces.sum();
+    }
+
     void countModels() {
         modelCalls.increment();
     }
@@ -108,5 +121,6 @@ public final class SimulatedProvider {
         chatCalls.reset();
         modelCalls.reset();
         abandonedStreams.reset();
+        streamPieces.reset();
     }
 }

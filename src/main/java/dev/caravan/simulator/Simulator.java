@@ -321,11 +321,11 @@ public final class Simulator implements AutoCloseable {
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");
         frames.head().forEach(response::write);
-        streamFrom(ctx, wire, frames, fault, 0);
+        streamFrom(ctx, provider, wire, frames, fault, 0);
     }
 
-    private void streamFrom(RoutingContext ctx, SimulatedWire wire, SimulatedWire.Frames frames,
-            Fault.StreamFault fault, int piece) {
+    private void streamFrom(RoutingContext ctx, SimulatedProvider provider, SimulatedWire wire,
+            SimulatedWire.Frames frames, Fault.StreamFault fault, int piece) {
         HttpServerResponse response = ctx.response();
         if (response.closed()) {
             return;
@@ -358,7 +358,8 @@ public final class Simulator implements AutoCloseable {
                 response.write(wire.malformedFrame());
             }
             response.write(frames.content().get(piece));
-            streamFrom(ctx, wire, frames, fault, piece + 1);
+            provider.countStreamPiece();
+            streamFrom(ctx, provider, wire, frames, fault, piece + 1);
         };
         if (wait != null && wait > 0) {
             vertx.setTimer(wait, id -> send.run());

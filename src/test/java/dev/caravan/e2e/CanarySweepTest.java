@@ -122,13 +122,10 @@ class CanarySweepTest {
     static PrintStream originalOut;
     static PrintStream originalErr;
     static final ByteArrayOutputStream console = new ByteArrayOutputStream();
-    static long sweepMillis;
-
     static Gateway gateway;
 
     @BeforeAll
     static void sweep() throws Exception {
-        long started = System.nanoTime();
         captureEverything();
         try {
             gateway = Gateway.start(List.of("alpha", "bravo:anthropic", "gamma:gemini"), sweepProps("1h"));
@@ -147,7 +144,6 @@ class CanarySweepTest {
             inboundHeadersWithClientKeysOff();
         } finally {
             releaseCapture();
-            sweepMillis = (System.nanoTime() - started) / 1_000_000;
         }
     }
 
@@ -505,7 +501,6 @@ class CanarySweepTest {
     @Test
     void everyPathWasDrivenAsIntended() {
         assertThat(notAsIntended).as("scenarios that did not go as the sweep meant them to").isEmpty();
-        assertThat(sweepMillis).as("the sweep's run time in ms").isLessThan(60_000);
     }
 
     @Test

@@ -32,22 +32,19 @@ class DeadlineTest {
     @Test
     void aRequestWhoseDeadlineRunsOutIsA504() {
         assertThat(gateway.chat("fast", "warm up").statusCode()).isEqualTo(200);
-        for (String p : List.of("alpha", "beta", "gamma")) {
-            gateway.provider(p).fail(Fault.mode("hang"));
-        }
+        gateway.provider("alpha").fail(Fault.mode("hang"));
+        // beta would answer within its own 1 s timeout, but not within the 0.8 s left of the deadline
+        gateway.provider("beta").fail(Fault.latency(950));
+        gateway.provider("gamma").fail(Fault.mode("hang"));
 
-        long started = System.nanoTime();
         HttpResponse<String> response = gateway.chat("fast", "hello");
-        long millis = (System.nanoTime() - started) / 1_000_000;
 
         assertThat(response.statusCode()).isEqualTo(504);
         JsonNode error = Gateway.json(response).get("error");
         assertThat(error.get("code").asText()).isEqualTo("deadline_exceeded");
+        // alpha waits its full timeout, beta is cut at what is left of the 1.8 s, gamma is never started
         assertThat(error.get("attempts").findValuesAsText("outcome")).containsExactly("timeout", "timeout");
-        // alpha waits its full 1 s timeout, beta only what is left of the 1.8 s; gamma is never started
-        assertThat(error.get("attempts").get(0).get("ms").asLong()).isGreaterThanOrEqualTo(1000);
-        assertThat(error.get("attempts").get(1).get("ms").asLong()).isLessThan(900);
+        assertThat(gateway.provider("beta").chatCalls()).isEqualTo(1);
         assertThat(gateway.provider("gamma").chatCalls()).isZero();
-        assertThat(millis).isBetween(1700L, 3000L);
     }
 }

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,6 +21,7 @@ import dev.caravan.simulator.SimulatedProvider;
 import dev.caravan.simulator.Simulator;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
+import org.awaitility.Awaitility;
 
 /**
  * A real Caravan, booted from the project's own application.properties and routes/ folder, in front of
@@ -90,13 +90,9 @@ final class Gateway implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         });
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (main.getCamelContext() == null || !main.getCamelContext().isStarted()) {
-            if (System.nanoTime() > until) {
-                throw new IllegalStateException("the gateway did not start within 30 s");
-            }
-            Thread.onSpinWait();
-        }
+        // polled, not spun: a busy wait would take a core from the gateway it is waiting for
+        Awaitility.await("the gateway's start").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                .until(() -> main.getCamelContext() != null && main.getCamelContext().isStarted());
     }
 
     static Gateway start(List<String> providers, Map<String, String> overrides) {
@@ -117,6 +113,10 @@ final class Gateway implements AutoCloseable {
             simulator.provider(name).heal();
             simulator.provider(name).resetCounts();
         }
+    }
+
+    private long streamPiecesSent() {
+        return providerNames.stream().mapToLong(name -> simulator.provider(name).streamPieces()).sum();
     }
 
     Simulator simulator() {
@@ -160,14 +160,16 @@ final class Gateway implements AutoCloseable {
         return send(request.build());
     }
 
-    /** A streamed chat: the events as they arrived, each with the milliseconds since the request was sent. */
+    /**
+     * A streamed chat: the events as they arrived, each with the number of content pieces the simulated
+     * providers had sent by then (an event that arrives while that number still grows was not held back).
+     */
     Streamed stream(String body) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
-        long start = System.nanoTime();
         try {
             HttpResponse<Stream<String>> response = client.send(request,
                     HttpResponse.BodyHandlers.ofLines());
@@ -176,17 +178,16 @@ final class Gateway implements AutoCloseable {
             try (var lines = response.body()) {
                 lines.forEach(line -> {
                     if (line.startsWith("data: ")) {
-                        events.add(new Streamed.Event(line.substring(6), (System.nanoTime() - start) / 1_000_000));
+                        events.add(new Streamed.Event(line.substring(6), streamPiecesSent()));
                     } else if (!line.isEmpty()) {
                         plain.append(line);
                     }
                 });
             } catch (UncheckedIOException e) {
                 events.add(new Streamed.Event("<connection broke: " + e.getCause().getMessage() + ">",
-                        (System.nanoTime() - start) / 1_000_000));
+                        streamPiecesSent()));
             }
-            return new Streamed(response.statusCode(), response.headers(), events, plain.toString(),
-                    (System.nanoTime() - start) / 1_000_000);
+            return new Streamed(response.statusCode(), response.headers(), events, plain.toString());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
@@ -198,12 +199,13 @@ final class Gateway implements AutoCloseable {
     /**
      * What a streamed request got back.
      *
-     * @param events the {@code data:} payloads in order, with their arrival times
+     * @param events the {@code data:} payloads in order
      * @param plain  any body that was not an event stream (an error answer)
      */
-    record Streamed(int status, java.net.http.HttpHeaders headers, List<Event> events, String plain, long millis) {
+    record Streamed(int status, java.net.http.HttpHeaders headers, List<Event> events, String plain) {
 
-        record Event(String data, long atMillis) {
+        /** @param piecesSent content pieces the simulated providers had written when this event arrived */
+        record Event(String data, long piecesSent) {
         }
 
         /** The payloads that are chunks (not [DONE]), parsed. */
