@@ -27,6 +27,7 @@ import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.RateLimits;
 import dev.caravan.health.StatusBoard;
 import dev.caravan.broker.EmbeddedBroker;
+import dev.caravan.console.Console;
 import dev.caravan.cost.CostEstimator;
 import dev.caravan.cost.PriceTable;
 import dev.caravan.cost.TokenEstimator;
@@ -152,8 +153,10 @@ public class CaravanConfiguration implements CamelConfiguration {
                 new StreamRelay(json, meters, redactor), streamWatchdog(context), rateLimits, clock));
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
                 settings.routing().authFailureCooldown()));
-        registry.bind("httpReplies", new HttpReplies(json, catalog,
-                new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits)));
+        StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits);
+        registry.bind("httpReplies", new HttpReplies(json, catalog, status));
+        Console.install(context, properties, new Console.Boards(catalog, status, health, cooldowns, breakers, router,
+                meters), json, clock);
         registry.bind("providerRoutes", new ProviderRoutes(catalog));
 
         LOG.info("Caravan: providers {}, models {}, policy {}, deadline {}",
@@ -253,7 +256,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 simulator.close();
             }
         });
-        context.getRegistry().bind("simulator", simulator);
+        context.getRegistry().bind(Console.SIMULATOR, simulator);
         List<ProviderSettings> simulated = new ArrayList<>();
         for (ProviderSettings p : settings.providers()) {
             simulated.add(p.simulatedAt(URI.create(simulator.baseUrl(p.id())),

@@ -89,7 +89,9 @@ public record GatewaySettings(
             "caravan.jms.data-dir", "caravan.jms.request-queue", "caravan.jms.reply-queue",
             "caravan.jms.dead-letter-queue", "caravan.jms.concurrency", "caravan.jms.max-attempts",
             "caravan.jms.redelivery-delay", "caravan.file.enabled", "caravan.file.inbox", "caravan.file.outbox",
-            "caravan.file.done", "caravan.file.error", "caravan.file.poll-interval");
+            "caravan.file.done", "caravan.file.error", "caravan.file.poll-interval",
+            "caravan.console.enabled", "caravan.console.on-api-port", "caravan.console.sample-interval",
+            "caravan.console.rate-window", "caravan.console.history", "caravan.console.events");
     private static final Set<String> PROVIDER_FIELDS = Set.of("dialect", "base-url", "api-keys", "timeout",
             "first-token-timeout", "idle-timeout", "connect-timeout", "max-connections", "auth-header",
             "api-version", "anthropic-version", "default-max-tokens", "vertex-project", "vertex-region", "breaker.failure-rate-threshold", "breaker.sliding-window-size",

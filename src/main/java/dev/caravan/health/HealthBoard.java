@@ -3,8 +3,10 @@ package dev.caravan.health;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +26,16 @@ public final class HealthBoard {
     public record ProviderHealth(State state, int consecutiveFailures, Instant lastProbe, String lastError) {
     }
 
+    /** Told when a provider's state changes, with the probe's error when it failed (null when it answered). */
+    @FunctionalInterface
+    public interface Transitions {
+        void changed(String provider, State from, State to, String reason);
+    }
+
     private final Map<String, ProviderHealth> health = new ConcurrentHashMap<>();
     private final int failureThreshold;
     private final Clock clock;
+    private final List<Transitions> listeners = new CopyOnWriteArrayList<>();
 
     public HealthBoard(Collection<String> providers, int failureThreshold, Clock clock) {
         this.failureThreshold = failureThreshold;
@@ -35,15 +44,24 @@ public final class HealthBoard {
     }
 
     public void probeSucceeded(String provider) {
-        ProviderHealth before = health.get(provider);
-        health.put(provider, new ProviderHealth(State.UP, 0, clock.instant(), null));
+        ProviderHealth before = health.put(provider, new ProviderHealth(State.UP, 0, clock.instant(), null));
         if (before != null && before.state() == State.DOWN) {
             LOG.info("provider {} is up again: its model listing answered", provider);
         }
+        State was = before == null ? State.UNKNOWN : before.state();
+        if (was != State.UP) {
+            listeners.forEach(l -> l.changed(provider, was, State.UP, null));
+        }
+    }
+
+    public void onTransition(Transitions listener) {
+        listeners.add(listener);
     }
 
     public void probeFailed(String provider, String reason) {
+        State[] was = {State.UNKNOWN};
         ProviderHealth updated = health.compute(provider, (p, before) -> {
+            was[0] = before == null ? State.UNKNOWN : before.state();
             int failures = (before == null ? 0 : before.consecutiveFailures()) + 1;
             State state = failures >= failureThreshold ? State.DOWN
                     : before == null ? State.UNKNOWN : before.state();
@@ -51,6 +69,9 @@ public final class HealthBoard {
         });
         if (updated.consecutiveFailures() == failureThreshold) {
             LOG.warn("provider {} is down after {} failed probes; last: {}", provider, failureThreshold, reason);
+        }
+        if (updated.state() != was[0]) {
+            listeners.forEach(l -> l.changed(provider, was[0], updated.state(), reason));
         }
     }
 

@@ -4,6 +4,8 @@ package dev.caravan.metrics;
 public final class Meters {
 
     public static final String REQUESTS = "caravan.requests";
+    /** Requests served, by alias and the target that served them: how each alias's traffic is split. */
+    public static final String SERVED = "caravan.served";
     public static final String ATTEMPTS = "caravan.attempts";
     public static final String FAILOVERS = "caravan.failovers";
     public static final String TARGET_LATENCY = "caravan.target.latency";

@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -65,6 +66,12 @@ public final class FailoverRouter {
     /** Exchange property: the ingress a request came by ({@code http}, {@code jms}, {@code file}), for the log. */
     public static final String INGRESS = "caravan.ingress";
 
+    /** Told of each failover as it happens: a failed attempt followed by an attempt on another provider. */
+    @FunctionalInterface
+    public interface FailoverListener {
+        void failedOver(String requestId, String alias, Target from, Target to, FailureClass failure);
+    }
+
     private final ProviderCatalog catalog;
     private final ProviderScorer scorer;
     private final HealthBoard health;
@@ -81,6 +88,7 @@ public final class FailoverRouter {
     private final OutputTokens outputTokens = new OutputTokens();
     private final Hedger.Budget hedges;
     private final OutcomeMeters outcomes;
+    private final List<FailoverListener> failoverListeners = new CopyOnWriteArrayList<>();
     private final Clock clock;
 
     public FailoverRouter(ProviderCatalog catalog, ProviderScorer scorer, HealthBoard health, Cooldowns cooldowns,
@@ -103,6 +111,10 @@ public final class FailoverRouter {
         this.attempts = new MeterMemo<>(t -> meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, t.get(0), Meters.MODEL,
                 t.get(1), Meters.OUTCOME, t.get(2)));
         this.clock = clock;
+    }
+
+    public void onFailover(FailoverListener listener) {
+        failoverListeners.add(listener);
     }
 
     /** Starts routing the request in the body. */
@@ -179,6 +191,9 @@ public final class FailoverRouter {
             Attempt from = state.attempts().getLast();
             meters.counter(Meters.FAILOVERS, Meters.FROM, from.target().provider(), Meters.TO, provider.id(),
                     Meters.FAILURE_CLASS, from.failure().label()).increment();
+            for (FailoverListener listener : failoverListeners) {
+                listener.failedOver(state.requestId(), state.alias(), from.target(), target, from.failure());
+            }
         }
         Duration timeout = provider.timeout().compareTo(left) < 0 ? provider.timeout() : left;
         AttemptPlan plan = new AttemptPlan(target, key, timeout, System.nanoTime(), state.requestId(),

@@ -18,6 +18,7 @@ final class OutcomeMeters {
     private final MeterMemo<Timer> latency;
     private final MeterMemo<Counter> cost;
     private final MeterMemo<Counter> tokens;
+    private final MeterMemo<Counter> served;
 
     OutcomeMeters(MeterRegistry meters) {
         requests = new MeterMemo<>(t -> meters.counter(Meters.REQUESTS, Meters.ALIAS, t.get(0), Meters.OUTCOME, t.get(1)));
@@ -29,6 +30,8 @@ final class OutcomeMeters {
         cost = new MeterMemo<>(t -> meters.counter(Meters.COST, Meters.PROVIDER, t.get(0), Meters.MODEL, t.get(1)));
         tokens = new MeterMemo<>(t -> meters.counter(Meters.TOKENS, Meters.PROVIDER, t.get(0), Meters.MODEL, t.get(1),
                 Meters.DIRECTION, t.get(2)));
+        served = new MeterMemo<>(t -> meters.counter(Meters.SERVED, Meters.ALIAS, t.get(0), Meters.PROVIDER, t.get(1),
+                Meters.MODEL, t.get(2)));
     }
 
     void record(String alias, Outcome outcome, long millis) {
@@ -39,6 +42,7 @@ final class OutcomeMeters {
             return;
         }
         Target target = served.target();
+        this.served.get(alias, target.provider(), target.model()).increment();
         if (served.costUsd() != null) {
             cost.get(target.provider(), target.model()).increment(served.costUsd());
         }

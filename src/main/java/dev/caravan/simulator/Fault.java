@@ -124,6 +124,14 @@ public record Fault(
         }
     }
 
+    /** This fault, when it is one the simulator can play; else an IllegalArgumentException naming the field. */
+    public Fault checked() {
+        if (mode != null && !java.util.List.of("hang", "reset", "malformed", "stall_body").contains(mode)) {
+            throw new IllegalArgumentException("'mode' must be hang, reset, malformed or stall_body");
+        }
+        return this;
+    }
+
     boolean applies(String endpoint) {
         return scope == null || scope.equals("all") || scope.equals(endpoint);
     }

@@ -71,6 +71,10 @@ public final class Simulator implements AutoCloseable {
         return provider;
     }
 
+    public boolean has(String name) {
+        return providers.containsKey(name);
+    }
+
     public SimulatedProvider provider(String name) {
         SimulatedProvider provider = providers.get(name);
         if (provider == null) {
@@ -384,10 +388,7 @@ public final class Simulator implements AutoCloseable {
             Buffer buffer = ctx.body().buffer();
             Fault fault = buffer == null || buffer.length() == 0 ? Fault.none()
                     : json.readValue(buffer.getBytes(), Fault.class);
-            if (fault.mode() != null && !List.of("hang", "reset", "malformed", "stall_body").contains(fault.mode())) {
-                throw new IllegalArgumentException("'mode' must be hang, reset, malformed or stall_body");
-            }
-            provider.fail(fault);
+            provider.fail(fault.checked());
             LOG.info("simulated provider {} now misbehaves: {}", provider.name(), json.writeValueAsString(fault));
             send(ctx.response(), 200, state(provider));
         } catch (Exception e) {

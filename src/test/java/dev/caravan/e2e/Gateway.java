@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.console.Console;
 import dev.caravan.simulator.SimulatedProvider;
 import dev.caravan.simulator.Simulator;
 import org.apache.camel.CamelContext;
@@ -82,6 +83,8 @@ final class Gateway implements AutoCloseable {
         props.putAll(overrides);
         main.setDefaultPropertyPlaceholderLocation("file:application.properties");
         main.setOverrideProperties(props);
+        // the console's fault controls drive this simulator, as they drive the built-in one
+        main.bind(Console.SIMULATOR, simulator);
         // its own thread: main.run() blocks until stopped, and the common pool may have a single worker
         Thread.ofPlatform().daemon().name("caravan-main").start(() -> {
             try {
@@ -241,6 +244,10 @@ final class Gateway implements AutoCloseable {
 
     HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build());
+    }
+
+    int managementPort() {
+        return managementPort;
     }
 
     HttpResponse<String> management(String path) {
