@@ -38,12 +38,7 @@ public final class Console {
             return;
         }
         ProviderEvents events = new ProviderEvents(clock, settings.events());
-        for (CircuitBreaker breaker : boards.breakers().getAllCircuitBreakers()) {
-            breaker.getEventPublisher().onStateTransition(e -> events.breakerChanged(breaker.getName(),
-                    e.getStateTransition().getFromState().name(), e.getStateTransition().getToState().name()));
-        }
-        boards.health().onTransition((provider, from, to, reason) -> events.healthChanged(provider,
-                from.name().toLowerCase(Locale.ROOT), to.name().toLowerCase(Locale.ROOT), reason));
+        listen(events, boards.breakers(), boards.health());
         boards.router().onFailover(events::failedOver);
         Supplier<Simulator> simulator = () -> context.getRegistry().lookupByNameAndType(SIMULATOR, Simulator.class);
         MeterSampler sampler = new MeterSampler(boards.meters(), clock, settings);
@@ -53,5 +48,15 @@ public final class Console {
                 new SimulatorControls(simulator, json), json);
         context.addService(server);
         context.addStartupListener(server);
+    }
+
+    /** Records every breaker's and every provider's health transitions. */
+    static void listen(ProviderEvents events, CircuitBreakerRegistry breakers, HealthBoard health) {
+        for (CircuitBreaker breaker : breakers.getAllCircuitBreakers()) {
+            breaker.getEventPublisher().onStateTransition(e -> events.breakerChanged(breaker.getName(),
+                    e.getStateTransition().getFromState().name(), e.getStateTransition().getToState().name()));
+        }
+        health.onTransition((provider, from, to, reason) -> events.healthChanged(provider,
+                from.name().toLowerCase(Locale.ROOT), to.name().toLowerCase(Locale.ROOT), reason));
     }
 }

@@ -1,0 +1,80 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.simulator.Fault;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The console is an operator's page: on the management port, and on the client API port only when asked. */
+class ConsolePortsTest {
+
+    private static Gateway gateway;
+
+    @BeforeAll
+    static void start() {
+        gateway = Gateway.start("alpha");
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @Test
+    void theApiPortAnswersTheConsoleWithAJson404UnlessAsked() {
+        for (String path : List.of("/console", "/console/", "/console/api/snapshot", "/console/console.js")) {
+            HttpResponse<String> response = gateway.get(path);
+            assertThat(response.statusCode()).as(path).isEqualTo(404);
+            assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+            JsonNode error = Gateway.json(response).get("error");
+            assertThat(error.get("code").asText()).isEqualTo("not_found");
+            assertThat(error.get("message").asText()).contains("management port");
+        }
+        HttpResponse<String> page = gateway.management("/console/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<title>Caravan console</title>");
+        JsonNode snapshot = Gateway.json(gateway.management("/console/api/snapshot"));
+        assertThat(snapshot.get("providers").get(0).get("status").get("id").asText()).isEqualTo("alpha");
+    }
+
+    @Test
+    void theApiPortServesTheConsoleWhenAsked() {
+        try (Gateway asked = Gateway.start(List.of("alpha"), Gateway.props("caravan.console.on-api-port", "true"))) {
+            HttpResponse<String> page = asked.get("/console/");
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("<title>Caravan console</title>");
+            assertThat(asked.get("/console/uplot.js").body()).contains("uPlot");
+            assertThat(Gateway.json(asked.get("/console/api/snapshot")).get("providers")).hasSize(1);
+        }
+    }
+
+    @Test
+    void faultControlsRefuseWhatIsNotAFaultOrNotJson() throws Exception {
+        var client = HttpClient.newHttpClient();
+        String url = "http://127.0.0.1:" + gateway.managementPort() + "/console/api/simulator/";
+        HttpResponse<String> form = client.send(HttpRequest.newBuilder(
+                URI.create(url + "alpha/fault")).header("content-type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"status\":503}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(form.statusCode()).isEqualTo(415);
+        HttpResponse<String> badMode = client.send(HttpRequest.newBuilder(
+                URI.create(url + "alpha/fault")).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"mode\":\"explode\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(badMode.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(badMode).get("error").get("message").asText()).contains("'mode'");
+        HttpResponse<String> unknown = client.send(HttpRequest.newBuilder(
+                URI.create(url + "nobody/fault")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(gateway.provider("alpha").fault()).isEqualTo(Fault.none());
+    }
+}
