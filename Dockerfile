@@ -17,7 +17,10 @@ COPY routes routes
 RUN mkdir -p data && chown -R caravan:caravan /app
 USER caravan
 EXPOSE 8080 9876
-ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
+# Management (metrics, health, console) listens on every interface inside the container, so that a published
+# port reaches it; publish 9876 only on a private network (docker run -p 127.0.0.1:9876:9876 ...), never publicly.
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75" \
+    CAMEL_MANAGEMENT_HOST=0.0.0.0
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
     CMD curl -fsS http://127.0.0.1:9876/observe/health || exit 1
 ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar caravan.jar"]
