@@ -88,7 +88,8 @@ public final class SnapshotBuilder {
     static String healthReason(StatusBoard.ProviderStatus p) {
         String last = p.lastProbeError() == null ? "" : "; last: " + p.lastProbeError();
         return switch (p.health()) {
-            case "up" -> "its model listing answers" + (p.lastProbeError() == null ? "" : "; " + p.lastProbeError());
+            case "up" -> p.failedProbes() > 0 ? p.failedProbes() + " probe(s) failed since it last answered" + last
+                    : "its model listing answers" + (p.lastProbeError() == null ? "" : "; " + p.lastProbeError());
             case "down" -> p.failedProbes() + " probes failed in a row" + last;
             default -> p.failedProbes() == 0 ? "not probed yet" : p.failedProbes() + " probe(s) failed" + last;
         };

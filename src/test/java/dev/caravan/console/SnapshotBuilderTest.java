@@ -154,6 +154,8 @@ class SnapshotBuilderTest {
         health.probeFailed("beta", "HTTP 503 from the model listing");
         health.probeFailed("beta", "HTTP 503 from the model listing");
         cooldowns.coolDown("alpha", 1, Duration.ofSeconds(20), Cooldowns.Reason.RATE_LIMITED);
+        health.probeSucceeded("alpha");
+        health.probeFailed("alpha", "connection refused");
         clock.advance(Duration.ofSeconds(12));
 
         Snapshot snapshot = builder.build();
@@ -165,6 +167,8 @@ class SnapshotBuilderTest {
         assertThat(alpha.keys()).extracting(Snapshot.Key::label).containsExactly("key 1 …wxyz", "key 2");
         assertThat(alpha.keys().get(1).cooldownMillis()).isEqualTo(8_000);
         assertThat(alpha.keys().get(1).cooldownReason()).isEqualTo("rate_limited");
+        assertThat(alpha.status().health()).isEqualTo("up");
+        assertThat(alpha.healthReason()).isEqualTo("1 probe(s) failed since it last answered; last: connection refused");
         Snapshot.Provider beta = snapshot.providers().get(1);
         assertThat(beta.status().health()).isEqualTo("down");
         assertThat(beta.healthReason()).isEqualTo("2 probes failed in a row; last: HTTP 503 from the model listing");
