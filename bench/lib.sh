@@ -128,9 +128,11 @@ start_simulator_host() {
     local gw mgmt
     SIM_PORT=$(free_port); gw=$(free_port); mgmt=$(free_port)
     log "simulator host on 127.0.0.1:$SIM_PORT (a Caravan with the simulator always on; its own gateway idle on $gw)"
+    # the providers of $PROVIDERS (configured in application.properties, not all enabled there) and their aliases
+    simulated_aliases
     start_caravan simulator \
         -Dcaravan.simulator.enabled=true -Dcaravan.simulator.port="$SIM_PORT" \
-        -Dcaravan.http.port="$gw" -Dcamel.management.port="$mgmt" -Dcaravan.health.interval=1h
+        -Dcaravan.http.port="$gw" -Dcamel.management.port="$mgmt" -Dcaravan.health.interval=1h "${ALIAS_ARGS[@]}"
     SIM_PID=$LAST_PID
     wait_http "http://127.0.0.1:$SIM_PORT/_providers" 90 "$SIM_PID" "$RUN_DIR/simulator.log"
 }
@@ -145,6 +147,18 @@ simulated_model() { # provider
     esac
 }
 
+# The -D options that enable the providers of $PROVIDERS and put their models behind aliases 'fast' (all of
+# them) and 'smart' (the first), in ALIAS_ARGS.
+simulated_aliases() {
+    local targets=() p m
+    for p in $PROVIDERS; do
+        m=$(simulated_model "$p") || die "unknown provider $p"
+        targets+=("$p:$m")
+    done
+    ALIAS_ARGS=(-Dcaravan.providers="$(tr ' ' ',' <<<"$PROVIDERS")" -Dcaravan.model.fast="$(IFS=,; echo "${targets[*]}")"
+                -Dcaravan.model.smart="${targets[0]}")
+}
+
 # Starts the gateway under test with the simulator off and the providers of $PROVIDERS pointed at the simulator host
 # (start_simulator_host first), their models behind alias 'fast'; extra -D options from $GATEWAY_PROPS. Sets GW_PORT,
 # MGMT_PORT and GW_PID, and waits until it answers.
@@ -152,16 +166,13 @@ start_gateway_on_simulator() {
     GW_PORT=$(free_port); MGMT_PORT=$(free_port)
     local args=(-Dcaravan.simulator.enabled=false -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT"
                 -Dcaravan.health.interval=1h)
-    local targets=() p m enabled
+    local p
     for p in $PROVIDERS; do
-        m=$(simulated_model "$p") || die "unknown provider $p"
         args+=("-Dcaravan.provider.$p.base-url=http://127.0.0.1:$SIM_PORT/$p/v1" "-Dcaravan.provider.$p.api-keys=bench-key-$p")
-        targets+=("$p:$m")
     done
-    enabled=$(tr ' ' ',' <<<"$PROVIDERS")
-    args+=(-Dcaravan.providers="$enabled" -Dcaravan.model.fast="$(IFS=,; echo "${targets[*]}")"
-           -Dcaravan.model.smart="${targets[0]}")
-    log "gateway on 127.0.0.1:$GW_PORT (management $MGMT_PORT), providers $enabled -> simulator"
+    simulated_aliases
+    args+=("${ALIAS_ARGS[@]}")
+    log "gateway on 127.0.0.1:$GW_PORT (management $MGMT_PORT), providers $PROVIDERS -> simulator"
     # shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
     start_caravan caravan "${args[@]}" ${GATEWAY_PROPS:-}
     GW_PID=$LAST_PID

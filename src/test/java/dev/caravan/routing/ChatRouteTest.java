@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The chat pipeline at route level: the real YAML routes and application.properties, with the built-in
- * simulator standing in for the shipped providers (openai, groq, together), driven through direct:chat.
+ * simulator standing in for the shipped providers (openai, anthropic, gemini), driven through direct:chat.
  */
 @CamelMainTest(propertyPlaceholderLocations = "file:application.properties", properties = {
         "caravan.simulator.enabled=true",
@@ -50,28 +50,28 @@ class ChatRouteTest {
 
     @AfterEach
     void heal() {
-        List.of("openai", "groq", "together").forEach(p -> simulator().provider(p).heal());
+        List.of("openai", "anthropic", "gemini").forEach(p -> simulator().provider(p).heal());
     }
 
     @Test
     void eachAttemptRunsThroughItsProvidersRouteUntilOneServes() {
         simulator().provider("openai").fail(Fault.status(503));
-        List.of("openai", "groq", "together").forEach(p -> simulator().provider(p).resetCounts());
+        List.of("openai", "anthropic", "gemini").forEach(p -> simulator().provider(p).resetCounts());
         NotifyBuilder done = new NotifyBuilder(context).fromRoute("chat").whenDone(1).create();
 
         Outcome outcome = producer.requestBody("direct:chat", request("fast"), Outcome.class);
 
         assertThat(done.matches(5, TimeUnit.SECONDS)).isTrue();
         assertThat(simulator().provider("openai").chatCalls()).isEqualTo(2);
-        assertThat(simulator().provider("groq").chatCalls()).isEqualTo(1);
-        assertThat(simulator().provider("together").chatCalls()).as("the third candidate is never called").isZero();
+        assertThat(simulator().provider("anthropic").chatCalls()).isEqualTo(1);
+        assertThat(simulator().provider("gemini").chatCalls()).as("the third candidate is never called").isZero();
         assertThat(outcome).isInstanceOfSatisfying(Outcome.Served.class, served -> {
-            assertThat(served.target().provider()).isEqualTo("groq");
-            assertThat(served.response().model()).isEqualTo("llama-3.1-8b-instant");
+            assertThat(served.target().provider()).isEqualTo("anthropic");
+            assertThat(served.response().model()).isEqualTo("claude-haiku-4-5");
             assertThat(served.attempts()).extracting(Attempt::outcome)
                     .containsExactly("unavailable", "unavailable", "ok");
         });
-        assertThat(context.getRoute("provider-together")).as("one route per provider, from the template")
+        assertThat(context.getRoute("provider-gemini")).as("one route per provider, from the template")
                 .isNotNull();
     }
 
