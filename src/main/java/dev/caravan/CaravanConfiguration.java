@@ -36,6 +36,7 @@ import dev.caravan.ingress.FileDrops;
 import dev.caravan.ingress.HttpReplies;
 import dev.caravan.ingress.HttpRequests;
 import dev.caravan.ingress.JmsMessages;
+import dev.caravan.ingress.OperatorRequests;
 import dev.caravan.ingress.PromptReader;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.AttemptControls;
@@ -138,6 +139,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("httpRequests", new HttpRequests(chatRequests));
         registry.bind("clientKeys", new ClientKeys(settings.clientKeys().all()));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
+        registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json);
         GatewaySettings.Files files = settings.files();
         registry.bind("fileDrops", new FileDrops(prompts, json, files.outbox(), files.done(), files.error()));

@@ -104,10 +104,7 @@ public final class ChatRequestReader {
         } catch (JsonProcessingException e) {
             throw InvalidRequest.badRequest(null, "The request could not be read: " + e.getOriginalMessage());
         }
-        if (!aliases.contains(request.model())) {
-            throw new InvalidRequest(404, "model", "model_not_found", "The model '" + request.model()
-                    + "' does not exist here. Known models: " + String.join(", ", new TreeSet<>(aliases)) + ".");
-        }
+        requireKnownModel(request.model());
         JsonNode streamOptions = request.extra().get("stream_options");
         if (streamOptions != null && !streamOptions.isNull()) {
             if (!request.streaming()) {
@@ -122,6 +119,14 @@ public final class ChatRequestReader {
             throw InvalidRequest.badRequest("max_tokens", "'max_tokens' must be at least 1.");
         }
         return request;
+    }
+
+    /** Throws a 404 naming the known aliases unless {@code model} is one of them. */
+    public void requireKnownModel(String model) {
+        if (!aliases.contains(model)) {
+            throw new InvalidRequest(404, "model", "model_not_found", "The model '" + model
+                    + "' does not exist here. Known models: " + String.join(", ", new TreeSet<>(aliases)) + ".");
+        }
     }
 
     private static void requireText(JsonNode tree, String field) {
