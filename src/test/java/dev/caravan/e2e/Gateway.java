@@ -81,6 +81,10 @@ final class Gateway implements AutoCloseable {
             props.put("caravan.file." + folder, dataDir.resolve(folder).toString());
         }
         props.putAll(overrides);
+        // a profile is chosen before the properties are read, as -Dcamel.main.profile does
+        if (overrides.containsKey("camel.main.profile")) {
+            main.configure().setProfile(overrides.get("camel.main.profile"));
+        }
         main.setDefaultPropertyPlaceholderLocation("file:application.properties");
         main.setOverrideProperties(props);
         // the console's fault controls drive this simulator, as they drive the built-in one
