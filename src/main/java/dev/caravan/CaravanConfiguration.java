@@ -133,7 +133,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                     .register(meters);
         }
         ChatRequestReader chatRequests = new ChatRequestReader(json, settings.aliases().keySet(),
-                settings.maxBodyBytes(), Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
+                settings.maxBodyBytes(), settings.maxJsonDepth(), Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
                         .collect(Collectors.toSet()),
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         registry.bind("httpRequests", new HttpRequests(chatRequests));

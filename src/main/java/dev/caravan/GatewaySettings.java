@@ -36,6 +36,7 @@ public record GatewaySettings(
         int healthFailureThreshold,
         Duration latencyWindow,
         long maxBodyBytes,
+        int maxJsonDepth,
         SimulatorMode simulator,
         String simulatorHost,
         int simulatorPort,
@@ -74,7 +75,7 @@ public record GatewaySettings(
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Set<String> GLOBAL_KEYS = Set.of(
-            "caravan.http.port", "caravan.http.max-body-size", "caravan.providers", "caravan.routing.policy",
+            "caravan.http.port", "caravan.http.max-body-size", "caravan.request.max-json-depth", "caravan.providers", "caravan.routing.policy",
             "caravan.request.deadline", "caravan.request.min-attempt-time", "caravan.retry.backoff",
             "caravan.rate-limit.default-cooldown", "caravan.auth.failure-cooldown", "caravan.auth.keys",
             "caravan.log.content", "caravan.hedging.enabled", "caravan.hedging.budget", "caravan.hedging.policies",
@@ -223,6 +224,7 @@ public record GatewaySettings(
                 r.integer("caravan.health.failure-threshold", 3, 1),
                 r.duration("caravan.latency.window", "5m"),
                 r.integer("caravan.http.max-body-size", 4 * 1024 * 1024, 1024),
+                r.integer("caravan.request.max-json-depth", 64, 4),
                 simulator,
                 properties.getOrDefault("caravan.simulator.host", "127.0.0.1"),
                 r.integer("caravan.simulator.port", 8090, 0),
@@ -237,7 +239,7 @@ public record GatewaySettings(
 
     public GatewaySettings withProviders(List<ProviderSettings> replaced) {
         return new GatewaySettings(List.copyOf(replaced), aliases, routing, healthInterval, healthTimeout,
-                healthFailureThreshold, latencyWindow, maxBodyBytes, simulator, simulatorHost, simulatorPort,
+                healthFailureThreshold, latencyWindow, maxBodyBytes, maxJsonDepth, simulator, simulatorHost, simulatorPort,
                 defaultAlias, jms, files, clientKeys, logContent);
     }
 

@@ -53,7 +53,7 @@ class ChatRequestReaderTest {
                 Arguments.of("missing model", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}", 400,
                         "model", new String[] {"Missing required parameter: 'model'"}),
                 Arguments.of("null model", "{\"model\": null, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
-                        400, "model", new String[] {"Missing required parameter: 'model'"}),
+                        400, "model", new String[] {"Missing required parameter: 'model'", "not null"}),
                 Arguments.of("blank model", "{\"model\": \"  \", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
                         400, "model", new String[] {"'model' must be a non-empty string"}),
                 Arguments.of("model not a string",
@@ -62,7 +62,7 @@ class ChatRequestReaderTest {
                 Arguments.of("missing messages", "{\"model\": \"fast\"}", 400, "messages",
                         new String[] {"Missing required parameter: 'messages'"}),
                 Arguments.of("null messages", "{\"model\": \"fast\", \"messages\": null}", 400, "messages",
-                        new String[] {"Missing required parameter: 'messages'"}),
+                        new String[] {"Missing required parameter: 'messages'", "not null"}),
                 Arguments.of("empty messages", "{\"model\": \"fast\", \"messages\": []}", 400, "messages",
                         new String[] {"'messages' must be a non-empty array"}),
                 Arguments.of("messages not an array", "{\"model\": \"fast\", \"messages\": \"hi\"}", 400, "messages",
@@ -70,7 +70,7 @@ class ChatRequestReaderTest {
                 Arguments.of("a message that is not an object", "{\"model\": \"fast\", \"messages\": [\"hi\"]}", 400,
                         "messages[0]", new String[] {"'messages[0]' must be an object with a 'role'"}),
                 Arguments.of("message without role", "{\"model\": \"fast\", \"messages\": [{\"content\": \"hi\"}]}",
-                        400, "messages[0].role", new String[] {"'messages[0].role' must be one of",
+                        400, "messages[0].role", new String[] {"Missing required parameter: 'messages[0].role'; it must be one of",
                                 "system", "developer", "user", "assistant", "tool"}),
                 Arguments.of("bad role in the second message",
                         "{\"model\": \"fast\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, "
@@ -95,10 +95,10 @@ class ChatRequestReaderTest {
                         400, "messages[1].content", new String[] {"must be a string or an array"}),
                 Arguments.of("max_tokens 0",
                         "{\"model\": \"fast\", \"max_tokens\": 0, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
-                        400, "max_tokens", new String[] {"'max_tokens' must be at least 1"}),
+                        400, "max_tokens", new String[] {"'max_tokens' must be a whole number of tokens, at least 1; it was 0"}),
                 Arguments.of("max_tokens negative",
                         "{\"model\": \"fast\", \"max_tokens\": -5, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
-                        400, "max_tokens", new String[] {"'max_tokens' must be at least 1"}),
+                        400, "max_tokens", new String[] {"'max_tokens' must be a whole number of tokens, at least 1; it was -5"}),
                 Arguments.of("max_tokens a word",
                         "{\"model\": \"fast\", \"max_tokens\": \"many\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
                         400, "max_tokens", new String[] {"'max_tokens' must be a whole number"}),
@@ -110,10 +110,10 @@ class ChatRequestReaderTest {
                         400, "stream_options", new String[] {"must be an object"}),
                 Arguments.of("temperature a word",
                         "{\"model\": \"fast\", \"temperature\": \"hot\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
-                        400, "temperature", new String[] {"Invalid type for 'temperature'"}),
+                        400, "temperature", new String[] {"'temperature' must be a number between 0 and 2; it was the string 'hot'"}),
                 Arguments.of("stream a word",
                         "{\"model\": \"fast\", \"stream\": \"yes\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
-                        400, "stream", new String[] {"Invalid type for 'stream'"}));
+                        400, "stream", new String[] {"'stream' must be true or false; it was the string 'yes'"}));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -226,8 +226,11 @@ class ChatRequestReaderTest {
     @ParameterizedTest
     @ValueSource(strings = {"system", "developer", "user", "assistant", "tool", "function"})
     void everyDocumentedRoleIsAccepted(String role) {
+        // a tool result names the call it answers, a function result the function
+        String answers = role.equals("tool") ? ", \"tool_call_id\": \"call_1\"" : role.equals("function")
+                ? ", \"name\": \"lookup\"" : "";
         ChatRequest request = reader.read(utf8("{\"model\": \"fast\", \"messages\": [{\"role\": \"" + role
-                + "\", \"content\": \"x\"}]}"));
+                + "\", \"content\": \"x\"" + answers + "}]}"));
 
         assertThat(request.messages().get(0).role()).isEqualTo(role);
         assertThat(request.extra()).isEmpty();
