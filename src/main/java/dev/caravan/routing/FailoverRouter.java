@@ -319,17 +319,17 @@ public final class FailoverRouter {
     public Outcome outcome(Exchange exchange) {
         RoutingState state = exchange.getProperty(STATE, RoutingState.class);
         long millis = Duration.between(state.started(), clock.instant()).toMillis();
-        Outcome outcome = decide(state, exchange.getProperty(RESPONSE, ChatResponse.class), millis);
+        ChatRequest request = exchange.getProperty(ProviderCalls.REQUEST, ChatRequest.class);
+        Outcome outcome = decide(state, exchange.getProperty(RESPONSE, ChatResponse.class), millis, request);
         outcomes.record(state.alias(), outcome, millis);
         Double cost = outcome instanceof Outcome.Served served ? served.costUsd() : null;
-        ChatRequest request = exchange.getProperty(ProviderCalls.REQUEST, ChatRequest.class);
         requestLog.write(state, outcome, exchange.getProperty(INGRESS, "http", String.class),
                 request != null && request.streaming() && exchange.getProperty(StreamSink.PROPERTY) != null,
                 request, cost);
         return outcome;
     }
 
-    Outcome decide(RoutingState state, ChatResponse response, long millis) {
+    Outcome decide(RoutingState state, ChatResponse response, long millis, ChatRequest request) {
         List<Attempt> attempts = state.attempts();
         if (state.served()) {
             Target target = attempts.getLast().target();
@@ -359,6 +359,12 @@ public final class FailoverRouter {
                             + attempts.size() + " attempt(s).",
                     null, attempts, millis);
         }
+        if (attempts.isEmpty()) {
+            Outcome.Failed tooLarge = tooLargeForEveryTarget(state, millis, request);
+            if (tooLarge != null) {
+                return tooLarge;
+            }
+        }
         List<Candidate> all = candidates(state, Duration.ofDays(1));
         Optional<Duration> rateLimitedFor = allRateLimited(all);
         if (rateLimitedFor.isPresent()) {
@@ -381,6 +387,44 @@ public final class FailoverRouter {
                         + attempts.stream().map(Attempt::summary).collect(Collectors.joining(", "))
                         + (unavailable.isEmpty() ? "" : "; not tried: " + unavailable) + ".",
                 null, attempts, millis);
+    }
+
+    /**
+     * The caller's fault, not the providers': no model of the alias has a context window that holds the prompt and
+     * the answer it asks room for. Answered 400 (a 503 would be retried in vain); null when any target could hold it
+     * or its window is not configured.
+     */
+    private Outcome.Failed tooLargeForEveryTarget(RoutingState state, long millis, ChatRequest request) {
+        List<Target> targets = catalog.targets(state.alias());
+        Target largest = null;
+        for (Target target : targets) {
+            long window = settings.contextWindow(target.model());
+            CostEstimate estimate = state.estimates().get(target);
+            if (window <= 0 || estimate == null || estimate.promptTokens() + estimate.expectedOutputTokens() <= window) {
+                return null;
+            }
+            if (largest == null || window > settings.contextWindow(largest.model())) {
+                largest = target;
+            }
+        }
+        if (largest == null) {
+            return null;
+        }
+        long window = settings.contextWindow(largest.model());
+        CostEstimate estimate = state.estimates().get(largest);
+        String limit = request == null ? null : request.maxCompletionTokens() != null ? "max_completion_tokens"
+                : request.maxTokens() != null ? "max_tokens" : null;
+        boolean promptAlone = estimate.promptTokens() >= window;
+        String param = promptAlone || limit == null ? "messages" : limit;
+        return new Outcome.Failed(state.requestId(), 400, "invalid_request_error", "context_length_exceeded", param,
+                "The prompt (about " + estimate.promptTokens() + " tokens"
+                        + (promptAlone ? "" : ", plus room for " + estimate.expectedOutputTokens()
+                                + " tokens of answer")
+                        + ") does not fit the context window of any model for '" + state.alias() + "' (the largest, "
+                        + largest.model() + ", holds " + window + " tokens); "
+                        + (param.equals("messages") ? "shorten the messages." : "shorten the messages or lower '"
+                                + param + "'."),
+                null, state.attempts(), millis);
     }
 
     private RoutingState settle(Exchange exchange, RoutingState state) {

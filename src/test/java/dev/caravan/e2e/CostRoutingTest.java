@@ -81,6 +81,51 @@ class CostRoutingTest {
     }
 
     @Test
+    void aPromptTooLargeForEveryWindowIsTheCallersFaultAnswered400WithoutACall() {
+        long calls = gateway.provider("alpha").chatCalls() + gateway.provider("beta").chatCalls();
+        // beta, the largest, holds 100,000 tokens: a retry would never fit, so this is no 503
+        HttpResponse<String> response = gateway.chat("{\"model\":\"fast\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"" + "word ".repeat(110_000) + "\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Retry-After")).isEmpty();
+        JsonNode error = Gateway.json(response).get("error");
+        assertThat(error.get("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.get("code").asText()).isEqualTo("context_length_exceeded");
+        assertThat(error.get("param").asText()).isEqualTo("messages");
+        assertThat(error.get("message").asText()).contains("model-beta, holds 100000 tokens").contains("shorten");
+        assertThat(gateway.provider("alpha").chatCalls() + gateway.provider("beta").chatCalls()).isEqualTo(calls);
+    }
+
+    @Test
+    void anAnswerRoomNoWindowHoldsNamesTheTokenLimit() {
+        HttpResponse<String> response = gateway.chat("{\"model\":\"fast\",\"max_tokens\":200000,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = Gateway.json(response).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("context_length_exceeded");
+        assertThat(error.get("param").asText()).isEqualTo("max_tokens");
+        assertThat(error.get("message").asText()).contains("200000 tokens of answer").contains("lower 'max_tokens'");
+    }
+
+    @Test
+    void aFileDropTooLargeForEveryWindowGoesToTheErrorFolderAtOnce() throws Exception {
+        java.nio.file.Path temp = gateway.data("inbox").resolve(".huge.json.part");
+        java.nio.file.Files.writeString(temp, "{\"model\":\"fast\",\"max_tokens\":200000,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        java.nio.file.Files.move(temp, gateway.data("inbox").resolve("huge.json"));
+
+        java.nio.file.Path error = gateway.data("error").resolve("huge.json.error.json");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> java.nio.file.Files.exists(error));
+        JsonNode reason = Gateway.JSON.readTree(error.toFile());
+        assertThat(reason.get("failure_class").asText()).isEqualTo("caller_fault");
+        assertThat(reason.get("reason").asText()).contains("does not fit the context window");
+        assertThat(gateway.data("inbox").resolve("huge.json")).doesNotExist();
+    }
+
+    @Test
     void theCostIsCountedInMetrics() {
         gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", "beta"));
 
