@@ -157,7 +157,8 @@ final class JsonBodies {
         StringBuilder path = new StringBuilder();
         for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
             if (c.inArray()) {
-                path.insert(0, "[" + Math.max(0, c.getCurrentIndex()) + "]");
+                path.insert(0, "[" + Math.max(0, c.getCurrentIndex()) + "]"
+                        + (path.isEmpty() || path.charAt(0) == '[' ? "" : "."));
             } else if (c.getCurrentName() != null) {
                 path.insert(0, c.getCurrentName() + (path.isEmpty() || path.charAt(0) == '[' ? "" : "."));
             }
