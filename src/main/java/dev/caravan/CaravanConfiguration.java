@@ -33,6 +33,7 @@ import dev.caravan.cost.PriceTable;
 import dev.caravan.cost.TokenEstimator;
 import dev.caravan.ingress.ClientKeys;
 import dev.caravan.ingress.FileDrops;
+import dev.caravan.ingress.InboxGate;
 import dev.caravan.ingress.HttpReplies;
 import dev.caravan.ingress.HttpRequests;
 import dev.caravan.ingress.JmsMessages;
@@ -142,7 +143,10 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json);
         GatewaySettings.Files files = settings.files();
-        registry.bind("fileDrops", new FileDrops(prompts, json, files.outbox(), files.done(), files.error()));
+        FileDrops fileDrops = new FileDrops(prompts, json, files.outbox(), files.done(), files.error(), files.maxBytes(),
+                files.readTimeout());
+        registry.bind("fileDrops", fileDrops);
+        registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         FailoverRouter router = new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
                 breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), rateLimits,
                 new CostEstimator(PriceTable.load(properties), tokens), clock);

@@ -58,9 +58,14 @@ public record GatewaySettings(
             Duration redeliveryDelay) {
     }
 
-    /** The file-drop ingress folders. */
+    /**
+     * The file-drop ingress.
+     *
+     * @param maxBytes    the largest inbox file read; a larger one is set aside unread
+     * @param readTimeout how long one file's read may take before it is set aside
+     */
     public record Files(boolean enabled, java.nio.file.Path inbox, java.nio.file.Path outbox,
-            java.nio.file.Path done, java.nio.file.Path error) {
+            java.nio.file.Path done, java.nio.file.Path error, long maxBytes, Duration readTimeout) {
     }
 
     public enum SimulatorMode {
@@ -90,7 +95,8 @@ public record GatewaySettings(
             "caravan.jms.data-dir", "caravan.jms.request-queue", "caravan.jms.reply-queue",
             "caravan.jms.dead-letter-queue", "caravan.jms.concurrency", "caravan.jms.max-attempts",
             "caravan.jms.redelivery-delay", "caravan.file.enabled", "caravan.file.inbox", "caravan.file.outbox",
-            "caravan.file.done", "caravan.file.error", "caravan.file.poll-interval",
+            "caravan.file.done", "caravan.file.error", "caravan.file.poll-interval", "caravan.file.max-bytes",
+            "caravan.file.read-timeout",
             "caravan.console.enabled", "caravan.console.on-api-port", "caravan.console.sample-interval",
             "caravan.console.rate-window", "caravan.console.history", "caravan.console.events");
     private static final Set<String> PROVIDER_FIELDS = Set.of("dialect", "base-url", "api-keys", "timeout",
@@ -217,7 +223,9 @@ public record GatewaySettings(
                 java.nio.file.Path.of(properties.getOrDefault("caravan.file.inbox", "data/inbox").trim()),
                 java.nio.file.Path.of(properties.getOrDefault("caravan.file.outbox", "data/outbox").trim()),
                 java.nio.file.Path.of(properties.getOrDefault("caravan.file.done", "data/done").trim()),
-                java.nio.file.Path.of(properties.getOrDefault("caravan.file.error", "data/error").trim()));
+                java.nio.file.Path.of(properties.getOrDefault("caravan.file.error", "data/error").trim()),
+                r.integer("caravan.file.max-bytes", 4 * 1024 * 1024, 1),
+                r.duration("caravan.file.read-timeout", "10s"));
         return new GatewaySettings(List.copyOf(providers), aliases, routing,
                 r.duration("caravan.health.interval", "30s"),
                 r.duration("caravan.health.timeout", "5s"),

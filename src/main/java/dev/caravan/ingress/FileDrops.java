@@ -1,34 +1,48 @@
 package dev.caravan.ingress;
 
 import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.chat.RequestOptions;
+import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.Outcome;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.file.FileConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The steps of the file-drop ingress. A {@code *.json} file holds a chat request, a {@code *.txt} file a
- * prompt. An answer is written to the outbox as {@code <name>.json} (response and metadata) and the
- * original moves to the done folder; a permanent failure moves the original to the error folder beside a
- * {@code <name>.error.json} naming its class and reason; a transient one leaves the file in the inbox
- * for a later poll. Outputs are written to a temporary name and renamed, so a reader never sees half a
- * file, and a file whose answer is already in the outbox (a restart between answering and moving) is
- * moved to done without being answered twice.
+ * prompt. An answer is written to the outbox as {@code <name>.json} (the whole original name, so {@code q.txt}
+ * and {@code q.json} get {@code q.txt.json} and {@code q.json.json}), with the response and its metadata, and
+ * the original moves to the done folder; a permanent failure moves the original to the error folder beside a
+ * reason file naming its class and reason; a transient one leaves the file in the inbox for a later poll.
+ * Outputs are written to a temporary name and renamed, so a reader never sees half a file, and a file whose
+ * answer is already in the outbox (a restart between answering and moving) is moved to done without being
+ * answered twice. This class moves the originals itself, by rename, so a link or a pipe moves as itself and
+ * is never opened.
  */
 public final class FileDrops {
 
-    /** Exchange property: where the original goes once handled (read by the route's {@code move}). */
-    public static final String DESTINATION = "caravan.file.destination";
+    private static final Logger LOG = LoggerFactory.getLogger(FileDrops.class);
+
     /** Exchange property: the dropped file's name (headers do not survive the provider calls). */
     public static final String NAME = "caravan.file.name";
+    /** Exchange property: the dropped file's absolute path. */
+    public static final String SOURCE = "caravan.file.source";
 
     private final PromptReader reader;
     private final OutcomeJson outcomes;
@@ -36,47 +50,87 @@ public final class FileDrops {
     private final Path outbox;
     private final Path done;
     private final Path error;
+    private final long maxBytes;
+    private final Duration readTimeout;
+    /** Entries that could not be set aside, reported once each rather than at every poll. */
+    private final Set<String> stuck = ConcurrentHashMap.newKeySet();
 
-    public FileDrops(PromptReader reader, ObjectMapper json, Path outbox, Path done, Path error) throws IOException {
+    public FileDrops(PromptReader reader, ObjectMapper json, Path outbox, Path done, Path error, long maxBytes,
+            Duration readTimeout) throws IOException {
         this.reader = reader;
         this.outcomes = new OutcomeJson(json);
         this.json = json;
         this.outbox = Files.createDirectories(outbox).toAbsolutePath();
         this.done = Files.createDirectories(done).toAbsolutePath();
         this.error = Files.createDirectories(error).toAbsolutePath();
+        this.maxBytes = maxBytes;
+        this.readTimeout = readTimeout;
     }
 
-    /** The file becomes a chat request, a refusal, or nothing when it was answered before a restart. */
+    /**
+     * The file becomes a chat request or a refusal; or nothing, when it was answered before a restart (it moves
+     * to done), is gone, or cannot be read (it is set aside with the reason).
+     */
     public void read(Exchange exchange) {
         Message message = exchange.getMessage();
-        String name = message.getHeader(Exchange.FILE_NAME_ONLY, String.class);
+        Path path = Path.of(message.getHeader(FileConstants.FILE_ABSOLUTE_PATH, String.class));
+        String name = path.getFileName().toString();
         exchange.setProperty(NAME, name);
-        if (Files.exists(answerFor(name))) {
-            exchange.setProperty(DESTINATION, done.toString());
-            message.setBody(null);
+        exchange.setProperty(SOURCE, path.toString());
+        message.setBody(null);
+        switch (InboxEntries.inspect(path, maxBytes, true)) {
+            case InboxEntries.Verdict.Gone gone -> {
+                return;
+            }
+            case InboxEntries.Verdict.Refused refused -> {
+                setAside(path, refused.reason());
+                return;
+            }
+            case InboxEntries.Verdict.Readable readable -> {
+            }
+        }
+        if (Files.exists(outbox.resolve(DropNames.answer(name)), LinkOption.NOFOLLOW_LINKS)) {
+            settleOriginal(path, done);
             return;
         }
-        byte[] body = message.getBody(byte[].class);
+        byte[] body;
         try {
-            ChatRequest request = name.endsWith(".txt") ? reader.readText(body) : reader.readJson(body);
+            body = InboxEntries.read(path, maxBytes, readTimeout);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            setAside(path, "it could not be read: " + e.getMessage());
+            return;
+        }
+        if (body.length > maxBytes) {
+            setAside(path, InboxEntries.tooLarge(body.length, maxBytes).reason());
+            return;
+        }
+        try {
+            ChatRequest request = DropNames.isPrompt(name) ? reader.readText(body) : reader.readJson(body);
             exchange.setProperty(RequestOptions.PROPERTY, reader.options(request));
-            exchange.setProperty(dev.caravan.routing.FailoverRouter.INGRESS, "file");
+            exchange.setProperty(FailoverRouter.INGRESS, "file");
             message.setBody(request);
         } catch (InvalidRequest invalid) {
             message.setBody(Refusals.of(invalid));
+        } catch (RuntimeException e) {
+            // a reader fault must not bring the file back at every poll
+            LOG.warn("File drop {} could not be read", DropNames.printable(name), e);
+            setAside(path, "it could not be read as a request (" + e.getClass().getSimpleName() + ")");
         }
     }
 
-    /** Writes the answer or the error file, or throws to leave the file for a later poll. */
+    /** Writes the answer or the error file and moves the original, or throws to leave it for a later poll. */
     public void settle(Exchange exchange) throws IOException {
         Message message = exchange.getMessage();
         if (!(message.getBody() instanceof Outcome outcome)) {
-            return; // answered before a restart
+            return; // settled while being read
         }
         String name = exchange.getProperty(NAME, String.class);
+        Path source = Path.of(exchange.getProperty(SOURCE, String.class));
         if (outcome instanceof Outcome.Failed failed && failed.status() >= 500) {
-            throw new IllegalStateException("no provider could answer " + name + " (" + failed.code()
-                    + "); it stays in the inbox for a later poll");
+            throw new IllegalStateException("no provider could answer " + DropNames.printable(name) + " ("
+                    + failed.code() + "); it stays in the inbox for a later poll");
         }
         ObjectNode file = json.createObjectNode();
         if (outcome instanceof Outcome.Failed failed) {
@@ -84,24 +138,69 @@ public final class FileDrops {
             file.put("failure_class", JmsMessages.failureClass(failed));
             file.put("reason", failed.message());
             file.set("caravan", outcomes.metadata(outcome));
-            write(error.resolve(name + ".error.json"), file);
-            exchange.setProperty(DESTINATION, error.toString());
+            write(error.resolve(DropNames.reason(name)), file);
+            settleOriginal(source, error);
         } else {
             file.set("response", outcomes.body(outcome));
             file.set("caravan", outcomes.metadata(outcome));
-            write(answerFor(name), file);
-            exchange.setProperty(DESTINATION, done.toString());
+            write(outbox.resolve(DropNames.answer(name)), file);
+            settleOriginal(source, done);
         }
     }
 
-    private Path answerFor(String name) {
-        int dot = name.lastIndexOf('.');
-        return outbox.resolve((dot > 0 ? name.substring(0, dot) : name) + ".json");
+    /**
+     * Moves an entry that will never be answered to the error folder, unread, beside a reason file. The reason
+     * is written first, so a crash in between leaves the entry in the inbox to be set aside again, never an
+     * entry in error without its reason. An entry that cannot be moved is reported once and left in place.
+     */
+    public void setAside(Path entry, String reason) {
+        String name = entry.getFileName().toString();
+        ObjectNode file = json.createObjectNode();
+        file.put("file", name);
+        file.put("failure_class", "caller_fault");
+        file.put("reason", reason);
+        try {
+            write(error.resolve(DropNames.reason(name)), file);
+            move(entry, error.resolve(name));
+            stuck.remove(name);
+            LOG.warn("File drop {} set aside in the error folder: {}", DropNames.printable(name), reason);
+        } catch (NoSuchFileException gone) {
+            stuck.remove(name);
+        } catch (IOException e) {
+            if (stuck.add(name)) {
+                LOG.error("File drop {} should be set aside ({}) but cannot be moved to {}: {}; it stays in the inbox, "
+                        + "unread", DropNames.printable(name), reason, error, e.toString());
+            }
+        }
+    }
+
+    private void settleOriginal(Path source, Path folder) {
+        try {
+            move(source, folder.resolve(source.getFileName().toString()));
+        } catch (NoSuchFileException gone) {
+            LOG.debug("File drop {} was removed before it could be moved", source);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot move " + DropNames.printable(source.getFileName().toString())
+                    + " to " + folder + ": " + e, e);
+        }
+    }
+
+    /** By rename, which moves a link or a special file as itself; across file systems by copying it as itself. */
+    private static void move(Path source, Path target) throws IOException {
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(source, target, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     private void write(Path target, ObjectNode content) throws IOException {
-        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        Files.write(temp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(content));
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Path temp = Files.createTempFile(target.getParent(), ".caravan-", ".tmp");
+        try {
+            Files.write(temp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(content));
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 }

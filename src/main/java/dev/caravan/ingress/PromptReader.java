@@ -20,6 +20,8 @@ import dev.caravan.chat.InvalidRequest;
  */
 public final class PromptReader {
 
+    private static final String BYTE_ORDER_MARK = "\uFEFF";
+
     private final ChatRequestReader json;
     private final String defaultAlias;
 
@@ -34,9 +36,10 @@ public final class PromptReader {
         return json.read(body);
     }
 
-    /** A plain-text prompt. */
+    /** A plain-text prompt; a byte-order mark that some editors put first is not part of it. */
     public ChatRequest readText(byte[] body) {
-        String text = utf8(body).strip();
+        String text = utf8(body);
+        text = (text.startsWith(BYTE_ORDER_MARK) ? text.substring(1) : text).strip();
         if (text.isEmpty()) {
             throw InvalidRequest.badRequest(null, "The prompt is empty.");
         }

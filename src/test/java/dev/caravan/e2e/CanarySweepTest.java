@@ -326,7 +326,7 @@ class CanarySweepTest {
     private static void fileDrops() throws Exception {
         rearm();
         drop("served.json", body("by file", false, null).toString());
-        intend(awaitFile(gateway.data("outbox").resolve("served.json")), null, "file: an answer in the outbox");
+        intend(awaitFile(gateway.data("outbox").resolve("served.json.json")), null, "file: an answer in the outbox");
 
         fault("alpha", Fault.status(400));
         drop("refused.json", body("refused by file", false, "alpha").toString());
@@ -343,14 +343,14 @@ class CanarySweepTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("gamma").chatCalls() >= before + 4);
         heal();
         rearm();
-        intend(awaitFile(gateway.data("outbox").resolve("patient.json")), null,
+        intend(awaitFile(gateway.data("outbox").resolve("patient.txt.json")), null,
                 "file: an answer once a provider came back");
 
         drop("broken.json", "{\"model\":");
         intend(awaitFile(gateway.data("error").resolve("broken.json.error.json")), null,
                 "file: an error file (bad JSON)");
         drop("streamed.json", body("streamed by file", true, null).toString());
-        intend(awaitFile(gateway.data("outbox").resolve("streamed.json")), null, "file: a streamed request answered");
+        intend(awaitFile(gateway.data("outbox").resolve("streamed.json.json")), null, "file: a streamed request answered");
     }
 
     private static void wrongClientKeys() {

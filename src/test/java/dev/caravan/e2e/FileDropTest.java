@@ -107,7 +107,7 @@ class FileDropTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("beta").chatCalls() >= 4);
         assertThat(gateway.data("inbox").resolve("patient.json")).exists();
-        assertThat(gateway.data("outbox").resolve("patient.json")).doesNotExist();
+        assertThat(gateway.data("outbox").resolve("patient.json.json")).doesNotExist();
 
         gateway.provider("alpha").heal();
         assertThat(answer("patient.json").at("/caravan/provider").asText()).isEqualTo("alpha");
@@ -116,7 +116,7 @@ class FileDropTest {
     @Test
     void aFileAnsweredBeforeARestartIsNotAnsweredTwice() throws Exception {
         // a restart between writing the answer and moving the original leaves both in place
-        Path answer = gateway.data("outbox").resolve("twice.json");
+        Path answer = gateway.data("outbox").resolve("twice.json.json");
         Files.writeString(answer, "{\"answered\":\"before the restart\"}");
         drop("twice.json", "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"again\"}]}");
 
@@ -137,7 +137,7 @@ class FileDropTest {
     }
 
     private static JsonNode answer(String name) throws Exception {
-        Path answer = gateway.data("outbox").resolve(name.substring(0, name.lastIndexOf('.')) + ".json");
+        Path answer = gateway.data("outbox").resolve(name + ".json");
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(answer));
         return Gateway.JSON.readTree(answer.toFile());
     }

@@ -1,0 +1,107 @@
+package dev.caravan.ingress;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * The names of the file-drop ingress: which inbox names are requests, which of them the folders can hold, and
+ * the names of what is written for them. An answer or a reason is named after the whole original name, so
+ * {@code q.txt} and {@code q.json} never share one.
+ */
+final class DropNames {
+
+    /** The longest file name (in bytes) of the usual file systems (ext4, xfs, btrfs, tmpfs, APFS). */
+    static final int MAX_NAME_BYTES = 255;
+    /** What the file consumer's read lock appends for its marker beside a file being read. */
+    static final String LOCK_SUFFIX = ".camelLock";
+    static final String ANSWER_SUFFIX = ".json";
+    static final String REASON_SUFFIX = ".error.json";
+    /** The longest inbox name taken: its read-lock marker and its answer must fit beside it. */
+    static final int MAX_INBOX_NAME_BYTES = MAX_NAME_BYTES - Math.max(LOCK_SUFFIX.length(), ANSWER_SUFFIX.length());
+
+    private DropNames() {
+    }
+
+    /** A chat request ({@code *.json}) or a prompt ({@code *.txt}); anything else in the inbox is left alone. */
+    static boolean isRequest(String name) {
+        return !name.startsWith(".") && (name.endsWith(".json") || name.endsWith(".txt"));
+    }
+
+    static boolean isPrompt(String name) {
+        return name.endsWith(".txt");
+    }
+
+    /** Why a request's name cannot be taken, if it cannot. */
+    static Optional<String> problem(String name) {
+        if (name.codePoints().anyMatch(Character::isISOControl)) {
+            return Optional.of("its name holds control characters (such as a line break or a tab), which would "
+                    + "corrupt log lines and scripts; rename it without them");
+        }
+        int bytes = utf8Length(name);
+        if (bytes > MAX_INBOX_NAME_BYTES) {
+            return Optional.of("its name is " + bytes + " bytes long; names of up to " + MAX_INBOX_NAME_BYTES
+                    + " bytes (UTF-8) are read, so that the names written beside it (its answer, its read-lock marker) "
+                    + "fit in the " + MAX_NAME_BYTES + " bytes a file system allows");
+        }
+        return Optional.empty();
+    }
+
+    /** The answer's name in the outbox. */
+    static String answer(String name) {
+        return name + ANSWER_SUFFIX;
+    }
+
+    /**
+     * The reason file's name in the error folder: {@code <name>.error.json}, or, when that would be too long, the
+     * name cut short and followed by a hash of the whole name, so that two long names never share a reason.
+     */
+    static String reason(String name) {
+        String whole = name + REASON_SUFFIX;
+        if (utf8Length(whole) <= MAX_NAME_BYTES) {
+            return whole;
+        }
+        String hash = "~" + sha256(name).substring(0, 16);
+        int room = MAX_NAME_BYTES - hash.length() - REASON_SUFFIX.length();
+        StringBuilder kept = new StringBuilder();
+        int used = 0;
+        for (int i = 0; i < name.length(); ) {
+            int cp = name.codePointAt(i);
+            int size = utf8Length(Character.toString(cp));
+            if (used + size > room) {
+                break;
+            }
+            kept.appendCodePoint(cp);
+            used += size;
+            i += Character.charCount(cp);
+        }
+        return kept + hash + REASON_SUFFIX;
+    }
+
+    /** A name as it may appear in a log line: control characters escaped, so a name cannot forge a line. */
+    static String printable(String name) {
+        StringBuilder out = new StringBuilder(name.length() + 2).append('"');
+        name.codePoints().forEach(cp -> {
+            if (Character.isISOControl(cp)) {
+                out.append(String.format("\\u%04x", cp));
+            } else {
+                out.appendCodePoint(cp);
+            }
+        });
+        return out.append('"').toString();
+    }
+
+    static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

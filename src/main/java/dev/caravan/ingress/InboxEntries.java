@@ -1,0 +1,153 @@
+package dev.caravan.ingress;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What an inbox entry is, judged from its own attributes ({@code lstat}, never following a link), and the one
+ * way its content is read. Only a regular file is read, through a channel opened without following links, and
+ * never more than the size cap. Opening a pipe for reading would block until someone writes to it, so nothing
+ * but a regular file is ever opened, and the read itself runs under a time limit in case the entry was swapped
+ * for a pipe between the last look and the open.
+ */
+final class InboxEntries {
+
+    /** What an entry is, for the ingress. */
+    sealed interface Verdict {
+        /** A regular file within the limits. */
+        record Readable(long size) implements Verdict {
+        }
+
+        /** An entry that must be set aside unread, and why. */
+        record Refused(String reason) implements Verdict {
+        }
+
+        /** Gone since the folder was listed. */
+        record Gone() implements Verdict {
+        }
+    }
+
+    /** Reads run on their own daemon threads: one stuck in a pipe's open can be left behind without blocking. */
+    private static final ExecutorService READERS = Executors.newThreadPerTaskExecutor(
+            Thread.ofPlatform().daemon().name("caravan-inbox-read-", 0).factory());
+
+    private InboxEntries() {
+    }
+
+    /**
+     * Judges an entry from its name and its own attributes.
+     *
+     * @param maxBytes    the size cap
+     * @param onlyOneName also refuse a file with other names (hard links): checked once the read lock waited, as
+     *                    a writer publishing by link-then-unlink has two names for a moment
+     */
+    static Verdict inspect(Path path, long maxBytes, boolean onlyOneName) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return new Verdict.Gone();
+        } catch (IOException e) {
+            return new Verdict.Refused("its attributes could not be read (" + e.getClass().getSimpleName() + ")");
+        }
+        if (attributes.isSymbolicLink()) {
+            return new Verdict.Refused("it is a symbolic link; only regular files inside the inbox are read, so the "
+                    + "link was moved here as it is, without following it");
+        }
+        if (attributes.isDirectory()) {
+            return new Verdict.Refused("it is a directory, not a file");
+        }
+        if (!attributes.isRegularFile()) {
+            return new Verdict.Refused("it is not a regular file (a pipe, socket or device); such an entry is never "
+                    + "opened");
+        }
+        Optional<String> badName = DropNames.problem(path.getFileName().toString());
+        if (badName.isPresent()) {
+            return new Verdict.Refused(badName.get());
+        }
+        if (attributes.size() > maxBytes) {
+            return tooLarge(attributes.size(), maxBytes);
+        }
+        if (onlyOneName) {
+            int links = links(path);
+            if (links > 1) {
+                return new Verdict.Refused("it has " + links + " names (hard links), so it also lives outside the "
+                        + "inbox; drop a copy, or write it under another name and rename it");
+            }
+        }
+        return new Verdict.Readable(attributes.size());
+    }
+
+    static Verdict.Refused tooLarge(long size, long maxBytes) {
+        return new Verdict.Refused("it is " + (size > maxBytes ? size + " bytes" : "over " + maxBytes + " bytes")
+                + ", more than the " + maxBytes + " bytes a dropped file may hold (caravan.file.max-bytes)");
+    }
+
+    /**
+     * The content of a regular file, at most {@code maxBytes + 1} bytes of it (so that a file grown past the cap
+     * since it was judged shows as too large).
+     *
+     * @throws NoSuchFileException when the file is gone
+     * @throws IOException         when it cannot be read, is no longer a regular file, or is not read in time
+     */
+    static byte[] read(Path path, long maxBytes, Duration timeout) throws IOException {
+        if (!(inspect(path, maxBytes, false) instanceof Verdict.Readable)) {
+            throw new IOException("it changed while being read: it is no longer a regular file within the limits");
+        }
+        return readWithin(path, maxBytes, timeout);
+    }
+
+    /** Opens and reads on a thread of its own, waiting at most {@code timeout}. */
+    static byte[] readWithin(Path path, long maxBytes, Duration timeout) throws IOException {
+        Future<byte[]> reading = READERS.submit(() -> readAtMost(path, maxBytes));
+        try {
+            return reading.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            reading.cancel(true);
+            throw new IOException("it was not read within " + timeout.toMillis() + " ms (caravan.file.read-timeout); "
+                    + "was it swapped for a pipe while being read?");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading", e);
+        }
+    }
+
+    private static byte[] readAtMost(Path path, long maxBytes) throws IOException {
+        // NOFOLLOW_LINKS opens with O_NOFOLLOW: a link swapped in since the last look fails the open
+        try (SeekableByteChannel channel = Files.newByteChannel(path, Set.of(StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS));
+                InputStream in = Channels.newInputStream(channel)) {
+            return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        }
+    }
+
+    private static int links(Path path) {
+        try {
+            return ((Number) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue();
+        } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+            return 1; // a file system without link counts
+        }
+    }
+}
