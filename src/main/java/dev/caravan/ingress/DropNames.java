@@ -63,7 +63,7 @@ final class DropNames {
         if (utf8Length(whole) <= MAX_NAME_BYTES) {
             return whole;
         }
-        String hash = "~" + sha256(name).substring(0, 16);
+        String hash = "~" + sha256(name.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
         int room = MAX_NAME_BYTES - hash.length() - REASON_SUFFIX.length();
         StringBuilder kept = new StringBuilder();
         int used = 0;
@@ -97,9 +97,9 @@ final class DropNames {
         return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
-    private static String sha256(String s) {
+    static String sha256(byte[] content) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }

@@ -2,6 +2,7 @@ package dev.caravan.ingress;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * reason file naming its class and reason; a transient one leaves the file in the inbox for a later poll.
  * Outputs are written to a temporary name and renamed, so a reader never sees half a file, and a file whose
  * answer is already in the outbox (a restart between answering and moving) is moved to done without being
- * answered twice. This class moves the originals itself, by rename, so a link or a pipe moves as itself and
+ * answered twice; the answer records the SHA-256 of what it answered, so a later file reusing the name is
+ * answered anew. This class moves the originals itself, by rename, so a link or a pipe moves as itself and
  * is never opened.
  */
 public final class FileDrops {
@@ -43,6 +45,8 @@ public final class FileDrops {
     public static final String NAME = "caravan.file.name";
     /** Exchange property: the dropped file's absolute path. */
     public static final String SOURCE = "caravan.file.source";
+    /** Exchange property: the SHA-256 of the dropped file's content, recorded in its answer. */
+    public static final String DIGEST = "caravan.file.sha256";
 
     private final PromptReader reader;
     private final OutcomeJson outcomes;
@@ -89,10 +93,6 @@ public final class FileDrops {
             case InboxEntries.Verdict.Readable readable -> {
             }
         }
-        if (Files.exists(outbox.resolve(DropNames.answer(name)), LinkOption.NOFOLLOW_LINKS)) {
-            settleOriginal(path, done);
-            return;
-        }
         byte[] body;
         try {
             body = InboxEntries.read(path, maxBytes, readTimeout);
@@ -104,6 +104,12 @@ public final class FileDrops {
         }
         if (body.length > maxBytes) {
             setAside(path, InboxEntries.tooLarge(body.length, maxBytes).reason());
+            return;
+        }
+        String digest = DropNames.sha256(body);
+        exchange.setProperty(DIGEST, digest);
+        if (answered(name, digest)) {
+            settleOriginal(path, done);
             return;
         }
         try {
@@ -143,6 +149,7 @@ public final class FileDrops {
         } else {
             file.set("response", outcomes.body(outcome));
             file.set("caravan", outcomes.metadata(outcome));
+            file.putObject("source").put("file", name).put("sha256", exchange.getProperty(DIGEST, String.class));
             write(outbox.resolve(DropNames.answer(name)), file);
             settleOriginal(source, done);
         }
@@ -170,6 +177,44 @@ public final class FileDrops {
             if (stuck.add(name)) {
                 LOG.error("File drop {} should be set aside ({}) but cannot be moved to {}: {}; it stays in the inbox, "
                         + "unread", DropNames.printable(name), reason, error, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Whether this very file was answered before (a restart between writing its answer and moving it): an answer
+     * by its name is there and records the same content. An answer to an earlier file of the same name is not
+     * this file's, and is replaced by its answer; one whose source cannot be told is taken as this file's, so
+     * that nothing is answered twice.
+     */
+    private boolean answered(String name, String digest) {
+        Path answer = outbox.resolve(DropNames.answer(name));
+        if (!Files.exists(answer, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try {
+            String recorded = json.readTree(answer.toFile()).path("source").path("sha256").asText("");
+            return recorded.isEmpty() || recorded.equals(digest);
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Sets aside the entries of {@code folder} whose names are not valid UTF-8 and read as {@code decoded}: only
+     * the folder's own listing holds their names byte for byte.
+     */
+    public void setAsideUndecodable(Path folder, String decoded) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder,
+                entry -> entry.getFileName().toString().equals(decoded))) {
+            for (Path entry : entries) {
+                setAside(entry, "its name is not valid UTF-8, so it cannot be named faithfully in an answer or a "
+                        + "log; rename it (it was moved here under the name shown in \"file\")");
+            }
+        } catch (IOException e) {
+            if (stuck.add(decoded)) {
+                LOG.error("File drop {} has a name that is not valid UTF-8 and cannot be set aside: {}",
+                        DropNames.printable(decoded), e.toString());
             }
         }
     }

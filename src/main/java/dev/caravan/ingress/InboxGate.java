@@ -1,6 +1,9 @@
 package dev.caravan.ingress;
 
 import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 
 import org.apache.camel.component.file.GenericFile;
 import org.apache.camel.component.file.GenericFileFilter;
@@ -12,6 +15,8 @@ import org.apache.camel.component.file.GenericFileFilter;
  * block on a pipe), and only a plain file goes on to be locked and read. Directories are never descended.
  */
 public final class InboxGate implements GenericFileFilter<File> {
+
+    private static final char UNDECODABLE = '\uFFFD';
 
     private final FileDrops drops;
     private final long maxBytes;
@@ -27,12 +32,18 @@ public final class InboxGate implements GenericFileFilter<File> {
         if (!DropNames.isRequest(name)) {
             return false;
         }
-        return switch (InboxEntries.inspect(file.getFile().toPath(), maxBytes, false)) {
+        Path path = file.getFile().toPath();
+        if (name.indexOf(UNDECODABLE) >= 0 && !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            // a name that is not valid UTF-8 reaches the filter decoded, and cannot be opened or moved by that form
+            drops.setAsideUndecodable(path.getParent(), name);
+            return false;
+        }
+        return switch (InboxEntries.inspect(path, maxBytes, false)) {
             case InboxEntries.Verdict.Readable readable -> true;
             // let the consumer find it gone; at start this also lets it clear the read-lock marker left beside it
             case InboxEntries.Verdict.Gone gone -> true;
             case InboxEntries.Verdict.Refused refused -> {
-                drops.setAside(file.getFile().toPath(), refused.reason());
+                drops.setAside(path, refused.reason());
                 yield false;
             }
         };

@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,6 +28,9 @@ class FileDropTest {
         gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
                 "caravan.routing.policy", "priority",
                 "caravan.retry.backoff", "10ms",
+                // the failures a test injects must not open a breaker that steers the next test
+                "caravan.breaker.sliding-window-size", "1000",
+                "caravan.breaker.minimum-calls", "1000",
                 "caravan.file.poll-interval", "200ms"));
     }
 
@@ -116,13 +121,33 @@ class FileDropTest {
     @Test
     void aFileAnsweredBeforeARestartIsNotAnsweredTwice() throws Exception {
         // a restart between writing the answer and moving the original leaves both in place
+        String request = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"again\"}]}";
         Path answer = gateway.data("outbox").resolve("twice.json.json");
-        Files.writeString(answer, "{\"answered\":\"before the restart\"}");
-        drop("twice.json", "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"again\"}]}");
+        Files.writeString(answer, "{\"answered\":\"before the restart\",\"source\":{\"file\":\"twice.json\","
+                + "\"sha256\":\"" + sha256(request) + "\"}}");
+        drop("twice.json", request);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(gateway.data("done").resolve("twice.json")));
         assertThat(Files.readString(answer)).contains("before the restart");
         assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void aNameReusedLaterForAnotherRequestIsAnsweredAgain() throws Exception {
+        drop("reused.txt", "the first question");
+        assertThat(answer("reused.txt").at("/source/sha256").asText()).isEqualTo(sha256("the first question"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(gateway.data("done").resolve("reused.txt")));
+
+        drop("reused.txt", "the second question");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> answer("reused.txt")
+                .at("/response/choices/0/message/content").asText().contains("second question"));
+        assertThat(gateway.provider("alpha").chatCalls() + gateway.provider("beta").chatCalls()).isEqualTo(2);
+    }
+
+    private static String sha256(String content) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(content.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static void drop(String name, String content) throws Exception {

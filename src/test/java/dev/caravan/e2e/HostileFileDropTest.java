@@ -167,6 +167,21 @@ class HostileFileDropTest {
         assertThat(gateway.provider("alpha").chatCalls()).isZero();
     }
 
+    @Test
+    void aNameThatIsNotUtf8IsSetAsideUnderAReadableName() throws Exception {
+        // Java cannot spell such a name: the shell writes it, byte 0xff and all
+        Process shell = new ProcessBuilder("sh", "-c", "printf 'a prompt' > .raw.part && mv .raw.part "
+                + "\"$(printf 'raw\\377.txt')\"").directory(gateway.data("inbox").toFile()).start();
+        assertThat(shell.waitFor()).isZero();
+
+        assertThat(reason("raw\uFFFD.txt")).contains("not valid UTF-8");
+        assertThat(gateway.data("error").resolve("raw\uFFFD.txt")).hasContent("a prompt");
+        try (Stream<Path> left = Files.list(gateway.data("inbox"))) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("raw"));
+        }
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
     /** Written under a hidden name and renamed, as the README asks of writers. */
     private static void drop(String name, String content) throws Exception {
         Path temp = gateway.data("inbox").resolve(".drop.part");
@@ -176,7 +191,7 @@ class HostileFileDropTest {
 
     private static JsonNode answer(String name) throws Exception {
         Path answer = gateway.data("outbox").resolve(name + ".json");
-        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(answer));
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(answer));
         return Gateway.JSON.readTree(answer.toFile());
     }
 
@@ -187,7 +202,7 @@ class HostileFileDropTest {
     /** The reason file whose "file" names {@code name}, once the original has moved to the error folder. */
     private static Path awaitReason(String name) {
         Path error = gateway.data("error");
-        return await().atMost(Duration.ofSeconds(10)).until(() -> {
+        return await().atMost(Duration.ofSeconds(20)).until(() -> {
             if (!Files.exists(error.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
                 return null;
             }
