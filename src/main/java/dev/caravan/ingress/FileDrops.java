@@ -1,8 +1,10 @@
 package dev.caravan.ingress;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -99,7 +101,7 @@ public final class FileDrops {
         } catch (NoSuchFileException e) {
             return;
         } catch (IOException e) {
-            setAside(path, "it could not be read: " + e.getMessage());
+            setAside(path, "it could not be read: " + cause(e));
             return;
         }
         if (body.length > maxBytes) {
@@ -217,6 +219,17 @@ public final class FileDrops {
                         DropNames.printable(decoded), e.toString());
             }
         }
+    }
+
+    /** What went wrong, without the file's full path (which the reason already names). */
+    private static String cause(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException fs) {
+            return fs.getReason() != null ? fs.getReason() : e.getClass().getSimpleName();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private void settleOriginal(Path source, Path folder) {
