@@ -33,8 +33,12 @@ import dev.caravan.cost.PriceTable;
 import dev.caravan.cost.TokenEstimator;
 import dev.caravan.ingress.ClientKeys;
 import dev.caravan.ingress.FileDrops;
+import dev.caravan.ingress.GuardedVertx;
+import dev.caravan.ingress.HttpLimits;
 import dev.caravan.ingress.InboxGate;
 import dev.caravan.ingress.HttpReplies;
+import dev.caravan.ingress.JsonErrorPages;
+import dev.caravan.ingress.RequestHeadersOnly;
 import dev.caravan.ingress.HttpRequests;
 import dev.caravan.ingress.JmsMessages;
 import dev.caravan.ingress.OperatorRequests;
@@ -62,14 +66,18 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import dev.caravan.metrics.Meters;
 import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Vertx;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.PlatformHttpComponent;
+import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,6 +145,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.maxBodyBytes(), settings.maxJsonDepth(), Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
                         .collect(Collectors.toSet()),
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
+        httpServers(context, settings.httpLimits(), json);
         registry.bind("httpRequests", new HttpRequests(chatRequests));
         registry.bind("clientKeys", new ClientKeys(settings.clientKeys().all()));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
@@ -168,6 +177,29 @@ public class CaravanConfiguration implements CamelConfiguration {
         LOG.info("Caravan: providers {}, models {}, policy {}, deadline {}",
                 catalog.providers().stream().map(p -> p.id() + (p.keys().isEmpty() ? " (no key)" : "")).toList(),
                 settings.aliases().keySet(), settings.routing().defaultPolicy().label(), settings.routing().deadline());
+    }
+
+    /**
+     * What the HTTP servers (API and management port) are built on: a Vert.x instance whose servers enforce the
+     * connection limits and answer their own errors in JSON, closed once Camel has stopped them; and a header filter
+     * that lets only real request headers, never query parameters, reach the routes as headers.
+     */
+    private static void httpServers(CamelContext context, HttpLimits limits, ObjectMapper json) {
+        long serverMaxBody = context.getPropertiesComponent().resolveProperty("camel.server.max-body-size")
+                .map(String::trim).map(Long::parseLong).orElse(16L * 1024 * 1024);
+        Vertx vertx = Vertx.vertx();
+        context.getRegistry().bind("vertx", Vertx.class,
+                GuardedVertx.of(vertx, limits, new JsonErrorPages(json, context, serverMaxBody)));
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStoppedEvent) {
+                    vertx.close();
+                }
+            }
+        });
+        context.getComponent("platform-http", PlatformHttpComponent.class)
+                .setHeaderFilterStrategy(new RequestHeadersOnly());
     }
 
     /**

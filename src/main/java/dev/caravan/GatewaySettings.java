@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.caravan.ingress.HttpLimits;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.ProviderSettings;
@@ -44,7 +45,8 @@ public record GatewaySettings(
         Jms jms,
         Files files,
         ApiKeys clientKeys,
-        boolean logContent) {
+        boolean logContent,
+        HttpLimits httpLimits) {
 
     /**
      * The JMS ingress.
@@ -81,6 +83,9 @@ public record GatewaySettings(
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Set<String> GLOBAL_KEYS = Set.of(
             "caravan.http.port", "caravan.http.max-body-size", "caravan.request.max-json-depth", "caravan.providers", "caravan.routing.policy",
+            "caravan.http.head-timeout",
+            "caravan.http.keep-alive-timeout", "caravan.http.body-timeout", "caravan.http.idle-timeout",
+            "caravan.http.max-connections", "caravan.http.max-header-size", "caravan.http.max-initial-line-length",
             "caravan.request.deadline", "caravan.request.min-attempt-time", "caravan.retry.backoff",
             "caravan.rate-limit.default-cooldown", "caravan.auth.failure-cooldown", "caravan.auth.keys",
             "caravan.log.content", "caravan.hedging.enabled", "caravan.hedging.budget", "caravan.hedging.policies",
@@ -237,7 +242,7 @@ public record GatewaySettings(
                 properties.getOrDefault("caravan.simulator.host", "127.0.0.1"),
                 r.integer("caravan.simulator.port", 8090, 0),
                 defaultAlias, jms, files, ApiKeys.parse(properties.getOrDefault("caravan.auth.keys", "")),
-                r.bool("caravan.log.content", false));
+                r.bool("caravan.log.content", false), httpLimits(r, routing.deadline()));
     }
 
     /** True when at least one enabled provider has a key. */
@@ -248,7 +253,21 @@ public record GatewaySettings(
     public GatewaySettings withProviders(List<ProviderSettings> replaced) {
         return new GatewaySettings(List.copyOf(replaced), aliases, routing, healthInterval, healthTimeout,
                 healthFailureThreshold, latencyWindow, maxBodyBytes, maxJsonDepth, simulator, simulatorHost, simulatorPort,
-                defaultAlias, jms, files, clientKeys, logContent);
+                defaultAlias, jms, files, clientKeys, logContent, httpLimits);
+    }
+
+    private static HttpLimits httpLimits(Reader r, Duration deadline) {
+        Duration idle = r.duration("caravan.http.idle-timeout", "180s");
+        if (idle.compareTo(deadline) <= 0) {
+            throw new ConfigurationError("caravan.http.idle-timeout", "must be longer than caravan.request.deadline ("
+                    + deadline.toMillis() + " ms): a caller waiting for a slow answer would be cut off");
+        }
+        return new HttpLimits(r.duration("caravan.http.head-timeout", "10s"),
+                r.duration("caravan.http.keep-alive-timeout", "75s"),
+                r.duration("caravan.http.body-timeout", "60s"), idle,
+                r.integer("caravan.http.max-connections", 10_000, 1),
+                r.integer("caravan.http.max-header-size", 8192, 1024),
+                r.integer("caravan.http.max-initial-line-length", 4096, 256));
     }
 
     /** Parses a duration such as {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601 {@code PT30S}. */

@@ -1,0 +1,152 @@
+package dev.caravan.ingress;
+
+import java.util.Set;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.ErrorBody;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The answers an HTTP server gives before any route of ours runs (no route for the path, a method the path does not
+ * take, a body over the server's limit, a failure inside the server), as OpenAI-style JSON errors instead of
+ * Vert.x's HTML pages, on the API port and the management port alike. A request whose body was not read to its
+ * end is answered with {@code Connection: close} and its connection closed: what is left of the body is never read.
+ */
+public final class JsonErrorPages {
+
+    static final String REQUEST_TIMEOUT_BODY = "{\"error\":{\"message\":\"The request was not received in time: "
+            + "its body arrived too slowly.\",\"type\":\"invalid_request_error\",\"param\":null,"
+            + "\"code\":\"request_timeout\"}}";
+    private static final Logger LOG = LoggerFactory.getLogger(JsonErrorPages.class);
+    private static final int SHOWN_PATH = 200;
+
+    private final ObjectMapper json;
+    private final CamelContext camel;
+    private final long maxBodyBytes;
+
+    /** @param maxBodyBytes the server's own body limit, named in its 413 answer */
+    public JsonErrorPages(ObjectMapper json, CamelContext camel, long maxBodyBytes) {
+        this.json = json;
+        this.camel = camel;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Answers every 4xx and 5xx {@code router} would otherwise answer itself. */
+    void install(Router router) {
+        for (int status = 400; status < 600; status++) {
+            router.errorHandler(status, this::answer);
+        }
+    }
+
+    private void answer(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        HttpServerResponse response = ctx.response();
+        int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
+        if (response.headWritten()) {
+            request.connection().close(); // an answer already under way cannot become an error answer
+            return;
+        }
+        String method = request.method().name();
+        String path = shown(request.path());
+        String message;
+        String code;
+        switch (status) {
+            case 404 -> {
+                message = "Unknown request URL: " + method + " " + path + ". Paths here: " + paths(request, null)
+                        + ".";
+                code = "unknown_url";
+            }
+            case 405 -> {
+                String allowed = paths(request, request.path());
+                response.putHeader("Allow", allowed);
+                message = "Method " + method + " is not allowed on " + path + "; use " + allowed + ".";
+                code = "method_not_allowed";
+            }
+            case 413 -> {
+                message = "The request body is larger than this server accepts (" + maxBodyBytes + " bytes).";
+                code = "request_too_large";
+            }
+            case 408 -> {
+                message = "The request was not received in time.";
+                code = "request_timeout";
+            }
+            default -> {
+                if (status >= 500) {
+                    LOG.warn("the HTTP server failed on {} {} with {}", method, path, status, ctx.failure());
+                    message = "The server failed to process the request.";
+                    code = "internal_error";
+                } else {
+                    message = "The request could not be read as HTTP (" + status + ").";
+                    code = "bad_request";
+                }
+            }
+        }
+        boolean close = !request.isEnded();
+        if (close) {
+            response.putHeader("Connection", "close");
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json");
+        response.end(body(message, status >= 500 ? "server_error" : "invalid_request_error", code))
+                .onComplete(done -> {
+                    if (close) {
+                        request.connection().close();
+                    }
+                });
+    }
+
+    /**
+     * With {@code path} null, the exact paths the port serves; else the methods {@code path} takes, in
+     * {@code Allow} form.
+     */
+    private String paths(HttpServerRequest request, String path) {
+        int port = request.localAddress() == null ? -1 : request.localAddress().port();
+        VertxPlatformHttpRouter routes = camel.getRegistry().lookupByNameAndType(
+                VertxPlatformHttpRouter.getRouterNameFromPort(port), VertxPlatformHttpRouter.class);
+        Set<String> found = new TreeSet<>();
+        if (routes != null) {
+            for (Route route : routes.getRoutes()) {
+                String routePath = route.getPath();
+                if (routePath == null || route.isRegexPath()) {
+                    continue;
+                }
+                if (path == null) {
+                    found.add(routePath);
+                } else if (route.isExactPath() ? routePath.equals(path) : path.startsWith(routePath)) {
+                    route.methods().stream().map(HttpMethod::name).forEach(found::add);
+                }
+            }
+        }
+        return String.join(", ", found);
+    }
+
+    private Buffer body(String message, String type, String code) {
+        try {
+            return Buffer.buffer(json.writeValueAsBytes(ErrorBody.of(json, message, type, code, null)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("an error body could not be written as JSON", e);
+        }
+    }
+
+    /** A client's path as shown in an error: bounded, and printable ASCII only. */
+    private static String shown(String path) {
+        String p = path == null ? "" : path;
+        p = p.length() > SHOWN_PATH ? p.substring(0, SHOWN_PATH) + "..." : p;
+        StringBuilder out = new StringBuilder(p.length());
+        for (char c : p.toCharArray()) {
+            out.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return out.toString();
+    }
+}

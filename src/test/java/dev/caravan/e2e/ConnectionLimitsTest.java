@@ -1,0 +1,119 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A client that never finishes its request is cut off: an idle connection, one trickling its headers, one
+ * trickling its body, one lingering after its answer. Short limits set by properties; each test asserts that the
+ * server closed the connection (a read that would otherwise wait the test's patience out).
+ */
+class ConnectionLimitsTest {
+
+    private static final String CHAT = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    static Gateway gateway;
+    private final ScheduledExecutorService trickler = Executors.newSingleThreadScheduledExecutor();
+
+    @BeforeAll
+    static void start() {
+        gateway = Gateway.start(List.of("alpha"), Gateway.props(
+                "caravan.http.head-timeout", "1s",
+                "caravan.http.keep-alive-timeout", "1s",
+                "caravan.http.body-timeout", "1s"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    @AfterEach
+    void stopTrickling() {
+        trickler.shutdownNow();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"api", "management"})
+    void aConnectionThatSendsNothingIsClosed(String port) {
+        try (RawHttp idle = new RawHttp(port.equals("api") ? gateway.port() : gateway.managementPort())) {
+            assertThat(idle.readToClose()).isEmpty();
+        }
+    }
+
+    @Test
+    void aConnectionTricklingItsHeadersIsClosed() {
+        String head = "GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + "a".repeat(4000);
+        try (RawHttp slow = new RawHttp(gateway.port())) {
+            AtomicInteger sent = trickle(slow, head);
+
+            assertThat(slow.readToClose()).isEmpty();
+            assertThat(sent.get()).isLessThan(head.length()); // it was cut off mid-head, not answered
+        }
+    }
+
+    @Test
+    void aBodyTricklingInIsAnswered408AndClosed() {
+        String body = CHAT + " ".repeat(4000);
+        try (RawHttp slow = new RawHttp(gateway.port())) {
+            slow.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n");
+            trickle(slow, body);
+
+            String answer = slow.readToClose();
+
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("\"code\":\"request_timeout\"");
+        }
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void aKeptAliveConnectionIsClosedWhenItsNextRequestDoesNotCome() {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertThat(client.readResponse()).startsWith("HTTP/1.1 200");
+
+            trickle(client, "GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + "a".repeat(4000));
+
+            assertThat(client.readToClose()).isEmpty();
+        }
+    }
+
+    @Test
+    void aPromptClientIsServedOnOneConnectionAgainAndAgain() {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            for (int i = 0; i < 3; i++) {
+                client.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                assertThat(client.readResponse()).startsWith("HTTP/1.1 200");
+            }
+        }
+    }
+
+    /** Sends {@code text} a byte every 50 ms in the background until it is all sent or the server stops taking it. */
+    private AtomicInteger trickle(RawHttp client, String text) {
+        AtomicInteger sent = new AtomicInteger();
+        ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
+        task[0] = trickler.scheduleAtFixedRate(() -> {
+            int next = sent.get();
+            if (next >= text.length() || !client.trySend(text.substring(next, next + 1))) {
+                task[0].cancel(false);
+                return;
+            }
+            sent.incrementAndGet();
+        }, 0, 50, TimeUnit.MILLISECONDS);
+        return sent;
+    }
+}
