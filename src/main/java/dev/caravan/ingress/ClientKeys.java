@@ -7,6 +7,7 @@ import java.util.List;
 
 import dev.caravan.chat.InvalidRequest;
 import org.apache.camel.Exchange;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
 /**
  * The client keys of {@code caravan.auth.keys}: when any is configured, every API call must carry
@@ -26,14 +27,22 @@ public final class ClientKeys {
         return !digests.isEmpty();
     }
 
-    /** Refuses the exchange with a 401 unless it carries a configured key; the Authorization header is then dropped. */
+    /**
+     * Refuses the exchange with a 401 unless it carries a configured key, or a 400 when it carries the header more
+     * than once; the Authorization header is then dropped. Only a real request header counts, never a query
+     * parameter.
+     */
     public void check(Exchange exchange) {
+        List<String> sent = authorization(exchange);
+        exchange.getMessage().removeHeader("Authorization");
         if (digests.isEmpty()) {
-            exchange.getMessage().removeHeader("Authorization");
             return;
         }
-        String auth = exchange.getMessage().getHeader("Authorization", String.class);
-        exchange.getMessage().removeHeader("Authorization");
+        if (sent.size() > 1) {
+            throw new InvalidRequest(400, null, "duplicate_header", "The 'Authorization' header was sent "
+                    + sent.size() + " times; send it once, as 'Authorization: Bearer <key>'.");
+        }
+        String auth = sent.isEmpty() ? null : sent.getFirst();
         if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7) || auth.length() <= 7) {
             throw new InvalidRequest(401, null, "missing_api_key", "This gateway needs an API key: send it as "
                     + "'Authorization: Bearer <key>'.");
@@ -47,6 +56,15 @@ public final class ClientKeys {
             throw new InvalidRequest(401, null, "invalid_api_key", "The API key sent in 'Authorization' is not one "
                     + "of this gateway's keys.");
         }
+    }
+
+    /** Every Authorization header the request carried, read from the HTTP request itself. */
+    private static List<String> authorization(Exchange exchange) {
+        if (exchange.getMessage() instanceof HttpMessage http && http.getRequest() != null) {
+            return http.getRequest().headers().getAll("Authorization");
+        }
+        String auth = exchange.getMessage().getHeader("Authorization", String.class);
+        return auth == null ? List.of() : List.of(auth);
     }
 
     private static byte[] digest(String key) {

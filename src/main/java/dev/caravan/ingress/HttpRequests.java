@@ -16,6 +16,8 @@ import org.apache.camel.component.platform.http.vertx.HttpMessage;
 /** Reads an HTTP chat request: a JSON body, announced as such. A streamed request gets the client's connection as its sink. */
 public final class HttpRequests {
 
+    private static final String OPTION_PREFIX = "x-caravan-";
+
     private final ChatRequestReader reader;
 
     public HttpRequests(ChatRequestReader reader) {
@@ -32,17 +34,30 @@ public final class HttpRequests {
                     + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
         }
         ChatRequest request = reader.read(message.getBody(byte[].class));
-        Map<String, String> headers = new HashMap<>();
-        message.getHeaders().forEach((name, value) -> {
-            if (value != null && name.regionMatches(true, 0, "x-caravan-", 0, 10)) {
-                headers.put(name, value.toString());
-            }
-        });
-        exchange.setProperty(RequestOptions.PROPERTY, reader.options(request, headers));
+        exchange.setProperty(RequestOptions.PROPERTY, reader.options(request, options(message)));
         exchange.setProperty(dev.caravan.routing.FailoverRouter.INGRESS, "http");
         if (request.streaming() && message instanceof HttpMessage http) {
             exchange.setProperty(StreamSink.PROPERTY, new HttpStreamSink(http.getResponse()));
         }
         message.setBody(request);
+    }
+
+    /**
+     * The {@code x-caravan-*} request headers, read from the HTTP request itself: a query parameter is never an
+     * option. An option sent twice is refused rather than one of its values picked.
+     */
+    private static Map<String, String> options(Message message) {
+        Map<String, String> headers = new HashMap<>();
+        if (!(message instanceof HttpMessage http) || http.getRequest() == null) {
+            return headers;
+        }
+        for (Map.Entry<String, String> header : http.getRequest().headers()) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (name.startsWith(OPTION_PREFIX) && headers.put(name, header.getValue()) != null) {
+                throw new InvalidRequest(400, name, "duplicate_header", "The '" + name + "' header was sent more "
+                        + "than once; send it once.");
+            }
+        }
+        return headers;
     }
 }
