@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.chat.RequestOptions;
@@ -38,6 +39,8 @@ public final class HttpRequests {
         exchange.setProperty(dev.caravan.routing.FailoverRouter.INGRESS, "http");
         if (request.streaming() && message instanceof HttpMessage http) {
             exchange.setProperty(StreamSink.PROPERTY, new HttpStreamSink(http.getResponse()));
+        } else if (message instanceof HttpMessage http) {
+            exchange.setProperty(Caller.PROPERTY, new HttpCaller(http.getResponse()));
         }
         message.setBody(request);
     }

@@ -59,7 +59,7 @@ public final class AttemptControls implements HttpClientConfigurer {
                 return chain.proceed(request, scope);
             } catch (IOException e) {
                 if (connection != null && connection.cancelled()) {
-                    throw ProviderFailure.cancelled();
+                    throw connection.cancellation();
                 }
                 if (connection != null && connection.cutBecause() != null) {
                     // cut on purpose before the answer's head arrived: say why, not how the socket died
@@ -98,6 +98,7 @@ public final class AttemptControls implements HttpClientConfigurer {
         private volatile boolean cut;
         private volatile String because;
         private volatile boolean cancelled;
+        private volatile boolean abandoned;
 
         private Connection(String id) {
             this.id = id;
@@ -144,8 +145,19 @@ public final class AttemptControls implements HttpClientConfigurer {
             cut();
         }
 
+        /** {@link #cut} because the caller hung up: nobody is left to read the answer. */
+        public void abandon() {
+            abandoned = true;
+            cancel();
+        }
+
         public boolean cancelled() {
             return cancelled;
+        }
+
+        /** The failure a cancelled attempt ends with: abandoned by its caller, or the losing half of a hedge. */
+        public ProviderFailure cancellation() {
+            return abandoned ? ProviderFailure.abandoned() : ProviderFailure.cancelled();
         }
     }
 }

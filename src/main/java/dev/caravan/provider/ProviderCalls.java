@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.health.RateLimits;
@@ -40,6 +41,8 @@ public final class ProviderCalls {
     public static final String ATTEMPT = "caravan.attempt";
     /** Exchange property: the {@link AttemptControls.Connection} of an attempt its caller may cancel (a hedge). */
     public static final String CONNECTION = "caravan.attempt.connection";
+    /** Exchange property: the {@link AttemptControls.Connection} of an attempt answered whole, cut if its caller leaves. */
+    static final String CALLER_CONNECTION = "caravan.attempt.caller-connection";
     /** Exchange property: the {@link StreamWatch} of a streamed attempt. */
     static final String WATCH = "caravan.attempt.watch";
 
@@ -92,8 +95,17 @@ public final class ProviderCalls {
             message.setHeader("Accept", "application/json");
             message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(plan.timeout().toMillis()));
             AttemptControls.Connection connection = exchange.getProperty(CONNECTION, AttemptControls.Connection.class);
+            Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
+            if (connection == null && caller != null) {
+                connection = controls.connection(plan.requestId() + "/" + plan.startedNanos());
+                exchange.setProperty(CALLER_CONNECTION, connection);
+            }
             if (connection != null) {
-                message.setHeader(AttemptControls.CONNECTION_HEADER, connection.id()); // a hedged attempt may be cancelled
+                // a hedged attempt may be cancelled, and any attempt is cut when its caller hangs up
+                message.setHeader(AttemptControls.CONNECTION_HEADER, connection.id());
+                if (caller != null) {
+                    caller.onGone(connection::abandon);
+                }
             }
         }
     }
@@ -129,7 +141,9 @@ public final class ProviderCalls {
         if (watch != null) {
             watch.finish();
         }
-        byte[] body = bodyBytes(message, exchange.getProperty(CONNECTION, AttemptControls.Connection.class));
+        AttemptControls.Connection connection = exchange.getProperty(CONNECTION, AttemptControls.Connection.class);
+        byte[] body = bodyBytes(message, connection != null ? connection
+                : exchange.getProperty(CALLER_CONNECTION, AttemptControls.Connection.class));
         if (status >= 200 && status < 300) {
             message.getHeaders().clear();
             message.setBody(new ProviderReply(dialect.fromWire(body, plan.target().model()), status, 0));
@@ -169,8 +183,8 @@ public final class ProviderCalls {
             return whole.toByteArray();
         } catch (IOException e) {
             if (connection != null && connection.cancelled()) {
-                // cut while its answer was arriving because the other half of a hedge answered first
-                throw ProviderFailure.cancelled();
+                // cut while its answer was arriving: the other half of a hedge answered first, or the caller left
+                throw connection.cancellation();
             }
             throw new UncheckedIOException("the provider's answer could not be read", e);
         }

@@ -30,6 +30,19 @@ public final class ProviderFailure extends RuntimeException {
         return new ProviderFailure(FailureClass.CANCELLED, 0, CANCELLED_REASON, null);
     }
 
+    /** Why an attempt ended whose caller hung up. */
+    public static final String ABANDONED_REASON = "abandoned: the caller hung up";
+
+    /** An attempt cut because its caller hung up: nobody is left to read the answer. */
+    public static ProviderFailure abandoned() {
+        return new ProviderFailure(FailureClass.CANCELLED, 0, ABANDONED_REASON, null);
+    }
+
+    /** True for {@link #abandoned}. */
+    public boolean isAbandonment() {
+        return failureClass == FailureClass.CANCELLED && ABANDONED_REASON.equals(getMessage());
+    }
+
     public ProviderFailure(FailureClass failureClass, String message) {
         this(failureClass, 0, message, null);
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
@@ -152,6 +153,9 @@ public final class FailoverRouter {
         if (state.inFlight() != null) {
             state = settle(exchange, state);
         }
+        if (!state.finished() && callerGone(exchange)) {
+            state = withStop(state, ProviderFailure.abandoned()); // nobody is left to answer: try nobody else
+        }
         if (state.finished()) {
             exchange.setProperty(STATE, state);
             return null;
@@ -213,6 +217,12 @@ public final class FailoverRouter {
         return "direct:provider-" + provider.id();
     }
 
+    /** Whether the client waiting for this request has hung up. */
+    private static boolean callerGone(Exchange exchange) {
+        Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
+        return caller != null && caller.gone();
+    }
+
     /** Whether this request may be hedged: hedging on, answered whole, and its policy or its caller says so. */
     private boolean hedged(Exchange exchange, RoutingState state) {
         RoutingSettings.Hedging hedging = settings.hedging();
@@ -271,7 +281,7 @@ public final class FailoverRouter {
         }
         ProviderFailure failure = redactor.redact(FailureClassifier.asFailure(thrown));
         FailureClass failureClass = failure.failureClass();
-        if (failureClass == FailureClass.CANCELLED) {
+        if (failureClass == FailureClass.CANCELLED && !failure.isAbandonment()) {
             return; // the losing half of a hedge: the hedger records it beside the winner
         }
         Target target = plan.target();
@@ -293,7 +303,10 @@ public final class FailoverRouter {
         }
         ProviderFailure stop = null;
         long window = 0;
-        if (failureClass.answersCaller() || failureClass == FailureClass.STREAM_BROKEN) {
+        if (failure.isAbandonment()) {
+            stop = failure; // the caller hung up: its answer is wanted from nobody
+            retry = null;
+        } else if (failureClass.answersCaller() || failureClass == FailureClass.STREAM_BROKEN) {
             stop = failure; // a stream that broke after its commit point cannot be served again
             retry = null;
         } else if (failureClass == FailureClass.CONTEXT_LENGTH) {
@@ -339,6 +352,11 @@ public final class FailoverRouter {
         }
         if (state.stop() != null) {
             ProviderFailure stop = state.stop();
+            if (stop.isAbandonment()) {
+                return new Outcome.Failed(state.requestId(), Outcome.ABANDONED_STATUS, "api_error", Outcome.ABANDONED,
+                        null, "The caller hung up before the answer; the provider call was cut.", null, attempts,
+                        millis);
+            }
             if (stop.failureClass() == FailureClass.STREAM_BROKEN) {
                 return new Outcome.Failed(state.requestId(), 502, "api_error", "stream_broken", null,
                         stop.getMessage(), null, attempts, millis);

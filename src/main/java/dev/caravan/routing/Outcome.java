@@ -11,6 +11,11 @@ import dev.caravan.provider.Target;
 /** How a chat request ended, whatever ingress it came from. Each ingress renders it in its own format. */
 public sealed interface Outcome {
 
+    /** The code of a request whose caller hung up before its answer. */
+    String ABANDONED = "client_closed_request";
+    /** Its status, as proxies log it; nobody receives it. */
+    int ABANDONED_STATUS = 499;
+
     String requestId();
 
     List<Attempt> attempts();
@@ -41,5 +46,10 @@ public sealed interface Outcome {
      */
     record Failed(String requestId, int status, String type, String code, String param, String message,
             Duration retryAfter, List<Attempt> attempts, long millis) implements Outcome {
+
+        /** True when the caller hung up before the answer. */
+        public boolean abandoned() {
+            return ABANDONED.equals(code);
+        }
     }
 }

@@ -35,7 +35,8 @@ final class OutcomeMeters {
     }
 
     void record(String alias, Outcome outcome, long millis) {
-        String tag = outcome instanceof Outcome.Failed failed ? Integer.toString(failed.status()) : "served";
+        String tag = outcome instanceof Outcome.Failed failed
+                ? failed.abandoned() ? "abandoned" : Integer.toString(failed.status()) : "served";
         requests.get(alias, tag).increment();
         latency.get(alias, tag).record(millis, TimeUnit.MILLISECONDS);
         if (!(outcome instanceof Outcome.Served served)) {

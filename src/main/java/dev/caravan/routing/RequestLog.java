@@ -73,7 +73,7 @@ public final class RequestLog {
                     }
                 }
                 case Outcome.Failed failed -> {
-                    line.writeStringField("outcome", "failed");
+                    line.writeStringField("outcome", failed.abandoned() ? "abandoned" : "failed");
                     line.writeNumberField("status", failed.status());
                     line.writeStringField("code", failed.code());
                 }

@@ -18,6 +18,7 @@ public final class SimulatedProvider {
     private final LongAdder modelCalls = new LongAdder();
     private final LongAdder abandonedStreams = new LongAdder();
     private final LongAdder streamPieces = new LongAdder();
+    private final LongAdder abandonedCalls = new LongAdder();
     private final AtomicReference<Map<String, List<String>>> lastChatHeaders = new AtomicReference<>(Map.of());
 
     SimulatedProvider(String name, String dialect, String requiredKey) {
@@ -105,6 +106,18 @@ public final class SimulatedProvider {
         return streamPieces.sum();
     }
 
+    void countAbandonedCall() {
+        abandonedCalls.increment();
+    }
+
+    /**
+     * Chat calls whose connection closed before their answer was sent (streams: before it began): the caller hung
+     * up or gave up waiting.
+     */
+    public long abandonedCalls() {
+        return abandonedCalls.sum();
+    }
+
     void countModels() {
         modelCalls.increment();
     }
@@ -122,5 +135,6 @@ public final class SimulatedProvider {
         modelCalls.reset();
         abandonedStreams.reset();
         streamPieces.reset();
+        abandonedCalls.reset();
     }
 }

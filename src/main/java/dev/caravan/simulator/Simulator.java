@@ -187,6 +187,14 @@ public final class Simulator implements AutoCloseable {
                 name.toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(value));
         provider.recordChatHeaders(headers);
         Fault fault = provider.faultFor("chat");
+        if (!"reset".equals(fault.mode())) {
+            // a stream replaces this with its own count once it starts
+            ctx.response().closeHandler(v -> {
+                if (!ctx.response().ended()) {
+                    provider.countAbandonedCall(); // the caller left before the answer was made
+                }
+            });
+        }
         misbehaveOrElse(ctx, fault, () -> answerChat(ctx, provider, fault, pathModel, pathStream));
     }
 

@@ -1,0 +1,82 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.simulator.Fault;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A caller who hangs up on a request answered whole is not served on: the provider call is cut (the simulated
+ * provider sees its connection closed while it was still making the answer), nobody else is tried, and the request
+ * is logged and counted as abandoned.
+ */
+class AbandonedRequestTest {
+
+    private static final String CHAT = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"slow\"}]}";
+
+    static Gateway gateway;
+    static final List<String> requestLines = new CopyOnWriteArrayList<>();
+    static AbstractAppender capture;
+
+    @BeforeAll
+    static void start() {
+        capture = new AbstractAppender("capture-abandoned", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                if (event.getLoggerName().equals("caravan.requests")) {
+                    requestLines.add(event.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        capture.start();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().addAppender(capture, null, null);
+        context.updateLoggers();
+        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props("caravan.routing.policy", "priority"));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().removeAppender(capture.getName());
+        context.updateLoggers();
+    }
+
+    @Test
+    void aCallerWhoHangsUpHasTheProviderCallCutAndIsLoggedAsAbandoned() throws Exception {
+        gateway.provider("alpha").fail(Fault.latency(60_000)); // far beyond the wait below
+
+        try (RawHttp caller = new RawHttp(gateway.port())) {
+            caller.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + CHAT.length() + "\r\n\r\n" + CHAT);
+            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").chatCalls() == 1);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").abandonedCalls() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> requestLines.stream().anyMatch(l -> l.contains("abandoned")));
+        JsonNode line = Gateway.JSON.readTree(requestLines.stream().filter(l -> l.contains("abandoned")).findFirst()
+                .orElseThrow());
+        assertThat(line.get("outcome").asText()).isEqualTo("abandoned");
+        assertThat(line.at("/attempts/0/provider").asText()).isEqualTo("alpha");
+        assertThat(line.at("/attempts/0/outcome").asText()).isEqualTo("cancelled");
+        assertThat(line.get("attempts")).hasSize(1);
+        assertThat(gateway.provider("beta").chatCalls()).isZero(); // nobody is left to answer: no failover
+        assertThat(gateway.management("/observe/metrics").body())
+                .contains("caravan_requests_total{alias=\"fast\",outcome=\"abandoned\"} 1.0")
+                .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"cancelled\",provider=\"alpha\"} 1.0");
+    }
+}
