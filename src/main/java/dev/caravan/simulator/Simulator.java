@@ -86,6 +86,8 @@ public final class Simulator implements AutoCloseable {
     /** Starts listening; {@code port} 0 picks a free one. Returns the port. */
     public int start(int port) {
         Router router = Router.router(vertx);
+        // a fault is a few fields: its body is held to 64 KB (the first body handler to run is the one that reads)
+        router.route("/:provider/_faults").handler(BodyHandler.create().setBodyLimit(64L * 1024));
         router.route().handler(BodyHandler.create().setBodyLimit(64L * 1024 * 1024));
         router.post("/:provider/v1/chat/completions").handler(chat("openai"));
         router.post("/:provider/v1/messages").handler(chat("anthropic"));

@@ -33,7 +33,9 @@ class ConnectionLimitsTest {
         gateway = Gateway.start(List.of("alpha"), Gateway.props(
                 "caravan.http.head-timeout", "1s",
                 "caravan.http.keep-alive-timeout", "1s",
-                "caravan.http.body-timeout", "1s"));
+                "caravan.http.body-timeout", "1s",
+                "caravan.http.max-header-size", "2048",
+                "caravan.http.max-initial-line-length", "512"));
     }
 
     @AfterAll
@@ -97,6 +99,35 @@ class ConnectionLimitsTest {
         try (RawHttp client = new RawHttp(gateway.port())) {
             for (int i = 0; i < 3; i++) {
                 client.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                assertThat(client.readResponse()).startsWith("HTTP/1.1 200");
+            }
+        }
+    }
+
+    @Test
+    void headersLargerThanTheLimitAreAnswered431AndClosed() {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(3000) + "\r\n\r\n");
+
+            assertThat(client.readToClose()).matches("(?s)HTTP/1.[01] 431.*");
+        }
+    }
+
+    @Test
+    void aRequestLineLongerThanTheLimitIsAnswered414AndClosed() {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("GET /v1/models?" + "a".repeat(1000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+            assertThat(client.readToClose()).matches("(?s)HTTP/1.[01] 414.*");
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInTurn() {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(3));
+
+            for (int i = 0; i < 3; i++) {
                 assertThat(client.readResponse()).startsWith("HTTP/1.1 200");
             }
         }

@@ -97,6 +97,7 @@ class HttpIngressEdgeTest {
 
             assertThat(answer).startsWith("HTTP/1.1 400");
             assertThat(body(answer).at("/error/param").asText()).isEqualTo("x-caravan-policy");
+            assertThat(body(answer).at("/error/code").asText()).isEqualTo("duplicate_header");
         }
     }
 

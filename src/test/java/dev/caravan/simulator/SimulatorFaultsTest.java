@@ -1,0 +1,61 @@
+package dev.caravan.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The simulator's fault endpoint takes faults, not anything sent to it: oversized or deeply nested bodies are refused. */
+class SimulatorFaultsTest {
+
+    static Simulator simulator;
+    static final HttpClient client = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        simulator = new Simulator("127.0.0.1");
+        simulator.add("alpha", null);
+        simulator.start(0);
+    }
+
+    @AfterAll
+    static void stop() {
+        simulator.close();
+    }
+
+    @Test
+    void anOversizedFaultIsRefusedAndNotKept() throws Exception {
+        HttpResponse<String> response = post("{\"status\":503,\"code\":\"" + "x".repeat(1 << 20) + "\"}");
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(simulator.provider("alpha").fault().status()).isNull();
+    }
+
+    @Test
+    void aDeeplyNestedFaultIsRefused() throws Exception {
+        HttpResponse<String> response = post("{\"status\":" + "[".repeat(20_000) + "]".repeat(20_000) + "}");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(simulator.provider("alpha").fault().status()).isNull();
+    }
+
+    @Test
+    void anOrdinaryFaultIsTaken() throws Exception {
+        HttpResponse<String> response = post("{\"status\":503,\"times\":1}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(simulator.provider("alpha").fault().status()).isEqualTo(503);
+        simulator.provider("alpha").heal();
+    }
+
+    private static HttpResponse<String> post(String body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + simulator.port() + "/alpha/_faults"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
