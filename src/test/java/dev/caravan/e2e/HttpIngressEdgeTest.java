@@ -63,6 +63,14 @@ class HttpIngressEdgeTest {
     }
 
     @Test
+    void aKeyInAFormFieldIsNotAKey() {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "Authorization=Bearer%20" + KEY,
+                Map.of("Content-Type", "application/x-www-form-urlencoded"));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void anOptionInTheQueryStringIsNotAnOption() {
         // as a header, this policy would be refused with a 400 naming x-caravan-policy
         HttpResponse<String> response = gateway.post("/v1/chat/completions?x-caravan-policy=no-such-policy", CHAT,
