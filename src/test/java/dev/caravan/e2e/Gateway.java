@@ -138,10 +138,6 @@ final class Gateway implements AutoCloseable {
         return port;
     }
 
-    int managementPort() {
-        return managementPort;
-    }
-
     /** The embedded broker's TCP acceptor, for JMS clients. */
     String brokerUrl() {
         return "tcp://127.0.0.1:" + brokerPort;
