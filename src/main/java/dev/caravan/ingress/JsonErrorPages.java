@@ -118,8 +118,8 @@ public final class JsonErrorPages {
         if (routes != null) {
             for (Route route : routes.getRoutes()) {
                 String routePath = route.getPath();
-                if (routePath == null || route.isRegexPath()) {
-                    continue;
+                if (routePath == null || route.isRegexPath() || route.methods() == null || route.methods().isEmpty()) {
+                    continue; // a route for every method is a catch-all of its own (e.g. the console's 404 here)
                 }
                 if (path == null) {
                     found.add(routePath);
