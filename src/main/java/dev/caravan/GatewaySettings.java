@@ -103,7 +103,8 @@ public record GatewaySettings(
             "caravan.file.done", "caravan.file.error", "caravan.file.poll-interval", "caravan.file.max-bytes",
             "caravan.file.read-timeout",
             "caravan.console.enabled", "caravan.console.on-api-port", "caravan.console.sample-interval",
-            "caravan.console.rate-window", "caravan.console.history", "caravan.console.events");
+            "caravan.console.rate-window", "caravan.console.history", "caravan.console.events",
+            "caravan.console.allowed-hosts");
     private static final Set<String> PROVIDER_FIELDS = Set.of("dialect", "base-url", "api-keys", "timeout",
             "first-token-timeout", "idle-timeout", "connect-timeout", "max-connections", "auth-header",
             "api-version", "anthropic-version", "default-max-tokens", "vertex-project", "vertex-region", "breaker.failure-rate-threshold", "breaker.sliding-window-size",

@@ -38,6 +38,7 @@ public final class ConsoleServer extends ServiceSupport implements ExtendedStart
     private final SimulatorControls controls;
     private final ObjectMapper json;
     private final ConsoleAssets assets = new ConsoleAssets();
+    private final HostGuard hosts;
     private ScheduledThreadPoolExecutor scheduler;
 
     ConsoleServer(CamelContext context, ConsoleSettings settings, SnapshotBuilder snapshots, MeterSampler sampler,
@@ -48,6 +49,7 @@ public final class ConsoleServer extends ServiceSupport implements ExtendedStart
         this.sampler = sampler;
         this.controls = controls;
         this.json = json;
+        this.hosts = new HostGuard(settings.allowedHosts());
     }
 
     @Override
@@ -100,6 +102,8 @@ public final class ConsoleServer extends ServiceSupport implements ExtendedStart
     }
 
     private void mount(Router router) {
+        router.route(ROOT).handler(this::checkHost);
+        router.route(ROOT + "/*").handler(this::checkHost);
         // Vert.x matches "/console" and "/console/" alike: only the first is sent on, so relative links resolve
         router.get(ROOT).handler(ctx -> {
             if (ctx.request().path().equals(ROOT)) {
@@ -113,6 +117,15 @@ public final class ConsoleServer extends ServiceSupport implements ExtendedStart
                 .blockingHandler(this::inject, false);
         router.delete(ROOT + "/api/simulator/:provider/fault").blockingHandler(this::heal, false);
         router.get(ROOT + "/*").handler(this::asset);
+    }
+
+    private void checkHost(RoutingContext ctx) {
+        if (hosts.allows(ctx.request().authority())) {
+            ctx.next();
+        } else {
+            error(ctx.response(), 403, "The console answers only requests addressed to an IP address, localhost or a "
+                    + "name in caravan.console.allowed-hosts.", "invalid_request_error");
+        }
     }
 
     private void asset(RoutingContext ctx) {

@@ -1,7 +1,10 @@
 package dev.caravan.console;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import dev.caravan.ConfigurationError;
 import dev.caravan.GatewaySettings;
@@ -15,9 +18,10 @@ import dev.caravan.GatewaySettings;
  * @param rateWindow     requests per second, success rate and time to first token are taken over this
  * @param history        how far back the charts reach
  * @param events         how many transitions and failovers are kept
+ * @param allowedHosts   host names the console may be reached by, besides IP addresses and localhost
  */
 public record ConsoleSettings(boolean enabled, boolean onApiPort, Duration sampleInterval, Duration rateWindow,
-        Duration history, int events) {
+        Duration history, int events, Set<String> allowedHosts) {
 
     public ConsoleSettings {
         if (sampleInterval.toMillis() < 100) {
@@ -40,7 +44,9 @@ public record ConsoleSettings(boolean enabled, boolean onApiPort, Duration sampl
                 duration(properties, "caravan.console.sample-interval", "1s"),
                 duration(properties, "caravan.console.rate-window", "1m"),
                 duration(properties, "caravan.console.history", "15m"),
-                integer(properties, "caravan.console.events", 50));
+                integer(properties, "caravan.console.events", 50),
+                Arrays.stream(properties.getOrDefault("caravan.console.allowed-hosts", "").split(","))
+                        .map(String::trim).filter(h -> !h.isEmpty()).collect(Collectors.toUnmodifiableSet()));
     }
 
     /** Samples kept for the charts. */

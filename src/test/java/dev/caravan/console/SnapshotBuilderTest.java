@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -34,7 +35,7 @@ class SnapshotBuilderTest {
     private final TestClock clock = new TestClock(Instant.parse("2026-01-01T10:00:00Z"));
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ConsoleSettings settings = new ConsoleSettings(true, false, Duration.ofSeconds(1),
-            Duration.ofSeconds(10), Duration.ofSeconds(90), 10);
+            Duration.ofSeconds(10), Duration.ofSeconds(90), 10, Set.of());
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
     private final Cooldowns cooldowns = new Cooldowns(clock);
     private HealthBoard health;

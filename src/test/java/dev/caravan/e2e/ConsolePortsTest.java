@@ -47,6 +47,30 @@ class ConsolePortsTest {
     }
 
     @Test
+    void aRequestNamingAnotherSitesHostIsRefusedSoNoRebindingPageReachesTheButtons() {
+        for (String path : List.of("/console/", "/console/api/snapshot")) {
+            try (RawHttp client = new RawHttp(gateway.managementPort())) {
+                String answer = client.send("GET " + path + " HTTP/1.1\r\nHost: rebind.evil.example:"
+                        + gateway.managementPort() + "\r\nConnection: close\r\n\r\n").readToClose();
+                assertThat(answer).as(path).startsWith("HTTP/1.1 403").contains("caravan.console.allowed-hosts")
+                        .doesNotContain("Caravan console");
+            }
+        }
+        try (RawHttp client = new RawHttp(gateway.managementPort())) {
+            String answer = client.send("POST /console/api/simulator/alpha/fault HTTP/1.1\r\nHost: rebind.evil.example"
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 14\r\nConnection: close\r\n\r\n"
+                    + "{\"status\":503}").readToClose();
+            assertThat(answer).startsWith("HTTP/1.1 403");
+        }
+        assertThat(gateway.provider("alpha").fault()).isEqualTo(Fault.none());
+        try (RawHttp client = new RawHttp(gateway.managementPort())) {
+            String answer = client.send("GET /console/ HTTP/1.1\r\nHost: localhost:" + gateway.managementPort()
+                    + "\r\nConnection: close\r\n\r\n").readToClose();
+            assertThat(answer).startsWith("HTTP/1.1 200").contains("Caravan console");
+        }
+    }
+
+    @Test
     void theApiPortServesTheConsoleWhenAsked() {
         try (Gateway asked = Gateway.start(List.of("alpha"), Gateway.props("caravan.console.on-api-port", "true"))) {
             HttpResponse<String> page = asked.get("/console/");
