@@ -41,6 +41,7 @@ import dev.caravan.ingress.JsonErrorPages;
 import dev.caravan.ingress.RequestHeadersOnly;
 import dev.caravan.ingress.HttpRequests;
 import dev.caravan.ingress.JmsMessages;
+import dev.caravan.ingress.JmsRedelivery;
 import dev.caravan.ingress.OperatorRequests;
 import dev.caravan.ingress.PromptReader;
 import dev.caravan.provider.ApiKeys;
@@ -150,7 +151,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("clientKeys", new ClientKeys(settings.clientKeys().all()));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
-        messaging(context, settings.jms(), prompts, json);
+        messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);
         GatewaySettings.Files files = settings.files();
         FileDrops fileDrops = new FileDrops(prompts, json, files.outbox(), files.done(), files.error(), files.maxBytes(),
                 files.readTimeout());
@@ -207,9 +208,11 @@ public class CaravanConfiguration implements CamelConfiguration {
      * the jms component, and virtual threads for the consumers.
      */
     private static void messaging(CamelContext context, GatewaySettings.Jms jms, PromptReader prompts,
-            ObjectMapper json) throws Exception {
+            ObjectMapper json, long maxBodyBytes, MeterRegistry meters, Clock clock) throws Exception {
         Registry registry = context.getRegistry();
-        registry.bind("jmsMessages", new JmsMessages(prompts, json, jms.maxAttempts()));
+        registry.bind("jmsMessages", new JmsMessages(prompts, json,
+                new JmsRedelivery(jms.maxAttempts(), jms.maxWait(), jms.redeliveryDelay(), clock),
+                jms.requestQueue(), jms.deadLetterQueue(), maxBodyBytes, meters));
         SimpleAsyncTaskExecutor consumers = new SimpleAsyncTaskExecutor("jms-");
         consumers.setVirtualThreads(true);
         registry.bind("jmsTaskExecutor", consumers);
@@ -231,6 +234,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         // no client-side prefetch: an LLM call takes seconds, and a buffered message waits behind it while
         // another replica (or another consumer of this one) sits idle
         artemis.setConsumerWindowSize(0);
+        // no Java object is ever deserialized from a message, whatever a sender puts in an ObjectMessage
+        artemis.setDeserializationDenyList("*");
         CachingConnectionFactory cached = new CachingConnectionFactory(artemis);
         cached.setSessionCacheSize(jms.concurrency() + 10);
         cached.setReconnectOnException(true);

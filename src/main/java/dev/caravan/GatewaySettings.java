@@ -53,11 +53,12 @@ public record GatewaySettings(
      *
      * @param brokerUrl    an external Artemis broker, or empty to start the embedded one
      * @param acceptor     the embedded broker's TCP acceptor for outside clients
-     * @param maxAttempts  deliveries of one message before it is dead-lettered for a transient failure
+     * @param maxAttempts  attempts that called providers before a message is dead-lettered for a transient failure
+     * @param maxWait      how long a message may wait for a provider to become available before it is dead-lettered
      */
     public record Jms(boolean enabled, String brokerUrl, String acceptor, java.nio.file.Path dataDir,
             String requestQueue, String replyQueue, String deadLetterQueue, int concurrency, int maxAttempts,
-            Duration redeliveryDelay) {
+            Duration redeliveryDelay, Duration maxWait) {
     }
 
     /**
@@ -99,7 +100,8 @@ public record GatewaySettings(
             "caravan.default-model", "caravan.jms.enabled", "caravan.jms.broker-url", "caravan.jms.acceptor",
             "caravan.jms.data-dir", "caravan.jms.request-queue", "caravan.jms.reply-queue",
             "caravan.jms.dead-letter-queue", "caravan.jms.concurrency", "caravan.jms.max-attempts",
-            "caravan.jms.redelivery-delay", "caravan.file.enabled", "caravan.file.inbox", "caravan.file.outbox",
+            "caravan.jms.redelivery-delay", "caravan.jms.max-wait", "caravan.file.enabled", "caravan.file.inbox",
+            "caravan.file.outbox",
             "caravan.file.done", "caravan.file.error", "caravan.file.poll-interval", "caravan.file.max-bytes",
             "caravan.file.read-timeout",
             "caravan.console.enabled", "caravan.console.on-api-port", "caravan.console.sample-interval",
@@ -224,7 +226,8 @@ public record GatewaySettings(
                 r.name("caravan.jms.dead-letter-queue", "llm.requests.DLQ"),
                 r.integer("caravan.jms.concurrency", 200, 1),
                 r.integer("caravan.jms.max-attempts", 5, 1),
-                r.duration("caravan.jms.redelivery-delay", "1s"));
+                r.duration("caravan.jms.redelivery-delay", "1s"),
+                r.duration("caravan.jms.max-wait", "30m"));
         Files files = new Files(r.bool("caravan.file.enabled", true),
                 java.nio.file.Path.of(properties.getOrDefault("caravan.file.inbox", "data/inbox").trim()),
                 java.nio.file.Path.of(properties.getOrDefault("caravan.file.outbox", "data/outbox").trim()),

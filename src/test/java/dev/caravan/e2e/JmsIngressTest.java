@@ -3,14 +3,27 @@ package dev.caravan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
+import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
+import jakarta.jms.Destination;
+import jakarta.jms.MapMessage;
 import jakarta.jms.Message;
+import jakarta.jms.ObjectMessage;
+import jakarta.jms.StreamMessage;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.Queue;
 import jakarta.jms.Session;
@@ -22,6 +35,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Requests by queue through the embedded broker, with a plain JMS client (not Camel) as the caller. */
 class JmsIngressTest {
@@ -37,6 +52,8 @@ class JmsIngressTest {
                 "caravan.retry.backoff", "10ms",
                 "caravan.jms.redelivery-delay", "200ms",
                 "caravan.jms.max-attempts", "3",
+                // small enough to test cheaply, large enough that a request of 200 KB is an Artemis large message
+                "caravan.http.max-body-size", "65536",
                 // the failing providers of one test must not open breakers for the next
                 "caravan.breaker.minimum-calls", "1000",
                 "caravan.breaker.sliding-window-size", "1000"));
@@ -179,6 +196,213 @@ class JmsIngressTest {
         assertThat(answered).hasSize(50).doesNotHaveDuplicates();
         // fifty one-second calls one after another would take fifty seconds
         assertThat(seconds).isLessThan(15);
+    }
+
+    /** Counts its own deserializations: the gateway runs in this JVM, so one there would show here. */
+    static final class Tripwire implements Serializable {
+        static final AtomicInteger READ = new AtomicInteger();
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            READ.incrementAndGet();
+        }
+    }
+
+    @Test
+    void anObjectMessageIsNeverDeserializedButDeadLetteredWithItsBytesAndAnswered() throws Exception {
+        TemporaryQueue replies = session.createTemporaryQueue();
+        ObjectMessage request = session.createObjectMessage(new Tripwire());
+        request.setJMSReplyTo(replies);
+        request.setJMSCorrelationID("object-1");
+        send(request);
+
+        Message reply = session.createConsumer(replies).receive(10_000);
+        assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(415);
+        assertThat(reply.getJMSCorrelationID()).isEqualTo("object-1");
+        assertThat(((TextMessage) reply).getText()).contains("ObjectMessage is not accepted: send a TextMessage or "
+                + "BytesMessage with a JSON chat request or a prompt");
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("caller_fault");
+        assertThat(dead.getStringProperty("caravanReason")).startsWith("ObjectMessage is not accepted");
+        assertThat(dead.getStringProperty("caravanMessageType")).isEqualTo("ObjectMessage");
+        // the dead letter keeps the serialized form as it came, still unread
+        assertThat(bytes(dead)).isEqualTo(serialized(new Tripwire()));
+        assertThat(Tripwire.READ).hasValue(0);
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"MapMessage", "StreamMessage", "Message", "TextMessage"})
+    void everyOtherMessageEndsAsAnErrorReplyAndADeadLetterNamingWhy(String type) throws Exception {
+        Message request = switch (type) {
+            case "MapMessage" -> {
+                MapMessage map = session.createMapMessage();
+                map.setString("prompt", "hello");
+                yield map;
+            }
+            case "StreamMessage" -> {
+                StreamMessage stream = session.createStreamMessage();
+                stream.writeString("hello");
+                yield stream;
+            }
+            case "Message" -> session.createMessage();
+            default -> session.createTextMessage(null);
+        };
+        TemporaryQueue replies = session.createTemporaryQueue();
+        request.setJMSReplyTo(replies);
+        send(request);
+
+        Message reply = session.createConsumer(replies).receive(10_000);
+        assertThat(reply).as("an error reply").isNotNull();
+        String reason = type.equals("TextMessage") ? "The TextMessage has no text" : type + " is not accepted";
+        assertThat(((TextMessage) reply).getText()).contains(reason);
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        assertThat(dead).as("a dead letter").isNotNull();
+        assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("caller_fault");
+        assertThat(dead.getStringProperty("caravanReason")).contains(reason);
+        assertThat(dead.getStringProperty("caravanMessageType")).isEqualTo(type);
+        assertThat(session.createBrowser(session.createQueue("llm.requests")).getEnumeration().hasMoreElements())
+                .as("nothing left behind").isFalse();
+    }
+
+    @Test
+    void aReplyToTheRequestQueueIsRefusedAndDeadLetteredWithoutCallingAnyone() throws Exception {
+        TextMessage request = session.createTextMessage("answer me into your own inbox");
+        request.setJMSReplyTo(session.createQueue("llm.requests"));
+        send(request);
+
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        assertThat(dead).isNotNull();
+        assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("caller_fault");
+        assertThat(dead.getStringProperty("caravanReason")).contains("JMSReplyTo is the request queue 'llm.requests'");
+        assertThat(((TextMessage) dead).getText()).isEqualTo("answer me into your own inbox");
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void aReplyToTheDeadLetterQueueIsRefusedRatherThanAnsweredThere() throws Exception {
+        TextMessage request = session.createTextMessage("answer me among the dead");
+        request.setJMSReplyTo(session.createQueue("llm.requests.DLQ"));
+        send(request);
+
+        MessageConsumer dlq = session.createConsumer(session.createQueue("llm.requests.DLQ"));
+        Message dead = dlq.receive(10_000);
+        assertThat(dead.getStringProperty("caravanReason")).contains("JMSReplyTo is the dead-letter queue");
+        assertThat(dead.getStringProperty("caravanStatus")).isEqualTo("400");
+        assertThat(dlq.receive(1_000)).as("no success reply among the dead letters").isNull();
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void aReplyToATopicIsRefused() throws Exception {
+        TextMessage request = session.createTextMessage("answer me to the crowd");
+        request.setJMSReplyTo(session.createTopic("llm.announcements"));
+        send(request);
+
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        assertThat(dead.getStringProperty("caravanReason")).contains("topic 'llm.announcements'", "name a queue");
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void aRequestWhoseTemporaryReplyQueueIsGoneIsDeadLetteredNotAnswered() throws Exception {
+        Destination gone;
+        try (Connection requester = new ActiveMQConnectionFactory(gateway.brokerUrl()).createConnection()) {
+            gone = requester.createSession(false, Session.AUTO_ACKNOWLEDGE).createTemporaryQueue();
+        }
+        TextMessage request = session.createTextMessage("hello to someone who left");
+        request.setJMSReplyTo(gone);
+        send(request);
+
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        assertThat(dead.getStringProperty("caravanReason")).contains("temporary queue that no longer exists");
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void aReplyWhoseTemporaryQueueWentAwayDuringTheCallIsDeadLetteredNotDropped() throws Exception {
+        gateway.provider("alpha").fail(Fault.latency(1500).scope("chat"));
+        Connection requester = new ActiveMQConnectionFactory(gateway.brokerUrl()).createConnection();
+        Session requesterSession = requester.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        TextMessage request = session.createTextMessage("hello, and goodbye");
+        request.setJMSReplyTo(requesterSession.createTemporaryQueue());
+        request.setJMSCorrelationID("left-early");
+        send(request);
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").chatCalls() >= 1);
+        requester.close();
+
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        assertThat(dead).isNotNull();
+        assertThat(dead.getJMSCorrelationID()).isEqualTo("left-early");
+        assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("cancelled");
+        assertThat(dead.getStringProperty("caravanReason")).contains("reply could not be delivered");
+        assertThat(dead.getStringProperty("caravanRequestId")).startsWith("req_");
+    }
+
+    @Test
+    void aPromptOverTheBodyLimitIsRefusedWithoutCallingAnyone() throws Exception {
+        TemporaryQueue replies = session.createTemporaryQueue();
+        TextMessage request = session.createTextMessage("x".repeat(200_000));
+        request.setJMSReplyTo(replies);
+        send(request);
+
+        Message reply = session.createConsumer(replies).receive(10_000);
+        assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(413);
+        assertThat(((TextMessage) reply).getText()).contains("the limit is 65536 bytes");
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        assertThat(((TextMessage) dead).getText()).hasSize(200_000);
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void aLargeBytesMessageIsRefusedAndDeadLetteredWhole() throws Exception {
+        TemporaryQueue replies = session.createTemporaryQueue();
+        BytesMessage request = session.createBytesMessage();
+        byte[] body = new byte[300_000];
+        Arrays.fill(body, (byte) 0xff); // not UTF-8 either
+        request.writeBytes(body);
+        request.setJMSReplyTo(replies);
+        send(request);
+
+        Message reply = session.createConsumer(replies).receive(10_000);
+        assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(413);
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        assertThat(bytes(dead)).isEqualTo(body);
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    @Test
+    void aHugeCorrelationIdIsRefusedAndTheErrorCorrelatedByMessageId() throws Exception {
+        TemporaryQueue replies = session.createTemporaryQueue();
+        TextMessage request = session.createTextMessage("hello");
+        request.setJMSReplyTo(replies);
+        request.setJMSCorrelationID("c".repeat(100_000));
+        send(request);
+
+        Message reply = session.createConsumer(replies).receive(10_000);
+        assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(400);
+        assertThat(reply.getJMSCorrelationID()).isEqualTo(request.getJMSMessageID());
+        assertThat(((TextMessage) reply).getText()).contains("JMSCorrelationID is 100000 characters");
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+    }
+
+    private void send(Message message) throws Exception {
+        session.createProducer(session.createQueue("llm.requests")).send(message);
+    }
+
+    private static byte[] bytes(Message message) throws Exception {
+        BytesMessage bytes = (BytesMessage) message;
+        byte[] body = new byte[(int) bytes.getBodyLength()];
+        bytes.readBytes(body);
+        return body;
+    }
+
+    private static byte[] serialized(Serializable object) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ObjectOutputStream objects = new ObjectOutputStream(out)) {
+            objects.writeObject(object);
+        }
+        return out.toByteArray();
     }
 
     private void drain(String queue) throws Exception {

@@ -1,0 +1,107 @@
+package dev.caravan.ingress;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+import dev.caravan.provider.FailureClass;
+import dev.caravan.routing.Outcome;
+
+/**
+ * Decides what becomes of a queued request once its chat has ended: answered, tried again later, or
+ * dead-lettered.
+ *
+ * <p>A queued request is not a caller waiting on a socket. When no provider could even be called (breakers
+ * open, every key cooling down after a 429, all marked down) the message waits and is taken up again later,
+ * without spending any of its attempts; only attempts that called a provider and failed count against
+ * {@code maxAttempts}. Either way a message is given up once it has been in Caravan's hands for
+ * {@code maxWait}. A caller's fault is dead-lettered at once.
+ */
+public final class JmsRedelivery {
+
+    /** The longest pause between two takes of one message, however many came before. */
+    static final Duration MAX_DELAY = Duration.ofMinutes(1);
+
+    /** What to do with a message, and for how long to put it aside when it is taken up again later. */
+    public record Decision(Kind kind, Duration delay, String reason) {
+    }
+
+    public enum Kind {
+        /** Answer the caller. */
+        REPLY,
+        /** Answer the caller with an error and dead-letter the request with its reason. */
+        DEAD_LETTER,
+        /** Real attempts failed and some are left: take it up again after the delay. */
+        RETRY,
+        /** No provider could be called: take it up again after the delay, spending no attempt. */
+        WAIT
+    }
+
+    private final int maxAttempts;
+    private final Duration maxWait;
+    private final Duration firstDelay;
+    private final Clock clock;
+
+    public JmsRedelivery(int maxAttempts, Duration maxWait, Duration firstDelay, Clock clock) {
+        this.maxAttempts = maxAttempts;
+        this.maxWait = maxWait;
+        this.firstDelay = firstDelay;
+        this.clock = clock;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /**
+     * @param attemptsSpent attempts before this one that called a provider
+     * @param waits         times the message has waited for a provider so far
+     * @param since         when Caravan first took the message up
+     */
+    public Decision decide(Outcome outcome, int attemptsSpent, int waits, Instant since) {
+        if (!(outcome instanceof Outcome.Failed failed)) {
+            return new Decision(Kind.REPLY, Duration.ZERO, null);
+        }
+        if (failed.status() < 500) {
+            return new Decision(Kind.DEAD_LETTER, Duration.ZERO, failed.message());
+        }
+        Duration held = Duration.between(since, clock.instant());
+        if (!calledProviders(failed)) {
+            if (held.compareTo(maxWait) >= 0) {
+                return new Decision(Kind.DEAD_LETTER, Duration.ZERO, "No provider became available within "
+                        + maxWait.toSeconds() + " s (caravan.jms.max-wait): " + failed.message());
+            }
+            Duration delay = backoff(waits);
+            if (failed.retryAfter() != null && failed.retryAfter().compareTo(delay) > 0) {
+                delay = failed.retryAfter().compareTo(MAX_DELAY) > 0 ? MAX_DELAY : failed.retryAfter();
+            }
+            return new Decision(Kind.WAIT, delay, failed.message());
+        }
+        int spent = attemptsSpent + 1;
+        if (spent >= maxAttempts) {
+            return new Decision(Kind.DEAD_LETTER, Duration.ZERO, failed.message());
+        }
+        if (held.compareTo(maxWait) >= 0) {
+            return new Decision(Kind.DEAD_LETTER, Duration.ZERO, "Not answered within " + maxWait.toSeconds()
+                    + " s (caravan.jms.max-wait) after " + spent + " attempt(s): " + failed.message());
+        }
+        return new Decision(Kind.RETRY, backoff(spent - 1), failed.message());
+    }
+
+    /**
+     * True when some attempt reached a provider and failed for a reason other than a rate limit: a 429 says
+     * "come back later", the same as an open breaker.
+     */
+    static boolean calledProviders(Outcome.Failed failed) {
+        return failed.attempts().stream().anyMatch(a -> a.failure() != FailureClass.RATE_LIMITED);
+    }
+
+    /** The first delay, doubled for each earlier take, up to a minute. */
+    Duration backoff(int earlier) {
+        Duration delay = firstDelay;
+        for (int i = 0; i < earlier && delay.compareTo(MAX_DELAY) < 0; i++) {
+            delay = delay.multipliedBy(2);
+        }
+        return delay.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : delay;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.caravan.ingress;
+
+import jakarta.jms.Destination;
+import jakarta.jms.JMSException;
+import jakarta.jms.Queue;
+import jakarta.jms.Session;
+import jakarta.jms.TemporaryQueue;
+import jakarta.jms.Topic;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.jms.client.ActiveMQDestination;
+import org.apache.activemq.artemis.jms.client.ActiveMQSession;
+import org.springframework.jms.connection.SessionProxy;
+
+/**
+ * Where a request's answer may go. A JMSReplyTo that leads back into Caravan (the request queue would take
+ * the reply for a new request, the dead-letter queue would hold a success) or to a topic (a reply nobody
+ * subscribes to is dropped by the broker) is refused; a temporary queue must still exist, since sending to
+ * one that has gone would quietly create a new one that nobody reads.
+ */
+final class ReplyDestinations {
+
+    private final String requestQueue;
+    private final String deadLetterQueue;
+
+    ReplyDestinations(String requestQueue, String deadLetterQueue) {
+        this.requestQueue = requestQueue;
+        this.deadLetterQueue = deadLetterQueue;
+    }
+
+    /** Why a reply may not go to {@code replyTo}, or null when it may. */
+    String refusal(Destination replyTo) throws JMSException {
+        return switch (replyTo) {
+            case Topic topic -> "JMSReplyTo is the topic '" + topic.getTopicName()
+                    + "': a reply nobody is subscribed to would be lost; name a queue.";
+            case Queue queue -> ownQueue(queue.getQueueName());
+            default -> "JMSReplyTo is neither a queue nor a topic.";
+        };
+    }
+
+    private String ownQueue(String name) {
+        // a fully qualified name is address::queue; either part may lead back in
+        int separator = name.indexOf("::");
+        String address = separator < 0 ? name : name.substring(0, separator);
+        String queue = separator < 0 ? name : name.substring(separator + 2);
+        for (String part : new String[] {address, queue}) {
+            if (part.equals(requestQueue)) {
+                return "JMSReplyTo is the request queue '" + requestQueue
+                        + "': the reply would be taken for a new request; name a queue of your own.";
+            }
+            if (part.equals(deadLetterQueue)) {
+                return "JMSReplyTo is the dead-letter queue '" + deadLetterQueue
+                        + "': replies there would pass for failures; name a queue of your own.";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * False when {@code replyTo} is a temporary queue that no longer exists (its requester has gone). Any
+     * other destination, or one this broker cannot be asked about, is taken as there.
+     */
+    static boolean stillThere(Destination replyTo, Session session) throws JMSException {
+        if (!(replyTo instanceof TemporaryQueue) || !(replyTo instanceof ActiveMQDestination destination)) {
+            return true;
+        }
+        Session target = session instanceof SessionProxy proxy ? proxy.getTargetSession() : session;
+        if (!(target instanceof ActiveMQSession artemis)) {
+            return true;
+        }
+        try {
+            return artemis.getCoreSession().queueQuery(destination.getSimpleAddress()).isExists();
+        } catch (ActiveMQException e) {
+            throw new JMSException("could not look up " + destination.getAddress() + ": " + e.getMessage());
+        }
+    }
+}
