@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
 import jakarta.jms.Destination;
@@ -171,6 +172,39 @@ class JmsIngressTest {
         assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(502);
         // three deliveries, each a call and its retry on both providers
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(6);
+    }
+
+    @Test
+    void waitingForAProviderSpendsNoAttemptsAndSpentAttemptsAreDeadLetteredWithTheirReason() throws Exception {
+        gateway.provider("alpha").fail(Fault.status(503).scope("chat"));
+        gateway.provider("beta").fail(Fault.status(500).scope("chat"));
+        List<CircuitBreaker> breakers = List.of(breaker("alpha"), breaker("beta"));
+        breakers.forEach(CircuitBreaker::transitionToForcedOpenState);
+        try {
+            double waitedBefore = requeued("waiting");
+            TemporaryQueue replies = session.createTemporaryQueue();
+            TextMessage request = session.createTextMessage("hello while every breaker is open");
+            request.setJMSReplyTo(replies);
+            send(request);
+
+            // three takes with no provider to call: as many as max-attempts, and none of them spent
+            await().atMost(Duration.ofSeconds(15)).until(() -> requeued("waiting") >= waitedBefore + 3);
+            assertThat(session.createConsumer(session.createQueue("llm.requests.DLQ")).receiveNoWait()).isNull();
+            assertThat(gateway.provider("alpha").chatCalls()).isZero();
+            breakers.forEach(CircuitBreaker::transitionToClosedState);
+
+            Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(20_000);
+            assertThat(dead).isNotNull();
+            assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("unavailable");
+            assertThat(dead.getStringProperty("caravanReason")).contains("alpha", "beta");
+            assertThat(dead.getIntProperty("caravanDeliveries")).isEqualTo(3);
+            assertThat(dead.getIntProperty("caravanWaits")).isGreaterThanOrEqualTo(3);
+            assertThat(session.createConsumer(replies).receive(5_000).getIntProperty("caravanStatus")).isEqualTo(502);
+            assertThat(gateway.provider("alpha").chatCalls()).as("three real attempts, each a call and its retry")
+                    .isEqualTo(6);
+        } finally {
+            breakers.forEach(CircuitBreaker::transitionToClosedState);
+        }
     }
 
     @Test
@@ -388,6 +422,19 @@ class JmsIngressTest {
 
     private void send(Message message) throws Exception {
         session.createProducer(session.createQueue("llm.requests")).send(message);
+    }
+
+    private static CircuitBreaker breaker(String provider) {
+        return gateway.camel().getRegistry().lookupByNameAndType("breaker-" + provider, CircuitBreaker.class);
+    }
+
+    /** How many times queued requests were put back for this reason, from the gateway's metrics. */
+    static double requeued(String reason) {
+        String metrics = gateway.management("/observe/metrics").body();
+        String prefix = "caravan_jms_requeued_total{reason=\"" + reason + "\"";
+        return metrics.lines().filter(line -> line.startsWith(prefix))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(0);
     }
 
     private static byte[] bytes(Message message) throws Exception {
