@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * The ActiveMQ Artemis broker Caravan starts when no external broker is configured: persistent journal on
  * disk, an in-VM acceptor for the gateway's own connections and a TCP acceptor for outside clients.
  *
- * <p>The broker's own redelivery settings are a safety net behind the JMS route, which dead-letters a
- * message with its reason once its attempts are spent: a message that keeps crashing the gateway still
- * reaches the dead-letter queue after a few more deliveries instead of being dropped.
+ * <p>The broker's own redelivery settings are a safety net behind the JMS route, which puts a message back
+ * itself when it is to be tried again later and dead-letters it with its reason once its attempts are spent:
+ * a message that keeps crashing the gateway (rolled back, never settled) still reaches the dead-letter queue
+ * after a few more deliveries instead of being dropped.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
@@ -44,6 +45,9 @@ public final class EmbeddedBroker implements AutoCloseable {
                 .addAcceptorConfiguration("tcp", acceptorUrl);
         config.addAddressSetting(requestQueue, new AddressSettings()
                 .setDeadLetterAddress(SimpleString.of(deadLetterQueue))
+                // a request whose sender-set expiry passes while it is queued or waiting for a provider is
+                // dead-lettered (with _AMQ_ACTUAL_EXPIRY) rather than dropped
+                .setExpiryAddress(SimpleString.of(deadLetterQueue))
                 .setMaxDeliveryAttempts(maxAttempts + 3)
                 .setRedeliveryDelay(redeliveryDelay.toMillis())
                 .setRedeliveryMultiplier(2.0)

@@ -116,13 +116,17 @@ public final class JmsMessages {
         exchange.setProperty(TAKEN_UP, since(message));
         Destination replyTo = message.getJMSReplyTo();
         exchange.setProperty(REPLY_TO, replyTo);
+        byte[] body = null;
+        InvalidRequest unreadable = null;
         try {
-            byte[] body = null;
-            try {
-                body = JmsBodies.read(message, maxBytes);
-            } finally {
-                exchange.setProperty(ORIGINAL, body != null ? body : JmsBodies.original(message));
-            }
+            body = JmsBodies.read(message, maxBytes);
+        } catch (InvalidRequest invalid) {
+            unreadable = invalid;
+        } finally {
+            exchange.setProperty(ORIGINAL, body != null ? body : JmsBodies.original(message));
+        }
+        try {
+            // checked first: even an error reply must not go where it would loop back in or be lost
             String refusal = replyTo == null ? null : replies.refusal(replyTo);
             if (refusal == null && replyTo != null && !ReplyDestinations.stillThere(replyTo, session)) {
                 refusal = "JMSReplyTo is a temporary queue that no longer exists: its requester has gone.";
@@ -130,6 +134,9 @@ public final class JmsMessages {
             if (refusal != null) {
                 exchange.setProperty(REPLY_REFUSED, true);
                 throw new InvalidRequest(400, null, "invalid_reply_to", refusal);
+            }
+            if (unreadable != null) {
+                throw unreadable;
             }
             if (longCorrelation) {
                 throw new InvalidRequest(400, null, "invalid_correlation_id", "JMSCorrelationID is "

@@ -189,11 +189,12 @@ class JmsIngressTest {
 
             // three takes with no provider to call: as many as max-attempts, and none of them spent
             await().atMost(Duration.ofSeconds(15)).until(() -> requeued("waiting") >= waitedBefore + 3);
-            assertThat(session.createConsumer(session.createQueue("llm.requests.DLQ")).receiveNoWait()).isNull();
+            MessageConsumer dlq = session.createConsumer(session.createQueue("llm.requests.DLQ"));
+            assertThat(dlq.receiveNoWait()).isNull();
             assertThat(gateway.provider("alpha").chatCalls()).isZero();
             breakers.forEach(CircuitBreaker::transitionToClosedState);
 
-            Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(20_000);
+            Message dead = dlq.receive(20_000);
             assertThat(dead).isNotNull();
             assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("unavailable");
             assertThat(dead.getStringProperty("caravanReason")).contains("alpha", "beta");
@@ -305,12 +306,41 @@ class JmsIngressTest {
         request.setJMSReplyTo(session.createQueue("llm.requests"));
         send(request);
 
-        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        MessageConsumer dlq = session.createConsumer(session.createQueue("llm.requests.DLQ"));
+        Message dead = dlq.receive(10_000);
         assertThat(dead).isNotNull();
         assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("caller_fault");
         assertThat(dead.getStringProperty("caravanReason")).contains("JMSReplyTo is the request queue 'llm.requests'");
         assertThat(((TextMessage) dead).getText()).isEqualTo("answer me into your own inbox");
         assertThat(gateway.provider("alpha").chatCalls()).isZero();
+
+        // a message that is refused anyway gets no error reply there either: it would come back as a request
+        MapMessage map = session.createMapMessage();
+        map.setJMSReplyTo(session.createQueue("llm.requests"));
+        send(map);
+        assertThat(dlq.receive(10_000).getStringProperty("caravanReason")).contains("JMSReplyTo is the request queue");
+        assertThat(dlq.receive(1_000)).as("no error reply that came back as a request").isNull();
+        assertThat(session.createConsumer(session.createQueue("llm.replies")).receive(500)).isNull();
+    }
+
+    @Test
+    void aRequestThatExpiresWhileWaitingForAProviderIsDeadLetteredNotDropped() throws Exception {
+        List<CircuitBreaker> breakers = List.of(breaker("alpha"), breaker("beta"));
+        breakers.forEach(CircuitBreaker::transitionToForcedOpenState);
+        try {
+            TextMessage request = session.createTextMessage("hello, for a little while");
+            request.setJMSCorrelationID("short-lived");
+            session.createProducer(session.createQueue("llm.requests"))
+                    .send(request, jakarta.jms.DeliveryMode.PERSISTENT, 4, 1_500);
+
+            Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(20_000);
+            assertThat(dead).isNotNull();
+            assertThat(dead.getJMSCorrelationID()).isEqualTo("short-lived");
+            assertThat(dead.propertyExists("_AMQ_ACTUAL_EXPIRY")).as("dead-lettered by its expiry").isTrue();
+            assertThat(((TextMessage) dead).getText()).isEqualTo("hello, for a little while");
+        } finally {
+            breakers.forEach(CircuitBreaker::transitionToClosedState);
+        }
     }
 
     @Test

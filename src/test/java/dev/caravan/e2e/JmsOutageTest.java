@@ -13,6 +13,7 @@ import jakarta.jms.Connection;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
+import jakarta.jms.QueueBrowser;
 import jakarta.jms.Session;
 import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
@@ -56,7 +57,11 @@ class JmsOutageTest {
 
             // the outage outlasts what the messages' three attempts would have covered: they wait, three times
             // each on average, and none is dead-lettered
-            await().atMost(Duration.ofSeconds(30)).until(() -> requeued(gateway) >= 3 * MESSAGES);
+            QueueBrowser deadLetters = session.createBrowser(session.createQueue("llm.requests.DLQ"));
+            await().atMost(Duration.ofSeconds(30))
+                    .failFast("a message was dead-lettered during the outage",
+                            () -> deadLetters.getEnumeration().hasMoreElements())
+                    .until(() -> requeued(gateway) >= 3 * MESSAGES);
             MessageConsumer dead = session.createConsumer(session.createQueue("llm.requests.DLQ"));
             assertThat(dead.receiveNoWait()).as("nothing dead-lettered during the outage").isNull();
             long callsDuringOutage = gateway.provider("alpha").chatCalls();
