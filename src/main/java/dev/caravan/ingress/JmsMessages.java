@@ -2,7 +2,7 @@ package dev.caravan.ingress;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Collections;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -15,12 +15,9 @@ import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.jms.BytesMessage;
 import jakarta.jms.Destination;
 import jakarta.jms.JMSException;
-import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
-import jakarta.jms.TextMessage;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.jms.JmsConstants;
@@ -263,41 +260,13 @@ public final class JmsMessages {
         jakarta.jms.Message request = exchange.getProperty(REQUEST, jakarta.jms.Message.class);
         Session session = exchange.getProperty(SESSION, Session.class);
         byte[] body = exchange.getProperty(ORIGINAL, byte[].class);
-        jakarta.jms.Message copy;
-        if (request instanceof TextMessage) {
-            copy = session.createTextMessage(new String(body, StandardCharsets.UTF_8));
-        } else {
-            BytesMessage bytes = session.createBytesMessage();
-            bytes.writeBytes(body);
-            copy = bytes;
-        }
-        for (Object property : Collections.list(request.getPropertyNames())) {
-            String name = property.toString();
-            // JMSX* are the provider's and _AMQ* the broker's own
-            if (!name.startsWith("JMSX") && !name.startsWith("_AMQ")) {
-                copy.setObjectProperty(name, request.getObjectProperty(name));
-            }
-        }
         boolean waiting = decision.kind() == JmsRedelivery.Kind.WAIT;
         int attempts = exchange.getProperty(ATTEMPTS, Integer.class) + (waiting ? 0 : 1);
         int waits = exchange.getProperty(WAITED, Integer.class) + (waiting ? 1 : 0);
-        copy.setIntProperty(ATTEMPTS_SPENT, attempts);
-        copy.setIntProperty(WAITS, waits);
-        copy.setLongProperty(SINCE, exchange.getProperty(TAKEN_UP, Instant.class).toEpochMilli());
-        copy.setJMSReplyTo(request.getJMSReplyTo());
-        copy.setJMSCorrelationID(exchange.getProperty(CORRELATION, String.class));
-        copy.setJMSType(request.getJMSType());
-        long timeToLive = 0;
-        if (request.getJMSExpiration() > 0) {
-            timeToLive = Math.max(1, request.getJMSExpiration() - redelivery.clock().millis());
-        }
-        MessageProducer producer = session.createProducer(session.createQueue(requestQueue));
-        try {
-            producer.setDeliveryDelay(decision.delay().toMillis());
-            producer.send(copy, request.getJMSDeliveryMode(), request.getJMSPriority(), timeToLive);
-        } finally {
-            producer.close();
-        }
+        RequestCopies.putBack(session, request, body, requestQueue, exchange.getProperty(CORRELATION, String.class),
+                Map.of(ATTEMPTS_SPENT, attempts, WAITS, waits,
+                        SINCE, exchange.getProperty(TAKEN_UP, Instant.class).toEpochMilli()),
+                decision.delay(), redelivery.clock().millis());
         (waiting ? waited : retried).increment();
         LOG.debug("request message {} put back for {} ms ({} attempt(s) spent, {} wait(s)): {}",
                 exchange.getProperty(CORRELATION), decision.delay().toMillis(), attempts, waits, decision.reason());

@@ -30,6 +30,12 @@ import jakarta.jms.Queue;
 import jakarta.jms.Session;
 import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
+import org.apache.activemq.artemis.api.core.client.ServerLocator;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -203,6 +209,32 @@ class JmsIngressTest {
             assertThat(session.createConsumer(replies).receive(5_000).getIntProperty("caravanStatus")).isEqualTo(502);
             assertThat(gateway.provider("alpha").chatCalls()).as("three real attempts, each a call and its retry")
                     .isEqualTo(6);
+        } finally {
+            breakers.forEach(CircuitBreaker::transitionToClosedState);
+        }
+    }
+
+    @Test
+    void aMessageFromACoreClientWithPropertyNamesJmsWouldRefuseStillWaitsAndIsAnswered() throws Exception {
+        List<CircuitBreaker> breakers = List.of(breaker("alpha"), breaker("beta"));
+        breakers.forEach(CircuitBreaker::transitionToForcedOpenState);
+        try (ServerLocator locator = ActiveMQClient.createServerLocator(gateway.brokerUrl());
+                ClientSessionFactory factory = locator.createSessionFactory();
+                ClientSession core = factory.createSession()) {
+            double waitedBefore = requeued("waiting");
+            ClientMessage request = core.createMessage(ClientMessage.TEXT_TYPE, true);
+            request.getBodyBuffer().writeNullableSimpleString(SimpleString.of("hello by the core protocol"));
+            request.putStringProperty("x-trace-id", "trace-1");
+            request.putStringProperty("JMSCorrelationID", "core-1");
+            core.createProducer("llm.requests").send(request);
+
+            await().atMost(Duration.ofSeconds(15)).until(() -> requeued("waiting") >= waitedBefore + 1);
+            breakers.forEach(CircuitBreaker::transitionToClosedState);
+
+            Message reply = session.createConsumer(session.createQueue("llm.replies")).receive(15_000);
+            assertThat(reply).isNotNull();
+            assertThat(reply.getJMSCorrelationID()).isEqualTo("core-1");
+            assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(200);
         } finally {
             breakers.forEach(CircuitBreaker::transitionToClosedState);
         }
