@@ -23,6 +23,12 @@ public interface StreamSink {
     /** Ends the answer. Nothing more can be written. */
     void end();
 
+    /**
+     * Ends the answer as failed after the events written so far: the transport itself reports a broken answer
+     * (an HTTP body cut without its end), so a client that ignores error events cannot take it for complete.
+     */
+    void abort();
+
     /** True once {@link #begin} was called. */
     boolean begun();
 

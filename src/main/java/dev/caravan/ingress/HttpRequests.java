@@ -38,7 +38,7 @@ public final class HttpRequests {
         exchange.setProperty(RequestOptions.PROPERTY, reader.options(request, options(message)));
         exchange.setProperty(dev.caravan.routing.FailoverRouter.INGRESS, "http");
         if (request.streaming() && message instanceof HttpMessage http) {
-            exchange.setProperty(StreamSink.PROPERTY, new HttpStreamSink(http.getResponse()));
+            exchange.setProperty(StreamSink.PROPERTY, new HttpStreamSink(http.getRequest()));
         } else if (message instanceof HttpMessage http) {
             exchange.setProperty(Caller.PROPERTY, new HttpCaller(http.getResponse()));
         }

@@ -7,7 +7,9 @@ import java.util.concurrent.TimeoutException;
 
 import dev.caravan.chat.StreamSink;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 
 /**
  * A streamed answer written straight to the Vert.x response, one write per event, so each event leaves as soon
@@ -19,15 +21,19 @@ final class HttpStreamSink implements StreamSink {
 
     private static final long DRAIN_WAIT_SECONDS = 60;
 
+    private final HttpServerRequest request;
     private final HttpServerResponse response;
     private volatile boolean begun;
     private volatile boolean gone;
     private volatile Runnable onGone;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
-    HttpStreamSink(HttpServerResponse response) {
-        this.response = response;
+    HttpStreamSink(HttpServerRequest request) {
+        this.request = request;
+        this.response = request.response();
         response.closeHandler(v -> {
             gone = true;
+            closed.complete(null);
             Runnable action = onGone;
             if (action != null) {
                 action.run();
@@ -77,6 +83,36 @@ final class HttpStreamSink implements StreamSink {
     public void end() {
         if (!response.ended() && !gone) {
             response.end();
+        }
+    }
+
+    @Override
+    public void abort() {
+        if (response.ended() || gone) {
+            return;
+        }
+        try {
+            // the events already written leave first
+            response.write(Buffer.buffer()).toCompletionStage().toCompletableFuture()
+                    .get(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS);
+            if (request.version() == HttpVersion.HTTP_2) {
+                response.reset(); // HTTP/2: this stream alone is reset, the connection's other streams go on
+                closed.get(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS);
+            } else {
+                // HTTP/1.1: the connection closes without the body's terminating chunk
+                request.connection().close().toCompletionStage().toCompletableFuture()
+                        .get(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            response.reset();
+        }
+        try {
+            // marked ended once the stream is gone, so nothing else answers on it; nothing more reaches the wire
+            response.end();
+        } catch (IllegalStateException e) {
+            // ended already
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.caravan.e2e;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -177,24 +175,55 @@ final class Gateway implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
-        try {
-            HttpResponse<Stream<String>> response = client.send(request,
-                    HttpResponse.BodyHandlers.ofLines());
-            List<Streamed.Event> events = new ArrayList<>();
-            StringBuilder plain = new StringBuilder();
-            try (var lines = response.body()) {
-                lines.forEach(line -> {
-                    if (line.startsWith("data: ")) {
-                        events.add(new Streamed.Event(line.substring(6), streamPiecesSent()));
-                    } else if (!line.isEmpty()) {
-                        plain.append(line);
-                    }
-                });
-            } catch (UncheckedIOException e) {
-                events.add(new Streamed.Event("<connection broke: " + e.getCause().getMessage() + ">",
-                        streamPiecesSent()));
+        // a line subscriber sees every line that arrived before a broken body's error, in order (an InputStream
+        // or a Stream of lines drops what was not yet read once the error is known)
+        List<Streamed.Event> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        StringBuilder plain = new StringBuilder();
+        java.util.concurrent.atomic.AtomicReference<HttpResponse.ResponseInfo> head =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.Flow.Subscriber<String> lines = new java.util.concurrent.Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+                subscription.request(Long.MAX_VALUE);
             }
-            return new Streamed(response.statusCode(), response.headers(), events, plain.toString());
+
+            @Override
+            public void onNext(String line) {
+                if (line.startsWith("data: ")) {
+                    events.add(new Streamed.Event(line.substring(6), streamPiecesSent()));
+                } else if (!line.isEmpty()) {
+                    plain.append(line);
+                }
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                events.add(new Streamed.Event("<connection broke: " + error.getMessage() + ">", streamPiecesSent()));
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        };
+        try {
+            HttpResponse<Void> response;
+            try {
+                response = client.send(request, info -> {
+                    head.set(info);
+                    return HttpResponse.BodySubscribers.fromLineSubscriber(lines, s -> null,
+                            java.nio.charset.StandardCharsets.UTF_8, "\n");
+                });
+            } catch (IOException e) {
+                if (head.get() == null) {
+                    throw e;
+                }
+                if (events.isEmpty() || !events.getLast().data().startsWith("<connection broke")) {
+                    events.add(new Streamed.Event("<connection broke: " + e.getMessage() + ">", streamPiecesSent()));
+                }
+                return new Streamed(head.get().statusCode(), head.get().headers(), List.copyOf(events),
+                        plain.toString());
+            }
+            return new Streamed(response.statusCode(), response.headers(), List.copyOf(events), plain.toString());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {

@@ -190,11 +190,14 @@ public final class StreamRelay {
                 && chunk.choices().getFirst().delta().role() != null;
     }
 
-    /** Ends the client's stream with an error event and no [DONE]; the failure to throw for the breaker. */
+    /**
+     * Ends the client's stream with an error event, no [DONE] and an aborted body; the failure to throw for the
+     * breaker.
+     */
     private ProviderFailure broken(StreamSink sink, String reason) {
         sink.write(event(ErrorBody.of(json, "The answer was cut off: " + reason + ".", "api_error",
                 "stream_broken", null)));
-        sink.end();
+        sink.abort();
         return new ProviderFailure(FailureClass.STREAM_BROKEN, 200, reason, null);
     }
 

@@ -101,7 +101,8 @@ class StreamRelayTest {
         assertThat(failure.failureClass()).isEqualTo(FailureClass.STREAM_BROKEN);
         assertThat(sink.events.getLast()).contains("\"code\":\"stream_broken\"");
         assertThat(sink.events).noneMatch(e -> e.contains("[DONE]"));
-        assertThat(sink.ended).isTrue();
+        assertThat(sink.aborted).as("a broken answer is aborted, not ended").isTrue();
+        assertThat(sink.ended).isFalse();
     }
 
     @Test
@@ -135,6 +136,7 @@ class StreamRelayTest {
         final List<String> events = new ArrayList<>();
         boolean begun;
         boolean ended;
+        boolean aborted;
 
         @Override
         public void begin(Commit commit) {
@@ -149,6 +151,11 @@ class StreamRelayTest {
         @Override
         public void end() {
             ended = true;
+        }
+
+        @Override
+        public void abort() {
+            aborted = true;
         }
 
         @Override
