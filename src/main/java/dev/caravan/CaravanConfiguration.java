@@ -25,6 +25,7 @@ import dev.caravan.health.HealthBoard;
 import dev.caravan.health.HealthProbes;
 import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.RateLimits;
+import dev.caravan.health.RecoveryProbes;
 import dev.caravan.health.StatusBoard;
 import dev.caravan.broker.EmbeddedBroker;
 import dev.caravan.console.Console;
@@ -137,8 +138,10 @@ public class CaravanConfiguration implements CamelConfiguration {
         LatencyBoard latency = new LatencyBoard(meters, settings.latencyWindow());
         registry.bind("healthBoard", health);
         for (ProviderSettings p : catalog.providers()) {
-            Gauge.builder(Meters.PROVIDER_UP, health, board -> board.isDown(p.id()) ? 0 : 1)
-                    .description("1 unless the health probes mark the provider down")
+            CircuitBreaker breaker = breakers.circuitBreaker(p.id());
+            Gauge.builder(Meters.PROVIDER_UP, health, board -> board.isDown(p.id())
+                            || breaker.getState() == CircuitBreaker.State.OPEN ? 0 : 1)
+                    .description("1 unless the health probes mark the provider down or its breaker is open")
                     .tag(Meters.PROVIDER, p.id())
                     .register(meters);
         }
@@ -157,9 +160,10 @@ public class CaravanConfiguration implements CamelConfiguration {
                 files.readTimeout());
         registry.bind("fileDrops", fileDrops);
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
+        PriceTable prices = PriceTable.load(properties);
         FailoverRouter router = new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
                 breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), rateLimits,
-                new CostEstimator(PriceTable.load(properties), tokens), clock);
+                new CostEstimator(prices, tokens), clock);
         registry.bind("router", router);
         registry.bind("nextStep", new NextStep(router));
         AttemptControls controls = new AttemptControls();
@@ -169,7 +173,10 @@ public class CaravanConfiguration implements CamelConfiguration {
                 new StreamRelay(json, meters, redactor), streamWatchdog(context), rateLimits, clock));
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
                 settings.routing().authFailureCooldown()));
-        StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits);
+        RecoveryProbes recovery = new RecoveryProbes(catalog, breakers, cooldowns, prices, settings.healthTimeout(),
+                redactor, meters, clock);
+        registry.bind("recoveryProbes", recovery);
+        StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery);
         registry.bind("httpReplies", new HttpReplies(json, catalog, status));
         Console.install(context, properties, new Console.Boards(catalog, status, health, cooldowns, breakers, router,
                 meters), json, clock);
@@ -275,8 +282,9 @@ public class CaravanConfiguration implements CamelConfiguration {
                 .failureRateThreshold(b.failureRatePercent())
                 .waitDurationInOpenState(b.waitInOpen())
                 .permittedNumberOfCallsInHalfOpenState(b.halfOpenCalls())
-                // the router skips open breakers, so only a timed transition can bring one back to half-open
-                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                // the router sends nothing to an open breaker, and no timer half-opens it: only a recovery probe
+                // that got a completion does (RecoveryProbes), so no request goes to a provider known to be down
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 // caller faults and rate limits say nothing about the provider's health (DESIGN §4)
                 .ignoreException(t -> !FailureClassifier.classify(t).countsAgainstBreaker())
                 .build();

@@ -96,6 +96,7 @@ public record GatewaySettings(
             "caravan.defaults.idle-timeout", "caravan.defaults.connect-timeout", "caravan.defaults.max-connections",
             "caravan.breaker.failure-rate-threshold", "caravan.breaker.sliding-window-size",
             "caravan.breaker.minimum-calls", "caravan.breaker.wait-in-open", "caravan.breaker.half-open-calls",
+            "caravan.breaker.recovery-probe-interval",
             "caravan.simulator.enabled", "caravan.simulator.host", "caravan.simulator.port",
             "caravan.default-model", "caravan.jms.enabled", "caravan.jms.broker-url", "caravan.jms.acceptor",
             "caravan.jms.data-dir", "caravan.jms.request-queue", "caravan.jms.reply-queue",
@@ -129,6 +130,7 @@ public record GatewaySettings(
             throw new ConfigurationError("caravan.providers", "name at least one provider");
         }
         BreakerSettings breakerDefaults = r.breaker("caravan.breaker.", null);
+        r.duration("caravan.breaker.recovery-probe-interval", "5s"); // read by the provider-recovery timer
         List<ProviderSettings> providers = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
             String id = ids.get(i);

@@ -11,7 +11,8 @@ import org.apache.camel.spi.RouteTemplateParameterSource;
 
 /**
  * Instantiates the route templates once per configured provider: {@code provider-<id>} from the
- * {@code provider-call} template and {@code probe-<id>} from {@code provider-probe}. Adding a provider is
+ * {@code provider-call} template, {@code probe-<id>} from {@code provider-probe} and {@code recover-<id>} from
+ * {@code recovery-probe}. Adding a provider is
  * configuration, not a new route.
  */
 final class ProviderRoutes implements RouteTemplateParameterSource {
@@ -33,6 +34,9 @@ final class ProviderRoutes implements RouteTemplateParameterSource {
                 Map<String, Object> probe = new LinkedHashMap<>(common);
                 probe.put(TEMPLATE_ID, "provider-probe");
                 routes.put("probe-" + p.id(), probe);
+                Map<String, Object> recovery = new LinkedHashMap<>(common);
+                recovery.put(TEMPLATE_ID, "recovery-probe");
+                routes.put("recover-" + p.id(), recovery);
             }
         }
     }

@@ -25,6 +25,7 @@ public final class StatusBoard {
             boolean simulated,
             int keys,
             String health,
+            @JsonProperty("health_reason") String healthReason,
             @JsonProperty("failed_probes") int failedProbes,
             @JsonProperty("last_probe") String lastProbe,
             @JsonProperty("last_probe_error") String lastProbeError,
@@ -33,7 +34,15 @@ public final class StatusBoard {
             @JsonProperty("success_rate") Double successRate,
             @JsonProperty("cooldown_ms") List<Long> cooldownMillis,
             @JsonProperty("rate_limits") List<KeyLimits> rateLimits,
+            @JsonProperty("recovery_probes") Recovery recoveryProbes,
             List<TargetStatus> targets) {
+    }
+
+    /** The completions that probed an open breaker: how many, how the last ended, and what they cost. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Recovery(String target, long count, long ok, long failed,
+            @JsonProperty("last_result") String lastResult, @JsonProperty("last_at") String lastAt,
+            @JsonProperty("last_reason") String lastReason, @JsonProperty("cost_usd") double costUsd) {
     }
 
     /** What the provider's headers last said about one key's rate limits; null fields were not reported. */
@@ -70,15 +79,17 @@ public final class StatusBoard {
     private final Cooldowns cooldowns;
     private final LatencyBoard latency;
     private final RateLimits rateLimits;
+    private final RecoveryProbes recovery;
 
     public StatusBoard(ProviderCatalog catalog, HealthBoard health, CircuitBreakerRegistry breakers,
-            Cooldowns cooldowns, LatencyBoard latency, RateLimits rateLimits) {
+            Cooldowns cooldowns, LatencyBoard latency, RateLimits rateLimits, RecoveryProbes recovery) {
         this.catalog = catalog;
         this.health = health;
         this.breakers = breakers;
         this.cooldowns = cooldowns;
         this.latency = latency;
         this.rateLimits = rateLimits;
+        this.recovery = recovery;
     }
 
     public List<ProviderStatus> providers() {
@@ -103,15 +114,40 @@ public final class StatusBoard {
                                 : Map.of("p50", round(l.p50()), "p95", round(l.p95()), "p99", round(l.p99()));
                         targets.add(new TargetStatus(model, millis, l.count()));
                     });
+            RecoveryProbes.Record probes = recovery.of(p.id());
+            boolean open = breaker.getState() == CircuitBreaker.State.OPEN
+                    || breaker.getState() == CircuitBreaker.State.FORCED_OPEN;
             all.add(new ProviderStatus(p.id(), p.dialect(), p.simulated(), p.keys().size(),
-                    h.state().name().toLowerCase(Locale.ROOT), h.consecutiveFailures(),
+                    open ? "down" : h.state().name().toLowerCase(Locale.ROOT), healthReason(h, open, probes),
+                    h.consecutiveFailures(),
                     h.lastProbe() == null ? null : h.lastProbe().toString(), h.lastError(),
                     breaker.getState().name().toLowerCase(Locale.ROOT),
                     metrics.getFailureRate() < 0 ? null : metrics.getFailureRate(),
                     calls == 0 ? null : round((double) metrics.getNumberOfSuccessfulCalls() / calls),
-                    cooling, limits, targets));
+                    cooling, limits, recovery.target(p.id()).map(t -> new Recovery(t.model(), probes.count(),
+                            probes.succeeded(), probes.failed(), probes.lastResult(),
+                            probes.lastAt() == null ? null : probes.lastAt().toString(), probes.lastReason(),
+                            probes.costUsd())).orElse(null),
+                    targets));
         }
         return all;
+    }
+
+    /**
+     * Why a provider is not up: the model listing failing, or (while the listing may well work) its completions
+     * failing, which opened its breaker and keeps the recovery probes failing. Null when nothing is wrong.
+     */
+    private static String healthReason(HealthBoard.ProviderHealth h, boolean breakerOpen,
+            RecoveryProbes.Record probes) {
+        if (h.state() == HealthBoard.State.DOWN) {
+            return "model listing failing: " + h.lastError();
+        }
+        if (breakerOpen) {
+            return "completions failing: circuit breaker open" + (probes.lastResult() == null
+                    || probes.lastResult().equals("ok") ? ""
+                    : "; last recovery probe " + probes.lastResult() + ": " + probes.lastReason());
+        }
+        return null;
     }
 
     private static double round(double v) {

@@ -3,6 +3,7 @@ package dev.caravan.simulator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -14,6 +15,8 @@ public final class SimulatedProvider {
     private final String requiredKey;
     private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.none());
     private final AtomicInteger remaining = new AtomicInteger(-1);
+    /** When the fault ends by itself ({@link System#nanoTime}); Long.MAX_VALUE: when healed or used up. */
+    private final AtomicLong until = new AtomicLong(Long.MAX_VALUE);
     private final LongAdder chatCalls = new LongAdder();
     private final LongAdder modelCalls = new LongAdder();
     private final LongAdder abandonedStreams = new LongAdder();
@@ -43,7 +46,14 @@ public final class SimulatedProvider {
 
     public void fail(Fault f) {
         remaining.set(f.times() == null ? -1 : f.times());
+        until.set(Long.MAX_VALUE);
         fault.set(f);
+    }
+
+    /** Misbehaves as {@code f} for {@code millis} from now, then heals by itself: an outage that ends. */
+    public void failFor(Fault f, long millis) {
+        fail(f);
+        until.set(System.nanoTime() + millis * 1_000_000);
     }
 
     public void heal() {
@@ -57,6 +67,9 @@ public final class SimulatedProvider {
     /** The fault to apply to this call of {@code endpoint}, consuming one of its {@code times}. */
     Fault faultFor(String endpoint) {
         Fault f = fault.get();
+        if (System.nanoTime() - until.get() >= 0 && until.get() != Long.MAX_VALUE) {
+            return Fault.none();
+        }
         if (!f.applies(endpoint) || f.equals(Fault.none())) {
             return Fault.none();
         }

@@ -396,9 +396,19 @@ public final class Simulator implements AutoCloseable {
         }
         try {
             Buffer buffer = ctx.body().buffer();
-            Fault fault = buffer == null || buffer.length() == 0 ? Fault.none()
-                    : json.readValue(buffer.getBytes(), Fault.class);
-            provider.fail(fault.checked());
+            ObjectNode asked = buffer == null || buffer.length() == 0 ? json.createObjectNode()
+                    : (ObjectNode) json.readTree(buffer.getBytes());
+            // "for_ms": the fault ends by itself after this long (an outage that recovers)
+            JsonNode forMs = asked.remove("for_ms");
+            if (forMs != null && (!forMs.canConvertToLong() || forMs.asLong() <= 0)) {
+                throw new IllegalArgumentException("'for_ms' must be a positive number of milliseconds");
+            }
+            Fault fault = json.treeToValue(asked, Fault.class).checked();
+            if (forMs != null) {
+                provider.failFor(fault, forMs.asLong());
+            } else {
+                provider.fail(fault);
+            }
             LOG.info("simulated provider {} now misbehaves: {}", provider.name(), json.writeValueAsString(fault));
             send(ctx.response(), 200, state(provider));
         } catch (Exception e) {

@@ -26,6 +26,7 @@ class BreakerTest {
                 "caravan.provider.alpha.breaker.sliding-window-size", "4",
                 "caravan.provider.alpha.breaker.minimum-calls", "4",
                 "caravan.provider.alpha.breaker.wait-in-open", "1s",
+                "caravan.breaker.recovery-probe-interval", "1s",
                 "caravan.provider.alpha.breaker.half-open-calls", "1"));
     }
 
@@ -52,7 +53,8 @@ class BreakerTest {
                 .isEqualTo(4);
 
         gateway.provider("alpha").heal();
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+        // a recovery probe's completion half-opens it
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                 .until(() -> gateway.status("alpha").get("breaker").asText().equals("half_open"));
 
         HttpResponse<String> probe = gateway.chat("fast", "four");

@@ -1,0 +1,222 @@
+package dev.caravan.health;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ChatResponse;
+import dev.caravan.cost.Price;
+import dev.caravan.cost.PriceTable;
+import dev.caravan.metrics.Meters;
+import dev.caravan.provider.AttemptControls;
+import dev.caravan.provider.Dialect;
+import dev.caravan.provider.FailureClassifier;
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.SecretRedactor;
+import dev.caravan.provider.Target;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.http.HttpMethods;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps of the recovery probe routes (DESIGN §6). Model listings can keep working while completions fail, so
+ * while a provider's breaker is open the only proof of recovery is a completion: one tiny one ({@code max_tokens}
+ * 1) on the provider's cheapest target, at most once per interval. A success half-opens the breaker at once, so
+ * real traffic (a few calls) confirms the recovery and closes it; a failure leaves it open. Each probe is counted
+ * with its outcome and its cost, for the status page and the metrics.
+ */
+public final class RecoveryProbes {
+
+    /** Exchange variable naming the provider a recovery probe serves. */
+    public static final String PROVIDER = "caravan.recovery.provider";
+    private static final String TARGET = "caravan.recovery.target";
+    private static final String KEY = "caravan.recovery.key";
+    private static final Logger LOG = LoggerFactory.getLogger(RecoveryProbes.class);
+
+    /** What the probes of one provider found so far; the cost is what the providers' usage says they cost. */
+    public record Record(long count, long succeeded, long failed, String lastResult, Instant lastAt,
+            String lastReason, double costUsd) {
+
+        static final Record NONE = new Record(0, 0, 0, null, null, null, 0);
+
+        Record with(boolean ok, String result, Instant at, String reason, Double usd) {
+            return new Record(count + 1, succeeded + (ok ? 1 : 0), failed + (ok ? 0 : 1), result, at, reason,
+                    costUsd + (usd == null ? 0 : usd));
+        }
+    }
+
+    private final ProviderCatalog catalog;
+    private final CircuitBreakerRegistry breakers;
+    private final Cooldowns cooldowns;
+    private final Duration timeout;
+    private final SecretRedactor redactor;
+    private final MeterRegistry meters;
+    private final PriceTable prices;
+    private final Clock clock;
+    private final Map<String, Target> cheapest = new ConcurrentHashMap<>();
+    private final Map<String, Record> records = new ConcurrentHashMap<>();
+
+    /** @param timeout how long a probe may take */
+    public RecoveryProbes(ProviderCatalog catalog, CircuitBreakerRegistry breakers, Cooldowns cooldowns,
+            PriceTable prices, Duration timeout, SecretRedactor redactor, MeterRegistry meters, Clock clock) {
+        this.catalog = catalog;
+        this.breakers = breakers;
+        this.cooldowns = cooldowns;
+        this.timeout = timeout;
+        this.redactor = redactor;
+        this.meters = meters;
+        this.clock = clock;
+        this.prices = prices;
+        for (ProviderSettings p : catalog.providers()) {
+            cheapestTarget(catalog, prices, p.id()).ifPresent(t -> cheapest.put(p.id(), t));
+        }
+    }
+
+    /**
+     * The target a probe of {@code provider} calls: of all its targets in the aliases, the one whose input plus
+     * output price per token is lowest; unpriced targets come after priced ones, in configured order.
+     */
+    static Optional<Target> cheapestTarget(ProviderCatalog catalog, PriceTable prices, String provider) {
+        List<Target> targets = catalog.aliases().values().stream().flatMap(List::stream)
+                .filter(t -> t.provider().equals(provider)).distinct().toList();
+        return targets.stream().min(Comparator.comparingDouble(t -> prices.price(t.provider(), t.model())
+                .map(p -> p.input() + p.output()).orElse(Double.MAX_VALUE)));
+    }
+
+    /** The probe endpoints due now: one per provider with a key and a target whose breaker is open. */
+    public List<String> endpoints() {
+        return catalog.providers().stream()
+                .filter(p -> !p.keys().isEmpty() && cheapest.containsKey(p.id()) && open(p.id()))
+                .map(p -> "direct:recover-" + p.id()).toList();
+    }
+
+    private boolean open(String provider) {
+        return breakers.circuitBreaker(provider).getState() == CircuitBreaker.State.OPEN;
+    }
+
+    /** Replaces the message with a one-token completion on the provider's cheapest target. */
+    public void prepare(Exchange exchange) {
+        ProviderSettings provider = catalog.provider(exchange.getVariable(PROVIDER, String.class));
+        Dialect dialect = catalog.dialect(provider.id());
+        Target target = cheapest.get(provider.id());
+        int key = usableKey(provider);
+        exchange.setVariable(TARGET, target);
+        exchange.setVariable(KEY, key);
+        ChatRequest tiny = new ChatRequest(target.model(), List.of(ChatMessage.of("user", "ping")), null, 1, null, 0.0, null, null,
+                null, null, null, null);
+        Message message = exchange.getMessage();
+        message.getHeaders().clear();
+        message.setBody(dialect.toWire(tiny, target.model()));
+        message.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
+        message.setHeader(Exchange.HTTP_URI, provider.url(dialect.chatPath(target.model(), false)));
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setHeader("Accept", "application/json");
+        message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(timeout.toMillis()));
+        dialect.headers(provider.keys().get(key)).forEach(message::setHeader);
+    }
+
+    private int usableKey(ProviderSettings provider) {
+        for (int k = 0; k < provider.keys().size(); k++) {
+            if (cooldowns.remaining(provider.id(), k).isEmpty()) {
+                return k;
+            }
+        }
+        return 0;
+    }
+
+    /** A 2xx completion half-opens the breaker; anything else leaves it open. */
+    public void interpret(Exchange exchange) {
+        String provider = exchange.getVariable(PROVIDER, String.class);
+        Target target = exchange.getVariable(TARGET, Target.class);
+        Message message = exchange.getMessage();
+        int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        byte[] body = message.getBody(byte[].class);
+        java.util.Map<String, String> headers = new java.util.HashMap<>();
+        message.getHeaders().forEach((name, value) -> {
+            if (value != null && !name.startsWith("Camel")) {
+                headers.put(name.toLowerCase(java.util.Locale.ROOT), value.toString());
+            }
+        });
+        message.getHeaders().clear();
+        message.setBody(null);
+        Dialect dialect = catalog.dialect(provider);
+        if (status >= 200 && status < 300) {
+            Double usd = null;
+            try {
+                ChatResponse response = dialect.fromWire(body == null ? new byte[0] : body, target.model());
+                usd = cost(response, target);
+            } catch (ProviderFailure e) {
+                record(provider, target, false, e.failureClass().label(), redactor.redact(e).getMessage(), null);
+                return;
+            }
+            record(provider, target, true, "ok", null, usd);
+            CircuitBreaker breaker = breakers.circuitBreaker(provider);
+            if (breaker.getState() == CircuitBreaker.State.OPEN) {
+                breaker.transitionToHalfOpenState();
+                LOG.info("provider {} answered a recovery probe on {}: its breaker half-opens", provider,
+                        target.model());
+            }
+            return;
+        }
+        ProviderFailure failure = redactor.redact(dialect.classify(status, body == null ? new byte[0] : body,
+                headers));
+        record(provider, target, false, failure.failureClass().label(), failure.getMessage(), null);
+    }
+
+    /** Called by the recovery routes' {@code onException}: a probe that got no answer at all. */
+    public void failed(Exchange exchange) {
+        Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        exchange.getMessage().getHeaders().clear();
+        exchange.getMessage().setBody(null);
+        ProviderFailure failure = FailureClassifier.asFailure(thrown);
+        record(exchange.getVariable(PROVIDER, String.class), exchange.getVariable(TARGET, Target.class), false,
+                failure.failureClass().label(), redactor.redact(failure.getMessage()), null);
+    }
+
+    private Double cost(ChatResponse response, Target target) {
+        if (response == null || response.usage() == null) {
+            return null;
+        }
+        Optional<Price> price = prices.price(target.provider(), target.model());
+        long prompt = response.usage().promptTokens() == null ? 0 : response.usage().promptTokens();
+        long completion = response.usage().completionTokens() == null ? 0 : response.usage().completionTokens();
+        return price.map(p -> p.usd(prompt, 0, completion)).orElse(null);
+    }
+
+    private void record(String provider, Target target, boolean ok, String result, String reason, Double usd) {
+        records.merge(provider, Record.NONE.with(ok, result, clock.instant(), reason, usd),
+                (before, one) -> before.with(ok, result, one.lastAt(), reason, usd));
+        meters.counter(Meters.RECOVERY_PROBES, Meters.PROVIDER, provider, Meters.OUTCOME, result).increment();
+        if (usd != null && target != null) {
+            meters.counter(Meters.RECOVERY_PROBE_COST, Meters.PROVIDER, provider, Meters.MODEL, target.model())
+                    .increment(usd);
+        }
+        if (!ok) {
+            LOG.debug("recovery probe of provider {} failed as {}: {}", provider, result, reason);
+        }
+    }
+
+    /** What the probes of {@code provider} found; {@link Record#NONE}-like zeros before the first. */
+    public Record of(String provider) {
+        return records.getOrDefault(provider, Record.NONE);
+    }
+
+    /** The target probes of {@code provider} call, if it has one. */
+    public Optional<Target> target(String provider) {
+        return Optional.ofNullable(cheapest.get(provider));
+    }
+}
