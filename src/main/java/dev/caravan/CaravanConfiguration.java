@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -51,10 +52,12 @@ import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.provider.stream.StreamRelay;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.routing.Capability;
 import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.NextStep;
 import dev.caravan.routing.Hedger;
@@ -170,7 +173,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("attemptControls", controls);
         registry.bind("hedger", new Hedger(router, controls));
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor, controls,
-                new StreamRelay(json, meters, redactor), streamWatchdog(context), rateLimits, clock));
+                new StreamRelay(json, meters, redactor), streamWatchdog(context), rateLimits,
+                firstTokenDeadlines(settings, clock), clock));
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
                 settings.routing().authFailureCooldown()));
         RecoveryProbes recovery = new RecoveryProbes(catalog, breakers, cooldowns, prices, settings.healthTimeout(),
@@ -247,6 +251,13 @@ public class CaravanConfiguration implements CamelConfiguration {
         cached.setSessionCacheSize(jms.concurrency() + 10);
         cached.setReconnectOnException(true);
         registry.bind("jmsConnectionFactory", cached);
+    }
+
+    /** First-token deadlines learned per target; reasoning models start from a longer limit. */
+    private static FirstTokenDeadlines firstTokenDeadlines(GatewaySettings settings, Clock clock) {
+        Map<String, Set<Capability>> capabilities = settings.routing().capabilities();
+        return new FirstTokenDeadlines(settings.firstToken(),
+                model -> capabilities.getOrDefault(model, Set.of()).contains(Capability.REASONING), clock);
     }
 
     /** One daemon thread that times every open stream's first content and pauses; stopped with Camel. */

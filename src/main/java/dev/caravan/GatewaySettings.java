@@ -20,6 +20,7 @@ import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.Target;
+import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.routing.Capability;
 import dev.caravan.routing.RoutingPolicy;
 import dev.caravan.routing.RoutingSettings;
@@ -46,7 +47,8 @@ public record GatewaySettings(
         Files files,
         ApiKeys clientKeys,
         boolean logContent,
-        HttpLimits httpLimits) {
+        HttpLimits httpLimits,
+        FirstTokenDeadlines.Settings firstToken) {
 
     /**
      * The JMS ingress.
@@ -93,6 +95,8 @@ public record GatewaySettings(
             "caravan.health.interval",
             "caravan.health.timeout", "caravan.health.failure-threshold", "caravan.latency.window",
             "caravan.defaults.timeout", "caravan.defaults.first-token-timeout",
+            "caravan.defaults.reasoning-first-token-timeout", "caravan.streaming.first-token-min",
+            "caravan.streaming.first-token-factor", "caravan.streaming.first-token-samples",
             "caravan.defaults.idle-timeout", "caravan.defaults.connect-timeout", "caravan.defaults.max-connections",
             "caravan.breaker.failure-rate-threshold", "caravan.breaker.sliding-window-size",
             "caravan.breaker.minimum-calls", "caravan.breaker.wait-in-open", "caravan.breaker.half-open-calls",
@@ -157,7 +161,7 @@ public record GatewaySettings(
                     ApiKeys.parse(properties.getOrDefault(prefix + "api-keys", "")),
                     r.duration(prefix + "timeout", r.duration("caravan.defaults.timeout", "30s")),
                     r.duration(prefix + "first-token-timeout",
-                            r.duration("caravan.defaults.first-token-timeout", "20s")),
+                            r.duration("caravan.defaults.first-token-timeout", "10s")),
                     r.duration(prefix + "idle-timeout", r.duration("caravan.defaults.idle-timeout", "30s")),
                     r.duration(prefix + "connect-timeout", r.duration("caravan.defaults.connect-timeout", "5s")),
                     r.integer(prefix + "max-connections", r.integer("caravan.defaults.max-connections", 4000, 1), 1),
@@ -248,7 +252,7 @@ public record GatewaySettings(
                 properties.getOrDefault("caravan.simulator.host", "127.0.0.1"),
                 r.integer("caravan.simulator.port", 8090, 0),
                 defaultAlias, jms, files, ApiKeys.parse(properties.getOrDefault("caravan.auth.keys", "")),
-                r.bool("caravan.log.content", false), httpLimits(r, routing.deadline()));
+                r.bool("caravan.log.content", false), httpLimits(r, routing.deadline()), r.firstToken());
     }
 
     /** True when at least one enabled provider has a key. */
@@ -259,7 +263,7 @@ public record GatewaySettings(
     public GatewaySettings withProviders(List<ProviderSettings> replaced) {
         return new GatewaySettings(List.copyOf(replaced), aliases, routing, healthInterval, healthTimeout,
                 healthFailureThreshold, latencyWindow, maxBodyBytes, maxJsonDepth, simulator, simulatorHost, simulatorPort,
-                defaultAlias, jms, files, clientKeys, logContent, httpLimits);
+                defaultAlias, jms, files, clientKeys, logContent, httpLimits, firstToken);
     }
 
     private static HttpLimits httpLimits(Reader r, Duration deadline) {
@@ -444,6 +448,24 @@ public record GatewaySettings(
             return new BreakerSettings(failureRate, window, minimum, wait, halfOpen);
         }
 
+        FirstTokenDeadlines.Settings firstToken() {
+            String key = "caravan.streaming.first-token-factor";
+            String value = properties.getOrDefault(key, "3").trim();
+            double factor;
+            try {
+                factor = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+                factor = Double.NaN;
+            }
+            if (!(factor >= 1 && factor <= 100)) {
+                throw new ConfigurationError(key, "'" + value + "' is not a factor between 1 and 100");
+            }
+            return new FirstTokenDeadlines.Settings(duration("caravan.streaming.first-token-min", "1s"), factor,
+                    integer("caravan.streaming.first-token-samples", 10, 1),
+                    duration("caravan.latency.window", "5m"),
+                    duration("caravan.defaults.reasoning-first-token-timeout", "120s"));
+        }
+
         RoutingSettings.Hedging hedging() {
             double budget;
             String value = properties.getOrDefault("caravan.hedging.budget", "0.05").trim();
@@ -474,7 +496,7 @@ public record GatewaySettings(
                     for (String item : value.split(",")) {
                         if (!item.isBlank()) {
                             has.add(Capability.parse(item).orElseThrow(() -> new ConfigurationError(key, "'"
-                                    + item.trim() + "' is not a capability; use tools, vision and json")));
+                                    + item.trim() + "' is not a capability; use tools, vision, json and reasoning")));
                         }
                     }
                     all.put(key.substring("caravan.capabilities.".length()), Set.copyOf(has));

@@ -50,7 +50,7 @@ public record ChatChunk(
         return new ChatChunk(id, OBJECT, created, model, List.of(), usage, null, null);
     }
 
-    /** True when this chunk carries output the client can see: text, a refusal or a tool call. */
+    /** True when this chunk carries output the client can see: text, reasoning, a refusal or a tool call. */
     public boolean hasContent() {
         if (choices == null) {
             return false;
@@ -59,11 +59,17 @@ public record ChatChunk(
             Delta d = choice.delta();
             if (d != null && (d.content() != null && !d.content().isEmpty()
                     || d.refusal() != null && !d.refusal().isEmpty()
-                    || d.toolCalls() != null && !d.toolCalls().isEmpty())) {
+                    || d.toolCalls() != null && !d.toolCalls().isEmpty()
+                    || reasoning(d.extra().get("reasoning_content")) || reasoning(d.extra().get("reasoning")))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Reasoning or thinking text (DeepSeek's and vLLM's {@code reasoning_content}, OpenRouter's {@code reasoning}). */
+    private static boolean reasoning(JsonNode text) {
+        return text != null && text.isTextual() && !text.asText().isEmpty();
     }
 
     /** The finish reason of the first choice that has one, or null. */

@@ -19,6 +19,7 @@ import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.health.RateLimits;
+import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.provider.stream.StreamRelay;
 import dev.caravan.provider.stream.StreamWatch;
 import org.apache.camel.Exchange;
@@ -52,16 +53,18 @@ public final class ProviderCalls {
     private final StreamRelay relay;
     private final ScheduledExecutorService watchdog;
     private final RateLimits rateLimits;
+    private final FirstTokenDeadlines firstTokens;
     private final Clock clock;
 
     public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor, AttemptControls controls, StreamRelay relay,
-            ScheduledExecutorService watchdog, RateLimits rateLimits, Clock clock) {
+            ScheduledExecutorService watchdog, RateLimits rateLimits, FirstTokenDeadlines firstTokens, Clock clock) {
         this.catalog = catalog;
         this.redactor = redactor;
         this.controls = controls;
         this.relay = relay;
         this.watchdog = watchdog;
         this.rateLimits = rateLimits;
+        this.firstTokens = firstTokens;
         this.clock = clock;
     }
 
@@ -83,8 +86,9 @@ public final class ProviderCalls {
         if (streamed) {
             message.setHeader("Accept", "text/event-stream");
             // the watch enforces first content and idle limits; the read timeout is only a backstop behind it
-            Duration firstContent = provider.firstToken().compareTo(plan.timeout()) < 0 ? provider.firstToken()
-                    : plan.timeout();
+            // learned from this target's own first contents, within the provider's limit
+            Duration firstToken = firstTokens.deadline(plan.target(), provider.firstToken());
+            Duration firstContent = firstToken.compareTo(plan.timeout()) < 0 ? firstToken : plan.timeout();
             long backstop = Math.max(firstContent.toMillis(), provider.idle().toMillis()) + 1000;
             message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(backstop));
             String id = plan.requestId() + "/" + plan.startedNanos();
@@ -132,10 +136,14 @@ public final class ProviderCalls {
             message.getHeaders().clear();
             List<String> attempts = new ArrayList<>(plan.earlierAttempts());
             attempts.add(plan.target() + "=ok");
-            message.setBody(relay.relay(body, dialect.streamDecoder(plan.target().model()), sink, watch,
+            ProviderReply reply = relay.relay(body, dialect.streamDecoder(plan.target().model()), sink, watch,
                     new StreamRelay.Attempt(plan.target(), plan.startedNanos(), includeUsage(request),
                             new StreamSink.Commit(plan.requestId(), plan.target().provider(), plan.target().model(),
-                                    attempts))));
+                                    attempts)));
+            if (reply.firstContentNanos() > 0) {
+                firstTokens.record(plan.target(), Duration.ofNanos(reply.firstContentNanos()));
+            }
+            message.setBody(reply);
             return;
         }
         if (watch != null) {

@@ -16,7 +16,13 @@ public enum Capability {
     /** A message carries an image. */
     VISION,
     /** The request asks for JSON output ({@code response_format} json_object or json_schema). */
-    JSON;
+    JSON,
+    /**
+     * The model reasons before it answers (o-series, gpt-5 with reasoning effort, Claude with thinking, Gemini
+     * thinking models): its first content comes late, so its streams start from a longer first-token limit. Never
+     * needed by a request.
+     */
+    REASONING;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);
