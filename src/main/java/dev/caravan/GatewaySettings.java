@@ -90,7 +90,8 @@ public record GatewaySettings(
             "caravan.http.keep-alive-timeout", "caravan.http.body-timeout", "caravan.http.idle-timeout",
             "caravan.http.max-connections", "caravan.http.max-header-size", "caravan.http.max-initial-line-length",
             "caravan.request.deadline", "caravan.request.min-attempt-time", "caravan.retry.backoff",
-            "caravan.rate-limit.default-cooldown", "caravan.auth.failure-cooldown", "caravan.auth.keys",
+            "caravan.rate-limit.default-cooldown", "caravan.rate-limit.wait-up-to", "caravan.auth.failure-cooldown",
+            "caravan.auth.keys",
             "caravan.log.content", "caravan.hedging.enabled", "caravan.hedging.budget", "caravan.hedging.policies",
             "caravan.health.interval",
             "caravan.health.timeout", "caravan.health.failure-threshold", "caravan.latency.window",
@@ -207,7 +208,7 @@ public record GatewaySettings(
                 r.duration("caravan.retry.backoff", "200ms"),
                 r.duration("caravan.rate-limit.default-cooldown", "10s"),
                 r.duration("caravan.auth.failure-cooldown", "5m"),
-                r.windows(), r.capabilities(), r.hedging());
+                r.windows(), r.capabilities(), r.hedging(), r.duration("caravan.rate-limit.wait-up-to", "3s"));
         String mode = properties.getOrDefault("caravan.simulator.enabled", "auto").trim().toUpperCase(Locale.ROOT);
         SimulatorMode simulator = switch (mode) {
             case "AUTO" -> SimulatorMode.AUTO;

@@ -49,6 +49,25 @@ public final class Cooldowns {
         return rest(provider, keyIndex).map(Rest::reason);
     }
 
+    /**
+     * When every one of the provider's {@code keys} rests and at least one after a 429: how long until the first
+     * of those is usable again. Empty when a key is usable now or none rests after a 429.
+     */
+    public Optional<Duration> rateLimitedFor(String provider, int keys) {
+        Duration shortest = null;
+        for (int k = 0; k < keys; k++) {
+            Optional<Rest> rest = rest(provider, k);
+            if (rest.isEmpty()) {
+                return Optional.empty();
+            }
+            if (rest.get().reason() == Reason.RATE_LIMITED) {
+                Duration left = Duration.between(clock.instant(), rest.get().until());
+                shortest = shortest == null || left.compareTo(shortest) < 0 ? left : shortest;
+            }
+        }
+        return Optional.ofNullable(shortest);
+    }
+
     private Optional<Rest> rest(String provider, int keyIndex) {
         KeyRef ref = new KeyRef(provider, keyIndex);
         Rest rest = rests.get(ref);

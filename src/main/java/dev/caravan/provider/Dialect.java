@@ -41,6 +41,11 @@ public interface Dialect {
      */
     ChatResponse fromWire(byte[] body, String upstreamModel);
 
+    /** Whether one call can return several choices ({@code n} above 1); Anthropic's Messages API cannot. */
+    default boolean servesChoices() {
+        return true;
+    }
+
     /** A decoder for one streamed answer of {@code upstreamModel}. */
     StreamDecoder streamDecoder(String upstreamModel);
 

@@ -22,7 +22,9 @@ public enum Capability {
      * thinking models): its first content comes late, so its streams start from a longer first-token limit. Never
      * needed by a request.
      */
-    REASONING;
+    REASONING,
+    /** The request asks for several answers ({@code n} above 1), which some providers' APIs cannot give. */
+    CHOICES;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);
@@ -42,6 +44,10 @@ public enum Capability {
         Set<Capability> needs = EnumSet.noneOf(Capability.class);
         if (request.tools() != null && request.tools().isArray() && !request.tools().isEmpty()) {
             needs.add(TOOLS);
+        }
+        JsonNode n = request.extra().get("n");
+        if (n != null && n.isNumber() && n.asInt() > 1) {
+            needs.add(CHOICES);
         }
         String format = request.responseFormat() == null ? "" : request.responseFormat().path("type").asText("");
         if (format.equals("json_object") || format.equals("json_schema")) {

@@ -90,6 +90,8 @@ public final class FailoverRouter {
     private final Hedger.Budget hedges;
     private final OutcomeMeters outcomes;
     private final List<FailoverListener> failoverListeners = new CopyOnWriteArrayList<>();
+    private final ContextWindows contextWindows;
+    private final RateLimitWait rateLimitWait;
     private final Clock clock;
 
     public FailoverRouter(ProviderCatalog catalog, ProviderScorer scorer, HealthBoard health, Cooldowns cooldowns,
@@ -111,6 +113,8 @@ public final class FailoverRouter {
         this.outcomes = new OutcomeMeters(meters);
         this.attempts = new MeterMemo<>(t -> meters.counter(Meters.ATTEMPTS, Meters.PROVIDER, t.get(0), Meters.MODEL,
                 t.get(1), Meters.OUTCOME, t.get(2)));
+        this.contextWindows = new ContextWindows(settings);
+        this.rateLimitWait = new RateLimitWait(settings.rateLimitWaitUpTo(), settings.minAttemptTime());
         this.clock = clock;
     }
 
@@ -166,6 +170,12 @@ public final class FailoverRouter {
             return null;
         }
         Target target = null;
+        Optional<Duration> rest = state.retryNext() == null ? Optional.empty() : cooldowns.rateLimitedFor(
+                state.retryNext().provider(), catalog.provider(state.retryNext().provider()).keys().size());
+        if (rest.isPresent() && rateLimitWait.worthWaiting(state.policy(), rest.get(), left)) {
+            pauseFor(rest.get().toMillis() + 1); // a short Retry-After on the preferred target is waited out
+            left = Duration.between(clock.instant(), state.deadline());
+        }
         if (state.retryNext() != null && usableKey(state.retryNext().provider()).isPresent()) {
             target = state.retryNext();
             Attempt last = state.attempts().getLast();
@@ -300,6 +310,10 @@ public final class FailoverRouter {
         } else if ((failureClass == FailureClass.AUTH || failureClass == FailureClass.RATE_LIMITED)
                 && state.attemptsOn(target) + 1 < provider.keys().size()) {
             retry = target; // the next key of the same provider first
+        } else if (failureClass == FailureClass.RATE_LIMITED && state.attemptsOn(target) == 0
+                && failure.retryAfter().isPresent() && rateLimitWait.worthWaiting(state.policy(),
+                        failure.retryAfter().get(), Duration.between(clock.instant(), state.deadline()))) {
+            retry = target; // next() waits its Retry-After out
         }
         ProviderFailure stop = null;
         long window = 0;
@@ -311,17 +325,15 @@ public final class FailoverRouter {
             retry = null;
         } else if (failureClass == FailureClass.CONTEXT_LENGTH) {
             window = settings.contextWindow(target.model());
-            if (window == 0) {
-                stop = failure; // nothing is known to be larger
-            }
         }
         long millis = (System.nanoTime() - plan.startedNanos()) / 1_000_000;
         Attempt attempt = new Attempt(target, plan.keyIndex(), failureClass, failure.status(), failure.getMessage(),
                 millis);
         attempts.get(target.provider(), target.model(), failureClass.label()).increment();
         RoutingState after = state.recorded(attempt, retry, stop, window);
-        if (stop == null) {
-            after = after.minWindow() > 0 && !hasLargerTarget(after) ? withStop(after, failure) : after;
+        if (stop == null && failureClass == FailureClass.CONTEXT_LENGTH
+                && !contextWindows.anyLeft(after, catalog.targets(state.alias()))) {
+            after = withStop(after, failure); // no model left that might take the prompt
         }
         exchange.setProperty(STATE, after);
         LOG.debug("request {}: {} failed as {} ({})", state.requestId(), target, failureClass.label(),
@@ -511,7 +523,8 @@ public final class FailoverRouter {
         if (usableKey(provider.id()).isEmpty()) {
             return Candidate.Availability.COOLING_DOWN;
         }
-        if (!state.needs().isEmpty() && settings.lacks(target.model(), state.needs())) {
+        if (!state.needs().isEmpty() && (settings.lacks(target.model(), state.needs())
+                || state.needs().contains(Capability.CHOICES) && !catalog.dialect(provider.id()).servesChoices())) {
             return Candidate.Availability.LACKS_CAPABILITY;
         }
         CostEstimate estimate = state.estimates().get(target);
@@ -524,7 +537,7 @@ public final class FailoverRouter {
         if (cap != null && (estimate == null || estimate.usd() == null || estimate.usd() > cap)) {
             return Candidate.Availability.OVER_COST_CAP; // an unpriced target cannot promise to stay under a cap
         }
-        if (state.minWindow() > 0 && settings.contextWindow(target.model()) <= state.minWindow()) {
+        if (!contextWindows.admits(state, target, catalog.targets(state.alias()))) {
             return Candidate.Availability.TOO_SMALL;
         }
         if (!Double.isNaN(p.p50()) && p.p50() > left.toMillis()) {
@@ -564,11 +577,6 @@ public final class FailoverRouter {
             }
         }
         return Optional.ofNullable(shortest);
-    }
-
-    private boolean hasLargerTarget(RoutingState state) {
-        return catalog.targets(state.alias()).stream()
-                .anyMatch(t -> !state.tried(t) && settings.contextWindow(t.model()) > state.minWindow());
     }
 
     private static RoutingState withStop(RoutingState s, ProviderFailure stop) {

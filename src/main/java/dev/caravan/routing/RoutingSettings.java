@@ -10,10 +10,12 @@ import java.util.Set;
  * @param contextWindows context window in tokens per upstream model, for moving past a context-length error
  * @param capabilities   what each upstream model can do; a model not listed is assumed able to do everything
  * @param hedging        when a slow first attempt gets a second one beside it
+ * @param rateLimitWaitUpTo under the priority policy, a 429's Retry-After up to this long is waited out
  */
 public record RoutingSettings(RoutingPolicy defaultPolicy, Duration deadline, Duration minAttemptTime,
         Duration retryBackoff, Duration rateLimitCooldown, Duration authFailureCooldown,
-        Map<String, Long> contextWindows, Map<String, Set<Capability>> capabilities, Hedging hedging) {
+        Map<String, Long> contextWindows, Map<String, Set<Capability>> capabilities, Hedging hedging,
+        Duration rateLimitWaitUpTo) {
 
     /**
      * Hedging: off unless enabled; then a request under one of {@code policies} (or one that asks with
@@ -31,9 +33,12 @@ public record RoutingSettings(RoutingPolicy defaultPolicy, Duration deadline, Du
         return contextWindows.getOrDefault(upstreamModel, 0L);
     }
 
-    /** True when {@code upstreamModel} is known to lack one of {@code needs}. */
+    /**
+     * True when {@code upstreamModel} is known to lack one of {@code needs}. Several choices ({@code n}) are a
+     * matter of the provider's API, not of the model table: see {@code Dialect.servesChoices}.
+     */
     public boolean lacks(String upstreamModel, Set<Capability> needs) {
         Set<Capability> has = capabilities.get(upstreamModel);
-        return has != null && !has.containsAll(needs);
+        return has != null && needs.stream().anyMatch(n -> n != Capability.CHOICES && !has.contains(n));
     }
 }

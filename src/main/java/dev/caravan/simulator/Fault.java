@@ -15,7 +15,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param code       the error's {@code code} field, e.g. {@code context_length_exceeded}
  * @param mode       {@code hang} (never answer), {@code reset} (close the connection before any header),
  *                   {@code malformed} (a 200 whose body is cut off) or {@code stall_body} (a 200 whose head and
- *                   first bytes arrive, then nothing more)
+ *                   first bytes arrive, then nothing more) or {@code cut_body} (a 200 whose body stops partway,
+ *                   then the connection closes)
  * @param times      apply to this many calls only, then heal
  * @param scope      {@code all} (default), {@code chat} or {@code models}: which endpoints misbehave
  * @param stream     how a streamed answer misbehaves; ignored by non-streamed calls
@@ -126,8 +127,8 @@ public record Fault(
 
     /** This fault, when it is one the simulator can play; else an IllegalArgumentException naming the field. */
     public Fault checked() {
-        if (mode != null && !java.util.List.of("hang", "reset", "malformed", "stall_body").contains(mode)) {
-            throw new IllegalArgumentException("'mode' must be hang, reset, malformed or stall_body");
+        if (mode != null && !java.util.List.of("hang", "reset", "malformed", "stall_body", "cut_body").contains(mode)) {
+            throw new IllegalArgumentException("'mode' must be hang, reset, malformed, stall_body or cut_body");
         }
         return this;
     }

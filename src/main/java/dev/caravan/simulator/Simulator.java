@@ -236,6 +236,15 @@ public final class Simulator implements AutoCloseable {
                         .end("{\"id\":\"broken\",\"choices\":[{\"index\":0,");
                 return;
             }
+            if ("cut_body".equals(fault.mode())) {
+                // a 200 whose body stops partway, then the connection closes: a truncated answer
+                String start = "{\"id\":\"cut\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                        + "\"message\":{\"role\":\"assistant\",\"content\":\"Half an ans";
+                ctx.response().setStatusCode(200).putHeader("content-type", "application/json")
+                        .putHeader("content-length", Integer.toString(start.length() + 1024)).write(start);
+                ctx.request().connection().close();
+                return;
+            }
             if ("stall_body".equals(fault.mode())) {
                 // the head and the first bytes of a longer body, then nothing until the client gives up
                 String start = "{\"id\":\"stalled\",\"object\":\"chat.completion\",";

@@ -150,19 +150,21 @@ class FailoverTest {
     }
 
     @Test
-    void contextLengthWithNoLargerTargetIsTheCallersAnswer() {
+    void contextLengthWithNoWindowKnownTriesOneMoreModelThenIsTheCallersAnswer() {
         gateway.provider("alpha").fail(Fault.status(400).withCode("context_length_exceeded"));
+        gateway.provider("beta").fail(Fault.status(400).withCode("context_length_exceeded"));
 
         HttpResponse<String> response = gateway.chat("fast", "a very long prompt");
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(Gateway.json(response).at("/error/code").asText()).isEqualTo("context_length_exceeded");
-        assertThat(gateway.provider("beta").chatCalls()).isZero();
+        assertThat(gateway.provider("gamma").chatCalls()).as("a second context error ends it").isZero();
     }
 
     @Test
     void rateLimitedPrimaryIsSkippedUntilRetryAfterThenUsedAgain() {
-        gateway.provider("alpha").fail(Fault.status(429).withRetryAfter(2).times(1).scope("chat"));
+        // longer than caravan.rate-limit.wait-up-to: not waited out
+        gateway.provider("alpha").fail(Fault.status(429).withRetryAfter(4).times(1).scope("chat"));
 
         HttpResponse<String> first = gateway.chat("fast", "hello");
         assertThat(first.statusCode()).isEqualTo(200);
@@ -173,9 +175,9 @@ class FailoverTest {
         HttpResponse<String> during = gateway.chat("fast", "hello again");
         assertThat(during.headers().firstValue("x-caravan-provider")).hasValue("beta");
         assertThat(gateway.provider("alpha").chatCalls()).as("skipped while cooling down").isEqualTo(1);
-        assertThat(gateway.status("alpha").get("cooldown_ms").get(0).asLong()).isBetween(1L, 2000L);
+        assertThat(gateway.status("alpha").get("cooldown_ms").get(0).asLong()).isBetween(1L, 4000L);
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(200))
                 .until(() -> gateway.status("alpha").get("cooldown_ms").get(0).asLong() == 0);
         HttpResponse<String> after = gateway.chat("fast", "hello later");
         assertThat(after.headers().firstValue("x-caravan-provider")).hasValue("alpha");
@@ -219,14 +221,14 @@ class FailoverTest {
     @Test
     void everyProviderRateLimitedIsA503WithRetryAfter() {
         for (String p : List.of("alpha", "beta", "gamma")) {
-            gateway.provider(p).fail(Fault.status(429).withRetryAfter(3).times(1).scope("chat"));
+            gateway.provider(p).fail(Fault.status(429).withRetryAfter(4).times(1).scope("chat"));
         }
 
         HttpResponse<String> response = gateway.chat("fast", "hello");
 
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(response.headers().firstValue("retry-after")).hasValueSatisfying(
-                v -> assertThat(Integer.parseInt(v)).isBetween(1, 3));
+                v -> assertThat(Integer.parseInt(v)).isBetween(1, 4));
         assertThat(Gateway.json(response).at("/error/code").asText()).isEqualTo("all_providers_rate_limited");
 
         // while they cool down, nothing is called and the answer still says when to come back
@@ -234,7 +236,7 @@ class FailoverTest {
         assertThat(again.statusCode()).isEqualTo(503);
         assertThat(again.headers().firstValue("retry-after")).isPresent();
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
-        await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(250))
+        await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(250))
                 .until(() -> gateway.chat("fast", "later").statusCode() == 200);
     }
 

@@ -131,6 +131,11 @@ public final class AnthropicDialect implements Dialect {
         return Map.of("x-api-key", key, "anthropic-version", version);
     }
 
+    @Override
+    public boolean servesChoices() {
+        return false; // one answer per call
+    }
+
     // ------------------------------------------------------------------------------------------- request
 
     @Override
