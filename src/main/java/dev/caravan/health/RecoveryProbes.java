@@ -25,6 +25,7 @@ import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -200,10 +201,11 @@ public final class RecoveryProbes {
     private void record(String provider, Target target, boolean ok, String result, String reason, Double usd) {
         records.merge(provider, Record.NONE.with(ok, result, clock.instant(), reason, usd),
                 (before, one) -> before.with(ok, result, one.lastAt(), reason, usd));
-        meters.counter(Meters.RECOVERY_PROBES, Meters.PROVIDER, provider, Meters.OUTCOME, result).increment();
+        Counter.builder(Meters.RECOVERY_PROBES).description("recovery probes of open breakers, by outcome")
+                .tags(Meters.PROVIDER, provider, Meters.OUTCOME, result).register(meters).increment();
         if (usd != null && target != null) {
-            meters.counter(Meters.RECOVERY_PROBE_COST, Meters.PROVIDER, provider, Meters.MODEL, target.model())
-                    .increment(usd);
+            Counter.builder(Meters.RECOVERY_PROBE_COST).description("USD the recovery probes cost, from reported usage")
+                    .tags(Meters.PROVIDER, provider, Meters.MODEL, target.model()).register(meters).increment(usd);
         }
         if (!ok) {
             LOG.debug("recovery probe of provider {} failed as {}: {}", provider, result, reason);
