@@ -87,6 +87,11 @@ public final class SnapshotBuilder {
 
     static String healthReason(StatusBoard.ProviderStatus p) {
         String last = p.lastProbeError() == null ? "" : "; last: " + p.lastProbeError();
+        if ("open".equals(p.breaker()) && p.healthReason() != null) {
+            // down with an open breaker, whether or not its model listing answers (it can while completions fail)
+            return p.healthReason() + (p.failedProbes() == 0 ? "; its model listing answers"
+                    : "; " + p.failedProbes() + " listing probe(s) failed" + last);
+        }
         return switch (p.health()) {
             case "up" -> p.failedProbes() > 0 ? p.failedProbes() + " probe(s) failed since it last answered" + last
                     : "its model listing answers" + (p.lastProbeError() == null ? "" : "; " + p.lastProbeError());

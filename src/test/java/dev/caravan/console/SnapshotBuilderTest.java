@@ -12,14 +12,17 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.GatewaySettings;
+import dev.caravan.cost.PriceTable;
 import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
 import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.RateLimits;
+import dev.caravan.health.RecoveryProbes;
 import dev.caravan.health.StatusBoard;
 import dev.caravan.metrics.Meters;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.SecretRedactor;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -60,7 +63,9 @@ class SnapshotBuilderTest {
         breakers.circuitBreaker("beta");
         health = new HealthBoard(List.of("alpha", "beta"), 2, clock);
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns,
-                new LatencyBoard(meters, Duration.ofMinutes(5)), new RateLimits(clock));
+                new LatencyBoard(meters, Duration.ofMinutes(5)), new RateLimits(clock),
+                new RecoveryProbes(catalog, breakers, cooldowns, PriceTable.load(Map.of()), Duration.ofSeconds(5),
+                        new SecretRedactor(List.of()), meters, clock));
         events = new ProviderEvents(clock, settings.events());
         Console.listen(events, breakers, health);
         sampler = new MeterSampler(meters, clock, settings);
@@ -168,8 +173,10 @@ class SnapshotBuilderTest {
         assertThat(alpha.keys()).extracting(Snapshot.Key::label).containsExactly("key 1 …wxyz", "key 2");
         assertThat(alpha.keys().get(1).cooldownMillis()).isEqualTo(8_000);
         assertThat(alpha.keys().get(1).cooldownReason()).isEqualTo("rate_limited");
-        assertThat(alpha.status().health()).isEqualTo("up");
-        assertThat(alpha.healthReason()).isEqualTo("1 probe(s) failed since it last answered; last: connection refused");
+        // an open breaker means its completions fail, whatever its model listing says
+        assertThat(alpha.status().health()).isEqualTo("down");
+        assertThat(alpha.healthReason()).isEqualTo("completions failing: circuit breaker open; 1 listing probe(s) "
+                + "failed; last: connection refused");
         Snapshot.Provider beta = snapshot.providers().get(1);
         assertThat(beta.status().health()).isEqualTo("down");
         assertThat(beta.healthReason()).isEqualTo("2 probes failed in a row; last: HTTP 503 from the model listing");
