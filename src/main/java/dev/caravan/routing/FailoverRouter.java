@@ -362,8 +362,12 @@ public final class FailoverRouter {
             return new Outcome.Served(state.requestId(), response, target, attempts, millis, estimate,
                     response == null ? null : costs.actual(response.usage(), target));
         }
-        if (state.stop() != null) {
-            ProviderFailure stop = state.stop();
+        // a prompt too long for the last model tried, and no other model could take it: the caller's answer
+        ProviderFailure stop = state.stop() != null || attempts.isEmpty()
+                || attempts.getLast().failure() != FailureClass.CONTEXT_LENGTH ? state.stop()
+                : new ProviderFailure(FailureClass.CONTEXT_LENGTH, attempts.getLast().status(),
+                        attempts.getLast().message(), null);
+        if (stop != null) {
             if (stop.isAbandonment()) {
                 return new Outcome.Failed(state.requestId(), Outcome.ABANDONED_STATUS, "api_error", Outcome.ABANDONED,
                         null, "The caller hung up before the answer; the provider call was cut.", null, attempts,

@@ -262,7 +262,9 @@ class CanarySweepTest {
         fault("alpha", Fault.status(400));
         expect(chat("stream: alpha refuses the request", true, Map.of()), 400, "provider_rejected_request");
         fault("alpha", Fault.status(400).withCode("context_length_exceeded"));
-        expect(chat("stream: alpha says the prompt is too long", true, Map.of()), 400, "context_length_exceeded");
+        // no window is configured here: the next model is tried once, as a guess
+        expect(chat("stream: alpha says the prompt is too long, bravo takes it", true, Map.of()), 200,
+                "alpha:model-alpha=context_length");
         fault("alpha", Fault.status(400).withCode("content_policy_violation"));
         expect(chat("stream: alpha refuses on policy", true, Map.of()), 400, "content_policy_violation");
         heal();

@@ -39,6 +39,8 @@ class GeminiGatewayTest {
                 "caravan.model.fast", "gem:gemini-2.5-flash, vx:gemini-2.5-pro",
                 "caravan.model.smart", "vx:gemini-2.5-pro",
                 "caravan.routing.policy", "priority",
+                // a 429's Retry-After of 2 s fails over at once here rather than being waited out
+                "caravan.rate-limit.wait-up-to", "1s",
                 "caravan.health.interval", "200ms",
                 "caravan.breaker.minimum-calls", "1000",
                 "caravan.breaker.sliding-window-size", "1000"));
