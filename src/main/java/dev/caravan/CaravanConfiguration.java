@@ -178,7 +178,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
                 settings.routing().authFailureCooldown()));
         RecoveryProbes recovery = new RecoveryProbes(catalog, breakers, cooldowns, prices, settings.healthTimeout(),
-                redactor, meters, clock);
+                settings.routing().authFailureCooldown(), settings.routing().rateLimitCooldown(), redactor, meters,
+                clock);
         registry.bind("recoveryProbes", recovery);
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery);
         registry.bind("httpReplies", new HttpReplies(json, catalog, status));

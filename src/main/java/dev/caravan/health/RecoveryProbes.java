@@ -64,6 +64,8 @@ public final class RecoveryProbes {
     private final CircuitBreakerRegistry breakers;
     private final Cooldowns cooldowns;
     private final Duration timeout;
+    private final Duration keyRest;
+    private final Duration rateLimitRest;
     private final SecretRedactor redactor;
     private final MeterRegistry meters;
     private final PriceTable prices;
@@ -71,13 +73,20 @@ public final class RecoveryProbes {
     private final Map<String, Target> cheapest = new ConcurrentHashMap<>();
     private final Map<String, Record> records = new ConcurrentHashMap<>();
 
-    /** @param timeout how long a probe may take */
+    /**
+     * @param timeout       how long a probe may take
+     * @param keyRest       how long a key the provider rejected rests (caravan.auth.failure-cooldown)
+     * @param rateLimitRest how long a key rests after a 429 without Retry-After
+     */
     public RecoveryProbes(ProviderCatalog catalog, CircuitBreakerRegistry breakers, Cooldowns cooldowns,
-            PriceTable prices, Duration timeout, SecretRedactor redactor, MeterRegistry meters, Clock clock) {
+            PriceTable prices, Duration timeout, Duration keyRest, Duration rateLimitRest, SecretRedactor redactor,
+            MeterRegistry meters, Clock clock) {
         this.catalog = catalog;
         this.breakers = breakers;
         this.cooldowns = cooldowns;
         this.timeout = timeout;
+        this.keyRest = keyRest;
+        this.rateLimitRest = rateLimitRest;
         this.redactor = redactor;
         this.meters = meters;
         this.clock = clock;
@@ -175,6 +184,15 @@ public final class RecoveryProbes {
         }
         ProviderFailure failure = redactor.redact(dialect.classify(status, body == null ? new byte[0] : body,
                 headers));
+        // a rejected or rate-limited key rests, so the next probe (and no request) uses another one
+        int key = exchange.getVariable(KEY, 0, Integer.class);
+        switch (failure.failureClass()) {
+            case AUTH -> cooldowns.coolDown(provider, key, keyRest, Cooldowns.Reason.KEY_REJECTED);
+            case RATE_LIMITED -> cooldowns.coolDown(provider, key, failure.retryAfter().orElse(rateLimitRest),
+                    Cooldowns.Reason.RATE_LIMITED);
+            default -> {
+            }
+        }
         record(provider, target, false, failure.failureClass().label(), failure.getMessage(), null);
     }
 

@@ -65,7 +65,7 @@ class SnapshotBuilderTest {
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns,
                 new LatencyBoard(meters, Duration.ofMinutes(5)), new RateLimits(clock),
                 new RecoveryProbes(catalog, breakers, cooldowns, PriceTable.load(Map.of()), Duration.ofSeconds(5),
-                        new SecretRedactor(List.of()), meters, clock));
+                        Duration.ofMinutes(5), Duration.ofSeconds(10), new SecretRedactor(List.of()), meters, clock));
         events = new ProviderEvents(clock, settings.events());
         Console.listen(events, breakers, health);
         sampler = new MeterSampler(meters, clock, settings);

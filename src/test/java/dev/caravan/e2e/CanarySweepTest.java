@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -645,19 +644,57 @@ class CanarySweepTest {
         }
         headers.forEach(request::header);
         try {
-            HttpResponse<InputStream> response = client.send(request.build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            // a byte subscriber keeps what arrived before an aborted body's error (an InputStream drops what was
+            // not read yet once the error is known)
             ByteArrayOutputStream received = new ByteArrayOutputStream();
-            try (InputStream in = response.body()) {
-                byte[] buffer = new byte[8192];
-                for (int n; (n = in.read(buffer)) >= 0; ) {
-                    received.write(buffer, 0, n);
-                }
+            java.util.concurrent.atomic.AtomicReference<HttpResponse.ResponseInfo> head =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            int status;
+            Map<String, List<String>> answered;
+            try {
+                HttpResponse<Void> response = client.send(request.build(), info -> {
+                    head.set(info);
+                    return HttpResponse.BodySubscribers.fromSubscriber(new java.util.concurrent.Flow.Subscriber<
+                            List<java.nio.ByteBuffer>>() {
+                        @Override
+                        public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+                            subscription.request(Long.MAX_VALUE);
+                        }
+
+                        @Override
+                        public void onNext(List<java.nio.ByteBuffer> buffers) {
+                            synchronized (received) {
+                                for (java.nio.ByteBuffer b : buffers) {
+                                    byte[] bytes = new byte[b.remaining()];
+                                    b.get(bytes);
+                                    received.writeBytes(bytes);
+                                }
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable error) {
+                        }
+
+                        @Override
+                        public void onComplete() {
+                        }
+                    });
+                });
+                status = response.statusCode();
+                answered = response.headers().map();
             } catch (IOException broken) {
-                received.write(("\n<connection broke: " + broken.getMessage() + ">").getBytes(StandardCharsets.UTF_8));
+                if (head.get() == null) {
+                    throw broken;
+                }
+                status = head.get().statusCode();
+                answered = head.get().headers().map();
+                synchronized (received) {
+                    received.writeBytes(("\n<connection broke: " + broken.getMessage() + ">")
+                            .getBytes(StandardCharsets.UTF_8));
+                }
             }
-            Answer answer = new Answer(label, response.statusCode(), response.headers().map(),
-                    received.toString(StandardCharsets.UTF_8));
+            Answer answer = new Answer(label, status, answered, received.toString(StandardCharsets.UTF_8));
             if (recorded) {
                 record(http, "HTTP answer to '" + label + "'" + (streamed ? " (streamed)" : ""), answer.text());
             }
