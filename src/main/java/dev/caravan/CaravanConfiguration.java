@@ -133,7 +133,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.healthFailureThreshold(), clock);
         Cooldowns cooldowns = new Cooldowns(clock);
         RateLimits rateLimits = new RateLimits(clock);
-        TokenEstimator tokens = new TokenEstimator();
+        TokenEstimator tokens = TokenEstimator.from(properties);
         // the encodings take a second or two to load: load them now rather than in the first request
         Thread.ofVirtual().name("caravan-tokenizer-warm-up").start(() -> tokens.estimate(
                 new ChatRequest("warm-up", List.of(ChatMessage.of("user", "hello")), null, null, null, null, null,

@@ -93,7 +93,7 @@ public record GatewaySettings(
             "caravan.rate-limit.default-cooldown", "caravan.rate-limit.wait-up-to", "caravan.auth.failure-cooldown",
             "caravan.auth.keys",
             "caravan.log.content", "caravan.hedging.enabled", "caravan.hedging.budget", "caravan.hedging.policies",
-            "caravan.health.interval",
+            "caravan.health.interval", "caravan.estimate.exact-chars", "caravan.estimate.heavy-concurrency",
             "caravan.health.timeout", "caravan.health.failure-threshold", "caravan.latency.window",
             "caravan.defaults.timeout", "caravan.defaults.first-token-timeout",
             "caravan.defaults.reasoning-first-token-timeout", "caravan.streaming.first-token-min",

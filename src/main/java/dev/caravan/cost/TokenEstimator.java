@@ -3,6 +3,9 @@ package dev.caravan.cost;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +13,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
+import dev.caravan.ConfigurationError;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 
@@ -45,13 +49,41 @@ import dev.caravan.chat.ChatRequest;
  * 85 at {@code detail: low}, and gpt-4o-mini's 2833 + 5667 x 4; Claude's width x height / 750 = 1398;
  * Gemini's 768px tiles of 258 tokens = 1032). The correction factor does not apply to them.
  *
+ * <p>The work is bounded whatever the prompt. BPE tokenizers are slow and memory-hungry on long runs without
+ * whitespace (jtokkit's encoder for a piece of 500 bytes or more keeps a tree node per byte: a 4 MB word took
+ * 10 s and over a gigabyte), so text is tokenized in chunks of at most {@value #CHUNK} characters, cut where a
+ * whitespace run begins, which is where the tokenizers' own pre-splitting cuts, so the count stays exact; a run
+ * longer than a chunk is cut hard, and each hard cut adds {@value #CUT_SLACK} token, since the two halves may
+ * merge into one token fewer than the whole. And only the first {@code exactChars} characters of a request
+ * are tokenized at all; the rest counts one token per UTF-8 byte, a ceiling no byte-level BPE tokenizer can
+ * exceed (each token is at least one byte). Past that size the count is flagged approximate and errs high,
+ * which keeps routing safe: a high count never sends a prompt to a model too small for it and never lets a
+ * call past the caller's cost cap; at worst a very long prompt skips a target whose window would have held it.
+ *
  * <p>The encodings are loaded once per process (about a second) and are safe to share between threads.
  */
 public final class TokenEstimator {
 
-    /** The number of prompt tokens, the encoding they were counted with, and whether the count is an estimate. */
-    public record Estimate(int promptTokens, String encoding, boolean approximate) {
+    /**
+     * The number of prompt tokens, the encoding they were counted with, and whether the count is an estimate.
+     *
+     * @param boundedChars characters counted by the byte ceiling rather than tokenized (0 when all were)
+     */
+    public record Estimate(int promptTokens, String encoding, boolean approximate, long boundedChars) {
+
+        public Estimate(int promptTokens, String encoding, boolean approximate) {
+            this(promptTokens, encoding, approximate, 0);
+        }
     }
+
+    /** Characters of a request tokenized exactly unless configured otherwise: some 64K tokens of prose. */
+    public static final int DEFAULT_EXACT_CHARS = 262_144;
+    /** Longest text handed to the tokenizer at once: its pieces stay under jtokkit's 500-byte large-piece path. */
+    static final int CHUNK = 128;
+    /** Tokens added for each cut inside a run without whitespace. */
+    static final int CUT_SLACK = 1;
+    /** Characters a request may have tokenized before its estimate counts as heavy and waits for a turn. */
+    static final int LIGHT_CHARS = 16_384;
 
     static final double CLAUDE_FACTOR = 1.20;
     static final double GEMINI_FACTOR = 1.0;
@@ -80,18 +112,83 @@ public final class TokenEstimator {
     private static final int REMEMBERED = 4096;
 
     private final Map<String, Counting> countings = new ConcurrentHashMap<>();
+    private final int exactChars;
+    private final LongAdder tokenizerCalls = new LongAdder();
+    private final LongAccumulator longestTokenized = new LongAccumulator(Math::max, 0);
+    /**
+     * Turns for heavy estimates. Tokenizing is CPU work that never blocks, so a virtual thread doing it holds its
+     * carrier thread: with fewer turns than cores, big prompts cannot take every carrier from other requests.
+     */
+    private final Semaphore heavyTurns;
+
+    public TokenEstimator() {
+        this(DEFAULT_EXACT_CHARS, Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+    }
+
+    /**
+     * @param exactChars characters of a request tokenized exactly; the rest count by the byte ceiling
+     * @param heavyTurns estimates past {@value #LIGHT_CHARS} characters tokenizing at once; more wait their turn
+     */
+    public TokenEstimator(int exactChars, int heavyTurns) {
+        if (exactChars < 0) {
+            throw new IllegalArgumentException("exactChars must not be negative");
+        }
+        if (heavyTurns < 1) {
+            throw new IllegalArgumentException("heavyTurns must be at least 1");
+        }
+        this.exactChars = exactChars;
+        this.heavyTurns = new Semaphore(heavyTurns);
+    }
+
+    /** An estimator as {@code caravan.estimate.exact-chars} and {@code caravan.estimate.heavy-concurrency} say. */
+    public static TokenEstimator from(Map<String, String> properties) {
+        int exact = whole(properties, "caravan.estimate.exact-chars", DEFAULT_EXACT_CHARS);
+        int turns = whole(properties, "caravan.estimate.heavy-concurrency", 0);
+        return new TokenEstimator(exact,
+                turns > 0 ? turns : Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+    }
+
+    private static int whole(Map<String, String> properties, String key, int fallback) {
+        String value = properties.get(key);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n < 0) {
+                throw new ConfigurationError(key, "must not be negative");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationError(key, "'" + value + "' is not a whole number");
+        }
+    }
+
+    /** How many times this estimator called the tokenizer, over its life. */
+    long tokenizerCalls() {
+        return tokenizerCalls.sum();
+    }
+
+    /** The longest text this estimator handed the tokenizer in one call. */
+    long longestTokenized() {
+        return longestTokenized.get();
+    }
 
     public Estimate estimate(ChatRequest request, String dialect, String model) {
         Counting counting = counting(dialect, model);
         String name = counting.name();
         Family family = counting.family();
         Encoding encoding = counting.encoding();
-        Count count = new Count(encoding, family, name);
-        count.messages(request);
-        count.tools(request.tools());
-        if (request.responseFormat() != null && !request.responseFormat().isNull()) {
-            count.text(request.responseFormat().toString());
-            count.approximate = true;
+        Count count = new Count(encoding, family, name, exactChars);
+        try {
+            count.messages(request);
+            count.tools(request.tools());
+            if (request.responseFormat() != null && !request.responseFormat().isNull()) {
+                count.text(request.responseFormat().toString());
+                count.approximate = true;
+            }
+        } finally {
+            count.endTurn();
         }
         double factor = switch (family) {
             case CLAUDE -> CLAUDE_FACTOR;
@@ -100,8 +197,10 @@ public final class TokenEstimator {
             case OPENAI, OTHER -> 1.0;
         };
         long tokens = (long) Math.ceil(count.text * factor) + count.images;
-        boolean approximate = count.approximate || family != Family.OPENAI || !counting.framed();
-        return new Estimate((int) Math.min(Integer.MAX_VALUE, tokens), encoding.getName(), approximate);
+        boolean approximate = count.approximate || count.bounded > 0 || family != Family.OPENAI
+                || !counting.framed();
+        return new Estimate((int) Math.min(Integer.MAX_VALUE, tokens), encoding.getName(), approximate,
+                count.bounded);
     }
 
     private Counting counting(String dialect, String model) {
@@ -168,24 +267,74 @@ public final class TokenEstimator {
         return FRAMED_MODEL.matcher(name.startsWith("ft:") ? name.substring(3) : name).matches();
     }
 
-    private static final class Count {
+    private final class Count {
 
         private final Encoding encoding;
         private final Family family;
         private final String model;
+        /** Characters still to be tokenized exactly; past them, text counts by the byte ceiling. */
+        private long exactLeft;
         long text;
         long images;
+        long bounded;
         boolean approximate;
+        private long tokenized;
+        private boolean heavy;
 
-        Count(Encoding encoding, Family family, String model) {
+        Count(Encoding encoding, Family family, String model, long exactChars) {
             this.encoding = encoding;
             this.family = family;
             this.model = model;
+            this.exactLeft = exactChars;
         }
 
         void text(String s) {
-            if (s != null && !s.isEmpty()) {
-                text += encoding.countTokensOrdinary(s);
+            if (s == null || s.isEmpty()) {
+                return;
+            }
+            int from = 0;
+            int length = s.length();
+            while (from < length) {
+                if (exactLeft <= 0) {
+                    text += utf8Bytes(s, from, length);
+                    bounded += length - from;
+                    return;
+                }
+                if (tokenized >= LIGHT_CHARS && !heavy && !takeTurn()) {
+                    exactLeft = 0; // interrupted while waiting: the ceiling needs no turn
+                    continue;
+                }
+                int limit = (int) Math.min(length, from + Math.min(CHUNK, exactLeft));
+                int end = chunkEnd(s, from, limit);
+                if (end < 0) {
+                    end = hardCut(s, from, limit);
+                    text += CUT_SLACK;
+                }
+                String chunk = from == 0 && end == length ? s : s.substring(from, end);
+                text += encoding.countTokensOrdinary(chunk);
+                tokenizerCalls.increment();
+                longestTokenized.accumulate(chunk.length());
+                exactLeft -= end - from;
+                tokenized += end - from;
+                from = end;
+            }
+        }
+
+        private boolean takeTurn() {
+            try {
+                heavyTurns.acquire();
+                heavy = true;
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        void endTurn() {
+            if (heavy) {
+                heavy = false;
+                heavyTurns.release();
             }
         }
 
@@ -304,6 +453,44 @@ public final class TokenEstimator {
             String s = description.asText("");
             return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
         }
+    }
+
+    /**
+     * Where the chunk starting at {@code from} may end, at most at {@code limit}: the string's end, else the
+     * last start of a whitespace run after non-whitespace, which no token of the tiktoken encodings spans
+     * (a line break is not taken: punctuation keeps the line breaks after it); -1 when there is none.
+     */
+    static int chunkEnd(String s, int from, int limit) {
+        if (limit == s.length()) {
+            return limit;
+        }
+        for (int i = limit; i > from; i--) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c) && c != '\n' && c != '\r' && !Character.isWhitespace(s.charAt(i - 1))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A cut at {@code limit}, moved so as not to split a surrogate pair: back one, or on one when back is empty. */
+    private static int hardCut(String s, int from, int limit) {
+        if (Character.isHighSurrogate(s.charAt(limit - 1)) && limit < s.length()
+                && Character.isLowSurrogate(s.charAt(limit))) {
+            return limit - 1 > from ? limit - 1 : limit + 1;
+        }
+        return limit;
+    }
+
+    /** The UTF-8 length of {@code s[from, to)}: the most tokens a byte-level BPE can make of it. */
+    static long utf8Bytes(String s, int from, int to) {
+        long bytes = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            // a surrogate pair is 4 bytes, 2 for each half; a lone surrogate is encoded as '?', 1 byte
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return bytes;
     }
 
     /** The two encodings, loaded once on first use. */
