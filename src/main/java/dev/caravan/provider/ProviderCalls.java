@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.health.RateLimits;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
@@ -143,7 +144,9 @@ public final class ProviderCalls {
             if (reply.firstContentNanos() > 0) {
                 firstTokens.record(plan.target(), Duration.ofNanos(reply.firstContentNanos()));
             }
-            message.setBody(reply);
+            // the relay scrubbed every event it sent; its summary (id, model, usage) feeds the log and metrics
+            message.setBody(new ProviderReply(redactor.scrub(reply.response(), ChatResponse.class), reply.status(),
+                    reply.firstContentNanos()));
             return;
         }
         if (watch != null) {
@@ -154,7 +157,9 @@ public final class ProviderCalls {
                 : exchange.getProperty(CALLER_CONNECTION, AttemptControls.Connection.class));
         if (status >= 200 && status < 300) {
             message.getHeaders().clear();
-            message.setBody(new ProviderReply(dialect.fromWire(body, plan.target().model()), status, 0));
+            // a provider may echo a key into any field the dialect passes on: the answer leaves without it
+            message.setBody(new ProviderReply(redactor.scrub(dialect.fromWire(body, plan.target().model()),
+                    ChatResponse.class), status, 0));
             return;
         }
         Map<String, String> headers = lowerCaseHeaders(message);

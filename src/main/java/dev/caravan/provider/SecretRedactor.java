@@ -1,37 +1,65 @@
 package dev.caravan.provider;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
 /**
- * Removes secrets from text that came from outside (provider error messages) before it is logged or returned.
- * Configured keys are removed wherever they appear, and so is anything shaped like a common provider key,
- * since providers echo partial keys ("Incorrect API key provided: sk-abc***xyz").
+ * Removes secrets from what came from a provider before it is logged or returned: error messages, and the
+ * answers themselves, which a provider may echo a key into (in a field Caravan passes on, or in text).
+ *
+ * <p>A configured key is removed wherever it appears, and so is any piece of one at least {@value #FRAGMENT}
+ * characters long (half the key for a key shorter than twice that), so a key cut in two, or echoed in part, is
+ * gone too. Error messages lose, besides, anything
+ * shaped like a common provider key, since providers echo masked keys ("Incorrect API key provided:
+ * sk-abc***xyz"); answers do not, since a model may legitimately write such text.
  */
 public final class SecretRedactor {
 
     private static final Pattern KEY_SHAPES = Pattern.compile(
             "(?<![A-Za-z0-9_-])(sk-ant-|sk-proj-|sk-|gsk_|xai-|AIza)[A-Za-z0-9_\\-*.]{4,}");
     private static final int MAX_LENGTH = 600;
+    private static final String REDACTED = "[redacted]";
+    /** The shortest piece of a key that counts as the key: shorter runs are too common to blank. */
+    static final int FRAGMENT = 10;
+    /** Pieces shorter than this are never looked for: they turn up in ordinary text. */
+    static final int SHORTEST_PIECE = 8;
+    /** Only for the rare answer that held a key: any faithful JSON mapping serves. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final List<String> secrets;
+    private final Matcher text;
+    /** The keys as they appear in UTF-8 JSON, each byte as one ISO-8859-1 character. */
+    private final Matcher bytes;
 
     public SecretRedactor(List<String> secrets) {
-        this.secrets = secrets.stream().filter(s -> s.length() >= 4)
+        List<String> kept = secrets.stream().filter(s -> s.length() >= 4).distinct()
                 .sorted(Comparator.comparingInt(String::length).reversed()).toList();
+        this.text = new Matcher(kept);
+        this.bytes = new Matcher(kept.stream().map(s -> new String(
+                JsonStringEncoder.getInstance().quoteAsUTF8(s), StandardCharsets.ISO_8859_1)).toList());
     }
 
+    /** An error message without keys, key-shaped text, or more than {@value #MAX_LENGTH} characters. */
     public String redact(String text) {
         if (text == null) {
             return null;
         }
-        String out = text;
-        for (String secret : secrets) {
-            out = out.replace(secret, "[redacted]");
-        }
-        out = KEY_SHAPES.matcher(out).replaceAll("[redacted]");
+        String out = scrub(text);
+        out = KEY_SHAPES.matcher(out).replaceAll(REDACTED);
         return out.length() > MAX_LENGTH ? out.substring(0, MAX_LENGTH) + "..." : out;
     }
 
@@ -41,5 +69,217 @@ public final class SecretRedactor {
             return failure;
         }
         return new ProviderFailure(failure.failureClass(), failure.status(), clean, failure.retryAfter().orElse(null));
+    }
+
+    /** {@code text} without configured keys or pieces of them; the same instance when it held none. */
+    public String scrub(String text) {
+        if (text == null) {
+            return null;
+        }
+        List<int[]> found = this.text.find(text, false);
+        if (found.isEmpty()) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        int copied = 0;
+        for (int[] span : found) {
+            out.append(text, copied, span[0]).append(REDACTED);
+            copied = span[1];
+        }
+        return out.append(text, copied, text.length()).toString();
+    }
+
+    /** Whether UTF-8 JSON text holds a configured key or a piece of one (as JSON writes it: escapes decoded). */
+    public boolean leaks(byte[] utf8Json) {
+        return utf8Json != null && !bytes.find(new String(utf8Json, StandardCharsets.ISO_8859_1), true).isEmpty();
+    }
+
+    /**
+     * UTF-8 JSON with every key removed from its strings and field names; the same array when it held none.
+     * Jackson writes a key's characters as they are (it escapes only quotes, backslashes and control
+     * characters), so one scan of the bytes settles the common case; only JSON that holds a key is rebuilt.
+     */
+    public byte[] scrub(byte[] utf8Json) {
+        if (!leaks(utf8Json)) {
+            return utf8Json;
+        }
+        try {
+            return JSON.writeValueAsBytes(scrub(JSON.readTree(utf8Json)));
+        } catch (IOException e) {
+            // not JSON after all: blank the pieces in the bytes themselves
+            String latin1 = new String(utf8Json, StandardCharsets.ISO_8859_1);
+            StringBuilder out = new StringBuilder(latin1.length());
+            int copied = 0;
+            for (int[] span : bytes.find(latin1, false)) {
+                out.append(latin1, copied, span[0]).append(REDACTED);
+                copied = span[1];
+            }
+            return out.append(latin1, copied, latin1.length()).toString().getBytes(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** {@code value} (a record mapped to JSON) without keys; the same instance when it held none. */
+    public <T> T scrub(T value, Class<T> type) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            byte[] written = JSON.writeValueAsBytes(value);
+            if (!leaks(written)) {
+                return value;
+            }
+            return JSON.treeToValue(scrub(JSON.readTree(written)), type);
+        } catch (IOException e) {
+            throw new IllegalStateException("a " + type.getSimpleName() + " could not be mapped to JSON and back", e);
+        }
+    }
+
+    /** The tree with keys removed from its text values and field names, in place where it can be. */
+    private JsonNode scrub(JsonNode node) {
+        if (node.isTextual()) {
+            String clean = scrub(node.textValue());
+            return clean == node.textValue() ? node : TextNode.valueOf(clean);
+        }
+        if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                array.set(i, scrub(array.get(i)));
+            }
+        } else if (node instanceof ObjectNode object) {
+            Map<String, JsonNode> fields = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> field : object.properties()) {
+                fields.put(scrub(field.getKey()), scrub(field.getValue()));
+            }
+            object.removeAll();
+            object.setAll(fields);
+        }
+        return node;
+    }
+
+    /**
+     * Finds configured keys, whole or in pieces, with a rolling hash of every window of each key. A key's window
+     * is {@value #FRAGMENT} characters, or half the key when that is shorter (so that of a key cut in two, both
+     * halves are found), but never under {@value #SHORTEST_PIECE}; a key that short is looked for whole.
+     */
+    private static final class Matcher {
+
+        private static final long BASE = 1_000_003L;
+
+        private final List<String> shortKeys = new ArrayList<>();
+        /** By window length: window hash to the keys and offsets where such a window starts. */
+        private final Map<Integer, Map<Long, List<int[]>>> windows = new HashMap<>();
+        private final List<String> keys;
+
+        Matcher(List<String> keys) {
+            this.keys = keys;
+            for (int k = 0; k < keys.size(); k++) {
+                String key = keys.get(k);
+                int window = Math.min(FRAGMENT, key.length() / 2);
+                if (window < SHORTEST_PIECE) {
+                    shortKeys.add(key);
+                    continue;
+                }
+                Map<Long, List<int[]>> byHash = windows.computeIfAbsent(window, w -> new HashMap<>());
+                for (int at = 0; at + window <= key.length(); at++) {
+                    byHash.computeIfAbsent(hash(key, at, window), h -> new ArrayList<>()).add(new int[] {k, at});
+                }
+            }
+        }
+
+        private static long hash(String s, int from, int window) {
+            long h = 0;
+            for (int i = from; i < from + window; i++) {
+                h = h * BASE + s.charAt(i);
+            }
+            return h;
+        }
+
+        /** The spans to blank, in order and merged; with {@code first}, stops at the first one found. */
+        List<int[]> find(String text, boolean first) {
+            List<int[]> spans = new ArrayList<>();
+            for (String key : shortKeys) {
+                for (int at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + 1)) {
+                    spans.add(new int[] {at, at + key.length()});
+                    if (first) {
+                        return spans;
+                    }
+                }
+            }
+            for (Map.Entry<Integer, Map<Long, List<int[]>>> entry : windows.entrySet()) {
+                int window = entry.getKey();
+                Map<Long, List<int[]>> byHash = entry.getValue();
+                if (text.length() < window) {
+                    continue;
+                }
+                long top = 1;
+                for (int i = 1; i < window; i++) {
+                    top *= BASE;
+                }
+                long h = hash(text, 0, window);
+                for (int at = 0; ; at++) {
+                    List<int[]> candidates = byHash.get(h);
+                    if (candidates != null) {
+                        int[] span = extend(text, at, window, candidates);
+                        if (span != null) {
+                            spans.add(span);
+                            if (first) {
+                                return spans;
+                            }
+                        }
+                    }
+                    if (at + window >= text.length()) {
+                        break;
+                    }
+                    h = (h - text.charAt(at) * top) * BASE + text.charAt(at + window);
+                }
+            }
+            return merged(spans);
+        }
+
+        /** The longest run around the window at {@code at} that matches the same stretch of one key. */
+        private int[] extend(String text, int at, int window, List<int[]> candidates) {
+            int[] best = null;
+            for (int[] candidate : candidates) {
+                String key = keys.get(candidate[0]);
+                int offset = candidate[1];
+                if (!text.regionMatches(at, key, offset, window)) {
+                    continue;
+                }
+                int start = at;
+                int keyStart = offset;
+                while (start > 0 && keyStart > 0 && text.charAt(start - 1) == key.charAt(keyStart - 1)) {
+                    start--;
+                    keyStart--;
+                }
+                int end = at + window;
+                int keyEnd = offset + window;
+                while (end < text.length() && keyEnd < key.length() && text.charAt(end) == key.charAt(keyEnd)) {
+                    end++;
+                    keyEnd++;
+                }
+                if (best == null || end - start > best[1] - best[0]) {
+                    best = new int[] {start, end};
+                }
+            }
+            return best;
+        }
+
+        private static List<int[]> merged(List<int[]> spans) {
+            if (spans.size() < 2) {
+                return spans;
+            }
+            spans.sort(Comparator.comparingInt(s -> s[0]));
+            List<int[]> merged = new ArrayList<>();
+            int[] current = spans.getFirst();
+            for (int[] span : spans.subList(1, spans.size())) {
+                if (span[0] <= current[1]) {
+                    current = new int[] {current[0], Math.max(current[1], span[1])};
+                } else {
+                    merged.add(current);
+                    current = span;
+                }
+            }
+            merged.add(current);
+            return merged;
+        }
     }
 }

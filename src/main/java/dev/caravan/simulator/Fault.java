@@ -20,6 +20,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param times      apply to this many calls only, then heal
  * @param scope      {@code all} (default), {@code chat} or {@code models}: which endpoints misbehave
  * @param stream     how a streamed answer misbehaves; ignored by non-streamed calls
+ * @param echoKey    echo the key the call carried: in an extra field and the id of a 200 answer and of every
+ *                   stream event, in a response header, and in the message of an error answer
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Fault(
@@ -32,7 +34,26 @@ public record Fault(
         String mode,
         Integer times,
         String scope,
-        StreamFault stream) {
+        StreamFault stream,
+        @JsonProperty("echo_key") Boolean echoKey) {
+
+    public Fault(Long latencyMs, Long jitterMs, Integer status, Double errorRate, Integer retryAfter, String code,
+            String mode, Integer times, String scope, StreamFault stream) {
+        this(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, times, scope, stream, null);
+    }
+
+    /** A healthy provider that echoes the key it was called with (see {@code echoKey}). */
+    public static Fault echoingKey() {
+        return none().withKeyEchoed();
+    }
+
+    public Fault withKeyEchoed() {
+        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, times, scope, stream, true);
+    }
+
+    boolean echoesKey() {
+        return Boolean.TRUE.equals(echoKey);
+    }
 
     public static Fault none() {
         return new Fault(null, null, null, null, null, null, null, null, null, null);
@@ -55,19 +76,22 @@ public record Fault(
     }
 
     public Fault withRetryAfter(int seconds) {
-        return new Fault(latencyMs, jitterMs, status, errorRate, seconds, code, mode, times, scope, stream);
+        return new Fault(latencyMs, jitterMs, status, errorRate, seconds, code, mode, times, scope, stream, echoKey);
     }
 
     public Fault withCode(String errorCode) {
-        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, errorCode, mode, times, scope, stream);
+        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, errorCode, mode, times, scope, stream,
+                echoKey);
     }
 
     public Fault times(int count) {
-        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, count, scope, stream);
+        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, count, scope, stream,
+                echoKey);
     }
 
     public Fault scope(String endpoints) {
-        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, times, endpoints, stream);
+        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, times, endpoints, stream,
+                echoKey);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.caravan.chat.ErrorBody;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -262,7 +263,13 @@ public final class Simulator implements AutoCloseable {
                 if (fault.retryAfter() != null) {
                     ctx.response().putHeader("retry-after", Integer.toString(fault.retryAfter()));
                 }
-                reply(ctx.response(), wire(provider).error(status, fault));
+                SimulatedWire.Reply error = wire(provider).error(status, fault);
+                String key = fault.echoesKey() ? presentedKey(ctx) : null;
+                if (key != null && error.body().path("error") instanceof ObjectNode details) {
+                    details.put("message", details.path("message").asText() + " (called with key " + key + ")");
+                    ctx.response().putHeader(ECHO_HEADER, key);
+                }
+                reply(ctx.response(), error);
             } else {
                 answer.run();
             }
@@ -296,12 +303,81 @@ public final class Simulator implements AutoCloseable {
             return;
         }
         SimulatedWire.Answer answer = answer(provider, request);
-        if (request.stream()) {
-            stream(ctx, provider, wire, wire.stream(request, answer),
-                    fault.stream() == null ? Fault.StreamFault.none() : fault.stream());
-        } else {
-            reply(ctx.response(), wire.completion(request, answer));
+        String key = fault.echoesKey() ? presentedKey(ctx) : null;
+        if (key != null) {
+            ctx.response().putHeader(ECHO_HEADER, key);
         }
+        if (request.stream()) {
+            SimulatedWire.Frames frames = wire.stream(request, answer);
+            if (key != null) {
+                frames = new SimulatedWire.Frames(echo(frames.head(), key), echo(frames.content(), key),
+                        echo(frames.tail(), key), frames.end());
+            }
+            stream(ctx, provider, wire, frames, fault.stream() == null ? Fault.StreamFault.none() : fault.stream());
+        } else {
+            SimulatedWire.Reply completion = wire.completion(request, answer);
+            if (key != null && completion.body() instanceof ObjectNode body) {
+                echo(body, key);
+            }
+            reply(ctx.response(), completion);
+        }
+    }
+
+    /** The response header an {@code echo_key} fault puts the key in. */
+    public static final String ECHO_HEADER = "x-echoed-key";
+
+    /** The key the call carried, in whichever header its dialect uses. */
+    private static String presentedKey(RoutingContext ctx) {
+        for (String header : List.of("x-api-key", "x-goog-api-key")) {
+            String value = ctx.request().getHeader(header);
+            if (value != null) {
+                return value;
+            }
+        }
+        String auth = ctx.request().getHeader("Authorization");
+        return auth != null && auth.startsWith("Bearer ") ? auth.substring(7).trim() : null;
+    }
+
+    /**
+     * Echoes {@code key} into one answer object as a careless provider might: an extra field holding it whole and
+     * with every character JSON-escaped, and appended to the answer's id, which every dialect keeps.
+     */
+    private void echo(ObjectNode body, String key) {
+        StringBuilder escaped = new StringBuilder("\"");
+        key.chars().forEach(c -> escaped.append(String.format("\\u%04x", c)));
+        ObjectNode echo = body.putObject("echo");
+        echo.put("api_key", key);
+        echo.putRawValue("escaped", new RawValue(escaped.append('"').toString()));
+        for (String id : List.of("id", "responseId")) {
+            if (body.path(id).isTextual()) {
+                body.put(id, body.get(id).asText() + "-" + key);
+            }
+        }
+        if (body.path("message") instanceof ObjectNode message) {
+            echo(message, key); // Anthropic's message_start event carries the message in a field
+        }
+    }
+
+    /** The frames with the key echoed into each event's JSON. */
+    private List<String> echo(List<String> frames, String key) {
+        List<String> echoed = new ArrayList<>();
+        for (String frame : frames) {
+            int data = frame.indexOf("data: ");
+            int end = data < 0 ? -1 : frame.indexOf('\n', data); // the data line ends at \n or \r\n
+            if (end > 0 && frame.charAt(end - 1) == '\r') {
+                end--;
+            }
+            try {
+                if (data >= 0 && end > data && json.readTree(frame.substring(data + 6, end)) instanceof ObjectNode event) {
+                    echo(event, key);
+                    frame = frame.substring(0, data + 6) + json.writeValueAsString(event) + frame.substring(end);
+                }
+            } catch (Exception e) {
+                // not JSON ([DONE], a deliberately broken frame): sent as it is
+            }
+            echoed.add(frame);
+        }
+        return echoed;
     }
 
     /**

@@ -183,4 +183,65 @@ class SecretRedactorTest {
 
         assertThat(redactor.redact(failure).getMessage()).hasSize(603).endsWith("...");
     }
+
+    @Test
+    void aPieceOfAKeyIsRemovedFromAnswerTextButKeyShapesAreNot() {
+        String text = "part " + CONFIGURED.substring(3, 17) + " and sk-proj-example stay apart";
+
+        assertThat(redactor.scrub(text)).isEqualTo("part [redacted] and sk-proj-example stay apart");
+    }
+
+    @Test
+    void bothHalvesOfAKeyCutInTwoAreRemoved() {
+        SecretRedactor twentyChars = new SecretRedactor(List.of("gw-9f8e7d6c5b4a39281"));
+
+        assertThat(twentyChars.scrub("[\"gw-9f8e7d6\",\"c5b4a39281\"]")).isEqualTo("[\"[redacted]\",\"[redacted]\"]");
+    }
+
+    @Test
+    void aKeyTooShortToHaveDistinctivePiecesIsRemovedOnlyWhole() {
+        // half of a 15-character key is 7 characters: "-openai" would blank every mention of model-openai
+        SecretRedactor shortKey = new SecretRedactor(List.of("test-key-openai"));
+
+        assertThat(shortKey.scrub("model-openai said test-key-openai")).isEqualTo("model-openai said [redacted]");
+    }
+
+    @Test
+    void textWithoutAKeyIsReturnedAsItIs() {
+        String text = "nothing to see " + CONFIGURED.substring(0, 9);
+
+        assertThat(redactor.scrub(text)).isSameAs(text);
+    }
+
+    @Test
+    void aKeyEscapedInJsonIsFoundOnceTheJsonIsReadAndRemovedFromTheTree() throws Exception {
+        StringBuilder escaped = new StringBuilder();
+        CONFIGURED.chars().forEach(c -> escaped.append(String.format("\\u%04x", c)));
+        byte[] raw = ("{\"id\":\"x\",\"extra\":{\"k\":\"" + escaped + "\"},\"" + CONFIGURED + "\":1}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        byte[] written = json.writeValueAsBytes(json.readTree(raw));
+
+        assertThat(redactor.leaks(("\"" + escaped + "\"").getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isFalse(); // escaped, the bytes do not show it...
+        assertThat(redactor.leaks(written)).isTrue(); // ...but once read, JSON writes it plainly
+        assertThat(new String(redactor.scrub(written), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("{\"id\":\"x\",\"extra\":{\"k\":\"[redacted]\"},\"[redacted]\":1}");
+    }
+
+    @Test
+    void aRecordHoldingAKeyIsRebuiltWithoutItAndOneWithoutIsReturnedAsItIs() {
+        dev.caravan.chat.ChatResponse clean = new dev.caravan.chat.ChatResponse("chatcmpl-1", "chat.completion", 1L,
+                "m", List.of(), null, null, null);
+        dev.caravan.chat.ChatResponse leaking = new dev.caravan.chat.ChatResponse("chatcmpl-1-" + CONFIGURED,
+                "chat.completion", 1L, "m", List.of(), null, null,
+                new java.util.LinkedHashMap<>(java.util.Map.of("debug", com.fasterxml.jackson.databind.node.TextNode
+                        .valueOf("key=" + CONFIGURED))));
+
+        assertThat(redactor.scrub(clean, dev.caravan.chat.ChatResponse.class)).isSameAs(clean);
+        dev.caravan.chat.ChatResponse scrubbed = redactor.scrub(leaking, dev.caravan.chat.ChatResponse.class);
+        assertThat(scrubbed.id()).isEqualTo("chatcmpl-1-[redacted]");
+        assertThat(scrubbed.extra().get("debug").asText()).isEqualTo("key=[redacted]");
+        assertThat(scrubbed.created()).isEqualTo(1L);
+    }
 }

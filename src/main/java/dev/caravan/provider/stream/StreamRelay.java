@@ -201,9 +201,10 @@ public final class StreamRelay {
         return new ProviderFailure(FailureClass.STREAM_BROKEN, 200, reason, null);
     }
 
+    /** One SSE event; without any configured key, whatever field of the provider's chunk it was echoed in. */
     private byte[] event(Object chunk) {
         try {
-            byte[] body = json.writeValueAsBytes(chunk);
+            byte[] body = redactor.scrub(json.writeValueAsBytes(chunk));
             byte[] event = new byte[body.length + 8];
             System.arraycopy("data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, event, 0, 6);
             System.arraycopy(body, 0, event, 6, body.length);
