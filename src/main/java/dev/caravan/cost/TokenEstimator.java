@@ -53,8 +53,8 @@ import dev.caravan.chat.ChatRequest;
  * whitespace (jtokkit's encoder for a piece of 500 bytes or more keeps a tree node per byte: a 4 MB word took
  * 10 s and over a gigabyte), so text is tokenized in chunks of at most {@value #CHUNK} characters, cut where a
  * whitespace run begins, which is where the tokenizers' own pre-splitting cuts, so the count stays exact; a run
- * longer than a chunk is cut hard, and each hard cut adds {@value #CUT_SLACK} token, since the two halves may
- * merge into one token fewer than the whole. And only the first {@code exactChars} characters of a request
+ * without such a place is cut hard every {@value #HARD_CUT} characters, and each hard cut adds
+ * {@value #CUT_SLACK} token, since the two halves may merge into one token fewer than the whole. And only the first {@code exactChars} characters of a request
  * are tokenized at all; the rest counts one token per UTF-8 byte, a ceiling no byte-level BPE tokenizer can
  * exceed (each token is at least one byte). Past that size the count is flagged approximate and errs high,
  * which keeps routing safe: a high count never sends a prompt to a model too small for it and never lets a
@@ -78,8 +78,10 @@ public final class TokenEstimator {
 
     /** Characters of a request tokenized exactly unless configured otherwise: some 64K tokens of prose. */
     public static final int DEFAULT_EXACT_CHARS = 262_144;
-    /** Longest text handed to the tokenizer at once: its pieces stay under jtokkit's 500-byte large-piece path. */
-    static final int CHUNK = 128;
+    /** Longest text handed to the tokenizer at once, cut where a whitespace run begins. */
+    static final int CHUNK = 1024;
+    /** Where no whitespace allows a cut, the length of a hard cut: BPE is quadratic in a piece's length. */
+    static final int HARD_CUT = 128;
     /** Tokens added for each cut inside a run without whitespace. */
     static final int CUT_SLACK = 1;
     /** Characters a request may have tokenized before its estimate counts as heavy and waits for a turn. */
@@ -307,7 +309,7 @@ public final class TokenEstimator {
                 int limit = (int) Math.min(length, from + Math.min(CHUNK, exactLeft));
                 int end = chunkEnd(s, from, limit);
                 if (end < 0) {
-                    end = hardCut(s, from, limit);
+                    end = hardCut(s, from, Math.min(limit, from + HARD_CUT));
                     text += CUT_SLACK;
                 }
                 String chunk = from == 0 && end == length ? s : s.substring(from, end);

@@ -38,9 +38,9 @@ class TokenEstimatorBoundsTest {
         int tokenized = prompt.length() - (int) estimate.boundedChars();
         assertThat(tokenized).isBetween(1, TokenEstimator.DEFAULT_EXACT_CHARS);
         assertThat(estimator.longestTokenized()).isLessThanOrEqualTo(TokenEstimator.CHUNK);
-        // a run without whitespace is cut every CHUNK characters (one less where a surrogate pair would split)
+        // a run without whitespace is cut every HARD_CUT characters (one less where a surrogate pair would split)
         assertThat(estimator.tokenizerCalls()).isLessThanOrEqualTo(TokenEstimator.DEFAULT_EXACT_CHARS
-                / (TokenEstimator.CHUNK - 1) + 2);
+                / (TokenEstimator.HARD_CUT - 1) + 2);
         assertThat(estimate.approximate()).isTrue();
         // the untokenized rest counts one token per UTF-8 byte, so the whole is at least the prompt's bytes less
         // what was tokenized
