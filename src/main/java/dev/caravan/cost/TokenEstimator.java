@@ -54,9 +54,9 @@ import dev.caravan.chat.ChatRequest;
  * 10 s and over a gigabyte), so text is tokenized in chunks of at most {@value #CHUNK} characters, cut where a
  * whitespace run begins, which is where the tokenizers' own pre-splitting cuts, so the count stays exact; a run
  * without such a place is cut hard every {@value #HARD_CUT} characters, and each hard cut adds
- * {@value #CUT_SLACK} token, since the two halves may merge into one token fewer than the whole. And only the first {@code exactChars} characters of a request
- * are tokenized at all; the rest counts one token per UTF-8 byte, a ceiling no byte-level BPE tokenizer can
- * exceed (each token is at least one byte). Past that size the count is flagged approximate and errs high,
+ * {@value #CUT_SLACK} token, since the two halves may merge into one token fewer than the whole. And only the
+ * first {@code exactChars} characters of a request are tokenized at all; the rest counts one token per UTF-8
+ * byte, a ceiling no byte-level BPE tokenizer can exceed (each token is at least one byte). Past that size the count is flagged approximate and errs high,
  * which keeps routing safe: a high count never sends a prompt to a model too small for it and never lets a
  * call past the caller's cost cap; at worst a very long prompt skips a target whose window would have held it.
  *

@@ -23,8 +23,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
  * answers themselves, which a provider may echo a key into (in a field Caravan passes on, or in text).
  *
  * <p>A configured key is removed wherever it appears, and so is any piece of one at least {@value #FRAGMENT}
- * characters long (half the key for a key shorter than twice that), so a key cut in two, or echoed in part, is
- * gone too. Error messages lose, besides, anything
+ * characters long (of keys at least twice that long), so a key cut in two, or echoed in part, is gone too. Error messages lose, besides, anything
  * shaped like a common provider key, since providers echo masked keys ("Incorrect API key provided:
  * sk-abc***xyz"); answers do not, since a model may legitimately write such text.
  */
@@ -36,8 +35,6 @@ public final class SecretRedactor {
     private static final String REDACTED = "[redacted]";
     /** The shortest piece of a key that counts as the key: shorter runs are too common to blank. */
     static final int FRAGMENT = 10;
-    /** Pieces shorter than this are never looked for: they turn up in ordinary text. */
-    static final int SHORTEST_PIECE = 8;
     /** Only for the rare answer that held a key: any faithful JSON mapping serves. */
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -156,9 +153,9 @@ public final class SecretRedactor {
     }
 
     /**
-     * Finds configured keys, whole or in pieces, with a rolling hash of every window of each key. A key's window
-     * is {@value #FRAGMENT} characters, or half the key when that is shorter (so that of a key cut in two, both
-     * halves are found), but never under {@value #SHORTEST_PIECE}; a key that short is looked for whole.
+     * Finds configured keys, whole or in pieces, with a rolling hash of every {@value #FRAGMENT}-character window of
+     * each key that looks random. Only keys of at least twice that length are looked for in pieces (so that both
+     * halves of one cut in two are found); a shorter one is looked for whole.
      */
     private static final class Matcher {
 
@@ -173,16 +170,35 @@ public final class SecretRedactor {
             this.keys = keys;
             for (int k = 0; k < keys.size(); k++) {
                 String key = keys.get(k);
-                int window = Math.min(FRAGMENT, key.length() / 2);
-                if (window < SHORTEST_PIECE) {
+                int window = FRAGMENT;
+                if (key.length() < 2 * FRAGMENT) {
                     shortKeys.add(key);
                     continue;
                 }
                 Map<Long, List<int[]>> byHash = windows.computeIfAbsent(window, w -> new HashMap<>());
                 for (int at = 0; at + window <= key.length(); at++) {
-                    byHash.computeIfAbsent(hash(key, at, window), h -> new ArrayList<>()).add(new int[] {k, at});
+                    if (random(key, at, window)) {
+                        byHash.computeIfAbsent(hash(key, at, window), h -> new ArrayList<>()).add(new int[] {k, at});
+                    }
                 }
             }
+        }
+
+        /**
+         * Whether a window looks drawn at random, as a generated key's windows nearly all do: letters with digits,
+         * or both cases. A window of lower-case words ("-anthropic") turns up in ordinary text and is not looked for.
+         */
+        private static boolean random(String key, int from, int window) {
+            boolean digit = false;
+            boolean upper = false;
+            boolean lower = false;
+            for (int i = from; i < from + window; i++) {
+                char c = key.charAt(i);
+                digit |= Character.isDigit(c);
+                upper |= Character.isUpperCase(c);
+                lower |= Character.isLowerCase(c);
+            }
+            return digit && (upper || lower) || upper && lower;
         }
 
         private static long hash(String s, int from, int window) {

@@ -186,7 +186,7 @@ class SecretRedactorTest {
 
     @Test
     void aPieceOfAKeyIsRemovedFromAnswerTextButKeyShapesAreNot() {
-        String text = "part " + CONFIGURED.substring(3, 17) + " and sk-proj-example stay apart";
+        String text = "part " + CONFIGURED.substring(20) + " and sk-proj-example stay apart";
 
         assertThat(redactor.scrub(text)).isEqualTo("part [redacted] and sk-proj-example stay apart");
     }
@@ -199,11 +199,12 @@ class SecretRedactorTest {
     }
 
     @Test
-    void aKeyTooShortToHaveDistinctivePiecesIsRemovedOnlyWhole() {
-        // half of a 15-character key is 7 characters: "-openai" would blank every mention of model-openai
-        SecretRedactor shortKey = new SecretRedactor(List.of("test-key-openai"));
+    void aKeyOfWordsIsRemovedOnlyWhole() {
+        // pieces of a key made of words, such as "-anthropic", would blank every mention of that provider
+        SecretRedactor wordy = new SecretRedactor(List.of("test-key-via-openai", "test-key-via-anthropic"));
 
-        assertThat(shortKey.scrub("model-openai said test-key-openai")).isEqualTo("model-openai said [redacted]");
+        assertThat(wordy.scrub("reply from via-anthropic (model-anthropic) to test-key-via-openai"))
+                .isEqualTo("reply from via-anthropic (model-anthropic) to [redacted]");
     }
 
     @Test
