@@ -103,7 +103,8 @@ class KeyEchoTest {
                 + provider + "\"]},\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}");
         Files.move(inbox.resolve(name + ".json.part"), inbox.resolve(name + ".json"));
 
-        Path answer = gateway.data("outbox").resolve(name + ".json");
+        // the answer is <file name>.json in the outbox
+        Path answer = gateway.data("outbox").resolve(name + ".json.json");
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(answer) && Files.size(answer) > 0);
 
         String written = Files.readString(answer);
