@@ -44,6 +44,19 @@ public final class Cooldowns {
         return rest(provider, keyIndex).map(r -> Duration.between(clock.instant(), r.until()));
     }
 
+    /**
+     * The first of a provider's {@code keys} that is not resting, else the first: a probe must not say a provider is
+     * down because its first key was revoked while another works.
+     */
+    public int firstUsableKey(String provider, int keys) {
+        for (int k = 0; k < keys; k++) {
+            if (remaining(provider, k).isEmpty()) {
+                return k;
+            }
+        }
+        return 0;
+    }
+
     /** Why the key cools down; empty when it is usable now. */
     public Optional<Reason> reason(String provider, int keyIndex) {
         return rest(provider, keyIndex).map(Rest::reason);

@@ -58,7 +58,7 @@ public final class HealthProbes {
         message.setHeader(Exchange.HTTP_URI, provider.url(dialect.modelsPath()));
         message.setHeader("Accept", "application/json");
         message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(timeout.toMillis()));
-        int key = probeKey(provider);
+        int key = cooldowns.firstUsableKey(provider.id(), provider.keys().size());
         exchange.setVariable(KEY, key);
         dialect.headers(provider.keys().get(key)).forEach(message::setHeader);
     }
@@ -71,19 +71,6 @@ public final class HealthProbes {
             }
         }
         return false;
-    }
-
-    /**
-     * The first key that is not resting after a 401 or 429: a provider whose first key was revoked is still up if
-     * another key works, and the probe must say so rather than mark it down.
-     */
-    private int probeKey(ProviderSettings provider) {
-        for (int k = 0; k < provider.keys().size(); k++) {
-            if (cooldowns.remaining(provider.id(), k).isEmpty()) {
-                return k;
-            }
-        }
-        return 0;
     }
 
     public void interpret(Exchange exchange) {

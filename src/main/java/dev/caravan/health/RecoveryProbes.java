@@ -123,7 +123,7 @@ public final class RecoveryProbes {
         ProviderSettings provider = catalog.provider(exchange.getVariable(PROVIDER, String.class));
         Dialect dialect = catalog.dialect(provider.id());
         Target target = cheapest.get(provider.id());
-        int key = usableKey(provider);
+        int key = cooldowns.firstUsableKey(provider.id(), provider.keys().size());
         exchange.setVariable(TARGET, target);
         exchange.setVariable(KEY, key);
         ChatRequest tiny = new ChatRequest(target.model(), List.of(ChatMessage.of("user", "ping")), null, 1, null, 0.0, null, null,
@@ -137,15 +137,6 @@ public final class RecoveryProbes {
         message.setHeader("Accept", "application/json");
         message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(timeout.toMillis()));
         dialect.headers(provider.keys().get(key)).forEach(message::setHeader);
-    }
-
-    private int usableKey(ProviderSettings provider) {
-        for (int k = 0; k < provider.keys().size(); k++) {
-            if (cooldowns.remaining(provider.id(), k).isEmpty()) {
-                return k;
-            }
-        }
-        return 0;
     }
 
     /** A 2xx completion half-opens the breaker; anything else leaves it open. */

@@ -3,11 +3,6 @@ package dev.caravan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +34,11 @@ class CrashRecoveryTest {
             simulator.add("alpha", null);
             simulator.start(0);
             Path data = Files.createTempDirectory("caravan-crash-");
-            int httpPort = freePort();
-            int brokerPort = freePort();
+            int httpPort = GatewayProcess.freePort();
+            int brokerPort = GatewayProcess.freePort();
             List<String> args = List.of(
                     "-Dcaravan.http.port=" + httpPort,
-                    "-Dcamel.management.port=" + freePort(),
+                    "-Dcamel.management.port=" + GatewayProcess.freePort(),
                     "-Dcaravan.simulator.enabled=false",
                     "-Dcaravan.providers=alpha",
                     "-Dcaravan.provider.alpha.dialect=openai",
@@ -63,7 +58,7 @@ class CrashRecoveryTest {
             String url = "tcp://127.0.0.1:" + brokerPort;
             List<String> sent = new ArrayList<>();
 
-            Process first = launch(args, data.resolve("first.log"), httpPort);
+            Process first = GatewayProcess.launch(args, data.resolve("first.log"), httpPort);
             simulator.provider("alpha").fail(Fault.latency(800).scope("chat"));
             try (Connection connection = new ActiveMQConnectionFactory(url).createConnection()) {
                 Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
@@ -84,7 +79,7 @@ class CrashRecoveryTest {
             long callsBeforeCrash = simulator.provider("alpha").chatCalls();
 
             simulator.provider("alpha").heal();
-            Process second = launch(args, data.resolve("second.log"), httpPort);
+            Process second = GatewayProcess.launch(args, data.resolve("second.log"), httpPort);
             Set<String> answered = new HashSet<>();
             int duplicates = 0;
             try (Connection connection = new ActiveMQConnectionFactory(url).createConnection()) {
@@ -125,35 +120,5 @@ class CrashRecoveryTest {
         HttpResponse<String> response = inFlight.get();
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("finish me");
-    }
-
-    private static Process launch(List<String> properties, Path log, int httpPort) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Dcamel.threads.virtual.enabled=true");
-        command.addAll(properties);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("dev.caravan.CaravanApplication");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient client = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the gateway died at start: " + Files.readString(log));
-            }
-            try {
-                return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v1/models"))
-                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        return process;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

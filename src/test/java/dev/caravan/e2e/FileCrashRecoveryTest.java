@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,10 +40,10 @@ class FileCrashRecoveryTest {
             Path outbox = Files.createDirectories(data.resolve("outbox"));
             Path done = data.resolve("done");
             Path error = data.resolve("error");
-            int httpPort = freePort();
+            int httpPort = GatewayProcess.freePort();
             List<String> args = List.of(
                     "-Dcaravan.http.port=" + httpPort,
-                    "-Dcamel.management.port=" + freePort(),
+                    "-Dcamel.management.port=" + GatewayProcess.freePort(),
                     "-Dcaravan.simulator.enabled=false",
                     "-Dcaravan.providers=alpha",
                     "-Dcaravan.provider.alpha.dialect=openai",
@@ -80,7 +75,7 @@ class FileCrashRecoveryTest {
             drop(inbox, "empty.txt", "");
 
             simulator.provider("alpha").fail(Fault.latency(300).scope("chat"));
-            Process first = launch(args, data.resolve("first.log"), httpPort);
+            Process first = GatewayProcess.launch(args, data.resolve("first.log"), httpPort);
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 collect(outboxKey, landed);
                 return simulator.provider("alpha").chatCalls() >= 6;
@@ -91,7 +86,7 @@ class FileCrashRecoveryTest {
             long answeredBeforeCrash = landed.keySet().stream().filter(n -> n.endsWith(".json")).count();
 
             simulator.provider("alpha").heal();
-            Process second = launch(args, data.resolve("second.log"), httpPort);
+            Process second = GatewayProcess.launch(args, data.resolve("second.log"), httpPort);
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
                     collect(outboxKey, landed);
@@ -147,35 +142,5 @@ class FileCrashRecoveryTest {
         Path temp = inbox.resolve("." + name + ".part");
         Files.writeString(temp, content);
         Files.move(temp, inbox.resolve(name));
-    }
-
-    private static Process launch(List<String> properties, Path log, int httpPort) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Dcamel.threads.virtual.enabled=true");
-        command.addAll(properties);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("dev.caravan.CaravanApplication");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient client = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the gateway died at start: " + Files.readString(log));
-            }
-            try {
-                return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v1/models"))
-                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        return process;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
