@@ -16,6 +16,7 @@ import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,6 +57,12 @@ class AbandonedRequestTest {
         context.updateLoggers();
     }
 
+    @BeforeEach
+    void reset() {
+        gateway.healAll();
+        requestLines.clear();
+    }
+
     @Test
     void aCallerWhoHangsUpHasTheProviderCallCutAndIsLoggedAsAbandoned() throws Exception {
         gateway.provider("alpha").fail(Fault.latency(60_000)); // far beyond the wait below
@@ -76,7 +83,29 @@ class AbandonedRequestTest {
         assertThat(line.get("attempts")).hasSize(1);
         assertThat(gateway.provider("beta").chatCalls()).isZero(); // nobody is left to answer: no failover
         assertThat(gateway.management("/observe/metrics").body())
-                .contains("caravan_requests_total{alias=\"fast\",outcome=\"abandoned\"} 1.0")
-                .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"cancelled\",provider=\"alpha\"} 1.0");
+                .contains("caravan_requests_total{alias=\"fast\",outcome=\"abandoned\"}")
+                .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"cancelled\",provider=\"alpha\"}");
+    }
+
+    @Test
+    void aCallerWhoHangsUpMidStreamIsLoggedAsAbandonedNotServed() throws Exception {
+        gateway.provider("alpha").fail(Fault.streaming(Fault.StreamFault.none().chunkEvery(200)));
+        String streamed = CHAT.replace("{\"model\"", "{\"stream\":true,\"model\"");
+
+        try (RawHttp caller = new RawHttp(gateway.port())) {
+            caller.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + streamed.length() + "\r\n\r\n" + streamed);
+            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").streamPieces() >= 1);
+        } // hangs up with the answer under way
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").abandonedStreams() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !requestLines.isEmpty());
+        JsonNode line = Gateway.JSON.readTree(requestLines.getFirst());
+        assertThat(line.get("outcome").asText()).isEqualTo("abandoned");
+        assertThat(line.get("attempts")).hasSize(1);
+        assertThat(line.at("/attempts/0/outcome").asText()).isEqualTo("cancelled");
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+        // nobody's fault: the provider's breaker does not count it
+        assertThat(gateway.status("alpha").get("breaker").asText()).isEqualTo("closed");
     }
 }

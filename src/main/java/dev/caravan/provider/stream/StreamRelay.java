@@ -115,7 +115,8 @@ public final class StreamRelay {
             if (sink.clientGone()) {
                 watch.finish();
                 connection.cut(); // stop the provider generating (and billing) an answer nobody reads
-                return reply(attempt, last, usage, firstContentNanos);
+                // abandoned, not served: the caller has only part of the answer, and nobody else is asked for it
+                throw ProviderFailure.abandoned();
             }
             if (!decoder.complete()) {
                 if (!sink.begun()) {
