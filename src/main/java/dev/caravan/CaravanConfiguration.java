@@ -173,8 +173,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("attemptControls", controls);
         registry.bind("hedger", new Hedger(router, controls));
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor, controls,
-                new StreamRelay(json, meters, redactor), streamWatchdog(context), rateLimits,
-                firstTokenDeadlines(settings, clock), clock));
+                new StreamRelay(json, meters, redactor, settings.maxAnswerBytes()), streamWatchdog(context), rateLimits,
+                firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes()));
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
                 settings.routing().authFailureCooldown()));
         RecoveryProbes recovery = new RecoveryProbes(catalog, breakers, cooldowns, prices, settings.healthTimeout(),

@@ -39,6 +39,7 @@ public record GatewaySettings(
         Duration latencyWindow,
         long maxBodyBytes,
         int maxJsonDepth,
+        int maxAnswerBytes,
         SimulatorMode simulator,
         String simulatorHost,
         int simulatorPort,
@@ -85,7 +86,8 @@ public record GatewaySettings(
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Set<String> GLOBAL_KEYS = Set.of(
-            "caravan.http.port", "caravan.http.max-body-size", "caravan.request.max-json-depth", "caravan.providers", "caravan.routing.policy",
+            "caravan.http.port", "caravan.http.max-body-size", "caravan.request.max-json-depth",
+            "caravan.provider-answer.max-size", "caravan.providers", "caravan.routing.policy",
             "caravan.http.head-timeout",
             "caravan.http.keep-alive-timeout", "caravan.http.body-timeout", "caravan.http.idle-timeout",
             "caravan.http.max-connections", "caravan.http.max-header-size", "caravan.http.max-initial-line-length",
@@ -249,6 +251,7 @@ public record GatewaySettings(
                 r.duration("caravan.latency.window", "5m"),
                 r.integer("caravan.http.max-body-size", 4 * 1024 * 1024, 1024),
                 r.integer("caravan.request.max-json-depth", 64, 4),
+                r.integer("caravan.provider-answer.max-size", 32 * 1024 * 1024, 64 * 1024),
                 simulator,
                 properties.getOrDefault("caravan.simulator.host", "127.0.0.1"),
                 r.integer("caravan.simulator.port", 8090, 0),
@@ -263,7 +266,7 @@ public record GatewaySettings(
 
     public GatewaySettings withProviders(List<ProviderSettings> replaced) {
         return new GatewaySettings(List.copyOf(replaced), aliases, routing, healthInterval, healthTimeout,
-                healthFailureThreshold, latencyWindow, maxBodyBytes, maxJsonDepth, simulator, simulatorHost, simulatorPort,
+                healthFailureThreshold, latencyWindow, maxBodyBytes, maxJsonDepth, maxAnswerBytes, simulator, simulatorHost, simulatorPort,
                 defaultAlias, jms, files, clientKeys, logContent, httpLimits, firstToken);
     }
 

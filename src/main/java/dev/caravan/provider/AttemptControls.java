@@ -128,6 +128,11 @@ public final class AttemptControls implements HttpClientConfigurer {
             }
         }
 
+        /** True once {@link #cut}: the connection is discarded, never reused. */
+        public boolean isCut() {
+            return cut;
+        }
+
         /** {@link #cut} because a time limit ran out, described by {@code reason}. */
         public void cutBecause(String reason) {
             because = reason;

@@ -56,9 +56,11 @@ public final class ProviderCalls {
     private final RateLimits rateLimits;
     private final FirstTokenDeadlines firstTokens;
     private final Clock clock;
+    private final int maxAnswerBytes;
 
     public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor, AttemptControls controls, StreamRelay relay,
-            ScheduledExecutorService watchdog, RateLimits rateLimits, FirstTokenDeadlines firstTokens, Clock clock) {
+            ScheduledExecutorService watchdog, RateLimits rateLimits, FirstTokenDeadlines firstTokens, Clock clock,
+            int maxAnswerBytes) {
         this.catalog = catalog;
         this.redactor = redactor;
         this.controls = controls;
@@ -67,6 +69,7 @@ public final class ProviderCalls {
         this.rateLimits = rateLimits;
         this.firstTokens = firstTokens;
         this.clock = clock;
+        this.maxAnswerBytes = maxAnswerBytes;
     }
 
     /** Replaces the message with the provider's request: its URL, its auth, its body. Nothing else is sent. */
@@ -154,7 +157,7 @@ public final class ProviderCalls {
         }
         AttemptControls.Connection connection = exchange.getProperty(CONNECTION, AttemptControls.Connection.class);
         byte[] body = bodyBytes(message, connection != null ? connection
-                : exchange.getProperty(CALLER_CONNECTION, AttemptControls.Connection.class));
+                : exchange.getProperty(CALLER_CONNECTION, AttemptControls.Connection.class), maxAnswerBytes);
         if (status >= 200 && status < 300) {
             message.getHeaders().clear();
             // a provider may echo a key into any field the dialect passes on: the answer leaves without it
@@ -171,29 +174,38 @@ public final class ProviderCalls {
     private static final int SIZED_READ_LIMIT = 1 << 20;
 
     /**
-     * The whole answer. An answer of known length is read into an array of that size: Camel's conversion would
-     * copy it through a 16 KB buffer and a growing array, several times the answer's size for every call. Should
-     * more follow than the length said (a body decoded on the way in), the rest is read on.
+     * The whole answer, at most {@code max} bytes. An answer of known length is read into an array of that size:
+     * Camel's conversion would copy it through a 16 KB buffer and a growing array, several times the answer's size
+     * for every call. Should more follow than the length said (a body decoded on the way in), the rest is read on,
+     * up to the limit; past it the connection is cut unread (closing would drain it) and the answer is refused.
      */
-    static byte[] bodyBytes(Message message, AttemptControls.Connection connection) {
+    static byte[] bodyBytes(Message message, AttemptControls.Connection connection, int max) {
         if (!(message.getBody() instanceof InputStream in)) {
             return message.getBody(byte[].class);
         }
         long length = message.getHeader("Content-Length", -1L, Long.class);
-        try (in) {
-            if (length < 0 || length > SIZED_READ_LIMIT) {
-                return in.readAllBytes();
+        try {
+            if (length > max) {
+                throw tooLarge(message, connection, max);
             }
-            byte[] sized = in.readNBytes((int) length);
-            int next = in.read();
-            if (next < 0) {
-                return sized;
+            byte[] sized = length < 0 || length > SIZED_READ_LIMIT ? new byte[0] : in.readNBytes((int) length);
+            ByteArrayOutputStream whole = null;
+            byte[] chunk = new byte[8192];
+            int n;
+            long total = sized.length;
+            while ((n = in.read(chunk)) > 0) {
+                total += n;
+                if (total > max) {
+                    throw tooLarge(message, connection, max);
+                }
+                if (whole == null) {
+                    whole = new ByteArrayOutputStream((int) Math.min(max, Math.max(sized.length * 2L, 16_384)));
+                    whole.write(sized);
+                }
+                whole.write(chunk, 0, n);
             }
-            ByteArrayOutputStream whole = new ByteArrayOutputStream(sized.length * 2 + 1);
-            whole.write(sized);
-            whole.write(next);
-            in.transferTo(whole);
-            return whole.toByteArray();
+            in.close();
+            return whole == null ? sized : whole.toByteArray();
         } catch (IOException e) {
             if (connection != null && connection.cancelled()) {
                 // cut while its answer was arriving: the other half of a hedge answered first, or the caller left
@@ -201,6 +213,15 @@ public final class ProviderCalls {
             }
             throw new UncheckedIOException("the provider's answer could not be read", e);
         }
+    }
+
+    private static ProviderFailure tooLarge(Message message, AttemptControls.Connection connection, int max) {
+        if (connection != null) {
+            connection.cut(); // the rest is never read, and the connection is not reused
+        }
+        int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        return new ProviderFailure(FailureClass.BAD_RESPONSE, status, "the provider's answer is larger than "
+                + max + " bytes (caravan.provider-answer.max-size)", null);
     }
 
     private static boolean includeUsage(ChatRequest request) {

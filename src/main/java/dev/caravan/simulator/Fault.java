@@ -16,7 +16,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param mode       {@code hang} (never answer), {@code reset} (close the connection before any header),
  *                   {@code malformed} (a 200 whose body is cut off) or {@code stall_body} (a 200 whose head and
  *                   first bytes arrive, then nothing more) or {@code cut_body} (a 200 whose body stops partway,
- *                   then the connection closes)
+ *                   then the connection closes) or {@code flood} (a 200 whose body never ends: one endless line,
+ *                   for whole and streamed answers alike, until the client hangs up)
  * @param times      apply to this many calls only, then heal
  * @param scope      {@code all} (default), {@code chat} or {@code models}: which endpoints misbehave
  * @param stream     how a streamed answer misbehaves; ignored by non-streamed calls
@@ -151,8 +152,9 @@ public record Fault(
 
     /** This fault, when it is one the simulator can play; else an IllegalArgumentException naming the field. */
     public Fault checked() {
-        if (mode != null && !java.util.List.of("hang", "reset", "malformed", "stall_body", "cut_body").contains(mode)) {
-            throw new IllegalArgumentException("'mode' must be hang, reset, malformed, stall_body or cut_body");
+        if (mode != null && !java.util.List.of("hang", "reset", "malformed", "stall_body", "cut_body", "flood")
+                .contains(mode)) {
+            throw new IllegalArgumentException("'mode' must be hang, reset, malformed, stall_body, cut_body or flood");
         }
         return this;
     }

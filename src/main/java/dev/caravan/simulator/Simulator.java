@@ -246,6 +246,10 @@ public final class Simulator implements AutoCloseable {
                 ctx.request().connection().close();
                 return;
             }
+            if ("flood".equals(fault.mode())) {
+                flood(ctx);
+                return;
+            }
             if ("stall_body".equals(fault.mode())) {
                 // the head and the first bytes of a longer body, then nothing until the client gives up
                 String start = "{\"id\":\"stalled\",\"object\":\"chat.completion\",";
@@ -405,6 +409,27 @@ public final class Simulator implements AutoCloseable {
             }
         }
         return new SimulatedWire.Answer(id, pieces, null, null, promptTokens, Math.max(1, (content.length() + 3) / 4));
+    }
+
+    /** A 200 whose body never ends: 64 KB of one endless line at a time, as fast as the client reads them. */
+    private void flood(RoutingContext ctx) {
+        HttpServerResponse response = ctx.response();
+        String asked = ctx.body().asString("UTF-8");
+        boolean stream = ctx.request().path().contains("stream") || asked != null && asked.contains("\"stream\":true");
+        response.setStatusCode(200).setChunked(true)
+                .putHeader("content-type", stream ? "text/event-stream" : "application/json");
+        response.write(stream ? "data: {\"flood\":\"" : "{\"flood\":\"");
+        Buffer more = Buffer.buffer("x".repeat(64 * 1024));
+        Runnable[] next = new Runnable[1];
+        next[0] = () -> {
+            while (!response.closed() && !response.writeQueueFull()) {
+                response.write(more);
+            }
+            if (!response.closed()) {
+                response.drainHandler(v -> next[0].run());
+            }
+        };
+        next[0].run();
     }
 
     /** Sends a stream frame by frame on the event loop, applying the stream fault at content boundaries. */

@@ -20,6 +20,7 @@ class ProviderCallsBodyTest {
 
     private static final DefaultCamelContext CAMEL = new DefaultCamelContext();
     private static final String ANSWER = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\"}";
+    private static final int MAX = 1 << 20;
 
     @AfterAll
     static void close() throws IOException {
@@ -28,7 +29,7 @@ class ProviderCallsBodyTest {
 
     @Test
     void anAnswerOfTheAnnouncedLengthIsReadWhole() {
-        byte[] body = ProviderCalls.bodyBytes(message(stream(ANSWER), ANSWER.length()), null);
+        byte[] body = ProviderCalls.bodyBytes(message(stream(ANSWER), ANSWER.length()), null, MAX);
 
         assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(ANSWER);
     }
@@ -36,14 +37,14 @@ class ProviderCallsBodyTest {
     @Test
     void moreThanTheAnnouncedLengthIsReadOnNotCut() {
         // a body decoded on the way in is longer than the length its header gave
-        byte[] body = ProviderCalls.bodyBytes(message(stream(ANSWER), 10), null);
+        byte[] body = ProviderCalls.bodyBytes(message(stream(ANSWER), 10), null, MAX);
 
         assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(ANSWER);
     }
 
     @Test
     void anAnswerWithoutALengthIsReadToItsEnd() {
-        byte[] body = ProviderCalls.bodyBytes(message(stream(ANSWER), null), null);
+        byte[] body = ProviderCalls.bodyBytes(message(stream(ANSWER), null), null, MAX);
 
         assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(ANSWER);
     }
@@ -52,7 +53,7 @@ class ProviderCallsBodyTest {
     void aReadThatFailsIsAnIoFailureTheClassifierKnows() {
         Message message = message(failing(), 100);
 
-        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message, null))
+        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message, null, MAX))
                 .isInstanceOf(UncheckedIOException.class).hasRootCauseInstanceOf(IOException.class);
     }
 
@@ -61,9 +62,60 @@ class ProviderCallsBodyTest {
         AttemptControls.Connection connection = new AttemptControls().connection("req_1/1/hedge");
         connection.cancel();
 
-        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message(failing(), 100), connection))
+        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message(failing(), 100), connection, MAX))
                 .isInstanceOfSatisfying(ProviderFailure.class,
                         failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.CANCELLED));
+    }
+
+    /** An answer that never ends, however long it is read: a broken or hostile provider. */
+    private static InputStream endless(long[] served) {
+        return new InputStream() {
+            @Override
+            public int read() {
+                served[0]++;
+                return 'x';
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                java.util.Arrays.fill(b, off, off + len, (byte) 'x');
+                served[0] += len;
+                return len;
+            }
+        };
+    }
+
+    @Test
+    void anAnswerThatNeverEndsIsRefusedAtTheLimitAndItsConnectionCut() {
+        AttemptControls.Connection connection = new AttemptControls().connection("req_1/1");
+        long[] served = {0};
+
+        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message(endless(served), null), connection, 64 * 1024))
+                .isInstanceOfSatisfying(ProviderFailure.class, failure -> {
+                    assertThat(failure.failureClass()).isEqualTo(FailureClass.BAD_RESPONSE);
+                    assertThat(failure.getMessage()).contains("larger than 65536 bytes");
+                });
+        assertThat(served[0]).isLessThanOrEqualTo(64 * 1024 + 8192); // read up to the limit, not on
+        assertThat(connection.isCut()).isTrue();
+    }
+
+    @Test
+    void anAnswerAnnouncedLargerThanTheLimitIsRefusedUnread() {
+        long[] served = {0};
+
+        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message(endless(served), 5_000_000), null, 64 * 1024))
+                .isInstanceOfSatisfying(ProviderFailure.class,
+                        failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.BAD_RESPONSE));
+        assertThat(served[0]).isZero();
+    }
+
+    @Test
+    void anAnswerOfExactlyTheLimitIsRead() {
+        String answer = "x".repeat(64 * 1024);
+
+        assertThat(ProviderCalls.bodyBytes(message(stream(answer), null), null, 64 * 1024)).hasSize(64 * 1024);
+        assertThat(ProviderCalls.bodyBytes(message(stream(answer), answer.length()), null, 64 * 1024))
+                .hasSize(64 * 1024);
     }
 
     private static Message message(InputStream body, Integer contentLength) {

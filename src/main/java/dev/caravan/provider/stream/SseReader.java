@@ -1,6 +1,5 @@
 package dev.caravan.provider.stream;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -16,11 +15,27 @@ import java.nio.charset.StandardCharsets;
  */
 public final class SseReader {
 
-    private final BufferedReader lines;
+    /** The longest event read when no limit is given. */
+    public static final int DEFAULT_MAX_EVENT_CHARS = 32 * 1024 * 1024;
+
+    private final InputStreamReader in;
+    private final int maxEventChars;
+    private final char[] buffer = new char[1024];
+    private int position;
+    private int limit;
+    /** A CR ended the last line: an LF right after it belongs to the same line end. */
+    private boolean skipLf;
     private boolean started;
+    private int eventChars;
 
     public SseReader(InputStream body) {
-        this.lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8), 1024);
+        this(body, DEFAULT_MAX_EVENT_CHARS);
+    }
+
+    /** @param maxEventChars the longest event (its lines together) read before the stream counts as broken */
+    public SseReader(InputStream body, int maxEventChars) {
+        this.in = new InputStreamReader(body, StandardCharsets.UTF_8);
+        this.maxEventChars = maxEventChars;
     }
 
     /**
@@ -34,7 +49,8 @@ public final class SseReader {
         StringBuilder data = null;
         boolean any = false;
         String line;
-        while ((line = lines.readLine()) != null) {
+        eventChars = 0;
+        while ((line = readLine()) != null) {
             if (!started) {
                 started = true;
                 // the standard drops one byte order mark at the start of the stream; left in, it would hide the field
@@ -49,6 +65,7 @@ public final class SseReader {
                 event = null;
                 data = null;
                 any = false;
+                eventChars = 0;
                 continue;
             }
             if (line.charAt(0) == ':') {
@@ -79,5 +96,51 @@ public final class SseReader {
             }
         }
         return null;
+    }
+
+    /**
+     * The next line without its end (LF, CRLF or CR), or null at the end of the body. Unlike a BufferedReader's,
+     * it gives up on an event that grows past the limit: a provider that never ends a line cannot fill the heap.
+     */
+    private String readLine() throws IOException {
+        StringBuilder line = null;
+        while (true) {
+            if (position == limit) {
+                limit = in.read(buffer, 0, buffer.length);
+                position = 0;
+                if (limit <= 0) {
+                    limit = 0;
+                    return line == null ? null : line.toString();
+                }
+            }
+            if (skipLf) {
+                skipLf = false;
+                if (buffer[position] == '\n') {
+                    position++;
+                    continue;
+                }
+            }
+            int start = position;
+            while (position < limit && buffer[position] != '\n' && buffer[position] != '\r') {
+                position++;
+            }
+            int length = position - start;
+            eventChars += length;
+            if (eventChars > maxEventChars) {
+                throw new IOException("an event of the stream is longer than " + maxEventChars + " characters");
+            }
+            if (position < limit) {
+                skipLf = buffer[position] == '\r';
+                position++;
+                if (line == null) {
+                    return new String(buffer, start, length);
+                }
+                return line.append(buffer, start, length).toString();
+            }
+            if (line == null) {
+                line = new StringBuilder(Math.max(80, length * 2));
+            }
+            line.append(buffer, start, length);
+        }
     }
 }

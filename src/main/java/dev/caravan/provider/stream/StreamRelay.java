@@ -40,11 +40,18 @@ public final class StreamRelay {
     private final ObjectMapper json;
     private final MeterRegistry meters;
     private final SecretRedactor redactor;
+    private final int maxEventChars;
 
     public StreamRelay(ObjectMapper json, MeterRegistry meters, SecretRedactor redactor) {
+        this(json, meters, redactor, SseReader.DEFAULT_MAX_EVENT_CHARS);
+    }
+
+    /** @param maxEventChars the longest stream event read from a provider (caravan.provider-answer.max-size) */
+    public StreamRelay(ObjectMapper json, MeterRegistry meters, SecretRedactor redactor, int maxEventChars) {
         this.json = json;
         this.meters = meters;
         this.redactor = redactor;
+        this.maxEventChars = maxEventChars;
     }
 
     /**
@@ -71,7 +78,7 @@ public final class StreamRelay {
         ChatChunk last = null;
         long firstContentNanos = 0;
         try {
-            SseReader reader = new SseReader(body);
+            SseReader reader = new SseReader(body, maxEventChars);
             SseEvent event;
             while ((event = next(reader, watch, sink)) != null) {
                 watch.touch();

@@ -240,4 +240,44 @@ class SseReaderTest {
             return n;
         }
     }
+
+    @Test
+    void anEventLongerThanTheLimitIsAFailureNotAHeapFull() {
+        InputStream endless = new InputStream() {
+            private boolean started;
+
+            @Override
+            public int read() {
+                return 'x';
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (!started) {
+                    started = true;
+                    byte[] head = "data: ".getBytes(StandardCharsets.UTF_8);
+                    System.arraycopy(head, 0, b, off, head.length);
+                    return head.length;
+                }
+                java.util.Arrays.fill(b, off, off + len, (byte) 'x');
+                return len;
+            }
+        };
+        SseReader reader = new SseReader(endless, 100_000);
+
+        assertThatThrownBy(reader::next).isInstanceOf(IOException.class)
+                .hasMessageContaining("longer than 100000 characters");
+    }
+
+    @Test
+    void manyLinesOfOneEventCountTogetherAndTheCountStartsAgainAfterEachEvent() throws IOException {
+        String line = "data: " + "y".repeat(50) + "\n";
+        String fits = line.repeat(3) + "\n";
+        SseReader reader = new SseReader(new ByteArrayInputStream((fits + fits + line.repeat(5) + "\n")
+                .getBytes(StandardCharsets.UTF_8)), 200);
+
+        assertThat(reader.next().data()).hasSize(3 * 50 + 2);
+        assertThat(reader.next().data()).hasSize(3 * 50 + 2);
+        assertThatThrownBy(reader::next).isInstanceOf(IOException.class);
+    }
 }
