@@ -13,36 +13,20 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Requests by file drop: answers in the outbox, originals in done or error, nothing lost. */
 class FileDropTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.retry.backoff", "10ms",
-                // the failures a test injects must not open a breaker that steers the next test
-                "caravan.breaker.sliding-window-size", "1000",
-                "caravan.breaker.minimum-calls", "1000",
-                "caravan.file.poll-interval", "200ms"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        gateway.healAll();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.retry.backoff", "10ms",
+            // the failures a test injects must not open a breaker that steers the next test
+            "caravan.breaker.sliding-window-size", "1000",
+            "caravan.breaker.minimum-calls", "1000",
+            "caravan.file.poll-interval", "200ms"));
 
     @Test
     void aJsonRequestIsAnsweredInTheOutboxAndMovedToDone() throws Exception {

@@ -16,10 +16,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The inbox read as an attacker would fill it: only regular files inside it are read; links, pipes, sockets,
@@ -29,26 +28,16 @@ import org.junit.jupiter.api.Test;
 class HostileFileDropTest {
 
     static final int MAX_BYTES = 4096;
-    static Gateway gateway;
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha"), Gateway.props(
+            "caravan.retry.backoff", "10ms",
+            "caravan.file.max-bytes", Integer.toString(MAX_BYTES),
+            "caravan.file.poll-interval", "200ms"));
     static Path outside;
 
     @BeforeAll
     static void start() throws Exception {
-        gateway = Gateway.start(List.of("alpha"), Gateway.props(
-                "caravan.retry.backoff", "10ms",
-                "caravan.file.max-bytes", Integer.toString(MAX_BYTES),
-                "caravan.file.poll-interval", "200ms"));
         outside = Files.createTempDirectory("caravan-outside-");
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        gateway.healAll();
     }
 
     @Test

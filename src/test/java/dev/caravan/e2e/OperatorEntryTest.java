@@ -9,10 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The contract of direct:caravan, the entry for operators' own routes: a request or prompt in the body, alias and
@@ -20,33 +19,23 @@ import org.junit.jupiter.api.Test;
  */
 class OperatorEntryTest {
 
-    static Gateway gateway;
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("openai", "gemini:gemini"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.retry.backoff", "10ms",
+            "caravan.jms.enabled", "false",
+            "caravan.file.enabled", "false",
+            "caravan.model.fast", "openai:model-openai, gemini:model-gemini",
+            "caravan.model.smart", "gemini:model-gemini, openai:model-openai",
+            "caravan.price.openai.model-openai.input", "1",
+            "caravan.price.openai.model-openai.output", "2",
+            "caravan.price.gemini.model-gemini.input", "1",
+            "caravan.price.gemini.model-gemini.output", "2"));
     static ProducerTemplate producer;
 
     @BeforeAll
     static void start() {
-        gateway = Gateway.start(List.of("openai", "gemini:gemini"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.retry.backoff", "10ms",
-                "caravan.jms.enabled", "false",
-                "caravan.file.enabled", "false",
-                "caravan.model.fast", "openai:model-openai, gemini:model-gemini",
-                "caravan.model.smart", "gemini:model-gemini, openai:model-openai",
-                "caravan.price.openai.model-openai.input", "1",
-                "caravan.price.openai.model-openai.output", "2",
-                "caravan.price.gemini.model-gemini.input", "1",
-                "caravan.price.gemini.model-gemini.output", "2"));
         producer = gateway.camel().createProducerTemplate();
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        gateway.healAll();
     }
 
     @Test
