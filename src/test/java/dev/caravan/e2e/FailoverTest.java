@@ -10,10 +10,9 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,27 +20,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Failover through real sockets: one gateway in front of three simulated providers, alpha first. */
 class FailoverTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta", "gamma"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.provider.alpha.timeout", "1s",
-                "caravan.auth.failure-cooldown", "1s",
-                // breakers are proven in BreakerTest; here they must not open halfway through the class
-                "caravan.breaker.minimum-calls", "1000",
-                "caravan.breaker.sliding-window-size", "1000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta", "gamma"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.provider.alpha.timeout", "1s",
+            "caravan.auth.failure-cooldown", "1s",
+            // breakers are proven in BreakerTest; here they must not open halfway through the class
+            "caravan.breaker.minimum-calls", "1000",
+            "caravan.breaker.sliding-window-size", "1000"));
 
     @BeforeEach
-    void heal() {
-        gateway.healAll();
+    void waitOutCooldowns() {
         // a test that put keys in cooldown (429, 401) must not steer the next one
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
             for (String p : List.of("alpha", "beta", "gamma")) {

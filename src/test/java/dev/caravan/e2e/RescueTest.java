@@ -9,10 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Smaller rescues, through real sockets: a short Retry-After waited out on the preferred target, a prompt too long
@@ -21,30 +20,21 @@ import org.junit.jupiter.api.Test;
  */
 class RescueTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta", "claude:anthropic", "gem:gemini"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.breaker.minimum-calls", "1000",
-                "caravan.breaker.sliding-window-size", "1000",
-                "caravan.model.pair", "claude:model-claude, gem:model-gem",
-                "caravan.model.ctx", "alpha:ctx-small, beta:ctx-open",
-                "caravan.model.grow", "alpha:ctx-small, beta:ctx-open, gem:ctx-large",
-                "caravan.model.same", "alpha:ctx-small, beta:ctx-small",
-                "caravan.context-window.ctx-small", "1000",
-                "caravan.context-window.ctx-large", "100000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(
+            List.of("alpha", "beta", "claude:anthropic", "gem:gemini"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.breaker.minimum-calls", "1000",
+            "caravan.breaker.sliding-window-size", "1000",
+            "caravan.model.pair", "claude:model-claude, gem:model-gem",
+            "caravan.model.ctx", "alpha:ctx-small, beta:ctx-open",
+            "caravan.model.grow", "alpha:ctx-small, beta:ctx-open, gem:ctx-large",
+            "caravan.model.same", "alpha:ctx-small, beta:ctx-small",
+            "caravan.context-window.ctx-small", "1000",
+            "caravan.context-window.ctx-large", "100000"));
 
     @BeforeEach
-    void heal() {
-        gateway.healAll();
+    void waitOutCooldowns() {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                 .until(() -> gateway.status("alpha").get("cooldown_ms").get(0).asLong() == 0);
     }

@@ -12,10 +12,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Streaming through real sockets (DESIGN §7): chunks reach the client as the provider sends them; before the first
@@ -25,28 +24,18 @@ class StreamingTest {
 
     private static final String PROMPT = "tell me a story about a caravan crossing the desert at night";
 
-    static Gateway gateway;
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.provider.alpha.first-token-timeout", "700ms",
+            "caravan.provider.alpha.idle-timeout", "700ms",
+            "caravan.breaker.minimum-calls", "1000",
+            "caravan.breaker.sliding-window-size", "1000"));
 
     @BeforeAll
     static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.provider.alpha.first-token-timeout", "700ms",
-                "caravan.provider.alpha.idle-timeout", "700ms",
-                "caravan.breaker.minimum-calls", "1000",
-                "caravan.breaker.sliding-window-size", "1000"));
         // the first request of a fresh JVM pays for class loading and connection set-up; timings below are not about that
         gateway.stream(request(false));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        gateway.healAll();
     }
 
     private static String request(boolean includeUsage) {

@@ -18,10 +18,9 @@ import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A stream cut after its commit point must fail in the client's own HTTP layer, not only in an error event that a
@@ -29,24 +28,14 @@ import org.junit.jupiter.api.Test;
  */
 class TruncationTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.breaker.minimum-calls", "1000",
-                "caravan.breaker.sliding-window-size", "1000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.breaker.minimum-calls", "1000",
+            "caravan.breaker.sliding-window-size", "1000"));
 
     @BeforeEach
     void cutAfterContent() {
-        gateway.healAll();
         gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().cutAfter(3)));
     }
 
