@@ -12,32 +12,16 @@ import java.util.Map;
 
 import dev.caravan.simulator.Fault;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** A provider that echoes its API key, in a 200 answer, a stream or an error, never hands it to the caller. */
 class KeyEchoTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("openai", "claude:anthropic", "gem:gemini"), Gateway.props(
-                "caravan.routing.policy", "priority"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        gateway.healAll();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(
+            List.of("openai", "claude:anthropic", "gem:gemini"), Gateway.props("caravan.routing.policy", "priority"));
 
     private static String body(boolean stream) {
         return "{\"model\":\"fast\"," + (stream ? "\"stream\":true," : "")

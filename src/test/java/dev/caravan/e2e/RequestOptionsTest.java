@@ -7,33 +7,18 @@ import java.util.List;
 import java.util.Map;
 
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A caller's per-request routing options, by header and by body extension, through real sockets. */
 class RequestOptionsTest {
 
     private static final String BODY = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props("caravan.routing.policy", "priority",
-                "caravan.capabilities.model-alpha", "tools, json"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        gateway.healAll();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.capabilities.model-alpha", "tools, json"));
 
     @Test
     void aHeaderNamesTheProvidersThatMayServe() {
