@@ -7,27 +7,17 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The deadline covers all attempts of a request: the last attempt gets only what is left of it. */
 class DeadlineTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta", "gamma"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.request.deadline", "1800ms",
-                "caravan.defaults.timeout", "1s"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta", "gamma"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.request.deadline", "1800ms",
+            "caravan.defaults.timeout", "1s"));
 
     @Test
     void aRequestWhoseDeadlineRunsOutIsA504() {

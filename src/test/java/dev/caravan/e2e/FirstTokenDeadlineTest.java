@@ -6,9 +6,8 @@ import java.util.List;
 
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The first-token deadline is learned per target: alpha usually starts at once, so a first token it holds back for
@@ -19,23 +18,14 @@ class FirstTokenDeadlineTest {
     private static final String STREAM = "{\"model\":\"fast\",\"stream\":true,"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.provider.alpha.first-token-timeout", "30s",
-                "caravan.streaming.first-token-min", "500ms",
-                "caravan.streaming.first-token-samples", "5",
-                "caravan.breaker.minimum-calls", "1000",
-                "caravan.breaker.sliding-window-size", "1000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.provider.alpha.first-token-timeout", "30s",
+            "caravan.streaming.first-token-min", "500ms",
+            "caravan.streaming.first-token-samples", "5",
+            "caravan.breaker.minimum-calls", "1000",
+            "caravan.breaker.sliding-window-size", "1000"));
 
     @Test
     void aTargetSlowerThanItsOwnHistoryFailsOverAtItsLearnedDeadline() {

@@ -76,6 +76,11 @@ final class GatewayExtension implements BeforeAllCallback, BeforeEachCallback, A
         return get().provider(name);
     }
 
+    /** As before each test; for a test that heals and resets the counts partway through. */
+    void healAll() {
+        get().healAll();
+    }
+
     Simulator simulator() {
         return get().simulator();
     }
