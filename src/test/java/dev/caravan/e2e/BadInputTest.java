@@ -7,33 +7,22 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** A caller's bad request gets a 4xx naming the problem, and no provider is called. */
 class BadInputTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props("caravan.http.max-body-size", "2048"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(
+            List.of("alpha", "beta"), Gateway.props("caravan.http.max-body-size", "2048"));
 
     @AfterEach
     void noProviderWasCalledAndTheGatewayStillServes() {
         assertThat(gateway.provider("alpha").chatCalls() + gateway.provider("beta").chatCalls()).isZero();
         assertThat(gateway.chat("fast", "still there?").statusCode()).isEqualTo(200);
-        gateway.provider("alpha").resetCounts();
-        gateway.provider("beta").resetCounts();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -9,9 +9,8 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,17 +19,9 @@ class ClientAuthTest {
 
     private static final String BODY = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha"), Gateway.props("caravan.auth.keys", "ck-first-key, ck-second-key"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(
+            List.of("alpha"), Gateway.props("caravan.auth.keys", "ck-first-key, ck-second-key"));
 
     @ParameterizedTest
     @ValueSource(strings = {"ck-first-key", "ck-second-key"})

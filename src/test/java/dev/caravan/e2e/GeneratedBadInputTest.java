@@ -8,8 +8,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.chat.RequestCases;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,17 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GeneratedBadInputTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start("alpha", "beta");
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of("alpha", "beta");
 
     static List<RequestCases.Bad> generated() {
         // each field shape once over the wire; GeneratedRequestsTest reads every generated case
@@ -62,7 +52,6 @@ class GeneratedBadInputTest {
         HttpResponse<String> response = gateway.chat(good.body());
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        gateway.healAll();
     }
 
     static Stream<Arguments> unreadable() {
@@ -114,6 +103,5 @@ class GeneratedBadInputTest {
     private static void assertNoProviderCalledAndStillServing() {
         assertThat(gateway.provider("alpha").chatCalls() + gateway.provider("beta").chatCalls()).isZero();
         assertThat(gateway.chat("fast", "still there?").statusCode()).isEqualTo(200);
-        gateway.healAll();
     }
 }

@@ -10,9 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,18 +26,11 @@ class HttpIngressEdgeTest {
     private static final String KEY = "ck-edge-key";
     private static final String CHAT = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    static Gateway gateway;
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(
+            List.of("alpha"), Gateway.props("caravan.auth.keys", KEY));
+
     static final HttpClient client = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha"), Gateway.props("caravan.auth.keys", KEY));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
 
     @Test
     void aKeyInTheQueryStringIsNotAKey() {
