@@ -11,27 +11,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A prompt as big as the body limit lets through costs a bounded estimate and stalls nobody else. */
 class BigPromptTest {
 
     private static final int FOUR_MB = 4 * 1024 * 1024;
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("openai", "groq"), Gateway.props(
-                "caravan.http.max-body-size", Integer.toString(2 * FOUR_MB)));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("openai", "groq"), Gateway.props(
+            "caravan.http.max-body-size", Integer.toString(2 * FOUR_MB)));
 
     @Test
     void fourMegabyteOneWordPromptsAndNormalRequestsAreAllAnswered() throws Exception {

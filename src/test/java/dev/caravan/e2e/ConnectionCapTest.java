@@ -7,25 +7,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Over caravan.http.max-connections, a new connection is closed at once; a freed place is taken again. */
 class ConnectionCapTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha"), Gateway.props("caravan.http.max-connections", "3",
-                "caravan.http.head-timeout", "60s"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha"), Gateway.props(
+            "caravan.http.max-connections", "3",
+            "caravan.http.head-timeout", "60s"));
 
     @Test
     void aConnectionOverTheCapIsClosedAtOnceAndAFreedPlaceServesAgain() {

@@ -9,10 +9,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,23 +24,15 @@ class ConnectionLimitsTest {
 
     private static final String CHAT = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-    static Gateway gateway;
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha"), Gateway.props(
+            "caravan.http.head-timeout", "1s",
+            "caravan.http.keep-alive-timeout", "1s",
+            "caravan.http.body-timeout", "1s",
+            "caravan.http.max-header-size", "2048",
+            "caravan.http.max-initial-line-length", "512"));
+
     private final ScheduledExecutorService trickler = Executors.newSingleThreadScheduledExecutor();
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha"), Gateway.props(
-                "caravan.http.head-timeout", "1s",
-                "caravan.http.keep-alive-timeout", "1s",
-                "caravan.http.body-timeout", "1s",
-                "caravan.http.max-header-size", "2048",
-                "caravan.http.max-initial-line-length", "512"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
 
     @AfterEach
     void stopTrickling() {

@@ -10,24 +10,14 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The console is an operator's page: on the management port, and on the client API port only when asked. */
 class ConsolePortsTest {
 
-    private static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start("alpha");
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    private static final GatewayExtension gateway = GatewayExtension.of("alpha");
 
     @Test
     void theApiPortAnswersTheConsoleWithAJson404UnlessAsked() {
