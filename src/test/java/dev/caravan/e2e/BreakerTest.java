@@ -8,32 +8,22 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A provider's circuit breaker opens on its failure rate, is skipped while open, and closes after probes. */
 class BreakerTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.retry.backoff", "10ms",
-                "caravan.provider.alpha.breaker.failure-rate-threshold", "50",
-                "caravan.provider.alpha.breaker.sliding-window-size", "4",
-                "caravan.provider.alpha.breaker.minimum-calls", "4",
-                "caravan.provider.alpha.breaker.wait-in-open", "1s",
-                "caravan.breaker.recovery-probe-interval", "1s",
-                "caravan.provider.alpha.breaker.half-open-calls", "1"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.retry.backoff", "10ms",
+            "caravan.provider.alpha.breaker.failure-rate-threshold", "50",
+            "caravan.provider.alpha.breaker.sliding-window-size", "4",
+            "caravan.provider.alpha.breaker.minimum-calls", "4",
+            "caravan.provider.alpha.breaker.wait-in-open", "1s",
+            "caravan.breaker.recovery-probe-interval", "1s",
+            "caravan.provider.alpha.breaker.half-open-calls", "1"));
 
     @Test
     void opensAfterItsThresholdSkipsWhileOpenAndClosesOnSuccess() {

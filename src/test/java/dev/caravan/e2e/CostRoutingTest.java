@@ -8,31 +8,21 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Prices, token estimates and context windows steering real requests; costs reported after the call. */
 class CostRoutingTest {
 
     private static final String BODY = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"price me\"}]}";
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                // alpha dear, beta cheap (USD per million tokens)
-                "caravan.price.alpha.model-alpha.input", "10", "caravan.price.alpha.model-alpha.output", "30",
-                "caravan.price.beta.model-beta.input", "0.1", "caravan.price.beta.model-beta.output", "0.4",
-                "caravan.context-window.model-alpha", "300", "caravan.context-window.model-beta", "100000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            // alpha dear, beta cheap (USD per million tokens)
+            "caravan.price.alpha.model-alpha.input", "10", "caravan.price.alpha.model-alpha.output", "30",
+            "caravan.price.beta.model-beta.input", "0.1", "caravan.price.beta.model-beta.output", "0.4",
+            "caravan.context-window.model-alpha", "300", "caravan.context-window.model-beta", "100000"));
 
     @Test
     void theCostPolicyPicksTheCheaperTargetAndTheAnswerSaysWhatItCost() throws Exception {

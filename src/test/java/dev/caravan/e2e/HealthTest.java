@@ -8,27 +8,17 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The health route probes model listings; three failures mark a provider down, one success brings it back. */
 class HealthTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.health.interval", "200ms",
-                "caravan.health.failure-threshold", "3"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.health.interval", "200ms",
+            "caravan.health.failure-threshold", "3"));
 
     @Test
     void aProviderWhoseProbesFailIsSkippedUntilItAnswersAgain() {

@@ -5,27 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A provider with several keys: a rejected key moves to the provider's next key before failing over. */
 class KeyRotationTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        // the simulator accepts only test-key-alpha; the first key is a revoked one
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.provider.alpha.api-keys", "sk-revoked-0123456789abcdef, test-key-alpha"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    // the simulator accepts only test-key-alpha; the first key is a revoked one
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.provider.alpha.api-keys", "sk-revoked-0123456789abcdef, test-key-alpha"));
 
     @Test
     void aRejectedKeyRestsAndTheNextKeyServes() {

@@ -6,27 +6,17 @@ import java.time.Duration;
 import java.util.List;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A provider whose first key is revoked stays up when another key works: the probes move to the next key. */
 class ProbeKeysTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha"), Gateway.props(
-                "caravan.provider.alpha.api-keys", "revoked-key, test-key-alpha",
-                "caravan.health.interval", "100ms",
-                "caravan.health.failure-threshold", "3"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha"), Gateway.props(
+            "caravan.provider.alpha.api-keys", "revoked-key, test-key-alpha",
+            "caravan.health.interval", "100ms",
+            "caravan.health.failure-threshold", "3"));
 
     @Test
     void aRejectedFirstKeyRestsAndTheProviderStaysUp() throws Exception {

@@ -9,9 +9,8 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Coming back to a recovered provider (DESIGN §6): while alpha's breaker is open, recovery probes (one tiny
@@ -20,31 +19,22 @@ import org.junit.jupiter.api.Test;
  */
 class RecoveryTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.retry.backoff", "10ms",
-                "caravan.health.interval", "200ms",
-                "caravan.provider.alpha.breaker.sliding-window-size", "2",
-                "caravan.provider.alpha.breaker.minimum-calls", "2",
-                "caravan.provider.alpha.breaker.half-open-calls", "1",
-                "caravan.breaker.wait-in-open", "1h",
-                "caravan.breaker.recovery-probe-interval", "200ms",
-                // a dearer model on alpha: the probes must pick the cheap one
-                "caravan.model.large", "alpha:model-alpha-large, beta:model-beta",
-                "caravan.price.alpha.model-alpha-large.input", "5000",
-                "caravan.price.alpha.model-alpha-large.output", "5000",
-                "caravan.price.alpha.model-alpha.input", "1000",
-                "caravan.price.alpha.model-alpha.output", "2000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.retry.backoff", "10ms",
+            "caravan.health.interval", "200ms",
+            "caravan.provider.alpha.breaker.sliding-window-size", "2",
+            "caravan.provider.alpha.breaker.minimum-calls", "2",
+            "caravan.provider.alpha.breaker.half-open-calls", "1",
+            "caravan.breaker.wait-in-open", "1h",
+            "caravan.breaker.recovery-probe-interval", "200ms",
+            // a dearer model on alpha: the probes must pick the cheap one
+            "caravan.model.large", "alpha:model-alpha-large, beta:model-beta",
+            "caravan.price.alpha.model-alpha-large.input", "5000",
+            "caravan.price.alpha.model-alpha-large.output", "5000",
+            "caravan.price.alpha.model-alpha.input", "1000",
+            "caravan.price.alpha.model-alpha.output", "2000"));
 
     @Test
     void completionsFailingWhileListingsWorkAreProbedAndTrafficComesBackOnRecovery() {
