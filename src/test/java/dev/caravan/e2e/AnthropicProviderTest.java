@@ -8,10 +8,10 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Simulator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An Anthropic provider behind the gateway, through real sockets: the gateway's built-in simulator stands in for
@@ -19,24 +19,20 @@ import org.junit.jupiter.api.Test;
  */
 class AnthropicProviderTest {
 
-    static Gateway gateway;
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("claude", "backup"), Gateway.props(
+            "caravan.simulator.enabled", "on",
+            "caravan.simulator.port", "0",
+            "caravan.provider.claude.dialect", "anthropic",
+            "caravan.routing.policy", "priority",
+            "caravan.breaker.minimum-calls", "1000",
+            "caravan.breaker.sliding-window-size", "1000"));
+
     static Simulator simulator;
 
     @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("claude", "backup"), Gateway.props(
-                "caravan.simulator.enabled", "on",
-                "caravan.simulator.port", "0",
-                "caravan.provider.claude.dialect", "anthropic",
-                "caravan.routing.policy", "priority",
-                "caravan.breaker.minimum-calls", "1000",
-                "caravan.breaker.sliding-window-size", "1000"));
+    static void findSimulator() {
         simulator = gateway.camel().getRegistry().lookupByNameAndType("simulator", Simulator.class);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
     }
 
     @BeforeEach

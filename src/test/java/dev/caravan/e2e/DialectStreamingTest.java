@@ -6,10 +6,8 @@ import java.util.List;
 
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The commit point holds across dialects: an Anthropic stream failing before content falls over to Gemini. */
 class DialectStreamingTest {
@@ -17,25 +15,11 @@ class DialectStreamingTest {
     private static final String REQUEST = "{\"model\":\"fast\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
             + "\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\"hello over there\"}]}";
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("claude:anthropic", "gem:gemini"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.breaker.minimum-calls", "1000", "caravan.breaker.sliding-window-size", "1000"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        gateway.provider("claude").heal();
-        gateway.provider("gem").heal();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(
+            List.of("claude:anthropic", "gem:gemini"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.breaker.minimum-calls", "1000", "caravan.breaker.sliding-window-size", "1000"));
 
     @Test
     void anAnthropicStreamArrivesAsOpenAiChunksWithUsage() {

@@ -10,10 +10,10 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Simulator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Gemini and Vertex AI providers behind a real gateway: its own stand-in simulator speaks their wires, so the
@@ -21,35 +21,31 @@ import org.junit.jupiter.api.Test;
  */
 class GeminiGatewayTest {
 
-    static Gateway gateway;
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("unused"), Gateway.props(
+            "caravan.providers", "gem, vx",
+            "caravan.simulator.enabled", "true",
+            "caravan.simulator.port", "0",
+            "caravan.provider.gem.dialect", "gemini",
+            "caravan.provider.gem.base-url", "https://generativelanguage.googleapis.com/v1beta",
+            "caravan.provider.vx.dialect", "gemini",
+            "caravan.provider.vx.base-url", "https://us-central1-aiplatform.googleapis.com/v1",
+            "caravan.provider.vx.vertex-project", "caravan-test",
+            "caravan.provider.vx.vertex-region", "us-central1",
+            "caravan.model.fast", "gem:gemini-2.5-flash, vx:gemini-2.5-pro",
+            "caravan.model.smart", "vx:gemini-2.5-pro",
+            "caravan.routing.policy", "priority",
+            // a 429's Retry-After of 2 s fails over at once here rather than being waited out
+            "caravan.rate-limit.wait-up-to", "1s",
+            "caravan.health.interval", "200ms",
+            "caravan.breaker.minimum-calls", "1000",
+            "caravan.breaker.sliding-window-size", "1000"));
+
     static Simulator google;
 
     @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("unused"), Gateway.props(
-                "caravan.providers", "gem, vx",
-                "caravan.simulator.enabled", "true",
-                "caravan.simulator.port", "0",
-                "caravan.provider.gem.dialect", "gemini",
-                "caravan.provider.gem.base-url", "https://generativelanguage.googleapis.com/v1beta",
-                "caravan.provider.vx.dialect", "gemini",
-                "caravan.provider.vx.base-url", "https://us-central1-aiplatform.googleapis.com/v1",
-                "caravan.provider.vx.vertex-project", "caravan-test",
-                "caravan.provider.vx.vertex-region", "us-central1",
-                "caravan.model.fast", "gem:gemini-2.5-flash, vx:gemini-2.5-pro",
-                "caravan.model.smart", "vx:gemini-2.5-pro",
-                "caravan.routing.policy", "priority",
-                // a 429's Retry-After of 2 s fails over at once here rather than being waited out
-                "caravan.rate-limit.wait-up-to", "1s",
-                "caravan.health.interval", "200ms",
-                "caravan.breaker.minimum-calls", "1000",
-                "caravan.breaker.sliding-window-size", "1000"));
+    static void findSimulator() {
         google = gateway.camel().getRegistry().lookupByNameAndType("simulator", Simulator.class);
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
     }
 
     @BeforeEach

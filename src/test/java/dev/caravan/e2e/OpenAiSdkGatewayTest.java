@@ -25,8 +25,8 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -39,19 +39,26 @@ class OpenAiSdkGatewayTest {
     /** Provider name and dialect; each provider is also a model alias of its own, so a request reaches only it. */
     static final List<String> DIALECTS = List.of("openai", "anthropic", "gemini");
 
-    static Gateway gateway;
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(
+            DIALECTS.stream().map(d -> "via-" + d + ":" + d).toList(), props());
+
     static OpenAIClient client;
 
     static Stream<String> providers() {
         return DIALECTS.stream();
     }
 
-    @BeforeAll
-    static void start() {
+    /** Each dialect's provider behind a model alias of the dialect's name. */
+    private static Map<String, String> props() {
         Map<String, String> props = new LinkedHashMap<>(Gateway.props(
                 "caravan.breaker.minimum-calls", "1000", "caravan.breaker.sliding-window-size", "1000"));
         DIALECTS.forEach(d -> props.put("caravan.model." + d, "via-" + d + ":model-" + d));
-        gateway = Gateway.start(DIALECTS.stream().map(d -> "via-" + d + ":" + d).toList(), props);
+        return props;
+    }
+
+    @BeforeAll
+    static void connect() {
         client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port() + "/v1")
                 .apiKey("unused-by-the-gateway").maxRetries(0).build();
     }
@@ -59,12 +66,6 @@ class OpenAiSdkGatewayTest {
     @AfterAll
     static void stop() {
         client.close();
-        gateway.close();
-    }
-
-    @AfterEach
-    void heal() {
-        DIALECTS.forEach(d -> gateway.provider("via-" + d).heal());
     }
 
     private static ChatCompletionCreateParams.Builder ask(String dialect, String prompt) {
