@@ -10,10 +10,10 @@ import java.util.logging.Level;
 
 import dev.caravan.simulator.Fault;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
@@ -33,20 +33,21 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ConsoleBrowserTest {
 
-    private static Gateway gateway;
+    @RegisterExtension
+    private static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            // alpha first whenever it is usable, so its breaker sees every request
+            "caravan.routing.policy", "priority",
+            "caravan.breaker.minimum-calls", "4",
+            "caravan.breaker.sliding-window-size", "4",
+            "caravan.breaker.wait-in-open", "2s",
+            "caravan.breaker.half-open-calls", "2",
+            "caravan.retry.backoff", "10ms"));
+
     private static WebDriver browser;
     private static Path profile;
 
     @BeforeAll
     static void start() throws Exception {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                // alpha first whenever it is usable, so its breaker sees every request
-                "caravan.routing.policy", "priority",
-                "caravan.breaker.minimum-calls", "4",
-                "caravan.breaker.sliding-window-size", "4",
-                "caravan.breaker.wait-in-open", "2s",
-                "caravan.breaker.half-open-calls", "2",
-                "caravan.retry.backoff", "10ms"));
         profile = Files.createTempDirectory("caravan-console-chromium-");
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
@@ -66,19 +67,11 @@ class ConsoleBrowserTest {
         if (browser != null) {
             browser.quit();
         }
-        if (gateway != null) {
-            gateway.close();
-        }
     }
 
     @BeforeEach
     void open() {
         browser.get("http://127.0.0.1:" + gateway.managementPort() + "/console");
-    }
-
-    @AfterEach
-    void heal() {
-        gateway.healAll();
     }
 
     @Test

@@ -33,6 +33,7 @@ class HostileFileDropTest {
             "caravan.retry.backoff", "10ms",
             "caravan.file.max-bytes", Integer.toString(MAX_BYTES),
             "caravan.file.poll-interval", "200ms"));
+
     static Path outside;
 
     @BeforeAll

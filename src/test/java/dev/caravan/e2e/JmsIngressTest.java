@@ -42,28 +42,30 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Requests by queue through the embedded broker, with a plain JMS client (not Camel) as the caller. */
 class JmsIngressTest {
 
-    static Gateway gateway;
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.retry.backoff", "10ms",
+            "caravan.jms.redelivery-delay", "200ms",
+            "caravan.jms.max-attempts", "3",
+            // small enough to test cheaply, large enough that a request of 200 KB is an Artemis large message
+            "caravan.http.max-body-size", "65536",
+            // the failing providers of one test must not open breakers for the next
+            "caravan.breaker.minimum-calls", "1000",
+            "caravan.breaker.sliding-window-size", "1000"));
+
     static Connection connection;
     Session session;
 
     @BeforeAll
     static void start() throws Exception {
-        gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.retry.backoff", "10ms",
-                "caravan.jms.redelivery-delay", "200ms",
-                "caravan.jms.max-attempts", "3",
-                // small enough to test cheaply, large enough that a request of 200 KB is an Artemis large message
-                "caravan.http.max-body-size", "65536",
-                // the failing providers of one test must not open breakers for the next
-                "caravan.breaker.minimum-calls", "1000",
-                "caravan.breaker.sliding-window-size", "1000"));
         connection = new ActiveMQConnectionFactory(gateway.brokerUrl()).createConnection();
         connection.start();
     }
@@ -71,13 +73,11 @@ class JmsIngressTest {
     @AfterAll
     static void stop() throws Exception {
         connection.close();
-        gateway.close();
     }
 
     @BeforeEach
     void open() throws Exception {
         session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-        gateway.healAll();
         drain("llm.replies");
         drain("llm.requests.DLQ");
     }

@@ -31,6 +31,7 @@ class OperatorEntryTest {
             "caravan.price.openai.model-openai.output", "2",
             "caravan.price.gemini.model-gemini.input", "1",
             "caravan.price.gemini.model-gemini.output", "2"));
+
     static ProducerTemplate producer;
 
     @BeforeAll
