@@ -6,33 +6,17 @@ import java.net.http.HttpResponse;
 import java.util.List;
 
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** A provider whose answer never ends cannot fill the gateway's memory: it is cut at the limit and failed over. */
 class HostileProviderTest {
 
-    static Gateway gateway;
-
-    @BeforeAll
-    static void start() {
-        gateway = Gateway.start(List.of("alpha", "beta:anthropic"), Gateway.props(
-                "caravan.routing.policy", "priority",
-                "caravan.provider-answer.max-size", "1048576"));
-    }
-
-    @AfterAll
-    static void stop() {
-        gateway.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        gateway.healAll();
-    }
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta:anthropic"), Gateway.props(
+            "caravan.routing.policy", "priority",
+            "caravan.provider-answer.max-size", "1048576"));
 
     @ParameterizedTest(name = "stream: {0}")
     @ValueSource(booleans = {false, true})
