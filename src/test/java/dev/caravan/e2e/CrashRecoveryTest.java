@@ -23,6 +23,7 @@ import jakarta.jms.MessageProducer;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** The gateway killed with messages in flight loses none of them, and stopping it lets requests finish. */
@@ -87,16 +88,23 @@ class CrashRecoveryTest {
                 Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
                 MessageConsumer replies = session.createConsumer(session.createQueue("crash.replies"));
                 MessageConsumer dead = session.createConsumer(session.createQueue("llm.requests.DLQ"));
-                long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (answered.size() < sent.size() && System.nanoTime() < until) {
-                    Message reply = replies.receive(200);
-                    if (reply == null) {
-                        reply = dead.receiveNoWait();
-                    }
-                    if (reply != null && !answered.add(reply.getJMSCorrelationID())) {
-                        duplicates++;
-                    }
+                int[] twice = {0};
+                // every request answered or dead-lettered: waited for, then counted below (a shortfall fails there)
+                try {
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ZERO).until(() -> {
+                            Message reply = replies.receive(200);
+                            if (reply == null) {
+                                reply = dead.receiveNoWait();
+                            }
+                            if (reply != null && !answered.add(reply.getJMSCorrelationID())) {
+                                twice[0]++;
+                            }
+                            return answered.size() >= sent.size();
+                        });
+                } catch (ConditionTimeoutException e) {
+                    // the assertions below say which messages were lost
                 }
+                duplicates = twice[0];
             } finally {
                 second.destroy();
                 second.waitFor();
