@@ -3,6 +3,7 @@ package dev.caravan.provider.stream;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import dev.caravan.provider.AttemptControls;
 
@@ -16,6 +17,7 @@ import dev.caravan.provider.AttemptControls;
 public final class StreamWatch {
 
     private final ScheduledExecutorService scheduler;
+    private final LongSupplier ticker;
     private final AttemptControls.Connection connection;
     private final long startedNanos;
     private final Duration firstContent;
@@ -24,9 +26,10 @@ public final class StreamWatch {
     private volatile boolean committed;
     private volatile boolean finished;
 
-    private StreamWatch(ScheduledExecutorService scheduler, AttemptControls.Connection connection, long startedNanos,
-            Duration firstContent, Duration idle) {
+    private StreamWatch(ScheduledExecutorService scheduler, LongSupplier ticker, AttemptControls.Connection connection,
+            long startedNanos, Duration firstContent, Duration idle) {
         this.scheduler = scheduler;
+        this.ticker = ticker;
         this.connection = connection;
         this.startedNanos = startedNanos;
         this.firstContent = firstContent;
@@ -39,8 +42,14 @@ public final class StreamWatch {
      */
     public static StreamWatch arm(ScheduledExecutorService scheduler, AttemptControls.Connection connection,
             long startedNanos, Duration firstContent, Duration idle) {
-        StreamWatch watch = new StreamWatch(scheduler, connection, startedNanos, firstContent, idle);
-        scheduler.schedule(watch::check, Math.max(0, startedNanos + firstContent.toNanos() - System.nanoTime()),
+        return arm(scheduler, System::nanoTime, connection, startedNanos, firstContent, idle);
+    }
+
+    /** @param ticker the nanosecond clock {@code startedNanos} was read from, and the limits are measured by */
+    public static StreamWatch arm(ScheduledExecutorService scheduler, LongSupplier ticker,
+            AttemptControls.Connection connection, long startedNanos, Duration firstContent, Duration idle) {
+        StreamWatch watch = new StreamWatch(scheduler, ticker, connection, startedNanos, firstContent, idle);
+        scheduler.schedule(watch::check, Math.max(0, startedNanos + firstContent.toNanos() - ticker.getAsLong()),
                 TimeUnit.NANOSECONDS);
         return watch;
     }
@@ -50,11 +59,11 @@ public final class StreamWatch {
     }
 
     void touch() {
-        lastEventNanos = System.nanoTime();
+        lastEventNanos = ticker.getAsLong();
     }
 
     void committed() {
-        lastEventNanos = System.nanoTime();
+        lastEventNanos = ticker.getAsLong();
         committed = true;
     }
 
@@ -72,7 +81,7 @@ public final class StreamWatch {
         if (finished) {
             return;
         }
-        long now = System.nanoTime();
+        long now = ticker.getAsLong();
         long due;
         if (!committed) {
             due = startedNanos + firstContent.toNanos();

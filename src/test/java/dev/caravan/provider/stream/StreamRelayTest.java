@@ -49,8 +49,9 @@ class StreamRelayTest {
     }
 
     private ProviderReply relay(InputStream body) {
-        long now = System.nanoTime();
-        StreamWatch watch = StreamWatch.arm(scheduler, new AttemptControls().connection("t"), now,
+        // a clock that stands still: no limit of the watch comes due while a test relays its stream
+        long now = 0;
+        StreamWatch watch = StreamWatch.arm(scheduler, () -> now, new AttemptControls().connection("t"), now,
                 Duration.ofSeconds(5), Duration.ofSeconds(5));
         return relay.relay(body, new OpenAiDialect(json, Clock.systemUTC()).streamDecoder("m"), sink, watch,
                 new StreamRelay.Attempt(new Target("p", "m"), now, false,
