@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.caravan.simulator.Simulator;
+
 /**
  * A gateway in a process of its own, for what a gateway inside the test's JVM cannot show: a kill -9 in the
  * middle of work, and what a restart finds.
@@ -46,6 +48,26 @@ final class GatewayProcess {
             }
         });
         return process;
+    }
+
+    /**
+     * The properties of a gateway on {@code httpPort} whose one provider, {@code alpha}, is the simulator's, aliases
+     * {@code fast} and {@code smart} both served by it, with {@code more} after them.
+     */
+    static List<String> withOneProvider(Simulator simulator, int httpPort, String... more) throws IOException {
+        List<String> properties = new ArrayList<>(List.of(
+                "-Dcaravan.http.port=" + httpPort,
+                "-Dcamel.management.port=" + freePort(),
+                "-Dcaravan.simulator.enabled=false",
+                "-Dcaravan.providers=alpha",
+                "-Dcaravan.provider.alpha.dialect=openai",
+                "-Dcaravan.provider.alpha.base-url=" + simulator.baseUrl("alpha"),
+                "-Dcaravan.provider.alpha.api-keys=crash-key",
+                "-Dcaravan.model.fast=alpha:model-alpha",
+                "-Dcaravan.model.smart=alpha:model-alpha",
+                "-Dcaravan.health.interval=1h"));
+        properties.addAll(List.of(more));
+        return List.copyOf(properties);
     }
 
     static int freePort() throws IOException {

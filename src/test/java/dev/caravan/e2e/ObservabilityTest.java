@@ -5,15 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,23 +16,13 @@ import org.junit.jupiter.api.Test;
 class ObservabilityTest {
 
     static Gateway gateway;
-    static final List<String> requestLines = new CopyOnWriteArrayList<>();
-    static AbstractAppender capture;
+    static RequestLogCapture capture;
+    static List<String> requestLines;
 
     @BeforeAll
     static void start() {
-        capture = new AbstractAppender("capture-requests", null, null, true, Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                if (event.getLoggerName().equals("caravan.requests")) {
-                    requestLines.add(event.getMessage().getFormattedMessage());
-                }
-            }
-        };
-        capture.start();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().addAppender(capture, null, null);
-        context.updateLoggers();
+        capture = RequestLogCapture.attach("capture-requests");
+        requestLines = capture.lines();
         gateway = Gateway.start(List.of("alpha", "beta"), Gateway.props("caravan.routing.policy", "priority"));
         gateway.provider("alpha").fail(Fault.status(503));
         assertThat(gateway.chat("fast", "fail over please").statusCode()).isEqualTo(200);
@@ -50,9 +34,7 @@ class ObservabilityTest {
     @AfterAll
     static void stop() {
         gateway.close();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().removeAppender(capture.getName());
-        context.updateLoggers();
+        capture.close();
     }
 
     @Test

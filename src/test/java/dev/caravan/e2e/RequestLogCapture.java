@@ -1,0 +1,50 @@
+package dev.caravan.e2e;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+
+/** The lines of the request log ({@code caravan.requests}) written while it is attached, as they were logged. */
+final class RequestLogCapture implements AutoCloseable {
+
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final AbstractAppender appender;
+
+    private RequestLogCapture(String name) {
+        appender = new AbstractAppender(name, null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                if (event.getLoggerName().equals("caravan.requests")) {
+                    lines.add(event.getMessage().getFormattedMessage());
+                }
+            }
+        };
+    }
+
+    /** Attached to the root logger until {@link #close}. */
+    static RequestLogCapture attach(String name) {
+        RequestLogCapture capture = new RequestLogCapture(name);
+        capture.appender.start();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().addAppender(capture.appender, null, null);
+        context.updateLoggers();
+        return capture;
+    }
+
+    /** The lines so far; a live view. */
+    List<String> lines() {
+        return lines;
+    }
+
+    @Override
+    public void close() {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getRootLogger().removeAppender(appender.getName());
+        context.updateLoggers();
+    }
+}
