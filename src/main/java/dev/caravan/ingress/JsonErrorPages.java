@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * The answers an HTTP server gives before any route of ours runs (no route for the path, a method the path does not
  * take, a body over the server's limit, a failure inside the server), as OpenAI-style JSON errors instead of
  * Vert.x's HTML pages, on the API port and the management port alike. A request whose body was not read to its
- * end is answered with {@code Connection: close} and its connection closed: what is left of the body is never read.
+ * end is answered with {@code Connection: close} and its connection closed: what is left of the body is dropped
+ * unread, for at most two seconds, so that the client reads the answer rather than a reset.
  */
 public final class JsonErrorPages {
 
@@ -101,9 +102,32 @@ public final class JsonErrorPages {
         response.end(body(message, status >= 500 ? "server_error" : "invalid_request_error", code))
                 .onComplete(done -> {
                     if (close) {
-                        request.connection().close();
+                        lingerThenClose(ctx, request);
                     }
                 });
+    }
+
+    /** How long the rest of a refused body is read and dropped before its connection is closed. */
+    private static final long LINGER_MILLIS = 2000;
+
+    /**
+     * Closes the connection of a request whose body was refused, after reading and dropping what the client still
+     * sends for at most {@value #LINGER_MILLIS} ms: closed at once, a client still writing its body gets a reset
+     * that can wipe out the answer it has not read yet (as nginx's lingering close avoids). The time is bounded, so
+     * a client cannot hold the connection by sending forever.
+     */
+    private static void lingerThenClose(RoutingContext ctx, HttpServerRequest request) {
+        var connection = request.connection();
+        try {
+            request.handler(dropped -> {
+            });
+            request.endHandler(end -> connection.close());
+            request.resume();
+        } catch (IllegalStateException alreadyRead) {
+            connection.close();
+            return;
+        }
+        ctx.vertx().setTimer(LINGER_MILLIS, id -> connection.close());
     }
 
     /**
