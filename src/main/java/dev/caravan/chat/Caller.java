@@ -2,12 +2,12 @@ package dev.caravan.chat;
 
 /**
  * The client waiting for a request's answer, as far as the gateway can tell whether it still waits. An ingress that
- * can tell (HTTP: the connection closed) puts one on the exchange (property {@link #PROPERTY}); a request whose
+ * can tell (HTTP: the connection closed) puts one in the request's context; a request whose
  * caller has gone is not served on: its provider call is cut and it ends as abandoned.
  */
 public interface Caller {
 
-    /** Exchange property holding the {@link Caller} of a request answered whole. */
+    /** Exchange property: the {@link Caller} of a request answered whole, as the provider call is given it. */
     String PROPERTY = "caravan.caller";
 
     /** True once the caller has gone away. */

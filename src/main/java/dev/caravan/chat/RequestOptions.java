@@ -34,8 +34,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record RequestOptions(String policy, Double maxCostUsd, Set<String> providers, Set<String> excludedProviders,
         Duration deadline, Boolean hedge) {
 
-    /** Exchange property holding a request's options. */
-    public static final String PROPERTY = "caravan.options";
     /** The body extension and the prefix of the headers. */
     public static final String EXTENSION = "caravan";
 

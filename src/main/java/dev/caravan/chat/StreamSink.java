@@ -4,14 +4,15 @@ import java.util.List;
 
 /**
  * Where a streamed answer goes: the client's open connection. An ingress that can stream puts one on the exchange
- * (property {@link #PROPERTY}); the provider route writes to it from the commit point on.
+ * in the request's context; the provider route, given it as property {@link #PROPERTY}, writes to it from the commit
+ * point on.
  *
  * <p>Nothing is written before {@link #begin}: until then the request may still fail over, or end in a plain error
  * answer with a status code.
  */
 public interface StreamSink {
 
-    /** Exchange property holding the sink of a streamed request. */
+    /** Exchange property: the sink of a streamed request, as the provider call is given it. */
     String PROPERTY = "caravan.stream.sink";
 
     /** Commits the answer: status 200, an event stream, and who serves it. */

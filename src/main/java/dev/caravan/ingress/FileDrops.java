@@ -18,9 +18,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
-import dev.caravan.chat.RequestOptions;
-import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RequestContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.file.FileConstants;
@@ -43,12 +42,18 @@ public final class FileDrops {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileDrops.class);
 
-    /** Exchange property: the dropped file's name (headers do not survive the provider calls). */
-    public static final String NAME = "caravan.file.name";
-    /** Exchange property: the dropped file's absolute path. */
-    public static final String SOURCE = "caravan.file.source";
-    /** Exchange property: the SHA-256 of the dropped file's content, recorded in its answer. */
-    public static final String DIGEST = "caravan.file.sha256";
+    /** Exchange property: the {@link Drop} being answered (headers do not survive the provider calls). */
+    private static final String DROP = "caravan.file";
+
+    /**
+     * The dropped file being answered.
+     *
+     * @param name   the file's name
+     * @param source the file's absolute path
+     * @param digest the SHA-256 of its content, recorded in its answer; null until it is read
+     */
+    private record Drop(String name, Path source, String digest) {
+    }
 
     private final PromptReader reader;
     private final OutcomeJson outcomes;
@@ -81,8 +86,7 @@ public final class FileDrops {
         Message message = exchange.getMessage();
         Path path = Path.of(message.getHeader(FileConstants.FILE_ABSOLUTE_PATH, String.class));
         String name = path.getFileName().toString();
-        exchange.setProperty(NAME, name);
-        exchange.setProperty(SOURCE, path.toString());
+        exchange.setProperty(DROP, new Drop(name, path, null));
         message.setBody(null);
         switch (InboxEntries.inspect(path, maxBytes, true)) {
             case InboxEntries.Verdict.Gone gone -> {
@@ -109,15 +113,14 @@ public final class FileDrops {
             return;
         }
         String digest = DropNames.sha256(body);
-        exchange.setProperty(DIGEST, digest);
+        exchange.setProperty(DROP, new Drop(name, path, digest));
         if (answered(name, digest)) {
             settleOriginal(path, done);
             return;
         }
         try {
             ChatRequest request = DropNames.isPrompt(name) ? reader.readText(body) : reader.readJson(body);
-            exchange.setProperty(RequestOptions.PROPERTY, reader.options(request));
-            exchange.setProperty(FailoverRouter.INGRESS, "file");
+            RequestContext.enter("file", reader.options(request)).putOn(exchange);
             message.setBody(request);
         } catch (InvalidRequest invalid) {
             message.setBody(Refusals.of(invalid));
@@ -134,8 +137,9 @@ public final class FileDrops {
         if (!(message.getBody() instanceof Outcome outcome)) {
             return; // settled while being read
         }
-        String name = exchange.getProperty(NAME, String.class);
-        Path source = Path.of(exchange.getProperty(SOURCE, String.class));
+        Drop drop = exchange.getProperty(DROP, Drop.class);
+        String name = drop.name();
+        Path source = drop.source();
         if (outcome instanceof Outcome.Failed failed && failed.status() >= 500) {
             throw new IllegalStateException("no provider could answer " + DropNames.printable(name) + " ("
                     + failed.code() + "); it stays in the inbox for a later poll");
@@ -151,7 +155,7 @@ public final class FileDrops {
         } else {
             file.set("response", outcomes.body(outcome));
             file.set("caravan", outcomes.metadata(outcome));
-            file.putObject("source").put("file", name).put("sha256", exchange.getProperty(DIGEST, String.class));
+            file.putObject("source").put("file", name).put("sha256", drop.digest());
             write(outbox.resolve(DropNames.answer(name)), file);
             settleOriginal(source, done);
         }

@@ -20,6 +20,7 @@ import dev.caravan.health.StatusBoard;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RequestContext;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
@@ -60,7 +61,7 @@ public final class HttpReplies {
     /** The chat outcome in the body becomes the HTTP answer. */
     public void render(Exchange exchange) throws InvalidPayloadException {
         Outcome outcome = exchange.getMessage().getMandatoryBody(Outcome.class);
-        StreamSink sink = exchange.getProperty(StreamSink.PROPERTY, StreamSink.class);
+        StreamSink sink = RequestContext.on(exchange).sink();
         if (sink != null && sink.begun()) {
             // the answer went out as a stream, ended by [DONE] or by an error event: nothing is left to write
             exchange.getMessage().getHeaders().clear();

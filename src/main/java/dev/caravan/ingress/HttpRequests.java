@@ -4,12 +4,10 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
-import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
-import dev.caravan.chat.RequestOptions;
-import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.routing.RequestContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
@@ -35,13 +33,13 @@ public final class HttpRequests {
                     + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
         }
         ChatRequest request = reader.read(message.getBody(byte[].class));
-        exchange.setProperty(RequestOptions.PROPERTY, reader.options(request, options(message)));
-        exchange.setProperty(dev.caravan.routing.FailoverRouter.INGRESS, "http");
+        RequestContext context = RequestContext.enter("http", reader.options(request, options(message)));
         if (request.streaming() && message instanceof HttpMessage http) {
-            exchange.setProperty(StreamSink.PROPERTY, new HttpStreamSink(http.getRequest()));
+            context = context.withSink(new HttpStreamSink(http.getRequest()));
         } else if (message instanceof HttpMessage http) {
-            exchange.setProperty(Caller.PROPERTY, new HttpCaller(http.getResponse()));
+            context = context.withCaller(new HttpCaller(http.getResponse()));
         }
+        context.putOn(exchange);
         message.setBody(request);
     }
 

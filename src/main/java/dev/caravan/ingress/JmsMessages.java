@@ -9,10 +9,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
-import dev.caravan.chat.RequestOptions;
 import dev.caravan.routing.Attempt;
-import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RequestContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.Destination;
@@ -38,13 +37,6 @@ public final class JmsMessages {
 
     private static final Logger LOG = LoggerFactory.getLogger(JmsMessages.class);
 
-    /** Exchange property: true when the message goes to the dead-letter queue. */
-    public static final String DEAD_LETTER = "caravan.jms.deadLetter";
-    /** Exchange property: true when the caller gets a reply. */
-    public static final String REPLY = "caravan.jms.reply";
-    /** Exchange property: true when the message is put back on the request queue for later. */
-    public static final String REQUEUE = "caravan.jms.requeue";
-
     /** Message properties Caravan keeps on a request it puts back: attempts spent, waits, first taken up. */
     static final String ATTEMPTS_SPENT = "caravanAttemptsSpent";
     static final String WAITS = "caravanWaits";
@@ -53,19 +45,45 @@ public final class JmsMessages {
     /** A correlation id is echoed on every reply and dead letter: one this long is not an id. */
     static final int MAX_CORRELATION_ID = 1024;
 
-    private static final String REQUEST = "caravan.jms.request";
-    private static final String SESSION = "caravan.jms.session";
-    private static final String ORIGINAL = "caravan.jms.original";
-    private static final String CORRELATION = "caravan.jms.correlation";
-    private static final String REPLY_TO = "caravan.jms.replyTo";
-    private static final String REPLY_REFUSED = "caravan.jms.replyRefused";
-    private static final String ATTEMPTS = "caravan.jms.attemptsSpent";
-    private static final String WAITED = "caravan.jms.waits";
-    private static final String TAKEN_UP = "caravan.jms.since";
-    private static final String DECISION = "caravan.jms.decision";
-    private static final String FAILURE_CLASS = "caravan.jms.failureClass";
-    /** Exchange variable: the chat outcome while the reply and dead letter are being built. */
-    private static final String OUTCOME = "caravan.outcome";
+    /** Exchange property: the {@link Delivery} being answered. */
+    private static final String DELIVERY = "caravan.jms";
+
+    /**
+     * One delivery of a request message, from the moment it is read to what became of it. Replaced, not changed,
+     * when it is settled.
+     *
+     * @param message      the request message as it arrived
+     * @param session      the consumer's session, in whose transaction everything is sent
+     * @param original     the message's body as it arrived, for a dead letter or a copy put back
+     * @param correlation  the correlation id every reply and dead letter carries
+     * @param replyTo      the message's JMSReplyTo, or null for the reply queue
+     * @param replyRefused whether JMSReplyTo may not be answered at all (it loops back in, or has gone)
+     * @param attempts     attempts spent on earlier deliveries
+     * @param waits        times it was put back to wait for a provider
+     * @param since        when Caravan first took it up
+     * @param outcome      the chat outcome, once settled
+     * @param decision     what becomes of it, once settled
+     * @param failureClass the failure class its dead letter carries, once dead-lettered
+     * @param reply        whether the caller gets a reply, once settled
+     */
+    record Delivery(jakarta.jms.Message message, Session session, byte[] original, String correlation,
+            Destination replyTo, boolean replyRefused, int attempts, int waits, Instant since, Outcome outcome,
+            JmsRedelivery.Decision decision, String failureClass, boolean reply) {
+
+        Delivery settled(Outcome outcome, JmsRedelivery.Decision decision, String failureClass, boolean reply) {
+            return new Delivery(message, session, original, correlation, replyTo, replyRefused, attempts, waits,
+                    since, outcome, decision, failureClass, reply);
+        }
+
+        boolean requeued() {
+            return decision != null && (decision.kind() == JmsRedelivery.Kind.WAIT
+                    || decision.kind() == JmsRedelivery.Kind.RETRY);
+        }
+
+        boolean deadLettered() {
+            return decision != null && decision.kind() == JmsRedelivery.Kind.DEAD_LETTER;
+        }
+    }
 
     private final PromptReader reader;
     private final OutcomeJson outcomes;
@@ -100,36 +118,29 @@ public final class JmsMessages {
         JmsMessage camel = exchange.getMessage(JmsMessage.class);
         jakarta.jms.Message message = camel.getJmsMessage();
         Session session = camel.getJmsSession();
-        exchange.setProperty(REQUEST, message);
-        exchange.setProperty(SESSION, session);
         String correlation = message.getJMSCorrelationID();
         boolean longCorrelation = correlation != null && correlation.length() > MAX_CORRELATION_ID;
-        exchange.setProperty(CORRELATION, correlation == null || longCorrelation ? message.getJMSMessageID()
-                : correlation);
         // the broker counts deliveries of this copy: each one beyond the first was an attempt cut short
         int redeliveries = Math.max(0, message.getIntProperty("JMSXDeliveryCount") - 1);
-        exchange.setProperty(ATTEMPTS, counter(message, ATTEMPTS_SPENT) + redeliveries);
-        exchange.setProperty(WAITED, counter(message, WAITS));
-        exchange.setProperty(TAKEN_UP, since(message));
         Destination replyTo = message.getJMSReplyTo();
-        exchange.setProperty(REPLY_TO, replyTo);
         byte[] body = null;
         InvalidRequest unreadable = null;
         try {
             body = JmsBodies.read(message, maxBytes);
         } catch (InvalidRequest invalid) {
             unreadable = invalid;
-        } finally {
-            exchange.setProperty(ORIGINAL, body != null ? body : JmsBodies.original(message));
         }
+        // checked first: even an error reply must not go where it would loop back in or be lost
+        String refusal = replyTo == null ? null : replies.refusal(replyTo);
+        if (refusal == null && replyTo != null && !ReplyDestinations.stillThere(replyTo, session)) {
+            refusal = "JMSReplyTo is a temporary queue that no longer exists: its requester has gone.";
+        }
+        exchange.setProperty(DELIVERY, new Delivery(message, session, body != null ? body
+                : JmsBodies.original(message), correlation == null || longCorrelation ? message.getJMSMessageID()
+                : correlation, replyTo, refusal != null, counter(message, ATTEMPTS_SPENT) + redeliveries,
+                counter(message, WAITS), since(message), null, null, null, false));
         try {
-            // checked first: even an error reply must not go where it would loop back in or be lost
-            String refusal = replyTo == null ? null : replies.refusal(replyTo);
-            if (refusal == null && replyTo != null && !ReplyDestinations.stillThere(replyTo, session)) {
-                refusal = "JMSReplyTo is a temporary queue that no longer exists: its requester has gone.";
-            }
             if (refusal != null) {
-                exchange.setProperty(REPLY_REFUSED, true);
                 throw new InvalidRequest(400, null, "invalid_reply_to", refusal);
             }
             if (unreadable != null) {
@@ -140,8 +151,7 @@ public final class JmsMessages {
                         + correlation.length() + " characters; at most " + MAX_CORRELATION_ID + " are accepted.");
             }
             ChatRequest request = reader.read(body);
-            exchange.setProperty(RequestOptions.PROPERTY, reader.options(request));
-            exchange.setProperty(FailoverRouter.INGRESS, "jms");
+            RequestContext.enter("jms", reader.options(request)).putOn(exchange);
             exchange.getMessage().setBody(request);
         } catch (InvalidRequest invalid) {
             exchange.getMessage().setBody(Refusals.of(invalid));
@@ -155,73 +165,87 @@ public final class JmsMessages {
      */
     public void settle(Exchange exchange) throws JMSException {
         Outcome outcome = exchange.getMessage().getBody(Outcome.class);
-        exchange.setVariable(OUTCOME, outcome);
-        JmsRedelivery.Decision decision = redelivery.decide(outcome, exchange.getProperty(ATTEMPTS, Integer.class),
-                exchange.getProperty(WAITED, Integer.class), exchange.getProperty(TAKEN_UP, Instant.class));
-        exchange.setProperty(DECISION, decision);
+        Delivery delivery = delivery(exchange);
+        JmsRedelivery.Decision decision = redelivery.decide(outcome, delivery.attempts(), delivery.waits(),
+                delivery.since());
+        String failureClass = null;
         switch (decision.kind()) {
             case WAIT, RETRY -> {
-                exchange.setProperty(REQUEUE, true);
+                exchange.setProperty(DELIVERY, delivery.settled(outcome, decision, null, false));
                 return;
             }
-            case DEAD_LETTER -> {
-                Outcome.Failed failed = (Outcome.Failed) outcome;
-                exchange.setProperty(DEAD_LETTER, true);
-                exchange.setProperty(FAILURE_CLASS, failureClass(failed));
-            }
+            case DEAD_LETTER -> failureClass = failureClass((Outcome.Failed) outcome);
             case REPLY -> {
             }
         }
-        boolean refused = exchange.getProperty(REPLY_REFUSED, false, Boolean.class);
-        Destination replyTo = exchange.getProperty(REPLY_TO, Destination.class);
-        if (!refused && replyTo != null
-                && !ReplyDestinations.stillThere(replyTo, exchange.getProperty(SESSION, Session.class))) {
+        boolean refused = delivery.replyRefused();
+        Destination replyTo = delivery.replyTo();
+        if (!refused && replyTo != null && !ReplyDestinations.stillThere(replyTo, delivery.session())) {
             LOG.warn("request {}: the reply could not be delivered, its temporary queue {} has gone; "
                     + "the request is dead-lettered", outcome.requestId(), replyTo);
-            exchange.setProperty(DEAD_LETTER, true);
-            exchange.setProperty(FAILURE_CLASS, "cancelled");
-            exchange.setProperty(DECISION, new JmsRedelivery.Decision(JmsRedelivery.Kind.DEAD_LETTER, null,
-                    "The reply could not be delivered: JMSReplyTo is a temporary queue that no longer exists."));
+            failureClass = "cancelled";
+            decision = new JmsRedelivery.Decision(JmsRedelivery.Kind.DEAD_LETTER, null,
+                    "The reply could not be delivered: JMSReplyTo is a temporary queue that no longer exists.");
             refused = true;
         }
-        exchange.setProperty(REPLY, !refused);
+        exchange.setProperty(DELIVERY, delivery.settled(outcome, decision, failureClass, !refused));
+    }
+
+    /** Whether the settled message is put back on the request queue for later. */
+    public boolean requeued(Exchange exchange) {
+        return delivery(exchange).requeued();
+    }
+
+    /** Whether the settled message goes to the dead-letter queue. */
+    public boolean deadLettered(Exchange exchange) {
+        return delivery(exchange).deadLettered();
+    }
+
+    /** Whether the caller of the settled message gets a reply. */
+    public boolean answered(Exchange exchange) {
+        return delivery(exchange).reply();
+    }
+
+    private static Delivery delivery(Exchange exchange) {
+        return exchange.getProperty(DELIVERY, Delivery.class);
     }
 
     /** The message as it arrived, with why it could not be answered, for the dead-letter queue. */
     public void deadLetter(Exchange exchange) throws JMSException {
-        Outcome outcome = exchange.getVariable(OUTCOME, Outcome.class);
-        JmsRedelivery.Decision decision = exchange.getProperty(DECISION, JmsRedelivery.Decision.class);
-        jakarta.jms.Message request = exchange.getProperty(REQUEST, jakarta.jms.Message.class);
+        Delivery delivery = delivery(exchange);
+        Outcome outcome = delivery.outcome();
+        jakarta.jms.Message request = delivery.message();
         Message message = exchange.getMessage();
         message.getHeaders().clear();
-        byte[] original = exchange.getProperty(ORIGINAL, byte[].class);
+        byte[] original = delivery.original();
         // text stays text for whoever reads the dead letters; bytes that are not UTF-8 stay bytes
         if (original == null) {
             message.setBody("");
         } else {
             message.setBody(PromptReader.isUtf8(original) ? new String(original, StandardCharsets.UTF_8) : original);
         }
-        message.setHeader("JMSCorrelationID", exchange.getProperty(CORRELATION, String.class));
+        message.setHeader("JMSCorrelationID", delivery.correlation());
         message.setHeader("caravanMessageType", JmsBodies.typeName(request));
         if (request.getJMSReplyTo() != null) {
             message.setHeader("caravanReplyTo", request.getJMSReplyTo().toString());
         }
         message.setHeader("caravanRequestId", outcome.requestId());
-        message.setHeader("caravanFailureClass", exchange.getProperty(FAILURE_CLASS, String.class));
-        message.setHeader("caravanReason", decision.reason());
+        message.setHeader("caravanFailureClass", delivery.failureClass());
+        message.setHeader("caravanReason", delivery.decision().reason());
         message.setHeader("caravanStatus", outcome instanceof Outcome.Failed failed ? failed.status() : 200);
-        message.setHeader("caravanDeliveries", exchange.getProperty(ATTEMPTS, Integer.class) + 1);
-        message.setHeader("caravanWaits", exchange.getProperty(WAITED, Integer.class));
+        message.setHeader("caravanDeliveries", delivery.attempts() + 1);
+        message.setHeader("caravanWaits", delivery.waits());
     }
 
     /** The reply: the answer or error body as JSON text, and what happened as properties. */
     public void reply(Exchange exchange) throws JsonProcessingException {
-        Outcome outcome = exchange.getVariable(OUTCOME, Outcome.class);
+        Delivery delivery = delivery(exchange);
+        Outcome outcome = delivery.outcome();
         Message message = exchange.getMessage();
-        String correlation = exchange.getProperty(CORRELATION, String.class);
+        String correlation = delivery.correlation();
         message.getHeaders().clear();
         message.setBody(json.writeValueAsString(outcomes.body(outcome)));
-        Destination replyTo = exchange.getProperty(REPLY_TO, Destination.class);
+        Destination replyTo = delivery.replyTo();
         if (replyTo != null) {
             message.setHeader(JmsConstants.JMS_DESTINATION, replyTo); // else the route's reply queue
         }
@@ -256,20 +280,18 @@ public final class JmsMessages {
      * only together with it. Its properties, reply destination, correlation, priority and expiry go along.
      */
     public void requeue(Exchange exchange) throws JMSException {
-        JmsRedelivery.Decision decision = exchange.getProperty(DECISION, JmsRedelivery.Decision.class);
-        jakarta.jms.Message request = exchange.getProperty(REQUEST, jakarta.jms.Message.class);
-        Session session = exchange.getProperty(SESSION, Session.class);
-        byte[] body = exchange.getProperty(ORIGINAL, byte[].class);
+        Delivery delivery = delivery(exchange);
+        JmsRedelivery.Decision decision = delivery.decision();
         boolean waiting = decision.kind() == JmsRedelivery.Kind.WAIT;
-        int attempts = exchange.getProperty(ATTEMPTS, Integer.class) + (waiting ? 0 : 1);
-        int waits = exchange.getProperty(WAITED, Integer.class) + (waiting ? 1 : 0);
-        RequestCopies.putBack(session, request, body, requestQueue, exchange.getProperty(CORRELATION, String.class),
-                Map.of(ATTEMPTS_SPENT, attempts, WAITS, waits,
-                        SINCE, exchange.getProperty(TAKEN_UP, Instant.class).toEpochMilli()),
+        int attempts = delivery.attempts() + (waiting ? 0 : 1);
+        int waits = delivery.waits() + (waiting ? 1 : 0);
+        RequestCopies.putBack(delivery.session(), delivery.message(), delivery.original(), requestQueue,
+                delivery.correlation(), Map.of(ATTEMPTS_SPENT, attempts, WAITS, waits,
+                        SINCE, delivery.since().toEpochMilli()),
                 decision.delay(), redelivery.clock().millis());
         (waiting ? waited : retried).increment();
         LOG.debug("request message {} put back for {} ms ({} attempt(s) spent, {} wait(s)): {}",
-                exchange.getProperty(CORRELATION), decision.delay().toMillis(), attempts, waits, decision.reason());
+                delivery.correlation(), decision.delay().toMillis(), attempts, waits, decision.reason());
     }
 
     /** The failure class behind a failed outcome: the caller's fault, or the last provider failure. */

@@ -14,10 +14,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.chat.InvalidRequest;
-import dev.caravan.chat.RequestOptions;
 import dev.caravan.routing.Attempt;
-import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RequestContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -80,7 +79,6 @@ public final class OperatorRequests {
         Message message = exchange.getMessage();
         exchange.setProperty(HEADERS, new LinkedHashMap<>(message.getHeaders()));
         OUTPUTS.forEach(exchange::removeVariable); // a second call in one route must not show the first one's
-        exchange.setProperty(FailoverRouter.INGRESS, "route");
         String alias = text(exchange.getVariable(MODEL));
         try {
             ChatRequest request = message.getBody() instanceof ChatRequest typed ? typed
@@ -89,7 +87,7 @@ public final class OperatorRequests {
                 request = request.withModel(alias);
             }
             requests.requireKnownModel(request.model());
-            exchange.setProperty(RequestOptions.PROPERTY, requests.options(request, options(exchange)));
+            RequestContext.enter("route", requests.options(request, options(exchange))).putOn(exchange);
             message.setBody(request);
         } catch (InvalidRequest invalid) {
             message.setBody(Refusals.of(named(invalid, alias != null)));

@@ -14,10 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.RequestOptions;
-import dev.caravan.chat.StreamSink;
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.cost.CostEstimator;
 import dev.caravan.chat.ChatResponse;
@@ -30,7 +28,6 @@ import dev.caravan.metrics.Meters;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.FailureClassifier;
-import dev.caravan.provider.ProviderCalls;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderReply;
@@ -50,22 +47,12 @@ import org.slf4j.LoggerFactory;
  * The chat route's dynamic router: it plans a request, hands each attempt to a provider route, learns how
  * the attempt ended, and decides between retrying the same target once, failing over, and stopping.
  *
- * <p>All per-request state is a {@link RoutingState} kept on the exchange; this bean holds only shared
+ * <p>All per-request state is a {@link RoutingState} kept in the exchange's {@link RequestContext}; this bean holds only shared
  * boards (health, breakers, cooldowns, latency) and is safe for any number of concurrent requests.
  */
 public final class FailoverRouter {
 
-    /**
-     * Exchange property: the {@link RoutingState}. Routing state lives in properties, not variables, because
-     * the dynamic router evaluates {@link #next} on a copy of the exchange and carries back only properties.
-     */
-    public static final String STATE = "caravan.routing";
-    /** Exchange property: the {@link ChatResponse} that served the request. */
-    public static final String RESPONSE = "caravan.response";
-
     private static final Logger LOG = LoggerFactory.getLogger(FailoverRouter.class);
-    /** Exchange property: the ingress a request came by ({@code http}, {@code jms}, {@code file}), for the log. */
-    public static final String INGRESS = "caravan.ingress";
 
     /** Told of each failover as it happens: a failed attempt followed by an attempt on another provider. */
     @FunctionalInterface
@@ -125,17 +112,16 @@ public final class FailoverRouter {
     /** Starts routing the request in the body. */
     public void plan(Exchange exchange) {
         ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
-        RequestOptions options = exchange.getProperty(RequestOptions.PROPERTY, RequestOptions.NONE,
-                RequestOptions.class);
+        RequestContext context = RequestContext.on(exchange);
+        RequestOptions options = context.options();
         Instant now = clock.instant();
         String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        exchange.setProperty(ProviderCalls.REQUEST, request);
         RoutingPolicy policy = RoutingPolicy.parse(options.policy()).orElse(settings.defaultPolicy());
         // a caller may shorten the deadline, never lengthen it past the operator's
         Duration deadline = options.deadline() != null && options.deadline().compareTo(settings.deadline()) < 0
                 ? options.deadline() : settings.deadline();
-        exchange.setProperty(STATE, RoutingState.start(requestId, request.model(), policy, now, now.plus(deadline),
-                options, Capability.neededBy(request), estimates(request)));
+        context.withRequest(request).withState(RoutingState.start(requestId, request.model(), policy, now,
+                now.plus(deadline), options, Capability.neededBy(request), estimates(request))).putOn(exchange);
         if (settings.hedging().enabled()) {
             hedges.counted();
         }
@@ -153,20 +139,25 @@ public final class FailoverRouter {
 
     /** The endpoint of the next attempt, or null when the request is answered or nothing is left to try. */
     public String next(Exchange exchange) {
-        RoutingState state = exchange.getProperty(STATE, RoutingState.class);
+        RequestContext context = RequestContext.on(exchange);
+        RoutingState state = context.state();
         if (state.inFlight() != null) {
-            state = settle(exchange, state);
+            ProviderReply reply = exchange.getMessage().getBody() instanceof ProviderReply r ? r : null;
+            state = settle(reply, state);
+            if (reply != null) {
+                context = context.withResponse(reply.response());
+            }
         }
-        if (!state.finished() && callerGone(exchange)) {
+        if (!state.finished() && context.callerGone()) {
             state = withStop(state, ProviderFailure.abandoned()); // nobody is left to answer: try nobody else
         }
         if (state.finished()) {
-            exchange.setProperty(STATE, state);
+            context.withState(state).putOn(exchange);
             return null;
         }
         Duration left = Duration.between(clock.instant(), state.deadline());
         if (left.compareTo(settings.minAttemptTime()) < 0) {
-            exchange.setProperty(STATE, state.ranOutOfTime());
+            context.withState(state.ranOutOfTime()).putOn(exchange);
             return null;
         }
         Target target = null;
@@ -193,7 +184,7 @@ public final class FailoverRouter {
         if (target == null) {
             ranked = scorer.rank(candidates(state, left), state.policy());
             if (ranked.isEmpty()) {
-                exchange.setProperty(STATE, state);
+                context.withState(state).putOn(exchange);
                 return null;
             }
             target = ranked.getFirst().candidate().target();
@@ -212,31 +203,24 @@ public final class FailoverRouter {
         Duration timeout = provider.timeout().compareTo(left) < 0 ? provider.timeout() : left;
         AttemptPlan plan = new AttemptPlan(target, key, timeout, System.nanoTime(), state.requestId(),
                 state.attempts().stream().map(Attempt::summary).toList());
-        exchange.setProperty(ProviderCalls.ATTEMPT, plan);
-        exchange.setProperty(STATE, state.dispatched(plan));
-        if (ranked.size() > 1 && state.attempts().isEmpty() && hedged(exchange, state)) {
+        context = context.withState(state.dispatched(plan)).putOn(exchange);
+        context.dispatch(exchange, plan, null);
+        if (ranked.size() > 1 && state.attempts().isEmpty() && hedged(context, state)) {
             Duration p95 = p95(target);
             Target second = ranked.get(1).candidate().target();
             if (p95 != null && p95.compareTo(left) < 0 && hedges.allow()) {
-                exchange.setProperty(Hedger.SECOND, planFor(second, state, Duration.between(clock.instant(),
-                        state.deadline())));
-                exchange.setProperty(Hedger.DELAY, p95);
+                context.withHedge(new RequestContext.Hedge(planFor(second, state, Duration.between(clock.instant(),
+                        state.deadline())), p95)).putOn(exchange);
                 return "direct:hedge";
             }
         }
         return "direct:provider-" + provider.id();
     }
 
-    /** Whether the client waiting for this request has hung up. */
-    private static boolean callerGone(Exchange exchange) {
-        Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-        return caller != null && caller.gone();
-    }
-
     /** Whether this request may be hedged: hedging on, answered whole, and its policy or its caller says so. */
-    private boolean hedged(Exchange exchange, RoutingState state) {
+    private boolean hedged(RequestContext context, RoutingState state) {
         RoutingSettings.Hedging hedging = settings.hedging();
-        if (!hedging.enabled() || exchange.getProperty(StreamSink.PROPERTY) != null) {
+        if (!hedging.enabled() || context.sink() != null) {
             return false;
         }
         Boolean asked = state.options().hedge();
@@ -279,14 +263,15 @@ public final class FailoverRouter {
             // the breaker called its fallback without a cause: the call was refused (e.g. while stopping)
             thrown = new ProviderFailure(FailureClass.CONNECTION, "the call was refused before it was made");
         }
-        RoutingState state = exchange.getProperty(STATE, RoutingState.class);
+        RequestContext context = RequestContext.on(exchange);
+        RoutingState state = context.state();
         AttemptPlan plan = state.inFlight();
         if (plan == null) {
             LOG.error("a provider failure arrived outside of any attempt", thrown);
             return;
         }
         if (FailureClassifier.isShortCircuit(thrown)) {
-            exchange.setProperty(STATE, state.skippedInFlight());
+            context.withState(state.skippedInFlight()).putOn(exchange);
             return;
         }
         ProviderFailure failure = redactor.redact(FailureClassifier.asFailure(thrown));
@@ -335,22 +320,21 @@ public final class FailoverRouter {
                 && !contextWindows.anyLeft(after, catalog.targets(state.alias()))) {
             after = withStop(after, failure); // no model left that might take the prompt
         }
-        exchange.setProperty(STATE, after);
+        context.withState(after).putOn(exchange);
         LOG.debug("request {}: {} failed as {} ({})", state.requestId(), target, failureClass.label(),
                 failure.getMessage());
     }
 
     /** Renders how the request ended as an {@link Outcome}, logs it, and counts it. */
     public Outcome outcome(Exchange exchange) {
-        RoutingState state = exchange.getProperty(STATE, RoutingState.class);
+        RequestContext context = RequestContext.on(exchange);
+        RoutingState state = context.state();
         long millis = Duration.between(state.started(), clock.instant()).toMillis();
-        ChatRequest request = exchange.getProperty(ProviderCalls.REQUEST, ChatRequest.class);
-        Outcome outcome = decide(state, exchange.getProperty(RESPONSE, ChatResponse.class), millis, request);
+        ChatRequest request = context.request();
+        Outcome outcome = decide(state, context.response(), millis, request);
         outcomes.record(state.alias(), outcome, millis);
         Double cost = outcome instanceof Outcome.Served served ? served.costUsd() : null;
-        requestLog.write(state, outcome, exchange.getProperty(INGRESS, "http", String.class),
-                request != null && request.streaming() && exchange.getProperty(StreamSink.PROPERTY) != null,
-                request, cost);
+        requestLog.write(state, outcome, context.ingress(), context.streamed(), request, cost);
         return outcome;
     }
 
@@ -461,9 +445,10 @@ public final class FailoverRouter {
                 null, state.attempts(), millis);
     }
 
-    private RoutingState settle(Exchange exchange, RoutingState state) {
+    /** Records the attempt in flight as answered by {@code reply}, or skipped when there is none. */
+    private RoutingState settle(ProviderReply reply, RoutingState state) {
         AttemptPlan plan = state.inFlight();
-        if (!(exchange.getMessage().getBody() instanceof ProviderReply reply)) {
+        if (reply == null) {
             return state.skippedInFlight(); // the breaker refused the call without raising
         }
         long nanos = System.nanoTime() - plan.startedNanos();
@@ -476,7 +461,6 @@ public final class FailoverRouter {
                     .register(meters).record(reply.firstContentNanos(), TimeUnit.NANOSECONDS);
         }
         attempts.get(plan.target().provider(), plan.target().model(), "ok").increment();
-        exchange.setProperty(RESPONSE, reply.response());
         if (reply.response() != null && reply.response().usage() != null
                 && reply.response().usage().completionTokens() != null) {
             outputTokens.record(plan.target(), reply.response().usage().completionTokens());

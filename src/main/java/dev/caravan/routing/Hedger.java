@@ -28,11 +28,6 @@ import org.apache.camel.support.ExchangeHelper;
  */
 public final class Hedger {
 
-    /** Exchange property: the second target's plan, chosen by the router when it decided to hedge. */
-    static final String SECOND = "caravan.hedge.second";
-    /** Exchange property: how long the first target may take before the second starts. */
-    static final String DELAY = "caravan.hedge.delay";
-
     private final FailoverRouter router;
     private final AttemptControls controls;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
@@ -70,21 +65,21 @@ public final class Hedger {
 
     /** The route's one step: leaves on the exchange the winner's result and routing state, both attempts recorded. */
     public void call(Exchange exchange) throws Exception {
-        RoutingState state = exchange.getProperty(FailoverRouter.STATE, RoutingState.class);
+        RequestContext context = RequestContext.on(exchange);
+        RoutingState state = context.state();
         AttemptPlan first = state.inFlight();
-        AttemptPlan second = exchange.getProperty(SECOND, AttemptPlan.class);
-        Duration delay = exchange.getProperty(DELAY, Duration.class);
-        exchange.removeProperty(SECOND);
-        exchange.removeProperty(DELAY);
+        AttemptPlan second = context.hedge().second();
+        Duration delay = context.hedge().delay();
+        context = context.withHedge(null).putOn(exchange);
 
-        Call a = start(exchange, first, state);
+        Call a = start(exchange, context, first, state);
         Exchange done = await(a.result, delay);
         if (done != null) {
             copyBack(exchange, done); // answered (or failed) in time: an ordinary attempt
             return;
         }
         second = router.replan(second);
-        Call b = start(exchange, second, state.inFlightAs(second));
+        Call b = start(exchange, context, second, state.inFlightAs(second));
         CompletableFuture<Object> either = CompletableFuture.anyOf(a.succeeded(), b.succeeded());
         CompletableFuture.allOf(a.result, b.result).thenRun(() -> either.complete(null));
         either.get();
@@ -94,18 +89,17 @@ public final class Hedger {
             loser.connection.cancel();
             Exchange won = winner.result.get();
             copyBack(exchange, won);
-            RoutingState after = won.getProperty(FailoverRouter.STATE, RoutingState.class)
-                    .withAttempt(router.cancelled(loser.plan));
-            exchange.setProperty(FailoverRouter.STATE, after);
+            RequestContext after = RequestContext.on(won);
+            after.withState(after.state().withAttempt(router.cancelled(loser.plan))).putOn(exchange);
             return;
         }
         // both failed: the first's failure is recorded beside the second's, which the router settles on
         Exchange lastA = a.result.get();
         Exchange lastB = b.result.get();
         copyBack(exchange, lastB);
-        RoutingState stateA = lastA.getProperty(FailoverRouter.STATE, RoutingState.class);
-        RoutingState stateB = lastB.getProperty(FailoverRouter.STATE, RoutingState.class);
-        exchange.setProperty(FailoverRouter.STATE, stateB.withAttempt(stateA.attempts().getLast()));
+        RoutingState stateA = RequestContext.on(lastA).state();
+        RequestContext contextB = RequestContext.on(lastB);
+        contextB.withState(contextB.state().withAttempt(stateA.attempts().getLast())).putOn(exchange);
     }
 
     private record Call(AttemptPlan plan, AttemptControls.Connection connection, CompletableFuture<Exchange> result) {
@@ -121,13 +115,12 @@ public final class Hedger {
         }
     }
 
-    private Call start(Exchange exchange, AttemptPlan plan, RoutingState state) {
+    private Call start(Exchange exchange, RequestContext context, AttemptPlan plan, RoutingState state) {
         Exchange copy = ExchangeHelper.createCorrelatedCopy(exchange, false);
         String id = plan.requestId() + "/" + plan.startedNanos() + "/hedge";
         AttemptControls.Connection connection = controls.connection(id);
-        copy.setProperty(ProviderCalls.CONNECTION, connection);
-        copy.setProperty(ProviderCalls.ATTEMPT, plan);
-        copy.setProperty(FailoverRouter.STATE, state.inFlightAs(plan));
+        RequestContext attempt = context.withState(state.inFlightAs(plan)).putOn(copy);
+        attempt.dispatch(copy, plan, connection);
         String endpoint = "direct:provider-" + plan.target().provider();
         CompletableFuture<Exchange> result = CompletableFuture.supplyAsync(() -> template(exchange).send(endpoint, copy),
                 calls);
@@ -151,7 +144,7 @@ public final class Hedger {
 
     private static void copyBack(Exchange exchange, Exchange result) {
         exchange.getMessage().setBody(result.getMessage().getBody());
-        exchange.setProperty(FailoverRouter.STATE, result.getProperty(FailoverRouter.STATE));
+        exchange.setProperty(RequestContext.PROPERTY, result.getProperty(RequestContext.PROPERTY));
         exchange.setProperty(ProviderCalls.ATTEMPT, result.getProperty(ProviderCalls.ATTEMPT));
     }
 

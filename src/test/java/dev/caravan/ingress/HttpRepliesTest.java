@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.Usage;
 import dev.caravan.cost.CostEstimate;
@@ -18,6 +19,7 @@ import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.Target;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RequestContext;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -172,7 +174,7 @@ class HttpRepliesTest {
     void nothingIsWrittenWhenTheAnswerAlreadyWentOutAsAStream() throws Exception {
         Outcome.Served served = new Outcome.Served("req_abc", response(), OPENAI, TWO_ATTEMPTS, 360, null, null);
         Exchange exchange = exchangeWith(served);
-        exchange.setProperty(StreamSink.PROPERTY, new BegunSink());
+        RequestContext.enter("http", RequestOptions.NONE).withSink(new BegunSink()).putOn(exchange);
 
         replies.render(exchange);
 

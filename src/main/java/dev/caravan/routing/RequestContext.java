@@ -1,0 +1,124 @@
+package dev.caravan.routing;
+
+import java.time.Duration;
+
+import dev.caravan.chat.Caller;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ChatResponse;
+import dev.caravan.chat.RequestOptions;
+import dev.caravan.chat.StreamSink;
+import dev.caravan.provider.AttemptControls;
+import dev.caravan.provider.AttemptPlan;
+import dev.caravan.provider.ProviderCalls;
+import org.apache.camel.Exchange;
+
+/**
+ * Everything about one request that crosses the chat pipeline, under the one exchange property {@link #PROPERTY}: set
+ * by the ingress ({@link #enter}), planned by the router, carried through every attempt, read back by the ingress
+ * when it renders the outcome.
+ *
+ * <p>An immutable record, replaced on each step ({@link #on} then {@code with...} then {@link #putOn}), because the
+ * pipeline copies the exchange: the dynamic router evaluates its next step on a copy, the circuit breaker runs the
+ * provider call on one, and a hedge runs two attempts side by side on two. A copy shares the property map's values,
+ * so a mutable holder would let one hedged attempt write into the other's state; a replaced record stays each copy's
+ * own, and whichever copy is carried back brings its whole context with it. It is a property, not a variable, because
+ * the dynamic router and the breaker carry back only properties from their copies.
+ *
+ * @param ingress  the ingress the request came by ({@code http}, {@code jms}, {@code file}, {@code route}), for the log
+ * @param options  the caller's routing options
+ * @param caller   the client waiting for an answer read whole, or null when the ingress cannot tell it has gone
+ * @param sink     where a streamed answer goes, or null when the ingress cannot stream
+ * @param request  the canonical request, once planned
+ * @param state    the routing state, once planned
+ * @param response the answer that served the request, once one did
+ * @param hedge    the hedge the router decided on for the attempt it is dispatching, until the hedger takes it up
+ */
+public record RequestContext(String ingress, RequestOptions options, Caller caller, StreamSink sink,
+        ChatRequest request, RoutingState state, ChatResponse response, Hedge hedge) {
+
+    /** The exchange property holding the context. */
+    public static final String PROPERTY = "caravan.context";
+
+    /** The context of a request sent straight to {@code direct:chat}, with no ingress in front. */
+    private static final RequestContext DIRECT = enter("http", RequestOptions.NONE);
+
+    /**
+     * A hedged first attempt: the second target's plan, and how long the first may take before it starts.
+     *
+     * @param second the second target's plan
+     * @param delay  how long the first target may take before the second starts
+     */
+    public record Hedge(AttemptPlan second, Duration delay) {
+    }
+
+    public RequestContext {
+        options = options == null ? RequestOptions.NONE : options;
+    }
+
+    /** A new request's context, as its ingress knows it. */
+    public static RequestContext enter(String ingress, RequestOptions options) {
+        return new RequestContext(ingress, options, null, null, null, null, null, null);
+    }
+
+    /** The context on {@code exchange}; a request sent straight to the chat route gets the HTTP defaults. */
+    public static RequestContext on(Exchange exchange) {
+        RequestContext context = exchange.getProperty(PROPERTY, RequestContext.class);
+        return context != null ? context : DIRECT;
+    }
+
+    /** Puts this context on {@code exchange}, replacing the one before. */
+    public RequestContext putOn(Exchange exchange) {
+        exchange.setProperty(PROPERTY, this);
+        return this;
+    }
+
+    public RequestContext withCaller(Caller caller) {
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+    }
+
+    public RequestContext withSink(StreamSink sink) {
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+    }
+
+    public RequestContext withRequest(ChatRequest request) {
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+    }
+
+    public RequestContext withState(RoutingState state) {
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+    }
+
+    public RequestContext withResponse(ChatResponse response) {
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+    }
+
+    public RequestContext withHedge(Hedge hedge) {
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+    }
+
+    /** Whether the answer goes out as a stream: the client asked for one and its ingress can take one. */
+    public boolean streamed() {
+        return request != null && request.streaming() && sink != null;
+    }
+
+    /** Whether the client waiting for this request has hung up. */
+    public boolean callerGone() {
+        return caller != null && caller.gone();
+    }
+
+    /**
+     * The provider call's input: the exchange properties the provider route reads for one attempt, set here and
+     * nowhere else, when an attempt of this request is dispatched to {@code direct:provider-<id>}.
+     *
+     * @param connection the handle that lets the dispatcher cut the attempt (a hedge), or null
+     */
+    public void dispatch(Exchange exchange, AttemptPlan plan, AttemptControls.Connection connection) {
+        exchange.setProperty(ProviderCalls.REQUEST, request);
+        exchange.setProperty(ProviderCalls.ATTEMPT, plan);
+        exchange.setProperty(StreamSink.PROPERTY, sink);
+        exchange.setProperty(Caller.PROPERTY, caller);
+        if (connection != null) {
+            exchange.setProperty(ProviderCalls.CONNECTION, connection);
+        }
+    }
+}
