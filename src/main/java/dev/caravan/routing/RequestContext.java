@@ -21,8 +21,12 @@ import org.apache.camel.Exchange;
  * pipeline copies the exchange: the dynamic router evaluates its next step on a copy, the circuit breaker runs the
  * provider call on one, and a hedge runs two attempts side by side on two. A copy shares the property map's values,
  * so a mutable holder would let one hedged attempt write into the other's state; a replaced record stays each copy's
- * own, and whichever copy is carried back brings its whole context with it. It is a property, not a variable, because
- * the dynamic router and the breaker carry back only properties from their copies.
+ * own, and whichever copy is carried back brings its whole context with it.
+ *
+ * <p>It is a property, not a variable. Camel 4.18 carries both back from the dynamic router's and the breaker's
+ * copies (the chat, failover, hedging and streaming suites pass with either), but exchange variables are the
+ * operator entry's public contract ({@code caravan.model}, {@code caravan.status}, ...): gateway internals stay out of
+ * them, beside the provider call's inputs, which are properties too.
  *
  * @param ingress  the ingress the request came by ({@code http}, {@code jms}, {@code file}, {@code route}), for the log
  * @param options  the caller's routing options
