@@ -19,10 +19,17 @@ import org.apache.camel.Message;
  */
 public final class HealthProbes {
 
-    /** Exchange variable naming the provider a probe route serves. */
-    public static final String PROVIDER = "caravan.probe.provider";
-    /** Exchange variable: the index of the key a probe used. */
-    static final String KEY = "caravan.probe.key";
+    /** Exchange variable: the {@link Probe} under way. */
+    private static final String PROBE = "caravan.probe";
+
+    /**
+     * One probe of one provider.
+     *
+     * @param provider the provider the probe route serves
+     * @param key      the index of the key the probe used
+     */
+    private record Probe(String provider, int key) {
+    }
 
     private final ProviderCatalog catalog;
     private final HealthBoard board;
@@ -48,8 +55,10 @@ public final class HealthProbes {
                 .map(p -> "direct:probe-" + p.id()).toList();
     }
 
-    public void prepare(Exchange exchange) {
-        ProviderSettings provider = catalog.provider(exchange.getVariable(PROVIDER, String.class));
+    /** Replaces the message with the model listing request of {@code providerId}, the probe route's provider. */
+    public void prepare(Exchange exchange, String providerId) {
+        exchange.setVariable(PROBE, new Probe(providerId, 0)); // named first, for failed() should anything throw
+        ProviderSettings provider = catalog.provider(providerId);
         Dialect dialect = catalog.dialect(provider.id());
         Message message = exchange.getMessage();
         message.getHeaders().clear();
@@ -59,7 +68,7 @@ public final class HealthProbes {
         message.setHeader("Accept", "application/json");
         message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(timeout.toMillis()));
         int key = cooldowns.firstUsableKey(provider.id(), provider.keys().size());
-        exchange.setVariable(KEY, key);
+        exchange.setVariable(PROBE, new Probe(providerId, key));
         dialect.headers(provider.keys().get(key)).forEach(message::setHeader);
     }
 
@@ -74,15 +83,16 @@ public final class HealthProbes {
     }
 
     public void interpret(Exchange exchange) {
-        String provider = exchange.getVariable(PROVIDER, String.class);
+        Probe probe = exchange.getVariable(PROBE, Probe.class);
+        String provider = probe.provider();
         int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         exchange.getMessage().getHeaders().clear();
         exchange.getMessage().setBody(null);
         if (status >= 200 && status < 300) {
             board.probeSucceeded(provider);
-        } else if ((status == 401 || status == 403) && anotherKey(provider, exchange.getVariable(KEY, 0, Integer.class))) {
+        } else if ((status == 401 || status == 403) && anotherKey(provider, probe.key())) {
             // that key is rejected, not the provider down: it rests, and the next probe tries the next key
-            int key = exchange.getVariable(KEY, 0, Integer.class);
+            int key = probe.key();
             cooldowns.coolDown(provider, key, keyRest, Cooldowns.Reason.KEY_REJECTED);
             board.probeKeyRejected(provider, "key " + (key + 1) + " rejected: model listing answered HTTP " + status);
         } else {
@@ -94,7 +104,7 @@ public final class HealthProbes {
     public void failed(Exchange exchange) {
         Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         exchange.getMessage().getHeaders().clear();
-        board.probeFailed(exchange.getVariable(PROVIDER, String.class),
+        board.probeFailed(exchange.getVariable(PROBE, Probe.class).provider(),
                 redactor.redact(FailureClassifier.asFailure(thrown).getMessage()));
     }
 }

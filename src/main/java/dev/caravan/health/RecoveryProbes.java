@@ -42,10 +42,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecoveryProbes {
 
-    /** Exchange variable naming the provider a recovery probe serves. */
-    public static final String PROVIDER = "caravan.recovery.provider";
-    private static final String TARGET = "caravan.recovery.target";
-    private static final String KEY = "caravan.recovery.key";
+    /** Exchange variable: the {@link Probe} under way. */
+    private static final String PROBE = "caravan.recovery";
+
+    /**
+     * One recovery probe of one provider.
+     *
+     * @param provider the provider the probe route serves
+     * @param target   the target it calls, once chosen
+     * @param key      the index of the key it used
+     */
+    private record Probe(String provider, Target target, int key) {
+    }
     private static final Logger LOG = LoggerFactory.getLogger(RecoveryProbes.class);
 
     /** What the probes of one provider found so far; the cost is what the providers' usage says they cost. */
@@ -119,13 +127,13 @@ public final class RecoveryProbes {
     }
 
     /** Replaces the message with a one-token completion on the provider's cheapest target. */
-    public void prepare(Exchange exchange) {
-        ProviderSettings provider = catalog.provider(exchange.getVariable(PROVIDER, String.class));
+    public void prepare(Exchange exchange, String providerId) {
+        exchange.setVariable(PROBE, new Probe(providerId, null, 0)); // named first, for failed() should anything throw
+        ProviderSettings provider = catalog.provider(providerId);
         Dialect dialect = catalog.dialect(provider.id());
         Target target = cheapest.get(provider.id());
         int key = cooldowns.firstUsableKey(provider.id(), provider.keys().size());
-        exchange.setVariable(TARGET, target);
-        exchange.setVariable(KEY, key);
+        exchange.setVariable(PROBE, new Probe(providerId, target, key));
         ChatRequest tiny = new ChatRequest(target.model(), List.of(ChatMessage.of("user", "ping")), null, 1, null, 0.0, null, null,
                 null, null, null, null);
         Message message = exchange.getMessage();
@@ -141,8 +149,9 @@ public final class RecoveryProbes {
 
     /** A 2xx completion half-opens the breaker; anything else leaves it open. */
     public void interpret(Exchange exchange) {
-        String provider = exchange.getVariable(PROVIDER, String.class);
-        Target target = exchange.getVariable(TARGET, Target.class);
+        Probe probe = exchange.getVariable(PROBE, Probe.class);
+        String provider = probe.provider();
+        Target target = probe.target();
         Message message = exchange.getMessage();
         int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         byte[] body = message.getBody(byte[].class);
@@ -176,7 +185,7 @@ public final class RecoveryProbes {
         ProviderFailure failure = redactor.redact(dialect.classify(status, body == null ? new byte[0] : body,
                 headers));
         // a rejected or rate-limited key rests, so the next probe (and no request) uses another one
-        int key = exchange.getVariable(KEY, 0, Integer.class);
+        int key = probe.key();
         switch (failure.failureClass()) {
             case AUTH -> cooldowns.coolDown(provider, key, keyRest, Cooldowns.Reason.KEY_REJECTED);
             case RATE_LIMITED -> cooldowns.coolDown(provider, key, failure.retryAfter().orElse(rateLimitRest),
@@ -193,7 +202,8 @@ public final class RecoveryProbes {
         exchange.getMessage().getHeaders().clear();
         exchange.getMessage().setBody(null);
         ProviderFailure failure = FailureClassifier.asFailure(thrown);
-        record(exchange.getVariable(PROVIDER, String.class), exchange.getVariable(TARGET, Target.class), false,
+        Probe probe = exchange.getVariable(PROBE, Probe.class);
+        record(probe.provider(), probe.target(), false,
                 failure.failureClass().label(), redactor.redact(failure.getMessage()), null);
     }
 
