@@ -19,6 +19,7 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatMessage;
+import dev.caravan.config.CaravanProperties;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.health.Cooldowns;
@@ -103,6 +104,8 @@ public class CaravanConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         Map<String, String> properties = caravanProperties(context.getPropertiesComponent());
         GatewaySettings settings = GatewaySettings.from(properties);
+        // the routes' placeholders resolve to the checked values, never to what was written
+        settings.routeProperties().forEach(context.getPropertiesComponent()::addOverrideProperty);
         Registry registry = context.getRegistry();
         Clock clock = Clock.systemUTC();
         ObjectMapper json = jsonMapper();
@@ -133,7 +136,8 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.healthFailureThreshold(), clock);
         Cooldowns cooldowns = new Cooldowns(clock);
         RateLimits rateLimits = new RateLimits(clock);
-        TokenEstimator tokens = TokenEstimator.from(properties);
+        TokenEstimator tokens = TokenEstimator.of(settings.bound().estimate().exactChars(),
+                settings.bound().estimate().heavyConcurrency());
         // the encodings take a second or two to load: load them now rather than in the first request
         Thread.ofVirtual().name("caravan-tokenizer-warm-up").start(() -> tokens.estimate(
                 new ChatRequest("warm-up", List.of(ChatMessage.of("user", "hello")), null, null, null, null, null,
@@ -158,7 +162,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);
-        GatewaySettings.Files files = settings.files();
+        CaravanProperties.File files = settings.files();
         FileDrops fileDrops = new FileDrops(prompts, json, files.outbox(), files.done(), files.error(), files.maxBytes(),
                 files.readTimeout());
         registry.bind("fileDrops", fileDrops);
@@ -183,7 +187,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("recoveryProbes", recovery);
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery);
         registry.bind("httpReplies", new HttpReplies(json, catalog, status));
-        Console.install(context, properties, new Console.Boards(catalog, status, health, cooldowns, breakers, router,
+        Console.install(context, settings.console(), new Console.Boards(catalog, status, health, cooldowns, breakers, router,
                 meters), json, clock);
         registry.bind("providerRoutes", new ProviderRoutes(catalog));
 
@@ -219,7 +223,7 @@ public class CaravanConfiguration implements CamelConfiguration {
      * The JMS ingress: the embedded broker unless an external one is configured, its connection factory for
      * the jms component, and virtual threads for the consumers.
      */
-    private static void messaging(CamelContext context, GatewaySettings.Jms jms, PromptReader prompts,
+    private static void messaging(CamelContext context, CaravanProperties.Jms jms, PromptReader prompts,
             ObjectMapper json, long maxBodyBytes, MeterRegistry meters, Clock clock) throws Exception {
         Registry registry = context.getRegistry();
         registry.bind("jmsMessages", new JmsMessages(prompts, json,

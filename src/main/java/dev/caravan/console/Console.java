@@ -2,7 +2,6 @@ package dev.caravan.console;
 
 import java.time.Clock;
 import java.util.Locale;
-import java.util.Map;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,9 +30,8 @@ public final class Console {
             CircuitBreakerRegistry breakers, FailoverRouter router, MeterRegistry meters) {
     }
 
-    public static void install(CamelContext context, Map<String, String> properties, Boards boards, ObjectMapper json,
+    public static void install(CamelContext context, ConsoleSettings settings, Boards boards, ObjectMapper json,
             Clock clock) throws Exception {
-        ConsoleSettings settings = ConsoleSettings.from(properties);
         if (!settings.enabled()) {
             return;
         }

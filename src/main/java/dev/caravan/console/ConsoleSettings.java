@@ -1,13 +1,9 @@
 package dev.caravan.console;
 
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import dev.caravan.ConfigurationError;
-import dev.caravan.GatewaySettings;
 
 /**
  * The {@code caravan.console.*} settings.
@@ -38,40 +34,8 @@ public record ConsoleSettings(boolean enabled, boolean onApiPort, Duration sampl
         }
     }
 
-    public static ConsoleSettings from(Map<String, String> properties) {
-        return new ConsoleSettings(bool(properties, "caravan.console.enabled", true),
-                bool(properties, "caravan.console.on-api-port", false),
-                duration(properties, "caravan.console.sample-interval", "1s"),
-                duration(properties, "caravan.console.rate-window", "1m"),
-                duration(properties, "caravan.console.history", "15m"),
-                integer(properties, "caravan.console.events", 50),
-                Arrays.stream(properties.getOrDefault("caravan.console.allowed-hosts", "").split(","))
-                        .map(String::trim).filter(h -> !h.isEmpty()).collect(Collectors.toUnmodifiableSet()));
-    }
-
     /** Samples kept for the charts. */
     int samplesKept() {
         return (int) Math.max(2, history.toMillis() / sampleInterval.toMillis() + 1);
-    }
-
-    private static Duration duration(Map<String, String> properties, String key, String fallback) {
-        return GatewaySettings.parseDuration(key, properties.getOrDefault(key, fallback));
-    }
-
-    private static boolean bool(Map<String, String> properties, String key, boolean fallback) {
-        String v = properties.getOrDefault(key, Boolean.toString(fallback)).trim();
-        if (!v.equals("true") && !v.equals("false")) {
-            throw new ConfigurationError(key, "'" + v + "' is not true or false");
-        }
-        return Boolean.parseBoolean(v);
-    }
-
-    private static int integer(Map<String, String> properties, String key, int fallback) {
-        String v = properties.getOrDefault(key, Integer.toString(fallback)).trim();
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new ConfigurationError(key, "'" + v + "' is not a whole number");
-        }
     }
 }

@@ -13,7 +13,6 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
-import dev.caravan.ConfigurationError;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 
@@ -142,28 +141,13 @@ public final class TokenEstimator {
         this.heavyTurns = new Semaphore(heavyTurns);
     }
 
-    /** An estimator as {@code caravan.estimate.exact-chars} and {@code caravan.estimate.heavy-concurrency} say. */
-    public static TokenEstimator from(Map<String, String> properties) {
-        int exact = whole(properties, "caravan.estimate.exact-chars", DEFAULT_EXACT_CHARS);
-        int turns = whole(properties, "caravan.estimate.heavy-concurrency", 0);
-        return new TokenEstimator(exact,
-                turns > 0 ? turns : Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
-    }
-
-    private static int whole(Map<String, String> properties, String key, int fallback) {
-        String value = properties.get(key);
-        if (value == null || value.isBlank()) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(value.trim());
-            if (n < 0) {
-                throw new ConfigurationError(key, "must not be negative");
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new ConfigurationError(key, "'" + value + "' is not a whole number");
-        }
+    /**
+     * An estimator as {@code caravan.estimate.exact-chars} and {@code caravan.estimate.heavy-concurrency} say;
+     * a heavy concurrency of 0 is one less than the machine's cores (at least 1).
+     */
+    public static TokenEstimator of(int exactChars, int heavyConcurrency) {
+        return new TokenEstimator(exactChars, heavyConcurrency > 0 ? heavyConcurrency
+                : Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
     }
 
     /** How many times this estimator called the tokenizer, over its life. */

@@ -3,7 +3,6 @@ package dev.caravan.provider;
 import java.time.Clock;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.ConfigurationError;
 import dev.caravan.provider.gemini.GeminiDialect;
 import dev.caravan.provider.anthropic.AnthropicDialect;
 import dev.caravan.provider.openai.OpenAiDialect;
@@ -21,12 +20,10 @@ public final class Dialects {
 
     /** The dialect of {@code provider}; a {@link ConfigurationError} naming the key when a dialect setting is wrong. */
     public Dialect create(ProviderSettings provider) {
-        return switch (provider.dialect()) {
-            case "openai" -> OpenAiDialect.of(provider, json, clock);
-            case "gemini" -> GeminiDialect.of(provider, json, clock);
-            case "anthropic" -> AnthropicDialect.of(provider, json, clock);
-            default -> throw new ConfigurationError(provider.key("dialect"),
-                    "'" + provider.dialect() + "' is not a dialect this build knows");
+        return switch (provider.options()) {
+            case DialectOptions.OpenAi options -> OpenAiDialect.of(options, json, clock);
+            case DialectOptions.Gemini options -> GeminiDialect.of(options, provider, json, clock);
+            case DialectOptions.Anthropic options -> AnthropicDialect.of(options, json, clock);
         };
     }
 }

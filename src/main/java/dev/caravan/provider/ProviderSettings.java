@@ -2,7 +2,6 @@ package dev.caravan.provider;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * One configured provider.
@@ -20,21 +19,12 @@ import java.util.Map;
  * @param breaker        its circuit breaker's thresholds
  * @param simulated      true when the built-in simulator stands in for it
  * @param options        the dialect's own settings ({@code anthropic-version}, {@code auth-header}, ...),
- *                       by field name; validated by {@link Dialects}
+ *                       typed for the dialect and checked when the settings were bound
  */
 public record ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys keys, Duration timeout,
         Duration firstToken, Duration idle, Duration connectTimeout, int maxConnections, int priority,
-        BreakerSettings breaker, boolean simulated, Map<String, String> options) {
+        BreakerSettings breaker, boolean simulated, DialectOptions options) {
 
-    public ProviderSettings {
-        options = options == null ? Map.of() : Map.copyOf(options);
-    }
-
-    /** The dialect setting {@code name}, or {@code fallback} when it is not set. */
-    public String option(String name, String fallback) {
-        String value = options.get(name);
-        return value == null || value.isBlank() ? fallback : value.trim();
-    }
 
     /** The full key of the provider setting {@code field}, for messages naming it. */
     public String key(String field) {

@@ -20,16 +20,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.caravan.ConfigurationError;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ToolArguments;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.Dialect;
+import dev.caravan.provider.DialectOptions;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
-import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.RetryAfter;
 import dev.caravan.provider.stream.StreamDecoder;
 
@@ -66,8 +65,8 @@ import dev.caravan.provider.stream.StreamDecoder;
  */
 public final class AnthropicDialect implements Dialect {
 
-    public static final String DEFAULT_VERSION = "2023-06-01";
-    public static final int DEFAULT_MAX_TOKENS = 4096;
+    public static final String DEFAULT_VERSION = DialectOptions.Anthropic.DEFAULT.version();
+    public static final int DEFAULT_MAX_TOKENS = DialectOptions.Anthropic.DEFAULT.defaultMaxTokens();
 
     static final String JSON_INSTRUCTION = "Respond with a single JSON object and nothing else: no prose before or "
             + "after it, no code fences.";
@@ -96,19 +95,8 @@ public final class AnthropicDialect implements Dialect {
     }
 
     /** The dialect for {@code provider}: {@code anthropic-version} and {@code default-max-tokens}. */
-    public static AnthropicDialect of(ProviderSettings provider, ObjectMapper json, Clock clock) {
-        String maxTokens = provider.option("default-max-tokens", Integer.toString(DEFAULT_MAX_TOKENS));
-        int parsed;
-        try {
-            parsed = Integer.parseInt(maxTokens);
-        } catch (NumberFormatException e) {
-            parsed = 0;
-        }
-        if (parsed < 1) {
-            throw new ConfigurationError(provider.key("default-max-tokens"),
-                    "'" + maxTokens + "' is not a positive whole number of tokens");
-        }
-        return new AnthropicDialect(json, clock, provider.option("anthropic-version", DEFAULT_VERSION), parsed);
+    public static AnthropicDialect of(DialectOptions.Anthropic options, ObjectMapper json, Clock clock) {
+        return new AnthropicDialect(json, clock, options.version(), options.defaultMaxTokens());
     }
 
     @Override

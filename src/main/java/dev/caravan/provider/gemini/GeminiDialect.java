@@ -7,10 +7,10 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.ConfigurationError;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.provider.Dialect;
+import dev.caravan.provider.DialectOptions;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderSettings;
@@ -61,26 +61,14 @@ public final class GeminiDialect implements Dialect {
      * A simulated Vertex provider sends its key as the bearer token, since the simulator stands in for Google's
      * token server too.
      */
-    public static GeminiDialect of(ProviderSettings provider, ObjectMapper json, Clock clock) {
-        String project = provider.option("vertex-project", null);
-        String region = provider.option("vertex-region", null);
-        if (project == null && region == null) {
+    public static GeminiDialect of(DialectOptions.Gemini options, ProviderSettings provider, ObjectMapper json,
+            Clock clock) {
+        if (!options.vertex()) {
             return new GeminiDialect(json, clock);
-        }
-        if (project == null || region == null) {
-            String missing = project == null ? "vertex-project" : "vertex-region";
-            throw new ConfigurationError(provider.key(missing), "Vertex AI needs both vertex-project and "
-                    + "vertex-region; set it, or remove the other for the Gemini API");
-        }
-        for (String[] setting : new String[][] {{"vertex-project", project}, {"vertex-region", region}}) {
-            if (!setting[1].matches("[A-Za-z0-9][A-Za-z0-9_.:-]*")) {
-                throw new ConfigurationError(provider.key(setting[0]), "'" + setting[1] + "' is not a Google Cloud "
-                        + (setting[0].equals("vertex-project") ? "project id" : "region"));
-            }
         }
         AccessTokens tokens = provider.simulated() ? key -> key
                 : ServiceAccountTokens.load(provider.keys().all(), provider.key("api-keys"));
-        return new GeminiDialect(json, clock, new Vertex(project, region), tokens);
+        return new GeminiDialect(json, clock, new Vertex(options.vertexProject(), options.vertexRegion()), tokens);
     }
 
     @Override

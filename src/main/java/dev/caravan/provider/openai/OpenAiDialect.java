@@ -14,13 +14,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.ConfigurationError;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.provider.Dialect;
+import dev.caravan.provider.DialectOptions;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
-import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.RetryAfter;
 import dev.caravan.provider.stream.StreamDecoder;
 
@@ -56,14 +55,9 @@ public final class OpenAiDialect implements Dialect {
         this(json, clock, false, null);
     }
 
-    /** The dialect for {@code provider}: {@code auth-header} (authorization or api-key) and {@code api-version}. */
-    public static OpenAiDialect of(ProviderSettings provider, ObjectMapper json, Clock clock) {
-        String header = provider.option("auth-header", "authorization").toLowerCase(Locale.ROOT);
-        if (!header.equals("authorization") && !header.equals("api-key")) {
-            throw new ConfigurationError(provider.key("auth-header"),
-                    "'" + header + "' is neither authorization (Bearer) nor api-key (Azure OpenAI)");
-        }
-        return new OpenAiDialect(json, clock, header.equals("api-key"), provider.option("api-version", null));
+    /** The dialect for a provider with these options: {@code auth-header} and {@code api-version}. */
+    public static OpenAiDialect of(DialectOptions.OpenAi options, ObjectMapper json, Clock clock) {
+        return new OpenAiDialect(json, clock, options.apiKeyHeader(), options.apiVersion());
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ConfigurationError;
+import dev.caravan.GatewaySettings;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
@@ -54,10 +55,16 @@ class AnthropicDialectTest {
         return json.readTree(dialect.toWire(request(body), "claude-sonnet-4-5"));
     }
 
+    /** The provider {@code claude} as the gateway binds it, with {@code options} of its dialect set. */
     private static ProviderSettings settings(Map<String, String> options) {
-        return new ProviderSettings("claude", "anthropic", URI.create("https://api.anthropic.com/v1"),
-                ApiKeys.parse("sk-ant-test"), Duration.ofSeconds(30), Duration.ofSeconds(20), Duration.ofSeconds(30),
-                Duration.ofSeconds(5), 10, 0, null, false, options);
+        Map<String, String> p = new java.util.LinkedHashMap<>();
+        p.put("caravan.providers", "claude");
+        p.put("caravan.provider.claude.dialect", "anthropic");
+        p.put("caravan.provider.claude.base-url", "https://api.anthropic.com/v1");
+        p.put("caravan.provider.claude.api-keys", "sk-ant-test");
+        p.put("caravan.model.smart", "claude:claude-sonnet-4-5");
+        options.forEach((option, value) -> p.put("caravan.provider.claude." + option, value));
+        return GatewaySettings.from(p).providers().get(0);
     }
 
     // ---------------------------------------------------------------- settings, paths and headers
@@ -88,7 +95,7 @@ class AnthropicDialectTest {
     @ValueSource(strings = {"0", "-5", "lots", "1.5", "99999999999"})
     void aDefaultTokenLimitThatIsNotAPositiveWholeNumberIsRefusedNamingTheKey(String value) {
         ConfigurationError error = catchThrowableOfType(ConfigurationError.class,
-                () -> AnthropicDialect.of(settings(Map.of("default-max-tokens", value)), json, CLOCK));
+                () -> settings(Map.of("default-max-tokens", value)));
 
         assertThat(error).isNotNull();
         assertThat(error.getMessage()).contains("caravan.provider.claude.default-max-tokens").contains(value);

@@ -28,6 +28,7 @@ import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.Fixtures;
 import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.DialectOptions;
 import dev.caravan.provider.ProviderSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,7 +52,18 @@ class GeminiDialectTest {
         return new ProviderSettings(id, "gemini", URI.create("https://us-central1-aiplatform.googleapis.com/v1"),
                 new ApiKeys(keys), Duration.ofSeconds(30), Duration.ofSeconds(20), Duration.ofSeconds(30),
                 Duration.ofSeconds(5), 10, 0, new BreakerSettings(50, 20, 10, Duration.ofSeconds(30), 3), simulated,
-                options);
+                new DialectOptions.Gemini(options.get("vertex-project"), options.get("vertex-region")));
+    }
+
+    /** The gemini provider {@code id} as the gateway binds its settings, with {@code options} of its dialect. */
+    private static ProviderSettings bound(String id, Map<String, String> options) {
+        Map<String, String> p = new java.util.LinkedHashMap<>();
+        p.put("caravan.providers", id);
+        p.put("caravan.provider." + id + ".dialect", "gemini");
+        p.put("caravan.provider." + id + ".base-url", "https://us-central1-aiplatform.googleapis.com/v1");
+        p.put("caravan.model.smart", id + ":gemini-2.5-pro");
+        options.forEach((option, value) -> p.put("caravan.provider." + id + "." + option, value));
+        return dev.caravan.GatewaySettings.from(p).providers().get(0);
     }
 
     // ---------------------------------------------------------------- paths and auth
@@ -106,11 +118,9 @@ class GeminiDialectTest {
 
     @Test
     void vertexNeedsBothProjectAndRegionAndSaysWhichIsMissing() {
-        assertThatThrownBy(() -> GeminiDialect.of(provider("vx", List.of(), Map.of("vertex-project", "p"), false),
-                json, CLOCK))
+        assertThatThrownBy(() -> bound("vx", Map.of("vertex-project", "p")))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("caravan.provider.vx.vertex-region");
-        assertThatThrownBy(() -> GeminiDialect.of(provider("vx", List.of(),
-                Map.of("vertex-project", "p/../../x", "vertex-region", "us-central1"), false), json, CLOCK))
+        assertThatThrownBy(() -> bound("vx", Map.of("vertex-project", "p/../../x", "vertex-region", "us-central1")))
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("caravan.provider.vx.vertex-project");
     }
 
@@ -128,8 +138,9 @@ class GeminiDialectTest {
 
     @Test
     void aSimulatedVertexProviderSendsItsKeyAsTheBearerToken() {
-        GeminiDialect simulated = GeminiDialect.of(provider("vx", List.of("simulated-key-vx"),
-                Map.of("vertex-project", "p", "vertex-region", "us-central1"), true), json, CLOCK);
+        ProviderSettings vertex = provider("vx", List.of("simulated-key-vx"),
+                Map.of("vertex-project", "p", "vertex-region", "us-central1"), true);
+        GeminiDialect simulated = GeminiDialect.of((DialectOptions.Gemini) vertex.options(), vertex, json, CLOCK);
 
         assertThat(simulated.headers("simulated-key-vx"))
                 .containsExactly(Map.entry("Authorization", "Bearer simulated-key-vx"));

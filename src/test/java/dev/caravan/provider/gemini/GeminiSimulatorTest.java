@@ -246,7 +246,8 @@ class GeminiSimulatorTest {
                 Map.of("vertex-project", "caravan-test", "vertex-region", "us-central1"), true)
                 .simulatedAt(URI.create(sim.baseUrl("vertex")), new dev.caravan.provider.ApiKeys(
                         List.of("ya29.vertex")));
-        GeminiDialect vertex = GeminiDialect.of(settings, json, Clock.systemUTC());
+        GeminiDialect vertex = GeminiDialect.of((dev.caravan.provider.DialectOptions.Gemini) settings.options(),
+                settings, json, Clock.systemUTC());
 
         HttpResponse<InputStream> response = call(vertex, settings.url(""), "ya29.vertex", request(
                 "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello Vertex\"}]}"));

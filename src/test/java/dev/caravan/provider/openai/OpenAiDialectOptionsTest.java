@@ -85,9 +85,7 @@ class OpenAiDialectOptionsTest {
     @ParameterizedTest(name = "auth-header={0}")
     @ValueSource(strings = {"bearer", "x-api-key", "api_key"})
     void anUnknownAuthHeaderIsAConfigurationErrorNamingTheKey(String value) {
-        ProviderSettings settings = azure("auth-header", value);
-
-        ConfigurationError error = catchThrowableOfType(ConfigurationError.class, () -> dialects.create(settings));
+        ConfigurationError error = catchThrowableOfType(ConfigurationError.class, () -> azure("auth-header", value));
 
         assertThat(error).isNotNull();
         assertThat(error.getMessage()).contains("caravan.provider.azure.auth-header").contains(value);
