@@ -12,6 +12,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.caravan.cost.TokenEstimator;
+import dev.caravan.provider.ApiKeys;
 import dev.caravan.routing.Capability;
 import dev.caravan.routing.RoutingPolicy;
 
@@ -86,6 +87,12 @@ public record CaravanProperties(
         public Auth {
             keys = or(keys, "");
             failureCooldown = or(failureCooldown, Duration.ofMinutes(5));
+        }
+
+        /** Without the client keys, which never reach a log line through a settings object. */
+        @Override
+        public String toString() {
+            return "Auth[keys=(" + ApiKeys.parse(keys).size() + "), failureCooldown=" + failureCooldown + "]";
         }
     }
 

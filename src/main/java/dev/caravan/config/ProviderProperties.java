@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.DialectOptions;
 
 /**
@@ -74,6 +75,17 @@ public record ProviderProperties(String dialect, String baseUrl, String apiKeys,
         if (vertexRegion != null && !vertexRegion.matches(GOOGLE_NAME)) {
             throw new SettingProblem("vertex-region", "'" + vertexRegion + "' is not a Google Cloud region");
         }
+    }
+
+    /** Everything but the keys, which never reach a log line through a settings object. */
+    @Override
+    public String toString() {
+        return "ProviderProperties[dialect=" + dialect + ", baseUrl=" + baseUrl + ", apiKeys=("
+                + ApiKeys.parse(apiKeys).size() + "), timeout=" + timeout + ", firstTokenTimeout=" + firstTokenTimeout
+                + ", idleTimeout=" + idleTimeout + ", connectTimeout=" + connectTimeout + ", maxConnections="
+                + maxConnections + ", breaker=" + breaker + ", authHeader=" + authHeader + ", apiVersion=" + apiVersion
+                + ", anthropicVersion=" + anthropicVersion + ", defaultMaxTokens=" + defaultMaxTokens
+                + ", vertexProject=" + vertexProject + ", vertexRegion=" + vertexRegion + "]";
     }
 
     /** The options of this provider's dialect, defaults filled in; the dialect is one of {@link #DIALECTS}. */

@@ -1,6 +1,8 @@
 package dev.caravan.config;
 
 import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,6 +50,36 @@ final class SettingValues {
             }
             String text = p.getText().trim();
             return text.isEmpty() ? blank() : read(text);
+        }
+    }
+
+    /** Text as written, trimmed. */
+    static final class Plain extends Text<String> {
+
+        Plain() {
+            super(String.class);
+        }
+
+        @Override
+        String read(String text) {
+            return text;
+        }
+    }
+
+    /** A file system path. */
+    static final class Folder extends Text<Path> {
+
+        Folder() {
+            super(Path.class);
+        }
+
+        @Override
+        Path read(String text) {
+            try {
+                return Path.of(text);
+            } catch (InvalidPathException e) {
+                throw new SettingProblem(null, "'" + text + "' is not a path: " + e.getReason());
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.caravan.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
@@ -50,7 +52,9 @@ public final class SettingsBinder {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .addModule(new SimpleModule("caravan-settings")
-                    .addDeserializer(Duration.class, new SettingValues.PositiveDuration()))
+                    .addDeserializer(Duration.class, new SettingValues.PositiveDuration())
+                    .addDeserializer(String.class, new SettingValues.Plain())
+                    .addDeserializer(Path.class, new SettingValues.Folder()))
             // a key written with no value is a key not set: its default applies (lists read it as empty)
             .withCoercionConfigDefaults(c -> c.setCoercion(CoercionInputShape.EmptyString, CoercionAction.AsNull))
             .build();
@@ -134,6 +138,10 @@ public final class SettingsBinder {
             return new ConfigurationError(problem.field() == null ? at : at + "." + problem.field(),
                     problem.getMessage());
         }
+        if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null
+                && (mismatch.getTargetType().isRecord() || Map.class.isAssignableFrom(mismatch.getTargetType()))) {
+            return new ConfigurationError(at, "is a group of settings, not one setting: write a key below it");
+        }
         if (e instanceof InvalidFormatException format) {
             Class<?> type = format.getTargetType();
             String value = "'" + format.getValue() + "'";
@@ -158,7 +166,7 @@ public final class SettingsBinder {
                 : "unknown setting";
         String nearest = null;
         // a typo or two in a short name, up to three in a long one: further away is another word, not a slip
-        int best = Math.max(1, Math.min(3, unknown.getPropertyName().length() / 3)) + 1;
+        int best = Math.max(1, Math.min(3, (unknown.getPropertyName().length() + 1) / 3)) + 1;
         for (Object known : unknown.getKnownPropertyIds()) {
             int d = DISTANCE.apply(unknown.getPropertyName(), known.toString());
             if (d < best) {
