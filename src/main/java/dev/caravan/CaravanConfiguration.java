@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.config.CaravanProperties;
+import dev.caravan.config.SettingsBinder;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.health.Cooldowns;
@@ -355,6 +356,15 @@ public class CaravanConfiguration implements CamelConfiguration {
         Map<String, String> resolved = new LinkedHashMap<>();
         for (String key : keys) {
             resolved.put(key, pc.resolveProperty(key).orElse(loaded.getProperty(key, "")));
+        }
+        // a key the file leaves at its default can still be set by an environment variable (CARAVAN_HEALTH_INTERVAL)
+        Set<String> providerIds = new TreeSet<>();
+        keys.stream().filter(k -> k.startsWith("caravan.provider.")).map(k -> k.split("\\.")[2])
+                .forEach(providerIds::add);
+        for (String key : SettingsBinder.keys(providerIds)) {
+            if (!resolved.containsKey(key)) {
+                pc.resolveProperty(key).ifPresent(value -> resolved.put(key, value));
+            }
         }
         return resolved;
     }

@@ -1,12 +1,16 @@
 package dev.caravan.config;
 
 import java.nio.file.Path;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -47,8 +51,10 @@ public final class SettingsBinder {
     private static final String PRICE = "caravan.price.";
     private static final LevenshteinDistance DISTANCE = LevenshteinDistance.getDefaultInstance();
 
+    private static final PropertyNamingStrategies.KebabCaseStrategy KEBAB =
+            new PropertyNamingStrategies.KebabCaseStrategy();
     private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+            .propertyNamingStrategy(KEBAB)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .addModule(new SimpleModule("caravan-settings")
@@ -83,6 +89,30 @@ public final class SettingsBinder {
             throw explain(e, given.keySet());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ConfigurationError("caravan.*", e.getOriginalMessage());
+        }
+    }
+
+    /**
+     * Every key the settings have, the providers' keys for each of {@code providerIds}; the families keyed by a
+     * model or alias name are not listed. An environment variable can set any of them, written in the file or not.
+     */
+    public static Set<String> keys(Collection<String> providerIds) {
+        Set<String> keys = new TreeSet<>();
+        keys(PREFIX, CaravanProperties.class, providerIds, keys);
+        return keys;
+    }
+
+    private static void keys(String prefix, Class<?> type, Collection<String> providerIds, Set<String> keys) {
+        for (RecordComponent component : type.getRecordComponents()) {
+            String key = prefix + KEBAB.translate(component.getName());
+            if (component.getType().isRecord()) {
+                keys(key + ".", component.getType(), providerIds, keys);
+            } else if (component.getType() == Map.class && component.getGenericType() instanceof ParameterizedType map
+                    && map.getActualTypeArguments()[1] == ProviderProperties.class) {
+                providerIds.forEach(id -> keys(key + "." + id + ".", ProviderProperties.class, providerIds, keys));
+            } else if (component.getType() != Map.class) {
+                keys.add(key);
+            }
         }
     }
 
@@ -140,7 +170,8 @@ public final class SettingsBinder {
         }
         if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null
                 && (mismatch.getTargetType().isRecord() || Map.class.isAssignableFrom(mismatch.getTargetType()))) {
-            return new ConfigurationError(at, "is a group of settings, not one setting: write a key below it");
+            return new ConfigurationError(at, at.startsWith(PRICE) ? "write caravan.price.<provider>.<model>.input, "
+                    + ".output or .cached-input" : "is a group of settings, not one setting: write a key below it");
         }
         if (e instanceof InvalidFormatException format) {
             Class<?> type = format.getTargetType();
