@@ -359,8 +359,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         }
         // a key the file leaves at its default can still be set by an environment variable (CARAVAN_HEALTH_INTERVAL)
         Set<String> providerIds = new TreeSet<>();
-        keys.stream().filter(k -> k.startsWith("caravan.provider.")).map(k -> k.split("\\.")[2])
-                .forEach(providerIds::add);
+        keys.stream().filter(k -> k.startsWith("caravan.provider.")).map(k -> k.split("\\."))
+                .filter(segments -> segments.length > 3).forEach(segments -> providerIds.add(segments[2]));
         for (String key : SettingsBinder.keys(providerIds)) {
             if (!resolved.containsKey(key)) {
                 pc.resolveProperty(key).ifPresent(value -> resolved.put(key, value));

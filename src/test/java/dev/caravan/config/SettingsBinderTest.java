@@ -214,6 +214,21 @@ class SettingsBinderTest {
                 .contains("apiKeys=(2)");
     }
 
+    @Test
+    void theKnownKeysAreEveryGroupsKeysAndEachProvidersWithoutTheFamiliesKeyedByName() {
+        Set<String> keys = SettingsBinder.keys(List.of("groq"));
+
+        assertThat(keys).contains("caravan.health.interval", "caravan.file.poll-interval",
+                "caravan.breaker.recovery-probe-interval", "caravan.provider-answer.max-size", "caravan.default-model",
+                "caravan.provider.groq.timeout", "caravan.provider.groq.breaker.minimum-calls",
+                "caravan.provider.groq.vertex-region");
+        assertThat(keys).noneMatch(k -> k.startsWith("caravan.model") || k.startsWith("caravan.price")
+                || k.startsWith("caravan.context-window") || k.startsWith("caravan.capabilities"));
+        // each of them binds
+        keys.forEach(key -> assertThat(catchThrowableOfType(ConfigurationError.class,
+                () -> SettingsBinder.bind(map(key, "")))).as(key).isNull());
+    }
+
     // ---------------------------------------------------------------- start-up errors
 
     static Stream<Arguments> invalid() {
