@@ -67,6 +67,10 @@ final class Gateway implements AutoCloseable {
         props.put("caravan.model.fast", String.join(",", providers.stream().map(p -> p + ":model-" + p).toList()));
         props.put("caravan.model.smart", providers.getFirst() + ":model-" + providers.getFirst());
         props.put("caravan.health.interval", "1h");
+        // A JMS consumer stops only when its receive returns, and one caught setting up waits out the recovery
+        // interval (1 s and 5 s by default): short ones let each test gateway close at once, as production needs not
+        props.put("camel.component.jms.receive-timeout", "100");
+        props.put("camel.component.jms.recovery-interval", "100");
         try {
             dataDir = java.nio.file.Files.createTempDirectory("caravan-test-");
         } catch (IOException e) {
