@@ -17,6 +17,7 @@ import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * The chat pipeline at route level: the real YAML routes and application.properties, with the built-in
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.Test;
         "caravan.file.outbox=target/route-test/outbox",
         "caravan.file.done=target/route-test/done",
         "caravan.file.error=target/route-test/error"})
+// one gateway for the class, as camel-test-main boots one per test instance
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChatRouteTest {
 
     @EndpointInject
