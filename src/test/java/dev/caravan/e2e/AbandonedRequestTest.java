@@ -35,7 +35,7 @@ class AbandonedRequestTest {
 
     @AfterAll
     static void stop() {
-        gateway.close();
+        gateway.closeNow();
         capture.close();
     }
 

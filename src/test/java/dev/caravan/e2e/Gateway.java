@@ -99,9 +99,17 @@ final class Gateway implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         });
-        // polled, not spun: a busy wait would take a core from the gateway it is waiting for
-        Awaitility.await("the gateway's start").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                .until(() -> main.getCamelContext() != null && main.getCamelContext().isStarted());
+        // polled, not spun: a busy wait would take a core from the gateway it is waiting for; the bound is for a
+        // start that never comes, and is generous because a loaded machine starts slowly
+        try {
+            Awaitility.await("the gateway's start").atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> main.getCamelContext() != null && main.getCamelContext().isStarted());
+        } catch (RuntimeException | Error e) {
+            // nobody gets this gateway to close it
+            close();
+            throw e;
+        }
     }
 
     static Gateway start(List<String> providers, Map<String, String> overrides) {
@@ -335,6 +343,15 @@ final class Gateway implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Closes at the end of a test class: the calls still open at the simulated providers (a hanging fault, a probe
+     * of a provider left hanging) are cut first, or the gateway's graceful shutdown would wait them out.
+     */
+    void closeNow() {
+        simulator.close();
+        close();
     }
 
     @Override

@@ -59,10 +59,7 @@ final class GatewayExtension implements BeforeAllCallback, BeforeEachCallback, A
     public void afterAll(ExtensionContext context) {
         // a gateway that failed to start has nothing to close
         if (gateway != null) {
-            // the class is over: calls still hanging on a simulated provider (probes of a provider left hanging)
-            // are cut first, or the gateway's graceful shutdown would wait for them
-            gateway.simulator().close();
-            gateway.close();
+            gateway.closeNow();
             gateway = null;
         }
     }

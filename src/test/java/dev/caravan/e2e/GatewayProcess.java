@@ -36,17 +36,24 @@ final class GatewayProcess {
         command.add("dev.caravan.CaravanApplication");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         HttpClient client = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the gateway died at start: " + Files.readString(log));
-            }
-            try {
-                return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v1/models"))
-                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        try {
+            // a JVM of its own starts slowly on a loaded machine: the bound is for a start that never comes
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the gateway died at start: " + Files.readString(log));
+                }
+                try {
+                    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                            + "/v1/models")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            // the caller never gets the process to stop: it must not outlive the test
+            process.destroyForcibly().waitFor();
+            throw e;
+        }
         return process;
     }
 

@@ -33,7 +33,7 @@ class ObservabilityTest {
 
     @AfterAll
     static void stop() {
-        gateway.close();
+        gateway.closeNow();
         capture.close();
     }
 
