@@ -49,11 +49,11 @@ import dev.caravan.ingress.JmsRedelivery;
 import dev.caravan.ingress.OperatorRequests;
 import dev.caravan.ingress.PromptReader;
 import dev.caravan.provider.ApiKeys;
-import dev.caravan.provider.AttemptControls;
 import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.ProviderHttp;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.provider.stream.StreamRelay;
 import dev.caravan.provider.ProviderCatalog;
@@ -80,6 +80,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.camel.component.platform.http.PlatformHttpComponent;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.PropertiesComponent;
@@ -174,12 +175,12 @@ public class CaravanConfiguration implements CamelConfiguration {
                 new CostEstimator(prices, tokens), clock);
         registry.bind("router", router);
         registry.bind("nextStep", new NextStep(router));
-        AttemptControls controls = new AttemptControls();
-        registry.bind("attemptControls", controls);
-        registry.bind("hedger", new Hedger(router, controls));
-        registry.bind("providerCalls", new ProviderCalls(catalog, redactor, controls,
-                new StreamRelay(json, meters, redactor, settings.maxAnswerBytes()), streamWatchdog(context), rateLimits,
+        registry.bind("hedger", new Hedger(router));
+        registry.bind("providerCalls", new ProviderCalls(catalog, redactor,
+                new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, streamWatchdog(context), rateLimits,
                 firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes()));
+        registry.bind("providerHttp", providerHttp(context, catalog));
+        registry.bind("oneShotHttp", (HttpClientConfigurer) ProviderHttp::oneShot);
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
                 settings.routing().authFailureCooldown()));
         RecoveryProbes recovery = new RecoveryProbes(catalog, breakers, cooldowns, prices, settings.healthTimeout(),
@@ -190,7 +191,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("httpReplies", new HttpReplies(json, catalog, status));
         Console.install(context, settings.console(), new Console.Boards(catalog, status, health, cooldowns, breakers, router,
                 meters), json, clock);
-        registry.bind("providerRoutes", new ProviderRoutes(catalog));
+        registry.bind("providerRoutes", new ProviderRoutes(catalog, settings.healthTimeout()));
 
         LOG.info("Caravan: providers {}, models {}, policy {}, deadline {}",
                 catalog.providers().stream().map(p -> p.id() + (p.keys().isEmpty() ? " (no key)" : "")).toList(),
@@ -267,6 +268,18 @@ public class CaravanConfiguration implements CamelConfiguration {
     }
 
     /** One daemon thread that times every open stream's first content and pauses; stopped with Camel. */
+    /** The provider calls' HTTP clients, closed once Camel has stopped the routes that use them. */
+    private static ProviderHttp providerHttp(CamelContext context, ProviderCatalog catalog) throws Exception {
+        ProviderHttp http = new ProviderHttp(catalog.providers());
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                http.close();
+            }
+        });
+        return http;
+    }
+
     private static ScheduledExecutorService streamWatchdog(CamelContext context) throws Exception {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().name("caravan-stream-watch").daemon().factory());

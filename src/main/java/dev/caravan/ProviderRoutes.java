@@ -1,5 +1,6 @@
 package dev.caravan;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -19,15 +20,19 @@ final class ProviderRoutes implements RouteTemplateParameterSource {
 
     private final Map<String, Map<String, Object>> routes = new LinkedHashMap<>();
 
-    ProviderRoutes(ProviderCatalog catalog) {
+    /** @param probeTimeout how long a health or recovery probe may take ({@code caravan.health.timeout}) */
+    ProviderRoutes(ProviderCatalog catalog, Duration probeTimeout) {
         for (ProviderSettings p : catalog.providers()) {
+            // the provider call's HTTP settings are its client's (ProviderHttp); the probes' are their endpoints'
             Map<String, Object> common = Map.of(
                     "providerId", p.id(),
                     "baseUrl", p.baseUrl().toString(),
                     "connectTimeoutMillis", p.connectTimeout().toMillis(),
                     "timeoutMillis", p.timeout().toMillis(),
-                    "maxConnections", p.maxConnections());
-            Map<String, Object> call = new LinkedHashMap<>(common);
+                    "maxConnections", p.maxConnections(),
+                    "probeTimeoutMillis", probeTimeout.toMillis());
+            Map<String, Object> call = new LinkedHashMap<>();
+            call.put("providerId", p.id());
             call.put(TEMPLATE_ID, "provider-call");
             routes.put("provider-" + p.id(), call);
             if (!p.keys().isEmpty()) {

@@ -3,7 +3,6 @@ package dev.caravan.health;
 import java.time.Duration;
 import java.util.List;
 
-import dev.caravan.provider.AttemptControls;
 import dev.caravan.provider.Dialect;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.ProviderCatalog;
@@ -66,7 +65,6 @@ public final class HealthProbes {
         message.setHeader(Exchange.HTTP_METHOD, HttpMethods.GET);
         message.setHeader(Exchange.HTTP_URI, provider.url(dialect.modelsPath()));
         message.setHeader("Accept", "application/json");
-        message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(timeout.toMillis()));
         int key = cooldowns.firstUsableKey(provider.id(), provider.keys().size());
         exchange.setVariable(PROBE, new Probe(providerId, key));
         dialect.headers(provider.keys().get(key)).forEach(message::setHeader);

@@ -15,7 +15,6 @@ import dev.caravan.chat.ChatResponse;
 import dev.caravan.cost.Price;
 import dev.caravan.cost.PriceTable;
 import dev.caravan.metrics.Meters;
-import dev.caravan.provider.AttemptControls;
 import dev.caravan.provider.Dialect;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.ProviderCatalog;
@@ -143,7 +142,6 @@ public final class RecoveryProbes {
         message.setHeader(Exchange.HTTP_URI, provider.url(dialect.chatPath(target.model(), false)));
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader("Accept", "application/json");
-        message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(timeout.toMillis()));
         dialect.headers(provider.keys().get(key)).forEach(message::setHeader);
     }
 

@@ -7,30 +7,32 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.health.RateLimits;
+import dev.caravan.metrics.Meters;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
+import dev.caravan.provider.stream.OpenAiSseWriter;
+import dev.caravan.provider.stream.RelayResult;
 import dev.caravan.provider.stream.StreamRelay;
-import dev.caravan.provider.stream.StreamWatch;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.http.HttpMethods;
-import org.apache.camel.Message;
 
 /**
- * The steps of the provider route around the HTTP call: build the provider's request for the attempt the
- * router planned, and turn its answer into a {@link ProviderReply} or a classified {@link ProviderFailure}.
- * Translation and classification are the dialect's; this class only moves them on and off the exchange.
+ * The steps of the provider route around the HTTP call: build the {@link ProviderCall} for the attempt the router
+ * planned, and turn the provider's answer into a {@link ProviderReply} or a classified {@link ProviderFailure}.
+ * Translation and classification are the dialect's, the HTTP call is {@link ProviderHttp}'s, relaying a stream is
+ * {@link StreamRelay}'s; this class only moves them on and off the exchange.
  */
 public final class ProviderCalls {
 
@@ -41,30 +43,31 @@ public final class ProviderCalls {
     public static final String REQUEST = "caravan.request";
     /** Exchange property: the {@link AttemptPlan} being executed. */
     public static final String ATTEMPT = "caravan.attempt";
-    /** Exchange property: the {@link AttemptControls.Connection} of an attempt its caller may cancel (a hedge). */
-    public static final String CONNECTION = "caravan.attempt.connection";
-    /** Exchange property: the {@link AttemptControls.Connection} of an attempt answered whole, cut if its caller leaves. */
-    static final String CALLER_CONNECTION = "caravan.attempt.caller-connection";
-    /** Exchange property: the {@link StreamWatch} of a streamed attempt. */
-    static final String WATCH = "caravan.attempt.watch";
+    /**
+     * Exchange property: the {@link AttemptHandle} of an attempt whose dispatcher may cut it (the hedger, which
+     * cancels the losing half); other attempts get theirs from {@link #prepare}.
+     */
+    public static final String HANDLE = "caravan.attempt.handle";
 
     private final ProviderCatalog catalog;
     private final SecretRedactor redactor;
-    private final AttemptControls controls;
     private final StreamRelay relay;
+    private final ObjectMapper json;
+    private final MeterRegistry meters;
     private final ScheduledExecutorService watchdog;
     private final RateLimits rateLimits;
     private final FirstTokenDeadlines firstTokens;
     private final Clock clock;
     private final int maxAnswerBytes;
 
-    public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor, AttemptControls controls, StreamRelay relay,
-            ScheduledExecutorService watchdog, RateLimits rateLimits, FirstTokenDeadlines firstTokens, Clock clock,
-            int maxAnswerBytes) {
+    public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor, StreamRelay relay, ObjectMapper json,
+            MeterRegistry meters, ScheduledExecutorService watchdog, RateLimits rateLimits,
+            FirstTokenDeadlines firstTokens, Clock clock, int maxAnswerBytes) {
         this.catalog = catalog;
         this.redactor = redactor;
-        this.controls = controls;
         this.relay = relay;
+        this.json = json;
+        this.meters = meters;
         this.watchdog = watchdog;
         this.rateLimits = rateLimits;
         this.firstTokens = firstTokens;
@@ -72,102 +75,109 @@ public final class ProviderCalls {
         this.maxAnswerBytes = maxAnswerBytes;
     }
 
-    /** Replaces the message with the provider's request: its URL, its auth, its body. Nothing else is sent. */
-    public void prepare(Exchange exchange) {
+    /** A fresh handle on the attempt {@code plan}, its limits measured from the plan's start. */
+    public static AttemptHandle handle(AttemptPlan plan) {
+        return new AttemptHandle(System::nanoTime, plan.startedNanos());
+    }
+
+    /**
+     * The provider's request for the planned attempt: its URL, its auth, its body, its limits, and the handle that
+     * cuts it when its caller hangs up or, for a stream, when a limit of the handle's watch runs out.
+     */
+    public ProviderCall prepare(Exchange exchange) {
         AttemptPlan plan = exchange.getProperty(ATTEMPT, AttemptPlan.class);
         ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
+        // a stream is relayed only where an ingress can take one; elsewhere the answer is read whole
+        StreamSink sink = request.streaming() ? exchange.getProperty(StreamSink.PROPERTY, StreamSink.class) : null;
         ProviderSettings provider = catalog.provider(plan.target().provider());
         Dialect dialect = catalog.dialect(provider.id());
-        Message message = exchange.getMessage();
-        message.getHeaders().clear();
-        boolean streamed = streamed(exchange, request);
-        message.setBody(dialect.toWire(streamed ? request : request.answeredWhole(), plan.target().model()));
-        message.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST); // the enum itself: no conversion per call
-        message.setHeader(Exchange.HTTP_URI, provider.url(dialect.chatPath(plan.target().model(),
-                streamed)));
-        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        dialect.headers(provider.keys().get(plan.keyIndex())).forEach(message::setHeader);
-        if (streamed) {
-            message.setHeader("Accept", "text/event-stream");
-            // the watch enforces first content and idle limits; the read timeout is only a backstop behind it
-            // learned from this target's own first contents, within the provider's limit
+        String model = plan.target().model();
+        exchange.getMessage().getHeaders().clear(); // nothing of the caller's request lingers past the call
+        AttemptHandle handle = exchange.getProperty(HANDLE, AttemptHandle.class);
+        if (handle == null) {
+            handle = handle(plan);
+        }
+        Map<String, String> headers = new LinkedHashMap<>(dialect.headers(provider.keys().get(plan.keyIndex())));
+        byte[] body = dialect.toWire(sink != null ? request : request.answeredWhole(), model);
+        String url = provider.url(dialect.chatPath(model, sink != null));
+        Duration readTimeout;
+        if (sink != null) {
+            headers.put("Accept", "text/event-stream");
+            // learned from this target's own first contents, within the provider's limit and the attempt's
             Duration firstToken = firstTokens.deadline(plan.target(), provider.firstToken());
             Duration firstContent = firstToken.compareTo(plan.timeout()) < 0 ? firstToken : plan.timeout();
-            long backstop = Math.max(firstContent.toMillis(), provider.idle().toMillis()) + 1000;
-            message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(backstop));
-            String id = plan.requestId() + "/" + plan.startedNanos();
-            message.setHeader(AttemptControls.CONNECTION_HEADER, id);
-            exchange.setProperty(WATCH, StreamWatch.arm(watchdog, controls.connection(id), plan.startedNanos(),
-                    firstContent, provider.idle()));
+            // the watch enforces first content and idle limits; the read timeout is only a backstop behind it
+            readTimeout = Duration.ofMillis(Math.max(firstContent.toMillis(), provider.idle().toMillis()) + 1000);
+            handle.watch(watchdog, firstContent, provider.idle());
+            sink.onClientGone(handle::abandon);
         } else {
-            message.setHeader("Accept", "application/json");
-            message.setHeader(AttemptControls.TIMEOUT_HEADER, Long.toString(plan.timeout().toMillis()));
-            AttemptControls.Connection connection = exchange.getProperty(CONNECTION, AttemptControls.Connection.class);
+            headers.put("Accept", "application/json");
+            readTimeout = plan.timeout();
             Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-            if (connection == null && caller != null) {
-                connection = controls.connection(plan.requestId() + "/" + plan.startedNanos());
-                exchange.setProperty(CALLER_CONNECTION, connection);
-            }
-            if (connection != null) {
-                // a hedged attempt may be cancelled, and any attempt is cut when its caller hangs up
-                message.setHeader(AttemptControls.CONNECTION_HEADER, connection.id());
-                if (caller != null) {
-                    caller.onGone(connection::abandon);
-                }
+            if (caller != null) {
+                caller.onGone(handle::abandon); // nobody is left to read the answer: stop paying for it
             }
         }
+        return new ProviderCall(plan, handle, request, sink, url, headers, body, readTimeout);
     }
 
-    /** A stream is relayed only where an ingress can take one; elsewhere the answer is read whole. */
-    private static boolean streamed(Exchange exchange, ChatRequest request) {
-        return request.streaming() && exchange.getProperty(StreamSink.PROPERTY) != null;
-    }
-
-    /** Reads the provider's answer; throws the classified failure when it is not a success. */
-    public void interpret(Exchange exchange) {
-        AttemptPlan plan = exchange.getProperty(ATTEMPT, AttemptPlan.class);
+    /** Reads the provider's answer (relays it, for a stream); throws the classified failure when it is not a success. */
+    public ProviderReply interpret(ProviderAnswer answer) {
+        ProviderCall call = answer.call();
+        AttemptPlan plan = call.plan();
         Dialect dialect = catalog.dialect(plan.target().provider());
-        Message message = exchange.getMessage();
-        int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
-        rateLimits.report(plan.target().provider(), plan.keyIndex(),
-                RateLimitHeaders.read(name -> message.getHeader(name, String.class), clock));
-        StreamWatch watch = exchange.getProperty(WATCH, StreamWatch.class);
-        exchange.removeProperty(WATCH);
-        if (watch != null && status >= 200 && status < 300) {
-            ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
-            StreamSink sink = exchange.getProperty(StreamSink.PROPERTY, StreamSink.class);
-            InputStream body = message.getBody(InputStream.class);
-            message.getHeaders().clear();
-            List<String> attempts = new ArrayList<>(plan.earlierAttempts());
-            attempts.add(plan.target() + "=ok");
-            ProviderReply reply = relay.relay(body, dialect.streamDecoder(plan.target().model()), sink, watch,
-                    new StreamRelay.Attempt(plan.target(), plan.startedNanos(), includeUsage(request),
-                            new StreamSink.Commit(plan.requestId(), plan.target().provider(), plan.target().model(),
-                                    attempts)));
-            if (reply.firstContentNanos() > 0) {
-                firstTokens.record(plan.target(), Duration.ofNanos(reply.firstContentNanos()));
-            }
-            // the relay scrubbed every event it sent; its summary (id, model, usage) feeds the log and metrics
-            message.setBody(new ProviderReply(redactor.scrub(reply.response(), ChatResponse.class), reply.status(),
-                    reply.firstContentNanos()));
-            return;
+        int status = answer.status();
+        rateLimits.report(plan.target().provider(), plan.keyIndex(), RateLimitHeaders.read(answer::header, clock));
+        boolean success = status >= 200 && status < 300;
+        if (call.streamed() && success) {
+            return relayed(answer, dialect);
         }
-        if (watch != null) {
-            watch.finish();
-        }
-        AttemptControls.Connection connection = exchange.getProperty(CONNECTION, AttemptControls.Connection.class);
-        byte[] body = bodyBytes(message, connection != null ? connection
-                : exchange.getProperty(CALLER_CONNECTION, AttemptControls.Connection.class), maxAnswerBytes);
-        if (status >= 200 && status < 300) {
-            message.getHeaders().clear();
+        call.handle().finish();
+        byte[] body = bodyBytes(answer, maxAnswerBytes);
+        if (success) {
             // a provider may echo a key into any field the dialect passes on: the answer leaves without it
-            message.setBody(new ProviderReply(redactor.scrub(dialect.fromWire(body, plan.target().model()),
-                    ChatResponse.class), status, 0));
-            return;
+            return new ProviderReply(redactor.scrub(dialect.fromWire(body, plan.target().model()),
+                    ChatResponse.class), status, 0);
         }
-        Map<String, String> headers = lowerCaseHeaders(message);
-        message.getHeaders().clear();
-        throw redactor.redact(dialect.classify(status, body, headers));
+        throw redactor.redact(dialect.classify(status, body, answer.lowerCaseHeaders()));
+    }
+
+    private ProviderReply relayed(ProviderAnswer answer, Dialect dialect) {
+        ProviderCall call = answer.call();
+        AttemptPlan plan = call.plan();
+        List<String> attempts = new ArrayList<>(plan.earlierAttempts());
+        attempts.add(plan.target() + "=ok");
+        InputStream body;
+        try {
+            body = answer.body();
+        } catch (IOException e) {
+            call.handle().finish();
+            ProviderFailure cut = call.handle().cutFailure();
+            throw cut != null ? cut : FailureClassifier.asFailure(e);
+        }
+        RelayResult result = relay.relay(body, dialect.streamDecoder(plan.target().model()),
+                new OpenAiSseWriter(json, redactor, call.sink(), includeUsage(call.request())), call.handle(),
+                new StreamSink.Commit(plan.requestId(), plan.target().provider(), plan.target().model(), attempts));
+        if (result.skippedEvents() > 0) {
+            meters.counter(Meters.STREAM_MALFORMED_EVENTS, Meters.PROVIDER, plan.target().provider())
+                    .increment(result.skippedEvents());
+        }
+        return switch (result) {
+            case RelayResult.Replied replied -> {
+                if (replied.firstContentNanos() > 0) {
+                    firstTokens.record(plan.target(), Duration.ofNanos(replied.firstContentNanos()));
+                }
+                // the writer scrubbed every event it sent; the summary (id, model, usage) feeds the log and metrics
+                yield new ProviderReply(redactor.scrub(replied.summary(), ChatResponse.class), 200,
+                        replied.firstContentNanos());
+            }
+            // recorded by the breaker and metrics like any failure; the router stops, the client has its error event
+            case RelayResult.Broken broken -> throw new ProviderFailure(FailureClass.STREAM_BROKEN, 200, broken.reason(),
+                    null);
+            case RelayResult.Failed failed -> throw failed.failure();
+            // abandoned, not served: the caller has only part of the answer, and nobody else is asked for it
+            case RelayResult.Abandoned abandoned -> throw ProviderFailure.abandoned();
+        };
     }
 
     /** Most bytes read into an array sized by the answer's Content-Length up front. */
@@ -175,18 +185,22 @@ public final class ProviderCalls {
 
     /**
      * The whole answer, at most {@code max} bytes. An answer of known length is read into an array of that size:
-     * Camel's conversion would copy it through a 16 KB buffer and a growing array, several times the answer's size
-     * for every call. Should more follow than the length said (a body decoded on the way in), the rest is read on,
-     * up to the limit; past it the connection is cut unread (closing would drain it) and the answer is refused.
+     * reading through a small buffer into a growing array would copy it several times for every call. Should more
+     * follow than the length said (a body decoded on the way in), the rest is read on, up to the limit; past it the
+     * connection is cut unread (closing would drain it) and the answer is refused.
      */
-    static byte[] bodyBytes(Message message, AttemptControls.Connection connection, int max) {
-        if (!(message.getBody() instanceof InputStream in)) {
-            return message.getBody(byte[].class);
+    static byte[] bodyBytes(ProviderAnswer answer, int max) {
+        try {
+            return bodyBytes(answer.body(), answer.contentLength(), answer.call().handle(), answer.status(), max);
+        } catch (IOException e) {
+            throw unreadable(answer.call().handle(), e);
         }
-        long length = message.getHeader("Content-Length", -1L, Long.class);
+    }
+
+    static byte[] bodyBytes(InputStream in, long length, AttemptHandle handle, int status, int max) {
         try {
             if (length > max) {
-                throw tooLarge(message, connection, max);
+                throw tooLarge(handle, status, max);
             }
             byte[] sized = length < 0 || length > SIZED_READ_LIMIT ? new byte[0] : in.readNBytes((int) length);
             ByteArrayOutputStream whole = null;
@@ -196,7 +210,7 @@ public final class ProviderCalls {
             while ((n = in.read(chunk)) > 0) {
                 total += n;
                 if (total > max) {
-                    throw tooLarge(message, connection, max);
+                    throw tooLarge(handle, status, max);
                 }
                 if (whole == null) {
                     whole = new ByteArrayOutputStream((int) Math.min(max, Math.max(sized.length * 2L, 16_384)));
@@ -207,35 +221,28 @@ public final class ProviderCalls {
             in.close();
             return whole == null ? sized : whole.toByteArray();
         } catch (IOException e) {
-            if (connection != null && connection.cancelled()) {
-                // cut while its answer was arriving: the other half of a hedge answered first, or the caller left
-                throw connection.cancellation();
-            }
-            throw new UncheckedIOException("the provider's answer could not be read", e);
+            throw unreadable(handle, e);
         }
     }
 
-    private static ProviderFailure tooLarge(Message message, AttemptControls.Connection connection, int max) {
-        if (connection != null) {
-            connection.cut(); // the rest is never read, and the connection is not reused
+    private static RuntimeException unreadable(AttemptHandle handle, IOException e) {
+        AttemptHandle.Cut cut = handle.cut();
+        if (cut == AttemptHandle.Cut.CANCELLED || cut == AttemptHandle.Cut.ABANDONED) {
+            // cut while its answer was arriving: the other half of a hedge answered first, or the caller left
+            return handle.cutFailure();
         }
-        int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
-        return new ProviderFailure(FailureClass.BAD_RESPONSE, status, "the provider's answer is larger than "
-                + max + " bytes (caravan.provider-answer.max-size)", null);
+        handle.cut(AttemptHandle.Cut.REFUSED, "the answer could not be read"); // the connection is not reused
+        return new UncheckedIOException("the provider's answer could not be read", e);
+    }
+
+    private static ProviderFailure tooLarge(AttemptHandle handle, int status, int max) {
+        String reason = "the provider's answer is larger than " + max + " bytes (caravan.provider-answer.max-size)";
+        handle.cut(AttemptHandle.Cut.REFUSED, reason); // the rest is never read, and the connection is not reused
+        return new ProviderFailure(FailureClass.BAD_RESPONSE, status, reason, null);
     }
 
     private static boolean includeUsage(ChatRequest request) {
         JsonNode options = request.extra().get("stream_options");
         return options != null && options.path("include_usage").asBoolean(false);
-    }
-
-    static Map<String, String> lowerCaseHeaders(Message message) {
-        Map<String, String> headers = new HashMap<>();
-        message.getHeaders().forEach((name, value) -> {
-            if (value != null && !name.startsWith("Camel")) {
-                headers.put(name.toLowerCase(Locale.ROOT), value.toString());
-            }
-        });
-        return headers;
     }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.caravan.provider.AttemptControls;
+import dev.caravan.provider.AttemptHandle;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderCalls;
 import dev.caravan.provider.ProviderReply;
@@ -20,7 +20,7 @@ import org.apache.camel.support.ExchangeHelper;
 /**
  * Runs a hedged first attempt (route {@code hedge}): the planned target is called; if it has not answered within its
  * own p95 latency, the next-best target is called beside it, the first success wins and the other call is cancelled
- * (its connection cut, recorded as {@code cancelled}, counted against no breaker). Each call is the ordinary provider
+ * (cut through its {@link AttemptHandle}, recorded as {@code cancelled}, counted against no breaker). Each call is the ordinary provider
  * route, on its own copy of the exchange and its own virtual thread, so breakers, classification and accounting are
  * the same as for any attempt.
  *
@@ -29,13 +29,11 @@ import org.apache.camel.support.ExchangeHelper;
 public final class Hedger {
 
     private final FailoverRouter router;
-    private final AttemptControls controls;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private volatile ProducerTemplate template;
 
-    public Hedger(FailoverRouter router, AttemptControls controls) {
+    public Hedger(FailoverRouter router) {
         this.router = router;
-        this.controls = controls;
     }
 
     /** The share of requests hedged so far may not exceed the budget. Thread-safe. */
@@ -86,7 +84,7 @@ public final class Hedger {
         Call winner = succeeded(a) ? a : succeeded(b) ? b : null;
         if (winner != null) {
             Call loser = winner == a ? b : a;
-            loser.connection.cancel();
+            loser.handle.cancel();
             Exchange won = winner.result.get();
             copyBack(exchange, won);
             RequestContext after = RequestContext.on(won);
@@ -102,7 +100,7 @@ public final class Hedger {
         contextB.withState(contextB.state().withAttempt(stateA.attempts().getLast())).putOn(exchange);
     }
 
-    private record Call(AttemptPlan plan, AttemptControls.Connection connection, CompletableFuture<Exchange> result) {
+    private record Call(AttemptPlan plan, AttemptHandle handle, CompletableFuture<Exchange> result) {
 
         CompletableFuture<Object> succeeded() {
             CompletableFuture<Object> ok = new CompletableFuture<>();
@@ -117,14 +115,13 @@ public final class Hedger {
 
     private Call start(Exchange exchange, RequestContext context, AttemptPlan plan, RoutingState state) {
         Exchange copy = ExchangeHelper.createCorrelatedCopy(exchange, false);
-        String id = plan.requestId() + "/" + plan.startedNanos() + "/hedge";
-        AttemptControls.Connection connection = controls.connection(id);
+        AttemptHandle handle = ProviderCalls.handle(plan);
         RequestContext attempt = context.withState(state.inFlightAs(plan)).putOn(copy);
-        attempt.dispatch(copy, plan, connection);
+        attempt.dispatch(copy, plan, handle);
         String endpoint = "direct:provider-" + plan.target().provider();
         CompletableFuture<Exchange> result = CompletableFuture.supplyAsync(() -> template(exchange).send(endpoint, copy),
                 calls);
-        return new Call(plan, connection, result);
+        return new Call(plan, handle, result);
     }
 
     private static Exchange await(CompletableFuture<Exchange> call, Duration delay) throws Exception {

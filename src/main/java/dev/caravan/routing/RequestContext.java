@@ -7,7 +7,7 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
-import dev.caravan.provider.AttemptControls;
+import dev.caravan.provider.AttemptHandle;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderCalls;
 import org.apache.camel.Exchange;
@@ -114,15 +114,15 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
      * The provider call's input: the exchange properties the provider route reads for one attempt, set here and
      * nowhere else, when an attempt of this request is dispatched to {@code direct:provider-<id>}.
      *
-     * @param connection the handle that lets the dispatcher cut the attempt (a hedge), or null
+     * @param handle the handle that lets the dispatcher cut the attempt (a hedge), or null
      */
-    public void dispatch(Exchange exchange, AttemptPlan plan, AttemptControls.Connection connection) {
+    public void dispatch(Exchange exchange, AttemptPlan plan, AttemptHandle handle) {
         exchange.setProperty(ProviderCalls.REQUEST, request);
         exchange.setProperty(ProviderCalls.ATTEMPT, plan);
         exchange.setProperty(StreamSink.PROPERTY, sink);
         exchange.setProperty(Caller.PROPERTY, caller);
-        if (connection != null) {
-            exchange.setProperty(ProviderCalls.CONNECTION, connection);
+        if (handle != null) {
+            exchange.setProperty(ProviderCalls.HANDLE, handle);
         }
     }
 }

@@ -9,27 +9,17 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
-import org.apache.camel.Message;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultMessage;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** How a provider's answer is read off the HTTP client's stream: whole, whatever its Content-Length says. */
 class ProviderCallsBodyTest {
 
-    private static final DefaultCamelContext CAMEL = new DefaultCamelContext();
     private static final String ANSWER = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\"}";
     private static final int MAX = 1 << 20;
 
-    @AfterAll
-    static void close() throws IOException {
-        CAMEL.close();
-    }
-
     @Test
     void anAnswerOfTheAnnouncedLengthIsReadWhole() {
-        byte[] body = ProviderCalls.bodyBytes(message(stream(ANSWER), ANSWER.length()), null, MAX);
+        byte[] body = read(stream(ANSWER), ANSWER.length(), new AttemptHandle(() -> 0, 0), MAX);
 
         assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(ANSWER);
     }
@@ -37,32 +27,31 @@ class ProviderCallsBodyTest {
     @Test
     void moreThanTheAnnouncedLengthIsReadOnNotCut() {
         // a body decoded on the way in is longer than the length its header gave
-        byte[] body = ProviderCalls.bodyBytes(message(stream(ANSWER), 10), null, MAX);
+        byte[] body = read(stream(ANSWER), 10, new AttemptHandle(() -> 0, 0), MAX);
 
         assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(ANSWER);
     }
 
     @Test
     void anAnswerWithoutALengthIsReadToItsEnd() {
-        byte[] body = ProviderCalls.bodyBytes(message(stream(ANSWER), null), null, MAX);
+        byte[] body = read(stream(ANSWER), null, new AttemptHandle(() -> 0, 0), MAX);
 
         assertThat(new String(body, StandardCharsets.UTF_8)).isEqualTo(ANSWER);
     }
 
     @Test
     void aReadThatFailsIsAnIoFailureTheClassifierKnows() {
-        Message message = message(failing(), 100);
 
-        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message, null, MAX))
+        assertThatThrownBy(() -> read(failing(), 100, new AttemptHandle(() -> 0, 0), MAX))
                 .isInstanceOf(UncheckedIOException.class).hasRootCauseInstanceOf(IOException.class);
     }
 
     @Test
     void aReadCutBecauseTheOtherHalfOfAHedgeWonIsACancellation() {
-        AttemptControls.Connection connection = new AttemptControls().connection("req_1/1/hedge");
+        AttemptHandle connection = new AttemptHandle(() -> 0, 0);
         connection.cancel();
 
-        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message(failing(), 100), connection, MAX))
+        assertThatThrownBy(() -> read(failing(), 100, connection, MAX))
                 .isInstanceOfSatisfying(ProviderFailure.class,
                         failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.CANCELLED));
     }
@@ -87,23 +76,23 @@ class ProviderCallsBodyTest {
 
     @Test
     void anAnswerThatNeverEndsIsRefusedAtTheLimitAndItsConnectionCut() {
-        AttemptControls.Connection connection = new AttemptControls().connection("req_1/1");
+        AttemptHandle connection = new AttemptHandle(() -> 0, 0);
         long[] served = {0};
 
-        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message(endless(served), null), connection, 64 * 1024))
+        assertThatThrownBy(() -> read(endless(served), null, connection, 64 * 1024))
                 .isInstanceOfSatisfying(ProviderFailure.class, failure -> {
                     assertThat(failure.failureClass()).isEqualTo(FailureClass.BAD_RESPONSE);
                     assertThat(failure.getMessage()).contains("larger than 65536 bytes");
                 });
         assertThat(served[0]).isLessThanOrEqualTo(64 * 1024 + 8192); // read up to the limit, not on
-        assertThat(connection.isCut()).isTrue();
+        assertThat(connection.cut()).isEqualTo(AttemptHandle.Cut.REFUSED);
     }
 
     @Test
     void anAnswerAnnouncedLargerThanTheLimitIsRefusedUnread() {
         long[] served = {0};
 
-        assertThatThrownBy(() -> ProviderCalls.bodyBytes(message(endless(served), 5_000_000), null, 64 * 1024))
+        assertThatThrownBy(() -> read(endless(served), 5_000_000, new AttemptHandle(() -> 0, 0), 64 * 1024))
                 .isInstanceOfSatisfying(ProviderFailure.class,
                         failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.BAD_RESPONSE));
         assertThat(served[0]).isZero();
@@ -113,18 +102,13 @@ class ProviderCallsBodyTest {
     void anAnswerOfExactlyTheLimitIsRead() {
         String answer = "x".repeat(64 * 1024);
 
-        assertThat(ProviderCalls.bodyBytes(message(stream(answer), null), null, 64 * 1024)).hasSize(64 * 1024);
-        assertThat(ProviderCalls.bodyBytes(message(stream(answer), answer.length()), null, 64 * 1024))
+        assertThat(read(stream(answer), null, new AttemptHandle(() -> 0, 0), 64 * 1024)).hasSize(64 * 1024);
+        assertThat(read(stream(answer), answer.length(), new AttemptHandle(() -> 0, 0), 64 * 1024))
                 .hasSize(64 * 1024);
     }
 
-    private static Message message(InputStream body, Integer contentLength) {
-        Message message = new DefaultMessage(CAMEL);
-        message.setBody(body);
-        if (contentLength != null) {
-            message.setHeader("Content-Length", contentLength.toString());
-        }
-        return message;
+    private static byte[] read(InputStream body, Integer contentLength, AttemptHandle handle, int max) {
+        return ProviderCalls.bodyBytes(body, contentLength == null ? -1 : contentLength, handle, 200, max);
     }
 
     private static InputStream stream(String text) {

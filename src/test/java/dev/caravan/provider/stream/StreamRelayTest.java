@@ -1,7 +1,6 @@
 package dev.caravan.provider.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -9,38 +8,29 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.StreamSink;
-import dev.caravan.provider.AttemptControls;
+import dev.caravan.provider.AttemptHandle;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
-import dev.caravan.provider.ProviderReply;
 import dev.caravan.provider.SecretRedactor;
-import dev.caravan.provider.Target;
 import dev.caravan.provider.openai.OpenAiDialect;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The relay's commit point on scripted provider streams, without sockets. */
 class StreamRelayTest {
 
     private final ObjectMapper json = new ObjectMapper();
-    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final StreamRelay relay = new StreamRelay(json, meters, new SecretRedactor(List.of("sk-secret-1234567890")));
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final SecretRedactor redactor = new SecretRedactor(List.of("sk-secret-1234567890"));
+    private final StreamRelay relay = new StreamRelay(redactor, SseReader.DEFAULT_MAX_EVENT_CHARS);
     private final RecordingSink sink = new RecordingSink();
-
-    @AfterEach
-    void stop() {
-        scheduler.shutdownNow();
-    }
+    /** A ticker that moves one nanosecond per reading; no limit is watched here, the handle only measures. */
+    private final AtomicLong ticks = new AtomicLong();
+    private final AttemptHandle handle = new AttemptHandle(ticks::incrementAndGet, 0);
 
     private static String chunk(String delta, String finish) {
         return "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":"
@@ -48,14 +38,10 @@ class StreamRelayTest {
                 + "}]}\n\n";
     }
 
-    private ProviderReply relay(InputStream body) {
-        // a clock that stands still: no limit of the watch comes due while a test relays its stream
-        long now = 0;
-        StreamWatch watch = StreamWatch.arm(scheduler, () -> now, new AttemptControls().connection("t"), now,
-                Duration.ofSeconds(5), Duration.ofSeconds(5));
-        return relay.relay(body, new OpenAiDialect(json, Clock.systemUTC()).streamDecoder("m"), sink, watch,
-                new StreamRelay.Attempt(new Target("p", "m"), now, false,
-                        new StreamSink.Commit("req_1", "p", "m", List.of("p:m=ok"))));
+    private RelayResult relay(InputStream body) {
+        return relay.relay(body, new OpenAiDialect(json, Clock.systemUTC()).streamDecoder("m"),
+                new OpenAiSseWriter(json, redactor, sink, false), handle,
+                new StreamSink.Commit("req_1", "p", "m", List.of("p:m=ok")));
     }
 
     private static InputStream body(String text) {
@@ -64,42 +50,61 @@ class StreamRelayTest {
 
     @Test
     void aStreamWithoutARoleGetsOneBeforeItsFirstContent() {
-        relay(body(chunk("{\"content\":\"Hi\"}", null) + chunk("{}", "stop") + "data: [DONE]\n\n"));
+        RelayResult result = relay(body(chunk("{\"content\":\"Hi\"}", null) + chunk("{}", "stop") + "data: [DONE]\n\n"));
 
+        assertThat(result).isInstanceOf(RelayResult.Replied.class);
         assertThat(sink.begun).isTrue();
         assertThat(sink.events.getFirst()).contains("\"role\":\"assistant\"").doesNotContain("Hi");
         assertThat(sink.events.get(1)).contains("\"content\":\"Hi\"");
         assertThat(sink.events.getLast()).isEqualTo("data: [DONE]\n\n");
         assertThat(sink.ended).isTrue();
+        assertThat(handle.cut()).as("a stream read to its end keeps its connection").isNull();
     }
 
     @Test
     void aMalformedEventAfterContentIsSkippedAndCounted() {
-        ProviderReply reply = relay(body(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null)
+        RelayResult result = relay(body(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null)
                 + chunk("{\"content\":\"Hi\"}", null) + "data: {not json\n\n" + chunk("{\"content\":\" there\"}", null)
                 + chunk("{}", "stop") + "data: [DONE]\n\n"));
 
         assertThat(String.join("", sink.events)).contains("Hi").contains(" there").endsWith("data: [DONE]\n\n");
-        assertThat(meters.counter("caravan.stream.malformed.events", "provider", "p").count()).isEqualTo(1);
-        assertThat(reply.firstContentNanos()).isPositive();
+        assertThat(result).isInstanceOfSatisfying(RelayResult.Replied.class, replied -> {
+            assertThat(replied.skippedEvents()).isEqualTo(1);
+            assertThat(replied.firstContentNanos()).isPositive();
+        });
     }
 
     @Test
     void aCutBeforeContentIsABadResponseAndNothingReachesTheClient() {
-        ProviderFailure failure = catchThrowableOfType(ProviderFailure.class, () -> relay(new SequenceInputStream(
-                body(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null)), breaking())));
+        RelayResult result = relay(new SequenceInputStream(
+                body(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null)), breaking()));
 
-        assertThat(failure.failureClass()).isEqualTo(FailureClass.BAD_RESPONSE);
+        assertThat(result).isInstanceOfSatisfying(RelayResult.Failed.class,
+                failed -> assertThat(failed.failure().failureClass()).isEqualTo(FailureClass.BAD_RESPONSE));
         assertThat(sink.begun).isFalse();
+        assertThat(sink.events).isEmpty();
+        assertThat(handle.cut()).as("the connection is not reused").isEqualTo(AttemptHandle.Cut.REFUSED);
+    }
+
+    @Test
+    void aFirstContentTooLateIsATimeoutNamingTheLimitAndNothingReachesTheClient() {
+        RelayResult result = relay(new SequenceInputStream(
+                body(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null)),
+                cutBy(AttemptHandle.Cut.LATE, "no content within 5000 ms")));
+
+        assertThat(result).isInstanceOfSatisfying(RelayResult.Failed.class, failed -> {
+            assertThat(failed.failure().failureClass()).isEqualTo(FailureClass.TIMEOUT);
+            assertThat(failed.failure().getMessage()).isEqualTo("no content within 5000 ms");
+        });
         assertThat(sink.events).isEmpty();
     }
 
     @Test
     void aCutAfterContentEndsWithAnErrorEventAndNoDone() {
-        ProviderFailure failure = catchThrowableOfType(ProviderFailure.class, () -> relay(new SequenceInputStream(
-                body(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null)), breaking())));
+        RelayResult result = relay(new SequenceInputStream(
+                body(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null)), breaking()));
 
-        assertThat(failure.failureClass()).isEqualTo(FailureClass.STREAM_BROKEN);
+        assertThat(result).isInstanceOf(RelayResult.Broken.class);
         assertThat(sink.events.getLast()).contains("\"code\":\"stream_broken\"");
         assertThat(sink.events).noneMatch(e -> e.contains("[DONE]"));
         assertThat(sink.aborted).as("a broken answer is aborted, not ended").isTrue();
@@ -107,20 +112,52 @@ class StreamRelayTest {
     }
 
     @Test
-    void anInStreamErrorAfterContentIsRedactedInTheErrorEvent() {
-        catchThrowableOfType(ProviderFailure.class, () -> relay(body(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}",
-                null) + "data: {\"error\":{\"message\":\"key sk-secret-1234567890 overloaded\",\"type\":\"server_error\"}}\n\n")));
+    void aStallAfterContentIsBrokenWithTheIdleLimitAsItsReason() {
+        RelayResult result = relay(new SequenceInputStream(
+                body(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null)),
+                cutBy(AttemptHandle.Cut.LATE, "the provider sent nothing for 5000 ms")));
 
+        assertThat(result).isEqualTo(new RelayResult.Broken("the provider sent nothing for 5000 ms", 0));
+        assertThat(sink.events.getLast()).contains("the provider sent nothing for 5000 ms");
+    }
+
+    @Test
+    void aClientThatLeavesMidStreamAbandonsTheAttemptAndCutsTheProvider() {
+        RelayResult result = relay(new SequenceInputStream(
+                body(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null)),
+                cutBy(AttemptHandle.Cut.ABANDONED, ProviderFailure.ABANDONED_REASON)));
+
+        assertThat(result).isInstanceOf(RelayResult.Abandoned.class);
+        assertThat(sink.events).noneMatch(e -> e.contains("stream_broken") || e.contains("[DONE]"));
+        assertThat(handle.cut()).isEqualTo(AttemptHandle.Cut.ABANDONED);
+    }
+
+    @Test
+    void anInStreamErrorAfterContentIsRedactedInTheErrorEvent() {
+        RelayResult result = relay(body(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null)
+                + "data: {\"error\":{\"message\":\"key sk-secret-1234567890 overloaded\",\"type\":\"server_error\"}}\n\n"));
+
+        assertThat(result).isInstanceOf(RelayResult.Broken.class);
         assertThat(sink.events.getLast()).contains("stream_broken").doesNotContain("sk-secret-1234567890");
     }
 
     @Test
     void aCleanEndWithoutTheFinishIsATruncatedAnswer() {
-        ProviderFailure failure = catchThrowableOfType(ProviderFailure.class, () -> relay(body(
-                chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null))));
+        RelayResult result = relay(body(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null)));
 
-        assertThat(failure.failureClass()).isEqualTo(FailureClass.STREAM_BROKEN);
+        assertThat(result).isInstanceOf(RelayResult.Broken.class);
         assertThat(sink.events.getLast()).contains("ended before the answer was complete");
+    }
+
+    /** A read that fails because the attempt's handle was cut for {@code cut} just before, as its watch would. */
+    private InputStream cutBy(AttemptHandle.Cut cut, String because) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                handle.cut(cut, because);
+                throw new IOException("Socket closed");
+            }
+        };
     }
 
     private static InputStream breaking() {

@@ -1,0 +1,190 @@
+package dev.caravan.provider;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+import org.apache.hc.core5.concurrent.Cancellable;
+
+/**
+ * The one handle on an attempt in flight: the time limits it runs under and the cut that ends it early.
+ *
+ * <p>Whoever must end an attempt before its answer is complete cuts it here: its own first-content or idle
+ * deadline, the other half of a hedge that answered first, a caller who hung up, an answer larger than the gateway
+ * reads. The first cut wins and is remembered, so that whoever then sees the call fail (a read that breaks) asks
+ * the handle why instead of guessing from how the socket died. Cutting cancels the HTTP call bound to the handle at
+ * once, whatever it is doing (waiting for a pooled connection, connecting, reading); a call bound after the cut is
+ * cancelled as it is bound.
+ *
+ * <p>A streamed attempt is watched: its first content must come within {@code firstContent} of the attempt's start,
+ * and once content flows each event within {@code idle} of the last. All watched attempts share one scheduler
+ * thread, each re-arming itself only when its limit comes due. The HTTP client's read timeout cannot do this: it is
+ * one value for the whole call, while a stream needs two.
+ */
+public final class AttemptHandle {
+
+    /** Why an attempt was cut. */
+    public enum Cut {
+        /** A time limit ran out. */
+        LATE,
+        /** Its answer is no longer wanted: the other half of a hedge answered first. */
+        CANCELLED,
+        /** Its caller hung up: nobody is left to read the answer. */
+        ABANDONED,
+        /** The gateway refused to read on (an answer past the size limit). */
+        REFUSED
+    }
+
+    private record Reason(Cut cut, String because) {
+    }
+
+    private final LongSupplier ticker;
+    private final long startedNanos;
+    private final AtomicReference<Reason> reason = new AtomicReference<>();
+    private volatile Cancellable call;
+    private volatile Duration firstContent;
+    private volatile Duration idle;
+    private volatile long lastEventNanos;
+    private volatile boolean committed;
+    private volatile boolean finished;
+
+    /**
+     * @param ticker       the nanosecond clock {@code startedNanos} was read from; every limit is measured by it
+     * @param startedNanos when the attempt started
+     */
+    public AttemptHandle(LongSupplier ticker, long startedNanos) {
+        this.ticker = ticker;
+        this.startedNanos = startedNanos;
+    }
+
+    /** Binds the HTTP call this handle cuts; cancelled at once when the attempt was cut already. */
+    public void bind(Cancellable httpCall) {
+        call = httpCall;
+        if (reason.get() != null) {
+            httpCall.cancel();
+        }
+    }
+
+    /**
+     * Watches a streamed attempt's first content and, once content flows, its pauses.
+     *
+     * @param firstContent how long after the attempt's start the first content may come
+     * @param idle         the longest pause between events once content flows
+     */
+    public void watch(ScheduledExecutorService scheduler, Duration firstContent, Duration idle) {
+        this.firstContent = firstContent;
+        this.idle = idle;
+        schedule(scheduler, check());
+    }
+
+    private void schedule(ScheduledExecutorService scheduler, long inNanos) {
+        if (inNanos >= 0) {
+            scheduler.schedule(() -> schedule(scheduler, check()), inNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Applies the watched limits as of now: cuts the attempt when one ran out.
+     *
+     * @return nanoseconds until the next limit comes due, or -1 when nothing is left to watch
+     */
+    long check() {
+        if (finished || reason.get() != null || firstContent == null) {
+            return -1;
+        }
+        long now = ticker.getAsLong();
+        if (!committed) {
+            long due = startedNanos + firstContent.toNanos();
+            if (now >= due) {
+                cut(Cut.LATE, "no content within " + firstContent.toMillis() + " ms");
+                return -1;
+            }
+            return due - now;
+        }
+        long due = lastEventNanos + idle.toNanos();
+        if (now >= due) {
+            cut(Cut.LATE, "the provider sent nothing for " + idle.toMillis() + " ms");
+            return -1;
+        }
+        return due - now;
+    }
+
+    /** An event arrived: the idle limit counts from now. */
+    public void touch() {
+        lastEventNanos = ticker.getAsLong();
+    }
+
+    /** The first content reached the client: from now on the idle limit applies instead of the first-content one. */
+    public void committed() {
+        lastEventNanos = ticker.getAsLong();
+        committed = true;
+    }
+
+    /** Stops watching: the attempt ended one way or another. */
+    public void finish() {
+        finished = true;
+    }
+
+    /** Nanoseconds since the attempt started, by the handle's ticker. */
+    public long elapsedNanos() {
+        return ticker.getAsLong() - startedNanos;
+    }
+
+    /**
+     * Cuts the attempt, unless it was cut already: the bound call is cancelled, a blocked read fails, and the
+     * connection is closed unread, never reused.
+     *
+     * @return true when this cut was the first
+     */
+    public boolean cut(Cut cut, String because) {
+        if (!reason.compareAndSet(null, new Reason(cut, because))) {
+            return false;
+        }
+        Cancellable bound = call;
+        if (bound != null) {
+            bound.cancel();
+        }
+        return true;
+    }
+
+    /** Cuts the losing half of a hedge. */
+    public void cancel() {
+        cut(Cut.CANCELLED, ProviderFailure.CANCELLED_REASON);
+    }
+
+    /** Cuts an attempt whose caller hung up. */
+    public void abandon() {
+        cut(Cut.ABANDONED, ProviderFailure.ABANDONED_REASON);
+    }
+
+    /** Why the attempt was cut, or null while it was not. */
+    public Cut cut() {
+        Reason r = reason.get();
+        return r == null ? null : r.cut();
+    }
+
+    /** What cut the attempt, in words, or null while it was not. */
+    public String cutBecause() {
+        Reason r = reason.get();
+        return r == null ? null : r.because();
+    }
+
+    /**
+     * The failure an attempt that was cut ends with, or null while it was not: abandoned, cancelled, or a timeout
+     * saying which limit ran out.
+     */
+    public ProviderFailure cutFailure() {
+        Reason r = reason.get();
+        if (r == null) {
+            return null;
+        }
+        return switch (r.cut()) {
+            case ABANDONED -> ProviderFailure.abandoned();
+            case CANCELLED -> ProviderFailure.cancelled();
+            case LATE -> new ProviderFailure(FailureClass.TIMEOUT, 0, r.because(), null);
+            case REFUSED -> new ProviderFailure(FailureClass.BAD_RESPONSE, 0, r.because(), null);
+        };
+    }
+}

@@ -1,0 +1,124 @@
+package dev.caravan.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The attempt handle's limits and cut, on a ticker the test moves. The limits are an hour long, so the scheduler the
+ * watch re-arms on never comes due while a test runs: each check is the test's own, at the tick it chose.
+ */
+class AttemptHandleTest {
+
+    private static final long MINUTE = Duration.ofMinutes(1).toNanos();
+
+    private final AtomicLong ticks = new AtomicLong();
+    private final AttemptHandle handle = new AttemptHandle(ticks::get, 0);
+    private final HttpPost call = new HttpPost("http://127.0.0.1:9/v1/chat/completions");
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    @Test
+    void aFirstContentLaterThanItsLimitCutsTheCallAndSaysWhichLimit() {
+        handle.bind(call);
+        handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10));
+
+        ticks.set(59 * MINUTE);
+        assertThat(handle.check()).isEqualTo(MINUTE);
+        assertThat(handle.cut()).isNull();
+        assertThat(call.isCancelled()).isFalse();
+
+        ticks.set(60 * MINUTE);
+        assertThat(handle.check()).isEqualTo(-1);
+        assertThat(handle.cut()).isEqualTo(AttemptHandle.Cut.LATE);
+        assertThat(call.isCancelled()).as("the HTTP call itself is cancelled").isTrue();
+        assertThat(handle.cutFailure().failureClass()).isEqualTo(FailureClass.TIMEOUT);
+        assertThat(handle.cutFailure().getMessage()).isEqualTo("no content within 3600000 ms");
+    }
+
+    @Test
+    void onceCommittedThePauseSinceTheLastEventCountsNotTheFirstContentLimit() {
+        handle.bind(call);
+        handle.watch(scheduler, Duration.ofMinutes(40), Duration.ofMinutes(10));
+        ticks.set(30 * MINUTE);
+        handle.committed();
+        ticks.set(39 * MINUTE);
+        handle.touch();
+
+        ticks.set(48 * MINUTE); // past the first content's limit, but only 9 minutes idle
+        assertThat(handle.check()).isEqualTo(MINUTE);
+        assertThat(handle.cut()).isNull();
+
+        ticks.set(49 * MINUTE);
+        assertThat(handle.check()).isEqualTo(-1);
+        assertThat(handle.cutBecause()).isEqualTo("the provider sent nothing for 600000 ms");
+        assertThat(call.isCancelled()).isTrue();
+    }
+
+    @Test
+    void anEventWithinTheIdleLimitKeepsTheStreamGoingPastTheFirstContentLimit() {
+        handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10));
+        ticks.set(30 * MINUTE);
+        handle.committed();
+        for (long minute = 38; minute <= 98; minute += 8) {
+            ticks.set(minute * MINUTE);
+            handle.touch();
+            assertThat(handle.check()).isEqualTo(10 * MINUTE);
+        }
+        assertThat(handle.cut()).isNull();
+    }
+
+    @Test
+    void aFinishedAttemptIsWatchedNoMore() {
+        handle.bind(call);
+        handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10));
+        handle.finish();
+
+        ticks.set(120 * MINUTE);
+        assertThat(handle.check()).isEqualTo(-1);
+        assertThat(handle.cut()).isNull();
+        assertThat(call.isCancelled()).isFalse();
+    }
+
+    @Test
+    void theFirstCutWinsAndACallBoundAfterItIsCancelledAsItIsBound() {
+        handle.cancel();
+        handle.abandon();
+        handle.bind(call);
+
+        assertThat(handle.cut()).isEqualTo(AttemptHandle.Cut.CANCELLED);
+        assertThat(handle.cutFailure().failureClass()).isEqualTo(FailureClass.CANCELLED);
+        assertThat(handle.cutFailure().isAbandonment()).isFalse();
+        assertThat(call.isCancelled()).isTrue();
+    }
+
+    @Test
+    void anAttemptWhoseCallerLeftEndsAsAbandoned() {
+        handle.bind(call);
+        handle.abandon();
+
+        assertThat(handle.cutFailure().isAbandonment()).isTrue();
+        assertThat(call.isCancelled()).isTrue();
+    }
+
+    @Test
+    void anAttemptNeverCutHasNoCutFailure() {
+        handle.bind(call);
+        ticks.set(5 * MINUTE);
+
+        assertThat(handle.cutFailure()).isNull();
+        assertThat(handle.elapsedNanos()).isEqualTo(5 * MINUTE);
+        assertThat(call.isCancelled()).isFalse();
+    }
+}
