@@ -7,9 +7,6 @@ package dev.caravan.chat;
  */
 public interface Caller {
 
-    /** Exchange property: the {@link Caller} of a request answered whole, as the provider call is given it. */
-    String PROPERTY = "caravan.caller";
-
     /** True once the caller has gone away. */
     boolean gone();
 

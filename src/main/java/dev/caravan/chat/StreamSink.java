@@ -3,17 +3,13 @@ package dev.caravan.chat;
 import java.util.List;
 
 /**
- * Where a streamed answer goes: the client's open connection. An ingress that can stream puts one on the exchange
- * in the request's context; the provider route, given it as property {@link #PROPERTY}, writes to it from the commit
- * point on.
+ * Where a streamed answer goes: the client's open connection. An ingress that can stream puts one in the request's
+ * context; the provider route, given it with the attempt, writes to it from the commit point on.
  *
  * <p>Nothing is written before {@link #begin}: until then the request may still fail over, or end in a plain error
  * answer with a status code.
  */
 public interface StreamSink {
-
-    /** Exchange property: the sink of a streamed request, as the provider call is given it. */
-    String PROPERTY = "caravan.stream.sink";
 
     /** Commits the answer: status 200, an event stream, and who serves it. */
     void begin(Commit commit);

@@ -15,7 +15,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.StreamSink;
@@ -26,28 +25,16 @@ import dev.caravan.provider.stream.OpenAiSseWriter;
 import dev.caravan.provider.stream.RelayResult;
 import dev.caravan.provider.stream.StreamRelay;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Headers;
 
 /**
  * The steps of the provider route around the HTTP call: build the {@link ProviderCall} for the attempt the router
  * planned, and turn the provider's answer into a {@link ProviderReply} or a classified {@link ProviderFailure}.
- * Translation and classification are the dialect's, the HTTP call is {@link ProviderHttp}'s, relaying a stream is
- * {@link StreamRelay}'s; this class only moves them on and off the exchange.
+ * The attempt arrives as one typed {@link ProviderAttempt}. Translation and classification are the dialect's, the
+ * HTTP call is {@link ProviderHttp}'s, relaying a stream is {@link StreamRelay}'s; this class only connects them.
  */
 public final class ProviderCalls {
-
-    /**
-     * Exchange property: the canonical request being served. A property rather than a variable because the
-     * circuit breaker runs the call on a copy of the exchange that carries properties but not variables.
-     */
-    public static final String REQUEST = "caravan.request";
-    /** Exchange property: the {@link AttemptPlan} being executed. */
-    public static final String ATTEMPT = "caravan.attempt";
-    /**
-     * Exchange property: the {@link AttemptHandle} of an attempt whose dispatcher may cut it (the hedger, which
-     * cancels the losing half); other attempts get theirs from {@link #prepare}.
-     */
-    public static final String HANDLE = "caravan.attempt.handle";
 
     private final ProviderCatalog catalog;
     private final SecretRedactor redactor;
@@ -75,28 +62,20 @@ public final class ProviderCalls {
         this.maxAnswerBytes = maxAnswerBytes;
     }
 
-    /** A fresh handle on the attempt {@code plan}, its limits measured from the plan's start. */
-    public static AttemptHandle handle(AttemptPlan plan) {
-        return new AttemptHandle(System::nanoTime, plan.startedNanos());
-    }
-
     /**
      * The provider's request for the planned attempt: its URL, its auth, its body, its limits, and the handle that
      * cuts it when its caller hangs up or, for a stream, when a limit of the handle's watch runs out.
      */
-    public ProviderCall prepare(Exchange exchange) {
-        AttemptPlan plan = exchange.getProperty(ATTEMPT, AttemptPlan.class);
-        ChatRequest request = exchange.getProperty(REQUEST, ChatRequest.class);
-        // a stream is relayed only where an ingress can take one; elsewhere the answer is read whole
-        StreamSink sink = request.streaming() ? exchange.getProperty(StreamSink.PROPERTY, StreamSink.class) : null;
+    public ProviderCall prepare(@ExchangeProperty(ProviderAttempt.PROPERTY) ProviderAttempt attempt,
+            @Headers Map<String, Object> message) {
+        AttemptPlan plan = attempt.plan();
+        ChatRequest request = attempt.request();
+        StreamSink sink = attempt.sink();
+        AttemptHandle handle = attempt.handle();
         ProviderSettings provider = catalog.provider(plan.target().provider());
         Dialect dialect = catalog.dialect(provider.id());
         String model = plan.target().model();
-        exchange.getMessage().getHeaders().clear(); // nothing of the caller's request lingers past the call
-        AttemptHandle handle = exchange.getProperty(HANDLE, AttemptHandle.class);
-        if (handle == null) {
-            handle = handle(plan);
-        }
+        message.clear(); // nothing of the caller's request lingers past the call
         Map<String, String> headers = new LinkedHashMap<>(dialect.headers(provider.keys().get(plan.keyIndex())));
         byte[] body = dialect.toWire(sink != null ? request : request.answeredWhole(), model);
         String url = provider.url(dialect.chatPath(model, sink != null));
@@ -113,9 +92,8 @@ public final class ProviderCalls {
         } else {
             headers.put("Accept", "application/json");
             readTimeout = plan.timeout();
-            Caller caller = exchange.getProperty(Caller.PROPERTY, Caller.class);
-            if (caller != null) {
-                caller.onGone(handle::abandon); // nobody is left to read the answer: stop paying for it
+            if (attempt.caller() != null) {
+                attempt.caller().onGone(handle::abandon); // nobody is left to read the answer: stop paying for it
             }
         }
         return new ProviderCall(plan, handle, request, sink, url, headers, body, readTimeout);

@@ -204,7 +204,7 @@ public final class FailoverRouter {
         AttemptPlan plan = new AttemptPlan(target, key, timeout, System.nanoTime(), state.requestId(),
                 state.attempts().stream().map(Attempt::summary).toList());
         context = context.withState(state.dispatched(plan)).putOn(exchange);
-        context.dispatch(exchange, plan, null);
+        context.dispatch(exchange, plan);
         if (ranked.size() > 1 && state.attempts().isEmpty() && hedged(context, state)) {
             Duration p95 = p95(target);
             Target second = ranked.get(1).candidate().target();

@@ -11,7 +11,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.caravan.provider.AttemptHandle;
 import dev.caravan.provider.AttemptPlan;
-import dev.caravan.provider.ProviderCalls;
 import dev.caravan.provider.ProviderReply;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -20,7 +19,8 @@ import org.apache.camel.support.ExchangeHelper;
 /**
  * Runs a hedged first attempt (route {@code hedge}): the planned target is called; if it has not answered within its
  * own p95 latency, the next-best target is called beside it, the first success wins and the other call is cancelled
- * (cut through its {@link AttemptHandle}, recorded as {@code cancelled}, counted against no breaker). Each call is the ordinary provider
+ * (cut through its {@link AttemptHandle}, recorded as {@code cancelled}, counted against no breaker). Each call is the
+ * ordinary provider
  * route, on its own copy of the exchange and its own virtual thread, so breakers, classification and accounting are
  * the same as for any attempt.
  *
@@ -115,9 +115,7 @@ public final class Hedger {
 
     private Call start(Exchange exchange, RequestContext context, AttemptPlan plan, RoutingState state) {
         Exchange copy = ExchangeHelper.createCorrelatedCopy(exchange, false);
-        AttemptHandle handle = ProviderCalls.handle(plan);
-        RequestContext attempt = context.withState(state.inFlightAs(plan)).putOn(copy);
-        attempt.dispatch(copy, plan, handle);
+        AttemptHandle handle = context.withState(state.inFlightAs(plan)).putOn(copy).dispatch(copy, plan).handle();
         String endpoint = "direct:provider-" + plan.target().provider();
         CompletableFuture<Exchange> result = CompletableFuture.supplyAsync(() -> template(exchange).send(endpoint, copy),
                 calls);
@@ -142,7 +140,6 @@ public final class Hedger {
     private static void copyBack(Exchange exchange, Exchange result) {
         exchange.getMessage().setBody(result.getMessage().getBody());
         exchange.setProperty(RequestContext.PROPERTY, result.getProperty(RequestContext.PROPERTY));
-        exchange.setProperty(ProviderCalls.ATTEMPT, result.getProperty(ProviderCalls.ATTEMPT));
     }
 
     private ProducerTemplate template(Exchange exchange) {

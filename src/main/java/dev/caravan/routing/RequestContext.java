@@ -7,9 +7,8 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
-import dev.caravan.provider.AttemptHandle;
 import dev.caravan.provider.AttemptPlan;
-import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.ProviderAttempt;
 import org.apache.camel.Exchange;
 
 /**
@@ -111,18 +110,15 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
     }
 
     /**
-     * The provider call's input: the exchange properties the provider route reads for one attempt, set here and
-     * nowhere else, when an attempt of this request is dispatched to {@code direct:provider-<id>}.
+     * The provider call's input, set here and nowhere else: puts the attempt {@code plan} of this request on
+     * {@code exchange} as the one typed {@link ProviderAttempt} the provider route {@code direct:provider-<id>} reads.
      *
-     * @param handle the handle that lets the dispatcher cut the attempt (a hedge), or null
+     * @return the attempt, whose handle lets the dispatcher cut it (a hedge)
      */
-    public void dispatch(Exchange exchange, AttemptPlan plan, AttemptHandle handle) {
-        exchange.setProperty(ProviderCalls.REQUEST, request);
-        exchange.setProperty(ProviderCalls.ATTEMPT, plan);
-        exchange.setProperty(StreamSink.PROPERTY, sink);
-        exchange.setProperty(Caller.PROPERTY, caller);
-        if (handle != null) {
-            exchange.setProperty(ProviderCalls.HANDLE, handle);
-        }
+    public ProviderAttempt dispatch(Exchange exchange, AttemptPlan plan) {
+        // a stream is relayed only where the ingress can take one; elsewhere the answer is read whole
+        ProviderAttempt attempt = ProviderAttempt.of(plan, request, streamed() ? sink : null, caller);
+        exchange.setProperty(ProviderAttempt.PROPERTY, attempt);
+        return attempt;
     }
 }

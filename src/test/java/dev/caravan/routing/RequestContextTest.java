@@ -15,7 +15,7 @@ import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.provider.AttemptPlan;
-import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.ProviderAttempt;
 import dev.caravan.provider.Target;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
@@ -124,28 +124,36 @@ class RequestContextTest {
     }
 
     @Test
-    void aDispatchedAttemptGivesTheProviderCallWhatItReads() {
+    void aDispatchedAttemptGivesTheProviderCallWhatItReadsAsOneTypedProperty() {
         Exchange exchange = exchange();
         Caller caller = new StubCaller();
         ChatRequest request = request(false);
 
-        RequestContext.enter("http", OPTIONS).withCaller(caller).withRequest(request).dispatch(exchange, PLAN, null);
+        ProviderAttempt attempt = RequestContext.enter("http", OPTIONS).withCaller(caller).withSink(new StubSink())
+                .withRequest(request).dispatch(exchange, PLAN);
 
-        assertThat(exchange.getProperties()).containsOnly(Map.entry(ProviderCalls.REQUEST, request),
-                Map.entry(ProviderCalls.ATTEMPT, PLAN), Map.entry(Caller.PROPERTY, caller));
+        assertThat(exchange.getProperties()).containsOnly(Map.entry(ProviderAttempt.PROPERTY, attempt));
+        assertThat(attempt.plan()).isSameAs(PLAN);
+        assertThat(attempt.request()).isSameAs(request);
+        assertThat(attempt.caller()).isSameAs(caller);
+        assertThat(attempt.sink()).as("a request that asked for no stream is answered whole").isNull();
+        assertThat(attempt.handle().cut()).isNull();
     }
 
     @Test
-    void aDispatchWithoutSinkOrCallerLeavesNoneFromAnEarlierOne() {
+    void aStreamedRequestIsDispatchedWithItsSinkAndAnotherAttemptWithoutOne() {
         Exchange exchange = exchange();
         StreamSink sink = new StubSink();
-        RequestContext.enter("http", OPTIONS).withSink(sink).withRequest(request(true)).dispatch(exchange, PLAN, null);
-        assertThat(exchange.getProperty(StreamSink.PROPERTY)).isSameAs(sink);
+        ProviderAttempt streamed = RequestContext.enter("http", OPTIONS).withSink(sink).withRequest(request(true))
+                .dispatch(exchange, PLAN);
+        assertThat(streamed.sink()).isSameAs(sink);
 
-        RequestContext.enter("jms", OPTIONS).withRequest(request(false)).dispatch(exchange, PLAN, null);
+        ProviderAttempt whole = RequestContext.enter("jms", OPTIONS).withRequest(request(true)).dispatch(exchange, PLAN);
 
-        assertThat(exchange.getProperties()).doesNotContainKeys(StreamSink.PROPERTY, Caller.PROPERTY,
-                ProviderCalls.CONNECTION);
+        assertThat(exchange.getProperty(ProviderAttempt.PROPERTY)).isSameAs(whole);
+        assertThat(whole.sink()).isNull();
+        assertThat(whole.caller()).isNull();
+        assertThat(whole.handle()).isNotSameAs(streamed.handle());
     }
 
     private static final class StubCaller implements Caller {

@@ -1,0 +1,36 @@
+package dev.caravan.provider;
+
+import dev.caravan.chat.Caller;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.StreamSink;
+
+/**
+ * One attempt as the provider route is given it, under the one exchange property {@link #PROPERTY}: the router's
+ * plan (target, key, timeout, start), the request it serves, where a streamed answer goes, who waits for an answer
+ * read whole, and the handle that can cut it. Whoever dispatches the attempt creates it and keeps the handle, so
+ * that it can cut the attempt while it runs (the hedger cancels the losing half).
+ *
+ * <p>A property rather than a variable: the circuit breaker runs the call on a copy of the exchange that carries
+ * properties.
+ *
+ * @param sink   where the answer goes as it arrives; null when it is read whole
+ * @param caller the client waiting for an answer read whole, cut loose when it hangs up; null when the ingress
+ *               cannot tell
+ */
+public record ProviderAttempt(AttemptPlan plan, ChatRequest request, StreamSink sink, Caller caller,
+        AttemptHandle handle) {
+
+    /** The exchange property holding the attempt the provider route is to make. */
+    public static final String PROPERTY = "caravan.attempt";
+
+    /** The attempt {@code plan}, its handle's limits measured from the plan's start. */
+    public static ProviderAttempt of(AttemptPlan plan, ChatRequest request, StreamSink sink, Caller caller) {
+        return new ProviderAttempt(plan, request, sink, caller, new AttemptHandle(System::nanoTime,
+                plan.startedNanos()));
+    }
+
+    /** True when the answer is relayed to the client as it arrives. */
+    public boolean streamed() {
+        return sink != null;
+    }
+}
