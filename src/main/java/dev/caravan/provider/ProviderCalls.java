@@ -96,7 +96,7 @@ public final class ProviderCalls {
                 attempt.caller().onGone(handle::abandon); // nobody is left to read the answer: stop paying for it
             }
         }
-        return new ProviderCall(plan, handle, request, sink, url, headers, body, readTimeout);
+        return new ProviderCall(attempt, url, headers, body, readTimeout);
     }
 
     /** Reads the provider's answer (relays it, for a stream); throws the classified failure when it is not a success. */
