@@ -267,7 +267,6 @@ public class CaravanConfiguration implements CamelConfiguration {
                 model -> capabilities.getOrDefault(model, Set.of()).contains(Capability.REASONING), clock);
     }
 
-    /** One daemon thread that times every open stream's first content and pauses; stopped with Camel. */
     /** The provider calls' HTTP clients, closed once Camel has stopped the routes that use them. */
     private static ProviderHttp providerHttp(CamelContext context, ProviderCatalog catalog) throws Exception {
         ProviderHttp http = new ProviderHttp(catalog.providers());
@@ -280,6 +279,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         return http;
     }
 
+    /** One daemon thread that times every open stream's first content and pauses; stopped with Camel. */
     private static ScheduledExecutorService streamWatchdog(CamelContext context) throws Exception {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().name("caravan-stream-watch").daemon().factory());

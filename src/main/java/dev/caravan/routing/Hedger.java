@@ -20,9 +20,8 @@ import org.apache.camel.support.ExchangeHelper;
  * Runs a hedged first attempt (route {@code hedge}): the planned target is called; if it has not answered within its
  * own p95 latency, the next-best target is called beside it, the first success wins and the other call is cancelled
  * (cut through its {@link AttemptHandle}, recorded as {@code cancelled}, counted against no breaker). Each call is the
- * ordinary provider
- * route, on its own copy of the exchange and its own virtual thread, so breakers, classification and accounting are
- * the same as for any attempt.
+ * ordinary provider route, on its own copy of the exchange and its own virtual thread, so breakers, classification
+ * and accounting are the same as for any attempt.
  *
  * <p>A budget bounds the share of requests hedged: a hedge doubles a request's cost while it lasts.
  */
