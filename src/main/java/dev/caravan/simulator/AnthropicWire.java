@@ -104,16 +104,35 @@ final class AnthropicWire implements SimulatedWire {
                 prompt = Simulator.text(messages.get(i).path("content"), "text");
             }
         }
-        JsonNode tools = body.path("tools");
-        String toolName = tools.isArray() && !tools.isEmpty() ? tools.get(0).path("name").asText(null) : null;
-        return new SimRequest(body.get("model").asText(), prompt, body.path("stream").asBoolean(false), toolName,
-                true, body);
+        JsonNode choice = body.path("tool_choice");
+        String type = choice.path("type").asText("auto");
+        JsonNode format = body.has("output_format") ? body.get("output_format") : body.at("/output_config/format");
+        Asked asked = Asked.plain(promptTokens(body))
+                .withTools(OpenAiWire.tools(body.path("tools"), t -> t), switch (type) {
+                    case "none" -> Asked.ToolChoice.NONE;
+                    case "any", "tool" -> Asked.ToolChoice.REQUIRED;
+                    default -> Asked.ToolChoice.AUTO;
+                }, "tool".equals(type) ? choice.path("name").asText(null) : null)
+                .withSchema("json_schema".equals(format.path("type").asText()) ? format.get("schema") : null, false)
+                .withMaxTokens(body.get("max_tokens").asInt())
+                .withReasoning("enabled".equals(body.at("/thinking/type").asText()));
+        return new SimRequest(body.get("model").asText(), prompt, body.path("stream").asBoolean(false), true, body,
+                asked);
+    }
+
+    /** What the model reads of a Messages request (count_tokens counts the same). */
+    static int promptTokens(JsonNode body) {
+        return Asked.tokens(body.get("system"), body.get("messages"), body.get("tools"));
     }
 
     @Override
     public Reply completion(SimRequest request, Answer answer) {
         ObjectNode message = message(request, answer);
         ArrayNode content = message.putArray("content");
+        if (answer.reasoning() != null) {
+            content.addObject().put("type", "thinking").put("thinking", answer.reasoning())
+                    .put("signature", signature(answer));
+        }
         if (answer.toolName() != null) {
             ObjectNode tool = content.addObject().put("type", "tool_use").put("id", id("toolu_", answer))
                     .put("name", answer.toolName());
@@ -121,7 +140,7 @@ final class AnthropicWire implements SimulatedWire {
         } else {
             content.addObject().put("type", "text").put("text", answer.text());
         }
-        message.put("stop_reason", answer.toolName() != null ? "tool_use" : "end_turn");
+        message.put("stop_reason", stopReason(answer));
         message.putNull("stop_sequence");
         message.set("usage", usage(answer.promptTokens(), answer.completionTokens()));
         return new Reply(200, headers(), message);
@@ -139,33 +158,49 @@ final class AnthropicWire implements SimulatedWire {
         List<String> head = new ArrayList<>();
         head.add(frame(start));
         List<String> content = new ArrayList<>();
+        List<String> tail = new ArrayList<>();
+        int index = 0;
+        // what opens the answer's block: the head, unless a thinking block streams first (then it follows it)
+        List<String> opening = head;
+        if (answer.reasoning() != null) {
+            head.add(frame(blockStart(0, json.createObjectNode().put("type", "thinking").put("thinking", ""))));
+            content.add(frame(blockDelta(0, json.createObjectNode().put("type", "thinking_delta")
+                    .put("thinking", answer.reasoning()))));
+            content.add(frame(blockDelta(0, json.createObjectNode().put("type", "signature_delta")
+                    .put("signature", signature(answer)))));
+            content.add(frame(json.createObjectNode().put("type", "content_block_stop").put("index", 0)));
+            index = 1;
+            opening = content;
+        }
         if (answer.toolName() != null) {
             // the tool's id and name open its block: that is the stream's first content, as in other formats
             head.add(frame(json.createObjectNode().put("type", "ping")));
             ObjectNode block = json.createObjectNode().put("type", "tool_use").put("id", id("toolu_", answer))
                     .put("name", answer.toolName());
             block.putObject("input");
-            content.add(frame(blockStart(block)));
+            content.add(frame(blockStart(index, block)));
             String arguments = answer.toolArguments();
             int half = arguments.length() / 2;
             for (String fragment : List.of(arguments.substring(0, half), arguments.substring(half))) {
                 ObjectNode delta = json.createObjectNode().put("type", "input_json_delta").put("partial_json",
                         fragment);
-                content.add(frame(blockDelta(delta)));
+                content.add(frame(blockDelta(index, delta)));
             }
         } else {
-            head.add(frame(blockStart(json.createObjectNode().put("type", "text").put("text", ""))));
+            opening.add(frame(blockStart(index, json.createObjectNode().put("type", "text").put("text", ""))));
             head.add(frame(json.createObjectNode().put("type", "ping")));
             for (String piece : answer.pieces()) {
-                content.add(frame(blockDelta(json.createObjectNode().put("type", "text_delta").put("text", piece))));
+                content.add(frame(blockDelta(index, json.createObjectNode().put("type", "text_delta")
+                        .put("text", piece))));
             }
         }
-        ObjectNode stop = json.createObjectNode().put("type", "content_block_stop").put("index", 0);
+        ObjectNode stop = json.createObjectNode().put("type", "content_block_stop").put("index", index);
         ObjectNode delta = json.createObjectNode().put("type", "message_delta");
-        delta.putObject("delta").put("stop_reason", answer.toolName() != null ? "tool_use" : "end_turn")
-                .putNull("stop_sequence");
+        delta.putObject("delta").put("stop_reason", stopReason(answer)).putNull("stop_sequence");
         delta.putObject("usage").put("output_tokens", answer.completionTokens());
-        return new Frames(head, content, List.of(frame(stop), frame(delta)),
+        tail.add(frame(stop));
+        tail.add(frame(delta));
+        return new Frames(head, content, tail,
                 List.of(frame(json.createObjectNode().put("type", "message_stop"))));
     }
 
@@ -248,19 +283,28 @@ final class AnthropicWire implements SimulatedWire {
         }
     }
 
-    private ObjectNode blockStart(ObjectNode block) {
-        ObjectNode start = json.createObjectNode().put("type", "content_block_start").put("index", 0);
+    private static String stopReason(Answer answer) {
+        return answer.toolName() != null ? "tool_use" : answer.truncated() ? "max_tokens" : "end_turn";
+    }
+
+    /** A thinking block's signature: opaque to the client, stable for the answer. */
+    private static String signature(Answer answer) {
+        return java.util.Base64.getEncoder().encodeToString(("simulated-signature-" + answer.id()).getBytes());
+    }
+
+    private ObjectNode blockStart(int index, ObjectNode block) {
+        ObjectNode start = json.createObjectNode().put("type", "content_block_start").put("index", index);
         start.set("content_block", block);
         return start;
     }
 
-    private ObjectNode blockDelta(ObjectNode delta) {
-        ObjectNode event = json.createObjectNode().put("type", "content_block_delta").put("index", 0);
+    private ObjectNode blockDelta(int index, ObjectNode delta) {
+        ObjectNode event = json.createObjectNode().put("type", "content_block_delta").put("index", index);
         event.set("delta", delta);
         return event;
     }
 
-    private Reply error(int status, String type, String message) {
+    Reply error(int status, String type, String message) {
         ObjectNode body = json.createObjectNode().put("type", "error");
         body.putObject("error").put("type", type).put("message", message);
         String requestId = requestId();

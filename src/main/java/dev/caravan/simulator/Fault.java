@@ -19,7 +19,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *                   then the connection closes) or {@code flood} (a 200 whose body never ends: one endless line,
  *                   for whole and streamed answers alike, until the client hangs up)
  * @param times      apply to this many calls only, then heal
- * @param scope      {@code all} (default), {@code chat} or {@code models}: which endpoints misbehave
+ * @param scope      {@code all} (default), {@code chat} (every answering endpoint: chat, Messages, generateContent
+ *                   and Responses), {@code responses}, {@code embeddings}, {@code count_tokens} or
+ *                   {@code models}: which endpoints misbehave
  * @param stream     how a streamed answer misbehaves; ignored by non-streamed calls
  * @param echoKey    echo the key the call carried: in an extra field and the id of a 200 answer and of every
  *                   stream event, in a response header, and in the message of an error answer
@@ -156,10 +158,16 @@ public record Fault(
                 .contains(mode)) {
             throw new IllegalArgumentException("'mode' must be hang, reset, malformed, stall_body, cut_body or flood");
         }
+        if (scope != null && !java.util.List.of("all", Api.CHAT, Api.RESPONSES, Api.EMBEDDINGS, Api.COUNT_TOKENS,
+                Api.MODELS).contains(scope)) {
+            throw new IllegalArgumentException("'scope' must be all, chat, responses, embeddings, count_tokens or "
+                    + "models");
+        }
         return this;
     }
 
     boolean applies(String endpoint) {
-        return scope == null || scope.equals("all") || scope.equals(endpoint);
+        return scope == null || scope.equals("all") || scope.equals(endpoint)
+                || scope.equals(Api.CHAT) && endpoint.equals(Api.RESPONSES);
     }
 }

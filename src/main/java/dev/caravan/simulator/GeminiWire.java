@@ -118,47 +118,123 @@ final class GeminiWire implements SimulatedWire {
                 }
             }
         }
-        String toolName = body.at("/tools/0/functionDeclarations/0/name").asText(null);
-        return new SimRequest(pathModel, prompt, pathStream, toolName, true, body);
+        JsonNode config = body.path("generationConfig");
+        JsonNode calling = body.at("/toolConfig/functionCallingConfig");
+        JsonNode allowed = calling.path("allowedFunctionNames");
+        String mode = calling.path("mode").asText("AUTO");
+        JsonNode schema = config.has("responseJsonSchema") ? config.get("responseJsonSchema")
+                : config.has("_responseJsonSchema") ? config.get("_responseJsonSchema") : config.get("responseSchema");
+        boolean json = "application/json".equals(config.path("responseMimeType").asText());
+        Asked asked = Asked.plain(promptTokens(body))
+                .withN(config.path("candidateCount").asInt(1))
+                .withTools(declarations(body.path("tools")), switch (mode) {
+                    case "NONE" -> Asked.ToolChoice.NONE;
+                    case "ANY", "VALIDATED" -> Asked.ToolChoice.REQUIRED;
+                    default -> Asked.ToolChoice.AUTO;
+                }, "ANY".equals(mode) && allowed.size() == 1 ? allowed.get(0).asText() : null)
+                .withSchema(json ? schema : null, json && schema == null)
+                .withMaxTokens(config.path("maxOutputTokens").canConvertToInt() ? config.get("maxOutputTokens").asInt()
+                        : null)
+                .withLogprobs(config.path("responseLogprobs").asBoolean(false) ? config.path("logprobs").asInt(0)
+                        : null)
+                .withReasoning(config.at("/thinkingConfig/includeThoughts").asBoolean(false));
+        return new SimRequest(pathModel, prompt, pathStream, true, body, asked);
+    }
+
+    /** What the model reads of a generateContent request (countTokens counts the same). */
+    static int promptTokens(JsonNode body) {
+        return Asked.tokens(body.get("systemInstruction"), body.get("contents"), body.get("tools"));
+    }
+
+    private static List<Asked.Tool> declarations(JsonNode tools) {
+        List<Asked.Tool> declared = new ArrayList<>();
+        for (JsonNode tool : tools) {
+            for (JsonNode f : tool.path("functionDeclarations")) {
+                declared.add(new Asked.Tool(f.path("name").asText(), f.has("parametersJsonSchema")
+                        ? f.get("parametersJsonSchema") : f.get("parameters")));
+            }
+        }
+        return declared;
     }
 
     @Override
     public Reply completion(SimRequest request, Answer answer) {
         ObjectNode body = response(request, answer, answer.promptTokens(), answer.completionTokens());
-        ObjectNode candidate = body.putArray("candidates").addObject();
-        ObjectNode content = candidate.putObject("content");
-        ArrayNode parts = content.putArray("parts");
-        if (answer.toolName() != null) {
-            functionCall(parts, answer);
-        } else {
-            parts.addObject().put("text", answer.text());
+        ArrayNode candidates = body.putArray("candidates");
+        for (Choice choice : answer.choices()) {
+            ObjectNode candidate = candidates.addObject();
+            ObjectNode content = candidate.putObject("content");
+            ArrayNode parts = content.putArray("parts");
+            if (answer.reasoning() != null) {
+                parts.addObject().put("text", answer.reasoning()).put("thought", true);
+            }
+            if (choice.toolName() != null) {
+                functionCall(parts, choice);
+            } else {
+                parts.addObject().put("text", choice.text());
+            }
+            content.put("role", "model");
+            candidate.put("finishReason", choice.truncated() ? "MAX_TOKENS" : "STOP");
+            logprobs(request, candidate, choice.pieces());
+            candidate.put("index", choice.index());
         }
-        content.put("role", "model");
-        candidate.put("finishReason", "STOP");
-        candidate.put("index", 0);
         return Reply.of(200, reorder(body));
     }
 
     @Override
     public Frames stream(SimRequest request, Answer answer) {
         List<String> content = new ArrayList<>();
-        if (answer.toolName() != null) {
-            ObjectNode event = chunk(request, answer, answer.completionTokens());
-            functionCall((ArrayNode) event.at("/candidates/0/content/parts"), answer);
-            content.add(frame(event));
-        } else {
-            int tokens = 0;
-            for (String piece : answer.pieces()) {
-                tokens = Math.min(answer.completionTokens(), tokens + Math.max(1, (piece.length() + 3) / 4));
-                ObjectNode event = chunk(request, answer, tokens);
-                ((ArrayNode) event.at("/candidates/0/content/parts")).addObject().put("text", piece);
+        List<String> tail = new ArrayList<>();
+        int tokens = 0;
+        for (Choice choice : answer.choices()) {
+            if (answer.reasoning() != null && choice.index() == 0) {
+                ObjectNode event = chunk(request, answer, 0, 0);
+                ((ArrayNode) event.at("/candidates/0/content/parts")).addObject().put("text", answer.reasoning())
+                        .put("thought", true);
                 content.add(frame(event));
             }
+            if (choice.toolName() != null) {
+                ObjectNode event = chunk(request, answer, choice.index(), answer.completionTokens());
+                functionCall((ArrayNode) event.at("/candidates/0/content/parts"), choice);
+                content.add(frame(event));
+            } else {
+                for (String piece : choice.pieces()) {
+                    tokens = Math.min(answer.completionTokens(), tokens + Math.max(1, (piece.length() + 3) / 4));
+                    ObjectNode event = chunk(request, answer, choice.index(), tokens);
+                    ((ArrayNode) event.at("/candidates/0/content/parts")).addObject().put("text", piece);
+                    logprobs(request, (ObjectNode) event.at("/candidates/0"), List.of(piece));
+                    content.add(frame(event));
+                }
+            }
+            ObjectNode last = chunk(request, answer, choice.index(), answer.completionTokens());
+            ((ArrayNode) last.at("/candidates/0/content/parts")).addObject().put("text", "");
+            ((ObjectNode) last.at("/candidates/0")).put("finishReason", choice.truncated() ? "MAX_TOKENS" : "STOP");
+            tail.add(frame(last));
         }
-        ObjectNode last = chunk(request, answer, answer.completionTokens());
-        ((ArrayNode) last.at("/candidates/0/content/parts")).addObject().put("text", "");
-        ((ObjectNode) last.at("/candidates/0")).put("finishReason", "STOP");
-        return new Frames(List.of(), content, List.of(frame(last)), List.of());
+        return new Frames(List.of(), content, tail, List.of());
+    }
+
+    /** Gemini's {@code logprobsResult} and {@code avgLogprobs} on a candidate, when they were asked for. */
+    private void logprobs(SimRequest request, ObjectNode candidate, List<String> pieces) {
+        Integer top = request.asked().topLogprobs();
+        if (top == null || pieces.isEmpty()) {
+            return;
+        }
+        ObjectNode result = candidate.putObject("logprobsResult");
+        ArrayNode tops = result.putArray("topCandidates");
+        ArrayNode chosen = result.putArray("chosenCandidates");
+        double sum = 0;
+        for (String piece : pieces) {
+            double logprob = Logprobs.of(piece);
+            sum += logprob;
+            chosen.addObject().put("token", piece).put("logProbability", logprob);
+            ArrayNode alternatives = tops.addObject().putArray("candidates");
+            for (int i = 0; i < top; i++) {
+                alternatives.addObject().put("token", i == 0 ? piece : piece.strip() + "_" + i)
+                        .put("logProbability", logprob - i * 1.5);
+            }
+        }
+        candidate.put("avgLogprobs", sum / pieces.size());
     }
 
     @Override
@@ -222,29 +298,33 @@ final class GeminiWire implements SimulatedWire {
         ObjectNode body = json.createObjectNode();
         ObjectNode usage = body.putObject("usageMetadata");
         usage.put("promptTokenCount", promptTokens);
-        usage.put("candidatesTokenCount", completionTokens);
+        // Gemini counts thoughts apart from the candidates; the total holds both
+        usage.put("candidatesTokenCount", Math.max(0, completionTokens - answer.reasoningTokens()));
         usage.put("totalTokenCount", promptTokens + completionTokens);
+        if (answer.reasoningTokens() > 0) {
+            usage.put("thoughtsTokenCount", answer.reasoningTokens());
+        }
         usage.putArray("promptTokensDetails").addObject().put("modality", "TEXT").put("tokenCount", promptTokens);
         body.put("modelVersion", request.model());
         body.put("responseId", responseId(answer));
         return body;
     }
 
-    private ObjectNode chunk(SimRequest request, Answer answer, int completionTokens) {
+    private ObjectNode chunk(SimRequest request, Answer answer, int index, int completionTokens) {
         ObjectNode body = json.createObjectNode();
         ObjectNode candidate = body.putArray("candidates").addObject();
         ObjectNode content = candidate.putObject("content");
         content.putArray("parts");
         content.put("role", "model");
-        candidate.put("index", 0);
+        candidate.put("index", index);
         body.setAll(response(request, answer, answer.promptTokens(), completionTokens));
         return body;
     }
 
-    private void functionCall(ArrayNode parts, Answer answer) {
-        ObjectNode call = parts.addObject().putObject("functionCall").put("name", answer.toolName());
+    private void functionCall(ArrayNode parts, Choice choice) {
+        ObjectNode call = parts.addObject().putObject("functionCall").put("name", choice.toolName());
         try {
-            call.set("args", json.readTree(answer.toolArguments()));
+            call.set("args", json.readTree(choice.toolArguments()));
         } catch (Exception e) {
             call.putObject("args");
         }
@@ -289,7 +369,7 @@ final class GeminiWire implements SimulatedWire {
         return details;
     }
 
-    private Reply error(int status, String canonical, String message, ArrayNode details) {
+    Reply error(int status, String canonical, String message, ArrayNode details) {
         return new Reply(status, Map.of(), errorBody(status, canonical, message, details));
     }
 

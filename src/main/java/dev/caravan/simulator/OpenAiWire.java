@@ -69,11 +69,51 @@ final class OpenAiWire implements SimulatedWire {
                 break;
             }
         }
-        JsonNode tools = body.path("tools");
-        String toolName = tools.isArray() && !tools.isEmpty() ? tools.get(0).path("function").path("name").asText(null)
-                : null;
-        return new SimRequest(body.get("model").asText(), prompt, body.path("stream").asBoolean(false), toolName,
-                body.path("stream_options").path("include_usage").asBoolean(false), body);
+        int n = body.path("n").asInt(1);
+        if (n < 1 || n > 128) {
+            throw new Rejected(error(400, "invalid_request_error", "integer_above_max_value", "Invalid 'n': integer "
+                    + (n < 1 ? "below minimum value. Expected a value >= 1" : "above maximum value. Expected a value "
+                    + "<= 128") + ", but got " + n + " instead.", "n"));
+        }
+        JsonNode format = body.path("response_format");
+        JsonNode limit = body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+        Asked asked = Asked.plain(Asked.tokens(messages, body.get("tools")))
+                .withN(n)
+                .withTools(tools(body.path("tools"), t -> t.path("function")), toolChoice(body.path("tool_choice")),
+                        body.path("tool_choice").path("function").path("name").asText(null))
+                .withSchema("json_schema".equals(format.path("type").asText()) ? format.at("/json_schema/schema")
+                        : null, "json_object".equals(format.path("type").asText()))
+                .withMaxTokens(limit != null && limit.canConvertToInt() ? limit.asInt() : null)
+                .withLogprobs(body.path("logprobs").asBoolean(false) ? body.path("top_logprobs").asInt(0) : null)
+                .withReasoning(body.path("reasoning_effort").isTextual()
+                        && !"none".equals(body.get("reasoning_effort").asText()));
+        if (asked.schema() != null && asked.schema().isMissingNode()) {
+            throw new Rejected(error(400, "invalid_request_error", null, "Missing required parameter: "
+                    + "'response_format.json_schema.schema'.", "response_format.json_schema.schema"));
+        }
+        return new SimRequest(body.get("model").asText(), prompt, body.path("stream").asBoolean(false),
+                body.path("stream_options").path("include_usage").asBoolean(false), body, asked);
+    }
+
+    /** The declared functions, each found in a tool by {@code function} (Chat: the tool's "function" object). */
+    static List<Asked.Tool> tools(JsonNode tools, java.util.function.Function<JsonNode, JsonNode> function) {
+        List<Asked.Tool> declared = new ArrayList<>();
+        for (JsonNode tool : tools) {
+            JsonNode f = function.apply(tool);
+            if (f.path("name").isTextual()) {
+                declared.add(new Asked.Tool(f.get("name").asText(), f.get("parameters")));
+            }
+        }
+        return declared;
+    }
+
+    /** OpenAI's {@code tool_choice}: "none", "auto", "required", or an object naming one function. */
+    static Asked.ToolChoice toolChoice(JsonNode choice) {
+        return switch (choice.asText("auto")) {
+            case "none" -> Asked.ToolChoice.NONE;
+            case "required" -> Asked.ToolChoice.REQUIRED;
+            default -> choice.isObject() ? Asked.ToolChoice.REQUIRED : Asked.ToolChoice.AUTO;
+        };
     }
 
     @Override
@@ -83,21 +123,23 @@ final class OpenAiWire implements SimulatedWire {
         body.put("object", "chat.completion");
         body.put("created", Instant.now().getEpochSecond());
         body.put("model", request.model());
-        ObjectNode choice = body.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message").put("role", "assistant");
-        if (answer.toolName() != null) {
-            message.putNull("content");
-            ArrayNode calls = message.putArray("tool_calls");
-            ObjectNode call = calls.addObject().put("id", "call_" + answer.id().substring(answer.id().length() - 8))
-                    .put("type", "function");
-            call.putObject("function").put("name", answer.toolName()).put("arguments", answer.toolArguments());
-        } else {
-            message.put("content", answer.text());
+        ArrayNode choices = body.putArray("choices");
+        for (Choice each : answer.choices()) {
+            ObjectNode choice = choices.addObject();
+            choice.put("index", each.index());
+            ObjectNode message = choice.putObject("message").put("role", "assistant");
+            if (each.toolName() != null) {
+                message.putNull("content");
+                ArrayNode calls = message.putArray("tool_calls");
+                ObjectNode call = calls.addObject().put("id", callId(answer, each)).put("type", "function");
+                call.putObject("function").put("name", each.toolName()).put("arguments", each.toolArguments());
+            } else {
+                message.put("content", each.text());
+            }
+            message.putNull("refusal");
+            choice.set("logprobs", logprobs(request, each.pieces()));
+            choice.put("finish_reason", finishReason(each));
         }
-        message.putNull("refusal");
-        choice.putNull("logprobs");
-        choice.put("finish_reason", answer.toolName() != null ? "tool_calls" : "stop");
         body.set("usage", usage(answer));
         body.put("system_fingerprint", "fp_simulated");
         return new Reply(200, headers(answer), body);
@@ -106,33 +148,37 @@ final class OpenAiWire implements SimulatedWire {
     @Override
     public Frames stream(SimRequest request, Answer answer) {
         long created = Instant.now().getEpochSecond();
-        // OpenAI opens a text answer with content "" and a tool call with content null: a client that joins the
-        // deltas then finds no text in a tool call, as in the same answer unstreamed
-        ObjectNode role = delta().put("role", "assistant");
-        if (answer.toolName() != null) {
-            role.putNull("content");
-        } else {
-            role.put("content", "");
-        }
-        List<String> head = List.of(chunk(answer, request, created, role, null));
+        List<String> head = new ArrayList<>();
         List<String> content = new ArrayList<>();
-        if (answer.toolName() != null) {
-            ObjectNode first = delta();
-            ObjectNode call = first.putArray("tool_calls").addObject().put("index", 0)
-                    .put("id", "call_" + answer.id().substring(answer.id().length() - 8)).put("type", "function");
-            call.putObject("function").put("name", answer.toolName()).put("arguments", "");
-            content.add(chunk(answer, request, created, first, null));
-            ObjectNode args = delta();
-            args.putArray("tool_calls").addObject().put("index", 0).putObject("function")
-                    .put("arguments", answer.toolArguments());
-            content.add(chunk(answer, request, created, args, null));
-        } else {
-            for (String piece : answer.pieces()) {
-                content.add(chunk(answer, request, created, delta().put("content", piece), null));
-            }
-        }
         List<String> tail = new ArrayList<>();
-        tail.add(chunk(answer, request, created, delta(), answer.toolName() != null ? "tool_calls" : "stop"));
+        for (Choice each : answer.choices()) {
+            // OpenAI opens a text answer with content "" and a tool call with content null: a client that joins the
+            // deltas then finds no text in a tool call, as in the same answer unstreamed
+            ObjectNode role = delta().put("role", "assistant");
+            if (each.toolName() != null) {
+                role.putNull("content");
+            } else {
+                role.put("content", "");
+            }
+            head.add(chunk(answer, request, created, each.index(), role, null, null));
+            if (each.toolName() != null) {
+                ObjectNode first = delta();
+                ObjectNode call = first.putArray("tool_calls").addObject().put("index", 0)
+                        .put("id", callId(answer, each)).put("type", "function");
+                call.putObject("function").put("name", each.toolName()).put("arguments", "");
+                content.add(chunk(answer, request, created, each.index(), first, null, null));
+                ObjectNode args = delta();
+                args.putArray("tool_calls").addObject().put("index", 0).putObject("function")
+                        .put("arguments", each.toolArguments());
+                content.add(chunk(answer, request, created, each.index(), args, null, null));
+            } else {
+                for (String piece : each.pieces()) {
+                    content.add(chunk(answer, request, created, each.index(), delta().put("content", piece), null,
+                            logprobs(request, List.of(piece))));
+                }
+            }
+            tail.add(chunk(answer, request, created, each.index(), delta(), finishReason(each), null));
+        }
         if (request.includeUsage()) {
             ObjectNode last = base(answer, request, created);
             last.putArray("choices");
@@ -140,6 +186,25 @@ final class OpenAiWire implements SimulatedWire {
             tail.add(frame(last));
         }
         return new Frames(head, content, tail, List.of("data: [DONE]\n\n"));
+    }
+
+    private static String callId(Answer answer, Choice choice) {
+        return "call_" + answer.id().substring(answer.id().length() - 8) + (choice.index() == 0 ? "" : choice.index());
+    }
+
+    private static String finishReason(Choice choice) {
+        return choice.toolName() != null ? "tool_calls" : choice.truncated() ? "length" : "stop";
+    }
+
+    /** The choice's {@code logprobs}: null unless asked for. */
+    private JsonNode logprobs(SimRequest request, List<String> pieces) {
+        if (request.asked().topLogprobs() == null) {
+            return json.nullNode();
+        }
+        ObjectNode logprobs = json.createObjectNode();
+        logprobs.set("content", Logprobs.entries(json, pieces, request.asked().topLogprobs()));
+        logprobs.putNull("refusal");
+        return logprobs;
     }
 
     @Override
@@ -185,21 +250,21 @@ final class OpenAiWire implements SimulatedWire {
         return Reply.of(200, list);
     }
 
-    private Reply error(int status, String type, String code, String message, String param) {
+    Reply error(int status, String type, String code, String message, String param) {
         return Reply.of(status, ErrorBody.of(json, message, type, code, param));
     }
 
-    private ObjectNode usage(Answer answer) {
+    ObjectNode usage(Answer answer) {
         ObjectNode usage = json.createObjectNode();
         usage.put("prompt_tokens", answer.promptTokens());
         usage.put("completion_tokens", answer.completionTokens());
         usage.put("total_tokens", answer.promptTokens() + answer.completionTokens());
         usage.putObject("prompt_tokens_details").put("cached_tokens", 0);
-        usage.putObject("completion_tokens_details").put("reasoning_tokens", 0);
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", answer.reasoningTokens());
         return usage;
     }
 
-    private static Map<String, String> headers(Answer answer) {
+    static Map<String, String> headers(Answer answer) {
         long tokens = answer.promptTokens() + answer.completionTokens();
         return Map.of(
                 "x-request-id", "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong()),
@@ -226,12 +291,13 @@ final class OpenAiWire implements SimulatedWire {
         return chunk;
     }
 
-    private String chunk(Answer answer, SimRequest request, long created, ObjectNode delta, String finishReason) {
+    private String chunk(Answer answer, SimRequest request, long created, int index, ObjectNode delta,
+            String finishReason, JsonNode logprobs) {
         ObjectNode chunk = base(answer, request, created);
         ObjectNode choice = chunk.putArray("choices").addObject();
-        choice.put("index", 0);
+        choice.put("index", index);
         choice.set("delta", delta);
-        choice.putNull("logprobs");
+        choice.set("logprobs", logprobs == null ? json.nullNode() : logprobs);
         if (finishReason == null) {
             choice.putNull("finish_reason");
         } else {

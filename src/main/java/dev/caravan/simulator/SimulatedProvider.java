@@ -2,10 +2,14 @@ package dev.caravan.simulator;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /** One simulated provider: its current fault and how often it was called. Thread-safe. */
 public final class SimulatedProvider {
@@ -23,11 +27,79 @@ public final class SimulatedProvider {
     private final LongAdder streamPieces = new LongAdder();
     private final LongAdder abandonedCalls = new LongAdder();
     private final AtomicReference<Map<String, List<String>>> lastChatHeaders = new AtomicReference<>(Map.of());
+    private final AtomicReference<JsonNode> lastBody = new AtomicReference<>();
+    private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
+    private final ResponseStore responses = new ResponseStore();
+    private volatile Set<String> apis;
+    private volatile int embeddingDimensions;
 
     SimulatedProvider(String name, String dialect, String requiredKey) {
         this.name = name;
         this.dialect = dialect;
         this.requiredKey = requiredKey;
+        this.apis = Api.defaults(dialect);
+    }
+
+    /** The APIs this provider serves; every other path of its dialect answers the provider's 404. */
+    public Set<String> apis() {
+        return apis;
+    }
+
+    /**
+     * Serves only {@code served} of its dialect's APIs ({@link Api}): an OpenAI-compatible server without the
+     * Responses API, say. Returns this provider.
+     */
+    public SimulatedProvider serving(String... served) {
+        Set<String> asked = Set.of(served);
+        if (!Api.defaults(dialect).containsAll(asked)) {
+            throw new IllegalArgumentException("a " + dialect + " provider serves only " + Api.defaults(dialect)
+                    + ", not " + asked);
+        }
+        apis = asked;
+        return this;
+    }
+
+    public boolean serves(String api) {
+        return apis.contains(api);
+    }
+
+    /** The size of the vectors it embeds; 0 (the default) for each model's own. */
+    public int embeddingDimensions() {
+        return embeddingDimensions;
+    }
+
+    /** Embeds in vectors of {@code dimensions} components whatever the model. Returns this provider. */
+    public SimulatedProvider embeddingDimensions(int dimensions) {
+        if (dimensions < 0) {
+            throw new IllegalArgumentException("embedding dimensions must be positive, or 0 for the model's own");
+        }
+        embeddingDimensions = dimensions;
+        return this;
+    }
+
+    ResponseStore responses() {
+        return responses;
+    }
+
+    /** How many responses it stores now (bounded by {@link ResponseStore#CAPACITY}). */
+    public int storedResponses() {
+        return responses.size();
+    }
+
+    void count(String api, JsonNode body) {
+        calls.computeIfAbsent(api, a -> new LongAdder()).increment();
+        lastBody.set(body);
+    }
+
+    /** Calls of {@code api} ({@link Api}) so far, refused and failed ones included. */
+    public long calls(String api) {
+        LongAdder count = calls.get(api);
+        return count == null ? 0 : count.sum();
+    }
+
+    /** The body of the last call of any API as it arrived (null before the first, or when it was not JSON). */
+    public JsonNode lastBody() {
+        return lastBody.get();
     }
 
     public String name() {
@@ -144,6 +216,8 @@ public final class SimulatedProvider {
     }
 
     public void resetCounts() {
+        calls.clear();
+        lastBody.set(null);
         chatCalls.reset();
         modelCalls.reset();
         abandonedStreams.reset();

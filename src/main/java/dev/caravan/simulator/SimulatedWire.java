@@ -2,6 +2,7 @@ package dev.caravan.simulator;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.http.HttpServerRequest;
@@ -64,21 +65,59 @@ interface SimulatedWire {
     /**
      * What the caller asked, as far as the simulator cares.
      *
-     * @param toolName the first declared tool's name, when the request declares tools
-     * @param raw      the request body as sent
+     * @param includeUsage whether a stream ends with usage (OpenAI's {@code stream_options.include_usage})
+     * @param raw          the request body as sent
      */
-    record SimRequest(String model, String prompt, boolean stream, String toolName, boolean includeUsage,
-            JsonNode raw) {
+    record SimRequest(String model, String prompt, boolean stream, boolean includeUsage, JsonNode raw, Asked asked) {
     }
 
     /**
-     * The simulated answer. With {@code toolName} set, the answer is a call of that tool with {@code toolArguments}
-     * (a JSON object as text) and {@code pieces} are empty.
+     * The simulated answer: one choice per asked {@code n}, each either text or a tool call.
      *
-     * @param pieces the text in the pieces a stream sends one per event; joined, the whole text
+     * @param reasoningTokens tokens spent thinking (counted in the completion tokens), 0 when no reasoning was asked
+     * @param reasoning       the reasoning summary shown when it was asked for; null otherwise
      */
-    record Answer(String id, List<String> pieces, String toolName, String toolArguments, int promptTokens,
-            int completionTokens) {
+    record Answer(String id, List<Choice> choices, int promptTokens, int reasoningTokens, String reasoning) {
+
+        Choice first() {
+            return choices.get(0);
+        }
+
+        List<String> pieces() {
+            return first().pieces();
+        }
+
+        String toolName() {
+            return first().toolName();
+        }
+
+        String toolArguments() {
+            return first().toolArguments();
+        }
+
+        String text() {
+            return first().text();
+        }
+
+        boolean truncated() {
+            return first().truncated();
+        }
+
+        /** The tokens of every choice plus the reasoning. */
+        int completionTokens() {
+            return choices.stream().mapToInt(Choice::tokens).sum() + reasoningTokens;
+        }
+    }
+
+    /**
+     * One answer choice. With {@code toolName} set it is a call of that tool with {@code toolArguments} (a JSON
+     * object as text) and {@code pieces} are empty.
+     *
+     * @param pieces    the text in the pieces a stream sends one per event; joined, the whole text
+     * @param truncated the text stopped at the asked token limit
+     */
+    record Choice(int index, List<String> pieces, String toolName, String toolArguments, boolean truncated,
+            int tokens) {
 
         String text() {
             return String.join("", pieces);
@@ -91,9 +130,22 @@ interface SimulatedWire {
      * @param head    what precedes the content (role chunk, message_start, content_block_start)
      * @param content one frame per content piece (or per tool-call fragment)
      * @param tail    what follows it (finish reason, usage, content_block_stop, message_delta)
-     * @param end     the end marker alone ({@code [DONE]}, message_stop); empty for formats without one
+     * @param end     the end marker alone ({@code [DONE]}, message_stop, response.completed); empty for formats
+     *                without one
+     * @param error   the in-stream error given the number of frames sent before it, for formats whose events are
+     *                numbered; null to send {@link #streamError()}
      */
-    record Frames(List<String> head, List<String> content, List<String> tail, List<String> end) {
+    record Frames(List<String> head, List<String> content, List<String> tail, List<String> end,
+            IntFunction<String> error) {
+
+        Frames(List<String> head, List<String> content, List<String> tail, List<String> end) {
+            this(head, content, tail, end, null);
+        }
+
+        /** The in-stream error after {@code sent} frames: this stream's own, else the wire's. */
+        String error(SimulatedWire wire, int sent) {
+            return error != null ? error.apply(sent) : wire.streamError();
+        }
     }
 
     /** An HTTP answer: status, headers, JSON body. */

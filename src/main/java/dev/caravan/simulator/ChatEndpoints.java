@@ -1,0 +1,85 @@
+package dev.caravan.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.simulator.SimulatedWire.Answer;
+import dev.caravan.simulator.SimulatedWire.Rejected;
+import dev.caravan.simulator.SimulatedWire.Reply;
+import dev.caravan.simulator.SimulatedWire.SimRequest;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The answering endpoints once a call is let through: a chat request in any wire answered whole or streamed, and
+ * the Responses API with its store ({@code store}, {@code previous_response_id}, {@code GET /v1/responses/{id}}).
+ */
+final class ChatEndpoints {
+
+    private final ObjectMapper json;
+    private final Misbehaviour out;
+    private final Streamer streamer;
+    private final ResponsesWire responses;
+    private final Answers answers;
+
+    ChatEndpoints(ObjectMapper json, Misbehaviour out, Streamer streamer, ResponsesWire responses) {
+        this.json = json;
+        this.out = out;
+        this.streamer = streamer;
+        this.responses = responses;
+        this.answers = new Answers(json);
+    }
+
+    void chat(RoutingContext ctx, SimulatedProvider provider, Fault fault, SimulatedWire wire, JsonNode body,
+            String pathModel, boolean pathStream) {
+        SimRequest request = wire.read(body, pathModel, pathStream);
+        send(ctx, provider, fault, wire, request, answers.answer(provider.name(), request));
+    }
+
+    /**
+     * A Responses call. A {@code previous_response_id} must name a response this provider stored (another
+     * provider's is unknown here, as on the real API); its conversation counts in the prompt's tokens.
+     */
+    void responses(RoutingContext ctx, SimulatedProvider provider, Fault fault, JsonNode body) {
+        SimRequest request = responses.read(body, null, false);
+        JsonNode previousId = body.get("previous_response_id");
+        if (previousId != null && !previousId.isNull()) {
+            ObjectNode previous = provider.responses().get(previousId.asText());
+            if (previous == null) {
+                throw new Rejected(responses.invalid("Previous response with id '" + previousId.asText()
+                        + "' not found.", "previous_response_id", "previous_response_not_found"));
+            }
+            Asked asked = request.asked();
+            int carried = previous.at("/usage/total_tokens").asInt(0);
+            request = new SimRequest(request.model(), request.prompt(), request.stream(), request.includeUsage(),
+                    request.raw(), new Asked(asked.n(), asked.tools(), asked.toolChoice(), asked.forcedTool(),
+                            asked.schema(), asked.jsonObject(), asked.maxTokens(), asked.topLogprobs(),
+                            asked.reasoning(), asked.promptTokens() + carried));
+        }
+        Answer answer = answers.answer(provider.name(), request);
+        if (body.path("store").asBoolean(true)) {
+            provider.responses().put(responses.response(request, answer, true));
+        }
+        send(ctx, provider, fault, responses, request, answer);
+    }
+
+    /** {@code GET /v1/responses/{id}}: the stored response, or OpenAI's 404. */
+    void stored(RoutingContext ctx, SimulatedProvider provider, Fault fault, String id) {
+        ObjectNode response = provider.responses().get(id);
+        if (response == null) {
+            out.reply(ctx.response(), Reply.of(404, json.valueToTree(java.util.Map.of("error", java.util.Map.of(
+                    "message", "Response with id '" + id + "' not found.", "type", "invalid_request_error",
+                    "param", "response_id", "code", "not_found")))));
+            return;
+        }
+        out.answer(ctx, fault, Reply.of(200, response.deepCopy()));
+    }
+
+    private void send(RoutingContext ctx, SimulatedProvider provider, Fault fault, SimulatedWire wire,
+            SimRequest request, Answer answer) {
+        if (request.stream()) {
+            streamer.stream(ctx, provider, wire, wire.stream(request, answer), fault);
+        } else {
+            out.answer(ctx, fault, wire.completion(request, answer));
+        }
+    }
+}
