@@ -159,7 +159,7 @@ final class ResponsesWire implements SimulatedWire {
         if (done) {
             ObjectNode usage = response.putObject("usage");
             usage.put("input_tokens", answer.promptTokens());
-            usage.putObject("input_tokens_details").put("cached_tokens", 0);
+            usage.putObject("input_tokens_details").put("cached_tokens", 0).put("cache_write_tokens", 0);
             usage.put("output_tokens", answer.completionTokens());
             usage.putObject("output_tokens_details").put("reasoning_tokens", answer.reasoningTokens());
             usage.put("total_tokens", answer.promptTokens() + answer.completionTokens());

@@ -1,0 +1,91 @@
+package dev.caravan.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.time.Duration;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.errors.InternalServerException;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCountTokensParams;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.google.genai.Client;
+import com.google.genai.types.GenerateContentResponse;
+import com.google.genai.types.HttpOptions;
+import com.google.genai.types.HttpRetryOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Token counting as the official clients ask for it: Anthropic's {@code count_tokens} and Gemini's
+ * {@code countTokens} answer the number the same request reports as its prompt usage when answered.
+ */
+class TokenCountSdkTest {
+
+    static Simulator sim;
+    static AnthropicClient claude;
+    static Client google;
+
+    @BeforeAll
+    static void start() {
+        sim = new Simulator("127.0.0.1");
+        sim.add("claude", "anthropic", "sk-ant-test");
+        sim.add("gemini", "gemini", "g-key");
+        sim.start(0);
+        claude = AnthropicOkHttpClient.builder().baseUrl(sim.root("claude")).apiKey("sk-ant-test").maxRetries(0)
+                .timeout(Duration.ofSeconds(20)).build();
+        google = Client.builder().apiKey("g-key").httpOptions(HttpOptions.builder().baseUrl(sim.root("gemini"))
+                .apiVersion("v1beta").retryOptions(HttpRetryOptions.builder().attempts(1).build()).build()).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        claude.close();
+        sim.close();
+    }
+
+    @AfterEach
+    void heal() {
+        sim.provider("claude").heal();
+    }
+
+    @Test
+    void anthropicCountsWhatTheMessageReportsAsItsInput() {
+        long counted = claude.messages().countTokens(MessageCountTokensParams.builder().model("claude-sonnet-4-5")
+                .system("You are terse.").addUserMessage("How many tokens is this question?").build()).inputTokens();
+        Message answered = claude.messages().create(MessageCreateParams.builder().model("claude-sonnet-4-5")
+                .maxTokens(64).system("You are terse.").addUserMessage("How many tokens is this question?").build());
+        long longer = claude.messages().countTokens(MessageCountTokensParams.builder().model("claude-sonnet-4-5")
+                .system("You are terse.").addUserMessage("How many tokens is this question? " + "More. ".repeat(40))
+                .build()).inputTokens();
+
+        assertThat(counted).isPositive().isEqualTo(answered.usage().inputTokens());
+        assertThat(longer).isGreaterThan(counted);
+    }
+
+    @Test
+    void faultsApplyToCountTokens() {
+        sim.provider("claude").fail(Fault.status(500).scope("count_tokens"));
+
+        assertThat(catchThrowable(() -> claude.messages().countTokens(MessageCountTokensParams.builder()
+                .model("claude-sonnet-4-5").addUserMessage("hi").build())))
+                .isInstanceOf(InternalServerException.class);
+        assertThat(claude.messages().create(MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(8)
+                .addUserMessage("hi").build()).content()).isNotEmpty();
+    }
+
+    @Test
+    void geminiCountsWhatGenerateContentReportsAsItsPrompt() {
+        int counted = google.models.countTokens("gemini-2.5-flash", "How long is this prompt?", null)
+                .totalTokens().orElseThrow();
+        GenerateContentResponse answered = google.models.generateContent("gemini-2.5-flash",
+                "How long is this prompt?", null);
+
+        assertThat(counted).isPositive()
+                .isEqualTo(answered.usageMetadata().orElseThrow().promptTokenCount().orElseThrow());
+    }
+}
