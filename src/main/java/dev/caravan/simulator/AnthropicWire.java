@@ -108,7 +108,7 @@ final class AnthropicWire implements SimulatedWire {
         String type = choice.path("type").asText("auto");
         JsonNode format = body.has("output_format") ? body.get("output_format") : body.at("/output_config/format");
         Asked asked = Asked.plain(promptTokens(body))
-                .withTools(OpenAiWire.tools(body.path("tools"), t -> t), switch (type) {
+                .withTools(OpenAiWire.tools(body.path("tools"), t -> t, "input_schema"), switch (type) {
                     case "none" -> Asked.ToolChoice.NONE;
                     case "any", "tool" -> Asked.ToolChoice.REQUIRED;
                     default -> Asked.ToolChoice.AUTO;

@@ -79,7 +79,7 @@ final class OpenAiWire implements SimulatedWire {
         JsonNode limit = body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
         Asked asked = Asked.plain(Asked.tokens(messages, body.get("tools")))
                 .withN(n)
-                .withTools(tools(body.path("tools"), t -> t.path("function")), toolChoice(body.path("tool_choice")),
+                .withTools(tools(body.path("tools"), t -> t.path("function"), "parameters"), toolChoice(body.path("tool_choice")),
                         body.path("tool_choice").path("function").path("name").asText(null))
                 .withSchema("json_schema".equals(format.path("type").asText()) ? format.at("/json_schema/schema")
                         : null, "json_object".equals(format.path("type").asText()))
@@ -95,13 +95,17 @@ final class OpenAiWire implements SimulatedWire {
                 body.path("stream_options").path("include_usage").asBoolean(false), body, asked);
     }
 
-    /** The declared functions, each found in a tool by {@code function} (Chat: the tool's "function" object). */
-    static List<Asked.Tool> tools(JsonNode tools, java.util.function.Function<JsonNode, JsonNode> function) {
+    /**
+     * The declared functions, each found in a tool by {@code function} (Chat: the tool's "function" object), its
+     * parameters' schema in {@code schemaField} ("parameters"; Anthropic's "input_schema").
+     */
+    static List<Asked.Tool> tools(JsonNode tools, java.util.function.Function<JsonNode, JsonNode> function,
+            String schemaField) {
         List<Asked.Tool> declared = new ArrayList<>();
         for (JsonNode tool : tools) {
             JsonNode f = function.apply(tool);
             if (f.path("name").isTextual()) {
-                declared.add(new Asked.Tool(f.get("name").asText(), f.get("parameters")));
+                declared.add(new Asked.Tool(f.get("name").asText(), f.get(schemaField)));
             }
         }
         return declared;

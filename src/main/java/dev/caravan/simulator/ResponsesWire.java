@@ -75,7 +75,7 @@ final class ResponsesWire implements SimulatedWire {
                 .contains("message.output_text.logprobs");
         String effort = body.at("/reasoning/effort").asText("");
         Asked asked = Asked.plain(Asked.tokens(body.get("instructions"), input, body.get("tools")))
-                .withTools(OpenAiWire.tools(json.valueToTree(functions), t -> t),
+                .withTools(OpenAiWire.tools(json.valueToTree(functions), t -> t, "parameters"),
                         OpenAiWire.toolChoice(body.path("tool_choice")),
                         body.path("tool_choice").path("name").asText(null))
                 .withSchema("json_schema".equals(format.path("type").asText()) ? format.get("schema") : null,

@@ -107,7 +107,8 @@ class AnthropicSdkTest {
         ToolUseBlock tool = message.content().get(0).toolUse().orElseThrow();
         assertThat(tool.id()).matches("toolu_01[A-Za-z0-9]{22}");
         assertThat(tool.name()).isEqualTo("get_weather");
-        assertThat(tool._input().convert(Map.class)).containsEntry("query", "Use get_weather for San Francisco");
+        // the input follows the tool's input_schema, its free text the prompt
+        assertThat(tool._input().convert(Map.class)).containsEntry("location", "Use get_weather for San Francisco");
     }
 
     @Test
@@ -144,7 +145,7 @@ class AnthropicSdkTest {
         ContentBlock block = message.content().get(0);
         assertThat(block.toolUse().orElseThrow().name()).isEqualTo("get_weather");
         assertThat(block.toolUse().orElseThrow()._input().convert(Map.class))
-                .containsEntry("query", "Please call get_weather");
+                .containsEntry("location", "Please call get_weather");
     }
 
     @Test
