@@ -1,5 +1,6 @@
 package dev.caravan.simulator;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,7 +37,7 @@ final class Answers {
         }
         String prompt = clip(request.prompt(), 80);
         return new Answer(id, choices, asked.promptTokens(), asked.reasoning() ? REASONING_TOKENS : 0,
-                asked.reasoning() ? "Simulated reasoning about: " + prompt : null);
+                asked.reasoning() ? "Simulated reasoning about: " + prompt : null, Instant.now().getEpochSecond());
     }
 
     private Choice choice(String providerName, SimRequest request, int index) {

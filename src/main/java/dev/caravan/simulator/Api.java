@@ -4,7 +4,7 @@ import java.util.Set;
 
 /**
  * The APIs a simulated provider serves, by name. Which exist depends on the dialect: OpenAI serves chat
- * completions, Responses and embeddings; Anthropic Messages and their token count; Gemini generateContent,
+ * completions, Responses (and its input token count) and embeddings; Anthropic Messages and their token count; Gemini generateContent,
  * embeddings and token counts. Fault scopes use the same names (plus {@code models}).
  */
 public final class Api {
@@ -14,7 +14,7 @@ public final class Api {
     /** OpenAI's Responses API, stored responses included. */
     public static final String RESPONSES = "responses";
     public static final String EMBEDDINGS = "embeddings";
-    /** Anthropic's {@code count_tokens}, Gemini's {@code countTokens}. */
+    /** Anthropic's {@code count_tokens}, Gemini's {@code countTokens}, the Responses API's {@code input_tokens}. */
     public static final String COUNT_TOKENS = "count_tokens";
     public static final String MODELS = "models";
 
@@ -23,7 +23,7 @@ public final class Api {
 
     static Set<String> defaults(String dialect) {
         return switch (dialect) {
-            case "openai" -> Set.of(CHAT, RESPONSES, EMBEDDINGS);
+            case "openai" -> Set.of(CHAT, RESPONSES, EMBEDDINGS, COUNT_TOKENS);
             case "anthropic" -> Set.of(CHAT, COUNT_TOKENS);
             case "gemini" -> Set.of(CHAT, EMBEDDINGS, COUNT_TOKENS);
             default -> Set.of(CHAT);

@@ -1,6 +1,5 @@
 package dev.caravan.simulator;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -125,7 +124,7 @@ final class OpenAiWire implements SimulatedWire {
         ObjectNode body = json.createObjectNode();
         body.put("id", "chatcmpl-" + answer.id());
         body.put("object", "chat.completion");
-        body.put("created", Instant.now().getEpochSecond());
+        body.put("created", answer.created());
         body.put("model", request.model());
         ArrayNode choices = body.putArray("choices");
         for (Choice each : answer.choices()) {
@@ -151,7 +150,7 @@ final class OpenAiWire implements SimulatedWire {
 
     @Override
     public Frames stream(SimRequest request, Answer answer) {
-        long created = Instant.now().getEpochSecond();
+        long created = answer.created();
         List<String> head = new ArrayList<>();
         List<String> content = new ArrayList<>();
         List<String> tail = new ArrayList<>();

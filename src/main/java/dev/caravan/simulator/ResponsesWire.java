@@ -1,6 +1,5 @@
 package dev.caravan.simulator;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -119,9 +118,14 @@ final class ResponsesWire implements SimulatedWire {
         ObjectNode response = json.createObjectNode();
         response.put("id", "resp_" + answer.id() + answer.id());
         response.put("object", "response");
-        response.put("created_at", Instant.now().getEpochSecond());
+        response.put("created_at", answer.created());
         response.put("status", !done ? "in_progress" : answer.truncated() ? "incomplete" : "completed");
         response.put("background", false);
+        if (done) {
+            response.put("completed_at", answer.created());
+        } else {
+            response.putNull("completed_at");
+        }
         response.putNull("error");
         if (done && answer.truncated()) {
             response.putObject("incomplete_details").put("reason", "max_output_tokens");

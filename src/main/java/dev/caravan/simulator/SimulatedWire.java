@@ -76,8 +76,10 @@ interface SimulatedWire {
      *
      * @param reasoningTokens tokens spent thinking (counted in the completion tokens), 0 when no reasoning was asked
      * @param reasoning       the reasoning summary shown when it was asked for; null otherwise
+     * @param created         when it was made, in epoch seconds
      */
-    record Answer(String id, List<Choice> choices, int promptTokens, int reasoningTokens, String reasoning) {
+    record Answer(String id, List<Choice> choices, int promptTokens, int reasoningTokens, String reasoning,
+            long created) {
 
         Choice first() {
             return choices.get(0);

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Simulated LLM providers on one loopback port, each under its own path and speaking its own dialect's wire
- * format: OpenAI ({@code /<name>/v1/chat/completions}, {@code /v1/responses}, {@code /v1/embeddings}), Anthropic
+ * format: OpenAI ({@code /<name>/v1/chat/completions}, {@code /v1/responses} and its {@code input_tokens},
+ * {@code /v1/embeddings}), Anthropic
  * ({@code /<name>/v1/messages}, {@code /v1/messages/count_tokens}) or Gemini
  * ({@code /<name>/v1beta/models/<model>:generateContent}, {@code :streamGenerateContent}, {@code :countTokens},
  * {@code :embedContent}, {@code :batchEmbedContents}, and the Vertex AI paths), with the model listing each
@@ -54,6 +55,7 @@ public final class Simulator implements AutoCloseable {
     private final Vertx vertx;
     private final String host;
     private final Misbehaviour out;
+    private final ResponsesWire responsesWire = new ResponsesWire(json, openai);
     private final ChatEndpoints chats;
     private final EmbeddingsWire embeddings = new EmbeddingsWire(json, openai, gemini);
     private final TokenCounts counts = new TokenCounts(json, anthropic, gemini);
@@ -64,7 +66,7 @@ public final class Simulator implements AutoCloseable {
         this.host = host;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         this.out = new Misbehaviour(json, vertx);
-        this.chats = new ChatEndpoints(json, out, new Streamer(json, vertx, out), new ResponsesWire(json, openai));
+        this.chats = new ChatEndpoints(json, out, new Streamer(json, vertx, out), responsesWire);
         this.faults = new FaultControls(json, out, this::baseUrl);
     }
 
@@ -105,6 +107,8 @@ public final class Simulator implements AutoCloseable {
         router.post("/:provider/v1/chat/completions").handler(ctx -> serve(ctx, "openai", Api.CHAT,
                 (c, p, f, body) -> chats.chat(c, p, f, openai, body, null, false)));
         router.post("/:provider/v1/responses").handler(ctx -> serve(ctx, "openai", Api.RESPONSES, chats::responses));
+        router.post("/:provider/v1/responses/input_tokens").handler(ctx -> serve(ctx, "openai", Api.COUNT_TOKENS,
+                (c, p, f, body) -> out.answer(c, f, counts.responses(body, responsesWire))));
         router.get("/:provider/v1/responses/:id").handler(ctx -> serve(ctx, "openai", Api.RESPONSES,
                 (c, p, f, body) -> chats.stored(c, p, f, c.pathParam("id"))));
         router.post("/:provider/v1/embeddings").handler(ctx -> serve(ctx, "openai", Api.EMBEDDINGS,

@@ -7,7 +7,8 @@ import dev.caravan.simulator.SimulatedWire.Rejected;
 import dev.caravan.simulator.SimulatedWire.Reply;
 
 /**
- * Token counting as Anthropic ({@code POST /v1/messages/count_tokens}) and Gemini ({@code :countTokens}) serve it:
+ * Token counting as Anthropic ({@code POST /v1/messages/count_tokens}), Gemini ({@code :countTokens}) and the
+ * Responses API ({@code POST /v1/responses/input_tokens}) serve it:
  * the same estimate the simulated model reports as its prompt usage for the same request, so a client that counts
  * first and then asks sees one number.
  */
@@ -35,6 +36,13 @@ final class TokenCounts {
             throw new Rejected(anthropic.error(400, "invalid_request_error", "messages: Field required"));
         }
         return Reply.of(200, json.createObjectNode().put("input_tokens", AnthropicWire.promptTokens(body)));
+    }
+
+    /** The Responses API counts what a response to the same request would read. */
+    Reply responses(JsonNode body, ResponsesWire wire) {
+        int tokens = wire.read(body, null, false).asked().promptTokens();
+        return Reply.of(200, json.createObjectNode().put("object", "response.input_tokens")
+                .put("input_tokens", tokens));
     }
 
     /** Gemini counts {@code contents}, or a whole {@code generateContentRequest}. */

@@ -32,6 +32,7 @@ import com.openai.models.responses.ResponseStreamEvent;
 import com.openai.models.responses.StructuredResponse;
 import com.openai.models.responses.ToolChoiceFunction;
 import com.openai.models.responses.ToolChoiceOptions;
+import com.openai.models.responses.inputtokens.InputTokenCountParams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -221,6 +222,15 @@ class ResponsesSdkTest {
         BadRequestException unknown = catchThrowableOfType(BadRequestException.class, () -> client.responses()
                 .create(ask("Go on").previousResponseId("resp_unknown").build()));
         assertThat(unknown.code()).hasValue("previous_response_not_found");
+    }
+
+    @Test
+    void inputTokensCountWhatTheResponseReportsAsItsInput() {
+        long counted = client.responses().inputTokens().count(InputTokenCountParams.builder().model("gpt-4.1-mini")
+                .input("Count these words").instructions("Be brief").build()).inputTokens();
+        Response answered = client.responses().create(ask("Count these words").instructions("Be brief").build());
+
+        assertThat(counted).isPositive().isEqualTo(answered.usage().orElseThrow().inputTokens());
     }
 
     @Test
