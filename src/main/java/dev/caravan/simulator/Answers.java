@@ -14,7 +14,8 @@ import dev.caravan.simulator.SimulatedWire.SimRequest;
 /**
  * What a simulated model answers, whatever the wire: a reply naming the provider, model and prompt, in word-sized
  * pieces; JSON that follows the asked schema; or a call of a declared tool, when the tool choice requires it or
- * the prompt names the tool (never with tool choice {@code none}). As many choices as asked, each cut at the
+ * the prompt names the tool (never with tool choice {@code none}, and not in answer to a tool's result unless
+ * required). As many choices as asked, each cut at the
  * asked token limit.
  */
 final class Answers {
@@ -69,6 +70,9 @@ final class Answers {
         if (asked.forcedTool() != null) {
             return asked.tools().stream().filter(t -> t.name().equals(asked.forcedTool())).findFirst()
                     .orElse(new Asked.Tool(asked.forcedTool(), null));
+        }
+        if (request.prompt().startsWith(Simulator.TOOL_OUTPUT) && asked.toolChoice() == Asked.ToolChoice.AUTO) {
+            return null; // a tool's result is answered in text, so that an agent's loop ends
         }
         for (Asked.Tool tool : asked.tools()) {
             if (tool.name() != null && request.prompt().contains(tool.name())) {

@@ -84,7 +84,7 @@ final class AnthropicWire implements SimulatedWire {
                         + "'user' or 'assistant'"));
             }
             if (role.equals("user")) {
-                prompt = Simulator.text(messages.get(i).path("content"), "text");
+                prompt = prompt(messages.get(i).path("content"));
             }
         }
         JsonNode choice = body.path("tool_choice");
@@ -101,6 +101,18 @@ final class AnthropicWire implements SimulatedWire {
                 .withReasoning("enabled".equals(body.at("/thinking/type").asText()));
         return new SimRequest(body.get("model").asText(), prompt, body.path("stream").asBoolean(false), true, body,
                 asked);
+    }
+
+    /** A user turn's text; a turn carrying a tool's result is answered as that result. */
+    private static String prompt(JsonNode content) {
+        for (JsonNode block : content.isArray() ? content : List.<JsonNode>of()) {
+            if ("tool_result".equals(block.path("type").asText())) {
+                JsonNode result = block.path("content");
+                return Simulator.toolOutput(block.path("tool_use_id").asText(), result.isMissingNode() ? ""
+                        : Simulator.text(result, "text"));
+            }
+        }
+        return Simulator.text(content, "text");
     }
 
     /** What the model reads of a Messages request (count_tokens counts the same). */

@@ -68,7 +68,10 @@ final class GeminiWire implements SimulatedWire {
         for (int i = contents.size() - 1; i >= 0; i--) {
             JsonNode turn = contents.get(i);
             if (!"model".equals(turn.path("role").asText("user"))) {
-                prompt = Simulator.text(turn.path("parts"), "text");
+                JsonNode response = turn.at("/parts/0/functionResponse");
+                // a function's response is answered as such, not with another call of the function
+                prompt = response.isObject() ? Simulator.toolOutput(response.path("name").asText(),
+                        response.path("response").toString()) : Simulator.text(turn.path("parts"), "text");
                 if (!prompt.isEmpty()) {
                     break;
                 }

@@ -61,11 +61,16 @@ final class OpenAiWire implements SimulatedWire {
                     "messages"));
         }
         String prompt = "";
-        for (int i = messages.size() - 1; i >= 0; i--) {
+        JsonNode last = messages.get(messages.size() - 1);
+        if ("tool".equals(last.path("role").asText())) {
+            // after a tool's result a model answers it rather than calling the tool again
+            prompt = Simulator.toolOutput(last.path("tool_call_id").asText(), Simulator.text(last.path("content"),
+                    "text"));
+        }
+        for (int i = messages.size() - 1; i >= 0 && prompt.isEmpty(); i--) {
             JsonNode m = messages.get(i);
             if ("user".equals(m.path("role").asText())) {
                 prompt = Simulator.text(m.path("content"), "text");
-                break;
             }
         }
         int n = body.path("n").asInt(1);

@@ -98,7 +98,7 @@ final class ResponsesWire implements SimulatedWire {
         for (int i = input.size() - 1; i >= 0; i--) {
             JsonNode item = input.get(i);
             if ("function_call_output".equals(item.path("type").asText())) {
-                return "the output of " + item.path("call_id").asText() + ": " + item.path("output").asText();
+                return Simulator.toolOutput(item.path("call_id").asText(), item.path("output").asText());
             }
             if ("user".equals(item.path("role").asText())) {
                 return Simulator.text(item.path("content"), "text");

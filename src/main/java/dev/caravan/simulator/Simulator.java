@@ -309,6 +309,14 @@ public final class Simulator implements AutoCloseable {
         return text.toString();
     }
 
+    /** How a prompt that is a tool's result begins. */
+    static final String TOOL_OUTPUT = "the output of ";
+
+    /** What a model answers after a tool's result: the result, named by its call. */
+    static String toolOutput(String call, String output) {
+        return TOOL_OUTPUT + call + ": " + output;
+    }
+
     static String mask(String key) {
         return key.length() <= 8 ? "****" : key.substring(0, 4) + "*".repeat(key.length() - 8)
                 + key.substring(key.length() - 4);

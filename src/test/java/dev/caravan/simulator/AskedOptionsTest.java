@@ -149,6 +149,41 @@ class AskedOptionsTest {
     }
 
     @Test
+    void aToolsResultIsAnsweredInTextInEveryApi() throws Exception {
+        Map<String, Object> tool = Map.of("type", "function", "function", Map.of("name", "get_weather",
+                "parameters", JSON.readTree(TOOL_PARAMETERS)));
+        JsonNode chat = post("openai", "/v1/chat/completions", Map.of("model", "gpt-4o-mini", "tools", List.of(tool),
+                "messages", List.of(Map.of("role", "user", "content", "call get_weather"),
+                        Map.of("role", "assistant", "tool_calls", List.of(Map.of("id", "call_1", "type", "function",
+                                "function", Map.of("name", "get_weather", "arguments", "{}")))),
+                        Map.of("role", "tool", "tool_call_id", "call_1", "content", "sunny"))));
+        JsonNode claude = post("claude", "/v1/messages", Map.of("model", "claude-sonnet-4-5", "max_tokens", 64,
+                "tools", List.of(Map.of("name", "get_weather", "input_schema", JSON.readTree(TOOL_PARAMETERS))),
+                "messages", List.of(Map.of("role", "user", "content", "call get_weather"),
+                        Map.of("role", "assistant", "content", List.of(Map.of("type", "tool_use", "id", "toolu_1",
+                                "name", "get_weather", "input", Map.of()))),
+                        Map.of("role", "user", "content", List.of(Map.of("type", "tool_result", "tool_use_id",
+                                "toolu_1", "content", "sunny"))))));
+        JsonNode gemini = post("gemini", "/v1beta/models/gemini-2.5-flash:generateContent", Map.of("tools",
+                List.of(Map.of("functionDeclarations", List.of(Map.of("name", "get_weather")))), "contents", List.of(
+                        Map.of("role", "user", "parts", List.of(Map.of("text", "call get_weather"))),
+                        Map.of("role", "model", "parts", List.of(Map.of("functionCall", Map.of("name", "get_weather",
+                                "args", Map.of())))),
+                        Map.of("role", "user", "parts", List.of(Map.of("functionResponse", Map.of("name",
+                                "get_weather", "response", Map.of("sky", "sunny"))))))));
+        JsonNode responses = post("openai", "/v1/responses", Map.of("model", "gpt-4.1", "tools", List.of(Map.of(
+                "type", "function", "name", "get_weather", "parameters", JSON.readTree(TOOL_PARAMETERS))), "input",
+                List.of(Map.of("role", "user", "content", "call get_weather"), Map.of("type", "function_call",
+                        "call_id", "call_1", "name", "get_weather", "arguments", "{}"), Map.of("type",
+                        "function_call_output", "call_id", "call_1", "output", "sunny"))));
+
+        assertThat(chat.at("/choices/0/message/content").asText()).endsWith("the output of call_1: sunny");
+        assertThat(claude.at("/content/0/text").asText()).endsWith("the output of toolu_1: sunny");
+        assertThat(gemini.at("/candidates/0/content/parts/0/text").asText()).contains("sunny");
+        assertThat(responses.at("/output/0/type").asText()).isEqualTo("message");
+    }
+
+    @Test
     void logprobsComeWhenAskedForInChatAndGemini() throws Exception {
         JsonNode chat = post("openai", "/v1/chat/completions", Map.of("model", "gpt-4o-mini", "logprobs", true,
                 "top_logprobs", 3, "messages", List.of(Map.of("role", "user", "content", "Hi"))));
