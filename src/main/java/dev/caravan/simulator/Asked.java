@@ -65,6 +65,11 @@ record Asked(int n, List<Tool> tools, ToolChoice toolChoice, String forcedTool, 
                 promptTokens);
     }
 
+    Asked withPromptTokens(int tokens) {
+        return new Asked(n, tools, toolChoice, forcedTool, schema, jsonObject, maxTokens, topLogprobs, reasoning,
+                tokens);
+    }
+
     /**
      * The simulator's token estimate for what a model reads: a token per four characters of the given request
      * parts as JSON, at least one. Every endpoint counts the same parts the same way, so a count_tokens answer

@@ -3,6 +3,7 @@ package dev.caravan.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.ErrorBody;
 import dev.caravan.simulator.SimulatedWire.Answer;
 import dev.caravan.simulator.SimulatedWire.Rejected;
 import dev.caravan.simulator.SimulatedWire.Reply;
@@ -48,12 +49,9 @@ final class ChatEndpoints {
                 throw new Rejected(responses.invalid("Previous response with id '" + previousId.asText()
                         + "' not found.", "previous_response_id", "previous_response_not_found"));
             }
-            Asked asked = request.asked();
             int carried = previous.at("/usage/total_tokens").asInt(0);
             request = new SimRequest(request.model(), request.prompt(), request.stream(), request.includeUsage(),
-                    request.raw(), new Asked(asked.n(), asked.tools(), asked.toolChoice(), asked.forcedTool(),
-                            asked.schema(), asked.jsonObject(), asked.maxTokens(), asked.topLogprobs(),
-                            asked.reasoning(), asked.promptTokens() + carried));
+                    request.raw(), request.asked().withPromptTokens(request.asked().promptTokens() + carried));
         }
         Answer answer = answers.answer(provider.name(), request);
         if (body.path("store").asBoolean(true)) {
@@ -66,9 +64,8 @@ final class ChatEndpoints {
     void stored(RoutingContext ctx, SimulatedProvider provider, Fault fault, String id) {
         ObjectNode response = provider.responses().get(id);
         if (response == null) {
-            out.reply(ctx.response(), Reply.of(404, json.valueToTree(java.util.Map.of("error", java.util.Map.of(
-                    "message", "Response with id '" + id + "' not found.", "type", "invalid_request_error",
-                    "param", "response_id", "code", "not_found")))));
+            out.reply(ctx.response(), Reply.of(404, ErrorBody.of(json, "Response with id '" + id + "' not found.",
+                    "invalid_request_error", "not_found", "response_id")));
             return;
         }
         out.answer(ctx, fault, Reply.of(200, response.deepCopy()));
