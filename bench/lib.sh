@@ -233,7 +233,7 @@ machine_busy_ticks() {
     awk '/^cpu /{print $2 + $3 + $4 + $7; exit}' /proc/stat
 }
 
-# Runs wrk with the POST script. Prints one line:
+# Runs wrk with the POST script ($WRK_SCRIPT when set, e.g. bench/floor/sse.lua). Prints one line:
 #   requests rps p50_ms p99_ms non2xx socket_errors timeouts duration_s wrk_cpu_s machine_busy_cpu_s
 # (the Lua done() hook prints the first eight; wrk's own CPU time and the CPU time the whole machine spent busy
 # during the run are added here, so that callers can tell how much of the machine something else used).
@@ -245,7 +245,7 @@ run_wrk() { # label threads conns duration url [extra wrk args...]
     busy0=$(machine_busy_ticks)
     local TIMEFORMAT='%U %S'
     { time timeout --kill-after=5 $((secs + 60)) wrk -t"$threads" -c"$conns" -d"$duration" --latency \
-        -s "$BENCH_DIR/post.lua" "$@" "$url" >"$out" 2>&1 || log "wrk ended with status $? (see $out)"; } 2>"$out.time"
+        -s "${WRK_SCRIPT:-$BENCH_DIR/post.lua}" "$@" "$url" >"$out" 2>&1 || log "wrk ended with status $? (see $out)"; } 2>"$out.time"
     busy1=$(machine_busy_ticks)
     if [[ -n "${RESULTS_DIR:-}" ]]; then cp "$out" "$RESULTS_DIR/"; fi
     result=$(grep '^RESULT ' "$out" | tail -1 | cut -d' ' -f2-)
@@ -256,7 +256,8 @@ run_wrk() { # label threads conns duration url [extra wrk args...]
 
 # Percentage of the machine's CPU (all cores) used by processes other than ours during a run.
 others_pct() { # machine_busy_cpu_s our_cpu_s secs
-    awk -v b="$1" -v o="$2" -v s="$3" -v n="$(nproc)" 'BEGIN{x = (b - o) / (s * n) * 100; if (x < 0) x = 0; printf "%.0f", x}'
+    # all online cores, also when the caller is pinned to fewer (bench/floor.sh)
+    awk -v b="$1" -v o="$2" -v s="$3" -v n="$(getconf _NPROCESSORS_ONLN)" 'BEGIN{x = (b - o) / (s * n) * 100; if (x < 0) x = 0; printf "%.0f", x}'
 }
 
 # With QUIET_WAIT=<seconds>, waits (at most that long) until the machine is quiet before a measurement: less than

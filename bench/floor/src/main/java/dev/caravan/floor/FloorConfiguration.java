@@ -1,0 +1,85 @@
+package dev.caravan.floor;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.WebClientOptions;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.EventLoopPlatformHttpEngine;
+import org.apache.camel.component.vertx.http.VertxHttpComponent;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.spi.CamelEvent;
+
+/**
+ * The beans a stack needs beyond its YAML route. {@code http}, {@code netty}, {@code netty-el} and {@code vertx}
+ * need none: each component makes its own defaults (two Vert.x instances and a 5-connection pool for
+ * {@code vertx}). The others share one Vert.x instance between the server and the client:
+ * {@code vertx-tuned} with a large keep-alive pool and the answer kept as a Vert.x buffer; {@code async} the same
+ * with the exchange on the event loop; {@code pipe} on the event loop with Vert.x's own client piping the answer.
+ */
+public final class FloorConfiguration implements CamelConfiguration {
+
+    private final String stack;
+
+    public FloorConfiguration(String stack) {
+        this.stack = stack;
+    }
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        switch (stack) {
+            case "http", "netty", "netty-el", "vertx" -> {
+            }
+            case "vertx-tuned" -> tunedVertxHttp(context, sharedVertx(context));
+            case "async" -> {
+                tunedVertxHttp(context, sharedVertx(context));
+                context.getRegistry().bind("platform-http-engine", new EventLoopPlatformHttpEngine());
+            }
+            case "pipe" -> {
+                Vertx vertx = sharedVertx(context);
+                context.getRegistry().bind("platform-http-engine", new EventLoopPlatformHttpEngine());
+                PropertiesComponent props = context.getPropertiesComponent();
+                int pool = Integer.parseInt(props.parseUri("{{floor.max-connections}}"));
+                long deadline = Long.parseLong(props.parseUri("{{floor.deadline-millis}}"));
+                String key = props.parseUri("{{floor.api-key}}");
+                // one client per event loop would avoid cross-loop hand-offs; Vert.x binds each connection to the
+                // context that opened it, so one shared client does the same for requests sent from an event loop
+                var client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+                        new PoolOptions().setHttp1MaxSize(pool));
+                context.getRegistry().bind("jsonPipe", new VertxPipe(vertx, client,
+                        props.parseUri("{{floor.json-upstream}}/v1/chat/completions"), key, deadline));
+                context.getRegistry().bind("ssePipe", new VertxPipe(vertx, client,
+                        props.parseUri("{{floor.sse-upstream}}/v1/chat/completions"), key, deadline));
+            }
+            default -> throw new IllegalArgumentException("unknown floor.stack '" + stack
+                    + "': one of http, netty, netty-el, vertx, vertx-tuned, async, pipe");
+        }
+    }
+
+    /** One Vert.x for the platform-http server and the client (both look a Vertx bean up before making one). */
+    private static Vertx sharedVertx(CamelContext context) {
+        Vertx vertx = Vertx.vertx();
+        context.getRegistry().bind("vertx", Vertx.class, vertx);
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStoppedEvent) {
+                    vertx.close();
+                }
+            }
+        });
+        return vertx;
+    }
+
+    private static void tunedVertxHttp(CamelContext context, Vertx vertx) {
+        int pool = Integer.parseInt(context.getPropertiesComponent().parseUri("{{floor.max-connections}}"));
+        VertxHttpComponent component = context.getComponent("vertx-http", VertxHttpComponent.class);
+        component.setVertx(vertx);
+        WebClientOptions options = new WebClientOptions().setKeepAlive(true).setMaxPoolSize(pool);
+        component.setWebClientOptions(options);
+        // the answer stays a Vert.x buffer, which platform-http writes as it is (no byte[] copy)
+        component.setResponsePayloadAsByteArray(false);
+    }
+}
