@@ -13,8 +13,8 @@ import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.spi.CamelEvent;
 
 /**
- * The beans a stack needs beyond its YAML route. {@code http}, {@code netty}, {@code netty-el} and {@code vertx}
- * need none: each component makes its own defaults (two Vert.x instances and a 5-connection pool for
+ * The beans a stack needs beyond its YAML route. {@code http} relays a stream as the gateway does; {@code netty},
+ * {@code netty-el} and {@code vertx} need nothing: each component makes its own defaults (two Vert.x instances and a 5-connection pool for
  * {@code vertx}). The others share one Vert.x instance between the server and the client:
  * {@code vertx-tuned} with a large keep-alive pool and the answer kept as a Vert.x buffer; {@code async} the same
  * with the exchange on the event loop; {@code pipe} on the event loop with Vert.x's own client piping the answer.
@@ -30,7 +30,8 @@ public final class FloorConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         switch (stack) {
-            case "http", "netty", "netty-el", "vertx" -> {
+            case "http" -> context.getRegistry().bind("streamRelay", new BlockingStreamRelay());
+            case "netty", "netty-el", "vertx" -> {
             }
             case "vertx-tuned" -> tunedVertxHttp(context, sharedVertx(context));
             case "async" -> {

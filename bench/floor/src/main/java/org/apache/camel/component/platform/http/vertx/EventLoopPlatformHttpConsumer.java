@@ -42,16 +42,24 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                 fail(exchange, ctx, e);
                 return;
             }
-            getAsyncProcessor().process(exchange, doneSync -> VertxPlatformHttpSupport
-                    .writeResponse(ctx, exchange, getEndpoint().getHeaderFilterStrategy(), getEndpoint().isMuteException())
-                    .onComplete(written -> {
-                        if (written.failed()) {
-                            getExceptionHandler().handleException("Failed writing the reply", written.cause());
-                            ctx.fail(written.cause());
-                        }
-                        doneUoW(exchange);
-                        releaseExchange(exchange, false);
-                    }));
+            getAsyncProcessor().process(exchange, doneSync -> {
+                if (ctx.response().closed()) {
+                    // the client went away (a step that wrote the answer itself has already seen it)
+                    doneUoW(exchange);
+                    releaseExchange(exchange, false);
+                    return;
+                }
+                VertxPlatformHttpSupport
+                        .writeResponse(ctx, exchange, getEndpoint().getHeaderFilterStrategy(), getEndpoint().isMuteException())
+                        .onComplete(written -> {
+                            if (written.failed()) {
+                                getExceptionHandler().handleException("Failed writing the reply", written.cause());
+                                ctx.fail(written.cause());
+                            }
+                            doneUoW(exchange);
+                            releaseExchange(exchange, false);
+                        });
+            });
         });
     }
 

@@ -1,0 +1,37 @@
+package dev.caravan.floor;
+
+import java.io.InputStream;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+/**
+ * The streamed answer of a blocking client (camel-http with disableStreamCache) written to the client as each read
+ * returns, from the exchange's (virtual) thread: what the gateway's stream relay does, without its parsing. Left to
+ * platform-http, the stream would be pumped in buffers of several KB and an SSE answer would leave at its end.
+ */
+public final class BlockingStreamRelay implements Processor {
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        HttpServerResponse out = ((HttpMessage) exchange.getIn()).getResponse();
+        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        out.setStatusCode(status == null ? 200 : status).setChunked(true)
+                .putHeader("Content-Type", exchange.getMessage().getHeader("Content-Type", "text/event-stream", String.class));
+        byte[] chunk = new byte[8192];
+        try (InputStream in = exchange.getMessage().getMandatoryBody(InputStream.class)) {
+            for (int n; (n = in.read(chunk)) >= 0; ) {
+                if (out.closed()) {
+                    return; // the client went away: closing the stream releases the upstream connection
+                }
+                if (n > 0) {
+                    out.write(Buffer.buffer(n).appendBytes(chunk, 0, n));
+                }
+            }
+        }
+        out.end();
+    }
+}
