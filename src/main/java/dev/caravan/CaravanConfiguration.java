@@ -41,6 +41,7 @@ import dev.caravan.ingress.GuardedVertx;
 import dev.caravan.ingress.HttpLimits;
 import dev.caravan.ingress.InboxGate;
 import dev.caravan.ingress.HttpReplies;
+import dev.caravan.ingress.OpenAiErrors;
 import dev.caravan.ingress.JsonErrorPages;
 import dev.caravan.ingress.RequestHeadersOnly;
 import dev.caravan.ingress.HttpRequests;
@@ -61,6 +62,8 @@ import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.Capability;
 import dev.caravan.routing.FailoverRouter;
+import dev.caravan.routing.RoutingTime;
+import dev.caravan.routing.TargetBoards;
 import dev.caravan.routing.NextStep;
 import dev.caravan.routing.Hedger;
 import dev.caravan.routing.RequestLog;
@@ -170,9 +173,10 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("fileDrops", fileDrops);
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         PriceTable prices = PriceTable.load(properties);
-        FailoverRouter router = new FailoverRouter(catalog, new ProviderScorer(), health, cooldowns, latency,
-                breakers, settings.routing(), redactor, meters, new RequestLog(json, settings.logContent()), rateLimits,
-                new CostEstimator(prices, tokens), clock);
+        FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
+                rateLimits), new ProviderScorer(), settings.routing(), redactor, meters,
+                new RequestLog(json, settings.logContent()), new CostEstimator(prices, tokens),
+                new RoutingTime(clock, System::nanoTime, Thread::sleep), OpenAiErrors::status);
         registry.bind("router", router);
         registry.bind("nextStep", new NextStep(router));
         registry.bind("hedger", new Hedger(router));

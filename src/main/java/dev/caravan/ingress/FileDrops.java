@@ -140,9 +140,9 @@ public final class FileDrops {
         Drop drop = exchange.getProperty(DROP, Drop.class);
         String name = drop.name();
         Path source = drop.source();
-        if (outcome instanceof Outcome.Failed failed && failed.status() >= 500) {
+        if (outcome instanceof Outcome.Failed failed && OpenAiErrors.providersFault(failed)) {
             throw new IllegalStateException("no provider could answer " + DropNames.printable(name) + " ("
-                    + failed.code() + "); it stays in the inbox for a later poll");
+                    + OpenAiErrors.code(failed) + "); it stays in the inbox for a later poll");
         }
         ObjectNode file = json.createObjectNode();
         if (outcome instanceof Outcome.Failed failed) {

@@ -98,7 +98,7 @@ public final class HttpReplies {
                             (failed.retryAfter().toMillis() + 999) / 1000)));
                 }
                 ObjectNode body = outcomes.body(failed);
-                write(message, failed.status(), body);
+                write(message, OpenAiErrors.status(failed), body);
             }
         }
     }

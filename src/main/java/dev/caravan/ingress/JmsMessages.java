@@ -232,7 +232,8 @@ public final class JmsMessages {
         message.setHeader("caravanRequestId", outcome.requestId());
         message.setHeader("caravanFailureClass", delivery.failureClass());
         message.setHeader("caravanReason", delivery.decision().reason());
-        message.setHeader("caravanStatus", outcome instanceof Outcome.Failed failed ? failed.status() : 200);
+        message.setHeader("caravanStatus", outcome instanceof Outcome.Failed failed
+                ? OpenAiErrors.status(failed) : 200);
         message.setHeader("caravanDeliveries", delivery.attempts() + 1);
         message.setHeader("caravanWaits", delivery.waits());
     }
@@ -268,7 +269,7 @@ public final class JmsMessages {
                 }
             }
             case Outcome.Failed failed -> {
-                message.setHeader("caravanStatus", failed.status());
+                message.setHeader("caravanStatus", OpenAiErrors.status(failed));
                 message.setHeader("caravanFailureClass", failureClass(failed));
             }
         }
@@ -296,7 +297,7 @@ public final class JmsMessages {
 
     /** The failure class behind a failed outcome: the caller's fault, or the last provider failure. */
     static String failureClass(Outcome.Failed failed) {
-        if (failed.status() < 500) {
+        if (!OpenAiErrors.providersFault(failed)) {
             return "caller_fault";
         }
         return failed.attempts().isEmpty() ? "unavailable" : failed.attempts().getLast().outcome();

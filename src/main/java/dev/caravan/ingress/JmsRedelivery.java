@@ -62,7 +62,7 @@ public final class JmsRedelivery {
         if (!(outcome instanceof Outcome.Failed failed)) {
             return new Decision(Kind.REPLY, Duration.ZERO, null);
         }
-        if (failed.status() < 500) {
+        if (!OpenAiErrors.providersFault(failed)) {
             return new Decision(Kind.DEAD_LETTER, Duration.ZERO, failed.message());
         }
         Duration held = Duration.between(since, clock.instant());

@@ -123,7 +123,7 @@ public final class OperatorRequests {
                 }
             }
             case Outcome.Failed failed -> {
-                exchange.setVariable(STATUS, failed.status());
+                exchange.setVariable(STATUS, OpenAiErrors.status(failed));
                 exchange.setVariable(FAILURE_CLASS, JmsMessages.failureClass(failed));
                 exchange.setVariable(REASON, failed.message());
             }

@@ -21,7 +21,8 @@ final class OutcomeJson {
         return switch (outcome) {
             case Outcome.Served served -> json.valueToTree(served.response());
             case Outcome.Failed failed -> {
-                ObjectNode body = ErrorBody.of(json, failed.message(), failed.type(), failed.code(), failed.param());
+                ObjectNode body = ErrorBody.of(json, failed.message(), OpenAiErrors.type(failed),
+                        OpenAiErrors.code(failed), failed.param());
                 if (!failed.attempts().isEmpty()) {
                     ((ObjectNode) body.get("error")).set("attempts", attempts(outcome));
                 }
@@ -48,8 +49,8 @@ final class OutcomeJson {
                 meta.put("cost_usd", served.costUsd());
             }
         } else if (outcome instanceof Outcome.Failed failed) {
-            meta.put("status", failed.status());
-            meta.put("code", failed.code());
+            meta.put("status", OpenAiErrors.status(failed));
+            meta.put("code", OpenAiErrors.code(failed));
         }
         meta.set("attempts", attempts(outcome));
         return meta;

@@ -15,7 +15,7 @@ final class Refusals {
 
     static Outcome.Failed of(InvalidRequest invalid) {
         return new Outcome.Failed("req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()),
-                invalid.status(), "invalid_request_error", invalid.code(), invalid.param(), invalid.getMessage(), null,
+                Outcome.Kind.REFUSED, invalid.status(), invalid.code(), invalid.param(), invalid.getMessage(), null,
                 List.of(), 0);
     }
 }

@@ -2,19 +2,17 @@ package dev.caravan.routing;
 
 import java.time.Duration;
 import java.util.List;
-
-import dev.caravan.cost.CostEstimate;
+import java.util.Locale;
 
 import dev.caravan.chat.ChatResponse;
+import dev.caravan.cost.CostEstimate;
 import dev.caravan.provider.Target;
 
-/** How a chat request ended, whatever ingress it came from. Each ingress renders it in its own format. */
+/**
+ * How a chat request ended, whatever ingress it came from: what happened, never how it is shown. Each ingress
+ * renders it in its own protocol's shapes (status, error type and code, error event).
+ */
 public sealed interface Outcome {
-
-    /** The code of a request whose caller hung up before its answer. */
-    String ABANDONED = "client_closed_request";
-    /** Its status, as proxies log it; nobody receives it. */
-    int ABANDONED_STATUS = 499;
 
     String requestId();
 
@@ -38,18 +36,67 @@ public sealed interface Outcome {
     /**
      * No answer: the caller's request was refused, or no provider could serve it.
      *
-     * @param status     the HTTP status that tells whose fault it was (4xx the caller's, 502/503/504 the providers')
-     * @param type       OpenAI-style error type
-     * @param code       machine-readable reason
-     * @param param      the offending request parameter, when the caller's
-     * @param retryAfter how long to wait before trying again, when waiting helps
+     * @param kind          what ended it
+     * @param refusalStatus when the caller's request was refused (by the gateway, or a provider as the caller's
+     *                      fault), the 4xx the refusing side gave; 0 when none
+     * @param refusalCode   for {@link Kind#REFUSED}, the gateway's machine-readable reason; else null
+     * @param param         the offending request parameter, when the caller's
+     * @param retryAfter    how long to wait before trying again, when waiting helps
      */
-    record Failed(String requestId, int status, String type, String code, String param, String message,
+    record Failed(String requestId, Kind kind, int refusalStatus, String refusalCode, String param, String message,
             Duration retryAfter, List<Attempt> attempts, long millis) implements Outcome {
 
         /** True when the caller hung up before the answer. */
         public boolean abandoned() {
-            return ABANDONED.equals(code);
+            return kind == Kind.ABANDONED;
+        }
+
+        /** The machine-readable reason: the gateway's own refusal code (null when none), else the kind's label. */
+        public String code() {
+            return kind == Kind.REFUSED ? refusalCode : kind.label();
+        }
+    }
+
+    /** What ended a request without an answer. */
+    enum Kind {
+        /** The gateway refused the request as sent, before any provider was called. */
+        REFUSED(true),
+        /** A provider refused the request as the caller's fault. */
+        PROVIDER_REJECTED_REQUEST(true),
+        /** The prompt fits no model of the alias (told by a provider, or known from the context windows). */
+        CONTEXT_LENGTH_EXCEEDED(true),
+        /** A provider refused the request on safety grounds. */
+        CONTENT_POLICY_VIOLATION(true),
+        /** A stream broke after output reached the caller. */
+        STREAM_BROKEN(false),
+        /** The caller hung up before the answer; the provider call was cut. */
+        CLIENT_CLOSED_REQUEST(false),
+        /** The request's deadline ran out. */
+        DEADLINE_EXCEEDED(false),
+        /** Every provider of the alias is resting after a 429. */
+        ALL_PROVIDERS_RATE_LIMITED(false),
+        /** No provider of the alias could be tried at all. */
+        NO_PROVIDER_AVAILABLE(false),
+        /** Every provider tried failed. */
+        PROVIDERS_FAILED(false);
+
+        /** The caller hung up. */
+        public static final Kind ABANDONED = CLIENT_CLOSED_REQUEST;
+
+        private final boolean callersFault;
+
+        Kind(boolean callersFault) {
+            this.callersFault = callersFault;
+        }
+
+        /** True when the request itself was at fault, not the providers. */
+        public boolean callersFault() {
+            return callersFault;
+        }
+
+        /** {@code context_length_exceeded}, {@code providers_failed}, ...: the reason in logs, replies and files. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 }

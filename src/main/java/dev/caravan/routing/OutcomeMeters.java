@@ -34,9 +34,10 @@ final class OutcomeMeters {
                 Meters.MODEL, t.get(2)));
     }
 
-    void record(String alias, Outcome outcome, long millis) {
+    /** @param status the failure's status as the HTTP ingress shows it, which tags a failed request */
+    void record(String alias, Outcome outcome, int status, long millis) {
         String tag = outcome instanceof Outcome.Failed failed
-                ? failed.abandoned() ? "abandoned" : Integer.toString(failed.status()) : "served";
+                ? failed.abandoned() ? "abandoned" : Integer.toString(status) : "served";
         requests.get(alias, tag).increment();
         latency.get(alias, tag).record(millis, TimeUnit.MILLISECONDS);
         if (!(outcome instanceof Outcome.Served served)) {

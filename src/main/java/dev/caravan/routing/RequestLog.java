@@ -30,11 +30,12 @@ public final class RequestLog {
     }
 
     /**
+     * @param status   a failure's status as the HTTP ingress shows it
      * @param ingress  http, jms or file
      * @param costUsd  the answer's cost from its usage, or null when unknown
      */
-    public void write(RoutingState state, Outcome outcome, String ingress, boolean stream, ChatRequest request,
-            Double costUsd) {
+    public void write(RoutingState state, Outcome outcome, int status, String ingress, boolean stream,
+            ChatRequest request, Double costUsd) {
         if (!REQUESTS.isInfoEnabled()) {
             return;
         }
@@ -74,7 +75,7 @@ public final class RequestLog {
                 }
                 case Outcome.Failed failed -> {
                     line.writeStringField("outcome", failed.abandoned() ? "abandoned" : "failed");
-                    line.writeNumberField("status", failed.status());
+                    line.writeNumberField("status", status);
                     line.writeStringField("code", failed.code());
                 }
             }

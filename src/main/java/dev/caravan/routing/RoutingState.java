@@ -8,10 +8,7 @@ import java.util.Set;
 
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.cost.CostEstimate;
-
 import dev.caravan.provider.AttemptPlan;
-
-import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.Target;
 
 /**
@@ -19,64 +16,58 @@ import dev.caravan.provider.Target;
  *
  * @param deadline    when the request as a whole must be answered
  * @param attempts    calls made so far, in order
- * @param skipped     targets passed over because their breaker rejected the call at the last moment
+ * @param skipped     targets passed over because their breaker refused the call at the last moment
  * @param inFlight    the attempt dispatched and not yet recorded, or null
- * @param stop        the failure that ends the request (the caller's fault), or null
- * @param retryNext   a target that earned its single same-target retry, or null
- * @param minWindow   after a context-length failure: only targets with a larger window than this qualify
- * @param served      a provider answered
- * @param outOfTime   the deadline left too little for another attempt
+ * @param ended       how the last attempt ended, until the policy has decided on it; else null
+ * @param stop        why the request ended, once it has; else null
  * @param options     what the caller required of the routing
  * @param needs       the capabilities the request needs of a model
  * @param estimates   the expected cost and prompt size of the request on each target of its alias
  */
 public record RoutingState(String requestId, String alias, RoutingPolicy policy, Instant started, Instant deadline,
-        List<Attempt> attempts, List<Target> skipped, AttemptPlan inFlight, ProviderFailure stop,
-        Target retryNext, long minWindow, boolean served, boolean outOfTime, RequestOptions options,
-        Set<Capability> needs, Map<Target, CostEstimate> estimates) {
+        List<Attempt> attempts, List<Target> skipped, AttemptPlan inFlight, AttemptResult ended, Step.Stop stop,
+        RequestOptions options, Set<Capability> needs, Map<Target, CostEstimate> estimates) {
 
     public static RoutingState start(String requestId, String alias, RoutingPolicy policy, Instant now,
             Instant deadline, RequestOptions options, Set<Capability> needs, Map<Target, CostEstimate> estimates) {
-        return new RoutingState(requestId, alias, policy, now, deadline, List.of(), List.of(), null, null, null, 0,
-                false, false, options, needs, estimates);
+        return new RoutingState(requestId, alias, policy, now, deadline, List.of(), List.of(), null, null, null,
+                options, needs, estimates);
     }
 
     public RoutingState dispatched(AttemptPlan plan) {
-        return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, plan, stop, null,
-                minWindow, served, false, options, needs, estimates);
+        return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, plan, null, null,
+                options, needs, estimates);
     }
 
-    public RoutingState recorded(Attempt attempt, Target retry, ProviderFailure stopWith, long window) {
-        List<Attempt> all = new ArrayList<>(attempts);
-        all.add(attempt);
-        return new RoutingState(requestId, alias, policy, started, deadline, List.copyOf(all), skipped, null,
-                stopWith, retry, Math.max(minWindow, window), attempt.succeeded(), false, options, needs, estimates);
+    /** This state with the attempt in flight ended as {@code result}: recorded, and left for the policy. */
+    RoutingState recorded(AttemptResult result) {
+        List<Attempt> all = attempts;
+        List<Target> passed = skipped;
+        switch (result) {
+            case AttemptResult.Served served -> all = append(attempts, served.attempt());
+            case AttemptResult.Failed failed -> all = append(attempts, failed.attempt());
+            case AttemptResult.Refused refused -> passed = append(skipped, refused.target());
+        }
+        return new RoutingState(requestId, alias, policy, started, deadline, all, passed, null, result, stop,
+                options, needs, estimates);
+    }
+
+    /** This state ended for {@code why}; nothing is in flight. */
+    RoutingState stopped(Step.Stop why) {
+        return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, null, null, why,
+                options, needs, estimates);
     }
 
     /** This state with {@code attempt} recorded beside whatever is in flight (the other half of a hedge). */
     public RoutingState withAttempt(Attempt attempt) {
-        List<Attempt> all = new ArrayList<>(attempts);
-        all.add(attempt);
-        return new RoutingState(requestId, alias, policy, started, deadline, List.copyOf(all), skipped, inFlight, stop,
-                retryNext, minWindow, served, outOfTime, options, needs, estimates);
+        return new RoutingState(requestId, alias, policy, started, deadline, append(attempts, attempt), skipped,
+                inFlight, ended, stop, options, needs, estimates);
     }
 
     /** This state with {@code plan} in flight instead of the current attempt. */
     public RoutingState inFlightAs(AttemptPlan plan) {
-        return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, plan, stop, retryNext,
-                minWindow, served, outOfTime, options, needs, estimates);
-    }
-
-    public RoutingState skippedInFlight() {
-        List<Target> all = new ArrayList<>(skipped);
-        all.add(inFlight.target());
-        return new RoutingState(requestId, alias, policy, started, deadline, attempts, List.copyOf(all), null, stop,
-                null, minWindow, served, false, options, needs, estimates);
-    }
-
-    public RoutingState ranOutOfTime() {
-        return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, null, stop, null,
-                minWindow, served, true, options, needs, estimates);
+        return new RoutingState(requestId, alias, policy, started, deadline, attempts, skipped, plan, ended, stop,
+                options, needs, estimates);
     }
 
     public boolean tried(Target target) {
@@ -88,6 +79,21 @@ public record RoutingState(String requestId, String alias, RoutingPolicy policy,
     }
 
     public boolean finished() {
-        return served || stop != null;
+        return stop != null;
+    }
+
+    public boolean served() {
+        return stop != null && stop.reason() == Step.Reason.SERVED;
+    }
+
+    public boolean outOfTime() {
+        return stop != null && stop.reason() == Step.Reason.OUT_OF_TIME;
+    }
+
+    private static <T> List<T> append(List<T> list, T item) {
+        List<T> all = new ArrayList<>(list.size() + 1);
+        all.addAll(list);
+        all.add(item);
+        return List.copyOf(all);
     }
 }

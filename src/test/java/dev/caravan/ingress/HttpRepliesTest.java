@@ -113,7 +113,7 @@ class HttpRepliesTest {
 
     @Test
     void aFailedOutcomeHasItsStatusAndAnOpenAiErrorListingEachAttempt() throws Exception {
-        Outcome.Failed failed = new Outcome.Failed("req_def", 503, "server_error", "providers_unavailable", null,
+        Outcome.Failed failed = new Outcome.Failed("req_def", Outcome.Kind.NO_PROVIDER_AVAILABLE, 0, null, null,
                 "No provider could serve the request.", null, TWO_ATTEMPTS.subList(0, 1), 20);
         Exchange exchange = exchangeWith(failed);
 
@@ -127,8 +127,8 @@ class HttpRepliesTest {
                 Map.entry(HttpReplies.ATTEMPTS, "groq:llama-3.3-70b=unavailable(503)"));
         JsonNode error = body(exchange).path("error");
         assertThat(error.path("message").asText()).isEqualTo("No provider could serve the request.");
-        assertThat(error.path("type").asText()).isEqualTo("server_error");
-        assertThat(error.path("code").asText()).isEqualTo("providers_unavailable");
+        assertThat(error.path("type").asText()).isEqualTo("api_error");
+        assertThat(error.path("code").asText()).isEqualTo("no_provider_available");
         assertThat(error.path("param").isNull()).isTrue();
         assertThat(error.path("attempts")).hasSize(1);
         JsonNode attempt = error.path("attempts").path(0);
@@ -142,7 +142,7 @@ class HttpRepliesTest {
 
     @Test
     void aCallersFaultWithoutAttemptsNamesTheParameterAndListsNone() throws Exception {
-        Outcome.Failed failed = new Outcome.Failed("req_ghi", 400, "invalid_request_error", "context_length_exceeded",
+        Outcome.Failed failed = new Outcome.Failed("req_ghi", Outcome.Kind.CONTEXT_LENGTH_EXCEEDED, 400, null,
                 "messages", "The prompt is longer than any model of 'chat' can read.", null, List.of(), 1);
         Exchange exchange = exchangeWith(failed);
 
@@ -160,14 +160,14 @@ class HttpRepliesTest {
     @ParameterizedTest(name = "{0} ms -> Retry-After: {1}")
     @CsvSource({"0, 1", "1, 1", "999, 1", "1000, 1", "1001, 2", "29500, 30", "120000, 120"})
     void retryAfterIsWholeSecondsRoundedUpAndAtLeastOne(long millis, String header) throws Exception {
-        Outcome.Failed failed = new Outcome.Failed("req_jkl", 429, "rate_limit_error", "rate_limited", null,
+        Outcome.Failed failed = new Outcome.Failed("req_jkl", Outcome.Kind.ALL_PROVIDERS_RATE_LIMITED, 0, null, null,
                 "Every key is rate limited.", Duration.ofMillis(millis), List.of(), 1);
         Exchange exchange = exchangeWith(failed);
 
         replies.render(exchange);
 
         assertThat(exchange.getMessage().getHeader("Retry-After")).isEqualTo(header);
-        assertThat(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(429);
+        assertThat(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(503);
     }
 
     @Test

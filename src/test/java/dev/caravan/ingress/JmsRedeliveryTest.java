@@ -42,7 +42,7 @@ class JmsRedeliveryTest {
 
     @Test
     void rateLimitedAttemptsAlsoWaitAndHonourRetryAfter() {
-        Outcome.Failed limited = new Outcome.Failed("req_1", 503, "rate_limit_error", "all_providers_rate_limited",
+        Outcome.Failed limited = new Outcome.Failed("req_1", Outcome.Kind.ALL_PROVIDERS_RATE_LIMITED, 0, null,
                 null, "rate-limited", Duration.ofSeconds(20), List.of(attempt(FailureClass.RATE_LIMITED)), 1);
         JmsRedelivery.Decision decision = redelivery.decide(limited, 2, 0, NOW);
         assertThat(decision.kind()).isEqualTo(JmsRedelivery.Kind.WAIT);
@@ -80,7 +80,15 @@ class JmsRedeliveryTest {
     }
 
     private static Outcome.Failed failed(int status, String message, Attempt... attempts) {
-        return new Outcome.Failed("req_1", status, "api_error", "x", null, message, null, List.of(attempts), 1);
+        Outcome.Kind kind = switch (status) {
+            case 400 -> Outcome.Kind.REFUSED;
+            case 502 -> Outcome.Kind.PROVIDERS_FAILED;
+            case 503 -> Outcome.Kind.NO_PROVIDER_AVAILABLE;
+            case 504 -> Outcome.Kind.DEADLINE_EXCEEDED;
+            default -> throw new IllegalArgumentException("no outcome is shown as " + status);
+        };
+        return new Outcome.Failed("req_1", kind, status < 500 ? status : 0, "x", null, message, null,
+                List.of(attempts), 1);
     }
 
     private static Attempt attempt(FailureClass failure) {

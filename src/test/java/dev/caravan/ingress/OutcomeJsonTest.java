@@ -56,7 +56,7 @@ class OutcomeJsonTest {
 
     @Test
     void metadataOfAFailedOutcomeCarriesItsStatusAndCode() {
-        Outcome.Failed failed = new Outcome.Failed("req_2", 502, "server_error", "providers_failed", null,
+        Outcome.Failed failed = new Outcome.Failed("req_2", Outcome.Kind.PROVIDERS_FAILED, 0, null, null,
                 "Every provider failed.", null, ATTEMPTS.subList(0, 1), 3);
 
         assertThat(outcomes.metadata(failed).toString()).isEqualTo("{\"request_id\":\"req_2\",\"status\":502,"
@@ -73,7 +73,7 @@ class OutcomeJsonTest {
 
     @Test
     void theBodyOfAFailedOutcomeIsAnOpenAiError() {
-        Outcome.Failed failed = new Outcome.Failed("req_2", 400, "invalid_request_error", null, "temperature",
+        Outcome.Failed failed = new Outcome.Failed("req_2", Outcome.Kind.REFUSED, 400, null, "temperature",
                 "'temperature' must be between 0 and 2.", null, List.of(), 0);
 
         assertThat(outcomes.body(failed).toString()).isEqualTo("{\"error\":{\"message\":\"'temperature' must be "

@@ -30,15 +30,19 @@ class RoutingStateTest {
     private static final Attempt OK_A = new Attempt(A, 0, null, 200, null, 40);
     private static final Attempt DOWN_A = new Attempt(A, 0, FailureClass.UNAVAILABLE, 503, "overloaded", 15);
     private static final Attempt DOWN_B = new Attempt(B, 1, FailureClass.TIMEOUT, 0, "no first byte", 900);
+    private static final ProviderFailure UNAVAILABLE = new ProviderFailure(FailureClass.UNAVAILABLE, 503,
+            "overloaded", null);
+    private static final AttemptResult FAILED_B = new AttemptResult.Failed(DOWN_B,
+            new ProviderFailure(FailureClass.TIMEOUT, "no first byte"));
 
     private static AttemptPlan plan(Target target) {
         return new AttemptPlan(target, 0, Duration.ofSeconds(5), 1L, "req_1", List.of());
     }
 
     /** A state with every field set, so that a transition that forgets or resets one shows. */
-    private static RoutingState busy(Target retry, boolean outOfTime) {
+    private static RoutingState busy(Step.Stop stop) {
         return new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE, List.of(DOWN_B), List.of(B),
-                plan(A), null, retry, 4096, false, outOfTime, OPTIONS, NEEDS, ESTIMATES);
+                plan(A), FAILED_B, stop, OPTIONS, NEEDS, ESTIMATES);
     }
 
     @Test
@@ -47,95 +51,97 @@ class RoutingStateTest {
                 ESTIMATES);
 
         assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE, List.of(),
-                List.of(), null, null, null, 0, false, false, OPTIONS, NEEDS, ESTIMATES));
+                List.of(), null, null, null, OPTIONS, NEEDS, ESTIMATES));
         assertThat(s.finished()).isFalse();
         assertThat(s.tried(A)).isFalse();
     }
 
     @Test
-    void dispatchedPutsThePlanInFlightAndSpendsTheRetryAndTheOutOfTimeMark() {
+    void dispatchedPutsThePlanInFlightAndForgetsTheLastEnding() {
         AttemptPlan next = plan(A);
 
-        RoutingState s = busy(A, true).dispatched(next);
+        RoutingState s = busy(null).dispatched(next);
 
         assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE,
-                List.of(DOWN_B), List.of(B), next, null, null, 4096, false, false, OPTIONS, NEEDS, ESTIMATES));
+                List.of(DOWN_B), List.of(B), next, null, null, OPTIONS, NEEDS, ESTIMATES));
     }
 
     @Test
-    void recordedAFailureAppendsItClearsTheFlightAndKeepsTheLargestWindow() {
-        ProviderFailure stop = new ProviderFailure(FailureClass.CALLER_FAULT, 400, "bad", null);
+    void recordedAFailureAppendsItClearsTheFlightAndLeavesItForThePolicy() {
+        AttemptResult failed = new AttemptResult.Failed(DOWN_A, UNAVAILABLE);
 
-        RoutingState s = busy(null, true).recorded(DOWN_A, A, stop, 1024);
+        RoutingState s = busy(null).recorded(failed);
 
         assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE,
-                List.of(DOWN_B, DOWN_A), List.of(B), null, stop, A, 4096, false, false, OPTIONS, NEEDS, ESTIMATES));
-        assertThat(s.finished()).isTrue();
-    }
-
-    @Test
-    void recordedRaisesTheWindowWhenTheFailureNeedsALargerOne() {
-        RoutingState s = busy(null, false).recorded(DOWN_A, null, null, 128_000);
-
-        assertThat(s.minWindow()).isEqualTo(128_000);
+                List.of(DOWN_B, DOWN_A), List.of(B), null, failed, null, OPTIONS, NEEDS, ESTIMATES));
         assertThat(s.finished()).isFalse();
     }
 
     @Test
-    void recordedASuccessServesTheRequest() {
-        RoutingState s = busy(B, false).recorded(OK_A, null, null, 0);
+    void recordedASuccessAppendsItButOnlyTheStopServesTheRequest() {
+        AttemptResult served = new AttemptResult.Served(OK_A);
+
+        RoutingState s = busy(null).recorded(served);
 
         assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE,
-                List.of(DOWN_B, OK_A), List.of(B), null, null, null, 4096, true, false, OPTIONS, NEEDS, ESTIMATES));
+                List.of(DOWN_B, OK_A), List.of(B), null, served, null, OPTIONS, NEEDS, ESTIMATES));
+        assertThat(s.served()).isFalse();
+        assertThat(s.stopped(Step.Stop.SERVED).served()).isTrue();
+    }
+
+    @Test
+    void recordedARefusalMovesTheTargetToSkippedWithoutAnAttempt() {
+        AttemptResult refused = new AttemptResult.Refused(A);
+
+        RoutingState s = busy(null).recorded(refused);
+
+        assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE,
+                List.of(DOWN_B), List.of(B, A), null, refused, null, OPTIONS, NEEDS, ESTIMATES));
+        assertThat(s.tried(A)).isTrue();
+        assertThat(s.attemptsOn(A)).isZero();
+    }
+
+    @Test
+    void stoppedEndsTheRequestWithItsReasonAndNothingInFlight() {
+        Step.Stop answered = Step.Stop.answered(UNAVAILABLE);
+
+        RoutingState s = busy(null).stopped(answered);
+
+        assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE,
+                List.of(DOWN_B), List.of(B), null, null, answered, OPTIONS, NEEDS, ESTIMATES));
         assertThat(s.finished()).isTrue();
+        assertThat(s.served()).isFalse();
+        assertThat(s.outOfTime()).isFalse();
+        assertThat(busy(null).stopped(Step.Stop.OUT_OF_TIME).outOfTime()).isTrue();
     }
 
     @Test
     void withAttemptAddsTheOtherHalfOfAHedgeAndChangesNothingElse() {
-        RoutingState before = busy(B, true);
+        RoutingState before = busy(Step.Stop.OUT_OF_TIME);
 
         RoutingState s = before.withAttempt(DOWN_A);
 
         assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE,
-                List.of(DOWN_B, DOWN_A), List.of(B), before.inFlight(), null, B, 4096, false, true, OPTIONS, NEEDS,
-                ESTIMATES));
+                List.of(DOWN_B, DOWN_A), List.of(B), before.inFlight(), FAILED_B, Step.Stop.OUT_OF_TIME, OPTIONS,
+                NEEDS, ESTIMATES));
     }
 
     @Test
     void inFlightAsSwapsOnlyThePlan() {
         AttemptPlan second = plan(B);
 
-        RoutingState s = busy(A, true).inFlightAs(second);
+        RoutingState s = busy(Step.Stop.OUT_OF_TIME).inFlightAs(second);
 
         assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE,
-                List.of(DOWN_B), List.of(B), second, null, A, 4096, false, true, OPTIONS, NEEDS, ESTIMATES));
-    }
-
-    @Test
-    void skippedInFlightMovesTheTargetToSkippedWithoutAnAttempt() {
-        RoutingState s = busy(A, true).skippedInFlight();
-
-        assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE,
-                List.of(DOWN_B), List.of(B, A), null, null, null, 4096, false, false, OPTIONS, NEEDS, ESTIMATES));
-        assertThat(s.tried(A)).isTrue();
-        assertThat(s.attemptsOn(A)).isZero();
-    }
-
-    @Test
-    void ranOutOfTimeDropsTheFlightAndTheRetry() {
-        RoutingState s = busy(A, false).ranOutOfTime();
-
-        assertThat(s).isEqualTo(new RoutingState("req_1", "chat", RoutingPolicy.COST, STARTED, DEADLINE,
-                List.of(DOWN_B), List.of(B), null, null, null, 4096, false, true, OPTIONS, NEEDS, ESTIMATES));
-        assertThat(s.finished()).isFalse();
+                List.of(DOWN_B), List.of(B), second, FAILED_B, Step.Stop.OUT_OF_TIME, OPTIONS, NEEDS, ESTIMATES));
     }
 
     @Test
     void triedAndAttemptsOnCountAttemptsPerTarget() {
         RoutingState s = RoutingState.start("req_1", "chat", RoutingPolicy.PRIORITY, STARTED, DEADLINE,
                 RequestOptions.NONE, Set.of(), Map.of())
-                .dispatched(plan(A)).recorded(DOWN_A, A, null, 0)
-                .dispatched(plan(A)).recorded(DOWN_A, null, null, 0);
+                .dispatched(plan(A)).recorded(new AttemptResult.Failed(DOWN_A, UNAVAILABLE))
+                .dispatched(plan(A)).recorded(new AttemptResult.Failed(DOWN_A, UNAVAILABLE));
 
         assertThat(s.tried(A)).isTrue();
         assertThat(s.tried(B)).isFalse();
@@ -145,13 +151,14 @@ class RoutingStateTest {
 
     @Test
     void transitionsLeaveTheEarlierStateUntouched() {
-        RoutingState before = busy(A, false);
+        RoutingState before = busy(null);
 
-        before.recorded(OK_A, null, null, 0);
-        before.skippedInFlight();
+        before.recorded(new AttemptResult.Served(OK_A));
+        before.recorded(new AttemptResult.Refused(A));
         before.withAttempt(DOWN_A);
+        before.stopped(Step.Stop.SERVED);
 
-        assertThat(before).isEqualTo(busy(A, false));
+        assertThat(before).isEqualTo(busy(null));
         assertThat(before.attempts()).containsExactly(DOWN_B);
     }
 }

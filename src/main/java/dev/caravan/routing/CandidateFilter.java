@@ -1,0 +1,105 @@
+package dev.caravan.routing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.caravan.cost.CostEstimate;
+import dev.caravan.provider.Target;
+
+/**
+ * Which targets of a request's alias may be tried now, and why each other one may not (DESIGN §5): pure, from the
+ * request's {@link RoutingState} and what the boards say of each target ({@link TargetStatus}).
+ */
+final class CandidateFilter {
+
+    private final RoutingSettings settings;
+    private final ContextWindows contextWindows;
+
+    CandidateFilter(RoutingSettings settings) {
+        this.settings = settings;
+        this.contextWindows = new ContextWindows(settings);
+    }
+
+    /** Every target of the alias, in configured order, each with its availability and what the scorer weighs. */
+    List<Candidate> candidates(RoutingState state, List<TargetStatus> targets, Duration left) {
+        List<Target> alias = targets.stream().map(TargetStatus::target).toList();
+        List<Candidate> candidates = new ArrayList<>(targets.size());
+        for (int i = 0; i < targets.size(); i++) {
+            TargetStatus t = targets.get(i);
+            Candidate.Availability availability = availability(state, t, alias, left);
+            double headroom = availability == Candidate.Availability.AVAILABLE ? t.headroom() : Double.NaN;
+            CostEstimate estimate = state.estimates().get(t.target());
+            double cost = estimate == null || estimate.usd() == null ? Double.NaN : estimate.usd();
+            candidates.add(new Candidate(t.target(), availability, i, cost, t.p50(), t.successRate(), headroom));
+        }
+        return candidates;
+    }
+
+    /** Why {@code t} can or cannot be tried now, the first reason that applies in the order below. */
+    Candidate.Availability availability(RoutingState state, TargetStatus t, List<Target> aliasTargets,
+            Duration left) {
+        Target target = t.target();
+        if (state.tried(target)) {
+            return Candidate.Availability.ALREADY_TRIED;
+        }
+        if (!state.options().allows(target.provider())) {
+            return Candidate.Availability.EXCLUDED_BY_CALLER;
+        }
+        if (t.keys().count() == 0) {
+            return Candidate.Availability.NO_KEY;
+        }
+        if (t.down()) {
+            return Candidate.Availability.DOWN;
+        }
+        if (t.breakerOpen()) {
+            return Candidate.Availability.BREAKER_OPEN;
+        }
+        if (t.keys().usable().isEmpty()) {
+            return Candidate.Availability.COOLING_DOWN;
+        }
+        if (!state.needs().isEmpty() && (settings.lacks(target.model(), state.needs())
+                || state.needs().contains(Capability.CHOICES) && !t.servesChoices())) {
+            return Candidate.Availability.LACKS_CAPABILITY;
+        }
+        CostEstimate estimate = state.estimates().get(target);
+        long window = settings.contextWindow(target.model());
+        // room for the prompt and the answer it expects (max tokens asked, else the target's usual length)
+        if (estimate != null && window > 0 && estimate.promptTokens() + estimate.expectedOutputTokens() > window) {
+            return Candidate.Availability.TOO_SMALL;
+        }
+        Double cap = state.options().maxCostUsd();
+        if (cap != null && (estimate == null || estimate.usd() == null || estimate.usd() > cap)) {
+            return Candidate.Availability.OVER_COST_CAP; // an unpriced target cannot promise to stay under a cap
+        }
+        if (!contextWindows.admits(state, target, aliasTargets)) {
+            return Candidate.Availability.TOO_SMALL;
+        }
+        if (!Double.isNaN(t.p50()) && t.p50() > left.toMillis()) {
+            return Candidate.Availability.TOO_SLOW_FOR_DEADLINE;
+        }
+        return Candidate.Availability.AVAILABLE;
+    }
+
+    /**
+     * When every target of the alias is out of use because its keys rest after a 429: the shortest wait until
+     * one is usable. Empty when any target is out for another reason (no key, a key rejected) or usable now.
+     */
+    Optional<Duration> allRateLimited(List<TargetStatus> targets) {
+        Duration shortest = null;
+        for (TargetStatus t : targets) {
+            Optional<Duration> rest = t.keys().onlyRateLimitedFor();
+            if (rest.isEmpty()) {
+                return Optional.empty();
+            }
+            shortest = shortest == null || rest.get().compareTo(shortest) < 0 ? rest.get() : shortest;
+        }
+        return Optional.ofNullable(shortest);
+    }
+
+    /** Whether any untried target of the alias may still take a prompt that some model refused as too long. */
+    boolean anyWindowLeft(RoutingState state, List<Target> aliasTargets) {
+        return contextWindows.anyLeft(state, aliasTargets);
+    }
+}

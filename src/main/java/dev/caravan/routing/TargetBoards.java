@@ -1,0 +1,114 @@
+package dev.caravan.routing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.caravan.health.Cooldowns;
+import dev.caravan.health.HealthBoard;
+import dev.caravan.health.LatencyBoard;
+import dev.caravan.health.RateLimits;
+import dev.caravan.provider.Dialect;
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.Target;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+
+/**
+ * The shared boards as the router reads and feeds them: what each target's health, breaker, keys and latency say
+ * now ({@link TargetStatus}, {@link Keys}), and where an attempt leaves its marks (a key's rest, a latency sample).
+ * Shared by every request and thread-safe, as the boards are.
+ */
+public final class TargetBoards {
+
+    private final ProviderCatalog catalog;
+    private final HealthBoard health;
+    private final Cooldowns cooldowns;
+    private final LatencyBoard latency;
+    private final CircuitBreakerRegistry breakers;
+    private final RateLimits rateLimits;
+
+    public TargetBoards(ProviderCatalog catalog, HealthBoard health, Cooldowns cooldowns, LatencyBoard latency,
+            CircuitBreakerRegistry breakers, RateLimits rateLimits) {
+        this.catalog = catalog;
+        this.health = health;
+        this.cooldowns = cooldowns;
+        this.latency = latency;
+        this.breakers = breakers;
+        this.rateLimits = rateLimits;
+    }
+
+    List<Target> targets(String alias) {
+        return catalog.targets(alias);
+    }
+
+    ProviderSettings provider(String id) {
+        return catalog.provider(id);
+    }
+
+    Dialect dialect(String providerId) {
+        return catalog.dialect(providerId);
+    }
+
+    /** Every target of {@code alias}, in configured order, as the boards show it now. */
+    List<TargetStatus> statuses(String alias) {
+        List<Target> targets = catalog.targets(alias);
+        List<TargetStatus> statuses = new ArrayList<>(targets.size());
+        for (Target target : targets) {
+            statuses.add(status(target));
+        }
+        return statuses;
+    }
+
+    private TargetStatus status(Target target) {
+        String provider = target.provider();
+        Keys keys = keys(provider);
+        CircuitBreaker breaker = breakers.circuitBreaker(provider);
+        var metrics = breaker.getMetrics();
+        int calls = metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls();
+        double successRate = calls == 0 ? Double.NaN : (double) metrics.getNumberOfSuccessfulCalls() / calls;
+        CircuitBreaker.State state = breaker.getState();
+        boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
+        return new TargetStatus(target, keys, health.isDown(provider), open, latency.of(target).p50(), successRate,
+                rateLimits.headroom(provider, keys.usable().orElse(0)), catalog.dialect(provider).servesChoices());
+    }
+
+    /** The provider's keys and their rests now. */
+    Keys keys(String providerId) {
+        int count = catalog.provider(providerId).keys().size();
+        List<Keys.Rest> rests = new ArrayList<>(count);
+        for (int k = 0; k < count; k++) {
+            Optional<Duration> left = cooldowns.remaining(providerId, k);
+            rests.add(left.isEmpty() ? Keys.Rest.USABLE
+                    : new Keys.Rest(cooldowns.reason(providerId, k).orElse(null), left.get()));
+        }
+        return new Keys(rests);
+    }
+
+    /**
+     * Puts the key an attempt used to rest when its failure calls for it: after a 429 until its Retry-After (else
+     * {@code rateLimitRest}), after a 401/403 for {@code rejectedRest}.
+     */
+    void rest(Target target, int key, ProviderFailure failure, Duration rateLimitRest, Duration rejectedRest) {
+        switch (failure.failureClass()) {
+            case RATE_LIMITED -> cooldowns.coolDown(target.provider(), key, failure.retryAfter().orElse(rateLimitRest),
+                    Cooldowns.Reason.RATE_LIMITED);
+            case AUTH -> cooldowns.coolDown(target.provider(), key, rejectedRest, Cooldowns.Reason.KEY_REJECTED);
+            default -> {
+            }
+        }
+    }
+
+    void recordLatency(Target target, long nanos) {
+        latency.record(target, nanos);
+    }
+
+    /** The target's p95 latency, or null before it has any measurement. */
+    Duration p95(Target target) {
+        double p95 = latency.of(target).p95();
+        return Double.isNaN(p95) ? null : Duration.ofMillis(Math.max(1, (long) p95));
+    }
+}

@@ -1,0 +1,19 @@
+package dev.caravan.routing;
+
+import dev.caravan.provider.Target;
+
+/**
+ * What the shared boards say of one target at the moment of choosing: the input of the {@link CandidateFilter}.
+ * Unknown measurements are {@link Double#NaN}.
+ *
+ * @param keys           its provider's keys and their rests
+ * @param down           its provider failed its health probes
+ * @param breakerOpen    its provider's breaker is open (or forced open)
+ * @param p50            median latency in ms
+ * @param successRate    recent share of successful calls, 0..1
+ * @param headroom       share of its first usable key's rate limit left, 0..1
+ * @param servesChoices  its provider's API can return several choices ({@code n})
+ */
+record TargetStatus(Target target, Keys keys, boolean down, boolean breakerOpen, double p50, double successRate,
+        double headroom, boolean servesChoices) {
+}
