@@ -104,7 +104,7 @@ class FileDropsTest {
         Exchange exchange = read(drop("bad.json", "{\"model\":\"fast\",\"messages\":"));
 
         Outcome.Failed refusal = exchange.getMessage().getBody(Outcome.Failed.class);
-        assertThat(refusal.status()).isEqualTo(400);
+        assertThat(OpenAiErrors.status(refusal)).isEqualTo(400);
         settle(exchange, refusal);
 
         JsonNode reason = JSON.readTree(data.resolve("error/bad.json.error.json").toFile());
@@ -120,7 +120,7 @@ class FileDropsTest {
     void aProviderRefusingTheRequestIsTheCallersFaultAndItsReasonIsKept() throws IOException {
         Exchange exchange = read(drop("long.json", REQUEST));
 
-        settle(exchange, new Outcome.Failed("req_2", 400, "invalid_request_error", "context_length_exceeded", null,
+        settle(exchange, new Outcome.Failed("req_2", Outcome.Kind.CONTEXT_LENGTH_EXCEEDED, 400, null, null,
                 "The prompt is longer than every model's window.", null,
                 List.of(new Attempt(ALPHA, 0, FailureClass.CONTEXT_LENGTH, 400, "too long", 5)), 5));
 
@@ -135,8 +135,8 @@ class FileDropsTest {
     void whenNoProviderCouldAnswerTheFileStaysInTheInboxForALaterPoll() throws IOException {
         Exchange exchange = read(drop("later.json", REQUEST));
 
-        assertThatThrownBy(() -> settle(exchange, new Outcome.Failed("req_3", 502, "server_error", "providers_failed",
-                null, "Every provider failed.", null, List.of(), 0)))
+        assertThatThrownBy(() -> settle(exchange, new Outcome.Failed("req_3", Outcome.Kind.PROVIDERS_FAILED, 0,
+                null, null, "Every provider failed.", null, List.of(), 0)))
                 .hasMessageContaining("\"later.json\"").hasMessageContaining("providers_failed")
                 .hasMessageContaining("stays in the inbox");
 

@@ -137,7 +137,7 @@ class JmsIngressRouteTest {
 
     @Test
     void aCallersFaultIsAnsweredWithTheErrorAndDeadLetteredWithItsReason() throws Exception {
-        OUTCOMES.add(chat -> new Outcome.Failed("req_400", 400, "invalid_request_error", "provider_rejected_request",
+        OUTCOMES.add(chat -> new Outcome.Failed("req_400", Outcome.Kind.PROVIDER_REJECTED_REQUEST, 400, null,
                 null, "alpha refused the request.", null,
                 List.of(new Attempt(ALPHA, 0, FailureClass.CALLER_FAULT, 400, "refused", 3)), 3));
 
@@ -255,8 +255,8 @@ class JmsIngressRouteTest {
     }
 
     private static Outcome unavailable(List<Attempt> attempts) {
-        return new Outcome.Failed("req_down", attempts.isEmpty() ? 503 : 502, "server_error",
-                attempts.isEmpty() ? "no_provider_available" : "providers_failed",
+        return new Outcome.Failed("req_down",
+                attempts.isEmpty() ? Outcome.Kind.NO_PROVIDER_AVAILABLE : Outcome.Kind.PROVIDERS_FAILED, 0, null,
                 null, attempts.isEmpty() ? "No provider is available." : "Every provider failed.", null, attempts, 2);
     }
 }

@@ -127,7 +127,7 @@ class JmsMessagesTest {
         Exchange exchange = read(session.createObjectMessage(new java.util.ArrayList<>(List.of("x"))));
 
         Outcome.Failed refusal = exchange.getMessage().getBody(Outcome.Failed.class);
-        assertThat(refusal.status()).as("a type that is not a request").isEqualTo(415);
+        assertThat(OpenAiErrors.status(refusal)).as("a type that is not a request").isEqualTo(415);
         settle(exchange, refusal);
         assertThat(messages.deadLettered(exchange)).isTrue();
         assertThat(messages.answered(exchange)).isTrue();
@@ -180,7 +180,7 @@ class JmsMessagesTest {
     void aCallersFaultIsDeadLetteredWithItsReasonAndTheOriginalBodyAndAnsweredWithTheError() throws Exception {
         Exchange exchange = read(text(REQUEST));
 
-        settle(exchange, new Outcome.Failed("req_400", 400, "invalid_request_error", "provider_rejected_request", null,
+        settle(exchange, new Outcome.Failed("req_400", Outcome.Kind.PROVIDER_REJECTED_REQUEST, 400, null, null,
                 "alpha refused the request.", null,
                 List.of(new Attempt(ALPHA, 0, FailureClass.CALLER_FAULT, 400, "refused", 3)), 3));
 
@@ -358,8 +358,8 @@ class JmsMessagesTest {
     }
 
     private static Outcome.Failed unavailable(List<Attempt> attempts) {
-        return new Outcome.Failed("req_down", attempts.isEmpty() ? 503 : 502, "server_error",
-                attempts.isEmpty() ? "no_provider_available" : "providers_failed", null,
+        return new Outcome.Failed("req_down",
+                attempts.isEmpty() ? Outcome.Kind.NO_PROVIDER_AVAILABLE : Outcome.Kind.PROVIDERS_FAILED, 0, null, null,
                 attempts.isEmpty() ? "No provider is available." : "Every provider failed.", null, attempts, 2);
     }
 }
