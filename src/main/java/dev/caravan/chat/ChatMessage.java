@@ -13,16 +13,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * One turn of a conversation, in OpenAI Chat Completions form.
  *
- * <p>{@code content} is kept as JSON because the wire allows a string, an array of typed parts or null
- * (assistant turns that only call tools); {@link #text()} reads it as plain text. Fields this record does
- * not name are kept in {@code extra} so that an OpenAI-compatible upstream receives them unchanged.
+ * <p>{@code content} is a string, typed parts or an explicit null (assistant turns that only call tools), see
+ * {@link Content}; {@link #text()} reads it as plain text. Fields this record does not name are kept in
+ * {@code extra} so that an OpenAI-compatible upstream receives them unchanged.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ChatMessage(
         String role,
-        JsonNode content,
+        Content content,
         String name,
-        @JsonProperty("tool_calls") JsonNode toolCalls,
+        @JsonProperty("tool_calls") List<ToolCall> toolCalls,
         @JsonProperty("tool_call_id") String toolCallId,
         @JsonAnySetter Map<String, JsonNode> extra) {
 
@@ -31,7 +31,7 @@ public record ChatMessage(
     }
 
     public static ChatMessage of(String role, String text) {
-        return new ChatMessage(role, com.fasterxml.jackson.databind.node.TextNode.valueOf(text), null, null, null, null);
+        return new ChatMessage(role, Content.of(text), null, null, null, null);
     }
 
     @JsonAnyGetter
@@ -41,22 +41,12 @@ public record ChatMessage(
 
     /** The text of this message: the string content, or its text parts joined; empty when there is none. */
     public String text() {
-        if (content == null || content.isNull()) {
-            return "";
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        StringBuilder text = new StringBuilder();
-        for (JsonNode part : content) {
-            if ("text".equals(part.path("type").asText()) && part.has("text")) {
-                if (!text.isEmpty()) {
-                    text.append('\n');
-                }
-                text.append(part.get("text").asText());
-            }
-        }
-        return text.toString();
+        return content == null ? "" : content.plainText();
+    }
+
+    /** True when this assistant message calls at least one tool. */
+    public boolean callsTools() {
+        return toolCalls != null && !toolCalls.isEmpty();
     }
 
     static final List<String> ROLES = List.of("system", "developer", "user", "assistant", "tool", "function");

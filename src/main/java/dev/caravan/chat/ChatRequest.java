@@ -13,8 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * The canonical chat request: an OpenAI Chat Completions request.
  *
- * <p>The fields routing needs are typed; every other field the caller sent is kept in {@code extra} and
- * forwarded as is, so nothing the caller asked of an OpenAI-compatible upstream is silently dropped.
+ * <p>The fields routing and the dialects read are typed (each typed part keeps the fields it does not name in an
+ * {@code extra} of its own); every other top-level field the caller sent is kept in {@code extra} and forwarded as
+ * is, so nothing the caller asked of an OpenAI-compatible upstream is silently dropped.
  * {@code model} is the caller's model alias until {@link #withModel} replaces it with a target's upstream model.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -26,10 +27,10 @@ public record ChatRequest(
         @JsonProperty("max_completion_tokens") Integer maxCompletionTokens,
         Double temperature,
         @JsonProperty("top_p") Double topP,
-        JsonNode stop,
-        JsonNode tools,
-        @JsonProperty("tool_choice") JsonNode toolChoice,
-        @JsonProperty("response_format") JsonNode responseFormat,
+        Stop stop,
+        List<Tool> tools,
+        @JsonProperty("tool_choice") ToolChoice toolChoice,
+        @JsonProperty("response_format") ResponseFormat responseFormat,
         @JsonAnySetter Map<String, JsonNode> extra) {
 
     public ChatRequest {
@@ -39,6 +40,11 @@ public record ChatRequest(
     @JsonAnyGetter
     public Map<String, JsonNode> extra() {
         return extra;
+    }
+
+    /** True when the request offers the model at least one tool. */
+    public boolean hasTools() {
+        return tools != null && !tools.isEmpty();
     }
 
     public boolean streaming() {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
@@ -91,6 +92,8 @@ public final class TokenEstimator {
     static final double LLAMA_FACTOR = 1.0;
 
     /** Cookbook framing: tokens per message, per name, and the reply primer. */
+    /** Reads the typed request parts back as JSON trees, the form the cookbook's counts are written against. */
+    private static final ObjectMapper TREES = new ObjectMapper();
     private static final int PER_MESSAGE = 3;
     private static final int PER_NAME = 1;
     private static final int REPLY_PRIMER = 3;
@@ -168,9 +171,9 @@ public final class TokenEstimator {
         Count count = new Count(encoding, family, name, exactChars);
         try {
             count.messages(request);
-            count.tools(request.tools());
-            if (request.responseFormat() != null && !request.responseFormat().isNull()) {
-                count.text(request.responseFormat().toString());
+            count.tools(TREES.valueToTree(request.tools()));
+            if (request.responseFormat() != null) {
+                count.text(TREES.valueToTree(request.responseFormat()).toString());
                 count.approximate = true;
             }
         } finally {
@@ -335,9 +338,9 @@ public final class TokenEstimator {
                     text(message.name());
                     text += PER_NAME;
                 }
-                content(message.content());
-                if (message.toolCalls() != null && !message.toolCalls().isNull()) {
-                    for (JsonNode call : message.toolCalls()) {
+                content(TREES.valueToTree(message.content()));
+                if (message.toolCalls() != null) {
+                    for (JsonNode call : TREES.valueToTree(message.toolCalls())) {
                         text(call.path("function").path("name").asText(null));
                         text(call.path("function").path("arguments").asText(null));
                     }

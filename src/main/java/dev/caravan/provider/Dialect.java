@@ -7,10 +7,14 @@ import dev.caravan.chat.ChatResponse;
 import dev.caravan.provider.stream.StreamDecoder;
 
 /**
- * A provider wire format: translation between the canonical (OpenAI) model and the provider's own, and the
- * classification of the provider's errors. One instance per configured provider, built by {@link Dialects} from
- * its settings. Implementations are pure: no I/O, no logging, no Camel (a credential source handed in at
- * construction is the one exception: it refreshes access tokens).
+ * A provider wire format: where and how to call it, and a {@link ChatTranslator} per request between the canonical
+ * (OpenAI) model and the provider's own. One instance per configured provider, built by {@link Dialects} from its
+ * settings. Implementations are pure: no I/O, no logging, no Camel (a credential source handed in at construction
+ * is the one exception: it refreshes access tokens).
+ *
+ * <p>Each dialect package holds the same files: {@code <P>Types} (the provider's JSON as package-private records),
+ * {@code <P>Requests} ({@code to<P>Request}), {@code <P>Responses} ({@code from<P>...}, finish reasons, usage),
+ * {@code <P>Errors} (classification), {@code <P>StreamDecoder}, {@code <P>Translator} and this facade.
  */
 public interface Dialect {
 
@@ -30,8 +34,23 @@ public interface Dialect {
     /** The HTTP headers that carry {@code key}, and any the provider requires on every call (API version). */
     Map<String, String> headers(String key);
 
+    /** Whether one call can return several choices ({@code n} above 1); Anthropic's Messages API cannot. */
+    default boolean servesChoices() {
+        return true;
+    }
+
+    /**
+     * A translator for one request (one attempt) to {@code upstreamModel}.
+     *
+     * @param upstreamModel the model asked for, for providers that do not name it in the answer; null when only
+     *                      errors will be classified
+     */
+    ChatTranslator translator(String upstreamModel);
+
     /** The request body to send for {@code request} to {@code upstreamModel}; streamed when the request says so. */
-    byte[] toWire(ChatRequest request, String upstreamModel);
+    default byte[] toWire(ChatRequest request, String upstreamModel) {
+        return translator(upstreamModel).requestBody(request).body();
+    }
 
     /**
      * The canonical response for a 2xx body; a {@link FailureClass#BAD_RESPONSE} failure when it is not one (or
@@ -39,20 +58,21 @@ public interface Dialect {
      *
      * @param upstreamModel the model asked for, for providers that do not name it in the answer
      */
-    ChatResponse fromWire(byte[] body, String upstreamModel);
-
-    /** Whether one call can return several choices ({@code n} above 1); Anthropic's Messages API cannot. */
-    default boolean servesChoices() {
-        return true;
+    default ChatResponse fromWire(byte[] body, String upstreamModel) {
+        return translator(upstreamModel).responseBody(Map.of(), body).body();
     }
 
     /** A decoder for one streamed answer of {@code upstreamModel}. */
-    StreamDecoder streamDecoder(String upstreamModel);
+    default StreamDecoder streamDecoder(String upstreamModel) {
+        return translator(upstreamModel).streamDecoder();
+    }
 
     /**
      * The failure a non-2xx answer stands for.
      *
      * @param headers response headers, names lower-cased
      */
-    ProviderFailure classify(int status, byte[] body, Map<String, String> headers);
+    default ProviderFailure classify(int status, byte[] body, Map<String, String> headers) {
+        return translator(null).responseError(status, headers, body);
+    }
 }

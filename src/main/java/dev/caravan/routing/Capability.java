@@ -7,6 +7,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ContentPart;
 import dev.caravan.chat.ChatRequest;
 
 /** What a request may need of a model beyond text (DESIGN §5). Declared per model in {@code caravan.capabilities.<model>}. */
@@ -42,25 +43,23 @@ public enum Capability {
     /** The capabilities {@code request} needs of whatever model serves it. */
     public static Set<Capability> neededBy(ChatRequest request) {
         Set<Capability> needs = EnumSet.noneOf(Capability.class);
-        if (request.tools() != null && request.tools().isArray() && !request.tools().isEmpty()) {
+        if (request.hasTools()) {
             needs.add(TOOLS);
         }
         JsonNode n = request.extra().get("n");
         if (n != null && n.isNumber() && n.asInt() > 1) {
             needs.add(CHOICES);
         }
-        String format = request.responseFormat() == null ? "" : request.responseFormat().path("type").asText("");
-        if (format.equals("json_object") || format.equals("json_schema")) {
+        if (request.responseFormat() != null && request.responseFormat().wantsJson()) {
             needs.add(JSON);
         }
         for (ChatMessage message : request.messages()) {
-            if (message.toolCalls() != null && !message.toolCalls().isEmpty() || "tool".equals(message.role())) {
+            if (message.callsTools() || "tool".equals(message.role())) {
                 needs.add(TOOLS);
             }
-            JsonNode content = message.content();
-            if (content != null && content.isArray()) {
-                for (JsonNode part : content) {
-                    if ("image_url".equals(part.path("type").asText())) {
+            if (message.content() != null) {
+                for (ContentPart part : message.content().asParts()) {
+                    if ("image_url".equals(part.type())) {
                         needs.add(VISION);
                     }
                 }

@@ -205,7 +205,7 @@ class ChatRequestReaderTest {
         assertThat(request.maxTokens()).isEqualTo(64);
         assertThat(request.temperature()).isEqualTo(0.3);
         assertThat(request.topP()).isEqualTo(0.95);
-        assertThat(request.stop().get(0).asText()).isEqualTo("END");
+        assertThat(request.stop().sequences()).containsExactly("END");
         assertThat(request.extra()).containsOnlyKeys("seed", "user", "logprobs", "metadata", "caravan");
         assertThat(request.extra().get("seed").asInt()).isEqualTo(7);
         assertThat(request.extra().get("user").asText()).isEqualTo("user-1234");
@@ -219,7 +219,7 @@ class ChatRequestReaderTest {
         assertThat(request.messages().get(1).text()).isEqualTo("hi\nthere");
         assertThat(request.messages().get(2).text()).isEmpty();
         assertThat(request.messages().get(2).extra()).containsOnlyKeys("refusal");
-        assertThat(request.messages().get(2).toolCalls().get(0).get("id").asText()).isEqualTo("call_1");
+        assertThat(request.messages().get(2).toolCalls().get(0).id()).isEqualTo("call_1");
         assertThat(request.messages().get(3).toolCallId()).isEqualTo("call_1");
     }
 

@@ -11,6 +11,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.caravan.chat.ToolCall;
+import dev.caravan.chat.Tool;
+import dev.caravan.chat.Content;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.cost.TokenEstimator.Estimate;
@@ -141,11 +144,9 @@ class TokenEstimatorTest {
     @Test
     void toolCallsAndToolResultsAreCountedAsTextAndMakeTheCountApproximate() {
         ChatRequest plain = request(List.of(ChatMessage.of("user", "Weather in Boston?")), null);
-        ChatMessage call = new ChatMessage("assistant", null, null, json("""
-                [{"id": "call_abc123", "type": "function",
-                  "function": {"name": "get_current_weather", "arguments": "{\\"location\\": \\"Boston, MA\\"}"}}]"""),
-                null, Map.of());
-        ChatMessage result = new ChatMessage("tool", TextNode.valueOf("{\"temperature\": 22}"), null, null,
+        ChatMessage call = new ChatMessage("assistant", null, null, List.of(ToolCall.function("call_abc123",
+                "get_current_weather", "{\"location\": \"Boston, MA\"}")), null, Map.of());
+        ChatMessage result = new ChatMessage("tool", Content.of("{\"temperature\": 22}"), null, null,
                 "call_abc123", Map.of());
         ChatRequest withTools = request(List.of(ChatMessage.of("user", "Weather in Boston?"), call, result), null);
 
@@ -177,15 +178,16 @@ class TokenEstimatorTest {
             parts.add(Map.of("type", "image_url",
                     "image_url", Map.of("url", "https://example.com/cat.png", "detail", detail)));
         }
-        return request(List.of(new ChatMessage("user", JSON.valueToTree(parts), null, null, null, Map.of())), null);
+        return request(List.of(new ChatMessage("user", JSON.convertValue(parts, Content.class), null, null, null, Map.of())), null);
     }
 
     private static ChatMessage named(String name, String text) {
-        return new ChatMessage("system", TextNode.valueOf(text), name, null, null, Map.of());
+        return new ChatMessage("system", Content.of(text), name, null, null, Map.of());
     }
 
     private static ChatRequest request(List<ChatMessage> messages, JsonNode tools) {
-        return new ChatRequest("any", messages, null, null, null, null, null, null, tools, null, null, null);
+        return new ChatRequest("any", messages, null, null, null, null, null, null,
+                tools == null ? null : List.of(JSON.convertValue(tools, Tool[].class)), null, null, null);
     }
 
     private static JsonNode json(String text) {

@@ -90,7 +90,7 @@ class FileDropsTest {
 
         ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
         assertThat(request.model()).isEqualTo("smart");
-        assertThat(request.messages().getFirst().content().asText()).isEqualTo("Summarise Hamlet.");
+        assertThat(request.messages().getFirst().content().text()).isEqualTo("Summarise Hamlet.");
         settle(exchange, served("req_txt"));
         settle(read(drop("q.json", REQUEST)), served("req_json"));
 

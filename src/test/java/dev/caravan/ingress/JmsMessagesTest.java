@@ -119,7 +119,7 @@ class JmsMessagesTest {
         ChatRequest request = read(message).getMessage().getBody(ChatRequest.class);
 
         assertThat(request.model()).isEqualTo("fast");
-        assertThat(request.messages().getFirst().content().asText()).isEqualTo("Summarise Hamlet.");
+        assertThat(request.messages().getFirst().content().text()).isEqualTo("Summarise Hamlet.");
     }
 
     @Test

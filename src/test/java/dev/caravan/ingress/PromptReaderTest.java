@@ -20,7 +20,7 @@ class PromptReaderTest {
     void aByteOrderMarkIsNotPartOfThePrompt() {
         byte[] body = "\uFEFFSummarise Hamlet.".getBytes(StandardCharsets.UTF_8);
 
-        assertThat(reader.readText(body).messages().getFirst().content().asText()).isEqualTo("Summarise Hamlet.");
+        assertThat(reader.readText(body).messages().getFirst().content().text()).isEqualTo("Summarise Hamlet.");
     }
 
     @Test

@@ -229,7 +229,7 @@ class AnthropicWireTest {
 
         ChatResponse answer = dialect.fromWire(response.body(), "claude-sonnet-4-5");
         assertThat(answer.choices().get(0).finishReason()).isEqualTo("tool_calls");
-        JsonNode call = answer.choices().get(0).message().toolCalls().get(0);
+        JsonNode call = JSON.valueToTree(answer.choices().get(0).message().toolCalls().get(0));
         assertThat(call.get("id").asText()).startsWith("toolu_01");
         assertThat(JSON.readTree(call.at("/function/arguments").asText()).get("query").asText())
                 .isEqualTo("call lookup please");

@@ -10,9 +10,12 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.caravan.chat.ChatChunk;
-import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.anthropic.AnthropicTypes.ContentBlock;
+import dev.caravan.provider.anthropic.AnthropicTypes.Delta;
+import dev.caravan.provider.anthropic.AnthropicTypes.Event;
+import dev.caravan.provider.anthropic.AnthropicTypes.Usage;
 import dev.caravan.provider.stream.SseEvent;
 import dev.caravan.provider.stream.StreamDecoder;
 
@@ -25,45 +28,35 @@ import dev.caravan.provider.stream.StreamDecoder;
  * <p>Text deltas become content deltas; a {@code tool_use} block becomes one OpenAI tool call, its id and name
  * sent when the block starts and its {@code input_json_delta} fragments as argument fragments. Tool calls are
  * numbered among tool blocks only, as OpenAI numbers them, whatever the block's index. Thinking, signature and
- * citation deltas and server tool blocks are left out: Chat Completions has no place for them. Event types this
- * decoder does not know are skipped, since the API says new ones may appear. The usage chunk follows the finish
- * chunk of the {@code message_delta} that carries the stop reason, counted as {@link AnthropicDialect} counts it;
- * there is none when the stream reported no usage at all.
+ * citation deltas and server tool blocks are left out: Chat Completions has no place for them. Event types this decoder does not know are skipped, since the API says new ones may appear. The
+ * usage chunk follows the finish chunk of the {@code message_delta} that carries the stop reason, counted as
+ * {@link AnthropicResponses#usage} counts it; there is none when the stream reported no usage at all.
  */
 final class AnthropicStreamDecoder implements StreamDecoder {
 
-    private final AnthropicDialect dialect;
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
     private final ObjectMapper json;
     private final Clock clock;
     private final Map<Integer, Integer> toolIndexOfBlock = new HashMap<>();
     private String id;
     private String model;
     private long created;
-    private final ObjectNode usage;
+    private Usage usage;
     private boolean roleSent;
     private boolean finishSent;
     private boolean stopped;
 
-    AnthropicStreamDecoder(AnthropicDialect dialect, ObjectMapper json, Clock clock, String upstreamModel) {
-        this.dialect = dialect;
+    AnthropicStreamDecoder(ObjectMapper json, Clock clock, String upstreamModel) {
         this.json = json;
         this.clock = clock;
         this.model = upstreamModel;
-        this.usage = json.createObjectNode();
     }
 
     @Override
     public List<ChatChunk> decode(SseEvent event) {
-        JsonNode data;
-        try {
-            data = json.readTree(event.data());
-        } catch (IOException e) {
-            throw new MalformedEvent("an event of the stream is not JSON");
-        }
-        if (data == null || !data.isObject()) {
-            throw new MalformedEvent("an event of the stream is not a JSON object");
-        }
-        String type = data.path("type").asText(event.event() == null ? "" : event.event());
+        Event data = read(event.data());
+        String type = data.type() != null ? data.type() : event.event() == null ? "" : event.event();
         List<ChatChunk> chunks = new ArrayList<>(2);
         switch (type) {
             case "message_start" -> {
@@ -76,7 +69,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
             case "content_block_delta" -> blockDelta(data, chunks);
             case "message_delta" -> messageDelta(data, chunks);
             case "message_stop" -> stopped = true;
-            case "error" -> throw failure(data.path("error"));
+            case "error" -> throw AnthropicErrors.inStream(data.error());
             case "" -> throw new MalformedEvent("an event of the stream has no type");
             default -> {
                 // ping, content_block_stop, and event types added after this was written
@@ -90,36 +83,51 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         return stopped || finishSent;
     }
 
-    private void start(JsonNode data) {
-        JsonNode message = data.get("message");
-        if (message == null || !message.isObject()) {
-            throw new MalformedEvent("a message_start event has no message");
+    private Event read(String data) {
+        JsonNode tree;
+        try {
+            tree = json.readTree(data);
+        } catch (IOException e) {
+            throw new MalformedEvent("an event of the stream is not JSON");
         }
-        id = message.path("id").asText(id);
-        String named = message.path("model").asText("");
-        if (!named.isEmpty()) {
-            model = named;
+        if (tree == null || !tree.isObject()) {
+            throw new MalformedEvent("an event of the stream is not a JSON object");
         }
-        if (message.path("usage").isObject()) {
-            usage.setAll((ObjectNode) message.get("usage"));
+        try {
+            return json.treeToValue(tree, Event.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MalformedEvent("an event of the stream is not a Messages stream event");
         }
     }
 
-    private void blockStart(JsonNode data, List<ChatChunk> chunks) {
-        JsonNode block = data.get("content_block");
-        if (block == null || !block.isObject() || !data.path("index").canConvertToInt()) {
+    private void start(Event data) {
+        if (data.message() == null) {
+            throw new MalformedEvent("a message_start event has no message");
+        }
+        if (data.message().id() != null) {
+            id = data.message().id();
+        }
+        if (data.message().model() != null && !data.message().model().isEmpty()) {
+            model = data.message().model();
+        }
+        count(data.message().usage());
+    }
+
+    private void blockStart(Event data, List<ChatChunk> chunks) {
+        ContentBlock block = data.contentBlock();
+        if (block == null || data.index() == null) {
             throw new MalformedEvent("a content_block_start event has no content block or index");
         }
-        switch (block.path("type").asText("")) {
-            case "text" -> text(block.path("text").asText(""), chunks);
+        switch (block.type() == null ? "" : block.type()) {
+            case "text" -> text(block.text(), chunks);
             case "tool_use" -> {
                 int tool = toolIndexOfBlock.size();
-                toolIndexOfBlock.put(data.get("index").asInt(), tool);
-                JsonNode input = block.path("input");
-                ArrayNode calls = json.createArrayNode();
-                calls.addObject().put("index", tool).put("id", block.path("id").asText()).put("type", "function")
-                        .putObject("function").put("name", block.path("name").asText())
-                        .put("arguments", input.isObject() && !input.isEmpty() ? input.toString() : "");
+                toolIndexOfBlock.put(data.index(), tool);
+                JsonNode input = block.input();
+                ArrayNode calls = NODES.arrayNode();
+                calls.addObject().put("index", tool).put("id", orEmpty(block.id())).put("type", "function")
+                        .putObject("function").put("name", orEmpty(block.name()))
+                        .put("arguments", input != null && input.isObject() && !input.isEmpty() ? input.toString() : "");
                 emit(ChatChunk.Delta.toolCalls(calls), null, chunks);
             }
             default -> {
@@ -128,18 +136,18 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         }
     }
 
-    private void blockDelta(JsonNode data, List<ChatChunk> chunks) {
-        JsonNode delta = data.get("delta");
-        if (delta == null || !delta.isObject() || !data.path("index").canConvertToInt()) {
+    private void blockDelta(Event data, List<ChatChunk> chunks) {
+        Delta delta = data.delta();
+        if (delta == null || data.index() == null) {
             throw new MalformedEvent("a content_block_delta event has no delta or index");
         }
-        switch (delta.path("type").asText("")) {
-            case "text_delta" -> text(delta.path("text").asText(""), chunks);
+        switch (delta.type() == null ? "" : delta.type()) {
+            case "text_delta" -> text(delta.text(), chunks);
             case "input_json_delta" -> {
-                Integer tool = toolIndexOfBlock.get(data.get("index").asInt());
-                String fragment = delta.path("partial_json").asText("");
+                Integer tool = toolIndexOfBlock.get(data.index());
+                String fragment = delta.partialJson() == null ? "" : delta.partialJson();
                 if (tool != null && !fragment.isEmpty()) {
-                    ArrayNode calls = json.createArrayNode();
+                    ArrayNode calls = NODES.arrayNode();
                     calls.addObject().put("index", tool).putObject("function").put("arguments", fragment);
                     emit(ChatChunk.Delta.toolCalls(calls), null, chunks);
                 }
@@ -150,25 +158,34 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         }
     }
 
-    private void messageDelta(JsonNode data, List<ChatChunk> chunks) {
-        if (data.path("usage").isObject()) {
-            usage.setAll((ObjectNode) data.get("usage")); // cumulative counts, so the latest stand
-        }
-        String stopReason = data.path("delta").path("stop_reason").asText("");
-        if (stopReason.isEmpty() || finishSent) {
+    private void messageDelta(Event data, List<ChatChunk> chunks) {
+        count(data.usage()); // cumulative counts, so the latest stand
+        String stopReason = data.delta() == null ? null : data.delta().stopReason();
+        if (stopReason == null || stopReason.isEmpty() || finishSent) {
             return;
         }
-        emit(ChatChunk.Delta.empty(), AnthropicDialect.finishReason(stopReason), chunks);
+        emit(ChatChunk.Delta.empty(), AnthropicResponses.finishReason(stopReason), chunks);
         finishSent = true;
-        if (!usage.isEmpty()) {
-            chunks.add(ChatChunk.usage(id, created, model, dialect.usage(usage)));
+        if (usage != null) {
+            chunks.add(ChatChunk.usage(id, created, model, AnthropicResponses.usage(usage)));
+        }
+    }
+
+    private void count(Usage reported) {
+        if (reported != null && (reported.inputTokens() != null || reported.outputTokens() != null
+                || reported.cacheCreationInputTokens() != null || reported.cacheReadInputTokens() != null)) {
+            usage = usage == null ? reported : usage.updatedBy(reported);
         }
     }
 
     private void text(String text, List<ChatChunk> chunks) {
-        if (!text.isEmpty()) {
+        if (text != null && !text.isEmpty()) {
             emit(ChatChunk.Delta.text(text), null, chunks);
         }
+    }
+
+    private static String orEmpty(String text) {
+        return text == null ? "" : text;
     }
 
     /** Adds a chunk, preceded by the role chunk when message_start did not come first. */
@@ -183,14 +200,5 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         created = clock.instant().getEpochSecond();
         chunks.add(ChatChunk.of(id, created, model, new ChatChunk.Delta("assistant", "", null, null, null), null));
         roleSent = true;
-    }
-
-    private static ProviderFailure failure(JsonNode error) {
-        String message = error.path("message").asText("");
-        if (message.isBlank()) {
-            message = "the provider reported an error inside the stream";
-        }
-        return new ProviderFailure(AnthropicDialect.failureClass(error.path("type").asText(""), message, error, 200),
-                200, message, null);
     }
 }

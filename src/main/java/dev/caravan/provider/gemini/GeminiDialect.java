@@ -4,22 +4,19 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.chat.ChatRequest;
-import dev.caravan.chat.ChatResponse;
+import dev.caravan.provider.ChatTranslator;
 import dev.caravan.provider.Dialect;
 import dev.caravan.provider.DialectOptions;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderSettings;
-import dev.caravan.provider.stream.StreamDecoder;
 
 /**
  * Google Gemini, through the Gemini API or Vertex AI: {@code generateContent} and
- * {@code streamGenerateContent?alt=sse}, translated to and from the canonical model by {@link GeminiRequests} and
- * {@link GeminiResponses}, errors classified by {@link GeminiErrors}.
+ * {@code streamGenerateContent?alt=sse}, translated to and from the canonical model by {@link GeminiRequests},
+ * {@link GeminiResponses} and {@link GeminiStreamDecoder}, errors classified by {@link GeminiErrors}, joined per
+ * request by {@link GeminiTranslator}; this class says where and how to call the API.
  *
  * <p><b>Gemini API</b> (base URL {@code https://generativelanguage.googleapis.com/v1beta}): the key travels in the
  * {@code x-goog-api-key} header, never in the URL, where access logs and proxies would keep it. Health probes list
@@ -107,37 +104,8 @@ public final class GeminiDialect implements Dialect {
     }
 
     @Override
-    public byte[] toWire(ChatRequest request, String upstreamModel) {
-        try {
-            return json.writeValueAsBytes(GeminiRequests.toGeminiRequest(request, json));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a Gemini request tree could not be written as JSON", e);
-        }
-    }
-
-    @Override
-    public ChatResponse fromWire(byte[] body, String upstreamModel) {
-        JsonNode tree;
-        try {
-            tree = body == null ? null : json.readTree(body);
-        } catch (IOException e) {
-            tree = null;
-        }
-        if (tree == null || !tree.isObject()) {
-            throw new ProviderFailure(FailureClass.BAD_RESPONSE, 200,
-                    "Gemini answered 200 with a body that is not a GenerateContentResponse", null);
-        }
-        return GeminiResponses.fromGeminiResponse(tree, upstreamModel, clock, json);
-    }
-
-    @Override
-    public StreamDecoder streamDecoder(String upstreamModel) {
-        return new GeminiStreamDecoder(json, clock, upstreamModel);
-    }
-
-    @Override
-    public ProviderFailure classify(int status, byte[] body, Map<String, String> headers) {
-        return GeminiErrors.classify(status, body, headers, clock, json);
+    public ChatTranslator translator(String upstreamModel) {
+        return new GeminiTranslator(json, clock, upstreamModel, this::chatPath);
     }
 
     private String vertexRoot() {

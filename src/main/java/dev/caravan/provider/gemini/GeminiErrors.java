@@ -3,6 +3,7 @@ package dev.caravan.provider.gemini;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -10,10 +11,11 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.RetryAfter;
+import dev.caravan.provider.gemini.GeminiTypes.Detail;
+import dev.caravan.provider.gemini.GeminiTypes.ErrorObject;
 
 /**
  * Google's error answers ({@code {"error": {"code", "message", "status", "details"}}}, sometimes wrapped in an
@@ -37,6 +39,7 @@ import dev.caravan.provider.RetryAfter;
  */
 final class GeminiErrors {
 
+    private static final ErrorObject NONE = new ErrorObject(null, null, null, List.of());
     private static final Pattern SECONDS = Pattern.compile("(\\d+(?:\\.\\d+)?)s");
 
     private GeminiErrors() {
@@ -44,12 +47,9 @@ final class GeminiErrors {
 
     static ProviderFailure classify(int status, byte[] body, Map<String, String> headers, Clock clock,
             ObjectMapper json) {
-        JsonNode error = errorObject(body, json);
+        ErrorObject error = errorObject(body, json);
         FailureClass failureClass = failureClass(status, error);
-        String message = error.path("message").asText("");
-        if (message.isBlank()) {
-            message = "HTTP " + status;
-        }
+        String message = error.message() == null || error.message().isBlank() ? "HTTP " + status : error.message();
         Duration retryAfter = null;
         if (failureClass == FailureClass.RATE_LIMITED || failureClass == FailureClass.UNAVAILABLE) {
             retryAfter = RetryAfter.from(headers, clock);
@@ -61,16 +61,16 @@ final class GeminiErrors {
     }
 
     /** An {@code error} object that arrived as an event of a 200 stream. */
-    static ProviderFailure inStream(JsonNode error) {
-        int code = error.path("code").asInt(0);
+    static ProviderFailure inStream(ErrorObject error) {
+        int code = error.code() == null ? 0 : error.code();
         FailureClass failureClass = failureClass(code == 0 ? 500 : code, error);
-        String message = error.path("message").asText("Gemini reported an error inside the stream");
+        String message = error.message() != null ? error.message() : "Gemini reported an error inside the stream";
         return new ProviderFailure(failureClass, 200, message, retryDelay(error));
     }
 
-    private static FailureClass failureClass(int status, JsonNode error) {
-        String canonical = error.path("status").asText("");
-        String message = error.path("message").asText("").toLowerCase(Locale.ROOT);
+    private static FailureClass failureClass(int status, ErrorObject error) {
+        String canonical = error.status() == null ? "" : error.status();
+        String message = error.message() == null ? "" : error.message().toLowerCase(Locale.ROOT);
         boolean badKey = message.contains("api key not valid") || message.contains("api key expired")
                 || hasReason(error, "API_KEY_INVALID") || hasReason(error, "API_KEY_EXPIRED");
         return switch (canonical) {
@@ -99,9 +99,9 @@ final class GeminiErrors {
                 || message.contains("exceeds the maximum number of tokens");
     }
 
-    private static boolean hasReason(JsonNode error, String reason) {
-        for (JsonNode detail : error.path("details")) {
-            if (reason.equals(detail.path("reason").asText())) {
+    private static boolean hasReason(ErrorObject error, String reason) {
+        for (Detail detail : details(error)) {
+            if (reason.equals(detail.reason())) {
                 return true;
             }
         }
@@ -109,10 +109,10 @@ final class GeminiErrors {
     }
 
     /** The {@code google.rpc.RetryInfo} detail's {@code retryDelay} ("13s", "0.5s"), or null. */
-    static Duration retryDelay(JsonNode error) {
-        for (JsonNode detail : error.path("details")) {
-            if (detail.path("@type").asText("").endsWith("google.rpc.RetryInfo")) {
-                Matcher m = SECONDS.matcher(detail.path("retryDelay").asText(""));
+    static Duration retryDelay(ErrorObject error) {
+        for (Detail detail : details(error)) {
+            if (detail.type() != null && detail.type().endsWith("google.rpc.RetryInfo") && detail.retryDelay() != null) {
+                Matcher m = SECONDS.matcher(detail.retryDelay());
                 if (m.matches()) {
                     return Duration.ofMillis((long) (Double.parseDouble(m.group(1)) * 1000));
                 }
@@ -121,9 +121,13 @@ final class GeminiErrors {
         return null;
     }
 
-    private static JsonNode errorObject(byte[] body, ObjectMapper json) {
+    private static List<Detail> details(ErrorObject error) {
+        return error.details() == null ? List.of() : error.details();
+    }
+
+    private static ErrorObject errorObject(byte[] body, ObjectMapper json) {
         if (body == null || body.length == 0) {
-            return MissingNode.getInstance();
+            return NONE;
         }
         try {
             JsonNode tree = json.readTree(body);
@@ -131,11 +135,11 @@ final class GeminiErrors {
                 tree = tree.get(0);
             }
             if (tree != null && tree.path("error").isObject()) {
-                return tree.get("error");
+                return json.treeToValue(tree.get("error"), ErrorObject.class);
             }
-        } catch (IOException ignored) {
-            // not JSON (a proxy's HTML page): the status alone classifies it
+        } catch (IOException | IllegalArgumentException ignored) {
+            // not JSON (a proxy's HTML page), or not Google's error shape: the status alone classifies it
         }
-        return MissingNode.getInstance();
+        return NONE;
     }
 }

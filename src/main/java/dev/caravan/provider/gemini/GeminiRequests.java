@@ -1,6 +1,7 @@
 package dev.caravan.provider.gemini;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -8,13 +9,25 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.Content;
+import dev.caravan.chat.ContentPart;
+import dev.caravan.chat.ResponseFormat;
+import dev.caravan.chat.Tool;
 import dev.caravan.chat.ToolArguments;
+import dev.caravan.chat.ToolCall;
+import dev.caravan.chat.ToolChoice;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.gemini.GeminiTypes.FunctionCallingConfig;
+import dev.caravan.provider.gemini.GeminiTypes.FunctionDeclaration;
+import dev.caravan.provider.gemini.GeminiTypes.GenerateContentRequest;
+import dev.caravan.provider.gemini.GeminiTypes.GenerationConfig;
+import dev.caravan.provider.gemini.GeminiTypes.Part;
+import dev.caravan.provider.gemini.GeminiTypes.ToolConfig;
 
 /**
  * A canonical (OpenAI) chat request as a Gemini {@code GenerateContentRequest}.
@@ -46,10 +59,9 @@ final class GeminiRequests {
     private GeminiRequests() {
     }
 
-    static ObjectNode toGeminiRequest(ChatRequest request, ObjectMapper json) {
-        ObjectNode body = json.createObjectNode();
-        ArrayNode contents = body.putArray("contents");
-        ArrayNode system = json.createArrayNode();
+    static GenerateContentRequest toGeminiRequest(ChatRequest request, ObjectMapper json) {
+        List<GeminiTypes.Content> contents = new ArrayList<>();
+        List<Part> system = new ArrayList<>();
         List<ChatMessage> messages = request.messages() == null ? List.of() : request.messages();
         for (int i = 0; i < messages.size(); i++) {
             ChatMessage message = messages.get(i);
@@ -58,110 +70,98 @@ final class GeminiRequests {
                 case "system", "developer" -> {
                     String text = message.text();
                     if (!text.isEmpty()) {
-                        system.addObject().put("text", text);
+                        system.add(Part.text(text));
                     }
                 }
                 case "assistant" -> append(contents, "model", modelParts(message, json));
                 case "tool", "function" -> append(contents, "user", functionResponse(message, messages, i, json));
-                default -> append(contents, "user", userParts(message.content(), json));
+                default -> append(contents, "user", userParts(message.content()));
             }
         }
-        if (!system.isEmpty()) {
-            body.putObject("systemInstruction").set("parts", system);
-        }
-        if (request.tools() != null && request.tools().isArray() && !request.tools().isEmpty()) {
-            ArrayNode declarations = json.createArrayNode();
-            for (JsonNode tool : request.tools()) {
-                JsonNode function = tool.has("function") ? tool.get("function") : tool;
-                if (!function.path("name").isTextual()) {
-                    continue;
-                }
-                ObjectNode declaration = declarations.addObject().put("name", function.get("name").asText());
-                if (function.path("description").isTextual()) {
-                    declaration.put("description", function.get("description").asText());
-                }
-                if (function.has("parameters")) {
-                    ObjectNode parameters = GeminiSchemas.toGeminiSchema(function.get("parameters"));
-                    if (!GeminiSchemas.isEmptyObject(parameters)) {
-                        declaration.set("parameters", parameters);
-                    }
-                }
-            }
-            if (!declarations.isEmpty()) {
-                body.putArray("tools").addObject().set("functionDeclarations", declarations);
-            }
-        }
-        ObjectNode callingConfig = functionCallingConfig(request.toolChoice(), json);
-        if (callingConfig != null) {
-            body.putObject("toolConfig").set("functionCallingConfig", callingConfig);
-        }
-        ObjectNode generation = generationConfig(request, json);
-        if (!generation.isEmpty()) {
-            body.set("generationConfig", generation);
-        }
-        return body;
+        List<FunctionDeclaration> declarations = declarations(request.tools());
+        FunctionCallingConfig callingConfig = functionCallingConfig(request.toolChoice());
+        GenerationConfig generation = generationConfig(request);
+        return new GenerateContentRequest(contents,
+                system.isEmpty() ? null : new GeminiTypes.Content(null, system),
+                declarations.isEmpty() ? null : List.of(new GeminiTypes.Tool(declarations)),
+                callingConfig == null ? null : new ToolConfig(callingConfig),
+                generation.isEmpty() ? null : generation);
     }
 
     /** Adds {@code parts} as a turn of {@code role}, or to the last turn when it has the same role. */
-    private static void append(ArrayNode contents, String role, ArrayNode parts) {
+    private static void append(List<GeminiTypes.Content> contents, String role, List<Part> parts) {
         if (parts.isEmpty()) {
             return;
         }
-        JsonNode last = contents.isEmpty() ? null : contents.get(contents.size() - 1);
-        if (last != null && role.equals(last.path("role").asText())) {
-            ((ArrayNode) last.get("parts")).addAll(parts);
+        GeminiTypes.Content last = contents.isEmpty() ? null : contents.getLast();
+        if (last != null && role.equals(last.role())) {
+            last.parts().addAll(parts);
         } else {
-            ObjectNode turn = contents.addObject().put("role", role);
-            turn.set("parts", parts);
+            contents.add(new GeminiTypes.Content(role, new ArrayList<>(parts)));
         }
     }
 
-    private static ArrayNode userParts(JsonNode content, ObjectMapper json) {
-        ArrayNode parts = json.createArrayNode();
-        if (content == null || content.isNull()) {
+    private static List<FunctionDeclaration> declarations(List<Tool> tools) {
+        List<FunctionDeclaration> declarations = new ArrayList<>();
+        if (tools == null) {
+            return declarations;
+        }
+        for (Tool tool : tools) {
+            Tool.Function function = tool.function();
+            if (function == null || function.name() == null) {
+                continue;
+            }
+            JsonNode parameters = null;
+            if (function.parameters() != null) {
+                ObjectNode schema = GeminiSchemas.toGeminiSchema(function.parameters());
+                parameters = GeminiSchemas.isEmptyObject(schema) ? null : schema;
+            }
+            declarations.add(new FunctionDeclaration(function.name(), function.description(), parameters));
+        }
+        return declarations;
+    }
+
+    private static List<Part> userParts(Content content) {
+        List<Part> parts = new ArrayList<>();
+        if (content == null || content.isNone()) {
             return parts;
         }
-        if (content.isTextual()) {
-            parts.addObject().put("text", content.asText());
+        if (content.isText()) {
+            parts.add(Part.text(content.text()));
             return parts;
         }
-        for (JsonNode part : content) {
-            switch (part.path("type").asText()) {
-                case "text" -> parts.addObject().put("text", part.path("text").asText());
-                case "image_url" -> {
-                    JsonNode image = part.path("image_url");
-                    parts.add(media(image.isTextual() ? image.asText() : image.path("url").asText(), json));
-                }
+        for (ContentPart part : content.parts()) {
+            switch (part.type() == null ? "" : part.type()) {
+                case "text" -> parts.add(Part.text(part.text() == null ? "" : part.text()));
+                case "image_url" -> parts.add(media(part.imageUrl() == null || part.imageUrl().url() == null ? ""
+                        : part.imageUrl().url()));
                 case "input_audio" -> {
-                    String format = part.path("input_audio").path("format").asText("wav");
-                    parts.addObject().putObject("inlineData").put("mimeType", "audio/" + format)
-                            .put("data", part.path("input_audio").path("data").asText());
+                    ContentPart.InputAudio audio = part.inputAudio();
+                    String format = audio == null || audio.format() == null ? "wav" : audio.format();
+                    parts.add(Part.inline("audio/" + format, audio == null || audio.data() == null ? ""
+                            : audio.data()));
                 }
                 case "file" -> {
-                    JsonNode file = part.path("file");
-                    if (file.path("file_data").isTextual()) {
-                        parts.add(media(file.get("file_data").asText(), json));
-                    } else if (file.path("file_id").isTextual()) {
-                        parts.addObject().putObject("fileData").put("fileUri", file.get("file_id").asText());
+                    ContentPart.FileData file = part.file();
+                    if (file != null && file.fileData() != null) {
+                        parts.add(media(file.fileData()));
+                    } else if (file != null && file.fileId() != null) {
+                        parts.add(Part.file(null, file.fileId()));
                     }
                 }
-                default -> throw callerFault("a content part of type '" + part.path("type").asText()
+                default -> throw callerFault("a content part of type '" + part.type()
                         + "' cannot be sent to Gemini");
             }
         }
         return parts;
     }
 
-    private static ObjectNode media(String url, ObjectMapper json) {
-        ObjectNode part = json.createObjectNode();
+    private static Part media(String url) {
         Matcher data = DATA_URL.matcher(url);
         if (data.matches()) {
-            part.putObject("inlineData").put("mimeType", data.group(1) == null ? "application/octet-stream"
-                    : data.group(1)).put("data", data.group(2));
-        } else {
-            part.putObject("fileData").put("mimeType", mimeType(url)).put("fileUri", url);
+            return Part.inline(data.group(1) == null ? "application/octet-stream" : data.group(1), data.group(2));
         }
-        return part;
+        return Part.file(mimeType(url), url);
     }
 
     private static String mimeType(String url) {
@@ -181,29 +181,28 @@ final class GeminiRequests {
         };
     }
 
-    private static ArrayNode modelParts(ChatMessage message, ObjectMapper json) {
-        ArrayNode parts = json.createArrayNode();
+    private static List<Part> modelParts(ChatMessage message, ObjectMapper json) {
+        List<Part> parts = new ArrayList<>();
         String text = message.text();
         if (!text.isEmpty()) {
-            parts.addObject().put("text", text);
+            parts.add(Part.text(text));
         }
-        if (message.toolCalls() != null && message.toolCalls().isArray()) {
-            for (JsonNode call : message.toolCalls()) {
-                JsonNode function = call.path("function");
-                ObjectNode part = parts.addObject();
-                ObjectNode functionCall = part.putObject("functionCall").put("name", function.path("name").asText());
-                functionCall.set("args", arguments(function.path("arguments"), json));
-                JsonNode signature = call.path("extra_content").path("google").path("thought_signature");
-                if (signature.isTextual()) {
-                    part.put("thoughtSignature", signature.asText());
-                }
+        if (message.toolCalls() != null) {
+            for (ToolCall call : message.toolCalls()) {
+                ToolCall.Function function = call.function();
+                String arguments = function == null || function.arguments() == null ? "" : function.arguments();
+                JsonNode signature = call.extra().get("extra_content") == null ? null
+                        : call.extra().get("extra_content").path("google").path("thought_signature");
+                parts.add(Part.call(function == null || function.name() == null ? "" : function.name(),
+                        arguments(arguments, json), signature != null && signature.isTextual() ? signature.asText()
+                                : null));
             }
         }
         return parts;
     }
 
-    private static JsonNode arguments(JsonNode arguments, ObjectMapper json) {
-        JsonNode object = ToolArguments.asObject(arguments, json);
+    private static JsonNode arguments(String arguments, ObjectMapper json) {
+        JsonNode object = ToolArguments.asObject(TextNode.valueOf(arguments), json);
         if (object != null) {
             return object;
         }
@@ -211,7 +210,7 @@ final class GeminiRequests {
     }
 
     /** A tool result as a {@code functionResponse} part, named after the call it answers. */
-    private static ArrayNode functionResponse(ChatMessage message, List<ChatMessage> messages, int at,
+    private static List<Part> functionResponse(ChatMessage message, List<ChatMessage> messages, int at,
             ObjectMapper json) {
         String name = callName(message.toolCallId(), messages, at);
         if (name == null) {
@@ -232,9 +231,8 @@ final class GeminiRequests {
         if (response == null) {
             response = json.createObjectNode().put("output", text); // the key Vertex AI documents for results
         }
-        ArrayNode parts = json.createArrayNode();
-        ObjectNode functionResponse = parts.addObject().putObject("functionResponse").put("name", name);
-        functionResponse.set("response", response);
+        List<Part> parts = new ArrayList<>(1);
+        parts.add(Part.response(name, response));
         return parts;
     }
 
@@ -243,11 +241,11 @@ final class GeminiRequests {
             return null;
         }
         for (int i = before - 1; i >= 0; i--) {
-            JsonNode calls = messages.get(i).toolCalls();
-            if (calls != null && calls.isArray()) {
-                for (JsonNode call : calls) {
-                    if (id.equals(call.path("id").asText(null))) {
-                        return call.path("function").path("name").asText(null);
+            List<ToolCall> calls = messages.get(i).toolCalls();
+            if (calls != null) {
+                for (ToolCall call : calls) {
+                    if (id.equals(call.id())) {
+                        return call.function() == null ? null : call.function().name();
                     }
                 }
             }
@@ -255,74 +253,43 @@ final class GeminiRequests {
         return null;
     }
 
-    private static ObjectNode functionCallingConfig(JsonNode choice, ObjectMapper json) {
-        if (choice == null || choice.isNull()) {
+    private static FunctionCallingConfig functionCallingConfig(ToolChoice choice) {
+        if (choice == null) {
             return null;
         }
-        ObjectNode config = json.createObjectNode();
-        if (choice.isTextual()) {
-            switch (choice.asText()) {
-                case "none" -> config.put("mode", "NONE");
-                case "required" -> config.put("mode", "ANY");
-                default -> config.put("mode", "AUTO");
-            }
-            return config;
+        if (choice.mode() != null) {
+            return new FunctionCallingConfig(switch (choice.mode()) {
+                case "none" -> "NONE";
+                case "required" -> "ANY";
+                default -> "AUTO";
+            }, null);
         }
-        String name = choice.path("function").path("name").asText(null);
-        if (name == null) {
-            return null;
-        }
-        config.put("mode", "ANY");
-        config.putArray("allowedFunctionNames").add(name);
-        return config;
+        String name = choice.named() == null || choice.named().function() == null ? null
+                : choice.named().function().name();
+        return name == null ? null : new FunctionCallingConfig("ANY", List.of(name));
     }
 
-    private static ObjectNode generationConfig(ChatRequest request, ObjectMapper json) {
-        ObjectNode config = json.createObjectNode();
-        JsonNode stop = request.stop();
-        if (stop != null && stop.isTextual()) {
-            config.putArray("stopSequences").add(stop.asText());
-        } else if (stop != null && stop.isArray() && !stop.isEmpty()) {
-            config.set("stopSequences", stop.deepCopy());
-        }
-        if (request.temperature() != null) {
-            config.put("temperature", request.temperature());
-        }
-        if (request.topP() != null) {
-            config.put("topP", request.topP());
-        }
+    private static GenerationConfig generationConfig(ChatRequest request) {
+        List<String> stops = request.stop() == null || request.stop().sequences().isEmpty() ? null
+                : request.stop().sequences();
         Integer max = request.maxCompletionTokens() != null ? request.maxCompletionTokens() : request.maxTokens();
-        if (max != null) {
-            config.put("maxOutputTokens", max);
-        }
-        copyNumber(request, "n", config, "candidateCount");
-        copyNumber(request, "seed", config, "seed");
-        copyNumber(request, "presence_penalty", config, "presencePenalty");
-        copyNumber(request, "frequency_penalty", config, "frequencyPenalty");
-        JsonNode format = request.responseFormat();
-        if (format != null) {
-            switch (format.path("type").asText()) {
-                case "json_object" -> config.put("responseMimeType", "application/json");
-                case "json_schema" -> {
-                    config.put("responseMimeType", "application/json");
-                    JsonNode schema = format.path("json_schema").path("schema");
-                    if (schema.isObject()) {
-                        config.set("responseSchema", GeminiSchemas.toGeminiSchema(schema));
-                    }
-                }
-                default -> {
-                    // text: Gemini's default
-                }
+        ResponseFormat format = request.responseFormat();
+        String mimeType = null;
+        JsonNode schema = null;
+        if (format != null && format.wantsJson()) {
+            mimeType = "application/json";
+            if (format.schema() != null && format.schema().isObject()) {
+                schema = GeminiSchemas.toGeminiSchema(format.schema());
             }
         }
-        return config;
+        return new GenerationConfig(stops, request.temperature(), request.topP(), max, number(request, "n"),
+                number(request, "seed"), number(request, "presence_penalty"), number(request, "frequency_penalty"),
+                mimeType, schema);
     }
 
-    private static void copyNumber(ChatRequest request, String from, ObjectNode config, String to) {
-        JsonNode value = request.extra().get(from);
-        if (value != null && value.isNumber()) {
-            config.set(to, value);
-        }
+    private static Number number(ChatRequest request, String field) {
+        JsonNode value = request.extra().get(field);
+        return value != null && value.isNumber() ? value.numberValue() : null;
     }
 
     private static ProviderFailure callerFault(String message) {

@@ -14,15 +14,19 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatResponse;
+import dev.caravan.chat.Content;
+import dev.caravan.chat.ToolCall;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.gemini.GeminiTypes.Candidate;
+import dev.caravan.provider.gemini.GeminiTypes.GenerateContentResponse;
+import dev.caravan.provider.gemini.GeminiTypes.Part;
+import dev.caravan.provider.gemini.GeminiTypes.UsageMetadata;
 
 /**
  * A Gemini {@code GenerateContentResponse} as a canonical {@code chat.completion}, and the pieces the stream
@@ -44,12 +48,13 @@ import dev.caravan.provider.ProviderFailure;
  */
 final class GeminiResponses {
 
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
     private GeminiResponses() {
     }
 
-    static ChatResponse fromGeminiResponse(JsonNode body, String upstreamModel, Clock clock, ObjectMapper json) {
-        JsonNode candidates = body.path("candidates");
-        if (!candidates.isArray() || candidates.isEmpty()) {
+    static ChatResponse fromGeminiResponse(GenerateContentResponse body, String upstreamModel, Clock clock) {
+        if (body.candidates() == null || body.candidates().isEmpty()) {
             ProviderFailure blocked = blocked(body, 200);
             if (blocked != null) {
                 throw blocked;
@@ -60,41 +65,48 @@ final class GeminiResponses {
         String responseId = responseId(body);
         List<ChatResponse.Choice> choices = new ArrayList<>();
         int position = 0;
-        for (JsonNode candidate : candidates) {
-            int index = candidate.path("index").asInt(position++);
+        for (Candidate candidate : body.candidates()) {
+            int index = candidate.index() != null ? candidate.index() : position;
+            position++;
             StringBuilder text = new StringBuilder();
             StringBuilder thoughts = new StringBuilder();
-            ArrayNode calls = json.createArrayNode();
-            for (JsonNode part : candidate.path("content").path("parts")) {
-                if (part.has("functionCall")) {
-                    calls.add(toolCall(part, responseId, index, calls.size(), json));
-                } else if (part.path("text").isTextual()) {
-                    (part.path("thought").asBoolean(false) ? thoughts : text).append(part.get("text").asText());
+            List<ToolCall> calls = new ArrayList<>();
+            for (Part part : parts(candidate)) {
+                if (part.functionCall() != null) {
+                    calls.add(toolCall(part, responseId, index, calls.size()));
+                } else if (part.text() != null) {
+                    (part.isThought() ? thoughts : text).append(part.text());
                 }
             }
             Map<String, JsonNode> extra = new LinkedHashMap<>();
             if (!thoughts.isEmpty()) {
-                extra.put("reasoning_content", TextNode.valueOf(thoughts.toString()));
+                extra.put("reasoning_content", NODES.textNode(thoughts.toString()));
             }
-            JsonNode content = calls.isEmpty() || !text.isEmpty() ? TextNode.valueOf(text.toString()) : null;
+            Content content = calls.isEmpty() || !text.isEmpty() ? Content.of(text.toString()) : null;
             ChatMessage message = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null,
                     extra);
-            choices.add(new ChatResponse.Choice(index, message,
-                    finishReason(candidate.path("finishReason").asText(null), !calls.isEmpty()), null));
+            choices.add(new ChatResponse.Choice(index, message, finishReason(candidate.finishReason(),
+                    !calls.isEmpty()), null));
         }
         return new ChatResponse(responseId, "chat.completion", created(body, clock),
-                body.path("modelVersion").asText(upstreamModel), choices, usage(body.path("usageMetadata"), json),
-                null, null);
+                body.modelVersion() != null ? body.modelVersion() : upstreamModel, choices,
+                usage(body.usageMetadata()), null, null);
+    }
+
+    static List<Part> parts(Candidate candidate) {
+        return candidate.content() == null || candidate.content().parts() == null ? List.of()
+                : candidate.content().parts();
     }
 
     /** The failure a candidate-less response with a {@code promptFeedback.blockReason} stands for, or null. */
-    static ProviderFailure blocked(JsonNode body, int status) {
-        JsonNode feedback = body.path("promptFeedback");
-        String reason = feedback.path("blockReason").asText("");
-        if (reason.isEmpty() || body.path("candidates").size() > 0) {
+    static ProviderFailure blocked(GenerateContentResponse body, int status) {
+        String reason = body.promptFeedback() == null || body.promptFeedback().blockReason() == null ? ""
+                : body.promptFeedback().blockReason();
+        if (reason.isEmpty() || body.candidates() != null && !body.candidates().isEmpty()) {
             return null;
         }
-        String detail = feedback.path("blockReasonMessage").asText("");
+        String detail = body.promptFeedback().blockReasonMessage() == null ? ""
+                : body.promptFeedback().blockReasonMessage();
         return new ProviderFailure(FailureClass.CONTENT_POLICY, status, "Gemini blocked the prompt: " + reason
                 + (detail.isEmpty() ? "" : " (" + detail + ")"), null);
     }
@@ -117,18 +129,16 @@ final class GeminiResponses {
     }
 
     /** An OpenAI tool call for a {@code functionCall} part, arguments as the JSON text OpenAI uses. */
-    static ObjectNode toolCall(JsonNode part, String responseId, int candidate, int position, ObjectMapper json) {
-        JsonNode call = part.get("functionCall");
-        String id = call.path("id").asText("");
-        ObjectNode toolCall = json.createObjectNode()
-                .put("id", id.isEmpty() ? callId(responseId, candidate, position) : id)
-                .put("type", "function");
-        JsonNode args = call.path("args");
-        toolCall.putObject("function").put("name", call.path("name").asText())
-                .put("arguments", args.isObject() ? args.toString() : "{}");
-        if (part.path("thoughtSignature").isTextual()) {
-            toolCall.putObject("extra_content").putObject("google").put("thought_signature",
-                    part.get("thoughtSignature").asText());
+    static ToolCall toolCall(Part part, String responseId, int candidate, int position) {
+        GeminiTypes.FunctionCall call = part.functionCall();
+        String id = call.id() == null || call.id().isEmpty() ? callId(responseId, candidate, position) : call.id();
+        JsonNode args = call.args();
+        ToolCall toolCall = ToolCall.function(id, call.name() == null ? "" : call.name(),
+                args != null && args.isObject() ? args.toString() : "{}");
+        if (part.thoughtSignature() != null) {
+            ObjectNode extra = NODES.objectNode();
+            extra.putObject("google").put("thought_signature", part.thoughtSignature());
+            toolCall.extra().put("extra_content", extra);
         }
         return toolCall;
     }
@@ -144,16 +154,16 @@ final class GeminiResponses {
     }
 
     /** Gemini's {@code responseId}, or an invented one when it sent none. */
-    static String responseId(JsonNode body) {
-        String id = body.path("responseId").asText("");
-        return id.isEmpty() ? "gen-" + UUID.randomUUID() : id;
+    static String responseId(GenerateContentResponse body) {
+        String id = body.responseId();
+        return id == null || id.isEmpty() ? "gen-" + UUID.randomUUID() : id;
     }
 
     /** Vertex AI's {@code createTime}, else now. */
-    static long created(JsonNode body, Clock clock) {
-        if (body.path("createTime").isTextual()) {
+    static long created(GenerateContentResponse body, Clock clock) {
+        if (body.createTime() != null) {
             try {
-                return Instant.parse(body.get("createTime").asText()).getEpochSecond();
+                return Instant.parse(body.createTime()).getEpochSecond();
             } catch (DateTimeParseException ignored) {
                 // now, below
             }
@@ -162,22 +172,26 @@ final class GeminiResponses {
     }
 
     /** Canonical usage for {@code usageMetadata}; null when it is absent. */
-    static Usage usage(JsonNode metadata, ObjectMapper json) {
-        if (!metadata.isObject() || !metadata.has("promptTokenCount") && !metadata.has("totalTokenCount")) {
+    static Usage usage(UsageMetadata metadata) {
+        if (metadata == null || metadata.promptTokenCount() == null && metadata.totalTokenCount() == null) {
             return null;
         }
-        int prompt = metadata.path("promptTokenCount").asInt(0) + metadata.path("toolUsePromptTokenCount").asInt(0);
-        int thoughts = metadata.path("thoughtsTokenCount").asInt(0);
-        int completion = metadata.path("candidatesTokenCount").asInt(0) + thoughts;
-        int total = metadata.has("totalTokenCount") ? metadata.get("totalTokenCount").asInt() : prompt + completion;
+        int prompt = orZero(metadata.promptTokenCount()) + orZero(metadata.toolUsePromptTokenCount());
+        int thoughts = orZero(metadata.thoughtsTokenCount());
+        int completion = orZero(metadata.candidatesTokenCount()) + thoughts;
+        int total = metadata.totalTokenCount() != null ? metadata.totalTokenCount() : prompt + completion;
         Map<String, JsonNode> extra = new LinkedHashMap<>();
-        if (metadata.has("cachedContentTokenCount")) {
-            extra.put("prompt_tokens_details", json.createObjectNode().put("cached_tokens",
-                    metadata.get("cachedContentTokenCount").asInt()));
+        if (metadata.cachedContentTokenCount() != null) {
+            extra.put("prompt_tokens_details", NODES.objectNode().put("cached_tokens",
+                    metadata.cachedContentTokenCount()));
         }
-        if (metadata.has("thoughtsTokenCount")) {
-            extra.put("completion_tokens_details", json.createObjectNode().put("reasoning_tokens", thoughts));
+        if (metadata.thoughtsTokenCount() != null) {
+            extra.put("completion_tokens_details", NODES.objectNode().put("reasoning_tokens", thoughts));
         }
         return new Usage(prompt, completion, total, extra);
+    }
+
+    private static int orZero(Integer count) {
+        return count == null ? 0 : count;
     }
 }

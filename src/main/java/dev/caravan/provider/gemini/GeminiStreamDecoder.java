@@ -12,11 +12,16 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.caravan.chat.ChatChunk;
+import dev.caravan.chat.ToolCall;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.gemini.GeminiTypes.Candidate;
+import dev.caravan.provider.gemini.GeminiTypes.GenerateContentResponse;
+import dev.caravan.provider.gemini.GeminiTypes.Part;
+import dev.caravan.provider.gemini.GeminiTypes.UsageMetadata;
 import dev.caravan.provider.stream.SseEvent;
 import dev.caravan.provider.stream.StreamDecoder;
 
@@ -29,6 +34,8 @@ import dev.caravan.provider.stream.StreamDecoder;
  */
 final class GeminiStreamDecoder implements StreamDecoder {
 
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
     private final ObjectMapper json;
     private final Clock clock;
     private final String upstreamModel;
@@ -37,7 +44,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
     private String id;
     private String model;
     private long created;
-    private JsonNode usage;
+    private UsageMetadata usage;
     private boolean finished;
     private boolean usageSent;
 
@@ -49,59 +56,48 @@ final class GeminiStreamDecoder implements StreamDecoder {
 
     @Override
     public List<ChatChunk> decode(SseEvent event) {
-        JsonNode tree;
-        try {
-            tree = json.readTree(event.data());
-        } catch (IOException e) {
-            throw new MalformedEvent("an event of the stream is not JSON");
+        GenerateContentResponse response = read(event.data());
+        if (response.error() != null) {
+            throw GeminiErrors.inStream(response.error());
         }
-        if (tree == null || !tree.isObject()) {
-            throw new MalformedEvent("an event of the stream is not a JSON object");
-        }
-        if (tree.path("error").isObject()) {
-            throw GeminiErrors.inStream(tree.get("error"));
-        }
-        ProviderFailure blocked = GeminiResponses.blocked(tree, 200);
+        ProviderFailure blocked = GeminiResponses.blocked(response, 200);
         if (blocked != null) {
             throw blocked;
         }
-        JsonNode candidates = tree.path("candidates");
-        if (!candidates.isArray() && !tree.has("usageMetadata")) {
+        if (response.candidates() == null && response.usageMetadata() == null) {
             throw new MalformedEvent("an event of the stream has neither candidates nor usage");
         }
         if (id == null) {
-            id = GeminiResponses.responseId(tree);
-            created = GeminiResponses.created(tree, clock);
-            model = tree.path("modelVersion").asText(upstreamModel);
+            id = GeminiResponses.responseId(response);
+            created = GeminiResponses.created(response, clock);
+            model = response.modelVersion() != null ? response.modelVersion() : upstreamModel;
         }
-        if (tree.path("usageMetadata").isObject()) {
-            usage = tree.get("usageMetadata");
+        if (response.usageMetadata() != null) {
+            usage = response.usageMetadata();
         }
         List<ChatChunk> chunks = new ArrayList<>();
         boolean finishedNow = false;
         int position = 0;
-        for (JsonNode candidate : candidates) {
-            int index = candidate.path("index").asInt(position++);
+        for (Candidate candidate : response.candidates() == null ? List.<Candidate>of() : response.candidates()) {
+            int index = candidate.index() != null ? candidate.index() : position;
+            position++;
             if (started.add(index)) {
                 chunks.add(chunk(index, new ChatChunk.Delta("assistant", "", null, null, null), null));
             }
-            for (JsonNode part : candidate.path("content").path("parts")) {
-                if (part.has("functionCall")) {
+            for (Part part : GeminiResponses.parts(candidate)) {
+                if (part.functionCall() != null) {
                     int call = calls.merge(index, 1, Integer::sum) - 1;
-                    ObjectNode toolCall = GeminiResponses.toolCall(part, id, index, call, json);
-                    ArrayNode deltas = json.createArrayNode();
-                    deltas.addObject().put("index", call).setAll(toolCall);
+                    ArrayNode deltas = NODES.arrayNode();
+                    deltas.add(delta(call, GeminiResponses.toolCall(part, id, index, call)));
                     chunks.add(chunk(index, ChatChunk.Delta.toolCalls(deltas), null));
-                } else if (part.path("text").isTextual() && !part.get("text").asText().isEmpty()) {
-                    String text = part.get("text").asText();
-                    chunks.add(chunk(index, part.path("thought").asBoolean(false)
+                } else if (part.text() != null && !part.text().isEmpty()) {
+                    chunks.add(chunk(index, part.isThought()
                             ? new ChatChunk.Delta(null, null, null, null,
-                                    Map.of("reasoning_content", TextNode.valueOf(text)))
-                            : ChatChunk.Delta.text(text), null));
+                                    Map.of("reasoning_content", NODES.textNode(part.text())))
+                            : ChatChunk.Delta.text(part.text()), null));
                 }
             }
-            String finish = GeminiResponses.finishReason(candidate.path("finishReason").asText(null),
-                    calls.getOrDefault(index, 0) > 0);
+            String finish = GeminiResponses.finishReason(candidate.finishReason(), calls.getOrDefault(index, 0) > 0);
             if (finish != null) {
                 chunks.add(chunk(index, ChatChunk.Delta.empty(), finish));
                 finishedNow = true;
@@ -111,7 +107,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
             finished = true;
         }
         if (finished && !usageSent && usage != null) {
-            Usage total = GeminiResponses.usage(usage, json);
+            Usage total = GeminiResponses.usage(usage);
             if (total != null) {
                 chunks.add(ChatChunk.usage(id, created, model, total));
                 usageSent = true;
@@ -123,6 +119,30 @@ final class GeminiStreamDecoder implements StreamDecoder {
     @Override
     public boolean complete() {
         return finished;
+    }
+
+    private GenerateContentResponse read(String data) {
+        JsonNode tree;
+        try {
+            tree = json.readTree(data);
+        } catch (IOException e) {
+            throw new MalformedEvent("an event of the stream is not JSON");
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new MalformedEvent("an event of the stream is not a JSON object");
+        }
+        try {
+            return json.treeToValue(tree, GenerateContentResponse.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MalformedEvent("an event of the stream is not a GenerateContentResponse");
+        }
+    }
+
+    /** A whole tool call as the one delta that carries it: index, id, type, function and what rides along. */
+    private ObjectNode delta(int index, ToolCall call) {
+        ObjectNode delta = NODES.objectNode().put("index", index);
+        delta.setAll((ObjectNode) json.valueToTree(call));
+        return delta;
     }
 
     private ChatChunk chunk(int index, ChatChunk.Delta delta, String finishReason) {

@@ -2,13 +2,10 @@ package dev.caravan.provider.openai;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatChunk;
-import dev.caravan.provider.FailureClass;
-import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.stream.SseEvent;
 import dev.caravan.provider.stream.StreamDecoder;
 
@@ -44,7 +41,7 @@ final class OpenAiStreamDecoder implements StreamDecoder {
             throw new MalformedEvent("an event of the stream is not a JSON object");
         }
         if (tree.has("error")) {
-            throw inStreamError(tree.get("error"));
+            throw OpenAiErrors.inStream(error(tree));
         }
         ChatChunk chunk;
         try {
@@ -75,12 +72,12 @@ final class OpenAiStreamDecoder implements StreamDecoder {
         return done || finishSeen;
     }
 
-    private static ProviderFailure inStreamError(JsonNode error) {
-        String message = error.isTextual() ? error.asText() : error.path("message").asText("the provider reported "
-                + "an error inside the stream");
-        String kind = (error.path("type").asText("") + " " + error.path("code").asText("")).toLowerCase(Locale.ROOT);
-        FailureClass failureClass = kind.contains("rate_limit") || kind.contains("requests")
-                || kind.contains("tokens") ? FailureClass.RATE_LIMITED : FailureClass.UNAVAILABLE;
-        return new ProviderFailure(failureClass, 200, message, null);
+    private OpenAiTypes.ErrorObject error(JsonNode event) {
+        try {
+            OpenAiTypes.ErrorObject error = json.treeToValue(event, OpenAiTypes.ErrorBody.class).error();
+            return error == null ? OpenAiTypes.ErrorObject.NONE : error;
+        } catch (IOException | IllegalArgumentException e) {
+            return OpenAiTypes.ErrorObject.NONE;
+        }
     }
 }

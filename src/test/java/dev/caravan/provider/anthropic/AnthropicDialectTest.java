@@ -379,7 +379,7 @@ class AnthropicDialectTest {
         assertThat(choice.index()).isZero();
         assertThat(choice.finishReason()).isEqualTo("stop");
         assertThat(choice.message().role()).isEqualTo("assistant");
-        assertThat(choice.message().content().asText()).isEqualTo("Hi! My name is Claude.");
+        assertThat(choice.message().content().text()).isEqualTo("Hi! My name is Claude.");
         assertThat(choice.message().toolCalls()).isNull();
         assertThat(response.usage().promptTokens()).isEqualTo(2095);
         assertThat(response.usage().completionTokens()).isEqualTo(503);
@@ -408,7 +408,7 @@ class AnthropicDialectTest {
         ChatResponse.Choice choice = response.choices().get(0);
         assertThat(choice.finishReason()).isEqualTo("tool_calls");
         assertThat(choice.message().text()).isEqualTo("I'll check the current weather in San Francisco for you.");
-        JsonNode call = choice.message().toolCalls().get(0);
+        JsonNode call = json.valueToTree(choice.message().toolCalls().get(0));
         assertThat(choice.message().toolCalls()).hasSize(1);
         assertThat(call.get("id").asText()).isEqualTo("toolu_01A09q90qw90lq917835lq9");
         assertThat(call.get("type").asText()).isEqualTo("function");
@@ -431,8 +431,8 @@ class AnthropicDialectTest {
 
         assertThat(message.content()).isNull();
         assertThat(message.toolCalls()).hasSize(2);
-        assertThat(message.toolCalls().get(0).at("/function/arguments").asText()).isEqualTo("{}");
-        assertThat(message.toolCalls().get(1).at("/function/arguments").asText()).isEqualTo("{\"a\":[1,2]}");
+        assertThat(message.toolCalls().get(0).function().arguments()).isEqualTo("{}");
+        assertThat(message.toolCalls().get(1).function().arguments()).isEqualTo("{\"a\":[1,2]}");
     }
 
     @Test
@@ -461,7 +461,7 @@ class AnthropicDialectTest {
             "model_context_window_exceeded, length", "tool_use, tool_calls", "refusal, content_filter",
             "some_future_reason, stop"})
     void everyDocumentedStopReasonHasAFinishReason(String stopReason, String finishReason) {
-        assertThat(AnthropicDialect.finishReason(stopReason)).isEqualTo(finishReason);
+        assertThat(AnthropicResponses.finishReason(stopReason)).isEqualTo(finishReason);
     }
 
     @Test
@@ -475,7 +475,7 @@ class AnthropicDialectTest {
         ChatMessage message = dialect.fromWire(body.getBytes(StandardCharsets.UTF_8), "claude-x").choices().get(0)
                 .message();
 
-        assertThat(message.content().asText()).isEqualTo("21");
+        assertThat(message.content().text()).isEqualTo("21");
     }
 
     @ParameterizedTest

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.Content;
 import dev.caravan.ConfigurationError;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
@@ -162,7 +163,7 @@ class GeminiDialectTest {
     @Test
     void aToolResultAnsweringNoEarlierCallIsTheCallersFault() {
         ChatRequest request = new ChatRequest("m", List.of(ChatMessage.of("user", "hi"),
-                new ChatMessage("tool", json.getNodeFactory().textNode("42"), null, null, "call_unknown", null)),
+                new ChatMessage("tool", Content.of("42"), null, null, "call_unknown", null)),
                 null, null, null, null, null, null, null, null, null, null);
 
         ProviderFailure failure = catchThrowableOfType(ProviderFailure.class, () -> dialect.toWire(request, "m"));
@@ -221,7 +222,7 @@ class GeminiDialectTest {
         ChatResponse.Choice choice = response.choices().getFirst();
         assertThat(choice.finishReason()).isEqualTo("tool_calls");
         assertThat(choice.message().content()).isNull();
-        JsonNode calls = choice.message().toolCalls();
+        JsonNode calls = json.valueToTree(choice.message().toolCalls());
         assertThat(calls).hasSize(2);
         assertThat(calls.get(0).path("type").asText()).isEqualTo("function");
         assertThat(calls.get(0).at("/function/name").asText()).isEqualTo("get_current_weather");
@@ -232,18 +233,18 @@ class GeminiDialectTest {
         assertThat(calls.get(1).has("extra_content")).isFalse();
         assertThat(calls.get(0).path("id").asText()).startsWith("call_")
                 .isNotEqualTo(calls.get(1).path("id").asText())
-                .isEqualTo(again.choices().getFirst().message().toolCalls().get(0).path("id").asText());
+                .isEqualTo(again.choices().getFirst().message().toolCalls().get(0).id());
     }
 
     @Test
     void toolCallsAnsweredByTheCallerGoBackWithTheirNamesAndSignatures() throws IOException {
         ChatResponse answer = dialect.fromWire(fixture("generate-content-function-call.json"), "gemini-3-pro-preview");
-        JsonNode calls = answer.choices().getFirst().message().toolCalls();
+        JsonNode calls = json.valueToTree(answer.choices().getFirst().message().toolCalls());
         List<ChatMessage> conversation = List.of(ChatMessage.of("user", "Weather in Boston and SF?"),
                 answer.choices().getFirst().message(),
-                new ChatMessage("tool", json.getNodeFactory().textNode("{\"c\":22}"), null, null,
+                new ChatMessage("tool", Content.of("{\"c\":22}"), null, null,
                         calls.get(1).path("id").asText(), null),
-                new ChatMessage("tool", json.getNodeFactory().textNode("{\"c\":15}"), null, null,
+                new ChatMessage("tool", Content.of("{\"c\":15}"), null, null,
                         calls.get(0).path("id").asText(), null));
         ChatRequest request = new ChatRequest("m", conversation, null, null, null, null, null, null, null, null, null,
                 null);

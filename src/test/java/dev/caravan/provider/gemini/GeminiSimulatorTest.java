@@ -142,7 +142,7 @@ class GeminiSimulatorTest {
         ChatResponse answer = dialect.fromWire(response.body().readAllBytes(), MODEL);
 
         assertThat(answer.choices().getFirst().finishReason()).isEqualTo("tool_calls");
-        JsonNode call = answer.choices().getFirst().message().toolCalls().get(0);
+        JsonNode call = json.valueToTree(answer.choices().getFirst().message().toolCalls().get(0));
         assertThat(call.at("/function/name").asText()).isEqualTo("lookup");
         assertThat(json.readTree(call.at("/function/arguments").asText()).path("query").asText())
                 .isEqualTo("Please lookup Boston");

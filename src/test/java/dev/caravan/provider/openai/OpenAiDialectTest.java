@@ -201,7 +201,7 @@ class OpenAiDialectTest {
                 .isEqualTo(1920);
         ChatResponse.Choice choice = response.choices().get(0);
         assertThat(choice.finishReason()).isEqualTo("tool_calls");
-        assertThat(choice.message().toolCalls().get(0).at("/function/name").asText())
+        assertThat(choice.message().toolCalls().get(0).function().name())
                 .isEqualTo("get_current_weather");
         assertThat(choice.message().text()).isEmpty();
     }
