@@ -34,10 +34,12 @@ import dev.caravan.provider.DialectOptions;
  * {@code n} above 1 is refused, since one answer is all the API gives.
  *
  * <p>Answers. Text blocks are joined, {@code tool_use} blocks become tool calls whose arguments are the JSON text
- * of their input, thinking blocks are left out. {@code prompt_tokens} counts every input token, cached or not
+ * of their input. {@code prompt_tokens} counts every input token, cached or not
  * ({@code input_tokens + cache_creation_input_tokens + cache_read_input_tokens}, their sum being the prompt by the
  * API's own definition), and {@code prompt_tokens_details.cached_tokens} the cache reads, as OpenAI reports them.
- * A {@code refusal} stop reason, the API's safety refusal, becomes finish reason {@code content_filter}.
+ * A {@code refusal} stop reason, the API's safety refusal, becomes finish reason {@code content_filter}. Thinking
+ * reaches the client as {@code reasoning_content}, in whole answers and in streams, as DeepSeek and OpenRouter send
+ * reasoning; streamed, it counts as the first token.
  *
  * <p>The translation lives in {@link AnthropicRequests}, {@link AnthropicResponses}, {@link AnthropicErrors} and
  * {@link AnthropicStreamDecoder}, joined per request by {@link AnthropicTranslator}; this class says where and how

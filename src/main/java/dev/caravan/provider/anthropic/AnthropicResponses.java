@@ -16,7 +16,7 @@ import dev.caravan.provider.anthropic.AnthropicTypes.Message;
 
 /**
  * A Messages API answer as a canonical {@code chat.completion}: text blocks joined, {@code tool_use} blocks as tool
- * calls whose arguments are the JSON text of their input, thinking left out; the stop reason and
+ * calls whose arguments are the JSON text of their input, thinking as {@code reasoning_content}; the stop reason and
  * the usage mapped as {@link AnthropicDialect} tells.
  */
 final class AnthropicResponses {
@@ -29,20 +29,26 @@ final class AnthropicResponses {
      */
     static ChatResponse fromAnthropicMessage(Message message, String upstreamModel, long created) {
         StringBuilder text = new StringBuilder();
+        StringBuilder thinking = new StringBuilder();
         List<ToolCall> toolCalls = new ArrayList<>();
         for (ContentBlock block : message.content()) {
             switch (block.type() == null ? "" : block.type()) {
                 case "text" -> text.append(block.text() == null ? "" : block.text());
+                case "thinking" -> thinking.append(block.thinking() == null ? "" : block.thinking());
                 case "tool_use" -> toolCalls.add(ToolCall.function(block.id(), block.name(),
                         block.input() != null && block.input().isObject() ? block.input().toString() : "{}"));
                 default -> {
-                    // thinking, redacted thinking and server tool blocks have no Chat Completions form
+                    // redacted thinking and server tool blocks have no Chat Completions form
                 }
             }
         }
+        Map<String, JsonNode> extra = new LinkedHashMap<>();
+        if (!thinking.isEmpty()) {
+            extra.put("reasoning_content", JsonNodeFactory.instance.textNode(thinking.toString()));
+        }
         ChatMessage answer = new ChatMessage("assistant",
                 text.isEmpty() && !toolCalls.isEmpty() ? null : Content.of(text.toString()), null,
-                toolCalls.isEmpty() ? null : toolCalls, null, null);
+                toolCalls.isEmpty() ? null : toolCalls, null, extra);
         String model = message.model() == null || message.model().isEmpty() ? upstreamModel : message.model();
         return new ChatResponse(message.id(), "chat.completion", created, model,
                 List.of(new ChatResponse.Choice(0, answer, finishReason(message.stopReason()), null)),

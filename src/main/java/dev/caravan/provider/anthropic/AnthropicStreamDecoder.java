@@ -25,10 +25,12 @@ import dev.caravan.provider.stream.StreamDecoder;
  * the output usage, then {@code message_stop}; {@code ping}s anywhere, and {@code error} when the provider fails
  * mid-stream.
  *
- * <p>Text deltas become content deltas; a {@code tool_use} block becomes one OpenAI tool call, its id and name
- * sent when the block starts and its {@code input_json_delta} fragments as argument fragments. Tool calls are
- * numbered among tool blocks only, as OpenAI numbers them, whatever the block's index. Thinking, signature and
- * citation deltas and server tool blocks are left out: Chat Completions has no place for them. Event types this decoder does not know are skipped, since the API says new ones may appear. The
+ * <p>Text deltas become content deltas; thinking deltas become {@code reasoning_content} deltas, as DeepSeek and
+ * OpenRouter stream reasoning, so that they reach the client and count as the first token. A {@code tool_use} block
+ * becomes one OpenAI tool call, its id and name sent when the block starts and its {@code input_json_delta}
+ * fragments as argument fragments. Tool calls are numbered among tool blocks only, as OpenAI numbers them, whatever
+ * the block's index. Signature and citation deltas and server tool blocks are left out: Chat Completions has no
+ * place for them. Event types this decoder does not know are skipped, since the API says new ones may appear. The
  * usage chunk follows the finish chunk of the {@code message_delta} that carries the stop reason, counted as
  * {@link AnthropicResponses#usage} counts it; there is none when the stream reported no usage at all.
  */
@@ -120,6 +122,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         }
         switch (block.type() == null ? "" : block.type()) {
             case "text" -> text(block.text(), chunks);
+            case "thinking" -> thinking(block.thinking(), chunks);
             case "tool_use" -> {
                 int tool = toolIndexOfBlock.size();
                 toolIndexOfBlock.put(data.index(), tool);
@@ -131,7 +134,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
                 emit(ChatChunk.Delta.toolCalls(calls), null, chunks);
             }
             default -> {
-                // thinking and server tool blocks
+                // redacted thinking and server tool blocks
             }
         }
     }
@@ -143,6 +146,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         }
         switch (delta.type() == null ? "" : delta.type()) {
             case "text_delta" -> text(delta.text(), chunks);
+            case "thinking_delta" -> thinking(delta.thinking(), chunks);
             case "input_json_delta" -> {
                 Integer tool = toolIndexOfBlock.get(data.index());
                 String fragment = delta.partialJson() == null ? "" : delta.partialJson();
@@ -153,7 +157,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
                 }
             }
             default -> {
-                // thinking, signature and citation deltas
+                // signature and citation deltas
             }
         }
     }
@@ -181,6 +185,13 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     private void text(String text, List<ChatChunk> chunks) {
         if (text != null && !text.isEmpty()) {
             emit(ChatChunk.Delta.text(text), null, chunks);
+        }
+    }
+
+    private void thinking(String thinking, List<ChatChunk> chunks) {
+        if (thinking != null && !thinking.isEmpty()) {
+            emit(new ChatChunk.Delta(null, null, null, null, Map.of("reasoning_content", NODES.textNode(thinking))),
+                    null, chunks);
         }
     }
 

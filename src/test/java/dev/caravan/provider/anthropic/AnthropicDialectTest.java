@@ -465,7 +465,7 @@ class AnthropicDialectTest {
     }
 
     @Test
-    void thinkingBlocksAreLeftOutOfTheAnswer() {
+    void thinkingBlocksAreTheAnswersReasoningAndNotItsText() {
         String body = "{\"id\": \"msg_01\", \"type\": \"message\", \"role\": \"assistant\", \"model\": \"claude-x\", "
                 + "\"content\": [{\"type\": \"thinking\", \"thinking\": \"Let me see.\", \"signature\": \"Eq\"}, "
                 + "{\"type\": \"redacted_thinking\", \"data\": \"EmwKAhgBEgy\"}, "
@@ -476,6 +476,7 @@ class AnthropicDialectTest {
                 .message();
 
         assertThat(message.content().text()).isEqualTo("21");
+        assertThat(message.extra().get("reasoning_content").asText()).isEqualTo("Let me see.");
     }
 
     @ParameterizedTest
