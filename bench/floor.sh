@@ -35,7 +35,8 @@ CASES=${CASES:-${STACK:-$DEFAULT_CASES}}
 FLOOR_JVM_OPTS=${FLOOR_JVM_OPTS:-"-Djdk.pollerMode=1"}
 LOAD_MAX=${LOAD_MAX:-}            # before each measured run, wait while the 1-min load average's integer part > this
 LOAD_WAIT_MAX=${LOAD_WAIT_MAX:-900}
-STREAM_CHECK=${STREAM_CHECK:-1}   # time one slow stream through each floor (first content vs end)
+STREAM_CHECK=${STREAM_CHECK:-1}   # time one slow stream through each floor (first content vs end), and one that the
+                                  # client leaves (is the upstream call closed?)
 PROFILE=${PROFILE:-}              # labels of cases to record with JFR for one extra run at the last JSON conns
 RESULTS_DIR=${RESULTS_DIR:-}
 PROVIDERS=openai                  # the simulator host serves the SSE answers as provider openai
@@ -130,6 +131,12 @@ set_stream_fault() { # json
 }
 MEASURE_FAULT="{\"stream\":{\"chunk_ms\":$SSE_CHUNK_MS}}"
 SLOW_FAULT='{"stream":{"first_token_ms":300,"chunk_ms":100}}'   # "hi": 7 content events, ~0.9 s
+SLOW_PORT=$(free_port)
+if [[ $STREAM_CHECK == 1 ]]; then
+    # the disconnect check's upstream: 30 events 100 ms apart, a log line per request when it ended or was cut
+    python3 "$FLOOR_DIR/slow_upstream.py" "$SLOW_PORT" 30 >"$RUN_DIR/slow-upstream.log" 2>&1 &
+    STARTED_PIDS+=("$!")
+fi
 SSE_URL_DIRECT=
 if [[ -n $SSE_CONNS ]]; then
     start_simulator_host
@@ -210,6 +217,26 @@ fi
 log "baselines, pass 1"
 baselines 1
 
+# A client that leaves a slow stream (3 s) after 500 ms: how long after its request the floor's upstream call was
+# closed (read from the slow upstream's log), or that the stream ran to its end although nobody read it.
+disconnect_check() { # label url
+    local before after line i
+    before=$(wc -l <"$RUN_DIR/slow-upstream.log")
+    python3 "$FLOOR_DIR/stream_check.py" "$2" 10 500 >/dev/null 2>&1 || true
+    for ((i = 0; i < 25; i++)); do
+        after=$(wc -l <"$RUN_DIR/slow-upstream.log")
+        ((after > before)) && break
+        sleep 0.2
+    done
+    line=$(sed -n "$((before + 1))p" "$RUN_DIR/slow-upstream.log")
+    case $line in
+        *" gone "*) line="client left after 0.5 s; the upstream call was closed ${line##* } s after its request" ;;
+        *" end "*) line="client left after 0.5 s; the upstream stream ran to its end (${line##* } s)" ;;
+        *) line="client left after 0.5 s; the upstream call was still open 5 s later" ;;
+    esac
+    echo "$1 $line" | tee -a "$RUN_DIR/disconnects.txt" >&2
+}
+
 run_case() { # label stack [jvm options...]
     local label=$1 stack=$2
     shift 2
@@ -221,7 +248,7 @@ run_case() { # label stack [jvm options...]
     cd "$REPO_DIR"
     # shellcheck disable=SC2086 # FLOOR_JVM_OPTS is a list of options
     taskset -c "0-$(( CORES - 1 ))" "$JAVA" $FLOOR_JVM_OPTS "$@" "${extra[@]}" -Dfloor.stack="$stack" -Dfloor.port="$port" \
-        -Dfloor.json-upstream="http://127.0.0.1:$UP_PORT" -Dfloor.sse-upstream="http://127.0.0.1:${SIM_PORT:-1}/openai" \
+        -Dfloor.json-upstream="http://127.0.0.1:$UP_PORT" -Dfloor.sse-upstream="http://127.0.0.1:${SIM_PORT:-1}/openai" -Dfloor.slow-upstream="http://127.0.0.1:$SLOW_PORT" \
         -cp "$FLOOR_CP" dev.caravan.floor.FloorMain >"$RUN_DIR/floor-$label.log" 2>&1 &
     pid=$!
     STARTED_PIDS+=("$pid")
@@ -248,6 +275,7 @@ run_case() { # label stack [jvm options...]
         echo "$label $(python3 "$FLOOR_DIR/stream_check.py" "$sse")" | tee -a "$STREAMS" >&2
         set_stream_fault "$MEASURE_FAULT"
     fi
+    if [[ $STREAM_CHECK == 1 ]]; then disconnect_check "$label" "http://127.0.0.1:$port/slow/v1/chat/completions"; fi
     [[ $PIN == 1 ]] && taskset -a -p -c "$SERVER_CPU" "$pid" >/dev/null
     sleep 1
     local pass c
@@ -312,6 +340,7 @@ baselines 2
     echo "average when the run started; others%: the machine's CPU used by processes not of this benchmark; jit%: the"
     echo "floor's compiler threads' share of its CPU in the run."
     [[ -s $STREAMS ]] && { echo; echo "A slow stream (7 content events: first after 300 ms, then every 100 ms), timed by bench/floor/stream_check.py:"; cat "$STREAMS"; }
+    [[ -s $RUN_DIR/disconnects.txt ]] && { echo; echo "Disconnect check (bench/floor/slow_upstream.py: 30 events, 100 ms apart):"; cat "$RUN_DIR/disconnects.txt"; }
     [[ -s $RUN_DIR/sizes.txt ]] && { echo; echo "At the end of each case:"; cat "$RUN_DIR/sizes.txt"; }
 } | tee ${RESULTS_DIR:+"$RESULTS_DIR/floor.txt"}
 [[ -n $RESULTS_DIR ]] && cp "$ROWS" "$RESULTS_DIR/rows.txt"

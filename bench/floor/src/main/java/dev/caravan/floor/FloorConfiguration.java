@@ -53,6 +53,8 @@ public final class FloorConfiguration implements CamelConfiguration {
                         props.parseUri("{{floor.json-upstream}}/v1/chat/completions"), key, deadline));
                 context.getRegistry().bind("ssePipe", new VertxPipe(vertx, client,
                         props.parseUri("{{floor.sse-upstream}}/v1/chat/completions"), key, deadline));
+                context.getRegistry().bind("slowPipe", new VertxPipe(vertx, client,
+                        props.parseUri("{{floor.slow-upstream}}/v1/chat/completions"), key, deadline));
             }
             default -> throw new IllegalArgumentException("unknown floor.stack '" + stack
                     + "': one of http, netty, netty-el, vertx, vertx-tuned, async, pipe");
