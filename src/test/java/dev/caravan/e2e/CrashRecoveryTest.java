@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 
+import dev.caravan.TestFolders;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Simulator;
 import jakarta.jms.Connection;
@@ -34,7 +35,7 @@ class CrashRecoveryTest {
         try (Simulator simulator = new Simulator("127.0.0.1")) {
             simulator.add("alpha", null);
             simulator.start(0);
-            Path data = Files.createTempDirectory("caravan-crash-");
+            Path data = TestFolders.create("caravan-crash-");
             int httpPort = GatewayProcess.freePort();
             int brokerPort = GatewayProcess.freePort();
             List<String> args = GatewayProcess.withOneProvider(simulator, httpPort,

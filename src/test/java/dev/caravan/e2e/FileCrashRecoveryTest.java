@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import dev.caravan.TestFolders;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Simulator;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class FileCrashRecoveryTest {
                 WatchService watcher = FileSystems.getDefault().newWatchService()) {
             simulator.add("alpha", null);
             simulator.start(0);
-            Path data = Files.createTempDirectory("caravan-file-crash-");
+            Path data = TestFolders.create("caravan-file-crash-");
             Path inbox = Files.createDirectories(data.resolve("inbox"));
             Path outbox = Files.createDirectories(data.resolve("outbox"));
             Path done = data.resolve("done");

@@ -15,6 +15,7 @@ import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.TestFolders;
 import dev.caravan.console.Console;
 import dev.caravan.simulator.SimulatedProvider;
 import dev.caravan.simulator.Simulator;
@@ -71,11 +72,7 @@ final class Gateway implements AutoCloseable {
         // interval (1 s and 5 s by default): short ones let each test gateway close at once, as production needs not
         props.put("camel.component.jms.receive-timeout", "100");
         props.put("camel.component.jms.recovery-interval", "100");
-        try {
-            dataDir = java.nio.file.Files.createTempDirectory("caravan-test-");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        dataDir = TestFolders.create("caravan-test-");
         brokerPort = freePort();
         props.put("caravan.jms.acceptor", "tcp://127.0.0.1:" + brokerPort);
         props.put("caravan.jms.data-dir", dataDir.resolve("broker").toString());
@@ -352,6 +349,7 @@ final class Gateway implements AutoCloseable {
     void closeNow() {
         simulator.close();
         close();
+        TestFolders.delete(dataDir);
     }
 
     @Override

@@ -2,13 +2,13 @@ package dev.caravan.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import dev.caravan.TestFolders;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
@@ -67,11 +67,7 @@ class JmsIngressRouteTest {
 
     static {
         // a fresh journal for every run: messages left by an earlier run must not be taken up
-        try {
-            System.setProperty("jms-route-test.dir", Files.createTempDirectory("caravan-jms-route-").toString());
-        } catch (java.io.IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        System.setProperty("jms-route-test.dir", TestFolders.create("caravan-jms-route-").toString());
     }
 
     private static final Target ALPHA = new Target("alpha", "model-alpha");
