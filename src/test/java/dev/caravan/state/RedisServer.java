@@ -1,0 +1,124 @@
+package dev.caravan.state;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A real Redis for a test class: Debian's {@code redis-server} (which {@code .ci/run} installs when missing),
+ * started on a free loopback port in a folder of its own, with nothing persisted, and stopped after the class.
+ * A test can kill it and start it again, empty, on the same port.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final RedisServer redis = RedisServer.create();
+ * }</pre>
+ */
+public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
+
+    private final List<String> extra;
+    private Path dir;
+    private int port;
+    private Process process;
+
+    private RedisServer(List<String> extra) {
+        this.extra = List.copyOf(extra);
+    }
+
+    public static RedisServer create(String... extraArguments) {
+        return new RedisServer(List.of(extraArguments));
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        dir = Files.createTempDirectory("caravan-redis-");
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        kill();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** Starts the server (again, empty) on its port, once it answers PING. */
+    public void start() throws IOException {
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        command.addAll(extra);
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("redis-server is not installed: apt-get install redis-server "
+                    + "(bash .ci/run installs it)", e);
+        }
+        await("redis-server on port " + port).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("redis-server died at start: "
+                                + Files.readString(dir.resolve("redis.log")));
+                    }
+                    return answers();
+                });
+    }
+
+    /** Kills the server at once, as a crash or a lost network would. */
+    public void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    private boolean answers() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            socket.setSoTimeout(500);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] reply = new byte[64];
+            int n = in.read(reply);
+            // "+PONG", or "-NOAUTH" from a server that wants a password: either way it is up
+            return n > 0 && (reply[0] == '+' || reply[0] == '-');
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
