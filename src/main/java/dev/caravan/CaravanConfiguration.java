@@ -70,6 +70,11 @@ import dev.caravan.routing.RequestLog;
 import dev.caravan.routing.RoutingPolicy;
 import dev.caravan.routing.ProviderScorer;
 import dev.caravan.simulator.Simulator;
+import dev.caravan.state.LocalStateStore;
+import dev.caravan.state.RedisStateStore;
+import dev.caravan.state.SharedState;
+import dev.caravan.state.StateSettings;
+import dev.caravan.state.StateStore;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -141,6 +146,8 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.healthFailureThreshold(), clock);
         Cooldowns cooldowns = new Cooldowns(clock);
         RateLimits rateLimits = new RateLimits(clock);
+        SharedState shared = sharedState(context, StateSettings.of(settings.bound().state()), catalog, breakers,
+                cooldowns, rateLimits, meters, clock);
         TokenEstimator tokens = TokenEstimator.of(settings.bound().estimate().exactChars(),
                 settings.bound().estimate().heavyConcurrency());
         // the encodings take a second or two to load: load them now rather than in the first request
@@ -187,11 +194,13 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("oneShotHttp", (HttpClientConfigurer) ProviderHttp::oneShot);
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
                 settings.routing().authFailureCooldown()));
+        java.time.Duration probeInterval = settings.bound().breaker().recoveryProbeInterval();
         RecoveryProbes recovery = new RecoveryProbes(catalog, breakers, cooldowns, prices, settings.healthTimeout(),
                 settings.routing().authFailureCooldown(), settings.routing().rateLimitCooldown(), redactor, meters,
-                clock);
+                clock, provider -> shared.mayProbe(provider, probeInterval));
         registry.bind("recoveryProbes", recovery);
-        StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery);
+        StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery,
+                shared::status);
         registry.bind("httpReplies", new HttpReplies(json, catalog, status));
         Console.install(context, settings.console(), new Console.Boards(catalog, status, health, cooldowns, breakers, router,
                 meters), json, clock);
@@ -263,6 +272,46 @@ public class CaravanConfiguration implements CamelConfiguration {
         cached.setReconnectOnException(true);
         registry.bind("jmsConnectionFactory", cached);
     }
+
+    /**
+     * What replicas share (cooldowns, rate-limit headroom, breakers, the recovery probe's owner): nothing with the
+     * local store; with Redis, the shared state, started now and closed with Camel.
+     */
+    private static SharedState sharedState(CamelContext context, StateSettings state, ProviderCatalog catalog,
+            CircuitBreakerRegistry breakers, Cooldowns cooldowns, RateLimits rateLimits, MeterRegistry meters,
+            Clock clock) throws Exception {
+        StateStore store = state.shared() ? new RedisStateStore(state.redisUrl(), state.keyPrefix(), state.timeout())
+                : new LocalStateStore(clock);
+        Map<String, Integer> keys = new LinkedHashMap<>();
+        Map<String, CircuitBreaker> byProvider = new LinkedHashMap<>();
+        for (ProviderSettings p : catalog.providers()) {
+            keys.put(p.id(), p.keys().size());
+            byProvider.put(p.id(), breakers.circuitBreaker(p.id()));
+        }
+        SharedState shared = new SharedState(state, store, cooldowns, rateLimits, keys, byProvider, clock);
+        if (state.shared()) {
+            Gauge.builder(Meters.STATE_STORE_UP, shared, s -> s.connected() ? 1 : 0)
+                    .description("1 while this replica shares state through the store, 0 while the store is lost")
+                    .register(meters);
+            LOG.info("Shared state in Redis at {}:{} (key prefix {}), as replica {}; on store loss: {}",
+                    state.redisUrl().getHost(), state.redisUrl().getPort(), state.keyPrefix(), state.replicaId(),
+                    state.onStoreLoss().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        context.getRegistry().bind("sharedState", shared);
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStart() {
+                shared.start();
+            }
+
+            @Override
+            protected void doStop() {
+                shared.close();
+            }
+        });
+        return shared;
+    }
+
 
     /** First-token deadlines learned per target; reasoning models start from a longer limit. */
     private static FirstTokenDeadlines firstTokenDeadlines(GatewaySettings settings, Clock clock) {

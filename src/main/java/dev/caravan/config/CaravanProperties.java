@@ -33,7 +33,7 @@ public record CaravanProperties(
         @JsonDeserialize(contentUsing = SettingValues.Capabilities.class) Map<String, Set<Capability>> capabilities,
         Routing routing, Retry retry, RateLimit rateLimit, Latency latency, Estimate estimate, Hedging hedging,
         ProviderProperties.Breaker breaker, Health health, Log log, Jms jms, File file, String defaultModel,
-        Simulator simulator, Console console) {
+        Simulator simulator, Console console, State state) {
 
     public CaravanProperties {
         http = section(http, Http.class);
@@ -62,6 +62,7 @@ public record CaravanProperties(
         defaultModel = or(defaultModel, "");
         simulator = section(simulator, Simulator.class);
         console = section(console, Console.class);
+        state = section(state, State.class);
     }
 
     /** {@code caravan.http.*}: the client API port and the limits on each client connection. */
@@ -289,6 +290,30 @@ public record CaravanProperties(
             history = or(history, Duration.ofMinutes(15));
             events = atLeast("events", or(events, 50), 1);
             allowedHosts = or(allowedHosts, List.of());
+        }
+    }
+
+    /**
+     * {@code caravan.state.*}: where the state replicas share lives (read by {@code dev.caravan.state.StateSettings},
+     * which checks the values).
+     */
+    public record State(String store, String redisUrl, String keyPrefix, String onStoreLoss, Duration refreshInterval,
+            Duration timeout, String replicaId) {
+        public State {
+            store = or(store, "local");
+            redisUrl = or(redisUrl, "");
+            keyPrefix = or(keyPrefix, "caravan:");
+            onStoreLoss = or(onStoreLoss, "local");
+            refreshInterval = or(refreshInterval, Duration.ofMillis(250));
+            timeout = or(timeout, Duration.ofMillis(500));
+            replicaId = or(replicaId, "");
+        }
+
+        /** Without the Redis URL, which may carry a password. */
+        @Override
+        public String toString() {
+            return "State[store=" + store + ", keyPrefix=" + keyPrefix + ", onStoreLoss=" + onStoreLoss
+                    + ", refreshInterval=" + refreshInterval + ", timeout=" + timeout + ", replicaId=" + replicaId + "]";
         }
     }
 }

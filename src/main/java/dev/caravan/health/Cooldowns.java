@@ -27,16 +27,39 @@ public final class Cooldowns {
     private record Rest(Instant until, Reason reason) {
     }
 
+    /** Told of every rest this replica decides, so that other replicas learn it too. */
+    @FunctionalInterface
+    public interface Listener {
+        void rested(String provider, int keyIndex, Instant until, Reason reason);
+    }
+
     private final Map<KeyRef, Rest> rests = new ConcurrentHashMap<>();
     private final Clock clock;
+    private volatile Listener listener = (provider, key, until, reason) -> { };
 
     public Cooldowns(Clock clock) {
         this.clock = clock;
     }
 
+    public void listen(Listener listener) {
+        this.listener = listener;
+    }
+
     public void coolDown(String provider, int keyIndex, Duration wait, Reason reason) {
-        Rest rest = new Rest(clock.instant().plus(wait), reason);
-        rests.merge(new KeyRef(provider, keyIndex), rest, (a, b) -> a.until().isAfter(b.until()) ? a : b);
+        Instant until = clock.instant().plus(wait);
+        learn(provider, keyIndex, until, reason);
+        listener.rested(provider, keyIndex, until, reason);
+    }
+
+    /** A rest learnt from elsewhere (another replica): kept unless the key already rests longer. */
+    public void learn(String provider, int keyIndex, Instant until, Reason reason) {
+        rests.merge(new KeyRef(provider, keyIndex), new Rest(until, reason),
+                (a, b) -> a.until().isAfter(b.until()) ? a : b);
+    }
+
+    /** When the key's rest ends, if it rests now. */
+    public Optional<Instant> restsUntil(String provider, int keyIndex) {
+        return rest(provider, keyIndex).map(Rest::until);
     }
 
     /** How long the key still cools down; empty when it is usable now. */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
@@ -79,6 +80,7 @@ public final class RecoveryProbes {
     private final Clock clock;
     private final Map<String, Target> cheapest = new ConcurrentHashMap<>();
     private final Map<String, Record> records = new ConcurrentHashMap<>();
+    private final Predicate<String> owner;
 
     /**
      * @param timeout       how long a probe may take
@@ -88,6 +90,18 @@ public final class RecoveryProbes {
     public RecoveryProbes(ProviderCatalog catalog, CircuitBreakerRegistry breakers, Cooldowns cooldowns,
             PriceTable prices, Duration timeout, Duration keyRest, Duration rateLimitRest, SecretRedactor redactor,
             MeterRegistry meters, Clock clock) {
+        this(catalog, breakers, cooldowns, prices, timeout, keyRest, rateLimitRest, redactor, meters, clock,
+                provider -> true);
+    }
+
+    /**
+     * @param owner whether this replica sends a provider's probe now: with replicas sharing state, only the one
+     *              holding the probe's lease does, and the others learn the outcome from the shared breaker
+     */
+    public RecoveryProbes(ProviderCatalog catalog, CircuitBreakerRegistry breakers, Cooldowns cooldowns,
+            PriceTable prices, Duration timeout, Duration keyRest, Duration rateLimitRest, SecretRedactor redactor,
+            MeterRegistry meters, Clock clock, Predicate<String> owner) {
+        this.owner = owner;
         this.catalog = catalog;
         this.breakers = breakers;
         this.cooldowns = cooldowns;
@@ -114,10 +128,14 @@ public final class RecoveryProbes {
                 .map(p -> p.input() + p.output()).orElse(Double.MAX_VALUE)));
     }
 
-    /** The probe endpoints due now: one per provider with a key and a target whose breaker is open. */
+    /**
+     * The probe endpoints due now: one per provider with a key and a target whose breaker is open, of those whose
+     * probe this replica owns.
+     */
     public List<String> endpoints() {
         return catalog.providers().stream()
                 .filter(p -> !p.keys().isEmpty() && cheapest.containsKey(p.id()) && open(p.id()))
+                .filter(p -> owner.test(p.id()))
                 .map(p -> "direct:recover-" + p.id()).toList();
     }
 

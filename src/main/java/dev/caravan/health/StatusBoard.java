@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -80,9 +81,18 @@ public final class StatusBoard {
     private final LatencyBoard latency;
     private final RateLimits rateLimits;
     private final RecoveryProbes recovery;
+    private final Supplier<Object> store;
 
     public StatusBoard(ProviderCatalog catalog, HealthBoard health, CircuitBreakerRegistry breakers,
             Cooldowns cooldowns, LatencyBoard latency, RateLimits rateLimits, RecoveryProbes recovery) {
+        this(catalog, health, breakers, cooldowns, latency, rateLimits, recovery, () -> null);
+    }
+
+    /** @param store what the state store says of itself (shared or not, lost or not), for the status page */
+    public StatusBoard(ProviderCatalog catalog, HealthBoard health, CircuitBreakerRegistry breakers,
+            Cooldowns cooldowns, LatencyBoard latency, RateLimits rateLimits, RecoveryProbes recovery,
+            Supplier<Object> store) {
+        this.store = store;
         this.catalog = catalog;
         this.health = health;
         this.breakers = breakers;
@@ -90,6 +100,11 @@ public final class StatusBoard {
         this.latency = latency;
         this.rateLimits = rateLimits;
         this.recovery = recovery;
+    }
+
+    /** Where the state replicas share lives, and whether this replica reaches it; null when not known. */
+    public Object store() {
+        return store.get();
     }
 
     public List<ProviderStatus> providers() {

@@ -147,6 +147,10 @@ public final class HttpReplies {
         body.put("object", "list");
         List<StatusBoard.ProviderStatus> providers = status.providers();
         body.put("data", providers);
+        Object store = status.store();
+        if (store != null) {
+            body.put("state_store", store);
+        }
         write(message, 200, body);
     }
 

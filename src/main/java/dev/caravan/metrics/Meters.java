@@ -17,6 +17,7 @@ public final class Meters {
     public static final String STREAM_FIRST_CONTENT = "caravan.stream.first.token";
     public static final String RECOVERY_PROBES = "caravan.recovery.probes";
     public static final String RECOVERY_PROBE_COST = "caravan.recovery.probe.cost";
+    public static final String STATE_STORE_UP = "caravan.state.store.up";
 
     public static final String PROVIDER = "provider";
     public static final String MODEL = "model";

@@ -4,12 +4,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 import dev.caravan.ConfigurationError;
-import dev.caravan.GatewaySettings;
+import dev.caravan.config.CaravanProperties;
 
 /**
  * Where the state replicas share lives ({@code caravan.state.*}).
@@ -34,42 +31,29 @@ public record StateSettings(Store store, URI redisUrl, String keyPrefix, OnStore
         LOCAL
     }
 
-    private static final Set<String> KEYS = Set.of("caravan.state.store", "caravan.state.redis-url",
-            "caravan.state.key-prefix", "caravan.state.on-store-loss", "caravan.state.refresh-interval",
-            "caravan.state.timeout", "caravan.state.replica-id");
-
     /** Today's behaviour: nothing shared. */
     public static StateSettings local() {
-        return new StateSettings(Store.LOCAL, null, "caravan:", OnStoreLoss.LOCAL, Duration.ofMillis(250),
-                Duration.ofMillis(500), defaultReplicaId());
+        return of(new CaravanProperties.State(null, null, null, null, null, null, null));
     }
 
-    /** Reads the {@code caravan.state.*} keys of resolved properties; other keys are not looked at. */
-    public static StateSettings from(Map<String, String> properties) {
-        for (String key : properties.keySet()) {
-            if (key.startsWith("caravan.state.") && !KEYS.contains(key)) {
-                throw new ConfigurationError(key, "unknown setting; known: " + new TreeSet<>(KEYS));
-            }
-        }
-        Store store = choice(properties, "caravan.state.store", Store.LOCAL, Store.class);
+    /** Checks the bound {@code caravan.state.*} keys. */
+    public static StateSettings of(CaravanProperties.State state) {
+        Store store = choice("caravan.state.store", state.store(), Store.class);
         URI url = null;
-        String raw = properties.getOrDefault("caravan.state.redis-url", "").trim();
         if (store == Store.REDIS) {
-            if (raw.isEmpty()) {
+            if (state.redisUrl().isEmpty()) {
                 throw new ConfigurationError("caravan.state.redis-url", "required when caravan.state.store = redis");
             }
-            url = redisUrl(raw);
+            url = redisUrl(state.redisUrl());
         }
-        String prefix = properties.getOrDefault("caravan.state.key-prefix", "caravan:").trim();
-        if (prefix.isEmpty() || prefix.chars().anyMatch(c -> c <= ' ')) {
-            throw new ConfigurationError("caravan.state.key-prefix", "must be non-empty, without spaces");
+        String prefix = state.keyPrefix();
+        if (prefix.chars().anyMatch(c -> c <= ' ')) {
+            throw new ConfigurationError("caravan.state.key-prefix", "must have no spaces");
         }
-        String replica = properties.getOrDefault("caravan.state.replica-id", "").trim();
         return new StateSettings(store, url, prefix,
-                choice(properties, "caravan.state.on-store-loss", OnStoreLoss.LOCAL, OnStoreLoss.class),
-                positive(properties, "caravan.state.refresh-interval", "250ms"),
-                positive(properties, "caravan.state.timeout", "500ms"),
-                replica.isEmpty() ? defaultReplicaId() : replica);
+                choice("caravan.state.on-store-loss", state.onStoreLoss(), OnStoreLoss.class),
+                state.refreshInterval(), state.timeout(),
+                state.replicaId().isEmpty() ? defaultReplicaId() : state.replicaId());
     }
 
     public boolean shared() {
@@ -100,27 +84,13 @@ public record StateSettings(Store store, URI redisUrl, String keyPrefix, OnStore
         }
     }
 
-    private static <E extends Enum<E>> E choice(Map<String, String> properties, String key, E fallback,
-            Class<E> type) {
-        String v = properties.getOrDefault(key, "").trim();
-        if (v.isEmpty()) {
-            return fallback;
-        }
+    private static <E extends Enum<E>> E choice(String key, String value, Class<E> type) {
         try {
-            return Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ConfigurationError(key, "'" + v + "' is not one of "
+            throw new ConfigurationError(key, "'" + value + "' is not one of "
                     + java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT))
                             .toList());
         }
-    }
-
-    private static Duration positive(Map<String, String> properties, String key, String fallback) {
-        String v = properties.getOrDefault(key, "").trim();
-        Duration d = GatewaySettings.parseDuration(key, v.isEmpty() ? fallback : v);
-        if (d.isZero() || d.isNegative()) {
-            throw new ConfigurationError(key, "must be longer than zero");
-        }
-        return d;
     }
 }
