@@ -15,6 +15,8 @@ WARMUP=${WARMUP:-30s}             # Caravan's JIT warm-up before the first measu
                                   # then as long again at 4, which leaves the compiler threads a core to finish on
 CONNS=${CONNS:-"1 64"}            # connection counts measured; 1 uses wrk -t1, others -t2
 RESULTS_DIR=${RESULTS_DIR:-}      # when set, raw wrk outputs and the table are copied there
+RATE_LIMITS=${RATE_LIMITS:-0}     # 1: the upstream sends OpenAI's x-ratelimit-* headers, as OpenAI does (the
+                                  # gateway then records, and with caravan.state.store=redis shares, each report)
 PROFILE=${PROFILE:-0}             # 1: record Caravan's measured runs with JFR (profile settings, stack depth 512) into caravan-c<N>.jfr
 
 # Bound the whole run: 3 targets x connection counts x (duration + slack) + warm-up + start-up.
@@ -36,6 +38,10 @@ COMPLETION='{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735
 MODELS='{"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1715367049,"owned_by":"system"}]}'
 
 mkdir -p "$RUN_DIR/upstream" "$RUN_DIR/proxy"
+LIMIT_HEADERS=""
+if [[ $RATE_LIMITS == 1 ]]; then
+    LIMIT_HEADERS="add_header x-ratelimit-limit-requests 10000; add_header x-ratelimit-remaining-requests 9999; add_header x-ratelimit-reset-requests 6ms; add_header x-ratelimit-limit-tokens 2000000; add_header x-ratelimit-remaining-tokens 1999990; add_header x-ratelimit-reset-tokens 1ms;"
+fi
 cat >"$RUN_DIR/upstream/nginx.conf" <<NGINX
 worker_processes 1;
 pid $RUN_DIR/upstream/nginx.pid;
@@ -49,7 +55,7 @@ http {
     client_body_temp_path $RUN_DIR/upstream/body;
     server {
         listen 127.0.0.1:$UP_PORT;
-        location = /v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
+        location = /v1/chat/completions { default_type application/json; $LIMIT_HEADERS return 200 '$COMPLETION'; }
         location = /v1/models           { default_type application/json; return 200 '$MODELS'; }
         location / { return 404; }
     }
