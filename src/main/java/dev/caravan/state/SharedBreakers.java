@@ -43,7 +43,11 @@ final class SharedBreakers {
         this.ttl = ttl;
         this.clock = clock;
         this.out = out;
-        this.breakers.forEach((provider, breaker) -> breaker.getEventPublisher().onStateTransition(e -> {
+    }
+
+    /** From now on, this replica's own transitions are written to the store. */
+    void listen() {
+        breakers.forEach((provider, breaker) -> breaker.getEventPublisher().onStateTransition(e -> {
             if (!applying.get() && SHARED.contains(e.getStateTransition().getToState())) {
                 long now = clock.millis();
                 since.put(provider, now);

@@ -76,6 +76,9 @@ public final class SharedState implements AutoCloseable {
         this.keyCounts = new LinkedHashMap<>(keyCounts);
         this.clock = clock;
         this.breakers = new SharedBreakers(breakers, settings.replicaId(), BREAKER_TTL, clock, this::offer);
+        if (settings.shared()) {
+            this.breakers.listen();
+        }
         keyCounts.forEach((provider, count) -> {
             keys.add(SharedBreakers.key(provider));
             for (int k = 0; k < count; k++) {
