@@ -20,7 +20,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * x-caravan-providers: openai, groq                  "providers": ["openai", "groq"],
  * x-caravan-exclude-providers: together              "exclude_providers": ["together"],
  * x-caravan-deadline: 20s                            "deadline": "20s",
- * x-caravan-hedge: true                              "hedge": true}
+ * x-caravan-hedge: true                              "hedge": true,
+ * x-caravan-resume: true                             "resume": true}
  * </pre>
  *
  * @param policy            a routing policy label, or null for the configured one
@@ -30,18 +31,29 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param deadline          all attempts together, or null for the configured deadline (never longer than it)
  * @param hedge             whether this request may be hedged (when hedging is enabled), or null for its policy's
  *                          default
+ * @param resume            whether a stream broken after its first content goes on on the next candidate, or null
+ *                          for the configured default ({@code caravan.streaming.resume})
  */
 public record RequestOptions(String policy, Double maxCostUsd, Set<String> providers, Set<String> excludedProviders,
-        Duration deadline, Boolean hedge) {
+        Duration deadline, Boolean hedge, Boolean resume) {
 
     /** The body extension and the prefix of the headers. */
     public static final String EXTENSION = "caravan";
 
-    public static final RequestOptions NONE = new RequestOptions(null, null, Set.of(), Set.of(), null, null);
+    public static final RequestOptions NONE = new RequestOptions(null, null, Set.of(), Set.of(), null, null, null);
+
+    private static final Set<String> NAMES = Set.of("policy", "max_cost", "providers", "exclude_providers", "deadline",
+            "hedge", "resume");
 
     public RequestOptions {
         providers = Set.copyOf(providers);
         excludedProviders = Set.copyOf(excludedProviders);
+    }
+
+    /** Options without a say on resuming: the configured default applies. */
+    public RequestOptions(String policy, Double maxCostUsd, Set<String> providers, Set<String> excludedProviders,
+            Duration deadline, Boolean hedge) {
+        this(policy, maxCostUsd, providers, excludedProviders, deadline, hedge, null);
     }
 
     /** True when {@code provider} may serve this request. */
@@ -67,9 +79,10 @@ public record RequestOptions(String policy, Double maxCostUsd, Set<String> provi
         if (body != null) {
             for (var names = body.fieldNames(); names.hasNext(); ) {
                 String name = names.next();
-                if (!Set.of("policy", "max_cost", "providers", "exclude_providers", "deadline", "hedge").contains(name)) {
+                if (!NAMES.contains(name)) {
                     throw InvalidRequest.badRequest("caravan." + name, "'caravan." + name + "' is not a routing "
-                            + "option; known: policy, max_cost, providers, exclude_providers, deadline, hedge.");
+                            + "option; known: policy, max_cost, providers, exclude_providers, deadline, hedge, "
+                            + "resume.");
                 }
             }
         }
@@ -105,20 +118,25 @@ public record RequestOptions(String policy, Double maxCostUsd, Set<String> provi
                         + "500ms, 20s or 2m.");
             }
         }
-        Boolean hedge = null;
-        String h = text(headers, "x-caravan-hedge", body, "hedge");
-        if (h != null) {
-            hedge = switch (h.trim().toLowerCase(Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw invalid(headers, "x-caravan-hedge", "hedge", "'" + h + "' is neither true nor false.");
-            };
-        }
+        Boolean hedge = flag(headers, "x-caravan-hedge", body, "hedge");
+        Boolean resume = flag(headers, "x-caravan-resume", body, "resume");
         if (policy == null && maxCost == null && allowed.isEmpty() && excluded.isEmpty() && deadline == null
-                && hedge == null) {
+                && hedge == null && resume == null) {
             return NONE;
         }
-        return new RequestOptions(policy, maxCost, allowed, excluded, deadline, hedge);
+        return new RequestOptions(policy, maxCost, allowed, excluded, deadline, hedge, resume);
+    }
+
+    private static Boolean flag(Map<String, String> headers, String header, JsonNode body, String field) {
+        String value = text(headers, header, body, field);
+        if (value == null) {
+            return null;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw invalid(headers, header, field, "'" + value + "' is neither true nor false.");
+        };
     }
 
     private static String text(Map<String, String> headers, String header, JsonNode body, String field) {

@@ -25,7 +25,13 @@ public enum Capability {
      */
     REASONING,
     /** The request asks for several answers ({@code n} above 1), which some providers' APIs cannot give. */
-    CHOICES;
+    CHOICES,
+    /**
+     * The model continues a final assistant message as the beginning of its own answer (a prefill): how a broken
+     * stream is resumed on it. Anthropic models do by nature; an OpenAI-compatible server's model only when declared
+     * (vLLM, Ollama and llama.cpp do; OpenAI itself answers anew). Never needed by a request.
+     */
+    PREFILL;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

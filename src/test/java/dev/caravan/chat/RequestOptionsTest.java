@@ -56,6 +56,15 @@ class RequestOptionsTest {
         assertThat(options.allows("together")).isFalse();
     }
 
+    @Test
+    void resumingIsAskedByHeaderOrBodyAndOtherwiseLeftToTheConfiguration() throws Exception {
+        assertThat(read("{\"resume\":true}", Map.of()).resume()).isTrue();
+        assertThat(read("{\"resume\":true}", Map.of("X-Caravan-Resume", "false")).resume()).isFalse();
+        assertThat(read(null, Map.of("x-caravan-resume", "TRUE")).resume()).isTrue();
+        assertThat(read("{\"policy\":\"cost\"}", Map.of()).resume()).isNull();
+        assertThat(RequestOptions.NONE.resume()).isNull();
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "unknown policy header    | | x-caravan-policy | fastest | x-caravan-policy | not a routing policy",
@@ -68,6 +77,8 @@ class RequestOptionsTest {
         "zero deadline            | | x-caravan-deadline | 0s | x-caravan-deadline | not a deadline",
         "unknown option           | {\"budget\":1} | | | caravan.budget | not a routing option",
         "extension not an object  | [1] | | | caravan | must be an object",
+        "resume header not a flag | | x-caravan-resume | yes | x-caravan-resume | neither true nor false",
+        "resume in body not a flag| {\"resume\":\"always\"} | | | caravan.resume | neither true nor false",
     })
     void aBadOptionIsRefusedNamingIt(String name, String body, String header, String value, String param,
             String text) {
