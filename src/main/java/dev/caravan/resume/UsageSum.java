@@ -38,8 +38,8 @@ public final class UsageSum {
      * The usage of an attempt that broke before it reported any: the prompt as estimated before the call, and the
      * text it wrote at about four characters a token.
      */
-    public static Usage estimated(int promptTokens, String written) {
-        int completion = (written.length() + 3) / 4;
+    public static Usage estimated(int promptTokens, int writtenChars) {
+        int completion = (writtenChars + 3) / 4;
         return new Usage(promptTokens, completion, promptTokens + completion, null);
     }
 

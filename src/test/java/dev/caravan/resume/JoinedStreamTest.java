@@ -41,7 +41,7 @@ class JoinedStreamTest {
     @Test
     void theContinuationIsPartOfTheFirstStream() {
         firstAttemptBreaksAfter("Once", " upon", " a");
-        joined.broke("alpha:model-a", UsageSum.estimated(20, joined.text()));
+        joined.broke("alpha:model-a", UsageSum.estimated(20, joined.attemptChars()));
         from("msg_b", 200, "model-b", Delta.role("assistant"), null);
         joined.continuedOn("beta:model-b");
         from("msg_b", 200, "model-b", Delta.text(" a"), null);

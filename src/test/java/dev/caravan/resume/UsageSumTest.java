@@ -51,7 +51,7 @@ class UsageSumTest {
 
     @Test
     void estimatesABrokenAttemptFromItsPromptAndWhatItWrote() {
-        Usage estimated = UsageSum.estimated(120, "x".repeat(41));
+        Usage estimated = UsageSum.estimated(120, 41);
 
         assertThat(estimated.promptTokens()).isEqualTo(120);
         assertThat(estimated.completionTokens()).isEqualTo(11);
