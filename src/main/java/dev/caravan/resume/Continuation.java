@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Set;
+
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
+import dev.caravan.routing.Capability;
 
 /**
  * The request that asks another target to continue a broken answer: the conversation, plus the part of the answer
@@ -44,13 +46,12 @@ public final class Continuation {
      * half-written JSON object completed by another model is not a JSON answer anyone asked for.
      */
     public static String whyNot(ChatRequest request) {
-        JsonNode n = request.extra().get("n");
-        if (n != null && n.isNumber() && n.asInt() > 1) {
+        Set<Capability> needs = Capability.neededBy(request);
+        if (needs.contains(Capability.CHOICES)) {
             return "it asks for several answers (n > 1)";
         }
-        String format = request.responseFormat() == null ? "" : request.responseFormat().path("type").asText("");
-        if (format.equals("json_object") || format.equals("json_schema")) {
-            return "it asks for JSON (response_format " + format + ")";
+        if (needs.contains(Capability.JSON)) {
+            return "it asks for JSON (response_format)";
         }
         return null;
     }

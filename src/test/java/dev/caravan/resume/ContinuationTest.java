@@ -2,11 +2,7 @@ package dev.caravan.resume;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.IntNode;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import org.junit.jupiter.api.Test;
@@ -15,13 +11,24 @@ class ContinuationTest {
 
     private final ObjectMapper json = new ObjectMapper();
 
-    private static ChatRequest asked(ChatMessage... messages) {
-        return new ChatRequest("fast", List.of(messages), true, 100, null, 0.2, null, null, null, null, null, null);
+    /** A request as a caller sends it: read from JSON, like every ingress does. */
+    private ChatRequest read(String json) {
+        try {
+            return this.json.readValue(json, ChatRequest.class);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(json, e);
+        }
+    }
+
+    private ChatRequest asked(String messages) {
+        return read("{\"model\":\"fast\",\"stream\":true,\"max_tokens\":100,\"temperature\":0.2,\"messages\":"
+                + messages + "}");
     }
 
     @Test
     void aPrefillPutsThePartialAnswerAsTheAssistantsTurn() {
-        ChatRequest original = asked(ChatMessage.of("system", "Be brief."), ChatMessage.of("user", "Tell a story."));
+        ChatRequest original = asked("[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                + "{\"role\":\"user\",\"content\":\"Tell a story.\"}]");
 
         ChatRequest next = Continuation.of(original, "Once upon a time ", Continuation.Form.PREFILL, 5);
 
@@ -37,7 +44,7 @@ class ContinuationTest {
 
     @Test
     void anInstructionFollowsThePartialAnswerWhereNoPrefillIsTaken() {
-        ChatRequest original = asked(ChatMessage.of("user", "Tell a story."));
+        ChatRequest original = asked("[{\"role\":\"user\",\"content\":\"Tell a story.\"}]");
 
         ChatRequest next = Continuation.of(original, "Once upon a time ", Continuation.Form.INSTRUCTION, 5);
 
@@ -48,8 +55,8 @@ class ContinuationTest {
 
     @Test
     void theTokensAlreadyWrittenComeOffTheLimit() {
-        ChatRequest original = new ChatRequest("fast", List.of(ChatMessage.of("user", "hi")), true, null, 50, null,
-                null, null, null, null, null, null);
+        ChatRequest original = read("{\"model\":\"fast\",\"stream\":true,\"max_completion_tokens\":50,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 
         assertThat(Continuation.of(original, "some text", Continuation.Form.PREFILL, 20).maxCompletionTokens())
                 .isEqualTo(30);
@@ -60,8 +67,8 @@ class ContinuationTest {
 
     @Test
     void aCallersOwnPrefillIsContinuedNotRepeated() {
-        ChatRequest original = asked(ChatMessage.of("user", "List three fruits."),
-                ChatMessage.of("assistant", "1."));
+        ChatRequest original = asked("[{\"role\":\"user\",\"content\":\"List three fruits.\"},"
+                + "{\"role\":\"assistant\",\"content\":\"1.\"}]");
 
         ChatRequest next = Continuation.of(original, " Apple\n2.", Continuation.Form.PREFILL, 2);
 
@@ -71,28 +78,23 @@ class ContinuationTest {
 
     @Test
     void nothingWrittenButReasoningAsksAfresh() {
-        ChatRequest original = asked(ChatMessage.of("user", "Think, then answer."));
+        ChatRequest original = asked("[{\"role\":\"user\",\"content\":\"Think, then answer.\"}]");
 
         assertThat(Continuation.of(original, "", Continuation.Form.PREFILL, 0)).isSameAs(original);
         assertThat(Continuation.of(original, "  ", Continuation.Form.INSTRUCTION, 0)).isSameAs(original);
     }
 
     @Test
-    void severalAnswersAndJsonAreNotResumed() throws Exception {
-        ChatRequest plain = asked(ChatMessage.of("user", "hi"));
-        ChatRequest two = new ChatRequest("fast", plain.messages(), true, null, null, null, null, null, null, null,
-                null, Map.of("n", IntNode.valueOf(2)));
-        ChatRequest jsonMode = new ChatRequest("fast", plain.messages(), true, null, null, null, null, null, null,
-                null, json.readTree("{\"type\":\"json_object\"}"), null);
-        ChatRequest schema = new ChatRequest("fast", plain.messages(), true, null, null, null, null, null, null,
-                null, json.readTree("{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\"}}"), null);
-        ChatRequest text = new ChatRequest("fast", plain.messages(), true, null, null, null, null, null, null,
-                null, json.readTree("{\"type\":\"text\"}"), null);
+    void severalAnswersAndJsonAreNotResumed() {
+        String hi = "\"model\":\"fast\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
 
-        assertThat(Continuation.whyNot(plain)).isNull();
-        assertThat(Continuation.whyNot(text)).isNull();
-        assertThat(Continuation.whyNot(two)).contains("n > 1");
-        assertThat(Continuation.whyNot(jsonMode)).contains("JSON");
-        assertThat(Continuation.whyNot(schema)).contains("JSON");
+        assertThat(Continuation.whyNot(read("{" + hi + "}"))).isNull();
+        assertThat(Continuation.whyNot(read("{" + hi + ",\"n\":1}"))).isNull();
+        assertThat(Continuation.whyNot(read("{" + hi + ",\"response_format\":{\"type\":\"text\"}}"))).isNull();
+        assertThat(Continuation.whyNot(read("{" + hi + ",\"n\":2}"))).contains("n > 1");
+        assertThat(Continuation.whyNot(read("{" + hi + ",\"response_format\":{\"type\":\"json_object\"}}")))
+                .contains("JSON");
+        assertThat(Continuation.whyNot(read("{" + hi + ",\"response_format\":{\"type\":\"json_schema\","
+                + "\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\"}}}}"))).contains("JSON");
     }
 }
