@@ -130,9 +130,12 @@ public record CaravanProperties(
     }
 
     /** {@code caravan.streaming.*}: how first-token deadlines are learned. */
-    public record Streaming(Integer firstTokenSamples, Double firstTokenFactor, Duration firstTokenMin) {
+    /** @param resume whether a stream broken after its first content goes on on the next target (when the request does not say) */
+    public record Streaming(Integer firstTokenSamples, Double firstTokenFactor, Duration firstTokenMin,
+            Boolean resume) {
 
         public Streaming {
+            resume = or(resume, false);
             firstTokenSamples = atLeast("first-token-samples", or(firstTokenSamples, 10), 1);
             firstTokenFactor = or(firstTokenFactor, 3.0);
             if (!(firstTokenFactor >= 1 && firstTokenFactor <= 100)) {

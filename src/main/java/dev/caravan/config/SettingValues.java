@@ -165,7 +165,7 @@ final class SettingValues {
             Set<Capability> has = EnumSet.noneOf(Capability.class);
             for (String item : items(text)) {
                 has.add(Capability.parse(item).orElseThrow(() -> new SettingProblem(null, "'" + item
-                        + "' is not a capability; use tools, vision, json and reasoning")));
+                        + "' is not a capability; use tools, vision, json, reasoning and prefill")));
             }
             return Set.copyOf(has);
         }
