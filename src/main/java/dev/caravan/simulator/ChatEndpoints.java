@@ -33,7 +33,17 @@ final class ChatEndpoints {
     void chat(RoutingContext ctx, SimulatedProvider provider, Fault fault, SimulatedWire wire, JsonNode body,
             String pathModel, boolean pathStream) {
         SimRequest request = wire.read(body, pathModel, pathStream);
+        if ("reject_prefill".equals(fault.mode()) && prefilled(body)) {
+            throw new Rejected(wire.error(400, fault.withCode("prefill_not_supported")));
+        }
         send(ctx, provider, fault, wire, request, answers.answer(provider.name(), request));
+    }
+
+    /** True when the conversation ends with the model's own turn, for it to continue (a prefill). */
+    private static boolean prefilled(JsonNode body) {
+        JsonNode turns = body.has("contents") ? body.get("contents") : body.path("messages");
+        return turns.isArray() && !turns.isEmpty()
+                && java.util.List.of("assistant", "model").contains(turns.get(turns.size() - 1).path("role").asText());
     }
 
     /**

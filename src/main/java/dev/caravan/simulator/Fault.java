@@ -17,7 +17,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *                   {@code malformed} (a 200 whose body is cut off) or {@code stall_body} (a 200 whose head and
  *                   first bytes arrive, then nothing more) or {@code cut_body} (a 200 whose body stops partway,
  *                   then the connection closes) or {@code flood} (a 200 whose body never ends: one endless line,
- *                   for whole and streamed answers alike, until the client hangs up)
+ *                   for whole and streamed answers alike, until the client hangs up) or {@code reject_prefill} (the
+ *                   provider's 400 for a request whose last message is the assistant's: a server that takes no prefill)
  * @param times      apply to this many calls only, then heal
  * @param scope      {@code all} (default), {@code chat} (every answering endpoint: chat, Messages, generateContent
  *                   and Responses), {@code responses}, {@code embeddings}, {@code count_tokens} or
@@ -154,9 +155,10 @@ public record Fault(
 
     /** This fault, when it is one the simulator can play; else an IllegalArgumentException naming the field. */
     public Fault checked() {
-        if (mode != null && !java.util.List.of("hang", "reset", "malformed", "stall_body", "cut_body", "flood")
-                .contains(mode)) {
-            throw new IllegalArgumentException("'mode' must be hang, reset, malformed, stall_body, cut_body or flood");
+        if (mode != null && !java.util.List.of("hang", "reset", "malformed", "stall_body", "cut_body", "flood",
+                "reject_prefill").contains(mode)) {
+            throw new IllegalArgumentException("'mode' must be hang, reset, malformed, stall_body, cut_body, flood or "
+                    + "reject_prefill");
         }
         if (scope != null && !java.util.List.of("all", Api.CHAT, Api.RESPONSES, Api.EMBEDDINGS, Api.COUNT_TOKENS,
                 Api.MODELS).contains(scope)) {
