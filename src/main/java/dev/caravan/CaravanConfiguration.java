@@ -56,6 +56,7 @@ import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.ProviderCalls;
 import dev.caravan.provider.ProviderHttp;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
+import dev.caravan.resume.StreamResumption;
 import dev.caravan.provider.stream.StreamRelay;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
@@ -185,6 +186,8 @@ public class CaravanConfiguration implements CamelConfiguration {
                 new RequestLog(json, settings.logContent()), new CostEstimator(prices, tokens),
                 new RoutingTime(clock, System::nanoTime, Thread::sleep), OpenAiErrors::status);
         registry.bind("router", router);
+        registry.bind("streamResumption", new StreamResumption(settings.bound().streaming().resume(), json,
+                redactor, catalog, settings.routing(), meters));
         registry.bind("nextStep", new NextStep(router));
         registry.bind("hedger", new Hedger(router));
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor,

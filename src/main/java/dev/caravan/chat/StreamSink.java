@@ -26,6 +26,13 @@ public interface StreamSink {
      */
     void abort();
 
+    /**
+     * Adds a field to the trailer sent after the last event by {@link #end}: what became known only once the head was
+     * sent (a stream resumed on another provider). Ignored where the transport has no trailer.
+     */
+    default void trailer(String name, String value) {
+    }
+
     /** True once {@link #begin} was called. */
     boolean begun();
 

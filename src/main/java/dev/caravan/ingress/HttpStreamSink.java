@@ -80,6 +80,13 @@ final class HttpStreamSink implements StreamSink {
     }
 
     @Override
+    public void trailer(String name, String value) {
+        if (!response.ended() && !gone) {
+            response.putTrailer(name, value); // HTTP/1.1: in the last chunk; HTTP/2: a closing header frame
+        }
+    }
+
+    @Override
     public void end() {
         if (!response.ended() && !gone) {
             response.end();

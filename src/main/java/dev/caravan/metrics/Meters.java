@@ -15,6 +15,8 @@ public final class Meters {
     public static final String COST = "caravan.cost";
     public static final String STREAM_MALFORMED_EVENTS = "caravan.stream.malformed.events";
     public static final String STREAM_FIRST_CONTENT = "caravan.stream.first.token";
+    /** Streams broken after their first content that went on on another target, by the providers at the seam. */
+    public static final String STREAM_RESUMED = "caravan.stream.resumed";
     public static final String RECOVERY_PROBES = "caravan.recovery.probes";
     public static final String RECOVERY_PROBE_COST = "caravan.recovery.probe.cost";
     public static final String STATE_STORE_UP = "caravan.state.store.up";

@@ -3,6 +3,7 @@ package dev.caravan.provider;
 import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.StreamSink;
+import dev.caravan.provider.stream.StreamWriter;
 
 /**
  * One attempt as the provider route is given it, under the one exchange property {@link #PROPERTY}: the router's
@@ -16,17 +17,25 @@ import dev.caravan.chat.StreamSink;
  * @param sink   where the answer goes as it arrives; null when it is read whole
  * @param caller the client waiting for an answer read whole, cut loose when it hangs up; null when the ingress
  *               cannot tell
+ * @param writer the writer a streamed answer goes through when the request has its own for all its attempts (a
+ *               resumable stream); null for the client's protocol's writer on {@code sink}
  */
 public record ProviderAttempt(AttemptPlan plan, ChatRequest request, StreamSink sink, Caller caller,
-        AttemptHandle handle) {
+        AttemptHandle handle, StreamWriter writer) {
 
     /** The exchange property holding the attempt the provider route is to make. */
     public static final String PROPERTY = "caravan.attempt";
 
     /** The attempt {@code plan}, its handle's limits measured from the plan's start. */
     public static ProviderAttempt of(AttemptPlan plan, ChatRequest request, StreamSink sink, Caller caller) {
+        return of(plan, request, sink, caller, null);
+    }
+
+    /** The attempt {@code plan}, whose stream goes through {@code writer} (null: the client's own writer). */
+    public static ProviderAttempt of(AttemptPlan plan, ChatRequest request, StreamSink sink, Caller caller,
+            StreamWriter writer) {
         return new ProviderAttempt(plan, request, sink, caller, new AttemptHandle(System::nanoTime,
-                plan.startedNanos()));
+                plan.startedNanos()), writer);
     }
 
     /** True when the answer is relayed to the client as it arrives. */

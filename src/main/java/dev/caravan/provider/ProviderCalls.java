@@ -24,6 +24,7 @@ import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.provider.stream.OpenAiSseWriter;
 import dev.caravan.provider.stream.RelayResult;
 import dev.caravan.provider.stream.StreamRelay;
+import dev.caravan.provider.stream.StreamWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Headers;
@@ -133,8 +134,9 @@ public final class ProviderCalls {
             ProviderFailure cut = call.handle().cutFailure();
             throw cut != null ? cut : FailureClassifier.asFailure(e);
         }
-        RelayResult result = relay.relay(body, dialect.streamDecoder(plan.target().model()),
-                new OpenAiSseWriter(json, redactor, call.sink(), includeUsage(call.request())), call.handle(),
+        StreamWriter writer = call.attempt().writer() != null ? call.attempt().writer()
+                : new OpenAiSseWriter(json, redactor, call.sink(), includeUsage(call.request()));
+        RelayResult result = relay.relay(body, dialect.streamDecoder(plan.target().model()), writer, call.handle(),
                 new StreamSink.Commit(plan.requestId(), plan.target().provider(), plan.target().model(), attempts));
         if (result.skippedEvents() > 0) {
             meters.counter(Meters.STREAM_MALFORMED_EVENTS, Meters.PROVIDER, plan.target().provider())
@@ -219,7 +221,8 @@ public final class ProviderCalls {
         return new ProviderFailure(FailureClass.BAD_RESPONSE, status, reason, null);
     }
 
-    private static boolean includeUsage(ChatRequest request) {
+    /** Whether the caller asked for the closing usage chunk ({@code stream_options.include_usage}). */
+    public static boolean includeUsage(ChatRequest request) {
         JsonNode options = request.extra().get("stream_options");
         return options != null && options.path("include_usage").asBoolean(false);
     }

@@ -22,6 +22,7 @@ import dev.caravan.provider.ProviderReply;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
+import dev.caravan.resume.ResumableWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -129,10 +130,32 @@ public final class FailoverRouter {
             context.withState(state).putOn(exchange);
             return null;
         }
+        Step resumed = resumed(context, state);
+        if (resumed != null) {
+            return take(exchange, context, state, resumed);
+        }
         Keys keys = state.ended() instanceof AttemptResult.Failed failed
                 ? boards.keys(failed.attempt().target().provider()) : Keys.NONE;
         return take(exchange, context, state, policy.next(state, new AttemptPolicy.Situation(
                 time.clock().instant(), context.callerGone(), keys, boards.targets(state.alias()), ranking(state))));
+    }
+
+    /**
+     * The step a stream waiting to be resumed calls for after its last attempt failed (the break itself, or a
+     * continuation's failure), or null when the policy decides as for any request.
+     */
+    private Step resumed(RequestContext context, RoutingState state) {
+        if (context.resume() == null || !(state.ended() instanceof AttemptResult.Failed failed)) {
+            return null;
+        }
+        Target target = failed.attempt().target();
+        CostEstimate estimate = state.estimates().get(target);
+        return switch (context.resume().after(target, failed.failure().failureClass(),
+                failed.failure().isAbandonment(), estimate == null ? 0 : estimate.promptTokens())) {
+            case AS_USUAL -> null;
+            case NEXT_TARGET -> policy.nextTarget(state, time.clock().instant(), ranking(state));
+            case SAME_TARGET -> new Step.RetrySame(target, Duration.ZERO);
+        };
     }
 
     /** Carries out {@code step}: waits what it asks, then dispatches its target, or records the stop. */
@@ -251,11 +274,19 @@ public final class FailoverRouter {
         RoutingState state = context.state();
         long millis = Duration.between(state.started(), time.clock().instant()).toMillis();
         ChatRequest request = context.request();
+        ResumableWriter resume = context.resume();
+        if (resume != null) {
+            resume.giveUp(); // a break nobody went on from ends the client's stream as if it was never resumable
+            if (resume.resumed() && context.response() != null) {
+                context = context.withResponse(resume.summed(context.response()));
+            }
+        }
         Outcome outcome = outcomes.decide(state, context.response(), millis, request, boards.statuses(state.alias()));
         int status = outcome instanceof Outcome.Failed failed ? shownStatus.applyAsInt(failed) : 200;
         meters.outcome(state.alias(), outcome, status, millis);
         Double cost = outcome instanceof Outcome.Served served ? served.costUsd() : null;
-        requestLog.write(state, outcome, status, context.ingress(), context.streamed(), request, cost);
+        requestLog.write(state, outcome, status, context.ingress(), context.streamed(), request, cost,
+                resume == null ? List.of() : resume.seamList());
         return outcome;
     }
 

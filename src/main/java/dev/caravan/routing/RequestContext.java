@@ -9,6 +9,7 @@ import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderAttempt;
+import dev.caravan.resume.ResumableWriter;
 import org.apache.camel.Exchange;
 
 /**
@@ -35,9 +36,10 @@ import org.apache.camel.Exchange;
  * @param state    the routing state, once planned
  * @param response the answer that served the request, once one did
  * @param hedge    the hedge the router decided on for the attempt it is dispatching, until the hedger takes it up
+ * @param resume   the writer every attempt of a stream that may be resumed writes through, or null
  */
 public record RequestContext(String ingress, RequestOptions options, Caller caller, StreamSink sink,
-        ChatRequest request, RoutingState state, ChatResponse response, Hedge hedge) {
+        ChatRequest request, RoutingState state, ChatResponse response, Hedge hedge, ResumableWriter resume) {
 
     /** The exchange property holding the context. */
     public static final String PROPERTY = "caravan.context";
@@ -60,7 +62,7 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
 
     /** A new request's context, as its ingress knows it. */
     public static RequestContext enter(String ingress, RequestOptions options) {
-        return new RequestContext(ingress, options, null, null, null, null, null, null);
+        return new RequestContext(ingress, options, null, null, null, null, null, null, null);
     }
 
     /** The context on {@code exchange}; a request sent straight to the chat route gets the HTTP defaults. */
@@ -76,27 +78,31 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
     }
 
     public RequestContext withCaller(Caller caller) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
     }
 
     public RequestContext withSink(StreamSink sink) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
     }
 
     public RequestContext withRequest(ChatRequest request) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
     }
 
     public RequestContext withState(RoutingState state) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
     }
 
     public RequestContext withResponse(ChatResponse response) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
     }
 
     public RequestContext withHedge(Hedge hedge) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
+    }
+
+    public RequestContext withResume(ResumableWriter resume) {
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
     }
 
     /** Whether the answer goes out as a stream: the client asked for one and its ingress can take one. */
@@ -117,7 +123,9 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
      */
     public ProviderAttempt dispatch(Exchange exchange, AttemptPlan plan) {
         // a stream is relayed only where the ingress can take one; elsewhere the answer is read whole
-        ProviderAttempt attempt = ProviderAttempt.of(plan, request, streamed() ? sink : null, caller);
+        // a stream that broke after its first content is continued: the next target is asked to go on from it
+        ProviderAttempt attempt = resume == null ? ProviderAttempt.of(plan, request, streamed() ? sink : null, caller)
+                : ProviderAttempt.of(plan, resume.requestFor(request, plan.target()), sink, caller, resume);
         exchange.setProperty(ProviderAttempt.PROPERTY, attempt);
         return attempt;
     }

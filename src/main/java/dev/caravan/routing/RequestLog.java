@@ -8,6 +8,7 @@ import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +34,11 @@ public final class RequestLog {
      * @param status   a failure's status as the HTTP ingress shows it
      * @param ingress  http, jms or file
      * @param costUsd  the answer's cost from its usage, or null when unknown
+     * @param resumed  where a broken stream went on on another target ({@code from@piece>to}), in order; empty when
+     *                 it was not resumed
      */
     public void write(RoutingState state, Outcome outcome, int status, String ingress, boolean stream,
-            ChatRequest request, Double costUsd) {
+            ChatRequest request, Double costUsd, List<String> resumed) {
         if (!REQUESTS.isInfoEnabled()) {
             return;
         }
@@ -63,6 +66,13 @@ public final class RequestLog {
                 line.writeEndObject();
             }
             line.writeEndArray();
+            if (!resumed.isEmpty()) {
+                line.writeArrayFieldStart("resumed");
+                for (String seam : resumed) {
+                    line.writeString(seam);
+                }
+                line.writeEndArray();
+            }
             switch (outcome) {
                 case Outcome.Served served -> {
                     line.writeStringField("outcome", "served");
