@@ -104,6 +104,9 @@ import org.springframework.jms.connection.CachingConnectionFactory;
 /**
  * The one place Caravan's beans are built from configuration and bound for the routes. Routes refer to the
  * beans by the names bound here.
+ *
+ * <p>Longer than the other classes on purpose: it is a flat list of constructor calls read top to bottom, and
+ * the point of having one wiring place is that nothing is wired anywhere else; the decisions live in the beans.
  */
 public class CaravanConfiguration implements CamelConfiguration {
 

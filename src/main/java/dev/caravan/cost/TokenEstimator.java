@@ -61,6 +61,9 @@ import dev.caravan.chat.ChatRequest;
  * call past the caller's cost cap; at worst a very long prompt skips a target whose window would have held it.
  *
  * <p>The encodings are loaded once per process (about a second) and are safe to share between threads.
+ *
+ * <p>Longer than the other classes because the model-family factors and the bounds above are one argument: each
+ * bound keeps the count exact or errs high, and split apart neither half could say why it is safe.
  */
 public final class TokenEstimator {
 
