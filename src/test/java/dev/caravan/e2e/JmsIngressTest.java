@@ -59,7 +59,10 @@ class JmsIngressTest {
             "caravan.http.max-body-size", "65536",
             // the failing providers of one test must not open breakers for the next
             "caravan.breaker.minimum-calls", "1000",
-            "caravan.breaker.sliding-window-size", "1000"));
+            "caravan.breaker.sliding-window-size", "1000",
+            // how long a call held by a hanging alpha lasts: far beyond what taking fifty messages needs, even
+            // on a loaded machine, and far beyond the slowest latency these tests simulate
+            "caravan.provider.alpha.timeout", "20s"));
 
     static Connection connection;
     Session session;
@@ -242,7 +245,8 @@ class JmsIngressTest {
 
     @Test
     void manyMessagesAreInFlightAtOnce() throws Exception {
-        gateway.provider("alpha").fail(Fault.latency(1000).scope("chat"));
+        // the first five calls are held until the gateway gives up on them (alpha's timeout), the rest answered at once
+        gateway.provider("alpha").fail(new Fault(null, null, null, null, null, null, "hang", 5, "chat", null));
         TemporaryQueue replies = session.createTemporaryQueue();
         var producer = session.createProducer(session.createQueue("llm.requests"));
         for (int i = 0; i < 50; i++) {
@@ -252,11 +256,17 @@ class JmsIngressTest {
             producer.send(request);
         }
         MessageConsumer consumer = session.createConsumer(replies);
-        // one message at a time, five calls would mean four answered already; in flight together, none is yet
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").chatCalls() >= 5);
-        assertThat(consumer.receiveNoWait()).as("a reply before the fifth call started").isNull();
         List<String> answered = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < 45; i++) {
+            Message reply = consumer.receive(60_000);
+            assertThat(reply).isNotNull();
+            answered.add(reply.getJMSCorrelationID());
+        }
+        // one message at a time, a held call would have had to end (and be retried) before the next was taken:
+        // in flight together, 45 are answered while all five are still held, and no call was made twice
+        assertThat(gateway.provider("alpha").chatCalls()).as("one call per message, none retried yet").isEqualTo(50);
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+        for (int i = 0; i < 5; i++) {
             Message reply = consumer.receive(60_000);
             assertThat(reply).isNotNull();
             answered.add(reply.getJMSCorrelationID());
@@ -381,7 +391,8 @@ class JmsIngressTest {
         send(request);
 
         MessageConsumer dlq = session.createConsumer(session.createQueue("llm.requests.DLQ"));
-        Message dead = dlq.receive(10_000);
+        Message dead = dlq.receive(60_000);
+        assertThat(dead).isNotNull();
         assertThat(dead.getStringProperty("caravanReason")).contains("JMSReplyTo is the dead-letter queue");
         assertThat(dead.getStringProperty("caravanStatus")).isEqualTo("400");
         assertThat(dlq.receive(1_000)).as("no success reply among the dead letters").isNull();
@@ -409,7 +420,8 @@ class JmsIngressTest {
         request.setJMSReplyTo(gone);
         send(request);
 
-        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(60_000);
+        assertThat(dead).isNotNull();
         assertThat(dead.getStringProperty("caravanReason")).contains("temporary queue that no longer exists");
         assertThat(gateway.provider("alpha").chatCalls()).isZero();
     }
