@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.logging.Level;
 
 import dev.caravan.simulator.Fault;
@@ -77,11 +78,9 @@ class ConsoleBrowserTest {
     @Test
     void loadsWithoutScriptErrorsAndListsEveryProvider() {
         waitUpTo(15).until(b -> b.findElements(By.cssSelector("[data-provider]")).size() == 2);
-        assertThat(browser.findElements(By.cssSelector("[data-provider]")))
-                .extracting(e -> e.getAttribute("data-provider")).containsExactly("alpha", "beta");
+        assertThat(attributes("[data-provider]", "data-provider")).containsExactly("alpha", "beta");
         waitUpTo(15).until(b -> b.findElement(By.id("live")).getText().startsWith("live"));
-        assertThat(browser.findElements(By.cssSelector("#targets tbody tr"))).extracting(e -> e.getAttribute("data-target"))
-                .contains("alpha:model-alpha", "beta:model-beta");
+        assertThat(attributes("#targets tbody tr", "data-target")).contains("alpha:model-alpha", "beta:model-beta");
         assertThat(errors()).isEmpty();
     }
 
@@ -103,7 +102,7 @@ class ConsoleBrowserTest {
         waitUpTo(10).until(b -> !b.findElements(By.cssSelector(
                 "#failovers li[data-from='alpha:model-alpha'][data-to='beta:model-beta'][data-class='unavailable']"))
                 .isEmpty());
-        assertThat(text("[data-provider='alpha'] [data-role='transitions']")).contains("breaker closed → open");
+        waitUpTo(10).until(b -> text("[data-provider='alpha'] [data-role='transitions']").contains("breaker closed → open"));
 
         click("[data-provider='alpha'] [data-action='heal']");
         waitUpTo(10).until(b -> Fault.none().equals(gateway.provider("alpha").fault()));
@@ -112,7 +111,8 @@ class ConsoleBrowserTest {
             gateway.chat("fast", "hello");
             return "closed".equals(attribute("[data-provider='alpha']", "data-breaker"));
         });
-        assertThat(text("[data-provider='alpha'] [data-role='transitions']")).contains("breaker half_open → closed");
+        waitUpTo(10).until(b -> text("[data-provider='alpha'] [data-role='transitions']")
+                .contains("breaker half_open → closed"));
         assertThat(browser.findElements(By.cssSelector("[data-provider='alpha'] [data-role='fault']"))).isEmpty();
         assertThat(errors()).isEmpty();
     }
@@ -130,14 +130,26 @@ class ConsoleBrowserTest {
         });
     }
 
+    // the page re-renders its lists on every refresh: an element found just before may be gone when read, so each
+    // read finds its elements afresh, again when one went stale in between
+
     private static String text(String css) {
-        List<WebElement> found = browser.findElements(By.cssSelector(css));
-        return found.isEmpty() ? "" : found.getFirst().getText();
+        return waitUpTo(10).until(b -> {
+            List<WebElement> found = b.findElements(By.cssSelector(css));
+            return found.isEmpty() ? "" : found.getFirst().getText();
+        });
     }
 
     private static String attribute(String css, String name) {
-        List<WebElement> found = browser.findElements(By.cssSelector(css));
-        return found.isEmpty() ? null : found.getFirst().getAttribute(name);
+        return waitUpTo(10).until(b -> {
+            List<WebElement> found = b.findElements(By.cssSelector(css));
+            return Optional.ofNullable(found.isEmpty() ? null : found.getFirst().getAttribute(name));
+        }).orElse(null);
+    }
+
+    private static List<String> attributes(String css, String name) {
+        return waitUpTo(10).until(b -> b.findElements(By.cssSelector(css)).stream()
+                .map(e -> e.getAttribute(name)).toList());
     }
 
     /** What the page logged as an error: script errors, failed loads. */
