@@ -27,8 +27,9 @@ class StreamingTest {
     @RegisterExtension
     static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
             "caravan.routing.policy", "priority",
-            "caravan.provider.alpha.first-token-timeout", "700ms",
-            "caravan.provider.alpha.idle-timeout", "700ms",
+            // long enough that a loaded machine's pauses between the pieces of a healthy stream never reach them
+            "caravan.provider.alpha.first-token-timeout", "3s",
+            "caravan.provider.alpha.idle-timeout", "3s",
             "caravan.breaker.minimum-calls", "1000",
             "caravan.breaker.sliding-window-size", "1000"));
 
@@ -104,12 +105,12 @@ class StreamingTest {
 
     @Test
     void aLateFirstTokenFailsOverOnceTheFirstTokenDeadlinePasses() {
-        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().firstToken(5_000)));
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().firstToken(20_000)));
 
         Gateway.Streamed streamed = gateway.stream(request(false));
 
         assertThat(streamed.done()).isTrue();
-        // alpha's first token would come after 5 s: its timeout outcome says the first-token deadline cut it
+        // alpha's first token would come after 20 s: its timeout outcome says the first-token deadline cut it
         assertThat(streamed.header("x-caravan-attempts")).startsWith("alpha:model-alpha=timeout, beta:model-beta=ok");
         assertThat(streamed.text()).startsWith("Simulated reply from beta");
     }
@@ -147,7 +148,7 @@ class StreamingTest {
         Gateway.Streamed streamed = gateway.stream(request(false));
 
         assertBrokenAfter(streamed, "Simulated reply ");
-        assertThat(streamed.chunks().getLast().toString()).contains("sent nothing for 700 ms");
+        assertThat(streamed.chunks().getLast().toString()).contains("sent nothing for 3000 ms");
     }
 
     @Test
