@@ -222,7 +222,7 @@ class CanarySweepTest {
         fault("gamma", Fault.status(500));
         expect(chat("every provider fails differently", false, Map.of()), 502, "providers_failed");
         faultAll(Fault.mode("hang"));
-        expect(chat("every provider hangs past the deadline", false, Map.of("x-caravan-deadline", "1500ms")), 504,
+        expect(chat("every provider hangs past the deadline", false, Map.of("x-caravan-deadline", "2s")), 504,
                 "deadline_exceeded");
         heal();
         expect(chat("no provider within the cost cap", false, Map.of("x-caravan-max-cost", "0.000000001")), 503,
@@ -255,7 +255,7 @@ class CanarySweepTest {
         fault("alpha", Fault.streaming(StreamFault.none().malformedAt(0)));
         expect(chat("stream: alpha's first event is malformed, bravo streams", true, Map.of()), 200,
                 "alpha:model-alpha=bad_response");
-        fault("alpha", Fault.streaming(StreamFault.none().firstToken(3_000)));
+        fault("alpha", Fault.streaming(StreamFault.none().firstToken(15_000)));
         expect(chat("stream: alpha's first token is late, bravo streams", true, Map.of()), 200,
                 "alpha:model-alpha=timeout");
         fault("alpha", Fault.status(400));
@@ -426,9 +426,10 @@ class CanarySweepTest {
                 // a refused canary rests only briefly, so that later requests send it again
                 "caravan.auth.failure-cooldown", "300ms",
                 "caravan.rate-limit.default-cooldown", "300ms",
-                "caravan.defaults.timeout", "1s",
-                "caravan.defaults.first-token-timeout", "1s",
-                "caravan.defaults.idle-timeout", "1s",
+                // short, for the hanging providers' sake, yet long enough for a healthy answer on a loaded machine
+                "caravan.defaults.timeout", "3s",
+                "caravan.defaults.first-token-timeout", "3s",
+                "caravan.defaults.idle-timeout", "3s",
                 "caravan.breaker.minimum-calls", "1000",
                 "caravan.breaker.sliding-window-size", "1000",
                 // a probe that finds the canary refused rests it: here probes run once at start, and in
@@ -785,9 +786,11 @@ class CanarySweepTest {
         throw new IllegalArgumentException(provider);
     }
 
+    // every condition awaited is one the sweep means to reach: a generous bound costs nothing when it is reached, and a
+    // loaded machine may take several seconds to start a gateway and send its first probe
     private static boolean awaitQuietly(Callable<Boolean> condition) {
         try {
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(condition);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(condition);
             return true;
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             return false;
