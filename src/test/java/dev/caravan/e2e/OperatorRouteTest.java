@@ -48,7 +48,7 @@ class OperatorRouteTest {
             assertThat(answer.at("/model").asText()).as("alias smart, not the default fast").isEqualTo("model-gemini");
             assertThat(answer.at("/choices/0/message/content").asText()).contains("Name three rivers.");
             assertThat(gateway.provider("gemini").chatCalls()).isEqualTo(1);
-            await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(inbox.resolve("done/rivers.txt")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(inbox.resolve("done/rivers.txt")));
 
             // nobody can answer: the file stays in the operator's inbox, and is answered once a provider is back
             gateway.provider("gemini").fail(Fault.status(503));
@@ -65,8 +65,9 @@ class OperatorRouteTest {
         }
     }
 
-    private static JsonNode answer(Path file) throws Exception {
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(file));
-        return Gateway.JSON.readTree(Files.readAllBytes(file));
+    /** The answer once written whole: the route writes the file in place, so it exists before its last byte. */
+    private static JsonNode answer(Path file) {
+        return await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> Gateway.JSON.readTree(Files.readAllBytes(file)), json -> json.has("choices"));
     }
 }
