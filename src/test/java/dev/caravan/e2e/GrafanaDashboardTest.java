@@ -1,8 +1,10 @@
 package dev.caravan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -48,14 +50,19 @@ class GrafanaDashboardTest {
             gateway.healAll();
             gateway.chat("fast", "hello");
 
-            String metrics = gateway.management("/observe/metrics").body();
-            Set<String> published = new TreeSet<>();
-            for (String line : metrics.split("\n")) {
-                if (!line.startsWith("#") && !line.isBlank()) {
-                    published.add(line.split("[{ ]")[0]);
-                }
-            }
-            assertThat(published).containsAll(queried);
+            // a client sees an answer's end before the gateway has recorded its meters: read them until they are there
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(published(gateway.management("/observe/metrics").body())).containsAll(queried));
         }
+    }
+
+    private static Set<String> published(String metrics) {
+        Set<String> published = new TreeSet<>();
+        for (String line : metrics.split("\n")) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                published.add(line.split("[{ ]")[0]);
+            }
+        }
+        return published;
     }
 }
