@@ -23,7 +23,7 @@ source "$(dirname "$0")/lib.sh"
 DURATION=${DURATION:-6s}          # each measured wrk run
 WARMUP=${WARMUP:-12s}             # JSON at 16 connections; then a third of it SSE at 16 and JSON at 1 (JIT)
 CONNS=${CONNS:-"1 16 64"}         # JSON connection counts
-SSE_CONNS=${SSE_CONNS:-16}        # SSE connection count; empty: no SSE (and no simulator)
+SSE_CONNS=${SSE_CONNS-16}         # SSE connection count; empty (SSE_CONNS=): no SSE (and no simulator)
 SSE_CHUNK_MS=${SSE_CHUNK_MS:-1}   # the simulator's wait between content events while measuring
 PASSES=${PASSES:-2}               # measured passes per case (same JVM, after one warm-up)
 PIN=${PIN:-1}
