@@ -1,6 +1,5 @@
 package dev.caravan.provider.anthropic;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -86,20 +85,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     }
 
     private Event read(String data) {
-        JsonNode tree;
-        try {
-            tree = json.readTree(data);
-        } catch (IOException e) {
-            throw new MalformedEvent("an event of the stream is not JSON");
-        }
-        if (tree == null || !tree.isObject()) {
-            throw new MalformedEvent("an event of the stream is not a JSON object");
-        }
-        try {
-            return json.treeToValue(tree, Event.class);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new MalformedEvent("an event of the stream is not a Messages stream event");
-        }
+        return StreamDecoder.read(json, StreamDecoder.jsonObject(json, data), Event.class, "a Messages stream event");
     }
 
     private void start(Event data) {

@@ -1,6 +1,5 @@
 package dev.caravan.provider.gemini;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -122,20 +120,7 @@ final class GeminiStreamDecoder implements StreamDecoder {
     }
 
     private GenerateContentResponse read(String data) {
-        JsonNode tree;
-        try {
-            tree = json.readTree(data);
-        } catch (IOException e) {
-            throw new MalformedEvent("an event of the stream is not JSON");
-        }
-        if (tree == null || !tree.isObject()) {
-            throw new MalformedEvent("an event of the stream is not a JSON object");
-        }
-        try {
-            return json.treeToValue(tree, GenerateContentResponse.class);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new MalformedEvent("an event of the stream is not a GenerateContentResponse");
-        }
+        return StreamDecoder.read(json, StreamDecoder.jsonObject(json, data), GenerateContentResponse.class, "a GenerateContentResponse");
     }
 
     /** A whole tool call as the one delta that carries it: index, id, type, function and what rides along. */

@@ -31,24 +31,11 @@ final class OpenAiStreamDecoder implements StreamDecoder {
             done = true;
             return List.of();
         }
-        JsonNode tree;
-        try {
-            tree = json.readTree(data);
-        } catch (IOException e) {
-            throw new MalformedEvent("an event of the stream is not JSON");
-        }
-        if (tree == null || !tree.isObject()) {
-            throw new MalformedEvent("an event of the stream is not a JSON object");
-        }
+        JsonNode tree = StreamDecoder.jsonObject(json, data);
         if (tree.has("error")) {
             throw OpenAiErrors.inStream(error(tree));
         }
-        ChatChunk chunk;
-        try {
-            chunk = json.treeToValue(tree, ChatChunk.class);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new MalformedEvent("an event of the stream is not a chat.completion.chunk");
-        }
+        ChatChunk chunk = StreamDecoder.read(json, tree, ChatChunk.class, "a chat.completion.chunk");
         if (chunk.choices() == null && chunk.usage() == null) {
             throw new MalformedEvent("an event of the stream has neither choices nor usage");
         }

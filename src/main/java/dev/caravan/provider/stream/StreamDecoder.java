@@ -1,7 +1,10 @@
 package dev.caravan.provider.stream;
 
+import java.io.IOException;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatChunk;
 import dev.caravan.provider.ProviderFailure;
 
@@ -35,6 +38,29 @@ public interface StreamDecoder {
 
     /** True once the provider signalled the end of the answer (a finish reason, {@code [DONE]}, {@code message_stop}). */
     boolean complete();
+
+    /** The event's data as a JSON object; a {@link MalformedEvent} naming what it is instead. */
+    static JsonNode jsonObject(ObjectMapper json, String data) {
+        JsonNode tree;
+        try {
+            tree = json.readTree(data);
+        } catch (IOException e) {
+            throw new MalformedEvent("an event of the stream is not JSON");
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new MalformedEvent("an event of the stream is not a JSON object");
+        }
+        return tree;
+    }
+
+    /** The event's object read as the provider's {@code type}; a {@link MalformedEvent} naming {@code what} when it is not one. */
+    static <T> T read(ObjectMapper json, JsonNode tree, Class<T> type, String what) {
+        try {
+            return json.treeToValue(tree, type);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MalformedEvent("an event of the stream is not " + what);
+        }
+    }
 
     /** An event that is not what the provider's format allows. Skipped inside a healthy stream (DESIGN §7). */
     final class MalformedEvent extends RuntimeException {
