@@ -7,12 +7,12 @@ import dev.caravan.chat.Caller;
 import io.vertx.core.http.HttpServerResponse;
 
 /** An HTTP client waiting for an answer sent whole: gone when its connection closes before the answer has ended. */
-final class HttpCaller implements Caller {
+public final class HttpCaller implements Caller {
 
     private final List<Runnable> actions = new ArrayList<>();
     private boolean gone;
 
-    HttpCaller(HttpServerResponse response) {
+    public HttpCaller(HttpServerResponse response) {
         response.closeHandler(v -> {
             if (!response.ended()) {
                 left();

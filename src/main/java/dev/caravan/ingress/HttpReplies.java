@@ -1,134 +1,65 @@
 package dev.caravan.ingress;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.chat.ErrorBody;
-import dev.caravan.chat.InvalidRequest;
-import dev.caravan.chat.StreamSink;
 import dev.caravan.health.StatusBoard;
+import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.provider.ProviderCatalog;
-import dev.caravan.routing.Attempt;
-import dev.caravan.routing.Outcome;
-import dev.caravan.routing.RequestContext;
-import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Message;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Writes HTTP answers: the chat outcome in OpenAI format with what happened in {@code x-caravan-*} headers,
- * OpenAI-style error bodies, the model list and the provider status. Only the headers set here leave:
+ * Writes the OpenAI-compatible API's HTTP answers: the chat outcome and errors in OpenAI format (the Chat Completions
+ * protocol's {@link ProtocolReplies}), the model list and the provider status. Only the headers set here leave:
  * every inbound header is dropped first.
  */
 public final class HttpReplies {
 
-    public static final String REQUEST_ID = "x-caravan-request-id";
-    public static final String PROVIDER = "x-caravan-provider";
-    public static final String MODEL = "x-caravan-model";
-    public static final String ATTEMPTS = "x-caravan-attempts";
-    public static final String ATTEMPT_COUNT = "x-caravan-attempt-count";
-    public static final String COST = "x-caravan-cost";
-    public static final String ESTIMATED_COST = "x-caravan-estimated-cost";
-    public static final String ESTIMATED_TOKENS = "x-caravan-estimated-prompt-tokens";
-
-    private static final Logger LOG = LoggerFactory.getLogger(HttpReplies.class);
+    public static final String REQUEST_ID = ProtocolReplies.REQUEST_ID;
+    public static final String PROVIDER = ProtocolReplies.PROVIDER;
+    public static final String MODEL = ProtocolReplies.MODEL;
+    public static final String ATTEMPTS = ProtocolReplies.ATTEMPTS;
+    public static final String ATTEMPT_COUNT = ProtocolReplies.ATTEMPT_COUNT;
+    public static final String COST = ProtocolReplies.COST;
+    public static final String ESTIMATED_COST = ProtocolReplies.ESTIMATED_COST;
+    public static final String ESTIMATED_TOKENS = ProtocolReplies.ESTIMATED_TOKENS;
 
     private final ObjectMapper json;
-    private final OutcomeJson outcomes;
+    private final ProtocolReplies chat;
     private final ProviderCatalog catalog;
     private final StatusBoard status;
 
     public HttpReplies(ObjectMapper json, ProviderCatalog catalog, StatusBoard status) {
         this.json = json;
-        this.outcomes = new OutcomeJson(json);
+        this.chat = new ProtocolReplies(json, new ChatCompletions.Shapes(json));
         this.catalog = catalog;
         this.status = status;
     }
 
-    /** The chat outcome in the body becomes the HTTP answer. */
+    /** The chat outcome in the body becomes the HTTP answer, in OpenAI's shapes. */
     public void render(Exchange exchange) throws InvalidPayloadException {
-        Outcome outcome = exchange.getMessage().getMandatoryBody(Outcome.class);
-        StreamSink sink = RequestContext.on(exchange).sink();
-        if (sink != null && sink.begun()) {
-            // the answer went out as a stream, ended by [DONE] or by an error event: nothing is left to write
-            exchange.getMessage().getHeaders().clear();
-            exchange.getMessage().setBody(null);
-            return;
-        }
-        Message message = clear(exchange);
-        message.setHeader(REQUEST_ID, outcome.requestId());
-        message.setHeader(ATTEMPT_COUNT, Integer.toString(outcome.attempts().size()));
-        if (!outcome.attempts().isEmpty()) {
-            message.setHeader(ATTEMPTS,
-                    outcome.attempts().stream().map(Attempt::summary).collect(Collectors.joining(", ")));
-        }
-        switch (outcome) {
-            case Outcome.Served served -> {
-                message.setHeader(PROVIDER, served.target().provider());
-                message.setHeader(MODEL, served.target().model());
-                if (served.estimatedCostUsd() != null) {
-                    message.setHeader(ESTIMATED_COST, usd(served.estimatedCostUsd()));
-                }
-                if (served.estimate() != null) {
-                    // counted with the model's own tokenizer, or the closest one (then labelled approximate)
-                    message.setHeader(ESTIMATED_TOKENS, served.estimate().promptTokens()
-                            + (served.estimate().approximate() ? "; approximate" : ""));
-                }
-                if (served.costUsd() != null) {
-                    message.setHeader(COST, usd(served.costUsd()));
-                }
-                write(message, 200, served.response());
-            }
-            case Outcome.Failed failed -> {
-                if (failed.retryAfter() != null) {
-                    message.setHeader("Retry-After", Long.toString(Math.max(1,
-                            (failed.retryAfter().toMillis() + 999) / 1000)));
-                }
-                ObjectNode body = outcomes.body(failed);
-                write(message, OpenAiErrors.status(failed), body);
-            }
-        }
+        chat.render(exchange);
     }
 
     /** Called by the HTTP ingress {@code onException} for a request that cannot be served as sent. */
     public void rejected(Exchange exchange) {
-        InvalidRequest invalid = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, InvalidRequest.class);
-        Message message = clear(exchange);
-        message.setHeader(REQUEST_ID, newRequestId());
-        if (invalid.status() == 401) {
-            message.setHeader("WWW-Authenticate", "Bearer");
-        }
-        write(message, invalid.status(), errorBody(invalid.getMessage(), "invalid_request_error", invalid.code(),
-                invalid.param()));
+        chat.rejected(exchange);
     }
 
-    /** Called by the HTTP ingress {@code onException} for anything unforeseen: logged here, not shown. */
+    /** Called by the HTTP ingress {@code onException} for anything unforeseen: logged there, not shown. */
     public void internalError(Exchange exchange) {
-        Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String requestId = newRequestId();
-        LOG.error("request {} failed inside the gateway", requestId, thrown);
-        Message message = clear(exchange);
-        message.setHeader(REQUEST_ID, requestId);
-        write(message, 500, errorBody("The gateway failed to process the request (" + requestId + ").",
-                "server_error", "internal_error", null));
+        chat.internalError(exchange);
     }
 
     /** {@code GET /v1/models}: the model aliases callers can name, in OpenAI's list format. */
     public void models(Exchange exchange) {
-        Message message = clear(exchange);
+        Message message = ProtocolReplies.clear(exchange);
         ObjectNode list = json.createObjectNode().put("object", "list");
         ArrayNode data = list.putArray("data");
         catalog.aliases().forEach((alias, targets) -> {
@@ -142,7 +73,7 @@ public final class HttpReplies {
 
     /** {@code GET /v1/providers}: each provider's health, breaker, cooldowns and latency. */
     public void providers(Exchange exchange) {
-        Message message = clear(exchange);
+        Message message = ProtocolReplies.clear(exchange);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("object", "list");
         List<StatusBoard.ProviderStatus> providers = status.providers();
@@ -154,34 +85,12 @@ public final class HttpReplies {
         write(message, 200, body);
     }
 
-    private ObjectNode errorBody(String text, String type, String code, String param) {
-        return ErrorBody.of(json, text, type, code, param);
-    }
-
     private void write(Message message, int status, Object body) {
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        try {
-            // a Vert.x buffer is written as is; a byte[] would be streamed through an InputStream pump
-            message.setBody(Buffer.buffer(json.writeValueAsBytes(body)));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a reply could not be written as JSON", e);
-        }
+        chat.write(message, status, body);
     }
 
     /** Dollars as a plain decimal, never in exponent form: {@code 0.00001671}. */
     static String usd(double dollars) {
-        return BigDecimal.valueOf(dollars).setScale(10, RoundingMode.HALF_UP).stripTrailingZeros()
-                .toPlainString();
-    }
-
-    private static Message clear(Exchange exchange) {
-        Message message = exchange.getMessage();
-        message.getHeaders().clear();
-        return message;
-    }
-
-    private static String newRequestId() {
-        return "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        return ProtocolReplies.usd(dollars);
     }
 }

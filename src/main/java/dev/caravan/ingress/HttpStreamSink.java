@@ -17,7 +17,7 @@ import io.vertx.core.http.HttpVersion;
  * request's virtual thread; Vert.x hands them to the connection's event loop. When the client reads more slowly
  * than the provider sends, a write waits for the connection to drain instead of queueing without bound.
  */
-final class HttpStreamSink implements StreamSink {
+public final class HttpStreamSink implements StreamSink {
 
     private static final long DRAIN_WAIT_SECONDS = 60;
 
@@ -28,7 +28,7 @@ final class HttpStreamSink implements StreamSink {
     private volatile Runnable onGone;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
-    HttpStreamSink(HttpServerRequest request) {
+    public HttpStreamSink(HttpServerRequest request) {
         this.request = request;
         this.response = request.response();
         response.closeHandler(v -> {

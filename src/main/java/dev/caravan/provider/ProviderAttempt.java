@@ -17,8 +17,8 @@ import dev.caravan.provider.stream.StreamWriter;
  * @param sink   where the answer goes as it arrives; null when it is read whole
  * @param caller the client waiting for an answer read whole, cut loose when it hangs up; null when the ingress
  *               cannot tell
- * @param writer the writer a streamed answer goes through when the request has its own for all its attempts (a
- *               resumable stream); null for the client's protocol's writer on {@code sink}
+ * @param writer the writer a streamed answer goes through: the client's protocol's own, or one the request has
+ *               for all its attempts (a resumable stream); null for OpenAI Chat Completions on {@code sink}
  */
 public record ProviderAttempt(AttemptPlan plan, ChatRequest request, StreamSink sink, Caller caller,
         AttemptHandle handle, StreamWriter writer) {

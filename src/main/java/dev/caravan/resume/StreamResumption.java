@@ -10,6 +10,7 @@ import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
 import dev.caravan.provider.stream.OpenAiSseWriter;
+import dev.caravan.provider.stream.StreamWriter;
 import dev.caravan.routing.Capability;
 import dev.caravan.routing.RequestContext;
 import dev.caravan.routing.RoutingSettings;
@@ -50,8 +51,11 @@ public final class StreamResumption {
         if (!context.streamed() || !(asked != null ? asked : enabled) || Continuation.whyNot(request) != null) {
             return;
         }
-        context.withResume(new ResumableWriter(new OpenAiSseWriter(json, redactor, context.sink(),
-                ProviderCalls.includeUsage(request)), context.sink(), this::takesPrefill, this::counted))
+        StreamWriter out = context.writer(request);
+        if (out == null) {
+            out = new OpenAiSseWriter(json, redactor, context.sink(), ProviderCalls.includeUsage(request));
+        }
+        context.withResume(new ResumableWriter(out, context.sink(), this::takesPrefill, this::counted))
                 .putOn(exchange);
     }
 

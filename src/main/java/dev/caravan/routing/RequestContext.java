@@ -9,6 +9,7 @@ import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderAttempt;
+import dev.caravan.provider.stream.StreamWriter;
 import dev.caravan.resume.ResumableWriter;
 import org.apache.camel.Exchange;
 
@@ -37,9 +38,11 @@ import org.apache.camel.Exchange;
  * @param response the answer that served the request, once one did
  * @param hedge    the hedge the router decided on for the attempt it is dispatching, until the hedger takes it up
  * @param resume   the writer every attempt of a stream that may be resumed writes through, or null
+ * @param writers  opens a streamed attempt's writer in the client's protocol; null for OpenAI Chat Completions
  */
 public record RequestContext(String ingress, RequestOptions options, Caller caller, StreamSink sink,
-        ChatRequest request, RoutingState state, ChatResponse response, Hedge hedge, ResumableWriter resume) {
+        ChatRequest request, RoutingState state, ChatResponse response, Hedge hedge, ResumableWriter resume,
+        StreamWriter.Factory writers) {
 
     /** The exchange property holding the context. */
     public static final String PROPERTY = "caravan.context";
@@ -62,7 +65,7 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
 
     /** A new request's context, as its ingress knows it. */
     public static RequestContext enter(String ingress, RequestOptions options) {
-        return new RequestContext(ingress, options, null, null, null, null, null, null, null);
+        return new RequestContext(ingress, options, null, null, null, null, null, null, null, null);
     }
 
     /** The context on {@code exchange}; a request sent straight to the chat route gets the HTTP defaults. */
@@ -78,31 +81,41 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
     }
 
     public RequestContext withCaller(Caller caller) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
     }
 
     public RequestContext withSink(StreamSink sink) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
     }
 
     public RequestContext withRequest(ChatRequest request) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
     }
 
     public RequestContext withState(RoutingState state) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
     }
 
     public RequestContext withResponse(ChatResponse response) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
     }
 
     public RequestContext withHedge(Hedge hedge) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
     }
 
     public RequestContext withResume(ResumableWriter resume) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+    }
+
+    /** The context of a request whose streams are framed in its client's protocol by {@code writers}. */
+    public RequestContext withWriters(StreamWriter.Factory writers) {
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+    }
+
+    /** The writer of one streamed attempt in the client's protocol, or null for the default (Chat Completions). */
+    public StreamWriter writer(ChatRequest request) {
+        return writers == null || sink == null ? null : writers.open(sink, request);
     }
 
     /** Whether the answer goes out as a stream: the client asked for one and its ingress can take one. */
@@ -124,7 +137,8 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
     public ProviderAttempt dispatch(Exchange exchange, AttemptPlan plan) {
         // a stream is relayed only where the ingress can take one; elsewhere the answer is read whole
         // a stream that broke after its first content is continued: the next target is asked to go on from it
-        ProviderAttempt attempt = resume == null ? ProviderAttempt.of(plan, request, streamed() ? sink : null, caller)
+        ProviderAttempt attempt = resume == null
+                ? ProviderAttempt.of(plan, request, streamed() ? sink : null, caller, streamed() ? writer(request) : null)
                 : ProviderAttempt.of(plan, resume.requestFor(request, plan.target()), sink, caller, resume);
         exchange.setProperty(ProviderAttempt.PROPERTY, attempt);
         return attempt;

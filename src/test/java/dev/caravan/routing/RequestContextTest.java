@@ -55,7 +55,8 @@ class RequestContextTest {
     @Test
     void aRequestSentStraightToTheChatRouteHasTheHttpDefaults() {
         assertThat(RequestContext.on(exchange()))
-                .isEqualTo(new RequestContext("http", RequestOptions.NONE, null, null, null, null, null, null, null));
+                .isEqualTo(new RequestContext("http", RequestOptions.NONE, null, null, null, null, null, null, null,
+                        null));
     }
 
     @Test
@@ -64,7 +65,7 @@ class RequestContextTest {
         RequestContext.enter("jms", OPTIONS).putOn(exchange);
 
         assertThat(RequestContext.on(exchange))
-                .isEqualTo(new RequestContext("jms", OPTIONS, null, null, null, null, null, null, null));
+                .isEqualTo(new RequestContext("jms", OPTIONS, null, null, null, null, null, null, null, null));
     }
 
     @Test
@@ -80,9 +81,9 @@ class RequestContextTest {
                 .withRequest(request).withState(STATE).withResponse(response).withHedge(hedge);
 
         assertThat(context).isEqualTo(new RequestContext("http", OPTIONS, caller, sink, request, STATE, response,
-                hedge, null));
+                hedge, null, null));
         assertThat(context.withHedge(null)).isEqualTo(new RequestContext("http", OPTIONS, caller, sink, request,
-                STATE, response, null, null));
+                STATE, response, null, null, null));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.caravan.provider.stream;
 
 import dev.caravan.chat.ChatChunk;
+import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.StreamSink;
 
 /**
@@ -36,4 +37,15 @@ public interface StreamWriter {
 
     /** True once the client has gone away. */
     boolean clientGone();
+
+    /** Opens the writer of one streamed attempt, in the client's protocol. */
+    @FunctionalInterface
+    interface Factory {
+
+        /**
+         * @param sink    the client's connection
+         * @param request the request as the client sent it (canonical form)
+         */
+        StreamWriter open(StreamSink sink, ChatRequest request);
+    }
 }

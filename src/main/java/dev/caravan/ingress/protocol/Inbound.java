@@ -1,0 +1,82 @@
+package dev.caravan.ingress.protocol;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.caravan.chat.InvalidRequest;
+import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+/**
+ * One HTTP request as a protocol's reader sees it: the body, the real request headers (never query parameters), the
+ * path and the query string.
+ *
+ * @param headers every header by lower-case name, each with all the values it was sent with
+ * @param query   the raw query string, or null
+ */
+public record Inbound(byte[] body, Map<String, List<String>> headers, String path, String query) {
+
+    private static final String OPTION_PREFIX = "x-caravan-";
+
+    public Inbound {
+        Map<String, List<String>> copy = new HashMap<>();
+        headers.forEach((name, values) -> copy.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
+        headers = Map.copyOf(copy);
+    }
+
+    /**
+     * The request on {@code message}, its headers, path and query read from the HTTP request itself; a message that
+     * did not come over HTTP has none.
+     */
+    public static Inbound of(Message message) {
+        Map<String, List<String>> headers = new HashMap<>();
+        String path = null;
+        String query = null;
+        if (message instanceof HttpMessage http && http.getRequest() != null) {
+            for (Map.Entry<String, String> header : http.getRequest().headers()) {
+                headers.computeIfAbsent(header.getKey().toLowerCase(Locale.ROOT), name -> new ArrayList<>())
+                        .add(header.getValue());
+            }
+            path = http.getRequest().path();
+            query = http.getRequest().query();
+        }
+        return new Inbound(message.getBody(byte[].class), headers, path, query);
+    }
+
+    /** The header's one value, or null when it was not sent; a header sent twice is refused by name. */
+    public String header(String name) {
+        List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        if (values.size() > 1) {
+            throw duplicate(name.toLowerCase(Locale.ROOT));
+        }
+        return values.getFirst();
+    }
+
+    /**
+     * The {@code x-caravan-*} routing option headers. An option sent twice is refused rather than one of its values
+     * picked.
+     */
+    public Map<String, String> caravanHeaders() {
+        Map<String, String> options = new HashMap<>();
+        headers.forEach((name, values) -> {
+            if (name.startsWith(OPTION_PREFIX)) {
+                if (values.size() > 1) {
+                    throw duplicate(name);
+                }
+                options.put(name, values.getFirst());
+            }
+        });
+        return options;
+    }
+
+    private static InvalidRequest duplicate(String name) {
+        return new InvalidRequest(400, name, "duplicate_header", "The '" + name + "' header was sent more than once; "
+                + "send it once.");
+    }
+}

@@ -1,0 +1,27 @@
+package dev.caravan.ingress.protocol;
+
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.RequestOptions;
+
+/** Reads one HTTP request of a client protocol into the canonical request. A pure function of what was received. */
+@FunctionalInterface
+public interface ProtocolReader {
+
+    /**
+     * The canonical request and the caller's routing options.
+     *
+     * @throws InvalidRequest naming the problem, for a request that cannot be served as sent (answered in the
+     *                        protocol's error shape by {@link ProtocolShapes#error})
+     */
+    Reading read(Inbound inbound);
+
+    /**
+     * What a request asks for.
+     *
+     * @param request the canonical request, {@code stream} set when the client asked for a stream
+     * @param options the caller's routing options (see {@link Inbound#caravanHeaders()})
+     */
+    record Reading(ChatRequest request, RequestOptions options) {
+    }
+}

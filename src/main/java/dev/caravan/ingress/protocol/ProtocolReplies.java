@@ -1,0 +1,144 @@
+package dev.caravan.ingress.protocol;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.StreamSink;
+import dev.caravan.routing.Attempt;
+import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RequestContext;
+import io.vertx.core.buffer.Buffer;
+import org.apache.camel.Exchange;
+import org.apache.camel.InvalidPayloadException;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last step of a protocol's HTTP route, and its error handler: the outcome (or a refusal, or a failure inside the
+ * gateway) as status, {@code x-caravan-*} headers saying what happened, and a JSON body in the protocol's shapes.
+ * Only the headers set here leave: every inbound header is dropped first.
+ */
+public final class ProtocolReplies {
+
+    public static final String REQUEST_ID = "x-caravan-request-id";
+    public static final String PROVIDER = "x-caravan-provider";
+    public static final String MODEL = "x-caravan-model";
+    public static final String ATTEMPTS = "x-caravan-attempts";
+    public static final String ATTEMPT_COUNT = "x-caravan-attempt-count";
+    public static final String COST = "x-caravan-cost";
+    public static final String ESTIMATED_COST = "x-caravan-estimated-cost";
+    public static final String ESTIMATED_TOKENS = "x-caravan-estimated-prompt-tokens";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProtocolReplies.class);
+
+    private final ObjectMapper json;
+    private final ProtocolShapes shapes;
+
+    public ProtocolReplies(ObjectMapper json, ProtocolShapes shapes) {
+        this.json = json;
+        this.shapes = shapes;
+    }
+
+    /** The chat outcome in the body becomes the HTTP answer. */
+    public void render(Exchange exchange) throws InvalidPayloadException {
+        Outcome outcome = exchange.getMessage().getMandatoryBody(Outcome.class);
+        StreamSink sink = RequestContext.on(exchange).sink();
+        if (sink != null && sink.begun()) {
+            // the answer went out as a stream, ended by the protocol's end or by its error event: nothing is left
+            exchange.getMessage().getHeaders().clear();
+            exchange.getMessage().setBody(null);
+            return;
+        }
+        Message message = clear(exchange);
+        message.setHeader(REQUEST_ID, outcome.requestId());
+        message.setHeader(ATTEMPT_COUNT, Integer.toString(outcome.attempts().size()));
+        if (!outcome.attempts().isEmpty()) {
+            message.setHeader(ATTEMPTS,
+                    outcome.attempts().stream().map(Attempt::summary).collect(Collectors.joining(", ")));
+        }
+        switch (outcome) {
+            case Outcome.Served served -> {
+                message.setHeader(PROVIDER, served.target().provider());
+                message.setHeader(MODEL, served.target().model());
+                if (served.estimatedCostUsd() != null) {
+                    message.setHeader(ESTIMATED_COST, usd(served.estimatedCostUsd()));
+                }
+                if (served.estimate() != null) {
+                    // counted with the model's own tokenizer, or the closest one (then labelled approximate)
+                    message.setHeader(ESTIMATED_TOKENS, served.estimate().promptTokens()
+                            + (served.estimate().approximate() ? "; approximate" : ""));
+                }
+                if (served.costUsd() != null) {
+                    message.setHeader(COST, usd(served.costUsd()));
+                }
+                write(message, 200, shapes.answer(served));
+            }
+            case Outcome.Failed failed -> {
+                if (failed.retryAfter() != null) {
+                    message.setHeader("Retry-After", Long.toString(Math.max(1,
+                            (failed.retryAfter().toMillis() + 999) / 1000)));
+                }
+                write(message, shapes.status(failed), shapes.failure(failed));
+            }
+        }
+    }
+
+    /** Called by the route's {@code onException} for a request that cannot be served as sent. */
+    public void rejected(Exchange exchange) {
+        InvalidRequest invalid = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, InvalidRequest.class);
+        Message message = clear(exchange);
+        message.setHeader(REQUEST_ID, newRequestId());
+        if (invalid.status() == 401) {
+            message.setHeader("WWW-Authenticate", "Bearer");
+        }
+        write(message, invalid.status(), shapes.error(invalid.status(), invalid.code(), invalid.getMessage(),
+                invalid.param()));
+    }
+
+    /** Called by the route's {@code onException} for anything unforeseen: logged here, not shown. */
+    public void internalError(Exchange exchange) {
+        Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String requestId = newRequestId();
+        LOG.error("request {} failed inside the gateway", requestId, thrown);
+        Message message = clear(exchange);
+        message.setHeader(REQUEST_ID, requestId);
+        write(message, 500, shapes.error(500, "internal_error", "The gateway failed to process the request ("
+                + requestId + ").", null));
+    }
+
+    /** Writes {@code body} as the JSON answer with {@code status}. */
+    public void write(Message message, int status, Object body) {
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        try {
+            // a Vert.x buffer is written as is; a byte[] would be streamed through an InputStream pump
+            message.setBody(Buffer.buffer(json.writeValueAsBytes(body)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a reply could not be written as JSON", e);
+        }
+    }
+
+    /** Dollars as a plain decimal, never in exponent form: {@code 0.00001671}. */
+    public static String usd(double dollars) {
+        return BigDecimal.valueOf(dollars).setScale(10, RoundingMode.HALF_UP).stripTrailingZeros()
+                .toPlainString();
+    }
+
+    /** The message with every header dropped. */
+    public static Message clear(Exchange exchange) {
+        Message message = exchange.getMessage();
+        message.getHeaders().clear();
+        return message;
+    }
+
+    private static String newRequestId() {
+        return "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    }
+}
