@@ -173,7 +173,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.maxBodyBytes(), settings.maxJsonDepth(), Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
                         .collect(Collectors.toSet()),
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
-        httpServers(context, settings.httpLimits(), json);
+        JsonErrorPages errorPages = httpServers(context, settings.httpLimits(), json);
         registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor)));
         registry.bind("clientKeys", new ClientKeys(settings.clientKeys().all()));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
@@ -222,13 +222,15 @@ public class CaravanConfiguration implements CamelConfiguration {
      * What the HTTP servers (API and management port) are built on: a Vert.x instance whose servers enforce the
      * connection limits and answer their own errors in JSON, closed once Camel has stopped them; and a header filter
      * that lets only real request headers, never query parameters, reach the routes as headers.
+     *
+     * @return the error pages, told which protocol's error shape answers under which path prefix
      */
-    private static void httpServers(CamelContext context, HttpLimits limits, ObjectMapper json) {
+    private static JsonErrorPages httpServers(CamelContext context, HttpLimits limits, ObjectMapper json) {
         long serverMaxBody = context.getPropertiesComponent().resolveProperty("camel.server.max-body-size")
                 .map(String::trim).map(Long::parseLong).orElse(16L * 1024 * 1024);
         Vertx vertx = Vertx.vertx();
-        context.getRegistry().bind("vertx", Vertx.class,
-                GuardedVertx.of(vertx, limits, new JsonErrorPages(json, context, serverMaxBody)));
+        JsonErrorPages errorPages = new JsonErrorPages(json, context, serverMaxBody);
+        context.getRegistry().bind("vertx", Vertx.class, GuardedVertx.of(vertx, limits, errorPages));
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
@@ -239,6 +241,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         });
         context.getComponent("platform-http", PlatformHttpComponent.class)
                 .setHeaderFilterStrategy(new RequestHeadersOnly());
+        return errorPages;
     }
 
     /**

@@ -55,6 +55,31 @@ public final class ChatRequestReader {
         return RequestOptions.read(request.extra().get(RequestOptions.EXTENSION), headers, policies, providers);
     }
 
+    /**
+     * A request body of another client protocol as JSON, under the same limits as a chat request (size, depth,
+     * duplicate keys, numbers that are not numbers); its own reader then checks what it means.
+     */
+    public JsonNode readTree(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw InvalidRequest.badRequest(null, "The request body is empty; send a JSON request.");
+        }
+        if (body.length > maxBodyBytes) {
+            throw new InvalidRequest(413, null, "request_too_large",
+                    "The request body is " + body.length + " bytes; the limit is " + maxBodyBytes + " bytes.");
+        }
+        JsonNode tree = JsonBodies.parse(trees, body, maxDepth);
+        if (tree == null || !tree.isObject()) {
+            throw InvalidRequest.badRequest(null, "The request body must be a JSON object.");
+        }
+        Map<String, String> notNumbers = JsonBodies.replaceNonFinite(tree);
+        if (!notNumbers.isEmpty()) {
+            var first = notNumbers.entrySet().iterator().next();
+            throw InvalidRequest.badRequest(first.getKey(), "'" + first.getKey() + "' must be a number; "
+                    + first.getValue() + " is not a number in JSON.");
+        }
+        return tree;
+    }
+
     public ChatRequest read(byte[] body) {
         if (body == null || body.length == 0) {
             throw InvalidRequest.badRequest(null, "The request body is empty; send a JSON chat completion request.");

@@ -1,11 +1,13 @@
 package dev.caravan.ingress;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.chat.ErrorBody;
+import dev.caravan.ingress.protocol.ProtocolShapes;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The answers an HTTP server gives before any route of ours runs (no route for the path, a method the path does not
- * take, a body over the server's limit, a failure inside the server), as OpenAI-style JSON errors instead of
- * Vert.x's HTML pages, on the API port and the management port alike. A request whose body was not read to its
+ * take, a body over the server's limit, a failure inside the server), as JSON errors in the shape of the protocol the
+ * path belongs to ({@link #answerUnder}; OpenAI's by default) instead of Vert.x's HTML pages, on the API port and the management port alike. A request whose body was not read to its
  * end is answered with {@code Connection: close} and its connection closed: what is left of the body is dropped
  * unread, for at most two seconds, so that the client reads the answer rather than a reset.
  */
@@ -36,12 +38,39 @@ public final class JsonErrorPages {
     private final ObjectMapper json;
     private final CamelContext camel;
     private final long maxBodyBytes;
+    private final ProtocolShapes openAi;
+    /** Path prefixes and the protocol whose error shape answers under them; the longest matching prefix wins. */
+    private final Map<String, ProtocolShapes> byPrefix = new ConcurrentHashMap<>();
 
     /** @param maxBodyBytes the server's own body limit, named in its 413 answer */
     public JsonErrorPages(ObjectMapper json, CamelContext camel, long maxBodyBytes) {
         this.json = json;
         this.camel = camel;
         this.maxBodyBytes = maxBodyBytes;
+        this.openAi = new ChatCompletions.Shapes(json);
+    }
+
+    /**
+     * Answers the errors of paths under {@code prefix} in {@code shapes}' protocol ({@code /v1/messages} in
+     * Anthropic's error shape, ...); every other path is answered in OpenAI's.
+     */
+    public JsonErrorPages answerUnder(String prefix, ProtocolShapes shapes) {
+        byPrefix.put(prefix, shapes);
+        return this;
+    }
+
+    /** The protocol whose error shape answers for {@code path}. */
+    ProtocolShapes shapesFor(String path) {
+        String p = path == null ? "" : path;
+        ProtocolShapes found = openAi;
+        int longest = -1;
+        for (Map.Entry<String, ProtocolShapes> entry : byPrefix.entrySet()) {
+            if (p.startsWith(entry.getKey()) && entry.getKey().length() > longest) {
+                longest = entry.getKey().length();
+                found = entry.getValue();
+            }
+        }
+        return found;
     }
 
     /** Answers every 4xx and 5xx {@code router} would otherwise answer itself. */
@@ -99,7 +128,7 @@ public final class JsonErrorPages {
             response.putHeader("Connection", "close");
         }
         response.setStatusCode(status).putHeader("Content-Type", "application/json");
-        response.end(body(message, status >= 500 ? "server_error" : "invalid_request_error", code))
+        response.end(body(shapesFor(request.path()).error(status, code, message, null)))
                 .onComplete(done -> {
                     if (close) {
                         lingerThenClose(ctx, request);
@@ -155,9 +184,9 @@ public final class JsonErrorPages {
         return String.join(", ", found);
     }
 
-    private Buffer body(String message, String type, String code) {
+    private Buffer body(Object error) {
         try {
-            return Buffer.buffer(json.writeValueAsBytes(ErrorBody.of(json, message, type, code, null)));
+            return Buffer.buffer(json.writeValueAsBytes(error));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("an error body could not be written as JSON", e);
         }

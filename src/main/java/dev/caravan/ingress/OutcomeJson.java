@@ -8,11 +8,11 @@ import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 
 /** The JSON forms of an outcome shared by every ingress: the answer or error body, and what happened. */
-final class OutcomeJson {
+public final class OutcomeJson {
 
     private final ObjectMapper json;
 
-    OutcomeJson(ObjectMapper json) {
+    public OutcomeJson(ObjectMapper json) {
         this.json = json;
     }
 
@@ -56,7 +56,8 @@ final class OutcomeJson {
         return meta;
     }
 
-    ArrayNode attempts(Outcome outcome) {
+    /** Each attempt: provider, model, how it ended, its status and message, how long it took. */
+    public ArrayNode attempts(Outcome outcome) {
         ArrayNode attempts = json.createArrayNode();
         for (Attempt a : outcome.attempts()) {
             ObjectNode node = attempts.addObject();
