@@ -10,9 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * The {@code generateContent} JSON as records: the request Caravan sends, the response (also each event of a
  * stream) and the error body. Only what Caravan reads or writes is named; the rest of an answer is ignored.
- * Schemas, function arguments and results stay JSON: any JSON may stand there.
+ * Schemas, function arguments and results stay JSON: any JSON may stand there. The answer side is public: the Gemini
+ * client protocol writes its answers with the same records.
  */
-final class GeminiTypes {
+public final class GeminiTypes {
 
     private GeminiTypes() {
     }
@@ -29,13 +30,13 @@ final class GeminiTypes {
     /** A turn ({@code user} or {@code model}) or the system instruction (no role). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record Content(String role, List<Part> parts) {
+    public record Content(String role, List<Part> parts) {
     }
 
     /** One part; exactly one of text, inline data, file data, function call or function response is set. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record Part(
+    public record Part(
             String text,
             Boolean thought,
             Blob inlineData,
@@ -44,7 +45,7 @@ final class GeminiTypes {
             FunctionResponse functionResponse,
             String thoughtSignature) {
 
-        static Part text(String text) {
+        public static Part text(String text) {
             return new Part(text, null, null, null, null, null, null);
         }
 
@@ -78,7 +79,7 @@ final class GeminiTypes {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record FunctionCall(String id, String name, JsonNode args) {
+    public record FunctionCall(String id, String name, JsonNode args) {
     }
 
     record FunctionResponse(String name, JsonNode response) {
@@ -122,8 +123,9 @@ final class GeminiTypes {
     }
 
     /** A {@code GenerateContentResponse}, whole or as one event of a stream. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record GenerateContentResponse(
+    public record GenerateContentResponse(
             List<Candidate> candidates,
             PromptFeedback promptFeedback,
             UsageMetadata usageMetadata,
@@ -133,16 +135,18 @@ final class GeminiTypes {
             ErrorObject error) {
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record Candidate(Content content, String finishReason, Integer index) {
+    public record Candidate(Content content, String finishReason, Integer index) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record PromptFeedback(String blockReason, String blockReasonMessage) {
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record UsageMetadata(
+    public record UsageMetadata(
             Integer promptTokenCount,
             Integer candidatesTokenCount,
             Integer toolUsePromptTokenCount,
@@ -158,11 +162,13 @@ final class GeminiTypes {
      * @param status  the canonical status name ({@code INVALID_ARGUMENT}, {@code RESOURCE_EXHAUSTED}, ...)
      * @param details typed details ({@code google.rpc.ErrorInfo}, {@code google.rpc.RetryInfo}, ...)
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record ErrorObject(Integer code, String message, String status, List<Detail> details) {
+    public record ErrorObject(Integer code, String message, String status, List<Detail> details) {
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record Detail(@JsonProperty("@type") String type, String reason, String retryDelay) {
+    public record Detail(@JsonProperty("@type") String type, String reason, String retryDelay) {
     }
 }
