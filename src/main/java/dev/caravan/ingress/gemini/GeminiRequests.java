@@ -411,8 +411,8 @@ public final class GeminiRequests {
         }
         for (JsonNode modality : config.path("responseModalities")) {
             if (!"TEXT".equalsIgnoreCase(modality.asText())) {
-                throw invalid("generationConfig.responseModalities", "Only TEXT answers can be served across "
-                        + "providers; '" + modality.asText() + "' cannot.");
+                throw invalid("generationConfig.responseModalities", "'generationConfig.responseModalities' may "
+                        + "ask only for TEXT, which every provider serves; '" + modality.asText() + "' is not.");
             }
         }
         responseFormat(config, chat);
