@@ -1,0 +1,169 @@
+package dev.caravan.ingress.gemini;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ChatRequestReader;
+import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.RequestOptions;
+import dev.caravan.cost.TokenEstimator;
+import dev.caravan.ingress.HttpCaller;
+import dev.caravan.ingress.HttpStreamSink;
+import dev.caravan.ingress.protocol.Inbound;
+import dev.caravan.ingress.protocol.ProtocolReplies;
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.SecretRedactor;
+import dev.caravan.provider.Target;
+import dev.caravan.routing.RequestContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.InvalidPayloadException;
+import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+/**
+ * The steps of the Gemini route ({@code routes/ingress-gemini.camel.yaml}): {@code POST
+ * /v1beta/models/{model}:generateContent}, {@code :streamGenerateContent} (server-sent events with {@code alt=sse},
+ * else the JSON-array form, answered whole) and {@code :countTokens}, where {@code {model}} is a model alias.
+ *
+ * <p>A request is translated by {@link GeminiRequests} and then checked like any chat request (schema, alias, size).
+ * What its answer looks like depends on the request (thoughts shown or not, an array or not), so the request's
+ * {@link GeminiShapes} travel with the exchange and its stream writer is opened with the same choice.
+ */
+public final class GeminiIngress {
+
+    /** The exchange property holding the request's {@link GeminiShapes}. */
+    static final String SHAPES = "caravan.gemini.shapes";
+    /** The exchange property holding a {@code countTokens} call's alias. */
+    static final String COUNT = "caravan.gemini.count";
+
+    private final ObjectMapper json;
+    private final ChatRequestReader chatRequests;
+    private final SecretRedactor redactor;
+    private final ProviderCatalog catalog;
+    private final TokenEstimator tokens;
+    private final GeminiShapes plain;
+
+    public GeminiIngress(ObjectMapper json, ChatRequestReader chatRequests, SecretRedactor redactor,
+            ProviderCatalog catalog, TokenEstimator tokens) {
+        this.json = json;
+        this.chatRequests = chatRequests;
+        this.redactor = redactor;
+        this.catalog = catalog;
+        this.tokens = tokens;
+        this.plain = new GeminiShapes(json, false, false);
+    }
+
+    /**
+     * Refuses a key in the URL ({@code ?key=}, which Google's API accepts): a URL is written to access logs and
+     * proxies' histories, so this gateway takes keys only in headers, and says so rather than ignore it.
+     */
+    public void refuseKeyInUrl(Exchange exchange) {
+        if (exchange.getMessage() instanceof HttpMessage http && http.getRequest() != null
+                && GeminiCall.keyInQuery(http.getRequest().query())) {
+            throw new InvalidRequest(400, "key", "api_key_in_url", "This gateway takes no API key in the URL, "
+                    + "where it would be written to logs; send it in the 'x-goog-api-key' header.");
+        }
+    }
+
+    /** Reads the request into the canonical request (in the body) and its context, as the chat route takes them. */
+    public void read(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
+                    + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
+        }
+        Inbound inbound = Inbound.of(message);
+        GeminiCall call = GeminiCall.of(inbound.path(), inbound.query());
+        GeminiShapes shapes = new GeminiShapes(json, false, call.method() == GeminiCall.Method.STREAM && !call.sse());
+        exchange.setProperty(SHAPES, shapes);
+        JsonNode body = body(inbound.body());
+        if (call.method() == GeminiCall.Method.COUNT_TOKENS && body.has("generateContentRequest")) {
+            body = body.get("generateContentRequest");
+        }
+        GeminiRequests.Translated translated = GeminiRequests.toChatRequest(body, call.alias(),
+                call.method() == GeminiCall.Method.STREAM && call.sse());
+        ChatRequest request;
+        try {
+            request = chatRequests.read(json.writeValueAsBytes(translated.chat()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a translated request could not be written as JSON", e);
+        }
+        RequestOptions options = chatRequests.options(request, inbound.caravanHeaders());
+        boolean thoughts = translated.includeThoughts();
+        exchange.setProperty(SHAPES, new GeminiShapes(json, thoughts, shapes.array()));
+        if (call.method() == GeminiCall.Method.COUNT_TOKENS) {
+            exchange.setProperty(COUNT, call.alias());
+        }
+        RequestContext context = RequestContext.enter("http", options)
+                .withWriters((sink, asked) -> new GeminiStreamWriter(json, redactor, sink, thoughts));
+        if (request.streaming() && message instanceof HttpMessage http) {
+            context = context.withSink(new HttpStreamSink(http.getRequest()));
+        } else if (message instanceof HttpMessage http) {
+            context = context.withCaller(new HttpCaller(http.getResponse()));
+        }
+        context.putOn(exchange);
+        message.setBody(request);
+    }
+
+    /** True for a {@code countTokens} call, answered here without calling a provider. */
+    public boolean counting(Exchange exchange) {
+        return exchange.getProperty(COUNT, String.class) != null;
+    }
+
+    /**
+     * {@code countTokens}: the prompt's tokens as the gateway estimates them for the alias's first target (the
+     * estimate routing and cost use: the model's own tokenizer for OpenAI models, the closest one with a correction
+     * factor for others), told in {@code totalTokens}.
+     */
+    public void countTokens(Exchange exchange) throws InvalidPayloadException {
+        ChatRequest request = exchange.getMessage().getMandatoryBody(ChatRequest.class);
+        Target target = catalog.targets(exchange.getProperty(COUNT, String.class)).getFirst();
+        TokenEstimator.Estimate estimate = tokens.estimate(request,
+                catalog.provider(target.provider()).dialect(), target.model());
+        Message message = ProtocolReplies.clear(exchange);
+        message.setHeader(ProtocolReplies.ESTIMATED_TOKENS, estimate.promptTokens()
+                + (estimate.approximate() ? "; approximate" : ""));
+        replies(exchange).write(message, 200, Map.of("totalTokens", estimate.promptTokens()));
+    }
+
+    /** The chat outcome in the body becomes the Gemini answer. */
+    public void render(Exchange exchange) throws InvalidPayloadException {
+        replies(exchange).render(exchange);
+    }
+
+    /** Called by the route's {@code onException} for a request that cannot be served as sent. */
+    public void rejected(Exchange exchange) {
+        replies(exchange).rejected(exchange);
+    }
+
+    /** Called by the route's {@code onException} for anything unforeseen. */
+    public void internalError(Exchange exchange) {
+        replies(exchange).internalError(exchange);
+    }
+
+    private ProtocolReplies replies(Exchange exchange) {
+        GeminiShapes shapes = exchange.getProperty(SHAPES, GeminiShapes.class);
+        return new ProtocolReplies(json, shapes != null ? shapes : plain);
+    }
+
+    private JsonNode body(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw InvalidRequest.badRequest(null, "The request body is empty; send a JSON GenerateContentRequest.");
+        }
+        try {
+            JsonNode body = json.readTree(bytes);
+            if (body == null || !body.isObject()) {
+                throw InvalidRequest.badRequest(null, "The request body must be a JSON object.");
+            }
+            return body;
+        } catch (IOException e) {
+            throw InvalidRequest.badRequest(null, "The request body is not valid JSON.");
+        }
+    }
+}
