@@ -44,6 +44,7 @@ import dev.caravan.ingress.InboxGate;
 import dev.caravan.ingress.HttpReplies;
 import dev.caravan.ingress.OpenAiErrors;
 import dev.caravan.ingress.JsonErrorPages;
+import dev.caravan.ingress.gemini.GeminiIngress;
 import dev.caravan.ingress.RequestHeadersOnly;
 import dev.caravan.ingress.JmsMessages;
 import dev.caravan.ingress.JmsRedelivery;
@@ -175,7 +176,11 @@ public class CaravanConfiguration implements CamelConfiguration {
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         JsonErrorPages errorPages = httpServers(context, settings.httpLimits(), json);
         registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor)));
-        registry.bind("clientKeys", new ClientKeys(settings.clientKeys().all()));
+        ClientKeys clientKeys = new ClientKeys(settings.clientKeys().all());
+        registry.bind("clientKeys", clientKeys);
+        // the Gemini API: Google's clients send their key in x-goog-api-key
+        registry.bind("geminiKeys", clientKeys.alsoFrom("x-goog-api-key"));
+        registry.bind("geminiIngress", new GeminiIngress(json, chatRequests, redactor, catalog, tokens));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);
