@@ -47,10 +47,13 @@ import dev.caravan.provider.gemini.GeminiTypes.ToolConfig;
  *       Gemini 3 requires;</li>
  *   <li>{@code stop}, {@code temperature}, {@code top_p}, {@code max_completion_tokens} (or {@code max_tokens}),
  *       {@code n}, {@code seed}, presence and frequency penalties and {@code response_format} become
- *       {@code generationConfig}.</li>
+ *       {@code generationConfig};</li>
+ *   <li>{@code reasoning_effort} becomes a {@code thinkingConfig.thinkingBudget} by the steps Google's own
+ *       OpenAI-compatible endpoint uses: {@code none} 0, {@code minimal} and {@code low} 1,024, {@code medium} 8,192,
+ *       {@code high} 24,576.</li>
  * </ul>
- * Other OpenAI fields ({@code logit_bias}, {@code user}, {@code store}, {@code reasoning_effort}, ...) have no
- * faithful Gemini counterpart and are not sent.
+ * Other OpenAI fields ({@code logit_bias}, {@code user}, {@code store}, ...) have no faithful Gemini counterpart and
+ * are not sent.
  */
 final class GeminiRequests {
 
@@ -284,7 +287,18 @@ final class GeminiRequests {
         }
         return new GenerationConfig(stops, request.temperature(), request.topP(), max, number(request, "n"),
                 number(request, "seed"), number(request, "presence_penalty"), number(request, "frequency_penalty"),
-                mimeType, schema);
+                mimeType, schema, thinking(request.extra().get("reasoning_effort")));
+    }
+
+    private static GeminiTypes.ThinkingConfig thinking(JsonNode effort) {
+        Integer budget = effort == null || !effort.isTextual() ? null : switch (effort.asText()) {
+            case "none" -> 0;
+            case "minimal", "low" -> 1024;
+            case "medium" -> 8192;
+            case "high" -> 24576;
+            default -> null;
+        };
+        return budget == null ? null : new GeminiTypes.ThinkingConfig(budget);
     }
 
     private static Number number(ChatRequest request, String field) {

@@ -113,13 +113,18 @@ public final class GeminiTypes {
             Number presencePenalty,
             Number frequencyPenalty,
             String responseMimeType,
-            JsonNode responseSchema) {
+            JsonNode responseSchema,
+            ThinkingConfig thinkingConfig) {
 
         boolean isEmpty() {
             return stopSequences == null && temperature == null && topP == null && maxOutputTokens == null
                     && candidateCount == null && seed == null && presencePenalty == null && frequencyPenalty == null
-                    && responseMimeType == null && responseSchema == null;
+                    && responseMimeType == null && responseSchema == null && thinkingConfig == null;
         }
+    }
+
+    /** @param thinkingBudget the tokens the model may think for; 0 turns thinking off where the model allows it */
+    record ThinkingConfig(Integer thinkingBudget) {
     }
 
     /** A {@code GenerateContentResponse}, whole or as one event of a stream. */

@@ -106,6 +106,17 @@ class GeminiRequestsTest {
     }
 
     @Test
+    void aThinkingBudgetReachesAGeminiTargetAtGooglesStep() throws IOException {
+        ChatRequest canonical = json.treeToValue(translate("""
+                {"contents": [{"parts": [{"text": "hi"}]}],
+                 "generationConfig": {"thinkingConfig": {"thinkingBudget": 8192}}}""").chat(), ChatRequest.class);
+
+        JsonNode wire = json.readTree(new GeminiDialect(json, Clock.systemUTC()).toWire(canonical, "gemini-2.5-pro"));
+
+        assertThat(wire.at("/generationConfig/thinkingConfig").toString()).isEqualTo("{\"thinkingBudget\":8192}");
+    }
+
+    @Test
     void aResponseNamedByIdAnswersThatCallWhateverItsPlace() throws IOException {
         JsonNode chat = translate("""
                 {"contents": [
