@@ -71,6 +71,7 @@ class GeminiSdkGatewayTest {
                 "caravan.breaker.minimum-calls", "1000", "caravan.breaker.sliding-window-size", "1000"));
         DIALECTS.forEach(d -> props.put("caravan.model." + d, "via-" + d + ":model-" + d));
         props.put("caravan.model.chain", "via-gemini:model-gemini, via-openai:model-openai");
+        props.put("caravan.model.claude-first", "via-anthropic:model-anthropic, via-openai:model-openai");
         return props;
     }
 
@@ -232,6 +233,16 @@ class GeminiSdkGatewayTest {
         assertThat(chunks.stream().map(c -> c.text() == null ? "" : c.text()).reduce("", String::concat))
                 .isNotEqualTo("Simulated reply from via-gemini (model-gemini) to: Tell me a story")
                 .startsWith("Simulated");
+    }
+
+    @Test
+    void severalCandidatesGoToATargetThatCanGiveThemNeverToOneThatCannot() {
+        GenerateContentResponse response = client.models.generateContent("claude-first", "Say hello",
+                GenerateContentConfig.builder().candidateCount(2).build());
+
+        assertThat(response.candidates().orElseThrow()).hasSize(2);
+        assertThat(response.modelVersion()).hasValue("model-openai");
+        assertThat(gateway.provider("via-anthropic").chatCalls()).isZero();
     }
 
     @Test
