@@ -80,8 +80,7 @@ public final class GeminiIngress {
         }
         Inbound inbound = Inbound.of(message);
         GeminiCall call = GeminiCall.of(inbound.path(), inbound.query());
-        GeminiShapes shapes = new GeminiShapes(json, false, call.method() == GeminiCall.Method.STREAM && !call.sse());
-        exchange.setProperty(SHAPES, shapes);
+        boolean array = call.method() == GeminiCall.Method.STREAM && !call.sse();
         JsonNode body = body(inbound.body());
         if (call.method() == GeminiCall.Method.COUNT_TOKENS && body.has("generateContentRequest")) {
             body = body.get("generateContentRequest");
@@ -96,7 +95,7 @@ public final class GeminiIngress {
         }
         RequestOptions options = chatRequests.options(request, inbound.caravanHeaders());
         boolean thoughts = translated.includeThoughts();
-        exchange.setProperty(SHAPES, new GeminiShapes(json, thoughts, shapes.array()));
+        exchange.setProperty(SHAPES, new GeminiShapes(json, thoughts, array));
         if (call.method() == GeminiCall.Method.COUNT_TOKENS) {
             exchange.setProperty(COUNT, call.alias());
         }
