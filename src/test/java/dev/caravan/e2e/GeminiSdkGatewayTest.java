@@ -31,6 +31,7 @@ import com.google.genai.types.HttpRetryOptions;
 import com.google.genai.types.Part;
 import com.google.genai.types.SafetySetting;
 import com.google.genai.types.Schema;
+import com.google.genai.types.ThinkingConfig;
 import com.google.genai.types.Tool;
 import com.google.genai.types.Type;
 import dev.caravan.simulator.Fault;
@@ -173,6 +174,18 @@ class GeminiSdkGatewayTest {
         JsonNode answer = Gateway.JSON.readTree(response.text());
         assertThat(answer.get("city").isTextual()).isTrue();
         assertThat(answer.get("days").isIntegralNumber()).isTrue();
+    }
+
+    @Test
+    void aThinkingBudgetAsksAnOpenAiTargetToReasonAndItsReasoningTokensAreThoughts() {
+        GenerateContentResponse response = client.models.generateContent("openai", "Think about it",
+                GenerateContentConfig.builder().thinkingConfig(ThinkingConfig.builder().thinkingBudget(1024).build())
+                        .build());
+
+        var usage = response.usageMetadata().orElseThrow();
+        assertThat(usage.thoughtsTokenCount().orElseThrow()).isPositive();
+        assertThat(usage.totalTokenCount().orElseThrow()).isEqualTo(usage.promptTokenCount().orElseThrow()
+                + usage.candidatesTokenCount().orElseThrow() + usage.thoughtsTokenCount().orElseThrow());
     }
 
     @Test
