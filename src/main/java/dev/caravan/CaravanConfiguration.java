@@ -180,7 +180,9 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("clientKeys", clientKeys);
         // the Gemini API: Google's clients send their key in x-goog-api-key
         registry.bind("geminiKeys", clientKeys.alsoFrom("x-goog-api-key"));
-        registry.bind("geminiIngress", new GeminiIngress(json, chatRequests, redactor, catalog, tokens));
+        GeminiIngress gemini = new GeminiIngress(json, chatRequests, redactor, catalog, tokens);
+        registry.bind("geminiIngress", gemini);
+        errorPages.answerUnder(GeminiIngress.PREFIX, gemini.shapes());
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);

@@ -283,6 +283,15 @@ class GeminiSdkGatewayTest {
     }
 
     @Test
+    void aPathNoRouteServesUnderTheGeminiApiIsAnsweredInGeminisShape() {
+        HttpResponse<String> response = gateway.post("/v1beta/cachedContents", "{}", Map.of("x-goog-api-key", KEY));
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(Gateway.json(response).at("/error/status").asText()).isEqualTo("NOT_FOUND");
+        assertThat(Gateway.json(response).at("/error/code").asInt()).isEqualTo(404);
+    }
+
+    @Test
     void theKeyIsTakenFromXGoogApiKeyAndAWrongOneIsRefused() {
         try (Client wrong = client("ck-not-a-key")) {
             ApiException refused = catchThrowableOfType(ApiException.class,

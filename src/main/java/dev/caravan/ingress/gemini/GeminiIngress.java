@@ -1,6 +1,5 @@
 package dev.caravan.ingress.gemini;
 
-import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 
@@ -16,6 +15,7 @@ import dev.caravan.ingress.HttpCaller;
 import dev.caravan.ingress.HttpStreamSink;
 import dev.caravan.ingress.protocol.Inbound;
 import dev.caravan.ingress.protocol.ProtocolReplies;
+import dev.caravan.ingress.protocol.ProtocolShapes;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
@@ -35,6 +35,9 @@ import org.apache.camel.component.platform.http.vertx.HttpMessage;
  * {@link GeminiShapes} travel with the exchange and its stream writer is opened with the same choice.
  */
 public final class GeminiIngress {
+
+    /** The path prefix of the Gemini API, under which every error is answered in Gemini's shape. */
+    public static final String PREFIX = "/v1beta/";
 
     /** The exchange property holding the request's {@link GeminiShapes}. */
     static final String SHAPES = "caravan.gemini.shapes";
@@ -56,6 +59,11 @@ public final class GeminiIngress {
         this.catalog = catalog;
         this.tokens = tokens;
         this.plain = new GeminiShapes(json, false, false);
+    }
+
+    /** Gemini's error shapes, for the errors of paths under {@link #PREFIX} that no route serves. */
+    public ProtocolShapes shapes() {
+        return plain;
     }
 
     /**
@@ -81,7 +89,7 @@ public final class GeminiIngress {
         Inbound inbound = Inbound.of(message);
         GeminiCall call = GeminiCall.of(inbound.path(), inbound.query());
         boolean array = call.method() == GeminiCall.Method.STREAM && !call.sse();
-        JsonNode body = body(inbound.body());
+        JsonNode body = chatRequests.readTree(inbound.body());
         if (call.method() == GeminiCall.Method.COUNT_TOKENS && body.has("generateContentRequest")) {
             body = body.get("generateContentRequest");
         }
@@ -149,20 +157,5 @@ public final class GeminiIngress {
     private ProtocolReplies replies(Exchange exchange) {
         GeminiShapes shapes = exchange.getProperty(SHAPES, GeminiShapes.class);
         return new ProtocolReplies(json, shapes != null ? shapes : plain);
-    }
-
-    private JsonNode body(byte[] bytes) {
-        if (bytes == null || bytes.length == 0) {
-            throw InvalidRequest.badRequest(null, "The request body is empty; send a JSON GenerateContentRequest.");
-        }
-        try {
-            JsonNode body = json.readTree(bytes);
-            if (body == null || !body.isObject()) {
-                throw InvalidRequest.badRequest(null, "The request body must be a JSON object.");
-            }
-            return body;
-        } catch (IOException e) {
-            throw InvalidRequest.badRequest(null, "The request body is not valid JSON.");
-        }
     }
 }
