@@ -33,6 +33,13 @@ import dev.caravan.health.StatusBoard;
 import dev.caravan.broker.EmbeddedBroker;
 import dev.caravan.console.Console;
 import dev.caravan.cost.CostEstimator;
+import dev.caravan.embeddings.EmbeddingAliases;
+import dev.caravan.embeddings.EmbeddingCalls;
+import dev.caravan.embeddings.EmbeddingReplies;
+import dev.caravan.embeddings.EmbeddingRequestReader;
+import dev.caravan.embeddings.EmbeddingRequests;
+import dev.caravan.embeddings.GeminiEmbeddings;
+import dev.caravan.embeddings.OpenAiEmbeddings;
 import dev.caravan.cost.PriceTable;
 import dev.caravan.cost.TokenEstimator;
 import dev.caravan.ingress.ChatCompletions;
@@ -41,6 +48,7 @@ import dev.caravan.ingress.FileDrops;
 import dev.caravan.ingress.GuardedVertx;
 import dev.caravan.ingress.HttpLimits;
 import dev.caravan.ingress.InboxGate;
+import dev.caravan.ingress.ModelReplies;
 import dev.caravan.ingress.HttpReplies;
 import dev.caravan.ingress.OpenAiErrors;
 import dev.caravan.ingress.JsonErrorPages;
@@ -71,6 +79,7 @@ import dev.caravan.routing.NextStep;
 import dev.caravan.routing.Hedger;
 import dev.caravan.routing.RequestLog;
 import dev.caravan.routing.RoutingPolicy;
+import dev.caravan.routing.RoutingSettings;
 import dev.caravan.routing.ProviderScorer;
 import dev.caravan.simulator.Simulator;
 import dev.caravan.state.LocalStateStore;
@@ -128,8 +137,10 @@ public class CaravanConfiguration implements CamelConfiguration {
 
         settings = standInSimulator(context, settings);
 
+        EmbeddingAliases.Checked embeddingAliases = settings.embeddingAliases();
+        embeddingAliases.warnings().forEach(LOG::warn);
         ProviderCatalog catalog = new ProviderCatalog(settings.providers(), new Dialects(json, clock)::create,
-                settings.aliases());
+                settings.aliases(), embeddingAliases.aliases());
         List<String> secrets = new ArrayList<>();
         settings.providers().forEach(p -> secrets.addAll(p.keys().all()));
         secrets.addAll(settings.clientKeys().all());
@@ -192,9 +203,10 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("fileDrops", fileDrops);
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         PriceTable prices = PriceTable.load(properties);
+        RequestLog requestLog = new RequestLog(json, settings.logContent());
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
                 rateLimits), new ProviderScorer(), settings.routing(), redactor, meters,
-                new RequestLog(json, settings.logContent()), new CostEstimator(prices, tokens),
+                requestLog, new CostEstimator(prices, tokens),
                 new RoutingTime(clock, System::nanoTime, Thread::sleep), OpenAiErrors::status);
         registry.bind("router", router);
         registry.bind("streamResumption", new StreamResumption(settings.bound().streaming().resume(), json,
@@ -216,6 +228,9 @@ public class CaravanConfiguration implements CamelConfiguration {
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery,
                 shared::status);
         registry.bind("httpReplies", new HttpReplies(json, catalog, status));
+        registry.bind("modelReplies", new ModelReplies(json, catalog));
+        embeddings(registry, settings, catalog, health, cooldowns, latency, rateLimits, redactor, meters, json, clock,
+                tokens, prices, requestLog);
         Console.install(context, settings.console(), new Console.Boards(catalog, status, health, cooldowns, breakers, router,
                 meters), json, clock);
         registry.bind("providerRoutes", new ProviderRoutes(catalog, settings.healthTimeout()));
@@ -223,6 +238,51 @@ public class CaravanConfiguration implements CamelConfiguration {
         LOG.info("Caravan: providers {}, models {}, policy {}, deadline {}",
                 catalog.providers().stream().map(p -> p.id() + (p.keys().isEmpty() ? " (no key)" : "")).toList(),
                 settings.aliases().keySet(), settings.routing().defaultPolicy().label(), settings.routing().deadline());
+        if (!catalog.embeddingAliases().isEmpty()) {
+            LOG.info("Caravan: embedding models {}", catalog.embeddingAliases());
+        }
+    }
+
+    /**
+     * POST /v1/embeddings: a router of the chat's own kind over the embedding aliases, reading the same health board,
+     * key rests and latency, with a breaker of its own per provider (see routes/ingress-embeddings.camel.yaml for
+     * why), and the beans of its routes.
+     */
+    private static void embeddings(Registry registry, GatewaySettings settings, ProviderCatalog catalog,
+            HealthBoard health, Cooldowns cooldowns, LatencyBoard latency, RateLimits rateLimits,
+            SecretRedactor redactor, MeterRegistry meters, ObjectMapper json, Clock clock, TokenEstimator tokens,
+            PriceTable prices, RequestLog requestLog) {
+        ProviderCatalog embeddingCatalog = catalog.embeddings();
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+        for (ProviderSettings p : catalog.providers()) {
+            // no recovery probe covers embeddings: the breaker half-opens on its own once its wait in open is over
+            CircuitBreaker breaker = breakers.circuitBreaker(p.id(), CircuitBreakerConfig.from(breakerConfig(p.breaker()))
+                    .automaticTransitionFromOpenToHalfOpenEnabled(true).build());
+            breaker.getEventPublisher().onStateTransition(e -> LOG.warn("embeddings circuit breaker of provider {}: {}",
+                    p.id(), e.getStateTransition()));
+            registry.bind("embedding-breaker-" + p.id(), breaker);
+        }
+        RoutingSettings chat = settings.routing();
+        // no hedging: it would need a second provider route of its own kind; embeddings are quick and cheap
+        RoutingSettings routing = new RoutingSettings(chat.defaultPolicy(), chat.deadline(), chat.minAttemptTime(),
+                chat.retryBackoff(), chat.rateLimitCooldown(), chat.authFailureCooldown(), chat.contextWindows(),
+                Map.of(), RoutingSettings.Hedging.OFF, chat.rateLimitWaitUpTo());
+        FailoverRouter router = new FailoverRouter(new TargetBoards(embeddingCatalog, health, cooldowns, latency,
+                breakers, rateLimits), new ProviderScorer(), routing, redactor, meters, requestLog,
+                new CostEstimator(prices, tokens), new RoutingTime(clock, System::nanoTime, Thread::sleep),
+                OpenAiErrors::status, "direct:embed-");
+        registry.bind("embeddingRouter", router);
+        registry.bind("nextEmbeddingStep", new NextStep(router));
+        OpenAiEmbeddings openai = new OpenAiEmbeddings(json);
+        EmbeddingRequestReader reader = new EmbeddingRequestReader(json, catalog.embeddingAliases().keySet(),
+                settings.maxBodyBytes(), settings.maxJsonDepth(), Arrays.stream(RoutingPolicy.values())
+                        .map(RoutingPolicy::label).collect(Collectors.toSet()),
+                catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
+        registry.bind("embeddingRequests", new EmbeddingRequests(reader, embeddingCatalog, router, tokens, prices,
+                json));
+        registry.bind("embeddingCalls", new EmbeddingCalls(catalog, redactor, rateLimits, clock,
+                settings.maxAnswerBytes(), openai, new GeminiEmbeddings(json.getFactory())));
+        registry.bind("embeddingReplies", new EmbeddingReplies(json, openai));
     }
 
     /**

@@ -17,6 +17,7 @@ import dev.caravan.config.ProviderProperties;
 import dev.caravan.config.SettingProblem;
 import dev.caravan.config.SettingsBinder;
 import dev.caravan.console.ConsoleSettings;
+import dev.caravan.embeddings.EmbeddingAliases;
 import dev.caravan.ingress.HttpLimits;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.BreakerSettings;
@@ -99,6 +100,7 @@ public record GatewaySettings(
         ConsoleSettings console = new ConsoleSettings(c.enabled(), c.onApiPort(), c.sampleInterval(), c.rateWindow(),
                 c.history(), c.events(), Set.copyOf(c.allowedHosts()));
         CaravanProperties.Streaming streaming = p.streaming();
+        EmbeddingAliases.check(p.embedding(), providers, p.provider().keySet(), aliases.keySet());
         return new GatewaySettings(providers, aliases, routing, p.health().interval(), p.health().timeout(),
                 p.health().failureThreshold(), p.latency().window(), p.http().maxBodySize(),
                 p.request().maxJsonDepth(), p.providerAnswer().maxSize(), simulator, p.simulator().host(),
@@ -108,6 +110,11 @@ public record GatewaySettings(
                         streaming.firstTokenSamples(), p.latency().window(),
                         p.defaults().reasoningFirstTokenTimeout()),
                 console, p);
+    }
+
+    /** The embedding aliases, checked against the enabled providers (see {@link EmbeddingAliases}). */
+    public EmbeddingAliases.Checked embeddingAliases() {
+        return EmbeddingAliases.check(bound.embedding(), providers, bound.provider().keySet(), aliases.keySet());
     }
 
     /** True when at least one enabled provider has a key. */

@@ -13,7 +13,8 @@ import org.apache.camel.spi.RouteTemplateParameterSource;
 /**
  * Instantiates the route templates once per configured provider: {@code provider-<id>} from the
  * {@code provider-call} template, {@code probe-<id>} from {@code provider-probe} and {@code recover-<id>} from
- * {@code recovery-probe}. Adding a provider is
+ * {@code recovery-probe}, and {@code embed-<id>} from {@code embedding-call} for each provider serving an
+ * embedding alias. Adding a provider is
  * configuration, not a new route.
  */
 final class ProviderRoutes implements RouteTemplateParameterSource {
@@ -22,6 +23,9 @@ final class ProviderRoutes implements RouteTemplateParameterSource {
 
     /** @param probeTimeout how long a health or recovery probe may take ({@code caravan.health.timeout}) */
     ProviderRoutes(ProviderCatalog catalog, Duration probeTimeout) {
+        catalog.embeddingAliases().values().stream().flatMap(java.util.List::stream).map(t -> t.provider())
+                .distinct().forEach(id -> routes.put("embed-" + id, Map.of("providerId", id,
+                        TEMPLATE_ID, "embedding-call")));
         for (ProviderSettings p : catalog.providers()) {
             // the provider call's HTTP settings are its client's (ProviderHttp); the probes' are their endpoints'
             Map<String, Object> common = Map.of(

@@ -26,7 +26,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
  * and says what is wrong with a body that breaks them in plain words: where it is, never the parser's hints or
  * source dumps.
  */
-final class JsonBodies {
+public final class JsonBodies {
 
     /** Jackson's own hints and source descriptions, which mean nothing to a caller. */
     private static final Pattern HINTS = Pattern.compile(
@@ -38,7 +38,7 @@ final class JsonBodies {
     }
 
     /** A mapper reading like {@code base}, within these limits, refusing duplicate keys and reading NaN as numbers. */
-    static ObjectMapper strict(ObjectMapper base, int maxDepth, long maxBodyBytes) {
+    public static ObjectMapper strict(ObjectMapper base, int maxDepth, long maxBodyBytes) {
         JsonFactory factory = new JsonFactoryBuilder(base.getFactory())
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(maxDepth)
@@ -54,7 +54,7 @@ final class JsonBodies {
     }
 
     /** The body as a tree, or null when it holds no value at all. */
-    static JsonNode parse(ObjectMapper mapper, byte[] body, int maxDepth) {
+    public static JsonNode parse(ObjectMapper mapper, byte[] body, int maxDepth) {
         JsonParser parser;
         try {
             parser = mapper.createParser(body);

@@ -33,7 +33,7 @@ public record CaravanProperties(
         @JsonDeserialize(contentUsing = SettingValues.Capabilities.class) Map<String, Set<Capability>> capabilities,
         Routing routing, Retry retry, RateLimit rateLimit, Latency latency, Estimate estimate, Hedging hedging,
         ProviderProperties.Breaker breaker, Health health, Log log, Jms jms, File file, String defaultModel,
-        Simulator simulator, Console console, State state) {
+        Simulator simulator, Console console, State state, Embedding embedding) {
 
     public CaravanProperties {
         http = section(http, Http.class);
@@ -63,6 +63,7 @@ public record CaravanProperties(
         simulator = section(simulator, Simulator.class);
         console = section(console, Console.class);
         state = section(state, State.class);
+        embedding = section(embedding, Embedding.class);
     }
 
     /** {@code caravan.http.*}: the client API port and the limits on each client connection. */
@@ -317,6 +318,21 @@ public record CaravanProperties(
         public String toString() {
             return "State[store=" + store + ", keyPrefix=" + keyPrefix + ", onStoreLoss=" + onStoreLoss
                     + ", refreshInterval=" + refreshInterval + ", timeout=" + timeout + ", replicaId=" + replicaId + "]";
+        }
+    }
+
+    /**
+     * {@code caravan.embedding.*}: the embedding model aliases ({@code model.<alias>} = targets) and the upstream
+     * models declared to give the same vectors ({@code equivalent.<name>} = models or targets); checked against the
+     * providers by {@code dev.caravan.embeddings.EmbeddingAliases}.
+     */
+    public record Embedding(
+            @JsonDeserialize(contentUsing = SettingValues.CommaList.class) Map<String, List<String>> model,
+            @JsonDeserialize(contentUsing = SettingValues.CommaList.class) Map<String, List<String>> equivalent) {
+
+        public Embedding {
+            model = or(model, Map.of());
+            equivalent = or(equivalent, Map.of());
         }
     }
 }

@@ -47,7 +47,7 @@ public final class SettingsBinder {
     private static final String PREFIX = "caravan.";
     /** Families whose next segment is a free-form name (model, alias) that may contain dots. */
     private static final List<String> NAMED = List.of("caravan.model.", "caravan.context-window.",
-            "caravan.capabilities.");
+            "caravan.capabilities.", "caravan.embedding.model.", "caravan.embedding.equivalent.");
     private static final String PRICE = "caravan.price.";
     private static final LevenshteinDistance DISTANCE = LevenshteinDistance.getDefaultInstance();
 
@@ -120,8 +120,10 @@ public final class SettingsBinder {
     static List<String> path(String key) {
         for (String family : NAMED) {
             if (key.startsWith(family) && key.length() > family.length()) {
-                return List.of(family.substring(PREFIX.length(), family.length() - 1),
-                        key.substring(family.length()));
+                List<String> segments = new java.util.ArrayList<>(
+                        List.of(family.substring(PREFIX.length(), family.length() - 1).split("\\.")));
+                segments.add(key.substring(family.length()));
+                return List.copyOf(segments);
             }
         }
         String rest = key.substring(PREFIX.length());

@@ -57,17 +57,14 @@ public final class HttpReplies {
         chat.internalError(exchange);
     }
 
-    /** {@code GET /v1/models}: the model aliases callers can name, in OpenAI's list format. */
+    /** {@code GET /v1/models}: the model aliases callers can name, chat and embedding, in OpenAI's list format. */
     public void models(Exchange exchange) {
         Message message = ProtocolReplies.clear(exchange);
         ObjectNode list = json.createObjectNode().put("object", "list");
         ArrayNode data = list.putArray("data");
-        catalog.aliases().forEach((alias, targets) -> {
-            ObjectNode model = data.addObject().put("id", alias).put("object", "model").put("created", 0)
-                    .put("owned_by", "caravan");
-            ArrayNode t = model.putArray("targets");
-            targets.forEach(target -> t.add(target.toString()));
-        });
+        catalog.aliases().forEach((alias, targets) -> data.add(ModelReplies.model(json, alias, "chat", targets)));
+        catalog.embeddingAliases().forEach((alias, targets) -> data.add(ModelReplies.model(json, alias,
+                "embedding", targets)));
         write(message, 200, list);
     }
 

@@ -17,7 +17,7 @@ public final class OutcomeJson {
     }
 
     /** The chat completion when served, else the OpenAI error body with each attempt listed. */
-    ObjectNode body(Outcome outcome) {
+    public ObjectNode body(Outcome outcome) {
         return switch (outcome) {
             case Outcome.Served served -> json.valueToTree(served.response());
             case Outcome.Failed failed -> {

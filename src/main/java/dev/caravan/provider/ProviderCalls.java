@@ -169,7 +169,7 @@ public final class ProviderCalls {
      * follow than the length said (a body decoded on the way in), the rest is read on, up to the limit; past it the
      * connection is cut unread (closing would drain it) and the answer is refused.
      */
-    static byte[] bodyBytes(ProviderAnswer answer, int max) {
+    public static byte[] bodyBytes(ProviderAnswer answer, int max) {
         try {
             return bodyBytes(answer.body(), answer.contentLength(), answer.call().handle(), answer.status(), max);
         } catch (IOException e) {

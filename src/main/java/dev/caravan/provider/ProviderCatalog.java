@@ -7,20 +7,50 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.Function;
 
-/** The enabled providers, their dialects, and the model aliases that map onto them. Fixed at start. */
+/**
+ * The enabled providers, their dialects, and the model aliases that map onto them: chat aliases, and embedding
+ * aliases apart (an embedding model cannot answer a chat, nor the reverse). Fixed at start.
+ */
 public final class ProviderCatalog {
 
     private final Map<String, ProviderSettings> providers = new LinkedHashMap<>();
     private final Map<String, Dialect> dialects = new LinkedHashMap<>();
     private final Map<String, List<Target>> aliases;
+    private final Map<String, List<Target>> embeddingAliases;
 
     public ProviderCatalog(List<ProviderSettings> providers, Function<ProviderSettings, Dialect> dialect,
             Map<String, List<Target>> aliases) {
+        this(providers, dialect, aliases, Map.of());
+    }
+
+    public ProviderCatalog(List<ProviderSettings> providers, Function<ProviderSettings, Dialect> dialect,
+            Map<String, List<Target>> aliases, Map<String, List<Target>> embeddingAliases) {
         providers.forEach(p -> {
             this.providers.put(p.id(), p);
             this.dialects.put(p.id(), dialect.apply(p));
         });
         this.aliases = Collections.unmodifiableMap(new LinkedHashMap<>(aliases));
+        this.embeddingAliases = Collections.unmodifiableMap(new LinkedHashMap<>(embeddingAliases));
+    }
+
+    private ProviderCatalog(ProviderCatalog of, Map<String, List<Target>> aliases) {
+        this.providers.putAll(of.providers);
+        this.dialects.putAll(of.dialects);
+        this.aliases = aliases;
+        this.embeddingAliases = Map.of();
+    }
+
+    /**
+     * The same providers and dialects with the embedding aliases as their aliases: what the embeddings' router
+     * routes by, so that it reads the shared boards exactly as the chat router does.
+     */
+    public ProviderCatalog embeddings() {
+        return new ProviderCatalog(this, embeddingAliases);
+    }
+
+    /** The embedding model aliases and their targets, in the order listed. */
+    public Map<String, List<Target>> embeddingAliases() {
+        return embeddingAliases;
     }
 
     public List<ProviderSettings> providers() {

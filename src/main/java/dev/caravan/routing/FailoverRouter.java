@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
@@ -48,6 +49,10 @@ public final class FailoverRouter {
         void failedOver(String requestId, String alias, Target from, Target to, FailureClass failure);
     }
 
+    /** The provider routes of chat requests, {@code direct:provider-<id>}. */
+    public static final String CHAT_CALLS = "direct:provider-";
+
+    private final String callRoutes;
     private final TargetBoards boards;
     private final ProviderScorer scorer;
     private final RoutingSettings settings;
@@ -67,6 +72,17 @@ public final class FailoverRouter {
     public FailoverRouter(TargetBoards boards, ProviderScorer scorer, RoutingSettings settings,
             SecretRedactor redactor, MeterRegistry meters, RequestLog requestLog, CostEstimator costs,
             RoutingTime time, ToIntFunction<Outcome.Failed> shownStatus) {
+        this(boards, scorer, settings, redactor, meters, requestLog, costs, time, shownStatus, CHAT_CALLS);
+    }
+
+    /**
+     * A router whose attempts go to the routes {@code <callRoutes><provider id>}: the chat's provider routes, or
+     * those of another kind of request routed by the same rules over its own aliases (embeddings).
+     */
+    public FailoverRouter(TargetBoards boards, ProviderScorer scorer, RoutingSettings settings,
+            SecretRedactor redactor, MeterRegistry meters, RequestLog requestLog, CostEstimator costs,
+            RoutingTime time, ToIntFunction<Outcome.Failed> shownStatus, String callRoutes) {
+        this.callRoutes = callRoutes;
         this.boards = boards;
         this.scorer = scorer;
         this.settings = settings;
@@ -89,6 +105,19 @@ public final class FailoverRouter {
     /** Starts routing the request in the body. */
     public void plan(Exchange exchange) {
         ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
+        start(exchange, request, request.model(), Capability.neededBy(request), estimates(request));
+    }
+
+    /**
+     * Starts routing a request that is not a chat (an embeddings request, carried by its own exchange property):
+     * only its alias, and what it is expected to cost on each target, matter to the routing.
+     */
+    public void plan(Exchange exchange, String alias, Map<Target, CostEstimate> estimates) {
+        start(exchange, null, alias, Set.of(), estimates);
+    }
+
+    private void start(Exchange exchange, ChatRequest request, String alias, Set<Capability> needs,
+            Map<Target, CostEstimate> estimates) {
         RequestContext context = RequestContext.on(exchange);
         RequestOptions options = context.options();
         Instant now = time.clock().instant();
@@ -97,8 +126,8 @@ public final class FailoverRouter {
         // a caller may shorten the deadline, never lengthen it past the operator's
         Duration deadline = options.deadline() != null && options.deadline().compareTo(settings.deadline()) < 0
                 ? options.deadline() : settings.deadline();
-        context.withRequest(request).withState(RoutingState.start(requestId, request.model(), routing, now,
-                now.plus(deadline), options, Capability.neededBy(request), estimates(request))).putOn(exchange);
+        context.withRequest(request).withState(RoutingState.start(requestId, alias, routing, now,
+                now.plus(deadline), options, needs, estimates)).putOn(exchange);
         if (settings.hedging().enabled()) {
             hedges.counted();
         }
@@ -208,7 +237,7 @@ public final class FailoverRouter {
                 return "direct:hedge";
             }
         }
-        return "direct:provider-" + target.provider();
+        return callRoutes + target.provider();
     }
 
     private AttemptPlan planFor(Target target, int key, RoutingState state, Duration left) {

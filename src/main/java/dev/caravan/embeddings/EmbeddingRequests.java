@@ -1,0 +1,138 @@
+package dev.caravan.embeddings;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.InvalidRequest;
+import dev.caravan.cost.CostEstimate;
+import dev.caravan.cost.PriceTable;
+import dev.caravan.cost.TokenEstimator;
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.Target;
+import dev.caravan.routing.FailoverRouter;
+import dev.caravan.routing.RequestContext;
+import dev.caravan.ingress.HttpCaller;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+/**
+ * The embeddings ingress's steps before the routing: read the HTTP request into an {@link EmbeddingJob}, then plan
+ * it on the embeddings' {@link FailoverRouter} with what it is expected to cost on each target of its alias.
+ */
+public final class EmbeddingRequests {
+
+    private static final String OPTION_PREFIX = "x-caravan-";
+
+    private final EmbeddingRequestReader reader;
+    private final ProviderCatalog catalog;
+    private final FailoverRouter router;
+    private final TokenEstimator tokens;
+    private final PriceTable prices;
+    private final ObjectMapper json;
+
+    /** @param catalog the providers, with the embedding aliases as aliases ({@link ProviderCatalog#embeddings()}) */
+    public EmbeddingRequests(EmbeddingRequestReader reader, ProviderCatalog catalog, FailoverRouter router,
+            TokenEstimator tokens, PriceTable prices, ObjectMapper json) {
+        this.reader = reader;
+        this.catalog = catalog;
+        this.router = router;
+        this.tokens = tokens;
+        this.prices = prices;
+        this.json = json;
+    }
+
+    /** Reads the request: a JSON body, announced as such, with the caller's routing options. */
+    public void read(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        // a form post (curl -d without a content type) is parsed into fields by the HTTP server: refuse it plainly
+        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
+                    + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
+        }
+        EmbeddingRequestReader.Read read = reader.read(message.getBody(byte[].class), options(message));
+        EmbeddingRequest request = read.request();
+        if (request.tokenInput()) {
+            Optional<Target> gemini = catalog.targets(request.alias()).stream()
+                    .filter(t -> catalog.provider(t.provider()).dialect().equals("gemini")).findFirst();
+            if (gemini.isPresent()) {
+                throw InvalidRequest.badRequest("input", "'input' is token arrays, but '" + request.alias()
+                        + "' may be served by " + gemini.get() + ", a Gemini target, which embeds text only; send "
+                        + "the input as text.");
+            }
+        }
+        RequestContext context = RequestContext.enter("embeddings", read.options());
+        if (message instanceof HttpMessage http) {
+            context = context.withCaller(new HttpCaller(http.getResponse()));
+        }
+        context.putOn(exchange);
+        new EmbeddingJob(request, Map.of(), null).putOn(exchange);
+        message.setBody(null);
+    }
+
+    /** Starts routing the job: its alias, and its size and cost on each target. */
+    public void plan(Exchange exchange) {
+        EmbeddingJob job = EmbeddingJob.on(exchange);
+        EmbeddingRequest request = job.request();
+        Map<Target, Integer> sizes = new LinkedHashMap<>();
+        Map<Target, CostEstimate> estimates = new HashMap<>();
+        Map<String, TokenEstimator.Estimate> byModel = new HashMap<>();
+        for (Target target : catalog.targets(request.alias())) {
+            String dialect = catalog.provider(target.provider()).dialect();
+            int size;
+            boolean approximate;
+            if (request.tokenInput()) {
+                size = request.inputTokens();
+                approximate = false;
+            } else {
+                TokenEstimator.Estimate estimate = byModel.computeIfAbsent(dialect + '\n' + target.model(),
+                        k -> tokens.estimate(asChat(request), dialect, target.model()));
+                size = estimate.promptTokens();
+                approximate = estimate.approximate();
+            }
+            sizes.put(target, size);
+            Double usd = prices.price(target.provider(), target.model(), size).map(p -> p.usd(size, 0, 0))
+                    .orElse(null);
+            estimates.put(target, new CostEstimate(size, 0, usd, approximate));
+        }
+        job.withEstimates(sizes).putOn(exchange);
+        router.plan(exchange, request.alias(), estimates);
+    }
+
+    /** The texts as one chat turn each, which is how the token estimator counts text. */
+    private ChatRequest asChat(EmbeddingRequest request) {
+        ObjectNode chat = json.createObjectNode().put("model", request.alias());
+        ArrayNode messages = chat.putArray("messages");
+        for (String text : request.texts()) {
+            messages.addObject().put("role", "user").put("content", text);
+        }
+        return json.convertValue(chat, ChatRequest.class);
+    }
+
+    /**
+     * The {@code x-caravan-*} request headers, read from the HTTP request itself: a query parameter is never an
+     * option. An option sent twice is refused rather than one of its values picked.
+     */
+    private static Map<String, String> options(Message message) {
+        Map<String, String> headers = new HashMap<>();
+        if (!(message instanceof HttpMessage http) || http.getRequest() == null) {
+            return headers;
+        }
+        for (Map.Entry<String, String> header : http.getRequest().headers()) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (name.startsWith(OPTION_PREFIX) && headers.put(name, header.getValue()) != null) {
+                throw new InvalidRequest(400, name, "duplicate_header", "The '" + name + "' header was sent more "
+                        + "than once; send it once.");
+            }
+        }
+        return headers;
+    }
+}
