@@ -104,7 +104,7 @@ public final class EmbeddingRequests {
             estimates.put(target, new CostEstimate(size, 0, usd, approximate));
         }
         job.withEstimates(sizes).putOn(exchange);
-        router.plan(exchange, request.alias(), estimates);
+        router.planAlias(exchange, request.alias(), estimates);
     }
 
     /** The texts as one chat turn each, which is how the token estimator counts text. */

@@ -110,9 +110,11 @@ public final class FailoverRouter {
 
     /**
      * Starts routing a request that is not a chat (an embeddings request, carried by its own exchange property):
-     * only its alias, and what it is expected to cost on each target, matter to the routing.
+     * only its alias, and what it is expected to cost on each target, matter to the routing. Named apart from
+     * {@link #plan(Exchange)}, which routes name without parameter types: Camel would bind an overload of the same
+     * name to the chat request in the body.
      */
-    public void plan(Exchange exchange, String alias, Map<Target, CostEstimate> estimates) {
+    public void planAlias(Exchange exchange, String alias, Map<Target, CostEstimate> estimates) {
         start(exchange, null, alias, Set.of(), estimates);
     }
 
