@@ -94,7 +94,7 @@ public final class EmbeddingRequests {
                 approximate = false;
             } else {
                 TokenEstimator.Estimate estimate = byModel.computeIfAbsent(dialect + '\n' + target.model(),
-                        k -> tokens.estimate(asChat(request), dialect, target.model()));
+                        k -> textTokens(request, dialect, target.model()));
                 size = estimate.promptTokens();
                 approximate = estimate.approximate();
             }
@@ -107,11 +107,22 @@ public final class EmbeddingRequests {
         router.planAlias(exchange, request.alias(), estimates);
     }
 
-    /** The texts as one chat turn each, which is how the token estimator counts text. */
-    private ChatRequest asChat(EmbeddingRequest request) {
-        ObjectNode chat = json.createObjectNode().put("model", request.alias());
+    /**
+     * The tokens of the texts alone, as {@code model}'s tokenizer (or the closest) counts them: the estimator counts
+     * chat turns, so the texts are counted as one turn each, less what as many empty turns count (their framing).
+     */
+    private TokenEstimator.Estimate textTokens(EmbeddingRequest request, String dialect, String model) {
+        TokenEstimator.Estimate turns = tokens.estimate(asChat(request.texts()), dialect, model);
+        TokenEstimator.Estimate framing = tokens.estimate(asChat(java.util.Collections.nCopies(request.inputs(), "")),
+                dialect, model);
+        return new TokenEstimator.Estimate(Math.max(request.inputs(), turns.promptTokens() - framing.promptTokens()),
+                turns.encoding(), turns.approximate());
+    }
+
+    private ChatRequest asChat(java.util.List<String> texts) {
+        ObjectNode chat = json.createObjectNode().put("model", "embedding");
         ArrayNode messages = chat.putArray("messages");
-        for (String text : request.texts()) {
+        for (String text : texts) {
             messages.addObject().put("role", "user").put("content", text);
         }
         return json.convertValue(chat, ChatRequest.class);

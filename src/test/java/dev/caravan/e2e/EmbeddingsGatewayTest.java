@@ -145,6 +145,8 @@ class EmbeddingsGatewayTest {
         assertThat(several.data().get(1).embedding()).isEqualTo(one);
         assertThat(several.data().get(0).embedding()).hasSize(768).isNotEqualTo(one);
         assertThat(several.model()).isEqualTo("gemini-embedding-001");
+        // Gemini counts no tokens for embeddings: the gateway's estimate of the texts alone stands in
+        assertThat(several.usage().promptTokens()).isBetween(2L, 8L);
         assertThat(gateway.provider("gemini").lastBody().path("requests").size()).isEqualTo(2);
     }
 
