@@ -132,6 +132,32 @@ class EmbeddingsGatewayTest {
     }
 
     @Test
+    void aProvidersRefusalOfTheRequestIsAnsweredAtOnceWithoutFailover() {
+        HttpResponse<String> tooLong = gateway.post("/v1/embeddings", "{\"model\":\"small\",\"input\":\"x\","
+                + "\"dimensions\":4096}", Map.of("x-caravan-policy", "priority"));
+
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(body(tooLong).at("/error/message").asText()).contains("'dimensions'", "between 1 and 1536");
+        assertThat(tooLong.headers().firstValue("x-caravan-attempts")).hasValue("openai:" + MODEL
+                + "=caller_fault(400)");
+        assertThat(gateway.provider("azure").calls(Api.EMBEDDINGS)).isZero();
+    }
+
+    @Test
+    void everyTargetFailingIsA502ListingEachAttempt() {
+        gateway.provider("openai").fail(Fault.status(503).scope(Api.EMBEDDINGS));
+        gateway.provider("azure").fail(Fault.status(500).scope(Api.EMBEDDINGS));
+
+        HttpResponse<String> failed = gateway.post("/v1/embeddings", "{\"model\":\"small\",\"input\":\"x\"}",
+                Map.of("x-caravan-policy", "priority"));
+
+        assertThat(failed.statusCode()).isEqualTo(502);
+        assertThat(body(failed).at("/error/code").asText()).isEqualTo("providers_failed");
+        assertThat(body(failed).at("/error/attempts")).hasSize(4);
+        assertThat(failed.headers().firstValue("x-caravan-attempt-count")).hasValue("4");
+    }
+
+    @Test
     void aGeminiTargetEmbedsOneTextAndSeveral() {
         List<Float> one = client.embeddings().create(EmbeddingCreateParams.builder().model("google")
                 .input("one text").dimensions(768L).build()).data().getFirst().embedding();
