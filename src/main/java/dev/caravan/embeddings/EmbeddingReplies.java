@@ -4,7 +4,7 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.ingress.HttpReplies;
+import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.ingress.OpenAiErrors;
 import dev.caravan.ingress.OutcomeJson;
 import dev.caravan.routing.Attempt;
@@ -35,23 +35,23 @@ public final class EmbeddingReplies {
         Outcome outcome = exchange.getMessage().getMandatoryBody(Outcome.class);
         Message message = exchange.getMessage();
         message.getHeaders().clear();
-        message.setHeader(HttpReplies.REQUEST_ID, outcome.requestId());
-        message.setHeader(HttpReplies.ATTEMPT_COUNT, Integer.toString(outcome.attempts().size()));
+        message.setHeader(ProtocolReplies.REQUEST_ID, outcome.requestId());
+        message.setHeader(ProtocolReplies.ATTEMPT_COUNT, Integer.toString(outcome.attempts().size()));
         if (!outcome.attempts().isEmpty()) {
-            message.setHeader(HttpReplies.ATTEMPTS,
+            message.setHeader(ProtocolReplies.ATTEMPTS,
                     outcome.attempts().stream().map(Attempt::summary).collect(Collectors.joining(", ")));
         }
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         switch (outcome) {
             case Outcome.Served served -> {
                 EmbeddingJob job = EmbeddingJob.on(exchange);
-                message.setHeader(HttpReplies.PROVIDER, served.target().provider());
-                message.setHeader(HttpReplies.MODEL, served.target().model());
+                message.setHeader(ProtocolReplies.PROVIDER, served.target().provider());
+                message.setHeader(ProtocolReplies.MODEL, served.target().model());
                 if (served.estimatedCostUsd() != null) {
-                    message.setHeader(HttpReplies.ESTIMATED_COST, HttpReplies.usd(served.estimatedCostUsd()));
+                    message.setHeader(ProtocolReplies.ESTIMATED_COST, ProtocolReplies.usd(served.estimatedCostUsd()));
                 }
                 if (served.costUsd() != null) {
-                    message.setHeader(HttpReplies.COST, HttpReplies.usd(served.costUsd()));
+                    message.setHeader(ProtocolReplies.COST, ProtocolReplies.usd(served.costUsd()));
                 }
                 Embeddings answer = job.answer();
                 message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);

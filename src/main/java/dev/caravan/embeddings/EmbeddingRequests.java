@@ -19,6 +19,7 @@ import dev.caravan.provider.Target;
 import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.RequestContext;
 import dev.caravan.ingress.HttpCaller;
+import dev.caravan.ingress.protocol.Inbound;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
@@ -28,8 +29,6 @@ import org.apache.camel.component.platform.http.vertx.HttpMessage;
  * it on the embeddings' {@link FailoverRouter} with what it is expected to cost on each target of its alias.
  */
 public final class EmbeddingRequests {
-
-    private static final String OPTION_PREFIX = "x-caravan-";
 
     private final EmbeddingRequestReader reader;
     private final ProviderCatalog catalog;
@@ -58,7 +57,8 @@ public final class EmbeddingRequests {
             throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
                     + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
         }
-        EmbeddingRequestReader.Read read = reader.read(message.getBody(byte[].class), options(message));
+        Inbound inbound = Inbound.of(message);
+        EmbeddingRequestReader.Read read = reader.read(inbound.body(), inbound.caravanHeaders());
         EmbeddingRequest request = read.request();
         if (request.tokenInput()) {
             Optional<Target> gemini = catalog.targets(request.alias()).stream()
@@ -126,24 +126,5 @@ public final class EmbeddingRequests {
             messages.addObject().put("role", "user").put("content", text);
         }
         return json.convertValue(chat, ChatRequest.class);
-    }
-
-    /**
-     * The {@code x-caravan-*} request headers, read from the HTTP request itself: a query parameter is never an
-     * option. An option sent twice is refused rather than one of its values picked.
-     */
-    private static Map<String, String> options(Message message) {
-        Map<String, String> headers = new HashMap<>();
-        if (!(message instanceof HttpMessage http) || http.getRequest() == null) {
-            return headers;
-        }
-        for (Map.Entry<String, String> header : http.getRequest().headers()) {
-            String name = header.getKey().toLowerCase(Locale.ROOT);
-            if (name.startsWith(OPTION_PREFIX) && headers.put(name, header.getValue()) != null) {
-                throw new InvalidRequest(400, name, "duplicate_header", "The '" + name + "' header was sent more "
-                        + "than once; send it once.");
-            }
-        }
-        return headers;
     }
 }
