@@ -102,7 +102,7 @@ class HttpIngressEdgeTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"GET,/nowhere", "POST,/v1/chat", "GET,/v1/models/extra", "DELETE,/"})
+    @CsvSource({"GET,/nowhere", "POST,/v1/chat", "GET,/v1/models/extra/more", "DELETE,/"})
     void anUnknownPathIsA404InOpenAiShape(String method, String path) throws Exception {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + gateway.port() + path))
