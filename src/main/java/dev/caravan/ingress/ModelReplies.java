@@ -2,13 +2,16 @@ package dev.caravan.ingress;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ErrorBody;
+import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.Target;
 import io.vertx.core.buffer.Buffer;
@@ -45,8 +48,8 @@ public final class ModelReplies {
         Message message = exchange.getMessage();
         String id = id(message);
         message.getHeaders().clear();
-        message.setHeader(HttpReplies.REQUEST_ID, "req_" + java.util.HexFormat.of().toHexDigits(
-                java.util.concurrent.ThreadLocalRandom.current().nextLong()));
+        message.setHeader(ProtocolReplies.REQUEST_ID, "req_" + HexFormat.of().toHexDigits(
+                ThreadLocalRandom.current().nextLong()));
         List<Target> chat = catalog.aliases().get(id);
         List<Target> embedding = catalog.embeddingAliases().get(id);
         if (chat != null) {
