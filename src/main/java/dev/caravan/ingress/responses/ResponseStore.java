@@ -1,0 +1,72 @@
+package dev.caravan.ingress.responses;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.InvalidRequest;
+import dev.caravan.state.ResponseRecords;
+import dev.caravan.state.StateStore;
+
+/**
+ * The gateway's own memory of stored responses: each one's response object (for {@code GET /v1/responses/{id}}) and
+ * its whole conversation in canonical form (for {@code previous_response_id}), so that the next turn can be served by
+ * any provider, in any dialect, not only the one that answered this turn. Kept in {@link ResponseRecords} (in memory,
+ * or in Redis shared by every replica), bounded and expiring there.
+ */
+public final class ResponseStore {
+
+    /** A stored response: what {@code GET} shows, and the conversation a next turn continues. */
+    public record Stored(ObjectNode response, List<ChatMessage> conversation) {
+    }
+
+    private final ResponseRecords records;
+    private final ObjectMapper json;
+
+    public ResponseStore(ResponseRecords records, ObjectMapper json) {
+        this.records = records;
+        this.json = json;
+    }
+
+    /** Keeps a finished turn when its request asked to store it (the default). */
+    public void keep(ResponsesTurn turn, ObjectNode response, ResponseAnswer answer) {
+        if (!turn.store()) {
+            return;
+        }
+        List<ChatMessage> conversation = new ArrayList<>(turn.conversation());
+        conversation.add(answer.asTurn());
+        ObjectNode record = json.createObjectNode();
+        record.set("response", response);
+        record.set("conversation", json.valueToTree(conversation));
+        try {
+            records.put(turn.id(), json.writeValueAsString(record));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored response could not be written as JSON", e);
+        }
+    }
+
+    /** The stored response {@code id}, or null when there is none (never stored, expired, or dropped for the bound). */
+    public Stored find(String id) {
+        String record;
+        try {
+            record = records.get(id);
+        } catch (StateStore.Unavailable e) {
+            throw new InvalidRequest(503, null, "store_unavailable", "Stored responses cannot be read right now "
+                    + "(the response store is unreachable); try again shortly.");
+        }
+        if (record == null) {
+            return null;
+        }
+        try {
+            JsonNode tree = json.readTree(record);
+            List<ChatMessage> conversation = List.of(json.treeToValue(tree.get("conversation"), ChatMessage[].class));
+            return new Stored((ObjectNode) tree.get("response"), conversation);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored response " + id + " could not be read", e);
+        }
+    }
+}
