@@ -59,6 +59,8 @@ import dev.caravan.ingress.JmsRedelivery;
 import dev.caravan.ingress.OperatorRequests;
 import dev.caravan.ingress.PromptReader;
 import dev.caravan.ingress.protocol.ProtocolRequests;
+import dev.caravan.ingress.responses.ResponseStore;
+import dev.caravan.ingress.responses.ResponsesHttp;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.Dialects;
@@ -82,7 +84,10 @@ import dev.caravan.routing.RoutingPolicy;
 import dev.caravan.routing.RoutingSettings;
 import dev.caravan.routing.ProviderScorer;
 import dev.caravan.simulator.Simulator;
+import dev.caravan.state.LocalResponseRecords;
 import dev.caravan.state.LocalStateStore;
+import dev.caravan.state.RedisResponseRecords;
+import dev.caravan.state.ResponseRecords;
 import dev.caravan.state.RedisStateStore;
 import dev.caravan.state.SharedState;
 import dev.caravan.state.StateSettings;
@@ -194,6 +199,9 @@ public class CaravanConfiguration implements CamelConfiguration {
         GeminiIngress gemini = new GeminiIngress(json, chatRequests, redactor, catalog, tokens);
         registry.bind("geminiIngress", gemini);
         errorPages.answerUnder(GeminiIngress.PREFIX, gemini.shapes());
+        registry.bind("responsesHttp", new ResponsesHttp(chatRequests, responseStore(context,
+                StateSettings.of(settings.bound().state()), settings.bound().responses(), json, clock), json, redactor,
+                settings.maxBodyBytes(), settings.maxJsonDepth(), clock));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);
@@ -348,6 +356,25 @@ public class CaravanConfiguration implements CamelConfiguration {
         cached.setSessionCacheSize(jms.concurrency() + 10);
         cached.setReconnectOnException(true);
         registry.bind("jmsConnectionFactory", cached);
+    }
+
+    /**
+     * The Responses API's stored responses: in this process, or in Redis beside the rest of the shared state so that
+     * every replica continues every conversation. Closed with Camel.
+     */
+    private static ResponseStore responseStore(CamelContext context, StateSettings state,
+            CaravanProperties.Responses responses, ObjectMapper json, Clock clock) throws Exception {
+        ResponseRecords records = state.shared()
+                ? new RedisResponseRecords(state.redisUrl(), state.keyPrefix(), state.timeout(),
+                        responses.storeMaxEntries(), responses.storeTtl(), clock)
+                : new LocalResponseRecords(responses.storeMaxEntries(), responses.storeTtl(), clock);
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                records.close();
+            }
+        });
+        return new ResponseStore(records, json);
     }
 
     /**

@@ -33,7 +33,7 @@ public record CaravanProperties(
         @JsonDeserialize(contentUsing = SettingValues.Capabilities.class) Map<String, Set<Capability>> capabilities,
         Routing routing, Retry retry, RateLimit rateLimit, Latency latency, Estimate estimate, Hedging hedging,
         ProviderProperties.Breaker breaker, Health health, Log log, Jms jms, File file, String defaultModel,
-        Simulator simulator, Console console, State state, Embedding embedding) {
+        Simulator simulator, Console console, State state, Embedding embedding, Responses responses) {
 
     public CaravanProperties {
         http = section(http, Http.class);
@@ -64,6 +64,7 @@ public record CaravanProperties(
         console = section(console, Console.class);
         state = section(state, State.class);
         embedding = section(embedding, Embedding.class);
+        responses = section(responses, Responses.class);
     }
 
     /** {@code caravan.http.*}: the client API port and the limits on each client connection. */
@@ -333,6 +334,17 @@ public record CaravanProperties(
         public Embedding {
             model = or(model, Map.of());
             equivalent = or(equivalent, Map.of());
+        }
+    }
+
+    /**
+     * {@code caravan.responses.*}: the responses the Responses API ingress keeps for {@code previous_response_id} and
+     * {@code GET /v1/responses/{id}} (in memory, or in Redis with {@code caravan.state.store = redis}).
+     */
+    public record Responses(Integer storeMaxEntries, Duration storeTtl) {
+        public Responses {
+            storeMaxEntries = atLeast("store-max-entries", or(storeMaxEntries, 10_000), 1);
+            storeTtl = or(storeTtl, Duration.ofHours(24));
         }
     }
 }

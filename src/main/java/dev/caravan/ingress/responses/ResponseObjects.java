@@ -97,8 +97,9 @@ public final class ResponseObjects {
         int output = usage.completionTokens() == null ? 0 : usage.completionTokens();
         ObjectNode node = NODES.objectNode();
         node.put("input_tokens", input);
-        node.putObject("input_tokens_details").put("cached_tokens",
-                detail(usage, "prompt_tokens_details", "cached_tokens"));
+        node.putObject("input_tokens_details")
+                .put("cached_tokens", detail(usage, "prompt_tokens_details", "cached_tokens"))
+                .put("cache_write_tokens", detail(usage, "prompt_tokens_details", "cache_write_tokens"));
         node.put("output_tokens", output);
         node.putObject("output_tokens_details").put("reasoning_tokens",
                 detail(usage, "completion_tokens_details", "reasoning_tokens"));

@@ -11,6 +11,8 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.state.ResponseRecords;
 import dev.caravan.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's own memory of stored responses: each one's response object (for {@code GET /v1/responses/{id}}) and
@@ -23,6 +25,8 @@ public final class ResponseStore {
     /** A stored response: what {@code GET} shows, and the conversation a next turn continues. */
     public record Stored(ObjectNode response, List<ChatMessage> conversation) {
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ResponseStore.class);
 
     private final ResponseRecords records;
     private final ObjectMapper json;
@@ -46,6 +50,9 @@ public final class ResponseStore {
             records.put(turn.id(), json.writeValueAsString(record));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a stored response could not be written as JSON", e);
+        } catch (StateStore.Unavailable e) {
+            // the answer is the caller's all the same; only a later previous_response_id or GET will miss it
+            LOG.warn("response {} was answered but could not be stored: {}", turn.id(), e.getMessage());
         }
     }
 

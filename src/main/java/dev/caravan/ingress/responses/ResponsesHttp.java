@@ -1,0 +1,193 @@
+package dev.caravan.ingress.responses;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequestReader;
+import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.RequestOptions;
+import dev.caravan.ingress.ChatCompletions;
+import dev.caravan.ingress.HttpCaller;
+import dev.caravan.ingress.HttpStreamSink;
+import dev.caravan.ingress.protocol.Inbound;
+import dev.caravan.ingress.protocol.ProtocolReplies;
+import dev.caravan.ingress.protocol.ProtocolShapes;
+import dev.caravan.provider.SecretRedactor;
+import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RequestContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.InvalidPayloadException;
+import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+
+/**
+ * The OpenAI Responses API over HTTP ({@code routes/ingress-responses.camel.yaml}): {@code POST /v1/responses} read
+ * into the canonical request (the stored conversation of {@code previous_response_id} first), answered as a response
+ * object or as the Responses event stream, and kept in the {@link ResponseStore} when asked to; and
+ * {@code GET /v1/responses/{id}}. Errors are OpenAI's error bodies, as for Chat Completions.
+ *
+ * <p>Unlike a protocol whose request says all, a Responses turn carries what its answer must repeat (its id, its
+ * instructions, its metadata) and what it continues: the turn travels beside the canonical request, in the exchange
+ * property {@link #TURN}, and each streamed attempt's writer is opened for this turn.
+ */
+public final class ResponsesHttp {
+
+    /** The exchange property holding the request's {@link ResponsesTurn}. */
+    public static final String TURN = "caravan.responses.turn";
+    private static final String PATH = "/v1/responses/";
+
+    private final ChatRequestReader chat;
+    private final ResponseStore store;
+    private final ObjectMapper json;
+    private final ObjectMapper strict;
+    private final SecretRedactor redactor;
+    private final long maxBodyBytes;
+    private final Clock clock;
+    private final ProtocolReplies errors;
+
+    public ResponsesHttp(ChatRequestReader chat, ResponseStore store, ObjectMapper json, SecretRedactor redactor,
+            long maxBodyBytes, int maxDepth, Clock clock) {
+        this.chat = chat;
+        this.store = store;
+        this.json = json;
+        this.strict = json.copy();
+        this.strict.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth)
+                .build());
+        this.redactor = redactor;
+        this.maxBodyBytes = maxBodyBytes;
+        this.clock = clock;
+        this.errors = new ProtocolReplies(json, new ChatCompletions.Shapes(json));
+    }
+
+    /** {@code POST /v1/responses}: the canonical request in the body, the turn and the request context beside it. */
+    public void read(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
+                    + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
+        }
+        Inbound inbound = Inbound.of(message);
+        JsonNode body = body(inbound.body());
+        JsonNode model = body.get("model");
+        if (model != null && model.isTextual()) {
+            chat.requireKnownModel(model.asText());
+        }
+        ResponsesTurn turn = ResponsesRequests.toChat(body, earlier(ResponsesRequests.previousResponseId(body)),
+                newId(), clock.instant().getEpochSecond());
+        RequestOptions options = chat.options(turn.chat(), inbound.caravanHeaders());
+        RequestContext context = RequestContext.enter("http", options).withWriters((sink, request) ->
+                new ResponsesStreamWriter(json, redactor, sink, turn, (response, answer) ->
+                        store.keep(turn, response, answer)));
+        if (turn.streaming() && message instanceof HttpMessage http) {
+            context = context.withSink(new HttpStreamSink(http.getRequest()));
+        } else if (message instanceof HttpMessage http) {
+            context = context.withCaller(new HttpCaller(http.getResponse()));
+        }
+        context.putOn(exchange);
+        exchange.setProperty(TURN, turn);
+        message.setBody(turn.chat());
+    }
+
+    /** The outcome as the response object (kept when asked), or OpenAI's error body. */
+    public void render(Exchange exchange) throws InvalidPayloadException {
+        ResponsesTurn turn = exchange.getProperty(TURN, ResponsesTurn.class);
+        new ProtocolReplies(json, new Shapes(turn)).render(exchange);
+    }
+
+    /** {@code GET /v1/responses/{id}}: a stored response as it was answered. */
+    public void retrieve(Exchange exchange) {
+        String path = Inbound.of(exchange.getMessage()).path();
+        String id = path == null || !path.startsWith(PATH) ? "" : path.substring(PATH.length());
+        ResponseStore.Stored stored = id.isEmpty() || id.contains("/") ? null : store.find(id);
+        if (stored == null) {
+            throw new InvalidRequest(404, null, "not_found", "No response found with id '" + id + "'.");
+        }
+        errors.write(ProtocolReplies.clear(exchange), 200, stored.response());
+    }
+
+    public void rejected(Exchange exchange) {
+        errors.rejected(exchange);
+    }
+
+    public void internalError(Exchange exchange) {
+        errors.internalError(exchange);
+    }
+
+    private List<ChatMessage> earlier(String previousId) {
+        if (previousId == null) {
+            return List.of();
+        }
+        ResponseStore.Stored previous = store.find(previousId);
+        if (previous == null) {
+            throw new InvalidRequest(400, "previous_response_id", "previous_response_not_found", "Previous response "
+                    + "with id '" + previousId + "' not found: it was never stored here ('store': false), or it "
+                    + "expired.");
+        }
+        return previous.conversation();
+    }
+
+    private JsonNode body(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw InvalidRequest.badRequest(null, "The request body is empty; send a JSON Responses API request.");
+        }
+        if (bytes.length > maxBodyBytes) {
+            throw new InvalidRequest(413, null, "request_too_large",
+                    "The request body is " + bytes.length + " bytes; the limit is " + maxBodyBytes + " bytes.");
+        }
+        JsonNode tree;
+        try {
+            tree = strict.readTree(bytes);
+        } catch (IOException e) {
+            throw InvalidRequest.badRequest(null, "The request body is not valid JSON.");
+        }
+        if (tree == null || !tree.isObject()) {
+            throw InvalidRequest.badRequest(null, "The request body must be a JSON object.");
+        }
+        return tree;
+    }
+
+    private static String newId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return "resp_" + HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextLong());
+    }
+
+    /** The served answer as this turn's response object, kept when asked; failures in OpenAI's shapes. */
+    private final class Shapes implements ProtocolShapes {
+
+        private final ResponsesTurn turn;
+        private final ProtocolShapes openai = new ChatCompletions.Shapes(json);
+
+        Shapes(ResponsesTurn turn) {
+            this.turn = turn;
+        }
+
+        @Override
+        public Object answer(Outcome.Served served) {
+            ResponseAnswer answer = ResponseAnswer.of(served.response());
+            ObjectNode response = ResponseObjects.response(turn, answer.model() != null ? answer.model()
+                    : served.target().model(), ResponseObjects.status(answer.finishReason()), answer, null);
+            store.keep(turn, response, answer);
+            return response;
+        }
+
+        @Override
+        public Object failure(Outcome.Failed failed) {
+            return openai.failure(failed);
+        }
+
+        @Override
+        public Object error(int status, String code, String message, String param) {
+            return openai.error(status, code, message, param);
+        }
+    }
+}

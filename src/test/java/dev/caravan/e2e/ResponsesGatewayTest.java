@@ -1,0 +1,318 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.helpers.ResponseAccumulator;
+import com.openai.models.responses.FunctionTool;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseFunctionToolCall;
+import com.openai.models.responses.ResponseInputItem;
+import com.openai.models.responses.ResponseStatus;
+import com.openai.models.responses.ResponseStreamEvent;
+import com.openai.models.responses.StructuredResponse;
+import com.openai.models.responses.WebSearchPreviewTool;
+import dev.caravan.simulator.Fault;
+import dev.caravan.simulator.Fault.StreamFault;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The official OpenAI Java SDK's Responses client against the gateway, in front of one simulated provider per dialect:
+ * whatever wire the provider speaks, the SDK gets response objects and the Responses event stream, and a conversation
+ * continued by {@code previous_response_id} goes on when the provider of its first turn is down.
+ */
+class ResponsesGatewayTest {
+
+    static final List<String> DIALECTS = List.of("openai", "anthropic", "gemini");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(
+            DIALECTS.stream().map(d -> "via-" + d + ":" + d).toList(), props());
+
+    static OpenAIClient client;
+
+    static Stream<String> dialects() {
+        return DIALECTS.stream();
+    }
+
+    /**
+     * Each dialect's provider behind a model alias of the dialect's name; {@code chain} tries Anthropic first, then
+     * Gemini. Anthropic's model is declared without JSON mode, as the shipped configuration declares Claude's. At most
+     * three responses are kept, so that the bound shows.
+     */
+    private static Map<String, String> props() {
+        Map<String, String> props = new LinkedHashMap<>(Gateway.props(
+                "caravan.routing.policy", "priority",
+                "caravan.breaker.minimum-calls", "1000", "caravan.breaker.sliding-window-size", "1000",
+                "caravan.responses.store-max-entries", "3"));
+        DIALECTS.forEach(d -> props.put("caravan.model." + d, "via-" + d + ":model-" + d));
+        props.put("caravan.model.chain", "via-anthropic:model-anthropic,via-gemini:model-gemini");
+        // as the shipped configuration says of Claude: no JSON mode
+        props.put("caravan.capabilities.model-anthropic", "tools, vision");
+        return props;
+    }
+
+    @BeforeAll
+    static void connect() {
+        client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port() + "/v1")
+                .apiKey("unused-by-the-gateway").maxRetries(0).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+    }
+
+    static ResponseCreateParams.Builder ask(String model, String input) {
+        return ResponseCreateParams.builder().model(model).input(input);
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void answersWhole(String dialect) {
+        Response response = client.responses().create(ask(dialect, "a whole answer").instructions("Be brief").build());
+
+        response.validate();
+        assertThat(response.id()).startsWith("resp_");
+        assertThat(response.status()).hasValue(ResponseStatus.COMPLETED);
+        assertThat(response.instructions()).isPresent();
+        assertThat(text(response)).isEqualTo("Simulated reply from via-" + dialect + " (model-" + dialect
+                + ") to: a whole answer");
+        assertThat(response.usage()).hasValueSatisfying(u -> {
+            assertThat(u.inputTokens()).isPositive();
+            assertThat(u.totalTokens()).isEqualTo(u.inputTokens() + u.outputTokens());
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void streamsTheResponsesEventSequence(String dialect) {
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        List<String> kinds = new ArrayList<>();
+        List<Long> numbers = new ArrayList<>();
+        StringBuilder deltas = new StringBuilder();
+        try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
+                ask(dialect, "a streamed answer").build())) {
+            stream.stream().forEach(event -> {
+                accumulator.accumulate(event);
+                kinds.add(kind(event));
+                numbers.add(JSON.valueToTree(event).path("sequence_number").asLong(-1));
+                event.outputTextDelta().ifPresent(d -> deltas.append(d.delta()));
+            });
+        }
+
+        assertThat(kinds.subList(0, 4)).containsExactly("response.created", "response.in_progress",
+                "response.output_item.added", "response.content_part.added");
+        assertThat(kinds.subList(4, kinds.size() - 4)).isNotEmpty().containsOnly("response.output_text.delta");
+        assertThat(kinds.subList(kinds.size() - 4, kinds.size())).containsExactly("response.output_text.done",
+                "response.content_part.done", "response.output_item.done", "response.completed");
+        assertThat(numbers).isSorted().doesNotHaveDuplicates().startsWith(0L);
+        Response whole = accumulator.response();
+        assertThat(text(whole)).isEqualTo(deltas.toString())
+                .isEqualTo("Simulated reply from via-" + dialect + " (model-" + dialect + ") to: a streamed answer");
+        assertThat(whole.usage()).hasValueSatisfying(u -> assertThat(u.outputTokens()).isPositive());
+        // a streamed response is stored as well
+        assertThat(text(client.responses().retrieve(whole.id()))).isEqualTo(deltas.toString());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void callsAFunctionToolAndReadsItsOutput(String dialect) {
+        Response called = client.responses().create(ask(dialect, "Use get_weather for Paris").addTool(weather())
+                .build());
+
+        ResponseFunctionToolCall call = called.output().getFirst().asFunctionCall();
+        assertThat(call.name()).isEqualTo("get_weather");
+        assertThat(JSON.valueToTree(call).path("arguments").asText()).contains("Paris");
+        assertThat(call.callId()).isNotBlank();
+
+        Response answered = client.responses().create(ResponseCreateParams.builder().model(dialect)
+                .previousResponseId(called.id()).addTool(weather())
+                .inputOfResponse(List.of(ResponseInputItem.ofFunctionCallOutput(ResponseInputItem.FunctionCallOutput
+                        .builder().callId(call.callId()).output("14 degrees and sunny").build())))
+                .build());
+        assertThat(text(answered)).contains("14 degrees and sunny");
+        assertThat(answered.previousResponseId()).hasValue(called.id());
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void streamsAFunctionCall(String dialect) {
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        List<String> kinds = new ArrayList<>();
+        try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
+                ask(dialect, "Use get_weather for Rome").addTool(weather()).build())) {
+            stream.stream().forEach(event -> {
+                accumulator.accumulate(event);
+                kinds.add(kind(event));
+            });
+        }
+
+        assertThat(kinds).contains("response.function_call_arguments.delta", "response.function_call_arguments.done")
+                .endsWith("response.output_item.done", "response.completed");
+        ResponseFunctionToolCall call = accumulator.response().output().getFirst().asFunctionCall();
+        assertThat(call.name()).isEqualTo("get_weather");
+        assertThat(call.arguments()).contains("Rome");
+    }
+
+    /** The SDK derives a strict JSON schema from the class and parses the answer into it. */
+    public static class Forecast {
+        public String city;
+        public int celsius;
+        public List<String> warnings;
+        public boolean sunny;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "gemini", "chain"})
+    void structuredOutputParsesIntoTheCallersClass(String alias) {
+        StructuredResponse<Forecast> response = client.responses().create(ask(alias, "Forecast for Oslo")
+                .text(Forecast.class).build());
+
+        Forecast forecast = response.output().stream().flatMap(item -> item.message().stream())
+                .flatMap(message -> message.content().stream()).flatMap(content -> content.outputText().stream())
+                .findFirst().orElseThrow();
+        assertThat(forecast.city).isNotNull();
+        assertThat(forecast.warnings).isNotNull();
+        // the chain's first target cannot promise JSON: the request went to the one that can
+        assertThat(gateway.provider("via-anthropic").chatCalls()).isZero();
+    }
+
+    @Test
+    void structuredOutputNoTargetOfTheAliasCanGiveIsRefusedNotDegraded() {
+        Throwable refused = catchThrowable(() -> client.responses().create(ask("anthropic", "Forecast for Oslo")
+                .text(Forecast.class).build()));
+
+        assertThat(refused).isInstanceOf(OpenAIServiceException.class).hasMessageContaining("lacks_capability");
+        assertThat(gateway.provider("via-anthropic").chatCalls()).isZero();
+    }
+
+    @Test
+    void aConversationGoesOnOnAnotherProviderWhenTheFirstIsDown() {
+        Response first = client.responses().create(ask("chain", "Remember the code word pelican").build());
+        assertThat(text(first)).startsWith("Simulated reply from via-anthropic");
+
+        gateway.provider("via-anthropic").fail(Fault.status(503));
+        Response next = client.responses().create(ask("chain", "Which code word?").previousResponseId(first.id())
+                .build());
+
+        assertThat(text(next)).startsWith("Simulated reply from via-gemini").endsWith("Which code word?");
+        assertThat(next.previousResponseId()).hasValue(first.id());
+        // Gemini was asked the whole conversation, in its own wire: the first turn, its answer, then the question
+        JsonNode contents = gateway.provider("via-gemini").lastBody().get("contents");
+        assertThat(contents.findValuesAsText("text")).containsExactly("Remember the code word pelican", text(first),
+                "Which code word?");
+        assertThat(contents.findValuesAsText("role")).containsExactly("user", "model", "user");
+    }
+
+    @ParameterizedTest
+    @MethodSource("dialects")
+    void aStreamBrokenAfterItsFirstTokenEndsFailedNeverCompleted(String dialect) {
+        gateway.provider("via-" + dialect).fail(Fault.streaming(StreamFault.none().cutAfter(3)));
+        List<String> kinds = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+
+        Throwable thrown = catchThrowable(() -> {
+            try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
+                    ask(dialect, "an answer that breaks").build())) {
+                stream.stream().forEach(event -> {
+                    kinds.add(kind(event));
+                    event.outputTextDelta().ifPresent(d -> text.append(d.delta()));
+                });
+            }
+        });
+
+        assertThat(text.toString()).startsWith("Simulated reply from");
+        assertThat(kinds).endsWith("error", "response.failed").doesNotContain("response.completed");
+        // and the body itself is cut: no client can take the truncation for a whole answer
+        assertThat(thrown).isNotNull();
+    }
+
+    @Test
+    void aStoredResponseIsRetrievedByIdAndAnUnstoredOneIsNot() {
+        Response stored = client.responses().create(ask("openai", "keep this").build());
+        Response retrieved = client.responses().retrieve(stored.id());
+        retrieved.validate();
+        assertThat(retrieved.id()).isEqualTo(stored.id());
+        assertThat(text(retrieved)).isEqualTo(text(stored));
+
+        Response unstored = client.responses().create(ask("openai", "forget this").store(false).build());
+        assertThat(JSON.valueToTree(unstored).path("store").asBoolean(true)).isFalse();
+        assertThat(catchThrowable(() -> client.responses().retrieve(unstored.id())))
+                .isInstanceOf(NotFoundException.class);
+        BadRequestException unknown = catchThrowableOfType(BadRequestException.class, () -> client.responses()
+                .create(ask("openai", "go on").previousResponseId(unstored.id()).build()));
+        assertThat(unknown.code()).hasValue("previous_response_not_found");
+    }
+
+    @Test
+    void theStoreKeepsOnlyTheNewestResponsesUpToItsBound() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ids.add(client.responses().create(ask("openai", "turn " + i).build()).id());
+        }
+
+        assertThat(catchThrowable(() -> client.responses().retrieve(ids.getFirst())))
+                .isInstanceOf(NotFoundException.class);
+        for (String kept : ids.subList(1, 4)) {
+            assertThat(client.responses().retrieve(kept).id()).isEqualTo(kept);
+        }
+    }
+
+    @Test
+    void aBuiltInToolNoProviderHereCanRunIsRefusedByName() {
+        BadRequestException refused = catchThrowableOfType(BadRequestException.class, () -> client.responses()
+                .create(ask("openai", "news of today").addTool(WebSearchPreviewTool.builder()
+                        .type(WebSearchPreviewTool.Type.WEB_SEARCH_PREVIEW).build()).build()));
+
+        assertThat(refused.param()).hasValue("tools[0].type");
+        assertThat(refused.getMessage()).contains("web_search_preview");
+        assertThat(gateway.provider("via-openai").chatCalls()).isZero();
+    }
+
+    static String text(Response response) {
+        StringBuilder text = new StringBuilder();
+        response.output().forEach(item -> item.message().ifPresent(m -> m.content().forEach(
+                c -> c.outputText().ifPresent(t -> text.append(t.text())))));
+        return text.toString();
+    }
+
+    static FunctionTool weather() {
+        return FunctionTool.builder().name("get_weather").strict(true)
+                .parameters(FunctionTool.Parameters.builder()
+                        .putAdditionalProperty("type", JsonValue.from("object"))
+                        .putAdditionalProperty("properties", JsonValue.from(Map.of("city", Map.of("type", "string"))))
+                        .putAdditionalProperty("required", JsonValue.from(List.of("city")))
+                        .putAdditionalProperty("additionalProperties", JsonValue.from(false))
+                        .build())
+                .build();
+    }
+
+    static String kind(ResponseStreamEvent event) {
+        return JSON.valueToTree(event).path("type").asText();
+    }
+}
