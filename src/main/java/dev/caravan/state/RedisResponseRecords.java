@@ -4,11 +4,13 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.JedisURIHelper;
 
@@ -75,19 +77,27 @@ public final class RedisResponseRecords implements ResponseRecords {
 
     @Override
     public void put(String id, String record) {
-        try {
-            client.eval(PUT, List.of(records + id, index), List.of(id, record,
-                    Long.toString(Math.max(1, ttl.toMillis())), Long.toString(clock.millis()),
-                    Integer.toString(maxEntries), records));
-        } catch (JedisException e) {
-            throw new StateStore.Unavailable("Redis: " + e.getMessage(), e);
-        }
+        once(() -> client.eval(PUT, List.of(records + id, index), List.of(id, record,
+                Long.toString(Math.max(1, ttl.toMillis())), Long.toString(clock.millis()),
+                Integer.toString(maxEntries), records)));
     }
 
     @Override
     public String get(String id) {
+        return once(() -> client.get(records + id));
+    }
+
+    /**
+     * Runs {@code call}, again once on a broken connection: after Redis restarted, the pool still holds connections to
+     * the old server, and the first use of each fails (and drops it) though Redis is there.
+     */
+    private <T> T once(Supplier<T> call) {
         try {
-            return client.get(records + id);
+            try {
+                return call.get();
+            } catch (JedisConnectionException e) {
+                return call.get();
+            }
         } catch (JedisException e) {
             throw new StateStore.Unavailable("Redis: " + e.getMessage(), e);
         }

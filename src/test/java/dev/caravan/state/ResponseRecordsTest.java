@@ -87,4 +87,18 @@ class ResponseRecordsTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> records.get("resp_short") == null);
         }
     }
+
+    @Test
+    void inRedisTheFirstCallAfterARestartFindsTheNewServer() throws Exception {
+        try (RedisResponseRecords records = new RedisResponseRecords(URI.create(redis.url()), "r3:",
+                Duration.ofSeconds(2), 10, Duration.ofHours(1), clock)) {
+            records.put("resp_before", "before");
+            redis.kill();
+            redis.start();
+
+            records.put("resp_after", "after");
+            assertThat(records.get("resp_after")).isEqualTo("after");
+            assertThat(records.get("resp_before")).isNull();
+        }
+    }
 }
