@@ -165,6 +165,23 @@ class SharedStateTest {
         assertThat(a.metrics()).contains("caravan_state_store_up 1.0");
     }
 
+    @Test
+    @Order(4)
+    void aConversationStoredThroughOneReplicaIsContinuedThroughTheOther() throws IOException {
+        HttpResponse<String> first = a.post("/v1/responses",
+                "{\"model\":\"smart\",\"input\":\"Remember the code word pelican\"}");
+        assertThat(first.statusCode()).isEqualTo(200);
+        String id = JSON.readTree(first.body()).get("id").asText();
+
+        HttpResponse<String> next = b.post("/v1/responses", "{\"model\":\"smart\",\"previous_response_id\":\""
+                + id + "\",\"input\":\"Which code word?\"}");
+
+        assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+        assertThat(simulator.provider("beta").lastBody().get("messages").findValuesAsText("content"))
+                .startsWith("Remember the code word pelican").endsWith("Which code word?").hasSize(3);
+        assertThat(JSON.readTree(b.get("/v1/responses/" + id).body()).get("id").asText()).isEqualTo(id);
+    }
+
     private static boolean shared(Replica r) {
         return r.providers().at("/state_store/shared").asBoolean();
     }
@@ -221,6 +238,15 @@ class SharedStateTest {
             return send(HttpRequest.newBuilder(uri("/v1/chat/completions")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
                             + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}")).build());
+        }
+
+        HttpResponse<String> post(String path, String body) {
+            return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        }
+
+        HttpResponse<String> get(String path) {
+            return send(HttpRequest.newBuilder(uri(path)).build());
         }
 
         JsonNode providers() {
