@@ -201,7 +201,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         errorPages.answerUnder(GeminiIngress.PREFIX, gemini.shapes());
         registry.bind("responsesHttp", new ResponsesHttp(chatRequests, responseStore(context,
                 StateSettings.of(settings.bound().state()), settings.bound().responses(), json, clock), json, redactor,
-                settings.maxBodyBytes(), settings.maxJsonDepth(), clock));
+                clock));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);

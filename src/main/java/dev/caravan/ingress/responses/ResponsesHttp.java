@@ -1,13 +1,11 @@
 package dev.caravan.ingress.responses;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,22 +46,17 @@ public final class ResponsesHttp {
     private final ChatRequestReader chat;
     private final ResponseStore store;
     private final ObjectMapper json;
-    private final ObjectMapper strict;
     private final SecretRedactor redactor;
-    private final long maxBodyBytes;
     private final Clock clock;
     private final ProtocolReplies errors;
 
+    /** @param chat reads the body under the chat request's limits, knows the model aliases and the routing options */
     public ResponsesHttp(ChatRequestReader chat, ResponseStore store, ObjectMapper json, SecretRedactor redactor,
-            long maxBodyBytes, int maxDepth, Clock clock) {
+            Clock clock) {
         this.chat = chat;
         this.store = store;
         this.json = json;
-        this.strict = json.copy();
-        this.strict.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth)
-                .build());
         this.redactor = redactor;
-        this.maxBodyBytes = maxBodyBytes;
         this.clock = clock;
         this.errors = new ProtocolReplies(json, new ChatCompletions.Shapes(json));
     }
@@ -77,7 +70,7 @@ public final class ResponsesHttp {
                     + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
         }
         Inbound inbound = Inbound.of(message);
-        JsonNode body = body(inbound.body());
+        JsonNode body = chat.readTree(inbound.body());
         JsonNode model = body.get("model");
         if (model != null && model.isTextual()) {
             chat.requireKnownModel(model.asText());
@@ -134,26 +127,6 @@ public final class ResponsesHttp {
                     + "expired.");
         }
         return previous.conversation();
-    }
-
-    private JsonNode body(byte[] bytes) {
-        if (bytes == null || bytes.length == 0) {
-            throw InvalidRequest.badRequest(null, "The request body is empty; send a JSON Responses API request.");
-        }
-        if (bytes.length > maxBodyBytes) {
-            throw new InvalidRequest(413, null, "request_too_large",
-                    "The request body is " + bytes.length + " bytes; the limit is " + maxBodyBytes + " bytes.");
-        }
-        JsonNode tree;
-        try {
-            tree = strict.readTree(bytes);
-        } catch (IOException e) {
-            throw InvalidRequest.badRequest(null, "The request body is not valid JSON.");
-        }
-        if (tree == null || !tree.isObject()) {
-            throw InvalidRequest.badRequest(null, "The request body must be a JSON object.");
-        }
-        return tree;
     }
 
     private static String newId() {
