@@ -281,7 +281,12 @@ public class CaravanConfiguration implements CamelConfiguration {
                 OpenAiErrors::status, "direct:embed-");
         registry.bind("embeddingRouter", router);
         registry.bind("nextEmbeddingStep", new NextStep(router));
-        OpenAiEmbeddings openai = new OpenAiEmbeddings(json);
+        // vectors are thousands of numbers an answer: Jackson's fast (and exact) number parser reads them in about
+        // half the time of the JDK's
+        ObjectMapper vectors = json.copyWith(JsonFactory.builder()
+                .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER).build());
+        OpenAiEmbeddings openai = new OpenAiEmbeddings(vectors);
         EmbeddingRequestReader reader = new EmbeddingRequestReader(json, catalog.embeddingAliases().keySet(),
                 settings.maxBodyBytes(), settings.maxJsonDepth(), Arrays.stream(RoutingPolicy.values())
                         .map(RoutingPolicy::label).collect(Collectors.toSet()),
@@ -289,7 +294,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("embeddingRequests", new EmbeddingRequests(reader, embeddingCatalog, router, tokens, prices,
                 json));
         registry.bind("embeddingCalls", new EmbeddingCalls(catalog, redactor, rateLimits, clock,
-                settings.maxAnswerBytes(), openai, new GeminiEmbeddings(json.getFactory())));
+                settings.maxAnswerBytes(), openai, new GeminiEmbeddings(vectors.getFactory())));
         registry.bind("embeddingReplies", new EmbeddingReplies(json, openai));
     }
 
