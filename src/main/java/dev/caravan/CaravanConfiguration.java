@@ -212,8 +212,9 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         PriceTable prices = PriceTable.load(properties);
         RequestLog requestLog = new RequestLog(json, settings.logContent());
+        ProviderHttp providerHttp = providerHttp(context, catalog, settings.bound().routing().poolWait());
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
-                rateLimits), new ProviderScorer(), settings.routing(), redactor, meters,
+                rateLimits, providerHttp), new ProviderScorer(), settings.routing(), redactor, meters,
                 requestLog, new CostEstimator(prices, tokens),
                 new RoutingTime(clock, System::nanoTime, Thread::sleep), OpenAiErrors::status);
         registry.bind("router", router);
@@ -224,7 +225,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor,
                 new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, streamWatchdog(context), rateLimits,
                 firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes()));
-        registry.bind("providerHttp", providerHttp(context, catalog));
+        registry.bind("providerHttp", providerHttp);
         registry.bind("oneShotHttp", (HttpClientConfigurer) ProviderHttp::oneShot);
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
                 settings.routing().authFailureCooldown()));
@@ -430,8 +431,9 @@ public class CaravanConfiguration implements CamelConfiguration {
     }
 
     /** The provider calls' HTTP clients, closed once Camel has stopped the routes that use them. */
-    private static ProviderHttp providerHttp(CamelContext context, ProviderCatalog catalog) throws Exception {
-        ProviderHttp http = new ProviderHttp(catalog.providers());
+    private static ProviderHttp providerHttp(CamelContext context, ProviderCatalog catalog,
+            java.time.Duration poolWait) throws Exception {
+        ProviderHttp http = new ProviderHttp(catalog.providers(), poolWait);
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {

@@ -152,11 +152,17 @@ public record CaravanProperties(
     public record PriceOverride(Double input, Double output, Double cachedInput) {
     }
 
-    /** {@code caravan.routing.*}. */
-    public record Routing(@JsonDeserialize(using = SettingValues.Policy.class) RoutingPolicy policy) {
+    /**
+     * {@code caravan.routing.*}.
+     *
+     * @param poolWait how long a provider call may wait for a free connection of its provider's full pool
+     */
+    public record Routing(@JsonDeserialize(using = SettingValues.Policy.class) RoutingPolicy policy,
+            Duration poolWait) {
 
         public Routing {
             policy = or(policy, RoutingPolicy.BALANCED);
+            poolWait = or(poolWait, Duration.ofSeconds(1));
         }
     }
 

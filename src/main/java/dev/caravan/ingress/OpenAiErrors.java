@@ -22,7 +22,7 @@ public final class OpenAiErrors {
                     failed.refusalStatus() > 0 ? failed.refusalStatus() : 400;
             case CLIENT_CLOSED_REQUEST -> CLIENT_CLOSED_REQUEST;
             case STREAM_BROKEN, PROVIDERS_FAILED -> 502;
-            case ALL_PROVIDERS_RATE_LIMITED, NO_PROVIDER_AVAILABLE -> 503;
+            case ALL_PROVIDERS_RATE_LIMITED, ALL_PROVIDERS_SATURATED, NO_PROVIDER_AVAILABLE -> 503;
             case DEADLINE_EXCEEDED -> 504;
         };
     }
@@ -33,7 +33,8 @@ public final class OpenAiErrors {
                     "invalid_request_error";
             case DEADLINE_EXCEEDED -> "timeout_error";
             case ALL_PROVIDERS_RATE_LIMITED -> "rate_limit_error";
-            case CLIENT_CLOSED_REQUEST, STREAM_BROKEN, PROVIDERS_FAILED, NO_PROVIDER_AVAILABLE -> "api_error";
+            case CLIENT_CLOSED_REQUEST, STREAM_BROKEN, PROVIDERS_FAILED, NO_PROVIDER_AVAILABLE,
+                    ALL_PROVIDERS_SATURATED -> "api_error";
         };
     }
 

@@ -27,6 +27,11 @@ public enum FailureClass {
     TIMEOUT(SameTarget.NEVER, NextTarget.YES, true),
     /** Refused or reset before any response headers. Retried once, then failed over. */
     CONNECTION(SameTarget.ONCE_AFTER_BACKOFF, NextTarget.YES, true),
+    /**
+     * Not the provider's failure: every connection of the gateway's own pool to it was in use for longer than the
+     * pool wait. The next target serves; the provider's health is not in question.
+     */
+    SATURATED(SameTarget.NEVER, NextTarget.YES, false),
     /** A 2xx whose body is not a valid answer. */
     BAD_RESPONSE(SameTarget.NEVER, NextTarget.YES, true),
     /** A stream cut or stalled after output reached the caller: it ends with an error event. */

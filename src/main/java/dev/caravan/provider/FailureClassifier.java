@@ -12,6 +12,7 @@ import javax.net.ssl.SSLException;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import org.apache.hc.core5.http.NoHttpResponseException;
 import org.apache.hc.core5.http.ParseException;
 
@@ -59,6 +60,8 @@ public final class FailureClassifier {
     private static FailureClass known(Throwable t) {
         return switch (t) {
             case ProviderFailure failure -> failure.failureClass();
+            // the pool's own wait, before anything was sent: an InterruptedIOException, but not a provider timeout
+            case ConnectionRequestTimeoutException ignored -> FailureClass.SATURATED;
             case SocketTimeoutException ignored -> FailureClass.TIMEOUT;
             case TimeoutException ignored -> FailureClass.TIMEOUT;
             case InterruptedIOException ignored -> FailureClass.TIMEOUT;
@@ -85,6 +88,7 @@ public final class FailureClassifier {
             case TIMEOUT -> "no response within the attempt's timeout";
             case CONNECTION -> "connection failed before a response";
             case BAD_RESPONSE -> "malformed response";
+            case SATURATED -> "no free connection to the provider within the pool wait";
             default -> failureClass.label();
         };
         return what + " (" + root.getClass().getSimpleName() + ")";

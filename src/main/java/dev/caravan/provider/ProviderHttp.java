@@ -2,10 +2,10 @@ package dev.caravan.provider;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -13,11 +13,13 @@ import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.pool.PoolStats;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -34,33 +36,49 @@ import org.apache.hc.core5.util.Timeout;
  * <p>One pooled client per provider, sized by its {@code max-connections}. The client never retries, follows
  * redirects or keeps cookies on its own: the router is the one retry loop (DESIGN §4). Calls block; they run on
  * virtual threads.
+ *
+ * <p>A call waits at most {@code caravan.routing.pool-wait} for a free connection of a full pool, then fails as
+ * {@link FailureClass#SATURATED}; the router reads each pool's {@link PoolOccupancy} to send calls elsewhere first.
  */
-public final class ProviderHttp implements Closeable {
+public final class ProviderHttp implements Closeable, PoolOccupancy {
 
-    /** How long a call may wait for a pooled connection; camel-http's default, kept. */
-    private static final Timeout POOL_WAIT = Timeout.of(3, TimeUnit.MINUTES);
-
+    private final Timeout poolWait;
     private final Map<String, CloseableHttpClient> clients = new LinkedHashMap<>();
+    private final Map<String, PoolingHttpClientConnectionManager> pools = new LinkedHashMap<>();
 
-    public ProviderHttp(List<ProviderSettings> providers) {
+    /** @param poolWait how long a call may wait for a pooled connection when every one is in use */
+    public ProviderHttp(List<ProviderSettings> providers, Duration poolWait) {
+        this.poolWait = Timeout.of(poolWait);
         for (ProviderSettings provider : providers) {
             clients.put(provider.id(), client(provider));
         }
     }
 
-    private static CloseableHttpClient client(ProviderSettings provider) {
+    @Override
+    public Occupancy of(String providerId) {
+        PoolingHttpClientConnectionManager pool = pools.get(providerId);
+        if (pool == null) {
+            return Occupancy.UNKNOWN;
+        }
+        PoolStats stats = pool.getTotalStats();
+        return new Occupancy(stats.getLeased(), stats.getPending(), stats.getMax());
+    }
+
+    private CloseableHttpClient client(ProviderSettings provider) {
         Timeout timeout = Timeout.of(provider.timeout());
-        HttpClientBuilder builder = HttpClients.custom()
-                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setMaxConnTotal(provider.maxConnections())
-                        .setMaxConnPerRoute(provider.maxConnections())
-                        .setDefaultConnectionConfig(ConnectionConfig.custom()
-                                .setConnectTimeout(Timeout.of(provider.connectTimeout()))
-                                .setSocketTimeout(timeout)
-                                .build())
+        PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(provider.maxConnections())
+                .setMaxConnPerRoute(provider.maxConnections())
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(Timeout.of(provider.connectTimeout()))
+                        .setSocketTimeout(timeout)
                         .build())
+                .build();
+        pools.put(provider.id(), pool);
+        HttpClientBuilder builder = HttpClients.custom()
+                .setConnectionManager(pool)
                 .setDefaultRequestConfig(RequestConfig.custom()
-                        .setConnectionRequestTimeout(POOL_WAIT)
+                        .setConnectionRequestTimeout(poolWait)
                         .setResponseTimeout(timeout)
                         .build());
         return oneShot(builder).build();
@@ -82,7 +100,7 @@ public final class ProviderHttp implements Closeable {
         call.headers().forEach(post::addHeader);
         post.setEntity(new ByteArrayEntity(call.body(), ContentType.APPLICATION_JSON));
         post.setConfig(RequestConfig.custom()
-                .setConnectionRequestTimeout(POOL_WAIT)
+                .setConnectionRequestTimeout(poolWait)
                 .setResponseTimeout(Timeout.of(call.readTimeout()))
                 .build());
         call.handle().bind(post);

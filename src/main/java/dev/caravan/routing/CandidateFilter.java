@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.caravan.cost.CostEstimate;
+import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.Target;
 
 /**
@@ -32,7 +33,8 @@ final class CandidateFilter {
             double headroom = availability == Candidate.Availability.AVAILABLE ? t.headroom() : Double.NaN;
             CostEstimate estimate = state.estimates().get(t.target());
             double cost = estimate == null || estimate.usd() == null ? Double.NaN : estimate.usd();
-            candidates.add(new Candidate(t.target(), availability, i, cost, t.p50(), t.successRate(), headroom));
+            candidates.add(new Candidate(t.target(), availability, i, cost, t.p50(), t.successRate(), headroom,
+                    t.pool().load()));
         }
         return candidates;
     }
@@ -79,7 +81,33 @@ final class CandidateFilter {
         if (!Double.isNaN(t.p50()) && t.p50() > left.toMillis()) {
             return Candidate.Availability.TOO_SLOW_FOR_DEADLINE;
         }
+        // last: the most passing reason, and a call sent anyway would only queue behind the others in flight
+        if (t.pool().saturated()) {
+            return Candidate.Availability.SATURATED;
+        }
         return Candidate.Availability.AVAILABLE;
+    }
+
+    /**
+     * True when pools are what stands between the request and an answer: no target is available, and every target
+     * not tried yet is saturated, or the last attempt itself found its pool full. Waiting briefly helps then, unlike
+     * after provider failures.
+     */
+    boolean allSaturated(RoutingState state, List<TargetStatus> targets) {
+        boolean lastSaturated = !state.attempts().isEmpty()
+                && state.attempts().getLast().failure() == FailureClass.SATURATED;
+        boolean anySaturated = false;
+        for (Candidate c : candidates(state, targets, Duration.ofDays(1))) {
+            switch (c.availability()) {
+                case ALREADY_TRIED -> {
+                }
+                case SATURATED -> anySaturated = true;
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return anySaturated || lastSaturated;
     }
 
     /**

@@ -75,6 +75,8 @@ public sealed interface Outcome {
         DEADLINE_EXCEEDED(false),
         /** Every provider of the alias is resting after a 429. */
         ALL_PROVIDERS_RATE_LIMITED(false),
+        /** Every provider of the alias has all the calls in flight its connection pool allows. */
+        ALL_PROVIDERS_SATURATED(false),
         /** No provider of the alias could be tried at all. */
         NO_PROVIDER_AVAILABLE(false),
         /** Every provider tried failed. */

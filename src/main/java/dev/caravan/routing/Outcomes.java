@@ -65,6 +65,11 @@ final class Outcomes {
                     + "' is rate-limited; retry after " + seconds(rateLimitedFor.get()) + " s.",
                     rateLimitedFor.get(), millis);
         }
+        if (filter.allSaturated(state, targets)) {
+            return failed(state, Outcome.Kind.ALL_PROVIDERS_SATURATED, "Every provider for '" + state.alias()
+                    + "' has as many calls in flight as its connection pool allows (max-connections); retry after "
+                    + "1 s.", Duration.ofSeconds(1), millis);
+        }
         String unavailable = filter.candidates(state, targets, Duration.ofDays(1)).stream()
                 .filter(c -> c.availability() != Candidate.Availability.ALREADY_TRIED)
                 .map(c -> c.target() + " " + c.availability().label())

@@ -18,12 +18,17 @@ import java.util.function.ToDoubleFunction;
  * <p>Under every policy but priority (which keeps the configured order, leaving 429s to the cooldowns), a target
  * whose key has less than {@link #HEADROOM_FLOOR} of its rate limit left (as the
  * provider's own headers said) has its score scaled down in proportion, to a quarter at none left: it gets less
- * traffic before it starts refusing with 429s.
+ * traffic before it starts refusing with 429s. Likewise a target whose provider's connection pool is more than
+ * {@link #LOAD_FLOOR} in use is scaled down in proportion, to a quarter when full: calls spread to the others before
+ * they would queue for a connection (a full pool keeps the target out altogether: {@link CandidateFilter}).
  */
 public final class ProviderScorer {
 
     /** Below this share of its rate limit left, a target's score shrinks. */
     static final double HEADROOM_FLOOR = 0.2;
+
+    /** Above this share of its connection pool in use, a target's score shrinks. */
+    static final double LOAD_FLOOR = 0.75;
 
     public record Scored(Candidate candidate, double score) {
     }
@@ -44,6 +49,10 @@ public final class ProviderScorer {
             double headroom = available.get(i).headroom();
             if (policy != RoutingPolicy.PRIORITY && headroom < HEADROOM_FLOOR) { // false for NaN: unknown is no change
                 score *= 0.25 + 0.75 * headroom / HEADROOM_FLOOR;
+            }
+            double load = Math.min(1, available.get(i).load());
+            if (policy != RoutingPolicy.PRIORITY && load > LOAD_FLOOR) { // false for NaN: unknown is no change
+                score *= 1 - 0.75 * (load - LOAD_FLOOR) / (1 - LOAD_FLOOR);
             }
             scored.add(new Scored(available.get(i), score));
         }

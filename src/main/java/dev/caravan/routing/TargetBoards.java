@@ -10,6 +10,7 @@ import dev.caravan.health.HealthBoard;
 import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.RateLimits;
 import dev.caravan.provider.Dialect;
+import dev.caravan.provider.PoolOccupancy;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderSettings;
@@ -30,9 +31,17 @@ public final class TargetBoards {
     private final LatencyBoard latency;
     private final CircuitBreakerRegistry breakers;
     private final RateLimits rateLimits;
+    private final PoolOccupancy pools;
 
     public TargetBoards(ProviderCatalog catalog, HealthBoard health, Cooldowns cooldowns, LatencyBoard latency,
             CircuitBreakerRegistry breakers, RateLimits rateLimits) {
+        this(catalog, health, cooldowns, latency, breakers, rateLimits, PoolOccupancy.UNKNOWN);
+    }
+
+    /** @param pools how full each provider's connection pool is, read at every choice */
+    public TargetBoards(ProviderCatalog catalog, HealthBoard health, Cooldowns cooldowns, LatencyBoard latency,
+            CircuitBreakerRegistry breakers, RateLimits rateLimits, PoolOccupancy pools) {
+        this.pools = pools;
         this.catalog = catalog;
         this.health = health;
         this.cooldowns = cooldowns;
@@ -73,7 +82,8 @@ public final class TargetBoards {
         CircuitBreaker.State state = breaker.getState();
         boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
         return new TargetStatus(target, keys, health.isDown(provider), open, latency.of(target).p50(), successRate,
-                rateLimits.headroom(provider, keys.usable().orElse(0)), catalog.dialect(provider).servesChoices());
+                rateLimits.headroom(provider, keys.usable().orElse(0)), catalog.dialect(provider).servesChoices(),
+                pools.of(provider));
     }
 
     /** The provider's keys and their rests now. */

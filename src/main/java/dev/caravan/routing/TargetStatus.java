@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import dev.caravan.provider.PoolOccupancy.Occupancy;
 import dev.caravan.provider.Target;
 
 /**
@@ -13,7 +14,14 @@ import dev.caravan.provider.Target;
  * @param successRate    recent share of successful calls, 0..1
  * @param headroom       share of its first usable key's rate limit left, 0..1
  * @param servesChoices  its provider's API can return several choices ({@code n})
+ * @param pool           how full the gateway's connection pool to its provider is
  */
 record TargetStatus(Target target, Keys keys, boolean down, boolean breakerOpen, double p50, double successRate,
-        double headroom, boolean servesChoices) {
+        double headroom, boolean servesChoices, Occupancy pool) {
+
+    /** A target whose pool is not known: never counted as saturated. */
+    TargetStatus(Target target, Keys keys, boolean down, boolean breakerOpen, double p50, double successRate,
+            double headroom, boolean servesChoices) {
+        this(target, keys, down, breakerOpen, p50, successRate, headroom, servesChoices, Occupancy.UNKNOWN);
+    }
 }

@@ -24,6 +24,7 @@ class OpenAiErrorsTest {
             "CLIENT_CLOSED_REQUEST,        0, 499, api_error,             client_closed_request",
             "DEADLINE_EXCEEDED,            0, 504, timeout_error,         deadline_exceeded",
             "ALL_PROVIDERS_RATE_LIMITED,   0, 503, rate_limit_error,      all_providers_rate_limited",
+            "ALL_PROVIDERS_SATURATED,      0, 503, api_error,             all_providers_saturated",
             "NO_PROVIDER_AVAILABLE,        0, 503, api_error,             no_provider_available",
             "PROVIDERS_FAILED,             0, 502, api_error,             providers_failed"})
     void eachKindHasItsStatusTypeAndCode(Outcome.Kind kind, int refusalStatus, int status, String type,

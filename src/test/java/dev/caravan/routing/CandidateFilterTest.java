@@ -14,6 +14,7 @@ import dev.caravan.cost.CostEstimate;
 import dev.caravan.health.Cooldowns;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.PoolOccupancy.Occupancy;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.Target;
 import org.junit.jupiter.api.Test;
@@ -193,6 +194,54 @@ class CandidateFilterTest {
         assertThat(filter.allRateLimited(List.of(a, new TargetStatus(B, Keys.NONE, false, false, 1, 1, 1, true))))
                 .isEmpty();
         assertThat(filter.allRateLimited(List.of())).isEqualTo(Optional.empty());
+    }
+
+    static TargetStatus pool(Target target, int inUse, int waiting, int max) {
+        return new TargetStatus(target, ONE_USABLE, false, false, 120, 1.0, 0.8, true,
+                new Occupancy(inUse, waiting, max));
+    }
+
+    @Test
+    void aTargetWhosePoolIsFullOrQueuedIsSaturatedAndOneWithRoomOrAnUnknownPoolIsNot() {
+        assertThat(of(plain(), pool(A, 4, 0, 4))).isEqualTo(Candidate.Availability.SATURATED);
+        assertThat(of(plain(), pool(A, 3, 1, 4))).isEqualTo(Candidate.Availability.SATURATED);
+        assertThat(of(plain(), pool(A, 3, 0, 4))).isEqualTo(Candidate.Availability.AVAILABLE);
+        assertThat(of(plain(), pool(A, 0, 0, 0))).isEqualTo(Candidate.Availability.AVAILABLE);
+        // a target out for a lasting reason says so, not that it is busy
+        TargetStatus downAndFull = new TargetStatus(A, ONE_USABLE, true, false, 120, 1.0, 0.8, true,
+                new Occupancy(4, 0, 4));
+        assertThat(of(plain(), downAndFull)).isEqualTo(Candidate.Availability.DOWN);
+    }
+
+    @Test
+    void candidatesCarryTheirPoolsLoad() {
+        List<Candidate> candidates = filter.candidates(plain(), List.of(pool(A, 3, 0, 4), pool(B, 4, 2, 4)), LEFT);
+
+        assertThat(candidates).extracting(Candidate::availability)
+                .containsExactly(Candidate.Availability.AVAILABLE, Candidate.Availability.SATURATED);
+        assertThat(candidates).extracting(Candidate::load).containsExactly(0.75, 1.5);
+    }
+
+    @Test
+    void everyUntriedTargetSaturatedOrTheLastAttemptFindingItsPoolFullIsAllSaturated() {
+        RoutingState fresh = plain();
+        assertThat(filter.allSaturated(fresh, List.of(pool(A, 4, 0, 4), pool(B, 2, 2, 4)))).isTrue();
+        assertThat(filter.allSaturated(fresh, List.of(pool(A, 4, 0, 4), pool(B, 3, 0, 4)))).isFalse();
+        assertThat(filter.allSaturated(fresh, List.of(pool(A, 4, 0, 4),
+                new TargetStatus(B, ONE_USABLE, false, true, 1, 1, 1, true)))).isFalse();
+        assertThat(filter.allSaturated(fresh, List.of())).isFalse();
+
+        ProviderFailure full = new ProviderFailure(FailureClass.SATURATED, "no free connection");
+        RoutingState waitedInVain = plain().dispatched(plan(A)).recorded(new AttemptResult.Failed(
+                new Attempt(A, 0, FailureClass.SATURATED, 0, "no free connection", 1000), full));
+        assertThat(filter.allSaturated(waitedInVain, List.of(clear(A)))).isTrue();
+        assertThat(filter.allSaturated(waitedInVain, List.of(clear(A), pool(B, 4, 0, 4)))).isTrue();
+
+        ProviderFailure down = new ProviderFailure(FailureClass.UNAVAILABLE, "503");
+        RoutingState failed = plain().dispatched(plan(A)).recorded(new AttemptResult.Failed(
+                new Attempt(A, 0, FailureClass.UNAVAILABLE, 503, "503", 10), down));
+        assertThat(filter.allSaturated(failed, List.of(clear(A)))).isFalse();
+        assertThat(filter.allSaturated(failed, List.of(clear(A), pool(B, 4, 0, 4)))).isTrue();
     }
 
     static AttemptPlan plan(Target target) {

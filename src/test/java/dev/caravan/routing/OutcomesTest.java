@@ -16,6 +16,7 @@ import dev.caravan.cost.TokenEstimator;
 import dev.caravan.health.Cooldowns;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.PoolOccupancy.Occupancy;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.Target;
 import org.junit.jupiter.api.Test;
@@ -129,6 +130,20 @@ class OutcomesTest {
                 new Outcome.Failed("req_1", Outcome.Kind.ALL_PROVIDERS_RATE_LIMITED, 0, null, null,
                         "Every provider for 'chat' is rate-limited; retry after 2 s.", Duration.ofMillis(1_500),
                         List.of(), 40));
+    }
+
+    @Test
+    void everyProviderSaturatedSaysSoAndWhenToComeBack() {
+        RoutingState state = start(Map.of()).stopped(Step.Stop.NOTHING_LEFT);
+        TargetStatus fullA = new TargetStatus(A, Keys.of(Keys.Rest.USABLE), false, false, 1, 1, 1, true,
+                new Occupancy(4, 0, 4));
+        TargetStatus fullB = new TargetStatus(B, Keys.of(Keys.Rest.USABLE), false, false, 1, 1, 1, true,
+                new Occupancy(4, 9, 4));
+
+        assertThat(decide(state, fullA, fullB)).isEqualTo(new Outcome.Failed("req_1",
+                Outcome.Kind.ALL_PROVIDERS_SATURATED, 0, null, null, "Every provider for 'chat' has as many calls in"
+                        + " flight as its connection pool allows (max-connections); retry after 1 s.",
+                Duration.ofSeconds(1), List.of(), 40));
     }
 
     @Test

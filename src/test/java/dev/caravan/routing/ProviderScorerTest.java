@@ -412,6 +412,38 @@ class ProviderScorerTest {
         }
     }
 
+    private static Candidate loaded(String provider, int priority, double load) {
+        return new Candidate(new Target(provider, "m"), Availability.AVAILABLE, priority, 0.01, 100, 1.0, Double.NaN,
+                load);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aTargetWhosePoolIsNearlyFullIsScoredDownUnderEveryWeighingPolicy() {
+        for (RoutingPolicy policy : EnumSet.complementOf(EnumSet.of(RoutingPolicy.PRIORITY))) {
+            var ranked = new ProviderScorer().rank(List.of(loaded("first", 0, 0.95), loaded("second", 1, 0.1)),
+                    policy);
+
+            assertThat(order(ranked)).as(policy.label()).containsExactly("second", "first");
+        }
+        // priority keeps the configured order until the pool is full (then the filter takes the target out)
+        assertThat(order(new ProviderScorer().rank(List.of(loaded("first", 0, 0.95), loaded("second", 1, 0.1)),
+                RoutingPolicy.PRIORITY))).containsExactly("first", "second");
+    }
+
+    @org.junit.jupiter.api.Test
+    void poolLoadScalesTheScoreLinearlyFromTheFloorToAQuarterWhenFull() {
+        var ranked = new ProviderScorer().rank(List.of(loaded("a", 0, 0.5), loaded("b", 0, 0.875),
+                loaded("c", 0, 1.0), loaded("d", 0, 3.0), loaded("e", 0, Double.NaN)), RoutingPolicy.BALANCED);
+
+        var byProvider = ranked.stream().collect(java.util.stream.Collectors.toMap(
+                s -> s.candidate().target().provider(), ProviderScorer.Scored::score));
+        assertThat(byProvider.get("a")).isEqualTo(1.0, within(1e-9));   // under the floor: unchanged
+        assertThat(byProvider.get("e")).isEqualTo(1.0, within(1e-9));   // unknown: unchanged
+        assertThat(byProvider.get("b")).isEqualTo(0.625, within(1e-9)); // half way from the floor to full
+        assertThat(byProvider.get("c")).isEqualTo(0.25, within(1e-9));
+        assertThat(byProvider.get("d")).isEqualTo(0.25, within(1e-9));  // queued calls weigh no more than full
+    }
+
     @org.junit.jupiter.api.Test
     void headroomAboveTheFloorOrUnknownChangesNothing() {
         Candidate a = new Candidate(new Target("first", "m"), Availability.AVAILABLE, 0, 0.01, 100, 1.0, 0.25);

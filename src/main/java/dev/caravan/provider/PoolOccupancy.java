@@ -1,0 +1,37 @@
+package dev.caravan.provider;
+
+/**
+ * How full each provider's connection pool is right now: read-only, for the router, which treats a full pool as a
+ * reason to send the call elsewhere rather than queue behind it.
+ */
+@FunctionalInterface
+public interface PoolOccupancy {
+
+    /** Nothing known of any pool: every provider counts as having room. */
+    PoolOccupancy UNKNOWN = provider -> Occupancy.UNKNOWN;
+
+    /** The pool of calls to {@code providerId} now; {@link Occupancy#UNKNOWN} for a provider without one. */
+    Occupancy of(String providerId);
+
+    /**
+     * One pool at one moment.
+     *
+     * @param inUse   connections leased to calls in flight
+     * @param waiting calls queued for a connection
+     * @param max     the most connections the pool opens ({@code max-connections}); 0 when unknown
+     */
+    record Occupancy(int inUse, int waiting, int max) {
+
+        public static final Occupancy UNKNOWN = new Occupancy(0, 0, 0);
+
+        /** True when a new call would have to wait for a connection: every one is in use, or calls already queue. */
+        public boolean saturated() {
+            return max > 0 && inUse + waiting >= max;
+        }
+
+        /** Calls in flight and queued as a share of the pool, 0..1 and above when calls queue; NaN when unknown. */
+        public double load() {
+            return max > 0 ? (double) (inUse + waiting) / max : Double.NaN;
+        }
+    }
+}
