@@ -66,6 +66,7 @@ import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.PoolOccupancy;
 import dev.caravan.provider.ProviderHttp;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.resume.StreamResumption;
@@ -214,7 +215,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         RequestLog requestLog = new RequestLog(json, settings.logContent());
         ProviderHttp providerHttp = providerHttp(context, catalog, settings.bound().routing().poolWait());
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
-                rateLimits, providerHttp), new ProviderScorer(), settings.routing(), redactor, meters,
+                rateLimits, provider -> new PoolOccupancy.Occupancy(providerHttp.inFlight(provider),
+                providerHttp.capacity(provider))), new ProviderScorer(), settings.routing(), redactor, meters,
                 requestLog, new CostEstimator(prices, tokens),
                 new RoutingTime(clock, System::nanoTime, Thread::sleep), OpenAiErrors::status);
         registry.bind("router", router);

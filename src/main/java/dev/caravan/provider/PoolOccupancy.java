@@ -16,22 +16,21 @@ public interface PoolOccupancy {
     /**
      * One pool at one moment.
      *
-     * @param inUse   connections leased to calls in flight
-     * @param waiting calls queued for a connection
-     * @param max     the most connections the pool opens ({@code max-connections}); 0 when unknown
+     * @param calls calls in flight on the pool: holding a connection, or queued for one
+     * @param max   the most connections the pool opens ({@code max-connections}); 0 when unknown
      */
-    record Occupancy(int inUse, int waiting, int max) {
+    record Occupancy(int calls, int max) {
 
-        public static final Occupancy UNKNOWN = new Occupancy(0, 0, 0);
+        public static final Occupancy UNKNOWN = new Occupancy(0, 0);
 
-        /** True when a new call would have to wait for a connection: every one is in use, or calls already queue. */
+        /** True when a new call would have to wait for a connection. */
         public boolean saturated() {
-            return max > 0 && inUse + waiting >= max;
+            return max > 0 && calls >= max;
         }
 
-        /** Calls in flight and queued as a share of the pool, 0..1 and above when calls queue; NaN when unknown. */
+        /** Calls as a share of the pool: 0..1, above 1 when calls queue; NaN when unknown. */
         public double load() {
-            return max > 0 ? (double) (inUse + waiting) / max : Double.NaN;
+            return max > 0 ? (double) calls / max : Double.NaN;
         }
     }
 }

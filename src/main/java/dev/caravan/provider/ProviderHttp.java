@@ -38,9 +38,10 @@ import org.apache.hc.core5.util.Timeout;
  * virtual threads.
  *
  * <p>A call waits at most {@code caravan.routing.pool-wait} for a free connection of a full pool, then fails as
- * {@link FailureClass#SATURATED}; the router reads each pool's {@link PoolOccupancy} to send calls elsewhere first.
+ * {@link FailureClass#SATURATED}; the router reads each pool's {@link #inFlight} against its {@link #capacity} to
+ * send calls elsewhere first.
  */
-public final class ProviderHttp implements Closeable, PoolOccupancy {
+public final class ProviderHttp implements Closeable {
 
     private final Timeout poolWait;
     private final Map<String, CloseableHttpClient> clients = new LinkedHashMap<>();
@@ -54,14 +55,20 @@ public final class ProviderHttp implements Closeable, PoolOccupancy {
         }
     }
 
-    @Override
-    public Occupancy of(String providerId) {
+    /** Calls to {@code providerId} in flight: holding a pooled connection, or waiting for one. */
+    public int inFlight(String providerId) {
         PoolingHttpClientConnectionManager pool = pools.get(providerId);
         if (pool == null) {
-            return Occupancy.UNKNOWN;
+            return 0;
         }
         PoolStats stats = pool.getTotalStats();
-        return new Occupancy(stats.getLeased(), stats.getPending(), stats.getMax());
+        return stats.getLeased() + stats.getPending();
+    }
+
+    /** How many connections {@code providerId}'s pool may open ({@code max-connections}). */
+    public int capacity(String providerId) {
+        PoolingHttpClientConnectionManager pool = pools.get(providerId);
+        return pool == null ? 0 : pool.getMaxTotal();
     }
 
     private CloseableHttpClient client(ProviderSettings provider) {

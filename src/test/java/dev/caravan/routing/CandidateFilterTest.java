@@ -196,26 +196,25 @@ class CandidateFilterTest {
         assertThat(filter.allRateLimited(List.of())).isEqualTo(Optional.empty());
     }
 
-    static TargetStatus pool(Target target, int inUse, int waiting, int max) {
-        return new TargetStatus(target, ONE_USABLE, false, false, 120, 1.0, 0.8, true,
-                new Occupancy(inUse, waiting, max));
+    static TargetStatus pool(Target target, int calls, int max) {
+        return new TargetStatus(target, ONE_USABLE, false, false, 120, 1.0, 0.8, true, new Occupancy(calls, max));
     }
 
     @Test
     void aTargetWhosePoolIsFullOrQueuedIsSaturatedAndOneWithRoomOrAnUnknownPoolIsNot() {
-        assertThat(of(plain(), pool(A, 4, 0, 4))).isEqualTo(Candidate.Availability.SATURATED);
-        assertThat(of(plain(), pool(A, 3, 1, 4))).isEqualTo(Candidate.Availability.SATURATED);
-        assertThat(of(plain(), pool(A, 3, 0, 4))).isEqualTo(Candidate.Availability.AVAILABLE);
-        assertThat(of(plain(), pool(A, 0, 0, 0))).isEqualTo(Candidate.Availability.AVAILABLE);
+        assertThat(of(plain(), pool(A, 4, 4))).isEqualTo(Candidate.Availability.SATURATED);
+        assertThat(of(plain(), pool(A, 6, 4))).isEqualTo(Candidate.Availability.SATURATED); // two queue for one
+        assertThat(of(plain(), pool(A, 3, 4))).isEqualTo(Candidate.Availability.AVAILABLE);
+        assertThat(of(plain(), pool(A, 0, 0))).isEqualTo(Candidate.Availability.AVAILABLE);
         // a target out for a lasting reason says so, not that it is busy
         TargetStatus downAndFull = new TargetStatus(A, ONE_USABLE, true, false, 120, 1.0, 0.8, true,
-                new Occupancy(4, 0, 4));
+                new Occupancy(4, 4));
         assertThat(of(plain(), downAndFull)).isEqualTo(Candidate.Availability.DOWN);
     }
 
     @Test
     void candidatesCarryTheirPoolsLoad() {
-        List<Candidate> candidates = filter.candidates(plain(), List.of(pool(A, 3, 0, 4), pool(B, 4, 2, 4)), LEFT);
+        List<Candidate> candidates = filter.candidates(plain(), List.of(pool(A, 3, 4), pool(B, 6, 4)), LEFT);
 
         assertThat(candidates).extracting(Candidate::availability)
                 .containsExactly(Candidate.Availability.AVAILABLE, Candidate.Availability.SATURATED);
@@ -225,9 +224,9 @@ class CandidateFilterTest {
     @Test
     void everyUntriedTargetSaturatedOrTheLastAttemptFindingItsPoolFullIsAllSaturated() {
         RoutingState fresh = plain();
-        assertThat(filter.allSaturated(fresh, List.of(pool(A, 4, 0, 4), pool(B, 2, 2, 4)))).isTrue();
-        assertThat(filter.allSaturated(fresh, List.of(pool(A, 4, 0, 4), pool(B, 3, 0, 4)))).isFalse();
-        assertThat(filter.allSaturated(fresh, List.of(pool(A, 4, 0, 4),
+        assertThat(filter.allSaturated(fresh, List.of(pool(A, 4, 4), pool(B, 5, 4)))).isTrue();
+        assertThat(filter.allSaturated(fresh, List.of(pool(A, 4, 4), pool(B, 3, 4)))).isFalse();
+        assertThat(filter.allSaturated(fresh, List.of(pool(A, 4, 4),
                 new TargetStatus(B, ONE_USABLE, false, true, 1, 1, 1, true)))).isFalse();
         assertThat(filter.allSaturated(fresh, List.of())).isFalse();
 
@@ -235,13 +234,13 @@ class CandidateFilterTest {
         RoutingState waitedInVain = plain().dispatched(plan(A)).recorded(new AttemptResult.Failed(
                 new Attempt(A, 0, FailureClass.SATURATED, 0, "no free connection", 1000), full));
         assertThat(filter.allSaturated(waitedInVain, List.of(clear(A)))).isTrue();
-        assertThat(filter.allSaturated(waitedInVain, List.of(clear(A), pool(B, 4, 0, 4)))).isTrue();
+        assertThat(filter.allSaturated(waitedInVain, List.of(clear(A), pool(B, 4, 4)))).isTrue();
 
         ProviderFailure down = new ProviderFailure(FailureClass.UNAVAILABLE, "503");
         RoutingState failed = plain().dispatched(plan(A)).recorded(new AttemptResult.Failed(
                 new Attempt(A, 0, FailureClass.UNAVAILABLE, 503, "503", 10), down));
         assertThat(filter.allSaturated(failed, List.of(clear(A)))).isFalse();
-        assertThat(filter.allSaturated(failed, List.of(clear(A), pool(B, 4, 0, 4)))).isTrue();
+        assertThat(filter.allSaturated(failed, List.of(clear(A), pool(B, 4, 4)))).isTrue();
     }
 
     static AttemptPlan plan(Target target) {

@@ -136,9 +136,9 @@ class OutcomesTest {
     void everyProviderSaturatedSaysSoAndWhenToComeBack() {
         RoutingState state = start(Map.of()).stopped(Step.Stop.NOTHING_LEFT);
         TargetStatus fullA = new TargetStatus(A, Keys.of(Keys.Rest.USABLE), false, false, 1, 1, 1, true,
-                new Occupancy(4, 0, 4));
+                new Occupancy(4, 4));
         TargetStatus fullB = new TargetStatus(B, Keys.of(Keys.Rest.USABLE), false, false, 1, 1, 1, true,
-                new Occupancy(4, 9, 4));
+                new Occupancy(13, 4));
 
         assertThat(decide(state, fullA, fullB)).isEqualTo(new Outcome.Failed("req_1",
                 Outcome.Kind.ALL_PROVIDERS_SATURATED, 0, null, null, "Every provider for 'chat' has as many calls in"
