@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# What one in-flight request holds in the gateway's heap: N chat requests are held open (the simulated providers
+# answer after HOLD_MS), and the live objects of the gateway (a class histogram, which runs a full GC first) are
+# compared with those of the same gateway warm and idle. The difference divided by N is the memory per request in
+# flight, by class; RSS and live heap are printed beside it.
+#
+#   bench/inflight-memory.sh                      # 2,000 requests held
+#   N=3000 GATEWAY_PROPS="-Xmx512m -XX:+UseSerialGC" bench/inflight-memory.sh
+#
+# Same set-up as concurrency.sh (a separate simulator host; providers openai, groq, together behind alias 'fast').
+source "$(dirname "$0")/lib.sh"
+
+N=${N:-2000}
+HOLD_MS=${HOLD_MS:-120000}          # longer than the whole measurement: nothing completes while it is taken
+TOP=${TOP:-25}                      # classes shown
+PROVIDERS=${PROVIDERS:-"openai groq together"}
+GATEWAY_PROPS=${GATEWAY_PROPS:-}
+JCMD=${JCMD:-$JAVA_HOME/bin/jcmd}
+
+bound_run_time 420 "$0" "$@"
+
+ensure_tools
+ensure_jar
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(( $(ulimit -n) >= N * 2 + 100 )) || die "ulimit -n is $(ulimit -n): too low for $N requests in flight"
+
+start_simulator_host
+start_gateway_on_simulator
+
+set_latency() { # ms
+    local p
+    for p in $PROVIDERS; do
+        curl -sf -o /dev/null --max-time 5 -X POST "http://127.0.0.1:$SIM_PORT/$p/_faults" -d "{\"latency_ms\":$1}" \
+            || die "could not set the latency fault of $p"
+    done
+}
+live() { # label: class histogram of live objects and the heap and RSS around it
+    "$JCMD" "$GW_PID" GC.class_histogram >"$RUN_DIR/histo-$1.txt" || die "jcmd GC.class_histogram failed"
+    awk '/^VmRSS:/{printf "%d", $2/1024}' "/proc/$GW_PID/status" >"$RUN_DIR/rss-$1.txt"
+}
+upstream() { ss -Htn state established "( dport = :$SIM_PORT )" | wc -l; }
+
+# lazily built things (JIT, pools, per-route caches) exist before the idle picture
+set_latency 0
+log "warm-up: 15s at 32 connections"
+run_wrk warm 2 32 15s "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
+sleep 2
+live idle
+
+set_latency "$HOLD_MS"
+log "holding $N requests (upstream answers after $HOLD_MS ms)"
+wrk -t2 -c"$N" -d$(( HOLD_MS / 1000 ))s --timeout $(( HOLD_MS / 1000 ))s -s "$BENCH_DIR/post.lua" \
+    "http://127.0.0.1:$GW_PORT/v1/chat/completions" >"$RUN_DIR/wrk-hold.txt" 2>&1 &
+STARTED_PIDS+=("$!")
+for _ in $(seq 1 150); do
+    (( $(upstream) >= N )) && break
+    sleep 1
+done
+held=$(upstream)
+(( held >= N * 95 / 100 )) || die "only $held of $N requests reached the providers"
+sleep 2
+threads=$(awk '/^Threads:/{print $2}' "/proc/$GW_PID/status")
+fds=$(ls "/proc/$GW_PID/fd" | wc -l)
+live held
+heap=$(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-held.txt")
+
+{
+    echo
+    echo "Memory per in-flight request on 127.0.0.1: $held calls held open (upstream latency $HOLD_MS ms), providers" \
+        "$(tr ' ' ',' <<<"$PROVIDERS"); $(date -u '+%Y-%m-%d %H:%M UTC')"
+    [[ -n $GATEWAY_PROPS ]] && echo "gateway options: $GATEWAY_PROPS"
+    echo "gateway: RSS idle $(cat "$RUN_DIR/rss-idle.txt") MB, held $(cat "$RUN_DIR/rss-held.txt") MB; live heap held" \
+        "$heap MB (idle $(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-idle.txt") MB); $threads threads," \
+        "$fds descriptors"
+    awk -v n="$held" -v top="$TOP" '
+        FNR == 1 { file++ }
+        $1 ~ /^[0-9]+:$/ { if (file == 1) { ib[$4] = $3; ii[$4] = $2 } else { hb[$4] = $3; hi[$4] = $2 } }
+        END {
+            for (c in hb) { d = hb[c] - ib[c]; if (d > 0) { total += d; delta[c] = d } }
+            printf "live heap per in-flight request: %.1f KB; largest shares:\n", total / n / 1024
+            printf "%10s %9s  %s\n", "bytes/req", "objs/req", "class"
+            for (i = 0; i < top; i++) {
+                best = ""; for (c in delta) if (best == "" || delta[c] > delta[best]) best = c
+                if (best == "") break
+                printf "%10.0f %9.2f  %s\n", delta[best] / n, (hi[best] - ii[best]) / n, best
+                delete delta[best]
+            }
+        }' "$RUN_DIR/histo-idle.txt" "$RUN_DIR/histo-held.txt"
+} | tee ${RESULTS_DIR:+"$RESULTS_DIR/inflight-memory.txt"}
