@@ -13,7 +13,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param errorRate  inject {@code status} (500 when unset) into only this share of calls, 0..1
  * @param retryAfter with a 429 or 503: the Retry-After header, in seconds
  * @param code       the error's {@code code} field, e.g. {@code context_length_exceeded}
- * @param mode       {@code hang} (never answer), {@code reset} (close the connection before any header),
+ * @param mode       {@code hang} (never answer), {@code hold} (answer only once released, see
+ *                   {@link SimulatedProvider#release()}: a call kept in flight for exactly as long as a test needs),
+ *                   {@code reset} (close the connection before any header),
  *                   {@code malformed} (a 200 whose body is cut off) or {@code stall_body} (a 200 whose head and
  *                   first bytes arrive, then nothing more) or {@code cut_body} (a 200 whose body stops partway,
  *                   then the connection closes) or {@code flood} (a 200 whose body never ends: one endless line,
@@ -93,6 +95,11 @@ public record Fault(
                 echoKey);
     }
 
+    /** This fault without its mode: what a held call plays once released (its latency, its error status). */
+    Fault released() {
+        return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, null, times, scope, stream, echoKey);
+    }
+
     public Fault scope(String endpoints) {
         return new Fault(latencyMs, jitterMs, status, errorRate, retryAfter, code, mode, times, endpoints, stream,
                 echoKey);
@@ -155,10 +162,10 @@ public record Fault(
 
     /** This fault, when it is one the simulator can play; else an IllegalArgumentException naming the field. */
     public Fault checked() {
-        if (mode != null && !java.util.List.of("hang", "reset", "malformed", "stall_body", "cut_body", "flood",
-                "reject_prefill").contains(mode)) {
-            throw new IllegalArgumentException("'mode' must be hang, reset, malformed, stall_body, cut_body, flood or "
-                    + "reject_prefill");
+        if (mode != null && !java.util.List.of("hang", "hold", "reset", "malformed", "stall_body", "cut_body",
+                "flood", "reject_prefill").contains(mode)) {
+            throw new IllegalArgumentException("'mode' must be hang, hold, reset, malformed, stall_body, cut_body, "
+                    + "flood or reject_prefill");
         }
         if (scope != null && !java.util.List.of("all", Api.CHAT, Api.RESPONSES, Api.EMBEDDINGS, Api.COUNT_TOKENS,
                 Api.MODELS).contains(scope)) {

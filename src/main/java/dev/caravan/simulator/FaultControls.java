@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /<provider>/_faults} (GET shows, POST or PUT sets, DELETE heals) and {@code /_providers}: how an operator
- * or a test breaks a simulated provider at run time.
+ * {@code /<provider>/_faults} (GET shows, POST or PUT sets, DELETE heals), {@code POST /<provider>/_faults/release}
+ * (answers the calls a {@code hold} fault keeps) and {@code /_providers}: how an operator or a test breaks a
+ * simulated provider at run time.
  */
 final class FaultControls {
 
@@ -66,6 +67,14 @@ final class FaultControls {
         out.send(ctx.response(), 200, state(provider));
     }
 
+    void release(RoutingContext ctx, SimulatedProvider provider) {
+        int released = provider.release();
+        LOG.info("simulated provider {} released {} held calls", provider.name(), released);
+        ObjectNode state = state(provider);
+        state.put("released", released);
+        out.send(ctx.response(), 200, state);
+    }
+
     void list(RoutingContext ctx, Collection<SimulatedProvider> providers) {
         List<ObjectNode> all = new ArrayList<>();
         providers.forEach(p -> all.add(state(p)));
@@ -81,6 +90,7 @@ final class FaultControls {
         state.set("fault", json.valueToTree(provider.fault()));
         state.put("chat_calls", provider.chatCalls());
         state.put("model_calls", provider.modelCalls());
+        state.put("held_calls", provider.heldCalls());
         return state;
     }
 }

@@ -7,13 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * What a fault does to a call before any answer is made, the same on every endpoint: wait, hang, reset, send a
+ * What a fault does to a call before any answer is made, the same on every endpoint: wait, hang, hold, reset, send a
  * broken or endless body, or the provider's error answer; and how an answer is written, the key echoed into it when
  * the fault says so. Everything runs on the event loop: waits are timers.
  */
@@ -31,9 +32,17 @@ final class Misbehaviour {
     }
 
     /** Plays {@code fault} on the call, or runs {@code answer} (after the fault's latency) when it lets it through. */
-    void misbehaveOrElse(RoutingContext ctx, Fault fault, SimulatedWire wire, Runnable answer) {
+    void misbehaveOrElse(RoutingContext ctx, SimulatedProvider provider, Fault fault, SimulatedWire wire,
+            Runnable answer) {
         if ("hang".equals(fault.mode())) {
             return; // the connection stays open without a byte until the client gives up
+        }
+        if ("hold".equals(fault.mode())) {
+            // as a hang, until released: then back on this call's event loop, the rest of the fault is played
+            Context loop = Vertx.currentContext();
+            provider.hold(ctx.response(), () -> loop.runOnContext(
+                    v -> misbehaveOrElse(ctx, provider, fault.released(), wire, answer)));
+            return;
         }
         if ("reset".equals(fault.mode())) {
             ctx.request().connection().close();

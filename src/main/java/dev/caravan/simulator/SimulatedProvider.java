@@ -2,14 +2,17 @@ package dev.caravan.simulator;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.http.HttpServerResponse;
 
 /** One simulated provider: its current fault and how often it was called. Thread-safe. */
 public final class SimulatedProvider {
@@ -26,6 +29,8 @@ public final class SimulatedProvider {
     private final LongAdder abandonedStreams = new LongAdder();
     private final LongAdder streamPieces = new LongAdder();
     private final LongAdder abandonedCalls = new LongAdder();
+    /** Calls a {@code hold} fault keeps, each with what answers it once released. */
+    private final Queue<Held> held = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Map<String, List<String>>> lastChatHeaders = new AtomicReference<>(Map.of());
     private final AtomicReference<JsonNode> lastBody = new AtomicReference<>();
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
@@ -128,8 +133,37 @@ public final class SimulatedProvider {
         until.set(System.nanoTime() + millis * 1_000_000);
     }
 
+    /** Heals it; the calls it holds are answered. */
     public void heal() {
         fail(Fault.none());
+        release();
+    }
+
+    private record Held(HttpServerResponse response, Runnable resume) {
+    }
+
+    void hold(HttpServerResponse response, Runnable resume) {
+        held.add(new Held(response, resume));
+    }
+
+    /** Calls kept by a {@code hold} fault whose callers still wait. */
+    public int heldCalls() {
+        return (int) held.stream().filter(h -> !h.response().closed()).count();
+    }
+
+    /**
+     * Answers every call a {@code hold} fault keeps (as the rest of that fault says: its latency, its status), those
+     * whose callers left excepted. Returns how many were answered.
+     */
+    public int release() {
+        int released = 0;
+        for (Held h = held.poll(); h != null; h = held.poll()) {
+            if (!h.response().closed()) {
+                h.resume().run();
+                released++;
+            }
+        }
+        return released;
     }
 
     public Fault fault() {

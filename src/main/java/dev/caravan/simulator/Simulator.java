@@ -137,6 +137,7 @@ public final class Simulator implements AutoCloseable {
         router.post("/:provider/_faults").handler(ctx -> withProvider(ctx, p -> faults.set(ctx, p)));
         router.put("/:provider/_faults").handler(ctx -> withProvider(ctx, p -> faults.set(ctx, p)));
         router.delete("/:provider/_faults").handler(ctx -> withProvider(ctx, p -> faults.clear(ctx, p)));
+        router.post("/:provider/_faults/release").handler(ctx -> withProvider(ctx, p -> faults.release(ctx, p)));
         router.get("/_providers").handler(ctx -> faults.list(ctx, providers.values()));
         // any other path: the provider's own 404 body, never an HTML page
         router.route().handler(ctx -> withProvider(ctx, p -> out.reply(ctx.response(),
@@ -228,7 +229,7 @@ public final class Simulator implements AutoCloseable {
                 }
             });
         }
-        out.misbehaveOrElse(ctx, fault, wire, () -> {
+        out.misbehaveOrElse(ctx, provider, fault, wire, () -> {
             SimulatedWire.Reply refused = wire.unauthorised(ctx.request(), provider.requiredKey());
             if (refused != null) {
                 out.reply(ctx.response(), refused);
@@ -258,7 +259,7 @@ public final class Simulator implements AutoCloseable {
         }
         provider.countModels();
         SimulatedWire wire = wire(provider);
-        out.misbehaveOrElse(ctx, provider.faultFor(Api.MODELS), wire, () -> {
+        out.misbehaveOrElse(ctx, provider, provider.faultFor(Api.MODELS), wire, () -> {
             SimulatedWire.Reply refused = wire.unauthorised(ctx.request(), provider.requiredKey());
             out.reply(ctx.response(), refused != null ? refused : wire.models());
         });
