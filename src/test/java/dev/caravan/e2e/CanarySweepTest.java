@@ -118,6 +118,7 @@ class CanarySweepTest {
     static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static AbstractAppender capture;
     static Level rootLevel;
+    static Map<String, org.apache.logging.log4j.core.Appender> consoleAppenders;
     static PrintStream originalOut;
     static PrintStream originalErr;
     static final ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -884,8 +885,15 @@ class CanarySweepTest {
         capture.start();
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         Configuration config = context.getConfiguration();
-        config.getRootLogger().addAppender(capture, null, null);
         rootLevel = config.getRootLogger().getLevel();
+        // the console keeps its level: the capture sees every debug event whole, and printing them all too (tens
+        // of megabytes through the test JVM's console) would only cost time
+        consoleAppenders = Map.copyOf(config.getRootLogger().getAppenders());
+        consoleAppenders.forEach((name, appender) -> {
+            config.getRootLogger().removeAppender(name);
+            config.getRootLogger().addAppender(appender, rootLevel, null);
+        });
+        config.getRootLogger().addAppender(capture, null, null);
         config.getRootLogger().setLevel(Level.DEBUG);
         context.updateLoggers();
         originalOut = System.out;
@@ -901,6 +909,10 @@ class CanarySweepTest {
         Configuration config = context.getConfiguration();
         config.getRootLogger().setLevel(rootLevel);
         config.getRootLogger().removeAppender(capture.getName());
+        consoleAppenders.forEach((name, appender) -> {
+            config.getRootLogger().removeAppender(name);
+            config.getRootLogger().addAppender(appender, null, null);
+        });
         context.updateLoggers();
         synchronized (console) {
             logs.add(new Said("console output", console.toString(StandardCharsets.UTF_8)));
