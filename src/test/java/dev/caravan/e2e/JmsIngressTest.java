@@ -60,10 +60,11 @@ class JmsIngressTest {
             // the failing providers of one test must not open breakers for the next
             "caravan.breaker.minimum-calls", "1000",
             "caravan.breaker.sliding-window-size", "1000",
-            // far beyond what answering fifty messages needs, even on a loaded machine, so that a call the
-            // simulator holds is never given up while the test still holds it, and beyond the slowest latency
-            // these tests simulate
-            "caravan.provider.alpha.timeout", "60s"));
+            // as many consumers as production has: fifty messages may be in flight at once
+            "caravan.jms.concurrency", "200",
+            // a call the simulator holds is released by the test, never given up while the test still holds it
+            // (the request's own two-minute deadline still bounds it)
+            "caravan.provider.alpha.timeout", "10m"));
 
     static Connection connection;
     Session session;
