@@ -19,6 +19,13 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatMessage;
+import dev.caravan.clients.BudgetPeriod;
+import dev.caravan.clients.ClientLimits;
+import dev.caravan.clients.ClientSettings;
+import dev.caravan.clients.Ledger;
+import dev.caravan.clients.LocalLedger;
+import dev.caravan.clients.RedisLedger;
+import dev.caravan.clients.SharedLedger;
 import dev.caravan.config.CaravanProperties;
 import dev.caravan.config.SettingsBinder;
 import dev.caravan.chat.ChatRequest;
@@ -150,6 +157,9 @@ public class CaravanConfiguration implements CamelConfiguration {
         List<String> secrets = new ArrayList<>();
         settings.providers().forEach(p -> secrets.addAll(p.keys().all()));
         secrets.addAll(settings.clientKeys().all());
+        List<ClientSettings> clients = ClientSettings.of(settings.bound().clients(), settings.aliases().keySet(),
+                settings.clientKeys().all());
+        clients.forEach(c -> secrets.add(c.key()));
         SecretRedactor redactor = new SecretRedactor(secrets);
 
         MeterRegistry meters = meterRegistry(registry);
@@ -169,7 +179,8 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.healthFailureThreshold(), clock);
         Cooldowns cooldowns = new Cooldowns(clock);
         RateLimits rateLimits = new RateLimits(clock);
-        SharedState shared = sharedState(context, StateSettings.of(settings.bound().state()), catalog, breakers,
+        StateSettings stateSettings = StateSettings.of(settings.bound().state());
+        SharedState shared = sharedState(context, stateSettings, catalog, breakers,
                 cooldowns, rateLimits, meters, clock);
         TokenEstimator tokens = TokenEstimator.of(settings.bound().estimate().exactChars(),
                 settings.bound().estimate().heavyConcurrency());
@@ -193,7 +204,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         JsonErrorPages errorPages = httpServers(context, settings.httpLimits(), json);
         registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor)));
-        ClientKeys clientKeys = new ClientKeys(settings.clientKeys().all());
+        ClientKeys clientKeys = clientKeys(settings, clients);
         registry.bind("clientKeys", clientKeys);
         // the Gemini API: Google's clients send their key in x-goog-api-key
         registry.bind("geminiKeys", clientKeys.alsoFrom("x-goog-api-key"));
@@ -213,6 +224,9 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         PriceTable prices = PriceTable.load(properties);
         RequestLog requestLog = new RequestLog(json, settings.logContent());
+        registry.bind("clientLimits", new ClientLimits(clients, ledger(context, stateSettings, clients, clock),
+                stateSettings.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, requestLog, OpenAiErrors::status, json,
+                meters, clock));
         ProviderHttp providerHttp = providerHttp(context, catalog, settings.bound().routing().poolWait());
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
                 rateLimits, provider -> new PoolOccupancy.Occupancy(providerHttp.inFlight(provider),
@@ -424,6 +438,46 @@ public class CaravanConfiguration implements CamelConfiguration {
         return shared;
     }
 
+
+    /** The client keys: the simple form's, and each named client's, naming it. */
+    private static ClientKeys clientKeys(GatewaySettings settings, List<ClientSettings> clients) {
+        Map<String, String> named = new LinkedHashMap<>();
+        clients.forEach(c -> named.put(c.name(), c.key()));
+        String fileClient = settings.files().client();
+        if (!fileClient.isEmpty() && !named.containsKey(fileClient)) {
+            throw new ConfigurationError("caravan.file.client", "'" + fileClient + "' is not a client of "
+                    + "caravan.clients.*; clients: " + named.keySet());
+        }
+        return new ClientKeys(settings.clientKeys().all(), named, fileClient.isEmpty() ? null : fileClient);
+    }
+
+    /**
+     * Where clients' spend and rates are counted: in this replica, or in Redis beside the other shared state,
+     * with its own connections (an admission must not wait behind the state refresh), started and closed with Camel.
+     */
+    private static Ledger ledger(CamelContext context, StateSettings state, List<ClientSettings> clients, Clock clock)
+            throws Exception {
+        if (!state.shared()) {
+            return new LocalLedger();
+        }
+        Map<String, BudgetPeriod> periods = new LinkedHashMap<>();
+        clients.stream().filter(ClientSettings::limited).forEach(c -> periods.put(c.name(), c.period()));
+        SharedLedger ledger = new SharedLedger(new RedisLedger(RedisStateStore.connect(state.redisUrl(),
+                state.timeout(), 64), state.keyPrefix()), periods, state.replicaId(), state.refreshInterval(),
+                state.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, clock);
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStart() {
+                ledger.start();
+            }
+
+            @Override
+            protected void doStop() {
+                ledger.close();
+            }
+        });
+        return ledger;
+    }
 
     /** First-token deadlines learned per target; reasoning models start from a longer limit. */
     private static FirstTokenDeadlines firstTokenDeadlines(GatewaySettings settings, Clock clock) {

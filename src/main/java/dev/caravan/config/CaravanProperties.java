@@ -33,7 +33,8 @@ public record CaravanProperties(
         @JsonDeserialize(contentUsing = SettingValues.Capabilities.class) Map<String, Set<Capability>> capabilities,
         Routing routing, Retry retry, RateLimit rateLimit, Latency latency, Estimate estimate, Hedging hedging,
         ProviderProperties.Breaker breaker, Health health, Log log, Jms jms, File file, String defaultModel,
-        Simulator simulator, Console console, State state, Embedding embedding, Responses responses) {
+        Simulator simulator, Console console, State state, Embedding embedding, Responses responses,
+        Map<String, Client> clients) {
 
     public CaravanProperties {
         http = section(http, Http.class);
@@ -65,6 +66,7 @@ public record CaravanProperties(
         state = section(state, State.class);
         embedding = section(embedding, Embedding.class);
         responses = section(responses, Responses.class);
+        clients = or(clients, Map.of());
     }
 
     /** {@code caravan.http.*}: the client API port and the limits on each client connection. */
@@ -260,8 +262,9 @@ public record CaravanProperties(
     }
 
     /** {@code caravan.file.*}: the file-drop ingress. */
+    /** @param client the named client ({@code caravan.clients.<name>}) every file drop is charged to, or empty */
     public record File(Boolean enabled, Path inbox, Path outbox, Path done, Path error, Duration pollInterval,
-            Integer maxBytes, Duration readTimeout) {
+            Integer maxBytes, Duration readTimeout, String client) {
 
         public File {
             enabled = or(enabled, true);
@@ -272,6 +275,7 @@ public record CaravanProperties(
             pollInterval = or(pollInterval, Duration.ofSeconds(1));
             maxBytes = atLeast("max-bytes", or(maxBytes, 4 * 1024 * 1024), 1);
             readTimeout = or(readTimeout, Duration.ofSeconds(10));
+            client = or(client, "");
         }
     }
 
@@ -351,6 +355,43 @@ public record CaravanProperties(
         public Responses {
             storeMaxEntries = atLeast("store-max-entries", or(storeMaxEntries, 10_000), 1);
             storeTtl = or(storeTtl, Duration.ofHours(24));
+        }
+    }
+
+    /**
+     * {@code caravan.clients.<name>.*}: a named client, its key and its limits (checked by
+     * {@code dev.caravan.clients.ClientSettings}).
+     *
+     * @param key          its API key, from the environment ({@code {{env:...}}})
+     * @param budget       the most it may spend per period, in USD; unset for no budget
+     * @param budgetPeriod {@code 1d}, {@code 7d}, {@code 30d} or {@code none}
+     * @param models       the model aliases it may use; empty for all
+     * @param rpm          requests per minute, on a sliding window; unset for no limit
+     * @param tpm          tokens per minute (prompt and answer), on a sliding window; unset for no limit
+     */
+    public record Client(String key, Double budget, String budgetPeriod,
+            @JsonDeserialize(using = SettingValues.CommaList.class) List<String> models, Integer rpm, Long tpm) {
+
+        public Client {
+            key = or(key, "");
+            budgetPeriod = or(budgetPeriod, "30d");
+            models = or(models, List.of());
+            if (budget != null && !(budget >= 0 && budget <= 1e6)) {
+                throw new SettingProblem("budget", "'" + budget + "' is not an amount of US dollars up to 1000000");
+            }
+            if (rpm != null) {
+                atLeast("rpm", rpm, 1);
+            }
+            if (tpm != null) {
+                atLeast("tpm", tpm, 1L);
+            }
+        }
+
+        /** Without the key. */
+        @Override
+        public String toString() {
+            return "Client[key=(" + (key.isEmpty() ? "none" : "set") + "), budget=" + budget + ", budgetPeriod="
+                    + budgetPeriod + ", models=" + models + ", rpm=" + rpm + ", tpm=" + tpm + "]";
         }
     }
 }

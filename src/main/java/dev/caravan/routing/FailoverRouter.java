@@ -317,7 +317,7 @@ public final class FailoverRouter {
         meters.outcome(state.alias(), outcome, status, millis);
         Double cost = outcome instanceof Outcome.Served served ? served.costUsd() : null;
         requestLog.write(state, outcome, status, context.ingress(), context.streamed(), request, cost,
-                resume == null ? List.of() : resume.seamList());
+                resume == null ? List.of() : resume.seamList(), exchange.getProperty(RequestContext.CLIENT, String.class));
         return outcome;
     }
 

@@ -47,6 +47,9 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
     /** The exchange property holding the context. */
     public static final String PROPERTY = "caravan.context";
 
+    /** The exchange property naming the client ({@code caravan.clients.<name>}) a request came from, when named. */
+    public static final String CLIENT = "caravan.client";
+
     /** The context of a request sent straight to {@code direct:chat}, with no ingress in front. */
     private static final RequestContext DIRECT = enter("http", RequestOptions.NONE);
 

@@ -36,9 +36,10 @@ public final class RequestLog {
      * @param costUsd  the answer's cost from its usage, or null when unknown
      * @param resumed  where a broken stream went on on another target ({@code from@piece>to}), in order; empty when
      *                 it was not resumed
+     * @param client   the named client it came from, or null
      */
     public void write(RoutingState state, Outcome outcome, int status, String ingress, boolean stream,
-            ChatRequest request, Double costUsd, List<String> resumed) {
+            ChatRequest request, Double costUsd, List<String> resumed, String client) {
         if (!REQUESTS.isInfoEnabled()) {
             return;
         }
@@ -47,6 +48,9 @@ public final class RequestLog {
             line.writeStartObject();
             line.writeStringField("request_id", state.requestId());
             line.writeStringField("ingress", ingress);
+            if (client != null) {
+                line.writeStringField("client", client);
+            }
             line.writeStringField("alias", state.alias());
             line.writeStringField("policy", state.policy().label());
             line.writeBooleanField("stream", stream);

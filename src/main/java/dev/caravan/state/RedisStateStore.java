@@ -44,6 +44,14 @@ public final class RedisStateStore implements StateStore {
 
     public RedisStateStore(URI url, String prefix, Duration timeout) {
         this.prefix = prefix;
+        this.client = connect(url, timeout, 8);
+    }
+
+    /**
+     * A pooled client of the Redis at {@code url} (user, password, database and TLS as the URL says), whose calls
+     * give up after {@code timeout}.
+     */
+    public static RedisClient connect(URI url, Duration timeout, int connections) {
         int millis = (int) Math.max(1, timeout.toMillis());
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(millis).socketTimeoutMillis(millis)
@@ -60,10 +68,11 @@ public final class RedisStateStore implements StateStore {
             config.database(JedisURIHelper.getDBIndex(url));
         }
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-        pool.setMaxTotal(8);
+        pool.setMaxTotal(connections);
+        pool.setMaxIdle(connections);
         // a lost store must not hold a thread longer than one exchange may take
         pool.setMaxWait(timeout);
-        this.client = RedisClient.builder().hostAndPort(JedisURIHelper.getHostAndPort(url))
+        return RedisClient.builder().hostAndPort(JedisURIHelper.getHostAndPort(url))
                 .clientConfig(config.build()).poolConfig(pool).build();
     }
 

@@ -27,8 +27,13 @@ public record StateSettings(Store store, URI redisUrl, String keyPrefix, OnStore
 
     /** What a replica does while the store is unreachable. */
     public enum OnStoreLoss {
-        /** Carry on with what this replica knows and learns itself; share again once the store is back. */
-        LOCAL
+        /**
+         * Carry on with what this replica knows and learns itself, clients' limits at this replica's share of what
+         * was left; share again once the store is back.
+         */
+        LOCAL,
+        /** Refuse every request (503 {@code state_store_unavailable}) until the store is back. */
+        REFUSE
     }
 
     /** Today's behaviour: nothing shared. */
