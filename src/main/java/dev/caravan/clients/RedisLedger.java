@@ -152,6 +152,18 @@ public final class RedisLedger implements Ledger {
             redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
             return redis.call('ZCARD', KEYS[1])""";
 
+    /**
+     * KEYS: budget hash. ARGV: a spend known to have been reached, budget keys kept ms. Takes the spend up to it (a
+     * store restarted empty), never down.
+     */
+    private static final String FLOOR = """
+            local spent = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
+            if tonumber(ARGV[1]) > spent then
+              redis.call('HSET', KEYS[1], 'spent', ARGV[1])
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            end
+            return 1""";
+
     /** A settled marker outlives any retry of its settlement. */
     private static final Duration SETTLED_KEPT = Duration.ofHours(1);
 
@@ -224,13 +236,17 @@ public final class RedisLedger implements Ledger {
 
     /**
      * One round trip for a replica's background work: {@code settlements} sent, its heartbeat written, and the
-     * spend of each of {@code clients} read.
+     * spend of each client read, taken up first to the spend this replica knew it had reached.
      *
+     * @param floors each limited client's period and the spend of its current window this replica last knew
      * @return how many replicas are alive, and each client's spend in its current window
      */
-    public Sync sync(List<Settlement> settlements, String replica, Duration heartbeat, Map<String, BudgetPeriod> clients,
+    public Sync sync(List<Settlement> settlements, String replica, Duration heartbeat, Map<String, Floor> floors,
             Instant now) {
         try (AbstractPipeline pipeline = client.pipelined()) {
+            // the floors first: a settlement sent again to a store restarted empty then adds to what it had
+            floors.forEach((name, floor) -> pipeline.eval(FLOOR, List.of(budgetKey(name, floor.period().window(now))),
+                    List.of(Long.toString(floor.spent()), Long.toString(floor.period().kept(now).toMillis()))));
             List<Response<Object>> replies = new ArrayList<>();
             for (Settlement s : settlements) {
                 replies.add(queue(pipeline, s, now));
@@ -238,8 +254,8 @@ public final class RedisLedger implements Ledger {
             Response<Object> alive = pipeline.eval(HEARTBEAT, List.of(prefix + "replicas"),
                     List.of(replica, Long.toString(now.toEpochMilli()), Long.toString(heartbeat.toMillis())));
             Map<String, Response<List<String>>> reads = new LinkedHashMap<>();
-            clients.forEach((name, period) -> reads.put(name,
-                    pipeline.hmget(budgetKey(name, period.window(now)), "spent", "reserved")));
+            floors.forEach((name, floor) -> reads.put(name,
+                    pipeline.hmget(budgetKey(name, floor.period().window(now)), "spent", "reserved")));
             pipeline.sync();
             check(replies);
             Map<String, Spend> spends = new LinkedHashMap<>();
@@ -251,6 +267,10 @@ public final class RedisLedger implements Ledger {
         } catch (JedisException e) {
             throw new StateStore.Unavailable("Redis: " + e.getMessage(), e);
         }
+    }
+
+    /** A client's budget period, and the spend of its current window a replica knew of. */
+    public record Floor(BudgetPeriod period, long spent) {
     }
 
     /** What a {@link #sync} learnt. */

@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * The ledger of a replica that shares its clients' spend and rates through Redis ({@link RedisLedger}), and what
  * it does while Redis is lost.
  * <p>
+ * Within a window, spend only grows: what a replica last read is a floor it writes back with each sync, so a Redis
+ * restarted empty takes up the spend again rather than granting the budget anew (and settlements sent again after
+ * it charge once, by their ids; a hold it forgot frees nothing, so nothing goes below zero).
+ * <p>
  * An admission is the one round trip on a request's path. Settlements are sent in the background, with the
  * replica's heartbeat and a read of every client's spend, in one pipeline per interval: a request's hold counts
  * until then, so a late settlement only keeps its estimate counted a little longer, never lets more through.
@@ -172,8 +176,14 @@ public final class SharedLedger implements Ledger, AutoCloseable {
             batch.add(s);
         }
         Instant now = clock.instant();
+        Map<String, RedisLedger.Floor> floors = new java.util.LinkedHashMap<>();
+        periods.forEach((client, period) -> {
+            Seen s = seen.get(client);
+            floors.put(client, new RedisLedger.Floor(period, s != null && s.window() == period.window(now)
+                    ? s.spent() : 0));
+        });
         try {
-            RedisLedger.Sync s = shared.sync(batch, replica, heartbeat, periods, now);
+            RedisLedger.Sync s = shared.sync(batch, replica, heartbeat, floors, now);
             replicas = Math.max(1, s.replicas());
             s.spends().forEach((client, spend) -> seen.put(client, new Seen(periods.get(client).window(now),
                     spend.spent(), spend.reserved())));

@@ -47,8 +47,10 @@ final class GatewayProcess {
                     throw new IllegalStateException("the gateway died at start: " + Files.readString(log));
                 }
                 try {
-                    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
-                            + "/v1/models")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    // 401: up, and wanting a client key
+                    int status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+                            + "/v1/models")).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                    return status == 200 || status == 401;
                 } catch (IOException e) {
                     return false;
                 }
