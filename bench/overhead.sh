@@ -17,6 +17,10 @@ CONNS=${CONNS:-"1 64"}            # connection counts measured; 1 uses wrk -t1, 
 RESULTS_DIR=${RESULTS_DIR:-}      # when set, raw wrk outputs and the table are copied there
 RATE_LIMITS=${RATE_LIMITS:-0}     # 1: the upstream sends OpenAI's x-ratelimit-* headers, as OpenAI does (the
                                   # gateway then records, and with caravan.state.store=redis shares, each report)
+CLIENT=${CLIENT:-0}               # 1: requests come from a named client with a budget, rpm and tpm (caravan.clients.bench),
+                                  # so each is admitted against its ledger (held before the call, settled after)
+STORE=${STORE:-local}             # redis: caravan.state.store=redis on a redis-server started here on loopback
+GATEWAY_PROPS=${GATEWAY_PROPS:-}  # extra -D options for Caravan
 PROFILE=${PROFILE:-0}             # 1: record Caravan's measured runs with JFR (profile settings, stack depth 512) into caravan-c<N>.jfr
 
 # Bound the whole run: 3 targets x connection counts x (duration + slack) + warm-up + start-up.
@@ -95,6 +99,24 @@ start_nginx proxy "$RUN_DIR/proxy/nginx.conf"; PROXY_PID=$LAST_PID
 wait_http "http://127.0.0.1:$UP_PORT/v1/models" 10 "$UP_PID" "$RUN_DIR/upstream/error.log"
 wait_http "http://127.0.0.1:$PROXY_PORT/v1/models" 10 "$PROXY_PID" "$RUN_DIR/proxy/error.log"
 
+CLIENT_PROPS=()
+AUTH=()
+if [[ $CLIENT == 1 ]]; then
+    CLIENT_PROPS=(-Dcaravan.clients.bench.key=bench-client-key -Dcaravan.clients.bench.budget=1000000
+        -Dcaravan.clients.bench.rpm=100000000 -Dcaravan.clients.bench.tpm=100000000000
+        -Dcaravan.price.fake.gpt-4o-mini.input=0.15 -Dcaravan.price.fake.gpt-4o-mini.output=0.6)
+    AUTH=(-H "Authorization: Bearer bench-client-key")
+fi
+if [[ $STORE == redis ]]; then
+    command -v redis-server >/dev/null || die "redis-server is not installed (apt-get install redis-server)"
+    REDIS_PORT=$(free_port)
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$RUN_DIR" \
+        >"$RUN_DIR/redis.log" 2>&1 &
+    STARTED_PIDS+=("$!")
+    CLIENT_PROPS+=(-Dcaravan.state.store=redis -Dcaravan.state.redis-url="redis://127.0.0.1:$REDIS_PORT")
+    log "redis-server on 127.0.0.1:$REDIS_PORT"
+fi
+
 log "Caravan on 127.0.0.1:$GW_PORT (management $MGMT_PORT), one provider 'fake' -> 127.0.0.1:$UP_PORT"
 # Camel's stacks are deep: JFR's default of 64 frames would cut off the callers that matter.
 [[ $PROFILE == 1 ]] && CARAVAN_JVM_OPTS="${CARAVAN_JVM_OPTS:-} -XX:FlightRecorderOptions:stackdepth=512"
@@ -108,13 +130,18 @@ start_caravan caravan \
     -Dcaravan.model.smart=fake:gpt-4o \
     -Dcaravan.http.port="$GW_PORT" \
     -Dcamel.management.port="$MGMT_PORT" \
-    -Dcaravan.health.interval=1h
+    -Dcaravan.health.interval=1h "${CLIENT_PROPS[@]}" ${GATEWAY_PROPS}
 GW_PID=$LAST_PID
-wait_http "http://127.0.0.1:$GW_PORT/v1/models" 90 "$GW_PID" "$RUN_DIR/caravan.log"
+# with a named client, /v1/models wants its key: the management port's health says when the routes are up
+if [[ $CLIENT == 1 ]]; then
+    wait_http "http://127.0.0.1:$MGMT_PORT/observe/health" 90 "$GW_PID" "$RUN_DIR/caravan.log"
+else
+    wait_http "http://127.0.0.1:$GW_PORT/v1/models" 90 "$GW_PID" "$RUN_DIR/caravan.log"
+fi
 
 # Sanity: every path answers a chat completion.
 for url in "http://127.0.0.1:$UP_PORT" "http://127.0.0.1:$PROXY_PORT" "http://127.0.0.1:$GW_PORT"; do
-    code=$(curl -s -o "$RUN_DIR/check.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
+    code=$(curl -s -o "$RUN_DIR/check.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' "${AUTH[@]}" \
         -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' "$url/v1/chat/completions")
     if [[ $code != 200 ]] || ! grep -q '"chat.completion"' "$RUN_DIR/check.json"; then
         die "$url answered $code: $(head -c 300 "$RUN_DIR/check.json")"
@@ -126,8 +153,8 @@ done
 # request stayed ~1.6x the steady figure). A second warm-up at 4 connections leaves them room to finish.
 log "warm-up: nginx 5 s, Caravan $WARMUP at 64 connections, then $WARMUP at 4 (JIT)"
 run_wrk warmup-proxy 2 64 5s "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" >/dev/null
-run_wrk warmup-caravan 2 64 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
-run_wrk warmup-caravan-c4 1 4 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
+run_wrk warmup-caravan 2 64 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
+run_wrk warmup-caravan-c4 1 4 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
 sleep 2
 
 declare -A R CPU OTHERS
@@ -146,7 +173,7 @@ for c in $CONNS; do
         all_before=$(cpu_ticks "${ALL_SERVER_PIDS[@]}")
         [[ $PROFILE == 1 && $target == caravan ]] && "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=bench settings=profile >/dev/null
         [[ $target == caravan ]] && thread_ticks "$GW_PID" >"$RUN_DIR/threads-before"
-        R[$target,$c]=$(run_wrk "$target-c$c" "$t" "$c" "$DURATION" "$url/v1/chat/completions")
+        R[$target,$c]=$(run_wrk "$target-c$c" "$t" "$c" "$DURATION" "$url/v1/chat/completions" "${AUTH[@]}")
         if [[ $PROFILE == 1 && $target == caravan ]]; then
             jfr_file="${RESULTS_DIR:-$RUN_DIR}/caravan-c$c.jfr"
             "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=bench filename="$jfr_file" >/dev/null
@@ -171,7 +198,7 @@ done
 
 {
     echo
-    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at 64 + ${WARMUP} at 4 connections; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at 64 + ${WARMUP} at 4 connections; client ledger: $([[ $CLIENT == 1 ]] && echo "named client, store $STORE" || echo none); $(date -u '+%Y-%m-%d %H:%M UTC')"
     printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
     for c in $CONNS; do
         read -r _ _ dp50 dp99 _ <<<"${R[direct,$c]}"
