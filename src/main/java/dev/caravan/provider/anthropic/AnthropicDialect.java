@@ -26,7 +26,8 @@ import dev.caravan.provider.DialectOptions;
  * 0..1 rather than scaled from OpenAI's 0..2: the values callers actually send (0 to 1) keep their meaning, and
  * only hotter ones are capped. {@code stop} becomes {@code stop_sequences}; {@code top_p} is sent as is;
  * {@code user} (or {@code safety_identifier}) becomes {@code metadata.user_id}; {@code parallel_tool_calls: false}
- * becomes {@code disable_parallel_tool_use}. The API has no JSON mode, so a {@code response_format} of
+ * becomes {@code disable_parallel_tool_use}; {@code top_k} and {@code thinking} (fields of a request that came in
+ * as an Anthropic Messages request) are sent as they came. The API has no JSON mode, so a {@code response_format} of
  * {@code json_object} or {@code json_schema} becomes an instruction at the end of {@code system} (with the schema
  * for the latter); the answer is not guaranteed to be JSON. An answer prefilled with "{" would be likelier to be,
  * but it cannot be combined with tool use or extended thinking and would have to be patched back into every

@@ -62,8 +62,12 @@ final class AnthropicRequests {
         Double temperature = request.temperature() == null ? null : Math.clamp(request.temperature(), 0.0, 1.0);
         List<ToolSpec> tools = tools(request.tools());
         ToolChoice choice = tools == null ? null : toolChoice(request);
+        JsonNode topK = request.extra().get("top_k");
+        JsonNode thinking = request.extra().get("thinking");
         return new MessagesRequest(upstreamModel, maxTokens, turns, system.isEmpty() ? null : system, stops,
-                temperature, request.topP(), tools, choice, metadata(request), request.streaming() ? true : null);
+                temperature, request.topP(), tools, choice, metadata(request), request.streaming() ? true : null,
+                topK != null && topK.canConvertToInt() ? topK.asInt() : null,
+                thinking != null && thinking.isObject() ? thinking : null);
     }
 
     /** The conversation as alternating turns; system and developer text goes to {@code system} instead. */

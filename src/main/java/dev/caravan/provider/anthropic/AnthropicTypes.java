@@ -29,7 +29,9 @@ final class AnthropicTypes {
             List<ToolSpec> tools,
             @JsonProperty("tool_choice") ToolChoice toolChoice,
             Metadata metadata,
-            Boolean stream) {
+            Boolean stream,
+            @JsonProperty("top_k") Integer topK,
+            JsonNode thinking) {
     }
 
     /** One turn; a turn of one plain text block is written in the API's string shorthand. */

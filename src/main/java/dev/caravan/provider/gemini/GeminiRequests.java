@@ -26,6 +26,7 @@ import dev.caravan.provider.gemini.GeminiTypes.FunctionCallingConfig;
 import dev.caravan.provider.gemini.GeminiTypes.FunctionDeclaration;
 import dev.caravan.provider.gemini.GeminiTypes.GenerateContentRequest;
 import dev.caravan.provider.gemini.GeminiTypes.GenerationConfig;
+import dev.caravan.provider.gemini.GeminiTypes.ThinkingConfig;
 import dev.caravan.provider.gemini.GeminiTypes.Part;
 import dev.caravan.provider.gemini.GeminiTypes.ToolConfig;
 
@@ -47,10 +48,12 @@ import dev.caravan.provider.gemini.GeminiTypes.ToolConfig;
  *       Gemini 3 requires;</li>
  *   <li>{@code stop}, {@code temperature}, {@code top_p}, {@code max_completion_tokens} (or {@code max_tokens}),
  *       {@code n}, {@code seed}, presence and frequency penalties and {@code response_format} become
- *       {@code generationConfig};</li>
+ *       {@code generationConfig}, as does {@code top_k} ({@code topK}) of a request that came in as an Anthropic
+ *       Messages request;</li>
  *   <li>{@code reasoning_effort} becomes a {@code thinkingConfig.thinkingBudget} by the steps Google's own
  *       OpenAI-compatible endpoint uses: {@code none} 0, {@code minimal} and {@code low} 1,024, {@code medium} 8,192,
- *       {@code high} 24,576.</li>
+ *       {@code high} 24,576; the enabled {@code thinking} setting of a request that came in as an Anthropic Messages
+ *       request becomes its exact budget instead, its thoughts included in the answer.</li>
  * </ul>
  * Other OpenAI fields ({@code logit_bias}, {@code user}, {@code store}, ...) have no faithful Gemini counterpart and
  * are not sent.
@@ -285,9 +288,15 @@ final class GeminiRequests {
                 schema = GeminiSchemas.toGeminiSchema(format.schema());
             }
         }
+        JsonNode topK = request.extra().get("top_k");
+        JsonNode thinking = request.extra().get("thinking");
+        // Anthropic's thinking setting (a Messages request's): Gemini thinks within a budget of its own the same way
+        ThinkingConfig thinks = thinking != null && "enabled".equals(thinking.path("type").asText())
+                ? new ThinkingConfig(thinking.path("budget_tokens").asInt(), true) : null;
         return new GenerationConfig(stops, request.temperature(), request.topP(), max, number(request, "n"),
                 number(request, "seed"), number(request, "presence_penalty"), number(request, "frequency_penalty"),
-                mimeType, schema, thinking(request.extra().get("reasoning_effort")));
+                mimeType, schema, topK != null && topK.canConvertToInt() ? topK.asInt() : null,
+                thinks != null ? thinks : thinking(request.extra().get("reasoning_effort")));
     }
 
     private static GeminiTypes.ThinkingConfig thinking(JsonNode effort) {

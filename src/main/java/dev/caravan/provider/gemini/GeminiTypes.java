@@ -114,17 +114,26 @@ public final class GeminiTypes {
             Number frequencyPenalty,
             String responseMimeType,
             JsonNode responseSchema,
+            Integer topK,
             ThinkingConfig thinkingConfig) {
 
         boolean isEmpty() {
             return stopSequences == null && temperature == null && topP == null && maxOutputTokens == null
                     && candidateCount == null && seed == null && presencePenalty == null && frequencyPenalty == null
-                    && responseMimeType == null && responseSchema == null && thinkingConfig == null;
+                    && responseMimeType == null && responseSchema == null && topK == null && thinkingConfig == null;
         }
     }
 
-    /** @param thinkingBudget the tokens the model may think for; 0 turns thinking off where the model allows it */
-    record ThinkingConfig(Integer thinkingBudget) {
+    /**
+     * @param thinkingBudget  the tokens the model may think for; 0 turns thinking off where the model allows it
+     * @param includeThoughts whether the thoughts come back with the answer; null leaves it to the model
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ThinkingConfig(Integer thinkingBudget, Boolean includeThoughts) {
+
+        ThinkingConfig(Integer thinkingBudget) {
+            this(thinkingBudget, null);
+        }
     }
 
     /** A {@code GenerateContentResponse}, whole or as one event of a stream. */

@@ -10,9 +10,15 @@ import dev.caravan.chat.ChatRequest;
 
 /**
  * The request an OpenAI-compatible server receives: the caller's, with the upstream model in place of the alias,
- * Caravan's own extension removed, and usage asked for on a stream. Every other field goes as the caller sent it.
+ * Caravan's own extension removed, and usage asked for on a stream. Every other field goes as the caller sent it,
+ * except the {@code thinking} setting of a request that came in as an Anthropic Messages request: Chat Completions
+ * asks for reasoning with {@code reasoning_effort}, the budget's nearest level (up to 4096 tokens {@code low}, up to
+ * 16384 {@code medium}, above {@code high}); a model that does not reason refuses it with its own 400.
  */
 final class OpenAiRequests {
+
+    private static final String THINKING = "thinking";
+    private static final String EFFORT = "reasoning_effort";
 
     private OpenAiRequests() {
     }
@@ -22,11 +28,18 @@ final class OpenAiRequests {
         JsonNode streamOptions = upstream.extra().get("stream_options");
         boolean askUsage = upstream.streaming()
                 && (streamOptions == null || !streamOptions.path("include_usage").asBoolean(false));
-        if (!upstream.extra().containsKey(OpenAiDialect.CARAVAN_EXTENSION) && !askUsage) {
+        if (!upstream.extra().containsKey(OpenAiDialect.CARAVAN_EXTENSION) && !askUsage
+                && !upstream.extra().containsKey(THINKING)) {
             return upstream;
         }
         Map<String, JsonNode> extra = new LinkedHashMap<>(upstream.extra());
         extra.remove(OpenAiDialect.CARAVAN_EXTENSION);
+        JsonNode thinking = extra.remove(THINKING);
+        if (thinking != null && "enabled".equals(thinking.path("type").asText()) && !extra.containsKey(EFFORT)) {
+            int budget = thinking.path("budget_tokens").asInt();
+            extra.put(EFFORT, JsonNodeFactory.instance.textNode(budget <= 4096 ? "low" : budget <= 16384 ? "medium"
+                    : "high"));
+        }
         if (askUsage) {
             // usage is needed for metrics and cost whether or not the caller wants to see it
             ObjectNode options = streamOptions instanceof ObjectNode o ? o.deepCopy()
