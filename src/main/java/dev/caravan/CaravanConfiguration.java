@@ -65,6 +65,10 @@ import dev.caravan.ingress.JmsMessages;
 import dev.caravan.ingress.JmsRedelivery;
 import dev.caravan.ingress.OperatorRequests;
 import dev.caravan.ingress.PromptReader;
+import dev.caravan.ingress.messages.Messages;
+import dev.caravan.ingress.messages.MessagesCounts;
+import dev.caravan.ingress.protocol.ClientProtocol;
+import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.ingress.protocol.ProtocolRequests;
 import dev.caravan.ingress.responses.ResponseStore;
 import dev.caravan.ingress.responses.ResponsesHttp;
@@ -214,6 +218,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("responsesHttp", new ResponsesHttp(chatRequests, responseStore(context,
                 StateSettings.of(settings.bound().state()), settings.bound().responses(), json, clock), json, redactor,
                 clock));
+        messages(registry, errorPages, chatRequests, json, redactor, clientKeys, tokens, catalog);
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);
@@ -313,6 +318,19 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("embeddingCalls", new EmbeddingCalls(catalog, redactor, rateLimits, clock,
                 settings.maxAnswerBytes(), openai, new GeminiEmbeddings(vectors.getFactory())));
         registry.bind("embeddingReplies", new EmbeddingReplies(json, openai));
+    }
+
+    /** The Anthropic Messages ingress ({@code routes/ingress-messages.camel.yaml}). */
+    private static void messages(Registry registry, JsonErrorPages errorPages, ChatRequestReader chatRequests,
+            ObjectMapper json, SecretRedactor redactor, ClientKeys clientKeys, TokenEstimator tokens,
+            ProviderCatalog catalog) {
+        ClientProtocol protocol = Messages.protocol(chatRequests, json, redactor);
+        ProtocolReplies replies = new ProtocolReplies(json, protocol.shapes());
+        registry.bind("messagesKeys", clientKeys.alsoFrom(Messages.KEY_HEADER));
+        registry.bind("messagesRequests", new ProtocolRequests(protocol));
+        registry.bind("messagesReplies", replies);
+        registry.bind("messagesCounts", new MessagesCounts(chatRequests, tokens, catalog, replies, json));
+        errorPages.answerUnder(Messages.PATH_PREFIX, protocol.shapes());
     }
 
     /**
