@@ -72,7 +72,7 @@ public final class ClientKeys {
     /**
      * The same keys, also taken bare in {@code header} (Anthropic's {@code x-api-key}, Gemini's
      * {@code x-goog-api-key}), for the routes of a protocol whose clients send their key there. A request carrying
-     * both is checked on {@code Authorization}.
+     * both passes when either holds a key (an SDK may send its key in both, or a token of its own in one).
      */
     public ClientKeys alsoFrom(String header) {
         return new ClientKeys(this, header);
@@ -97,9 +97,20 @@ public final class ClientKeys {
         if (digests.isEmpty()) {
             return;
         }
-        if (sent.isEmpty() && !bare.isEmpty()) {
-            checkBare(exchange, bare);
-            return;
+        if (!bare.isEmpty()) {
+            if (bare.size() > 1) {
+                throw new InvalidRequest(400, null, "duplicate_header", "The '" + keyHeader + "' header was sent "
+                        + bare.size() + " times; send it once.");
+            }
+            String client = known(digest(bare.getFirst().trim()));
+            if (client != UNKNOWN) {
+                named(exchange, client);
+                return;
+            }
+            if (sent.isEmpty()) {
+                throw new InvalidRequest(401, null, "invalid_api_key", "The API key sent in '" + keyHeader
+                        + "' is not one of this gateway's keys.");
+            }
         }
         if (sent.size() > 1) {
             throw new InvalidRequest(400, null, "duplicate_header", "The 'Authorization' header was sent "
@@ -113,8 +124,8 @@ public final class ClientKeys {
         }
         String client = known(digest(auth.substring(7).trim()));
         if (client == UNKNOWN) {
-            throw new InvalidRequest(401, null, "invalid_api_key", "The API key sent in 'Authorization' is not one "
-                    + "of this gateway's keys.");
+            throw new InvalidRequest(401, null, "invalid_api_key", "The API key sent in 'Authorization'"
+                    + (bare.isEmpty() ? "" : " (and in '" + keyHeader + "')") + " is not one of this gateway's keys.");
         }
         named(exchange, client);
     }
@@ -143,19 +154,6 @@ public final class ClientKeys {
     /** Names the client every file drop is charged to ({@code caravan.file.client}), when one is set. */
     public void fileClient(Exchange exchange) {
         named(exchange, fileClient);
-    }
-
-    private void checkBare(Exchange exchange, List<String> sent) {
-        if (sent.size() > 1) {
-            throw new InvalidRequest(400, null, "duplicate_header", "The '" + keyHeader + "' header was sent "
-                    + sent.size() + " times; send it once.");
-        }
-        String client = known(digest(sent.getFirst().trim()));
-        if (client == UNKNOWN) {
-            throw new InvalidRequest(401, null, "invalid_api_key", "The API key sent in '" + keyHeader + "' is not "
-                    + "one of this gateway's keys.");
-        }
-        named(exchange, client);
     }
 
     private static void named(Exchange exchange, String client) {

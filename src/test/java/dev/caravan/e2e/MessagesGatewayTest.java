@@ -254,9 +254,10 @@ class MessagesGatewayTest {
     }
 
     @Test
-    void anUnknownPathUnderMessagesAnswersInAnthropicsShapeAndOthersInOpenAis() {
+    void anUnknownPathAnswersInTheErrorShapeOfItsPrefixesProtocol() {
         HttpResponse<String> messages = gateway.post("/v1/messages/batches", "{}", Map.of());
         HttpResponse<String> other = gateway.get("/v1/nothing-here");
+        HttpResponse<String> google = gateway.get("/v1beta/models/fast:nothingHere");
 
         assertThat(messages.statusCode()).isEqualTo(404);
         assertThat(messages.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
@@ -265,5 +266,12 @@ class MessagesGatewayTest {
         assertThat(Gateway.json(messages).path("type").asText()).isEqualTo("error");
         assertThat(other.statusCode()).isEqualTo(404);
         assertThat(Gateway.json(other).path("error").path("code").asText()).isEqualTo("unknown_url");
+        HttpResponse<String> wrongMethod = gateway.get("/v1/messages");
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(Gateway.json(wrongMethod).path("error").path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(Gateway.json(wrongMethod).path("error").path("message").asText()).contains("use POST");
+        assertThat(google.statusCode()).isEqualTo(404);
+        assertThat(Gateway.json(google).path("error").path("status").asText()).isEqualTo("NOT_FOUND");
+        assertThat(Gateway.json(google).path("error").path("code").asInt()).isEqualTo(404);
     }
 }
