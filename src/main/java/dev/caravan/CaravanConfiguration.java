@@ -52,7 +52,6 @@ import dev.caravan.cost.TokenEstimator;
 import dev.caravan.ingress.ChatCompletions;
 import dev.caravan.ingress.ClientKeys;
 import dev.caravan.ingress.FileDrops;
-import dev.caravan.ingress.GoogleErrorPages;
 import dev.caravan.ingress.GuardedVertx;
 import dev.caravan.ingress.HttpLimits;
 import dev.caravan.ingress.InboxGate;
@@ -220,7 +219,6 @@ public class CaravanConfiguration implements CamelConfiguration {
                 StateSettings.of(settings.bound().state()), settings.bound().responses(), json, clock), json, redactor,
                 clock));
         messages(registry, errorPages, chatRequests, json, redactor, clientKeys, tokens, catalog);
-        errorPages.answerUnder(GoogleErrorPages.PATH_PREFIX, new GoogleErrorPages(json));
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);

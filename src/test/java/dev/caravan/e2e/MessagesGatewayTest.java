@@ -257,7 +257,7 @@ class MessagesGatewayTest {
     void anUnknownPathAnswersInTheErrorShapeOfItsPrefixesProtocol() {
         HttpResponse<String> messages = gateway.post("/v1/messages/batches", "{}", Map.of());
         HttpResponse<String> other = gateway.get("/v1/nothing-here");
-        HttpResponse<String> google = gateway.get("/v1beta/models/fast:nothingHere");
+        HttpResponse<String> google = gateway.post("/v1beta/files", "{}", Map.of());
 
         assertThat(messages.statusCode()).isEqualTo(404);
         assertThat(messages.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
