@@ -24,7 +24,9 @@ class MessagesAuthTest {
 
     @RegisterExtension
     static final GatewayExtension gateway = GatewayExtension.of(List.of("claude:anthropic"),
-            Gateway.props("caravan.auth.keys", "ck-first-key, ck-second-key"));
+            Gateway.props("caravan.auth.keys", "ck-first-key, ck-second-key",
+                    "caravan.clients.scoped.key", "ck-scoped",
+                    "caravan.clients.scoped.models", "smart"));
 
     private static final String BODY = "{\"model\":\"fast\",\"max_tokens\":32,\"messages\":[{\"role\":\"user\","
             + "\"content\":\"hi\"}]}";
@@ -81,5 +83,26 @@ class MessagesAuthTest {
         assertThat(none.statusCode()).isEqualTo(401);
         assertThat(Gateway.json(none).path("error").path("type").asText()).isEqualTo("authentication_error");
         assertThat(Gateway.json(none).path("error").path("message").asText()).contains("x-api-key");
+    }
+
+    @Test
+    void aNamedClientsKeyInXApiKeyIsThatClientWithItsLimits() {
+        String fast = BODY;
+        String smart = BODY.replace("\"fast\"", "\"smart\"");
+        long calls = gateway.provider("claude").calls("chat");
+
+        HttpResponse<String> allowed = gateway.post("/v1/messages", smart, Map.of("x-api-key", "ck-scoped"));
+        HttpResponse<String> refused = gateway.post("/v1/messages", fast, Map.of("x-api-key", "ck-scoped"));
+        HttpResponse<String> besideAToken = gateway.post("/v1/messages", fast,
+                Map.of("x-api-key", "ck-scoped", "Authorization", "Bearer sdk-token"));
+
+        assertThat(allowed.statusCode()).isEqualTo(200);
+        for (HttpResponse<String> response : List.of(refused, besideAToken)) {
+            assertThat(response.statusCode()).isEqualTo(403);
+            assertThat(Gateway.json(response).path("error").path("type").asText()).isEqualTo("permission_error");
+            assertThat(Gateway.json(response).path("error").path("message").asText()).contains("'scoped'")
+                    .contains("'fast'").doesNotContain("ck-scoped");
+        }
+        assertThat(gateway.provider("claude").calls("chat")).isEqualTo(calls + 1);
     }
 }
