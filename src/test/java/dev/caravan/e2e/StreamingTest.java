@@ -86,7 +86,8 @@ class StreamingTest {
         assertThat(content).hasSizeGreaterThan(10);
         // had the gateway held the answer back, every piece would have been sent before the first one arrived
         assertThat(content.getFirst().piecesSent()).isLessThan(content.size());
-        assertThat(content.getLast().piecesSent()).isEqualTo(content.size());
+        // the simulator counts a piece once written, so the last one can reach the client just before its count
+        assertThat(content.getLast().piecesSent()).isBetween(content.size() - 1L, (long) content.size());
     }
 
     @Test
