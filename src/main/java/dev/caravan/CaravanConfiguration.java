@@ -206,7 +206,8 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.maxBodyBytes(), settings.maxJsonDepth(), Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
                         .collect(Collectors.toSet()),
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
-        JsonErrorPages errorPages = httpServers(context, settings.httpLimits(), json);
+        Vertx vertx = Vertx.vertx(); // the API's servers and the provider calls share its event loops
+        JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), json);
         registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor)));
         ClientKeys clientKeys = clientKeys(settings, clients);
         registry.bind("clientKeys", clientKeys);
@@ -232,7 +233,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("clientLimits", new ClientLimits(clients, ledger(context, stateSettings, clients, clock),
                 stateSettings.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, requestLog, OpenAiErrors::status, json,
                 meters, clock));
-        ProviderHttp providerHttp = providerHttp(context, catalog, settings.bound().routing().poolWait());
+        ProviderHttp providerHttp = providerHttp(context, catalog, vertx, settings.bound().routing().poolWait(),
+                settings.maxAnswerBytes());
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
                 rateLimits, provider -> new PoolOccupancy.Occupancy(providerHttp.inFlight(provider),
                 providerHttp.capacity(provider))), new ProviderScorer(), settings.routing(), redactor, meters,
@@ -247,7 +249,9 @@ public class CaravanConfiguration implements CamelConfiguration {
                 new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, streamWatchdog(context), rateLimits,
                 firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes()));
         registry.bind("providerHttp", providerHttp);
-        registry.bind("oneShotHttp", (HttpClientConfigurer) ProviderHttp::oneShot);
+        // the probes' HTTP client sends each request once: no automatic retries, no redirects followed, no cookies kept
+        registry.bind("oneShotHttp", (HttpClientConfigurer) builder -> builder.disableAutomaticRetries()
+                .disableRedirectHandling().disableCookieManagement());
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
                 settings.routing().authFailureCooldown()));
         java.time.Duration probeInterval = settings.bound().breaker().recoveryProbeInterval();
@@ -340,10 +344,10 @@ public class CaravanConfiguration implements CamelConfiguration {
      *
      * @return the error pages, told which protocol's error shape answers under which path prefix
      */
-    private static JsonErrorPages httpServers(CamelContext context, HttpLimits limits, ObjectMapper json) {
+    private static JsonErrorPages httpServers(CamelContext context, Vertx vertx, HttpLimits limits,
+            ObjectMapper json) {
         long serverMaxBody = context.getPropertiesComponent().resolveProperty("camel.server.max-body-size")
                 .map(String::trim).map(Long::parseLong).orElse(16L * 1024 * 1024);
-        Vertx vertx = Vertx.vertx();
         JsonErrorPages errorPages = new JsonErrorPages(json, context, serverMaxBody);
         context.getRegistry().bind("vertx", Vertx.class, GuardedVertx.of(vertx, limits, errorPages));
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
@@ -504,10 +508,13 @@ public class CaravanConfiguration implements CamelConfiguration {
                 model -> capabilities.getOrDefault(model, Set.of()).contains(Capability.REASONING), clock);
     }
 
-    /** The provider calls' HTTP clients, closed once Camel has stopped the routes that use them. */
-    private static ProviderHttp providerHttp(CamelContext context, ProviderCatalog catalog,
-            java.time.Duration poolWait) throws Exception {
-        ProviderHttp http = new ProviderHttp(catalog.providers(), poolWait);
+    /**
+     * The provider calls' HTTP clients, on the event loops of the Vert.x instance the API is served by, closed once
+     * Camel has stopped the routes that use them.
+     */
+    private static ProviderHttp providerHttp(CamelContext context, ProviderCatalog catalog, Vertx vertx,
+            java.time.Duration poolWait, int maxAnswerBytes) throws Exception {
+        ProviderHttp http = new ProviderHttp(vertx, catalog.providers(), poolWait, maxAnswerBytes);
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {

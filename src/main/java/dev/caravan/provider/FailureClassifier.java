@@ -74,6 +74,7 @@ public final class FailureClassifier {
             case SSLException ignored -> FailureClass.CONNECTION;
             case ParseException ignored -> FailureClass.BAD_RESPONSE;
             case org.apache.hc.core5.http.ProtocolException ignored -> FailureClass.BAD_RESPONSE;
+            case io.netty.handler.codec.DecoderException ignored -> FailureClass.BAD_RESPONSE;
             default -> null;
         };
     }

@@ -6,44 +6,42 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
-import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.http.HttpEntity;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 
 /**
- * A provider's answer as its head arrived: the status and headers, and the body still to be read from the wire.
- * Reading the body to its end returns the connection to the pool; cutting the call's handle closes it unread.
+ * A provider's answer as its head arrived: the status and headers, and the body as it arrives (for an answer read
+ * whole, already arrived). Cutting the call's handle closes its connection unread.
  */
-public record ProviderAnswer(ProviderCall call, ClassicHttpResponse response) {
-
-    public int status() {
-        return response.getCode();
-    }
+public record ProviderAnswer(ProviderCall call, int status, MultiMap headers, InputStream arriving) {
 
     /** The first header named {@code name} (any case), or null. */
     public String header(String name) {
-        Header header = response.getFirstHeader(name);
-        return header == null ? null : header.getValue();
+        return headers.get(name);
     }
 
-    /** The announced body length, or -1. */
+    /** The announced body length, or -1 when none (or none that parses) was announced. */
     public long contentLength() {
-        HttpEntity entity = response.getEntity();
-        return entity == null ? -1 : entity.getContentLength();
+        String length = headers.get(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** The body as it arrives; empty when the answer has none. */
     public InputStream body() throws IOException {
-        HttpEntity entity = response.getEntity();
-        return entity == null ? InputStream.nullInputStream() : entity.getContent();
+        return arriving;
     }
 
     /** Every header by its lower-case name, the last value of a repeated one. */
     public Map<String, String> lowerCaseHeaders() {
-        Map<String, String> headers = new HashMap<>();
-        for (Header header : response.getHeaders()) {
-            headers.put(header.getName().toLowerCase(Locale.ROOT), header.getValue());
-        }
-        return headers;
+        Map<String, String> lowerCase = new HashMap<>();
+        headers.forEach(header -> lowerCase.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue()));
+        return lowerCase;
     }
 }

@@ -1,41 +1,50 @@
 package dev.caravan.provider;
 
 import java.io.Closeable;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.hc.client5.http.classic.methods.HttpPost;
-import org.apache.hc.client5.http.config.ConnectionConfig;
-import org.apache.hc.client5.http.config.RequestConfig;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
-import org.apache.hc.client5.http.impl.classic.HttpClients;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.core5.http.HttpHost;
-import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.pool.PoolStats;
-import org.apache.hc.core5.util.Timeout;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.impl.VertxInternal;
+import org.apache.hc.core5.concurrent.Cancellable;
 
 /**
- * The provider route's HTTP step: sends a {@link ProviderCall} with Apache HttpClient 5 and returns the answer as
- * soon as its head arrives, its body still on the wire (a stream is relayed as it comes).
+ * The provider route's HTTP step: sends a {@link ProviderCall} with Vert.x's HTTP client, on the event loops of the
+ * Vert.x instance the API is served by, and returns the answer once its head arrived (a stream, whose body is then
+ * relayed as it comes) or once it arrived whole.
+ *
+ * <p>Why a non-blocking client under a blocking step: the provider route runs inside Camel's Resilience4j
+ * {@code circuitBreaker}, which in Camel 4.18 calls its steps synchronously (see provider-call.camel.yaml), so the
+ * route's thread waits for the answer either way. What changes is who does the I/O: the event loops, with no socket
+ * poller per waiting virtual thread, no blocking client's exec chain, and the call's cut a
+ * {@link HttpClientRequest#reset()} that frees the waiting thread at once, whatever the call is doing (waiting for a
+ * pooled connection, connecting, reading).
  *
  * <p>Why not camel-http: its endpoint fixes the read timeout for every call through it and keeps the request it
  * builds to itself, while each attempt needs its own timeout (what is left of the request's deadline) and a handle
- * that can cut it mid-call. Camel 4.18 offers no per-exchange request settings; reaching the per-call context goes
- * through an attribute it sets only for its activity listener, and timeouts or cut handles had to travel as fake
- * request headers stripped again by an interceptor. Here the call's own settings are plain arguments, and the cut
- * is HttpClient's own: {@link HttpPost#cancel()}, bound to the attempt's {@link AttemptHandle}.
+ * that can cut it mid-call.
  *
- * <p>One pooled client per provider, sized by its {@code max-connections}. The client never retries, follows
- * redirects or keeps cookies on its own: the router is the one retry loop (DESIGN §4). Calls block; they run on
- * virtual threads.
+ * <p>One connection pool per provider, sized by its {@code max-connections}. The client never retries, follows
+ * redirects or keeps cookies on its own: the router is the one retry loop (DESIGN §4).
  *
  * <p>A call waits at most {@code caravan.routing.pool-wait} for a free connection of a full pool, then fails as
  * {@link FailureClass#SATURATED}; the router reads each pool's {@link #inFlight} against its {@link #capacity} to
@@ -43,92 +52,218 @@ import org.apache.hc.core5.util.Timeout;
  */
 public final class ProviderHttp implements Closeable {
 
-    private final Timeout poolWait;
-    private final Map<String, CloseableHttpClient> clients = new LinkedHashMap<>();
-    private final Map<String, PoolingHttpClientConnectionManager> pools = new LinkedHashMap<>();
+    /** The most bytes of a streamed answer held unread before its socket is paused. */
+    private static final long STREAM_WINDOW = 64 * 1024;
+    /** Provider answers carry long rate-limit and tracing headers; Vert.x's default (8 KB) is a browser's. */
+    private static final int MAX_HEADER_SIZE = 64 * 1024;
 
-    /** @param poolWait how long a call may wait for a pooled connection when every one is in use */
-    public ProviderHttp(List<ProviderSettings> providers, Duration poolWait) {
-        this.poolWait = Timeout.of(poolWait);
+    private record Pool(HttpClient client, int capacity, AtomicInteger inFlight) {
+    }
+
+    private final Map<String, Pool> pools = new LinkedHashMap<>();
+    private final Context[] loops;
+    private final AtomicInteger nextLoop = new AtomicInteger();
+    private final long poolWaitMillis;
+    private final long maxAnswerBytes;
+
+    /**
+     * @param vertx          the instance whose event loops carry the calls
+     * @param poolWait       how long a call may wait for a pooled connection when every one is in use
+     * @param maxAnswerBytes the most bytes of an answer read whole that are buffered before it is handed on (its
+     *                       reader refuses a larger one: caravan.provider-answer.max-size)
+     */
+    public ProviderHttp(Vertx vertx, List<ProviderSettings> providers, Duration poolWait, long maxAnswerBytes) {
+        this.poolWaitMillis = Math.max(1, poolWait.toMillis());
+        this.maxAnswerBytes = maxAnswerBytes;
         for (ProviderSettings provider : providers) {
-            clients.put(provider.id(), client(provider));
+            pools.put(provider.id(), new Pool(vertx.createHttpClient(new HttpClientOptions()
+                    .setProtocolVersion(HttpVersion.HTTP_1_1)
+                    .setConnectTimeout((int) provider.connectTimeout().toMillis())
+                    .setKeepAlive(true)
+                    .setForceSni(true)
+                    .setMaxHeaderSize(MAX_HEADER_SIZE)
+                    .setDecompressionSupported(false), new PoolOptions()
+                    .setHttp1MaxSize(provider.maxConnections())
+                    .setMaxWaitQueueSize(-1)),
+                    provider.maxConnections(), new AtomicInteger()));
+        }
+        // the calls are spread over the event loops; each call's callbacks stay on the one it started on
+        loops = new Context[Math.max(1, Runtime.getRuntime().availableProcessors())];
+        for (int i = 0; i < loops.length; i++) {
+            loops[i] = ((VertxInternal) vertx).createEventLoopContext();
         }
     }
 
-    /** Calls to {@code providerId} in flight: holding a pooled connection, or waiting for one. */
+    /** Calls to {@code providerId} in flight: waiting for a pooled connection, or sent and not yet answered to their end. */
     public int inFlight(String providerId) {
-        PoolingHttpClientConnectionManager pool = pools.get(providerId);
-        if (pool == null) {
-            return 0;
-        }
-        PoolStats stats = pool.getTotalStats();
-        return stats.getLeased() + stats.getPending();
+        Pool pool = pools.get(providerId);
+        return pool == null ? 0 : pool.inFlight().get();
     }
 
     /** How many connections {@code providerId}'s pool may open ({@code max-connections}). */
     public int capacity(String providerId) {
-        PoolingHttpClientConnectionManager pool = pools.get(providerId);
-        return pool == null ? 0 : pool.getMaxTotal();
-    }
-
-    private CloseableHttpClient client(ProviderSettings provider) {
-        Timeout timeout = Timeout.of(provider.timeout());
-        PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
-                .setMaxConnTotal(provider.maxConnections())
-                .setMaxConnPerRoute(provider.maxConnections())
-                .setDefaultConnectionConfig(ConnectionConfig.custom()
-                        .setConnectTimeout(Timeout.of(provider.connectTimeout()))
-                        .setSocketTimeout(timeout)
-                        .build())
-                .build();
-        pools.put(provider.id(), pool);
-        HttpClientBuilder builder = HttpClients.custom()
-                .setConnectionManager(pool)
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setConnectionRequestTimeout(poolWait)
-                        .setResponseTimeout(timeout)
-                        .build());
-        return oneShot(builder).build();
-    }
-
-    /** An HTTP client that sends each request once: no automatic retries, no redirects followed, no cookies kept. */
-    public static HttpClientBuilder oneShot(HttpClientBuilder builder) {
-        return builder.disableAutomaticRetries().disableRedirectHandling().disableCookieManagement();
+        Pool pool = pools.get(providerId);
+        return pool == null ? 0 : pool.capacity();
     }
 
     /**
-     * Sends the call and waits for the answer's head.
+     * Sends the call and waits for the answer's head (a stream) or the whole answer.
      *
      * @throws ProviderFailure the call failed before an answer, classified; when the attempt was cut meanwhile, the
      *                         cut's own failure (abandoned, cancelled, or which time limit ran out)
      */
     public ProviderAnswer send(ProviderCall call) {
-        HttpPost post = new HttpPost(call.url());
-        call.headers().forEach(post::addHeader);
-        post.setEntity(new ByteArrayEntity(call.body(), ContentType.APPLICATION_JSON));
-        post.setConfig(RequestConfig.custom()
-                .setConnectionRequestTimeout(poolWait)
-                .setResponseTimeout(Timeout.of(call.readTimeout()))
-                .build());
-        call.handle().bind(post);
+        Pool pool = pools.get(call.plan().target().provider());
+        Context loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+        Flight flight = new Flight(call, pool, loop);
+        call.handle().bind(flight);
+        pool.inFlight().incrementAndGet();
+        loop.runOnContext(v -> flight.start());
         try {
-            ClassicHttpResponse response = clients.get(call.plan().target().provider()).executeOpen(
-                    new HttpHost(post.getScheme(), post.getAuthority()), post, null);
-            return new ProviderAnswer(call, response);
-        } catch (IOException e) {
+            return flight.answered.get();
+        } catch (ExecutionException | CancellationException e) {
             ProviderFailure cut = call.handle().cutFailure();
-            throw cut != null ? cut : FailureClassifier.asFailure(e);
+            throw cut != null ? cut : FailureClassifier.asFailure(e.getCause() != null ? e.getCause() : e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            flight.cancel();
+            throw ProviderFailure.abandoned();
+        }
+    }
+
+    /** One call on its event loop, and the cut that ends it. */
+    private final class Flight implements Cancellable {
+
+        private final ProviderCall call;
+        private final Pool pool;
+        private final Context loop;
+        private final CompletableFuture<ProviderAnswer> answered = new CompletableFuture<>();
+        private final AtomicBoolean over = new AtomicBoolean();
+        private volatile boolean cancelled;
+        private volatile HttpClientRequest request;
+        private volatile ArrivingBody body;
+
+        Flight(ProviderCall call, Pool pool, Context loop) {
+            this.call = call;
+            this.pool = pool;
+            this.loop = loop;
+        }
+
+        void start() {
+            if (cancelled) {
+                ended();
+                return;
+            }
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setAbsoluteURI(call.url())
+                    .setConnectTimeout(poolWaitMillis) // Vert.x's wait for a pooled connection, not the TCP connect
+                    .setIdleTimeout(call.readTimeout().toMillis())
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+            call.headers().forEach(options::putHeader);
+            pool.client().request(options).onComplete(opened -> {
+                if (opened.failed()) {
+                    failed(opened.cause());
+                    return;
+                }
+                HttpClientRequest sent = opened.result();
+                request = sent;
+                if (cancelled) {
+                    sent.reset();
+                    ended();
+                    return;
+                }
+                sent.send(Buffer.buffer(call.body())).onComplete(response -> {
+                    if (response.failed()) {
+                        failed(response.cause());
+                    } else {
+                        answer(response.result());
+                    }
+                });
+            });
+        }
+
+        private void answer(HttpClientResponse response) {
+            boolean streamed = call.streamed() && response.statusCode() / 100 == 2;
+            ArrivingBody arriving = new ArrivingBody(loop, response, streamed ? STREAM_WINDOW : maxAnswerBytes,
+                    this::ended);
+            body = arriving;
+            if (cancelled) {
+                arriving.fail(new CancellationException("the attempt was cut"), true);
+                request.reset();
+                return;
+            }
+            watch(arriving, call.readTimeout().toMillis(), call.readTimeout().toMillis());
+            ProviderAnswer answer = new ProviderAnswer(call, response.statusCode(), response.headers(), arriving);
+            if (streamed || answer.contentLength() > maxAnswerBytes) {
+                answered.complete(answer); // a stream is relayed as it comes; a too large answer is refused unread
+            } else {
+                arriving.settled().thenRun(() -> answered.complete(answer));
+            }
+        }
+
+        /**
+         * The read timeout once the head arrived: Vert.x's own (the request's idle timeout) ends with the head, while
+         * a provider may as well fall silent in the middle of its body.
+         */
+        private void watch(ArrivingBody arriving, long readTimeoutMillis, long inMillis) {
+            loop.owner().setTimer(Math.max(1, inMillis), id -> {
+                if (over.get()) {
+                    return;
+                }
+                long silent = arriving.silentMillis();
+                if (silent < readTimeoutMillis) {
+                    watch(arriving, readTimeoutMillis, readTimeoutMillis - silent);
+                    return;
+                }
+                TimeoutException late = new TimeoutException("the provider sent nothing for " + readTimeoutMillis
+                        + " ms");
+                arriving.fail(late, false);
+                request.reset(0, late);
+            });
+        }
+
+        private void failed(Throwable cause) {
+            answered.completeExceptionally(cause);
+            ended();
+        }
+
+        private void ended() {
+            if (over.compareAndSet(false, true)) {
+                pool.inFlight().decrementAndGet();
+            }
+        }
+
+        /**
+         * The cut: a caller waiting for the answer is freed at once; on the event loop, a call still running is
+         * reset (its connection closed unread) and a reader of its body fails. A call that ended is left alone: its
+         * connection is back in the pool, perhaps serving another call, and a reset would close it.
+         */
+        @Override
+        public boolean cancel() {
+            cancelled = true;
+            answered.completeExceptionally(new CancellationException("the attempt was cut"));
+            loop.runOnContext(v -> {
+                if (over.get()) {
+                    return;
+                }
+                ArrivingBody arriving = body;
+                if (arriving != null) {
+                    arriving.fail(new CancellationException("the attempt was cut"), true);
+                }
+                HttpClientRequest sent = request;
+                if (sent != null) {
+                    sent.reset();
+                }
+            });
+            return true;
         }
     }
 
     @Override
     public void close() {
-        for (CloseableHttpClient client : clients.values()) {
-            try {
-                client.close();
-            } catch (IOException e) {
-                // stopping: nothing is left to send on it
-            }
+        for (Pool pool : pools.values()) {
+            pool.client().close();
         }
     }
 }

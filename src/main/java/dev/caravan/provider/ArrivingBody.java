@@ -1,0 +1,198 @@
+package dev.caravan.provider;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+
+/**
+ * A provider answer's body as it arrives: Vert.x delivers its buffers on an event loop, the provider route's thread
+ * reads them here as a stream. While more than {@code window} bytes wait unread the response is paused, so a slow
+ * reader slows the provider's socket instead of filling the heap; reading resumes it.
+ *
+ * <p>{@link #settled()} completes once the body ended, failed, or filled the window: an answer read whole is handed
+ * to its reader then, in one wake-up, rather than buffer by buffer.
+ */
+final class ArrivingBody extends InputStream {
+
+    private final Context context;
+    private final HttpClientResponse response;
+    private final long window;
+    private final Runnable ended;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition();
+    private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
+    private final CompletableFuture<Void> settled = new CompletableFuture<>();
+    private Buffer current;
+    private int position;
+    private long queued;
+    private boolean paused;
+    private volatile long lastArrivalNanos = System.nanoTime();
+    private boolean done;
+    private Throwable failure;
+
+    /**
+     * Takes over {@code response}'s handlers; call on its context.
+     *
+     * @param window the most bytes held unread before the response is paused
+     * @param ended  run once when the body ended or failed
+     */
+    ArrivingBody(Context context, HttpClientResponse response, long window, Runnable ended) {
+        this.context = context;
+        this.response = response;
+        this.window = window;
+        this.ended = ended;
+        response.handler(this::arrive);
+        response.exceptionHandler(broken -> fail(broken, false));
+        response.endHandler(v -> end());
+    }
+
+    CompletableFuture<Void> settled() {
+        return settled;
+    }
+
+    /**
+     * Milliseconds the provider has been silent: since the last buffer arrived, or 0 while the response is paused
+     * for a slow reader (then the silence is the reader's, not the provider's).
+     */
+    long silentMillis() {
+        lock.lock();
+        try {
+            return paused || done ? 0 : (System.nanoTime() - lastArrivalNanos) / 1_000_000;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void arrive(Buffer buffer) {
+        lastArrivalNanos = System.nanoTime();
+        boolean full;
+        lock.lock();
+        try {
+            queue.add(buffer);
+            queued += buffer.length();
+            full = queued > window && !paused;
+            if (full) {
+                paused = true;
+            }
+            arrived.signal();
+        } finally {
+            lock.unlock();
+        }
+        if (full) {
+            response.pause();
+            settled.complete(null);
+        }
+    }
+
+    /**
+     * The call broke or was cut: a reader waiting, or coming, gets the failure, after what arrived before unless
+     * {@code discard} (a cut: nobody wants the rest).
+     */
+    void fail(Throwable cause, boolean discard) {
+        lock.lock();
+        try {
+            if (done) {
+                return;
+            }
+            done = true;
+            failure = cause;
+            if (discard) {
+                queue.clear();
+                current = null;
+                queued = 0;
+            }
+            arrived.signal();
+        } finally {
+            lock.unlock();
+        }
+        settled.complete(null);
+        ended.run();
+    }
+
+    private void end() {
+        lock.lock();
+        try {
+            if (done) {
+                return;
+            }
+            done = true;
+            arrived.signal();
+        } finally {
+            lock.unlock();
+        }
+        settled.complete(null);
+        ended.run();
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] into, int offset, int length) throws IOException {
+        if (length == 0) {
+            return 0;
+        }
+        boolean resume = false;
+        int n;
+        lock.lock();
+        try {
+            while (current == null) {
+                current = queue.poll();
+                position = 0;
+                if (current != null) {
+                    break;
+                }
+                if (done) {
+                    if (failure != null) {
+                        throw new IOException("the provider's answer broke off", failure);
+                    }
+                    return -1;
+                }
+                try {
+                    arrived.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for the provider's answer", e);
+                }
+            }
+            n = Math.min(length, current.length() - position);
+            current.getBytes(position, position + n, into, offset);
+            position += n;
+            queued -= n;
+            if (position == current.length()) {
+                current = null;
+            }
+            if (paused && queued <= window / 2 && !done) {
+                paused = false;
+                resume = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (resume) {
+            context.runOnContext(v -> response.resume());
+        }
+        return n;
+    }
+
+    @Override
+    public int available() {
+        lock.lock();
+        try {
+            return (int) Math.min(Integer.MAX_VALUE, queued);
+        } finally {
+            lock.unlock();
+        }
+    }
+}

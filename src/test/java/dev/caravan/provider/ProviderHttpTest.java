@@ -1,0 +1,213 @@
+package dev.caravan.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.StreamSink;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The provider call's HTTP step against a provider on a real socket that answers by hand, byte by byte: an answer's
+ * beginning is readable while the provider still holds the rest, a cut frees the waiting caller and closes the
+ * provider's connection, a provider silent inside its body runs out its read timeout, and the occupancy accessor
+ * counts a call until its answer ended.
+ */
+class ProviderHttpTest {
+
+    private static final String HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n";
+
+    private final Vertx vertx = Vertx.vertx();
+    private final ServerSocket upstream = listen();
+    private final ProviderHttp http = new ProviderHttp(vertx, List.of(provider()), Duration.ofSeconds(1), 1 << 20);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @AfterEach
+    void stop() throws IOException {
+        release.countDown();
+        http.close();
+        upstream.close();
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    @Test
+    void aStreamsBeginningIsReadableWhileTheProviderHoldsTheRest() throws Exception {
+        CompletableFuture<Socket> provider = serveOnce(out -> {
+            out.write((HEAD + chunk("data: one\n\n")).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            release.await();
+            out.write((chunk("data: two\n\n") + "0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        });
+
+        ProviderCall call = call(true, Duration.ofSeconds(30));
+        ProviderAnswer answer = http.send(call);
+        InputStream body = answer.body();
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(new String(body.readNBytes("data: one\n\n".length()), StandardCharsets.US_ASCII))
+                .isEqualTo("data: one\n\n");
+        assertThat(http.inFlight("alpha")).as("the answer has not ended").isEqualTo(1);
+
+        release.countDown();
+        assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("data: two\n\n");
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        provider.join().close();
+    }
+
+    @Test
+    void aCutWhileWaitingForTheHeadFreesTheCallerAndClosesTheProvidersConnection() throws Exception {
+        CompletableFuture<Socket> provider = serveOnce(out -> release.await());
+        ProviderCall call = call(false, Duration.ofSeconds(30));
+        CompletableFuture<ProviderAnswer> sent = CompletableFuture.supplyAsync(() -> http.send(call),
+                Executors.newVirtualThreadPerTaskExecutor());
+        Socket held = provider.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 1);
+
+        call.handle().abandon();
+
+        await().atMost(Duration.ofSeconds(5)).until(sent::isDone);
+        assertThatThrownBy(sent::join).hasCauseInstanceOf(ProviderFailure.class)
+                .cause().hasMessage(ProviderFailure.ABANDONED_REASON);
+        held.setSoTimeout(5000);
+        assertThat(held.getInputStream().read()).as("the provider's connection was closed").isEqualTo(-1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @Test
+    void aProviderSilentInsideItsBodyRunsOutTheReadTimeout() throws Exception {
+        serveOnce(out -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            release.await();
+        });
+
+        ProviderAnswer answer = http.send(call(false, Duration.ofMillis(300)));
+
+        CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return answer.body().readAllBytes();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, Executors.newVirtualThreadPerTaskExecutor());
+
+        await().atMost(Duration.ofSeconds(10)).until(read::isDone);
+        assertThatThrownBy(read::join).hasRootCauseInstanceOf(java.util.concurrent.TimeoutException.class)
+                .satisfies(e -> assertThat(FailureClassifier.classify(e)).isEqualTo(FailureClass.TIMEOUT));
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    private interface Answering {
+        void answer(OutputStream out) throws Exception;
+    }
+
+    /** Accepts one connection, reads the request's head and body, and answers it as {@code answering} says. */
+    private CompletableFuture<Socket> serveOnce(Answering answering) {
+        CompletableFuture<Socket> accepted = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                Socket socket = upstream.accept();
+                accepted.complete(socket);
+                InputStream in = socket.getInputStream();
+                String head = "";
+                while (!head.endsWith("\r\n\r\n")) {
+                    head += (char) in.read();
+                }
+                int length = Integer.parseInt(head.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
+                        .findFirst().orElseThrow().substring(15).trim());
+                in.readNBytes(length);
+                answering.answer(socket.getOutputStream());
+            } catch (Exception e) {
+                accepted.completeExceptionally(e);
+            }
+        });
+        return accepted;
+    }
+
+    private static String chunk(String data) {
+        return Integer.toHexString(data.length()) + "\r\n" + data + "\r\n";
+    }
+
+    private ProviderCall call(boolean streamed, Duration readTimeout) {
+        AttemptPlan plan = new AttemptPlan(new Target("alpha", "model-alpha"), 0, Duration.ofSeconds(30),
+                System.nanoTime(), "req_1", List.of());
+        ChatRequest request = new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), streamed, null, null,
+                null, null, null, null, null, null, null);
+        StreamSink sink = streamed ? new NoSink() : null;
+        return new ProviderCall(ProviderAttempt.of(plan, request, sink, null),
+                "http://127.0.0.1:" + upstream.getLocalPort() + "/v1/chat/completions",
+                Map.of("Authorization", "Bearer sk-alpha"), "{\"model\":\"model-alpha\"}".getBytes(StandardCharsets.UTF_8),
+                readTimeout);
+    }
+
+    private ProviderSettings provider() {
+        Duration thirty = Duration.ofSeconds(30);
+        return new ProviderSettings("alpha", "openai", URI.create("http://127.0.0.1:" + upstream.getLocalPort() + "/v1"),
+                new ApiKeys(List.of("sk-alpha")), thirty, thirty, thirty, Duration.ofSeconds(5), 4, 1, null, false,
+                DialectOptions.OpenAi.DEFAULT);
+    }
+
+    private static ServerSocket listen() {
+        try {
+            return new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A client that stays: the HTTP step never writes to it (the relay does). */
+    private static final class NoSink implements StreamSink {
+        @Override
+        public void begin(Commit commit) {
+        }
+
+        @Override
+        public void write(byte[] event) {
+        }
+
+        @Override
+        public void end() {
+        }
+
+        @Override
+        public void abort() {
+        }
+
+        @Override
+        public boolean begun() {
+            return false;
+        }
+
+        @Override
+        public boolean clientGone() {
+            return false;
+        }
+
+        @Override
+        public void onClientGone(Runnable action) {
+        }
+    }
+}
