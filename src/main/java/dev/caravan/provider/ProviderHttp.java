@@ -12,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,6 +25,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
 import org.apache.hc.core5.concurrent.Cancellable;
 
@@ -61,6 +63,7 @@ public final class ProviderHttp implements Closeable {
     }
 
     private final Map<String, Pool> pools = new LinkedHashMap<>();
+    private final VertxInternal vertx;
     private final Context[] loops;
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final long poolWaitMillis;
@@ -87,11 +90,25 @@ public final class ProviderHttp implements Closeable {
                     .setMaxWaitQueueSize(-1)),
                     provider.maxConnections(), new AtomicInteger()));
         }
-        // the calls are spread over the event loops; each call's callbacks stay on the one it started on
+        this.vertx = (VertxInternal) vertx;
+        // for calls made outside an HTTP request (JMS, file drops, probes): started on first use
         loops = new Context[Math.max(1, Runtime.getRuntime().availableProcessors())];
         for (int i = 0; i < loops.length; i++) {
-            loops[i] = ((VertxInternal) vertx).createEventLoopContext();
+            loops[i] = this.vertx.createEventLoopContext();
         }
+    }
+
+    /**
+     * The event loop a call runs on: that of the HTTP request it serves, whose exchange runs on a worker thread
+     * dispatched from it (so the call needs no event loop thread of its own, and its answer arrives where the
+     * client's is written), else one of the loops set aside for calls from elsewhere.
+     */
+    private Context loop() {
+        ContextInternal current = vertx.getContext();
+        if (current != null && current.isEventLoopContext()) {
+            return current;
+        }
+        return loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
     }
 
     /** Calls to {@code providerId} in flight: waiting for a pooled connection, or sent and not yet answered to their end. */
@@ -114,7 +131,7 @@ public final class ProviderHttp implements Closeable {
      */
     public ProviderAnswer send(ProviderCall call) {
         Pool pool = pools.get(call.plan().target().provider());
-        Context loop = loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
+        Context loop = loop();
         Flight flight = new Flight(call, pool, loop);
         call.handle().bind(flight);
         pool.inFlight().incrementAndGet();
@@ -149,6 +166,7 @@ public final class ProviderHttp implements Closeable {
             this.loop = loop;
         }
 
+        @SuppressWarnings("deprecation") // Buffer.buffer(ByteBuf): Vert.x 4's one way to send an array uncopied
         void start() {
             if (cancelled) {
                 ended();
@@ -173,7 +191,7 @@ public final class ProviderHttp implements Closeable {
                     ended();
                     return;
                 }
-                sent.send(Buffer.buffer(call.body())).onComplete(response -> {
+                sent.send(Buffer.buffer(Unpooled.wrappedBuffer(call.body()))).onComplete(response -> {
                     if (response.failed()) {
                         failed(response.cause());
                     } else {
