@@ -184,10 +184,22 @@ public final class ProviderCalls {
             }
             byte[] sized = length < 0 || length > SIZED_READ_LIMIT ? new byte[0] : in.readNBytes((int) length);
             ByteArrayOutputStream whole = null;
+            // the common case, an answer that was all its length said, needs no read buffer
+            int next = sized.length > 0 ? in.read() : -2;
+            if (next == -1) {
+                in.close();
+                return sized;
+            }
             byte[] chunk = new byte[8192];
             int n;
             long total = sized.length;
-            while ((n = in.read(chunk)) > 0) {
+            if (next >= 0) {
+                chunk[0] = (byte) next;
+                n = 1 + Math.max(0, in.read(chunk, 1, chunk.length - 1));
+            } else {
+                n = in.read(chunk);
+            }
+            for (; n > 0; n = in.read(chunk)) {
                 total += n;
                 if (total > max) {
                     throw tooLarge(handle, status, max);

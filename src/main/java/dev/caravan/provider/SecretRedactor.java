@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -35,8 +37,13 @@ public final class SecretRedactor {
     private static final String REDACTED = "[redacted]";
     /** The shortest piece of a key that counts as the key: shorter runs are too common to blank. */
     static final int FRAGMENT = 10;
-    /** Only for the rare answer that held a key: any faithful JSON mapping serves. */
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Any faithful JSON mapping serves. Its buffers come from one shared pool: it writes every answer read whole once
+     * (to look for keys), on a new virtual thread each time, where Jackson's default per-thread pool would allocate
+     * fresh buffers (~16 KB) per answer.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build());
 
     private final Matcher text;
     /** The keys as they appear in UTF-8 JSON, each byte as one ISO-8859-1 character. */
