@@ -62,6 +62,7 @@ public final class FailureClassifier {
             case ProviderFailure failure -> failure.failureClass();
             // the pool's own wait, before anything was sent: an InterruptedIOException, but not a provider timeout
             case ConnectionRequestTimeoutException ignored -> FailureClass.SATURATED;
+            case PoolWaitTimeoutException ignored -> FailureClass.SATURATED;
             case SocketTimeoutException ignored -> FailureClass.TIMEOUT;
             case TimeoutException ignored -> FailureClass.TIMEOUT;
             case InterruptedIOException ignored -> FailureClass.TIMEOUT;

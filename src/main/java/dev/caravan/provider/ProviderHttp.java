@@ -111,7 +111,10 @@ public final class ProviderHttp implements Closeable {
         return loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
     }
 
-    /** Calls to {@code providerId} in flight: waiting for a pooled connection, or sent and not yet answered to their end. */
+    /**
+     * Calls to {@code providerId} in flight: waiting for a pooled connection, or sent and not yet answered to their
+     * end (or failed).
+     */
     public int inFlight(String providerId) {
         Pool pool = pools.get(providerId);
         return pool == null ? 0 : pool.inFlight().get();
@@ -181,7 +184,9 @@ public final class ProviderHttp implements Closeable {
             call.headers().forEach(options::putHeader);
             pool.client().request(options).onComplete(opened -> {
                 if (opened.failed()) {
-                    failed(opened.cause());
+                    // a timeout here is the wait for a pooled connection (RequestOptions' connect timeout)
+                    failed(opened.cause() instanceof TimeoutException
+                            ? new PoolWaitTimeoutException(poolWaitMillis, opened.cause()) : opened.cause());
                     return;
                 }
                 HttpClientRequest sent = opened.result();

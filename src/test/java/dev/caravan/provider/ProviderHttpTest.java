@@ -31,16 +31,19 @@ import org.junit.jupiter.api.Test;
  * The provider call's HTTP step against a provider on a real socket that answers by hand, byte by byte: an answer's
  * beginning is readable while the provider still holds the rest, a cut frees the waiting caller and closes the
  * provider's connection, a provider silent inside its body runs out its read timeout, and the occupancy accessor
- * counts a call until its answer ended.
+ * counts a call until its answer ended, and a call finding every pooled connection busy for the pool wait fails as
+ * saturated.
  */
 class ProviderHttpTest {
 
     private static final String HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
             + "Transfer-Encoding: chunked\r\n\r\n";
 
+    private static final Duration POOL_WAIT = Duration.ofMillis(500);
+
     private final Vertx vertx = Vertx.vertx();
     private final ServerSocket upstream = listen();
-    private final ProviderHttp http = new ProviderHttp(vertx, List.of(provider()), Duration.ofSeconds(1), 1 << 20);
+    private final ProviderHttp http = new ProviderHttp(vertx, List.of(provider()), POOL_WAIT, 1 << 20);
     private final CountDownLatch release = new CountDownLatch(1);
 
     @AfterEach
@@ -118,6 +121,24 @@ class ProviderHttpTest {
         assertThatThrownBy(read::join).hasRootCauseInstanceOf(java.util.concurrent.TimeoutException.class)
                 .satisfies(e -> assertThat(FailureClassifier.classify(e)).isEqualTo(FailureClass.TIMEOUT));
         await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @Test
+    void aCallFindingEveryConnectionBusyForThePoolWaitIsSaturated() throws Exception {
+        List<CompletableFuture<ProviderAnswer>> holding = new java.util.ArrayList<>();
+        for (int i = 0; i < provider().maxConnections(); i++) {
+            serveOnce(out -> release.await());
+            ProviderCall call = call(false, Duration.ofSeconds(30));
+            holding.add(CompletableFuture.supplyAsync(() -> http.send(call),
+                    Executors.newVirtualThreadPerTaskExecutor()));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == provider().maxConnections());
+
+        assertThatThrownBy(() -> http.send(call(false, Duration.ofSeconds(30))))
+                .isInstanceOfSatisfying(ProviderFailure.class,
+                        failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
+        assertThat(holding).as("the calls holding the pool go on").noneMatch(CompletableFuture::isDone);
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == provider().maxConnections());
     }
 
     private interface Answering {
