@@ -6,13 +6,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * Stored responses in Redis, shared by every replica: each record a key with its own expiry, and one sorted set of
@@ -53,26 +49,7 @@ public final class RedisResponseRecords implements ResponseRecords {
         this.maxEntries = maxEntries;
         this.ttl = ttl;
         this.clock = clock;
-        int millis = (int) Math.max(1, timeout.toMillis());
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(millis).socketTimeoutMillis(millis)
-                .ssl(JedisURIHelper.isRedisSSLScheme(url)).clientName("caravan-responses");
-        String user = JedisURIHelper.getUser(url);
-        String password = JedisURIHelper.getPassword(url);
-        if (user != null && !user.isEmpty()) {
-            config.user(user);
-        }
-        if (password != null && !password.isEmpty()) {
-            config.password(password);
-        }
-        if (JedisURIHelper.hasDbIndex(url)) {
-            config.database(JedisURIHelper.getDBIndex(url));
-        }
-        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-        pool.setMaxTotal(8);
-        pool.setMaxWait(timeout);
-        this.client = RedisClient.builder().hostAndPort(JedisURIHelper.getHostAndPort(url))
-                .clientConfig(config.build()).poolConfig(pool).build();
+        this.client = RedisStateStore.connect(url, timeout, 8);
     }
 
     @Override
