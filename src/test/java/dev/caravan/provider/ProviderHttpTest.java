@@ -173,12 +173,15 @@ class ProviderHttpTest {
     }
 
     private ProviderCall call(boolean streamed, Duration readTimeout) {
+        // the attempt's own limits read a ticker that stands still: what runs out here is the client's read timeout
         AttemptPlan plan = new AttemptPlan(new Target("alpha", "model-alpha"), 0, Duration.ofSeconds(30),
-                System.nanoTime(), "req_1", List.of());
+                0L, "req_1", List.of());
         ChatRequest request = new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), streamed, null, null,
                 null, null, null, null, null, null, null);
         StreamSink sink = streamed ? new NoSink() : null;
-        return new ProviderCall(ProviderAttempt.of(plan, request, sink, null),
+        ProviderAttempt attempt = new ProviderAttempt(plan, request, sink, null, new AttemptHandle(() -> 0L, 0L),
+                null);
+        return new ProviderCall(attempt,
                 "http://127.0.0.1:" + upstream.getLocalPort() + "/v1/chat/completions",
                 Map.of("Authorization", "Bearer sk-alpha"), "{\"model\":\"model-alpha\"}".getBytes(StandardCharsets.UTF_8),
                 readTimeout);

@@ -182,10 +182,13 @@ class GeminiSdkTest {
         assertThat(names).contains("models/gemini-2.5-flash", "models/gemini-2.5-pro");
     }
 
+    /** An access token the SDK never needs to refresh; no test here reads the clock. */
+    private static final Date TOKEN_EXPIRY = Date.from(Instant.parse("2100-01-01T00:00:00Z"));
+
     @Test
     void theVertexPathsServeTheSdkInVertexModeWithABearerToken() {
         GoogleCredentials token = GoogleCredentials.create(new AccessToken("ya29.simulated-token",
-                Date.from(Instant.now().plusSeconds(3600))));
+                TOKEN_EXPIRY));
         Client vertex = Client.builder().vertexAI(true).project("caravan-test").location("us-central1")
                 .credentials(token)
                 .httpOptions(HttpOptions.builder().baseUrl(sim.root("vertex")).apiVersion("v1")
@@ -197,7 +200,7 @@ class GeminiSdkTest {
         assertThat(response.text()).isEqualTo("Simulated reply from vertex (gemini-2.5-flash) to: Hello Vertex");
         Client wrong = Client.builder().vertexAI(true).project("caravan-test").location("us-central1")
                 .credentials(GoogleCredentials.create(new AccessToken("ya29.someone-else",
-                        Date.from(Instant.now().plusSeconds(3600)))))
+                        TOKEN_EXPIRY)))
                 .httpOptions(HttpOptions.builder().baseUrl(sim.root("vertex")).apiVersion("v1")
                         .retryOptions(HttpRetryOptions.builder().attempts(1).build()).build())
                 .build();
