@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
  * its whole conversation in canonical form (for {@code previous_response_id}), so that the next turn can be served by
  * any provider, in any dialect, not only the one that answered this turn. Kept in {@link ResponseRecords} (in memory,
  * or in Redis shared by every replica), bounded and expiring there.
+ *
+ * <p>A stored response belongs to the named client that asked for it ({@code caravan.clients.<name>}): another
+ * client neither reads it nor continues its conversation, and is told it does not exist, as for an unknown id.
+ * Without named clients every caller is the same owner.
  */
 public final class ResponseStore {
 
@@ -36,14 +40,19 @@ public final class ResponseStore {
         this.json = json;
     }
 
-    /** Keeps a finished turn when its request asked to store it (the default). */
-    public void keep(ResponsesTurn turn, ObjectNode response, ResponseAnswer answer) {
+    /**
+     * Keeps a finished turn when its request asked to store it (the default).
+     *
+     * @param owner the named client that asked, or null when clients are not named
+     */
+    public void keep(ResponsesTurn turn, String owner, ObjectNode response, ResponseAnswer answer) {
         if (!turn.store()) {
             return;
         }
         List<ChatMessage> conversation = new ArrayList<>(turn.conversation());
         conversation.add(answer.asTurn());
         ObjectNode record = json.createObjectNode();
+        record.put("owner", owner == null ? "" : owner);
         record.set("response", response);
         record.set("conversation", json.valueToTree(conversation));
         try {
@@ -56,8 +65,11 @@ public final class ResponseStore {
         }
     }
 
-    /** The stored response {@code id}, or null when there is none (never stored, expired, or dropped for the bound). */
-    public Stored find(String id) {
+    /**
+     * The stored response {@code id} of {@code owner}, or null when there is none (never stored, expired, dropped for
+     * the bound, or another client's).
+     */
+    public Stored find(String id, String owner) {
         String record;
         try {
             record = records.get(id);
@@ -70,6 +82,9 @@ public final class ResponseStore {
         }
         try {
             JsonNode tree = json.readTree(record);
+            if (!tree.path("owner").asText("").equals(owner == null ? "" : owner)) {
+                return null;
+            }
             List<ChatMessage> conversation = List.of(json.treeToValue(tree.get("conversation"), ChatMessage[].class));
             return new Stored((ObjectNode) tree.get("response"), conversation);
         } catch (JsonProcessingException e) {

@@ -1,10 +1,10 @@
 package dev.caravan.ingress.responses;
 
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,6 +42,7 @@ public final class ResponsesHttp {
     /** The exchange property holding the request's {@link ResponsesTurn}. */
     public static final String TURN = "caravan.responses.turn";
     private static final String PATH = "/v1/responses/";
+    private static final SecureRandom IDS = new SecureRandom();
 
     private final ChatRequestReader chat;
     private final ResponseStore store;
@@ -75,12 +76,13 @@ public final class ResponsesHttp {
         if (model != null && model.isTextual()) {
             chat.requireKnownModel(model.asText());
         }
-        ResponsesTurn turn = ResponsesRequests.toChat(body, earlier(ResponsesRequests.previousResponseId(body)),
+        String owner = exchange.getProperty(RequestContext.CLIENT, String.class);
+        ResponsesTurn turn = ResponsesRequests.toChat(body, earlier(ResponsesRequests.previousResponseId(body), owner),
                 newId(), clock.instant().getEpochSecond());
         RequestOptions options = chat.options(turn.chat(), inbound.caravanHeaders());
         RequestContext context = RequestContext.enter("http", options).withWriters((sink, request) ->
                 new ResponsesStreamWriter(json, redactor, sink, turn, (response, answer) ->
-                        store.keep(turn, response, answer)));
+                        store.keep(turn, owner, response, answer)));
         if (turn.streaming() && message instanceof HttpMessage http) {
             context = context.withSink(new HttpStreamSink(http.getRequest()));
         } else if (message instanceof HttpMessage http) {
@@ -94,14 +96,16 @@ public final class ResponsesHttp {
     /** The outcome as the response object (kept when asked), or OpenAI's error body. */
     public void render(Exchange exchange) throws InvalidPayloadException {
         ResponsesTurn turn = exchange.getProperty(TURN, ResponsesTurn.class);
-        new ProtocolReplies(json, new Shapes(turn)).render(exchange);
+        new ProtocolReplies(json, new Shapes(turn, exchange.getProperty(RequestContext.CLIENT, String.class)))
+                .render(exchange);
     }
 
     /** {@code GET /v1/responses/{id}}: a stored response as it was answered. */
     public void retrieve(Exchange exchange) {
         String path = Inbound.of(exchange.getMessage()).path();
         String id = path == null || !path.startsWith(PATH) ? "" : path.substring(PATH.length());
-        ResponseStore.Stored stored = id.isEmpty() || id.contains("/") ? null : store.find(id);
+        ResponseStore.Stored stored = id.isEmpty() || id.contains("/") ? null
+                : store.find(id, exchange.getProperty(RequestContext.CLIENT, String.class));
         if (stored == null) {
             throw new InvalidRequest(404, null, "not_found", "No response found with id '" + id + "'.");
         }
@@ -116,11 +120,11 @@ public final class ResponsesHttp {
         errors.internalError(exchange);
     }
 
-    private List<ChatMessage> earlier(String previousId) {
+    private List<ChatMessage> earlier(String previousId, String owner) {
         if (previousId == null) {
             return List.of();
         }
-        ResponseStore.Stored previous = store.find(previousId);
+        ResponseStore.Stored previous = store.find(previousId, owner);
         if (previous == null) {
             throw new InvalidRequest(400, "previous_response_id", "previous_response_not_found", "Previous response "
                     + "with id '" + previousId + "' not found: it was never stored here ('store': false), or it "
@@ -130,18 +134,22 @@ public final class ResponsesHttp {
     }
 
     private static String newId() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return "resp_" + HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextLong());
+        // unguessable: an id is all a caller needs to read a stored response of its own
+        byte[] bits = new byte[16];
+        IDS.nextBytes(bits);
+        return "resp_" + HexFormat.of().formatHex(bits);
     }
 
     /** The served answer as this turn's response object, kept when asked; failures in OpenAI's shapes. */
     private final class Shapes implements ProtocolShapes {
 
         private final ResponsesTurn turn;
+        private final String owner;
         private final ProtocolShapes openai = new ChatCompletions.Shapes(json);
 
-        Shapes(ResponsesTurn turn) {
+        Shapes(ResponsesTurn turn, String owner) {
             this.turn = turn;
+            this.owner = owner;
         }
 
         @Override
@@ -149,7 +157,7 @@ public final class ResponsesHttp {
             ResponseAnswer answer = ResponseAnswer.of(served.response());
             ObjectNode response = ResponseObjects.response(turn, answer.model() != null ? answer.model()
                     : served.target().model(), ResponseObjects.status(answer.finishReason()), answer, null);
-            store.keep(turn, response, answer);
+            store.keep(turn, owner, response, answer);
             return response;
         }
 

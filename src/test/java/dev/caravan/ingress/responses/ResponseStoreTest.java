@@ -1,0 +1,56 @@
+package dev.caravan.ingress.responses;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.state.LocalResponseRecords;
+import dev.caravan.console.TestClock;
+import org.junit.jupiter.api.Test;
+
+/** A stored response is its owner's: another named client can neither read it nor continue its conversation. */
+class ResponseStoreTest {
+
+    private final ResponseStore store = new ResponseStore(new LocalResponseRecords(100, Duration.ofHours(1),
+            new TestClock(Instant.parse("2026-01-01T00:00:00Z"))), ResponseObjectsTest.JSON);
+
+    private ResponsesTurn keep(String owner) {
+        ResponsesTurn turn = ResponsesRequests.toChat(ResponsesRequestsTest.fixture("request-text.json"), List.of(),
+                "resp_stored", 1741476542);
+        ResponseAnswer answer = ResponseAnswer.of(ResponseObjectsTest.completion("chat-completion.json"));
+        ObjectNode response = ResponseObjects.response(turn, answer.model(),
+                ResponseObjects.status(answer.finishReason()), answer, null);
+        store.keep(turn, owner, response, answer);
+        return turn;
+    }
+
+    @Test
+    void theClientThatStoredAResponseFindsItWithItsConversation() {
+        ResponsesTurn turn = keep("team-a");
+
+        ResponseStore.Stored stored = store.find("resp_stored", "team-a");
+
+        assertThat(stored).isNotNull();
+        assertThat(stored.response().get("id").asText()).isEqualTo("resp_stored");
+        assertThat(stored.conversation()).hasSize(turn.conversation().size() + 1);
+    }
+
+    @Test
+    void anotherClientOrAnUnnamedCallerFindsNothing() {
+        keep("team-a");
+
+        assertThat(store.find("resp_stored", "team-b")).isNull();
+        assertThat(store.find("resp_stored", null)).isNull();
+    }
+
+    @Test
+    void withoutNamedClientsEveryCallerIsTheSameOwner() {
+        keep(null);
+
+        assertThat(store.find("resp_stored", null)).isNotNull();
+        assertThat(store.find("resp_stored", "team-a")).isNull();
+    }
+}
