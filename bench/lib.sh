@@ -273,3 +273,36 @@ wait_for_quiet() {
         sleep 5; waited=$((waited + 8))
     done
 }
+
+# write_proxy_conf DIR UP_PORT PROXY_PORT WORKERS: the nginx reverse proxy every bench compares with, keeping its
+# upstream connections alive as a gateway's pool would, written to DIR/nginx.conf.
+write_proxy_conf() {
+    local dir=$1 up=$2 port=$3 workers=$4
+    cat >"$dir/nginx.conf" <<NGINX
+worker_processes $workers;
+pid $dir/nginx.pid;
+daemon off;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    upstream fake {
+        server 127.0.0.1:$up;
+        keepalive 128;
+        keepalive_requests 10000000;
+    }
+    server {
+        listen 127.0.0.1:$port;
+        location / {
+            proxy_pass http://fake;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+NGINX
+}

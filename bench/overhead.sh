@@ -65,33 +65,7 @@ http {
     }
 }
 NGINX
-cat >"$RUN_DIR/proxy/nginx.conf" <<NGINX
-worker_processes auto;
-pid $RUN_DIR/proxy/nginx.pid;
-daemon off;
-error_log $RUN_DIR/proxy/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    client_body_temp_path $RUN_DIR/proxy/body;
-    proxy_temp_path $RUN_DIR/proxy/proxy;
-    upstream fake {
-        server 127.0.0.1:$UP_PORT;
-        keepalive 128;
-        keepalive_requests 10000000;
-    }
-    server {
-        listen 127.0.0.1:$PROXY_PORT;
-        location / {
-            proxy_pass http://fake;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-    }
-}
-NGINX
+write_proxy_conf "$RUN_DIR/proxy" "$UP_PORT" "$PROXY_PORT" "auto"
 
 log "fake upstream nginx on 127.0.0.1:$UP_PORT, proxy nginx on 127.0.0.1:$PROXY_PORT"
 start_nginx upstream "$RUN_DIR/upstream/nginx.conf"; UP_PID=$LAST_PID
