@@ -180,11 +180,19 @@ public final class ClientLimits {
         }
     }
 
-    /** {@code GET /v1/clients}: each named client's limits and spend, and where they are counted. */
+    /**
+     * {@code GET /v1/clients}: each named client's limits and spend, and where they are counted. A named client sees
+     * its own row only (one tenant's spend is not another's business); a simple key ({@code caravan.auth.keys}), the
+     * operator's form, sees every client.
+     */
     public void status(Exchange exchange) throws JsonProcessingException {
         Instant now = clock.instant();
+        String caller = exchange.getProperty(RequestContext.CLIENT, String.class);
         List<Map<String, Object>> data = new ArrayList<>();
         for (ClientSettings c : clients.values()) {
+            if (caller != null && !caller.equals(c.name())) {
+                continue;
+            }
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("client", c.name());
             row.put("models", c.models().isEmpty() ? List.of("*") : List.copyOf(c.models()));

@@ -173,9 +173,24 @@ class ClientLimitsTest {
         assertThat(gateway.data("error").resolve("two.json")).exists();
     }
 
+    @Test
+    void aNamedClientSeesItsOwnSpendOnlyAndASimpleKeySeesEveryClient() throws Exception {
+        JsonNode own = Gateway.json(clients("ck-paced"));
+        assertThat(own.get("data")).hasSize(1);
+        assertThat(own.at("/data/0/client").asText()).isEqualTo("paced");
+
+        JsonNode all = Gateway.json(clients("ck-plain"));
+        assertThat(all.get("data")).extracting(c -> c.get("client").asText())
+                .containsExactlyInAnyOrder("capped", "paced", "queued", "filed");
+    }
+
     private static HttpResponse<String> clients() throws Exception {
+        return clients("ck-plain");
+    }
+
+    private static HttpResponse<String> clients(String key) throws Exception {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                "http://127.0.0.1:" + gateway.port() + "/v1/clients")).header("Authorization", "Bearer ck-plain")
+                "http://127.0.0.1:" + gateway.port() + "/v1/clients")).header("Authorization", "Bearer " + key)
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
