@@ -228,6 +228,8 @@ class SharedClientsTest {
                         "-Dcaravan.file.enabled=false",
                         "-Dcaravan.price.alpha.model-alpha.input=0",
                         "-Dcaravan.price.alpha.model-alpha.output=1000",
+                        // the operator's simple key: it sees every client on /v1/clients, a named client its own
+                        "-Dcaravan.auth.keys=ck-operator",
                         "-Dcaravan.clients.team.key=ck-team",
                         "-Dcaravan.clients.team.budget=0.50",
                         "-Dcaravan.clients.team.budget-period=1d",
@@ -260,7 +262,7 @@ class SharedClientsTest {
         JsonNode clients() {
             try {
                 return JSON.readTree(send(HttpRequest.newBuilder(uri("/v1/clients"))
-                        .header("Authorization", "Bearer ck-team").build()).body());
+                        .header("Authorization", "Bearer ck-operator").build()).body());
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
