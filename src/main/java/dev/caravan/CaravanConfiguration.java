@@ -74,6 +74,7 @@ import dev.caravan.ingress.responses.ResponseStore;
 import dev.caravan.ingress.responses.ResponsesHttp;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.BreakerSettings;
+import dev.caravan.provider.ProviderBreakers;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.PoolOccupancy;
@@ -176,6 +177,8 @@ public class CaravanConfiguration implements CamelConfiguration {
             registry.bind("breaker-" + p.id(), breaker);
         }
         registry.bind("circuitBreakerRegistry", breakers);
+        registry.bind("providerBreakers", new ProviderBreakers(settings.providers().stream()
+                .collect(Collectors.toMap(ProviderSettings::id, p -> breakers.circuitBreaker(p.id())))));
         // state, calls and transitions of every breaker, under Resilience4j's own meter names
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
 

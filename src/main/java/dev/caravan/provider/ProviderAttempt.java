@@ -11,7 +11,7 @@ import dev.caravan.provider.stream.StreamWriter;
  * read whole, and the handle that can cut it. Whoever dispatches the attempt creates it and keeps the handle, so
  * that it can cut the attempt while it runs (the hedger cancels the losing half).
  *
- * <p>A property rather than a variable: the circuit breaker runs the call on a copy of the exchange that carries
+ * <p>A property rather than a variable: a hedge runs each of its calls on a copy of the exchange that carries
  * properties.
  *
  * @param sink   where the answer goes as it arrives; null when it is read whole

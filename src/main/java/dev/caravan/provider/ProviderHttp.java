@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,12 +35,11 @@ import org.apache.hc.core5.concurrent.Cancellable;
  * Vert.x instance the API is served by, and returns the answer once its head arrived (a stream, whose body is then
  * relayed as it comes) or once it arrived whole.
  *
- * <p>Why a non-blocking client under a blocking step: the provider route runs inside Camel's Resilience4j
- * {@code circuitBreaker}, which in Camel 4.18 calls its steps synchronously (see provider-call.camel.yaml), so the
- * route's thread waits for the answer either way. What changes is who does the I/O: the event loops, with no socket
- * poller per waiting virtual thread, no blocking client's exec chain, and the call's cut a
- * {@link HttpClientRequest#reset()} that frees the waiting thread at once, whatever the call is doing (waiting for a
- * pooled connection, connecting, reading).
+ * <p>The provider route's step ({@link #call}) holds no thread for the call when it runs on an event loop: the route
+ * goes on when the answer is in, on the call's event loop. Elsewhere the route's thread waits for the answer, and
+ * what the client changes is who does the I/O: the event loops, with no socket poller per waiting virtual thread,
+ * no blocking client's exec chain, and the call's cut a {@link HttpClientRequest#reset()} that frees the waiting
+ * thread at once, whatever the call is doing (waiting for a pooled connection, connecting, reading).
  *
  * <p>Why not camel-http: its endpoint fixes the read timeout for every call through it and keeps the request it
  * builds to itself, while each attempt needs its own timeout (what is left of the request's deadline) and a handle
@@ -133,22 +133,79 @@ public final class ProviderHttp implements Closeable {
      *                         cut's own failure (abandoned, cancelled, or which time limit ran out)
      */
     public ProviderAnswer send(ProviderCall call) {
-        Pool pool = pools.get(call.plan().target().provider());
-        Context loop = loop();
-        Flight flight = new Flight(call, pool, loop);
-        call.handle().bind(flight);
-        pool.inFlight().incrementAndGet();
-        loop.runOnContext(v -> flight.start());
+        Flight flight = launch(call);
         try {
             return flight.answered.get();
         } catch (ExecutionException | CancellationException e) {
-            ProviderFailure cut = call.handle().cutFailure();
-            throw cut != null ? cut : FailureClassifier.asFailure(e.getCause() != null ? e.getCause() : e);
+            throw failure(call, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             flight.cancel();
             throw ProviderFailure.abandoned();
         }
+    }
+
+    /**
+     * The provider route's step: the answer's head (a stream) or the whole answer, as {@link #send}, without holding
+     * the calling thread when that is an event loop. The answer then completes on the call's event loop (the
+     * caller's own, for a request the gateway serves), and Camel goes on with the route there. Any other caller (a
+     * JMS or file consumer, a hedge's thread, platform-http's worker) waits here as in {@link #send}: Camel would go
+     * on with the rest of its route on whichever thread completed the step, and the rest of those routes may block,
+     * or use a transaction bound to the consumer's own thread.
+     *
+     * @return the answer; failed with what {@link #send} throws
+     */
+    public CompletableFuture<ProviderAnswer> call(ProviderCall call) {
+        if (!Context.isOnEventLoopThread()) {
+            try {
+                return CompletableFuture.completedFuture(send(call));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        Flight flight = launch(call);
+        CompletableFuture<ProviderAnswer> result = new CompletableFuture<>();
+        flight.answered.whenComplete((answer, thrown) -> {
+            // a cut completes the answer on the thread that cut it: the route goes on on the call's event loop
+            Runnable done = () -> {
+                if (thrown == null) {
+                    result.complete(answer);
+                } else {
+                    result.completeExceptionally(failure(call, thrown));
+                }
+            };
+            if (flight.onLoop()) {
+                done.run();
+            } else {
+                flight.loop.runOnContext(v -> done.run());
+            }
+        });
+        return result;
+    }
+
+    private Flight launch(ProviderCall call) {
+        Pool pool = pools.get(call.plan().target().provider());
+        Context loop = loop();
+        Flight flight = new Flight(call, pool, loop);
+        call.handle().bind(flight);
+        pool.inFlight().incrementAndGet();
+        if (flight.onLoop()) {
+            flight.start();
+        } else {
+            loop.runOnContext(v -> flight.start());
+        }
+        return flight;
+    }
+
+    /** What a failed call ends with: the cut's own failure when it was cut, else the failure classified. */
+    private static ProviderFailure failure(ProviderCall call, Throwable thrown) {
+        ProviderFailure cut = call.handle().cutFailure();
+        if (cut != null) {
+            return cut;
+        }
+        boolean wrapped = (thrown instanceof ExecutionException || thrown instanceof CompletionException)
+                && thrown.getCause() != null;
+        return FailureClassifier.asFailure(wrapped ? thrown.getCause() : thrown);
     }
 
     /** One call on its event loop, and the cut that ends it. */
@@ -167,6 +224,11 @@ public final class ProviderHttp implements Closeable {
             this.call = call;
             this.pool = pool;
             this.loop = loop;
+        }
+
+        /** Whether the current thread is the call's event loop. */
+        boolean onLoop() {
+            return ((ContextInternal) loop).nettyEventLoop().inEventLoop();
         }
 
         @SuppressWarnings("deprecation") // Buffer.buffer(ByteBuf): Vert.x 4's one way to send an array uncopied

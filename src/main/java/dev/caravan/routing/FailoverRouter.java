@@ -280,14 +280,14 @@ public final class FailoverRouter {
         return ends.cancelled(plan);
     }
 
-    /** Called by the provider route when its call failed (from the breaker's fallback). */
+    /** Called by the provider route when its call failed or its breaker refused it (from the route's doCatch). */
     public void attemptFailed(Exchange exchange) {
         Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (thrown == null) {
             thrown = exchange.getException();
         }
         if (thrown == null) {
-            // the breaker called its fallback without a cause: the call was refused (e.g. while stopping)
+            // a failure without a cause: nothing says what became of the call
             thrown = new ProviderFailure(FailureClass.CONNECTION, "the call was refused before it was made");
         }
         RequestContext context = RequestContext.on(exchange);
