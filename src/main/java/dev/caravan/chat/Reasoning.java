@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * <p>On the canonical request it is carried as OpenAI's {@code reasoning_effort} and a {@code thinking} object
  * ({@code {"type":"enabled","budget_tokens":N,"include_thoughts":true}}, Anthropic's setting with one field of
- * Gemini's); every reader writes it with {@link #writeTo} and every dialect reads it with {@link #of}. A dialect
+ * Gemini's, either field left out when not asked); every reader writes it with {@link #writeTo} and every dialect reads it with {@link #of}. A dialect
  * that takes a level asks for {@link #level()}, one that takes a budget for {@link #budget()}: the caller's own
  * figure when it gave one, else the other converted by the steps Google's OpenAI-compatible endpoint uses
  * ({@code minimal} and {@code low} 1,024, {@code medium} 8,192, {@code high} 24,576, {@code xhigh} 32,768; a budget
@@ -24,7 +24,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                        null when the caller gave a budget only
  * @param budgetTokens    the tokens the model may think for; 0 means no thinking, -1 as much as the model sees fit
  *                        (Gemini's dynamic budget); null when the caller gave a level only
- * @param includeThoughts true when the caller's protocol shows thoughts and asked to see them
+ * @param includeThoughts true when the caller's protocol shows thoughts and asked to see them (this alone is a
+ *                        setting too: a Responses request asking for a summary at the model's default effort)
  */
 public record Reasoning(String effort, Integer budgetTokens, boolean includeThoughts) {
 
@@ -67,12 +68,11 @@ public record Reasoning(String effort, Integer budgetTokens, boolean includeThou
         String level = effort != null && effort.isTextual() && !effort.asText().isBlank() ? effort.asText() : null;
         Integer budget = null;
         boolean show = false;
-        if (thinking != null && thinking.isObject() && "enabled".equals(thinking.path("type").asText())
-                && thinking.path("budget_tokens").canConvertToInt()) {
-            budget = thinking.get("budget_tokens").asInt();
+        if (thinking != null && thinking.isObject() && "enabled".equals(thinking.path("type").asText())) {
+            budget = thinking.path("budget_tokens").canConvertToInt() ? thinking.get("budget_tokens").asInt() : null;
             show = thinking.path("include_thoughts").asBoolean(false);
         }
-        return level == null && budget == null ? null : new Reasoning(level, budget, show);
+        return level == null && budget == null && !show ? null : new Reasoning(level, budget, show);
     }
 
     /** Writes this setting into a canonical request's other fields, replacing any there. */
@@ -82,7 +82,7 @@ public record Reasoning(String effort, Integer budgetTokens, boolean includeThou
         if (effort != null) {
             extra.put(EFFORT, NODES.textNode(effort));
         }
-        if (budgetTokens != null) {
+        if (budgetTokens != null || includeThoughts) {
             extra.put(THINKING, thinking());
         }
     }
@@ -94,13 +94,16 @@ public record Reasoning(String effort, Integer budgetTokens, boolean includeThou
         if (effort != null) {
             chat.put(EFFORT, effort);
         }
-        if (budgetTokens != null) {
+        if (budgetTokens != null || includeThoughts) {
             chat.set(THINKING, thinking());
         }
     }
 
     private ObjectNode thinking() {
-        ObjectNode node = NODES.objectNode().put("type", "enabled").put("budget_tokens", budgetTokens);
+        ObjectNode node = NODES.objectNode().put("type", "enabled");
+        if (budgetTokens != null) {
+            node.put("budget_tokens", budgetTokens);
+        }
         if (includeThoughts) {
             node.put("include_thoughts", true);
         }
@@ -112,9 +115,9 @@ public record Reasoning(String effort, Integer budgetTokens, boolean includeThou
         return budgetTokens == null ? "none".equals(effort) : budgetTokens == 0;
     }
 
-    /** The level for a target that takes one: the caller's, else its budget's step. */
+    /** The level for a target that takes one: the caller's, else its budget's step; null when neither was given. */
     public String level() {
-        if (effort != null) {
+        if (effort != null || budgetTokens == null) {
             return effort;
         }
         int budget = budgetTokens;
@@ -124,9 +127,12 @@ public record Reasoning(String effort, Integer budgetTokens, boolean includeThou
         return budget <= 0 ? "none" : budget <= 1024 ? "low" : budget <= 8192 ? "medium" : "high";
     }
 
-    /** The budget for a target that takes one: the caller's, else its level's step; null for an unknown level. */
+    /**
+     * The budget for a target that takes one: the caller's, else its level's step; null for an unknown level or when
+     * neither was given.
+     */
     public Integer budget() {
-        if (budgetTokens != null) {
+        if (budgetTokens != null || effort == null) {
             return budgetTokens;
         }
         return switch (effort) {

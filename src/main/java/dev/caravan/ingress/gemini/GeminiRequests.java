@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.Reasoning;
 import dev.caravan.chat.RequestOptions;
 
 /**
@@ -30,11 +31,11 @@ import dev.caravan.chat.RequestOptions;
  *       {@link GeminiSchemas}), {@code functionCallingConfig} becomes {@code tool_choice};</li>
  *   <li>{@code generationConfig}: temperature, topP, maxOutputTokens, stopSequences, candidateCount, seed, presence
  *       and frequency penalties, {@code responseMimeType} with {@code responseSchema} or {@code responseJsonSchema}
- *       ({@code response_format}), and {@code thinkingConfig} (a budget or level as {@code reasoning_effort}, by the
- *       1K/8K/24K steps Google's own OpenAI-compatible endpoint uses).</li>
+ *       ({@code response_format}), {@code topK}, and {@code thinkingConfig} as the canonical
+ *       {@link dev.caravan.chat.Reasoning} setting (its budget, level and {@code includeThoughts} as given).</li>
  * </ul>
  * Thought parts of earlier model turns are left out, as Gemini itself ignores them. Anything else (Google Search and
- * code execution tools, safety settings, cached content, video, {@code topK}, ...) has no counterpart on the other
+ * code execution tools, safety settings, cached content, video, ...) has no counterpart on the other
  * providers: it is refused with a 400 naming it rather than dropped.
  */
 public final class GeminiRequests {
@@ -44,7 +45,7 @@ public final class GeminiRequests {
             "generationConfig", "model", RequestOptions.EXTENSION);
     private static final Set<String> GENERATION = Set.of("temperature", "topP", "maxOutputTokens", "stopSequences",
             "candidateCount", "seed", "presencePenalty", "frequencyPenalty", "responseMimeType", "responseSchema",
-            "responseJsonSchema", "thinkingConfig", "responseModalities");
+            "responseJsonSchema", "thinkingConfig", "responseModalities", "topK");
 
     private GeminiRequests() {
     }
@@ -218,6 +219,7 @@ public final class GeminiRequests {
         copyNumber(config, "seed", chat, "seed");
         copyNumber(config, "presencePenalty", chat, "presence_penalty");
         copyNumber(config, "frequencyPenalty", chat, "frequency_penalty");
+        copyNumber(config, "topK", chat, "top_k");
         if (config.has("stopSequences")) {
             JsonNode stops = config.get("stopSequences");
             if (!stops.isArray()) {
@@ -261,7 +263,10 @@ public final class GeminiRequests {
         }
     }
 
-    /** Google's steps between thinking budgets and OpenAI's reasoning efforts. */
+    /**
+     * {@code thinkingConfig} as the canonical {@link Reasoning} setting: the budget as given (0 off, -1 dynamic), a
+     * level as the effort of the same name, and whether thoughts come back.
+     */
     private static boolean thinking(JsonNode thinking, ObjectNode chat) {
         if (thinking == null || thinking.isNull()) {
             return false;
@@ -275,17 +280,25 @@ public final class GeminiRequests {
                 case "LOW" -> "low";
                 case "MEDIUM" -> "medium";
                 case "HIGH" -> "high";
-                default -> null;
+                case "THINKING_LEVEL_UNSPECIFIED" -> null;
+                default -> throw invalid("generationConfig.thinkingConfig.thinkingLevel", "'generationConfig."
+                        + "thinkingConfig.thinkingLevel' must be MINIMAL, LOW, MEDIUM or HIGH.");
             };
-        } else if (thinking.path("thinkingBudget").canConvertToInt()) {
-            int budget = thinking.get("thinkingBudget").asInt();
-            // 0 (think not) and -1 (as the model sees fit) are each target's own default
-            effort = budget <= 0 ? null : budget <= 1024 ? "low" : budget <= 8192 ? "medium" : "high";
         }
-        if (effort != null) {
-            chat.put("reasoning_effort", effort);
+        Integer budget = null;
+        if (thinking.has("thinkingBudget")) {
+            JsonNode value = thinking.get("thinkingBudget");
+            if (!value.isIntegralNumber() || value.asInt() < Reasoning.DYNAMIC) {
+                throw invalid("generationConfig.thinkingConfig.thinkingBudget", "'generationConfig.thinkingConfig."
+                        + "thinkingBudget' must be a whole number: 0 turns thinking off, -1 leaves it to the model.");
+            }
+            budget = value.asInt();
         }
-        return thinking.path("includeThoughts").asBoolean(false);
+        boolean show = thinking.path("includeThoughts").asBoolean(false);
+        if (effort != null || budget != null || show) {
+            new Reasoning(effort, budget, show).writeTo(chat);
+        }
+        return show;
     }
 
     private static void copyNumber(JsonNode from, String field, ObjectNode to, String as) {

@@ -15,6 +15,7 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.Content;
 import dev.caravan.chat.ContentPart;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.Reasoning;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.Stop;
 import dev.caravan.chat.Tool;
@@ -330,15 +331,12 @@ final class MessagesRequests {
                 if (budget == null || !budget.isIntegralNumber() || budget.asInt() < 1) {
                     throw bad("thinking.budget_tokens", "'thinking.budget_tokens' is required: a whole number.");
                 }
-                ObjectNode kept = NODES.objectNode().put("type", "enabled").put("budget_tokens", budget.asInt());
-                extra.put(THINKING, kept);
+                // Anthropic shows its thinking whenever it thinks
+                Reasoning.ofBudget(budget.asInt(), true).writeTo(extra);
             }
             default -> throw bad("thinking.type", "'thinking.type' must be 'enabled' or 'disabled'.");
         }
     }
-
-    /** The canonical request's field asking the model to think first: Anthropic's own setting. */
-    static final String THINKING = "thinking";
 
     private static Stop stops(JsonNode stops) {
         if (stops == null || stops.isNull()) {

@@ -12,6 +12,7 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.Content;
 import dev.caravan.chat.ContentPart;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.Reasoning;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.ResponseFormat;
 import dev.caravan.chat.Tool;
@@ -84,8 +85,10 @@ public final class ResponsesRequests {
             }
         }
         JsonNode effort = body.at("/reasoning/effort");
-        if (effort.isTextual()) {
-            extra.put("reasoning_effort", effort);
+        JsonNode summary = body.at("/reasoning/summary");
+        boolean showSummary = summary.isTextual() && !"none".equals(summary.asText());
+        if (effort.isTextual() || showSummary) {
+            new Reasoning(effort.isTextual() ? effort.asText() : null, null, showSummary).writeTo(extra);
         }
         JsonNode verbosity = body.at("/text/verbosity");
         if (verbosity.isTextual()) {

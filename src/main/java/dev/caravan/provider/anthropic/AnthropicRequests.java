@@ -13,6 +13,7 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.Content;
 import dev.caravan.chat.ContentPart;
+import dev.caravan.chat.Reasoning;
 import dev.caravan.chat.ResponseFormat;
 import dev.caravan.chat.Tool;
 import dev.caravan.chat.ToolArguments;
@@ -63,12 +64,37 @@ final class AnthropicRequests {
         List<ToolSpec> tools = tools(request.tools());
         ToolChoice choice = tools == null ? null : toolChoice(request);
         JsonNode topK = request.extra().get("top_k");
-        JsonNode thinking = request.extra().get("thinking");
+        Integer budget = thinkingBudget(Reasoning.of(request));
+        if (budget != null && maxTokens <= budget) {
+            // max_tokens counts the thinking too: the budget comes on top of what the caller left for the answer
+            maxTokens = budget + maxTokens;
+        }
         return new MessagesRequest(upstreamModel, maxTokens, turns, system.isEmpty() ? null : system, stops,
                 temperature, request.topP(), tools, choice, metadata(request), request.streaming() ? true : null,
                 topK != null && topK.canConvertToInt() ? topK.asInt() : null,
-                thinking != null && thinking.isObject() ? thinking : null);
+                budget == null ? null : NODES.objectNode().put("type", "enabled").put("budget_tokens", budget));
     }
+
+    /**
+     * The {@code budget_tokens} for the canonical setting: the caller's budget, else its level's step; at least the
+     * API's minimum of 1,024, and the level's step for Gemini's dynamic budget. Null when no thinking is asked.
+     */
+    static Integer thinkingBudget(Reasoning reasoning) {
+        if (reasoning == null || reasoning.off()) {
+            return null;
+        }
+        Integer budget = reasoning.budget();
+        if (budget == null) {
+            return null;
+        }
+        if (budget == Reasoning.DYNAMIC) {
+            budget = Reasoning.ofEffort(reasoning.level(), false).budget();
+        }
+        return Math.max(MIN_THINKING_BUDGET, budget);
+    }
+
+    /** The smallest {@code thinking.budget_tokens} the API takes. */
+    static final int MIN_THINKING_BUDGET = 1024;
 
     /** The conversation as alternating turns; system and developer text goes to {@code system} instead. */
     private static List<Turn> turns(List<ChatMessage> messages, List<Block> system, ObjectMapper json) {

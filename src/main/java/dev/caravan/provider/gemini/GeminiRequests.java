@@ -15,6 +15,7 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.Content;
 import dev.caravan.chat.ContentPart;
+import dev.caravan.chat.Reasoning;
 import dev.caravan.chat.ResponseFormat;
 import dev.caravan.chat.Tool;
 import dev.caravan.chat.ToolArguments;
@@ -50,10 +51,10 @@ import dev.caravan.provider.gemini.GeminiTypes.ToolConfig;
  *       {@code n}, {@code seed}, presence and frequency penalties and {@code response_format} become
  *       {@code generationConfig}, as does {@code top_k} ({@code topK}) of a request that came in as an Anthropic
  *       Messages request;</li>
- *   <li>{@code reasoning_effort} becomes a {@code thinkingConfig.thinkingBudget} by the steps Google's own
- *       OpenAI-compatible endpoint uses: {@code none} 0, {@code minimal} and {@code low} 1,024, {@code medium} 8,192,
- *       {@code high} 24,576; the enabled {@code thinking} setting of a request that came in as an Anthropic Messages
- *       request becomes its exact budget instead, its thoughts included in the answer.</li>
+ *   <li>the canonical {@link Reasoning} setting becomes {@code thinkingConfig.thinkingBudget}: the caller's budget
+ *       when it gave one (a Messages or Gemini request), else its level by the steps Google's own OpenAI-compatible
+ *       endpoint uses ({@code none} 0, {@code minimal} and {@code low} 1,024, {@code medium} 8,192, {@code high}
+ *       24,576); {@code includeThoughts} when the caller's protocol shows thoughts and asked for them.</li>
  * </ul>
  * Other OpenAI fields ({@code logit_bias}, {@code user}, {@code store}, ...) have no faithful Gemini counterpart and
  * are not sent.
@@ -289,25 +290,20 @@ final class GeminiRequests {
             }
         }
         JsonNode topK = request.extra().get("top_k");
-        JsonNode thinking = request.extra().get("thinking");
-        // Anthropic's thinking setting (a Messages request's): Gemini thinks within a budget of its own the same way
-        ThinkingConfig thinks = thinking != null && "enabled".equals(thinking.path("type").asText())
-                ? new ThinkingConfig(thinking.path("budget_tokens").asInt(), true) : null;
         return new GenerationConfig(stops, request.temperature(), request.topP(), max, number(request, "n"),
                 number(request, "seed"), number(request, "presence_penalty"), number(request, "frequency_penalty"),
                 mimeType, schema, topK != null && topK.canConvertToInt() ? topK.asInt() : null,
-                thinks != null ? thinks : thinking(request.extra().get("reasoning_effort")));
+                thinkingConfig(Reasoning.of(request)));
     }
 
-    private static GeminiTypes.ThinkingConfig thinking(JsonNode effort) {
-        Integer budget = effort == null || !effort.isTextual() ? null : switch (effort.asText()) {
-            case "none" -> 0;
-            case "minimal", "low" -> 1024;
-            case "medium" -> 8192;
-            case "high" -> 24576;
-            default -> null;
-        };
-        return budget == null ? null : new GeminiTypes.ThinkingConfig(budget);
+    /** The canonical setting as a budget: the caller's own (dynamic -1 included), else its level's step. */
+    private static ThinkingConfig thinkingConfig(Reasoning reasoning) {
+        if (reasoning == null) {
+            return null;
+        }
+        Integer budget = reasoning.budget();
+        Boolean show = reasoning.includeThoughts() && (budget == null || budget != 0) ? true : null;
+        return budget == null && show == null ? null : new ThinkingConfig(budget, show);
     }
 
     private static Number number(ChatRequest request, String field) {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.chat.Reasoning;
 import dev.caravan.provider.Fixtures;
 import dev.caravan.provider.gemini.GeminiDialect;
 import org.junit.jupiter.api.Test;
@@ -151,27 +152,42 @@ class GeminiRequestsTest {
         assertThat(translated.includeThoughts()).isTrue();
         assertThat(translated.chat().at("/messages/1").toString())
                 .isEqualTo("{\"role\":\"assistant\",\"content\":\"Hello\"}");
-        assertThat(translated.chat().get("reasoning_effort").asText()).isEqualTo("medium");
+        assertThat(reasoning(translated.chat())).isEqualTo(new Reasoning(null, 2048, true));
+    }
+
+    private Reasoning reasoning(JsonNode chat) {
+        return Reasoning.of(json.convertValue(chat, ChatRequest.class));
     }
 
     static Stream<Arguments> thinking() {
         return Stream.of(
-                Arguments.of("{\"thinkingBudget\": 1024}", "low"),
-                Arguments.of("{\"thinkingBudget\": 8192}", "medium"),
-                Arguments.of("{\"thinkingBudget\": 24576}", "high"),
-                Arguments.of("{\"thinkingLevel\": \"LOW\"}", "low"),
-                Arguments.of("{\"thinkingLevel\": \"HIGH\"}", "high"),
-                Arguments.of("{\"thinkingBudget\": 0}", null),
-                Arguments.of("{\"thinkingBudget\": -1}", null));
+                Arguments.of("{\"thinkingBudget\": 1024}", new Reasoning(null, 1024, false), "low"),
+                Arguments.of("{\"thinkingBudget\": 8192}", new Reasoning(null, 8192, false), "medium"),
+                Arguments.of("{\"thinkingBudget\": 24576}", new Reasoning(null, 24576, false), "high"),
+                Arguments.of("{\"thinkingLevel\": \"LOW\"}", new Reasoning("low", null, false), "low"),
+                Arguments.of("{\"thinkingLevel\": \"HIGH\"}", new Reasoning("high", null, false), "high"),
+                Arguments.of("{\"thinkingBudget\": 0}", new Reasoning(null, 0, false), "none"),
+                Arguments.of("{\"thinkingBudget\": -1}", new Reasoning(null, -1, false), "medium"),
+                Arguments.of("{\"includeThoughts\": true}", new Reasoning(null, null, true), null));
     }
 
     @ParameterizedTest
     @MethodSource("thinking")
-    void aThinkingBudgetOrLevelIsAReasoningEffort(String config, String effort) throws IOException {
+    void aThinkingBudgetOrLevelIsTheCanonicalReasoningSettingAsGiven(String config, Reasoning expected, String level)
+            throws IOException {
         JsonNode chat = translate("{\"contents\": [{\"parts\": [{\"text\": \"hi\"}]}], \"generationConfig\": "
                 + "{\"thinkingConfig\": " + config + "}}").chat();
 
-        assertThat(chat.has("reasoning_effort") ? chat.get("reasoning_effort").asText() : null).isEqualTo(effort);
+        assertThat(reasoning(chat)).isEqualTo(expected);
+        assertThat(reasoning(chat).level()).isEqualTo(level);
+    }
+
+    @Test
+    void topKIsKeptForTheTargetsThatTakeIt() throws IOException {
+        JsonNode chat = translate("{\"contents\": [{\"parts\": [{\"text\": \"hi\"}]}], \"generationConfig\": "
+                + "{\"topK\": 40}}").chat();
+
+        assertThat(chat.get("top_k").asInt()).isEqualTo(40);
     }
 
     @Test
@@ -225,8 +241,8 @@ class GeminiRequestsTest {
                         "tools[0].googleSearch"),
                 Arguments.of("{\"contents\": [" + text + "], \"tools\": [{\"codeExecution\": {}}]}",
                         "tools[0].codeExecution"),
-                Arguments.of("{\"contents\": [" + text + "], \"generationConfig\": {\"topK\": 40}}",
-                        "generationConfig.topK"),
+                Arguments.of("{\"contents\": [" + text + "], \"generationConfig\": {\"thinkingConfig\": "
+                        + "{\"thinkingLevel\": \"EXTREME\"}}}", "generationConfig.thinkingConfig.thinkingLevel"),
                 Arguments.of("{\"contents\": [" + text + "], \"generationConfig\": {\"responseMimeType\": "
                         + "\"text/x.enum\"}}", "generationConfig.responseMimeType"),
                 Arguments.of("{\"contents\": [" + text + "], \"generationConfig\": {\"responseModalities\": "
