@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatResponse;
+import dev.caravan.chat.Reasoning;
 import dev.caravan.chat.ToolArguments;
 import dev.caravan.chat.ToolCall;
 import dev.caravan.chat.Usage;
@@ -32,7 +33,13 @@ final class MessagesAnswers {
         ChatMessage answer = choice == null ? null : choice.message();
         if (answer != null) {
             JsonNode reasoning = answer.extra().get("reasoning_content");
-            if (reasoning != null && reasoning.isTextual() && !reasoning.asText().isEmpty()) {
+            JsonNode blocks = answer.extra().get(Reasoning.BLOCKS);
+            if (blocks != null && blocks.isArray() && !blocks.isEmpty()) {
+                // an Anthropic target's own blocks, signatures and redacted ones included, for the next turn
+                for (JsonNode block : blocks) {
+                    content.add(block.deepCopy());
+                }
+            } else if (reasoning != null && reasoning.isTextual() && !reasoning.asText().isEmpty()) {
                 content.addObject().put("type", "thinking").put("thinking", reasoning.asText()).put("signature", "");
             }
             String text = answer.text();

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatMessage;
@@ -30,8 +31,8 @@ import dev.caravan.chat.ToolChoice;
  *
  * <p>{@code system} becomes a leading system message; {@code tool_result} blocks become tool messages placed before
  * the rest of their user turn; {@code tool_use} blocks become tool calls; {@code thinking} (the request's setting)
- * is kept as the canonical request's {@code thinking} field for the targets that think; thinking blocks of earlier
- * turns are the model's own notes and are not sent again.
+ * becomes the canonical {@link Reasoning} setting; thinking and redacted thinking blocks of earlier turns are kept
+ * as they came on their assistant message ({@link Reasoning#BLOCKS}), for an Anthropic target only.
  */
 final class MessagesRequests {
 
@@ -154,6 +155,7 @@ final class MessagesRequests {
         }
         List<ContentPart> parts = new ArrayList<>();
         List<ToolCall> calls = new ArrayList<>();
+        ArrayNode thinking = NODES.arrayNode();
         for (int j = 0; j < content.size(); j++) {
             JsonNode block = content.get(j);
             String where = at + ".content[" + j + "]";
@@ -171,7 +173,10 @@ final class MessagesRequests {
                     requireRole(role, "user", where, type);
                     messages.add(toolResult(block, where));
                 }
-                case "thinking", "redacted_thinking" -> requireRole(role, "assistant", where, type);
+                case "thinking", "redacted_thinking" -> {
+                    requireRole(role, "assistant", where, type);
+                    thinking.add(thinkingBlock(block, where, type));
+                }
                 default -> throw bad(where + ".type", "'" + where + ".type' is '" + type + "', a block this "
                         + "gateway cannot carry to every provider; send text, image, document, tool_use, tool_result "
                         + "or thinking blocks.");
@@ -183,7 +188,30 @@ final class MessagesRequests {
         Content body = parts.isEmpty() ? Content.NONE
                 : parts.stream().allMatch(p -> "text".equals(p.type()) && p.extra().isEmpty())
                         ? Content.of(joined(parts)) : Content.of(parts);
-        messages.add(new ChatMessage(role, body, null, calls.isEmpty() ? null : calls, null, null));
+        Map<String, JsonNode> extra = null;
+        if (!thinking.isEmpty()) {
+            // for an Anthropic target, which wants them back as they came; other dialects leave them out
+            extra = new LinkedHashMap<>();
+            extra.put(Reasoning.BLOCKS, thinking);
+        }
+        messages.add(new ChatMessage(role, body, null, calls.isEmpty() ? null : calls, null, extra));
+    }
+
+    /** A thinking block of an earlier answer, as the API documents it: the text with its signature, or the data. */
+    private static ObjectNode thinkingBlock(JsonNode block, String at, String type) {
+        if ("thinking".equals(type)) {
+            return NODES.objectNode().put("type", type).put("thinking", string(block, "thinking", at))
+                    .put("signature", string(block, "signature", at));
+        }
+        return NODES.objectNode().put("type", type).put("data", string(block, "data", at));
+    }
+
+    private static String string(JsonNode node, String field, String at) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw bad(at + "." + field, "'" + at + "." + field + "' is required: a string.");
+        }
+        return value.asText();
     }
 
     private static String joined(List<ContentPart> parts) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatChunk;
+import dev.caravan.chat.Reasoning;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.SecretRedactor;
@@ -21,7 +22,7 @@ import dev.caravan.provider.stream.StreamWriter;
  */
 public final class MessagesStreamWriter implements StreamWriter {
 
-    private enum Block { NONE, THINKING, TEXT, TOOL }
+    private enum Block { NONE, THINKING, REDACTED, TEXT, TOOL }
 
     private final ObjectMapper json;
     private final SecretRedactor redactor;
@@ -70,6 +71,12 @@ public final class MessagesStreamWriter implements StreamWriter {
                     .put("signature", ""));
             delta(json.createObjectNode().put("type", "thinking_delta").put("thinking", reasoning.asText()));
         }
+        JsonNode blocks = delta.extra().get(Reasoning.BLOCKS);
+        if (blocks != null && blocks.isArray()) {
+            for (JsonNode block : blocks) {
+                thinkingBlock(block);
+            }
+        }
         if (delta.content() != null && !delta.content().isEmpty()) {
             open(Block.TEXT, json.createObjectNode().put("type", "text").put("text", ""));
             delta(json.createObjectNode().put("type", "text_delta").put("text", delta.content()));
@@ -77,6 +84,27 @@ public final class MessagesStreamWriter implements StreamWriter {
         if (delta.toolCalls() != null && delta.toolCalls().isArray()) {
             for (JsonNode call : delta.toolCalls()) {
                 toolCall(call);
+            }
+        }
+    }
+
+    /** An Anthropic target's signature (closing the thinking block streamed before it) or redacted thinking. */
+    private void thinkingBlock(JsonNode block) {
+        switch (block.path("type").asText("")) {
+            case "thinking" -> {
+                String signature = block.path("signature").asText("");
+                if (open == Block.THINKING && !signature.isEmpty()) {
+                    delta(json.createObjectNode().put("type", "signature_delta").put("signature", signature));
+                    close();
+                }
+            }
+            case "redacted_thinking" -> {
+                close();
+                opened(Block.REDACTED, json.createObjectNode().put("type", "redacted_thinking")
+                        .put("data", block.path("data").asText("")));
+                close();
+            }
+            default -> {
             }
         }
     }

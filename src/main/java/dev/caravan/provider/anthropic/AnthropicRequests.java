@@ -112,6 +112,7 @@ final class AnthropicRequests {
                 }
                 case "user" -> content(message.content(), blocks, where, false);
                 case "assistant" -> {
+                    thinkingBlocks(message.extra().get(Reasoning.BLOCKS), blocks);
                     content(message.content(), blocks, where, true);
                     toolUses(message.toolCalls(), blocks, where, json);
                 }
@@ -139,6 +140,33 @@ final class AnthropicRequests {
         return wire;
     }
 
+    /**
+     * An earlier answer's thinking blocks, first in its turn as the API wants them, each as it came: the API checks
+     * the signature, and with tools and thinking it requires the last assistant turn's thinking back. Entries that
+     * are not whole blocks (no signature, no data) are not Anthropic's and are left out.
+     */
+    private static void thinkingBlocks(JsonNode kept, List<Block> blocks) {
+        if (kept == null || !kept.isArray()) {
+            return;
+        }
+        for (JsonNode block : kept) {
+            switch (block.path("type").asText("")) {
+                case "thinking" -> {
+                    if (block.path("signature").isTextual() && !block.get("signature").asText().isEmpty()) {
+                        blocks.add(Block.thinking(block.path("thinking").asText(""), block.get("signature").asText()));
+                    }
+                }
+                case "redacted_thinking" -> {
+                    if (block.path("data").isTextual()) {
+                        blocks.add(Block.redactedThinking(block.get("data").asText()));
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
     /** Adds the blocks of an OpenAI content (a string or typed parts) to {@code blocks}. */
     private static void content(Content content, List<Block> blocks, String where, boolean textOnly) {
         if (content == null || content.isNone()) {
@@ -163,7 +191,7 @@ final class AnthropicRequests {
                         throw callerFault("'" + at + "' is an image, which only user turns can carry.");
                     }
                     String url = part.imageUrl() == null || part.imageUrl().url() == null ? "" : part.imageUrl().url();
-                    blocks.add(Block.media("image", source(url, at + ".image_url.url"), null));
+                    blocks.add(Block.media("image", source(url, at + ".image_url.url"), null, null));
                 }
                 case "file" -> {
                     if (textOnly) {
@@ -189,7 +217,7 @@ final class AnthropicRequests {
             throw callerFault("'" + where + "' has no 'file_data'; the Anthropic Messages API cannot read uploaded "
                     + "file ids.");
         }
-        return Block.media("document", source(data, where + ".file.file_data"), file.filename());
+        return Block.media("document", source(data, where + ".file.file_data"), file.filename(), null);
     }
 
     /** A base64 source for a {@code data:} URL, a url source for an http(s) URL. */
@@ -255,7 +283,8 @@ final class AnthropicRequests {
             JsonNode schema = function.parameters();
             specs.add(new ToolSpec(function.name() == null ? "" : function.name(), function.description(),
                     schema != null && schema.isObject() ? schema
-                            : NODES.objectNode().put("type", "object").set("properties", NODES.objectNode())));
+                            : NODES.objectNode().put("type", "object").set("properties", NODES.objectNode()),
+                    null));
         }
         return specs;
     }

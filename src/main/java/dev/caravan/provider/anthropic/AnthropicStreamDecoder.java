@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.caravan.chat.ChatChunk;
+import dev.caravan.chat.Reasoning;
 import dev.caravan.provider.anthropic.AnthropicTypes.ContentBlock;
 import dev.caravan.provider.anthropic.AnthropicTypes.Delta;
 import dev.caravan.provider.anthropic.AnthropicTypes.Event;
@@ -28,7 +29,9 @@ import dev.caravan.provider.stream.StreamDecoder;
  * OpenRouter stream reasoning, so that they reach the client and count as the first token. A {@code tool_use} block
  * becomes one OpenAI tool call, its id and name sent when the block starts and its {@code input_json_delta}
  * fragments as argument fragments. Tool calls are numbered among tool blocks only, as OpenAI numbers them, whatever
- * the block's index. Signature and citation deltas and server tool blocks are left out: Chat Completions has no
+ * the block's index. A thinking block's signature and a redacted thinking block come as a delta of
+ * {@link Reasoning#BLOCKS} holding one entry (the signature closing the thinking streamed before it), for a Messages
+ * client to get back and send again. Citation deltas and server tool blocks are left out: Chat Completions has no
  * place for them. Event types this decoder does not know are skipped, since the API says new ones may appear. The
  * usage chunk follows the finish chunk of the {@code message_delta} that carries the stop reason, counted as
  * {@link AnthropicResponses#usage} counts it; there is none when the stream reported no usage at all.
@@ -119,8 +122,9 @@ final class AnthropicStreamDecoder implements StreamDecoder {
                         .put("arguments", input != null && input.isObject() && !input.isEmpty() ? input.toString() : "");
                 emit(ChatChunk.Delta.toolCalls(calls), null, chunks);
             }
+            case "redacted_thinking" -> thinkingBlock(AnthropicResponses.redactedBlock(block.data()), chunks);
             default -> {
-                // redacted thinking and server tool blocks
+                // server tool blocks
             }
         }
     }
@@ -142,8 +146,14 @@ final class AnthropicStreamDecoder implements StreamDecoder {
                     emit(ChatChunk.Delta.toolCalls(calls), null, chunks);
                 }
             }
+            case "signature_delta" -> {
+                if (delta.signature() != null && !delta.signature().isEmpty()) {
+                    // closes the thinking block streamed before it
+                    thinkingBlock(AnthropicResponses.thinkingBlock("", delta.signature()), chunks);
+                }
+            }
             default -> {
-                // signature and citation deltas
+                // citation deltas
             }
         }
     }
@@ -179,6 +189,11 @@ final class AnthropicStreamDecoder implements StreamDecoder {
             emit(new ChatChunk.Delta(null, null, null, null, Map.of("reasoning_content", NODES.textNode(thinking))),
                     null, chunks);
         }
+    }
+
+    private void thinkingBlock(JsonNode block, List<ChatChunk> chunks) {
+        emit(new ChatChunk.Delta(null, null, null, null, Map.of(Reasoning.BLOCKS, NODES.arrayNode().add(block))), null,
+                chunks);
     }
 
     private static String orEmpty(String text) {

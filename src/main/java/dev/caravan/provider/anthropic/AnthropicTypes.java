@@ -52,8 +52,8 @@ final class AnthropicTypes {
     }
 
     /**
-     * A content block of a request: {@code text}, {@code image}, {@code document}, {@code tool_use} or
-     * {@code tool_result}.
+     * A content block of a request: {@code text}, {@code image}, {@code document}, {@code tool_use},
+     * {@code tool_result}, or an earlier answer's {@code thinking} or {@code redacted_thinking}, sent back as it came.
      *
      * @param content a tool result's content
      */
@@ -68,22 +68,36 @@ final class AnthropicTypes {
             JsonNode input,
             @JsonProperty("tool_use_id") String toolUseId,
             Blocks content,
-            @JsonProperty("cache_control") JsonNode cacheControl) {
+            @JsonProperty("cache_control") JsonNode cacheControl,
+            String thinking,
+            String signature,
+            String data) {
 
         static Block text(String text, JsonNode cacheControl) {
-            return new Block("text", text, null, null, null, null, null, null, null, cacheControl);
+            return new Block("text", text, null, null, null, null, null, null, null, cacheControl, null, null, null);
         }
 
-        static Block media(String type, Source source, String title) {
-            return new Block(type, null, source, title, null, null, null, null, null, null);
+        static Block media(String type, Source source, String title, JsonNode cacheControl) {
+            return new Block(type, null, source, title, null, null, null, null, null, cacheControl, null, null, null);
         }
 
         static Block toolUse(String id, String name, JsonNode input) {
-            return new Block("tool_use", null, null, null, id, name, input, null, null, null);
+            return new Block("tool_use", null, null, null, id, name, input, null, null, null, null, null, null);
         }
 
         static Block toolResult(String toolUseId, Blocks content) {
-            return new Block("tool_result", null, null, null, null, null, null, toolUseId, content, null);
+            return new Block("tool_result", null, null, null, null, null, null, toolUseId, content, null, null, null,
+                    null);
+        }
+
+        static Block thinking(String thinking, String signature) {
+            return new Block("thinking", null, null, null, null, null, null, null, null, null, thinking, signature,
+                    null);
+        }
+
+        static Block redactedThinking(String data) {
+            return new Block("redacted_thinking", null, null, null, null, null, null, null, null, null, null, null,
+                    data);
         }
 
         boolean isPlainText() {
@@ -92,11 +106,13 @@ final class AnthropicTypes {
     }
 
     /**
-     * A content block of an answer or a stream: {@code text}, {@code tool_use}, {@code thinking}, or a type with no
-     * Chat Completions form (redacted thinking, server tool blocks), whose other fields are ignored.
+     * A content block of an answer or a stream: {@code text}, {@code tool_use}, {@code thinking} (with its
+     * {@code signature}), {@code redacted_thinking} (its encrypted {@code data}), or a type with no Chat Completions
+     * form (server tool blocks), whose other fields are ignored.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    record ContentBlock(String type, String text, String id, String name, JsonNode input, String thinking) {
+    record ContentBlock(String type, String text, String id, String name, JsonNode input, String thinking,
+            String signature, String data) {
     }
 
     /** An image or document source: base64 data with its media type, or a URL. */
@@ -106,7 +122,8 @@ final class AnthropicTypes {
 
     /** @param inputSchema the JSON Schema of the tool's input */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record ToolSpec(String name, String description, @JsonProperty("input_schema") JsonNode inputSchema) {
+    record ToolSpec(String name, String description, @JsonProperty("input_schema") JsonNode inputSchema,
+            @JsonProperty("cache_control") JsonNode cacheControl) {
     }
 
     /** @param type {@code auto}, {@code any}, {@code tool} or {@code none} */
@@ -171,6 +188,7 @@ final class AnthropicTypes {
             String text,
             @JsonProperty("partial_json") String partialJson,
             String thinking,
+            String signature,
             @JsonProperty("stop_reason") String stopReason) {
     }
 

@@ -184,7 +184,7 @@ class AnthropicStreamDecoderTest {
         List<ChatChunk> chunks = decodeAll(events("stream-thinking.sse"));
 
         assertThat(text(chunks)).isEqualTo("The greatest common divisor of 1071 and 462 is **21**.");
-        assertThat(chunks).hasSize(7); // role, four thinking deltas, text, finish
+        assertThat(chunks).hasSize(8); // role, four thinking deltas, the signature, text, finish
         assertThat(chunks.subList(1, 5)).allMatch(ChatChunk::hasContent)
                 .allMatch(chunk -> chunk.choices().getFirst().delta().content() == null);
         assertThat(chunks.subList(1, 5).stream()
@@ -193,7 +193,10 @@ class AnthropicStreamDecoderTest {
                 .isEqualTo("I need to find the GCD of 1071 and 462 using the Euclidean algorithm.\n\n"
                         + "1071 = 2 × 462 + 147\n462 = 3 × 147 + 21\n147 = 7 × 21 + 0\n"
                         + "The remainder is 0, so GCD(1071, 462) = 21.");
-        assertThat(chunks.get(6).finishReason()).isEqualTo("stop");
+        assertThat(chunks.get(5).choices().getFirst().delta().extra().get("thinking_blocks").toString())
+                .isEqualTo("[{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":"
+                        + "\"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...\"}]");
+        assertThat(chunks.get(7).finishReason()).isEqualTo("stop");
         assertThat(chunks).noneMatch(chunk -> chunk.usage() != null);
         assertThat(chunks.get(0).id()).isEqualTo("msg_01...");
     }
