@@ -1,6 +1,7 @@
 package dev.caravan.provider;
 
 import java.util.Map;
+import java.util.Set;
 
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
@@ -34,9 +35,17 @@ public interface Dialect {
     /** The HTTP headers that carry {@code key}, and any the provider requires on every call (API version). */
     Map<String, String> headers(String key);
 
+    /**
+     * What of a request this wire format can say ({@link WireFeature}); the router sends a request needing anything
+     * else to another target. Every feature by default: the canonical model is OpenAI's own wire.
+     */
+    default Set<WireFeature> carries() {
+        return WireFeature.all();
+    }
+
     /** Whether one call can return several choices ({@code n} above 1); Anthropic's Messages API cannot. */
     default boolean servesChoices() {
-        return true;
+        return carries().contains(WireFeature.CHOICES);
     }
 
     /**

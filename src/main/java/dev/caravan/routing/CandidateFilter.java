@@ -2,8 +2,10 @@ package dev.caravan.routing;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.provider.FailureClass;
@@ -61,8 +63,7 @@ final class CandidateFilter {
         if (t.keys().usable().isEmpty()) {
             return Candidate.Availability.COOLING_DOWN;
         }
-        if (!state.needs().isEmpty() && (settings.lacks(target.model(), state.needs())
-                || state.needs().contains(Capability.CHOICES) && !t.servesChoices())) {
+        if (!lacking(state, t).isEmpty()) {
             return Candidate.Availability.LACKS_CAPABILITY;
         }
         CostEstimate estimate = state.estimates().get(target);
@@ -86,6 +87,27 @@ final class CandidateFilter {
             return Candidate.Availability.SATURATED;
         }
         return Candidate.Availability.AVAILABLE;
+    }
+
+    /**
+     * What {@code t} cannot serve of what the request needs: by the model table (its model lacks it) or by its
+     * provider's wire format (its dialect cannot say it).
+     */
+    Set<Capability> lacking(RoutingState state, TargetStatus t) {
+        if (state.needs().isEmpty()) {
+            return Set.of();
+        }
+        Set<Capability> byModel = settings.lacking(t.target().model(), state.needs());
+        Set<Capability> byWire = t.cannotCarry(state.needs());
+        if (byWire.isEmpty()) {
+            return byModel;
+        }
+        if (byModel.isEmpty()) {
+            return byWire;
+        }
+        Set<Capability> both = EnumSet.copyOf(byModel);
+        both.addAll(byWire);
+        return both;
     }
 
     /**

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ContentPart;
 import dev.caravan.chat.ChatRequest;
+import dev.caravan.provider.WireFeature;
 
 /** What a request may need of a model beyond text (DESIGN §5). Declared per model in {@code caravan.capabilities.<model>}. */
 public enum Capability {
@@ -25,13 +26,39 @@ public enum Capability {
      */
     REASONING,
     /** The request asks for several answers ({@code n} above 1), which some providers' APIs cannot give. */
-    CHOICES,
+    CHOICES(WireFeature.CHOICES),
+    /** The request holds the output to a JSON Schema ({@code response_format} json_schema). */
+    JSON_SCHEMA(WireFeature.JSON_SCHEMA),
+    /** A message carries audio. */
+    AUDIO_INPUT(WireFeature.AUDIO_INPUT),
+    /** A message names an uploaded file by its id. */
+    UPLOADED_FILE(WireFeature.UPLOADED_FILE),
+    /** The request asks for token log probabilities. */
+    LOGPROBS(WireFeature.LOGPROBS),
     /**
      * The model continues a final assistant message as the beginning of its own answer (a prefill): how a broken
      * stream is resumed on it. Anthropic models do by nature; an OpenAI-compatible server's model only when declared
      * (vLLM, Ollama and llama.cpp do; OpenAI itself answers anew). Never needed by a request.
      */
     PREFILL;
+
+    private final WireFeature wire;
+
+    Capability() {
+        this(null);
+    }
+
+    Capability(WireFeature wire) {
+        this.wire = wire;
+    }
+
+    /**
+     * The wire feature this need is, when it is a matter of the provider's API (its {@code Dialect}) rather than of
+     * the model table; else null.
+     */
+    public WireFeature wire() {
+        return wire;
+    }
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);
@@ -58,6 +85,14 @@ public enum Capability {
         }
         if (request.responseFormat() != null && request.responseFormat().wantsJson()) {
             needs.add(JSON);
+            if ("json_schema".equals(request.responseFormat().type())) {
+                needs.add(JSON_SCHEMA);
+            }
+        }
+        JsonNode logprobs = request.extra().get("logprobs");
+        JsonNode top = request.extra().get("top_logprobs");
+        if (logprobs != null && logprobs.asBoolean(false) || top != null && top.asInt(0) > 0) {
+            needs.add(LOGPROBS);
         }
         for (ChatMessage message : request.messages()) {
             if (message.callsTools() || "tool".equals(message.role())) {
@@ -65,8 +100,16 @@ public enum Capability {
             }
             if (message.content() != null) {
                 for (ContentPart part : message.content().asParts()) {
-                    if ("image_url".equals(part.type())) {
-                        needs.add(VISION);
+                    switch (part.type() == null ? "" : part.type()) {
+                        case "image_url" -> needs.add(VISION);
+                        case "input_audio" -> needs.add(AUDIO_INPUT);
+                        case "file" -> {
+                            if (part.file() != null && part.file().fileData() == null && part.file().fileId() != null) {
+                                needs.add(UPLOADED_FILE);
+                            }
+                        }
+                        default -> {
+                        }
                     }
                 }
             }

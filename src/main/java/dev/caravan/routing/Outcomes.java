@@ -1,8 +1,11 @@
 package dev.caravan.routing;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import dev.caravan.chat.ChatRequest;
@@ -57,6 +60,10 @@ final class Outcomes {
             Outcome.Failed tooLarge = tooLargeForEveryTarget(state, millis, request, targets);
             if (tooLarge != null) {
                 return tooLarge;
+            }
+            Outcome.Failed unservable = unservableByEveryTarget(state, millis, targets);
+            if (unservable != null) {
+                return unservable;
             }
         }
         Optional<Duration> rateLimitedFor = filter.allRateLimited(targets);
@@ -145,6 +152,63 @@ final class Outcomes {
                         + (param.equals("messages") ? "shorten the messages." : "shorten the messages or lower '"
                                 + param + "'."),
                 null, state.attempts(), millis);
+    }
+
+    /**
+     * The caller's fault, not the providers': the request needs something (JSON Schema output, audio, several
+     * choices, ...) that no target the caller allows can serve, by its model or by its provider's wire format.
+     * Refused by name rather than sent somewhere that would leave it out; null when any target could serve it.
+     */
+    private Outcome.Failed unservableByEveryTarget(RoutingState state, long millis, List<TargetStatus> targets) {
+        if (state.needs().isEmpty()) {
+            return null;
+        }
+        Set<Capability> missing = EnumSet.noneOf(Capability.class);
+        List<String> why = new ArrayList<>();
+        for (TargetStatus status : targets) {
+            if (!state.options().allows(status.target().provider())) {
+                continue;
+            }
+            Set<Capability> lacking = filter.lacking(state, status);
+            if (lacking.isEmpty()) {
+                return null;
+            }
+            missing.addAll(lacking);
+            why.add(status.target() + " lacks " + named(lacking, " and "));
+        }
+        if (why.isEmpty()) {
+            return null;
+        }
+        Capability first = missing.iterator().next();
+        return new Outcome.Failed(state.requestId(), Outcome.Kind.REFUSED, 400, "unsupported_feature", param(first),
+                "No target of '" + state.alias() + "' this request may use can serve " + named(missing, " with ")
+                        + ": " + String.join(", ", why)
+                        + ". Send the request without it, or to an alias with a target that has it.",
+                null, state.attempts(), millis);
+    }
+
+    /** Needs in words; JSON output goes without saying beside JSON Schema output. */
+    private static String named(Set<Capability> needs, String joint) {
+        return needs.stream().filter(n -> n != Capability.JSON || !needs.contains(Capability.JSON_SCHEMA))
+                .map(Outcomes::feature).collect(Collectors.joining(joint));
+    }
+
+    /** A need in words, with the request field that asks for it. */
+    private static String feature(Capability need) {
+        return (need.wire() != null ? need.wire().description() : switch (need) {
+            case TOOLS -> "tools";
+            case VISION -> "image input";
+            case JSON -> "JSON output";
+            default -> need.label();
+        }) + " (" + param(need) + ")";
+    }
+
+    private static String param(Capability need) {
+        return need.wire() != null ? need.wire().param() : switch (need) {
+            case TOOLS -> "tools";
+            case JSON -> "response_format";
+            default -> "messages";
+        };
     }
 
     private static long seconds(Duration d) {

@@ -1,6 +1,7 @@
 package dev.caravan.routing;
 
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -34,11 +35,25 @@ public record RoutingSettings(RoutingPolicy defaultPolicy, Duration deadline, Du
     }
 
     /**
-     * True when {@code upstreamModel} is known to lack one of {@code needs}. Several choices ({@code n}) are a
-     * matter of the provider's API, not of the model table: see {@code Dialect.servesChoices}.
+     * True when {@code upstreamModel} is known to lack one of {@code needs}. Needs that are a matter of the
+     * provider's API ({@link Capability#wire()}) are not the model table's: see {@code Dialect.carries}.
      */
     public boolean lacks(String upstreamModel, Set<Capability> needs) {
+        return !lacking(upstreamModel, needs).isEmpty();
+    }
+
+    /** Which of {@code needs} {@code upstreamModel} is known to lack, by the model table. */
+    public Set<Capability> lacking(String upstreamModel, Set<Capability> needs) {
         Set<Capability> has = capabilities.get(upstreamModel);
-        return has != null && needs.stream().anyMatch(n -> n != Capability.CHOICES && !has.contains(n));
+        if (has == null || needs.isEmpty()) {
+            return Set.of();
+        }
+        Set<Capability> lacking = EnumSet.noneOf(Capability.class);
+        for (Capability need : needs) {
+            if (need.wire() == null && !has.contains(need)) {
+                lacking.add(need);
+            }
+        }
+        return lacking;
     }
 }

@@ -82,7 +82,7 @@ public final class TargetBoards {
         CircuitBreaker.State state = breaker.getState();
         boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
         return new TargetStatus(target, keys, health.isDown(provider), open, latency.of(target).p50(), successRate,
-                rateLimits.headroom(provider, keys.usable().orElse(0)), catalog.dialect(provider).servesChoices(),
+                rateLimits.headroom(provider, keys.usable().orElse(0)), catalog.dialect(provider).carries(),
                 pools.of(provider));
     }
 

@@ -2,6 +2,7 @@ package dev.caravan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,11 +59,16 @@ class CrossingGatewayTest {
     static OpenAIClient openAi;
     static Client gemini;
 
-    /** Each dialect's provider behind a model alias of the dialect's name. */
+    /**
+     * Each dialect's provider behind a model alias of the dialect's name; {@code claude-first} tries Anthropic, then
+     * Gemini, then OpenAI. No model table: what a target cannot serve is its wire format's doing.
+     */
     private static Map<String, String> props() {
         Map<String, String> props = new LinkedHashMap<>(Gateway.props("caravan.routing.policy", "priority",
                 "caravan.breaker.minimum-calls", "1000", "caravan.breaker.sliding-window-size", "1000"));
         DIALECTS.forEach(d -> props.put("caravan.model." + d, "via-" + d + ":model-" + d));
+        props.put("caravan.model.claude-first", "via-anthropic:model-anthropic, via-gemini:model-gemini, "
+                + "via-openai:model-openai");
         return props;
     }
 
@@ -181,5 +187,61 @@ class CrossingGatewayTest {
         second.validate();
         assertThat(sent("openai").toString()).doesNotContain(signature).doesNotContain("thinking_blocks");
         assertThat(sent("openai").path("reasoning_effort").asText()).isEqualTo("medium");
+    }
+
+    private static long chatCalls(String dialect) {
+        return gateway.provider("via-" + dialect).chatCalls();
+    }
+
+    @Test
+    void jsonSchemaOutputSkipsTheAnthropicTargetForOneThatHoldsTheSchema() throws Exception {
+        long before = chatCalls("anthropic");
+        HttpResponse<String> response = gateway.chat("""
+                {"model":"claude-first","messages":[{"role":"user","content":"Forecast for Oslo"}],
+                 "response_format":{"type":"json_schema","json_schema":{"name":"forecast","strict":true,
+                   "schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],
+                     "additionalProperties":false}}}}""");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("via-gemini");
+        assertThat(JSON.readTree(Gateway.json(response).at("/choices/0/message/content").asText()).has("city"))
+                .isTrue();
+        assertThat(chatCalls("anthropic")).isEqualTo(before);
+    }
+
+    @Test
+    void audioInputAndLogprobsGoOnlyWhereTheWireCarriesThem() {
+        HttpResponse<String> audio = gateway.chat("""
+                {"model":"claude-first","messages":[{"role":"user","content":[{"type":"text","text":"Transcribe"},
+                  {"type":"input_audio","input_audio":{"data":"UklGRiQAAABXQVZF","format":"wav"}}]}]}""");
+        HttpResponse<String> logprobs = gateway.chat("""
+                {"model":"claude-first","logprobs":true,"top_logprobs":2,
+                 "messages":[{"role":"user","content":"Hello"}]}""");
+
+        assertThat(audio.statusCode()).isEqualTo(200);
+        assertThat(audio.headers().firstValue("x-caravan-provider")).hasValue("via-gemini");
+        assertThat(logprobs.statusCode()).isEqualTo(200);
+        assertThat(logprobs.headers().firstValue("x-caravan-provider")).hasValue("via-openai");
+        assertThat(Gateway.json(logprobs).at("/choices/0/logprobs/content").isArray()).isTrue();
+    }
+
+    @Test
+    void aFeatureNoTargetOfTheAliasCarriesIsA400NamingItInTheClientsProtocol() {
+        long before = chatCalls("anthropic");
+        HttpResponse<String> chat = gateway.chat("""
+                {"model":"anthropic","n":2,"messages":[{"role":"user","content":"Hello"}]}""");
+        HttpResponse<String> gemini = gateway.post("/v1beta/models/anthropic:generateContent", """
+                {"contents":[{"parts":[{"text":"Forecast"}]}],"generationConfig":{"responseMimeType":"application/json",
+                 "responseJsonSchema":{"type":"object","properties":{"city":{"type":"string"}}}}}""", Map.of());
+
+        assertThat(chat.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(chat).at("/error/code").asText()).isEqualTo("unsupported_feature");
+        assertThat(Gateway.json(chat).at("/error/param").asText()).isEqualTo("n");
+        assertThat(Gateway.json(chat).at("/error/message").asText())
+                .contains("via-anthropic:model-anthropic lacks several choices (n)");
+        assertThat(gemini.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(gemini).at("/error/status").asText()).isEqualTo("INVALID_ARGUMENT");
+        assertThat(Gateway.json(gemini).at("/error/message").asText()).contains("JSON Schema output");
+        assertThat(chatCalls("anthropic")).isEqualTo(before);
     }
 }

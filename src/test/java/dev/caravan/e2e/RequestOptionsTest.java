@@ -92,8 +92,10 @@ class RequestOptionsTest {
                 + "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x/y.png\"}}]}]}",
                 Map.of("x-caravan-providers", "alpha"));
 
-        assertThat(response.statusCode()).isEqualTo(503);
-        assertThat(Gateway.json(response).at("/error/message").asText()).contains("alpha:model-alpha lacks_capability");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(response).at("/error/code").asText()).isEqualTo("unsupported_feature");
+        assertThat(Gateway.json(response).at("/error/message").asText())
+                .contains("alpha:model-alpha lacks image input (messages)");
     }
 
     @Test

@@ -207,7 +207,8 @@ class ResponsesGatewayTest {
         Throwable refused = catchThrowable(() -> client.responses().create(ask("anthropic", "Forecast for Oslo")
                 .text(Forecast.class).build()));
 
-        assertThat(refused).isInstanceOf(OpenAIServiceException.class).hasMessageContaining("lacks_capability");
+        assertThat(refused).isInstanceOf(BadRequestException.class).hasMessageContaining(
+                "via-anthropic:model-anthropic lacks JSON Schema output (response_format)");
         assertThat(gateway.provider("via-anthropic").chatCalls()).isZero();
     }
 

@@ -17,6 +17,7 @@ import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.PoolOccupancy.Occupancy;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.Target;
+import dev.caravan.provider.WireFeature;
 import org.junit.jupiter.api.Test;
 
 /** The candidate filter: each reason a target is passed over, and the one case where it is chosen. */
@@ -123,6 +124,23 @@ class CandidateFilterTest {
                 .isEqualTo(Candidate.Availability.AVAILABLE);
         assertThat(of(choices, new TargetStatus(A, ONE_USABLE, false, false, 120, 1, 1, false)))
                 .isEqualTo(Candidate.Availability.LACKS_CAPABILITY);
+    }
+
+    @Test
+    void aNeedTheProvidersWireCannotSayIsPassedOverWhateverTheModelTableSays() {
+        RoutingState schema = request(RequestOptions.NONE, Set.of(Capability.JSON, Capability.JSON_SCHEMA),
+                Map.of());
+        RoutingState audio = request(RequestOptions.NONE, Set.of(Capability.AUDIO_INPUT), Map.of());
+        TargetStatus textOnlyWire = new TargetStatus(BIG, ONE_USABLE, false, false, 120, 1, 1, Set.of(),
+                Occupancy.UNKNOWN);
+        TargetStatus schemaWire = new TargetStatus(BIG, ONE_USABLE, false, false, 120, 1, 1,
+                Set.of(WireFeature.JSON_SCHEMA), Occupancy.UNKNOWN);
+
+        assertThat(of(schema, textOnlyWire)).isEqualTo(Candidate.Availability.LACKS_CAPABILITY);
+        assertThat(of(schema, schemaWire)).isEqualTo(Candidate.Availability.AVAILABLE);
+        assertThat(of(audio, schemaWire)).isEqualTo(Candidate.Availability.LACKS_CAPABILITY);
+        assertThat(of(audio, clear(BIG))).isEqualTo(Candidate.Availability.AVAILABLE);
+        assertThat(filter.lacking(schema, textOnlyWire)).containsExactly(Capability.JSON_SCHEMA);
     }
 
     @Test

@@ -181,4 +181,43 @@ class OutcomesTest {
                 "The prompt (about 20000 tokens) does not fit the context window of any model for 'chat' (the "
                         + "largest, b-1, holds 16000 tokens); shorten the messages.", null, List.of(), 40));
     }
+
+    @Test
+    void aNeedNoTargetCanServeByModelOrByWireIsTheCallersFaultNamingIt() {
+        Outcomes withTable = new Outcomes(tableSaying("a-1", Set.of(Capability.TOOLS)),
+                new CandidateFilter(tableSaying("a-1", Set.of(Capability.TOOLS))),
+                new CostEstimator(PriceTable.load(Map.of()), new TokenEstimator()));
+        RoutingState state = RoutingState.start("req_1", "chat", RoutingPolicy.PRIORITY, NOW, NOW.plusSeconds(30),
+                RequestOptions.NONE, Set.of(Capability.JSON, Capability.JSON_SCHEMA), Map.of())
+                .stopped(Step.Stop.NOTHING_LEFT);
+        TargetStatus anthropicLike = new TargetStatus(B, Keys.of(Keys.Rest.USABLE), false, false, Double.NaN,
+                Double.NaN, Double.NaN, Set.of(), Occupancy.UNKNOWN);
+
+        Outcome outcome = withTable.decide(state, null, 40, null, List.of(clear(A), anthropicLike));
+
+        assertThat(outcome).isEqualTo(new Outcome.Failed("req_1", Outcome.Kind.REFUSED, 400, "unsupported_feature",
+                "response_format", "No target of 'chat' this request may use can serve JSON Schema output "
+                        + "(response_format): alpha:a-1 lacks JSON output (response_format), "
+                        + "beta:b-1 lacks JSON Schema output (response_format). Send the request without it, or to "
+                        + "an alias with a target that has it.", null, List.of(), 40));
+    }
+
+    @Test
+    void aNeedOneTargetCanServeIsNoRefusal() {
+        RoutingState state = RoutingState.start("req_1", "chat", RoutingPolicy.PRIORITY, NOW, NOW.plusSeconds(30),
+                RequestOptions.NONE, Set.of(Capability.CHOICES), Map.of()).stopped(Step.Stop.NOTHING_LEFT);
+        TargetStatus noChoices = new TargetStatus(A, Keys.of(Keys.Rest.USABLE), true, false, Double.NaN,
+                Double.NaN, Double.NaN, false);
+        TargetStatus down = new TargetStatus(B, Keys.of(Keys.Rest.USABLE), true, false, Double.NaN, Double.NaN,
+                Double.NaN, true);
+
+        assertThat(((Outcome.Failed) decide(state, noChoices, down)).kind())
+                .isEqualTo(Outcome.Kind.NO_PROVIDER_AVAILABLE);
+    }
+
+    private static RoutingSettings tableSaying(String model, Set<Capability> has) {
+        return new RoutingSettings(RoutingPolicy.PRIORITY, Duration.ofSeconds(30), Duration.ofSeconds(1),
+                Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofMinutes(5), Map.of(), Map.of(model, has),
+                RoutingSettings.Hedging.OFF, Duration.ofSeconds(5));
+    }
 }

@@ -2,11 +2,13 @@ package dev.caravan.provider.anthropic;
 
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.provider.ChatTranslator;
 import dev.caravan.provider.Dialect;
 import dev.caravan.provider.DialectOptions;
+import dev.caravan.provider.WireFeature;
 
 /**
  * The Anthropic Messages API ({@code POST /v1/messages}, {@code anthropic-version} 2023-06-01), translated from
@@ -99,9 +101,13 @@ public final class AnthropicDialect implements Dialect {
         return Map.of("x-api-key", key, "anthropic-version", version);
     }
 
+    /**
+     * Inline PDFs and text documents only: one answer per call, no schema-held output (a schema is only asked for in
+     * the system prompt), no audio, no uploads by another provider's file id, no log probabilities.
+     */
     @Override
-    public boolean servesChoices() {
-        return false; // one answer per call
+    public Set<WireFeature> carries() {
+        return Set.of();
     }
 
     @Override

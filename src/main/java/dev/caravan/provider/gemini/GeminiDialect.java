@@ -3,6 +3,7 @@ package dev.caravan.provider.gemini;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.provider.ChatTranslator;
@@ -11,6 +12,7 @@ import dev.caravan.provider.DialectOptions;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.WireFeature;
 
 /**
  * Google Gemini, through the Gemini API or Vertex AI: {@code generateContent} and
@@ -72,6 +74,15 @@ public final class GeminiDialect implements Dialect {
     public String name() {
         return "gemini";
     }
+
+    /** All but log probabilities, which {@link GeminiRequests} does not ask for. */
+    @Override
+    public Set<WireFeature> carries() {
+        return CARRIES;
+    }
+
+    private static final Set<WireFeature> CARRIES = Set.of(WireFeature.CHOICES, WireFeature.JSON_SCHEMA,
+            WireFeature.AUDIO_INPUT, WireFeature.UPLOADED_FILE);
 
     @Override
     public String chatPath(String upstreamModel, boolean stream) {
