@@ -36,6 +36,14 @@ public interface Dialect {
     Map<String, String> headers(String key);
 
     /**
+     * Headers of this call only, added to {@link #headers}: what the client sent for a target of its own protocol
+     * ({@link dev.caravan.chat.ClientHeaders}); none by default.
+     */
+    default Map<String, String> requestHeaders(ChatRequest request) {
+        return Map.of();
+    }
+
+    /**
      * What of a request this wire format can say ({@link WireFeature}); the router sends a request needing anything
      * else to another target. Every feature by default: the canonical model is OpenAI's own wire.
      */

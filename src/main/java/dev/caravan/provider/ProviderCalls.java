@@ -78,6 +78,7 @@ public final class ProviderCalls {
         String model = plan.target().model();
         message.clear(); // nothing of the caller's request lingers past the call
         Map<String, String> headers = new LinkedHashMap<>(dialect.headers(provider.keys().get(plan.keyIndex())));
+        headers.putAll(dialect.requestHeaders(request));
         byte[] body = dialect.toWire(sink != null ? request : request.answeredWhole(), model);
         String url = provider.url(dialect.chatPath(model, sink != null));
         Duration readTimeout;

@@ -43,8 +43,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What crosses from one protocol to another target's, through the gateway with each protocol's official SDK: reasoning
- * asked through Responses or Gemini thinks on an Anthropic target, and a Messages client's thinking blocks with their
- * signatures go back to Anthropic as they came (and to no other target).
+ * asked through Responses or Gemini thinks on an Anthropic target; a Messages client's thinking blocks with their
+ * signatures, and its {@code anthropic-beta} and {@code anthropic-version}, go to Anthropic as they came (and to no
+ * other target); a request needing what a target's wire cannot say goes to one that can, else is refused by name.
  */
 class CrossingGatewayTest {
 
@@ -243,5 +244,40 @@ class CrossingGatewayTest {
         assertThat(Gateway.json(gemini).at("/error/status").asText()).isEqualTo("INVALID_ARGUMENT");
         assertThat(Gateway.json(gemini).at("/error/message").asText()).contains("JSON Schema output");
         assertThat(chatCalls("anthropic")).isEqualTo(before);
+    }
+
+    @Test
+    void aMessagesClientsAnthropicBetaAndVersionReachTheAnthropicTargetOnly() {
+        Message claude = anthropic.messages().create(MessageCreateParams.builder().model("anthropic").maxTokens(64)
+                .addUserMessage("Hello").putAdditionalHeader("anthropic-beta", "context-1m-2025-08-07,files-api-2025-04-14")
+                .build());
+        Map<String, List<String>> fromSdk = gateway.provider("via-anthropic").lastChatHeaders();
+        HttpResponse<String> dated = gateway.post("/v1/messages", """
+                {"model":"anthropic","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""",
+                Map.of("anthropic-version", "2023-01-01", "anthropic-beta", "output-128k-2025-02-19"));
+        Map<String, List<String>> fromCurl = gateway.provider("via-anthropic").lastChatHeaders();
+        HttpResponse<String> crossed = gateway.post("/v1/messages", """
+                {"model":"openai","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""",
+                Map.of("anthropic-version", "2023-01-01", "anthropic-beta", "output-128k-2025-02-19"));
+
+        claude.validate();
+        assertThat(fromSdk.get("anthropic-beta")).containsExactly("context-1m-2025-08-07,files-api-2025-04-14");
+        assertThat(dated.statusCode()).isEqualTo(200);
+        assertThat(fromCurl.get("anthropic-version")).containsExactly("2023-01-01");
+        assertThat(fromCurl.get("anthropic-beta")).containsExactly("output-128k-2025-02-19");
+        assertThat(crossed.statusCode()).isEqualTo(200);
+        assertThat(gateway.provider("via-openai").lastChatHeaders()).doesNotContainKeys("anthropic-beta",
+                "anthropic-version");
+        assertThat(sent("openai").toString()).doesNotContain("caravan_client_headers");
+    }
+
+    @Test
+    void aBetaHeaderWithCharactersNoBetaNameHasIsRefusedByName() {
+        HttpResponse<String> response = gateway.post("/v1/messages", """
+                {"model":"anthropic","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""",
+                Map.of("anthropic-beta", "files-api;x=\"y\""));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(response).at("/error/message").asText()).contains("'anthropic-beta'");
     }
 }

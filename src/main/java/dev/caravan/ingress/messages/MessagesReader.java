@@ -1,18 +1,25 @@
 package dev.caravan.ingress.messages;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
+import dev.caravan.chat.ClientHeaders;
 import dev.caravan.ingress.protocol.Inbound;
 import dev.caravan.ingress.protocol.ProtocolReader;
 
 /**
  * Reads {@code POST /v1/messages}: the body under the gateway's JSON limits, translated by {@link MessagesRequests},
  * its model checked against the aliases, the routing options from the body's {@code caravan} object and the
- * {@code x-caravan-*} headers. {@code anthropic-version} and {@code anthropic-beta} are read for what they say of
- * the request's form: every version and beta this translation knows is taken; they are not sent on, since each
- * target is called with the API version its dialect speaks.
+ * {@code x-caravan-*} headers. {@code anthropic-version} and {@code anthropic-beta} ride along on the canonical
+ * request ({@link ClientHeaders}) for an Anthropic target, which is called with them instead of its configured
+ * version; every other target is called with the API version its dialect speaks.
  */
 final class MessagesReader implements ProtocolReader {
+
+    private static final List<String> FORWARDED = List.of("anthropic-version", "anthropic-beta");
 
     private final ChatRequestReader reader;
     private final boolean requireMaxTokens;
@@ -25,8 +32,19 @@ final class MessagesReader implements ProtocolReader {
 
     @Override
     public Reading read(Inbound inbound) {
-        inbound.header("anthropic-version"); // sent twice is refused by name
+        Map<String, String> anthropic = new LinkedHashMap<>();
+        for (String name : FORWARDED) {
+            String value = inbound.header(name); // sent twice is refused by name
+            if (value != null) {
+                if (!ClientHeaders.acceptable(value)) {
+                    throw MessagesRequests.bad(null, "The '" + name + "' header holds characters no Anthropic "
+                            + "version or beta name has.");
+                }
+                anthropic.put(name, value);
+            }
+        }
         ChatRequest request = MessagesRequests.toChatRequest(reader.readTree(inbound.body()), requireMaxTokens);
+        ClientHeaders.writeTo(request.extra(), anthropic);
         reader.requireKnownModel(request.model());
         return new Reading(request, reader.options(request, inbound.caravanHeaders()));
     }

@@ -250,7 +250,8 @@ final class MessagesRequests {
             case "url" -> text(source, "url", at + ".source");
             default -> throw bad(at + ".source.type", "'" + at + ".source.type' must be 'base64' or 'url'.");
         };
-        return new ContentPart("image_url", null, new ContentPart.ImageUrl(url, null, null), null, null, null, null);
+        return new ContentPart("image_url", null, new ContentPart.ImageUrl(url, null, null), null, null, null,
+                cacheControl(block));
     }
 
     private static ContentPart document(JsonNode block, String at, String role) {
@@ -260,8 +261,9 @@ final class MessagesRequests {
             case "base64" -> new ContentPart("file", null, null, null, new ContentPart.FileData(
                     "data:" + text(source, "media_type", at + ".source") + ";base64," + text(source, "data",
                             at + ".source"), null, block.path("title").isTextual() ? block.get("title").asText()
-                                    : null, null), null, null);
-            case "text" -> ContentPart.text(text(source, "data", at + ".source"));
+                                    : null, null), null, cacheControl(block));
+            case "text" -> new ContentPart("text", text(source, "data", at + ".source"), null, null, null, null,
+                    cacheControl(block));
             default -> throw bad(at + ".source.type", "'" + at + ".source.type' must be 'base64' (a PDF) or 'text'; "
                     + "documents by URL or by file id cannot be carried to every provider.");
         };
@@ -295,8 +297,21 @@ final class MessagesRequests {
             // no other protocol marks a tool result as failed; the model reads it in the result itself
             result = Content.of(ERROR_PREFIX + result.plainText());
         }
-        return new ChatMessage("tool", result, null, null, id, null);
+        return new ChatMessage("tool", result, null, null, id, cacheControl(block));
     }
+
+    /** A block's (or a tool's) {@code cache_control}, kept for an Anthropic target; null when it has none. */
+    private static Map<String, JsonNode> cacheControl(JsonNode block) {
+        JsonNode cache = block.get("cache_control");
+        if (cache == null || !cache.isObject()) {
+            return null;
+        }
+        Map<String, JsonNode> extra = new LinkedHashMap<>();
+        extra.put(CACHE_CONTROL, cache);
+        return extra;
+    }
+
+    static final String CACHE_CONTROL = "cache_control";
 
     /** How a tool result marked {@code is_error} reads once translated. */
     static final String ERROR_PREFIX = "Error: ";
@@ -324,7 +339,7 @@ final class MessagesRequests {
             }
             String description = tool.path("description").isTextual() ? tool.get("description").asText() : null;
             out.add(new Tool("function", new Tool.Function(text(tool, "name", at), description, schema, null, null),
-                    null));
+                    cacheControl(tool)));
         }
         return out.isEmpty() ? null : out;
     }

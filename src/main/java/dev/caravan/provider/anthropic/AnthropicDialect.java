@@ -1,10 +1,13 @@
 package dev.caravan.provider.anthropic;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ClientHeaders;
 import dev.caravan.provider.ChatTranslator;
 import dev.caravan.provider.Dialect;
 import dev.caravan.provider.DialectOptions;
@@ -54,6 +57,8 @@ public final class AnthropicDialect implements Dialect {
     public static final int DEFAULT_MAX_TOKENS = DialectOptions.Anthropic.DEFAULT.defaultMaxTokens();
 
     static final String PATH = "/messages";
+    /** The headers a Messages client may send for its Anthropic target. */
+    static final List<String> CLIENT_HEADERS = List.of("anthropic-version", "anthropic-beta");
     static final String JSON_INSTRUCTION = AnthropicRequests.JSON_INSTRUCTION;
 
     private final ObjectMapper json;
@@ -99,6 +104,15 @@ public final class AnthropicDialect implements Dialect {
     @Override
     public Map<String, String> headers(String key) {
         return Map.of("x-api-key", key, "anthropic-version", version);
+    }
+
+    /**
+     * A Messages client's own {@code anthropic-version} (instead of the configured one) and {@code anthropic-beta}:
+     * the betas it asked for are what its request's form may rely on.
+     */
+    @Override
+    public Map<String, String> requestHeaders(ChatRequest request) {
+        return ClientHeaders.of(request, CLIENT_HEADERS);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.caravan.provider.anthropic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -191,13 +192,13 @@ final class AnthropicRequests {
                         throw callerFault("'" + at + "' is an image, which only user turns can carry.");
                     }
                     String url = part.imageUrl() == null || part.imageUrl().url() == null ? "" : part.imageUrl().url();
-                    blocks.add(Block.media("image", source(url, at + ".image_url.url"), null, null));
+                    blocks.add(Block.media("image", source(url, at + ".image_url.url"), null, cacheControl(part.extra())));
                 }
                 case "file" -> {
                     if (textOnly) {
                         throw callerFault("'" + at + "' is a file, which only user turns can carry.");
                     }
-                    blocks.add(document(part.file(), at));
+                    blocks.add(document(part.file(), at, cacheControl(part.extra())));
                 }
                 default -> throw callerFault("'" + at + "' is of type '" + type + "', which the Anthropic "
                         + "Messages API does not take.");
@@ -211,13 +212,13 @@ final class AnthropicRequests {
         }
     }
 
-    private static Block document(ContentPart.FileData file, String where) {
+    private static Block document(ContentPart.FileData file, String where, JsonNode cacheControl) {
         String data = file == null || file.fileData() == null ? "" : file.fileData();
         if (data.isEmpty()) {
             throw callerFault("'" + where + "' has no 'file_data'; the Anthropic Messages API cannot read uploaded "
                     + "file ids.");
         }
-        return Block.media("document", source(data, where + ".file.file_data"), file.filename(), null);
+        return Block.media("document", source(data, where + ".file.file_data"), file.filename(), cacheControl);
     }
 
     /** A base64 source for a {@code data:} URL, a url source for an http(s) URL. */
@@ -265,7 +266,13 @@ final class AnthropicRequests {
         } else if (content != null && content.isText() && !content.text().isEmpty()) {
             result = new Blocks(List.of(Block.text(content.text(), null)), true);
         }
-        return Block.toolResult(message.toolCallId(), result);
+        return Block.toolResult(message.toolCallId(), result, cacheControl(message.extra()));
+    }
+
+    /** The {@code cache_control} a Messages client put on a block or tool, sent back where it stood. */
+    private static JsonNode cacheControl(Map<String, JsonNode> extra) {
+        JsonNode cache = extra.get("cache_control");
+        return cache != null && cache.isObject() ? cache : null;
     }
 
     private static List<ToolSpec> tools(List<Tool> tools) {
@@ -284,7 +291,7 @@ final class AnthropicRequests {
             specs.add(new ToolSpec(function.name() == null ? "" : function.name(), function.description(),
                     schema != null && schema.isObject() ? schema
                             : NODES.objectNode().put("type", "object").set("properties", NODES.objectNode()),
-                    null));
+                    cacheControl(tool.extra())));
         }
         return specs;
     }

@@ -85,9 +85,9 @@ final class AnthropicTypes {
             return new Block("tool_use", null, null, null, id, name, input, null, null, null, null, null, null);
         }
 
-        static Block toolResult(String toolUseId, Blocks content) {
-            return new Block("tool_result", null, null, null, null, null, null, toolUseId, content, null, null, null,
-                    null);
+        static Block toolResult(String toolUseId, Blocks content, JsonNode cacheControl) {
+            return new Block("tool_result", null, null, null, null, null, null, toolUseId, content, cacheControl, null,
+                    null, null);
         }
 
         static Block thinking(String thinking, String signature) {

@@ -2,6 +2,7 @@ package dev.caravan.ingress.messages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,5 +59,49 @@ class MessagesCrossingTest {
                 "{\"thinkingBudget\":6000,\"includeThoughts\":true}"));
         assertThat(wire.path("generationConfig").path("topK").asInt()).isEqualTo(40);
         assertThat(wire.has("thinking")).isFalse();
+    }
+
+    /** Cache marks on what Anthropic's prompt caching guide marks: tools, images, documents and tool results. */
+    private static final String CACHED = """
+            {"model":"fast","max_tokens":1024,
+             "tools":[{"name":"get_weather","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}],
+             "messages":[
+               {"role":"user","content":[
+                 {"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="},
+                  "cache_control":{"type":"ephemeral"}},
+                 {"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0x"},
+                  "cache_control":{"type":"ephemeral","ttl":"1h"}},
+                 {"type":"text","text":"Weather here?"}]},
+               {"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}]},
+               {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"sunny",
+                 "cache_control":{"type":"ephemeral"}}]}]}""";
+
+    @Test
+    void anAnthropicTargetGetsCacheControlOnToolsImagesDocumentsAndToolResultsWhereTheyStood() throws Exception {
+        JsonNode wire = JSON.readTree(new AnthropicDialect(JSON, CLOCK).toWire(
+                MessagesRequests.toChatRequest(JSON.readTree(CACHED), true), "claude-sonnet-4-5"));
+
+        JsonNode ephemeral = JSON.readTree("{\"type\":\"ephemeral\"}");
+        assertThat(wire.at("/tools/0/cache_control")).isEqualTo(ephemeral);
+        assertThat(wire.at("/messages/0/content/0/type").asText()).isEqualTo("image");
+        assertThat(wire.at("/messages/0/content/0/cache_control")).isEqualTo(ephemeral);
+        assertThat(wire.at("/messages/0/content/1/type").asText()).isEqualTo("document");
+        assertThat(wire.at("/messages/0/content/1/cache_control"))
+                .isEqualTo(JSON.readTree("{\"type\":\"ephemeral\",\"ttl\":\"1h\"}"));
+        assertThat(wire.at("/messages/2/content/0/type").asText()).isEqualTo("tool_result");
+        assertThat(wire.at("/messages/2/content/0/cache_control")).isEqualTo(ephemeral);
+    }
+
+    @Test
+    void otherTargetsGetNoCacheControlAnywhere() throws Exception {
+        ChatRequest request = MessagesRequests.toChatRequest(JSON.readTree(CACHED), true);
+
+        String openAi = new String(new OpenAiDialect(JSON, CLOCK).toWire(request, "gpt-4o"),
+                StandardCharsets.UTF_8);
+        String gemini = new String(new GeminiDialect(JSON, CLOCK).toWire(request, "gemini-2.5-flash"),
+                StandardCharsets.UTF_8);
+
+        assertThat(openAi).doesNotContain("cache_control").contains("image_url").contains("get_weather");
+        assertThat(gemini).doesNotContain("cache_control").contains("inlineData");
     }
 }
