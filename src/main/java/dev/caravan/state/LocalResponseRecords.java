@@ -57,6 +57,12 @@ public final class LocalResponseRecords implements ResponseRecords {
         return e.record();
     }
 
+    @Override
+    public synchronized boolean remove(String id) {
+        Entry e = entries.remove(id);
+        return e != null && e.expires().isAfter(clock.instant());
+    }
+
     /** How many records are kept now, expired ones not yet dropped included. */
     public synchronized int size() {
         return entries.size();

@@ -35,6 +35,12 @@ public final class RedisResponseRecords implements ResponseRecords {
             redis.call('PEXPIRE', KEYS[2], ARGV[3])
             return 1""";
 
+    /** KEYS[1] the record, KEYS[2] the index; ARGV[1] the id. The number of records dropped, 0 or 1. */
+    private static final String REMOVE = """
+            local dropped = redis.call('DEL', KEYS[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            return dropped""";
+
     private final RedisClient client;
     private final String records;
     private final String index;
@@ -62,6 +68,12 @@ public final class RedisResponseRecords implements ResponseRecords {
     @Override
     public String get(String id) {
         return once(() -> client.get(records + id));
+    }
+
+    @Override
+    public boolean remove(String id) {
+        Object dropped = once(() -> client.eval(REMOVE, List.of(records + id, index), List.of(id)));
+        return dropped instanceof Long n && n > 0;
     }
 
     /**

@@ -14,6 +14,9 @@ public interface ResponseRecords extends AutoCloseable {
     /** The record kept under {@code id}, or null when there is none or it expired or was dropped for the bound. */
     String get(String id);
 
+    /** Drops the record kept under {@code id}; true when there was one. */
+    boolean remove(String id);
+
     @Override
     void close();
 }

@@ -271,6 +271,21 @@ class ResponsesGatewayTest {
     }
 
     @Test
+    void aDeletedResponseIsGoneForRetrievalAndForTheNextTurn() {
+        Response stored = client.responses().create(ask("openai", "keep this for now").build());
+
+        client.responses().delete(stored.id());
+
+        assertThat(catchThrowable(() -> client.responses().retrieve(stored.id())))
+                .isInstanceOf(NotFoundException.class);
+        BadRequestException gone = catchThrowableOfType(BadRequestException.class, () -> client.responses()
+                .create(ask("openai", "go on").previousResponseId(stored.id()).build()));
+        assertThat(gone.code()).hasValue("previous_response_not_found");
+        assertThat(catchThrowable(() -> client.responses().delete(stored.id())))
+                .isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
     void theStoreKeepsOnlyTheNewestResponsesUpToItsBound() {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 4; i++) {

@@ -55,6 +55,30 @@ class ResponseRecordsTest {
     }
 
     @Test
+    void aRemovedRecordIsGoneInMemoryAndInRedisForEveryReplica() {
+        LocalResponseRecords local = new LocalResponseRecords(10, Duration.ofHours(1), clock);
+        local.put("resp_1", "one");
+
+        assertThat(local.remove("resp_1")).isTrue();
+        assertThat(local.get("resp_1")).isNull();
+        assertThat(local.remove("resp_1")).isFalse();
+        try (RedisResponseRecords one = new RedisResponseRecords(URI.create(redis.url()), "rm:", Duration.ofSeconds(2),
+                3, Duration.ofHours(1), clock);
+                RedisResponseRecords other = new RedisResponseRecords(URI.create(redis.url()), "rm:",
+                        Duration.ofSeconds(2), 3, Duration.ofHours(1), clock);
+                RedisClient raw = RedisClient.create("127.0.0.1", redis.port())) {
+            one.put("resp_1", "one");
+            one.put("resp_2", "two");
+
+            assertThat(other.remove("resp_1")).isTrue();
+            assertThat(one.get("resp_1")).isNull();
+            assertThat(other.remove("resp_1")).isFalse();
+            assertThat(raw.zcard("rm:responses")).as("the bound counts only what is kept").isEqualTo(1);
+            assertThat(one.get("resp_2")).isEqualTo("two");
+        }
+    }
+
+    @Test
     void inRedisEveryReplicaSeesTheRecordAndTheBoundDropsTheOldest() {
         try (RedisResponseRecords one = new RedisResponseRecords(URI.create(redis.url()), "r1:", Duration.ofSeconds(2),
                 3, Duration.ofHours(1), clock);

@@ -70,12 +70,30 @@ public final class ResponseStore {
      * the bound, or another client's).
      */
     public Stored find(String id, String owner) {
+        return read(id, owner, false);
+    }
+
+    /**
+     * Forgets the stored response {@code id} of {@code owner}; false when there is none to forget (never stored,
+     * expired, dropped for the bound, or another client's, which is left as it is).
+     */
+    public boolean delete(String id, String owner) {
+        if (read(id, owner, true) == null) {
+            return false;
+        }
+        try {
+            return records.remove(id);
+        } catch (StateStore.Unavailable e) {
+            throw unavailable();
+        }
+    }
+
+    private Stored read(String id, String owner, boolean ownerOnly) {
         String record;
         try {
             record = records.get(id);
         } catch (StateStore.Unavailable e) {
-            throw new InvalidRequest(503, null, "store_unavailable", "Stored responses cannot be read right now "
-                    + "(the response store is unreachable); try again shortly.");
+            throw unavailable();
         }
         if (record == null) {
             return null;
@@ -85,10 +103,18 @@ public final class ResponseStore {
             if (!tree.path("owner").asText("").equals(owner == null ? "" : owner)) {
                 return null;
             }
+            if (ownerOnly) {
+                return new Stored((ObjectNode) tree.get("response"), List.of());
+            }
             List<ChatMessage> conversation = List.of(json.treeToValue(tree.get("conversation"), ChatMessage[].class));
             return new Stored((ObjectNode) tree.get("response"), conversation);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored response " + id + " could not be read", e);
         }
+    }
+
+    private static InvalidRequest unavailable() {
+        return new InvalidRequest(503, null, "store_unavailable", "Stored responses cannot be read right now "
+                + "(the response store is unreachable); try again shortly.");
     }
 }

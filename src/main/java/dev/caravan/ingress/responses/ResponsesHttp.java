@@ -112,6 +112,22 @@ public final class ResponsesHttp {
         errors.write(ProtocolReplies.clear(exchange), 200, stored.response());
     }
 
+    /** {@code DELETE /v1/responses/{id}}: the stored response forgotten; another client's is not found, as for GET. */
+    public void delete(Exchange exchange) {
+        String id = idOf(exchange);
+        if (id.isEmpty() || !store.delete(id, exchange.getProperty(RequestContext.CLIENT, String.class))) {
+            throw new InvalidRequest(404, null, "not_found", "No response found with id '" + id + "'.");
+        }
+        errors.write(ProtocolReplies.clear(exchange), 200, json.createObjectNode().put("id", id)
+                .put("object", "response").put("deleted", true));
+    }
+
+    private static String idOf(Exchange exchange) {
+        String path = Inbound.of(exchange.getMessage()).path();
+        String id = path == null || !path.startsWith(PATH) ? "" : path.substring(PATH.length());
+        return id.contains("/") ? "" : id;
+    }
+
     public void rejected(Exchange exchange) {
         errors.rejected(exchange);
     }

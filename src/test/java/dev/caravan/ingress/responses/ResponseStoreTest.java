@@ -11,7 +11,10 @@ import dev.caravan.state.LocalResponseRecords;
 import dev.caravan.console.TestClock;
 import org.junit.jupiter.api.Test;
 
-/** A stored response is its owner's: another named client can neither read it nor continue its conversation. */
+/**
+ * A stored response is its owner's: another named client can neither read it, continue its conversation nor delete
+ * it.
+ */
 class ResponseStoreTest {
 
     private final ResponseStore store = new ResponseStore(new LocalResponseRecords(100, Duration.ofHours(1),
@@ -52,5 +55,16 @@ class ResponseStoreTest {
 
         assertThat(store.find("resp_stored", null)).isNotNull();
         assertThat(store.find("resp_stored", "team-a")).isNull();
+    }
+
+    @Test
+    void onlyTheOwnerDeletesAStoredResponseAndThenNobodyFindsIt() {
+        keep("team-a");
+
+        assertThat(store.delete("resp_stored", "team-b")).isFalse();
+        assertThat(store.find("resp_stored", "team-a")).as("another client's delete leaves it").isNotNull();
+        assertThat(store.delete("resp_stored", "team-a")).isTrue();
+        assertThat(store.find("resp_stored", "team-a")).isNull();
+        assertThat(store.delete("resp_stored", "team-a")).as("deleted once").isFalse();
     }
 }
