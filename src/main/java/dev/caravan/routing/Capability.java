@@ -11,7 +11,11 @@ import dev.caravan.chat.ContentPart;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.provider.WireFeature;
 
-/** What a request may need of a model beyond text (DESIGN §5). Declared per model in {@code caravan.capabilities.<model>}. */
+/**
+ * What a request may need of a model beyond text (DESIGN §5). Declared per model in
+ * {@code caravan.capabilities.<model>}, except the needs that are a matter of the provider's wire format
+ * ({@link #wire()}), which each dialect declares ({@code Dialect.carries}).
+ */
 public enum Capability {
     /** The request declares tools or answers a tool call. */
     TOOLS,
