@@ -488,7 +488,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         Map<String, BudgetPeriod> periods = new LinkedHashMap<>();
         clients.stream().filter(ClientSettings::limited).forEach(c -> periods.put(c.name(), c.period()));
         SharedLedger ledger = new SharedLedger(new RedisLedger(RedisStateStore.connect(state.redisUrl(),
-                state.timeout(), 64), state.keyPrefix()), periods, state.replicaId(), state.refreshInterval(),
+                state.timeout(), 64), state.keyPrefix(), state.replicaId(),
+                SharedLedger.heartbeat(state.refreshInterval())), periods, state.refreshInterval(),
                 state.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, clock);
         context.addService(new ServiceSupport() {
             @Override

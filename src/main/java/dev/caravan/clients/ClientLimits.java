@@ -117,7 +117,7 @@ public final class ClientLimits {
         Duration holdFor = Duration.between(now, state.deadline()).plus(HOLD_MARGIN);
         Ledger.Verdict verdict;
         try {
-            verdict = ledger.admit(name, state.requestId(), client.limits(1), nanos, tokens, now, holdFor, 0);
+            verdict = ledger.admit(name, state.requestId(), client.limits(1), nanos, tokens, now, holdFor);
         } catch (SharedLedger.StoreLost e) {
             refuse(exchange, context, name, 503, "state_store_unavailable", "The gateway's shared state store is "
                     + "unreachable and this gateway refuses requests until it is back (caravan.state.on-store-loss "

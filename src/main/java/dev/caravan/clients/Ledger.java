@@ -65,11 +65,8 @@ public interface Ledger {
      * Admits a request whose estimate is {@code nanos} and {@code tokens}, or refuses it; atomic.
      *
      * @param holdFor how long the hold lasts unless settled
-     * @param floor   a settled spend for this window known to have been reached (spend never goes down within a
-     *                window): a store that lost its data takes it up again instead of starting from nothing
      */
-    Verdict admit(String client, String id, Limits limits, long nanos, long tokens, Instant now, Duration holdFor,
-            long floor);
+    Verdict admit(String client, String id, Limits limits, long nanos, long tokens, Instant now, Duration holdFor);
 
     /**
      * Settles a hold with what the request cost ({@code nanos}) and consumed ({@code tokens}); 0 and 0 for a

@@ -33,13 +33,12 @@ public final class LocalLedger implements Ledger {
 
     @Override
     public Verdict admit(String client, String id, Limits limits, long nanos, long tokens, Instant now,
-            Duration holdFor, long floor) {
+            Duration holdFor) {
         Account a = accounts.computeIfAbsent(client, c -> new Account());
         long second = now.getEpochSecond();
         synchronized (a) {
             roll(a, limits.period().window(now));
             sweep(a, now.toEpochMilli());
-            a.spent = Math.max(a.spent, floor);
             if (limits.budget() >= 0 && a.spent + a.reserved + nanos > limits.budget()) {
                 // an estimate larger than the whole budget never fits
                 return new Verdict(null, Reason.BUDGET, nanos > limits.budget() ? null
@@ -70,21 +69,27 @@ public final class LocalLedger implements Ledger {
 
     @Override
     public void settle(Hold hold, long nanos, long tokens, Instant now) {
+        settleOnce(hold, nanos, tokens);
+    }
+
+    /** {@link #settle}, saying whether this was the hold's first settlement (a second one charges nothing). */
+    public boolean settleOnce(Hold hold, long nanos, long tokens) {
         Account a = accounts.get(hold.client());
         if (a == null) {
-            return;
+            return false;
         }
         synchronized (a) {
             long[] held = a.holds.remove(hold.id());
             if (held == null) {
-                return; // settled already
+                return false; // settled already
             }
             a.rates.correct(hold.second(), tokens - hold.tokens());
             if (a.window != hold.window()) {
-                return; // its window has ended; the new one starts afresh
+                return true; // its window has ended; the new one starts afresh
             }
             a.reserved = Math.max(0, a.reserved - held[0]);
             a.spent += Math.max(0, nanos);
+            return true;
         }
     }
 
@@ -113,16 +118,6 @@ public final class LocalLedger implements Ledger {
             }
         });
         return taken;
-    }
-
-    /** Gives back spend taken out that could not be handed on. */
-    public void giveBack(Taken taken) {
-        Account a = accounts.computeIfAbsent(taken.client(), c -> new Account());
-        synchronized (a) {
-            if (a.window == taken.window()) {
-                a.spent += taken.nanos();
-            }
-        }
     }
 
     private static void roll(Account a, long window) {
