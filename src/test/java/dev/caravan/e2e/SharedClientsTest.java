@@ -34,8 +34,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two replicas, each a gateway in its own process, one real Redis, one simulated provider: a named client's budget
- * and rates hold across both (DESIGN §10), and survive Redis being killed and restarted empty. Every answer costs
- * exactly its estimate, $0.01: ten completion tokens at $1,000 per million, prompts priced at nothing.
+ * and rates hold across both (DESIGN §10), and the spend stays exact (every request charged once, none lost)
+ * through Redis killed and restarted empty, Redis stalled and back with its data, and a replica restarted. Every
+ * answer costs exactly its estimate, $0.01: ten completion tokens at $1,000 per million, prompts priced at nothing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SharedClientsTest {
@@ -174,16 +175,64 @@ class SharedClientsTest {
                 .allMatch(r -> r.statusCode() == 200 || r.statusCode() == 429 && code(r).equals("budget_exceeded"));
         double spent = cost(all.stream().filter(r -> r.statusCode() == 200).toList());
         assertThat(spent).isGreaterThan(before);
+        // Redis came back empty: every replica seeds it again with every replica's spend it knew, and what was
+        // spent since, on a replica's own or settled late, is in that replica's entry: the exact sum, once
+        assertExactSpend("loaded", all);
+    }
+
+    @Test
+    @Order(5)
+    void redisStalledMidLoadAndBackWithItsDataChargesEveryRequestOnce() {
+        List<HttpResponse<String>> all = new ArrayList<>(load("ck-stalled", 10, 4));
+        redis.pause();
+        try {
+            // each replica waits out one exchange (caravan.state.timeout), then counts on its own
+            all.addAll(load("ck-stalled", 10, 4));
+            await("both replicas count on their own").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> a.ledger().equals("local_share") && b.ledger().equals("local_share"));
+        } finally {
+            redis.resume();
+        }
+        await("both replicas share again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> a.ledger().equals("shared") && b.ledger().equals("shared"));
+        all.addAll(load("ck-stalled", 10, 4));
+
+        assertThat(all).as("every request served").hasSize(30).allMatch(r -> r.statusCode() == 200);
+        assertExactSpend("stalled", all);
+    }
+
+    @Test
+    @Order(6)
+    void aRestartedReplicaAddsToWhatItSpentBeforeEvenAfterRedisRestartsEmpty() throws Exception {
+        List<HttpResponse<String>> all = new ArrayList<>(load("ck-restarts", 10, 2));
+        assertExactSpend("restarts", all);
+        b.process.destroy(); // a graceful stop: its last settlements go out
+        b.process.waitFor();
+        b = Replica.start("b", "b-restarted");
+        all.addAll(load("ck-restarts", 10, 2));
+        assertExactSpend("restarts", all);
+
+        redis.kill();
+        redis.start(); // empty: what b spent before its restart is known to a alone
+        await("both replicas share again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> a.ledger().equals("shared") && b.ledger().equals("shared"));
+        all.addAll(load("ck-restarts", 10, 2));
+        assertThat(all).as("every request served").hasSize(30).allMatch(r -> r.statusCode() == 200);
+        assertExactSpend("restarts", all);
+    }
+
+    /** Both replicas end up showing exactly the cost of the requests served, and nothing held. */
+    private static void assertExactSpend(String client, List<HttpResponse<String>> answers) {
+        List<HttpResponse<String>> served = answers.stream().filter(r -> r.statusCode() == 200).toList();
+        double spent = cost(served);
+        assertThat(spent).as("each answer costs a cent").isCloseTo(served.size() * CENT, within(1e-9));
         for (Replica r : List.of(a, b)) {
-            // Redis came back empty: the spend is taken up again from the floors the replicas last read, and what
-            // was spent since is added once. A floor written after another replica's settlements can cover them
-            // (the README says so), so the guarantee is no double charge and no lost floor, not the exact sum.
-            await("replica " + r.name + " sees no request charged twice").atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-                        JsonNode loaded = r.client("loaded");
-                        assertThat(loaded.get("spent_usd").asDouble()).isGreaterThanOrEqualTo(before)
-                                .isLessThanOrEqualTo(spent + 1e-9);
-                        assertThat(loaded.get("held_usd").asDouble()).isZero();
+            await("replica " + r.name + " sees every request of " + client + " charged once")
+                    .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+                        JsonNode row = r.client(client);
+                        assertThat(row.get("spent_usd").asDouble()).isCloseTo(spent, within(1e-9));
+                        assertThat(row.get("held_usd").asDouble()).isZero();
                     });
         }
     }
@@ -220,6 +269,10 @@ class SharedClientsTest {
                 .version(HttpClient.Version.HTTP_1_1).build();
 
         static Replica start(String name) {
+            return start(name, name);
+        }
+
+        static Replica start(String name, String log) {
             try {
                 int port = GatewayProcess.freePort();
                 List<String> props = new ArrayList<>(GatewayProcess.withOneProvider(simulator, port,
@@ -239,6 +292,10 @@ class SharedClientsTest {
                         "-Dcaravan.clients.tokens.tpm=100",
                         "-Dcaravan.clients.loaded.key=ck-loaded",
                         "-Dcaravan.clients.loaded.budget=5",
+                        "-Dcaravan.clients.stalled.key=ck-stalled",
+                        "-Dcaravan.clients.stalled.budget=5",
+                        "-Dcaravan.clients.restarts.key=ck-restarts",
+                        "-Dcaravan.clients.restarts.budget=5",
                         "-Dcaravan.http.max-connections=1000",
                         "-Dcaravan.state.store=redis",
                         "-Dcaravan.state.redis-url=" + redis.url(),
@@ -246,7 +303,7 @@ class SharedClientsTest {
                         // a loaded machine's pause is not a lost store; the test kills Redis when it means one
                         "-Dcaravan.state.timeout=2s",
                         "-Dcaravan.state.replica-id=replica-" + name));
-                return new Replica(name, port, GatewayProcess.launch(props, logs.resolve(name + ".log"), port));
+                return new Replica(name, port, GatewayProcess.launch(props, logs.resolve(log + ".log"), port));
             } catch (Exception e) {
                 throw new IllegalStateException("replica " + name + " did not start", e);
             }
