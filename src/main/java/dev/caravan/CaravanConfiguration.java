@@ -412,7 +412,7 @@ public class CaravanConfiguration implements CamelConfiguration {
     private static ResponseStore responseStore(CamelContext context, StateSettings state,
             CaravanProperties.Responses responses, ObjectMapper json, Clock clock) throws Exception {
         ResponseRecords records = state.shared()
-                ? new RedisResponseRecords(state.redisUrl(), state.keyPrefix(), state.timeout(),
+                ? new RedisResponseRecords(RedisStateStore.connect(state, 8), state.keyPrefix(),
                         responses.storeMaxEntries(), responses.storeTtl(), clock)
                 : new LocalResponseRecords(responses.storeMaxEntries(), responses.storeTtl(), clock);
         context.addService(new ServiceSupport() {
@@ -431,7 +431,7 @@ public class CaravanConfiguration implements CamelConfiguration {
     private static SharedState sharedState(CamelContext context, StateSettings state, ProviderCatalog catalog,
             CircuitBreakerRegistry breakers, Cooldowns cooldowns, RateLimits rateLimits, MeterRegistry meters,
             Clock clock) throws Exception {
-        StateStore store = state.shared() ? new RedisStateStore(state.redisUrl(), state.keyPrefix(), state.timeout())
+        StateStore store = state.shared() ? new RedisStateStore(RedisStateStore.connect(state, 8), state.keyPrefix())
                 : new LocalStateStore(clock);
         Map<String, Integer> keys = new LinkedHashMap<>();
         Map<String, CircuitBreaker> byProvider = new LinkedHashMap<>();
@@ -487,8 +487,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         }
         Map<String, BudgetPeriod> periods = new LinkedHashMap<>();
         clients.stream().filter(ClientSettings::limited).forEach(c -> periods.put(c.name(), c.period()));
-        SharedLedger ledger = new SharedLedger(new RedisLedger(RedisStateStore.connect(state.redisUrl(),
-                state.timeout(), 64), state.keyPrefix(), state.replicaId(),
+        SharedLedger ledger = new SharedLedger(new RedisLedger(RedisStateStore.connect(state, 64), state.keyPrefix(), state.replicaId(),
                 SharedLedger.heartbeat(state.refreshInterval())), periods, state.refreshInterval(),
                 state.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, clock);
         context.addService(new ServiceSupport() {

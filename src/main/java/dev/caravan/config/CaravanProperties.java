@@ -313,7 +313,7 @@ public record CaravanProperties(
      * which checks the values).
      */
     public record State(String store, String redisUrl, String keyPrefix, String onStoreLoss, Duration refreshInterval,
-            Duration timeout, String replicaId) {
+            Duration timeout, String replicaId, String redisTrustStore, String redisTrustStorePassword) {
         public State {
             store = or(store, "local");
             redisUrl = or(redisUrl, "");
@@ -322,13 +322,16 @@ public record CaravanProperties(
             refreshInterval = or(refreshInterval, Duration.ofMillis(250));
             timeout = or(timeout, Duration.ofMillis(500));
             replicaId = or(replicaId, "");
+            redisTrustStore = or(redisTrustStore, "");
+            redisTrustStorePassword = or(redisTrustStorePassword, "");
         }
 
-        /** Without the Redis URL, which may carry a password. */
+        /** Without the Redis URL and the trust store's password. */
         @Override
         public String toString() {
             return "State[store=" + store + ", keyPrefix=" + keyPrefix + ", onStoreLoss=" + onStoreLoss
-                    + ", refreshInterval=" + refreshInterval + ", timeout=" + timeout + ", replicaId=" + replicaId + "]";
+                    + ", refreshInterval=" + refreshInterval + ", timeout=" + timeout + ", replicaId=" + replicaId
+                    + ", redisTrustStore=" + redisTrustStore + "]";
         }
     }
 

@@ -50,12 +50,17 @@ public final class RedisResponseRecords implements ResponseRecords {
 
     /** @param prefix put before every key, as for the rest of the shared state ({@code caravan.state.key-prefix}) */
     public RedisResponseRecords(URI url, String prefix, Duration timeout, int maxEntries, Duration ttl, Clock clock) {
+        this(RedisStateStore.connect(url, timeout, 8), prefix, maxEntries, ttl, clock);
+    }
+
+    /** Over {@code client}, closed with these records. */
+    public RedisResponseRecords(RedisClient client, String prefix, int maxEntries, Duration ttl, Clock clock) {
         this.records = prefix + "response:";
         this.index = prefix + "responses";
         this.maxEntries = maxEntries;
         this.ttl = ttl;
         this.clock = clock;
-        this.client = RedisStateStore.connect(url, timeout, 8);
+        this.client = client;
     }
 
     @Override

@@ -11,6 +11,8 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.JedisURIHelper;
 
@@ -43,19 +45,40 @@ public final class RedisStateStore implements StateStore {
     private final String prefix;
 
     public RedisStateStore(URI url, String prefix, Duration timeout) {
+        this(connect(url, timeout, 8, null), prefix);
+    }
+
+    /** Over {@code client}, closed with this store. */
+    public RedisStateStore(RedisClient client, String prefix) {
         this.prefix = prefix;
-        this.client = connect(url, timeout, 8);
+        this.client = client;
+    }
+
+    /** A pooled client of the Redis {@code state} names, TLS checked against its trust store if it has one. */
+    public static RedisClient connect(StateSettings state, int connections) {
+        return connect(state.redisUrl(), state.timeout(), connections, state.redisTls());
+    }
+
+    public static RedisClient connect(URI url, Duration timeout, int connections) {
+        return connect(url, timeout, connections, null);
     }
 
     /**
      * A pooled client of the Redis at {@code url} (user, password, database and TLS as the URL says), whose calls
-     * give up after {@code timeout}.
+     * give up after {@code timeout}. Over TLS, the server's certificate and host name are checked, against
+     * {@code trust} or else the JVM's trusted authorities.
      */
-    public static RedisClient connect(URI url, Duration timeout, int connections) {
+    public static RedisClient connect(URI url, Duration timeout, int connections, StateSettings.RedisTrust trust) {
         int millis = (int) Math.max(1, timeout.toMillis());
+        boolean tls = JedisURIHelper.isRedisSSLScheme(url);
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(millis).socketTimeoutMillis(millis)
-                .ssl(JedisURIHelper.isRedisSSLScheme(url)).clientName("caravan");
+                .ssl(tls).clientName("caravan");
+        if (tls && trust != null) {
+            config.sslOptions(SslOptions.builder().truststore(trust.file().toFile(), trust.password())
+                    .trustStoreType(java.security.KeyStore.getDefaultType()).sslVerifyMode(SslVerifyMode.FULL)
+                    .build());
+        }
         String user = JedisURIHelper.getUser(url);
         String password = JedisURIHelper.getPassword(url);
         if (user != null && !user.isEmpty()) {

@@ -2,6 +2,9 @@ package dev.caravan.state;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -18,9 +21,18 @@ import dev.caravan.config.CaravanProperties;
  * @param refreshInterval how often a replica sends what it learnt and reads what the others learnt
  * @param timeout         how long one exchange with Redis may take before the store counts as lost
  * @param replicaId       this replica's name in the store (the recovery probe's lease names its owner)
+ * @param redisTls        for {@code rediss://}: the certificates trusted; null for the JVM's own trust store
  */
 public record StateSettings(Store store, URI redisUrl, String keyPrefix, OnStoreLoss onStoreLoss,
-        Duration refreshInterval, Duration timeout, String replicaId) {
+        Duration refreshInterval, Duration timeout, String replicaId, RedisTrust redisTls) {
+
+    /** A trust store of the certificates (or their authority) a {@code rediss://} Redis is checked against. */
+    public record RedisTrust(Path file, char[] password) {
+        @Override
+        public String toString() {
+            return "RedisTrust[" + file + "]";
+        }
+    }
 
     /** Where shared state lives. */
     public enum Store { LOCAL, REDIS }
@@ -38,7 +50,7 @@ public record StateSettings(Store store, URI redisUrl, String keyPrefix, OnStore
 
     /** Today's behaviour: nothing shared. */
     public static StateSettings local() {
-        return of(new CaravanProperties.State(null, null, null, null, null, null, null));
+        return of(new CaravanProperties.State(null, null, null, null, null, null, null, null, null));
     }
 
     /** Checks the bound {@code caravan.state.*} keys. */
@@ -58,7 +70,33 @@ public record StateSettings(Store store, URI redisUrl, String keyPrefix, OnStore
         return new StateSettings(store, url, prefix,
                 choice("caravan.state.on-store-loss", state.onStoreLoss(), OnStoreLoss.class),
                 state.refreshInterval(), state.timeout(),
-                state.replicaId().isEmpty() ? defaultReplicaId() : state.replicaId());
+                state.replicaId().isEmpty() ? defaultReplicaId() : state.replicaId(), trust(state, url));
+    }
+
+    /** The trust store, read once now: a wrong path or password fails the start, not every connection later. */
+    private static RedisTrust trust(CaravanProperties.State state, URI url) {
+        String key = "caravan.state.redis-trust-store";
+        if (state.redisTrustStore().isBlank()) {
+            return null;
+        }
+        if (url != null && !"rediss".equals(url.getScheme())) {
+            throw new ConfigurationError(key, "set, but caravan.state.redis-url is not a rediss:// (TLS) URL");
+        }
+        Path file = Path.of(state.redisTrustStore().trim());
+        char[] password = state.redisTrustStorePassword().toCharArray();
+        if (!Files.isReadable(file)) {
+            throw new ConfigurationError(key, "no readable file at " + file);
+        }
+        try {
+            KeyStore store = KeyStore.getInstance(file.toFile(), password);
+            if (store.size() == 0) {
+                throw new ConfigurationError(key, file + " holds no certificate");
+            }
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new ConfigurationError(key, "cannot read " + file + " as a PKCS12 or JKS trust store with "
+                    + "caravan.state.redis-trust-store-password (" + e.getMessage() + ")");
+        }
+        return new RedisTrust(file, password);
     }
 
     public boolean shared() {

@@ -33,17 +33,30 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 
+    /** The password of the trust store a TLS server's clients get. */
+    public static final String TRUST_STORE_PASSWORD = "caravan-test";
+
     private final List<String> extra;
+    private final boolean tls;
     private Path dir;
     private int port;
     private Process process;
 
-    private RedisServer(List<String> extra) {
+    private RedisServer(List<String> extra, boolean tls) {
         this.extra = List.copyOf(extra);
+        this.tls = tls;
     }
 
     public static RedisServer create(String... extraArguments) {
-        return new RedisServer(List.of(extraArguments));
+        return new RedisServer(List.of(extraArguments), false);
+    }
+
+    /**
+     * A server that speaks TLS only, with a certificate for 127.0.0.1 and localhost signed by an authority made for
+     * it (openssl), which {@link #trustStore()} trusts.
+     */
+    public static RedisServer tls() {
+        return new RedisServer(List.of(), true);
     }
 
     @Override
@@ -52,7 +65,15 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
+        if (tls) {
+            TestCertificates.issue(dir, TRUST_STORE_PASSWORD);
+        }
         start();
+    }
+
+    /** A TLS server's trust store (PKCS12, {@link #TRUST_STORE_PASSWORD}): its certificate authority. */
+    public Path trustStore() {
+        return dir.resolve(TestCertificates.TRUST_STORE);
     }
 
     @Override
@@ -65,8 +86,15 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 
     /** Starts the server (again, empty) on its port, once it answers PING. */
     public void start() throws IOException {
-        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", tls ? "0" : Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        if (tls) {
+            command.addAll(List.of("--tls-port", Integer.toString(port),
+                    "--tls-cert-file", dir.resolve(TestCertificates.SERVER_CERT).toString(),
+                    "--tls-key-file", dir.resolve(TestCertificates.SERVER_KEY).toString(),
+                    "--tls-ca-cert-file", dir.resolve(TestCertificates.CA_CERT).toString(),
+                    "--tls-auth-clients", "no"));
+        }
         command.addAll(extra);
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -81,7 +109,9 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
                         throw new IllegalStateException("redis-server died at start: "
                                 + Files.readString(dir.resolve("redis.log")));
                     }
-                    return answers();
+                    // a TLS port does not answer a plain PING: the server says when it is ready
+                    return tls ? Files.readString(dir.resolve("redis.log")).contains("Ready to accept connections")
+                            : answers();
                 });
     }
 
@@ -129,7 +159,7 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
     }
 
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        return (tls ? "rediss" : "redis") + "://127.0.0.1:" + port;
     }
 
     private boolean answers() {

@@ -34,7 +34,7 @@ class SharedStateRulesTest {
 
         Replica(String id) {
             StateSettings settings = new StateSettings(StateSettings.Store.REDIS, URI.create("redis://unused:1"),
-                    "t:", StateSettings.OnStoreLoss.LOCAL, Duration.ofMillis(100), Duration.ofMillis(100), id);
+                    "t:", StateSettings.OnStoreLoss.LOCAL, Duration.ofMillis(100), Duration.ofMillis(100), id, null);
             shared = new SharedState(settings, store, cooldowns, rateLimits, Map.of("alpha", 2),
                     Map.of("alpha", breaker), clock);
         }
