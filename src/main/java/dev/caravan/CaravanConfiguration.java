@@ -228,7 +228,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);
         CaravanProperties.File files = settings.files();
         FileDrops fileDrops = new FileDrops(prompts, json, files.outbox(), files.done(), files.error(), files.maxBytes(),
-                files.readTimeout());
+                files.readTimeout(), clock);
         registry.bind("fileDrops", fileDrops);
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         PriceTable prices = PriceTable.load(properties);

@@ -35,6 +35,20 @@ import org.apache.camel.support.SynchronizationAdapter;
  */
 public final class ClientLimits {
 
+    /** The refusal of a request over its client's budget: it waits for the next period, if there is one. */
+    public static final String BUDGET_EXCEEDED = "budget_exceeded";
+    /** The refusal of a request over its client's rpm or tpm: it fits again once the window slides on. */
+    public static final String RATE_LIMIT_EXCEEDED = "rate_limit_exceeded";
+
+    /**
+     * Whether {@code failed} is a client's rate limit that passes by itself ({@code Retry-After}): a queued request
+     * or a file drop waits for it rather than becoming a dead letter, as a budget refusal does.
+     */
+    public static boolean passesSoon(Outcome.Failed failed) {
+        return failed.kind() == Outcome.Kind.REFUSED && RATE_LIMIT_EXCEEDED.equals(failed.code())
+                && failed.retryAfter() != null;
+    }
+
     /** Exchange property: the {@link Admission} of an admitted request. */
     public static final String ADMISSION = "caravan.client.admission";
 
@@ -126,7 +140,7 @@ public final class ClientLimits {
         }
         if (!verdict.admitted()) {
             Duration wait = verdict.retryAt() == null ? null : positive(Duration.between(now, verdict.retryAt()));
-            String code = verdict.refused() == Ledger.Reason.BUDGET ? "budget_exceeded" : "rate_limit_exceeded";
+            String code = verdict.refused() == Ledger.Reason.BUDGET ? BUDGET_EXCEEDED : RATE_LIMIT_EXCEEDED;
             refuse(exchange, context, name, 429, code, Refusal.message(client, verdict, nanos, tokens,
                     ledger.spend(name, client.period(), now)), wait);
             return;

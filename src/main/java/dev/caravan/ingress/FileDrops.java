@@ -10,7 +10,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -18,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.clients.ClientLimits;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
 import org.apache.camel.Exchange;
@@ -66,8 +70,18 @@ public final class FileDrops {
     /** Entries that could not be set aside, reported once each rather than at every poll. */
     private final Set<String> stuck = ConcurrentHashMap.newKeySet();
 
+    /** Drops over their client's rate limit, by path: left in the inbox, unread, until then. */
+    private final Map<Path, Instant> waiting = new ConcurrentHashMap<>();
+    private final Clock clock;
+
     public FileDrops(PromptReader reader, ObjectMapper json, Path outbox, Path done, Path error, long maxBytes,
             Duration readTimeout) throws IOException {
+        this(reader, json, outbox, done, error, maxBytes, readTimeout, Clock.systemUTC());
+    }
+
+    public FileDrops(PromptReader reader, ObjectMapper json, Path outbox, Path done, Path error, long maxBytes,
+            Duration readTimeout, Clock clock) throws IOException {
+        this.clock = clock;
         this.reader = reader;
         this.outcomes = new OutcomeJson(json);
         this.json = json;
@@ -76,6 +90,12 @@ public final class FileDrops {
         this.error = Files.createDirectories(error).toAbsolutePath();
         this.maxBytes = maxBytes;
         this.readTimeout = readTimeout;
+    }
+
+    /** Whether the drop at {@code path} waits for its client's rate limit to pass (then the gate leaves it). */
+    public boolean waiting(Path path) {
+        Instant until = waiting.get(path.toAbsolutePath().normalize());
+        return until != null && until.isAfter(clock.instant());
     }
 
     /**
@@ -143,6 +163,15 @@ public final class FileDrops {
         if (outcome instanceof Outcome.Failed failed && OpenAiErrors.providersFault(failed)) {
             throw new IllegalStateException("no provider could answer " + DropNames.printable(name) + " ("
                     + OpenAiErrors.code(failed) + "); it stays in the inbox for a later poll");
+        }
+        if (outcome instanceof Outcome.Failed failed && ClientLimits.passesSoon(failed)) {
+            // a rate limit passes: the drop stays where it is, and the gate leaves it unread until then
+            Instant now = clock.instant();
+            waiting.values().removeIf(until -> !until.isAfter(now));
+            waiting.put(source.toAbsolutePath().normalize(), now.plus(failed.retryAfter()));
+            LOG.info("File drop {} is over its client's rate limit; it stays in the inbox for {} s",
+                    DropNames.printable(name), failed.retryAfter().toSeconds());
+            return;
         }
         ObjectNode file = json.createObjectNode();
         if (outcome instanceof Outcome.Failed failed) {

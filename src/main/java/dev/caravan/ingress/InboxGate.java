@@ -33,6 +33,9 @@ public final class InboxGate implements GenericFileFilter<File> {
             return false;
         }
         Path path = file.getFile().toPath();
+        if (drops.waiting(path)) {
+            return false; // over its client's rate limit for a while yet
+        }
         if (name.indexOf(UNDECODABLE) >= 0 && !Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             // a name that is not valid UTF-8 reaches the filter decoded, and cannot be opened or moved by that form
             drops.setAsideUndecodable(path.getParent(), name);

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
+import dev.caravan.clients.ClientLimits;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.routing.Outcome;
 
@@ -15,7 +16,8 @@ import dev.caravan.routing.Outcome;
  * open, every key cooling down after a 429, all marked down) the message waits and is taken up again later,
  * without spending any of its attempts; only attempts that called a provider and failed count against
  * {@code maxAttempts}. Either way a message is given up once it has been in Caravan's hands for
- * {@code maxWait}. A caller's fault is dead-lettered at once.
+ * {@code maxWait}. A caller's fault is dead-lettered at once, but for a named client over its rpm or tpm, which
+ * waits (spending no attempt) until its window allows it, as long as {@code maxWait} allows.
  */
 public final class JmsRedelivery {
 
@@ -62,10 +64,19 @@ public final class JmsRedelivery {
         if (!(outcome instanceof Outcome.Failed failed)) {
             return new Decision(Kind.REPLY, Duration.ZERO, null);
         }
+        Duration held = Duration.between(since, clock.instant());
+        if (ClientLimits.passesSoon(failed)) {
+            // over the client's rpm or tpm: the window frees up in at most a minute, so the message waits for it
+            if (held.compareTo(maxWait) >= 0) {
+                return new Decision(Kind.DEAD_LETTER, Duration.ZERO, "Still over its client's rate limit after "
+                        + maxWait.toSeconds() + " s (caravan.jms.max-wait): " + failed.message());
+            }
+            Duration delay = failed.retryAfter().compareTo(MAX_DELAY) > 0 ? MAX_DELAY : failed.retryAfter();
+            return new Decision(Kind.WAIT, delay, failed.message());
+        }
         if (!OpenAiErrors.providersFault(failed)) {
             return new Decision(Kind.DEAD_LETTER, Duration.ZERO, failed.message());
         }
-        Duration held = Duration.between(since, clock.instant());
         if (!calledProviders(failed)) {
             if (held.compareTo(maxWait) >= 0) {
                 return new Decision(Kind.DEAD_LETTER, Duration.ZERO, "No provider became available within "

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -19,6 +20,7 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.chat.ChatResponse;
+import dev.caravan.console.TestClock;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.Target;
 import dev.caravan.routing.Attempt;
@@ -144,6 +146,26 @@ class FileDropsTest {
         assertThat(names(data.resolve("outbox"))).isEmpty();
         assertThat(names(data.resolve("error"))).isEmpty();
         assertThat(names(data.resolve("done"))).isEmpty();
+    }
+
+    @Test
+    void aDropOverItsClientsRateLimitStaysInTheInboxUnreadUntilTheLimitPasses() throws IOException {
+        TestClock clock = new TestClock(Instant.parse("2026-01-01T10:00:00Z"));
+        PromptReader prompts = new PromptReader(new ChatRequestReader(JSON, Set.of("fast", "smart"), MAX_BYTES,
+                Set.of("priority"), Set.of("alpha")), "smart");
+        drops = new FileDrops(prompts, JSON, data.resolve("outbox"), data.resolve("done"), data.resolve("error"),
+                MAX_BYTES, Duration.ofSeconds(10), clock);
+        Path paced = drop("paced.json", REQUEST);
+
+        settle(read(paced), new Outcome.Failed("req_4", Outcome.Kind.REFUSED, 429, "rate_limit_exceeded", null,
+                "Client 'filed' is over its 2 requests per minute.", Duration.ofSeconds(40), List.of(), 0));
+
+        assertThat(names(inbox)).containsExactly("paced.json");
+        assertThat(names(data.resolve("outbox"))).isEmpty();
+        assertThat(names(data.resolve("error"))).isEmpty();
+        assertThat(drops.waiting(paced)).isTrue();
+        clock.advance(Duration.ofSeconds(40));
+        assertThat(drops.waiting(paced)).as("read again once the limit passes").isFalse();
     }
 
     @Test

@@ -79,6 +79,31 @@ class JmsRedeliveryTest {
         assertThat(decision.reason()).contains("caravan.jms.max-wait", "after 1 attempt(s)");
     }
 
+    @Test
+    void aClientOverItsRateLimitWaitsForItsWindowButOverItsBudgetIsDeadLettered() {
+        JmsRedelivery.Decision paced = redelivery.decide(refused("rate_limit_exceeded", Duration.ofSeconds(42)),
+                0, 3, NOW);
+        assertThat(paced.kind()).isEqualTo(JmsRedelivery.Kind.WAIT);
+        assertThat(paced.delay()).isEqualTo(Duration.ofSeconds(42));
+
+        JmsRedelivery.Decision tooLong = redelivery.decide(refused("rate_limit_exceeded", Duration.ofSeconds(42)),
+                0, 3, NOW.minus(Duration.ofMinutes(10)));
+        assertThat(tooLong.kind()).isEqualTo(JmsRedelivery.Kind.DEAD_LETTER);
+        assertThat(tooLong.reason()).contains("rate limit", "caravan.jms.max-wait");
+
+        // more tokens than the client's whole tpm never fit: no Retry-After, no waiting
+        assertThat(redelivery.decide(refused("rate_limit_exceeded", null), 0, 0, NOW).kind())
+                .isEqualTo(JmsRedelivery.Kind.DEAD_LETTER);
+        JmsRedelivery.Decision broke = redelivery.decide(refused("budget_exceeded", Duration.ofHours(5)), 0, 0, NOW);
+        assertThat(broke.kind()).isEqualTo(JmsRedelivery.Kind.DEAD_LETTER);
+        assertThat(broke.reason()).isEqualTo("over budget_exceeded");
+    }
+
+    private static Outcome.Failed refused(String code, Duration retryAfter) {
+        return new Outcome.Failed("req_1", Outcome.Kind.REFUSED, 429, code, null, "over " + code, retryAfter,
+                List.of(), 0);
+    }
+
     private static Outcome.Failed failed(int status, String message, Attempt... attempts) {
         Outcome.Kind kind = switch (status) {
             case 400 -> Outcome.Kind.REFUSED;
