@@ -19,7 +19,8 @@ RATE_LIMITS=${RATE_LIMITS:-0}     # 1: the upstream sends OpenAI's x-ratelimit-*
                                   # gateway then records, and with caravan.state.store=redis shares, each report)
 CLIENT=${CLIENT:-0}               # 1: requests come from a named client with a budget, rpm and tpm (caravan.clients.bench),
                                   # so each is admitted against its ledger (held before the call, settled after)
-STORE=${STORE:-local}             # redis: caravan.state.store=redis on a redis-server started here on loopback
+STORE=${STORE:-local}             # redis: caravan.state.store=redis on a redis-server started here on loopback; with
+                                  # CLIENT=1, compare with STORE=local for what the shared ledger adds per request
 GATEWAY_PROPS=${GATEWAY_PROPS:-}  # extra -D options for Caravan
 PROFILE=${PROFILE:-0}             # 1: record Caravan's measured runs with JFR (profile settings, stack depth 512) into caravan-c<N>.jfr
 
@@ -87,9 +88,21 @@ if [[ $STORE == redis ]]; then
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$RUN_DIR" \
         >"$RUN_DIR/redis.log" 2>&1 &
     STARTED_PIDS+=("$!")
+    for ((i = 0; i < 50; i++)); do
+        [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] && break
+        sleep 0.1
+    done
+    [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] || die "redis-server did not start: $(tail -3 "$RUN_DIR/redis.log")"
     CLIENT_PROPS+=(-Dcaravan.state.store=redis -Dcaravan.state.redis-url="redis://127.0.0.1:$REDIS_PORT")
     log "redis-server on 127.0.0.1:$REDIS_PORT"
 fi
+
+# Calls of one Redis command so far (INFO commandstats), 0 without Redis: scripts sent by digest are the
+# admissions, scripts sent whole the background exchanges.
+redis_calls() {
+    [[ $STORE == redis ]] || { echo 0; return; }
+    redis-cli -p "$REDIS_PORT" info commandstats | awk -F'[:=,]' -v c="cmdstat_$1" '$1 == c {print $3; f=1} END {if (!f) print 0}'
+}
 
 log "Caravan on 127.0.0.1:$GW_PORT (management $MGMT_PORT), one provider 'fake' -> 127.0.0.1:$UP_PORT"
 # Camel's stacks are deep: JFR's default of 64 frames would cut off the callers that matter.
@@ -131,7 +144,7 @@ run_wrk warmup-caravan 2 64 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/complet
 run_wrk warmup-caravan-c4 1 4 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
 sleep 2
 
-declare -A R CPU OTHERS
+declare -A R CPU OTHERS RCMD
 read -ra ALL_SERVER_PIDS <<<"$(nginx_pids "$UP_PID") $(nginx_pids "$PROXY_PID") $GW_PID"
 for c in $CONNS; do
     t=$((c == 1 ? 1 : 2))
@@ -147,6 +160,7 @@ for c in $CONNS; do
         all_before=$(cpu_ticks "${ALL_SERVER_PIDS[@]}")
         [[ $PROFILE == 1 && $target == caravan ]] && "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=bench settings=profile >/dev/null
         [[ $target == caravan ]] && thread_ticks "$GW_PID" >"$RUN_DIR/threads-before"
+        [[ $target == caravan ]] && { sha_before=$(redis_calls evalsha); eval_before=$(redis_calls eval); }
         R[$target,$c]=$(run_wrk "$target-c$c" "$t" "$c" "$DURATION" "$url/v1/chat/completions" "${AUTH[@]}")
         if [[ $PROFILE == 1 && $target == caravan ]]; then
             jfr_file="${RESULTS_DIR:-$RUN_DIR}/caravan-c$c.jfr"
@@ -157,6 +171,7 @@ for c in $CONNS; do
         after=$( ((${#pids[@]})) && cpu_ticks "${pids[@]}" || echo 0)
         CPU[$target,$c]=$((after - before))
         if [[ $target == caravan ]]; then
+            RCMD[$c]="$(( $(redis_calls evalsha) - sha_before )) $(( $(redis_calls eval) - eval_before ))"
             thread_ticks "$GW_PID" >"$RUN_DIR/threads-after"
             thread_ticks_diff "$RUN_DIR/threads-before" "$RUN_DIR/threads-after" | head -8 >"$RUN_DIR/threads-c$c"
             log "  Caravan's CPU by thread at $c connection(s): $(paste -sd';' "$RUN_DIR/threads-c$c")"
@@ -189,6 +204,13 @@ done
                 "$((non2xx + sock + tmo))" "$cpu" "${OTHERS[$target,$c]}"
         done
     done
+    if [[ $STORE == redis ]]; then
+        for c in $CONNS; do
+            read -r n _ <<<"${R[caravan,$c]}"
+            read -r sha ev <<<"${RCMD[$c]}"
+            awk -v n="$n" -v s="$sha" -v e="$ev" -v c="$c" 'BEGIN{printf "Redis at %s connection(s): %.3f scripts by digest (admissions) and %.4f whole scripts (background exchanges) per Caravan request\n", c, n ? s/n : 0, n ? e/n : 0}'
+        done
+    fi
     echo "errors = non-2xx + socket errors + timeouts; cpu_us/req = (utime+stime of the proxy process(es)) / requests"
     echo "(nginx: master + workers; Caravan: the whole JVM, JIT and GC included). The load generator and all servers share"
     echo "the same cores. others% = share of the machine's CPU used during the run by processes other than this benchmark's"
