@@ -46,7 +46,7 @@ public final class RedisLedger implements Ledger {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisLedger.class);
 
     /**
-     * KEYS: budget hash, holds, rate slots, incarnation. ARGV: 1 now ms, 2 hold id, 3 estimate, 4 budget (-1 none),
+     * KEYS: budget hash, holds, rate slots, incarnation, entries (kept as long as the hash). ARGV: 1 now ms, 2 hold id, 3 estimate, 4 budget (-1 none),
      * 5 incarnation the replica synced with, 6 hold lapses at ms, 7 budget keys kept ms, 8 tokens, 9 rpm, 10 tpm,
      * 11 budget resets at ms (-1 never). Returns {verdict (0 admitted, 1 budget, 2 rpm, 3 tpm, 4 unknown
      * incarnation), spent, retry at ms (-1 never)}.
@@ -124,26 +124,30 @@ public final class RedisLedger implements Ledger {
             redis.call('ZADD', KEYS[2], ARGV[6], ARGV[2])
             redis.call('PEXPIRE', KEYS[1], ARGV[7])
             redis.call('PEXPIRE', KEYS[2], ARGV[7])
+            redis.call('PEXPIRE', KEYS[5], ARGV[7])
             return {0, spent, 0}""");
 
     /**
      * KEYS: budget hash, holds, rate slots, entries. ARGV: 1 budget keys kept ms, 2 n, then n pairs (entry, its
      * settled spend), then triples (hold id, the hold's second, tokens to correct by). Takes each entry up to its
-     * value, never down, and {@code spent} with it; then frees each hold still there (a store restarted empty has
+     * value, never down, and {@code spent} to the sum of the entries; then frees each hold still there (a store restarted empty has
      * none: nothing goes below zero), correcting the tokens it counted. Spend first: no moment without either.
      */
     private static final Script SETTLE = new Script("""
             local n = tonumber(ARGV[2])
-            local grow = 0
+            local grew = false
             for i = 3, 2 + 2 * n, 2 do
               local cur = tonumber(redis.call('HGET', KEYS[4], ARGV[i]) or '0')
-              local v = tonumber(ARGV[i + 1])
-              if v > cur then
+              if tonumber(ARGV[i + 1]) > cur then
                 redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
-                grow = grow + (v - cur)
+                grew = true
               end
             end
-            if grow > 0 then redis.call('HINCRBY', KEYS[1], 'spent', string.format('%d', grow)) end
+            if grew then
+              local spent = 0
+              for _, v in ipairs(redis.call('HVALS', KEYS[4])) do spent = spent + tonumber(v) end
+              redis.call('HSET', KEYS[1], 'spent', string.format('%d', spent))
+            end
             if n > 0 then
               redis.call('PEXPIRE', KEYS[1], ARGV[1])
               redis.call('PEXPIRE', KEYS[4], ARGV[1])
@@ -319,7 +323,8 @@ public final class RedisLedger implements Ledger {
                 Long.toString(limits.period().kept(now).toMillis()), Long.toString(tokens),
                 Integer.toString(limits.rpm()), Long.toString(limits.tpm()),
                 Long.toString(resets == null ? -1 : resets.toEpochMilli()));
-        return (List<?>) run(ADMIT, List.of(budget, budget + ":holds", rateKey(name), prefix + "incarnation"), args);
+        return (List<?>) run(ADMIT, List.of(budget, budget + ":holds", rateKey(name), prefix + "incarnation",
+                budget + ":by"), args);
     }
 
     /** Settles a hold and sends it at once; {@link #record} and {@link #sync} send many in one round trip. */
