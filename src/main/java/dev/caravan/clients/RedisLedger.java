@@ -1,12 +1,9 @@
 package dev.caravan.clients;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -45,209 +42,18 @@ public final class RedisLedger implements Ledger {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisLedger.class);
 
-    /**
-     * KEYS: budget hash, holds, rate slots, incarnation, entries (kept as long as the hash). ARGV: 1 now ms, 2 hold id, 3 estimate, 4 budget (-1 none),
-     * 5 incarnation the replica synced with, 6 hold lapses at ms, 7 budget keys kept ms, 8 tokens, 9 rpm, 10 tpm,
-     * 11 budget resets at ms (-1 never). Returns {verdict (0 admitted, 1 budget, 2 rpm, 3 tpm, 4 unknown
-     * incarnation), spent, retry at ms (-1 never)}.
-     */
-    private static final Script ADMIT = new Script("""
-            if redis.call('GET', KEYS[4]) ~= ARGV[5] then return {4, 0, -1} end
-            local now = tonumber(ARGV[1])
-            for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
-              local held = redis.call('HGET', KEYS[1], 'h:' .. id)
-              if held then
-                redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%d', -tonumber(held)))
-                redis.call('HDEL', KEYS[1], 'h:' .. id)
-              end
-              redis.call('ZREM', KEYS[2], id)
-            end
-            local spent = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
-            local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
-            if reserved < 0 then
-              reserved = 0
-              redis.call('HSET', KEYS[1], 'reserved', '0')
-            end
-            local nanos = tonumber(ARGV[3])
-            local budget = tonumber(ARGV[4])
-            if budget >= 0 and spent + reserved + nanos > budget then
-              if nanos > budget then return {1, spent, -1} end
-              return {1, spent, tonumber(ARGV[11])}
-            end
-            local rpm = tonumber(ARGV[9])
-            local tpm = tonumber(ARGV[10])
-            local tokens = tonumber(ARGV[8])
-            local sec = math.floor(now / 1000)
-            if rpm > 0 or tpm > 0 then
-              local live = {}
-              local requests, used = 0, 0
-              local slots = redis.call('HGETALL', KEYS[3])
-              for i = 1, #slots, 2 do
-                local s, r, t = string.match(slots[i + 1], '^(%-?%d+) (%-?%d+) (%-?%d+)$')
-                s = tonumber(s)
-                if s and s > sec - 60 and s <= sec then
-                  requests = requests + tonumber(r)
-                  used = used + tonumber(t)
-                  table.insert(live, {s, tonumber(r), tonumber(t)})
-                end
-              end
-              if used < 0 then used = 0 end
-              table.sort(live, function(x, y) return x[1] < y[1] end)
-              local function frees(excess, field)
-                local freed = 0
-                for _, e in ipairs(live) do
-                  freed = freed + e[field]
-                  if freed >= excess then return (e[1] + 60) * 1000 end
-                end
-                return (sec + 60) * 1000
-              end
-              if rpm > 0 and requests + 1 > rpm then return {2, spent, frees(requests + 1 - rpm, 2)} end
-              if tpm > 0 and used + tokens > tpm then
-                if tokens > tpm then return {3, spent, -1} end
-                return {3, spent, frees(used + tokens - tpm, 3)}
-              end
-              local slot = tostring(sec % 60)
-              local r, t = 0, 0
-              local cur = redis.call('HGET', KEYS[3], slot)
-              if cur then
-                local s, cr, ct = string.match(cur, '^(%-?%d+) (%-?%d+) (%-?%d+)$')
-                if tonumber(s) == sec then
-                  r = tonumber(cr)
-                  t = tonumber(ct)
-                end
-              end
-              redis.call('HSET', KEYS[3], slot, string.format('%d %d %d', sec, r + 1, t + tokens))
-              redis.call('PEXPIRE', KEYS[3], 120000)
-            end
-            redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[3])
-            redis.call('HSET', KEYS[1], 'h:' .. ARGV[2], ARGV[3])
-            redis.call('ZADD', KEYS[2], ARGV[6], ARGV[2])
-            redis.call('PEXPIRE', KEYS[1], ARGV[7])
-            redis.call('PEXPIRE', KEYS[2], ARGV[7])
-            redis.call('PEXPIRE', KEYS[5], ARGV[7])
-            return {0, spent, 0}""");
-
-    /**
-     * KEYS: budget hash, holds, rate slots, entries. ARGV: 1 budget keys kept ms, 2 n, then n pairs (entry, its
-     * settled spend), then triples (hold id, the hold's second, tokens to correct by). Takes each entry up to its
-     * value, never down, and {@code spent} to the sum of the entries; then frees each hold still there (a store restarted empty has
-     * none: nothing goes below zero), correcting the tokens it counted. Spend first: no moment without either.
-     */
-    private static final Script SETTLE = new Script("""
-            local n = tonumber(ARGV[2])
-            local grew = false
-            for i = 3, 2 + 2 * n, 2 do
-              local cur = tonumber(redis.call('HGET', KEYS[4], ARGV[i]) or '0')
-              if tonumber(ARGV[i + 1]) > cur then
-                redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1])
-                grew = true
-              end
-            end
-            if grew then
-              local spent = 0
-              for _, v in ipairs(redis.call('HVALS', KEYS[4])) do spent = spent + tonumber(v) end
-              redis.call('HSET', KEYS[1], 'spent', string.format('%d', spent))
-            end
-            if n > 0 then
-              redis.call('PEXPIRE', KEYS[1], ARGV[1])
-              redis.call('PEXPIRE', KEYS[4], ARGV[1])
-            end
-            for i = 3 + 2 * n, #ARGV, 3 do
-              local held = redis.call('HGET', KEYS[1], 'h:' .. ARGV[i])
-              if held then
-                redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%d', -tonumber(held)))
-                redis.call('HDEL', KEYS[1], 'h:' .. ARGV[i])
-                redis.call('ZREM', KEYS[2], ARGV[i])
-                local delta = tonumber(ARGV[i + 2])
-                local slot = tostring(tonumber(ARGV[i + 1]) % 60)
-                local cur = delta ~= 0 and redis.call('HGET', KEYS[3], slot)
-                if cur then
-                  local s, r, t = string.match(cur, '^(%-?%d+) (%-?%d+) (%-?%d+)$')
-                  if s == ARGV[i + 1] then
-                    redis.call('HSET', KEYS[3], slot, string.format('%s %s %d', s, r, tonumber(t) + delta))
-                  end
-                end
-              end
-            end
-            return 1""");
-
-    /**
-     * KEYS: replicas, incarnation. ARGV: replica, now ms, heartbeat lasts ms, an id for a new incarnation,
-     * incarnation kept ms. Returns {how many replicas are alive, the store's incarnation}, starting a new one when
-     * there is none.
-     */
-    private static final Script HELLO = new Script("""
-            redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[3]))
-            redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
-            local inc = redis.call('GET', KEYS[2])
-            if not inc then
-              inc = ARGV[4]
-              redis.call('SET', KEYS[2], inc)
-            end
-            redis.call('PEXPIRE', KEYS[2], ARGV[5])
-            return {redis.call('ZCARD', KEYS[1]), inc}""");
-
     /** The incarnation outlives any pause of the replicas; if it lapses anyway, a new one costs one reseed. */
     private static final Duration INCARNATION_KEPT = Duration.ofDays(1);
-
-    /** A Lua script and its digest, sent by digest once Redis has it. */
-    private record Script(String body, String sha) {
-        Script(String body) {
-            this(body, sha1(body));
-        }
-
-        private static String sha1(String body) {
-            try {
-                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
-                        .digest(body.getBytes(StandardCharsets.UTF_8)));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    }
 
     /** What a {@link #sync} learnt: how many replicas are alive, and whether the store was found restarted empty. */
     public record Sync(int replicas, boolean reseeded) {
     }
 
-    /** A settled hold whose release has not reached Redis yet. */
-    private record Release(String id, long second, long tokenDelta) {
-    }
-
-    /** One client's window, as this replica knows it. Guarded by itself. */
-    private static final class Account {
-        final String client;
-        final BudgetPeriod period;
-        final long window;
-        /** This process's own settled spend in the window: exact, whether or not Redis has it yet. */
-        long own;
-        /** Every process's entry as last read (grow-only, so the larger of two readings is the later). */
-        final Map<String, Long> known = new java.util.HashMap<>();
-        long reserved;
-        boolean dirty;
-        /** Holds admitted by this process and not settled yet: a hold settled twice is charged once. */
-        final java.util.Set<String> open = new java.util.HashSet<>();
-        List<Release> releases = new ArrayList<>();
-
-        Account(String client, BudgetPeriod period, long window) {
-            this.client = client;
-            this.period = period;
-            this.window = window;
-        }
-    }
-
-    /** One account's changes on their way to Redis. */
-    private record Outgoing(Account account, long own, List<Release> releases) {
-    }
-
     private final RedisClient client;
     private final String prefix;
     private final String replica;
-    /** This process's entry: the replica's name and a nonce, so a restarted replica never overwrites its past. */
-    private final String entry;
     private final Duration heartbeat;
-    private final Map<String, Account> accounts = new ConcurrentHashMap<>();
+    private final SpendAccounts accounts;
     private final Map<String, BudgetPeriod> clients = new ConcurrentHashMap<>();
     private volatile String incarnation = "";
 
@@ -259,18 +65,13 @@ public final class RedisLedger implements Ledger {
         this.client = client;
         this.prefix = prefix;
         this.replica = replica;
-        this.entry = replica + ":" + UUID.randomUUID().toString().substring(0, 8);
         this.heartbeat = heartbeat;
+        this.accounts = new SpendAccounts(replica);
     }
 
     /** Reads these clients' spend at every sync, whether or not this replica admitted any of their requests. */
     public void follow(Map<String, BudgetPeriod> periods) {
         clients.putAll(periods);
-    }
-
-    /** The incarnation this replica last synced with; empty before its first sync. */
-    public String incarnation() {
-        return incarnation;
     }
 
     @Override
@@ -281,12 +82,7 @@ public final class RedisLedger implements Ledger {
         try {
             r = admitOnce(name, id, limits, nanos, tokens, now, holdFor);
         } catch (StateStore.Unavailable e) {
-            // no answer is not no hold: a stalled Redis may still run the script; its hold is freed at the next sync
-            Account a = account(name, limits.period(), limits.period().window(now));
-            synchronized (a) {
-                a.releases.add(new Release(id, now.getEpochSecond(), -tokens));
-                a.dirty = true;
-            }
+            accounts.unanswered(name, limits.period(), limits.period().window(now), id, now.getEpochSecond(), tokens);
             throw e;
         }
         if (((Long) r.get(0)).intValue() == 4) {
@@ -302,12 +98,9 @@ public final class RedisLedger implements Ledger {
         long retry = (Long) r.get(2);
         long window = limits.period().window(now);
         if (verdict == 0) {
-            Account a = account(name, limits.period(), window);
-            synchronized (a) {
-                a.open.add(id);
-            }
-            return new Verdict(new Hold(name, id, limits.period(), window, nanos, tokens, now.getEpochSecond(),
-                    false), null, null, spent);
+            Hold hold = new Hold(name, id, limits.period(), window, nanos, tokens, now.getEpochSecond(), false);
+            accounts.opened(hold);
+            return new Verdict(hold, null, null, spent);
         }
         Reason reason = verdict == 1 ? Reason.BUDGET : verdict == 2 ? Reason.RPM : Reason.TPM;
         return new Verdict(null, reason, retry < 0 ? null : Instant.ofEpochMilli(retry), spent);
@@ -323,7 +116,7 @@ public final class RedisLedger implements Ledger {
                 Long.toString(limits.period().kept(now).toMillis()), Long.toString(tokens),
                 Integer.toString(limits.rpm()), Long.toString(limits.tpm()),
                 Long.toString(resets == null ? -1 : resets.toEpochMilli()));
-        return (List<?>) run(ADMIT, List.of(budget, budget + ":holds", rateKey(name), prefix + "incarnation",
+        return (List<?>) run(LedgerScripts.ADMIT, List.of(budget, budget + ":holds", rateKey(name), prefix + "incarnation",
                 budget + ":by"), args);
     }
 
@@ -331,41 +124,26 @@ public final class RedisLedger implements Ledger {
     @Override
     public void settle(Hold hold, long nanos, long tokens, Instant now) {
         record(hold, nanos, tokens);
-        List<Outgoing> out = outgoing();
+        List<SpendAccounts.Outgoing> out = accounts.outgoing();
         try (AbstractPipeline pipeline = client.pipelined()) {
             List<Response<Object>> replies = new ArrayList<>();
             out.forEach(o -> replies.add(send(pipeline, o, now)));
             pipeline.sync();
             check(replies);
         } catch (JedisException e) {
-            out.forEach(this::putBack);
+            out.forEach(accounts::putBack);
             throw new StateStore.Unavailable("Redis: " + e.getMessage(), e);
         }
     }
 
     /** Counts a settlement in this process's entry at once; Redis learns it at the next {@link #sync}. */
     public void record(Hold hold, long nanos, long tokens) {
-        Account a = account(hold.client(), hold.period(), hold.window());
-        synchronized (a) {
-            if (!a.open.remove(hold.id())) {
-                return; // settled already
-            }
-            a.own += Math.max(0, nanos);
-            a.releases.add(new Release(hold.id(), hold.second(), tokens - hold.tokens()));
-            a.dirty = true;
-        }
+        accounts.settled(hold, nanos, tokens);
     }
 
     /** Counts spend admitted by this replica on its own (while Redis was lost) in its entry. */
     public void charge(String name, BudgetPeriod period, long window, long nanos) {
-        if (nanos <= 0) {
-            return;
-        }
-        Account a = account(name, period, window);
-        synchronized (a) {
-            a.own += nanos;
-            a.dirty = true;
-        }
+        accounts.charged(name, period, window, nanos);
     }
 
     /**
@@ -386,11 +164,11 @@ public final class RedisLedger implements Ledger {
     }
 
     private Sync syncOnce(Instant now) {
-        List<Outgoing> out = outgoing();
+        List<SpendAccounts.Outgoing> out = accounts.outgoing();
         try {
-            List<Account> current = currentAccounts(now);
+            List<SpendAccounts.Account> current = accounts.current(clients, now);
             try (AbstractPipeline pipeline = client.pipelined()) {
-                Response<Object> greeting = pipeline.eval(HELLO.body(), List.of(prefix + "replicas",
+                Response<Object> greeting = pipeline.eval(LedgerScripts.HELLO.body(), List.of(prefix + "replicas",
                         prefix + "incarnation"), List.of(replica, Long.toString(now.toEpochMilli()),
                         Long.toString(heartbeat.toMillis()), UUID.randomUUID().toString(),
                         Long.toString(INCARNATION_KEPT.toMillis())));
@@ -417,23 +195,16 @@ public final class RedisLedger implements Ledger {
                 return new Sync(((Long) hello.get(0)).intValue(), reseed);
             }
         } catch (JedisException | ClassCastException e) {
-            out.forEach(this::putBack);
+            out.forEach(accounts::putBack);
             throw new StateStore.Unavailable("Redis: " + e.getMessage(), e);
         }
     }
 
     /** Every entry known, written to a store that forgot them (kept only where larger), then read back. */
-    private void reseed(List<Account> current, Instant now) {
-        List<Account> all = new ArrayList<>(accounts.values());
+    private void reseed(List<SpendAccounts.Account> current, Instant now) {
         try (AbstractPipeline pipeline = client.pipelined()) {
-            for (Account a : all) {
-                Map<String, Long> entries;
-                synchronized (a) {
-                    entries = new java.util.HashMap<>(a.known);
-                    entries.merge(entry, a.own, Math::max);
-                }
-                pipeline.eval(SETTLE.body(), keys(a.client, a.window), settleArgs(a.period, entries, List.of(), now));
-            }
+            accounts.everythingKnown().forEach((a, entries) -> pipeline.eval(LedgerScripts.SETTLE.body(),
+                    keys(a.client, a.window), settleArgs(a.period, entries, List.of(), now)));
             List<ReadBack> spends = reads(pipeline, current);
             pipeline.sync();
             learn(spends);
@@ -441,12 +212,13 @@ public final class RedisLedger implements Ledger {
     }
 
     /** A read of one account: what is held, and every process's entry. */
-    private record ReadBack(Account account, Response<String> reserved, Response<Map<String, String>> entries) {
+    private record ReadBack(SpendAccounts.Account account, Response<String> reserved,
+            Response<Map<String, String>> entries) {
     }
 
-    private List<ReadBack> reads(AbstractPipeline pipeline, List<Account> current) {
+    private List<ReadBack> reads(AbstractPipeline pipeline, List<SpendAccounts.Account> current) {
         List<ReadBack> spends = new ArrayList<>();
-        for (Account a : current) {
+        for (SpendAccounts.Account a : current) {
             String budget = budgetKey(a.client, a.window);
             spends.add(new ReadBack(a, pipeline.hget(budget, "reserved"), pipeline.hgetAll(budget + ":by")));
         }
@@ -455,21 +227,8 @@ public final class RedisLedger implements Ledger {
 
     private static void learn(List<ReadBack> spends) {
         for (ReadBack r : spends) {
-            Account a = r.account();
-            long reserved = Math.max(0, number(r.reserved().get()));
-            Map<String, String> entries = r.entries().get();
-            synchronized (a) {
-                a.reserved = reserved;
-                entries.forEach((e, v) -> a.known.merge(e, Long.parseLong(v), Math::max));
-            }
+            SpendAccounts.learn(r.account(), Math.max(0, number(r.reserved().get())), r.entries().get());
         }
-    }
-
-    private List<Account> currentAccounts(Instant now) {
-        List<Account> current = new ArrayList<>();
-        clients.forEach((name, period) -> current.add(account(name, period, period.window(now))));
-        accounts.values().removeIf(a -> a.window < a.period.window(now) - 1 && !a.dirty);
-        return current;
     }
 
     /**
@@ -477,19 +236,7 @@ public final class RedisLedger implements Ledger {
      * last read) and what was held at the last read.
      */
     public Spend view(String name, BudgetPeriod period, Instant now) {
-        Account a = accounts.get(key(name, period.window(now)));
-        if (a == null) {
-            return new Spend(0, 0);
-        }
-        synchronized (a) {
-            long sum = Math.max(a.own, a.known.getOrDefault(entry, 0L));
-            for (Map.Entry<String, Long> e : a.known.entrySet()) {
-                if (!e.getKey().equals(entry)) {
-                    sum += e.getValue();
-                }
-            }
-            return new Spend(sum, a.reserved);
-        }
+        return accounts.view(name, period, now);
     }
 
     @Override
@@ -502,33 +249,11 @@ public final class RedisLedger implements Ledger {
         }
     }
 
-    private List<Outgoing> outgoing() {
-        List<Outgoing> out = new ArrayList<>();
-        for (Account a : accounts.values()) {
-            synchronized (a) {
-                if (a.dirty) {
-                    out.add(new Outgoing(a, a.own, a.releases));
-                    a.releases = new ArrayList<>();
-                    a.dirty = false;
-                }
-            }
-        }
-        return out;
-    }
-
-    private void putBack(Outgoing o) {
-        Account a = o.account();
-        synchronized (a) {
-            a.releases.addAll(0, o.releases());
-            a.dirty = true;
-        }
-    }
-
-    private Response<Object> send(AbstractPipeline pipeline, Outgoing o, Instant now) {
-        Account a = o.account();
+    private Response<Object> send(AbstractPipeline pipeline, SpendAccounts.Outgoing o, Instant now) {
+        SpendAccounts.Account a = o.account();
         // by body, not digest: a digest a restarted store does not know would lose the whole batch's reply
-        return pipeline.eval(SETTLE.body(), keys(a.client, a.window), settleArgs(a.period, Map.of(entry, o.own()),
-                o.releases(), now));
+        return pipeline.eval(LedgerScripts.SETTLE.body(), keys(a.client, a.window),
+                settleArgs(a.period, Map.of(accounts.entry, o.own()), o.releases(), now));
     }
 
     private List<String> keys(String name, long window) {
@@ -536,15 +261,15 @@ public final class RedisLedger implements Ledger {
         return List.of(budget, budget + ":holds", rateKey(name), budget + ":by");
     }
 
-    private static List<String> settleArgs(BudgetPeriod period, Map<String, Long> entries, List<Release> releases,
-            Instant now) {
+    private static List<String> settleArgs(BudgetPeriod period, Map<String, Long> entries,
+            List<SpendAccounts.Release> releases, Instant now) {
         List<String> args = new ArrayList<>(List.of(Long.toString(period.kept(now).toMillis()),
                 Integer.toString(entries.size())));
         entries.forEach((e, v) -> {
             args.add(e);
             args.add(Long.toString(v));
         });
-        for (Release r : releases) {
+        for (SpendAccounts.Release r : releases) {
             args.add(r.id());
             args.add(Long.toString(r.second()));
             args.add(Long.toString(r.tokenDelta()));
@@ -552,15 +277,7 @@ public final class RedisLedger implements Ledger {
         return args;
     }
 
-    private Account account(String name, BudgetPeriod period, long window) {
-        return accounts.computeIfAbsent(key(name, window), k -> new Account(name, period, window));
-    }
-
-    private static String key(String name, long window) {
-        return name + "@" + window;
-    }
-
-    private Object run(Script script, List<String> keys, List<String> args) {
+    private Object run(LedgerScripts.Script script, List<String> keys, List<String> args) {
         try {
             try {
                 return runOnce(script, keys, args);
@@ -576,7 +293,7 @@ public final class RedisLedger implements Ledger {
         }
     }
 
-    private Object runOnce(Script script, List<String> keys, List<String> args) {
+    private Object runOnce(LedgerScripts.Script script, List<String> keys, List<String> args) {
         try {
             return client.evalsha(script.sha(), keys, args);
         } catch (JedisNoScriptException e) {
