@@ -297,6 +297,8 @@ class SharedClientsTest {
                         "-Dcaravan.clients.restarts.key=ck-restarts",
                         "-Dcaravan.clients.restarts.budget=5",
                         "-Dcaravan.http.max-connections=1000",
+                        // 200 calls opening connections at once on a loaded machine are slow, not saturated
+                        "-Dcaravan.routing.pool-wait=30s",
                         "-Dcaravan.state.store=redis",
                         "-Dcaravan.state.redis-url=" + redis.url(),
                         "-Dcaravan.state.refresh-interval=100ms",
