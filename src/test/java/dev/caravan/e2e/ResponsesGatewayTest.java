@@ -22,6 +22,7 @@ import com.openai.errors.OpenAIServiceException;
 import com.openai.helpers.ResponseAccumulator;
 import com.openai.models.responses.FunctionTool;
 import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseItem;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseFunctionToolCall;
 import com.openai.models.responses.ResponseInputItem;
@@ -268,6 +269,20 @@ class ResponsesGatewayTest {
         BadRequestException unknown = catchThrowableOfType(BadRequestException.class, () -> client.responses()
                 .create(ask("openai", "go on").previousResponseId(unstored.id()).build()));
         assertThat(unknown.code()).hasValue("previous_response_not_found");
+    }
+
+    @Test
+    void aStoredResponsesInputItemsAreListedForItsOwner() {
+        Response stored = client.responses().create(ask("anthropic", "What is the capital of France?").build());
+
+        List<ResponseItem> items = client.responses().inputItems().list(stored.id()).data();
+
+        assertThat(items).hasSize(1);
+        items.getFirst().validate();
+        assertThat(items.getFirst().asResponseInputMessageItem().content().getFirst().asInputText().text())
+                .isEqualTo("What is the capital of France?");
+        assertThat(catchThrowable(() -> client.responses().inputItems().list("resp_0000")))
+                .isInstanceOf(NotFoundException.class);
     }
 
     @Test

@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ResponseStore {
 
-    /** A stored response: what {@code GET} shows, and the conversation a next turn continues. */
-    public record Stored(ObjectNode response, List<ChatMessage> conversation) {
+    /**
+     * A stored response: what {@code GET} shows, the conversation a next turn continues, and its request's
+     * {@code input} as sent (for {@code input_items}; null for a record stored without it).
+     */
+    public record Stored(ObjectNode response, List<ChatMessage> conversation, JsonNode input) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ResponseStore.class);
@@ -54,6 +57,7 @@ public final class ResponseStore {
         ObjectNode record = json.createObjectNode();
         record.put("owner", owner == null ? "" : owner);
         record.set("response", response);
+        record.set("input", turn.body().get("input"));
         record.set("conversation", json.valueToTree(conversation));
         try {
             records.put(turn.id(), json.writeValueAsString(record));
@@ -104,10 +108,10 @@ public final class ResponseStore {
                 return null;
             }
             if (ownerOnly) {
-                return new Stored((ObjectNode) tree.get("response"), List.of());
+                return new Stored((ObjectNode) tree.get("response"), List.of(), null);
             }
             List<ChatMessage> conversation = List.of(json.treeToValue(tree.get("conversation"), ChatMessage[].class));
-            return new Stored((ObjectNode) tree.get("response"), conversation);
+            return new Stored((ObjectNode) tree.get("response"), conversation, tree.get("input"));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored response " + id + " could not be read", e);
         }

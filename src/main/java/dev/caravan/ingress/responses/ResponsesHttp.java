@@ -1,10 +1,14 @@
 package dev.caravan.ingress.responses;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -110,6 +114,38 @@ public final class ResponsesHttp {
             throw new InvalidRequest(404, null, "not_found", "No response found with id '" + id + "'.");
         }
         errors.write(ProtocolReplies.clear(exchange), 200, stored.response());
+    }
+
+    /** {@code GET /v1/responses/{id}/input_items}: what a stored response was asked, a page at a time. */
+    public void inputItems(Exchange exchange) {
+        Inbound inbound = Inbound.of(exchange.getMessage());
+        String path = inbound.path() == null ? "" : inbound.path();
+        String id = path.startsWith(PATH) && path.endsWith(INPUT_ITEMS)
+                ? path.substring(PATH.length(), path.length() - INPUT_ITEMS.length()) : "";
+        ResponseStore.Stored stored = id.isEmpty() || id.contains("/") ? null
+                : store.find(id, exchange.getProperty(RequestContext.CLIENT, String.class));
+        if (stored == null) {
+            throw new InvalidRequest(404, null, "not_found", "No response found with id '" + id + "'.");
+        }
+        Map<String, String> query = query(inbound.query());
+        errors.write(ProtocolReplies.clear(exchange), 200, InputItems.page(id, stored.input(), query.get("order"),
+                query.get("limit"), query.get("after")));
+    }
+
+    private static final String INPUT_ITEMS = "/input_items";
+
+    private static Map<String, String> query(String query) {
+        Map<String, String> values = new HashMap<>();
+        if (query == null || query.isEmpty()) {
+            return values;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            values.putIfAbsent(name, value);
+        }
+        return values;
     }
 
     /** {@code DELETE /v1/responses/{id}}: the stored response forgotten; another client's is not found, as for GET. */
