@@ -36,26 +36,34 @@ public class RequestCheck {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         ObjectMapper json = new ObjectMapper();
         ChatRequestReader reader = new ChatRequestReader(json, Set.of("fast"), 4 << 20, Set.of("cost"), Set.of("a"));
-        var cpu = ManagementFactory.getThreadMXBean();
-        System.out.println("body bytes | checked read (us CPU) | bare parse + bind (us CPU)");
+        var cpu = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        System.out.println("body bytes | checked read (us CPU, bytes allocated) | bare parse + bind (us CPU, bytes)");
         for (String text : new String[] {SMALL, FULL}) {
             byte[] body = text.getBytes(StandardCharsets.UTF_8);
             double checked = 0;
             double bare = 0;
+            long checkedBytes = 0;
+            long bareBytes = 0;
             for (int round = 0; round < 5; round++) { // the last round counts; the others warm the JIT
+                long a0 = cpu.getCurrentThreadAllocatedBytes();
                 long t0 = cpu.getCurrentThreadCpuTime();
                 for (int i = 0; i < n; i++) {
                     reader.read(body);
                 }
                 long t1 = cpu.getCurrentThreadCpuTime();
+                long a1 = cpu.getCurrentThreadAllocatedBytes();
                 for (int i = 0; i < n; i++) {
                     json.treeToValue(json.readTree(body), ChatRequest.class);
                 }
                 long t2 = cpu.getCurrentThreadCpuTime();
+                long a2 = cpu.getCurrentThreadAllocatedBytes();
                 checked = (t1 - t0) / 1e3 / n;
                 bare = (t2 - t1) / 1e3 / n;
+                checkedBytes = (a1 - a0) / n;
+                bareBytes = (a2 - a1) / n;
             }
-            System.out.printf("%10d | %21.1f | %26.1f%n", body.length, checked, bare);
+            System.out.printf("%10d | %17.1f us %10d B | %17.1f us %6d B%n", body.length, checked, checkedBytes, bare,
+                    bareBytes);
         }
     }
 }

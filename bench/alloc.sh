@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# What the gateway allocates per chat completion on the translated path: the overhead bench's fake upstream (nginx
+# answering a fixed chat.completion), Caravan in front of it, a JFR recording of one wrk run. Allocation is counted
+# in bytes, not time, so unlike CPU figures it means something on a busy machine.
+#
+#   bench/alloc.sh                       # 64 connections, 20 s warm-up, 20 s recorded
+#   CONNS=16 DURATION=30s bench/alloc.sh
+#
+# Prints requests served, bytes allocated per request (the JVM's own per-thread counters, JIT and GC threads
+# included, at the start and end of the recording), allocation samples per 1,000 requests, and the top allocation
+# sites and classes by sampled weight. The recording is kept as alloc.jfr in RESULTS_DIR (or the run directory).
+source "$(dirname "$0")/lib.sh"
+
+DURATION=${DURATION:-20s}         # the recorded wrk run
+WARMUP=${WARMUP:-20s}             # JIT warm-up before it, at the same connection count
+CONNS=${CONNS:-64}
+TOP=${TOP:-25}                    # rows of each top list
+RESULTS_DIR=${RESULTS_DIR:-}
+GATEWAY_PROPS=${GATEWAY_PROPS:-}  # extra -D options for Caravan
+
+bound_run_time $(( ${DURATION%s} + ${WARMUP%s} + 480 )) "$0" "$@"
+ensure_tools
+command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
+ensure_jar
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+UP_PORT=$(free_port)
+GW_PORT=$(free_port)
+MGMT_PORT=$(free_port)
+# the same answer as bench/overhead.sh's upstream
+COMPLETION='{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":9,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"system_fingerprint":"fp_bench"}'
+mkdir -p "$RUN_DIR/upstream"
+cat >"$RUN_DIR/upstream/nginx.conf" <<NGINX
+worker_processes 1;
+pid $RUN_DIR/upstream/nginx.pid;
+daemon off;
+error_log $RUN_DIR/upstream/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+    client_body_temp_path $RUN_DIR/upstream/body;
+    server {
+        listen 127.0.0.1:$UP_PORT;
+        location = /v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
+        location / { return 404; }
+    }
+}
+NGINX
+start_nginx upstream "$RUN_DIR/upstream/nginx.conf"; UP_PID=$LAST_PID
+wait_http "http://127.0.0.1:$UP_PORT/v1/chat/completions" 10 "$UP_PID" "$RUN_DIR/upstream/error.log"
+
+# Camel's stacks are deep: JFR's default of 64 frames would cut off the callers that matter.
+CARAVAN_JVM_OPTS="${CARAVAN_JVM_OPTS:-} -XX:FlightRecorderOptions:stackdepth=512"
+# shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
+start_caravan caravan -Dcaravan.simulator.enabled=false -Dcaravan.providers=fake \
+    -Dcaravan.provider.fake.dialect=openai -Dcaravan.provider.fake.base-url="http://127.0.0.1:$UP_PORT/v1" \
+    -Dcaravan.provider.fake.api-keys=bench-key -Dcaravan.model.fast=fake:gpt-4o-mini \
+    -Dcaravan.model.smart=fake:gpt-4o -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT" \
+    -Dcaravan.health.interval=1h ${GATEWAY_PROPS}
+GW_PID=$LAST_PID
+# a busy machine can take minutes to start the JVM
+wait_http "http://127.0.0.1:$GW_PORT/v1/models" 300 "$GW_PID" "$RUN_DIR/caravan.log"
+code=$(curl -s -o "$RUN_DIR/check.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
+    -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$GW_PORT/v1/chat/completions")
+[[ $code == 200 ]] && grep -q '"chat.completion"' "$RUN_DIR/check.json" || die "Caravan answered $code: $(head -c 300 "$RUN_DIR/check.json")"
+
+t=$((CONNS == 1 ? 1 : 2))
+URL="http://127.0.0.1:$GW_PORT/v1/chat/completions"
+log "warm-up $WARMUP at $CONNS connection(s)"
+run_wrk warmup "$t" "$CONNS" "$WARMUP" "$URL" >/dev/null
+JFR_FILE="${RESULTS_DIR:-$RUN_DIR}/alloc.jfr"
+"$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=alloc settings=profile >/dev/null
+log "recording $DURATION at $CONNS connection(s)"
+result=$(run_wrk measured "$t" "$CONNS" "$DURATION" "$URL")
+"$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=alloc filename="$JFR_FILE" >/dev/null
+read -r n _ _ _ non2xx sock tmo _ <<<"$result"
+
+# Each thread's allocated bytes are reported when the recording starts and when it ends: the growth, summed.
+allocated=$("$JAVA_HOME/bin/jfr" print --json --events jdk.ThreadAllocationStatistics "$JFR_FILE" | jq '
+    [.recording.events[].values | {id: .thread.javaThreadId, a: .allocated}] | group_by(.id)
+    | map((map(.a) | max) - (map(.a) | min)) | add')
+samples=$("$JAVA_HOME/bin/jfr" summary "$JFR_FILE" | awk '$1 == "jdk.ObjectAllocationSample" { print $2 }')
+{
+    echo "Allocation per chat completion, $CONNS connection(s), $DURATION recorded after $WARMUP warm-up; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "requests $n (errors $((non2xx + sock + tmo))); allocated $(awk -v a="$allocated" -v n="$n" 'BEGIN{printf "%.1f KB per request", a/n/1024}'); allocation samples $(awk -v s="${samples:-0}" -v n="$n" 'BEGIN{printf "%.1f per 1,000 requests", s*1000/n}')"
+    echo
+    "$JAVA_HOME/bin/jfr" view --width 200 --cell-height 1 allocation-by-site "$JFR_FILE" | head -$((TOP + 6))
+    "$JAVA_HOME/bin/jfr" view --width 200 --cell-height 1 allocation-by-class "$JFR_FILE" | head -$((TOP + 6))
+} | tee ${RESULTS_DIR:+"$RESULTS_DIR/alloc.txt"}
