@@ -37,9 +37,14 @@ public final class JsonBodies {
     private JsonBodies() {
     }
 
-    /** A mapper reading like {@code base}, within these limits, refusing duplicate keys and reading NaN as numbers. */
+    /**
+     * A mapper reading like {@code base}, within these limits, refusing duplicate keys and reading NaN as numbers.
+     * Its buffers come from {@code base}'s pool: a factory builder starts from Jackson's per-thread pool, which hands
+     * every request on its fresh virtual thread new buffers.
+     */
     public static ObjectMapper strict(ObjectMapper base, int maxDepth, long maxBodyBytes) {
         JsonFactory factory = new JsonFactoryBuilder(base.getFactory())
+                .recyclerPool(base.getFactory()._getRecyclerPool())
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(maxDepth)
                         // no string can be longer than the body: the body limit is the one that speaks
@@ -114,31 +119,38 @@ public final class JsonBodies {
      */
     static Map<String, String> replaceNonFinite(JsonNode tree) {
         Map<String, String> replaced = new LinkedHashMap<>(0);
-        replace(tree, "", replaced);
+        replace(tree, null, replaced);
         return replaced;
     }
 
-    private static void replace(JsonNode node, String path, Map<String, String> replaced) {
+    /** Where a value sits, spelled out only for one that is replaced: most bodies have none. */
+    private record At(At parent, String key, int index) {
+
+        String path() {
+            String head = parent == null ? "" : parent.path();
+            return key == null ? head + "[" + index + "]" : head.isEmpty() ? key : head + "." + key;
+        }
+    }
+
+    private static void replace(JsonNode node, At at, Map<String, String> replaced) {
         if (node instanceof ObjectNode object) {
             for (var field : object.properties()) {
-                String at = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
                 String token = nonFinite(field.getValue());
                 if (token != null) {
                     field.setValue(TextNode.valueOf(token));
-                    replaced.put(at, token);
+                    replaced.put(new At(at, field.getKey(), -1).path(), token);
                 } else if (field.getValue().isContainerNode()) {
-                    replace(field.getValue(), at, replaced);
+                    replace(field.getValue(), new At(at, field.getKey(), -1), replaced);
                 }
             }
         } else if (node instanceof ArrayNode array) {
             for (int i = 0; i < array.size(); i++) {
-                String at = path + "[" + i + "]";
                 String token = nonFinite(array.get(i));
                 if (token != null) {
                     array.set(i, TextNode.valueOf(token));
-                    replaced.put(at, token);
+                    replaced.put(new At(at, null, i).path(), token);
                 } else if (array.get(i).isContainerNode()) {
-                    replace(array.get(i), at, replaced);
+                    replace(array.get(i), new At(at, null, i), replaced);
                 }
             }
         }

@@ -6,8 +6,13 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import com.fasterxml.jackson.core.util.RecyclerPool;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,6 +39,38 @@ class ChatRequestReaderTest {
         InvalidRequest error = catchThrowableOfType(InvalidRequest.class, () -> reader.read(body));
         assertThat(error).as("expected the body to be rejected").isNotNull();
         return error;
+    }
+
+    @Test
+    void aBodyParsedOnItsOwnVirtualThreadTakesItsBuffersFromTheMappersPool() throws Exception {
+        CountingPool pool = new CountingPool();
+        ChatRequestReader pooled = new ChatRequestReader(new ObjectMapper(JsonFactory.builder().recyclerPool(pool)
+                .build()), Set.of("fast"), LIMIT, Set.of("cost"), Set.of("openai"));
+        int before = pool.taken.get();
+        Thread reading = Thread.ofVirtual().start(() -> pooled.readTree(
+                utf8("{\"model\": \"fast\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")));
+        reading.join();
+
+        // Jackson's default pool is per thread: on a fresh virtual thread it would allocate new buffers instead
+        assertThat(pool.taken.get() - before).as("buffers taken from the shared pool").isEqualTo(1);
+    }
+
+    /** A shared pool that counts how often buffers are taken from it. */
+    private static final class CountingPool implements RecyclerPool<BufferRecycler> {
+
+        final AtomicInteger taken = new AtomicInteger();
+        private final RecyclerPool<BufferRecycler> pool = JsonRecyclerPools.newConcurrentDequePool();
+
+        @Override
+        public BufferRecycler acquirePooled() {
+            taken.incrementAndGet();
+            return pool.acquirePooled();
+        }
+
+        @Override
+        public void releasePooled(BufferRecycler recycler) {
+            pool.releasePooled(recycler);
+        }
     }
 
     static Stream<Arguments> invalidBodies() {
