@@ -118,6 +118,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Predicate;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.camel.component.platform.http.PlatformHttpComponent;
 import org.apache.camel.spi.CamelEvent;
@@ -233,9 +234,12 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         PriceTable prices = PriceTable.load(properties);
         RequestLog requestLog = new RequestLog(json, settings.logContent());
-        registry.bind("clientLimits", new ClientLimits(clients, ledger(context, stateSettings, clients, clock),
+        ClientLimits clientLimits = new ClientLimits(clients, ledger(context, stateSettings, clients, clock),
                 stateSettings.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, requestLog, OpenAiErrors::status, json,
-                meters, clock));
+                meters, clock);
+        registry.bind("clientLimits", clientLimits);
+        // a predicate bean for the ref language: a method expression would copy the exchange on every request
+        registry.bind("admitted", (Predicate) clientLimits::admitted);
         ProviderHttp providerHttp = providerHttp(context, catalog, vertx, settings.bound().routing().poolWait(),
                 settings.maxAnswerBytes());
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,

@@ -299,6 +299,14 @@ public final class FailoverRouter {
         context.withState(ends.failed(state, thrown)).putOn(exchange);
     }
 
+    /**
+     * {@link #outcome} left in the body. A bean step that returns a value on an InOut exchange has Camel make a new
+     * message for it (and copy it back); setting the body keeps the message the exchange has.
+     */
+    public void conclude(Exchange exchange) {
+        exchange.getMessage().setBody(outcome(exchange));
+    }
+
     /** Decides how the request ended as an {@link Outcome}, logs it, and counts it. */
     public Outcome outcome(Exchange exchange) {
         RequestContext context = RequestContext.on(exchange);
