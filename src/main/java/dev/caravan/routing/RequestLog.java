@@ -1,13 +1,14 @@
 package dev.caravan.routing;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,69 +44,83 @@ public final class RequestLog {
         if (!REQUESTS.isInfoEnabled()) {
             return;
         }
-        StringWriter text = new StringWriter(256);
-        try (JsonGenerator line = json.getFactory().createGenerator(text)) {
-            line.writeStartObject();
-            line.writeStringField("request_id", state.requestId());
-            line.writeStringField("ingress", ingress);
-            if (client != null) {
-                line.writeStringField("client", client);
+        // the line is written into buffers from the mapper's shared pool; a StringWriter would grow (and copy) a
+        // fresh buffer for every request, then copy it once more into the string
+        BufferRecycler buffers = json.getFactory()._getBufferRecycler();
+        String written;
+        try (SegmentedStringWriter text = new SegmentedStringWriter(buffers)) {
+            try (JsonGenerator line = json.getFactory().createGenerator(text)) {
+                writeLine(line, state, outcome, status, ingress, stream, request, costUsd, resumed, client);
             }
-            line.writeStringField("alias", state.alias());
-            line.writeStringField("policy", state.policy().label());
-            line.writeBooleanField("stream", stream);
-            line.writeArrayFieldStart("attempts");
-            for (Attempt a : state.attempts()) {
-                line.writeStartObject();
-                line.writeStringField("provider", a.target().provider());
-                line.writeStringField("model", a.target().model());
-                line.writeStringField("outcome", a.outcome());
-                if (a.status() > 0) {
-                    line.writeNumberField("status", a.status());
-                }
-                line.writeNumberField("ms", a.millis());
-                if (a.message() != null) {
-                    line.writeStringField("reason", a.message());
-                }
-                line.writeEndObject();
-            }
-            line.writeEndArray();
-            if (!resumed.isEmpty()) {
-                line.writeArrayFieldStart("resumed");
-                for (String seam : resumed) {
-                    line.writeString(seam);
-                }
-                line.writeEndArray();
-            }
-            switch (outcome) {
-                case Outcome.Served served -> {
-                    line.writeStringField("outcome", "served");
-                    line.writeStringField("served_by", served.target().toString());
-                    Usage usage = served.response() == null ? null : served.response().usage();
-                    if (usage != null) {
-                        writeIfPresent(line, "tokens_in", usage.promptTokens());
-                        writeIfPresent(line, "tokens_out", usage.completionTokens());
-                    }
-                }
-                case Outcome.Failed failed -> {
-                    line.writeStringField("outcome", failed.abandoned() ? "abandoned" : "failed");
-                    line.writeNumberField("status", status);
-                    line.writeStringField("code", failed.code());
-                }
-            }
-            line.writeNumberField("latency_ms", outcomeMillis(outcome));
-            if (costUsd != null) {
-                line.writeNumberField("cost_usd", costUsd);
-            }
-            if (content && request != null) {
-                writeContent(line, outcome, request);
-            }
-            line.writeEndObject();
+            written = text.getAndClear();
         } catch (IOException e) {
             REQUESTS.warn("request {} could not be logged as JSON", state.requestId());
             return;
+        } finally {
+            buffers.releaseToPool();
         }
-        REQUESTS.info(text.toString());
+        REQUESTS.info(written);
+    }
+
+    private void writeLine(JsonGenerator line, RoutingState state, Outcome outcome, int status, String ingress,
+            boolean stream, ChatRequest request, Double costUsd, List<String> resumed, String client)
+            throws IOException {
+        line.writeStartObject();
+        line.writeStringField("request_id", state.requestId());
+        line.writeStringField("ingress", ingress);
+        if (client != null) {
+            line.writeStringField("client", client);
+        }
+        line.writeStringField("alias", state.alias());
+        line.writeStringField("policy", state.policy().label());
+        line.writeBooleanField("stream", stream);
+        line.writeArrayFieldStart("attempts");
+        for (Attempt a : state.attempts()) {
+            line.writeStartObject();
+            line.writeStringField("provider", a.target().provider());
+            line.writeStringField("model", a.target().model());
+            line.writeStringField("outcome", a.outcome());
+            if (a.status() > 0) {
+                line.writeNumberField("status", a.status());
+            }
+            line.writeNumberField("ms", a.millis());
+            if (a.message() != null) {
+                line.writeStringField("reason", a.message());
+            }
+            line.writeEndObject();
+        }
+        line.writeEndArray();
+        if (!resumed.isEmpty()) {
+            line.writeArrayFieldStart("resumed");
+            for (String seam : resumed) {
+                line.writeString(seam);
+            }
+            line.writeEndArray();
+        }
+        switch (outcome) {
+            case Outcome.Served served -> {
+                line.writeStringField("outcome", "served");
+                line.writeStringField("served_by", served.target().toString());
+                Usage usage = served.response() == null ? null : served.response().usage();
+                if (usage != null) {
+                    writeIfPresent(line, "tokens_in", usage.promptTokens());
+                    writeIfPresent(line, "tokens_out", usage.completionTokens());
+                }
+            }
+            case Outcome.Failed failed -> {
+                line.writeStringField("outcome", failed.abandoned() ? "abandoned" : "failed");
+                line.writeNumberField("status", status);
+                line.writeStringField("code", failed.code());
+            }
+        }
+        line.writeNumberField("latency_ms", outcomeMillis(outcome));
+        if (costUsd != null) {
+            line.writeNumberField("cost_usd", costUsd);
+        }
+        if (content && request != null) {
+            writeContent(line, outcome, request);
+        }
+        line.writeEndObject();
     }
 
     private static void writeContent(JsonGenerator line, Outcome outcome, ChatRequest request) throws IOException {
