@@ -13,6 +13,7 @@ import dev.caravan.chat.StreamSink;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
@@ -118,11 +119,17 @@ public final class ProtocolReplies {
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         try {
-            // a Vert.x buffer is written as is; a byte[] would be streamed through an InputStream pump
-            message.setBody(Buffer.buffer(json.writeValueAsBytes(body)));
+            // a Vert.x buffer is written as is; a byte[] would be streamed through an InputStream pump. Wrapped, not
+            // copied: Buffer.buffer(byte[]) copies the answer into a buffer of its own
+            message.setBody(wrapped(json.writeValueAsBytes(body)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a reply could not be written as JSON", e);
         }
+    }
+
+    @SuppressWarnings("deprecation") // Buffer.buffer(ByteBuf): Vert.x 4's one way to hand over an array uncopied
+    private static Buffer wrapped(byte[] bytes) {
+        return Buffer.buffer(Unpooled.wrappedBuffer(bytes));
     }
 
     /** Dollars as a plain decimal, never in exponent form: {@code 0.00001671}. */
