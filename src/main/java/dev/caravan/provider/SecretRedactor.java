@@ -1,6 +1,7 @@
 package dev.caravan.provider;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,6 +14,8 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -95,7 +98,12 @@ public final class SecretRedactor {
 
     /** Whether UTF-8 JSON text holds a configured key or a piece of one (as JSON writes it: escapes decoded). */
     public boolean leaks(byte[] utf8Json) {
-        return utf8Json != null && !bytes.find(new String(utf8Json, StandardCharsets.ISO_8859_1), true).isEmpty();
+        return utf8Json != null && leaks(utf8Json, utf8Json.length);
+    }
+
+    /** The first {@code length} bytes read in place, each as one ISO-8859-1 character: no string copy of an answer. */
+    private boolean leaks(byte[] utf8Json, int length) {
+        return !bytes.find(new Latin1(utf8Json, length), true).isEmpty();
     }
 
     /**
@@ -127,14 +135,26 @@ public final class SecretRedactor {
         if (value == null) {
             return null;
         }
+        // written into a buffer from the shared pool and scanned there: an answer that fits one buffer (nearly all)
+        // is never copied into an array or a string of its own
+        BufferRecycler buffers = JSON.getFactory()._getBufferRecycler();
+        ByteArrayBuilder written = new ByteArrayBuilder(buffers);
         try {
-            byte[] written = JSON.writeValueAsBytes(value);
-            if (!leaks(written)) {
+            JSON.writeValue((OutputStream) written, value);
+            if (written.size() == written.getCurrentSegmentLength()
+                    && !leaks(written.getCurrentSegment(), written.size())) {
                 return value;
             }
-            return JSON.treeToValue(scrub(JSON.readTree(written)), type);
+            byte[] whole = written.toByteArray(); // (which empties the builder)
+            if (!leaks(whole)) {
+                return value;
+            }
+            return JSON.treeToValue(scrub(JSON.readTree(whole)), type);
         } catch (IOException e) {
             throw new IllegalStateException("a " + type.getSimpleName() + " could not be mapped to JSON and back", e);
+        } finally {
+            written.release();
+            buffers.releaseToPool();
         }
     }
 
@@ -208,7 +228,7 @@ public final class SecretRedactor {
             return digit && (upper || lower) || upper && lower;
         }
 
-        private static long hash(String s, int from, int window) {
+        private static long hash(CharSequence s, int from, int window) {
             long h = 0;
             for (int i = from; i < from + window; i++) {
                 h = h * BASE + s.charAt(i);
@@ -217,10 +237,10 @@ public final class SecretRedactor {
         }
 
         /** The spans to blank, in order and merged; with {@code first}, stops at the first one found. */
-        List<int[]> find(String text, boolean first) {
+        List<int[]> find(CharSequence text, boolean first) {
             List<int[]> spans = new ArrayList<>();
             for (String key : shortKeys) {
-                for (int at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + 1)) {
+                for (int at = indexOf(text, key, 0); at >= 0; at = indexOf(text, key, at + 1)) {
                     spans.add(new int[] {at, at + key.length()});
                     if (first) {
                         return spans;
@@ -259,12 +279,12 @@ public final class SecretRedactor {
         }
 
         /** The longest run around the window at {@code at} that matches the same stretch of one key. */
-        private int[] extend(String text, int at, int window, List<int[]> candidates) {
+        private int[] extend(CharSequence text, int at, int window, List<int[]> candidates) {
             int[] best = null;
             for (int[] candidate : candidates) {
                 String key = keys.get(candidate[0]);
                 int offset = candidate[1];
-                if (!text.regionMatches(at, key, offset, window)) {
+                if (!regionMatches(text, at, key, offset, window)) {
                     continue;
                 }
                 int start = at;
@@ -286,6 +306,34 @@ public final class SecretRedactor {
             return best;
         }
 
+        private static int indexOf(CharSequence text, String key, int from) {
+            if (text instanceof String string) {
+                return string.indexOf(key, from);
+            }
+            char head = key.charAt(0);
+            for (int at = from; at + key.length() <= text.length(); at++) {
+                if (text.charAt(at) == head && regionMatches(text, at, key, 0, key.length())) {
+                    return at;
+                }
+            }
+            return -1;
+        }
+
+        private static boolean regionMatches(CharSequence text, int at, String key, int offset, int length) {
+            if (text instanceof String string) {
+                return string.regionMatches(at, key, offset, length);
+            }
+            if (at < 0 || at + length > text.length()) {
+                return false;
+            }
+            for (int i = 0; i < length; i++) {
+                if (text.charAt(at + i) != key.charAt(offset + i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private static List<int[]> merged(List<int[]> spans) {
             if (spans.size() < 2) {
                 return spans;
@@ -303,6 +351,25 @@ public final class SecretRedactor {
             }
             merged.add(current);
             return merged;
+        }
+    }
+
+    /** Bytes as ISO-8859-1 characters, one each, read where they are. */
+    private record Latin1(byte[] bytes, int length) implements CharSequence {
+
+        @Override
+        public char charAt(int index) {
+            return (char) (bytes[index] & 0xff);
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new String(bytes, start, end - start, StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public String toString() {
+            return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
         }
     }
 }

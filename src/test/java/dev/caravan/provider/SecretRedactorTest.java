@@ -245,4 +245,22 @@ class SecretRedactorTest {
         assertThat(scrubbed.extra().get("debug").asText()).isEqualTo("key=[redacted]");
         assertThat(scrubbed.created()).isEqualTo(1L);
     }
+
+    @ParameterizedTest(name = "{0} characters of text before the key")
+    @ValueSource(ints = {0, 1_900, 5_000})
+    void aKeyIsFoundInARecordWhetherItsJsonFitsOneBufferOrSpansSeveral(int before) {
+        String padding = "w ".repeat(before / 2);
+        for (String key : List.of(CONFIGURED, "tok_short_but_ok")) {
+            dev.caravan.chat.ChatResponse leaking = new dev.caravan.chat.ChatResponse("chatcmpl-1", "chat.completion",
+                    1L, "m", List.of(), null, null, new java.util.LinkedHashMap<>(java.util.Map.of("debug",
+                    com.fasterxml.jackson.databind.node.TextNode.valueOf(padding + "key=" + key))));
+            dev.caravan.chat.ChatResponse clean = new dev.caravan.chat.ChatResponse("chatcmpl-1", "chat.completion",
+                    1L, "m", List.of(), null, null, new java.util.LinkedHashMap<>(java.util.Map.of("debug",
+                    com.fasterxml.jackson.databind.node.TextNode.valueOf(padding + "key=none"))));
+
+            assertThat(redactor.scrub(leaking, dev.caravan.chat.ChatResponse.class).extra().get("debug").asText())
+                    .as(key).isEqualTo(padding + "key=[redacted]");
+            assertThat(redactor.scrub(clean, dev.caravan.chat.ChatResponse.class)).as(key).isSameAs(clean);
+        }
+    }
 }
