@@ -341,7 +341,11 @@ public final class TokenEstimator {
                     text(message.name());
                     text += PER_NAME;
                 }
-                content(TREES.valueToTree(message.content()));
+                if (message.content() != null && message.content().isText()) {
+                    text(message.content().text()); // what its tree would say, without building one per message
+                } else {
+                    content(TREES.valueToTree(message.content()));
+                }
                 if (message.toolCalls() != null) {
                     for (JsonNode call : TREES.valueToTree(message.toolCalls())) {
                         text(call.path("function").path("name").asText(null));
