@@ -22,9 +22,26 @@ public record Inbound(byte[] body, Map<String, List<String>> headers, String pat
     private static final String OPTION_PREFIX = "x-caravan-";
 
     public Inbound {
+        headers = lowerCased(headers);
+    }
+
+    /** Every name lower case, every list and the map immutable; headers that already are so are copied once. */
+    private static Map<String, List<String>> lowerCased(Map<String, List<String>> headers) {
+        boolean already = true;
+        for (Map.Entry<String, List<String>> header : headers.entrySet()) {
+            // List.copyOf hands back an immutable list as it is
+            if (!header.getKey().equals(header.getKey().toLowerCase(Locale.ROOT))
+                    || List.copyOf(header.getValue()) != header.getValue()) {
+                already = false;
+                break;
+            }
+        }
+        if (already) {
+            return Map.copyOf(headers);
+        }
         Map<String, List<String>> copy = new HashMap<>();
         headers.forEach((name, values) -> copy.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
-        headers = Map.copyOf(copy);
+        return Map.copyOf(copy);
     }
 
     /**
@@ -36,14 +53,20 @@ public record Inbound(byte[] body, Map<String, List<String>> headers, String pat
         String path = null;
         String query = null;
         if (message instanceof HttpMessage http && http.getRequest() != null) {
+            // names lower-cased and lists immutable here, so that the record's constructor has nothing to redo
             for (Map.Entry<String, String> header : http.getRequest().headers()) {
-                headers.computeIfAbsent(header.getKey().toLowerCase(Locale.ROOT), name -> new ArrayList<>())
-                        .add(header.getValue());
+                headers.merge(header.getKey().toLowerCase(Locale.ROOT), List.of(header.getValue()), Inbound::joined);
             }
             path = http.getRequest().path();
             query = http.getRequest().query();
         }
         return new Inbound(message.getBody(byte[].class), headers, path, query);
+    }
+
+    private static List<String> joined(List<String> first, List<String> more) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(more);
+        return List.copyOf(all);
     }
 
     /** The header's one value, or null when it was not sent; a header sent twice is refused by name. */
