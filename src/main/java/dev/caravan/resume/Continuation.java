@@ -82,7 +82,8 @@ public final class Continuation {
         }
         return new ChatRequest(original.model(), List.copyOf(messages), original.stream(), less(original.maxTokens(),
                 written), less(original.maxCompletionTokens(), written), original.temperature(), original.topP(),
-                original.stop(), original.tools(), original.toolChoice(), original.responseFormat(), original.extra());
+                original.stop(), original.tools(), original.toolChoice(), original.responseFormat(), original.extra(),
+                original.clientHeaders());
     }
 
     /** What is left of a token limit once {@code written} tokens are spent; at least one. */

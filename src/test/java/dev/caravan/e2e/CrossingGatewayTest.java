@@ -272,6 +272,19 @@ class CrossingGatewayTest {
     }
 
     @Test
+    void aChatBodyFieldNamedLikeTheClientHeadersNeverBecomesAHeader() {
+        HttpResponse<String> chat = gateway.chat("""
+                {"model":"anthropic","messages":[{"role":"user","content":"hi"}],
+                 "caravan_client_headers":{"anthropic-beta":"x","anthropic-version":"2023-01-01"}}""");
+
+        assertThat(chat.statusCode()).isEqualTo(200);
+        Map<String, List<String>> headers = gateway.provider("via-anthropic").lastChatHeaders();
+        assertThat(headers).doesNotContainKey("anthropic-beta");
+        assertThat(headers.get("anthropic-version")).doesNotContain("2023-01-01");
+        assertThat(sent("anthropic").has("caravan_client_headers")).isFalse();
+    }
+
+    @Test
     void aBetaHeaderWithCharactersNoBetaNameHasIsRefusedByName() {
         HttpResponse<String> response = gateway.post("/v1/messages", """
                 {"model":"anthropic","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}""",

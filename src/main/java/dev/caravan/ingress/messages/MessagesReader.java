@@ -43,8 +43,8 @@ final class MessagesReader implements ProtocolReader {
                 anthropic.put(name, value);
             }
         }
-        ChatRequest request = MessagesRequests.toChatRequest(reader.readTree(inbound.body()), requireMaxTokens);
-        ClientHeaders.writeTo(request.extra(), anthropic);
+        ChatRequest request = MessagesRequests.toChatRequest(reader.readTree(inbound.body()), requireMaxTokens)
+                .withClientHeaders(anthropic);
         reader.requireKnownModel(request.model());
         return new Reading(request, reader.options(request, inbound.caravanHeaders()));
     }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
-import dev.caravan.chat.ClientHeaders;
 import dev.caravan.chat.Content;
 import dev.caravan.chat.ContentPart;
 import dev.caravan.chat.Reasoning;
@@ -40,13 +39,11 @@ final class OpenAiRequests {
                 && (streamOptions == null || !streamOptions.path("include_usage").asBoolean(false));
         boolean anthropicFields = carriesAnthropicFields(upstream);
         if (!upstream.extra().containsKey(OpenAiDialect.CARAVAN_EXTENSION) && !askUsage
-                && !upstream.extra().containsKey(THINKING) && !anthropicFields
-                && !upstream.extra().containsKey(ClientHeaders.FIELD)) {
+                && !upstream.extra().containsKey(THINKING) && !anthropicFields) {
             return upstream;
         }
         Map<String, JsonNode> extra = new LinkedHashMap<>(upstream.extra());
         extra.remove(OpenAiDialect.CARAVAN_EXTENSION);
-        extra.remove(ClientHeaders.FIELD);
         Reasoning reasoning = Reasoning.of(extra);
         extra.remove(THINKING);
         if (reasoning != null && reasoning.level() != null) {
