@@ -22,12 +22,15 @@ import dev.caravan.chat.Tool;
  * only, so a budget (from a Messages or Gemini request) goes as its level and {@code thinking} is never sent; a model
  * that does not reason refuses the level with its own 400. Thinking blocks of earlier assistant turns and
  * {@code cache_control} marks (on parts, tools and tool results) are Anthropic's and are not sent: OpenAI caches
- * prompts on its own.
+ * prompts on its own. {@code top_k} (from a Messages or Gemini request) is not sent either: OpenAI has no such knob
+ * and refuses a request that names it.
  */
 final class OpenAiRequests {
 
     private static final String THINKING = Reasoning.THINKING;
     private static final String EFFORT = Reasoning.EFFORT;
+    /** A sampling knob of Messages and Gemini clients that OpenAI's API refuses by name: never sent. */
+    private static final String TOP_K = "top_k";
 
     private OpenAiRequests() {
     }
@@ -39,11 +42,13 @@ final class OpenAiRequests {
                 && (streamOptions == null || !streamOptions.path("include_usage").asBoolean(false));
         boolean anthropicFields = carriesAnthropicFields(upstream);
         if (!upstream.extra().containsKey(OpenAiDialect.CARAVAN_EXTENSION) && !askUsage
-                && !upstream.extra().containsKey(THINKING) && !anthropicFields) {
+                && !upstream.extra().containsKey(THINKING) && !upstream.extra().containsKey(TOP_K)
+                && !anthropicFields) {
             return upstream;
         }
         Map<String, JsonNode> extra = new LinkedHashMap<>(upstream.extra());
         extra.remove(OpenAiDialect.CARAVAN_EXTENSION);
+        extra.remove(TOP_K);
         Reasoning reasoning = Reasoning.of(extra);
         extra.remove(THINKING);
         if (reasoning != null && reasoning.level() != null) {

@@ -290,6 +290,20 @@ class OpenAiDialectTest {
     }
 
     @Test
+    void toWireLeavesOutTopKWhichOpenAiRefuses() throws IOException {
+        ChatRequest request = json.readValue("""
+                {"model": "fast", "messages": [{"role": "user", "content": "hi"}], "top_k": 20, "top_p": 0.9}
+                """, ChatRequest.class);
+
+        JsonNode sent = json.readTree(dialect.toWire(request, "gpt-4o-mini"));
+
+        assertThat(sent).isEqualTo(json.readTree("""
+                {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "top_p": 0.9}
+                """));
+        assertThat(request.extra()).containsKey("top_k");
+    }
+
+    @Test
     void toWireOfAProgrammaticRequestWritesOnlyWhatWasSet() throws IOException {
         ChatRequest request = new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), null,
                 null, null, null, null, null, null, null, null, null);
