@@ -2,6 +2,7 @@ package dev.caravan.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -9,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.health.Cooldowns;
@@ -18,6 +21,8 @@ import dev.caravan.provider.PoolOccupancy.Occupancy;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.Target;
 import dev.caravan.provider.WireFeature;
+import dev.caravan.provider.gemini.GeminiDialect;
+import dev.caravan.provider.openai.OpenAiDialect;
 import org.junit.jupiter.api.Test;
 
 /** The candidate filter: each reason a target is passed over, and the one case where it is chosen. */
@@ -141,6 +146,24 @@ class CandidateFilterTest {
         assertThat(of(audio, schemaWire)).isEqualTo(Candidate.Availability.LACKS_CAPABILITY);
         assertThat(of(audio, clear(BIG))).isEqualTo(Candidate.Availability.AVAILABLE);
         assertThat(filter.lacking(schema, textOnlyWire)).containsExactly(Capability.JSON_SCHEMA);
+    }
+
+    @Test
+    void anUploadedFileIdIsPassedOverByAGeminiTargetAndGoesToAnOpenAiOne() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ChatRequest upload = json.readValue("""
+                {"model":"chat","messages":[{"role":"user","content":[{"type":"text","text":"Summarise."},
+                 {"type":"file","file":{"file_id":"file-abc123"}}]}]}""", ChatRequest.class);
+        RoutingState state = request(RequestOptions.NONE, Capability.neededBy(upload), Map.of());
+        Set<WireFeature> gemini = new GeminiDialect(json, Clock.systemUTC()).carries();
+        Set<WireFeature> openAi = new OpenAiDialect(json, Clock.systemUTC()).carries();
+
+        assertThat(of(state, new TargetStatus(BIG, ONE_USABLE, false, false, 120, 1, 1, gemini, Occupancy.UNKNOWN)))
+                .isEqualTo(Candidate.Availability.LACKS_CAPABILITY);
+        assertThat(of(state, new TargetStatus(BIG, ONE_USABLE, false, false, 120, 1, 1, openAi, Occupancy.UNKNOWN)))
+                .isEqualTo(Candidate.Availability.AVAILABLE);
+        assertThat(filter.lacking(state, new TargetStatus(BIG, ONE_USABLE, false, false, 120, 1, 1, gemini,
+                Occupancy.UNKNOWN))).containsExactly(Capability.UPLOADED_FILE);
     }
 
     @Test

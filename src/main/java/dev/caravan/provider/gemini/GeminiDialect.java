@@ -75,14 +75,17 @@ public final class GeminiDialect implements Dialect {
         return "gemini";
     }
 
-    /** All but log probabilities, which {@link GeminiRequests} does not ask for. */
+    /**
+     * All but log probabilities, which {@link GeminiRequests} does not ask for, and uploaded file ids, which name
+     * files at OpenAI, not at Google.
+     */
     @Override
     public Set<WireFeature> carries() {
         return CARRIES;
     }
 
     private static final Set<WireFeature> CARRIES = Set.of(WireFeature.CHOICES, WireFeature.JSON_SCHEMA,
-            WireFeature.AUDIO_INPUT, WireFeature.UPLOADED_FILE);
+            WireFeature.AUDIO_INPUT);
 
     @Override
     public String chatPath(String upstreamModel, boolean stream) {

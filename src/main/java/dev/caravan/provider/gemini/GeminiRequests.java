@@ -42,7 +42,8 @@ import dev.caravan.provider.gemini.GeminiTypes.ToolConfig;
  *   <li>images as {@code data:} URLs become {@code inlineData}; http(s) and {@code gs://} URLs become {@code fileData}
  *       with a MIME type guessed from the extension (the Gemini API fetches only some URLs, Files API URIs and
  *       YouTube among them; Vertex AI also reads Cloud Storage); {@code input_audio} and {@code file} parts with
- *       inline data become {@code inlineData};</li>
+ *       inline data become {@code inlineData}; a {@code file} by upload id ({@code file_id}, another provider's) is
+ *       refused, as routing sends it elsewhere ({@link dev.caravan.provider.WireFeature#UPLOADED_FILE});</li>
  *   <li>tools become {@code functionDeclarations} (schemas through {@link GeminiSchemas}), {@code tool_choice} becomes
  *       {@code functionCallingConfig}, and a tool call's {@code extra_content.google.thought_signature} (the
  *       convention of Google's own OpenAI-compatible endpoint) goes back on its {@code functionCall} part, which
@@ -150,11 +151,12 @@ final class GeminiRequests {
                 }
                 case "file" -> {
                     ContentPart.FileData file = part.file();
-                    if (file != null && file.fileData() != null) {
-                        parts.add(media(file.fileData()));
-                    } else if (file != null && file.fileId() != null) {
-                        parts.add(Part.file(null, file.fileId()));
+                    if (file == null || file.fileData() == null) {
+                        // an uploaded file's id is another provider's: Gemini has no such file
+                        throw callerFault("a file part without 'file_data' cannot be sent to Gemini: an uploaded "
+                                + "file id ('file_id') names a file at another provider");
                     }
+                    parts.add(media(file.fileData()));
                 }
                 default -> throw callerFault("a content part of type '" + part.type()
                         + "' cannot be sent to Gemini");

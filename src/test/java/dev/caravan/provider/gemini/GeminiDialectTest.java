@@ -31,6 +31,7 @@ import dev.caravan.provider.Fixtures;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.DialectOptions;
 import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.WireFeature;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -68,6 +69,19 @@ class GeminiDialectTest {
     }
 
     // ---------------------------------------------------------------- paths and auth
+
+    @Test
+    void anUploadedFileIdIsRefusedNotSentAsAGeminiFileUri() throws IOException {
+        ChatRequest request = json.readValue("""
+                {"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"Summarise."},
+                 {"type":"file","file":{"file_id":"file-abc123"}}]}]}""", ChatRequest.class);
+
+        ProviderFailure failure = catchThrowableOfType(ProviderFailure.class, () -> dialect.toWire(request, "m"));
+
+        assertThat(failure.failureClass()).isEqualTo(FailureClass.CALLER_FAULT);
+        assertThat(failure.getMessage()).contains("file_id");
+        assertThat(dialect.carries()).doesNotContain(WireFeature.UPLOADED_FILE);
+    }
 
     @Test
     void geminiApiPathsNameTheModelAndTheMethodAndNeverTheKey() {
