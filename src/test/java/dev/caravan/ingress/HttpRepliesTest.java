@@ -12,7 +12,6 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.chat.RequestOptions;
-import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.Usage;
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.provider.FailureClass;
@@ -20,6 +19,7 @@ import dev.caravan.provider.Target;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import dev.caravan.testing.RecordingSink;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -174,7 +174,7 @@ class HttpRepliesTest {
     void nothingIsWrittenWhenTheAnswerAlreadyWentOutAsAStream() throws Exception {
         Outcome.Served served = new Outcome.Served("req_abc", response(), OPENAI, TWO_ATTEMPTS, 360, null, null);
         Exchange exchange = exchangeWith(served);
-        RequestContext.enter("http", RequestOptions.NONE).withSink(new BegunSink()).putOn(exchange);
+        RequestContext.enter("http", RequestOptions.NONE).withSink(RecordingSink.alreadyBegun()).putOn(exchange);
 
         replies.render(exchange);
 
@@ -238,35 +238,4 @@ class HttpRepliesTest {
     }
 
     /** A stream that has already committed its answer to the client. */
-    private static final class BegunSink implements StreamSink {
-        @Override
-        public void begin(Commit commit) {
-        }
-
-        @Override
-        public void write(byte[] event) {
-        }
-
-        @Override
-        public void end() {
-        }
-
-        @Override
-        public void abort() {
-        }
-
-        @Override
-        public boolean begun() {
-            return true;
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
-        }
-    }
 }

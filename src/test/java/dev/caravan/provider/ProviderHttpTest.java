@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.StreamSink;
+import dev.caravan.testing.RecordingSink;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -178,7 +179,7 @@ class ProviderHttpTest {
                 0L, "req_1", List.of());
         ChatRequest request = new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), streamed, null, null,
                 null, null, null, null, null, null, null);
-        StreamSink sink = streamed ? new NoSink() : null;
+        StreamSink sink = streamed ? new RecordingSink() : null;
         ProviderAttempt attempt = new ProviderAttempt(plan, request, sink, null, new AttemptHandle(() -> 0L, 0L),
                 null);
         return new ProviderCall(attempt,
@@ -203,35 +204,4 @@ class ProviderHttpTest {
     }
 
     /** A client that stays: the HTTP step never writes to it (the relay does). */
-    private static final class NoSink implements StreamSink {
-        @Override
-        public void begin(Commit commit) {
-        }
-
-        @Override
-        public void write(byte[] event) {
-        }
-
-        @Override
-        public void end() {
-        }
-
-        @Override
-        public void abort() {
-        }
-
-        @Override
-        public boolean begun() {
-            return false;
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
-        }
-    }
 }

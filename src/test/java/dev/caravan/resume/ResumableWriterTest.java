@@ -2,11 +2,8 @@ package dev.caravan.resume;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +16,7 @@ import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
 import dev.caravan.provider.stream.OpenAiSseWriter;
+import dev.caravan.testing.RecordingSink;
 import org.junit.jupiter.api.Test;
 
 /** The writer of a resumable stream, writing the OpenAI protocol to a recorded client connection. */
@@ -48,8 +46,8 @@ class ResumableWriterTest {
         firstAttemptBreaks();
 
         assertThat(writer.awaitingContinuation()).isTrue();
-        assertThat(sink.aborted).as("nothing ends the client's stream yet").isFalse();
-        assertThat(String.join("", sink.events)).doesNotContain("stream_broken");
+        assertThat(sink.aborted()).as("nothing ends the client's stream yet").isFalse();
+        assertThat(sink.raw()).doesNotContain("stream_broken");
         assertThat(writer.after(ALPHA, FailureClass.STREAM_BROKEN, false, 12))
                 .isEqualTo(ResumableWriter.Next.NEXT_TARGET);
     }
@@ -91,17 +89,17 @@ class ResumableWriterTest {
         writer.chunk(ChatChunk.of("msg_b", 2, "b", Delta.text(" upon a time."), "stop"));
         writer.complete(ChatChunk.usage("msg_b", 2, "b", new dev.caravan.chat.Usage(30, 4, 34, null)));
 
-        assertThat(sink.commits).as("one head, the first attempt's").hasSize(1);
-        assertThat(sink.ended).isTrue();
-        assertThat(sink.events.getLast()).isEqualTo("data: [DONE]\n\n");
-        assertThat(sink.trailers).containsEntry(ResumableWriter.TRAILER, "alpha:a@1>beta:b");
+        assertThat(sink.commits()).as("one head, the first attempt's").hasSize(1);
+        assertThat(sink.ended()).isTrue();
+        assertThat(sink.events().getLast()).isEqualTo("data: [DONE]\n\n");
+        assertThat(sink.trailers()).containsEntry(ResumableWriter.TRAILER, "alpha:a@1>beta:b");
         assertThat(counted).extracting(JoinedStream.Resumed::summary).containsExactly("alpha:a@1>beta:b");
-        var usage = json.readTree(sink.events.get(sink.events.size() - 2).substring(6));
+        var usage = json.readTree(sink.events().get(sink.events().size() - 2).substring(6));
         assertThat(usage.at("/usage/prompt_tokens").asInt()).as("12 estimated for alpha, 30 from beta").isEqualTo(42);
         assertThat(usage.at("/usage/completion_tokens").asInt()).as("'Once upon' estimated, beta's 4").isEqualTo(7);
         assertThat(usage.path("id").asText()).isEqualTo("chatcmpl-a");
         StringBuilder text = new StringBuilder();
-        for (String event : sink.events) {
+        for (String event : sink.events()) {
             if (event.startsWith("data: {")) {
                 text.append(json.readTree(event.substring(6)).at("/choices/0/delta/content").asText(""));
             }
@@ -117,9 +115,9 @@ class ResumableWriterTest {
         writer.giveUp();
 
         assertThat(writer.awaitingContinuation()).isFalse();
-        assertThat(sink.events.getLast()).contains("stream_broken").contains("the provider's stream broke");
-        assertThat(sink.aborted).isTrue();
-        assertThat(sink.ended).isFalse();
+        assertThat(sink.events().getLast()).contains("stream_broken").contains("the provider's stream broke");
+        assertThat(sink.aborted()).isTrue();
+        assertThat(sink.ended()).isFalse();
     }
 
     @Test
@@ -132,55 +130,7 @@ class ResumableWriterTest {
         writer.broken("the provider's stream broke");
 
         assertThat(writer.awaitingContinuation()).isFalse();
-        assertThat(sink.aborted).isTrue();
+        assertThat(sink.aborted()).isTrue();
         assertThat(writer.after(ALPHA, FailureClass.STREAM_BROKEN, false, 12)).isEqualTo(ResumableWriter.Next.AS_USUAL);
-    }
-
-    private static final class RecordingSink implements StreamSink {
-
-        final List<String> events = new ArrayList<>();
-        final List<Commit> commits = new ArrayList<>();
-        final Map<String, String> trailers = new LinkedHashMap<>();
-        boolean ended;
-        boolean aborted;
-
-        @Override
-        public void begin(Commit commit) {
-            commits.add(commit);
-        }
-
-        @Override
-        public void write(byte[] event) {
-            events.add(new String(event, StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void trailer(String name, String value) {
-            trailers.put(name, value);
-        }
-
-        @Override
-        public void end() {
-            ended = true;
-        }
-
-        @Override
-        public void abort() {
-            aborted = true;
-        }
-
-        @Override
-        public boolean begun() {
-            return !commits.isEmpty();
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
-        }
     }
 }

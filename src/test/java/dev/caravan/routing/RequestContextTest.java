@@ -17,6 +17,7 @@ import dev.caravan.chat.StreamSink;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderAttempt;
 import dev.caravan.provider.Target;
+import dev.caravan.testing.RecordingSink;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -71,7 +72,7 @@ class RequestContextTest {
     @Test
     void eachReplacementChangesOnlyItsOwnPart() throws Exception {
         Caller caller = new StubCaller();
-        StreamSink sink = new StubSink();
+        StreamSink sink = new RecordingSink();
         ChatRequest request = request(false);
         ChatResponse response = new ObjectMapper().readValue("{\"id\":\"chatcmpl-1\",\"model\":\"gpt-4o\"}",
                 ChatResponse.class);
@@ -107,10 +108,10 @@ class RequestContextTest {
     void anAnswerIsStreamedOnlyWhenAskedForAndTheIngressCanTakeIt() {
         RequestContext http = RequestContext.enter("http", OPTIONS);
 
-        assertThat(http.withRequest(request(true)).withSink(new StubSink()).streamed()).isTrue();
+        assertThat(http.withRequest(request(true)).withSink(new RecordingSink()).streamed()).isTrue();
         assertThat(http.withRequest(request(true)).streamed()).isFalse();
-        assertThat(http.withRequest(request(false)).withSink(new StubSink()).streamed()).isFalse();
-        assertThat(http.withSink(new StubSink()).streamed()).isFalse();
+        assertThat(http.withRequest(request(false)).withSink(new RecordingSink()).streamed()).isFalse();
+        assertThat(http.withSink(new RecordingSink()).streamed()).isFalse();
     }
 
     @Test
@@ -130,7 +131,7 @@ class RequestContextTest {
         Caller caller = new StubCaller();
         ChatRequest request = request(false);
 
-        ProviderAttempt attempt = RequestContext.enter("http", OPTIONS).withCaller(caller).withSink(new StubSink())
+        ProviderAttempt attempt = RequestContext.enter("http", OPTIONS).withCaller(caller).withSink(new RecordingSink())
                 .withRequest(request).dispatch(exchange, PLAN);
 
         assertThat(exchange.getProperties()).containsOnly(Map.entry(ProviderAttempt.PROPERTY, attempt));
@@ -144,7 +145,7 @@ class RequestContextTest {
     @Test
     void aStreamedRequestIsDispatchedWithItsSinkAndAnotherAttemptWithoutOne() {
         Exchange exchange = exchange();
-        StreamSink sink = new StubSink();
+        StreamSink sink = new RecordingSink();
         ProviderAttempt streamed = RequestContext.enter("http", OPTIONS).withSink(sink).withRequest(request(true))
                 .dispatch(exchange, PLAN);
         assertThat(streamed.sink()).isSameAs(sink);
@@ -167,38 +168,6 @@ class RequestContextTest {
 
         @Override
         public void onGone(Runnable action) {
-        }
-    }
-
-    private static final class StubSink implements StreamSink {
-        @Override
-        public void begin(Commit commit) {
-        }
-
-        @Override
-        public void write(byte[] event) {
-        }
-
-        @Override
-        public void end() {
-        }
-
-        @Override
-        public void abort() {
-        }
-
-        @Override
-        public boolean begun() {
-            return false;
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.caravan.ingress.gemini;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +15,7 @@ import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.Fixtures;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.testing.RecordingSink;
 import org.junit.jupiter.api.Test;
 
 /** The Gemini framing of a streamed answer, as the bytes the client's connection receives. */
@@ -36,7 +36,7 @@ class GeminiStreamWriterTest {
     }
 
     private JsonNode event(int i) throws Exception {
-        String event = sink.events.get(i);
+        String event = sink.events().get(i);
         assertThat(event).startsWith("data: {").endsWith("}\r\n\r\n");
         return json.readTree(event.substring(6));
     }
@@ -51,7 +51,7 @@ class GeminiStreamWriterTest {
         writer.chunk(ChatChunk.of("c1", 1, "gpt-4o-mini", ChatChunk.Delta.empty(), "stop"));
         writer.complete(ChatChunk.usage("c1", 1, "gpt-4o-mini", new Usage(3, 2, 5, null)));
 
-        assertThat(sink.events).hasSize(3);
+        assertThat(sink.events()).hasSize(3);
         assertThat(event(0).toString()).isEqualTo("{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":"
                 + "[{\"text\":\"Hel\"}]},\"index\":0}],\"modelVersion\":\"gpt-4o-mini\",\"responseId\":\"c1\"}");
         assertThat(event(1).at("/candidates/0/content/parts/0/text").asText()).isEqualTo("lo");
@@ -59,8 +59,8 @@ class GeminiStreamWriterTest {
                 + "[{\"text\":\"\"}]},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":3,"
                 + "\"candidatesTokenCount\":2,\"totalTokenCount\":5},\"modelVersion\":\"gpt-4o-mini\","
                 + "\"responseId\":\"c1\"}");
-        assertThat(sink.ended).isTrue();
-        assertThat(sink.aborted).isFalse();
+        assertThat(sink.ended()).isTrue();
+        assertThat(sink.aborted()).isFalse();
     }
 
     @Test
@@ -74,7 +74,7 @@ class GeminiStreamWriterTest {
         }
         writer.complete(null);
 
-        assertThat(sink.events).hasSize(2);
+        assertThat(sink.events()).hasSize(2);
         assertThat(event(0).at("/candidates/0/content/parts").toString()).isEqualTo("[{\"functionCall\":{\"id\":"
                 + "\"call_DdmO9pD3xa9XTPNJ32zg2hcA\",\"name\":\"get_weather\",\"args\":{\"location\":\"Paris, France\"}}}]");
         assertThat(event(1).at("/candidates/0/finishReason").asText()).isEqualTo("STOP");
@@ -88,7 +88,7 @@ class GeminiStreamWriterTest {
         writer(false).chunk(ChatChunk.of("c1", 1, "m", new ChatChunk.Delta(null, null, null, null,
                 Map.of("reasoning_content", TextNode.valueOf("Hmm."))), null));
 
-        assertThat(sink.events).hasSize(1);
+        assertThat(sink.events()).hasSize(1);
         assertThat(event(0).at("/candidates/0/content/parts/0").toString())
                 .isEqualTo("{\"text\":\"Hmm.\",\"thought\":true}");
     }
@@ -100,61 +100,19 @@ class GeminiStreamWriterTest {
         writer.chunk(ChatChunk.of("c1", 1, "gpt-4o-mini", ChatChunk.Delta.empty(), "stop"));
         writer.broken("the provider sent nothing for 5000 ms");
 
-        assertThat(sink.events).hasSize(2);
+        assertThat(sink.events()).hasSize(2);
         assertThat(event(1).toString()).isEqualTo("{\"error\":{\"code\":503,\"message\":\"The answer was cut off: "
                 + "the provider sent nothing for 5000 ms.\",\"status\":\"UNAVAILABLE\",\"details\":[{\"@type\":"
                 + "\"type.googleapis.com/google.rpc.ErrorInfo\",\"reason\":\"stream_broken\"}]}}");
-        assertThat(String.join("", sink.events)).doesNotContain("finishReason");
-        assertThat(sink.aborted).isTrue();
-        assertThat(sink.ended).isFalse();
+        assertThat(sink.raw()).doesNotContain("finishReason");
+        assertThat(sink.aborted()).isTrue();
+        assertThat(sink.ended()).isFalse();
     }
 
     @Test
     void aKeyEchoedInAChunkNeverReachesTheClient() {
         writer(false).chunk(text("your key is " + KEY));
 
-        assertThat(String.join("", sink.events)).doesNotContain(KEY).contains("your key is");
-    }
-
-    private static final class RecordingSink implements StreamSink {
-
-        final List<String> events = new ArrayList<>();
-        Commit commit;
-        boolean ended;
-        boolean aborted;
-
-        @Override
-        public void begin(Commit commit) {
-            this.commit = commit;
-        }
-
-        @Override
-        public void write(byte[] event) {
-            events.add(new String(event, StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void end() {
-            ended = true;
-        }
-
-        @Override
-        public void abort() {
-            aborted = true;
-        }
-
-        @Override
-        public boolean begun() {
-            return commit != null;
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
-        }
+        assertThat(sink.raw()).doesNotContain(KEY).contains("your key is");
     }
 }

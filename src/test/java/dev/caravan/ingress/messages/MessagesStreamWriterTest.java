@@ -2,8 +2,6 @@ package dev.caravan.ingress.messages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +11,7 @@ import dev.caravan.chat.ChatChunk;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.testing.RecordingSink;
 import org.junit.jupiter.api.Test;
 
 /** Canonical chunks framed as Anthropic's stream events, on a recording sink. */
@@ -20,7 +19,7 @@ class MessagesStreamWriterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Recorded sink = new Recorded();
+    private final RecordingSink sink = new RecordingSink();
     private final MessagesStreamWriter writer = new MessagesStreamWriter(JSON, new SecretRedactor(List.of("sk-secret-key-0123456789")), sink);
 
     private static ChatChunk chunk(ChatChunk.Delta delta, String finish) {
@@ -46,7 +45,7 @@ class MessagesStreamWriterTest {
         writer.complete(ChatChunk.usage("chatcmpl-7", 1L, "gpt-4o", new Usage(30, 12, 42,
                 Map.of("prompt_tokens_details", JSON.readTree("{\"cached_tokens\":10}")))));
 
-        assertThat(sink.types()).containsExactly("message_start",
+        assertThat(sink.eventNames()).containsExactly("message_start",
                 "content_block_start", "content_block_delta", "content_block_stop",
                 "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop",
                 "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop",
@@ -68,7 +67,7 @@ class MessagesStreamWriterTest {
         assertThat(end.path("usage").path("input_tokens").asInt()).isEqualTo(20);
         assertThat(end.path("usage").path("cache_read_input_tokens").asInt()).isEqualTo(10);
         assertThat(end.path("usage").path("output_tokens").asInt()).isEqualTo(12);
-        assertThat(sink.calls).endsWith("end");
+        assertThat(sink.calls()).endsWith("end");
     }
 
     @Test
@@ -78,13 +77,13 @@ class MessagesStreamWriterTest {
 
         writer.broken("the provider's stream stopped (sk-secret-key-0123456789)");
 
-        assertThat(sink.types()).containsExactly("message_start", "content_block_start", "content_block_delta",
+        assertThat(sink.eventNames()).containsExactly("message_start", "content_block_start", "content_block_delta",
                 "error");
         JsonNode error = sink.data().getLast();
         assertThat(error.path("type").asText()).isEqualTo("error");
         assertThat(error.path("error").path("type").asText()).isEqualTo("api_error");
         assertThat(error.toString()).doesNotContain("sk-secret-key-0123456789");
-        assertThat(sink.calls).endsWith("abort").doesNotContain("end");
+        assertThat(sink.calls()).endsWith("abort").doesNotContain("end");
     }
 
     @Test
@@ -95,60 +94,5 @@ class MessagesStreamWriterTest {
 
         assertThat(sink.data().get(sink.data().size() - 2).path("delta").path("stop_reason").asText())
                 .isEqualTo("max_tokens");
-    }
-
-    private static final class Recorded implements StreamSink {
-        final List<String> calls = new ArrayList<>();
-        final List<String> events = new ArrayList<>();
-
-        List<String> types() {
-            return events.stream().map(e -> e.substring("event: ".length(), e.indexOf('\n'))).toList();
-        }
-
-        List<JsonNode> data() throws Exception {
-            List<JsonNode> out = new ArrayList<>();
-            for (String e : events) {
-                String line = e.substring(e.indexOf("\ndata: ") + 7).strip();
-                out.add(JSON.readTree(line));
-            }
-            return out;
-        }
-
-        @Override
-        public void begin(Commit commit) {
-            calls.add("begin");
-        }
-
-        @Override
-        public void write(byte[] event) {
-            calls.add("write");
-            String text = new String(event, StandardCharsets.UTF_8);
-            assertThat(text).endsWith("\n\n");
-            events.add(text);
-        }
-
-        @Override
-        public void end() {
-            calls.add("end");
-        }
-
-        @Override
-        public void abort() {
-            calls.add("abort");
-        }
-
-        @Override
-        public boolean begun() {
-            return calls.contains("begin");
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
-        }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +21,7 @@ import dev.caravan.provider.Target;
 import dev.caravan.provider.stream.StreamWriter;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import dev.caravan.testing.RecordingSink;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -99,12 +99,12 @@ class ProtocolSeamTest {
         ChatRequest streamed = new ChatRequest("chat", List.of(ChatMessage.of("user", "Hi!")), true, null, null, null,
                 null, null, null, null, null, null);
         RequestContext context = RequestContext.enter("http", RequestOptions.NONE).withWriters(SHOUT.writers())
-                .withSink(new Recorded()).withRequest(streamed);
+                .withSink(new RecordingSink()).withRequest(streamed);
 
         ProviderAttempt attempt = context.dispatch(exchange, PLAN);
 
         assertThat(attempt.writer()).isInstanceOf(Framed.class);
-        assertThat(RequestContext.enter("http", RequestOptions.NONE).withSink(new Recorded()).withRequest(streamed)
+        assertThat(RequestContext.enter("http", RequestOptions.NONE).withSink(new RecordingSink()).withRequest(streamed)
                 .dispatch(exchange, PLAN).writer()).as("no protocol writer: the relay's default").isNull();
     }
 
@@ -162,44 +162,6 @@ class ProtocolSeamTest {
         @Override
         public boolean clientGone() {
             return false;
-        }
-    }
-
-    private static final class Recorded implements StreamSink {
-        final List<String> calls = new ArrayList<>();
-
-        @Override
-        public void begin(Commit commit) {
-            calls.add("begin");
-        }
-
-        @Override
-        public void write(byte[] event) {
-            calls.add("write");
-        }
-
-        @Override
-        public void end() {
-            calls.add("end");
-        }
-
-        @Override
-        public void abort() {
-            calls.add("abort");
-        }
-
-        @Override
-        public boolean begun() {
-            return calls.contains("begin");
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
         }
     }
 }

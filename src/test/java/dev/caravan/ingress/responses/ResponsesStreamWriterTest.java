@@ -17,6 +17,7 @@ import dev.caravan.chat.ChatChunk;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.provider.Fixtures;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.testing.RecordingSink;
 import org.junit.jupiter.api.Test;
 
 /** Canonical stream chunks (OpenAI's documented streams) written as the Responses API's event stream. */
@@ -60,44 +61,49 @@ class ResponsesStreamWriterTest {
         writer.complete(usage);
     }
 
+    /** Each event's {@code type} field, which Responses repeats from the event name. */
+    List<String> types() {
+        return sink.data().stream().map(e -> e.get("type").asText()).toList();
+    }
+
     @Test
     void aTextStreamIsTheDocumentedEventSequence() {
         play(chunks("chat-stream.sse"));
 
-        assertThat(sink.types()).containsExactly("response.created", "response.in_progress",
+        assertThat(types()).containsExactly("response.created", "response.in_progress",
                 "response.output_item.added", "response.content_part.added", "response.output_text.delta",
                 "response.output_text.delta", "response.output_text.delta", "response.output_text.done",
                 "response.content_part.done", "response.output_item.done", "response.completed");
-        assertThat(sink.events()).extracting(e -> e.get("sequence_number").asInt())
+        assertThat(sink.data()).extracting(e -> e.get("sequence_number").asInt())
                 .containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
-        assertThat(sink.names()).isEqualTo(sink.types());
-        JsonNode completed = sink.events().getLast().get("response");
+        assertThat(sink.eventNames()).isEqualTo(types());
+        JsonNode completed = sink.data().getLast().get("response");
         assertThat(completed.get("status").asText()).isEqualTo("completed");
         assertThat(completed.at("/output/0/content/0/text").asText()).isEqualTo("Hello! How can I assist you today?");
         assertThat(completed.at("/usage/input_tokens").asInt()).isEqualTo(9);
-        assertThat(sink.events().get(7).get("text").asText()).isEqualTo("Hello! How can I assist you today?");
-        assertThat(sink.events().get(0).at("/response/status").asText()).isEqualTo("in_progress");
+        assertThat(sink.data().get(7).get("text").asText()).isEqualTo("Hello! How can I assist you today?");
+        assertThat(sink.data().get(0).at("/response/status").asText()).isEqualTo("in_progress");
         assertThat(stored.get().toString()).isEqualTo(completed.toString());
-        assertThat(sink.ended).isTrue();
-        assertThat(sink.aborted).isFalse();
+        assertThat(sink.ended()).isTrue();
+        assertThat(sink.aborted()).isFalse();
     }
 
     @Test
     void aToolCallStreamsItsArguments() {
         play(chunks("chat-stream-tool-call.sse"));
 
-        assertThat(sink.types()).containsExactly("response.created", "response.in_progress",
+        assertThat(types()).containsExactly("response.created", "response.in_progress",
                 "response.output_item.added", "response.function_call_arguments.delta",
                 "response.function_call_arguments.delta", "response.function_call_arguments.delta",
                 "response.function_call_arguments.delta", "response.function_call_arguments.delta",
                 "response.function_call_arguments.delta", "response.function_call_arguments.done",
                 "response.output_item.done", "response.completed");
-        JsonNode item = sink.events().get(10).get("item");
+        JsonNode item = sink.data().get(10).get("item");
         assertThat(item.get("type").asText()).isEqualTo("function_call");
         assertThat(item.get("call_id").asText()).isEqualTo("call_DdmO9pD3xa9XTPNJ32zg2hcA");
         assertThat(item.get("name").asText()).isEqualTo("get_weather");
         assertThat(item.get("arguments").asText()).isEqualTo("{\"location\":\"Paris, France\"}");
-        assertThat(sink.events().getLast().at("/response/output/0")).isEqualTo(item);
+        assertThat(sink.data().getLast().at("/response/output/0")).isEqualTo(item);
     }
 
     @Test
@@ -108,16 +114,16 @@ class ResponsesStreamWriterTest {
         writer.chunk(ChatChunk.of("c", 1, "m", ChatChunk.Delta.text("Done."), "stop"));
         writer.complete(null);
 
-        assertThat(sink.types()).containsSubsequence("response.output_item.added",
+        assertThat(types()).containsSubsequence("response.output_item.added",
                 "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta",
                 "response.reasoning_summary_text.done", "response.reasoning_summary_part.done",
                 "response.output_item.done", "response.output_item.added", "response.content_part.added",
                 "response.output_text.delta");
-        JsonNode completed = sink.events().getLast().get("response");
+        JsonNode completed = sink.data().getLast().get("response");
         assertThat(completed.at("/output/0/type").asText()).isEqualTo("reasoning");
         assertThat(completed.at("/output/0/summary/0/text").asText()).isEqualTo("Thinking it over.");
         assertThat(completed.at("/output/1/content/0/text").asText()).isEqualTo("Done.");
-        assertThat(sink.events().get(sink.events().size() - 2).get("output_index").asInt()).isEqualTo(1);
+        assertThat(sink.data().get(sink.data().size() - 2).get("output_index").asInt()).isEqualTo(1);
     }
 
     @Test
@@ -126,17 +132,17 @@ class ResponsesStreamWriterTest {
         writer.chunk(chunks("chat-stream.sse").get(1));
         writer.broken("the provider's stream ended early");
 
-        assertThat(sink.types()).containsExactly("response.created", "response.in_progress",
+        assertThat(types()).containsExactly("response.created", "response.in_progress",
                 "response.output_item.added", "response.content_part.added", "response.output_text.delta", "error",
                 "response.failed");
-        JsonNode error = sink.events().get(5);
+        JsonNode error = sink.data().get(5);
         assertThat(error.get("code").asText()).isEqualTo("stream_broken");
         assertThat(error.get("message").asText()).contains("ended early");
-        JsonNode failed = sink.events().get(6).get("response");
+        JsonNode failed = sink.data().get(6).get("response");
         assertThat(failed.get("status").asText()).isEqualTo("failed");
         assertThat(failed.at("/error/code").asText()).isEqualTo("server_error");
-        assertThat(sink.aborted).isTrue();
-        assertThat(sink.ended).isFalse();
+        assertThat(sink.aborted()).isTrue();
+        assertThat(sink.ended()).isFalse();
         assertThat(stored.get()).isNull();
     }
 
@@ -147,69 +153,5 @@ class ResponsesStreamWriterTest {
         writer.complete(null);
 
         assertThat(sink.raw()).doesNotContain("sk-secret-1");
-    }
-
-    static final class RecordingSink implements StreamSink {
-        final List<String> frames = new ArrayList<>();
-        boolean ended;
-        boolean aborted;
-        boolean begun;
-
-        @Override
-        public void begin(Commit commit) {
-            begun = true;
-        }
-
-        @Override
-        public void write(byte[] event) {
-            frames.add(new String(event, StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void end() {
-            ended = true;
-        }
-
-        @Override
-        public void abort() {
-            aborted = true;
-        }
-
-        @Override
-        public boolean begun() {
-            return begun;
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
-        }
-
-        String raw() {
-            return String.join("", frames);
-        }
-
-        List<String> names() {
-            return frames.stream().map(f -> f.substring("event: ".length(), f.indexOf('\n'))).toList();
-        }
-
-        List<JsonNode> events() {
-            return frames.stream().map(f -> {
-                assertThat(f).endsWith("\n\n");
-                try {
-                    return JSON.readTree(f.substring(f.indexOf("\ndata: ") + 7));
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }).toList();
-        }
-
-        List<String> types() {
-            return events().stream().map(e -> e.get("type").asText()).toList();
-        }
     }
 }

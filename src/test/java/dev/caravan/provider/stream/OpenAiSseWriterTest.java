@@ -2,8 +2,6 @@ package dev.caravan.provider.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +9,7 @@ import dev.caravan.chat.ChatChunk;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.testing.RecordingSink;
 import org.junit.jupiter.api.Test;
 
 /** The OpenAI Chat Completions framing of a streamed answer, as the bytes the client's connection receives. */
@@ -41,12 +40,12 @@ class OpenAiSseWriterTest {
         writer.chunk(text("Hi"));
         writer.complete(usage());
 
-        assertThat(sink.commit.provider()).isEqualTo("p");
-        assertThat(sink.events).hasSize(3);
-        assertThat(sink.events.get(0)).startsWith("data: {").endsWith("}\n\n").contains("\"role\":\"assistant\"");
-        assertThat(sink.events.get(1)).contains("\"content\":\"Hi\"").doesNotContain("\"role\"");
-        assertThat(sink.events.get(2)).as("usage not asked for: not sent").isEqualTo("data: [DONE]\n\n");
-        assertThat(sink.ended).isTrue();
+        assertThat(sink.commit().provider()).isEqualTo("p");
+        assertThat(sink.events()).hasSize(3);
+        assertThat(sink.events().get(0)).startsWith("data: {").endsWith("}\n\n").contains("\"role\":\"assistant\"");
+        assertThat(sink.events().get(1)).contains("\"content\":\"Hi\"").doesNotContain("\"role\"");
+        assertThat(sink.events().get(2)).as("usage not asked for: not sent").isEqualTo("data: [DONE]\n\n");
+        assertThat(sink.ended()).isTrue();
     }
 
     @Test
@@ -55,9 +54,9 @@ class OpenAiSseWriterTest {
         writer.chunk(text("Hi"));
         writer.chunk(text(" there"));
 
-        assertThat(sink.events).hasSize(3);
-        assertThat(sink.events.get(0)).contains("\"role\":\"assistant\"").doesNotContain("Hi");
-        assertThat(sink.events.get(2)).doesNotContain("\"role\"");
+        assertThat(sink.events()).hasSize(3);
+        assertThat(sink.events().get(0)).contains("\"role\":\"assistant\"").doesNotContain("Hi");
+        assertThat(sink.events().get(2)).doesNotContain("\"role\"");
     }
 
     @Test
@@ -66,8 +65,8 @@ class OpenAiSseWriterTest {
         writer.chunk(text("Hi"));
         writer.complete(usage());
 
-        assertThat(sink.events.get(sink.events.size() - 2)).contains("\"total_tokens\":5").contains("\"choices\":[]");
-        assertThat(sink.events.getLast()).isEqualTo("data: [DONE]\n\n");
+        assertThat(sink.events().get(sink.events().size() - 2)).contains("\"total_tokens\":5").contains("\"choices\":[]");
+        assertThat(sink.events().getLast()).isEqualTo("data: [DONE]\n\n");
     }
 
     @Test
@@ -76,60 +75,18 @@ class OpenAiSseWriterTest {
         writer.chunk(text("Hi"));
         writer.broken("the provider sent nothing for 5000 ms");
 
-        assertThat(sink.events.getLast()).startsWith("data: {\"error\":")
+        assertThat(sink.events().getLast()).startsWith("data: {\"error\":")
                 .contains("\"code\":\"stream_broken\"")
                 .contains("The answer was cut off: the provider sent nothing for 5000 ms.");
-        assertThat(sink.events).noneMatch(e -> e.contains("[DONE]"));
-        assertThat(sink.aborted).isTrue();
-        assertThat(sink.ended).isFalse();
+        assertThat(sink.events()).noneMatch(e -> e.contains("[DONE]"));
+        assertThat(sink.aborted()).isTrue();
+        assertThat(sink.ended()).isFalse();
     }
 
     @Test
     void aKeyEchoedInAChunkNeverReachesTheClient() {
         writer(false).chunk(text("your key is " + KEY));
 
-        assertThat(String.join("", sink.events)).doesNotContain(KEY).contains("your key is");
-    }
-
-    private static final class RecordingSink implements StreamSink {
-
-        final List<String> events = new ArrayList<>();
-        Commit commit;
-        boolean ended;
-        boolean aborted;
-
-        @Override
-        public void begin(Commit commit) {
-            this.commit = commit;
-        }
-
-        @Override
-        public void write(byte[] event) {
-            events.add(new String(event, StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void end() {
-            ended = true;
-        }
-
-        @Override
-        public void abort() {
-            aborted = true;
-        }
-
-        @Override
-        public boolean begun() {
-            return commit != null;
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
-        }
+        assertThat(sink.raw()).doesNotContain(KEY).contains("your key is");
     }
 }

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,6 +18,7 @@ import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.openai.OpenAiDialect;
+import dev.caravan.testing.RecordingSink;
 import org.junit.jupiter.api.Test;
 
 /** The relay's commit point on scripted provider streams, without sockets. */
@@ -53,11 +53,11 @@ class StreamRelayTest {
         RelayResult result = relay(body(chunk("{\"content\":\"Hi\"}", null) + chunk("{}", "stop") + "data: [DONE]\n\n"));
 
         assertThat(result).isInstanceOf(RelayResult.Replied.class);
-        assertThat(sink.begun).isTrue();
-        assertThat(sink.events.getFirst()).contains("\"role\":\"assistant\"").doesNotContain("Hi");
-        assertThat(sink.events.get(1)).contains("\"content\":\"Hi\"");
-        assertThat(sink.events.getLast()).isEqualTo("data: [DONE]\n\n");
-        assertThat(sink.ended).isTrue();
+        assertThat(sink.begun()).isTrue();
+        assertThat(sink.events().getFirst()).contains("\"role\":\"assistant\"").doesNotContain("Hi");
+        assertThat(sink.events().get(1)).contains("\"content\":\"Hi\"");
+        assertThat(sink.events().getLast()).isEqualTo("data: [DONE]\n\n");
+        assertThat(sink.ended()).isTrue();
         assertThat(handle.cut()).as("a stream read to its end keeps its connection").isNull();
     }
 
@@ -67,7 +67,7 @@ class StreamRelayTest {
                 + chunk("{\"content\":\"Hi\"}", null) + "data: {not json\n\n" + chunk("{\"content\":\" there\"}", null)
                 + chunk("{}", "stop") + "data: [DONE]\n\n"));
 
-        assertThat(String.join("", sink.events)).contains("Hi").contains(" there").endsWith("data: [DONE]\n\n");
+        assertThat(sink.raw()).contains("Hi").contains(" there").endsWith("data: [DONE]\n\n");
         assertThat(result).isInstanceOfSatisfying(RelayResult.Replied.class, replied -> {
             assertThat(replied.skippedEvents()).isEqualTo(1);
             assertThat(replied.firstContentNanos()).isPositive();
@@ -81,8 +81,8 @@ class StreamRelayTest {
 
         assertThat(result).isInstanceOfSatisfying(RelayResult.Failed.class,
                 failed -> assertThat(failed.failure().failureClass()).isEqualTo(FailureClass.BAD_RESPONSE));
-        assertThat(sink.begun).isFalse();
-        assertThat(sink.events).isEmpty();
+        assertThat(sink.begun()).isFalse();
+        assertThat(sink.events()).isEmpty();
         assertThat(handle.cut()).as("the connection is not reused").isEqualTo(AttemptHandle.Cut.REFUSED);
     }
 
@@ -96,7 +96,7 @@ class StreamRelayTest {
             assertThat(failed.failure().failureClass()).isEqualTo(FailureClass.TIMEOUT);
             assertThat(failed.failure().getMessage()).isEqualTo("no content within 5000 ms");
         });
-        assertThat(sink.events).isEmpty();
+        assertThat(sink.events()).isEmpty();
     }
 
     @Test
@@ -105,10 +105,10 @@ class StreamRelayTest {
                 body(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null)), breaking()));
 
         assertThat(result).isInstanceOf(RelayResult.Broken.class);
-        assertThat(sink.events.getLast()).contains("\"code\":\"stream_broken\"");
-        assertThat(sink.events).noneMatch(e -> e.contains("[DONE]"));
-        assertThat(sink.aborted).as("a broken answer is aborted, not ended").isTrue();
-        assertThat(sink.ended).isFalse();
+        assertThat(sink.events().getLast()).contains("\"code\":\"stream_broken\"");
+        assertThat(sink.events()).noneMatch(e -> e.contains("[DONE]"));
+        assertThat(sink.aborted()).as("a broken answer is aborted, not ended").isTrue();
+        assertThat(sink.ended()).isFalse();
     }
 
     @Test
@@ -118,7 +118,7 @@ class StreamRelayTest {
                 cutBy(AttemptHandle.Cut.LATE, "the provider sent nothing for 5000 ms")));
 
         assertThat(result).isEqualTo(new RelayResult.Broken("the provider sent nothing for 5000 ms", 0));
-        assertThat(sink.events.getLast()).contains("the provider sent nothing for 5000 ms");
+        assertThat(sink.events().getLast()).contains("the provider sent nothing for 5000 ms");
     }
 
     @Test
@@ -128,7 +128,7 @@ class StreamRelayTest {
                 cutBy(AttemptHandle.Cut.ABANDONED, ProviderFailure.ABANDONED_REASON)));
 
         assertThat(result).isInstanceOf(RelayResult.Abandoned.class);
-        assertThat(sink.events).noneMatch(e -> e.contains("stream_broken") || e.contains("[DONE]"));
+        assertThat(sink.events()).noneMatch(e -> e.contains("stream_broken") || e.contains("[DONE]"));
         assertThat(handle.cut()).isEqualTo(AttemptHandle.Cut.ABANDONED);
     }
 
@@ -138,7 +138,7 @@ class StreamRelayTest {
                 + "data: {\"error\":{\"message\":\"key sk-secret-1234567890 overloaded\",\"type\":\"server_error\"}}\n\n"));
 
         assertThat(result).isInstanceOf(RelayResult.Broken.class);
-        assertThat(sink.events.getLast()).contains("stream_broken").doesNotContain("sk-secret-1234567890");
+        assertThat(sink.events().getLast()).contains("stream_broken").doesNotContain("sk-secret-1234567890");
     }
 
     @Test
@@ -146,7 +146,7 @@ class StreamRelayTest {
         RelayResult result = relay(body(chunk("{\"role\":\"assistant\",\"content\":\"Hi\"}", null)));
 
         assertThat(result).isInstanceOf(RelayResult.Broken.class);
-        assertThat(sink.events.getLast()).contains("ended before the answer was complete");
+        assertThat(sink.events().getLast()).contains("ended before the answer was complete");
     }
 
     /** A read that fails because the attempt's handle was cut for {@code cut} just before, as its watch would. */
@@ -167,47 +167,5 @@ class StreamRelayTest {
                 throw new IOException("connection reset");
             }
         };
-    }
-
-    private static final class RecordingSink implements StreamSink {
-
-        final List<String> events = new ArrayList<>();
-        boolean begun;
-        boolean ended;
-        boolean aborted;
-
-        @Override
-        public void begin(Commit commit) {
-            begun = true;
-        }
-
-        @Override
-        public void write(byte[] event) {
-            events.add(new String(event, StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void end() {
-            ended = true;
-        }
-
-        @Override
-        public void abort() {
-            aborted = true;
-        }
-
-        @Override
-        public boolean begun() {
-            return begun;
-        }
-
-        @Override
-        public boolean clientGone() {
-            return false;
-        }
-
-        @Override
-        public void onClientGone(Runnable action) {
-        }
     }
 }
