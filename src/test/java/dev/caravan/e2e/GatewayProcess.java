@@ -64,13 +64,22 @@ final class GatewayProcess {
     }
 
     /**
-     * The properties of a gateway on {@code httpPort} whose one provider, {@code alpha}, is the simulator's, aliases
-     * {@code fast} and {@code smart} both served by it, with {@code more} after them.
+     * The properties of a gateway on {@code httpPort}: those of {@link #oneProvider}, and a free management port.
      */
     static List<String> withOneProvider(Simulator simulator, int httpPort, String... more) throws IOException {
         List<String> properties = new ArrayList<>(List.of(
                 "-Dcaravan.http.port=" + httpPort,
-                "-Dcamel.management.port=" + freePort(),
+                "-Dcamel.management.port=" + freePort()));
+        properties.addAll(oneProvider(simulator, more));
+        return List.copyOf(properties);
+    }
+
+    /**
+     * The properties of a gateway whose one provider, {@code alpha}, is the simulator's, aliases {@code fast} and
+     * {@code smart} both served by it, with {@code more} after them.
+     */
+    static List<String> oneProvider(Simulator simulator, String... more) {
+        List<String> properties = new ArrayList<>(List.of(
                 "-Dcaravan.simulator.enabled=false",
                 "-Dcaravan.providers=alpha",
                 "-Dcaravan.provider.alpha.dialect=openai",
