@@ -9,7 +9,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
@@ -18,6 +17,7 @@ import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.openai.models.models.Model;
 import dev.caravan.simulator.Api;
 import dev.caravan.simulator.Fault;
+import dev.caravan.testing.SdkClients;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,10 +45,8 @@ class EmbeddingsGatewayTest {
 
     @BeforeAll
     static void connect() {
-        client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port() + "/v1")
-                .apiKey("unused-by-the-gateway").maxRetries(0).build();
-        openaiItself = OpenAIOkHttpClient.builder().baseUrl(gateway.simulator().baseUrl("openai"))
-                .apiKey("test-key-openai").maxRetries(0).build();
+        client = SdkClients.openAi(SdkClients.gateway(gateway.port()) + "/v1", "unused-by-the-gateway");
+        openaiItself = SdkClients.openAi(gateway.simulator().baseUrl("openai"), "test-key-openai");
     }
 
     @AfterAll

@@ -26,8 +26,6 @@ import com.google.genai.types.GenerateContentConfig;
 import com.google.genai.types.GenerateContentResponse;
 import com.google.genai.types.HarmBlockThreshold;
 import com.google.genai.types.HarmCategory;
-import com.google.genai.types.HttpOptions;
-import com.google.genai.types.HttpRetryOptions;
 import com.google.genai.types.Part;
 import com.google.genai.types.SafetySetting;
 import com.google.genai.types.Schema;
@@ -36,6 +34,7 @@ import com.google.genai.types.Tool;
 import com.google.genai.types.Type;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
+import dev.caravan.testing.SdkClients;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,9 +87,7 @@ class GeminiSdkGatewayTest {
 
     private static Client client(String key) {
         // one attempt: the SDK would otherwise retry by itself and hide what the gateway answered
-        return Client.builder().apiKey(key).httpOptions(HttpOptions.builder()
-                .baseUrl("http://127.0.0.1:" + gateway.port()).apiVersion("v1beta")
-                .retryOptions(HttpRetryOptions.builder().attempts(1).build()).build()).build();
+        return SdkClients.gemini(SdkClients.gateway(gateway.port()), key);
     }
 
     private static String reply(String dialect, String prompt) {

@@ -3,13 +3,12 @@ package dev.caravan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.caravan.testing.SdkClients;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.errors.UnauthorizedException;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
@@ -32,8 +31,7 @@ class MessagesAuthTest {
             + "\"content\":\"hi\"}]}";
 
     private static AnthropicClient client(String key) {
-        return AnthropicOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port()).apiKey(key)
-                .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+        return SdkClients.anthropic(SdkClients.gateway(gateway.port()), key);
     }
 
     private static MessageCreateParams hello() {

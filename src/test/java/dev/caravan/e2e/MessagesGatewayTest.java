@@ -1,17 +1,15 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.SdkShapes.anthropicWeather;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
-import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.HttpResponseFor;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicException;
@@ -25,13 +23,13 @@ import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.MessageTokensCount;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.StopReason;
-import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Api;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
+import dev.caravan.testing.SdkClients;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,9 +52,7 @@ class MessagesGatewayTest {
 
     @BeforeAll
     static void connect() {
-        // no retries: the SDK would retry a 5xx on its own and hide what one call returned
-        client = AnthropicOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port())
-                .apiKey("sk-ant-client").maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+        client = SdkClients.anthropic(SdkClients.gateway(gateway.port()), "sk-ant-client");
     }
 
     @AfterAll
@@ -67,14 +63,6 @@ class MessagesGatewayTest {
     private static MessageCreateParams.Builder hello() {
         return MessageCreateParams.builder().model("fast").maxTokens(256).system("Be brief.")
                 .addUserMessage("Hello, Claude");
-    }
-
-    private static Tool weatherTool() {
-        return Tool.builder().name("get_weather").description("Get the current weather in a given location")
-                .inputSchema(Tool.InputSchema.builder()
-                        .properties(JsonValue.from(Map.of("location", Map.of("type", "string"))))
-                        .required(List.of("location")).build())
-                .build();
     }
 
     @Test
@@ -136,7 +124,7 @@ class MessagesGatewayTest {
 
     @Test
     void aToolCallServedByAnOpenAiTargetComesBackAsToolUseAndItsResultIsAnswered() {
-        MessageCreateParams ask = MessageCreateParams.builder().model("fast").maxTokens(256).addTool(weatherTool())
+        MessageCreateParams ask = MessageCreateParams.builder().model("fast").maxTokens(256).addTool(anthropicWeather())
                 .addUserMessage("Use get_weather for Paris").putAdditionalHeader("x-caravan-providers", "backup")
                 .build();
         Message first = client.messages().create(ask);
@@ -161,7 +149,7 @@ class MessagesGatewayTest {
     @Test
     void tokensAreCountedWithoutCallingAProvider() {
         MessageTokensCount count = client.messages().countTokens(MessageCountTokensParams.builder().model("fast")
-                .system("Be brief.").addUserMessage("Hello, Claude, how are you today?").addTool(weatherTool())
+                .system("Be brief.").addUserMessage("Hello, Claude, how are you today?").addTool(anthropicWeather())
                 .build());
 
         assertThat(count.inputTokens()).isBetween(5L, 200L);

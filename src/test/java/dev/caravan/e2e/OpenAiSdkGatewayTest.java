@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.SseException;
@@ -24,6 +23,7 @@ import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
+import dev.caravan.testing.SdkClients;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -59,8 +59,7 @@ class OpenAiSdkGatewayTest {
 
     @BeforeAll
     static void connect() {
-        client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port() + "/v1")
-                .apiKey("unused-by-the-gateway").maxRetries(0).build();
+        client = SdkClients.openAi(SdkClients.gateway(gateway.port()) + "/v1", "unused-by-the-gateway");
     }
 
     @AfterAll

@@ -1,5 +1,8 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.SdkShapes.kind;
+import static dev.caravan.testing.SdkShapes.responsesWeather;
+import static dev.caravan.testing.SdkShapes.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -13,14 +16,11 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.helpers.ResponseAccumulator;
-import com.openai.models.responses.FunctionTool;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseItem;
 import com.openai.models.responses.ResponseCreateParams;
@@ -32,6 +32,7 @@ import com.openai.models.responses.StructuredResponse;
 import com.openai.models.responses.WebSearchPreviewTool;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
+import dev.caravan.testing.SdkClients;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,8 +80,7 @@ class ResponsesGatewayTest {
 
     @BeforeAll
     static void connect() {
-        client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port() + "/v1")
-                .apiKey("unused-by-the-gateway").maxRetries(0).build();
+        client = SdkClients.openAi(SdkClients.gateway(gateway.port()) + "/v1", "unused-by-the-gateway");
     }
 
     @AfterAll
@@ -143,7 +143,7 @@ class ResponsesGatewayTest {
     @ParameterizedTest
     @MethodSource("dialects")
     void callsAFunctionToolAndReadsItsOutput(String dialect) {
-        Response called = client.responses().create(ask(dialect, "Use get_weather for Paris").addTool(weather())
+        Response called = client.responses().create(ask(dialect, "Use get_weather for Paris").addTool(responsesWeather())
                 .build());
 
         ResponseFunctionToolCall call = called.output().getFirst().asFunctionCall();
@@ -152,7 +152,7 @@ class ResponsesGatewayTest {
         assertThat(call.callId()).isNotBlank();
 
         Response answered = client.responses().create(ResponseCreateParams.builder().model(dialect)
-                .previousResponseId(called.id()).addTool(weather())
+                .previousResponseId(called.id()).addTool(responsesWeather())
                 .inputOfResponse(List.of(ResponseInputItem.ofFunctionCallOutput(ResponseInputItem.FunctionCallOutput
                         .builder().callId(call.callId()).output("14 degrees and sunny").build())))
                 .build());
@@ -166,7 +166,7 @@ class ResponsesGatewayTest {
         ResponseAccumulator accumulator = ResponseAccumulator.create();
         List<String> kinds = new ArrayList<>();
         try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
-                ask(dialect, "Use get_weather for Rome").addTool(weather()).build())) {
+                ask(dialect, "Use get_weather for Rome").addTool(responsesWeather()).build())) {
             stream.stream().forEach(event -> {
                 accumulator.accumulate(event);
                 kinds.add(kind(event));
@@ -325,25 +325,4 @@ class ResponsesGatewayTest {
         assertThat(gateway.provider("via-openai").chatCalls()).isZero();
     }
 
-    static String text(Response response) {
-        StringBuilder text = new StringBuilder();
-        response.output().forEach(item -> item.message().ifPresent(m -> m.content().forEach(
-                c -> c.outputText().ifPresent(t -> text.append(t.text())))));
-        return text.toString();
-    }
-
-    static FunctionTool weather() {
-        return FunctionTool.builder().name("get_weather").strict(true)
-                .parameters(FunctionTool.Parameters.builder()
-                        .putAdditionalProperty("type", JsonValue.from("object"))
-                        .putAdditionalProperty("properties", JsonValue.from(Map.of("city", Map.of("type", "string"))))
-                        .putAdditionalProperty("required", JsonValue.from(List.of("city")))
-                        .putAdditionalProperty("additionalProperties", JsonValue.from(false))
-                        .build())
-                .build();
-    }
-
-    static String kind(ResponseStreamEvent event) {
-        return JSON.valueToTree(event).path("type").asText();
-    }
 }

@@ -9,7 +9,6 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -19,6 +18,7 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.caravan.resume.Continuation;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
+import dev.caravan.testing.SdkClients;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -176,8 +176,7 @@ class ResumeTest {
     @Test
     void theOpenAiSdkSeesOneCleanStream() {
         cutAlphaAfterFivePieces();
-        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port() + "/v1")
-                .apiKey("unused-by-the-gateway").maxRetries(0).build();
+        OpenAIClient client = SdkClients.openAi(SdkClients.gateway(gateway.port()) + "/v1", "unused-by-the-gateway");
         ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
         List<String> ids = new ArrayList<>();
         try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(

@@ -1,14 +1,13 @@
 package dev.caravan.simulator;
 
+import static dev.caravan.testing.SdkShapes.anthropicWeather;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import java.time.Duration;
-import java.util.List;
+import dev.caravan.testing.SdkClients;
 import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicServiceException;
@@ -23,7 +22,6 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.StopReason;
-import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.anthropic.models.models.ModelInfo;
 import com.anthropic.models.models.ModelListPage;
@@ -61,22 +59,12 @@ class AnthropicSdkTest {
     }
 
     private static AnthropicClient claude(String key) {
-        // no retries: the SDK would retry 429s and 529s on its own and hide what one call returned
-        return AnthropicOkHttpClient.builder().baseUrl(sim.root("claude")).apiKey(key).maxRetries(0)
-                .timeout(Duration.ofSeconds(20)).build();
+        return SdkClients.anthropic(sim.root("claude"), key);
     }
 
     private static MessageCreateParams.Builder hello() {
         return MessageCreateParams.builder().model("claude-sonnet-4-5").maxTokens(256)
                 .addUserMessage("Hello, Claude");
-    }
-
-    private static Tool weatherTool() {
-        return Tool.builder().name("get_weather").description("Get the current weather in a given location")
-                .inputSchema(Tool.InputSchema.builder()
-                        .properties(JsonValue.from(Map.of("location", Map.of("type", "string"))))
-                        .required(List.of("location")).build())
-                .build();
     }
 
     @Test
@@ -99,7 +87,7 @@ class AnthropicSdkTest {
     @Test
     void theSdkParsesAToolUseMessage() {
         Message message = client.messages().create(MessageCreateParams.builder().model("claude-sonnet-4-5")
-                .maxTokens(256).addTool(weatherTool())
+                .maxTokens(256).addTool(anthropicWeather())
                 .addUserMessage("Use get_weather for San Francisco").build());
 
         message.validate();
@@ -135,7 +123,7 @@ class AnthropicSdkTest {
     void theSdkAccumulatesAStreamedToolUse() {
         MessageAccumulator accumulator = MessageAccumulator.create();
         try (StreamResponse<RawMessageStreamEvent> stream = client.messages().createStreaming(
-                MessageCreateParams.builder().model("claude-haiku-4-5").maxTokens(256).addTool(weatherTool())
+                MessageCreateParams.builder().model("claude-haiku-4-5").maxTokens(256).addTool(anthropicWeather())
                         .addUserMessage("Please call get_weather").build())) {
             stream.stream().forEach(accumulator::accumulate);
         }

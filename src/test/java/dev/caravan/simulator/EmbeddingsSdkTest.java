@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.caravan.testing.SdkClients;
 import java.util.List;
 
 import com.google.genai.Client;
 import com.google.genai.types.ContentEmbedding;
 import com.google.genai.types.EmbedContentConfig;
-import com.google.genai.types.HttpOptions;
-import com.google.genai.types.HttpRetryOptions;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.RateLimitException;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
@@ -43,8 +41,7 @@ class EmbeddingsSdkTest {
         sim.add("gemini", "gemini", "g-key");
         sim.start(0);
         openai = client("openai", "sk-test");
-        google = Client.builder().apiKey("g-key").httpOptions(HttpOptions.builder().baseUrl(sim.root("gemini"))
-                .apiVersion("v1beta").retryOptions(HttpRetryOptions.builder().attempts(1).build()).build()).build();
+        google = SdkClients.gemini(sim.root("gemini"), "g-key");
     }
 
     @AfterAll
@@ -60,7 +57,7 @@ class EmbeddingsSdkTest {
     }
 
     static OpenAIClient client(String provider, String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(sim.baseUrl(provider)).apiKey(key).maxRetries(0).build();
+        return SdkClients.openAi(sim.baseUrl(provider), key);
     }
 
     static List<Float> embed(OpenAIClient client, String text) {

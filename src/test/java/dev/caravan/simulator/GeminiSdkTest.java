@@ -3,6 +3,7 @@ package dev.caravan.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.caravan.testing.SdkClients;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -20,7 +21,6 @@ import com.google.genai.types.FunctionDeclaration;
 import com.google.genai.types.GenerateContentConfig;
 import com.google.genai.types.GenerateContentResponse;
 import com.google.genai.types.HttpOptions;
-import com.google.genai.types.HttpRetryOptions;
 import com.google.genai.types.ListModelsConfig;
 import com.google.genai.types.Model;
 import com.google.genai.types.Schema;
@@ -60,13 +60,11 @@ class GeminiSdkTest {
     }
 
     private static HttpOptions.Builder http() {
-        // one attempt: the SDK would otherwise retry 429 and 5xx by itself and hide what the simulator answered
-        return HttpOptions.builder().baseUrl(sim.root("gemini")).apiVersion("v1beta")
-                .retryOptions(HttpRetryOptions.builder().attempts(1).build());
+        return SdkClients.geminiHttp(sim.root("gemini"), "v1beta");
     }
 
     private static Client client(String key) {
-        return Client.builder().apiKey(key).httpOptions(http().build()).build();
+        return SdkClients.gemini(sim.root("gemini"), key);
     }
 
     @Test
@@ -189,24 +187,21 @@ class GeminiSdkTest {
     void theVertexPathsServeTheSdkInVertexModeWithABearerToken() {
         GoogleCredentials token = GoogleCredentials.create(new AccessToken("ya29.simulated-token",
                 TOKEN_EXPIRY));
-        Client vertex = Client.builder().vertexAI(true).project("caravan-test").location("us-central1")
-                .credentials(token)
-                .httpOptions(HttpOptions.builder().baseUrl(sim.root("vertex")).apiVersion("v1")
-                        .retryOptions(HttpRetryOptions.builder().attempts(1).build()).build())
-                .build();
+        Client vertex = vertex(token);
 
         GenerateContentResponse response = vertex.models.generateContent(MODEL, "Hello Vertex", null);
 
         assertThat(response.text()).isEqualTo("Simulated reply from vertex (gemini-2.5-flash) to: Hello Vertex");
-        Client wrong = Client.builder().vertexAI(true).project("caravan-test").location("us-central1")
-                .credentials(GoogleCredentials.create(new AccessToken("ya29.someone-else",
-                        TOKEN_EXPIRY)))
-                .httpOptions(HttpOptions.builder().baseUrl(sim.root("vertex")).apiVersion("v1")
-                        .retryOptions(HttpRetryOptions.builder().attempts(1).build()).build())
-                .build();
+        Client wrong = vertex(GoogleCredentials.create(new AccessToken("ya29.someone-else", TOKEN_EXPIRY)));
         ClientException refused = catchThrowableOfType(ClientException.class,
                 () -> wrong.models.generateContent(MODEL, "Hello Vertex", null));
         assertThat(refused.code()).isEqualTo(401);
         assertThat(refused.status()).isEqualTo("UNAUTHENTICATED");
+    }
+
+    /** The SDK in Vertex mode, with {@code token} for credentials. */
+    private static Client vertex(GoogleCredentials token) {
+        return Client.builder().vertexAI(true).project("caravan-test").location("us-central1").credentials(token)
+                .httpOptions(SdkClients.geminiHttp(sim.root("vertex"), "v1").build()).build();
     }
 }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.caravan.testing.SdkClients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.OpenAIInvalidDataException;
@@ -63,7 +63,7 @@ class OpenAiSdkTest {
 
     /** The SDK's own retries are off: a fault must reach the test as the SDK reports it, once. */
     static OpenAIClient client(String key) {
-        return OpenAIOkHttpClient.builder().baseUrl(sim.baseUrl("openai")).apiKey(key).maxRetries(0).build();
+        return SdkClients.openAi(sim.baseUrl("openai"), key);
     }
 
     static ChatCompletionCreateParams.Builder ask(String prompt) {

@@ -1,17 +1,18 @@
 package dev.caravan.simulator;
 
+import static dev.caravan.testing.SdkShapes.kind;
+import static dev.caravan.testing.SdkShapes.responsesWeather;
+import static dev.caravan.testing.SdkShapes.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.caravan.testing.SdkClients;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
-import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.InternalServerException;
@@ -20,7 +21,6 @@ import com.openai.errors.OpenAIIoException;
 import com.openai.helpers.ResponseAccumulator;
 import com.openai.models.Reasoning;
 import com.openai.models.ReasoningEffort;
-import com.openai.models.responses.FunctionTool;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseFunctionToolCall;
@@ -54,7 +54,7 @@ class ResponsesSdkTest {
         sim = new Simulator("127.0.0.1");
         sim.add("openai", "sk-test");
         sim.start(0);
-        client = OpenAIOkHttpClient.builder().baseUrl(sim.baseUrl("openai")).apiKey("sk-test").maxRetries(0).build();
+        client = SdkClients.openAi(sim.baseUrl("openai"), "sk-test");
     }
 
     @AfterAll
@@ -117,7 +117,7 @@ class ResponsesSdkTest {
 
     @Test
     void callsAFunctionToolPlainAndStreamed() {
-        Response response = client.responses().create(ask("Use get_weather for Paris").addTool(weather()).build());
+        Response response = client.responses().create(ask("Use get_weather for Paris").addTool(responsesWeather()).build());
 
         ResponseFunctionToolCall call = response.output().get(0).asFunctionCall();
         assertThat(call.name()).isEqualTo("get_weather");
@@ -127,7 +127,7 @@ class ResponsesSdkTest {
         List<String> kinds = new ArrayList<>();
         StringBuilder arguments = new StringBuilder();
         try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
-                ask("Use get_weather for Rome").addTool(weather()).build())) {
+                ask("Use get_weather for Rome").addTool(responsesWeather()).build())) {
             stream.stream().forEach(event -> {
                 kinds.add(kind(event));
                 event.functionCallArgumentsDelta().ifPresent(d -> arguments.append(d.delta()));
@@ -140,11 +140,11 @@ class ResponsesSdkTest {
 
     @Test
     void toolChoiceNoneMeansTextAndANamedFunctionMeansThatCall() {
-        Response none = client.responses().create(ask("Use get_weather for Paris").addTool(weather())
+        Response none = client.responses().create(ask("Use get_weather for Paris").addTool(responsesWeather())
                 .toolChoice(ToolChoiceOptions.NONE).build());
         assertThat(none.output().get(0).isMessage()).isTrue();
 
-        Response named = client.responses().create(ask("What is the time?").addTool(weather())
+        Response named = client.responses().create(ask("What is the time?").addTool(responsesWeather())
                 .toolChoice(ToolChoiceFunction.builder().name("get_weather").build()).build());
         assertThat(named.output().get(0).asFunctionCall().name()).isEqualTo("get_weather");
     }
@@ -257,29 +257,6 @@ class ResponsesSdkTest {
         }
         assertThat(failed).endsWith("response.output_text.delta", "error", "response.failed")
                 .doesNotContain("response.completed");
-    }
-
-    static String text(Response response) {
-        StringBuilder text = new StringBuilder();
-        response.output().forEach(item -> item.message().ifPresent(m -> m.content().forEach(
-                c -> c.outputText().ifPresent(t -> text.append(t.text())))));
-        return text.toString();
-    }
-
-    static FunctionTool weather() {
-        return FunctionTool.builder().name("get_weather").strict(true)
-                .parameters(FunctionTool.Parameters.builder()
-                        .putAdditionalProperty("type", JsonValue.from("object"))
-                        .putAdditionalProperty("properties", JsonValue.from(Map.of("city", Map.of("type", "string"))))
-                        .putAdditionalProperty("required", JsonValue.from(List.of("city")))
-                        .putAdditionalProperty("additionalProperties", JsonValue.from(false))
-                        .build())
-                .build();
-    }
-
-    /** The event's {@code type}, as the wire named it. */
-    static String kind(ResponseStreamEvent event) {
-        return new ObjectMapper().valueToTree(event).path("type").asText();
     }
 
     static long sequence(ResponseStreamEvent event) {

@@ -3,18 +3,15 @@ package dev.caravan.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.time.Duration;
+import dev.caravan.testing.SdkClients;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.errors.InternalServerException;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.google.genai.Client;
 import com.google.genai.types.GenerateContentResponse;
-import com.google.genai.types.HttpOptions;
-import com.google.genai.types.HttpRetryOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,10 +33,8 @@ class TokenCountSdkTest {
         sim.add("claude", "anthropic", "sk-ant-test");
         sim.add("gemini", "gemini", "g-key");
         sim.start(0);
-        claude = AnthropicOkHttpClient.builder().baseUrl(sim.root("claude")).apiKey("sk-ant-test").maxRetries(0)
-                .timeout(Duration.ofSeconds(20)).build();
-        google = Client.builder().apiKey("g-key").httpOptions(HttpOptions.builder().baseUrl(sim.root("gemini"))
-                .apiVersion("v1beta").retryOptions(HttpRetryOptions.builder().attempts(1).build()).build()).build();
+        claude = SdkClients.anthropic(sim.root("claude"), "sk-ant-test");
+        google = SdkClients.gemini(sim.root("gemini"), "g-key");
     }
 
     @AfterAll
