@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.caravan.testing.SdkClients;
+import dev.caravan.testing.SimulatorExtension;
 import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
@@ -26,9 +27,9 @@ import com.anthropic.models.messages.ToolUseBlock;
 import com.anthropic.models.models.ModelInfo;
 import com.anthropic.models.models.ModelListPage;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The official Anthropic Java SDK as the client of the simulated Messages API: what it parses, streams and
@@ -36,26 +37,19 @@ import org.junit.jupiter.api.Test;
  */
 class AnthropicSdkTest {
 
-    private static Simulator sim;
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of().add("claude", "anthropic", "sk-ant-test");
+
     private static AnthropicClient client;
 
     @BeforeAll
     static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("claude", "anthropic", "sk-ant-test");
-        sim.start(0);
         client = claude("sk-ant-test");
     }
 
     @AfterAll
     static void stop() {
         client.close();
-        sim.close();
-    }
-
-    @AfterEach
-    void heal() {
-        sim.provider("claude").heal();
     }
 
     private static AnthropicClient claude(String key) {

@@ -27,10 +27,9 @@ import dev.caravan.provider.anthropic.AnthropicDialect;
 import dev.caravan.provider.stream.SseEvent;
 import dev.caravan.provider.stream.SseReader;
 import dev.caravan.provider.stream.StreamDecoder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import dev.caravan.testing.SimulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The simulated Messages API on the wire: what it refuses as the real API does, the exact event sequence of its
@@ -42,26 +41,11 @@ class AnthropicWireTest {
     private static final String HELLO = "{\"model\": \"claude-haiku-4-5\", \"max_tokens\": 64, "
             + "\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}";
 
-    private static Simulator sim;
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of().add("claude", "anthropic", "sk-ant-test");
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final AnthropicDialect dialect = new AnthropicDialect(JSON, Clock.systemUTC());
-
-    @BeforeAll
-    static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("claude", "anthropic", "sk-ant-test");
-        sim.start(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
-    @AfterEach
-    void heal() {
-        sim.provider("claude").heal();
-    }
 
     private HttpResponse<String> post(String body, Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(sim.baseUrl("claude") + "/messages"))

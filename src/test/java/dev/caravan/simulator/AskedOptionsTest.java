@@ -2,6 +2,7 @@ package dev.caravan.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravan.testing.SimulatorExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,9 +14,8 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,21 +38,12 @@ class AskedOptionsTest {
     static final String TOOL_PARAMETERS = """
             {"type":"object","properties":{"city":{"type":"string"},"unit":{"type":"string","enum":["C","F"]}},
              "required":["city","unit"],"additionalProperties":false}""";
-    static Simulator sim;
 
-    @BeforeAll
-    static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("openai", null);
-        sim.add("claude", "anthropic", null);
-        sim.add("gemini", "gemini", null);
-        sim.start(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of()
+            .add("openai", null)
+            .add("claude", "anthropic", null)
+            .add("gemini", "gemini", null);
 
     @ParameterizedTest
     @ValueSource(strings = {"chat", "responses", "anthropic", "gemini-json-schema", "gemini-openapi"})

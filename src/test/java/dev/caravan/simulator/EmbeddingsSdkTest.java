@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.caravan.testing.SdkClients;
+import dev.caravan.testing.SimulatorExtension;
 import java.util.List;
 
 import com.google.genai.Client;
@@ -17,9 +18,9 @@ import com.openai.errors.RateLimitException;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Embeddings as the official clients ask for them: OpenAI's SDK (float and base64 vectors, several inputs,
@@ -29,17 +30,18 @@ import org.junit.jupiter.api.Test;
 class EmbeddingsSdkTest {
 
     static final String MODEL = "text-embedding-3-small";
-    static Simulator sim;
+
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of()
+            .add("openai", "sk-test")
+            .add("azure", "sk-azure") // the same model elsewhere: the same vectors
+            .add("gemini", "gemini", "g-key");
+
     static OpenAIClient openai;
     static Client google;
 
     @BeforeAll
     static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("openai", "sk-test");
-        sim.add("azure", "sk-azure"); // the same model elsewhere: the same vectors
-        sim.add("gemini", "gemini", "g-key");
-        sim.start(0);
         openai = client("openai", "sk-test");
         google = SdkClients.gemini(sim.root("gemini"), "g-key");
     }
@@ -47,13 +49,6 @@ class EmbeddingsSdkTest {
     @AfterAll
     static void stop() {
         openai.close();
-        sim.close();
-    }
-
-    @AfterEach
-    void heal() {
-        sim.provider("openai").heal();
-        sim.provider("gemini").heal();
     }
 
     static OpenAIClient client(String provider, String key) {

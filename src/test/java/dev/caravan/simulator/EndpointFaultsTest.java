@@ -3,6 +3,7 @@ package dev.caravan.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.caravan.testing.SimulatorExtension;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,10 +14,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,7 +28,14 @@ class EndpointFaultsTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
-    static Simulator sim;
+
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of()
+            .add("openai", "sk-test")
+            .add("claude", "anthropic", "sk-ant")
+            .add("gemini", "gemini", "g-key")
+            // an OpenAI-compatible server without Responses or embeddings
+            .add("compat", "openai", null, compat -> compat.serving(Api.CHAT));
 
     /** One call of each endpoint: provider, API, path, body. */
     record Call(String provider, String api, String path, Map<String, Object> body) {
@@ -54,28 +60,6 @@ class EndpointFaultsTest {
                 new Call("gemini", Api.EMBEDDINGS, "/v1beta/models/text-embedding-004:batchEmbedContents",
                         Map.of("requests", List.of(Map.of("model", "models/text-embedding-004", "content",
                                 Map.of("parts", List.of(Map.of("text", "hi"))))))));
-    }
-
-    @BeforeAll
-    static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("openai", "sk-test");
-        sim.add("claude", "anthropic", "sk-ant");
-        sim.add("gemini", "gemini", "g-key");
-        sim.add("compat", null).serving(Api.CHAT); // an OpenAI-compatible server without Responses or embeddings
-        sim.start(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
-    @AfterEach
-    void heal() {
-        for (String name : List.of("openai", "claude", "gemini")) {
-            sim.provider(name).heal();
-        }
     }
 
     @ParameterizedTest

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.caravan.testing.SdkClients;
+import dev.caravan.testing.SimulatorExtension;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -26,10 +27,8 @@ import com.google.genai.types.Model;
 import com.google.genai.types.Schema;
 import com.google.genai.types.Tool;
 import com.google.genai.types.Type;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The simulator's Gemini wire as Google's own Java SDK sees it: if the official client reads its answers, streams
@@ -38,26 +37,11 @@ import org.junit.jupiter.api.Test;
 class GeminiSdkTest {
 
     private static final String MODEL = "gemini-2.5-flash";
-    private static Simulator sim;
 
-    @BeforeAll
-    static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("gemini", "gemini", "test-key");
-        sim.add("vertex", "gemini", "ya29.simulated-token");
-        sim.start(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        sim.provider("gemini").heal();
-        sim.provider("gemini").resetCounts();
-    }
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of()
+            .add("gemini", "gemini", "test-key")
+            .add("vertex", "gemini", "ya29.simulated-token");
 
     private static HttpOptions.Builder http() {
         return SdkClients.geminiHttp(sim.root("gemini"), "v1beta");

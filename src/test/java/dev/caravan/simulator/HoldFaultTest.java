@@ -3,6 +3,7 @@ package dev.caravan.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.testing.SimulatorExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,10 +14,8 @@ import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The {@code hold} fault keeps calls open without a byte until the test (or an operator) releases them over the
@@ -26,25 +25,9 @@ class HoldFaultTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
-    static Simulator simulator;
 
-    @BeforeAll
-    static void start() {
-        simulator = new Simulator("127.0.0.1");
-        simulator.add("alpha", null);
-        simulator.start(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        simulator.close();
-    }
-
-    @AfterEach
-    void heal() {
-        simulator.provider("alpha").heal();
-        simulator.provider("alpha").resetCounts();
-    }
+    @RegisterExtension
+    static final SimulatorExtension simulator = SimulatorExtension.of().add("alpha", null);
 
     @Test
     void heldCallsWaitUntilReleasedWhileTheOthersAreAnswered() throws Exception {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.caravan.testing.SdkClients;
+import dev.caravan.testing.SimulatorExtension;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +28,9 @@ import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The official OpenAI Java SDK as a client of the simulator: if the SDK parses what the simulator sends (answers,
@@ -38,27 +39,19 @@ import org.junit.jupiter.api.Test;
  */
 class OpenAiSdkTest {
 
-    static Simulator sim;
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of().add("openai", "sk-test");
+
     static OpenAIClient client;
 
     @BeforeAll
     static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("openai", "sk-test");
-        sim.start(0);
         client = client("sk-test");
     }
 
     @AfterAll
     static void stop() {
         client.close();
-        sim.close();
-    }
-
-    @AfterEach
-    void heal() {
-        sim.provider("openai").heal();
-        sim.provider("openai").resetCounts();
     }
 
     /** The SDK's own retries are off: a fault must reach the test as the SDK reports it, once. */

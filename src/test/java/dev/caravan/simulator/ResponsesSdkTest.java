@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.caravan.testing.SdkClients;
+import dev.caravan.testing.SimulatorExtension;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,9 +35,9 @@ import com.openai.models.responses.ToolChoiceFunction;
 import com.openai.models.responses.ToolChoiceOptions;
 import com.openai.models.responses.inputtokens.InputTokenCountParams;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The official OpenAI Java SDK's Responses client against the simulator: plain and streamed answers, function
@@ -46,26 +47,19 @@ import org.junit.jupiter.api.Test;
  */
 class ResponsesSdkTest {
 
-    static Simulator sim;
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of().add("openai", "sk-test");
+
     static OpenAIClient client;
 
     @BeforeAll
     static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("openai", "sk-test");
-        sim.start(0);
         client = SdkClients.openAi(sim.baseUrl("openai"), "sk-test");
     }
 
     @AfterAll
     static void stop() {
         client.close();
-        sim.close();
-    }
-
-    @AfterEach
-    void heal() {
-        sim.provider("openai").heal();
     }
 
     static ResponseCreateParams.Builder ask(String input) {

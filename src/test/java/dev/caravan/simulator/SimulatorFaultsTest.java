@@ -2,32 +2,22 @@ package dev.caravan.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravan.testing.SimulatorExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The simulator's fault endpoint takes faults, not anything sent to it: oversized or deeply nested bodies are refused. */
 class SimulatorFaultsTest {
 
-    static Simulator simulator;
+    @RegisterExtension
+    static final SimulatorExtension simulator = SimulatorExtension.of().add("alpha", null);
+
     static final HttpClient client = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void start() {
-        simulator = new Simulator("127.0.0.1");
-        simulator.add("alpha", null);
-        simulator.start(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        simulator.close();
-    }
 
     @Test
     void anOversizedFaultIsRefusedAndNotKept() throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.caravan.testing.SdkClients;
+import dev.caravan.testing.SimulatorExtension;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.errors.InternalServerException;
@@ -13,9 +14,9 @@ import com.anthropic.models.messages.MessageCreateParams;
 import com.google.genai.Client;
 import com.google.genai.types.GenerateContentResponse;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Token counting as the official clients ask for it: Anthropic's {@code count_tokens} and Gemini's
@@ -23,16 +24,16 @@ import org.junit.jupiter.api.Test;
  */
 class TokenCountSdkTest {
 
-    static Simulator sim;
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of()
+            .add("claude", "anthropic", "sk-ant-test")
+            .add("gemini", "gemini", "g-key");
+
     static AnthropicClient claude;
     static Client google;
 
     @BeforeAll
     static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("claude", "anthropic", "sk-ant-test");
-        sim.add("gemini", "gemini", "g-key");
-        sim.start(0);
         claude = SdkClients.anthropic(sim.root("claude"), "sk-ant-test");
         google = SdkClients.gemini(sim.root("gemini"), "g-key");
     }
@@ -40,12 +41,6 @@ class TokenCountSdkTest {
     @AfterAll
     static void stop() {
         claude.close();
-        sim.close();
-    }
-
-    @AfterEach
-    void heal() {
-        sim.provider("claude").heal();
     }
 
     @Test

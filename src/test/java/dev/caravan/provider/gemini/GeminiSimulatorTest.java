@@ -30,11 +30,9 @@ import dev.caravan.provider.stream.SseEvent;
 import dev.caravan.provider.stream.SseReader;
 import dev.caravan.provider.stream.StreamDecoder;
 import dev.caravan.simulator.Fault;
-import dev.caravan.simulator.Simulator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import dev.caravan.testing.SimulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Gemini dialect against the simulator's Gemini wire over real HTTP: the translation, the stream decoder and the
@@ -43,7 +41,11 @@ import org.junit.jupiter.api.Test;
 class GeminiSimulatorTest {
 
     private static final String MODEL = "gemini-2.5-flash";
-    private static Simulator sim;
+
+    @RegisterExtension
+    static final SimulatorExtension sim = SimulatorExtension.of()
+            .add("gemini", "gemini", "AIzaSyTestKey")
+            .add("vertex", "gemini", "ya29.vertex");
 
     private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
             false);
@@ -51,24 +53,6 @@ class GeminiSimulatorTest {
     // streamed answer early with an end-of-stream error, which is not what these tests are about
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final GeminiDialect dialect = new GeminiDialect(json, Clock.systemUTC());
-
-    @BeforeAll
-    static void start() {
-        sim = new Simulator("127.0.0.1");
-        sim.add("gemini", "gemini", "AIzaSyTestKey");
-        sim.add("vertex", "gemini", "ya29.vertex");
-        sim.start(0);
-    }
-
-    @AfterAll
-    static void stop() {
-        sim.close();
-    }
-
-    @BeforeEach
-    void heal() {
-        sim.provider("gemini").heal();
-    }
 
     private ChatRequest request(String body) throws IOException {
         return json.readValue(body, ChatRequest.class);
