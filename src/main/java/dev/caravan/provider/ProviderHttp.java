@@ -49,8 +49,8 @@ import org.apache.hc.core5.concurrent.Cancellable;
  * redirects or keeps cookies on its own: the router is the one retry loop (DESIGN §4).
  *
  * <p>A call waits at most {@code caravan.routing.pool-wait} for a free connection of a full pool, then fails as
- * {@link FailureClass#SATURATED}; the router reads each pool's {@link #inFlight} against its {@link #capacity} to
- * send calls elsewhere first.
+ * {@link FailureClass#SATURATED}; opening a new connection is bounded by the provider's connect timeout instead. The
+ * router reads each pool's {@link #inFlight} against its {@link #capacity} to send calls elsewhere first.
  */
 public final class ProviderHttp implements Closeable {
 
@@ -59,7 +59,8 @@ public final class ProviderHttp implements Closeable {
     /** Provider answers carry long rate-limit and tracing headers; Vert.x's default (8 KB) is a browser's. */
     private static final int MAX_HEADER_SIZE = 64 * 1024;
 
-    private record Pool(HttpClient client, int capacity, AtomicInteger inFlight) {
+    /** @param connectMillis the provider's connect timeout, which also bounds the client's TCP connect */
+    private record Pool(HttpClient client, int capacity, long connectMillis, AtomicInteger inFlight) {
     }
 
     private final Map<String, Pool> pools = new LinkedHashMap<>();
@@ -88,7 +89,7 @@ public final class ProviderHttp implements Closeable {
                     .setDecompressionSupported(false), new PoolOptions()
                     .setHttp1MaxSize(provider.maxConnections())
                     .setMaxWaitQueueSize(-1)),
-                    provider.maxConnections(), new AtomicInteger()));
+                    provider.maxConnections(), provider.connectTimeout().toMillis(), new AtomicInteger()));
         }
         this.vertx = (VertxInternal) vertx;
         // for calls made outside an HTTP request (JMS, file drops, probes): started on first use
@@ -237,10 +238,16 @@ public final class ProviderHttp implements Closeable {
                 ended();
                 return;
             }
+            // Vert.x bounds the whole lease of a connection by this: the wait for a free one of a full pool and, when
+            // the pool has room, the connect of a new one. Only the former is the pool wait; a connect slowed by a
+            // busy machine must not pass for a full pool, so it gets the connect timeout (the client's TCP bound,
+            // which runs out first) on top
+            long leaseMillis = pool.inFlight().get() > pool.capacity() ? poolWaitMillis
+                    : pool.connectMillis() + poolWaitMillis;
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.POST)
                     .setAbsoluteURI(call.url())
-                    .setConnectTimeout(poolWaitMillis) // Vert.x's wait for a pooled connection, not the TCP connect
+                    .setConnectTimeout(leaseMillis)
                     .setIdleTimeout(call.readTimeout().toMillis())
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
             call.headers().forEach(options::putHeader);

@@ -142,6 +142,39 @@ class ProviderHttpTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == provider().maxConnections());
     }
 
+    @Test
+    void aConnectSlowerThanThePoolWaitIsAConnectionFailureNotASaturatedPool() throws Exception {
+        // a listener whose accept queue is full: the kernel drops the next SYN, so a connect to it stays pending
+        // until the provider's connect timeout, the way a connect on a starved machine outlasts the pool wait
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ProviderHttp slow = new ProviderHttp(vertx, List.of(provider("slow", full.getLocalPort(),
+                        POOL_WAIT.multipliedBy(3))), POOL_WAIT, 1 << 20)) {
+            List<Socket> queued = fill(full);
+
+            assertThatThrownBy(() -> slow.send(call("slow", full.getLocalPort(), Duration.ofSeconds(30))))
+                    .isInstanceOfSatisfying(ProviderFailure.class, failure -> assertThat(failure.failureClass())
+                            .as("an empty pool waited for no connection").isEqualTo(FailureClass.CONNECTION));
+            await().atMost(Duration.ofSeconds(5)).until(() -> slow.inFlight("slow") == 0);
+            for (Socket socket : queued) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Connects to {@code listener}, which never accepts, until its accept queue is full. */
+    private static List<Socket> fill(ServerSocket listener) {
+        List<Socket> queued = new java.util.ArrayList<>();
+        while (true) {
+            Socket socket = new Socket();
+            try {
+                socket.connect(listener.getLocalSocketAddress(), 200);
+                queued.add(socket);
+            } catch (IOException full) {
+                return queued;
+            }
+        }
+    }
+
     private interface Answering {
         void answer(OutputStream out) throws Exception;
     }
@@ -174,8 +207,16 @@ class ProviderHttpTest {
     }
 
     private ProviderCall call(boolean streamed, Duration readTimeout) {
+        return call("alpha", upstream.getLocalPort(), streamed, readTimeout);
+    }
+
+    private ProviderCall call(String provider, int port, Duration readTimeout) {
+        return call(provider, port, false, readTimeout);
+    }
+
+    private ProviderCall call(String provider, int port, boolean streamed, Duration readTimeout) {
         // the attempt's own limits read a ticker that stands still: what runs out here is the client's read timeout
-        AttemptPlan plan = new AttemptPlan(new Target("alpha", "model-alpha"), 0, Duration.ofSeconds(30),
+        AttemptPlan plan = new AttemptPlan(new Target(provider, "model-alpha"), 0, Duration.ofSeconds(30),
                 0L, "req_1", List.of());
         ChatRequest request = new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), streamed, null, null,
                 null, null, null, null, null, null, null);
@@ -183,15 +224,19 @@ class ProviderHttpTest {
         ProviderAttempt attempt = new ProviderAttempt(plan, request, sink, null, new AttemptHandle(() -> 0L, 0L),
                 null);
         return new ProviderCall(attempt,
-                "http://127.0.0.1:" + upstream.getLocalPort() + "/v1/chat/completions",
+                "http://127.0.0.1:" + port + "/v1/chat/completions",
                 Map.of("Authorization", "Bearer sk-alpha"), "{\"model\":\"model-alpha\"}".getBytes(StandardCharsets.UTF_8),
                 readTimeout);
     }
 
     private ProviderSettings provider() {
+        return provider("alpha", upstream.getLocalPort(), Duration.ofSeconds(5));
+    }
+
+    private static ProviderSettings provider(String id, int port, Duration connectTimeout) {
         Duration thirty = Duration.ofSeconds(30);
-        return new ProviderSettings("alpha", "openai", URI.create("http://127.0.0.1:" + upstream.getLocalPort() + "/v1"),
-                new ApiKeys(List.of("sk-alpha")), thirty, thirty, thirty, Duration.ofSeconds(5), 4, 1, null, false,
+        return new ProviderSettings(id, "openai", URI.create("http://127.0.0.1:" + port + "/v1"),
+                new ApiKeys(List.of("sk-alpha")), thirty, thirty, thirty, connectTimeout, 4, 1, null, false,
                 DialectOptions.OpenAi.DEFAULT);
     }
 
