@@ -60,9 +60,9 @@ class JmsIngressTest {
             // the failing providers of one test must not open breakers for the next
             "caravan.breaker.minimum-calls", "1000",
             "caravan.breaker.sliding-window-size", "1000",
-            // how long a call held by a hanging alpha lasts: far beyond what taking fifty messages needs, even
-            // on a loaded machine, and far beyond the slowest latency these tests simulate
-            "caravan.provider.alpha.timeout", "20s"));
+            // calls held by alpha end when a test releases them: this only bounds a test that fails before then, far
+            // beyond what taking fifty messages needs on a loaded machine
+            "caravan.provider.alpha.timeout", "90s"));
 
     static Connection connection;
     Session session;
@@ -245,8 +245,8 @@ class JmsIngressTest {
 
     @Test
     void manyMessagesAreInFlightAtOnce() throws Exception {
-        // the first five calls are held until the gateway gives up on them (alpha's timeout), the rest answered at once
-        gateway.provider("alpha").fail(new Fault(null, null, null, null, null, null, "hang", 5, "chat", null));
+        // the first five calls are held until the test releases them, the rest answered at once
+        gateway.provider("alpha").fail(Fault.mode("hold").times(5).scope("chat"));
         TemporaryQueue replies = session.createTemporaryQueue();
         var producer = session.createProducer(session.createQueue("llm.requests"));
         for (int i = 0; i < 50; i++) {
@@ -264,8 +264,10 @@ class JmsIngressTest {
         }
         // one message at a time, a held call would have had to end (and be retried) before the next was taken:
         // in flight together, 45 are answered while all five are still held, and no call was made twice
-        assertThat(gateway.provider("alpha").chatCalls()).as("one call per message, none retried yet").isEqualTo(50);
+        assertThat(gateway.provider("alpha").heldCalls()).isEqualTo(5);
+        assertThat(gateway.provider("alpha").chatCalls()).as("one call per message, none retried").isEqualTo(50);
         assertThat(gateway.provider("beta").chatCalls()).isZero();
+        assertThat(gateway.provider("alpha").release()).isEqualTo(5);
         for (int i = 0; i < 5; i++) {
             Message reply = consumer.receive(60_000);
             assertThat(reply).isNotNull();
@@ -428,17 +430,19 @@ class JmsIngressTest {
 
     @Test
     void aReplyWhoseTemporaryQueueWentAwayDuringTheCallIsDeadLetteredNotDropped() throws Exception {
-        gateway.provider("alpha").fail(Fault.latency(1500).scope("chat"));
+        // the call is held until the requester has gone, however long going takes on a loaded machine
+        gateway.provider("alpha").fail(Fault.mode("hold").times(1).scope("chat"));
         Connection requester = new ActiveMQConnectionFactory(gateway.brokerUrl()).createConnection();
         Session requesterSession = requester.createSession(false, Session.AUTO_ACKNOWLEDGE);
         TextMessage request = session.createTextMessage("hello, and goodbye");
         request.setJMSReplyTo(requesterSession.createTemporaryQueue());
         request.setJMSCorrelationID("left-early");
         send(request);
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").chatCalls() >= 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> gateway.provider("alpha").heldCalls() == 1);
         requester.close();
+        assertThat(gateway.provider("alpha").release()).isEqualTo(1);
 
-        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(60_000);
         assertThat(dead).isNotNull();
         assertThat(dead.getJMSCorrelationID()).isEqualTo("left-early");
         assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("cancelled");
