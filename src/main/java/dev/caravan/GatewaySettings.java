@@ -146,6 +146,8 @@ public record GatewaySettings(
         route.put("caravan.jms.reply-queue", jms.replyQueue());
         route.put("caravan.jms.dead-letter-queue", jms.deadLetterQueue());
         route.put("caravan.jms.concurrency", Integer.toString(jms.concurrency()));
+        route.put("caravan.jms.idle-consumers", Integer.toString(jms.idleConsumers()));
+        route.put("caravan.jms.polls-per-task", Integer.toString(jms.pollsPerTask()));
         return route;
     }
 

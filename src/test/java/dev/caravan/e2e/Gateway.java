@@ -72,8 +72,7 @@ final class Gateway implements AutoCloseable {
         // interval (1 s and 5 s by default): short ones let each test gateway close at once, as production needs not
         props.put("camel.component.jms.receive-timeout", "100");
         props.put("camel.component.jms.recovery-interval", "100");
-        // each idle consumer commits a transaction every receive timeout: the shipped 200 of them would keep a core
-        // of a test machine busy doing nothing; a few still take several messages at once
+        // a few consumers at most still take several messages at once, and start and stop quicker than 200
         props.put("caravan.jms.concurrency", "8");
         dataDir = TestFolders.create("caravan-test-");
         brokerPort = freePort();
