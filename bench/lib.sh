@@ -11,6 +11,8 @@ JAVA=${JAVA:-$JAVA_HOME/bin/java}
 # The jar under test; built by ensure_jar when missing. Copied to the run directory before start so that a
 # `mvn clean` elsewhere cannot pull it away mid-run.
 CARAVAN_JAR=${CARAVAN_JAR:-$REPO_DIR/target/caravan.jar}
+# The checkout whose application.properties and routes/ go with that jar (another build's, to measure it).
+CARAVAN_HOME=${CARAVAN_HOME:-$REPO_DIR}
 # Never these: other tools on this machine use them.
 RESERVED_PORTS=" 8080 8090 9876 "
 
@@ -64,6 +66,10 @@ ensure_jar() {
         (cd "$REPO_DIR" && JAVA_HOME=$JAVA_HOME mvn -B -q package -DskipTests) >&2
     fi
     cp "$CARAVAN_JAR" "$RUN_DIR/caravan.jar"
+    # the routes and properties the gateway reads, copied with the jar: a route file added to the checkout
+    # later must not reach a jar built before it
+    cp "$CARAVAN_HOME/application.properties" "$RUN_DIR/application.properties"
+    cp -r "$CARAVAN_HOME/routes" "$RUN_DIR/routes"
 }
 
 # A free TCP port on 127.0.0.1, not one of the reserved ones and not one handed out before in this run.
@@ -102,7 +108,8 @@ start_nginx() { # name conf
     STARTED_PIDS+=("$LAST_PID")
 }
 
-# Starts Caravan from the repository directory (it reads ./application.properties and ./routes/), bound to
+# Starts Caravan with the application.properties and routes/ copied beside its jar (whatever the working
+# directory; relative paths in CARAVAN_JVM_OPTS still resolve against the repository), bound to
 # 127.0.0.1 (the properties file says 0.0.0.0 for the client API), with the JMS and file ingress off and
 # their folders in the run directory (these benchmarks load HTTP, and several Caravans must not share one
 # broker port or journal). Sets LAST_PID; log in $RUN_DIR/<name>.log.
@@ -111,7 +118,9 @@ start_caravan() { # name -Dkey=value...
     shift
     cd "$REPO_DIR"
     # shellcheck disable=SC2086 # CARAVAN_JVM_OPTS is a list of JVM options
-    "$JAVA" ${CARAVAN_JVM_OPTS:-} -Dcamel.server.host=127.0.0.1 -Dcamel.management.host=127.0.0.1 \
+    "$JAVA" -Dcaravan.config="$RUN_DIR/application.properties" \
+        -Dcamel.main.routes-include-pattern="file:$RUN_DIR/routes/*.camel.yaml" \
+        ${CARAVAN_JVM_OPTS:-} -Dcamel.server.host=127.0.0.1 -Dcamel.management.host=127.0.0.1 \
         -Dcaravan.simulator.host=127.0.0.1 -Dcaravan.jms.enabled=false -Dcaravan.file.enabled=false \
         -Dcaravan.jms.data-dir="$RUN_DIR/$name-data/broker" -Dcaravan.file.inbox="$RUN_DIR/$name-data/inbox" \
         -Dcaravan.file.outbox="$RUN_DIR/$name-data/outbox" -Dcaravan.file.done="$RUN_DIR/$name-data/done" \
