@@ -52,6 +52,7 @@ import dev.caravan.cost.TokenEstimator;
 import dev.caravan.ingress.ChatCompletions;
 import dev.caravan.ingress.ClientKeys;
 import dev.caravan.ingress.FileDrops;
+import dev.caravan.ingress.JmsListenerContainers;
 import dev.caravan.ingress.GuardedVertx;
 import dev.caravan.ingress.HttpLimits;
 import dev.caravan.ingress.InboxGate;
@@ -383,6 +384,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         SimpleAsyncTaskExecutor consumers = new SimpleAsyncTaskExecutor("jms-");
         consumers.setVirtualThreads(true);
         registry.bind("jmsTaskExecutor", consumers);
+        registry.bind("jmsListenerContainers", new JmsListenerContainers());
         String url = jms.brokerUrl();
         if (jms.enabled() && url.isEmpty()) {
             EmbeddedBroker broker = new EmbeddedBroker(jms.dataDir(), jms.acceptor(), jms.requestQueue(),
@@ -405,6 +407,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         artemis.setDeserializationDenyList("*");
         CachingConnectionFactory cached = new CachingConnectionFactory(artemis);
         cached.setSessionCacheSize(jms.concurrency() + 10);
+        // a consumer is closed once it took its message (JmsListenerContainers): a cached one would only pretend to
+        cached.setCacheConsumers(false);
         cached.setReconnectOnException(true);
         registry.bind("jmsConnectionFactory", cached);
     }
