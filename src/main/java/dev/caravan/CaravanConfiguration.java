@@ -79,6 +79,8 @@ import dev.caravan.provider.ProviderBreakers;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.FailureClassifier;
 import dev.caravan.provider.PoolOccupancy;
+import dev.caravan.passthrough.PassThrough;
+import dev.caravan.passthrough.PassThroughOnly;
 import dev.caravan.provider.ProviderCalls;
 import dev.caravan.provider.ProviderHttp;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
@@ -213,7 +215,8 @@ public class CaravanConfiguration implements CamelConfiguration {
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         Vertx vertx = Vertx.vertx(); // the API's servers and the provider calls share its event loops
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), json);
-        registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor)));
+        registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor),
+                new PassThroughOnly(catalog, json)));
         ClientKeys clientKeys = clientKeys(settings, clients);
         registry.bind("clientKeys", clientKeys);
         // the Gemini API: Google's clients send their key in x-goog-api-key
@@ -255,7 +258,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("hedger", new Hedger(router));
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor,
                 new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, streamWatchdog(context), rateLimits,
-                firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes()));
+                firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes(),
+                new PassThrough(json, redactor, settings.maxAnswerBytes())));
         registry.bind("providerHttp", providerHttp);
         // the probes' HTTP client sends each request once: no automatic retries, no redirects followed, no cookies kept
         registry.bind("oneShotHttp", (HttpClientConfigurer) builder -> builder.disableAutomaticRetries()
@@ -339,7 +343,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         ClientProtocol protocol = Messages.protocol(chatRequests, json, redactor);
         ProtocolReplies replies = new ProtocolReplies(json, protocol.shapes());
         registry.bind("messagesKeys", clientKeys.alsoFrom(Messages.KEY_HEADER));
-        registry.bind("messagesRequests", new ProtocolRequests(protocol));
+        registry.bind("messagesRequests", new ProtocolRequests(protocol, new PassThroughOnly(catalog, json)));
         registry.bind("messagesReplies", replies);
         registry.bind("messagesCounts", new MessagesCounts(chatRequests, tokens, catalog, replies, json));
         errorPages.answerUnder(Messages.PATH_PREFIX, protocol.shapes());

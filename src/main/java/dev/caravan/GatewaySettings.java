@@ -19,6 +19,7 @@ import dev.caravan.config.SettingsBinder;
 import dev.caravan.console.ConsoleSettings;
 import dev.caravan.embeddings.EmbeddingAliases;
 import dev.caravan.ingress.HttpLimits;
+import dev.caravan.passthrough.ClientApi;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.ProviderSettings;
@@ -199,9 +200,21 @@ public record GatewaySettings(
                     or(given.idleTimeout(), defaults.idleTimeout()),
                     or(given.connectTimeout(), defaults.connectTimeout()),
                     or(given.maxConnections(), defaults.maxConnections()), i, breakerSettings, false,
-                    given.dialectOptions()));
+                    given.dialectOptions(), apis(prefix + "apis", given)));
         }
         return List.copyOf(providers);
+    }
+
+    /** The client protocols a provider serves natively: as set, else its dialect's defaults. */
+    private static Set<ClientApi> apis(String key, ProviderProperties given) {
+        if (given.apis() == null) {
+            return ClientApi.defaults(given.dialect(), url(key.replace(".apis", ".base-url"), given.baseUrl()));
+        }
+        try {
+            return ClientApi.parse(given.apis(), given.dialect());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationError(key, e.getMessage());
+        }
     }
 
     private static Map<String, List<Target>> aliases(CaravanProperties p, List<String> ids) {

@@ -21,7 +21,7 @@ import dev.caravan.provider.DialectOptions;
 public record ProviderProperties(String dialect, String baseUrl, String apiKeys, Duration timeout,
         Duration firstTokenTimeout, Duration idleTimeout, Duration connectTimeout, Integer maxConnections,
         BreakerOverride breaker, String authHeader, String apiVersion, String anthropicVersion,
-        Integer defaultMaxTokens, String vertexProject, String vertexRegion) {
+        Integer defaultMaxTokens, String vertexProject, String vertexRegion, String apis) {
 
     public static final Set<String> DIALECTS = Set.of("openai", "anthropic", "gemini");
     private static final String GOOGLE_NAME = "[A-Za-z0-9][A-Za-z0-9_.:-]*";
@@ -85,7 +85,7 @@ public record ProviderProperties(String dialect, String baseUrl, String apiKeys,
                 + ", idleTimeout=" + idleTimeout + ", connectTimeout=" + connectTimeout + ", maxConnections="
                 + maxConnections + ", breaker=" + breaker + ", authHeader=" + authHeader + ", apiVersion=" + apiVersion
                 + ", anthropicVersion=" + anthropicVersion + ", defaultMaxTokens=" + defaultMaxTokens
-                + ", vertexProject=" + vertexProject + ", vertexRegion=" + vertexRegion + "]";
+                + ", vertexProject=" + vertexProject + ", vertexRegion=" + vertexRegion + ", apis=" + apis + "]";
     }
 
     /** The options of this provider's dialect, defaults filled in; the dialect is one of {@link #DIALECTS}. */

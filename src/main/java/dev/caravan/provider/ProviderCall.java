@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.StreamSink;
+import dev.caravan.passthrough.ClientApi;
 
 /**
  * One attempt's call as the provider will receive it: the attempt, and its request on the provider's wire. It
@@ -16,9 +17,17 @@ import dev.caravan.chat.StreamSink;
  * @param body        the provider's request body
  * @param readTimeout the HTTP client's read limit: the attempt's timeout for an answer read whole, only a
  *                    backstop behind the handle's watch for a stream
+ * @param passThrough the client protocol the call passes through in (the client's request and the provider's answer
+ *                    untranslated), or null when it is translated
  */
 public record ProviderCall(ProviderAttempt attempt, String url, Map<String, String> headers, byte[] body,
-        Duration readTimeout) {
+        Duration readTimeout, ClientApi passThrough) {
+
+    /** A translated call. */
+    public ProviderCall(ProviderAttempt attempt, String url, Map<String, String> headers, byte[] body,
+            Duration readTimeout) {
+        this(attempt, url, headers, body, readTimeout, null);
+    }
 
     public AttemptPlan plan() {
         return attempt.plan();

@@ -20,6 +20,9 @@ import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.health.RateLimits;
 import dev.caravan.metrics.Meters;
+import dev.caravan.passthrough.ClientApi;
+import dev.caravan.passthrough.ClientRequest;
+import dev.caravan.passthrough.PassThrough;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.provider.stream.OpenAiSseWriter;
 import dev.caravan.provider.stream.RelayResult;
@@ -47,10 +50,19 @@ public final class ProviderCalls {
     private final FirstTokenDeadlines firstTokens;
     private final Clock clock;
     private final int maxAnswerBytes;
+    private final PassThrough passThrough;
 
     public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor, StreamRelay relay, ObjectMapper json,
             MeterRegistry meters, ScheduledExecutorService watchdog, RateLimits rateLimits,
             FirstTokenDeadlines firstTokens, Clock clock, int maxAnswerBytes) {
+        this(catalog, redactor, relay, json, meters, watchdog, rateLimits, firstTokens, clock, maxAnswerBytes, null);
+    }
+
+    /** @param passThrough sends a request to a target serving its client's protocol untranslated; null: never */
+    public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor, StreamRelay relay, ObjectMapper json,
+            MeterRegistry meters, ScheduledExecutorService watchdog, RateLimits rateLimits,
+            FirstTokenDeadlines firstTokens, Clock clock, int maxAnswerBytes, PassThrough passThrough) {
+        this.passThrough = passThrough;
         this.catalog = catalog;
         this.redactor = redactor;
         this.relay = relay;
@@ -68,7 +80,7 @@ public final class ProviderCalls {
      * cuts it when its caller hangs up or, for a stream, when a limit of the handle's watch runs out.
      */
     public ProviderCall prepare(@ExchangeProperty(ProviderAttempt.PROPERTY) ProviderAttempt attempt,
-            @Headers Map<String, Object> message) {
+            @ExchangeProperty(ClientRequest.PROPERTY) ClientRequest original, @Headers Map<String, Object> message) {
         AttemptPlan plan = attempt.plan();
         ChatRequest request = attempt.request();
         StreamSink sink = attempt.sink();
@@ -79,8 +91,6 @@ public final class ProviderCalls {
         message.clear(); // nothing of the caller's request lingers past the call
         Map<String, String> headers = new LinkedHashMap<>(dialect.headers(provider.keys().get(plan.keyIndex())));
         headers.putAll(dialect.requestHeaders(request));
-        byte[] body = dialect.toWire(sink != null ? request : request.answeredWhole(), model);
-        String url = provider.url(dialect.chatPath(model, sink != null));
         Duration readTimeout;
         if (sink != null) {
             headers.put("Accept", "text/event-stream");
@@ -98,7 +108,13 @@ public final class ProviderCalls {
                 attempt.caller().onGone(handle::abandon); // nobody is left to read the answer: stop paying for it
             }
         }
-        return new ProviderCall(attempt, url, headers, body, readTimeout);
+        ClientApi passed = passThrough == null ? null : passThrough.servedAs(original, provider, attempt);
+        if (passed != null) {
+            return passThrough.call(attempt, passed, original, provider, dialect, headers, readTimeout);
+        }
+        byte[] body = dialect.toWire(sink != null ? request : request.answeredWhole(), model);
+        return new ProviderCall(attempt, provider.url(dialect.chatPath(model, sink != null)), headers, body,
+                readTimeout);
     }
 
     /** Reads the provider's answer (relays it, for a stream); throws the classified failure when it is not a success. */
@@ -114,6 +130,9 @@ public final class ProviderCalls {
         }
         call.handle().finish();
         byte[] body = bodyBytes(answer, maxAnswerBytes);
+        if (success && call.passThrough() != null) {
+            return passThrough.whole(call, dialect, body, status);
+        }
         if (success) {
             // a provider may echo a key into any field the dialect passes on: the answer leaves without it
             return new ProviderReply(redactor.scrub(dialect.fromWire(body, plan.target().model()),
@@ -135,10 +154,16 @@ public final class ProviderCalls {
             ProviderFailure cut = call.handle().cutFailure();
             throw cut != null ? cut : FailureClassifier.asFailure(e);
         }
-        StreamWriter writer = call.attempt().writer() != null ? call.attempt().writer()
-                : new OpenAiSseWriter(json, redactor, call.sink(), includeUsage(call.request()));
-        RelayResult result = relay.relay(body, dialect.streamDecoder(plan.target().model()), writer, call.handle(),
-                new StreamSink.Commit(plan.requestId(), plan.target().provider(), plan.target().model(), attempts));
+        StreamSink.Commit commit = new StreamSink.Commit(plan.requestId(), plan.target().provider(),
+                plan.target().model(), attempts);
+        RelayResult result;
+        if (call.passThrough() != null) {
+            result = passThrough.relay(body, call, dialect, commit);
+        } else {
+            StreamWriter writer = call.attempt().writer() != null ? call.attempt().writer()
+                    : new OpenAiSseWriter(json, redactor, call.sink(), includeUsage(call.request()));
+            result = relay.relay(body, dialect.streamDecoder(plan.target().model()), writer, call.handle(), commit);
+        }
         if (result.skippedEvents() > 0) {
             meters.counter(Meters.STREAM_MALFORMED_EVENTS, Meters.PROVIDER, plan.target().provider())
                     .increment(result.skippedEvents());

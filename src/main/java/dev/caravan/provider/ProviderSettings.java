@@ -2,6 +2,9 @@ package dev.caravan.provider;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Set;
+
+import dev.caravan.passthrough.ClientApi;
 
 /**
  * One configured provider.
@@ -20,10 +23,24 @@ import java.time.Duration;
  * @param simulated      true when the built-in simulator stands in for it
  * @param options        the dialect's own settings ({@code anthropic-version}, {@code auth-header}, ...),
  *                       typed for the dialect and checked when the settings were bound
+ * @param apis           the client protocols it serves natively ({@code apis}): a request in one of them passes
+ *                       through to it untranslated
  */
 public record ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys keys, Duration timeout,
         Duration firstToken, Duration idle, Duration connectTimeout, int maxConnections, int priority,
-        BreakerSettings breaker, boolean simulated, DialectOptions options) {
+        BreakerSettings breaker, boolean simulated, DialectOptions options, Set<ClientApi> apis) {
+
+    public ProviderSettings {
+        apis = Set.copyOf(apis);
+    }
+
+    /** A provider serving its dialect's default protocols ({@link ClientApi#defaults}). */
+    public ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys keys, Duration timeout, Duration firstToken,
+            Duration idle, Duration connectTimeout, int maxConnections, int priority, BreakerSettings breaker,
+            boolean simulated, DialectOptions options) {
+        this(id, dialect, baseUrl, keys, timeout, firstToken, idle, connectTimeout, maxConnections, priority, breaker,
+                simulated, options, ClientApi.defaults(dialect, baseUrl));
+    }
 
 
     /** The full key of the provider setting {@code field}, for messages naming it. */
@@ -38,6 +55,6 @@ public record ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys k
 
     public ProviderSettings simulatedAt(URI simulatorBase, ApiKeys simulatorKeys) {
         return new ProviderSettings(id, dialect, simulatorBase, simulatorKeys, timeout, firstToken, idle,
-                connectTimeout, maxConnections, priority, breaker, true, options);
+                connectTimeout, maxConnections, priority, breaker, true, options, apis);
     }
 }

@@ -16,6 +16,7 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.cost.CostEstimator;
+import dev.caravan.passthrough.PassedAnswer;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
@@ -153,6 +154,10 @@ public final class FailoverRouter {
             if (exchange.getMessage().getBody() instanceof ProviderReply reply) {
                 state = ends.served(state, reply);
                 context = context.withResponse(reply.response());
+                if (reply.passed() != null) {
+                    // the answer as the provider sent it, for the ingress to relay instead of rendering the summary
+                    exchange.setProperty(PassedAnswer.PROPERTY, new PassedAnswer(reply.response(), reply.passed()));
+                }
             } else {
                 state = ends.refused(state); // the breaker refused the call without raising
             }

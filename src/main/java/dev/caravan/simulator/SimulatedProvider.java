@@ -33,6 +33,7 @@ public final class SimulatedProvider {
     private final Queue<Held> held = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Map<String, List<String>>> lastChatHeaders = new AtomicReference<>(Map.of());
     private final AtomicReference<JsonNode> lastBody = new AtomicReference<>();
+    private final AtomicReference<byte[]> lastRawBody = new AtomicReference<>();
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
     private final ResponseStore responses = new ResponseStore();
     private volatile Set<String> apis;
@@ -100,6 +101,15 @@ public final class SimulatedProvider {
     public long calls(String api) {
         LongAdder count = calls.get(api);
         return count == null ? 0 : count.sum();
+    }
+
+    void recordRawBody(byte[] body) {
+        lastRawBody.set(body);
+    }
+
+    /** The bytes of the last call's body exactly as they arrived (null before the first, or when it had none). */
+    public byte[] lastRawBody() {
+        return lastRawBody.get();
     }
 
     /** The body of the last call of any API as it arrived (null before the first, or when it was not JSON). */
@@ -252,6 +262,7 @@ public final class SimulatedProvider {
     public void resetCounts() {
         calls.clear();
         lastBody.set(null);
+        lastRawBody.set(null);
         chatCalls.reset();
         modelCalls.reset();
         abandonedStreams.reset();

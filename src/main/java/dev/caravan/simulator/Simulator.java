@@ -213,6 +213,7 @@ public final class Simulator implements AutoCloseable {
         }
         JsonNode body = body(ctx);
         provider.count(api, body);
+        provider.recordRawBody(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes());
         if (ctx.request().method().name().equals("POST") && (api.equals(Api.CHAT) || api.equals(Api.RESPONSES))) {
             provider.countChat();
             Map<String, List<String>> headers = new TreeMap<>();

@@ -181,11 +181,17 @@ final class Gateway implements AutoCloseable {
      * providers had sent by then (an event that arrives while that number still grows was not held back).
      */
     Streamed stream(String body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+        return stream("/v1/chat/completions", body, Map.of());
+    }
+
+    /** A streamed answer of any protocol's {@code path}, sent with {@code headers}, as {@link #stream(String)}. */
+    Streamed stream(String path, String body, Map<String, String> headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(builder::header);
+        HttpRequest request = builder.build();
         // a line subscriber sees every line that arrived before a broken body's error, in order (an InputStream
         // or a Stream of lines drops what was not yet read once the error is known)
         List<Streamed.Event> events = java.util.Collections.synchronizedList(new ArrayList<>());

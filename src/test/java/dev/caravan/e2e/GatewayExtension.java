@@ -121,6 +121,10 @@ final class GatewayExtension implements BeforeAllCallback, BeforeEachCallback, A
         return get().stream(body);
     }
 
+    Gateway.Streamed stream(String path, String body, Map<String, String> headers) {
+        return get().stream(path, body, headers);
+    }
+
     HttpResponse<String> get(String path) {
         return get().get(path);
     }

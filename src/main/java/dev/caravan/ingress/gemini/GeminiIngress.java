@@ -14,6 +14,8 @@ import dev.caravan.cost.TokenEstimator;
 import dev.caravan.ingress.HttpCaller;
 import dev.caravan.ingress.HttpStreamSink;
 import dev.caravan.ingress.protocol.Inbound;
+import dev.caravan.passthrough.ClientApi;
+import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.ingress.protocol.ProtocolShapes;
 import dev.caravan.provider.ProviderCatalog;
@@ -115,6 +117,9 @@ public final class GeminiIngress {
             context = context.withCaller(new HttpCaller(http.getResponse()));
         }
         context.putOn(exchange);
+        if (call.method() == GeminiCall.Method.GENERATE || call.method() == GeminiCall.Method.STREAM && call.sse()) {
+            ClientRequest.keep(exchange, ClientApi.GEMINI, inbound); // a Gemini target is sent it as it came
+        }
         message.setBody(request);
     }
 

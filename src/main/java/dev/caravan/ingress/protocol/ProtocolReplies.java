@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.chat.StreamSink;
+import dev.caravan.passthrough.PassedAnswer;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
@@ -79,7 +80,12 @@ public final class ProtocolReplies {
                 if (served.costUsd() != null) {
                     message.setHeader(COST, usd(served.costUsd()));
                 }
-                write(message, 200, shapes.answer(served));
+                PassedAnswer passed = exchange.getProperty(PassedAnswer.PROPERTY, PassedAnswer.class);
+                if (passed != null && passed.summary() == served.response()) {
+                    relay(message, passed.body()); // passed through: the provider's own answer, keys removed
+                } else {
+                    write(message, 200, shapes.answer(served));
+                }
             }
             case Outcome.Failed failed -> {
                 if (failed.retryAfter() != null) {
@@ -130,6 +136,13 @@ public final class ProtocolReplies {
     @SuppressWarnings("deprecation") // Buffer.buffer(ByteBuf): Vert.x 4's one way to hand over an array uncopied
     private static Buffer wrapped(byte[] bytes) {
         return Buffer.buffer(Unpooled.wrappedBuffer(bytes));
+    }
+
+    /** Writes a passed-through answer's JSON bytes as they are, uncopied. */
+    private static void relay(Message message, byte[] body) {
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setBody(wrapped(body));
     }
 
     /** Dollars as a plain decimal, never in exponent form: {@code 0.00001671}. */

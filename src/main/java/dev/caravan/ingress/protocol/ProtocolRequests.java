@@ -1,10 +1,14 @@
 package dev.caravan.ingress.protocol;
 
 import java.util.Locale;
+import java.util.Set;
 
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.ingress.HttpCaller;
 import dev.caravan.ingress.HttpStreamSink;
+import dev.caravan.passthrough.ClientApi;
+import dev.caravan.passthrough.ClientRequest;
+import dev.caravan.passthrough.PassThroughOnly;
 import dev.caravan.routing.RequestContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -18,9 +22,16 @@ import org.apache.camel.component.platform.http.vertx.HttpMessage;
 public final class ProtocolRequests {
 
     private final ClientProtocol protocol;
+    private final PassThroughOnly passThroughOnly;
 
     public ProtocolRequests(ClientProtocol protocol) {
+        this(protocol, null);
+    }
+
+    /** @param passThroughOnly lets a request whose targets all serve its protocol carry fields no translation can */
+    public ProtocolRequests(ClientProtocol protocol, PassThroughOnly passThroughOnly) {
         this.protocol = protocol;
+        this.passThroughOnly = passThroughOnly;
     }
 
     public void read(Exchange exchange) {
@@ -32,7 +43,16 @@ public final class ProtocolRequests {
             throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
                     + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
         }
-        ProtocolReader.Reading reading = protocol.reader().read(Inbound.of(message));
+        Inbound inbound = Inbound.of(message);
+        ClientApi api = ClientApi.ofProtocol(protocol.name());
+        PassThroughOnly.Lenient lenient = passThroughOnly == null
+                ? new PassThroughOnly.Lenient(protocol.reader().read(inbound), Set.of())
+                : passThroughOnly.read(protocol.reader(), inbound, api);
+        ProtocolReader.Reading reading = lenient.reading();
+        if (api != null) {
+            // a target serving the protocol is sent it as it came
+            ClientRequest.keep(exchange, api, inbound, lenient.setAside());
+        }
         RequestContext context = RequestContext.enter("http", reading.options()).withWriters(protocol.writers());
         if (reading.request().streaming() && message instanceof HttpMessage http) {
             context = context.withSink(new HttpStreamSink(http.getRequest()));

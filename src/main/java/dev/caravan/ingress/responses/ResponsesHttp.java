@@ -21,6 +21,8 @@ import dev.caravan.ingress.ChatCompletions;
 import dev.caravan.ingress.HttpCaller;
 import dev.caravan.ingress.HttpStreamSink;
 import dev.caravan.ingress.protocol.Inbound;
+import dev.caravan.passthrough.ClientApi;
+import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.ingress.protocol.ProtocolShapes;
 import dev.caravan.provider.SecretRedactor;
@@ -94,6 +96,11 @@ public final class ResponsesHttp {
         }
         context.putOn(exchange);
         exchange.setProperty(TURN, turn);
+        if (!turn.store() && ResponsesRequests.previousResponseId(body) == null) {
+            // a turn the gateway neither keeps nor continues may pass through untranslated; the others need the
+            // canonical answer for the conversation it stores
+            ClientRequest.keep(exchange, ClientApi.RESPONSES, inbound);
+        }
         message.setBody(turn.chat());
     }
 

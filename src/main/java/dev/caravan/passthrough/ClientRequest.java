@@ -1,0 +1,53 @@
+package dev.caravan.passthrough;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.caravan.ingress.protocol.Inbound;
+import org.apache.camel.Exchange;
+
+/**
+ * A request as its client sent it, kept beside the canonical request so that a target serving the client's protocol
+ * can be sent it untranslated. Only an HTTP ingress keeps one; without it every attempt is translated.
+ *
+ * @param api     the client's protocol
+ * @param body    the request body, byte for byte as received
+ * @param headers the protocol headers that say what the body means and travel with it
+ *                ({@code anthropic-version}, {@code anthropic-beta}), names lower-cased; never the client's key
+ * @param onlyPassedThrough the top-level fields no translation carries, accepted because every target of the alias
+ *                          serves the protocol ({@link PassThroughOnly}): such a request is never translated
+ */
+public record ClientRequest(ClientApi api, byte[] body, Map<String, String> headers, Set<String> onlyPassedThrough) {
+
+    /** The exchange property holding the request, read by the provider call. */
+    public static final String PROPERTY = "caravan.client-request";
+
+    /** The headers a passed-through Messages request keeps: they say which form of the API its body is in. */
+    private static final List<String> MESSAGES_HEADERS = List.of("anthropic-version", "anthropic-beta");
+
+    public ClientRequest {
+        headers = Map.copyOf(headers);
+        onlyPassedThrough = Set.copyOf(onlyPassedThrough);
+    }
+
+    /** Keeps the request {@code inbound} of protocol {@code api} on {@code exchange}. */
+    public static void keep(Exchange exchange, ClientApi api, Inbound inbound) {
+        keep(exchange, api, inbound, Set.of());
+    }
+
+    /** Keeps the request, which carries {@code onlyPassedThrough} beside what its canonical reading holds. */
+    public static void keep(Exchange exchange, ClientApi api, Inbound inbound, Set<String> onlyPassedThrough) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (api == ClientApi.MESSAGES) {
+            for (String name : MESSAGES_HEADERS) {
+                List<String> values = inbound.headers().get(name);
+                if (values != null && !values.isEmpty()) {
+                    headers.put(name, String.join(",", values));
+                }
+            }
+        }
+        exchange.setProperty(PROPERTY, new ClientRequest(api, inbound.body(), headers, onlyPassedThrough));
+    }
+}

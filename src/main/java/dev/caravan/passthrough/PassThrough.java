@@ -1,0 +1,109 @@
+package dev.caravan.passthrough;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.ChatResponse;
+import dev.caravan.chat.StreamSink;
+import dev.caravan.provider.Dialect;
+import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.ProviderAttempt;
+import dev.caravan.provider.ProviderCall;
+import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.ProviderReply;
+import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.SecretRedactor;
+import dev.caravan.provider.stream.RelayResult;
+import dev.caravan.provider.stream.StreamDecoder;
+import dev.caravan.resume.ResumableWriter;
+
+/**
+ * The provider call when the client's protocol is one the target serves ({@code caravan.provider.<id>.apis}): the
+ * client's request goes out as it came (see {@link UpstreamBody} for the little that changes), and the answer comes
+ * back as the provider sent it, a whole body relayed after key redaction, a stream event by event
+ * ({@link RawStreamRelay}). The gateway reads only what it needs of the answer (usage, model, stop reason, the
+ * stream's commit point and end) for routing, metrics, cost and client budgets. Failures are classified by the
+ * target's dialect as on the translated path, so retries, breakers and failover (to a target that may need
+ * translation) are the same.
+ */
+public final class PassThrough {
+
+    private final ObjectMapper json;
+    private final SecretRedactor redactor;
+    private final RawStreamRelay relay;
+
+    /** @param maxEventChars the longest stream event read from a provider (caravan.provider-answer.max-size) */
+    public PassThrough(ObjectMapper json, SecretRedactor redactor, int maxEventChars) {
+        this.json = json;
+        this.redactor = redactor;
+        this.relay = new RawStreamRelay(redactor, maxEventChars);
+    }
+
+    /**
+     * The protocol {@code attempt} passes through in, or null when it is translated: the client's request was kept
+     * and the target's provider serves its protocol. A stream that may be resumed is always translated, since its
+     * continuation is a request of the gateway's own making.
+     */
+    public ClientApi servedAs(ClientRequest original, ProviderSettings provider, ProviderAttempt attempt) {
+        if (original == null) {
+            return null;
+        }
+        if (!provider.apis().contains(original.api()) || attempt.writer() instanceof ResumableWriter) {
+            if (!original.onlyPassedThrough().isEmpty()) {
+                // refused here rather than sent without what the client asked for
+                throw new ProviderFailure(FailureClass.CALLER_FAULT, 400, "'"
+                        + String.join("', '", new TreeSet<>(original.onlyPassedThrough())) + "' can only be sent "
+                        + "untranslated, to a provider serving " + original.api().label() + "; this attempt ("
+                        + attempt.plan().target() + ") would be translated.", null);
+            }
+            return null;
+        }
+        return original.api();
+    }
+
+    /**
+     * The call for {@code attempt} in {@code api}: the client's body for the target's model, the provider's auth and
+     * the protocol headers the client sent.
+     *
+     * @param headers the provider's own headers (auth, version, content negotiation) for this attempt
+     */
+    public ProviderCall call(ProviderAttempt attempt, ClientApi api, ClientRequest original, ProviderSettings provider,
+            Dialect dialect, Map<String, String> headers, Duration readTimeout) {
+        String model = attempt.plan().target().model();
+        boolean stream = attempt.streamed();
+        String path = dialect.chatPath(model, stream);
+        if (api == ClientApi.RESPONSES) {
+            path = path.replace("/chat/completions", "/responses");
+        }
+        byte[] body = UpstreamBody.of(original.body(), api == ClientApi.GEMINI ? null : model,
+                api == ClientApi.CHAT_COMPLETIONS && stream, json);
+        headers.putAll(original.headers());
+        return new ProviderCall(attempt, provider.url(path), headers, body, readTimeout, api);
+    }
+
+    /** A whole 2xx answer: relayed as received (keys removed), with the summary the gateway reads of it. */
+    public ProviderReply whole(ProviderCall call, Dialect dialect, byte[] body, int status) {
+        String model = call.plan().target().model();
+        ChatResponse summary = call.passThrough() == ClientApi.RESPONSES
+                ? ResponsesReading.summary(json, body, model) : dialect.fromWire(body, model);
+        byte[] relayed = redactor.scrub(body);
+        if (relayed != body) {
+            summary = redactor.scrub(summary, ChatResponse.class);
+        }
+        return new ProviderReply(summary, status, 0, relayed);
+    }
+
+    /** A 2xx stream, relayed to the client event by event. */
+    public RelayResult relay(InputStream body, ProviderCall call, Dialect dialect, StreamSink.Commit commit) {
+        String model = call.plan().target().model();
+        StreamDecoder decoder = call.passThrough() == ClientApi.RESPONSES
+                ? ResponsesReading.decoder(json, model) : dialect.streamDecoder(model);
+        boolean dropUsage = call.passThrough() == ClientApi.CHAT_COMPLETIONS
+                && !ProviderCalls.includeUsage(call.request());
+        return relay.relay(body, call.passThrough(), decoder, call.sink(), call.handle(), commit, dropUsage);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.caravan.passthrough;
+
+import java.io.IOException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.InvalidRequest;
+import dev.caravan.ingress.protocol.Inbound;
+import dev.caravan.ingress.protocol.ProtocolReader;
+import dev.caravan.provider.ProviderCatalog;
+
+/**
+ * Reads a request whose every target serves its protocol natively, so that nothing the client sent need fit the
+ * canonical model: a top-level field the protocol's reader refuses because no translation could carry it (a new API
+ * field, a provider's own feature) is set aside for the canonical reading only, and travels in the passed-through
+ * request untouched. The provider, which speaks the protocol, is then the judge of it. Where any target of the alias
+ * would need translation the refusal stands, naming the field, as before: a field is never dropped silently.
+ */
+public final class PassThroughOnly {
+
+    /** Fields that make a request what it is; one the reader refuses is malformed, not merely untranslatable. */
+    private static final Set<String> ESSENTIAL = Set.of("model", "messages", "max_tokens", "stream", "input",
+            "contents");
+    private static final int MOST_SET_ASIDE = 16;
+
+    private final ProviderCatalog catalog;
+    private final ObjectMapper json;
+
+    public PassThroughOnly(ProviderCatalog catalog, ObjectMapper json) {
+        this.catalog = catalog;
+        this.json = json;
+    }
+
+    /** Whether every target of {@code alias} is on a provider serving {@code api}. */
+    public boolean servedNatively(String alias, ClientApi api) {
+        List<dev.caravan.provider.Target> targets = catalog.aliases().get(alias);
+        return targets != null && !targets.isEmpty() && targets.stream()
+                .allMatch(target -> catalog.provider(target.provider()).apis().contains(api));
+    }
+
+    /**
+     * A reading, and the top-level fields set aside for it: those only a passed-through request carries.
+     */
+    public record Lenient(ProtocolReader.Reading reading, Set<String> setAside) {
+    }
+
+    /**
+     * The reading of {@code inbound}; when the reader refuses a top-level field and every target of the request's
+     * alias serves {@code api}, the reading of the request without it (and without each further field so refused).
+     *
+     * @throws InvalidRequest the reader's first refusal, when the request cannot be read that way
+     */
+    public Lenient read(ProtocolReader reader, Inbound inbound, ClientApi api) {
+        try {
+            return new Lenient(reader.read(inbound), Set.of());
+        } catch (InvalidRequest refused) {
+            ObjectNode body = lenientCandidate(inbound, api, refused);
+            if (body == null) {
+                throw refused;
+            }
+            Set<String> setAside = new LinkedHashSet<>();
+            InvalidRequest last = refused;
+            while (setAside.size() < MOST_SET_ASIDE && last.param() != null && body.has(last.param())
+                    && !ESSENTIAL.contains(last.param())) {
+                setAside.add(last.param());
+                body.remove(last.param());
+                try {
+                    return new Lenient(reader.read(new Inbound(bytes(body), inbound.headers(), inbound.path(),
+                            inbound.query())), Set.copyOf(setAside));
+                } catch (InvalidRequest again) {
+                    last = again;
+                }
+            }
+            throw refused;
+        }
+    }
+
+    private ObjectNode lenientCandidate(Inbound inbound, ClientApi api, InvalidRequest refused) {
+        if (api == null || refused.status() != 400 || refused.param() == null || inbound.body() == null) {
+            return null;
+        }
+        JsonNode tree;
+        try {
+            tree = json.readTree(inbound.body());
+        } catch (IOException e) {
+            return null;
+        }
+        if (!(tree instanceof ObjectNode body) || !body.path("model").isTextual()
+                || !servedNatively(body.get("model").asText(), api)) {
+            return null;
+        }
+        return body;
+    }
+
+    private byte[] bytes(JsonNode body) {
+        try {
+            return json.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalStateException("a request could not be written as JSON", e);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.caravan.passthrough;
+
+import java.io.IOException;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.caravan.chat.ChatChunk;
+import dev.caravan.chat.ChatResponse;
+import dev.caravan.chat.Usage;
+import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.stream.SseEvent;
+import dev.caravan.provider.stream.StreamDecoder;
+
+/**
+ * What the gateway reads of a passed-through OpenAI Responses answer: its id, model, status and usage, whole or
+ * event by event. The answer itself reaches the client untouched; nothing here is translated for it.
+ */
+final class ResponsesReading {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private ResponsesReading() {
+    }
+
+    /** A whole response object as a summary: no content, the usage in Chat Completions' names. */
+    static ChatResponse summary(ObjectMapper json, byte[] body, String upstreamModel) {
+        JsonNode response;
+        try {
+            response = json.readTree(body);
+        } catch (IOException e) {
+            response = null;
+        }
+        if (response == null || !response.isObject()) {
+            throw new ProviderFailure(FailureClass.BAD_RESPONSE, 200, "the provider's answer is not a response object",
+                    null);
+        }
+        return summary(response, upstreamModel);
+    }
+
+    private static ChatResponse summary(JsonNode response, String upstreamModel) {
+        String finish = "incomplete".equals(response.path("status").asText()) ? "length" : "stop";
+        return new ChatResponse(response.path("id").asText(null), "chat.completion",
+                response.has("created_at") ? response.get("created_at").asLong() : null,
+                response.path("model").asText(upstreamModel),
+                List.of(new ChatResponse.Choice(0, null, finish, null)), usage(response.get("usage")), null, null);
+    }
+
+    /** Responses usage ({@code input_tokens}, {@code output_tokens} and their details) in Chat Completions' names. */
+    static Usage usage(JsonNode usage) {
+        if (usage == null || !usage.isObject()) {
+            return null;
+        }
+        Integer input = usage.has("input_tokens") ? usage.get("input_tokens").asInt() : null;
+        Integer output = usage.has("output_tokens") ? usage.get("output_tokens").asInt() : null;
+        Integer total = usage.has("total_tokens") ? Integer.valueOf(usage.get("total_tokens").asInt())
+                : input != null && output != null ? input + output : null;
+        Usage mapped = new Usage(input, output, total, null);
+        JsonNode cached = usage.path("input_tokens_details").get("cached_tokens");
+        if (cached != null) {
+            mapped.extra().put("prompt_tokens_details", NODES.objectNode()
+                    .put("cached_tokens", cached.asInt()));
+        }
+        JsonNode reasoning = usage.path("output_tokens_details").get("reasoning_tokens");
+        if (reasoning != null) {
+            mapped.extra().put("completion_tokens_details", NODES.objectNode()
+                    .put("reasoning_tokens", reasoning.asInt()));
+        }
+        return mapped;
+    }
+
+    /** The Responses event stream read for the relay: content, usage, the end, and failures. */
+    static StreamDecoder decoder(ObjectMapper json, String upstreamModel) {
+        return new StreamDecoder() {
+            private boolean complete;
+            private String id;
+            private String model = upstreamModel;
+
+            @Override
+            public List<ChatChunk> decode(SseEvent event) {
+                JsonNode data = StreamDecoder.jsonObject(json, event.data());
+                String type = data.path("type").asText(event.event() == null ? "" : event.event());
+                JsonNode response = data.get("response");
+                if (response != null && response.isObject()) {
+                    id = response.path("id").asText(id);
+                    model = response.path("model").asText(model);
+                }
+                if (type.equals("error") || type.equals("response.failed")) {
+                    JsonNode error = type.equals("error") ? data : response == null ? null : response.get("error");
+                    String message = error == null ? null : error.path("message").asText(null);
+                    throw new ProviderFailure(FailureClass.UNAVAILABLE, 200, "the provider failed inside the stream"
+                            + (message == null ? "" : ": " + message), null);
+                }
+                if (type.equals("response.completed") || type.equals("response.incomplete")) {
+                    complete = true;
+                    ChatResponse summary = summary(response == null ? data : response, model);
+                    ChatChunk finish = ChatChunk.of(id, 0, model, ChatChunk.Delta.empty(),
+                            summary.choices().getFirst().finishReason());
+                    return summary.usage() == null ? List.of(finish)
+                            : List.of(finish, ChatChunk.usage(id, 0, model, summary.usage()));
+                }
+                boolean content = type.endsWith(".delta") || type.equals("response.output_item.added")
+                        && "function_call".equals(data.path("item").path("type").asText());
+                return content ? List.of(ChatChunk.of(id, 0, model, ChatChunk.Delta.text(type), null)) : List.of();
+            }
+
+            @Override
+            public boolean complete() {
+                return complete;
+            }
+        };
+    }
+
+}

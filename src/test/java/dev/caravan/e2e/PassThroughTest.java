@@ -1,0 +1,383 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpServer;
+import dev.caravan.simulator.Api;
+import dev.caravan.simulator.Fault;
+import dev.caravan.simulator.Fault.StreamFault;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Pass-through: a request whose protocol its target serves goes out as the client sent it (only the model, the
+ * auth and Caravan's own fields changed) and its answer comes back as the provider sent it, whole or event by event,
+ * while routing, failover (to a target that needs translation), breaks, key redaction and client spend work as on
+ * the translated path. An OpenAI-compatible server on loopback ({@code loop}) shows every byte; the simulator plays
+ * Anthropic ({@code claude}), OpenAI with the Responses API ({@code alpha}) and Gemini ({@code gem}).
+ */
+class PassThroughTest {
+
+    private static final String CLIENT_KEY = "ck-passthru-5a1e";
+    private static final Map<String, String> AUTH = Map.of("Authorization", "Bearer " + CLIENT_KEY);
+
+    /** An OpenAI-compatible server that records the last request's bytes and answers what the test set. */
+    private static final Loopback LOOP = new Loopback();
+
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "claude:anthropic", "gem:gemini"),
+            Gateway.props(
+                    "caravan.providers", "alpha, claude, gem, loop",
+                    "caravan.provider.loop.dialect", "openai",
+                    "caravan.provider.loop.base-url", LOOP.baseUrl(),
+                    "caravan.provider.loop.api-keys", "sk-loop-key-0123456789",
+                    "caravan.provider.alpha.apis", "chat-completions, responses",
+                    "caravan.routing.policy", "priority",
+                    "caravan.breaker.minimum-calls", "1000",
+                    "caravan.breaker.sliding-window-size", "1000",
+                    "caravan.model.loop", "loop:loop-upstream",
+                    "caravan.model.msg", "claude:claude-upstream, alpha:gpt-upstream",
+                    "caravan.model.claudeonly", "claude:claude-upstream",
+                    "caravan.model.gemi", "gem:gemini-upstream",
+                    "caravan.price.loop.loop-upstream.input", "1000",
+                    "caravan.price.loop.loop-upstream.output", "2000",
+                    "caravan.clients.pt.key", CLIENT_KEY,
+                    "caravan.clients.pt.budget", "100"));
+
+    @BeforeEach
+    void quiet() {
+        LOOP.answer(200, "application/json", "{}");
+    }
+
+    @AfterAll
+    static void stop() {
+        LOOP.close();
+    }
+
+    // ---------------------------------------------------------------- Chat Completions to an OpenAI-compatible server
+
+    @Test
+    void aChatRequestReachesACompatibleServerByteForByteAndItsAnswerReturnsAsSent() {
+        String answer = "{\"id\":\"chatcmpl-7\",\"object\":\"chat.completion\",\"created\":1700000000,"
+                + "\"model\":\"loop-upstream\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                + "\"content\":\"hi\",\"vendor_annotations\":[{\"x\":1.50}]},\"logprobs\":null,"
+                + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,"
+                + "\"total_tokens\":7},\"service_tier\":\"flex\",   \"x_trace\":{\"n\":1e3}}";
+        LOOP.answer(200, "application/json", answer);
+        String sent = "{ \"model\" : \"loop\",\n  \"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9llo\","
+                + "\"name\":\"me\"}], \"caravan\": {\"policy\": \"priority\"},\n  \"logit_bias\":{\"50256\":-100},"
+                + " \"vendor_param\": {\"top_k\": 40, \"weights\": [1.0, 2.50, 1e-3]}, \"seed\" : 7 }";
+
+        HttpResponse<String> reply = gateway.post("/v1/chat/completions", sent, AUTH);
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertThat(LOOP.body()).isEqualTo("{ \"model\" : \"loop-upstream\",\n  \"messages\":[{\"role\":\"user\","
+                + "\"content\":\"h\\u00e9llo\",\"name\":\"me\"}], \"logit_bias\":{\"50256\":-100},"
+                + " \"vendor_param\": {\"top_k\": 40, \"weights\": [1.0, 2.50, 1e-3]}, \"seed\" : 7 }");
+        assertThat(LOOP.header("Authorization")).isEqualTo("Bearer sk-loop-key-0123456789");
+        assertThat(LOOP.headers().toString()).doesNotContain(CLIENT_KEY);
+        assertThat(reply.body()).isEqualTo(answer);
+        assertThat(reply.headers().firstValue("x-caravan-provider")).hasValue("loop");
+        // cost from the usage read on the way: 5 x $1000/M + 2 x $2000/M
+        assertThat(reply.headers().firstValue("x-caravan-cost")).hasValue("0.009");
+    }
+
+    @Test
+    void aStreamedChatIsRelayedEventByEventAndItsUsageReachesTheClientsSpend() throws Exception {
+        double before = spent();
+        String events = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":"
+                + "\"loop-upstream\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+                + "\"finish_reason\":null}],\"usage\":null,\"x_vendor\":true}\n\n"
+                + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":"
+                + "\"loop-upstream\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\",\"x_part\":2},"
+                + "\"finish_reason\":null}],\"usage\":null}\n\n"
+                + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":"
+                + "\"loop-upstream\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+                + "\"usage\":null}\n\n"
+                + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":"
+                + "\"loop-upstream\",\"choices\":[],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":50,"
+                + "\"total_tokens\":150}}\n\n"
+                + "data: [DONE]\n\n";
+        LOOP.answer(200, "text/event-stream", events);
+
+        HttpResponse<String> reply = gateway.post("/v1/chat/completions", "{\"model\":\"loop\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"vendor_flag\":true}", AUTH);
+
+        assertThat(reply.statusCode()).isEqualTo(200);
+        assertThat(LOOP.body()).as("usage asked of the provider for the client's spend")
+                .isEqualTo("{\"stream_options\":{\"include_usage\":true},\"model\":\"loop-upstream\",\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"vendor_flag\":true}");
+        // every event as sent, but the usage chunk the client did not ask for
+        assertThat(reply.body()).isEqualTo(events.replace("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                + "\"created\":1,\"model\":\"loop-upstream\",\"choices\":[],\"usage\":{\"prompt_tokens\":100,"
+                + "\"completion_tokens\":50,\"total_tokens\":150}}\n\n", ""));
+        // 100 x $1000/M + 50 x $2000/M = $0.2
+        org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(spent() - before).isCloseTo(0.2,
+                org.assertj.core.data.Offset.offset(1e-9)));
+    }
+
+    // ---------------------------------------------------------------- Messages to Anthropic
+
+    private static final String MESSAGES = "{\"model\":\"msg\",\"max_tokens\":2048,\n"
+            + " \"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024},"
+            + "\"system\":[{\"type\":\"text\",\"text\":\"Be brief.\",\"cache_control\":{\"type\":\"ephemeral\","
+            + "\"ttl\":\"1h\"}}],"
+            + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Hello\","
+            + "\"cache_control\":{\"type\":\"ephemeral\"}}]}],"
+            + "\"metadata\":{\"user_id\":\"u-1\"},\"service_tier\":\"auto\",  \"top_k\" : 40,"
+            + "\"temperature\":1.0%s}";
+
+    private static String messages(String more) {
+        return MESSAGES.formatted(more);
+    }
+
+    @Test
+    void aMessagesRequestWithThinkingAndCacheControlReachesAnthropicUntouched() {
+        HttpResponse<String> reply = gateway.post("/v1/messages", messages(""), Map.of("x-api-key", CLIENT_KEY,
+                "anthropic-version", "2023-06-01", "anthropic-beta", "extended-cache-ttl-2025-04-11"));
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertThat(new String(gateway.provider("claude").lastRawBody(), StandardCharsets.UTF_8))
+                .isEqualTo(messages("").replace("\"model\":\"msg\"", "\"model\":\"claude-upstream\""));
+        Map<String, List<String>> headers = gateway.provider("claude").lastChatHeaders();
+        assertThat(headers.get("anthropic-beta")).containsExactly("extended-cache-ttl-2025-04-11");
+        assertThat(headers.get("x-api-key")).containsExactly("test-key-claude");
+        JsonNode message = Gateway.json(reply);
+        assertThat(message.get("type").asText()).isEqualTo("message");
+        assertThat(message.at("/content/0/type").asText()).isEqualTo("thinking");
+        assertThat(message.at("/content/0/signature").asText()).isNotEmpty();
+        assertThat(reply.headers().firstValue("x-caravan-provider")).hasValue("claude");
+    }
+
+    @Test
+    void aStreamedMessagesAnswerComesBackInAnthropicsOwnEventsSignaturesIncluded() {
+        HttpResponse<String> reply = gateway.post("/v1/messages", messages(",\"stream\":true"),
+                Map.of("x-api-key", CLIENT_KEY));
+
+        assertThat(reply.statusCode()).isEqualTo(200);
+        assertThat(new String(gateway.provider("claude").lastRawBody(), StandardCharsets.UTF_8))
+                .isEqualTo(messages(",\"stream\":true").replace("\"model\":\"msg\"", "\"model\":\"claude-upstream\""));
+        assertThat(reply.body()).contains("event: message_start", "\"thinking_delta\"", "\"signature_delta\"",
+                "event: message_delta").endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    }
+
+    @Test
+    void aMessagesRequestWhoseAnthropicTargetIsDownIsTranslatedForTheNextAndAnsweredInMessagesShape() {
+        gateway.provider("claude").fail(Fault.status(503));
+
+        HttpResponse<String> reply = gateway.post("/v1/messages", messages(""), Map.of("x-api-key", CLIENT_KEY));
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertThat(reply.headers().firstValue("x-caravan-attempts").orElseThrow())
+                .startsWith("claude:claude-upstream=unavailable(503)").endsWith("alpha:gpt-upstream=ok");
+        assertThat(new String(gateway.provider("claude").lastRawBody(), StandardCharsets.UTF_8))
+                .as("the failed attempt went out untranslated").contains("\"top_k\" : 40");
+        assertThat(gateway.provider("alpha").lastBody().get("messages")).as("the next one translated").isNotNull();
+        JsonNode message = Gateway.json(reply);
+        assertThat(message.get("type").asText()).isEqualTo("message");
+        assertThat(message.get("stop_reason").asText()).isEqualTo("end_turn");
+        assertThat(message.at("/usage/output_tokens").asInt()).isPositive();
+    }
+
+    @Test
+    void aStreamCutBeforeItsFirstTokenFailsOverToATranslatedTargetStillInMessagesEvents() {
+        gateway.provider("claude").fail(Fault.streaming(StreamFault.none().cutAfter(0)));
+
+        HttpResponse<String> reply = gateway.post("/v1/messages", messages(",\"stream\":true"),
+                Map.of("x-api-key", CLIENT_KEY));
+
+        assertThat(reply.statusCode()).isEqualTo(200);
+        assertThat(reply.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+        assertThat(reply.body()).startsWith("event: message_start").contains("\"text_delta\"")
+                .endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    }
+
+    @Test
+    void fieldsNoTranslationCarriesAreTakenWhenEveryTargetServesMessagesAndRefusedByNameOtherwise() {
+        String sent = messages(",\"context_management\":{\"edits\":[{\"type\":\"clear_tool_uses_20250919\"}]},"
+                + "\"vendor_extension\":{\"k\":1.0}");
+
+        HttpResponse<String> passed = gateway.post("/v1/messages", sent.replace("\"msg\"", "\"claudeonly\""),
+                Map.of("x-api-key", CLIENT_KEY));
+        HttpResponse<String> mixed = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY));
+
+        assertThat(passed.statusCode()).as(passed.body()).isEqualTo(200);
+        assertThat(new String(gateway.provider("claude").lastRawBody(), StandardCharsets.UTF_8))
+                .isEqualTo(sent.replace("\"model\":\"msg\"", "\"model\":\"claude-upstream\""));
+        assertThat(mixed.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(mixed).at("/error/message").asText()).contains("context_management");
+    }
+
+    @Test
+    void aFieldOnlyPassThroughCarriesIsRefusedByNameWhenTheAttemptWouldBeTranslated() {
+        long calls = gateway.provider("claude").calls(Api.CHAT);
+        // a stream that may be resumed is translated, so that its continuation can go to any target
+        String sent = messages(",\"stream\":true,\"vendor_extension\":{\"k\":1.0}")
+                .replace("\"msg\"", "\"claudeonly\"");
+
+        HttpResponse<String> reply = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY,
+                "x-caravan-resume", "true"));
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(400);
+        assertThat(Gateway.json(reply).at("/error/message").asText()).contains("'vendor_extension'",
+                "untranslated");
+        assertThat(gateway.provider("claude").calls(Api.CHAT)).isEqualTo(calls);
+    }
+
+    // ---------------------------------------------------------------- Responses to OpenAI, Gemini to Gemini
+
+    @Test
+    void aResponsesRequestReachesTheResponsesApiAndItsResponseObjectComesBack() {
+        long before = gateway.provider("alpha").calls(Api.RESPONSES);
+        String sent = "{\"model\":\"fast\", \"store\":false,\"input\":\"Hello\",\"temperature\":0.50,"
+                + "\"metadata\":{\"b\":\"2\",\"a\":\"1\"},\"service_tier\":\"auto\"}";
+
+        HttpResponse<String> reply = gateway.post("/v1/responses", sent, AUTH);
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertThat(gateway.provider("alpha").calls(Api.RESPONSES)).isEqualTo(before + 1);
+        assertThat(new String(gateway.provider("alpha").lastRawBody(), StandardCharsets.UTF_8))
+                .isEqualTo(sent.replace("\"fast\"", "\"model-alpha\""));
+        JsonNode response = Gateway.json(reply);
+        assertThat(response.get("object").asText()).isEqualTo("response");
+        assertThat(response.get("status").asText()).isEqualTo("completed");
+        assertThat(response.at("/usage/output_tokens").asInt()).isPositive();
+    }
+
+    @Test
+    void aStreamedResponsesAnswerIsRelayedToItsCompletedEvent() {
+        HttpResponse<String> reply = gateway.post("/v1/responses", "{\"model\":\"fast\",\"store\":false,"
+                + "\"stream\":true,\"input\":\"Hello\"}", AUTH);
+
+        assertThat(reply.statusCode()).isEqualTo(200);
+        assertThat(gateway.provider("alpha").lastBody().get("input").asText()).isEqualTo("Hello");
+        assertThat(reply.body()).contains("response.output_text.delta").contains("event: response.completed");
+    }
+
+    @Test
+    void aGeminiRequestReachesAGeminiTargetAsSent() {
+        String sent = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hello\"}]}],"
+                + "\"generationConfig\":{\"temperature\":0.50,\"maxOutputTokens\":256}}";
+
+        HttpResponse<String> reply = gateway.post("/v1beta/models/gemi:generateContent", sent, AUTH);
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertThat(new String(gateway.provider("gem").lastRawBody(), StandardCharsets.UTF_8)).isEqualTo(sent);
+        assertThat(Gateway.json(reply).at("/candidates/0/content/parts/0/text").asText()).isNotEmpty();
+    }
+
+    // ---------------------------------------------------------------- what the gateway still does on the way
+
+    @Test
+    void aKeyTheProviderEchoesNeverReachesTheClientWholeOrStreamed() {
+        gateway.provider("alpha").fail(Fault.echoingKey());
+
+        HttpResponse<String> whole = gateway.post("/v1/chat/completions", "{\"model\":\"fast\",\"messages\":"
+                + "[{\"role\":\"user\",\"content\":\"hi\"}]}", AUTH);
+        HttpResponse<String> streamed = gateway.post("/v1/chat/completions", "{\"model\":\"fast\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", AUTH);
+
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(streamed.statusCode()).isEqualTo(200);
+        assertThat(whole.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+        assertThat(whole.body()).doesNotContain("test-key-alpha").contains("[redacted]");
+        assertThat(streamed.body()).doesNotContain("test-key-alpha").contains("[redacted]").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void aPassedThroughStreamBrokenAfterItsFirstTokenEndsWithTheProtocolsErrorEvent() {
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().cutAfter(3)));
+
+        Gateway.Streamed streamed = gateway.stream("/v1/chat/completions", "{\"model\":\"fast\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", AUTH);
+
+        List<String> data = streamed.events().stream().map(Gateway.Streamed.Event::data).toList();
+        assertThat(data).noneMatch("[DONE]"::equals);
+        assertThat(data.get(data.size() - 2)).contains("\"stream_broken\"");
+        assertThat(data.getLast()).startsWith("<connection broke");
+        assertThat(data.get(1)).as("content before the break").contains("\"content\"");
+    }
+
+    private static double spent() throws Exception {
+        HttpResponse<String> clients = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + gateway.port()
+                        + "/v1/clients")).header("Authorization", "Bearer " + CLIENT_KEY).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Gateway.json(clients).get("data").get(0).get("spent_usd").asDouble();
+    }
+
+    /** A loopback HTTP server standing in for an OpenAI-compatible provider. */
+    private static final class Loopback implements AutoCloseable {
+
+        private final HttpServer server;
+        private final AtomicReference<byte[]> body = new AtomicReference<>();
+        private final AtomicReference<Headers> headers = new AtomicReference<>();
+        private volatile int status = 200;
+        private volatile String contentType = "application/json";
+        private volatile byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
+
+        Loopback() {
+            try {
+                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            server.createContext("/", exchange -> {
+                byte[] received = exchange.getRequestBody().readAllBytes();
+                if (exchange.getRequestMethod().equals("POST")) {
+                    body.set(received);
+                    headers.set(exchange.getRequestHeaders());
+                }
+                byte[] out = exchange.getRequestMethod().equals("POST") ? answer
+                        : "{\"object\":\"list\",\"data\":[]}".getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", contentType);
+                exchange.sendResponseHeaders(status, out.length);
+                try (OutputStream stream = exchange.getResponseBody()) {
+                    stream.write(out);
+                }
+            });
+            server.start();
+        }
+
+        String baseUrl() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+        }
+
+        void answer(int status, String contentType, String answer) {
+            this.status = status;
+            this.contentType = contentType;
+            this.answer = answer.getBytes(StandardCharsets.UTF_8);
+        }
+
+        String body() {
+            return new String(body.get(), StandardCharsets.UTF_8);
+        }
+
+        Headers headers() {
+            return headers.get();
+        }
+
+        String header(String name) {
+            return headers.get().getFirst(name);
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.caravan.passthrough;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class UpstreamBodyTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static String spliced(String body, String model, boolean askUsage) {
+        return new String(UpstreamBody.of(body.getBytes(StandardCharsets.UTF_8), model, askUsage, JSON),
+                StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        // the model is replaced in place; every other byte stays, spacing, number forms and unknown fields included
+        "model first | {\"model\":\"fast\",\"x\":1.0,\"y\":[1e3, {\"z\":\"\\u00e9\"}]} | gpt-4o | "
+                + "{\"model\":\"gpt-4o\",\"x\":1.0,\"y\":[1e3, {\"z\":\"\\u00e9\"}]}",
+        "model last, spaced | { \"x\" : true ,  \"model\" : \"fast\"  } | m | { \"x\" : true ,  \"model\" : \"m\"  }",
+        "model needing escapes | {\"model\":\"fast\"} | a\"b | {\"model\":\"a\\\"b\"}",
+        "caravan cut, first | {\"caravan\":{\"policy\":\"cost\"}, \"model\":\"fast\"} | m | {\"model\":\"m\"}",
+        "caravan cut, middle | {\"model\":\"fast\",\"caravan\":{\"a\":[1]},\"n\":2} | m | {\"model\":\"m\",\"n\":2}",
+        "caravan cut, last | {\"model\":\"fast\" , \"caravan\" : {} } | m | {\"model\":\"m\"}",
+        "caravan cut after a number | {\"n\":12,\"caravan\":{}} | m | {\"n\":12}",
+        "caravan alone | { \"caravan\":{} } | m | { }",
+        "gemini: no model in the body | {\"model\":\"fast\",\"contents\":[]} | | {\"model\":\"fast\",\"contents\":[]}",
+    })
+    void onlyWhatTheGatewayMustChangeChanges(String why, String body, String model, String expected) {
+        assertThat(spliced(body, model, false)).as(why).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "none asked | {\"model\":\"fast\",\"stream\":true} | "
+                + "{\"stream_options\":{\"include_usage\":true},\"model\":\"m\",\"stream\":true}",
+        "asked already | {\"model\":\"fast\",\"stream_options\": {\"include_usage\": true}} | "
+                + "{\"model\":\"m\",\"stream_options\": {\"include_usage\": true}}",
+        "other options kept | {\"model\":\"fast\",\"stream_options\":{\"x\":1}} | "
+                + "{\"model\":\"m\",\"stream_options\":{\"x\":1,\"include_usage\":true}}",
+    })
+    void aStreamedChatIsMadeToReportItsUsage(String why, String body, String expected) {
+        assertThat(spliced(body, "m", true)).as(why).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aBodyWithNothingToChangeIsTheSameArray() {
+        byte[] body = "{\"contents\":[{\"parts\":[{\"text\":\"hi\"}]}]}".getBytes(StandardCharsets.UTF_8);
+
+        assertThat(UpstreamBody.of(body, null, false, JSON)).isSameAs(body);
+    }
+}
