@@ -299,6 +299,9 @@ http {
     keepalive_timeout 300s;
     client_body_temp_path $dir/body;
     proxy_temp_path $dir/proxy;
+    # large requests (overhead.sh REQUEST_BYTES) pass, held in memory as a gateway holds them
+    client_max_body_size 0;
+    client_body_buffer_size 4m;
     upstream fake {
         server 127.0.0.1:$up;
         keepalive 128;

@@ -5,6 +5,8 @@
 #
 #   bench/overhead.sh                    # defaults: 2 x 30 s JVM warm-up, 30 s per measured run
 #   DURATION=20s WARMUP=20s CONNS="1 64" bench/overhead.sh   # durations in seconds with an "s"
+#   REQUEST_BYTES=1048576 bench/overhead.sh   # a 1 MB request; ANSWER_BYTES=1048576 for a 1 MB answer
+#   GATEWAY_PROPS=-Dcaravan.provider.fake.apis=none bench/overhead.sh   # the translated path instead of pass-through
 #
 # Prints a table: req/s, p50, p99, added p50/p99 versus direct, at each connection count, and CPU time per
 # request of the nginx proxy versus Caravan.
@@ -23,6 +25,10 @@ STORE=${STORE:-local}             # redis: caravan.state.store=redis on a redis-
                                   # CLIENT=1, compare with STORE=local for what the shared ledger adds per request
 GATEWAY_PROPS=${GATEWAY_PROPS:-}  # extra -D options for Caravan
 PROFILE=${PROFILE:-0}             # 1: record Caravan's measured runs with JFR (profile settings, stack depth 512) into caravan-c<N>.jfr
+REQUEST_BYTES=${REQUEST_BYTES:-0} # >0: every request is a chat request of about this many bytes (its prompt padded with
+                                  # words), instead of the one-line request of post.lua
+ANSWER_BYTES=${ANSWER_BYTES:-0}   # >0: the fake upstream answers a chat.completion of about this many bytes (a generated
+                                  # file), instead of the ~400-byte one
 
 # Bound the whole run: 3 targets x connection counts x (duration + slack) + warm-up + start-up.
 secs=${DURATION%s}
@@ -47,6 +53,25 @@ LIMIT_HEADERS=""
 if [[ $RATE_LIMITS == 1 ]]; then
     LIMIT_HEADERS="add_header x-ratelimit-limit-requests 10000; add_header x-ratelimit-remaining-requests 9999; add_header x-ratelimit-reset-requests 6ms; add_header x-ratelimit-limit-tokens 2000000; add_header x-ratelimit-remaining-tokens 1999990; add_header x-ratelimit-reset-tokens 1ms;"
 fi
+# words of ~8 bytes, so the token estimate sees text of the size asked for, not one endless token
+padding() { # bytes
+    python3 -c 'import sys; n=int(sys.argv[1]); w="lorem ipsum dolor sit amet consectetur adipiscing elit ".split(); print(" ".join(w[i % len(w)] for i in range(n // 6 + 1))[:n], end="")' "$1"
+}
+if ((REQUEST_BYTES > 0)); then
+    printf '{"model":"fast","messages":[{"role":"user","content":"%s"}]}' \
+        "$(padding $((REQUEST_BYTES > 70 ? REQUEST_BYTES - 60 : 10)))" >"$RUN_DIR/request.json"
+    export WRK_BODY_FILE="$RUN_DIR/request.json"
+    log "requests of $(stat -c %s "$RUN_DIR/request.json") bytes"
+fi
+ANSWER_LOCATION="default_type application/json; $LIMIT_HEADERS return 200 '$COMPLETION';"
+if ((ANSWER_BYTES > 0)); then
+    content=$(padding $((ANSWER_BYTES > 500 ? ANSWER_BYTES - 420 : 10)))
+    COMPLETION=${COMPLETION/Hello! How can I help you today?/$content}
+    printf '%s' "$COMPLETION" >"$RUN_DIR/upstream/answer.json"
+    # a POST to a static file is refused (405): error_page turns it into an internal GET of the file
+    ANSWER_LOCATION="root $RUN_DIR/upstream; $LIMIT_HEADERS try_files /answer.json =404; error_page 405 =200 /answer.json;"
+    log "answers of $(stat -c %s "$RUN_DIR/upstream/answer.json") bytes"
+fi
 cat >"$RUN_DIR/upstream/nginx.conf" <<NGINX
 worker_processes 1;
 pid $RUN_DIR/upstream/nginx.pid;
@@ -58,9 +83,12 @@ http {
     keepalive_requests 10000000;
     keepalive_timeout 300s;
     client_body_temp_path $RUN_DIR/upstream/body;
+    client_max_body_size 0;
+    client_body_buffer_size 4m;
     server {
         listen 127.0.0.1:$UP_PORT;
-        location = /v1/chat/completions { default_type application/json; $LIMIT_HEADERS return 200 '$COMPLETION'; }
+        location = /v1/chat/completions { $ANSWER_LOCATION }
+        location = /answer.json { internal; default_type application/json; $LIMIT_HEADERS root $RUN_DIR/upstream; }
         location = /v1/models           { default_type application/json; return 200 '$MODELS'; }
         location / { return 404; }
     }
@@ -187,7 +215,7 @@ done
 
 {
     echo
-    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at 64 + ${WARMUP} at 4 connections; client ledger: $([[ $CLIENT == 1 ]] && echo "named client, store $STORE" || echo none); $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at 64 + ${WARMUP} at 4 connections; client ledger: $([[ $CLIENT == 1 ]] && echo "named client, store $STORE" || echo none); request $( ((REQUEST_BYTES > 0)) && stat -c %s "$RUN_DIR/request.json" || echo 62) B, answer $( ((ANSWER_BYTES > 0)) && stat -c %s "$RUN_DIR/upstream/answer.json" || echo ${#COMPLETION}) B; $(date -u '+%Y-%m-%d %H:%M UTC')"
     printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
     for c in $CONNS; do
         read -r _ _ dp50 dp99 _ <<<"${R[direct,$c]}"

@@ -3,6 +3,13 @@
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"fast","messages":[{"role":"user","content":"hi"}]}'
+-- WRK_BODY_FILE: post that file's bytes instead (overhead.sh's REQUEST_BYTES writes one)
+local body_file = os.getenv("WRK_BODY_FILE")
+if body_file and body_file ~= "" then
+  local f = assert(io.open(body_file, "rb"))
+  wrk.body = f:read("*a")
+  f:close()
+end
 
 function done(summary, latency, requests)
   local e = summary.errors

@@ -8,8 +8,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
+import dev.caravan.passthrough.ClientApi;
 import dev.caravan.provider.BreakerSettings;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.Target;
@@ -247,7 +249,14 @@ class GatewaySettingsTest {
                 Arguments.of("context window not a number", new String[] {"caravan.context-window.gpt-4o", "128k"},
                         "caravan.context-window.gpt-4o", "not a number of tokens"),
                 Arguments.of("max body size below 1 KiB", new String[] {"caravan.http.max-body-size", "100"},
-                        "caravan.http.max-body-size", "at least 1024"));
+                        "caravan.http.max-body-size", "at least 1024"),
+                Arguments.of("apis naming no protocol", new String[] {"caravan.provider.groq.apis", "chat, messages"},
+                        "caravan.provider.groq.apis", "'chat' is not a client protocol"),
+                Arguments.of("apis the dialect does not serve", new String[] {"caravan.provider.groq.apis",
+                        "chat-completions, messages"}, "caravan.provider.groq.apis",
+                        "'messages' is not served by a provider of the openai dialect"),
+                Arguments.of("apis empty", new String[] {"caravan.provider.groq.apis", " , "},
+                        "caravan.provider.groq.apis", "is empty"));
     }
 
     @ParameterizedTest(name = "{0}: {2}")
@@ -258,6 +267,18 @@ class GatewaySettingsTest {
 
         assertThat(error).as(why).isNotNull();
         assertThat(error.getMessage()).startsWith("Invalid configuration: " + key + ": ").contains(says);
+    }
+
+    @Test
+    void eachProviderServesItsDialectsOwnProtocolsUnlessToldOtherwise() {
+        GatewaySettings defaults = GatewaySettings.from(minimal());
+        GatewaySettings told = GatewaySettings.from(minimalWith("caravan.provider.openai.apis", "none",
+                "caravan.provider.groq.apis", "Chat-Completions, responses"));
+
+        assertThat(defaults.providers()).extracting(ProviderSettings::apis).containsExactly(
+                Set.of(ClientApi.CHAT_COMPLETIONS, ClientApi.RESPONSES), Set.of(ClientApi.CHAT_COMPLETIONS));
+        assertThat(told.providers()).extracting(ProviderSettings::apis).containsExactly(
+                Set.of(), Set.of(ClientApi.CHAT_COMPLETIONS, ClientApi.RESPONSES));
     }
 
     @Test
