@@ -202,6 +202,9 @@ class PassThroughTest {
 
         assertThat(reply.statusCode()).isEqualTo(200);
         assertThat(reply.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+        assertThat(new String(gateway.provider("claude").lastRawBody(), StandardCharsets.UTF_8))
+                .as("the cut attempt went out untranslated")
+                .isEqualTo(messages(",\"stream\":true").replace("\"model\":\"msg\"", "\"model\":\"claude-upstream\""));
         assertThat(reply.body()).startsWith("event: message_start").contains("\"text_delta\"")
                 .endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
     }
@@ -286,8 +289,10 @@ class PassThroughTest {
     void aKeyTheProviderEchoesNeverReachesTheClientWholeOrStreamed() {
         gateway.provider("alpha").fail(Fault.echoingKey());
 
-        HttpResponse<String> whole = gateway.post("/v1/chat/completions", "{\"model\":\"fast\",\"messages\":"
+        HttpResponse<String> whole = gateway.post("/v1/chat/completions", "{\"model\" : \"fast\",\"messages\":"
                 + "[{\"role\":\"user\",\"content\":\"hi\"}]}", AUTH);
+        assertThat(new String(gateway.provider("alpha").lastRawBody(), StandardCharsets.UTF_8)).as("passed through")
+                .isEqualTo("{\"model\" : \"model-alpha\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         HttpResponse<String> streamed = gateway.post("/v1/chat/completions", "{\"model\":\"fast\",\"stream\":true,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", AUTH);
 
@@ -303,7 +308,11 @@ class PassThroughTest {
         gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().cutAfter(3)));
 
         Gateway.Streamed streamed = gateway.stream("/v1/chat/completions", "{\"model\":\"fast\",\"stream\":true,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", AUTH);
+                + "\"stream_options\":{\"include_usage\":true},  \"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                AUTH);
+        assertThat(new String(gateway.provider("alpha").lastRawBody(), StandardCharsets.UTF_8)).as("passed through")
+                .isEqualTo("{\"model\":\"model-alpha\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                        + "  \"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 
         List<String> data = streamed.events().stream().map(Gateway.Streamed.Event::data).toList();
         assertThat(data).noneMatch("[DONE]"::equals);
