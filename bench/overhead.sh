@@ -61,6 +61,8 @@ if ((REQUEST_BYTES > 0)); then
     printf '{"model":"fast","messages":[{"role":"user","content":"%s"}]}' \
         "$(padding $((REQUEST_BYTES > 70 ? REQUEST_BYTES - 60 : 10)))" >"$RUN_DIR/request.json"
     export WRK_BODY_FILE="$RUN_DIR/request.json"
+    # a large prompt must fit the model's context window, or the gateway refuses it before any call
+    GATEWAY_PROPS="-Dcaravan.context-window.gpt-4o-mini=$((REQUEST_BYTES + 100000)) $GATEWAY_PROPS"
     log "requests of $(stat -c %s "$RUN_DIR/request.json") bytes"
 fi
 ANSWER_LOCATION="default_type application/json; $LIMIT_HEADERS return 200 '$COMPLETION';"
@@ -68,6 +70,7 @@ if ((ANSWER_BYTES > 0)); then
     content=$(padding $((ANSWER_BYTES > 500 ? ANSWER_BYTES - 420 : 10)))
     COMPLETION=${COMPLETION/Hello! How can I help you today?/$content}
     printf '%s' "$COMPLETION" >"$RUN_DIR/upstream/answer.json"
+    chmod 711 "$RUN_DIR"; chmod 644 "$RUN_DIR/upstream/answer.json"   # nginx's workers run unprivileged
     # a POST to a static file is refused (405): error_page turns it into an internal GET of the file
     ANSWER_LOCATION="root $RUN_DIR/upstream; $LIMIT_HEADERS try_files /answer.json =404; error_page 405 =200 /answer.json;"
     log "answers of $(stat -c %s "$RUN_DIR/upstream/answer.json") bytes"

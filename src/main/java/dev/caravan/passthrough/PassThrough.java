@@ -88,8 +88,14 @@ public final class PassThrough {
     /** A whole 2xx answer: relayed as received (keys removed), with the summary the gateway reads of it. */
     public ProviderReply whole(ProviderCall call, Dialect dialect, byte[] body, int status) {
         String model = call.plan().target().model();
-        ChatResponse summary = call.passThrough() == ClientApi.RESPONSES
-                ? ResponsesReading.summary(json, body, model) : dialect.fromWire(body, model);
+        // Chat Completions and Responses are read for their summary only; the other dialects' answers are read by
+        // the dialect, which knows their usage (cache tokens) and the bodies that stand for a failure (a blocked
+        // prompt)
+        ChatResponse summary = switch (call.passThrough()) {
+            case CHAT_COMPLETIONS -> ChatSummary.of(json, body, model);
+            case RESPONSES -> ResponsesReading.summary(json, body, model);
+            case MESSAGES, GEMINI -> dialect.fromWire(body, model);
+        };
         byte[] relayed = redactor.scrub(body);
         if (relayed != body) {
             summary = redactor.scrub(summary, ChatResponse.class);
