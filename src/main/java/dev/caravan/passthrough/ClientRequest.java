@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.caravan.chat.ChatRequest;
 import dev.caravan.ingress.protocol.Inbound;
 import org.apache.camel.Exchange;
 
@@ -18,8 +19,11 @@ import org.apache.camel.Exchange;
  *                ({@code anthropic-version}, {@code anthropic-beta}), names lower-cased; never the client's key
  * @param onlyPassedThrough the top-level fields no translation carries, accepted because every target of the alias
  *                          serves the protocol ({@link PassThroughOnly}): such a request is never translated
+ * @param read    the canonical request it was read as: an attempt carrying another (one an operator's route changed,
+ *                a resumed stream's continuation) is translated, so that the change is not lost
  */
-public record ClientRequest(ClientApi api, byte[] body, Map<String, String> headers, Set<String> onlyPassedThrough) {
+public record ClientRequest(ClientApi api, byte[] body, Map<String, String> headers, Set<String> onlyPassedThrough,
+        ChatRequest read) {
 
     /** The exchange property holding the request, read by the provider call. */
     public static final String PROPERTY = "caravan.client-request";
@@ -32,13 +36,14 @@ public record ClientRequest(ClientApi api, byte[] body, Map<String, String> head
         onlyPassedThrough = Set.copyOf(onlyPassedThrough);
     }
 
-    /** Keeps the request {@code inbound} of protocol {@code api} on {@code exchange}. */
-    public static void keep(Exchange exchange, ClientApi api, Inbound inbound) {
-        keep(exchange, api, inbound, Set.of());
+    /** Keeps the request {@code inbound} of protocol {@code api}, read as {@code read}, on {@code exchange}. */
+    public static void keep(Exchange exchange, ClientApi api, Inbound inbound, ChatRequest read) {
+        keep(exchange, api, inbound, read, Set.of());
     }
 
     /** Keeps the request, which carries {@code onlyPassedThrough} beside what its canonical reading holds. */
-    public static void keep(Exchange exchange, ClientApi api, Inbound inbound, Set<String> onlyPassedThrough) {
+    public static void keep(Exchange exchange, ClientApi api, Inbound inbound, ChatRequest read,
+            Set<String> onlyPassedThrough) {
         Map<String, String> headers = new LinkedHashMap<>();
         if (api == ClientApi.MESSAGES) {
             for (String name : MESSAGES_HEADERS) {
@@ -48,6 +53,6 @@ public record ClientRequest(ClientApi api, byte[] body, Map<String, String> head
                 }
             }
         }
-        exchange.setProperty(PROPERTY, new ClientRequest(api, inbound.body(), headers, onlyPassedThrough));
+        exchange.setProperty(PROPERTY, new ClientRequest(api, inbound.body(), headers, onlyPassedThrough, read));
     }
 }

@@ -46,13 +46,15 @@ public final class PassThrough {
     /**
      * The protocol {@code attempt} passes through in, or null when it is translated: the client's request was kept
      * and the target's provider serves its protocol. A stream that may be resumed is always translated, since its
-     * continuation is a request of the gateway's own making.
+     * continuation is a request of the gateway's own making, and so is a request an operator's route changed after
+     * the ingress read it (the attempt carries another canonical request than the one read).
      */
     public ClientApi servedAs(ClientRequest original, ProviderSettings provider, ProviderAttempt attempt) {
         if (original == null) {
             return null;
         }
-        if (!provider.apis().contains(original.api()) || attempt.writer() instanceof ResumableWriter) {
+        if (!provider.apis().contains(original.api()) || attempt.writer() instanceof ResumableWriter
+                || attempt.request() != original.read()) {
             if (!original.onlyPassedThrough().isEmpty()) {
                 // refused here rather than sent without what the client asked for
                 throw new ProviderFailure(FailureClass.CALLER_FAULT, 400, "'"

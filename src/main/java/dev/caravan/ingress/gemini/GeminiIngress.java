@@ -118,7 +118,7 @@ public final class GeminiIngress {
         }
         context.putOn(exchange);
         if (call.method() == GeminiCall.Method.GENERATE || call.method() == GeminiCall.Method.STREAM && call.sse()) {
-            ClientRequest.keep(exchange, ClientApi.GEMINI, inbound); // a Gemini target is sent it as it came
+            ClientRequest.keep(exchange, ClientApi.GEMINI, inbound, request); // a Gemini target gets it as it came
         }
         message.setBody(request);
     }

@@ -51,7 +51,7 @@ public final class ProtocolRequests {
         ProtocolReader.Reading reading = lenient.reading();
         if (api != null) {
             // a target serving the protocol is sent it as it came
-            ClientRequest.keep(exchange, api, inbound, lenient.setAside());
+            ClientRequest.keep(exchange, api, inbound, reading.request(), lenient.setAside());
         }
         RequestContext context = RequestContext.enter("http", reading.options()).withWriters(protocol.writers());
         if (reading.request().streaming() && message instanceof HttpMessage http) {

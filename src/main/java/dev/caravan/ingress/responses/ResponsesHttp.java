@@ -99,7 +99,7 @@ public final class ResponsesHttp {
         if (!turn.store() && ResponsesRequests.previousResponseId(body) == null) {
             // a turn the gateway neither keeps nor continues may pass through untranslated; the others need the
             // canonical answer for the conversation it stores
-            ClientRequest.keep(exchange, ClientApi.RESPONSES, inbound);
+            ClientRequest.keep(exchange, ClientApi.RESPONSES, inbound, turn.chat());
         }
         message.setBody(turn.chat());
     }
