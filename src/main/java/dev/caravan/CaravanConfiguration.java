@@ -215,8 +215,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         Vertx vertx = Vertx.vertx(); // the API's servers and the provider calls share its event loops
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), json);
-        registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor),
-                new PassThroughOnly(catalog, json)));
+        registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor)));
         ClientKeys clientKeys = clientKeys(settings, clients);
         registry.bind("clientKeys", clientKeys);
         // the Gemini API: Google's clients send their key in x-goog-api-key

@@ -14,17 +14,21 @@ import dev.caravan.ingress.protocol.ProtocolReader;
 import dev.caravan.provider.ProviderCatalog;
 
 /**
- * Reads a request whose every target serves its protocol natively, so that nothing the client sent need fit the
- * canonical model: a top-level field the protocol's reader refuses because no translation could carry it (a new API
- * field, a provider's own feature) is set aside for the canonical reading only, and travels in the passed-through
- * request untouched. The provider, which speaks the protocol, is then the judge of it. Where any target of the alias
+ * Reads a Messages request whose every target serves Messages natively, so that nothing the client sent need fit the
+ * canonical model: a top-level field the reader refuses because no translation could carry it (a new API field,
+ * a feature that runs on Anthropic's servers) is set aside for the canonical reading only, and travels in the
+ * passed-through request untouched. A malformed field the translation reads is refused as always. The provider, which speaks the protocol, is then the judge of it. Where any target of the alias
  * would need translation the refusal stands, naming the field, as before: a field is never dropped silently.
  */
 public final class PassThroughOnly {
 
-    /** Fields that make a request what it is; one the reader refuses is malformed, not merely untranslatable. */
-    private static final Set<String> ESSENTIAL = Set.of("model", "messages", "max_tokens", "stream", "input",
-            "contents");
+    /**
+     * The top-level fields the Messages translation reads (MessagesRequests): a refusal naming one of them is a
+     * malformed request, answered as such; a refusal naming any other is a field no translation carries.
+     */
+    private static final Set<String> TRANSLATED = Set.of("model", "max_tokens", "messages", "system",
+            "stop_sequences", "temperature", "top_p", "top_k", "tools", "tool_choice", "metadata", "stream", "thinking",
+            "service_tier", "caravan");
     private static final int MOST_SET_ASIDE = 16;
 
     private final ProviderCatalog catalog;
@@ -52,7 +56,7 @@ public final class PassThroughOnly {
      * The reading of {@code inbound}; when the reader refuses a top-level field and every target of the request's
      * alias serves {@code api}, the reading of the request without it (and without each further field so refused).
      *
-     * @throws InvalidRequest the reader's first refusal, when the request cannot be read that way
+     * @throws InvalidRequest the reader's refusal that stands (a malformed field), when the request cannot be read
      */
     public Lenient read(ProtocolReader reader, Inbound inbound, ClientApi api) {
         try {
@@ -65,7 +69,7 @@ public final class PassThroughOnly {
             Set<String> setAside = new LinkedHashSet<>();
             InvalidRequest last = refused;
             while (setAside.size() < MOST_SET_ASIDE && last.param() != null && body.has(last.param())
-                    && !ESSENTIAL.contains(last.param())) {
+                    && !TRANSLATED.contains(last.param())) {
                 setAside.add(last.param());
                 body.remove(last.param());
                 try {
@@ -75,12 +79,15 @@ public final class PassThroughOnly {
                     last = again;
                 }
             }
-            throw refused;
+            throw last; // what stands once the fields only a pass-through carries are set aside
         }
     }
 
     private ObjectNode lenientCandidate(Inbound inbound, ClientApi api, InvalidRequest refused) {
-        if (api == null || refused.status() != 400 || refused.param() == null || inbound.body() == null) {
+        // Chat Completions keeps unknown fields anyway, so what its reader refuses is malformed; Responses and Gemini
+        // are read elsewhere
+        if (api != ClientApi.MESSAGES || refused.status() != 400 || refused.param() == null
+                || inbound.body() == null) {
             return null;
         }
         JsonNode tree;

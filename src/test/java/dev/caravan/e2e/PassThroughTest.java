@@ -226,6 +226,19 @@ class PassThroughTest {
     }
 
     @Test
+    void aMalformedFieldTheTranslationReadsIsRefusedByNameEvenWhenEveryTargetServesMessages() {
+        long calls = gateway.provider("claude").calls(Api.CHAT);
+
+        HttpResponse<String> reply = gateway.post("/v1/messages", messages(",\"vendor_extension\":1")
+                .replace("\"msg\"", "\"claudeonly\"").replace("\"max_tokens\":2048", "\"max_tokens\":\"lots\""),
+                Map.of("x-api-key", CLIENT_KEY));
+
+        assertThat(reply.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(reply).at("/error/message").asText()).contains("max_tokens");
+        assertThat(gateway.provider("claude").calls(Api.CHAT)).isEqualTo(calls);
+    }
+
+    @Test
     void aFieldOnlyPassThroughCarriesIsRefusedByNameWhenTheAttemptWouldBeTranslated() {
         long calls = gateway.provider("claude").calls(Api.CHAT);
         // a stream that may be resumed is translated, so that its continuation can go to any target
