@@ -56,6 +56,7 @@ import dev.caravan.ingress.JmsListenerContainers;
 import dev.caravan.ingress.GuardedVertx;
 import dev.caravan.ingress.HttpLimits;
 import dev.caravan.ingress.InboxGate;
+import dev.caravan.ingress.LoopHops;
 import dev.caravan.ingress.ModelReplies;
 import dev.caravan.ingress.HttpReplies;
 import dev.caravan.ingress.OpenAiErrors;
@@ -124,6 +125,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Predicate;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.camel.component.platform.http.PlatformHttpComponent;
+import org.apache.camel.component.platform.http.vertx.EventLoopPlatformHttpEngine;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
@@ -215,6 +217,10 @@ public class CaravanConfiguration implements CamelConfiguration {
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         Vertx vertx = Vertx.vertx(); // the API's servers and the provider calls share its event loops
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), json);
+        if (settings.bound().http().eventLoop()) {
+            // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it)
+            registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine("/v1/chat/completions"::equals));
+        }
         registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor)));
         ClientKeys clientKeys = clientKeys(settings, clients);
         registry.bind("clientKeys", clientKeys);
@@ -237,6 +243,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         PriceTable prices = PriceTable.load(properties);
         RequestLog requestLog = new RequestLog(json, settings.logContent());
+        LoopHops.bind(registry, stateSettings.shared() ? clients.stream().filter(ClientSettings::limited)
+                .map(ClientSettings::name).collect(Collectors.toSet()) : Set.of());
         ClientLimits clientLimits = new ClientLimits(clients, ledger(context, stateSettings, clients, clock),
                 stateSettings.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, requestLog, OpenAiErrors::status, json,
                 meters, clock);

@@ -72,7 +72,7 @@ public record CaravanProperties(
     /** {@code caravan.http.*}: the client API port and the limits on each client connection. */
     public record Http(Integer port, Long maxBodySize, Duration headTimeout, Duration keepAliveTimeout,
             Duration bodyTimeout, Duration idleTimeout, Integer maxConnections, Integer maxHeaderSize,
-            Integer maxInitialLineLength) {
+            Integer maxInitialLineLength, Boolean eventLoop) {
 
         public Http {
             maxBodySize = atLeast("max-body-size", or(maxBodySize, 4L * 1024 * 1024), 1024L);
@@ -83,6 +83,7 @@ public record CaravanProperties(
             maxConnections = atLeast("max-connections", or(maxConnections, 10_000), 1);
             maxHeaderSize = atLeast("max-header-size", or(maxHeaderSize, 8192), 1024);
             maxInitialLineLength = atLeast("max-initial-line-length", or(maxInitialLineLength, 4096), 256);
+            eventLoop = or(eventLoop, true);
         }
     }
 

@@ -88,7 +88,7 @@ public final class TokenEstimator {
     /** Tokens added for each cut inside a run without whitespace. */
     static final int CUT_SLACK = 1;
     /** Characters a request may have tokenized before its estimate counts as heavy and waits for a turn. */
-    static final int LIGHT_CHARS = 16_384;
+    public static final int LIGHT_CHARS = 16_384;
 
     static final double CLAUDE_FACTOR = 1.20;
     static final double GEMINI_FACTOR = 1.0;

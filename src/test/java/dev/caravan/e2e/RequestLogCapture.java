@@ -13,6 +13,7 @@ import org.apache.logging.log4j.core.config.Property;
 final class RequestLogCapture implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<String> threads = new CopyOnWriteArrayList<>();
     private final AbstractAppender appender;
 
     private RequestLogCapture(String name) {
@@ -21,6 +22,7 @@ final class RequestLogCapture implements AutoCloseable {
             public void append(LogEvent event) {
                 if (event.getLoggerName().equals("caravan.requests")) {
                     lines.add(event.getMessage().getFormattedMessage());
+                    threads.add(event.getThreadName());
                 }
             }
         };
@@ -39,6 +41,11 @@ final class RequestLogCapture implements AutoCloseable {
     /** The lines so far; a live view. */
     List<String> lines() {
         return lines;
+    }
+
+    /** The name of the thread each line was written on, in the order of {@link #lines}; a live view. */
+    List<String> threads() {
+        return threads;
     }
 
     @Override

@@ -1,0 +1,74 @@
+package dev.caravan.ingress;
+
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.ContentPart;
+import dev.caravan.cost.TokenEstimator;
+import dev.caravan.provider.ProviderAnswer;
+import dev.caravan.routing.RequestContext;
+import org.apache.camel.spi.Registry;
+
+/**
+ * The steps of the chat routes that may block, and the {@link OffLoop} hop the routes put in front of each, so that
+ * a chat request served on an event loop never waits there. What runs on the loop is CPU work and the provider
+ * call, which holds no thread ({@code providerHttp.call}).
+ *
+ * <ul>
+ * <li>{@code offLoopForEstimate}: a prompt past the token estimator's light size waits for a turn of the heavy
+ * estimates and tokenizes for milliseconds;</li>
+ * <li>{@code offLoopForLedger}: a named client with limits, counted in the shared store, costs a round trip to it
+ * when admitted and when settled;</li>
+ * <li>{@code offLoopForStream}: a stream is relayed by a thread that waits for each piece of the provider's answer
+ * and for a slow client to drain;</li>
+ * <li>{@code offLoop} (always): a hedge waits for either of its two calls; after a failed attempt, the router may
+ * pause before retrying, so the rest of a request whose attempt failed goes on off the loop.</li>
+ * </ul>
+ */
+public final class LoopHops {
+
+    private LoopHops() {
+    }
+
+    /**
+     * Binds the hops.
+     *
+     * @param limitedOnSharedStore the named clients whose limits live in the shared store; empty with a local one
+     */
+    public static void bind(Registry registry, Set<String> limitedOnSharedStore) {
+        // a thread per hop, gone when the request is: nothing to close
+        Executor threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("caravan-off-loop-", 0)
+                .factory());
+        registry.bind("offLoop", OffLoop.always(threads));
+        registry.bind("offLoopForEstimate", new OffLoop(exchange -> exchange.getMessage().getBody()
+                instanceof ChatRequest request && heavy(request), threads));
+        registry.bind("offLoopForLedger", new OffLoop(exchange -> !limitedOnSharedStore.isEmpty()
+                && limitedOnSharedStore.contains(exchange.getProperty(RequestContext.CLIENT, String.class)), threads));
+        registry.bind("offLoopForStream", new OffLoop(exchange -> exchange.getMessage().getBody()
+                instanceof ProviderAnswer answer && answer.call().streamed(), threads));
+    }
+
+    /** Whether the request's text is past what the token estimator tokenizes without taking a heavy turn. */
+    static boolean heavy(ChatRequest request) {
+        long chars = 0;
+        for (ChatMessage message : request.messages()) {
+            if (message.content() == null) {
+                continue;
+            }
+            if (message.content().text() != null) {
+                chars += message.content().text().length();
+            } else {
+                for (ContentPart part : message.content().asParts()) {
+                    chars += part.text() == null ? 0 : part.text().length();
+                }
+            }
+            if (chars >= TokenEstimator.LIGHT_CHARS) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
