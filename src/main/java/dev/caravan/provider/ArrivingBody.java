@@ -159,6 +159,10 @@ final class ArrivingBody extends InputStream {
                     }
                     return -1;
                 }
+                if (Context.isOnEventLoopThread()) {
+                    // the rest would arrive on an event loop, perhaps this one: waiting here could never end
+                    throw new IOException("the provider's answer is not all in, and this is an event loop");
+                }
                 try {
                     arrived.await();
                 } catch (InterruptedException e) {

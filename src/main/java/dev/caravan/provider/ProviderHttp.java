@@ -132,8 +132,13 @@ public final class ProviderHttp implements Closeable {
      *
      * @throws ProviderFailure the call failed before an answer, classified; when the attempt was cut meanwhile, the
      *                         cut's own failure (abandoned, cancelled, or which time limit ran out)
+     * @throws IllegalStateException on an event loop, whose wait would stall the loop's connections, and never end
+     *                               when the call is the loop's own: use {@link #call} there
      */
     public ProviderAnswer send(ProviderCall call) {
+        if (Context.isOnEventLoopThread()) {
+            throw new IllegalStateException("a provider call waited for on an event loop; use ProviderHttp.call");
+        }
         Flight flight = launch(call);
         try {
             return flight.answered.get();

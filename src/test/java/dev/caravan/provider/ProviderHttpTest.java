@@ -56,6 +56,28 @@ class ProviderHttpTest {
     }
 
     @Test
+    void aCallWaitedForOnAnEventLoopIsRefusedAtOnceInsteadOfStallingTheLoop() {
+        ProviderCall call = call(false, Duration.ofSeconds(5));
+        CompletableFuture<Throwable> refused = new CompletableFuture<>();
+        // another instance's loop: a wait there that was not refused ends with the call's read timeout
+        Vertx callers = Vertx.vertx();
+
+        callers.runOnContext(v -> {
+            try {
+                http.send(call);
+                refused.complete(null);
+            } catch (RuntimeException e) {
+                refused.complete(e);
+            }
+        });
+
+        await().atMost(Duration.ofSeconds(10)).until(refused::isDone);
+        callers.close();
+        assertThat(refused.join()).isInstanceOf(IllegalStateException.class).hasMessageContaining("ProviderHttp.call");
+        assertThat(http.inFlight("alpha")).as("nothing was sent").isZero();
+    }
+
+    @Test
     void aStreamsBeginningIsReadableWhileTheProviderHoldsTheRest() throws Exception {
         CompletableFuture<Socket> provider = serveOnce(out -> {
             out.write((HEAD + chunk("data: one\n\n")).getBytes(StandardCharsets.US_ASCII));
