@@ -1,0 +1,202 @@
+package dev.caravan.provider.stream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.caravan.chat.ChatChunk;
+import dev.caravan.chat.ChatResponse;
+import dev.caravan.chat.StreamSink;
+import dev.caravan.provider.AttemptHandle;
+import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.ProviderFailure;
+import dev.caravan.provider.SecretRedactor;
+
+/**
+ * One relayed stream: reads and decodes the provider's events, applies the commit point of DESIGN §7 and classifies
+ * how the stream ended, the same whether the client gets translated chunks or the provider's own events. A subclass
+ * says what each event becomes for the client (pieces of type {@code P}) and how the client's stream begins, ends
+ * and breaks.
+ *
+ * <p>Until the first content is seen, pieces are held and every failure ends the relay as
+ * {@link RelayResult.Failed}, classified, so the router fails over silently: an in-stream provider error keeps its
+ * class, a malformed or cut stream is {@code bad_response}, and a first token later than the attempt's limit is
+ * {@code timeout}. From the first content on, the client has the answer's beginning: a failure (cut, stall past the
+ * idle limit, in-stream error) ends the client's stream as broken, and the relay ends as {@link RelayResult.Broken}.
+ * A single malformed event inside a healthy stream is skipped and counted.
+ *
+ * <p>The attempt's {@link AttemptHandle} owns the time limits and the cut: when a limit runs out it cuts the
+ * connection, the read here fails, and the handle says why.
+ *
+ * @param <P> what is sent to the client for an event
+ */
+public abstract class RelayLoop<P> {
+
+    private final SecretRedactor redactor;
+    private final AttemptHandle handle;
+    /** What the client is told at the commit point (who serves, attempts so far). */
+    protected final StreamSink.Commit commit;
+    private final List<P> held = new ArrayList<>();
+    private long firstContentNanos;
+    private int skipped;
+    private boolean begun;
+
+    protected RelayLoop(SecretRedactor redactor, AttemptHandle handle, StreamSink.Commit commit) {
+        this.redactor = redactor;
+        this.handle = handle;
+        this.commit = commit;
+    }
+
+    /** An event decoded: sends what the client gets of it ({@link #send}) and marks content ({@link #content}). */
+    protected abstract void accept(SseEvent event, List<ChatChunk> chunks);
+
+    /** Begins the client's stream at the commit point. */
+    protected abstract void begin(StreamSink.Commit commit);
+
+    /** Writes one piece to the client's begun stream. */
+    protected abstract void write(P piece);
+
+    /** Ends the client's stream after a complete answer. */
+    protected abstract void end();
+
+    /** Ends the client's begun stream as broken. */
+    protected abstract void breakOff(String reason);
+
+    protected abstract boolean clientGone();
+
+    /** Id, model and usage of a relayed answer. */
+    protected abstract ChatResponse summary();
+
+    /**
+     * Reads {@code body} to its end and relays it. Whatever the result, the attempt's watch is finished, and the
+     * connection is cut unless the stream was read to its end.
+     *
+     * @param maxEventChars the longest stream event read from a provider (caravan.provider-answer.max-size)
+     */
+    public final RelayResult relay(InputStream body, int maxEventChars, StreamDecoder decoder) {
+        try {
+            return run(new SseReader(body, maxEventChars), decoder);
+        } catch (RuntimeException e) {
+            if (begun) {
+                return broken("the gateway failed while relaying the stream");
+            }
+            stop();
+            throw e;
+        }
+    }
+
+    /** Sends a piece: written at once after the commit point, held until it before. */
+    protected final void send(P piece) {
+        if (begun) {
+            write(piece);
+        } else {
+            held.add(piece);
+        }
+    }
+
+    /** The answer has content: the commit point, if not passed already. */
+    protected final void content() {
+        if (!begun) {
+            commitNow();
+        }
+    }
+
+    private RelayResult run(SseReader reader, StreamDecoder decoder) {
+        while (true) {
+            SseEvent event;
+            try {
+                event = reader.next();
+            } catch (IOException e) {
+                return readFailed(e);
+            }
+            if (event == null) {
+                break;
+            }
+            handle.touch();
+            List<ChatChunk> chunks;
+            try {
+                chunks = decoder.decode(event);
+            } catch (StreamDecoder.MalformedEvent e) {
+                if (!begun) {
+                    return failed(new ProviderFailure(FailureClass.BAD_RESPONSE, 200,
+                            "the provider's stream is malformed before any content: " + e.getMessage(), null));
+                }
+                skipped++;
+                continue;
+            } catch (ProviderFailure e) {
+                if (!begun) {
+                    return failed(e);
+                }
+                return broken("the provider failed inside the stream: " + redactor.redact(e).getMessage());
+            }
+            accept(event, chunks);
+            if (clientGone()) {
+                return abandoned();
+            }
+        }
+        if (clientGone()) {
+            return abandoned();
+        }
+        if (!decoder.complete()) {
+            if (!begun) {
+                return failed(new ProviderFailure(FailureClass.BAD_RESPONSE, 200,
+                        "the provider's stream ended before any content", null));
+            }
+            return broken("the provider's stream ended before the answer was complete");
+        }
+        if (!begun) {
+            commitNow(); // an empty answer: it is complete, so it is committed now
+        }
+        end();
+        handle.finish();
+        return new RelayResult.Replied(summary(), firstContentNanos, skipped);
+    }
+
+    private void commitNow() {
+        firstContentNanos = handle.elapsedNanos();
+        begun = true;
+        begin(commit);
+        handle.committed();
+        held.forEach(this::write);
+        held.clear();
+    }
+
+    /** The read broke: the client left, a limit ran out and the handle cut it, or the provider's side broke. */
+    private RelayResult readFailed(IOException e) {
+        if (handle.cut() == AttemptHandle.Cut.ABANDONED || clientGone()) {
+            return abandoned();
+        }
+        if (handle.cut() == AttemptHandle.Cut.LATE) {
+            return begun ? broken(handle.cutBecause())
+                    : failed(new ProviderFailure(FailureClass.TIMEOUT, 0, handle.cutBecause(), null));
+        }
+        String how = e.getClass().getSimpleName();
+        return begun ? broken("the provider's stream broke (" + how + ")")
+                : failed(new ProviderFailure(FailureClass.BAD_RESPONSE, 200,
+                        "the provider's stream broke before any content (" + how + ")", null));
+    }
+
+    private RelayResult failed(ProviderFailure failure) {
+        stop();
+        return new RelayResult.Failed(failure, skipped);
+    }
+
+    private RelayResult broken(String reason) {
+        stop();
+        breakOff(reason);
+        return new RelayResult.Broken(reason, skipped);
+    }
+
+    private RelayResult abandoned() {
+        handle.abandon(); // stop the provider generating (and billing) an answer nobody reads
+        stop();
+        return new RelayResult.Abandoned(skipped);
+    }
+
+    /** Ends the watch and closes the connection unread, unless a cut closed it already. */
+    private void stop() {
+        handle.finish();
+        handle.cut(AttemptHandle.Cut.REFUSED, "the stream was not read to its end");
+    }
+}
