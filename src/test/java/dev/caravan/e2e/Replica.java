@@ -27,8 +27,11 @@ record Replica(String name, int port, int managementPort, Process process) {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1).build();
 
-    /** Replicas {@code a} and {@code b}, started side by side, each with {@code properties.apply(name)}. */
-    record Pair(Replica a, Replica b) implements AutoCloseable {
+    /**
+     * Replicas {@code a} and {@code b}, started side by side, each with {@code properties.apply(name)}, logging to
+     * {@code logs}.
+     */
+    record Pair(Replica a, Replica b, Path logs) implements AutoCloseable {
 
         @Override
         public void close() {
@@ -52,7 +55,7 @@ record Replica(String name, int port, int managementPort, Process process) {
             List.of(first, second).forEach(f -> f.thenAccept(Replica::stop));
             throw e;
         }
-        return new Pair(first.join(), second.join());
+        return new Pair(first.join(), second.join(), logs);
     }
 
     /** Starts one replica with {@code properties} beside its own HTTP and management ports. */

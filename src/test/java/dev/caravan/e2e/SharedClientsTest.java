@@ -5,12 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +42,7 @@ class SharedClientsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final double CENT = 0.01;
     private static Simulator simulator;
-    private static Path logs;
+    private static Replica.Pair replicas;
     private static Replica a;
     private static Replica b;
 
@@ -56,19 +51,18 @@ class SharedClientsTest {
         simulator = new Simulator("127.0.0.1");
         simulator.add("alpha", "openai", "key-alpha");
         simulator.start(0);
-        logs = Files.createTempDirectory("caravan-client-replicas-");
-        CompletableFuture<Replica> first = CompletableFuture.supplyAsync(() -> Replica.start("a"));
-        CompletableFuture<Replica> second = CompletableFuture.supplyAsync(() -> Replica.start("b"));
-        a = first.join();
-        b = second.join();
+        replicas = Replica.startTwo("caravan-client-replicas-", SharedClientsTest::properties);
+        a = replicas.a();
+        b = replicas.b();
     }
 
     @AfterAll
     static void stop() {
-        for (Replica r : new Replica[] {a, b}) {
-            if (r != null) {
-                r.process.destroyForcibly();
-            }
+        if (replicas != null) {
+            replicas.close();
+        }
+        if (b != null) {
+            b.stop(); // the restarted one
         }
         if (simulator != null) {
             simulator.close();
@@ -96,9 +90,9 @@ class SharedClientsTest {
         assertThat(served.size()).isGreaterThanOrEqualTo(40);
         assertThat(simulator.provider("alpha").chatCalls()).isEqualTo(served.size());
         for (Replica r : List.of(a, b)) {
-            await("replica " + r.name + " sees the whole spend").atMost(Duration.ofSeconds(10))
+            await("replica " + r.name() + " sees the whole spend").atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-                        JsonNode team = r.client("team");
+                        JsonNode team = client(r, "team");
                         assertThat(team.get("spent_usd").asDouble()).isCloseTo(spent, within(1e-9));
                         assertThat(team.get("held_usd").asDouble()).isZero();
                     });
@@ -110,7 +104,7 @@ class SharedClientsTest {
     void requestsPerMinuteHoldAcrossBothReplicas() {
         List<HttpResponse<String>> answers = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            answers.add((i % 2 == 0 ? a : b).chat("ck-paced"));
+            answers.add(chat(i % 2 == 0 ? a : b, "ck-paced"));
         }
 
         assertThat(answers.stream().filter(r -> r.statusCode() == 200).count()).isEqualTo(10);
@@ -124,7 +118,7 @@ class SharedClientsTest {
     void tokensPerMinuteHoldAcrossBothReplicas() throws IOException {
         List<HttpResponse<String>> answers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            answers.add((i % 2 == 0 ? a : b).chat("ck-tokens"));
+            answers.add(chat(i % 2 == 0 ? a : b, "ck-tokens"));
         }
 
         long used = 0;
@@ -147,7 +141,7 @@ class SharedClientsTest {
         double before = cost(all);
         for (Replica r : List.of(a, b)) {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
-                    Math.abs(r.client("loaded").get("spent_usd").asDouble() - before) < 1e-9);
+                    Math.abs(client(r, "loaded").get("spent_usd").asDouble() - before) < 1e-9);
         }
 
         simulator.provider("alpha").fail(Fault.latency(100).scope("chat"));
@@ -155,22 +149,22 @@ class SharedClientsTest {
         try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
             for (int i = 0; i < 40; i++) {
                 Replica to = i % 2 == 0 ? a : b;
-                load.add(CompletableFuture.supplyAsync(() -> to.chat("ck-loaded"), clients));
+                load.add(CompletableFuture.supplyAsync(() -> chat(to, "ck-loaded"), clients));
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> simulator.provider("alpha").chatCalls() >= 30);
             redis.kill();
             load.forEach(f -> all.add(f.join()));
         }
         await("both replicas count on their own").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .until(() -> a.ledger().equals("local_share") && b.ledger().equals("local_share"));
+                .until(() -> ledger(a).equals("local_share") && ledger(b).equals("local_share"));
         simulator.provider("alpha").heal();
         for (int i = 0; i < 20; i++) {
-            all.add((i % 2 == 0 ? a : b).chat("ck-loaded"));
+            all.add(chat(i % 2 == 0 ? a : b, "ck-loaded"));
         }
 
         redis.start();
         await("both replicas share again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .until(() -> a.ledger().equals("shared") && b.ledger().equals("shared"));
+                .until(() -> ledger(a).equals("shared") && ledger(b).equals("shared"));
         assertThat(all).as("every request answered").hasSize(80)
                 .allMatch(r -> r.statusCode() == 200 || r.statusCode() == 429 && code(r).equals("budget_exceeded"));
         double spent = cost(all.stream().filter(r -> r.statusCode() == 200).toList());
@@ -190,12 +184,12 @@ class SharedClientsTest {
             all.addAll(load("ck-stalled", 10, 4));
             await("both replicas count on their own").atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(50))
-                    .until(() -> a.ledger().equals("local_share") && b.ledger().equals("local_share"));
+                    .until(() -> ledger(a).equals("local_share") && ledger(b).equals("local_share"));
         } finally {
             redis.resume();
         }
         await("both replicas share again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .until(() -> a.ledger().equals("shared") && b.ledger().equals("shared"));
+                .until(() -> ledger(a).equals("shared") && ledger(b).equals("shared"));
         all.addAll(load("ck-stalled", 10, 4));
 
         assertThat(all).as("every request served").hasSize(30).allMatch(r -> r.statusCode() == 200);
@@ -207,16 +201,16 @@ class SharedClientsTest {
     void aRestartedReplicaAddsToWhatItSpentBeforeEvenAfterRedisRestartsEmpty() throws Exception {
         List<HttpResponse<String>> all = new ArrayList<>(load("ck-restarts", 10, 2));
         assertExactSpend("restarts", all);
-        b.process.destroy(); // a graceful stop: its last settlements go out
-        b.process.waitFor();
-        b = Replica.start("b", "b-restarted");
+        b.process().destroy(); // a graceful stop: its last settlements go out
+        b.process().waitFor();
+        b = Replica.start("b-restarted", replicas.logs(), properties("b"));
         all.addAll(load("ck-restarts", 10, 2));
         assertExactSpend("restarts", all);
 
         redis.kill();
         redis.start(); // empty: what b spent before its restart is known to a alone
         await("both replicas share again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .until(() -> a.ledger().equals("shared") && b.ledger().equals("shared"));
+                .until(() -> ledger(a).equals("shared") && ledger(b).equals("shared"));
         all.addAll(load("ck-restarts", 10, 2));
         assertThat(all).as("every request served").hasSize(30).allMatch(r -> r.statusCode() == 200);
         assertExactSpend("restarts", all);
@@ -228,9 +222,9 @@ class SharedClientsTest {
         double spent = cost(served);
         assertThat(spent).as("each answer costs a cent").isCloseTo(served.size() * CENT, within(1e-9));
         for (Replica r : List.of(a, b)) {
-            await("replica " + r.name + " sees every request of " + client + " charged once")
+            await("replica " + r.name() + " sees every request of " + client + " charged once")
                     .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-                        JsonNode row = r.client(client);
+                        JsonNode row = client(r, client);
                         assertThat(row.get("spent_usd").asDouble()).isCloseTo(spent, within(1e-9));
                         assertThat(row.get("held_usd").asDouble()).isZero();
                     });
@@ -243,7 +237,7 @@ class SharedClientsTest {
         try (ExecutorService clients = Executors.newFixedThreadPool(parallel)) {
             for (int i = 0; i < count; i++) {
                 Replica to = i % 2 == 0 ? a : b;
-                futures.add(CompletableFuture.supplyAsync(() -> to.chat(key), clients));
+                futures.add(CompletableFuture.supplyAsync(() -> chat(to, key), clients));
             }
             return futures.stream().map(CompletableFuture::join).toList();
         }
@@ -262,97 +256,57 @@ class SharedClientsTest {
         }
     }
 
-    /** One gateway process sharing its clients' ledger through the test's Redis. */
-    record Replica(String name, int port, Process process) {
+    /** The properties of a replica sharing its clients' ledger through the test's Redis. */
+    private static List<String> properties(String name) {
+        return GatewayProcess.oneProvider(simulator,
+                "-Dcaravan.provider.alpha.api-keys=key-alpha",
+                "-Dcaravan.jms.enabled=false",
+                "-Dcaravan.file.enabled=false",
+                "-Dcaravan.price.alpha.model-alpha.input=0",
+                "-Dcaravan.price.alpha.model-alpha.output=1000",
+                // the operator's simple key: it sees every client on /v1/clients, a named client its own
+                "-Dcaravan.auth.keys=ck-operator",
+                "-Dcaravan.clients.team.key=ck-team",
+                "-Dcaravan.clients.team.budget=0.50",
+                "-Dcaravan.clients.team.budget-period=1d",
+                "-Dcaravan.clients.paced.key=ck-paced",
+                "-Dcaravan.clients.paced.rpm=10",
+                "-Dcaravan.clients.tokens.key=ck-tokens",
+                "-Dcaravan.clients.tokens.tpm=100",
+                "-Dcaravan.clients.loaded.key=ck-loaded",
+                "-Dcaravan.clients.loaded.budget=5",
+                "-Dcaravan.clients.stalled.key=ck-stalled",
+                "-Dcaravan.clients.stalled.budget=5",
+                "-Dcaravan.clients.restarts.key=ck-restarts",
+                "-Dcaravan.clients.restarts.budget=5",
+                "-Dcaravan.http.max-connections=1000",
+                "-Dcaravan.state.store=redis",
+                "-Dcaravan.state.redis-url=" + redis.url(),
+                "-Dcaravan.state.refresh-interval=100ms",
+                // a loaded machine's pause is not a lost store; the test kills Redis when it means one
+                "-Dcaravan.state.timeout=2s",
+                "-Dcaravan.state.replica-id=replica-" + name);
+    }
 
-        private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-                .version(HttpClient.Version.HTTP_1_1).build();
+    private static HttpResponse<String> chat(Replica replica, String key) {
+        return replica.post("/v1/chat/completions", "{\"model\":\"fast\",\"max_tokens\":10,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}", "Authorization", "Bearer " + key);
+    }
 
-        static Replica start(String name) {
-            return start(name, name);
-        }
-
-        static Replica start(String name, String log) {
-            try {
-                int port = GatewayProcess.freePort();
-                List<String> props = new ArrayList<>(GatewayProcess.withOneProvider(simulator, port,
-                        "-Dcaravan.provider.alpha.api-keys=key-alpha",
-                        "-Dcaravan.jms.enabled=false",
-                        "-Dcaravan.file.enabled=false",
-                        "-Dcaravan.price.alpha.model-alpha.input=0",
-                        "-Dcaravan.price.alpha.model-alpha.output=1000",
-                        // the operator's simple key: it sees every client on /v1/clients, a named client its own
-                        "-Dcaravan.auth.keys=ck-operator",
-                        "-Dcaravan.clients.team.key=ck-team",
-                        "-Dcaravan.clients.team.budget=0.50",
-                        "-Dcaravan.clients.team.budget-period=1d",
-                        "-Dcaravan.clients.paced.key=ck-paced",
-                        "-Dcaravan.clients.paced.rpm=10",
-                        "-Dcaravan.clients.tokens.key=ck-tokens",
-                        "-Dcaravan.clients.tokens.tpm=100",
-                        "-Dcaravan.clients.loaded.key=ck-loaded",
-                        "-Dcaravan.clients.loaded.budget=5",
-                        "-Dcaravan.clients.stalled.key=ck-stalled",
-                        "-Dcaravan.clients.stalled.budget=5",
-                        "-Dcaravan.clients.restarts.key=ck-restarts",
-                        "-Dcaravan.clients.restarts.budget=5",
-                        "-Dcaravan.http.max-connections=1000",
-                        // 200 calls opening connections at once on a loaded machine are slow, not saturated
-                        "-Dcaravan.routing.pool-wait=30s",
-                        "-Dcaravan.state.store=redis",
-                        "-Dcaravan.state.redis-url=" + redis.url(),
-                        "-Dcaravan.state.refresh-interval=100ms",
-                        // a loaded machine's pause is not a lost store; the test kills Redis when it means one
-                        "-Dcaravan.state.timeout=2s",
-                        "-Dcaravan.state.replica-id=replica-" + name));
-                return new Replica(name, port, GatewayProcess.launch(props, logs.resolve(log + ".log"), port));
-            } catch (Exception e) {
-                throw new IllegalStateException("replica " + name + " did not start", e);
+    private static JsonNode client(Replica replica, String name) {
+        for (JsonNode c : clients(replica).get("data")) {
+            if (c.get("client").asText().equals(name)) {
+                return c;
             }
         }
+        throw new IllegalArgumentException("no client " + name);
+    }
 
-        HttpResponse<String> chat(String key) {
-            return send(HttpRequest.newBuilder(uri("/v1/chat/completions")).header("Content-Type", "application/json")
-                    .header("Authorization", "Bearer " + key)
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"fast\",\"max_tokens\":10,"
-                            + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}")).build());
-        }
+    private static String ledger(Replica replica) {
+        return clients(replica).at("/ledger/counted").asText();
+    }
 
-        JsonNode clients() {
-            try {
-                return JSON.readTree(send(HttpRequest.newBuilder(uri("/v1/clients"))
-                        .header("Authorization", "Bearer ck-operator").build()).body());
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        JsonNode client(String name) {
-            for (JsonNode c : clients().get("data")) {
-                if (c.get("client").asText().equals(name)) {
-                    return c;
-                }
-            }
-            throw new IllegalArgumentException("no client " + name);
-        }
-
-        String ledger() {
-            return clients().at("/ledger/counted").asText();
-        }
-
-        private URI uri(String path) {
-            return URI.create("http://127.0.0.1:" + port + path);
-        }
-
-        private HttpResponse<String> send(HttpRequest request) {
-            try {
-                return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+    private static JsonNode clients(Replica replica) {
+        return replica.json("/v1/clients", "Authorization", "Bearer ck-operator");
     }
 }
