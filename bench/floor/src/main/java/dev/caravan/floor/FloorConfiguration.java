@@ -36,11 +36,11 @@ public final class FloorConfiguration implements CamelConfiguration {
             case "vertx-tuned" -> tunedVertxHttp(context, sharedVertx(context));
             case "async" -> {
                 tunedVertxHttp(context, sharedVertx(context));
-                context.getRegistry().bind("platform-http-engine", new EventLoopPlatformHttpEngine());
+                context.getRegistry().bind("platform-http-engine", new EventLoopPlatformHttpEngine(path -> true));
             }
             case "pipe" -> {
                 Vertx vertx = sharedVertx(context);
-                context.getRegistry().bind("platform-http-engine", new EventLoopPlatformHttpEngine());
+                context.getRegistry().bind("platform-http-engine", new EventLoopPlatformHttpEngine(path -> true));
                 PropertiesComponent props = context.getPropertiesComponent();
                 int pool = Integer.parseInt(props.parseUri("{{floor.max-connections}}"));
                 long deadline = Long.parseLong(props.parseUri("{{floor.deadline-millis}}"));
