@@ -350,7 +350,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         ClientProtocol protocol = Messages.protocol(chatRequests, json, redactor);
         ProtocolReplies replies = new ProtocolReplies(json, protocol.shapes());
         registry.bind("messagesKeys", clientKeys.alsoFrom(Messages.KEY_HEADER));
-        registry.bind("messagesRequests", new ProtocolRequests(protocol, new PassThroughOnly(catalog, json)));
+        registry.bind("messagesRequests", new ProtocolRequests(protocol, new PassThroughOnly(catalog, json, chatRequests)));
         registry.bind("messagesReplies", replies);
         registry.bind("messagesCounts", new MessagesCounts(chatRequests, tokens, catalog, replies, json));
         errorPages.answerUnder(Messages.PATH_PREFIX, protocol.shapes());

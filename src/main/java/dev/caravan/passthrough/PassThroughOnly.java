@@ -8,6 +8,7 @@ import java.util.Set;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.ingress.protocol.Inbound;
 import dev.caravan.ingress.protocol.ProtocolReader;
@@ -33,10 +34,13 @@ public final class PassThroughOnly {
 
     private final ProviderCatalog catalog;
     private final ObjectMapper json;
+    private final ChatRequestReader limits;
 
-    public PassThroughOnly(ProviderCatalog catalog, ObjectMapper json) {
+    /** @param limits reads a body under the JSON limits every request meets (size, depth, duplicate keys, NaN) */
+    public PassThroughOnly(ProviderCatalog catalog, ObjectMapper json, ChatRequestReader limits) {
         this.catalog = catalog;
         this.json = json;
+        this.limits = limits;
     }
 
     /** Whether every target of {@code alias} is on a provider serving {@code api}. */
@@ -92,8 +96,10 @@ public final class PassThroughOnly {
         }
         JsonNode tree;
         try {
-            tree = json.readTree(inbound.body());
-        } catch (IOException e) {
+            // a field refused for breaking a JSON limit (too deep, sent twice, NaN) is not one to set aside: the
+            // client's bytes go out as sent, so they meet the same limits as a translated request
+            tree = limits.readTree(inbound.body());
+        } catch (InvalidRequest beyondLimits) {
             return null;
         }
         if (!(tree instanceof ObjectNode body) || !body.path("model").isTextual()

@@ -239,6 +239,39 @@ class PassThroughTest {
     }
 
     @Test
+    void aFieldOnlyPassThroughCarriesIsHeldToTheSameJsonLimitsAsATranslatedRequest() {
+        long calls = gateway.provider("claude").calls(Api.CHAT);
+        String deep = "[".repeat(100) + "]".repeat(100);
+        String deeper = "[".repeat(10_000) + "]".repeat(10_000);
+
+        for (String more : List.of(",\"vendor_extension\":" + deep, ",\"vendor_extension\":" + deeper,
+                ",\"vendor_extension\":1,\"vendor_extension\":2")) {
+            HttpResponse<String> passed = gateway.post("/v1/messages",
+                    messages(more).replace("\"msg\"", "\"claudeonly\""), Map.of("x-api-key", CLIENT_KEY));
+            HttpResponse<String> translated = gateway.post("/v1/messages", messages(more),
+                    Map.of("x-api-key", CLIENT_KEY));
+
+            assertThat(passed.statusCode()).as(passed.body()).isEqualTo(400);
+            assertThat(Gateway.json(passed).at("/error/message").asText())
+                    .isEqualTo(Gateway.json(translated).at("/error/message").asText()).contains("vendor_extension");
+        }
+        assertThat(gateway.provider("claude").calls(Api.CHAT)).isEqualTo(calls);
+    }
+
+    @Test
+    void aSecondModelKeyInAPassedThroughChatIsRefusedBeforeAnyProviderSeesEither() {
+        HttpResponse<String> reply = gateway.post("/v1/chat/completions", "{\"model\":\"loop\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"hi\"}],\"caravan\":{\"model\":\"x\"},\"model\":\"gemi\"}", AUTH);
+        HttpResponse<String> escaped = gateway.post("/v1/chat/completions", "{\"model\":\"lo\\u006fp\",\"messages\":"
+                + "[{\"role\":\"user\",\"content\":\"hi\"}],\"caravan\":{\"policy\":\"priority\"}}", AUTH);
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(400);
+        assertThat(Gateway.json(reply).at("/error/message").asText()).contains("'model' twice");
+        assertThat(LOOP.body()).as("the escaped alias is routed and replaced, the caravan object cut, " + escaped.body()).isEqualTo("{\"model\":\"loop-upstream\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hi\"}]}");
+    }
+
+    @Test
     void aFieldOnlyPassThroughCarriesIsRefusedByNameWhenTheAttemptWouldBeTranslated() {
         long calls = gateway.provider("claude").calls(Api.CHAT);
         // a stream that may be resumed is translated, so that its continuation can go to any target
