@@ -2,7 +2,6 @@ package dev.caravan.embeddings;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -51,13 +50,7 @@ public final class EmbeddingRequests {
     /** Reads the request: a JSON body, announced as such, with the caller's routing options. */
     public void read(Exchange exchange) {
         Message message = exchange.getMessage();
-        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
-        // a form post (curl -d without a content type) is parsed into fields by the HTTP server: refuse it plainly
-        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
-            throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
-                    + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
-        }
-        Inbound inbound = Inbound.of(message);
+        Inbound inbound = Inbound.ofJson(message);
         EmbeddingRequestReader.Read read = reader.read(inbound.body(), inbound.caravanHeaders());
         EmbeddingRequest request = read.request();
         if (request.tokenInput()) {

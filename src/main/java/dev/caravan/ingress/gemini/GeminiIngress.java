@@ -1,6 +1,5 @@
 package dev.caravan.ingress.gemini;
 
-import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -83,12 +82,7 @@ public final class GeminiIngress {
     /** Reads the request into the canonical request (in the body) and its context, as the chat route takes them. */
     public void read(Exchange exchange) {
         Message message = exchange.getMessage();
-        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
-            throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
-                    + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
-        }
-        Inbound inbound = Inbound.of(message);
+        Inbound inbound = Inbound.ofJson(message);
         GeminiCall call = GeminiCall.of(inbound.path(), inbound.query());
         boolean array = call.method() == GeminiCall.Method.STREAM && !call.sse();
         JsonNode body = chatRequests.readTree(inbound.body());

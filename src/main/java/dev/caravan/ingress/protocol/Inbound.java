@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import dev.caravan.chat.InvalidRequest;
+import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
@@ -61,6 +62,20 @@ public record Inbound(byte[] body, Map<String, List<String>> headers, String pat
             query = http.getRequest().query();
         }
         return new Inbound(message.getBody(byte[].class), headers, path, query);
+    }
+
+    /**
+     * The request on {@code message} as {@link #of} reads it, once its content type (when it has one) says JSON: a
+     * form post (curl -d without a content type) is parsed into fields by the HTTP server, so it is refused plainly
+     * rather than its fields guessed at.
+     */
+    public static Inbound ofJson(Message message) {
+        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
+            throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
+                    + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
+        }
+        return of(message);
     }
 
     private static List<String> joined(List<String> first, List<String> more) {

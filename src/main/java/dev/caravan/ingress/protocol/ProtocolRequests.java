@@ -1,9 +1,7 @@
 package dev.caravan.ingress.protocol;
 
-import java.util.Locale;
 import java.util.Set;
 
-import dev.caravan.chat.InvalidRequest;
 import dev.caravan.ingress.HttpCaller;
 import dev.caravan.ingress.HttpStreamSink;
 import dev.caravan.passthrough.ClientApi;
@@ -36,14 +34,7 @@ public final class ProtocolRequests {
 
     public void read(Exchange exchange) {
         Message message = exchange.getMessage();
-        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
-        // a form post (curl -d without a content type) is parsed into fields by the HTTP server: refuse it
-        // plainly rather than guess at what the fields meant
-        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
-            throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
-                    + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
-        }
-        Inbound inbound = Inbound.of(message);
+        Inbound inbound = Inbound.ofJson(message);
         ClientApi api = ClientApi.ofProtocol(protocol.name());
         PassThroughOnly.Lenient lenient = passThroughOnly == null
                 ? new PassThroughOnly.Lenient(protocol.reader().read(inbound), Set.of())

@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -71,12 +70,7 @@ public final class ResponsesHttp {
     /** {@code POST /v1/responses}: the canonical request in the body, the turn and the request context beside it. */
     public void read(Exchange exchange) {
         Message message = exchange.getMessage();
-        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
-            throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
-                    + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
-        }
-        Inbound inbound = Inbound.of(message);
+        Inbound inbound = Inbound.ofJson(message);
         JsonNode body = chat.readTree(inbound.body());
         JsonNode model = body.get("model");
         if (model != null && model.isTextual()) {
