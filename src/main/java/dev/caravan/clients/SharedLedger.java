@@ -4,9 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
+import dev.caravan.state.PeriodicWorker;
 import dev.caravan.state.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,14 +39,12 @@ public final class SharedLedger implements Ledger, AutoCloseable {
     private final RedisLedger shared;
     private final LocalLedger own = new LocalLedger();
     private final Map<String, BudgetPeriod> periods;
-    private final Duration interval;
     private final boolean refuse;
     private final Clock clock;
     private volatile boolean connected = true;
-    private volatile boolean running;
     private volatile int replicas = 1;
     private volatile Instant lostSince;
-    private Thread worker;
+    private final PeriodicWorker worker;
 
     /**
      * @param shared   this replica's side of the ledger in Redis
@@ -59,7 +56,8 @@ public final class SharedLedger implements Ledger, AutoCloseable {
             Clock clock) {
         this.shared = shared;
         this.periods = Map.copyOf(periods);
-        this.interval = interval;
+        this.worker = new PeriodicWorker("caravan-client-ledger", interval, this::sync, LOG,
+                "sharing clients' spend failed");
         this.refuse = refuse;
         this.clock = clock;
         shared.follow(periods);
@@ -75,9 +73,8 @@ public final class SharedLedger implements Ledger, AutoCloseable {
     }
 
     public void start() {
-        running = true;
         sync();
-        worker = Thread.ofPlatform().daemon().name("caravan-client-ledger").start(this::run);
+        worker.start();
     }
 
     @Override
@@ -164,31 +161,9 @@ public final class SharedLedger implements Ledger, AutoCloseable {
         connected = false;
     }
 
-    private void run() {
-        long nanos = interval.toNanos();
-        while (running) {
-            LockSupport.parkNanos(nanos);
-            if (Thread.interrupted() || !running) {
-                break;
-            }
-            try {
-                sync();
-            } catch (RuntimeException e) {
-                LOG.warn("sharing clients' spend failed", e);
-            }
-        }
-    }
-
     @Override
     public void close() {
-        running = false;
-        if (worker != null) {
-            worker.interrupt();
-            try {
-                worker.join(TimeUnit.SECONDS.toMillis(2));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (worker.stop()) {
             sync(); // the last settlements, if the store can take them
         }
         shared.close();

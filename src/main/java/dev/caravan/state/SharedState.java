@@ -8,9 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -53,15 +50,11 @@ public final class SharedState implements AutoCloseable {
     private final Clock clock;
     private final List<String> keys = new ArrayList<>();
     private final Map<String, StateStore.Write> pending = new ConcurrentHashMap<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition due = lock.newCondition();
-    private volatile boolean wake;
-    private volatile boolean running;
     private volatile boolean connected = true;
     private volatile boolean resync = true;
     private volatile Instant lostSince;
     private volatile String lastError;
-    private Thread worker;
+    private final PeriodicWorker worker;
 
     /**
      * @param keyCounts each provider's number of API keys, in configured order
@@ -75,6 +68,8 @@ public final class SharedState implements AutoCloseable {
         this.rateLimits = rateLimits;
         this.keyCounts = new LinkedHashMap<>(keyCounts);
         this.clock = clock;
+        this.worker = new PeriodicWorker("caravan-shared-state", settings.refreshInterval(), this::refresh, LOG,
+                "sharing state failed");
         this.breakers = new SharedBreakers(breakers, settings.replicaId(), BREAKER_TTL, clock, this::offer);
         if (settings.shared()) {
             this.breakers.listen();
@@ -97,8 +92,7 @@ public final class SharedState implements AutoCloseable {
         if (!settings.shared()) {
             return;
         }
-        running = true;
-        worker = Thread.ofPlatform().daemon().name("caravan-shared-state").start(this::run);
+        worker.start();
     }
 
     /** Whether this replica may send {@code provider}'s recovery probe now: it holds the probe's lease. */
@@ -220,13 +214,7 @@ public final class SharedState implements AutoCloseable {
     private void offer(StateStore.Write write, boolean urgent) {
         pending.merge(write.key(), write, (a, b) -> a.order() > b.order() ? a : b);
         if (urgent) {
-            lock.lock();
-            try {
-                wake = true;
-                due.signal();
-            } finally {
-                lock.unlock();
-            }
+            worker.wake();
         }
     }
 
@@ -240,39 +228,9 @@ public final class SharedState implements AutoCloseable {
         resync = true;
     }
 
-    private void run() {
-        long interval = settings.refreshInterval().toNanos();
-        while (running) {
-            lock.lock();
-            try {
-                if (!wake) {
-                    due.awaitNanos(interval);
-                }
-                wake = false;
-            } catch (InterruptedException e) {
-                return;
-            } finally {
-                lock.unlock();
-            }
-            try {
-                refresh();
-            } catch (RuntimeException e) {
-                LOG.warn("sharing state failed", e);
-            }
-        }
-    }
-
     @Override
     public void close() {
-        running = false;
-        if (worker != null) {
-            worker.interrupt();
-            try {
-                worker.join(TimeUnit.SECONDS.toMillis(2));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        worker.stop();
         store.close();
     }
 
