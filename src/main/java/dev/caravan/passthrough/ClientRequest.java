@@ -17,8 +17,9 @@ import org.apache.camel.Exchange;
  * @param body    the request body, byte for byte as received
  * @param headers the protocol headers that say what the body means and travel with it
  *                ({@code anthropic-version}, {@code anthropic-beta}), names lower-cased; never the client's key
- * @param onlyPassedThrough the top-level fields no translation carries, accepted because every target of the alias
- *                          serves the protocol ({@link PassThroughOnly}): such a request is never translated
+ * @param onlyPassedThrough the top-level fields no translation carries, accepted because a target of the alias
+ *                          serves the protocol ({@link PassThroughOnly}): such a request is never translated, and
+ *                          only targets it passes through to may serve it
  * @param read    the canonical request it was read as: an attempt carrying another (one an operator's route changed,
  *                a resumed stream's continuation) is translated, so that the change is not lost
  */
@@ -34,6 +35,15 @@ public record ClientRequest(ClientApi api, byte[] body, Map<String, String> head
     public ClientRequest {
         headers = Map.copyOf(headers);
         onlyPassedThrough = Set.copyOf(onlyPassedThrough);
+    }
+
+    /**
+     * The protocol a target serving it would be sent this request in untranslated, or null when every attempt at
+     * {@code request} is translated: a stream that may be resumed ({@code resumable}), whose continuation is a request
+     * of the gateway's own making, or a request an operator's route changed after the ingress read it.
+     */
+    public ClientApi untranslatedAs(ChatRequest request, boolean resumable) {
+        return resumable || request != read ? null : api;
     }
 
     /** Keeps the request {@code inbound} of protocol {@code api}, read as {@code read}, on {@code exchange}. */

@@ -15,11 +15,13 @@ import dev.caravan.ingress.protocol.ProtocolReader;
 import dev.caravan.provider.ProviderCatalog;
 
 /**
- * Reads a Messages request whose every target serves Messages natively, so that nothing the client sent need fit the
- * canonical model: a top-level field the reader refuses because no translation could carry it (a new API field,
+ * Reads a Messages request some target of which serves Messages natively, so that nothing the client sent need fit
+ * the canonical model: a top-level field the reader refuses because no translation could carry it (a new API field,
  * a feature that runs on Anthropic's servers) is set aside for the canonical reading only, and travels in the
- * passed-through request untouched. A malformed field the translation reads is refused as always. The provider, which speaks the protocol, is then the judge of it. Where any target of the alias
- * would need translation the refusal stands, naming the field, as before: a field is never dropped silently.
+ * passed-through request untouched. A malformed field the translation reads is refused as always. The request then
+ * needs what only an untranslated call carries ({@code Capability.AS_SENT}): routing passes over every target that
+ * would translate it, and refuses it with a 400 {@code unsupported_feature} naming the fields when none is left, so a
+ * field is never dropped silently. Where no target of the alias serves Messages the reader's refusal stands.
  */
 public final class PassThroughOnly {
 
@@ -43,11 +45,11 @@ public final class PassThroughOnly {
         this.limits = limits;
     }
 
-    /** Whether every target of {@code alias} is on a provider serving {@code api}. */
+    /** Whether any target of {@code alias} is on a provider serving {@code api}. */
     public boolean servedNatively(String alias, ClientApi api) {
         List<dev.caravan.provider.Target> targets = catalog.aliases().get(alias);
-        return targets != null && !targets.isEmpty() && targets.stream()
-                .allMatch(target -> catalog.provider(target.provider()).apis().contains(api));
+        return targets != null && targets.stream()
+                .anyMatch(target -> catalog.provider(target.provider()).apis().contains(api));
     }
 
     /**
@@ -57,7 +59,7 @@ public final class PassThroughOnly {
     }
 
     /**
-     * The reading of {@code inbound}; when the reader refuses a top-level field and every target of the request's
+     * The reading of {@code inbound}; when the reader refuses a top-level field and some target of the request's
      * alias serves {@code api}, the reading of the request without it (and without each further field so refused).
      *
      * @throws InvalidRequest the reader's refusal that stands (a malformed field), when the request cannot be read

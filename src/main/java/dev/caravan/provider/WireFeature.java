@@ -19,7 +19,13 @@ public enum WireFeature {
     /** A file given by the id of an upload rather than inline ({@code file.file_id}). */
     UPLOADED_FILE("messages", "uploaded files by id"),
     /** Token log probabilities in the answer ({@code logprobs}, {@code top_logprobs}). */
-    LOGPROBS("logprobs", "log probabilities");
+    LOGPROBS("logprobs", "log probabilities"),
+    /**
+     * Fields of the client's own protocol that no translation carries (a Messages {@code context_management}, a
+     * Gemini {@code safetySettings}): only a provider the request passes through to, untranslated, can take them.
+     * No dialect's translation carries this; a target serving the client's protocol carries everything.
+     */
+    AS_SENT("", "fields only the client's own protocol carries");
 
     private final String param;
     private final String description;
@@ -43,8 +49,13 @@ public enum WireFeature {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Every feature: what the canonical (OpenAI) wire carries. */
+    /** Every feature a translation may carry: what the canonical (OpenAI) wire carries. */
     public static Set<WireFeature> all() {
+        return EnumSet.complementOf(EnumSet.of(AS_SENT));
+    }
+
+    /** What a target the request passes through to carries: whatever the client's protocol can say. */
+    public static Set<WireFeature> untranslated() {
         return EnumSet.allOf(WireFeature.class);
     }
 }

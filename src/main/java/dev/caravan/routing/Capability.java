@@ -39,6 +39,8 @@ public enum Capability {
     UPLOADED_FILE(WireFeature.UPLOADED_FILE),
     /** The request asks for token log probabilities. */
     LOGPROBS(WireFeature.LOGPROBS),
+    /** The request carries fields only its own protocol says, so only a target it passes through to may serve it. */
+    AS_SENT(WireFeature.AS_SENT),
     /**
      * The model continues a final assistant message as the beginning of its own answer (a prefill): how a broken
      * stream is resumed on it. Anthropic models do by nature; an OpenAI-compatible server's model only when declared

@@ -2,6 +2,7 @@ package dev.caravan.routing;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -16,6 +17,8 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.cost.CostEstimator;
+import dev.caravan.passthrough.ClientApi;
+import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.passthrough.PassedAnswer;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.FailureClass;
@@ -106,7 +109,15 @@ public final class FailoverRouter {
     /** Starts routing the request in the body. */
     public void plan(Exchange exchange) {
         ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
-        start(exchange, request, request.model(), Capability.neededBy(request), estimates(request));
+        Set<Capability> needs = Capability.neededBy(request);
+        ClientRequest original = exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class);
+        if (original != null && !original.onlyPassedThrough().isEmpty()) {
+            // fields no translation carries: only a target the request passes through to may serve it
+            Set<Capability> more = EnumSet.of(Capability.AS_SENT);
+            more.addAll(needs);
+            needs = Set.copyOf(more);
+        }
+        start(exchange, request, request.model(), needs, estimates(request));
     }
 
     /**
@@ -166,21 +177,22 @@ public final class FailoverRouter {
             context.withState(state).putOn(exchange);
             return null;
         }
-        Step resumed = resumed(context, state);
+        Step resumed = resumed(exchange, context, state);
         if (resumed != null) {
             return take(exchange, context, state, resumed);
         }
         Keys keys = state.ended() instanceof AttemptResult.Failed failed
                 ? boards.keys(failed.attempt().target().provider()) : Keys.NONE;
         return take(exchange, context, state, policy.next(state, new AttemptPolicy.Situation(
-                time.clock().instant(), context.callerGone(), keys, boards.targets(state.alias()), ranking(state))));
+                time.clock().instant(), context.callerGone(), keys, boards.targets(state.alias()),
+                ranking(state, untranslated(exchange, context)))));
     }
 
     /**
      * The step a stream waiting to be resumed calls for after its last attempt failed (the break itself, or a
      * continuation's failure), or null when the policy decides as for any request.
      */
-    private Step resumed(RequestContext context, RoutingState state) {
+    private Step resumed(Exchange exchange, RequestContext context, RoutingState state) {
         if (context.resume() == null || !(state.ended() instanceof AttemptResult.Failed failed)) {
             return null;
         }
@@ -189,7 +201,8 @@ public final class FailoverRouter {
         return switch (context.resume().after(target, failed.failure().failureClass(),
                 failed.failure().isAbandonment(), estimate == null ? 0 : estimate.promptTokens())) {
             case AS_USUAL -> null;
-            case NEXT_TARGET -> policy.nextTarget(state, time.clock().instant(), ranking(state));
+            case NEXT_TARGET -> policy.nextTarget(state, time.clock().instant(),
+                    ranking(state, untranslated(exchange, context)));
             case SAME_TARGET -> new Step.RetrySame(target, Duration.ZERO);
         };
     }
@@ -225,7 +238,8 @@ public final class FailoverRouter {
     private String sameTarget(Exchange exchange, RequestContext context, RoutingState state, Target target) {
         OptionalInt key = usableKey(target);
         if (key.isEmpty()) {
-            return take(exchange, context, state, policy.nextTarget(state, time.clock().instant(), ranking(state)));
+            return take(exchange, context, state, policy.nextTarget(state, time.clock().instant(),
+                    ranking(state, untranslated(exchange, context))));
         }
         return dispatch(exchange, context, state, target, key.getAsInt(), null);
     }
@@ -254,10 +268,21 @@ public final class FailoverRouter {
                 state.attempts().stream().map(Attempt::summary).toList());
     }
 
-    /** The candidates left for {@code state}, best first, for a given time left. */
-    private Function<Duration, List<Target>> ranking(RoutingState state) {
-        return left -> scorer.rank(filter.candidates(state, boards.statuses(state.alias()), left), state.policy())
+    /**
+     * The candidates left for {@code state}, best first, for a given time left.
+     *
+     * @param untranslated the protocol the request passes through in to a target serving it, or null
+     */
+    private Function<Duration, List<Target>> ranking(RoutingState state, ClientApi untranslated) {
+        return left -> scorer.rank(filter.candidates(state, boards.statuses(state.alias(), untranslated), left),
+                state.policy())
                 .stream().map(scored -> scored.candidate().target()).toList();
+    }
+
+    /** The protocol this request reaches a target serving it in, untranslated; null when it is always translated. */
+    private static ClientApi untranslated(Exchange exchange, RequestContext context) {
+        ClientRequest original = exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class);
+        return original == null ? null : original.untranslatedAs(context.request(), context.resume() != null);
     }
 
     private OptionalInt usableKey(Target target) {
@@ -325,7 +350,10 @@ public final class FailoverRouter {
                 context = context.withResponse(resume.summed(context.response()));
             }
         }
-        Outcome outcome = outcomes.decide(state, context.response(), millis, request, boards.statuses(state.alias()));
+        ClientRequest original = exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class);
+        Outcome outcome = outcomes.decide(state, context.response(), millis, request,
+                boards.statuses(state.alias(), untranslated(exchange, context)),
+                original == null ? Set.of() : original.onlyPassedThrough());
         int status = outcome instanceof Outcome.Failed failed ? shownStatus.applyAsInt(failed) : 200;
         meters.outcome(state.alias(), outcome, status, millis);
         Double cost = outcome instanceof Outcome.Served served ? served.costUsd() : null;

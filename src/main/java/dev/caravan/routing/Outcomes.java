@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import dev.caravan.chat.ChatRequest;
@@ -35,6 +36,12 @@ final class Outcomes {
     /** @param targets what the boards say of each target of the alias now, for why the untried ones were left */
     Outcome decide(RoutingState state, ChatResponse response, long millis, ChatRequest request,
             List<TargetStatus> targets) {
+        return decide(state, response, millis, request, targets, Set.of());
+    }
+
+    /** @param asSent the request's fields only its own protocol carries ({@link Capability#AS_SENT}), for a refusal */
+    Outcome decide(RoutingState state, ChatResponse response, long millis, ChatRequest request,
+            List<TargetStatus> targets, Set<String> asSent) {
         List<Attempt> attempts = state.attempts();
         if (state.served()) {
             Target target = attempts.getLast().target();
@@ -61,7 +68,7 @@ final class Outcomes {
             if (tooLarge != null) {
                 return tooLarge;
             }
-            Outcome.Failed unservable = unservableByEveryTarget(state, millis, targets);
+            Outcome.Failed unservable = unservableByEveryTarget(state, millis, targets, asSent);
             if (unservable != null) {
                 return unservable;
             }
@@ -159,7 +166,8 @@ final class Outcomes {
      * choices, ...) that no target the caller allows can serve, by its model or by its provider's wire format.
      * Refused by name rather than sent somewhere that would leave it out; null when any target could serve it.
      */
-    private Outcome.Failed unservableByEveryTarget(RoutingState state, long millis, List<TargetStatus> targets) {
+    private Outcome.Failed unservableByEveryTarget(RoutingState state, long millis, List<TargetStatus> targets,
+            Set<String> asSent) {
         if (state.needs().isEmpty()) {
             return null;
         }
@@ -174,36 +182,41 @@ final class Outcomes {
                 return null;
             }
             missing.addAll(lacking);
-            why.add(status.target() + " lacks " + named(lacking, " and "));
+            why.add(status.target() + " lacks " + named(lacking, " and ", asSent));
         }
         if (why.isEmpty()) {
             return null;
         }
         Capability first = missing.iterator().next();
-        return new Outcome.Failed(state.requestId(), Outcome.Kind.REFUSED, 400, "unsupported_feature", param(first),
-                "No target of '" + state.alias() + "' this request may use can serve " + named(missing, " with ")
+        return new Outcome.Failed(state.requestId(), Outcome.Kind.REFUSED, 400, "unsupported_feature",
+                param(first, asSent), "No target of '" + state.alias() + "' this request may use can serve "
+                        + named(missing, " with ", asSent)
                         + ": " + String.join(", ", why)
                         + ". Send the request without it, or to an alias with a target that has it.",
                 null, state.attempts(), millis);
     }
 
     /** Needs in words; JSON output goes without saying beside JSON Schema output. */
-    private static String named(Set<Capability> needs, String joint) {
+    private static String named(Set<Capability> needs, String joint, Set<String> asSent) {
         return needs.stream().filter(n -> n != Capability.JSON || !needs.contains(Capability.JSON_SCHEMA))
-                .map(Outcomes::feature).collect(Collectors.joining(joint));
+                .map(need -> feature(need, asSent)).collect(Collectors.joining(joint));
     }
 
     /** A need in words, with the request field that asks for it. */
-    private static String feature(Capability need) {
+    private static String feature(Capability need, Set<String> asSent) {
         return (need.wire() != null ? need.wire().description() : switch (need) {
             case TOOLS -> "tools";
             case VISION -> "image input";
             case JSON -> "JSON output";
             default -> need.label();
-        }) + " (" + param(need) + ")";
+        }) + " (" + param(need, asSent) + ")";
     }
 
-    private static String param(Capability need) {
+    /** The request field that asks for {@code need}; for fields only untranslated, those the request carries. */
+    private static String param(Capability need, Set<String> asSent) {
+        if (need == Capability.AS_SENT) {
+            return String.join(", ", new TreeSet<>(asSent));
+        }
         return need.wire() != null ? need.wire().param() : switch (need) {
             case TOOLS -> "tools";
             case JSON -> "response_format";

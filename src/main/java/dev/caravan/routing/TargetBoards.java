@@ -9,12 +9,14 @@ import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
 import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.RateLimits;
+import dev.caravan.passthrough.ClientApi;
 import dev.caravan.provider.Dialect;
 import dev.caravan.provider.PoolOccupancy;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.Target;
+import dev.caravan.provider.WireFeature;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
@@ -64,15 +66,24 @@ public final class TargetBoards {
 
     /** Every target of {@code alias}, in configured order, as the boards show it now. */
     List<TargetStatus> statuses(String alias) {
+        return statuses(alias, null);
+    }
+
+    /**
+     * Every target of {@code alias} for a request that passes through untranslated to a provider serving
+     * {@code untranslated} (null when every attempt is translated): such a target carries whatever the client's
+     * protocol says, the others what their dialect's translation carries.
+     */
+    List<TargetStatus> statuses(String alias, ClientApi untranslated) {
         List<Target> targets = catalog.targets(alias);
         List<TargetStatus> statuses = new ArrayList<>(targets.size());
         for (Target target : targets) {
-            statuses.add(status(target));
+            statuses.add(status(target, untranslated));
         }
         return statuses;
     }
 
-    private TargetStatus status(Target target) {
+    private TargetStatus status(Target target, ClientApi untranslated) {
         String provider = target.provider();
         Keys keys = keys(provider);
         CircuitBreaker breaker = breakers.circuitBreaker(provider);
@@ -82,7 +93,9 @@ public final class TargetBoards {
         CircuitBreaker.State state = breaker.getState();
         boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
         return new TargetStatus(target, keys, health.isDown(provider), open, latency.of(target).p50(), successRate,
-                rateLimits.headroom(provider, keys.usable().orElse(0)), catalog.dialect(provider).carries(),
+                rateLimits.headroom(provider, keys.usable().orElse(0)),
+                untranslated != null && catalog.provider(provider).apis().contains(untranslated)
+                        ? WireFeature.untranslated() : catalog.dialect(provider).carries(),
                 pools.of(provider));
     }
 

@@ -210,19 +210,58 @@ class PassThroughTest {
     }
 
     @Test
-    void fieldsNoTranslationCarriesAreTakenWhenEveryTargetServesMessagesAndRefusedByNameOtherwise() {
+    void fieldsNoTranslationCarriesAreTakenWhenATargetServesMessagesAndGoOnlyToSuchATarget() {
         String sent = messages(",\"context_management\":{\"edits\":[{\"type\":\"clear_tool_uses_20250919\"}]},"
                 + "\"vendor_extension\":{\"k\":1.0}");
+        long translated = gateway.provider("alpha").calls(Api.CHAT);
 
         HttpResponse<String> passed = gateway.post("/v1/messages", sent.replace("\"msg\"", "\"claudeonly\""),
                 Map.of("x-api-key", CLIENT_KEY));
         HttpResponse<String> mixed = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY));
+        HttpResponse<String> noneServesMessages = gateway.post("/v1/messages", sent.replace("\"msg\"", "\"gemi\""),
+                Map.of("x-api-key", CLIENT_KEY));
 
         assertThat(passed.statusCode()).as(passed.body()).isEqualTo(200);
+        assertThat(mixed.statusCode()).as(mixed.body()).isEqualTo(200);
+        assertThat(mixed.headers().firstValue("x-caravan-attempts")).hasValue("claude:claude-upstream=ok");
         assertThat(new String(gateway.provider("claude").lastRawBody(), StandardCharsets.UTF_8))
                 .isEqualTo(sent.replace("\"model\":\"msg\"", "\"model\":\"claude-upstream\""));
-        assertThat(mixed.statusCode()).isEqualTo(400);
-        assertThat(Gateway.json(mixed).at("/error/message").asText()).contains("context_management");
+        assertThat(gateway.provider("alpha").calls(Api.CHAT)).as("never translated without them").isEqualTo(translated);
+        assertThat(noneServesMessages.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(noneServesMessages).at("/error/message").asText()).contains("context_management");
+    }
+
+    @Test
+    void aFieldOnlyAnthropicCarriesIsNotDroppedWhenAnthropicFailsAndOnlyATranslatingTargetIsLeft() {
+        gateway.provider("claude").fail(Fault.status(503));
+        long translated = gateway.provider("alpha").calls(Api.CHAT);
+        String sent = messages(",\"context_management\":{\"edits\":[{\"type\":\"clear_tool_uses_20250919\"}]}");
+
+        HttpResponse<String> reply = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY));
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(502);
+        assertThat(reply.headers().firstValue("x-caravan-attempts").orElseThrow())
+                .startsWith("claude:claude-upstream=unavailable(503)").doesNotContain("alpha");
+        assertThat(gateway.provider("alpha").calls(Api.CHAT)).as("no answer without context_management")
+                .isEqualTo(translated);
+        assertThat(Gateway.json(reply).at("/error/message").asText())
+                .contains("not tried: alpha:gpt-upstream lacks_capability");
+    }
+
+    @Test
+    void aFieldOnlyAnthropicCarriesIsRefusedByNameWhenNoTargetTheCallerAllowsPassesItThrough() {
+        long calls = gateway.provider("alpha").calls(Api.CHAT) + gateway.provider("claude").calls(Api.CHAT);
+        String sent = messages(",\"context_management\":{\"edits\":[{\"type\":\"clear_tool_uses_20250919\"}]}");
+
+        HttpResponse<String> reply = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY,
+                "x-caravan-exclude-providers", "claude"));
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(400);
+        assertThat(Gateway.json(reply).at("/error/message").asText())
+                .contains("fields only the client's own protocol carries (context_management)",
+                        "alpha:gpt-upstream lacks");
+        assertThat(gateway.provider("alpha").calls(Api.CHAT) + gateway.provider("claude").calls(Api.CHAT))
+                .isEqualTo(calls);
     }
 
     @Test
@@ -282,8 +321,8 @@ class PassThroughTest {
                 "x-caravan-resume", "true"));
 
         assertThat(reply.statusCode()).as(reply.body()).isEqualTo(400);
-        assertThat(Gateway.json(reply).at("/error/message").asText()).contains("'vendor_extension'",
-                "untranslated");
+        assertThat(Gateway.json(reply).at("/error/message").asText()).contains("(vendor_extension)",
+                "claude:claude-upstream lacks");
         assertThat(gateway.provider("claude").calls(Api.CHAT)).isEqualTo(calls);
     }
 
