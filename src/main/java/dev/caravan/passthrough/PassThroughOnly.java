@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,6 +34,8 @@ public final class PassThroughOnly {
             "stop_sequences", "temperature", "top_p", "top_k", "tools", "tool_choice", "metadata", "stream", "thinking",
             "service_tier", "caravan");
     private static final int MOST_SET_ASIDE = 16;
+    /** The codes the Gemini and Responses readers refuse a field with when no translation carries it. */
+    private static final Set<String> UNTRANSLATABLE = Set.of("unsupported_field", "unsupported_parameter");
 
     private final ProviderCatalog catalog;
     private final ObjectMapper json;
@@ -87,6 +90,49 @@ public final class PassThroughOnly {
             }
             throw last; // what stands once the fields only a pass-through carries are set aside
         }
+    }
+
+    /** A reading of a request read as a tree, and the fields set aside for it: those only a pass-through carries. */
+    public record TreeReading<R>(R reading, Set<String> setAside) {
+    }
+
+    /**
+     * The reading of {@code body} (a Gemini or Responses request, already held to the JSON limits) by {@code reader};
+     * when the reader refuses a field for having no counterpart in a translation (its refusal's code is
+     * {@code unsupported_field} or {@code unsupported_parameter}) and some target of {@code alias} serves
+     * {@code api}, the reading of a copy without it, and without each further field so refused. The client's body
+     * is not changed: the fields travel in the passed-through request.
+     *
+     * @param passes false when this request is never passed through (a stored Responses turn, a Gemini count or
+     *               JSON-array stream): the reader's refusal stands
+     * @throws InvalidRequest the refusal that stands
+     */
+    public <R> TreeReading<R> read(JsonNode body, String alias, ClientApi api, boolean passes,
+            Function<JsonNode, R> reader) {
+        try {
+            return new TreeReading<>(reader.apply(body), Set.of());
+        } catch (InvalidRequest refused) {
+            if (!passes || !untranslatable(refused) || !(body instanceof ObjectNode object) || alias == null
+                    || !servedNatively(alias, api)) {
+                throw refused;
+            }
+            ObjectNode copy = object.deepCopy();
+            Set<String> setAside = new LinkedHashSet<>();
+            InvalidRequest last = refused;
+            while (setAside.size() < MOST_SET_ASIDE && untranslatable(last) && RequestPaths.remove(copy, last.param())) {
+                setAside.add(last.param());
+                try {
+                    return new TreeReading<>(reader.apply(copy), Set.copyOf(setAside));
+                } catch (InvalidRequest again) {
+                    last = again;
+                }
+            }
+            throw last;
+        }
+    }
+
+    private static boolean untranslatable(InvalidRequest refused) {
+        return refused.status() == 400 && refused.param() != null && UNTRANSLATABLE.contains(refused.code());
     }
 
     private ObjectNode lenientCandidate(Inbound inbound, ClientApi api, InvalidRequest refused) {

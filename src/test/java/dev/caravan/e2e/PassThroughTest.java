@@ -368,6 +368,70 @@ class PassThroughTest {
         assertThat(Gateway.json(reply).at("/candidates/0/content/parts/0/text").asText()).isNotEmpty();
     }
 
+    @Test
+    void aResponsesFieldNoTranslationCarriesReachesTheResponsesApiAndIsRefusedByNameWhereATranslationIsNeeded() {
+        long translated = gateway.provider("claude").calls(Api.CHAT) + gateway.provider("gem").calls(Api.CHAT);
+        String sent = "{\"model\":\"fast\",\"store\":false,\"input\":\"Hello\","
+                + "\"include\":[\"reasoning.encrypted_content\"],\"tools\":[{\"type\":\"web_search\"}],"
+                + "\"prompt_cache_retention\":\"24h\"}";
+
+        HttpResponse<String> passed = gateway.post("/v1/responses", sent, AUTH);
+        HttpResponse<String> stored = gateway.post("/v1/responses", sent.replace("\"store\":false,", ""), AUTH);
+        HttpResponse<String> noneServesResponses = gateway.post("/v1/responses",
+                sent.replace("\"fast\"", "\"claudeonly\""), AUTH);
+        HttpResponse<String> excluded = gateway.post("/v1/responses", sent,
+                Map.of("Authorization", "Bearer " + CLIENT_KEY, "x-caravan-providers", "claude, gem"));
+
+        assertThat(passed.statusCode()).as(passed.body()).isEqualTo(200);
+        assertThat(passed.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+        assertThat(new String(gateway.provider("alpha").lastRawBody(), StandardCharsets.UTF_8))
+                .isEqualTo(sent.replace("\"fast\"", "\"model-alpha\""));
+        assertThat(Gateway.json(passed).get("object").asText()).isEqualTo("response");
+        // kept by the gateway, so translated: refused by name
+        assertThat(stored.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(stored).at("/error/param").asText()).isEqualTo("prompt_cache_retention");
+        assertThat(noneServesResponses.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(noneServesResponses).at("/error/param").asText()).isEqualTo("prompt_cache_retention");
+        assertThat(excluded.statusCode()).as(excluded.body()).isEqualTo(400);
+        assertThat(Gateway.json(excluded).at("/error/code").asText()).isEqualTo("unsupported_feature");
+        assertThat(Gateway.json(excluded).at("/error/message").asText())
+                .contains("(include, prompt_cache_retention, tools[0].type)");
+        assertThat(gateway.provider("claude").calls(Api.CHAT) + gateway.provider("gem").calls(Api.CHAT))
+                .as("never translated without them").isEqualTo(translated);
+    }
+
+    @Test
+    void aGeminiFieldNoTranslationCarriesReachesTheGeminiTargetAndIsRefusedByNameWhereATranslationIsNeeded() {
+        long translated = gateway.provider("alpha").calls(Api.CHAT) + gateway.provider("claude").calls(Api.CHAT);
+        String sent = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hello\"}]}],"
+                + "\"safetySettings\":[{\"category\":\"HARM_CATEGORY_HARASSMENT\",\"threshold\":\"BLOCK_NONE\"}],"
+                + "\"tools\":[{\"googleSearch\":{}}],"
+                + "\"generationConfig\":{\"temperature\":0.50,\"mediaResolution\":\"MEDIA_RESOLUTION_LOW\"}}";
+
+        // alpha comes first by priority, but would have to translate
+        HttpResponse<String> passed = gateway.post("/v1beta/models/fast:generateContent", sent, AUTH);
+        HttpResponse<String> streamed = gateway.post("/v1beta/models/fast:streamGenerateContent?alt=sse", sent, AUTH);
+        HttpResponse<String> counted = gateway.post("/v1beta/models/fast:countTokens", sent, AUTH);
+        HttpResponse<String> noneServesGemini = gateway.post("/v1beta/models/msg:generateContent", sent, AUTH);
+        HttpResponse<String> excluded = gateway.post("/v1beta/models/fast:generateContent", sent,
+                Map.of("Authorization", "Bearer " + CLIENT_KEY, "x-caravan-exclude-providers", "gem"));
+
+        assertThat(passed.statusCode()).as(passed.body()).isEqualTo(200);
+        assertThat(passed.headers().firstValue("x-caravan-attempts")).hasValue("gem:model-gem=ok");
+        assertThat(Gateway.json(passed).at("/candidates/0/content/parts/0/text").asText()).isNotEmpty();
+        assertThat(streamed.statusCode()).as(streamed.body()).isEqualTo(200);
+        assertThat(new String(gateway.provider("gem").lastRawBody(), StandardCharsets.UTF_8)).isEqualTo(sent);
+        assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
+        assertThat(Gateway.json(counted).get("totalTokens").asInt()).isPositive();
+        assertThat(noneServesGemini.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(noneServesGemini).at("/error/message").asText()).contains("safetySettings");
+        assertThat(excluded.statusCode()).as(excluded.body()).isEqualTo(400);
+        assertThat(Gateway.json(excluded).at("/error/message").asText()).contains(
+                "(generationConfig.mediaResolution, safetySettings, tools[0].googleSearch)");
+        assertThat(gateway.provider("alpha").calls(Api.CHAT) + gateway.provider("claude").calls(Api.CHAT))
+                .as("never translated without them").isEqualTo(translated);
+    }
+
     // ---------------------------------------------------------------- what the gateway still does on the way
 
     @Test

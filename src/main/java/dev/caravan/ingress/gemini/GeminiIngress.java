@@ -15,6 +15,7 @@ import dev.caravan.ingress.HttpStreamSink;
 import dev.caravan.ingress.protocol.Inbound;
 import dev.caravan.passthrough.ClientApi;
 import dev.caravan.passthrough.ClientRequest;
+import dev.caravan.passthrough.PassThroughOnly;
 import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.ingress.protocol.ProtocolShapes;
 import dev.caravan.provider.ProviderCatalog;
@@ -51,6 +52,7 @@ public final class GeminiIngress {
     private final ProviderCatalog catalog;
     private final TokenEstimator tokens;
     private final GeminiShapes plain;
+    private final PassThroughOnly passThroughOnly;
 
     public GeminiIngress(ObjectMapper json, ChatRequestReader chatRequests, SecretRedactor redactor,
             ProviderCatalog catalog, TokenEstimator tokens) {
@@ -60,6 +62,7 @@ public final class GeminiIngress {
         this.catalog = catalog;
         this.tokens = tokens;
         this.plain = new GeminiShapes(json, false, false);
+        this.passThroughOnly = new PassThroughOnly(catalog, json, chatRequests);
     }
 
     /** Gemini's error shapes, for the errors of paths under {@link #PREFIX} that no route serves. */
@@ -89,8 +92,14 @@ public final class GeminiIngress {
         if (call.method() == GeminiCall.Method.COUNT_TOKENS && body.has("generateContentRequest")) {
             body = body.get("generateContentRequest");
         }
-        GeminiRequests.Translated translated = GeminiRequests.toChatRequest(body, call.alias(),
-                call.method() == GeminiCall.Method.STREAM && call.sse());
+        boolean sse = call.method() == GeminiCall.Method.STREAM && call.sse();
+        // a request a Gemini target is sent as it came may carry what no translation does (PassThroughOnly), and so
+        // may its count, which calls no provider
+        boolean passes = call.method() == GeminiCall.Method.GENERATE || sse;
+        PassThroughOnly.TreeReading<GeminiRequests.Translated> reading = passThroughOnly.read(body, call.alias(),
+                ClientApi.GEMINI, passes || call.method() == GeminiCall.Method.COUNT_TOKENS,
+                tree -> GeminiRequests.toChatRequest(tree, call.alias(), sse));
+        GeminiRequests.Translated translated = reading.reading();
         ChatRequest request;
         try {
             request = chatRequests.read(json.writeValueAsBytes(translated.chat()));
@@ -111,8 +120,9 @@ public final class GeminiIngress {
             context = context.withCaller(new HttpCaller(http.getResponse()));
         }
         context.putOn(exchange);
-        if (call.method() == GeminiCall.Method.GENERATE || call.method() == GeminiCall.Method.STREAM && call.sse()) {
-            ClientRequest.keep(exchange, ClientApi.GEMINI, inbound, request); // a Gemini target gets it as it came
+        if (passes) {
+            // a Gemini target gets it as it came
+            ClientRequest.keep(exchange, ClientApi.GEMINI, inbound, request, reading.setAside());
         }
         message.setBody(request);
     }

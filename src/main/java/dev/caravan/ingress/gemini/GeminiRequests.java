@@ -178,7 +178,7 @@ public final class GeminiRequests {
                     chat.put("tool_choice", "required");
                 }
             }
-            default -> throw invalid("toolConfig.functionCallingConfig.mode", "Function calling mode '" + mode
+            default -> throw untranslatable("toolConfig.functionCallingConfig.mode", "Function calling mode '" + mode
                     + "' has no counterpart on the other providers; use AUTO, ANY or NONE.");
         }
     }
@@ -230,7 +230,7 @@ public final class GeminiRequests {
         }
         for (JsonNode modality : config.path("responseModalities")) {
             if (!"TEXT".equalsIgnoreCase(modality.asText())) {
-                throw invalid("generationConfig.responseModalities", "'generationConfig.responseModalities' may "
+                throw untranslatable("generationConfig.responseModalities", "'generationConfig.responseModalities' may "
                         + "ask only for TEXT, which every provider serves; '" + modality.asText() + "' is not.");
             }
         }
@@ -258,7 +258,7 @@ public final class GeminiRequests {
                             .set("schema", schema);
                 }
             }
-            default -> throw invalid("generationConfig.responseMimeType", "'responseMimeType' '" + mime
+            default -> throw untranslatable("generationConfig.responseMimeType", "'responseMimeType' '" + mime
                     + "' has no counterpart on the other providers; use text/plain or application/json.");
         }
     }
@@ -329,5 +329,10 @@ public final class GeminiRequests {
 
     static InvalidRequest invalid(String param, String message) {
         return new InvalidRequest(400, param, null, message);
+    }
+
+    /** A well-formed field no other provider's request can say: taken only when a Gemini target is sent it as is. */
+    static InvalidRequest untranslatable(String param, String message) {
+        return new InvalidRequest(400, param, "unsupported_field", message);
     }
 }

@@ -181,7 +181,7 @@ final class GeminiTurns {
             part.put("type", "file").putObject("file").put("filename", "document.pdf")
                     .put("file_data", "data:application/pdf;base64," + data);
         } else {
-            throw invalid(where + ".mimeType", "'" + where + ".mimeType' is '" + mime + "'; inline data that other "
+            throw GeminiRequests.untranslatable(where + ".mimeType", "'" + where + ".mimeType' is '" + mime + "'; inline data that other "
                     + "providers can read is an image, wav or mp3 audio, or a PDF.");
         }
         return part;
@@ -194,7 +194,7 @@ final class GeminiTurns {
             throw invalid(where + ".fileUri", "'" + where + ".fileUri' is missing.");
         }
         if (!mime.startsWith("image/")) {
-            throw invalid(where + ".mimeType", "'" + where + ".mimeType' is '" + mime + "'; only images can be "
+            throw GeminiRequests.untranslatable(where + ".mimeType", "'" + where + ".mimeType' is '" + mime + "'; only images can be "
                     + "passed by URI to the other providers.");
         }
         ObjectNode part = NODES.objectNode().put("type", "image_url");

@@ -22,6 +22,7 @@ import dev.caravan.ingress.HttpStreamSink;
 import dev.caravan.ingress.protocol.Inbound;
 import dev.caravan.passthrough.ClientApi;
 import dev.caravan.passthrough.ClientRequest;
+import dev.caravan.passthrough.PassThroughOnly;
 import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.ingress.protocol.ProtocolShapes;
 import dev.caravan.provider.SecretRedactor;
@@ -55,10 +56,16 @@ public final class ResponsesHttp {
     private final SecretRedactor redactor;
     private final Clock clock;
     private final ProtocolReplies errors;
+    private final PassThroughOnly passThroughOnly;
 
-    /** @param chat reads the body under the chat request's limits, knows the model aliases and the routing options */
+    /**
+     * @param chat           reads the body under the chat request's limits, knows the model aliases and the routing
+     *                       options
+     * @param passThroughOnly lets a turn passed through to a target serving Responses carry what no translation can
+     */
     public ResponsesHttp(ChatRequestReader chat, ResponseStore store, ObjectMapper json, SecretRedactor redactor,
-            Clock clock) {
+            Clock clock, PassThroughOnly passThroughOnly) {
+        this.passThroughOnly = passThroughOnly;
         this.chat = chat;
         this.store = store;
         this.json = json;
@@ -77,8 +84,17 @@ public final class ResponsesHttp {
             chat.requireKnownModel(model.asText());
         }
         String owner = exchange.getProperty(RequestContext.CLIENT, String.class);
-        ResponsesTurn turn = ResponsesRequests.toChat(body, earlier(ResponsesRequests.previousResponseId(body), owner),
-                newId(), clock.instant().getEpochSecond());
+        List<ChatMessage> earlier = earlier(ResponsesRequests.previousResponseId(body), owner);
+        String id = newId();
+        long created = clock.instant().getEpochSecond();
+        // a turn the gateway neither keeps nor continues may pass through untranslated, and so may carry what no
+        // translation does (PassThroughOnly); the others need the canonical answer for the conversation it stores
+        boolean passes = !body.path("store").asBoolean(true) && earlier.isEmpty()
+                && ResponsesRequests.previousResponseId(body) == null;
+        PassThroughOnly.TreeReading<ResponsesTurn> reading = passThroughOnly.read(body,
+                model != null && model.isTextual() ? model.asText() : null, ClientApi.RESPONSES, passes,
+                tree -> ResponsesRequests.toChat(tree, earlier, id, created));
+        ResponsesTurn turn = reading.reading();
         RequestOptions options = chat.options(turn.chat(), inbound.caravanHeaders());
         RequestContext context = RequestContext.enter("http", options).withWriters((sink, request) ->
                 new ResponsesStreamWriter(json, redactor, sink, turn, (response, answer) ->
@@ -90,10 +106,8 @@ public final class ResponsesHttp {
         }
         context.putOn(exchange);
         exchange.setProperty(TURN, turn);
-        if (!turn.store() && ResponsesRequests.previousResponseId(body) == null) {
-            // a turn the gateway neither keeps nor continues may pass through untranslated; the others need the
-            // canonical answer for the conversation it stores
-            ClientRequest.keep(exchange, ClientApi.RESPONSES, inbound, turn.chat());
+        if (passes) {
+            ClientRequest.keep(exchange, ClientApi.RESPONSES, inbound, turn.chat(), reading.setAside());
         }
         message.setBody(turn.chat());
     }

@@ -119,8 +119,10 @@ public final class ResponsesRequests {
 
     private static void refuseUnsupported(JsonNode body) {
         if (body.path("background").asBoolean(false)) {
-            throw unsupported("background", "'background' responses are not supported by this gateway; "
-                    + "send the request without it.");
+            // refused even for a target serving Responses: the client would poll the gateway for a response it
+            // never saw completed
+            throw new InvalidRequest(400, "background", "unsupported_value", "'background' responses are not "
+                    + "supported by this gateway; send the request without it.");
         }
         for (String field : List.of("conversation", "prompt", "max_tool_calls")) {
             if (body.hasNonNull(field)) {
