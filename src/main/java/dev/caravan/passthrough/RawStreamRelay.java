@@ -24,8 +24,9 @@ import dev.caravan.provider.stream.StreamDecoder;
  * truncation), and an in-stream error. After the commit point a break ends the stream with the protocol's own error
  * event and an aborted body, as on the translated path.
  *
- * <p>Each event leaves with its {@code event:} and {@code data:} fields as sent (comments and {@code id:} lines,
- * which mean nothing to a single call, are not relayed), scrubbed of keys.
+ * <p>Each event leaves with its {@code event:} and {@code data:} fields as sent, after the comments, {@code id:} and
+ * {@code retry:} lines that came with it, scrubbed of keys; a block of comments alone (a provider's
+ * {@code : keep-alive}) is relayed too, since a client's idle timer counts on it.
  */
 final class RawStreamRelay {
 
@@ -46,7 +47,7 @@ final class RawStreamRelay {
      */
     RelayResult relay(InputStream body, ClientApi api, StreamDecoder decoder, StreamSink sink, AttemptHandle handle,
             StreamSink.Commit commit, boolean dropUsage) {
-        return new Relay(api, sink, handle, commit, dropUsage).relay(body, maxEventChars, decoder);
+        return new Relay(api, sink, handle, commit, dropUsage).relay(body, maxEventChars, decoder, true);
     }
 
     private final class Relay extends RelayLoop<byte[]> {
@@ -110,9 +111,20 @@ final class RawStreamRelay {
             }
         }
 
+        @Override
+        protected void passOn(SseEvent others) {
+            send(frame(others));
+        }
+
         /** The event as the provider framed it, without keys. */
         private byte[] frame(SseEvent event) {
+            if (event.data() == null) {
+                return (RawStreamRelay.this.redactor.scrub(event.others()) + "\n").getBytes(StandardCharsets.UTF_8);
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream(event.data().length() + 32);
+            if (event.others() != null) {
+                out.writeBytes(RawStreamRelay.this.redactor.scrub(event.others()).getBytes(StandardCharsets.UTF_8));
+            }
             if (event.event() != null) {
                 out.writeBytes(("event: " + event.event() + "\n").getBytes(StandardCharsets.UTF_8));
             }

@@ -130,6 +130,32 @@ class PassThroughTest {
                 org.assertj.core.data.Offset.offset(1e-9)));
     }
 
+    @Test
+    void aPassedThroughStreamsCommentsAndIdLinesReachTheClientAsTheProviderSentThem() {
+        String chunk = "{\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"loop-upstream\","
+                + "\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":%s}]}";
+        String events = ": OPENROUTER PROCESSING\n\n"
+                + "id: 1\ndata: " + chunk.formatted("{\"role\":\"assistant\",\"content\":\"\"}", "null") + "\n\n"
+                + ": keep-alive\n\n"
+                + "id: 2\nretry: 3000\ndata: " + chunk.formatted("{\"content\":\"Hel\"}", "null") + "\n\n"
+                + ":\n:\n\n"
+                + "data: " + chunk.formatted("{}", "\"stop\"") + "\n: trailing note\n\n"
+                + "data: {\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"loop-upstream\","
+                + "\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n"
+                + ": done soon\n\n"
+                + "data: [DONE]\n\n";
+        LOOP.answer(200, "text/event-stream", events);
+
+        HttpResponse<String> reply = gateway.post("/v1/chat/completions", "{\"model\":\"loop\",\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                AUTH);
+
+        assertThat(reply.statusCode()).isEqualTo(200);
+        // the comment after the data line goes before it: a client reads the same event either way
+        assertThat(reply.body()).isEqualTo(events.replace("data: " + chunk.formatted("{}", "\"stop\"")
+                + "\n: trailing note\n\n", ": trailing note\ndata: " + chunk.formatted("{}", "\"stop\"") + "\n\n"));
+    }
+
     // ---------------------------------------------------------------- Messages to Anthropic
 
     private static final String MESSAGES = "{\"model\":\"msg\",\"max_tokens\":2048,\n"

@@ -51,6 +51,13 @@ public abstract class RelayLoop<P> {
     /** An event decoded: sends what the client gets of it ({@link #send}) and marks content ({@link #content}). */
     protected abstract void accept(SseEvent event, List<ChatChunk> chunks);
 
+    /**
+     * A block of comments, {@code id:} or {@code retry:} lines alone, read when the relay keeps them: nothing of the
+     * answer, so neither content nor a sign of life for the idle limit. Dropped by default.
+     */
+    protected void passOn(SseEvent others) {
+    }
+
     /** Begins the client's stream at the commit point. */
     protected abstract void begin(StreamSink.Commit commit);
 
@@ -75,8 +82,15 @@ public abstract class RelayLoop<P> {
      * @param maxEventChars the longest stream event read from a provider (caravan.provider-answer.max-size)
      */
     public final RelayResult relay(InputStream body, int maxEventChars, StreamDecoder decoder) {
+        return relay(body, maxEventChars, decoder, false);
+    }
+
+    /**
+     * @param keepOthers read the stream's comments, {@code id:} and {@code retry:} lines too, for {@link #passOn}
+     */
+    public final RelayResult relay(InputStream body, int maxEventChars, StreamDecoder decoder, boolean keepOthers) {
         try {
-            return run(new SseReader(body, maxEventChars), decoder);
+            return run(new SseReader(body, maxEventChars, keepOthers), decoder);
         } catch (RuntimeException e) {
             if (begun) {
                 return broken("the gateway failed while relaying the stream");
@@ -112,6 +126,10 @@ public abstract class RelayLoop<P> {
             }
             if (event == null) {
                 break;
+            }
+            if (event.data() == null) {
+                passOn(event);
+                continue;
             }
             handle.touch();
             List<ChatChunk> chunks;

@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads server-sent events from a response body as they arrive, following the parsing rules of the HTML
  * Living Standard (event stream interpretation): lines end with LF, CRLF or CR; a blank line dispatches;
- * {@code data:} lines accumulate; one optional space after the colon is dropped; comment lines are ignored.
+ * {@code data:} lines accumulate; one optional space after the colon is dropped; comment lines are ignored, unless
+ * the reader keeps them for a relay that passes the stream on as the provider sent it ({@link SseEvent#others()}).
  *
  * <p>Written here because the Java SSE libraries are HTTP clients of their own; Caravan needs only the parser
  * on top of the connection camel-http already manages.
@@ -20,6 +21,7 @@ public final class SseReader {
 
     private final InputStreamReader in;
     private final int maxEventChars;
+    private final boolean keepOthers;
     private final char[] buffer = new char[1024];
     private int position;
     private int limit;
@@ -34,8 +36,18 @@ public final class SseReader {
 
     /** @param maxEventChars the longest event (its lines together) read before the stream counts as broken */
     public SseReader(InputStream body, int maxEventChars) {
+        this(body, maxEventChars, false);
+    }
+
+    /**
+     * @param keepOthers keep comments, {@code id:} and {@code retry:} lines with the event they come in, and return a
+     *                   block of them alone as an event without data: a relay passes them on (a comment keeps a
+     *                   client's idle timer from firing)
+     */
+    public SseReader(InputStream body, int maxEventChars, boolean keepOthers) {
         this.in = new InputStreamReader(body, StandardCharsets.UTF_8);
         this.maxEventChars = maxEventChars;
+        this.keepOthers = keepOthers;
     }
 
     /**
@@ -47,6 +59,7 @@ public final class SseReader {
     public SseEvent next() throws IOException {
         String event = null;
         StringBuilder data = null;
+        StringBuilder others = null;
         boolean any = false;
         String line;
         eventChars = 0;
@@ -60,7 +73,10 @@ public final class SseReader {
             }
             if (line.isEmpty()) {
                 if (any && data != null) {
-                    return new SseEvent(event, data.toString());
+                    return new SseEvent(event, data.toString(), others == null ? null : others.toString());
+                }
+                if (others != null) {
+                    return new SseEvent(null, null, others.toString());
                 }
                 event = null;
                 data = null;
@@ -69,6 +85,9 @@ public final class SseReader {
                 continue;
             }
             if (line.charAt(0) == ':') {
+                if (keepOthers) {
+                    others = (others == null ? new StringBuilder() : others).append(line).append('\n');
+                }
                 continue;
             }
             int colon = line.indexOf(':');
@@ -91,7 +110,10 @@ public final class SseReader {
                     any = true;
                 }
                 default -> {
-                    // id and retry matter to browsers reconnecting, not to a single upstream call
+                    // id and retry matter to browsers reconnecting, not to a single upstream call; a relay keeps them
+                    if (keepOthers) {
+                        others = (others == null ? new StringBuilder() : others).append(line).append('\n');
+                    }
                 }
             }
         }

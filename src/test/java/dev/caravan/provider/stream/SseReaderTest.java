@@ -280,4 +280,16 @@ class SseReaderTest {
         assertThat(reader.next().data()).hasSize(3 * 50 + 2);
         assertThatThrownBy(reader::next).isInstanceOf(IOException.class);
     }
+
+    @Test
+    void aRelaysReaderKeepsCommentsAndIdLinesWithTheirEventAndReturnsACommentAloneAsAnEventWithoutData()
+            throws IOException {
+        SseReader reader = new SseReader(new java.io.ByteArrayInputStream((": keep-alive\r\n\r\nid: 7\nevent: e\n"
+                + "data: x\n:note\n\ndata: y\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)), 1000, true);
+
+        assertThat(reader.next()).isEqualTo(new SseEvent(null, null, ": keep-alive\n"));
+        assertThat(reader.next()).isEqualTo(new SseEvent("e", "x", "id: 7\n:note\n"));
+        assertThat(reader.next()).isEqualTo(new SseEvent(null, "y", null));
+        assertThat(reader.next()).isNull();
+    }
 }
