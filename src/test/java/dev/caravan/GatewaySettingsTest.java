@@ -253,8 +253,9 @@ class GatewaySettingsTest {
                 Arguments.of("apis naming no protocol", new String[] {"caravan.provider.groq.apis", "chat, messages"},
                         "caravan.provider.groq.apis", "'chat' is not a client protocol"),
                 Arguments.of("apis the dialect does not serve", new String[] {"caravan.provider.groq.apis",
-                        "chat-completions, messages"}, "caravan.provider.groq.apis",
-                        "'messages' is not served by a provider of the openai dialect"),
+                        "chat-completions, gemini"}, "caravan.provider.groq.apis",
+                        "'gemini' is not served by a provider of the openai dialect; it may serve [chat-completions, "
+                                + "messages, responses]"),
                 Arguments.of("apis empty", new String[] {"caravan.provider.groq.apis", " , "},
                         "caravan.provider.groq.apis", "is empty"));
     }
@@ -273,12 +274,12 @@ class GatewaySettingsTest {
     void eachProviderServesItsDialectsOwnProtocolsUnlessToldOtherwise() {
         GatewaySettings defaults = GatewaySettings.from(minimal());
         GatewaySettings told = GatewaySettings.from(minimalWith("caravan.provider.openai.apis", "none",
-                "caravan.provider.groq.apis", "Chat-Completions, responses"));
+                "caravan.provider.groq.apis", "Chat-Completions, responses, messages"));
 
         assertThat(defaults.providers()).extracting(ProviderSettings::apis).containsExactly(
                 Set.of(ClientApi.CHAT_COMPLETIONS, ClientApi.RESPONSES), Set.of(ClientApi.CHAT_COMPLETIONS));
         assertThat(told.providers()).extracting(ProviderSettings::apis).containsExactly(
-                Set.of(), Set.of(ClientApi.CHAT_COMPLETIONS, ClientApi.RESPONSES));
+                Set.of(), Set.of(ClientApi.CHAT_COMPLETIONS, ClientApi.RESPONSES, ClientApi.MESSAGES));
     }
 
     @Test

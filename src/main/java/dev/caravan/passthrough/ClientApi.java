@@ -38,9 +38,21 @@ public enum ClientApi {
         return label;
     }
 
-    /** The dialect whose wire this protocol is: a provider of that dialect is the only one that may serve it. */
+    /** The dialect whose wire this protocol is: that dialect's translator reads its answers. */
     public String dialect() {
         return dialect;
+    }
+
+    /**
+     * Whether a provider of {@code providerDialect} may declare this protocol: its own dialect's, and Messages on an
+     * OpenAI-compatible server too, at {@code <base>/messages} (vLLM, llama.cpp's server, Ollama and LiteLLM serve
+     * Anthropic's Messages API beside Chat Completions). Chat Completions or Responses on an Anthropic or Gemini
+     * provider, and Gemini on any other, are refused: where a vendor offers another protocol it does so under another
+     * base URL (Google's OpenAI-compatible endpoint is {@code .../v1beta/openai}), which is another provider entry of
+     * that protocol's dialect.
+     */
+    public boolean servedBy(String providerDialect) {
+        return dialect.equals(providerDialect) || this == MESSAGES && "openai".equals(providerDialect);
     }
 
     /**
@@ -60,7 +72,7 @@ public enum ClientApi {
 
     /**
      * The protocols of an {@code apis} value: a comma-separated list of labels, or {@code none} for a provider that
-     * is always translated to. A label the dialect cannot serve is refused by name.
+     * is always translated to. A label the dialect cannot serve ({@link #servedBy}) is refused by name.
      *
      * @throws IllegalArgumentException naming the bad value
      */
@@ -80,10 +92,10 @@ public enum ClientApi {
                 throw new IllegalArgumentException("'" + part.trim() + "' is not a client protocol; use none or any of "
                         + labels(EnumSet.allOf(ClientApi.class)));
             }
-            if (!api.dialect.equals(dialect)) {
+            if (!api.servedBy(dialect)) {
                 throw new IllegalArgumentException("'" + label + "' is not served by a provider of the " + dialect
-                        + " dialect; it serves " + labels(EnumSet.allOf(ClientApi.class).stream()
-                        .filter(a -> a.dialect.equals(dialect)).collect(Collectors.toSet())));
+                        + " dialect; it may serve " + labels(EnumSet.allOf(ClientApi.class).stream()
+                        .filter(a -> a.servedBy(dialect)).collect(Collectors.toSet())));
             }
             apis.add(api);
         }

@@ -1,6 +1,7 @@
 package dev.caravan.passthrough;
 
 import java.io.InputStream;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeSet;
@@ -17,6 +18,7 @@ import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderReply;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.provider.anthropic.AnthropicDialect;
 import dev.caravan.provider.stream.RelayResult;
 import dev.caravan.provider.stream.StreamDecoder;
 import dev.caravan.resume.ResumableWriter;
@@ -35,12 +37,15 @@ public final class PassThrough {
     private final ObjectMapper json;
     private final SecretRedactor redactor;
     private final RawStreamRelay relay;
+    /** Reads the Messages answers of a provider of another dialect that serves them too. */
+    private final Dialect messages;
 
     /** @param maxEventChars the longest stream event read from a provider (caravan.provider-answer.max-size) */
     public PassThrough(ObjectMapper json, SecretRedactor redactor, int maxEventChars) {
         this.json = json;
         this.redactor = redactor;
         this.relay = new RawStreamRelay(redactor, maxEventChars);
+        this.messages = new AnthropicDialect(json, Clock.systemUTC());
     }
 
     /**
@@ -80,6 +85,8 @@ public final class PassThrough {
         String path = dialect.chatPath(model, stream);
         if (api == ClientApi.RESPONSES) {
             path = path.replace("/chat/completions", "/responses");
+        } else if (api == ClientApi.MESSAGES && !dialect.name().equals(api.dialect())) {
+            path = path.replace("/chat/completions", "/messages"); // an OpenAI-compatible server's Messages API
         }
         byte[] body = UpstreamBody.of(original.body(), api == ClientApi.GEMINI ? null : model,
                 api == ClientApi.CHAT_COMPLETIONS && stream, json);
@@ -96,7 +103,7 @@ public final class PassThrough {
         ChatResponse summary = switch (call.passThrough()) {
             case CHAT_COMPLETIONS -> ChatSummary.of(json, body, model);
             case RESPONSES -> ResponsesReading.summary(json, body, model);
-            case MESSAGES, GEMINI -> dialect.fromWire(body, model);
+            case MESSAGES, GEMINI -> reader(call.passThrough(), dialect).fromWire(body, model);
         };
         byte[] relayed = redactor.scrub(body);
         if (relayed != body) {
@@ -105,11 +112,16 @@ public final class PassThrough {
         return new ProviderReply(summary, status, 0, relayed);
     }
 
+    /** The dialect reading answers in {@code api}: the provider's own, or Anthropic's for an OpenAI server's Messages. */
+    private Dialect reader(ClientApi api, Dialect dialect) {
+        return api == ClientApi.MESSAGES && !dialect.name().equals(api.dialect()) ? messages : dialect;
+    }
+
     /** A 2xx stream, relayed to the client event by event. */
     public RelayResult relay(InputStream body, ProviderCall call, Dialect dialect, StreamSink.Commit commit) {
         String model = call.plan().target().model();
         StreamDecoder decoder = call.passThrough() == ClientApi.RESPONSES
-                ? ResponsesReading.decoder(json, model) : dialect.streamDecoder(model);
+                ? ResponsesReading.decoder(json, model) : reader(call.passThrough(), dialect).streamDecoder(model);
         boolean dropUsage = call.passThrough() == ClientApi.CHAT_COMPLETIONS
                 && !ProviderCalls.includeUsage(call.request());
         return relay.relay(body, call.passThrough(), decoder, call.sink(), call.handle(), commit, dropUsage);

@@ -45,6 +45,7 @@ class PassThroughTest {
                     "caravan.provider.loop.dialect", "openai",
                     "caravan.provider.loop.base-url", LOOP.baseUrl(),
                     "caravan.provider.loop.api-keys", "sk-loop-key-0123456789",
+                    "caravan.provider.loop.apis", "chat-completions, messages",
                     "caravan.provider.alpha.apis", "chat-completions, responses",
                     "caravan.routing.policy", "priority",
                     "caravan.breaker.minimum-calls", "1000",
@@ -154,6 +155,55 @@ class PassThroughTest {
         // the comment after the data line goes before it: a client reads the same event either way
         assertThat(reply.body()).isEqualTo(events.replace("data: " + chunk.formatted("{}", "\"stop\"")
                 + "\n: trailing note\n\n", ": trailing note\ndata: " + chunk.formatted("{}", "\"stop\"") + "\n\n"));
+    }
+
+    @Test
+    void aMessagesRequestReachesAnOpenAiCompatibleServerThatServesMessagesAtItsMessagesPath() {
+        String answer = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"loop-upstream\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],\"stop_reason\":\"end_turn\","
+                + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}";
+        LOOP.answer(200, "application/json", answer);
+        String sent = "{\"model\":\"loop\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"top_k\": 40}";
+
+        HttpResponse<String> reply = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY,
+                "anthropic-version", "2023-06-01"));
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertThat(LOOP.path()).isEqualTo("/v1/messages");
+        assertThat(LOOP.body()).isEqualTo(sent.replace("\"loop\"", "\"loop-upstream\""));
+        assertThat(LOOP.header("Authorization")).isEqualTo("Bearer sk-loop-key-0123456789");
+        assertThat(LOOP.header("anthropic-version")).isEqualTo("2023-06-01");
+        assertThat(reply.body()).isEqualTo(answer);
+        // cost from the usage read as Anthropic's: 5 x $1000/M + 2 x $2000/M
+        assertThat(reply.headers().firstValue("x-caravan-cost")).hasValue("0.009");
+    }
+
+    @Test
+    void aStreamedMessagesAnswerOfAnOpenAiCompatibleServerIsReadAsAnthropicEvents() throws Exception {
+        double before = spent();
+        String events = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_2\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"loop-upstream\",\"content\":[],"
+                + "\"stop_reason\":null,\"usage\":{\"input_tokens\":100,\"output_tokens\":1}}}\n\n"
+                + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+                + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+                + "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+                + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+                + "\"usage\":{\"output_tokens\":50}}\n\n"
+                + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+        LOOP.answer(200, "text/event-stream", events);
+
+        HttpResponse<String> reply = gateway.post("/v1/messages", "{\"model\":\"loop\",\"max_tokens\":64,"
+                + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", Map.of("x-api-key", CLIENT_KEY));
+
+        assertThat(reply.statusCode()).isEqualTo(200);
+        assertThat(LOOP.path()).isEqualTo("/v1/messages");
+        assertThat(reply.body()).isEqualTo(events);
+        // usage read as Anthropic's on the way: 100 x $1000/M + 50 x $2000/M
+        org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(spent() - before).isCloseTo(0.2,
+                org.assertj.core.data.Offset.offset(1e-9)));
     }
 
     // ---------------------------------------------------------------- Messages to Anthropic
@@ -510,6 +560,7 @@ class PassThroughTest {
         private final HttpServer server;
         private final AtomicReference<byte[]> body = new AtomicReference<>();
         private final AtomicReference<Headers> headers = new AtomicReference<>();
+        private final AtomicReference<String> path = new AtomicReference<>();
         private volatile int status = 200;
         private volatile String contentType = "application/json";
         private volatile byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
@@ -525,6 +576,7 @@ class PassThroughTest {
                 if (exchange.getRequestMethod().equals("POST")) {
                     body.set(received);
                     headers.set(exchange.getRequestHeaders());
+                    path.set(exchange.getRequestURI().getPath());
                 }
                 byte[] out = exchange.getRequestMethod().equals("POST") ? answer
                         : "{\"object\":\"list\",\"data\":[]}".getBytes(StandardCharsets.UTF_8);
@@ -553,6 +605,10 @@ class PassThroughTest {
 
         Headers headers() {
             return headers.get();
+        }
+
+        String path() {
+            return path.get();
         }
 
         String header(String name) {
