@@ -10,6 +10,7 @@ import java.util.Set;
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.Target;
+import dev.caravan.provider.WireFeature;
 
 /**
  * Which targets of a request's alias may be tried now, and why each other one may not (DESIGN §5): pure, from the
@@ -98,6 +99,13 @@ final class CandidateFilter {
             return Set.of();
         }
         Set<Capability> byModel = settings.lacking(t.target().model(), state.needs());
+        if (byModel.contains(Capability.JSON) && t.carries().contains(WireFeature.AS_SENT)) {
+            // passed through, JSON output is asked for in the provider's own protocol (a Messages output_config), so
+            // the provider judges it; the model table's json says what a translation can ask of the model
+            Set<Capability> rest = EnumSet.copyOf(byModel);
+            rest.remove(Capability.JSON);
+            byModel = rest;
+        }
         Set<Capability> byWire = t.cannotCarry(state.needs());
         if (byWire.isEmpty()) {
             return byModel;

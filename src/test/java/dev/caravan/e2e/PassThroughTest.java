@@ -53,6 +53,8 @@ class PassThroughTest {
                     "caravan.model.loop", "loop:loop-upstream",
                     "caravan.model.msg", "claude:claude-upstream, alpha:gpt-upstream",
                     "caravan.model.claudeonly", "claude:claude-upstream",
+                    // as the shipped table declares Claude models: no json, which a translation cannot ask of them
+                    "caravan.capabilities.claude-upstream", "tools, vision",
                     "caravan.model.gemi", "gem:gemini-upstream",
                     "caravan.price.loop.loop-upstream.input", "1000",
                     "caravan.price.loop.loop-upstream.output", "2000",
@@ -338,6 +340,37 @@ class PassThroughTest {
                         "alpha:gpt-upstream lacks");
         assertThat(gateway.provider("alpha").calls(Api.CHAT) + gateway.provider("claude").calls(Api.CHAT))
                 .isEqualTo(calls);
+    }
+
+    private static final String OUTPUT_CONFIG = ",\"output_config\":{\"format\":{\"type\":\"json_schema\","
+            + "\"schema\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
+            + "\"demo_requested\":{\"type\":\"boolean\"}},\"required\":[\"name\",\"demo_requested\"],"
+            + "\"additionalProperties\":false}}}";
+
+    @Test
+    void structuredOutputPassesThroughToAnthropicAsSentAndIsAskedOfATranslatedTargetAsItsJsonSchemaOutput()
+            throws Exception {
+        String sent = messages(OUTPUT_CONFIG).replace(",\n \"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024}", "");
+
+        HttpResponse<String> passed = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY));
+        String reached = new String(gateway.provider("claude").lastRawBody(), StandardCharsets.UTF_8);
+        gateway.provider("claude").fail(Fault.status(503));
+        HttpResponse<String> translated = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY));
+
+        assertThat(passed.statusCode()).as(passed.body()).isEqualTo(200);
+        assertThat(passed.headers().firstValue("x-caravan-attempts")).hasValue("claude:claude-upstream=ok");
+        assertThat(reached).isEqualTo(sent.replace("\"model\":\"msg\"", "\"model\":\"claude-upstream\""));
+        assertThat(translated.statusCode()).as(translated.body()).isEqualTo(200);
+        assertThat(translated.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+        JsonNode asked = gateway.provider("alpha").lastBody().get("response_format");
+        assertThat(asked.get("type").asText()).isEqualTo("json_schema");
+        assertThat(asked.at("/json_schema/schema/required").toString()).isEqualTo("[\"name\",\"demo_requested\"]");
+        JsonNode answer = Gateway.json(translated);
+        assertThat(answer.get("type").asText()).isEqualTo("message");
+        JsonNode output = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(answer.at("/content/0/text").asText());
+        assertThat(output.get("name").isTextual()).as(output.toString()).isTrue();
+        assertThat(output.get("demo_requested").isBoolean()).as(output.toString()).isTrue();
     }
 
     @Test

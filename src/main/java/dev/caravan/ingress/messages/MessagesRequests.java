@@ -18,6 +18,7 @@ import dev.caravan.chat.ContentPart;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.chat.Reasoning;
 import dev.caravan.chat.RequestOptions;
+import dev.caravan.chat.ResponseFormat;
 import dev.caravan.chat.Stop;
 import dev.caravan.chat.Tool;
 import dev.caravan.chat.ToolCall;
@@ -39,7 +40,7 @@ final class MessagesRequests {
     /** Top-level fields read here; any other is refused, as Anthropic refuses it. */
     private static final Set<String> KNOWN = Set.of("model", "max_tokens", "messages", "system", "stop_sequences",
             "temperature", "top_p", "top_k", "tools", "tool_choice", "metadata", "stream", "thinking",
-            "service_tier", RequestOptions.EXTENSION);
+            "service_tier", "output_config", RequestOptions.EXTENSION);
     /** Anthropic fields that run on Anthropic's own servers (code execution, MCP connectors): no target here has them. */
     private static final Set<String> SERVER_SIDE = Set.of("container", "mcp_servers", "context_management");
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -104,7 +105,51 @@ final class MessagesRequests {
         ToolChoice choice = toolChoice(body.get("tool_choice"), extra);
         Boolean stream = bool(body, "stream") ? Boolean.TRUE : null;
         return new ChatRequest(model, messages, stream, maxTokens, null, number(body, "temperature", 0, 1),
-                number(body, "top_p", 0, 1), stops(body.get("stop_sequences")), tools, choice, null, extra);
+                number(body, "top_p", 0, 1), stops(body.get("stop_sequences")), tools, choice,
+                outputFormat(body.get("output_config")), extra);
+    }
+
+    /**
+     * Structured output, {@code output_config.format} of type {@code json_schema}: the canonical JSON Schema output
+     * ({@code response_format} json_schema), which every dialect that can hold an answer to a schema is asked for.
+     * Another setting of {@code output_config} (an {@code effort}) has no counterpart and is refused by name.
+     */
+    static ResponseFormat outputFormat(JsonNode config) {
+        if (config == null || config.isNull()) {
+            return null;
+        }
+        if (!config.isObject()) {
+            throw bad("output_config", "'output_config' must be an object.");
+        }
+        for (Iterator<String> names = config.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("format")) {
+                throw bad("output_config", "'output_config." + name + "' has no counterpart on the other providers "
+                        + "this gateway may route the request to; only 'output_config.format' is translated.");
+            }
+        }
+        JsonNode format = config.get("format");
+        if (format == null || format.isNull()) {
+            return null;
+        }
+        if (!format.isObject() || !"json_schema".equals(format.path("type").asText())) {
+            throw bad("output_config.format.type", "'output_config.format.type' must be 'json_schema'.");
+        }
+        JsonNode schema = format.get("schema");
+        if (schema == null || !schema.isObject()) {
+            throw bad("output_config.format.schema", "'output_config.format.schema' is required: a JSON Schema "
+                    + "object.");
+        }
+        for (Iterator<String> names = format.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("type") && !name.equals("schema")) {
+                throw bad("output_config.format." + name, "'output_config.format." + name + "': Extra inputs are "
+                        + "not permitted.");
+            }
+        }
+        // strict: Anthropic's structured outputs always hold the answer to the schema (constrained decoding)
+        return new ResponseFormat("json_schema", new ResponseFormat.JsonSchema("output", null, schema.deepCopy(),
+                true, null), null);
     }
 
     private static void system(JsonNode system, List<ChatMessage> messages) {

@@ -97,13 +97,29 @@ class MessagesRequestsTest {
             "mcp servers|{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"mcp_servers\":[]}|mcp_servers",
             "bad role|{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}|messages[0].role",
             "tool_use from user|{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_use\",\"id\":\"a\",\"name\":\"b\",\"input\":{}}]}]}|messages[0].content[0].type",
-            "temperature over 1|{\"model\":\"m\",\"max_tokens\":5,\"temperature\":1.5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|temperature"})
+            "temperature over 1|{\"model\":\"m\",\"max_tokens\":5,\"temperature\":1.5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|temperature",
+            "output effort|{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"output_config\":{\"effort\":\"low\"}}|output_config",
+            "output format not a schema|{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"output_config\":{\"format\":{\"type\":\"text\"}}}|output_config.format.type",
+            "output schema missing|{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"output_config\":{\"format\":{\"type\":\"json_schema\"}}}|output_config.format.schema"})
     void whatCannotBeCarriedIsRefusedByName(String why, String body, String param) {
         assertThatThrownBy(() -> read(body)).isInstanceOfSatisfying(InvalidRequest.class, e -> {
             assertThat(e.status()).isEqualTo(400);
             assertThat(e.param()).isEqualTo(param);
             assertThat(e.getMessage()).contains("'" + param);
         });
+    }
+
+    @Test
+    void structuredOutputIsTheCanonicalJsonSchemaOutput() throws Exception {
+        JsonNode body = fixture("messages-request-output-config.json");
+
+        ChatRequest request = MessagesRequests.toChatRequest(body, true);
+
+        assertThat(request.responseFormat().type()).isEqualTo("json_schema");
+        assertThat(request.responseFormat().jsonSchema().strict()).isTrue();
+        assertThat(request.responseFormat().schema()).isEqualTo(body.at("/output_config/format/schema"));
+        assertThat(JSON.valueToTree(request).at("/response_format/json_schema/schema/required").toString())
+                .isEqualTo("[\"name\",\"email\",\"plan_interest\",\"demo_requested\"]");
     }
 
     @Test
