@@ -231,7 +231,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         errorPages.answerUnder(GeminiIngress.PREFIX, gemini.shapes());
         registry.bind("responsesHttp", new ResponsesHttp(chatRequests, responseStore(context,
                 StateSettings.of(settings.bound().state()), settings.bound().responses(), json, clock), json, redactor,
-                clock, new PassThroughOnly(catalog, json, chatRequests)));
+                clock, catalog, tokens));
         messages(registry, errorPages, chatRequests, json, redactor, clientKeys, tokens, catalog);
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));

@@ -30,6 +30,9 @@ import com.openai.models.responses.ResponseStatus;
 import com.openai.models.responses.ResponseStreamEvent;
 import com.openai.models.responses.StructuredResponse;
 import com.openai.models.responses.WebSearchPreviewTool;
+import com.openai.models.responses.inputtokens.InputTokenCountParams;
+import com.openai.models.responses.inputtokens.InputTokenCountResponse;
+import dev.caravan.simulator.Api;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
 import dev.caravan.testing.SdkClients;
@@ -269,6 +272,38 @@ class ResponsesGatewayTest {
         BadRequestException unknown = catchThrowableOfType(BadRequestException.class, () -> client.responses()
                 .create(ask("openai", "go on").previousResponseId(unstored.id()).build()));
         assertThat(unknown.code()).hasValue("previous_response_not_found");
+    }
+
+    @Test
+    void theInputTokensOfARequestAndOfItsStoredConversationAreCountedWithoutCallingAProvider() {
+        Response first = client.responses().create(ask("openai", "Remember the code word pelican").build());
+        long calls = providerCalls();
+
+        InputTokenCountResponse hello = client.responses().inputTokens().count(InputTokenCountParams.builder()
+                .model("openai").input("Hello").build());
+        InputTokenCountResponse longer = client.responses().inputTokens().count(InputTokenCountParams.builder()
+                .model("openai").instructions("Be brief").input("Hello ".repeat(200)).build());
+        InputTokenCountResponse continued = client.responses().inputTokens().count(InputTokenCountParams.builder()
+                .model("openai").previousResponseId(first.id()).input("Hello").build());
+        NotFoundException unknownModel = catchThrowableOfType(NotFoundException.class, () -> client.responses()
+                .inputTokens().count(InputTokenCountParams.builder().model("no-such-alias").input("Hello").build()));
+        BadRequestException unknownPrevious = catchThrowableOfType(BadRequestException.class, () -> client
+                .responses().inputTokens().count(InputTokenCountParams.builder().model("openai")
+                        .previousResponseId("resp_gone").input("Hello").build()));
+
+        assertThat(hello.inputTokens()).isPositive();
+        assertThat(longer.inputTokens()).isGreaterThan(hello.inputTokens() + 150);
+        assertThat(continued.inputTokens()).as("the stored turns count too").isGreaterThan(hello.inputTokens());
+        assertThat(JSON.valueToTree(hello).path("object").asText()).isEqualTo("response.input_tokens");
+        assertThat(unknownModel.statusCode()).isEqualTo(404);
+        assertThat(unknownPrevious.code()).hasValue("previous_response_not_found");
+        assertThat(providerCalls()).as("no provider is called to count").isEqualTo(calls);
+    }
+
+    private static long providerCalls() {
+        return DIALECTS.stream().mapToLong(d -> gateway.provider("via-" + d).calls(Api.CHAT)
+                + gateway.provider("via-" + d).calls(Api.RESPONSES) + gateway.provider("via-" + d)
+                .calls(Api.COUNT_TOKENS)).sum();
     }
 
     @Test

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.chat.RequestOptions;
@@ -25,7 +26,10 @@ import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.passthrough.PassThroughOnly;
 import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.ingress.protocol.ProtocolShapes;
+import dev.caravan.cost.TokenEstimator;
+import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.provider.Target;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
 import org.apache.camel.Exchange;
@@ -57,15 +61,21 @@ public final class ResponsesHttp {
     private final Clock clock;
     private final ProtocolReplies errors;
     private final PassThroughOnly passThroughOnly;
+    private final ProviderCatalog catalog;
+    private final TokenEstimator tokens;
 
     /**
      * @param chat           reads the body under the chat request's limits, knows the model aliases and the routing
      *                       options
-     * @param passThroughOnly lets a turn passed through to a target serving Responses carry what no translation can
+     * @param catalog        the aliases' targets: whether one serves Responses (a turn passed through to it may
+     *                       carry what no translation can), and which counts a request's input tokens
+     * @param tokens         counts input tokens for {@code input_tokens} as routing and cost do
      */
     public ResponsesHttp(ChatRequestReader chat, ResponseStore store, ObjectMapper json, SecretRedactor redactor,
-            Clock clock, PassThroughOnly passThroughOnly) {
-        this.passThroughOnly = passThroughOnly;
+            Clock clock, ProviderCatalog catalog, TokenEstimator tokens) {
+        this.passThroughOnly = new PassThroughOnly(catalog, json, chat);
+        this.catalog = catalog;
+        this.tokens = tokens;
         this.chat = chat;
         this.store = store;
         this.json = json;
@@ -110,6 +120,34 @@ public final class ResponsesHttp {
             ClientRequest.keep(exchange, ClientApi.RESPONSES, inbound, turn.chat(), reading.setAside());
         }
         message.setBody(turn.chat());
+    }
+
+    /**
+     * {@code POST /v1/responses/input_tokens}: the input tokens of a Responses request (its stored conversation's
+     * too, with a {@code previous_response_id}), counted by the gateway's own estimator for the alias's first target
+     * (its model's tokenizer, or the closest one corrected for its family), as {@code count_tokens} and
+     * {@code countTokens} are, without calling a provider. {@code "approximate": true} says the count is an estimate
+     * rather than the model's own tokenizer.
+     */
+    public void inputTokens(Exchange exchange) {
+        Inbound inbound = Inbound.ofJson(exchange.getMessage());
+        JsonNode body = chat.readTree(inbound.body());
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual()) {
+            throw InvalidRequest.badRequest("model", "Missing required parameter: 'model'.");
+        }
+        chat.requireKnownModel(model.asText());
+        List<ChatMessage> earlier = earlier(ResponsesRequests.previousResponseId(body),
+                exchange.getProperty(RequestContext.CLIENT, String.class));
+        // nothing is sent: what only a target serving Responses takes is counted with the rest when there is one
+        ChatRequest request = passThroughOnly.read(body, model.asText(), ClientApi.RESPONSES, true,
+                tree -> ResponsesRequests.toChat(tree, earlier, "resp_count", 0)).reading().chat();
+        Target first = catalog.targets(request.model()).getFirst();
+        TokenEstimator.Estimate estimate = tokens.estimate(request, catalog.provider(first.provider()).dialect(),
+                first.model());
+        errors.write(ProtocolReplies.clear(exchange), 200, json.createObjectNode()
+                .put("object", "response.input_tokens").put("input_tokens", estimate.promptTokens())
+                .put("approximate", estimate.approximate()));
     }
 
     /** The outcome as the response object (kept when asked), or OpenAI's error body. */
