@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.clients.BudgetPeriod;
+import dev.caravan.clients.ClientAdmission;
 import dev.caravan.clients.ClientLimits;
 import dev.caravan.clients.ClientSettings;
 import dev.caravan.clients.Ledger;
@@ -148,6 +149,11 @@ public class CaravanConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(CaravanConfiguration.class);
     /** The registry name camel-micrometer looks up and publishes on the management port. */
     private static final String METRICS_REGISTRY = "metricsRegistry";
+    /**
+     * Connections the event loops' admissions share, each carrying one script at a time: Redis runs scripts one
+     * after another, so more would only queue there.
+     */
+    private static final int LOOP_CONNECTIONS = 16;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -243,12 +249,12 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         PriceTable prices = PriceTable.load(properties);
         RequestLog requestLog = new RequestLog(json, settings.logContent());
-        LoopHops.bind(registry, stateSettings.shared() ? clients.stream().filter(ClientSettings::limited)
-                .map(ClientSettings::name).collect(Collectors.toSet()) : Set.of());
-        ClientLimits clientLimits = new ClientLimits(clients, ledger(context, stateSettings, clients, clock),
+        LoopHops.bind(registry);
+        ClientLimits clientLimits = new ClientLimits(clients, ledger(context, stateSettings, clients, vertx, clock),
                 stateSettings.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, requestLog, OpenAiErrors::status, json,
                 meters, clock);
         registry.bind("clientLimits", clientLimits);
+        registry.bind("clientAdmission", new ClientAdmission(clientLimits));
         // a predicate bean for the ref language: a method expression would copy the exchange on every request
         registry.bind("admitted", (Predicate) clientLimits::admitted);
         ProviderHttp providerHttp = providerHttp(context, catalog, vertx, settings.bound().routing().poolWait(),
@@ -499,15 +505,15 @@ public class CaravanConfiguration implements CamelConfiguration {
      * Where clients' spend and rates are counted: in this replica, or in Redis beside the other shared state,
      * with its own connections (an admission must not wait behind the state refresh), started and closed with Camel.
      */
-    private static Ledger ledger(CamelContext context, StateSettings state, List<ClientSettings> clients, Clock clock)
-            throws Exception {
+    private static Ledger ledger(CamelContext context, StateSettings state, List<ClientSettings> clients, Vertx vertx,
+            Clock clock) throws Exception {
         if (!state.shared()) {
             return new LocalLedger();
         }
         Map<String, BudgetPeriod> periods = new LinkedHashMap<>();
         clients.stream().filter(ClientSettings::limited).forEach(c -> periods.put(c.name(), c.period()));
         SharedLedger ledger = new SharedLedger(new RedisLedger(RedisStateStore.connect(state, 64), state.keyPrefix(), state.replicaId(),
-                SharedLedger.heartbeat(state.refreshInterval())), periods, state.refreshInterval(),
+                SharedLedger.heartbeat(state.refreshInterval())).admittingOnLoops(vertx, state, LOOP_CONNECTIONS), periods, state.refreshInterval(),
                 state.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, clock);
         context.addService(new ServiceSupport() {
             @Override

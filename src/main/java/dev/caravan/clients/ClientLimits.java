@@ -21,6 +21,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.Context;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 
@@ -100,26 +102,80 @@ public final class ClientLimits {
 
     /** Admits the planned request in the body, or replaces the body with the outcome of its refusal. */
     public void admit(Exchange exchange) {
+        Door door = door(exchange);
+        if (door != null) {
+            ask(exchange, door);
+        }
+    }
+
+    /**
+     * {@link #admit} as an asynchronous route step ({@link ClientAdmission}). On a Vert.x event loop with a shared
+     * ledger, the round trip to Redis holds no thread: this returns false at once, and the route goes on on the same
+     * event loop once Redis has answered. Anywhere else, and with a local ledger, it decides at once and returns
+     * true.
+     */
+    public boolean admit(Exchange exchange, AsyncCallback callback) {
+        Door door;
+        try {
+            door = door(exchange);
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        if (door == null || shared == null || !Context.isOnEventLoopThread()) {
+            if (door != null) {
+                ask(exchange, door);
+            }
+            callback.done(true);
+            return true;
+        }
+        shared.admitOnLoop(door.name, door.id, door.limits, door.nanos, door.tokens, door.now, door.holdFor)
+                .onComplete(answer -> {
+                    try {
+                        if (answer.succeeded()) {
+                            decide(exchange, door, answer.result());
+                        } else if (answer.cause() instanceof SharedLedger.StoreLost) {
+                            refuseLost(exchange, door.context, door.name);
+                        } else {
+                            exchange.setException(answer.cause());
+                        }
+                    } catch (RuntimeException e) {
+                        exchange.setException(e);
+                    }
+                    callback.done(false);
+                });
+        return false;
+    }
+
+    /** A limited client's request at the door: what is asked of the ledger. */
+    private record Door(RequestContext context, ClientSettings client, String name, String id, Ledger.Limits limits,
+            long nanos, long tokens, Instant now, Duration holdFor) {
+    }
+
+    /**
+     * The checks that need no ledger (the store refusing, the alias allowed); a refusal replaces the body. What to
+     * ask the ledger when the client is limited, else null.
+     */
+    private Door door(Exchange exchange) {
         RequestContext context = RequestContext.on(exchange);
         RoutingState state = context.state();
         String name = exchange.getProperty(RequestContext.CLIENT, String.class);
         if (shared != null && refuseOnLoss && !shared.connected()) {
-            refuse(exchange, context, name, 503, "state_store_unavailable", "The gateway's shared state store is "
-                    + "unreachable and this gateway refuses requests until it is back (caravan.state.on-store-loss "
-                    + "= refuse); no provider was called.", Duration.ofSeconds(1));
-            return;
+            refuseLost(exchange, context, name);
+            return null;
         }
         ClientSettings client = name == null ? null : clients.get(name);
         if (client == null) {
-            return;
+            return null;
         }
         if (!client.allows(state.alias())) {
             refuse(exchange, context, name, 403, "model_not_allowed", "Client '" + name + "' may not use model '"
                     + state.alias() + "'; it may use: " + String.join(", ", client.models()) + ".", null);
-            return;
+            return null;
         }
         if (!client.limited()) {
-            return;
+            return null;
         }
         long nanos = 0;
         long tokens = 0;
@@ -128,21 +184,31 @@ public final class ClientLimits {
             tokens = Math.max(tokens, (long) e.promptTokens() + e.expectedOutputTokens());
         }
         Instant now = clock.instant();
-        Duration holdFor = Duration.between(now, state.deadline()).plus(HOLD_MARGIN);
+        return new Door(context, client, name, state.requestId(), client.limits(1), nanos, tokens, now,
+                Duration.between(now, state.deadline()).plus(HOLD_MARGIN));
+    }
+
+    /** Asks the ledger, holding the thread while it answers. */
+    private void ask(Exchange exchange, Door door) {
         Ledger.Verdict verdict;
         try {
-            verdict = ledger.admit(name, state.requestId(), client.limits(1), nanos, tokens, now, holdFor);
+            verdict = ledger.admit(door.name, door.id, door.limits, door.nanos, door.tokens, door.now, door.holdFor);
         } catch (SharedLedger.StoreLost e) {
-            refuse(exchange, context, name, 503, "state_store_unavailable", "The gateway's shared state store is "
-                    + "unreachable and this gateway refuses requests until it is back (caravan.state.on-store-loss "
-                    + "= refuse); no provider was called.", Duration.ofSeconds(1));
+            refuseLost(exchange, door.context, door.name);
             return;
         }
+        decide(exchange, door, verdict);
+    }
+
+    private void decide(Exchange exchange, Door door, Ledger.Verdict verdict) {
+        String name = door.name;
+        ClientSettings client = door.client;
         if (!verdict.admitted()) {
-            Duration wait = verdict.retryAt() == null ? null : positive(Duration.between(now, verdict.retryAt()));
+            Duration wait = verdict.retryAt() == null ? null
+                    : positive(Duration.between(door.now, verdict.retryAt()));
             String code = verdict.refused() == Ledger.Reason.BUDGET ? BUDGET_EXCEEDED : RATE_LIMIT_EXCEEDED;
-            refuse(exchange, context, name, 429, code, Refusal.message(client, verdict, nanos, tokens,
-                    ledger.spend(name, client.period(), now)), wait);
+            refuse(exchange, door.context, name, 429, code, Refusal.message(client, verdict, door.nanos, door.tokens,
+                    ledger.spend(name, client.period(), door.now)), wait);
             return;
         }
         count(name, "admitted");
@@ -155,6 +221,12 @@ public final class ClientLimits {
                 settle(admission, 0, 0);
             }
         });
+    }
+
+    private void refuseLost(Exchange exchange, RequestContext context, String name) {
+        refuse(exchange, context, name, 503, "state_store_unavailable", "The gateway's shared state store is "
+                + "unreachable and this gateway refuses requests until it is back (caravan.state.on-store-loss "
+                + "= refuse); no provider was called.", Duration.ofSeconds(1));
     }
 
     /** Whether {@link #admit} let the request through; when not, its body is the refusal's outcome. */

@@ -9,7 +9,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.caravan.state.StateSettings;
 import dev.caravan.state.StateStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
@@ -42,6 +45,9 @@ public final class RedisLedger implements Ledger {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisLedger.class);
 
+    /** The admission script's answer for a store this replica has not seeded. */
+    private static final long UNKNOWN_INCARNATION = 4;
+
     /** The incarnation outlives any pause of the replicas; if it lapses anyway, a new one costs one reseed. */
     private static final Duration INCARNATION_KEPT = Duration.ofDays(1);
 
@@ -56,6 +62,8 @@ public final class RedisLedger implements Ledger {
     private final SpendAccounts accounts;
     private final Map<String, BudgetPeriod> clients = new ConcurrentHashMap<>();
     private volatile String incarnation = "";
+    private Vertx vertx;
+    private LoopScripts loop;
 
     /**
      * @param replica   this replica's name, for its heartbeat
@@ -74,28 +82,67 @@ public final class RedisLedger implements Ledger {
         clients.putAll(periods);
     }
 
+    /**
+     * Lets an admission made on an event loop ({@link #admitOnLoop}) go to Redis through Vert.x's client on
+     * {@code vertx}, at most {@code connections} at a time, rather than block the loop.
+     */
+    public RedisLedger admittingOnLoops(Vertx vertx, StateSettings state, int connections) {
+        this.vertx = vertx;
+        this.loop = LoopScripts.connect(vertx, state, connections);
+        return this;
+    }
+
     @Override
     public Verdict admit(String name, String id, Limits limits, long nanos, long tokens, Instant now,
             Duration holdFor) {
         clients.putIfAbsent(name, limits.period());
-        List<?> r;
+        long[] r;
         try {
             r = admitOnce(name, id, limits, nanos, tokens, now, holdFor);
         } catch (StateStore.Unavailable e) {
             accounts.unanswered(name, limits.period(), limits.period().window(now), id, now.getEpochSecond(), tokens);
             throw e;
         }
-        if (((Long) r.get(0)).intValue() == 4) {
+        if (r[0] == UNKNOWN_INCARNATION) {
             // a store this replica has not seeded (restarted empty): seed it, then ask again
             sync(now);
-            r = admitOnce(name, id, limits, nanos, tokens, now, holdFor);
-            if (((Long) r.get(0)).intValue() == 4) {
-                throw new StateStore.Unavailable("Redis restarted again while being seeded", null);
-            }
+            r = seeded(admitOnce(name, id, limits, nanos, tokens, now, holdFor));
         }
-        int verdict = ((Long) r.get(0)).intValue();
-        long spent = (Long) r.get(1);
-        long retry = (Long) r.get(2);
+        return verdict(name, id, limits, nanos, tokens, now, r);
+    }
+
+    /**
+     * {@link #admit} from a Vert.x event loop, holding no thread while Redis answers: the answer comes on the
+     * caller's context. The same one script; a store found restarted empty is seeded by a worker thread first. Without
+     * {@link #admittingOnLoops}, the blocking {@link #admit}.
+     */
+    public Future<Verdict> admitOnLoop(String name, String id, Limits limits, long nanos, long tokens, Instant now,
+            Duration holdFor) {
+        if (loop == null) {
+            return Future.succeededFuture(admit(name, id, limits, nanos, tokens, now, holdFor));
+        }
+        clients.putIfAbsent(name, limits.period());
+        return loop.run(LedgerScripts.ADMIT, admitKeys(name, limits, now), admitArgs(id, limits, nanos, tokens, now,
+                holdFor)).compose(r -> r[0] != UNKNOWN_INCARNATION ? Future.succeededFuture(r)
+                        : vertx.executeBlocking(() -> sync(now), false).compose(synced -> loop.run(LedgerScripts.ADMIT,
+                                admitKeys(name, limits, now), admitArgs(id, limits, nanos, tokens, now, holdFor)))
+                                .map(RedisLedger::seeded))
+                .onFailure(e -> accounts.unanswered(name, limits.period(), limits.period().window(now), id,
+                        now.getEpochSecond(), tokens))
+                .map(r -> verdict(name, id, limits, nanos, tokens, now, r));
+    }
+
+    private static long[] seeded(long[] r) {
+        if (r[0] == UNKNOWN_INCARNATION) {
+            throw new StateStore.Unavailable("Redis restarted again while being seeded", null);
+        }
+        return r;
+    }
+
+    private Verdict verdict(String name, String id, Limits limits, long nanos, long tokens, Instant now, long[] r) {
+        int verdict = (int) r[0];
+        long spent = r[1];
+        long retry = r[2];
         long window = limits.period().window(now);
         if (verdict == 0) {
             Hold hold = new Hold(name, id, limits.period(), window, nanos, tokens, now.getEpochSecond(), false);
@@ -106,18 +153,29 @@ public final class RedisLedger implements Ledger {
         return new Verdict(null, reason, retry < 0 ? null : Instant.ofEpochMilli(retry), spent);
     }
 
-    private List<?> admitOnce(String name, String id, Limits limits, long nanos, long tokens, Instant now,
+    private long[] admitOnce(String name, String id, Limits limits, long nanos, long tokens, Instant now,
             Duration holdFor) {
-        long window = limits.period().window(now);
-        String budget = budgetKey(name, window);
+        List<?> r = (List<?>) run(LedgerScripts.ADMIT, admitKeys(name, limits, now), admitArgs(id, limits, nanos,
+                tokens, now, holdFor));
+        long[] numbers = new long[r.size()];
+        for (int i = 0; i < numbers.length; i++) {
+            numbers[i] = (Long) r.get(i);
+        }
+        return numbers;
+    }
+
+    private List<String> admitKeys(String name, Limits limits, Instant now) {
+        String budget = budgetKey(name, limits.period().window(now));
+        return List.of(budget, budget + ":holds", rateKey(name), prefix + "incarnation", budget + ":by");
+    }
+
+    private List<String> admitArgs(String id, Limits limits, long nanos, long tokens, Instant now, Duration holdFor) {
         Instant resets = limits.period().resetsAt(now);
-        List<String> args = List.of(Long.toString(now.toEpochMilli()), id, Long.toString(nanos),
+        return List.of(Long.toString(now.toEpochMilli()), id, Long.toString(nanos),
                 Long.toString(limits.budget()), incarnation, Long.toString(now.plus(holdFor).toEpochMilli()),
                 Long.toString(limits.period().kept(now).toMillis()), Long.toString(tokens),
                 Integer.toString(limits.rpm()), Long.toString(limits.tpm()),
                 Long.toString(resets == null ? -1 : resets.toEpochMilli()));
-        return (List<?>) run(LedgerScripts.ADMIT, List.of(budget, budget + ":holds", rateKey(name), prefix + "incarnation",
-                budget + ":by"), args);
     }
 
     /** Settles a hold and sends it at once; {@link #record} and {@link #sync} send many in one round trip. */
@@ -341,5 +399,8 @@ public final class RedisLedger implements Ledger {
     /** Closes the connections. */
     public void close() {
         client.close();
+        if (loop != null) {
+            loop.close();
+        }
     }
 }

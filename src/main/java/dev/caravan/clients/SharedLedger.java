@@ -7,6 +7,7 @@ import java.util.Map;
 
 import dev.caravan.state.PeriodicWorker;
 import dev.caravan.state.StateStore;
+import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +88,30 @@ public final class SharedLedger implements Ledger, AutoCloseable {
                 lost(e);
             }
         }
+        return alone(client, id, limits, nanos, tokens, now, holdFor);
+    }
+
+    /**
+     * {@link #admit} from a Vert.x event loop: the round trip to Redis holds no thread, and the verdict (or
+     * {@link StoreLost}) comes on the caller's context.
+     */
+    public Future<Verdict> admitOnLoop(String client, String id, Limits limits, long nanos, long tokens,
+            Instant now, Duration holdFor) {
+        if (!connected) {
+            return Future.succeededFuture(alone(client, id, limits, nanos, tokens, now, holdFor));
+        }
+        return shared.admitOnLoop(client, id, limits, nanos, tokens, now, holdFor).recover(e -> {
+            if (!(e instanceof StateStore.Unavailable lost)) {
+                return Future.failedFuture(e);
+            }
+            lost(lost);
+            return Future.succeededFuture(alone(client, id, limits, nanos, tokens, now, holdFor));
+        });
+    }
+
+    /** An admission while the store is lost: refused, or within this replica's share. */
+    private Verdict alone(String client, String id, Limits limits, long nanos, long tokens, Instant now,
+            Duration holdFor) {
         if (refuse) {
             throw new StoreLost("the shared state store is unreachable");
         }

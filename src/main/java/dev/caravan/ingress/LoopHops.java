@@ -1,6 +1,5 @@
 package dev.caravan.ingress;
 
-import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 
@@ -9,7 +8,6 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ContentPart;
 import dev.caravan.cost.TokenEstimator;
 import dev.caravan.provider.ProviderAnswer;
-import dev.caravan.routing.RequestContext;
 import org.apache.camel.spi.Registry;
 
 /**
@@ -20,8 +18,6 @@ import org.apache.camel.spi.Registry;
  * <ul>
  * <li>{@code offLoopForEstimate}: a prompt past the token estimator's light size waits for a turn of the heavy
  * estimates and tokenizes for milliseconds;</li>
- * <li>{@code offLoopForLedger}: a named client with limits, counted in the shared store, costs a round trip to it
- * when admitted and when settled;</li>
  * <li>{@code offLoopForStream}: a stream is relayed by a thread that waits for each piece of the provider's answer
  * and for a slow client to drain;</li>
  * <li>{@code offLoop} (always): a hedge waits for either of its two calls; after a failed attempt, the router may
@@ -33,20 +29,14 @@ public final class LoopHops {
     private LoopHops() {
     }
 
-    /**
-     * Binds the hops.
-     *
-     * @param limitedOnSharedStore the named clients whose limits live in the shared store; empty with a local one
-     */
-    public static void bind(Registry registry, Set<String> limitedOnSharedStore) {
+    /** Binds the hops. */
+    public static void bind(Registry registry) {
         // a thread per hop, gone when the request is: nothing to close
         Executor threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("caravan-off-loop-", 0)
                 .factory());
         registry.bind("offLoop", OffLoop.always(threads));
         registry.bind("offLoopForEstimate", new OffLoop(exchange -> exchange.getMessage().getBody()
                 instanceof ChatRequest request && heavy(request), threads));
-        registry.bind("offLoopForLedger", new OffLoop(exchange -> !limitedOnSharedStore.isEmpty()
-                && limitedOnSharedStore.contains(exchange.getProperty(RequestContext.CLIENT, String.class)), threads));
         registry.bind("offLoopForStream", new OffLoop(exchange -> exchange.getMessage().getBody()
                 instanceof ProviderAnswer answer && answer.call().streamed(), threads));
     }

@@ -1,6 +1,7 @@
 package dev.caravan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,7 +27,8 @@ import redis.clients.jedis.RedisClient;
 /**
  * What the shared store costs an admitted request, counted by Redis itself ({@code MONITOR}): a named
  * client's request with a budget and both rates is one command, one round trip; its settlement goes later, in the
- * background, and is not lost. The background exchange runs once an hour here, so that every command counted
+ * background, and is not lost. The admission holds no thread while Redis answers: the request goes on on an event
+ * loop. The background exchange runs once an hour here, so that every command counted
  * belongs to the requests.
  */
 class RedisRoundTripsTest {
@@ -76,11 +78,18 @@ class RedisRoundTripsTest {
         for (int i = 0; i < 3; i++) { // connections opened and scripts loaded: once, not per request
             assertThat(chat("ck-team")).isEqualTo(200);
         }
-        List<String> team = commandsSentDuring(() -> {
-            for (int i = 0; i < 20; i++) {
-                assertThat(chat("ck-team")).isEqualTo(200);
-            }
-        });
+        List<String> team;
+        try (RequestLogCapture log = RequestLogCapture.attach("redis-round-trips")) {
+            team = commandsSentDuring(() -> {
+                for (int i = 0; i < 20; i++) {
+                    assertThat(chat("ck-team")).isEqualTo(200);
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.threads().size() == 20);
+            assertThat(log.threads()).as("the thread each admitted request ended on: Redis answered the admission "
+                    + "without a thread waiting for it, and the request went on on an event loop")
+                    .allSatisfy(thread -> assertThat(thread).startsWith("vert.x-eventloop-thread-"));
+        }
         assertThat(team).as("commands sent for 20 admitted requests of a client with a budget, rpm and tpm: one "
                 + "script each, by its digest").hasSize(20).containsOnly("evalsha");
 

@@ -1,0 +1,115 @@
+package dev.caravan.clients;
+
+import java.net.URI;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.List;
+
+import dev.caravan.state.StateSettings;
+import dev.caravan.state.StateStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.KeyStoreOptions;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+/**
+ * The ledger's scripts run from an event loop without blocking it: Vert.x's Redis client, on the Vert.x instance
+ * the HTTP edges run on. A script's answer is handed to the caller's own Vert.x context (the client completes each
+ * reply there), so the request goes on on its event loop, not on the connection's.
+ * <p>
+ * A script goes by its digest, by its body once when Redis does not know it (restarted, or never sent). An answer
+ * that takes longer than the store's timeout fails as {@link StateStore.Unavailable}, as a blocking call would.
+ */
+final class LoopScripts implements AutoCloseable {
+
+    private final Vertx vertx;
+    private final Redis redis;
+    private final long timeoutMillis;
+
+    LoopScripts(Vertx vertx, Redis redis, Duration timeout) {
+        this.vertx = vertx;
+        this.redis = redis;
+        this.timeoutMillis = Math.max(1, timeout.toMillis());
+    }
+
+    /**
+     * A pooled client of the Redis {@code state} names (user, password, database and TLS as its URL says, the
+     * certificate checked as {@link dev.caravan.state.RedisStateStore#connect} checks it), at most
+     * {@code connections} connections, each carrying one script at a time.
+     */
+    static LoopScripts connect(Vertx vertx, StateSettings state, int connections) {
+        URI url = state.redisUrl();
+        boolean tls = "rediss".equalsIgnoreCase(url.getScheme());
+        NetClientOptions net = new NetClientOptions().setConnectTimeout((int) Math.max(1,
+                state.timeout().toMillis())).setTcpNoDelay(true).setSsl(tls);
+        if (tls) {
+            net.setHostnameVerificationAlgorithm("HTTPS");
+            StateSettings.RedisTrust trust = state.redisTls();
+            if (trust != null) {
+                net.setTrustOptions(new KeyStoreOptions().setType(KeyStore.getDefaultType())
+                        .setPath(trust.file().toString()).setPassword(new String(trust.password())));
+            }
+        }
+        RedisOptions options = new RedisOptions().setConnectionString(url.toString()).setNetClientOptions(net)
+                .setMaxPoolSize(connections)
+                // waiting for a connection is bounded by the script's timeout, not by a queue length
+                .setMaxPoolWaiting(-1);
+        return new LoopScripts(vertx, Redis.createClient(vertx, options), state.timeout());
+    }
+
+    /** Runs {@code script}; its reply, a list of integers, comes on the caller's context. */
+    Future<long[]> run(LedgerScripts.Script script, List<String> keys, List<String> args) {
+        return send(call(Command.EVALSHA, script.sha(), keys, args)).recover(e -> {
+            if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
+                return send(call(Command.EVAL, script.body(), keys, args)); // loads it for the next time
+            }
+            return Future.failedFuture(e);
+        }).transform(ar -> {
+            if (ar.failed()) {
+                Throwable e = ar.cause();
+                return Future.failedFuture(e instanceof StateStore.Unavailable ? e
+                        : new StateStore.Unavailable("Redis: " + e.getMessage(), e));
+            }
+            Response reply = ar.result();
+            long[] numbers = new long[reply.size()];
+            for (int i = 0; i < numbers.length; i++) {
+                numbers[i] = reply.get(i).toLong();
+            }
+            return Future.succeededFuture(numbers);
+        });
+    }
+
+    private static Request call(Command command, String script, List<String> keys, List<String> args) {
+        Request request = Request.cmd(command).arg(script).arg(keys.size());
+        keys.forEach(request::arg);
+        args.forEach(request::arg);
+        return request;
+    }
+
+    /** Sends one command; fails once the timeout has passed without its answer. */
+    private Future<Response> send(Request request) {
+        Promise<Response> answer = Promise.promise();
+        long timer = vertx.setTimer(timeoutMillis, t -> answer.tryFail(new StateStore.Unavailable(
+                "Redis: no answer within " + timeoutMillis + " ms", null)));
+        redis.send(request).onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            if (ar.succeeded()) {
+                answer.tryComplete(ar.result());
+            } else {
+                answer.tryFail(ar.cause());
+            }
+        });
+        return answer.future();
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+}

@@ -1,0 +1,177 @@
+package dev.caravan.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import dev.caravan.state.RedisServer;
+import dev.caravan.state.RedisStateStore;
+import dev.caravan.state.StateSettings;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Admissions made on Vert.x event loops against one real Redis: no thread waits for Redis, and each answer comes
+ * back on the context of the request that asked, whichever event loop the connection to Redis lives on, also
+ * when the store has to be seeded first (restarted empty) or does not answer in time (the declared on-store-loss
+ * mode then applies there).
+ */
+class LoopAdmissionTest {
+
+    @RegisterExtension
+    static final RedisServer redis = RedisServer.create();
+
+    private static final Instant NOW = Instant.parse("2026-12-06T10:00:00Z");
+    private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+    private static final Duration HOLD = Duration.ofMinutes(3);
+    private static final long CENT = Money.nanos(0.01);
+    private static final Ledger.Limits DOLLAR = new Ledger.Limits(100 * CENT, BudgetPeriod.DAY, 0, 0);
+
+    private static Vertx vertx;
+    private final List<SharedLedger> replicas = new ArrayList<>();
+    private int ids;
+
+    @BeforeAll
+    static void loops() {
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(4));
+    }
+
+    @AfterAll
+    static void closeLoops() {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        redis.resume();
+        redis.kill();
+        redis.start(); // each test starts with an empty store
+        replicas.forEach(SharedLedger::close);
+    }
+
+    private SharedLedger replica(String name, boolean refuse) {
+        StateSettings state = new StateSettings(StateSettings.Store.REDIS, URI.create(redis.url()),
+                "loop" + System.identityHashCode(this) + ":", refuse ? StateSettings.OnStoreLoss.REFUSE
+                        : StateSettings.OnStoreLoss.LOCAL, Duration.ofHours(1), Duration.ofMillis(300), name, null);
+        SharedLedger ledger = new SharedLedger(new RedisLedger(RedisStateStore.connect(state, 2), state.keyPrefix(),
+                name, Duration.ofHours(1)).admittingOnLoops(vertx, state, 2), Map.of("team", BudgetPeriod.DAY),
+                Duration.ofHours(1), refuse, CLOCK);
+        replicas.add(ledger);
+        return ledger;
+    }
+
+    /** What an admission made on a context answered, and where its answer came. */
+    private record Answer(AsyncResult<Ledger.Verdict> result, Context asked, Context answeredOn,
+            boolean onEventLoop) {
+
+        Ledger.Verdict verdict() {
+            assertThat(result.succeeded()).as("admission answered, not failed: %s", result.cause()).isTrue();
+            return result.result();
+        }
+    }
+
+    private Answer admitOn(Context context, SharedLedger ledger, long nanos) {
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        String id = "r" + ids++;
+        context.runOnContext(v -> ledger.admitOnLoop("team", id, DOLLAR, nanos, 1, NOW, HOLD).onComplete(result ->
+                answer.complete(new Answer(result, context, Vertx.currentContext(), Context.isOnEventLoopThread()))));
+        return answer.orTimeout(30, TimeUnit.SECONDS).join();
+    }
+
+    @Test
+    void eachAnswerComesBackOnTheContextOfTheRequestThatAskedAndSpendIsCountedInRedis() {
+        SharedLedger a = replica("a", false);
+        a.sync();
+        List<Context> requests = List.of(vertx.getOrCreateContext(), vertx.getOrCreateContext(),
+                vertx.getOrCreateContext(), vertx.getOrCreateContext());
+        for (int i = 0; i < 12; i++) {
+            Answer answer = admitOn(requests.get(i % requests.size()), a, 10 * CENT);
+            assertThat(answer.answeredOn()).as("admission %d answered on the asking request's context", i)
+                    .isSameAs(answer.asked());
+            assertThat(answer.onEventLoop()).isTrue();
+            if (i < 10) {
+                assertThat(answer.verdict().admitted()).as("admission %d", i).isTrue();
+                assertThat(answer.verdict().hold().local()).isFalse();
+            } else {
+                assertThat(answer.verdict().refused()).as("admission %d, past the dollar", i)
+                        .isEqualTo(Ledger.Reason.BUDGET);
+            }
+        }
+        assertThat(a.connected()).isTrue();
+    }
+
+    @Test
+    void anAdmissionToAStoreRestartedEmptyIsSeededFirstAndStillAnsweredOnItsContext() throws Exception {
+        SharedLedger a = replica("a", false);
+        SharedLedger b = replica("b", false);
+        a.sync();
+        b.sync();
+        Context request = vertx.getOrCreateContext();
+        for (int i = 0; i < 9; i++) {
+            Ledger.Verdict v = admitOn(request, i % 2 == 0 ? a : b, 10 * CENT).verdict();
+            (i % 2 == 0 ? a : b).settle(v.hold(), 10 * CENT, 1, NOW);
+        }
+        a.sync();
+        b.sync();
+        a.sync();
+
+        redis.kill();
+        redis.start(); // empty, and no replica has noticed yet
+        // $0.90 spent before: an admission to the bare store would let two more through
+        Answer first = admitOn(request, b, 10 * CENT);
+        assertThat(first.answeredOn()).isSameAs(request);
+        assertThat(first.verdict().admitted()).isTrue();
+        assertThat(first.verdict().hold().local()).as("admitted by the store, once seeded").isFalse();
+        Answer over = admitOn(request, a, 10 * CENT);
+        assertThat(over.answeredOn()).isSameAs(request);
+        assertThat(over.verdict().refused()).isEqualTo(Ledger.Reason.BUDGET);
+        assertThat(a.connected()).isTrue();
+        assertThat(b.connected()).isTrue();
+    }
+
+    @Test
+    void aStoreThatDoesNotAnswerLeavesTheReplicaItsShareOnTheAskingContext() throws Exception {
+        SharedLedger a = replica("a", false);
+        a.sync();
+        Context request = vertx.getOrCreateContext();
+        admitOn(request, a, 10 * CENT).verdict();
+
+        redis.pause();
+        Answer alone = admitOn(request, a, 10 * CENT);
+        assertThat(alone.answeredOn()).isSameAs(request);
+        assertThat(alone.verdict().admitted()).isTrue();
+        assertThat(alone.verdict().hold().local()).as("admitted by this replica on its own").isTrue();
+        assertThat(a.connected()).isFalse();
+    }
+
+    @Test
+    void inRefuseModeAStoreThatDoesNotAnswerRefusesOnTheAskingContext() throws Exception {
+        SharedLedger a = replica("r", true);
+        a.sync();
+        Context request = vertx.getOrCreateContext();
+        admitOn(request, a, 10 * CENT).verdict();
+
+        redis.pause();
+        Answer refused = admitOn(request, a, 10 * CENT);
+        assertThat(refused.answeredOn()).isSameAs(request);
+        assertThat(refused.result().failed()).isTrue();
+        assertThat(refused.result().cause()).isInstanceOf(SharedLedger.StoreLost.class);
+        assertThat(a.connected()).isFalse();
+    }
+}
