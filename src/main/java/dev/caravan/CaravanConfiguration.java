@@ -149,6 +149,8 @@ public class CaravanConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(CaravanConfiguration.class);
     /** The registry name camel-micrometer looks up and publishes on the management port. */
     private static final String METRICS_REGISTRY = "metricsRegistry";
+    /** The registry name of a {@link Clock} to run by instead of the system's. */
+    public static final String CLOCK = "caravanClock";
     /**
      * Connections the event loops' admissions share, each carrying one script at a time: Redis runs scripts one
      * after another, so more would only queue there.
@@ -162,7 +164,9 @@ public class CaravanConfiguration implements CamelConfiguration {
         // the routes' placeholders resolve to the checked values, never to what was written
         settings.routeProperties().forEach(context.getPropertiesComponent()::addOverrideProperty);
         Registry registry = context.getRegistry();
-        Clock clock = Clock.systemUTC();
+        // a Clock bound before start (CLOCK) drives every window, wait and deadline; the system's by default
+        Clock clock = java.util.Objects.requireNonNullElse(registry.lookupByNameAndType(CLOCK, Clock.class),
+                Clock.systemUTC());
         ObjectMapper json = jsonMapper();
 
         settings = standInSimulator(context, settings);
@@ -396,7 +400,8 @@ public class CaravanConfiguration implements CamelConfiguration {
             ObjectMapper json, long maxBodyBytes, MeterRegistry meters, Clock clock) throws Exception {
         Registry registry = context.getRegistry();
         registry.bind("jmsMessages", new JmsMessages(prompts, json,
-                new JmsRedelivery(jms.maxAttempts(), jms.maxWait(), jms.redeliveryDelay(), clock),
+                new JmsRedelivery(jms.maxAttempts(), jms.maxWait(), jms.redeliveryDelay(),
+                        jms.maxRedeliveryDelay(), clock),
                 jms.requestQueue(), jms.deadLetterQueue(), maxBodyBytes, meters));
         SimpleAsyncTaskExecutor consumers = new SimpleAsyncTaskExecutor("jms-");
         consumers.setVirtualThreads(true);

@@ -5,7 +5,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
- * The chat route's step at a named client's door ({@link ClientLimits#admit(Exchange, AsyncCallback)}): on an
+ * The chat route's step at a named client's door ({@link ClientLimits#admitOnLoop}): on an
  * event loop, an admission counted in Redis completes when Redis answers, and the route goes on on that loop.
  */
 public final class ClientAdmission extends AsyncProcessorSupport {
@@ -18,6 +18,6 @@ public final class ClientAdmission extends AsyncProcessorSupport {
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        return limits.admit(exchange, callback);
+        return limits.admitOnLoop(exchange, callback);
     }
 }

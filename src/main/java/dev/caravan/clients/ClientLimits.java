@@ -114,7 +114,7 @@ public final class ClientLimits {
      * event loop once Redis has answered. Anywhere else, and with a local ledger, it decides at once and returns
      * true.
      */
-    public boolean admit(Exchange exchange, AsyncCallback callback) {
+    public boolean admitOnLoop(Exchange exchange, AsyncCallback callback) {
         Door door;
         try {
             door = door(exchange);

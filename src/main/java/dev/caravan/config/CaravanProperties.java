@@ -238,7 +238,8 @@ public record CaravanProperties(
     /** {@code caravan.jms.*}: the JMS ingress and the embedded broker. */
     public record Jms(Boolean enabled, String brokerUrl, String acceptor, Path dataDir, String requestQueue,
             String replyQueue, String deadLetterQueue, Integer concurrency, Integer maxAttempts,
-            Duration redeliveryDelay, Duration maxWait, Integer idleConsumers, Integer pollsPerTask) {
+            Duration redeliveryDelay, Duration maxWait, Integer idleConsumers, Integer pollsPerTask,
+            Duration maxRedeliveryDelay) {
 
         public Jms {
             enabled = or(enabled, true);
@@ -254,6 +255,7 @@ public record CaravanProperties(
             maxWait = or(maxWait, Duration.ofMinutes(30));
             idleConsumers = Math.min(atLeast("idle-consumers", or(idleConsumers, 1), 1), concurrency);
             pollsPerTask = atLeast("polls-per-task", or(pollsPerTask, 10), 1);
+            maxRedeliveryDelay = or(maxRedeliveryDelay, Duration.ofMinutes(1));
         }
 
         private static String queue(String field, String name) {

@@ -21,7 +21,7 @@ import dev.caravan.routing.Outcome;
  */
 public final class JmsRedelivery {
 
-    /** The longest pause between two takes of one message, however many came before. */
+    /** The longest pause between two takes of one message, however many came before, unless told otherwise. */
     static final Duration MAX_DELAY = Duration.ofMinutes(1);
 
     /** What to do with a message, and for how long to put it aside when it is taken up again later. */
@@ -42,12 +42,22 @@ public final class JmsRedelivery {
     private final int maxAttempts;
     private final Duration maxWait;
     private final Duration firstDelay;
+    private final Duration maxDelay;
     private final Clock clock;
 
     public JmsRedelivery(int maxAttempts, Duration maxWait, Duration firstDelay, Clock clock) {
+        this(maxAttempts, maxWait, firstDelay, MAX_DELAY, clock);
+    }
+
+    /**
+     * @param maxDelay the longest pause between two takes of one message: a message waiting for a window to pass
+     *                 is taken up again at least this often, and {@code clock} says whether it has passed
+     */
+    public JmsRedelivery(int maxAttempts, Duration maxWait, Duration firstDelay, Duration maxDelay, Clock clock) {
         this.maxAttempts = maxAttempts;
         this.maxWait = maxWait;
         this.firstDelay = firstDelay;
+        this.maxDelay = maxDelay;
         this.clock = clock;
     }
 
@@ -71,7 +81,7 @@ public final class JmsRedelivery {
                 return new Decision(Kind.DEAD_LETTER, Duration.ZERO, "Still over its client's rate limit after "
                         + maxWait.toSeconds() + " s (caravan.jms.max-wait): " + failed.message());
             }
-            Duration delay = failed.retryAfter().compareTo(MAX_DELAY) > 0 ? MAX_DELAY : failed.retryAfter();
+            Duration delay = failed.retryAfter().compareTo(maxDelay) > 0 ? maxDelay : failed.retryAfter();
             return new Decision(Kind.WAIT, delay, failed.message());
         }
         if (!OpenAiErrors.providersFault(failed)) {
@@ -84,7 +94,7 @@ public final class JmsRedelivery {
             }
             Duration delay = backoff(waits);
             if (failed.retryAfter() != null && failed.retryAfter().compareTo(delay) > 0) {
-                delay = failed.retryAfter().compareTo(MAX_DELAY) > 0 ? MAX_DELAY : failed.retryAfter();
+                delay = failed.retryAfter().compareTo(maxDelay) > 0 ? maxDelay : failed.retryAfter();
             }
             return new Decision(Kind.WAIT, delay, failed.message());
         }
@@ -107,12 +117,12 @@ public final class JmsRedelivery {
         return failed.attempts().stream().anyMatch(a -> a.failure() != FailureClass.RATE_LIMITED);
     }
 
-    /** The first delay, doubled for each earlier take, up to a minute. */
+    /** The first delay, doubled for each earlier take, up to the longest pause. */
     Duration backoff(int earlier) {
         Duration delay = firstDelay;
-        for (int i = 0; i < earlier && delay.compareTo(MAX_DELAY) < 0; i++) {
+        for (int i = 0; i < earlier && delay.compareTo(maxDelay) < 0; i++) {
             delay = delay.multipliedBy(2);
         }
-        return delay.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : delay;
+        return delay.compareTo(maxDelay) > 0 ? maxDelay : delay;
     }
 }

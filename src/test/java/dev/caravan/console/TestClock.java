@@ -9,13 +9,13 @@ import java.time.ZoneOffset;
 /** A clock the test moves by hand; shared by the unit tests of every package. */
 public final class TestClock extends Clock {
 
-    private Instant now;
+    private volatile Instant now;
 
     public TestClock(Instant start) {
         this.now = start;
     }
 
-    public void advance(Duration d) {
+    public synchronized void advance(Duration d) {
         now = now.plus(d);
     }
 

@@ -41,6 +41,11 @@ final class Gateway implements AutoCloseable {
     private final List<String> providerNames;
 
     private Gateway(List<String> providers, Map<String, String> overrides) {
+        this(providers, overrides, null);
+    }
+
+    /** With {@code clock}, when not null, as the gateway's clock. */
+    private Gateway(List<String> providers, Map<String, String> overrides, java.time.Clock clock) {
         System.setProperty("camel.threads.virtual.enabled", "true");
         // a provider is "name" (OpenAI) or "name:dialect"
         Map<String, String> dialects = new LinkedHashMap<>();
@@ -90,6 +95,9 @@ final class Gateway implements AutoCloseable {
         main.setOverrideProperties(props);
         // the console's fault controls drive this simulator, as they drive the built-in one
         main.bind(Console.SIMULATOR, simulator);
+        if (clock != null) {
+            main.bind(dev.caravan.CaravanConfiguration.CLOCK, clock);
+        }
         // its own thread: main.run() blocks until stopped, and the common pool may have a single worker
         Thread.ofPlatform().daemon().name("caravan-main").start(() -> {
             try {
@@ -113,6 +121,11 @@ final class Gateway implements AutoCloseable {
 
     static Gateway start(List<String> providers, Map<String, String> overrides) {
         return new Gateway(providers, overrides);
+    }
+
+    /** A gateway whose windows, waits and deadlines follow {@code clock}. */
+    static Gateway start(List<String> providers, Map<String, String> overrides, java.time.Clock clock) {
+        return new Gateway(providers, overrides, clock);
     }
 
     static Gateway start(String... providers) {

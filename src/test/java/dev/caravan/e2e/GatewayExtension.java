@@ -29,11 +29,22 @@ final class GatewayExtension implements BeforeAllCallback, BeforeEachCallback, A
 
     private final List<String> providers;
     private final Map<String, String> overrides;
+    private final java.time.Clock clock;
     private Gateway gateway;
 
-    private GatewayExtension(List<String> providers, Map<String, String> overrides) {
+    private GatewayExtension(List<String> providers, Map<String, String> overrides, java.time.Clock clock) {
         this.providers = List.copyOf(providers);
         this.overrides = Map.copyOf(overrides);
+        this.clock = clock;
+    }
+
+    private GatewayExtension(List<String> providers, Map<String, String> overrides) {
+        this(providers, overrides, null);
+    }
+
+    /** As {@link #of(List, Map)}, the gateway's windows, waits and deadlines following {@code clock}. */
+    static GatewayExtension of(List<String> providers, Map<String, String> overrides, java.time.Clock clock) {
+        return new GatewayExtension(providers, overrides, clock);
     }
 
     /** Providers as for {@link Gateway#start(List, Map)}: "name" (OpenAI) or "name:dialect". */
@@ -47,7 +58,7 @@ final class GatewayExtension implements BeforeAllCallback, BeforeEachCallback, A
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        gateway = Gateway.start(providers, overrides);
+        gateway = Gateway.start(providers, overrides, clock);
     }
 
     @Override
