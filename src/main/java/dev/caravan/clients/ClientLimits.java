@@ -3,7 +3,6 @@ package dev.caravan.clients;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +19,6 @@ import dev.caravan.routing.RoutingState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Context;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -70,6 +68,7 @@ public final class ClientLimits {
     private final ObjectMapper json;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final ClientStatus status;
 
     /**
      * @param ledger       where spend and rates are counted: a {@link LocalLedger}, or a {@link SharedLedger}
@@ -87,6 +86,7 @@ public final class ClientLimits {
         this.json = json;
         this.meters = meters;
         this.clock = clock;
+        this.status = new ClientStatus(this.clients.values(), ledger, shared, refuseOnLoss, json, clock);
         for (ClientSettings c : clients) {
             if (c.budget() >= 0) {
                 Gauge.builder("caravan.client.spent", () -> Money.usd(ledger.spend(c.name(), c.period(),
@@ -118,25 +118,26 @@ public final class ClientLimits {
         Door door;
         try {
             door = door(exchange);
+            if (door != null && (shared == null || !Context.isOnEventLoopThread())) {
+                ask(exchange, door);
+                door = null;
+            }
         } catch (RuntimeException e) {
             exchange.setException(e);
+            door = null;
+        }
+        if (door == null) {
             callback.done(true);
             return true;
         }
-        if (door == null || shared == null || !Context.isOnEventLoopThread()) {
-            if (door != null) {
-                ask(exchange, door);
-            }
-            callback.done(true);
-            return true;
-        }
-        shared.admitOnLoop(door.name, door.id, door.limits, door.nanos, door.tokens, door.now, door.holdFor)
+        Door asked = door;
+        shared.admitOnLoop(asked.name, asked.id, asked.limits, asked.nanos, asked.tokens, asked.now, asked.holdFor)
                 .onComplete(answer -> {
                     try {
                         if (answer.succeeded()) {
-                            decide(exchange, door, answer.result());
+                            decide(exchange, asked, answer.result());
                         } else if (answer.cause() instanceof SharedLedger.StoreLost) {
-                            refuseLost(exchange, door.context, door.name);
+                            refuseLost(exchange, asked.context, asked.name);
                         } else {
                             exchange.setException(answer.cause());
                         }
@@ -266,60 +267,9 @@ public final class ClientLimits {
         }
     }
 
-    /**
-     * {@code GET /v1/clients}: each named client's limits and spend, and where they are counted. A named client sees
-     * its own row only (one tenant's spend is not another's business); a simple key ({@code caravan.auth.keys}), the
-     * operator's form, sees every client.
-     */
+    /** {@code GET /v1/clients}: see {@link ClientStatus}. */
     public void status(Exchange exchange) throws JsonProcessingException {
-        Instant now = clock.instant();
-        String caller = exchange.getProperty(RequestContext.CLIENT, String.class);
-        List<Map<String, Object>> data = new ArrayList<>();
-        for (ClientSettings c : clients.values()) {
-            if (caller != null && !caller.equals(c.name())) {
-                continue;
-            }
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("client", c.name());
-            row.put("models", c.models().isEmpty() ? List.of("*") : List.copyOf(c.models()));
-            if (c.budget() >= 0) {
-                Ledger.Spend spend = ledger.spend(c.name(), c.period(), now);
-                row.put("budget_usd", Money.usd(c.budget()));
-                row.put("budget_period", c.period().label());
-                row.put("spent_usd", Money.usd(spend.spent()));
-                row.put("held_usd", Money.usd(spend.reserved()));
-                row.put("remaining_usd", Money.usd(Math.max(0, c.budget() - spend.spent() - spend.reserved())));
-                Instant resets = c.period().resetsAt(now);
-                if (resets != null) {
-                    row.put("resets_at", resets.toString());
-                }
-            }
-            if (c.rpm() > 0) {
-                row.put("rpm", c.rpm());
-            }
-            if (c.tpm() > 0) {
-                row.put("tpm", c.tpm());
-            }
-            data.add(row);
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("object", "list");
-        body.put("data", data);
-        Map<String, Object> store = new LinkedHashMap<>();
-        store.put("counted", shared == null ? "local" : shared.connected() ? "shared" : refuseOnLoss
-                ? "refusing" : "local_share");
-        if (shared != null) {
-            store.put("replicas", shared.replicas());
-            if (shared.lostSince() != null) {
-                store.put("lost_since", shared.lostSince().toString());
-            }
-        }
-        body.put("ledger", store);
-        var message = exchange.getMessage();
-        message.getHeaders().clear();
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setBody(Buffer.buffer(json.writeValueAsBytes(body)));
+        status.write(exchange);
     }
 
     private void refuse(Exchange exchange, RequestContext context, String client, int status, String code,

@@ -119,7 +119,11 @@ public final class RedisLedger implements Ledger {
     public Future<Verdict> admitOnLoop(String name, String id, Limits limits, long nanos, long tokens, Instant now,
             Duration holdFor) {
         if (loop == null) {
-            return Future.succeededFuture(admit(name, id, limits, nanos, tokens, now, holdFor));
+            try {
+                return Future.succeededFuture(admit(name, id, limits, nanos, tokens, now, holdFor));
+            } catch (StateStore.Unavailable e) {
+                return Future.failedFuture(e);
+            }
         }
         clients.putIfAbsent(name, limits.period());
         return loop.run(LedgerScripts.ADMIT, admitKeys(name, limits, now), admitArgs(id, limits, nanos, tokens, now,

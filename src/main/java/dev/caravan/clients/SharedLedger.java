@@ -98,7 +98,11 @@ public final class SharedLedger implements Ledger, AutoCloseable {
     public Future<Verdict> admitOnLoop(String client, String id, Limits limits, long nanos, long tokens,
             Instant now, Duration holdFor) {
         if (!connected) {
-            return Future.succeededFuture(alone(client, id, limits, nanos, tokens, now, holdFor));
+            try {
+                return Future.succeededFuture(alone(client, id, limits, nanos, tokens, now, holdFor));
+            } catch (StoreLost e) {
+                return Future.failedFuture(e);
+            }
         }
         return shared.admitOnLoop(client, id, limits, nanos, tokens, now, holdFor).recover(e -> {
             if (!(e instanceof StateStore.Unavailable lost)) {

@@ -32,7 +32,9 @@
  *
  * <h2>Round trips</h2>
  * An admitted request costs one round trip to Redis on its path: one script, sent by its digest, that checks the
- * incarnation, sweeps lapsed holds, checks and holds the budget, and checks and counts both rates. Its settlement is
+ * incarnation, sweeps lapsed holds, checks and holds the budget, and checks and counts both rates. Asked on an event
+ * loop, it holds no thread: Vert.x's Redis client sends it ({@code LoopScripts}) and the request goes on on its own
+ * loop once Redis answers; asked on any other thread, it is a blocking call. Its settlement is
  * counted in memory at once and sent in the background, batched with the heartbeat and the read of every client's
  * spend, once per refresh interval; until then its estimate stays held, so a late settlement never lets more
  * through.
