@@ -152,10 +152,10 @@ public class CaravanConfiguration implements CamelConfiguration {
     /** The registry name of a {@link Clock} to run by instead of the system's. */
     public static final String CLOCK = "caravanClock";
     /**
-     * Connections the event loops' admissions share, each carrying one script at a time: Redis runs scripts one
-     * after another, so more would only queue there.
+     * Connections to Redis each event loop's admissions share, each carrying one script at a time: Redis runs
+     * scripts one after another, so more would only queue there.
      */
-    private static final int LOOP_CONNECTIONS = 16;
+    private static final int LOOP_CONNECTIONS = 4;
 
     @Override
     public void configure(CamelContext context) throws Exception {

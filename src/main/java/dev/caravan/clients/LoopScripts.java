@@ -4,6 +4,8 @@ import java.net.URI;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.caravan.state.StateSettings;
 import dev.caravan.state.StateStore;
@@ -20,8 +22,9 @@ import io.vertx.redis.client.Response;
 
 /**
  * The ledger's scripts run from an event loop without blocking it: Vert.x's Redis client, on the Vert.x instance
- * the HTTP edges run on. A script's answer is handed to the caller's own Vert.x context (the client completes each
- * reply there), so the request goes on on its event loop, not on the connection's.
+ * the HTTP edges run on. Each event loop has connections of its own, opened from it, so a script is written and its
+ * answer read on the loop of the request that asked, which goes on there: no hand-over to another thread either
+ * way (one client for all would keep its connections on the one loop it was made on).
  * <p>
  * A script goes by its digest, by its body once when Redis does not know it (restarted, or never sent). An answer
  * that takes longer than the store's timeout fails as {@link StateStore.Unavailable}, as a blocking call would.
@@ -29,19 +32,21 @@ import io.vertx.redis.client.Response;
 final class LoopScripts implements AutoCloseable {
 
     private final Vertx vertx;
-    private final Redis redis;
+    private final RedisOptions options;
     private final long timeoutMillis;
+    /** Each event loop's client, made on the loop: its connections' I/O runs there. */
+    private final Map<Thread, Redis> byLoop = new ConcurrentHashMap<>();
 
-    LoopScripts(Vertx vertx, Redis redis, Duration timeout) {
+    LoopScripts(Vertx vertx, RedisOptions options, Duration timeout) {
         this.vertx = vertx;
-        this.redis = redis;
+        this.options = options;
         this.timeoutMillis = Math.max(1, timeout.toMillis());
     }
 
     /**
      * A pooled client of the Redis {@code state} names (user, password, database and TLS as its URL says, the
      * certificate checked as {@link dev.caravan.state.RedisStateStore#connect} checks it), at most
-     * {@code connections} connections, each carrying one script at a time.
+     * {@code connections} connections per event loop, each carrying one script at a time.
      */
     static LoopScripts connect(Vertx vertx, StateSettings state, int connections) {
         URI url = state.redisUrl();
@@ -60,10 +65,10 @@ final class LoopScripts implements AutoCloseable {
                 .setMaxPoolSize(connections)
                 // waiting for a connection is bounded by the script's timeout, not by a queue length
                 .setMaxPoolWaiting(-1);
-        return new LoopScripts(vertx, Redis.createClient(vertx, options), state.timeout());
+        return new LoopScripts(vertx, options, state.timeout());
     }
 
-    /** Runs {@code script}; its reply, a list of integers, comes on the caller's context. */
+    /** Runs {@code script} from an event loop; its reply, a list of integers, comes on the caller's context. */
     Future<long[]> run(LedgerScripts.Script script, List<String> keys, List<String> args) {
         return send(call(Command.EVALSHA, script.sha(), keys, args)).recover(e -> {
             if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
@@ -97,6 +102,8 @@ final class LoopScripts implements AutoCloseable {
         Promise<Response> answer = Promise.promise();
         long timer = vertx.setTimer(timeoutMillis, t -> answer.tryFail(new StateStore.Unavailable(
                 "Redis: no answer within " + timeoutMillis + " ms", null)));
+        // made on first use from this loop, so that the client's connections live on it
+        Redis redis = byLoop.computeIfAbsent(Thread.currentThread(), loop -> Redis.createClient(vertx, options));
         redis.send(request).onComplete(ar -> {
             vertx.cancelTimer(timer);
             if (ar.succeeded()) {
@@ -110,6 +117,6 @@ final class LoopScripts implements AutoCloseable {
 
     @Override
     public void close() {
-        redis.close();
+        byLoop.values().forEach(Redis::close);
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import dev.caravan.state.RedisServer;
 import dev.caravan.state.RedisStateStore;
 import dev.caravan.state.StateSettings;
+import io.vertx.core.AbstractVerticle;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -78,7 +79,7 @@ class LoopAdmissionTest {
 
     /** What an admission made on a context answered, and where its answer came. */
     private record Answer(AsyncResult<Ledger.Verdict> result, Context asked, Context answeredOn,
-            boolean onEventLoop) {
+            boolean onEventLoop, String askedThread, String answerThread) {
 
         Ledger.Verdict verdict() {
             assertThat(result.succeeded()).as("admission answered, not failed: %s", result.cause()).isTrue();
@@ -86,11 +87,27 @@ class LoopAdmissionTest {
         }
     }
 
+    /** A context of its own, as a request's: verticles are spread over the event loops in turn. */
+    private static Context loop() {
+        CompletableFuture<Context> made = new CompletableFuture<>();
+        vertx.deployVerticle(new AbstractVerticle() {
+            @Override
+            public void start() {
+                made.complete(context);
+            }
+        });
+        return made.orTimeout(30, TimeUnit.SECONDS).join();
+    }
+
     private Answer admitOn(Context context, SharedLedger ledger, long nanos) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         String id = "r" + ids++;
-        context.runOnContext(v -> ledger.admitOnLoop("team", id, DOLLAR, nanos, 1, NOW, HOLD).onComplete(result ->
-                answer.complete(new Answer(result, context, Vertx.currentContext(), Context.isOnEventLoopThread()))));
+        context.runOnContext(v -> {
+            String asker = Thread.currentThread().getName();
+            ledger.admitOnLoop("team", id, DOLLAR, nanos, 1, NOW, HOLD).onComplete(result -> answer.complete(
+                    new Answer(result, context, Vertx.currentContext(), Context.isOnEventLoopThread(), asker,
+                            Thread.currentThread().getName())));
+        });
         return answer.orTimeout(30, TimeUnit.SECONDS).join();
     }
 
@@ -98,13 +115,15 @@ class LoopAdmissionTest {
     void eachAnswerComesBackOnTheContextOfTheRequestThatAskedAndSpendIsCountedInRedis() {
         SharedLedger a = replica("a", false);
         a.sync();
-        List<Context> requests = List.of(vertx.getOrCreateContext(), vertx.getOrCreateContext(),
-                vertx.getOrCreateContext(), vertx.getOrCreateContext());
+        List<Context> requests = List.of(loop(), loop(), loop(), loop()); // one on each event loop
+        assertThat(requests.stream().map(c -> ((io.vertx.core.impl.ContextInternal) c).nettyEventLoop()).distinct())
+                .as("requests on four event loops").hasSize(4);
         for (int i = 0; i < 12; i++) {
             Answer answer = admitOn(requests.get(i % requests.size()), a, 10 * CENT);
             assertThat(answer.answeredOn()).as("admission %d answered on the asking request's context", i)
                     .isSameAs(answer.asked());
             assertThat(answer.onEventLoop()).isTrue();
+            assertThat(answer.answerThread()).isEqualTo(answer.askedThread());
             if (i < 10) {
                 assertThat(answer.verdict().admitted()).as("admission %d", i).isTrue();
                 assertThat(answer.verdict().hold().local()).isFalse();
@@ -122,7 +141,7 @@ class LoopAdmissionTest {
         SharedLedger b = replica("b", false);
         a.sync();
         b.sync();
-        Context request = vertx.getOrCreateContext();
+        Context request = loop();
         for (int i = 0; i < 9; i++) {
             Ledger.Verdict v = admitOn(request, i % 2 == 0 ? a : b, 10 * CENT).verdict();
             (i % 2 == 0 ? a : b).settle(v.hold(), 10 * CENT, 1, NOW);
@@ -149,7 +168,7 @@ class LoopAdmissionTest {
     void aStoreThatDoesNotAnswerLeavesTheReplicaItsShareOnTheAskingContext() throws Exception {
         SharedLedger a = replica("a", false);
         a.sync();
-        Context request = vertx.getOrCreateContext();
+        Context request = loop();
         admitOn(request, a, 10 * CENT).verdict();
 
         redis.pause();
@@ -164,7 +183,7 @@ class LoopAdmissionTest {
     void inRefuseModeAStoreThatDoesNotAnswerRefusesOnTheAskingContext() throws Exception {
         SharedLedger a = replica("r", true);
         a.sync();
-        Context request = vertx.getOrCreateContext();
+        Context request = loop();
         admitOn(request, a, 10 * CENT).verdict();
 
         redis.pause();

@@ -80,6 +80,15 @@ class JmsRedeliveryTest {
     }
 
     @Test
+    void noPauseIsLongerThanTheLongestRedeliveryDelay() {
+        JmsRedelivery quick = new JmsRedelivery(3, Duration.ofMinutes(10), Duration.ofSeconds(1),
+                Duration.ofMillis(200), Clock.fixed(NOW, ZoneOffset.UTC));
+        assertThat(quick.decide(refused("rate_limit_exceeded", Duration.ofSeconds(42)), 0, 3, NOW).delay())
+                .as("a client's rate window, checked again this often").isEqualTo(Duration.ofMillis(200));
+        assertThat(quick.decide(failed(503, "breakers open"), 0, 4, NOW).delay()).isEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
     void aClientOverItsRateLimitWaitsForItsWindowButOverItsBudgetIsDeadLettered() {
         JmsRedelivery.Decision paced = redelivery.decide(refused("rate_limit_exceeded", Duration.ofSeconds(42)),
                 0, 3, NOW);
