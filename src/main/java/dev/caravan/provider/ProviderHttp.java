@@ -225,6 +225,8 @@ public final class ProviderHttp implements Closeable {
         private volatile boolean cancelled;
         private volatile HttpClientRequest request;
         private volatile ArrivingBody body;
+        /** The read timeout's timer while the body is read, cancelled when the call ends (-1: none). */
+        private volatile long watchTimer = -1;
 
         Flight(ProviderCall call, Pool pool, Context loop) {
             this.call = call;
@@ -304,7 +306,7 @@ public final class ProviderHttp implements Closeable {
          * a provider may as well fall silent in the middle of its body.
          */
         private void watch(ArrivingBody arriving, long readTimeoutMillis, long inMillis) {
-            loop.owner().setTimer(Math.max(1, inMillis), id -> {
+            watchTimer = loop.owner().setTimer(Math.max(1, inMillis), id -> {
                 if (over.get()) {
                     return;
                 }
@@ -318,6 +320,22 @@ public final class ProviderHttp implements Closeable {
                 arriving.fail(late, false);
                 request.reset(0, late);
             });
+            if (over.get()) {
+                unwatch();
+            }
+        }
+
+        /**
+         * A timer left pending holds the whole call (its request, answer and buffers) until the read timeout: at a
+         * few thousand calls a second that is most of the heap, kept alive for tens of seconds and copied by every
+         * young collection.
+         */
+        private void unwatch() {
+            long timer = watchTimer;
+            if (timer >= 0) {
+                watchTimer = -1;
+                loop.owner().cancelTimer(timer);
+            }
         }
 
         private void failed(Throwable cause) {
@@ -328,6 +346,7 @@ public final class ProviderHttp implements Closeable {
         private void ended() {
             if (over.compareAndSet(false, true)) {
                 pool.inFlight().decrementAndGet();
+                unwatch();
             }
         }
 

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -32,8 +33,8 @@ import org.junit.jupiter.api.Test;
  * The provider call's HTTP step against a provider on a real socket that answers by hand, byte by byte: an answer's
  * beginning is readable while the provider still holds the rest, a cut frees the waiting caller and closes the
  * provider's connection, a provider silent inside its body runs out its read timeout, and the occupancy accessor
- * counts a call until its answer ended, and a call finding every pooled connection busy for the pool wait fails as
- * saturated.
+ * counts a call until its answer ended, a call finding every pooled connection busy for the pool wait fails as
+ * saturated, and a call that ended is garbage at once.
  */
 class ProviderHttpTest {
 
@@ -147,6 +148,42 @@ class ProviderHttpTest {
     }
 
     @Test
+    void aCallThatEndedIsNotHeldUntilItsReadTimeout() throws Exception {
+        String json = "{\"id\":\"chatcmpl-1\"}";
+        byte[] answer = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + json.length()
+                + "\r\n\r\n" + json).getBytes(StandardCharsets.US_ASCII);
+        // one kept-alive connection answering twice: the second call takes the connection over from the first
+        serveOnce(out -> {
+            out.write(answer);
+            out.flush();
+        }, out -> {
+            out.write(answer);
+            out.flush();
+            release.await();
+        });
+        ProviderCall first = call(false, Duration.ofMinutes(10));
+        WeakReference<ProviderCall> held = new WeakReference<>(first);
+        readWhole(first);
+        first = null;
+
+        readWhole(call(false, Duration.ofMinutes(10)));
+
+        // the first call (its request, answer and buffers) is garbage once it ended, not when its read timeout would
+        // have run out
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            System.gc();
+            return held.get() == null;
+        });
+    }
+
+    private void readWhole(ProviderCall call) throws IOException {
+        try (InputStream body = http.send(call).body()) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).startsWith("{\"id\"");
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @Test
     void aCallFindingEveryConnectionBusyForThePoolWaitIsSaturated() throws Exception {
         List<CompletableFuture<ProviderAnswer>> holding = new java.util.ArrayList<>();
         for (int i = 0; i < provider().maxConnections(); i++) {
@@ -201,22 +238,28 @@ class ProviderHttpTest {
         void answer(OutputStream out) throws Exception;
     }
 
-    /** Accepts one connection, reads the request's head and body, and answers it as {@code answering} says. */
-    private CompletableFuture<Socket> serveOnce(Answering answering) {
+    /**
+     * Accepts one connection and, for each of {@code answering} in turn, reads a request's head and body and answers
+     * it as that one says.
+     */
+    private CompletableFuture<Socket> serveOnce(Answering... answering) {
         CompletableFuture<Socket> accepted = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try {
                 Socket socket = upstream.accept();
                 accepted.complete(socket);
                 InputStream in = socket.getInputStream();
-                String head = "";
-                while (!head.endsWith("\r\n\r\n")) {
-                    head += (char) in.read();
+                for (Answering answer : answering) {
+                    String head = "";
+                    while (!head.endsWith("\r\n\r\n")) {
+                        head += (char) in.read();
+                    }
+                    int length = Integer.parseInt(head.lines()
+                            .filter(l -> l.toLowerCase().startsWith("content-length:"))
+                            .findFirst().orElseThrow().substring(15).trim());
+                    in.readNBytes(length);
+                    answer.answer(socket.getOutputStream());
                 }
-                int length = Integer.parseInt(head.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
-                        .findFirst().orElseThrow().substring(15).trim());
-                in.readNBytes(length);
-                answering.answer(socket.getOutputStream());
             } catch (Exception e) {
                 accepted.completeExceptionally(e);
             }
