@@ -114,6 +114,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import dev.caravan.metrics.DroppedLogLines;
 import dev.caravan.metrics.Meters;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Vertx;
@@ -184,6 +185,10 @@ public class CaravanConfiguration implements CamelConfiguration {
         SecretRedactor redactor = new SecretRedactor(secrets);
 
         MeterRegistry meters = meterRegistry(registry);
+        DroppedLogLines droppedLines = DroppedLogLines.ofGateway();
+        if (droppedLines != null) {
+            droppedLines.bindTo(meters);
+        }
 
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
         for (ProviderSettings p : settings.providers()) {

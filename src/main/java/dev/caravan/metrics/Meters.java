@@ -20,6 +20,8 @@ public final class Meters {
     public static final String RECOVERY_PROBES = "caravan.recovery.probes";
     public static final String RECOVERY_PROBE_COST = "caravan.recovery.probe.cost";
     public static final String STATE_STORE_UP = "caravan.state.store.up";
+    /** Log lines dropped because the asynchronous appender's queue was full (or the console failed). */
+    public static final String LOG_DROPPED = "caravan.log.dropped";
 
     public static final String PROVIDER = "provider";
     public static final String MODEL = "model";
