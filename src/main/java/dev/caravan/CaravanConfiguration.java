@@ -266,6 +266,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("clientAdmission", new ClientAdmission(clientLimits));
         // a predicate bean for the ref language: a method expression would copy the exchange on every request
         registry.bind("admitted", (Predicate) clientLimits::admitted);
+        ScheduledExecutorService timers = timers(context);
         ProviderHttp providerHttp = providerHttp(context, catalog, vertx, settings.bound().routing().poolWait(),
                 settings.maxAnswerBytes());
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
@@ -279,7 +280,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("nextStep", new NextStep(router));
         registry.bind("hedger", new Hedger(router));
         registry.bind("providerCalls", new ProviderCalls(catalog, redactor,
-                new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, streamWatchdog(context), rateLimits,
+                new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, timers, rateLimits,
                 firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes(),
                 new PassThrough(json, redactor, settings.maxAnswerBytes())));
         registry.bind("providerHttp", providerHttp);
@@ -300,7 +301,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         embeddings(registry, settings, catalog, health, cooldowns, latency, rateLimits, redactor, meters, json, clock,
                 tokens, prices, requestLog);
         Console.install(context, settings.console(), new Console.Boards(catalog, status, health, cooldowns, breakers, router,
-                meters), json, clock);
+                meters), json, clock, timers);
         registry.bind("providerRoutes", new ProviderRoutes(catalog, settings.healthTimeout()));
 
         LOG.info("Caravan: providers {}, models {}, policy {}, deadline {}",
@@ -562,10 +563,13 @@ public class CaravanConfiguration implements CamelConfiguration {
         return http;
     }
 
-    /** One daemon thread that times every open stream's first content and pauses; stopped with Camel. */
-    private static ScheduledExecutorService streamWatchdog(CamelContext context) throws Exception {
+    /**
+     * One daemon thread for the gateway's own short timed work: every open stream's first-content and idle deadlines,
+     * and the console's meter samples. Stopped with Camel.
+     */
+    private static ScheduledExecutorService timers(CamelContext context) throws Exception {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
-                Thread.ofPlatform().name("caravan-stream-watch").daemon().factory());
+                Thread.ofPlatform().name("caravan-timers").daemon().factory());
         scheduler.setRemoveOnCancelPolicy(true);
         context.addService(new ServiceSupport() {
             @Override

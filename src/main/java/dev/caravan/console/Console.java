@@ -2,6 +2,7 @@ package dev.caravan.console;
 
 import java.time.Clock;
 import java.util.Locale;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,8 +31,9 @@ public final class Console {
             CircuitBreakerRegistry breakers, FailoverRouter router, MeterRegistry meters) {
     }
 
+    /** @param timers the thread the meters are sampled on, shared with the gateway's other short timed work */
     public static void install(CamelContext context, ConsoleSettings settings, Boards boards, ObjectMapper json,
-            Clock clock) throws Exception {
+            Clock clock, ScheduledExecutorService timers) throws Exception {
         if (!settings.enabled()) {
             return;
         }
@@ -43,7 +45,7 @@ public final class Console {
         SnapshotBuilder snapshots = new SnapshotBuilder(boards.catalog(), boards.status(), boards.cooldowns(), events,
                 sampler, simulator, settings, clock);
         ConsoleServer server = new ConsoleServer(context, settings, snapshots, sampler,
-                new SimulatorControls(simulator, json), json);
+                new SimulatorControls(simulator, json), json, timers);
         context.addService(server);
         context.addStartupListener(server);
     }

@@ -1,6 +1,7 @@
 package dev.caravan.console;
 
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,10 +40,11 @@ public final class ConsoleServer extends ServiceSupport implements ExtendedStart
     private final ObjectMapper json;
     private final ConsoleAssets assets = new ConsoleAssets();
     private final HostGuard hosts;
-    private ScheduledThreadPoolExecutor scheduler;
+    private final ScheduledExecutorService timers;
+    private ScheduledFuture<?> sampling;
 
     ConsoleServer(CamelContext context, ConsoleSettings settings, SnapshotBuilder snapshots, MeterSampler sampler,
-            SimulatorControls controls, ObjectMapper json) {
+            SimulatorControls controls, ObjectMapper json, ScheduledExecutorService timers) {
         this.context = context;
         this.settings = settings;
         this.snapshots = snapshots;
@@ -50,20 +52,19 @@ public final class ConsoleServer extends ServiceSupport implements ExtendedStart
         this.controls = controls;
         this.json = json;
         this.hosts = new HostGuard(settings.allowedHosts());
+        this.timers = timers;
     }
 
     @Override
     protected void doStart() {
-        scheduler = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("caravan-console-sampler").daemon()
-                .factory());
         long every = settings.sampleInterval().toMillis();
-        scheduler.scheduleAtFixedRate(this::sample, 0, every, TimeUnit.MILLISECONDS);
+        sampling = timers.scheduleAtFixedRate(this::sample, 0, every, TimeUnit.MILLISECONDS);
     }
 
     @Override
     protected void doStop() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        if (sampling != null) {
+            sampling.cancel(false);
         }
     }
 
