@@ -19,10 +19,11 @@ USER caravan
 EXPOSE 8080 9876
 # Management (metrics, health, console) listens on every interface inside the container, so that a published
 # port reaches it; publish 9876 only on a private network (docker run -p 127.0.0.1:9876:9876 ...), never publicly.
-# Heap: 70% of the container's limit leaves room for the ~120 MB the JVM needs beside it; the serial collector has
-# the smallest footprint. Heap needed: ~70 MB plus ~55 KB per call in flight, so a limit of ~100 MB plus ~80 KB per
-# call (1 GiB for 10,000 slow calls at once; README, "Running it for real").
-ENV JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=70" \
+# G1, named: with a limit under ~1.8 GB or one CPU the JVM would pick the serial collector, whose whole-heap pauses
+# stop the event loops. Heap: 60% of the container's limit leaves room for the ~130 MB the JVM needs beside it (a
+# 512 MiB limit gives a ~307 MB heap), fixed so that G1 does not keep it small and mark it over and over; README,
+# "Running it for real".
+ENV JAVA_OPTS="-XX:+UseG1GC -XX:InitialRAMPercentage=60 -XX:MaxRAMPercentage=60 -XX:-ClassUnloadingWithConcurrentMark" \
     CAMEL_MANAGEMENT_HOST=0.0.0.0
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
     CMD curl -fsS http://127.0.0.1:9876/observe/health || exit 1

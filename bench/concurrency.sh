@@ -138,6 +138,7 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
     echo
     echo "Concurrency on 127.0.0.1, $(nproc) cores: $CONNS connections, upstream latency ${LATENCY_MS} ms, providers: $enabled;" \
         "wrk -t$THREADS --timeout $WRK_TIMEOUT; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "gateway JVM options: ${CARAVAN_JVM_OPTS:-JVM defaults}"
     [[ -n $GATEWAY_PROPS ]] && echo "gateway overrides: $GATEWAY_PROPS"
     printf '%-9s %6s %9s %9s %9s %7s %7s %7s %8s %7s %8s %9s %10s %10s %8s\n' \
         phase secs req/s p50_ms p99_ms non2xx sockerr timeout threads rss_mb conns_in conns_up gw_cpu_us sim_cpu_us others%

@@ -218,7 +218,7 @@ done
 
 {
     echo
-    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at 64 + ${WARMUP} at 4 connections; client ledger: $([[ $CLIENT == 1 ]] && echo "named client, store $STORE" || echo none); request $( ((REQUEST_BYTES > 0)) && stat -c %s "$RUN_DIR/request.json" || echo 62) B, answer $( ((ANSWER_BYTES > 0)) && stat -c %s "$RUN_DIR/upstream/answer.json" || echo ${#COMPLETION}) B; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at 64 + ${WARMUP} at 4 connections; client ledger: $([[ $CLIENT == 1 ]] && echo "named client, store $STORE" || echo none); request $( ((REQUEST_BYTES > 0)) && stat -c %s "$RUN_DIR/request.json" || echo 62) B, answer $( ((ANSWER_BYTES > 0)) && stat -c %s "$RUN_DIR/upstream/answer.json" || echo ${#COMPLETION}) B; Caravan's JVM options: ${CARAVAN_JVM_OPTS:-JVM defaults}; $(date -u '+%Y-%m-%d %H:%M UTC')"
     printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
     for c in $CONNS; do
         read -r _ _ dp50 dp99 _ <<<"${R[direct,$c]}"
