@@ -2,6 +2,7 @@ package dev.caravan.provider;
 
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -49,6 +50,8 @@ public final class AttemptHandle {
     private volatile long lastEventNanos;
     private volatile boolean committed;
     private volatile boolean finished;
+    /** The next check, cancelled when the attempt finishes: until due it holds the handle and the call it binds. */
+    private volatile ScheduledFuture<?> nextCheck;
 
     /**
      * @param ticker       the nanosecond clock {@code startedNanos} was read from; every limit is measured by it
@@ -81,7 +84,12 @@ public final class AttemptHandle {
 
     private void schedule(ScheduledExecutorService scheduler, long inNanos) {
         if (inNanos >= 0) {
-            scheduler.schedule(() -> schedule(scheduler, check()), inNanos, TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> next = scheduler.schedule(() -> schedule(scheduler, check()), inNanos,
+                    TimeUnit.NANOSECONDS);
+            nextCheck = next;
+            if (finished) {
+                next.cancel(false);
+            }
         }
     }
 
@@ -125,6 +133,10 @@ public final class AttemptHandle {
     /** Stops watching: the attempt ended one way or another. */
     public void finish() {
         finished = true;
+        ScheduledFuture<?> next = nextCheck;
+        if (next != null) {
+            next.cancel(false);
+        }
     }
 
     /** Nanoseconds since the attempt started, by the handle's ticker. */

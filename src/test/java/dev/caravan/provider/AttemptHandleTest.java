@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.hc.client5.http.classic.methods.HttpPost;
@@ -89,6 +90,24 @@ class AttemptHandleTest {
         assertThat(handle.check()).isEqualTo(-1);
         assertThat(handle.cut()).isNull();
         assertThat(call.isCancelled()).isFalse();
+    }
+
+    @Test
+    void aFinishedAttemptLeavesNoCheckScheduled() {
+        // as the gateway's scheduler does: a cancelled check leaves the queue at once
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1);
+        timers.setRemoveOnCancelPolicy(true);
+        try {
+            handle.bind(call);
+            handle.watch(timers, Duration.ofMinutes(60), Duration.ofMinutes(10));
+            assertThat(timers.getQueue()).hasSize(1);
+
+            handle.finish();
+
+            assertThat(timers.getQueue()).as("nothing holds the finished attempt until its limit").isEmpty();
+        } finally {
+            timers.shutdownNow();
+        }
     }
 
     @Test
