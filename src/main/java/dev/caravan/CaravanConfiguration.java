@@ -95,6 +95,7 @@ import dev.caravan.routing.Capability;
 import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.RoutingTime;
 import dev.caravan.routing.TargetBoards;
+import dev.caravan.routing.NextAttempt;
 import dev.caravan.routing.NextStep;
 import dev.caravan.routing.Hedger;
 import dev.caravan.routing.RequestLog;
@@ -198,8 +199,9 @@ public class CaravanConfiguration implements CamelConfiguration {
             registry.bind("breaker-" + p.id(), breaker);
         }
         registry.bind("circuitBreakerRegistry", breakers);
-        registry.bind("providerBreakers", new ProviderBreakers(settings.providers().stream()
-                .collect(Collectors.toMap(ProviderSettings::id, p -> breakers.circuitBreaker(p.id())))));
+        ProviderBreakers providerBreakers = new ProviderBreakers(settings.providers().stream()
+                .collect(Collectors.toMap(ProviderSettings::id, p -> breakers.circuitBreaker(p.id()))));
+        registry.bind("providerBreakers", providerBreakers);
         // state, calls and transitions of every breaker, under Resilience4j's own meter names
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
 
@@ -275,15 +277,20 @@ public class CaravanConfiguration implements CamelConfiguration {
                 requestLog, new CostEstimator(prices, tokens),
                 new RoutingTime(clock, System::nanoTime, Thread::sleep), OpenAiErrors::status);
         registry.bind("router", router);
-        registry.bind("streamResumption", new StreamResumption(settings.bound().streaming().resume(), json,
-                redactor, catalog, settings.routing(), meters));
-        registry.bind("nextStep", new NextStep(router));
-        registry.bind("hedger", new Hedger(router));
-        registry.bind("providerCalls", new ProviderCalls(catalog, redactor,
+        StreamResumption streamResumption = new StreamResumption(settings.bound().streaming().resume(), json,
+                redactor, catalog, settings.routing(), meters);
+        registry.bind("streamResumption", streamResumption);
+        registry.bind("nextAttempt", new NextAttempt(router));
+        Hedger hedger = new Hedger(router);
+        registry.bind("hedger", hedger);
+        ProviderCalls providerCalls = new ProviderCalls(catalog, redactor,
                 new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, timers, rateLimits,
                 firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes(),
-                new PassThrough(json, redactor, settings.maxAnswerBytes())));
+                new PassThrough(json, redactor, settings.maxAnswerBytes()));
+        registry.bind("providerCalls", providerCalls);
         registry.bind("providerHttp", providerHttp);
+        ChatSteps.bind(registry, router, clientLimits, streamResumption, hedger,
+                providerBreakers, providerCalls, providerHttp);
         // the probes' HTTP client sends each request once: no automatic retries, no redirects followed, no cookies kept
         registry.bind("oneShotHttp", (HttpClientConfigurer) builder -> builder.disableAutomaticRetries()
                 .disableRedirectHandling().disableCookieManagement());

@@ -351,8 +351,9 @@ public final class FailoverRouter {
             }
         }
         ClientRequest original = exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class);
+        // what the boards say of each target explains a failure only: a served request does without reading them
         Outcome outcome = outcomes.decide(state, context.response(), millis, request,
-                boards.statuses(state.alias(), untranslated(exchange, context)),
+                state.served() ? List.of() : boards.statuses(state.alias(), untranslated(exchange, context)),
                 original == null ? Set.of() : original.onlyPassedThrough());
         int status = outcome instanceof Outcome.Failed failed ? shownStatus.applyAsInt(failed) : 200;
         meters.outcome(state.alias(), outcome, status, millis);

@@ -1,0 +1,109 @@
+package dev.caravan;
+
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import dev.caravan.clients.ClientLimits;
+import dev.caravan.passthrough.ClientRequest;
+import dev.caravan.provider.ProviderAnswer;
+import dev.caravan.provider.ProviderAttempt;
+import dev.caravan.provider.ProviderBreakers;
+import dev.caravan.provider.ProviderCall;
+import dev.caravan.provider.ProviderCalls;
+import dev.caravan.provider.ProviderHttp;
+import dev.caravan.resume.StreamResumption;
+import dev.caravan.routing.FailoverRouter;
+import dev.caravan.routing.Hedger;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.AsyncProcessorSupport;
+
+/**
+ * The steps of routes {@code chat}, {@code hedge} and {@code provider-<id>}, bound as processors named
+ * {@code <bean>.<method>} after the bean method each one calls, and named so in the routes ({@code process: ref:
+ * router.plan}). A {@code bean} step with a method binds the method's parameters by reflection on every call, and
+ * makes the exchange a new message for a value the method returns; on the event loop, where the whole request runs,
+ * those were a few percent of the gateway's CPU. The beans still decide; these only hand them the exchange.
+ */
+final class ChatSteps {
+
+    private ChatSteps() {
+    }
+
+    static void bind(Registry registry, FailoverRouter router, ClientLimits clientLimits,
+            StreamResumption streamResumption, Hedger hedger, ProviderBreakers breakers, ProviderCalls calls,
+            ProviderHttp http) {
+        step(registry, "router.plan", router::plan);
+        step(registry, "router.conclude", router::conclude);
+        step(registry, "router.attemptFailed", router::attemptFailed);
+        step(registry, "clientLimits.admit", clientLimits::admit);
+        step(registry, "clientLimits.settle", clientLimits::settle);
+        step(registry, "streamResumption.arm", streamResumption::arm);
+        step(registry, "hedger.call", hedger::call);
+        step(registry, "providerBreakers.enter", exchange -> breakers.enter(
+                exchange.getProperty(ProviderAttempt.PROPERTY, ProviderAttempt.class), exchange));
+        step(registry, "providerBreakers.served", breakers::served);
+        step(registry, "providerBreakers.failed", breakers::failed);
+        step(registry, "providerCalls.prepare", exchange -> {
+            Map<String, Object> headers = exchange.getMessage().getHeaders();
+            exchange.getMessage().setBody(calls.prepare(
+                    exchange.getProperty(ProviderAttempt.PROPERTY, ProviderAttempt.class),
+                    exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class), headers));
+        });
+        step(registry, "providerCalls.interpret", exchange -> exchange.getMessage().setBody(
+                calls.interpret(exchange.getMessage().getMandatoryBody(ProviderAnswer.class))));
+        registry.bind("providerHttp.call", new HttpCall(http));
+    }
+
+    private static void step(Registry registry, String name, Processor step) {
+        registry.bind(name, Processor.class, step);
+    }
+
+    /**
+     * {@link ProviderHttp#call}: the route goes on when the answer is in, on the thread that completes it (the call's
+     * event loop), with the answer as the body, or the call's failure as the exchange's exception.
+     */
+    private static final class HttpCall extends AsyncProcessorSupport {
+
+        private final ProviderHttp http;
+
+        HttpCall(ProviderHttp http) {
+            this.http = http;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            CompletableFuture<ProviderAnswer> answer;
+            try {
+                answer = http.call(exchange.getMessage().getMandatoryBody(ProviderCall.class));
+            } catch (Throwable e) {
+                exchange.setException(e);
+                callback.done(true);
+                return true;
+            }
+            if (answer.isDone()) {
+                settle(exchange, answer);
+                callback.done(true);
+                return true;
+            }
+            answer.whenComplete((done, thrown) -> {
+                settle(exchange, answer);
+                callback.done(false);
+            });
+            return false;
+        }
+
+        private static void settle(Exchange exchange, CompletableFuture<ProviderAnswer> answer) {
+            switch (answer.state()) {
+                case SUCCESS -> exchange.getMessage().setBody(answer.resultNow());
+                case FAILED -> exchange.setException(answer.exceptionNow() instanceof CompletionException wrapped
+                        && wrapped.getCause() != null ? wrapped.getCause() : answer.exceptionNow());
+                default -> exchange.setException(new CancellationException("the provider call was cancelled"));
+            }
+        }
+    }
+}
