@@ -17,6 +17,10 @@ CONNS=${CONNS:-64}
 TOP=${TOP:-25}                    # rows of each top list
 RESULTS_DIR=${RESULTS_DIR:-}
 GATEWAY_PROPS=${GATEWAY_PROPS:-}  # extra -D options for Caravan
+# JFR settings of the recording: profile samples allocation ~150 times a second; a denser file (`jfr configure
+# --input profile jdk.ObjectAllocationSample#throttle=2000/s jdk.ExecutionSample#period=2ms --output dense.jfc`)
+# gives figures per site that hold from run to run, and CPU samples to compare shares by
+JFR_SETTINGS=${JFR_SETTINGS:-profile}
 
 bound_run_time $(( ${DURATION%s} + ${WARMUP%s} + 480 )) "$0" "$@"
 ensure_tools
@@ -71,7 +75,7 @@ URL="http://127.0.0.1:$GW_PORT/v1/chat/completions"
 log "warm-up $WARMUP at $CONNS connection(s)"
 run_wrk warmup "$t" "$CONNS" "$WARMUP" "$URL" >/dev/null
 JFR_FILE="${RESULTS_DIR:-$RUN_DIR}/alloc.jfr"
-"$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=alloc settings=profile >/dev/null
+"$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=alloc settings="$JFR_SETTINGS" >/dev/null
 log "recording $DURATION at $CONNS connection(s)"
 result=$(run_wrk measured "$t" "$CONNS" "$DURATION" "$URL")
 "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=alloc filename="$JFR_FILE" >/dev/null

@@ -238,7 +238,8 @@ public class CaravanConfiguration implements CamelConfiguration {
             // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it)
             registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine("/v1/chat/completions"::equals));
         }
-        registry.bind("httpRequests", new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor)));
+        ProtocolRequests httpRequests = new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor));
+        registry.bind("httpRequests", httpRequests);
         ClientKeys clientKeys = clientKeys(settings, clients);
         registry.bind("clientKeys", clientKeys);
         // the Gemini API: Google's clients send their key in x-goog-api-key
@@ -289,8 +290,6 @@ public class CaravanConfiguration implements CamelConfiguration {
                 new PassThrough(json, redactor, settings.maxAnswerBytes()));
         registry.bind("providerCalls", providerCalls);
         registry.bind("providerHttp", providerHttp);
-        ChatSteps.bind(registry, router, clientLimits, streamResumption, hedger,
-                providerBreakers, providerCalls, providerHttp);
         // the probes' HTTP client sends each request once: no automatic retries, no redirects followed, no cookies kept
         registry.bind("oneShotHttp", (HttpClientConfigurer) builder -> builder.disableAutomaticRetries()
                 .disableRedirectHandling().disableCookieManagement());
@@ -303,7 +302,10 @@ public class CaravanConfiguration implements CamelConfiguration {
         registry.bind("recoveryProbes", recovery);
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery,
                 shared::status);
-        registry.bind("httpReplies", new HttpReplies(json, catalog, status));
+        HttpReplies httpReplies = new HttpReplies(json, catalog, status);
+        registry.bind("httpReplies", httpReplies);
+        ChatSteps.bind(registry, new ChatSteps.Ingress(clientKeys, httpRequests, httpReplies), router, clientLimits,
+                streamResumption, hedger, providerBreakers, providerCalls, providerHttp);
         registry.bind("modelReplies", new ModelReplies(json, catalog));
         embeddings(registry, settings, catalog, health, cooldowns, latency, rateLimits, redactor, meters, json, clock,
                 tokens, prices, requestLog);

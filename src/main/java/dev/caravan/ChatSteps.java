@@ -6,6 +6,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 import dev.caravan.clients.ClientLimits;
+import dev.caravan.ingress.ClientKeys;
+import dev.caravan.ingress.HttpReplies;
+import dev.caravan.ingress.protocol.ProtocolRequests;
 import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.provider.ProviderAnswer;
 import dev.caravan.provider.ProviderAttempt;
@@ -23,7 +26,8 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
- * The steps of routes {@code chat}, {@code hedge} and {@code provider-<id>}, bound as processors named
+ * The steps of routes {@code chat}, {@code hedge}, {@code provider-<id>} and of chat completions in
+ * {@code ingress-http}, bound as processors named
  * {@code <bean>.<method>} after the bean method each one calls, and named so in the routes ({@code process: ref:
  * router.plan}). A {@code bean} step with a method binds the method's parameters by reflection on every call, and
  * makes the exchange a new message for a value the method returns; on the event loop, where the whole request runs,
@@ -34,9 +38,16 @@ final class ChatSteps {
     private ChatSteps() {
     }
 
-    static void bind(Registry registry, FailoverRouter router, ClientLimits clientLimits,
+    /** The beans of route {@code ingress-http} whose steps are bound here: those of every chat completion. */
+    record Ingress(ClientKeys clientKeys, ProtocolRequests httpRequests, HttpReplies httpReplies) {
+    }
+
+    static void bind(Registry registry, Ingress ingress, FailoverRouter router, ClientLimits clientLimits,
             StreamResumption streamResumption, Hedger hedger, ProviderBreakers breakers, ProviderCalls calls,
             ProviderHttp http) {
+        step(registry, "clientKeys.check", ingress.clientKeys()::check);
+        step(registry, "httpRequests.read", ingress.httpRequests()::read);
+        step(registry, "httpReplies.render", ingress.httpReplies()::render);
         step(registry, "router.plan", router::plan);
         step(registry, "router.conclude", router::conclude);
         step(registry, "router.attemptFailed", router::attemptFailed);

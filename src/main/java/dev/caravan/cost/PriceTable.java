@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import dev.caravan.ConfigurationError;
@@ -42,8 +43,12 @@ public final class PriceTable {
 
     private final Map<String, Tiers> shipped;
     private final Map<String, Tiers> overridden;
-    /** Lookups already made, by provider and model: each request prices its targets, by the same few names. */
-    private final Map<String, Optional<Tiers>> looked = new ConcurrentHashMap<>();
+    /**
+     * Lookups already made, by provider, then model: each request prices its targets twice, by the same few names
+     * (configuration's own strings, whose hashes are kept), so two lookups cost less than a key made per request.
+     */
+    private final Map<String, Map<String, Optional<Tiers>>> looked = new ConcurrentHashMap<>();
+    private final AtomicInteger remembered = new AtomicInteger();
 
     private PriceTable(Map<String, Tiers> shipped, Map<String, Tiers> overridden) {
         this.shipped = Map.copyOf(shipped);
@@ -86,14 +91,16 @@ public final class PriceTable {
         if (provider == null || model == null) {
             return Optional.empty();
         }
-        String key = provider + '\n' + model;
-        Optional<Tiers> known = looked.get(key);
+        Map<String, Optional<Tiers>> models = looked.get(provider);
+        Optional<Tiers> known = models == null ? null : models.get(model);
         if (known != null) {
             return known;
         }
         Optional<Tiers> found = lookUp(provider, model);
-        if (looked.size() < REMEMBERED) {
-            looked.put(key, found);
+        if (remembered.get() < REMEMBERED) {
+            if (looked.computeIfAbsent(provider, p -> new ConcurrentHashMap<>()).put(model, found) == null) {
+                remembered.incrementAndGet();
+            }
         }
         return found;
     }
