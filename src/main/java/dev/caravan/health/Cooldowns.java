@@ -57,6 +57,11 @@ public final class Cooldowns {
                 (a, b) -> a.until().isAfter(b.until()) ? a : b);
     }
 
+    /** Whether no key of any provider has rested since the start: every key is usable, with nothing to look up. */
+    public boolean noneRested() {
+        return rests.isEmpty();
+    }
+
     /** When the key's rest ends, if it rests now. */
     public Optional<Instant> restsUntil(String provider, int keyIndex) {
         return rest(provider, keyIndex).map(Rest::until);

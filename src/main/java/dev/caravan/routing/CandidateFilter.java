@@ -1,6 +1,7 @@
 package dev.caravan.routing;
 
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -28,7 +29,17 @@ final class CandidateFilter {
 
     /** Every target of the alias, in configured order, each with its availability and what the scorer weighs. */
     List<Candidate> candidates(RoutingState state, List<TargetStatus> targets, Duration left) {
-        List<Target> alias = targets.stream().map(TargetStatus::target).toList();
+        List<Target> alias = new AbstractList<>() { // read only after a context-length refusal: a view, not a copy
+            @Override
+            public Target get(int index) {
+                return targets.get(index).target();
+            }
+
+            @Override
+            public int size() {
+                return targets.size();
+            }
+        };
         List<Candidate> candidates = new ArrayList<>(targets.size());
         for (int i = 0; i < targets.size(); i++) {
             TargetStatus t = targets.get(i);

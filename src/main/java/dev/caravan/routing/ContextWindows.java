@@ -21,6 +21,9 @@ final class ContextWindows {
 
     /** Whether {@code target} may still take the request after its context-length failures so far. */
     boolean admits(RoutingState state, Target target, List<Target> aliasTargets) {
+        if (!anyRefusal(state)) {
+            return true; // the common case, asked of every candidate at every choice
+        }
         List<Attempt> refused = refusals(state);
         if (refused.isEmpty()) {
             return true;
@@ -45,6 +48,15 @@ final class ContextWindows {
     /** Whether any untried target of the alias may still take the request. */
     boolean anyLeft(RoutingState state, List<Target> aliasTargets) {
         return aliasTargets.stream().anyMatch(t -> !state.tried(t) && admits(state, t, aliasTargets));
+    }
+
+    private static boolean anyRefusal(RoutingState state) {
+        for (Attempt attempt : state.attempts()) {
+            if (attempt.failure() == FailureClass.CONTEXT_LENGTH) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<Attempt> refusals(RoutingState state) {

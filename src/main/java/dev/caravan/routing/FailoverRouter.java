@@ -2,6 +2,7 @@ package dev.caravan.routing;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -274,9 +275,15 @@ public final class FailoverRouter {
      * @param untranslated the protocol the request passes through in to a target serving it, or null
      */
     private Function<Duration, List<Target>> ranking(RoutingState state, ClientApi untranslated) {
-        return left -> scorer.rank(filter.candidates(state, boards.statuses(state.alias(), untranslated), left),
-                state.policy())
-                .stream().map(scored -> scored.candidate().target()).toList();
+        return left -> {
+            List<ProviderScorer.Scored> ranked = scorer.rank(filter.candidates(state,
+                    boards.statuses(state.alias(), untranslated), left), state.policy());
+            List<Target> targets = new ArrayList<>(ranked.size());
+            for (ProviderScorer.Scored scored : ranked) {
+                targets.add(scored.candidate().target());
+            }
+            return targets;
+        };
     }
 
     /** The protocol this request reaches a target serving it in, untranslated; null when it is always translated. */

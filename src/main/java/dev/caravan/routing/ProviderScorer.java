@@ -33,11 +33,18 @@ public final class ProviderScorer {
     public record Scored(Candidate candidate, double score) {
     }
 
+    /** Best first: scores equal but for floating-point rounding are a tie, and a tie goes to configured priority. */
+    private static final Comparator<Scored> BEST_FIRST = Comparator.comparingLong((Scored s) -> Math.round(
+            s.score() * 1e9)).reversed().thenComparingInt(s -> s.candidate().priority());
+
     /** The available candidates, best first; every candidate that is not {@code AVAILABLE} is left out. */
     public List<Scored> rank(List<Candidate> candidates, RoutingPolicy policy) {
-        List<Candidate> available = candidates.stream()
-                .filter(c -> c.availability() == Candidate.Availability.AVAILABLE)
-                .toList();
+        List<Candidate> available = new ArrayList<>(candidates.size());
+        for (Candidate c : candidates) {
+            if (c.availability() == Candidate.Availability.AVAILABLE) {
+                available.add(c);
+            }
+        }
         double[] cost = goodness(available, Candidate::estimatedCost, true, 0.5);
         double[] speed = goodness(available, Candidate::latencyMillis, true, 1);
         double[] reliability = goodness(available, Candidate::successRate, false, 1);
@@ -56,9 +63,7 @@ public final class ProviderScorer {
             }
             scored.add(new Scored(available.get(i), score));
         }
-        // scores equal but for floating-point rounding are a tie, and a tie goes to configured priority
-        scored.sort(Comparator.comparingLong((Scored s) -> Math.round(s.score() * 1e9)).reversed()
-                .thenComparingInt(s -> s.candidate().priority()));
+        scored.sort(BEST_FIRST);
         return scored;
     }
 

@@ -71,11 +71,17 @@ public record RoutingState(String requestId, String alias, RoutingPolicy policy,
     }
 
     public boolean tried(Target target) {
-        return skipped.contains(target) || attempts.stream().anyMatch(a -> a.target().equals(target));
+        return skipped.contains(target) || attemptsOn(target) > 0;
     }
 
     public long attemptsOn(Target target) {
-        return attempts.stream().filter(a -> a.target().equals(target)).count();
+        long on = 0;
+        for (Attempt attempt : attempts) { // asked of every candidate at every choice: no stream
+            if (attempt.target().equals(target)) {
+                on++;
+            }
+        }
+        return on;
     }
 
     public boolean finished() {

@@ -2,8 +2,11 @@ package dev.caravan.routing;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
@@ -34,6 +37,10 @@ public final class TargetBoards {
     private final CircuitBreakerRegistry breakers;
     private final RateLimits rateLimits;
     private final PoolOccupancy pools;
+    /** Each provider's breaker, as the registry gave it: the registry looks its default configuration up per call. */
+    private final Map<String, CircuitBreaker> breakerOf = new ConcurrentHashMap<>();
+    /** Keys all usable, by their count: what {@link #keys} is while no key has rested. */
+    private final Map<Integer, Keys> allUsable = new ConcurrentHashMap<>();
 
     public TargetBoards(ProviderCatalog catalog, HealthBoard health, Cooldowns cooldowns, LatencyBoard latency,
             CircuitBreakerRegistry breakers, RateLimits rateLimits) {
@@ -86,7 +93,10 @@ public final class TargetBoards {
     private TargetStatus status(Target target, ClientApi untranslated) {
         String provider = target.provider();
         Keys keys = keys(provider);
-        CircuitBreaker breaker = breakers.circuitBreaker(provider);
+        CircuitBreaker breaker = breakerOf.get(provider);
+        if (breaker == null) {
+            breaker = breakerOf.computeIfAbsent(provider, breakers::circuitBreaker);
+        }
         var metrics = breaker.getMetrics();
         int calls = metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls();
         double successRate = calls == 0 ? Double.NaN : (double) metrics.getNumberOfSuccessfulCalls() / calls;
@@ -102,6 +112,9 @@ public final class TargetBoards {
     /** The provider's keys and their rests now. */
     Keys keys(String providerId) {
         int count = catalog.provider(providerId).keys().size();
+        if (cooldowns.noneRested()) {
+            return allUsable.computeIfAbsent(count, n -> new Keys(Collections.nCopies(n, Keys.Rest.USABLE)));
+        }
         List<Keys.Rest> rests = new ArrayList<>(count);
         for (int k = 0; k < count; k++) {
             Optional<Duration> left = cooldowns.remaining(providerId, k);
