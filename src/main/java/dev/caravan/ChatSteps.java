@@ -51,7 +51,6 @@ final class ChatSteps {
         step(registry, "router.plan", router::plan);
         step(registry, "router.conclude", router::conclude);
         step(registry, "router.attemptFailed", router::attemptFailed);
-        step(registry, "clientLimits.admit", clientLimits::admit);
         step(registry, "clientLimits.settle", clientLimits::settle);
         step(registry, "streamResumption.arm", streamResumption::arm);
         step(registry, "hedger.call", hedger::call);

@@ -35,7 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chat route's dynamic router: it plans a request, hands each attempt to a provider route, takes in how the
+ * The chat route's router: it plans a request, hands each attempt to a provider route, takes in how the
  * attempt ended, and carries out the {@link AttemptPolicy}'s next step. The decisions are the pure parts'
  * ({@link CandidateFilter}, {@link AttemptPolicy}, {@link Outcomes}); this bean reads the shared boards for them,
  * waits, dispatches, and counts.
