@@ -195,8 +195,7 @@ class CrossingGatewayTest {
     }
 
     @Test
-    void jsonSchemaOutputSkipsTheAnthropicTargetForOneThatHoldsTheSchema() throws Exception {
-        long before = chatCalls("anthropic");
+    void jsonSchemaOutputIsAskedOfAnAnthropicTargetAsItsStructuredOutput() throws Exception {
         HttpResponse<String> response = gateway.chat("""
                 {"model":"claude-first","messages":[{"role":"user","content":"Forecast for Oslo"}],
                  "response_format":{"type":"json_schema","json_schema":{"name":"forecast","strict":true,
@@ -204,10 +203,10 @@ class CrossingGatewayTest {
                      "additionalProperties":false}}}}""");
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("via-gemini");
+        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("via-anthropic");
+        assertThat(sent("anthropic").at("/output_config/format/schema/required").toString()).isEqualTo("[\"city\"]");
         assertThat(JSON.readTree(Gateway.json(response).at("/choices/0/message/content").asText()).has("city"))
                 .isTrue();
-        assertThat(chatCalls("anthropic")).isEqualTo(before);
     }
 
     @Test
@@ -232,8 +231,7 @@ class CrossingGatewayTest {
         HttpResponse<String> chat = gateway.chat("""
                 {"model":"anthropic","n":2,"messages":[{"role":"user","content":"Hello"}]}""");
         HttpResponse<String> gemini = gateway.post("/v1beta/models/anthropic:generateContent", """
-                {"contents":[{"parts":[{"text":"Forecast"}]}],"generationConfig":{"responseMimeType":"application/json",
-                 "responseJsonSchema":{"type":"object","properties":{"city":{"type":"string"}}}}}""", Map.of());
+                {"contents":[{"parts":[{"text":"Forecast"}]}],"generationConfig":{"candidateCount":2}}""", Map.of());
 
         assertThat(chat.statusCode()).isEqualTo(400);
         assertThat(Gateway.json(chat).at("/error/code").asText()).isEqualTo("unsupported_feature");
@@ -242,7 +240,7 @@ class CrossingGatewayTest {
                 .contains("via-anthropic:model-anthropic lacks several choices (n)");
         assertThat(gemini.statusCode()).isEqualTo(400);
         assertThat(Gateway.json(gemini).at("/error/status").asText()).isEqualTo("INVALID_ARGUMENT");
-        assertThat(Gateway.json(gemini).at("/error/message").asText()).contains("JSON Schema output");
+        assertThat(Gateway.json(gemini).at("/error/message").asText()).contains("several choices");
         assertThat(chatCalls("anthropic")).isEqualTo(before);
     }
 

@@ -156,9 +156,8 @@ class GeminiSdkGatewayTest {
         assertThat(done.text()).contains("clear");
     }
 
-    /** Anthropic's API takes no schema: its dialect asks for one in the system prompt, which the simulator ignores. */
     @ParameterizedTest
-    @ValueSource(strings = {"gemini", "openai"})
+    @ValueSource(strings = {"gemini", "openai", "anthropic"})
     void aResponseSchemaGetsJsonThatFollowsIt(String dialect) throws Exception {
         GenerateContentConfig config = GenerateContentConfig.builder().responseMimeType("application/json")
                 .responseSchema(Schema.builder().type(Type.Known.OBJECT).properties(Map.of(

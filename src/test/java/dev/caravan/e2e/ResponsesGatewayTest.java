@@ -212,7 +212,7 @@ class ResponsesGatewayTest {
                 .text(Forecast.class).build()));
 
         assertThat(refused).isInstanceOf(BadRequestException.class).hasMessageContaining(
-                "via-anthropic:model-anthropic lacks JSON Schema output (response_format)");
+                "via-anthropic:model-anthropic lacks JSON output (response_format)");
         assertThat(gateway.provider("via-anthropic").chatCalls()).isZero();
     }
 

@@ -32,11 +32,12 @@ import dev.caravan.provider.WireFeature;
  * only hotter ones are capped. {@code stop} becomes {@code stop_sequences}; {@code top_p} is sent as is;
  * {@code user} (or {@code safety_identifier}) becomes {@code metadata.user_id}; {@code parallel_tool_calls: false}
  * becomes {@code disable_parallel_tool_use}; {@code top_k} and {@code thinking} (fields of a request that came in
- * as an Anthropic Messages request) are sent as they came. The API has no JSON mode, so a {@code response_format} of
- * {@code json_object} or {@code json_schema} becomes an instruction at the end of {@code system} (with the schema
- * for the latter); the answer is not guaranteed to be JSON. An answer prefilled with "{" would be likelier to be,
- * but it cannot be combined with tool use or extended thinking and would have to be patched back into every
- * answer and stream. Every other OpenAI field is left out, since the API rejects fields it does not know;
+ * as an Anthropic Messages request) are sent as they came. A {@code response_format} of {@code json_schema} becomes
+ * the API's structured output, {@code output_config.format} (Claude 4.5 models and later hold the answer to the
+ * schema). The API has no JSON mode without a schema, so {@code json_object} becomes an instruction at the end of
+ * {@code system}; the answer is not guaranteed to be JSON. An answer prefilled with "{" would be likelier to be, but
+ * it cannot be combined with tool use or extended thinking and would have to be patched back into every answer and
+ * stream. Every other OpenAI field is left out, since the API rejects fields it does not know;
  * {@code n} above 1 is refused, since one answer is all the API gives.
  *
  * <p>Answers. Text blocks are joined, {@code tool_use} blocks become tool calls whose arguments are the JSON text
@@ -116,13 +117,15 @@ public final class AnthropicDialect implements Dialect {
     }
 
     /**
-     * Inline PDFs and text documents only: one answer per call, no schema-held output (a schema is only asked for in
-     * the system prompt), no audio, no uploads by another provider's file id, no log probabilities.
+     * Schema-held output ({@code output_config.format}); inline PDFs and text documents only: one answer per call, no
+     * audio, no uploads by another provider's file id, no log probabilities.
      */
     @Override
     public Set<WireFeature> carries() {
-        return Set.of();
+        return CARRIES;
     }
+
+    private static final Set<WireFeature> CARRIES = Set.of(WireFeature.JSON_SCHEMA);
 
     @Override
     public ChatTranslator translator(String upstreamModel) {

@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.Content;
@@ -56,7 +57,9 @@ final class AnthropicRequests {
                 : request.maxTokens() != null ? request.maxTokens() : defaultMaxTokens;
         List<Block> system = new ArrayList<>();
         List<Turn> turns = turns(request.messages(), system, json);
-        String instruction = jsonInstruction(request.responseFormat());
+        // a schema is Anthropic's structured output (output_config.format); JSON without one is only asked for
+        JsonNode schema = request.responseFormat() == null ? null : request.responseFormat().schema();
+        String instruction = schema == null ? jsonInstruction(request.responseFormat()) : null;
         if (instruction != null) {
             system.add(Block.text(instruction, null));
         }
@@ -73,7 +76,15 @@ final class AnthropicRequests {
         return new MessagesRequest(upstreamModel, maxTokens, turns, system.isEmpty() ? null : system, stops,
                 temperature, request.topP(), tools, choice, metadata(request), request.streaming() ? true : null,
                 topK != null && topK.canConvertToInt() ? topK.asInt() : null,
-                budget == null ? null : NODES.objectNode().put("type", "enabled").put("budget_tokens", budget));
+                budget == null ? null : NODES.objectNode().put("type", "enabled").put("budget_tokens", budget),
+                schema == null ? null : outputConfig(schema));
+    }
+
+    /** Structured output: the answer held to {@code schema} ({@code output_config.format} of type json_schema). */
+    static JsonNode outputConfig(JsonNode schema) {
+        ObjectNode config = NODES.objectNode();
+        config.putObject("format").put("type", "json_schema").set("schema", schema.deepCopy());
+        return config;
     }
 
     /**

@@ -31,7 +31,8 @@ final class AnthropicTypes {
             Metadata metadata,
             Boolean stream,
             @JsonProperty("top_k") Integer topK,
-            JsonNode thinking) {
+            JsonNode thinking,
+            @JsonProperty("output_config") JsonNode outputConfig) {
     }
 
     /** One turn; a turn of one plain text block is written in the API's string shorthand. */

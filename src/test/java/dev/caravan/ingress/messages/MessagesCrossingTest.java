@@ -104,4 +104,31 @@ class MessagesCrossingTest {
         assertThat(openAi).doesNotContain("cache_control").contains("image_url").contains("get_weather");
         assertThat(gemini).doesNotContain("cache_control").contains("inlineData");
     }
+
+    /** Anthropic's documented structured-output request, read and written for each dialect. */
+    private static JsonNode structured() throws Exception {
+        try (var in = MessagesCrossingTest.class.getResourceAsStream(
+                "/fixtures/anthropic/messages-request-output-config.json")) {
+            return JSON.readTree(in);
+        }
+    }
+
+    @Test
+    void structuredOutputCrossesToEachDialectsJsonSchemaOutputAndBackToAnthropicsOwn() throws Exception {
+        JsonNode sent = structured();
+        ChatRequest canonical = MessagesRequests.toChatRequest(sent, true);
+
+        JsonNode anthropic = JSON.readTree(new AnthropicDialect(JSON, CLOCK).toWire(canonical, "claude-sonnet-4-5"));
+        JsonNode openai = JSON.readTree(new OpenAiDialect(JSON, CLOCK).toWire(canonical, "gpt-4o-mini"));
+        JsonNode gemini = JSON.readTree(new GeminiDialect(JSON, CLOCK).toWire(canonical, "gemini-2.5-flash"));
+
+        assertThat(anthropic.get("output_config")).isEqualTo(sent.get("output_config"));
+        assertThat(anthropic.has("system")).as("no instruction beside the schema").isFalse();
+        assertThat(openai.at("/response_format/type").asText()).isEqualTo("json_schema");
+        assertThat(openai.at("/response_format/json_schema/strict").asBoolean()).isTrue();
+        assertThat(openai.at("/response_format/json_schema/schema")).isEqualTo(sent.at("/output_config/format/schema"));
+        assertThat(gemini.at("/generationConfig/responseMimeType").asText()).isEqualTo("application/json");
+        assertThat(gemini.at("/generationConfig/responseSchema/required")).isEqualTo(
+                sent.at("/output_config/format/schema/required"));
+    }
 }

@@ -241,17 +241,17 @@ class AnthropicDialectTest {
     }
 
     @Test
-    void jsonSchemaModeGivesTheSchemaInTheInstruction() throws IOException {
+    void jsonSchemaModeIsTheApisStructuredOutput() throws IOException {
         JsonNode sent = wire("{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"Ann is 30\"}], "
                 + "\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"person\", "
                 + "\"strict\": true, \"schema\": {\"type\": \"object\", \"properties\": {\"age\": "
-                + "{\"type\": \"integer\"}}, \"required\": [\"age\"]}}}}");
+                + "{\"type\": \"integer\"}}, \"required\": [\"age\"], \"additionalProperties\": false}}}}");
 
-        assertThat(sent.get("system")).hasSize(1);
-        String instruction = sent.at("/system/0/text").asText();
-        assertThat(instruction).startsWith("Respond with a single JSON object that conforms to this JSON Schema");
-        assertThat(instruction).contains("{\"type\":\"object\",\"properties\":{\"age\":{\"type\":\"integer\"}},"
-                + "\"required\":[\"age\"]}");
+        assertThat(sent.has("system")).isFalse();
+        assertThat(sent.get("output_config")).isEqualTo(json.readTree("{\"format\": {\"type\": \"json_schema\", "
+                + "\"schema\": {\"type\": \"object\", \"properties\": {\"age\": {\"type\": \"integer\"}}, "
+                + "\"required\": [\"age\"], \"additionalProperties\": false}}}"));
+        assertThat(sent.has("response_format")).isFalse();
     }
 
     @Test
