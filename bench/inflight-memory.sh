@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What one in-flight request holds in the gateway's heap: N chat requests are held open (the simulated providers
 # answer after HOLD_MS), and the live objects of the gateway (a class histogram, which runs a full GC first) are
-# compared with those of the same gateway warm and idle. The difference divided by N is the memory per request in
-# flight, by class; RSS and live heap are printed beside it.
+# compared with those of the same gateway warm and idle. The difference divided by the calls the providers received
+# meanwhile is the memory per request in flight, by class; RSS and live heap are printed beside it, and with
+# -XX:NativeMemoryTracking=summary in GATEWAY_PROPS the JVM's native memory by category, idle and held.
 #
 #   bench/inflight-memory.sh                      # 2,000 requests held
 #   N=3000 GATEWAY_PROPS="-Xmx512m -XX:+UseSerialGC" bench/inflight-memory.sh
@@ -18,6 +19,8 @@ GATEWAY_PROPS=${GATEWAY_PROPS:-}
 JCMD=${JCMD:-$JAVA_HOME/bin/jcmd}
 
 bound_run_time 420 "$0" "$@"
+# the attempts' timeout outlasts the hold: a call timing out would fail over and count twice
+GATEWAY_PROPS="-Dcaravan.defaults.timeout=$(( HOLD_MS / 1000 + 60 ))s $GATEWAY_PROPS"
 
 ensure_tools
 ensure_jar
@@ -37,8 +40,11 @@ set_latency() { # ms
 live() { # label: class histogram of live objects and the heap and RSS around it
     "$JCMD" "$GW_PID" GC.class_histogram >"$RUN_DIR/histo-$1.txt" || die "jcmd GC.class_histogram failed"
     awk '/^VmRSS:/{printf "%d", $2/1024}' "/proc/$GW_PID/status" >"$RUN_DIR/rss-$1.txt"
+    "$JCMD" "$GW_PID" VM.native_memory summary >"$RUN_DIR/nmt-$1.txt" 2>&1 || true
 }
 upstream() { ss -Htn state established "( dport = :$SIM_PORT )" | wc -l; }
+# chat calls the simulated providers received so far: pooled connections idle since the warm-up are not calls
+received() { curl -s --max-time 5 "http://127.0.0.1:$SIM_PORT/_providers" | jq '[.[].chat_calls] | add'; }
 
 # lazily built things (JIT, pools, per-route caches) exist before the idle picture
 set_latency 0
@@ -46,6 +52,7 @@ log "warm-up: 15s at 32 connections"
 run_wrk warm 2 32 15s "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
 sleep 2
 live idle
+before=$(received)
 
 set_latency "$HOLD_MS"
 log "holding $N requests (upstream answers after $HOLD_MS ms)"
@@ -53,10 +60,10 @@ wrk -t2 -c"$N" -d$(( HOLD_MS / 1000 ))s --timeout $(( HOLD_MS / 1000 ))s -s "$BE
     "http://127.0.0.1:$GW_PORT/v1/chat/completions" >"$RUN_DIR/wrk-hold.txt" 2>&1 &
 STARTED_PIDS+=("$!")
 for _ in $(seq 1 150); do
-    (( $(upstream) >= N )) && break
+    (( $(received) - before >= N )) && break
     sleep 1
 done
-held=$(upstream)
+held=$(( $(received) - before ))
 (( held >= N * 95 / 100 )) || die "only $held of $N requests reached the providers"
 sleep 2
 threads=$(awk '/^Threads:/{print $2}' "/proc/$GW_PID/status")
@@ -86,4 +93,18 @@ heap=$(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-held.txt")
                 delete delta[best]
             }
         }' "$RUN_DIR/histo-idle.txt" "$RUN_DIR/histo-held.txt"
+    if grep -q committed= "$RUN_DIR/nmt-held.txt"; then
+        echo "native memory (NMT), committed MB idle -> held, and KB per call held:"
+        awk -v n="$held" '
+            FNR == 1 { file++ }
+            /committed=/ && /^(Total|-)/ {
+                name = $0; sub(/^-? */, "", name); sub(/ *\(.*/, "", name); sub(/:.*/, "", name)
+                c = $0; sub(/.*committed=/, "", c); sub(/KB.*/, "", c)
+                if (file == 1) idle[name] = c; else { held[name] = c; order[++k] = name }
+            }
+            END {
+                for (i = 1; i <= k; i++) { m = order[i]; if (held[m] >= 1024 || held[m] - idle[m] >= 1024)
+                    printf "  %-22s %7.1f -> %7.1f  %6.2f\n", m, idle[m] / 1024, held[m] / 1024, (held[m] - idle[m]) / n }
+            }' "$RUN_DIR/nmt-idle.txt" "$RUN_DIR/nmt-held.txt"
+    fi
 } | tee ${RESULTS_DIR:+"$RESULTS_DIR/inflight-memory.txt"}
