@@ -17,14 +17,10 @@ import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
@@ -45,8 +41,9 @@ import org.apache.hc.core5.concurrent.Cancellable;
  * builds to itself, while each attempt needs its own timeout (what is left of the request's deadline) and a handle
  * that can cut it mid-call.
  *
- * <p>One connection pool per provider, sized by its {@code max-connections}. The client never retries, follows
- * redirects or keeps cookies on its own: the router is the one retry loop (DESIGN §4).
+ * <p>One connection pool per provider, sized by its {@code max-connections} (split over a few Vert.x clients: see
+ * {@link ProviderPool}). The client never retries, follows redirects or keeps cookies on its own: the router is the
+ * one retry loop (DESIGN §4).
  *
  * <p>A call waits at most {@code caravan.routing.pool-wait} for a free connection of a full pool, then fails as
  * {@link FailureClass#SATURATED}; opening a new connection is bounded by the provider's connect timeout instead. The
@@ -56,14 +53,7 @@ public final class ProviderHttp implements Closeable {
 
     /** The most bytes of a streamed answer held unread before its socket is paused. */
     private static final long STREAM_WINDOW = 64 * 1024;
-    /** Provider answers carry long rate-limit and tracing headers; Vert.x's default (8 KB) is a browser's. */
-    private static final int MAX_HEADER_SIZE = 64 * 1024;
-
-    /** @param connectMillis the provider's connect timeout, which also bounds the client's TCP connect */
-    private record Pool(HttpClient client, int capacity, long connectMillis, AtomicInteger inFlight) {
-    }
-
-    private final Map<String, Pool> pools = new LinkedHashMap<>();
+    private final Map<String, ProviderPool> pools = new LinkedHashMap<>();
     private final VertxInternal vertx;
     private final Context[] loops;
     private final AtomicInteger nextLoop = new AtomicInteger();
@@ -77,19 +67,16 @@ public final class ProviderHttp implements Closeable {
      *                       reader refuses a larger one: caravan.provider-answer.max-size)
      */
     public ProviderHttp(Vertx vertx, List<ProviderSettings> providers, Duration poolWait, long maxAnswerBytes) {
+        this(vertx, providers, poolWait, maxAnswerBytes, ProviderPool.SHARD_SIZE);
+    }
+
+    /** @param shardSize the most connections of one Vert.x client pool (see {@link ProviderPool}) */
+    ProviderHttp(Vertx vertx, List<ProviderSettings> providers, Duration poolWait, long maxAnswerBytes,
+            int shardSize) {
         this.poolWaitMillis = Math.max(1, poolWait.toMillis());
         this.maxAnswerBytes = maxAnswerBytes;
         for (ProviderSettings provider : providers) {
-            pools.put(provider.id(), new Pool(vertx.createHttpClient(new HttpClientOptions()
-                    .setProtocolVersion(HttpVersion.HTTP_1_1)
-                    .setConnectTimeout((int) provider.connectTimeout().toMillis())
-                    .setKeepAlive(true)
-                    .setForceSni(true)
-                    .setMaxHeaderSize(MAX_HEADER_SIZE)
-                    .setDecompressionSupported(false), new PoolOptions()
-                    .setHttp1MaxSize(provider.maxConnections())
-                    .setMaxWaitQueueSize(-1)),
-                    provider.maxConnections(), provider.connectTimeout().toMillis(), new AtomicInteger()));
+            pools.put(provider.id(), new ProviderPool(vertx, provider, shardSize));
         }
         this.vertx = (VertxInternal) vertx;
         // for calls made outside an HTTP request (JMS, file drops, probes): started on first use
@@ -117,13 +104,13 @@ public final class ProviderHttp implements Closeable {
      * end (or failed).
      */
     public int inFlight(String providerId) {
-        Pool pool = pools.get(providerId);
-        return pool == null ? 0 : pool.inFlight().get();
+        ProviderPool pool = pools.get(providerId);
+        return pool == null ? 0 : pool.inFlight();
     }
 
     /** How many connections {@code providerId}'s pool may open ({@code max-connections}). */
     public int capacity(String providerId) {
-        Pool pool = pools.get(providerId);
+        ProviderPool pool = pools.get(providerId);
         return pool == null ? 0 : pool.capacity();
     }
 
@@ -190,11 +177,10 @@ public final class ProviderHttp implements Closeable {
     }
 
     private Flight launch(ProviderCall call) {
-        Pool pool = pools.get(call.plan().target().provider());
+        ProviderPool pool = pools.get(call.plan().target().provider());
         Context loop = loop();
-        Flight flight = new Flight(call, pool, loop);
+        Flight flight = new Flight(call, pool, pool.enter(), loop);
         call.handle().bind(flight);
-        pool.inFlight().incrementAndGet();
         if (flight.onLoop()) {
             flight.start();
         } else {
@@ -218,7 +204,8 @@ public final class ProviderHttp implements Closeable {
     private final class Flight implements Cancellable {
 
         private final ProviderCall call;
-        private final Pool pool;
+        private final ProviderPool pool;
+        private final ProviderPool.Shard shard;
         private final Context loop;
         private final CompletableFuture<ProviderAnswer> answered = new CompletableFuture<>();
         private final AtomicBoolean over = new AtomicBoolean();
@@ -228,9 +215,10 @@ public final class ProviderHttp implements Closeable {
         /** The read timeout's timer while the body is read, cancelled when the call ends (-1: none). */
         private volatile long watchTimer = -1;
 
-        Flight(ProviderCall call, Pool pool, Context loop) {
+        Flight(ProviderCall call, ProviderPool pool, ProviderPool.Shard shard, Context loop) {
             this.call = call;
             this.pool = pool;
+            this.shard = shard;
             this.loop = loop;
         }
 
@@ -249,7 +237,7 @@ public final class ProviderHttp implements Closeable {
             // the pool has room, the connect of a new one. Only the former is the pool wait; a connect slowed by a
             // busy machine must not pass for a full pool, so it gets the connect timeout (the client's TCP bound,
             // which runs out first) on top
-            long leaseMillis = pool.inFlight().get() > pool.capacity() ? poolWaitMillis
+            long leaseMillis = shard.calls().get() > shard.capacity() ? poolWaitMillis
                     : pool.connectMillis() + poolWaitMillis;
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.POST)
@@ -258,7 +246,7 @@ public final class ProviderHttp implements Closeable {
                     .setIdleTimeout(call.readTimeout().toMillis())
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
             call.headers().forEach(options::putHeader);
-            pool.client().request(options).onComplete(opened -> {
+            shard.client().request(options).onComplete(opened -> {
                 if (opened.failed()) {
                     // a timeout here is the wait for a pooled connection (RequestOptions' connect timeout)
                     failed(opened.cause() instanceof TimeoutException
@@ -345,7 +333,7 @@ public final class ProviderHttp implements Closeable {
 
         private void ended() {
             if (over.compareAndSet(false, true)) {
-                pool.inFlight().decrementAndGet();
+                pool.leave(shard);
                 unwatch();
             }
         }
@@ -378,8 +366,8 @@ public final class ProviderHttp implements Closeable {
 
     @Override
     public void close() {
-        for (Pool pool : pools.values()) {
-            pool.client().close();
+        for (ProviderPool pool : pools.values()) {
+            pool.close();
         }
     }
 }

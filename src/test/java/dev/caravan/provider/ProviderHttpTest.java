@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * beginning is readable while the provider still holds the rest, a cut frees the waiting caller and closes the
  * provider's connection, a provider silent inside its body runs out its read timeout, and the occupancy accessor
  * counts a call until its answer ended, a call finding every pooled connection busy for the pool wait fails as
- * saturated, and a call that ended is garbage at once.
+ * saturated, and a call that ended is garbage at once. A pool split over several Vert.x clients still opens all its
+ * connections before it is saturated, and reuses one connection for calls made one at a time.
  */
 class ProviderHttpTest {
 
@@ -199,6 +201,47 @@ class ProviderHttpTest {
                         failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
         assertThat(holding).as("the calls holding the pool go on").noneMatch(CompletableFuture::isDone);
         await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == provider().maxConnections());
+    }
+
+    @Test
+    void aPoolSplitOverSeveralClientsStillOpensAllItsConnectionsBeforeItIsSaturated() throws Exception {
+        // shards of one connection: each of the four calls must find the one shard with a free connection
+        try (ProviderHttp split = new ProviderHttp(vertx, List.of(provider()), POOL_WAIT, 1 << 20, 1)) {
+            List<CompletableFuture<Socket>> accepted = new java.util.ArrayList<>();
+            for (int i = 0; i < provider().maxConnections(); i++) {
+                accepted.add(serveOnce(out -> release.await()));
+                ProviderCall call = call(false, Duration.ofSeconds(30));
+                CompletableFuture.supplyAsync(() -> split.send(call), Executors.newVirtualThreadPerTaskExecutor());
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> accepted.stream().allMatch(CompletableFuture::isDone));
+            assertThat(split.inFlight("alpha")).isEqualTo(provider().maxConnections());
+
+            assertThatThrownBy(() -> split.send(call(false, Duration.ofSeconds(30))))
+                    .isInstanceOfSatisfying(ProviderFailure.class,
+                            failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
+        }
+    }
+
+    @Test
+    void callsMadeOneAtATimeReuseOneKeptAliveConnectionWhenThePoolIsSplit() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        String json = "{\"id\":\"one\"}";
+        io.vertx.core.http.HttpServer server = vertx.createHttpServer()
+                .connectionHandler(connection -> connections.incrementAndGet())
+                .requestHandler(request -> request.body().onSuccess(body -> request.response()
+                        .putHeader("Content-Type", "application/json").end(json)));
+        int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().join().actualPort();
+        try (ProviderHttp split = new ProviderHttp(vertx, List.of(provider("alpha", port, Duration.ofSeconds(5))),
+                POOL_WAIT, 1 << 20, 1)) {
+            for (int i = 0; i < 3; i++) {
+                ProviderAnswer answer = split.send(call("alpha", port, Duration.ofSeconds(30)));
+                assertThat(new String(answer.body().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo(json);
+                await().atMost(Duration.ofSeconds(5)).until(() -> split.inFlight("alpha") == 0);
+            }
+        } finally {
+            server.close();
+        }
+        assertThat(connections).as("one connection, kept alive, served all three").hasValue(1);
     }
 
     @Test
