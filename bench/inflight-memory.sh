@@ -19,8 +19,10 @@ GATEWAY_PROPS=${GATEWAY_PROPS:-}
 JCMD=${JCMD:-$JAVA_HOME/bin/jcmd}
 
 bound_run_time 420 "$0" "$@"
-# the attempts' timeout outlasts the hold: a call timing out would fail over and count twice
-GATEWAY_PROPS="-Dcaravan.defaults.timeout=$(( HOLD_MS / 1000 + 60 ))s $GATEWAY_PROPS"
+# the attempts' timeout outlasts the hold, and N connects at once on a busy machine may take their time: a call
+# timing out or failing over would count twice, and go on on a virtual thread whose stack counts too
+HOLD_PROPS="-Dcaravan.defaults.timeout=$(( HOLD_MS / 1000 + 60 ))s -Dcaravan.defaults.connect-timeout=60s"
+GATEWAY_PROPS="$HOLD_PROPS -Dcaravan.routing.pool-wait=60s $GATEWAY_PROPS"
 
 ensure_tools
 ensure_jar
