@@ -95,9 +95,14 @@ public final class RequestCases {
 
     /** The bad requests generated from the schema, starting from the valid requests above. */
     public static List<Bad> invalid() {
+        return invalidFrom(EVERY_FIELD, STREAMED, TOOL_RESULTS);
+    }
+
+    /** The bad requests generated from the schema, starting from the given valid requests. */
+    public static List<Bad> invalidFrom(String... bases) {
         JsonNode schema = schema();
         List<Bad> cases = new ArrayList<>();
-        for (String base : List.of(EVERY_FIELD, STREAMED, TOOL_RESULTS)) {
+        for (String base : bases) {
             ObjectNode request = (ObjectNode) read(base);
             new Generator(schema, request, cases).visit(request, "", List.of(schema));
         }
