@@ -87,6 +87,27 @@ class HttpIngressEdgeTest {
     }
 
     @Test
+    void anAnswerCarriesItsLengthAndOnlyTheGatewaysOwnHeaders() {
+        try (RawHttp raw = new RawHttp(gateway.port())) {
+            raw.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + KEY
+                    + "\r\nContent-Type: application/json\r\nX-Trace-Note: echo-me\r\nUser-Agent: raw-client\r\n"
+                    + "Content-Length: " + CHAT.length() + "\r\n\r\n" + CHAT);
+
+            String answer = raw.readResponse();
+
+            int end = answer.indexOf("\r\n\r\n");
+            String head = answer.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+            String body = answer.substring(end + 4);
+            assertThat(answer).startsWith("HTTP/1.1 200");
+            assertThat(head).contains("\r\ncontent-type: application/json", "\r\nx-caravan-request-id: ",
+                    "\r\nx-caravan-provider: alpha", "\r\nx-caravan-attempt-count: 1",
+                    "\r\ncontent-length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+            assertThat(head).doesNotContain("transfer-encoding", "echo-me", "raw-client", KEY, "camel");
+            assertThat(body(answer).get("object").asText()).isEqualTo("chat.completion");
+        }
+    }
+
+    @Test
     void anOptionHeaderSentTwiceIsRefusedByName() {
         try (RawHttp raw = new RawHttp(gateway.port())) {
             raw.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + KEY

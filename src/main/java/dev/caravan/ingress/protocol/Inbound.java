@@ -70,7 +70,10 @@ public record Inbound(byte[] body, Map<String, List<String>> headers, String pat
      * rather than its fields guessed at.
      */
     public static Inbound ofJson(Message message) {
-        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        // from the request itself where there is one: a route on the event loop has no copy of it in the headers
+        String contentType = message instanceof HttpMessage http && http.getRequest() != null
+                ? http.getRequest().getHeader(Exchange.CONTENT_TYPE)
+                : message.getHeader(Exchange.CONTENT_TYPE, String.class);
         if (contentType != null && !contentType.toLowerCase(Locale.ROOT).contains("json")) {
             throw new InvalidRequest(415, null, "unsupported_media_type", "The request body must be JSON, sent with "
                     + "'Content-Type: application/json'; it was sent as '" + contentType + "'.");
