@@ -1,12 +1,13 @@
 package dev.caravan.chat;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 /**
@@ -19,7 +20,8 @@ public final class ChatRequestReader {
     /** The nesting depth of a request body when none is configured. */
     public static final int DEFAULT_MAX_DEPTH = 64;
 
-    private final ObjectMapper json;
+    /** Binds a checked tree; made once, so that its deserializer is not looked up again for every request. */
+    private final ObjectReader requests;
     private final ObjectMapper trees;
     private final RequestSchema schema;
     private final int maxDepth;
@@ -40,7 +42,7 @@ public final class ChatRequestReader {
     /** @param maxDepth how deep objects and arrays may nest in a body; deeper is refused before it is read on */
     public ChatRequestReader(ObjectMapper json, Set<String> aliases, long maxBodyBytes, int maxDepth,
             Set<String> policies, Set<String> providers) {
-        this.json = json;
+        this.requests = json.readerFor(ChatRequest.class);
         this.trees = JsonBodies.strict(json, maxDepth, maxBodyBytes);
         this.schema = new RequestSchema(json);
         this.maxDepth = maxDepth;
@@ -104,8 +106,8 @@ public final class ChatRequestReader {
         }
         ChatRequest request;
         try {
-            request = json.treeToValue(tree, ChatRequest.class);
-        } catch (JsonProcessingException e) {
+            request = requests.readValue(tree);
+        } catch (IOException e) {
             // the schema admits only what binds; this is a gap between the two, said without the binder's jargon
             String field = e instanceof MismatchedInputException m && !m.getPath().isEmpty()
                     ? m.getPath().getLast().getFieldName() : null;

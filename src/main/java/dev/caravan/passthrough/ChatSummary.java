@@ -7,6 +7,7 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.FailureClass;
@@ -23,13 +24,22 @@ final class ChatSummary {
     }
 
     static ChatResponse of(ObjectMapper json, byte[] body, String upstreamModel) {
+        return of(usageReader(json), body, upstreamModel);
+    }
+
+    /** The reader {@link #of(ObjectReader, byte[], String)} reads usage with: made once, its deserializer found once. */
+    static ObjectReader usageReader(ObjectMapper json) {
+        return json.readerFor(Usage.class);
+    }
+
+    static ChatResponse of(ObjectReader usageReader, byte[] body, String upstreamModel) {
         String id = null;
         Long created = null;
         String model = null;
         Usage usage = null;
         List<ChatResponse.Choice> choices = new ArrayList<>();
         boolean sawChoices = false;
-        try (JsonParser parser = json.getFactory().createParser(body)) {
+        try (JsonParser parser = usageReader.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw notACompletion();
             }
@@ -40,7 +50,7 @@ final class ChatSummary {
                     case "id" -> id = value == JsonToken.VALUE_STRING ? parser.getText() : null;
                     case "created" -> created = value.isNumeric() ? parser.getLongValue() : null;
                     case "model" -> model = value == JsonToken.VALUE_STRING ? parser.getText() : null;
-                    case "usage" -> usage = value == JsonToken.START_OBJECT ? parser.readValueAs(Usage.class) : null;
+                    case "usage" -> usage = value == JsonToken.START_OBJECT ? usageReader.readValue(parser) : null;
                     case "choices" -> {
                         sawChoices = value == JsonToken.START_ARRAY;
                         if (sawChoices) {

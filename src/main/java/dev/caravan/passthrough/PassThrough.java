@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.provider.Dialect;
@@ -39,6 +40,7 @@ public final class PassThrough {
     private final RawStreamRelay relay;
     /** Reads the Messages answers of a provider of another dialect that serves them too. */
     private final Dialect messages;
+    private final ObjectReader usage;
 
     /** @param maxEventChars the longest stream event read from a provider (caravan.provider-answer.max-size) */
     public PassThrough(ObjectMapper json, SecretRedactor redactor, int maxEventChars) {
@@ -46,6 +48,7 @@ public final class PassThrough {
         this.redactor = redactor;
         this.relay = new RawStreamRelay(redactor, maxEventChars);
         this.messages = new AnthropicDialect(json, Clock.systemUTC());
+        this.usage = ChatSummary.usageReader(json);
     }
 
     /**
@@ -101,7 +104,7 @@ public final class PassThrough {
         // the dialect, which knows their usage (cache tokens) and the bodies that stand for a failure (a blocked
         // prompt)
         ChatResponse summary = switch (call.passThrough()) {
-            case CHAT_COMPLETIONS -> ChatSummary.of(json, body, model);
+            case CHAT_COMPLETIONS -> ChatSummary.of(usage, body, model);
             case RESPONSES -> ResponsesReading.summary(json, body, model);
             case MESSAGES, GEMINI -> reader(call.passThrough(), dialect).fromWire(body, model);
         };
