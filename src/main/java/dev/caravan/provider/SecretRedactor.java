@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -103,7 +104,7 @@ public final class SecretRedactor {
 
     /** The first {@code length} bytes read in place, each as one ISO-8859-1 character: no string copy of an answer. */
     private boolean leaks(byte[] utf8Json, int length) {
-        return !bytes.find(new Latin1(utf8Json, length), true).isEmpty();
+        return bytes.holds(utf8Json, length);
     }
 
     /**
@@ -188,9 +189,16 @@ public final class SecretRedactor {
 
         private static final long BASE = 1_000_003L;
 
+        /** Bits of a window's hash, one per slot: a position whose bit is clear starts no window of a key. */
+        private static final int SLOTS = 1 << 16;
+
         private final List<String> shortKeys = new ArrayList<>();
+        /** The short keys' characters as bytes, for keys whose characters each fit one (ISO-8859-1). */
+        private final List<byte[]> shortKeyBytes = new ArrayList<>();
         /** By window length: window hash to the keys and offsets where such a window starts. */
         private final Map<Integer, Map<Long, List<int[]>>> windows = new HashMap<>();
+        /** By window length: the slots of the window hashes, so that most positions cost no map look-up. */
+        private final Map<Integer, long[]> slots = new HashMap<>();
         private final List<String> keys;
 
         Matcher(List<String> keys) {
@@ -200,12 +208,18 @@ public final class SecretRedactor {
                 int window = FRAGMENT;
                 if (key.length() < 2 * FRAGMENT) {
                     shortKeys.add(key);
+                    if (key.chars().allMatch(c -> c <= 0xff)) {
+                        shortKeyBytes.add(key.getBytes(StandardCharsets.ISO_8859_1));
+                    }
                     continue;
                 }
                 Map<Long, List<int[]>> byHash = windows.computeIfAbsent(window, w -> new HashMap<>());
+                long[] bits = slots.computeIfAbsent(window, w -> new long[SLOTS / 64]);
                 for (int at = 0; at + window <= key.length(); at++) {
                     if (random(key, at, window)) {
-                        byHash.computeIfAbsent(hash(key, at, window), h -> new ArrayList<>()).add(new int[] {k, at});
+                        long h = hash(key, at, window);
+                        byHash.computeIfAbsent(h, x -> new ArrayList<>()).add(new int[] {k, at});
+                        bits[slot(h) >>> 6] |= 1L << slot(h);
                     }
                 }
             }
@@ -234,6 +248,65 @@ public final class SecretRedactor {
                 h = h * BASE + s.charAt(i);
             }
             return h;
+        }
+
+        private static int slot(long hash) {
+            return (int) (hash ^ (hash >>> 32)) & (SLOTS - 1);
+        }
+
+        /**
+         * Whether the first {@code length} bytes, each read as one ISO-8859-1 character, hold a key or a piece of one:
+         * {@code !find(text, true).isEmpty()}, read from the array itself, with a look-up only where a window's slot
+         * is set. Every answer read whole goes through here, so this is the common case of the redactor.
+         */
+        boolean holds(byte[] text, int length) {
+            if (shortKeyBytes.size() < shortKeys.size()) {
+                return !find(new Latin1(text, length), true).isEmpty(); // a key these bytes cannot spell
+            }
+            for (byte[] key : shortKeyBytes) {
+                if (indexOf(text, length, key) >= 0) {
+                    return true;
+                }
+            }
+            for (Map.Entry<Integer, Map<Long, List<int[]>>> entry : windows.entrySet()) {
+                int window = entry.getKey();
+                if (length < window) {
+                    continue;
+                }
+                long[] bits = slots.get(window);
+                long top = 1;
+                for (int i = 1; i < window; i++) {
+                    top *= BASE;
+                }
+                long h = 0;
+                for (int i = 0; i < window; i++) {
+                    h = h * BASE + (text[i] & 0xff);
+                }
+                for (int at = 0; ; at++) {
+                    int slot = slot(h);
+                    if ((bits[slot >>> 6] & 1L << slot) != 0) {
+                        List<int[]> candidates = entry.getValue().get(h);
+                        if (candidates != null && extend(new Latin1(text, length), at, window, candidates) != null) {
+                            return true;
+                        }
+                    }
+                    if (at + window >= length) {
+                        break;
+                    }
+                    h = (h - (text[at] & 0xff) * top) * BASE + (text[at + window] & 0xff);
+                }
+            }
+            return false;
+        }
+
+        private static int indexOf(byte[] text, int length, byte[] key) {
+            byte head = key[0];
+            for (int at = 0; at + key.length <= length; at++) {
+                if (text[at] == head && Arrays.equals(text, at, at + key.length, key, 0, key.length)) {
+                    return at;
+                }
+            }
+            return -1;
         }
 
         /** The spans to blank, in order and merged; with {@code first}, stops at the first one found. */

@@ -207,6 +207,28 @@ class SecretRedactorTest {
                 .isEqualTo("reply from via-anthropic (model-anthropic) to [redacted]");
     }
 
+    /** Every piece of the long key from its shortest length, the short key whole and cut, at both ends of the text. */
+    static Stream<String> answerBytes() {
+        Stream.Builder<String> texts = Stream.builder();
+        for (int length = 8; length <= 12; length++) {
+            for (int at = 0; at + length <= CONFIGURED.length(); at += 3) {
+                String piece = CONFIGURED.substring(at, at + length);
+                texts.add(piece).add("{\"content\":\"" + piece + "\"}").add("answer " + piece);
+            }
+        }
+        return texts.add("").add("tok_short_but_ok").add("{\"a\":\"tok_short_but_ok\"}").add("tok_short_but_o")
+                .add("ok_short_but_ok and tok_short_but").add("{\"id\":\"chatcmpl-1\",\"model\":\"gpt\"}")
+                .add("été " + CONFIGURED).add(CONFIGURED.substring(0, 9)).build();
+    }
+
+    @ParameterizedTest
+    @MethodSource("answerBytes")
+    void theScanOfAnAnswersBytesFindsWhatTheScanOfItsTextFinds(String text) {
+        boolean inText = !redactor.scrub(text).equals(text);
+
+        assertThat(redactor.leaks(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(inText);
+    }
+
     @Test
     void textWithoutAKeyIsReturnedAsItIs() {
         String text = "nothing to see " + CONFIGURED.substring(0, 9);
