@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -301,10 +300,18 @@ public final class SecretRedactor {
 
         private static int indexOf(byte[] text, int length, byte[] key) {
             byte head = key[0];
-            for (int at = 0; at + key.length <= length; at++) {
-                if (text[at] == head && Arrays.equals(text, at, at + key.length, key, 0, key.length)) {
-                    return at;
+            int last = length - key.length;
+            next:
+            for (int at = 0; at <= last; at++) {
+                if (text[at] != head) {
+                    continue;
                 }
+                for (int i = 1; i < key.length; i++) {
+                    if (text[at + i] != key[i]) {
+                        continue next;
+                    }
+                }
+                return at;
             }
             return -1;
         }
