@@ -2,6 +2,7 @@ package dev.caravan.cost;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAccumulator;
@@ -100,6 +101,8 @@ public final class TokenEstimator {
     private static final int PER_MESSAGE = 3;
     private static final int PER_NAME = 1;
     private static final int REPLY_PRIMER = 3;
+    /** The roles a message may have (the request schema's): their tokens are counted once per encoding. */
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
 
     private static final Pattern OPENAI_MODEL = Pattern.compile("(ft:)?(gpt-|chatgpt-|o\\d).*");
     private static final Pattern O200K_MODEL =
@@ -119,6 +122,7 @@ public final class TokenEstimator {
     private static final int REMEMBERED = 4096;
 
     private final Map<String, Counting> countings = new ConcurrentHashMap<>();
+    private final Map<Encoding, Map<String, Integer>> roleTokens = new ConcurrentHashMap<>();
     private final int exactChars;
     private final LongAdder tokenizerCalls = new LongAdder();
     private final LongAccumulator longestTokenized = new LongAccumulator(Math::max, 0);
@@ -312,6 +316,18 @@ public final class TokenEstimator {
             }
         }
 
+        /** A role counts as {@link #text} would count it, from the encoding's count of it made once. */
+        private void role(String role) {
+            if (role == null || !ROLES.contains(role) || exactLeft < role.length()) {
+                text(role);
+                return;
+            }
+            text += roleTokens.computeIfAbsent(encoding, e -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(role, encoding::countTokensOrdinary);
+            exactLeft -= role.length();
+            tokenized += role.length();
+        }
+
         private boolean takeTurn() {
             try {
                 heavyTurns.acquire();
@@ -336,7 +352,7 @@ public final class TokenEstimator {
             }
             for (ChatMessage message : request.messages()) {
                 text += PER_MESSAGE;
-                text(message.role());
+                role(message.role());
                 if (message.name() != null) {
                     text(message.name());
                     text += PER_NAME;
