@@ -61,7 +61,9 @@ public final class ProtocolReplies {
         Message message = clear(exchange);
         message.setHeader(REQUEST_ID, outcome.requestId());
         message.setHeader(ATTEMPT_COUNT, Integer.toString(outcome.attempts().size()));
-        if (!outcome.attempts().isEmpty()) {
+        if (outcome.attempts().size() == 1) {
+            message.setHeader(ATTEMPTS, outcome.attempts().getFirst().summary()); // most requests: no stream to join
+        } else if (!outcome.attempts().isEmpty()) {
             message.setHeader(ATTEMPTS,
                     outcome.attempts().stream().map(Attempt::summary).collect(Collectors.joining(", ")));
         }
