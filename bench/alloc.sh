@@ -21,6 +21,9 @@ GATEWAY_PROPS=${GATEWAY_PROPS:-}  # extra -D options for Caravan
 # --input profile jdk.ObjectAllocationSample#throttle=2000/s jdk.ExecutionSample#period=2ms --output dense.jfc`)
 # gives figures per site that hold from run to run, and CPU samples to compare shares by
 JFR_SETTINGS=${JFR_SETTINGS:-profile}
+# extra JFR.start options, e.g. method-profiling=max (a CPU sample every millisecond instead of every 10 ms, for
+# CPU shares with ten times the samples)
+JFR_OPTIONS=${JFR_OPTIONS:-}
 
 bound_run_time $(( ${DURATION%s} + ${WARMUP%s} + 480 )) "$0" "$@"
 ensure_tools
@@ -75,7 +78,8 @@ URL="http://127.0.0.1:$GW_PORT/v1/chat/completions"
 log "warm-up $WARMUP at $CONNS connection(s)"
 run_wrk warmup "$t" "$CONNS" "$WARMUP" "$URL" >/dev/null
 JFR_FILE="${RESULTS_DIR:-$RUN_DIR}/alloc.jfr"
-"$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=alloc settings="$JFR_SETTINGS" >/dev/null
+# shellcheck disable=SC2086 # JFR_OPTIONS is a list of options
+"$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=alloc settings="$JFR_SETTINGS" $JFR_OPTIONS >/dev/null
 log "recording $DURATION at $CONNS connection(s)"
 result=$(run_wrk measured "$t" "$CONNS" "$DURATION" "$URL")
 "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=alloc filename="$JFR_FILE" >/dev/null
