@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import dev.caravan.state.StateSettings;
 import dev.caravan.state.StateStore;
@@ -27,20 +28,26 @@ import io.vertx.redis.client.Response;
  * way (one client for all would keep its connections on the one loop it was made on).
  * <p>
  * A script goes by its digest, by its body once when Redis does not know it (restarted, or never sent). An answer
- * that takes longer than the store's timeout fails as {@link StateStore.Unavailable}, as a blocking call would.
+ * that takes longer than the store's timeout is not taken for a lost store at once: a loaded loop or a long queue
+ * for a connection delays an answer Redis gives anyway (the script runs, its hold counts). The store is asked
+ * whether it is there ({@code reachable}, off the loop); while it is, the answer is waited for, one timeout at a
+ * time. Only when it is not does the script fail as {@link StateStore.Unavailable}, as a blocking call would.
  */
 final class LoopScripts implements AutoCloseable {
 
     private final Vertx vertx;
     private final RedisOptions options;
     private final long timeoutMillis;
+    /** Whether the store answers at all, asked when a script's answer is overdue; completes on the caller's context. */
+    private final Supplier<Future<Boolean>> reachable;
     /** Each event loop's client, made on the loop: its connections' I/O runs there. */
     private final Map<Thread, Redis> byLoop = new ConcurrentHashMap<>();
 
-    LoopScripts(Vertx vertx, RedisOptions options, Duration timeout) {
+    LoopScripts(Vertx vertx, RedisOptions options, Duration timeout, Supplier<Future<Boolean>> reachable) {
         this.vertx = vertx;
         this.options = options;
         this.timeoutMillis = Math.max(1, timeout.toMillis());
+        this.reachable = reachable;
     }
 
     /**
@@ -48,7 +55,8 @@ final class LoopScripts implements AutoCloseable {
      * certificate checked as {@link dev.caravan.state.RedisStateStore#connect} checks it), at most
      * {@code connections} connections per event loop, each carrying one script at a time.
      */
-    static LoopScripts connect(Vertx vertx, StateSettings state, int connections) {
+    static LoopScripts connect(Vertx vertx, StateSettings state, int connections,
+            Supplier<Future<Boolean>> reachable) {
         URI url = state.redisUrl();
         boolean tls = "rediss".equalsIgnoreCase(url.getScheme());
         NetClientOptions net = new NetClientOptions().setConnectTimeout((int) Math.max(1,
@@ -65,7 +73,7 @@ final class LoopScripts implements AutoCloseable {
                 .setMaxPoolSize(connections)
                 // waiting for a connection is bounded by the script's timeout, not by a queue length
                 .setMaxPoolWaiting(-1);
-        return new LoopScripts(vertx, options, state.timeout());
+        return new LoopScripts(vertx, options, state.timeout(), reachable);
     }
 
     /** Runs {@code script} from an event loop; its reply, a list of integers, comes on the caller's context. */
@@ -97,15 +105,15 @@ final class LoopScripts implements AutoCloseable {
         return request;
     }
 
-    /** Sends one command; fails once the timeout has passed without its answer. */
+    /** Sends one command; fails once its answer is overdue and the store does not answer at all. */
     private Future<Response> send(Request request) {
         Promise<Response> answer = Promise.promise();
-        long timer = vertx.setTimer(timeoutMillis, t -> answer.tryFail(new StateStore.Unavailable(
-                "Redis: no answer within " + timeoutMillis + " ms", null)));
+        long[] timer = new long[1];
+        timer[0] = vertx.setTimer(timeoutMillis, t -> overdue(answer, timer));
         // made on first use from this loop, so that the client's connections live on it
         Redis redis = byLoop.computeIfAbsent(Thread.currentThread(), loop -> Redis.createClient(vertx, options));
         redis.send(request).onComplete(ar -> {
-            vertx.cancelTimer(timer);
+            vertx.cancelTimer(timer[0]);
             if (ar.succeeded()) {
                 answer.tryComplete(ar.result());
             } else {
@@ -113,6 +121,27 @@ final class LoopScripts implements AutoCloseable {
             }
         });
         return answer.future();
+    }
+
+    /**
+     * A script's answer is late: if the store answers otherwise, the script is queued or running there and its hold
+     * may count, so its answer is waited for; if not, the store is lost.
+     */
+    private void overdue(Promise<Response> answer, long[] timer) {
+        if (answer.future().isComplete()) {
+            return;
+        }
+        reachable.get().onComplete(there -> {
+            if (answer.future().isComplete()) {
+                return;
+            }
+            if (there.succeeded() && Boolean.TRUE.equals(there.result())) {
+                timer[0] = vertx.setTimer(timeoutMillis, t -> overdue(answer, timer));
+            } else {
+                answer.tryFail(new StateStore.Unavailable("Redis: no answer within " + timeoutMillis
+                        + " ms, and none to a ping", null));
+            }
+        });
     }
 
     @Override

@@ -88,8 +88,20 @@ public final class RedisLedger implements Ledger {
      */
     public RedisLedger admittingOnLoops(Vertx vertx, StateSettings state, int connections) {
         this.vertx = vertx;
-        this.loop = LoopScripts.connect(vertx, state, connections);
+        this.loop = LoopScripts.connect(vertx, state, connections, this::reachable);
         return this;
+    }
+
+    /** Whether Redis answers a ping within the store's timeout, asked off the loop; the answer on the caller's context. */
+    private Future<Boolean> reachable() {
+        return vertx.executeBlocking(() -> {
+            try {
+                client.ping();
+                return true;
+            } catch (JedisException e) {
+                return false;
+            }
+        }, false);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.caravan.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.time.Clock;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientPauseMode;
 
 /**
  * Admissions made on Vert.x event loops against one real Redis: no thread waits for Redis, and each answer comes
@@ -100,6 +103,10 @@ class LoopAdmissionTest {
     }
 
     private Answer admitOn(Context context, SharedLedger ledger, long nanos) {
+        return asked(context, ledger, nanos).orTimeout(30, TimeUnit.SECONDS).join();
+    }
+
+    private CompletableFuture<Answer> asked(Context context, SharedLedger ledger, long nanos) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         String id = "r" + ids++;
         context.runOnContext(v -> {
@@ -108,7 +115,7 @@ class LoopAdmissionTest {
                     new Answer(result, context, Vertx.currentContext(), Context.isOnEventLoopThread(), asker,
                             Thread.currentThread().getName())));
         });
-        return answer.orTimeout(30, TimeUnit.SECONDS).join();
+        return answer;
     }
 
     @Test
@@ -192,5 +199,43 @@ class LoopAdmissionTest {
         assertThat(refused.result().failed()).isTrue();
         assertThat(refused.result().cause()).isInstanceOf(SharedLedger.StoreLost.class);
         assertThat(a.connected()).isFalse();
+    }
+
+    @Test
+    void anAnswerLateFromAStoreThatIsThereIsWaitedForNotTakenForALostStore() {
+        SharedLedger a = replica("a", false);
+        a.sync();
+        Context request = loop();
+        try (Jedis operator = new Jedis("127.0.0.1", redis.port())) {
+            long pings = pings(operator);
+            // scripts wait, a ping is answered: Redis is there, its answer to the admission late
+            operator.clientPause(60_000, ClientPauseMode.WRITE);
+            CompletableFuture<Answer> late;
+            try {
+                late = asked(request, a, 10 * CENT);
+                await("the admission's answer overdue and the store asked whether it is there")
+                        .atMost(Duration.ofSeconds(30)).until(() -> late.isDone() || pings(operator) > pings);
+            } finally {
+                operator.clientUnpause();
+            }
+            Answer answer = late.orTimeout(30, TimeUnit.SECONDS).join();
+            assertThat(answer.answeredOn()).isSameAs(request);
+            assertThat(answer.verdict().admitted()).isTrue();
+            assertThat(answer.verdict().hold().local()).as("admitted by the store, not by this replica alone")
+                    .isFalse();
+            assertThat(a.connected()).as("a late answer is not a lost store").isTrue();
+            a.sync();
+            assertThat(a.spend("team", BudgetPeriod.DAY, NOW).reserved()).as("the one hold, counted once")
+                    .isEqualTo(10 * CENT);
+        }
+    }
+
+    private static long pings(Jedis operator) {
+        for (String line : operator.info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_ping:calls=")) {
+                return Long.parseLong(line.substring("cmdstat_ping:calls=".length(), line.indexOf(',')));
+            }
+        }
+        return 0;
     }
 }
