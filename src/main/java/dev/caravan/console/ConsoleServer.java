@@ -42,6 +42,8 @@ public final class ConsoleServer extends ServiceSupport implements ExtendedStart
     private final HostGuard hosts;
     private final ScheduledExecutorService timers;
     private ScheduledFuture<?> sampling;
+    private Router managementRouter;
+    private Router apiRouter;
 
     ConsoleServer(CamelContext context, ConsoleSettings settings, SnapshotBuilder snapshots, MeterSampler sampler,
             SimulatorControls controls, ObjectMapper json, ScheduledExecutorService timers) {
@@ -76,28 +78,42 @@ public final class ConsoleServer extends ServiceSupport implements ExtendedStart
         }
     }
 
+    /**
+     * Mounts the console while the routes start, before the context reports itself started: a start-up wait or a
+     * readiness probe (Camel's context check is UP only once started) that passes finds every console path
+     * answering. The servers' routers exist by then: they are started before any route.
+     */
     @Override
     public void onCamelContextStarted(CamelContext camel, boolean alreadyStarted) {
-        // the servers' routers exist once every service has started
+        serve(camel);
     }
 
+    /** In case no route started before (a route controller that starts them later): then, at the latest. */
     @Override
     public void onCamelContextFullyStarted(CamelContext camel, boolean alreadyStarted) {
-        ManagementHttpServer management = camel.hasService(ManagementHttpServer.class);
-        if (management == null || management.getRouter() == null) {
+        serve(camel);
+        if (managementRouter == null) {
             LOG.warn("no management server is running (camel.management.enabled): the console is not served");
-        } else {
-            mount(management.getRouter());
+        }
+    }
+
+    /** Mounts the console on each server's router once (routes started again, by a reload, call this again). */
+    private synchronized void serve(CamelContext camel) {
+        ManagementHttpServer management = camel.hasService(ManagementHttpServer.class);
+        if (management != null && management.getRouter() != null && management.getRouter() != managementRouter) {
+            managementRouter = management.getRouter();
+            mount(managementRouter);
             LOG.info("console at http://{}:{}{}/", management.getHost(), management.getPort(), ROOT);
         }
         MainHttpServer api = camel.hasService(MainHttpServer.class);
-        if (api != null && api.getRouter() != null) {
+        if (api != null && api.getRouter() != null && api.getRouter() != apiRouter) {
+            apiRouter = api.getRouter();
             if (settings.onApiPort()) {
-                mount(api.getRouter());
+                mount(apiRouter);
                 LOG.warn("the console is also served on the client API port (caravan.console.on-api-port)");
             } else {
-                api.getRouter().route(ROOT).handler(this::notHere);
-                api.getRouter().route(ROOT + "/*").handler(this::notHere);
+                apiRouter.route(ROOT).handler(this::notHere);
+                apiRouter.route(ROOT + "/*").handler(this::notHere);
             }
         }
     }

@@ -7,9 +7,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
+import org.apache.camel.component.platform.http.main.ManagementHttpServer;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -90,5 +96,28 @@ class ConsolePortsTest {
                 URI.create(url + "nobody/fault")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(gateway.provider("alpha").fault()).isEqualTo(Fault.none());
+    }
+
+    @Test
+    void theConsolesControlsAnswerByTheTimeTheGatewayReportsItselfStarted() {
+        // asked from the started event itself: what a start-up wait or a readiness probe that just passed would get
+        AtomicReference<HttpResponse<String>> asked = new AtomicReference<>();
+        SimpleEventNotifierSupport atStart = new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) throws Exception {
+                if (event instanceof CamelEvent.CamelContextStartedEvent started) {
+                    int port = started.getContext().hasService(ManagementHttpServer.class).getPort();
+                    asked.set(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + port + "/console/api/simulator/alpha/fault")).header("content-type", "text/plain")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"status\":503}")).build(),
+                            HttpResponse.BodyHandlers.ofString()));
+                }
+            }
+        };
+        try (Gateway started = Gateway.startWith(List.of("alpha"), Map.of(), Map.of("consoleAtStart", atStart))) {
+            Awaitility.await("the started event's request").until(() -> asked.get() != null);
+            assertThat(asked.get().statusCode()).as(asked.get().body()).isEqualTo(415);
+            assertThat(started.provider("alpha").fault()).isEqualTo(Fault.none());
+        }
     }
 }

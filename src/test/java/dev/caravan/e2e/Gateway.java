@@ -40,12 +40,8 @@ final class Gateway implements AutoCloseable {
     private final java.nio.file.Path dataDir;
     private final List<String> providerNames;
 
-    private Gateway(List<String> providers, Map<String, String> overrides) {
-        this(providers, overrides, null);
-    }
-
-    /** With {@code clock}, when not null, as the gateway's clock. */
-    private Gateway(List<String> providers, Map<String, String> overrides, java.time.Clock clock) {
+    /** With {@code beans} bound in the gateway's registry before it starts, by name. */
+    private Gateway(List<String> providers, Map<String, String> overrides, Map<String, Object> beans) {
         System.setProperty("camel.threads.virtual.enabled", "true");
         // a provider is "name" (OpenAI) or "name:dialect"
         Map<String, String> dialects = new LinkedHashMap<>();
@@ -95,9 +91,7 @@ final class Gateway implements AutoCloseable {
         main.setOverrideProperties(props);
         // the console's fault controls drive this simulator, as they drive the built-in one
         main.bind(Console.SIMULATOR, simulator);
-        if (clock != null) {
-            main.bind(dev.caravan.CaravanConfiguration.CLOCK, clock);
-        }
+        beans.forEach(main::bind);
         // its own thread: main.run() blocks until stopped, and the common pool may have a single worker
         Thread.ofPlatform().daemon().name("caravan-main").start(() -> {
             try {
@@ -120,16 +114,25 @@ final class Gateway implements AutoCloseable {
     }
 
     static Gateway start(List<String> providers, Map<String, String> overrides) {
-        return new Gateway(providers, overrides);
+        return new Gateway(providers, overrides, Map.of());
     }
 
-    /** A gateway whose windows, waits and deadlines follow {@code clock}. */
+    /** A gateway whose windows, waits and deadlines follow {@code clock}, when not null. */
     static Gateway start(List<String> providers, Map<String, String> overrides, java.time.Clock clock) {
-        return new Gateway(providers, overrides, clock);
+        return new Gateway(providers, overrides,
+                clock == null ? Map.of() : Map.<String, Object>of(dev.caravan.CaravanConfiguration.CLOCK, clock));
+    }
+
+    /**
+     * A gateway with {@code beans} in its registry, by name, before it starts (an event notifier there hears the
+     * start).
+     */
+    static Gateway startWith(List<String> providers, Map<String, String> overrides, Map<String, Object> beans) {
+        return new Gateway(providers, overrides, beans);
     }
 
     static Gateway start(String... providers) {
-        return new Gateway(List.of(providers), Map.of());
+        return new Gateway(List.of(providers), Map.of(), Map.of());
     }
 
     SimulatedProvider provider(String name) {
