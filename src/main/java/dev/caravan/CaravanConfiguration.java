@@ -117,6 +117,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import dev.caravan.metrics.DroppedLogLines;
 import dev.caravan.metrics.Meters;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Vertx;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -262,7 +263,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         PriceTable prices = PriceTable.load(properties);
         RequestLog requestLog = new RequestLog(json, settings.logContent());
         LoopHops.bind(registry);
-        ClientLimits clientLimits = new ClientLimits(clients, ledger(context, stateSettings, clients, vertx, clock),
+        ClientLimits clientLimits = new ClientLimits(clients,
+                ledger(context, stateSettings, clients, vertx, meters, clock),
                 stateSettings.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, requestLog, OpenAiErrors::status, json,
                 meters, clock);
         registry.bind("clientLimits", clientLimits);
@@ -526,7 +528,7 @@ public class CaravanConfiguration implements CamelConfiguration {
      * with its own connections (an admission must not wait behind the state refresh), started and closed with Camel.
      */
     private static Ledger ledger(CamelContext context, StateSettings state, List<ClientSettings> clients, Vertx vertx,
-            Clock clock) throws Exception {
+            MeterRegistry meters, Clock clock) throws Exception {
         if (!state.shared()) {
             return new LocalLedger();
         }
@@ -535,6 +537,9 @@ public class CaravanConfiguration implements CamelConfiguration {
         SharedLedger ledger = new SharedLedger(new RedisLedger(RedisStateStore.connect(state, 64), state.keyPrefix(), state.replicaId(),
                 SharedLedger.heartbeat(state.refreshInterval())).admittingOnLoops(vertx, state, LOOP_CONNECTIONS), periods, state.refreshInterval(),
                 state.onStoreLoss() == StateSettings.OnStoreLoss.REFUSE, clock);
+        FunctionCounter.builder("caravan.client.ledger.syncs", ledger, SharedLedger::syncs)
+                .description("syncs of the clients' ledger with Redis completed: settlements out, every spend in")
+                .register(meters);
         context.addService(new ServiceSupport() {
             @Override
             protected void doStart() {

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.caravan.state.PeriodicWorker;
 import dev.caravan.state.StateStore;
@@ -45,6 +46,7 @@ public final class SharedLedger implements Ledger, AutoCloseable {
     private volatile boolean connected = true;
     private volatile int replicas = 1;
     private volatile Instant lostSince;
+    private final AtomicLong syncs = new AtomicLong();
     private final PeriodicWorker worker;
 
     /**
@@ -176,9 +178,18 @@ public final class SharedLedger implements Ledger, AutoCloseable {
                 LOG.warn("state store reachable again: clients' spend and rates are shared again");
             }
             connected = true;
+            syncs.incrementAndGet();
         } catch (StateStore.Unavailable e) {
             lost(e);
         }
+    }
+
+    /**
+     * The syncs completed so far: the other replicas' settlements known to Redis before one began are known here
+     * once it completes.
+     */
+    public long syncs() {
+        return syncs.get();
     }
 
     private void lost(RuntimeException e) {

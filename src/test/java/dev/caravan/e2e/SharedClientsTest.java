@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,6 +43,9 @@ class SharedClientsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final double CENT = 0.01;
+    /** Syncs of each replica that take every settled spend to Redis, and then that read it all back. */
+    private static final int SYNCS_OUT = 3;
+    private static final int SYNCS_BACK = 2;
     private static Simulator simulator;
     private static Replica.Pair replicas;
     private static Replica a;
@@ -89,14 +94,11 @@ class SharedClientsTest {
         assertThat(spent).as("spend of a $0.50 budget").isLessThanOrEqualTo(0.50 + CENT + 1e-9);
         assertThat(served.size()).isGreaterThanOrEqualTo(40);
         assertThat(simulator.provider("alpha").chatCalls()).isEqualTo(served.size());
-        for (Replica r : List.of(a, b)) {
-            await("replica " + r.name() + " sees the whole spend").atMost(Duration.ofSeconds(10))
-                    .pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-                        JsonNode team = client(r, "team");
-                        assertThat(team.get("spent_usd").asDouble()).isCloseTo(spent, within(1e-9));
-                        assertThat(team.get("held_usd").asDouble()).isZero();
-                    });
-        }
+        awaitSynced("the whole spend", r -> {
+            JsonNode team = client(r, "team");
+            assertThat(team.get("spent_usd").asDouble()).isCloseTo(spent, within(1e-9));
+            assertThat(team.get("held_usd").asDouble()).isZero();
+        });
     }
 
     @Test
@@ -139,10 +141,8 @@ class SharedClientsTest {
     void redisKilledMidLoadAndRestartedEmptyLosesNoRequestAndChargesNoneTwice() throws Exception {
         List<HttpResponse<String>> all = new ArrayList<>(load("ck-loaded", 20, 4));
         double before = cost(all);
-        for (Replica r : List.of(a, b)) {
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
-                    Math.abs(client(r, "loaded").get("spent_usd").asDouble() - before) < 1e-9);
-        }
+        awaitSynced("the spend before the kill", r ->
+                assertThat(client(r, "loaded").get("spent_usd").asDouble()).isCloseTo(before, within(1e-9)));
 
         simulator.provider("alpha").fail(Fault.latency(100).scope("chat"));
         List<CompletableFuture<HttpResponse<String>>> load = new ArrayList<>();
@@ -221,14 +221,57 @@ class SharedClientsTest {
         List<HttpResponse<String>> served = answers.stream().filter(r -> r.statusCode() == 200).toList();
         double spent = cost(served);
         assertThat(spent).as("each answer costs a cent").isCloseTo(served.size() * CENT, within(1e-9));
-        for (Replica r : List.of(a, b)) {
-            await("replica " + r.name() + " sees every request of " + client + " charged once")
-                    .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-                        JsonNode row = client(r, client);
-                        assertThat(row.get("spent_usd").asDouble()).isCloseTo(spent, within(1e-9));
-                        assertThat(row.get("held_usd").asDouble()).isZero();
-                    });
+        awaitSynced("every request of " + client + " charged once", r -> {
+            JsonNode row = client(r, client);
+            assertThat(row.get("spent_usd").asDouble()).isCloseTo(spent, within(1e-9));
+            assertThat(row.get("held_usd").asDouble()).isZero();
+        });
+    }
+
+    /**
+     * Waits until {@code seen} holds on both replicas, and fails if it still does not once the spend settled before
+     * the wait has had the syncs it needs to reach both: each replica's settlements go out at its next sync (the
+     * margin covers one that began before the last settlement), then each reads them all back at its next. The
+     * bound is counted in completed syncs ({@code caravan.client.ledger.syncs}), so a slow machine only makes it
+     * longer; the time limit is for replicas that stop syncing.
+     */
+    private static void awaitSynced(String what, Consumer<Replica> seen) {
+        long[] from = {syncs(a), syncs(b)};
+        int[] round = {0};
+        AtomicReference<AssertionError> missing = new AtomicReference<>();
+        await(what).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            // counted before looking: when those syncs had completed, what they carried is in the answer
+            long[] now = {syncs(a), syncs(b)};
+            int needed = round[0] == 0 ? SYNCS_OUT : SYNCS_BACK;
+            boolean due = false;
+            if (now[0] - from[0] >= needed && now[1] - from[1] >= needed) {
+                due = round[0] == 1;
+                round[0] = 1;
+                from[0] = now[0];
+                from[1] = now[1];
+            }
+            try {
+                for (Replica r : List.of(a, b)) {
+                    seen.accept(r);
+                }
+                missing.set(null);
+                return true;
+            } catch (AssertionError e) {
+                missing.set(e);
+                return due;
+            }
+        });
+        if (missing.get() != null) {
+            throw new AssertionError(what + ": not seen after " + SYNCS_OUT + " syncs out and " + SYNCS_BACK
+                    + " back on each replica", missing.get());
         }
+    }
+
+    /** The syncs of its clients' ledger {@code replica} has completed. */
+    private static long syncs(Replica replica) {
+        return replica.metrics().lines().filter(l -> l.startsWith("caravan_client_ledger_syncs_total "))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("replica " + replica.name() + " counts no ledger syncs"));
     }
 
     /** {@code count} requests of the client with {@code key}, spread over both replicas, {@code parallel} at once. */
