@@ -1,14 +1,15 @@
 package dev.caravan.clients;
 
+import static dev.caravan.clients.RedisLedgers.CENT;
+import static dev.caravan.clients.RedisLedgers.CLOCK;
+import static dev.caravan.clients.RedisLedgers.DOLLAR;
+import static dev.caravan.clients.RedisLedgers.HOLD;
+import static dev.caravan.clients.RedisLedgers.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +24,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,15 +40,10 @@ class LoopAdmissionTest {
 
     @RegisterExtension
     static final RedisServer redis = RedisServer.create();
-
-    private static final Instant NOW = Instant.parse("2026-12-06T10:00:00Z");
-    private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-    private static final Duration HOLD = Duration.ofMinutes(3);
-    private static final long CENT = Money.nanos(0.01);
-    private static final Ledger.Limits DOLLAR = new Ledger.Limits(100 * CENT, BudgetPeriod.DAY, 0, 0);
+    @RegisterExtension
+    final RedisLedgers replicas = new RedisLedgers(redis);
 
     private static Vertx vertx;
-    private final List<SharedLedger> replicas = new ArrayList<>();
     private int ids;
 
     @BeforeAll
@@ -59,14 +54,6 @@ class LoopAdmissionTest {
     @AfterAll
     static void closeLoops() {
         vertx.close().toCompletionStage().toCompletableFuture().join();
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        redis.resume();
-        redis.kill();
-        redis.start(); // each test starts with an empty store
-        replicas.forEach(SharedLedger::close);
     }
 
     private SharedLedger replica(String name, boolean refuse) {

@@ -1,20 +1,19 @@
 package dev.caravan.clients;
 
+import static dev.caravan.clients.RedisLedgers.CENT;
+import static dev.caravan.clients.RedisLedgers.CLOCK;
+import static dev.caravan.clients.RedisLedgers.DOLLAR;
+import static dev.caravan.clients.RedisLedgers.HOLD;
+import static dev.caravan.clients.RedisLedgers.NOW;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import dev.caravan.state.RedisServer;
 import dev.caravan.state.RedisStateStore;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -27,14 +26,9 @@ class SharedLedgerTest {
 
     @RegisterExtension
     static final RedisServer redis = RedisServer.create();
+    @RegisterExtension
+    final RedisLedgers replicas = new RedisLedgers(redis);
 
-    private static final Instant NOW = Instant.parse("2026-12-06T10:00:00Z");
-    private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-    private static final Duration HOLD = Duration.ofMinutes(3);
-    private static final long CENT = Money.nanos(0.01);
-    private static final Ledger.Limits DOLLAR = new Ledger.Limits(100 * CENT, BudgetPeriod.DAY, 0, 0);
-
-    private final List<SharedLedger> replicas = new ArrayList<>();
     private int ids;
 
     private SharedLedger replica(String name, boolean refuse) {
@@ -43,14 +37,6 @@ class SharedLedgerTest {
                 Map.of("team", BudgetPeriod.DAY), Duration.ofHours(1), refuse, CLOCK);
         replicas.add(ledger);
         return ledger;
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        redis.resume();
-        redis.kill();
-        redis.start(); // each test starts with an empty store
-        replicas.forEach(SharedLedger::close);
     }
 
     /** Admits a request of {@code nanos} and settles it at that cost. */

@@ -87,16 +87,10 @@ class PassThroughTest {
 
         HttpResponse<String> reply = gateway.post("/v1/chat/completions", sent, AUTH);
 
-        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
-        assertThat(LOOP.body()).isEqualTo("{ \"model\" : \"loop-upstream\",\n  \"messages\":[{\"role\":\"user\","
+        assertPassedThrough(reply, "{ \"model\" : \"loop-upstream\",\n  \"messages\":[{\"role\":\"user\","
                 + "\"content\":\"h\\u00e9llo\",\"name\":\"me\"}], \"logit_bias\":{\"50256\":-100},"
-                + " \"vendor_param\": {\"top_k\": 40, \"weights\": [1.0, 2.50, 1e-3]}, \"seed\" : 7 }");
-        assertThat(LOOP.header("Authorization")).isEqualTo("Bearer sk-loop-key-0123456789");
-        assertThat(LOOP.headers().toString()).doesNotContain(CLIENT_KEY);
-        assertThat(reply.body()).isEqualTo(answer);
+                + " \"vendor_param\": {\"top_k\": 40, \"weights\": [1.0, 2.50, 1e-3]}, \"seed\" : 7 }", answer);
         assertThat(reply.headers().firstValue("x-caravan-provider")).hasValue("loop");
-        // cost from the usage read on the way: 5 x $1000/M + 2 x $2000/M
-        assertThat(reply.headers().firstValue("x-caravan-cost")).hasValue("0.009");
     }
 
     @Test
@@ -128,9 +122,7 @@ class PassThroughTest {
         assertThat(reply.body()).isEqualTo(events.replace("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
                 + "\"created\":1,\"model\":\"loop-upstream\",\"choices\":[],\"usage\":{\"prompt_tokens\":100,"
                 + "\"completion_tokens\":50,\"total_tokens\":150}}\n\n", ""));
-        // 100 x $1000/M + 50 x $2000/M = $0.2
-        org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(spent() - before).isCloseTo(0.2,
-                org.assertj.core.data.Offset.offset(1e-9)));
+        assertUsageCharged(before);
     }
 
     @Test
@@ -171,14 +163,9 @@ class PassThroughTest {
         HttpResponse<String> reply = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY,
                 "anthropic-version", "2023-06-01"));
 
-        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertPassedThrough(reply, sent.replace("\"loop\"", "\"loop-upstream\""), answer);
         assertThat(LOOP.path()).isEqualTo("/v1/messages");
-        assertThat(LOOP.body()).isEqualTo(sent.replace("\"loop\"", "\"loop-upstream\""));
-        assertThat(LOOP.header("Authorization")).isEqualTo("Bearer sk-loop-key-0123456789");
         assertThat(LOOP.header("anthropic-version")).isEqualTo("2023-06-01");
-        assertThat(reply.body()).isEqualTo(answer);
-        // cost from the usage read as Anthropic's: 5 x $1000/M + 2 x $2000/M
-        assertThat(reply.headers().firstValue("x-caravan-cost")).hasValue("0.009");
     }
 
     @Test
@@ -203,9 +190,8 @@ class PassThroughTest {
         assertThat(reply.statusCode()).isEqualTo(200);
         assertThat(LOOP.path()).isEqualTo("/v1/messages");
         assertThat(reply.body()).isEqualTo(events);
-        // usage read as Anthropic's on the way: 100 x $1000/M + 50 x $2000/M
-        org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(spent() - before).isCloseTo(0.2,
-                org.assertj.core.data.Offset.offset(1e-9)));
+        // usage read as Anthropic's on the way
+        assertUsageCharged(before);
     }
 
     // ---------------------------------------------------------------- Messages to Anthropic
@@ -577,6 +563,25 @@ class PassThroughTest {
         assertThat(data.get(data.size() - 2)).contains("\"stream_broken\"");
         assertThat(data.getLast()).startsWith("<connection broke");
         assertThat(data.get(1)).as("content before the break").contains("\"content\"");
+    }
+
+    /**
+     * The loop server got {@code reached} with its own key and not the client's, and its {@code answer} came back as
+     * sent, costed from the usage read on the way: 5 x $1000/M + 2 x $2000/M.
+     */
+    private static void assertPassedThrough(HttpResponse<String> reply, String reached, String answer) {
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertThat(LOOP.body()).isEqualTo(reached);
+        assertThat(LOOP.header("Authorization")).isEqualTo("Bearer sk-loop-key-0123456789");
+        assertThat(LOOP.headers().toString()).doesNotContain(CLIENT_KEY);
+        assertThat(reply.body()).isEqualTo(answer);
+        assertThat(reply.headers().firstValue("x-caravan-cost")).hasValue("0.009");
+    }
+
+    /** The streamed answer's usage, 100 x $1000/M + 50 x $2000/M = $0.2, reaches the client's spend. */
+    private static void assertUsageCharged(double before) {
+        org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(spent() - before).isCloseTo(0.2,
+                org.assertj.core.data.Offset.offset(1e-9)));
     }
 
     private static double spent() throws Exception {
