@@ -34,27 +34,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 UP_PORT=$(free_port)
 GW_PORT=$(free_port)
 MGMT_PORT=$(free_port)
-# the same answer as bench/overhead.sh's upstream
-COMPLETION='{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":9,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"system_fingerprint":"fp_bench"}'
 mkdir -p "$RUN_DIR/upstream"
-cat >"$RUN_DIR/upstream/nginx.conf" <<NGINX
-worker_processes 1;
-pid $RUN_DIR/upstream/nginx.pid;
-daemon off;
-error_log $RUN_DIR/upstream/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    client_body_temp_path $RUN_DIR/upstream/body;
-    server {
-        listen 127.0.0.1:$UP_PORT;
-        location = /v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
-        location / { return 404; }
-    }
-}
-NGINX
+write_upstream_conf "$RUN_DIR/upstream" "$UP_PORT" "default_type application/json; return 200 '$BENCH_COMPLETION';"
 start_nginx upstream "$RUN_DIR/upstream/nginx.conf"; UP_PID=$LAST_PID
 wait_http "http://127.0.0.1:$UP_PORT/v1/chat/completions" 10 "$UP_PID" "$RUN_DIR/upstream/error.log"
 

@@ -66,26 +66,8 @@ fi
 
 UP_PORT=$(free_port)
 PROXY_PORT=$(free_port)
-COMPLETION='{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":9,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"system_fingerprint":"fp_bench"}'
 mkdir -p "$RUN_DIR/upstream" "$RUN_DIR/proxy"
-cat >"$RUN_DIR/upstream/nginx.conf" <<NGINX
-worker_processes 1;
-pid $RUN_DIR/upstream/nginx.pid;
-daemon off;
-error_log $RUN_DIR/upstream/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    client_body_temp_path $RUN_DIR/upstream/body;
-    server {
-        listen 127.0.0.1:$UP_PORT;
-        location = /v1/chat/completions { default_type application/json; return 200 '$COMPLETION'; }
-        location / { return 404; }
-    }
-}
-NGINX
+write_upstream_conf "$RUN_DIR/upstream" "$UP_PORT" "default_type application/json; return 200 '$BENCH_COMPLETION';"
 write_proxy_conf "$RUN_DIR/proxy" "$UP_PORT" "$PROXY_PORT" "$([[ $PIN == 1 ]] && echo 1 || echo auto)"
 start_nginx upstream "$RUN_DIR/upstream/nginx.conf"; UP_PID=$LAST_PID
 start_nginx proxy "$RUN_DIR/proxy/nginx.conf"; PROXY_PID=$LAST_PID

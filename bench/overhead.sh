@@ -45,7 +45,7 @@ GW_PORT=$(free_port)
 MGMT_PORT=$(free_port)
 
 # A realistic, small chat.completion (same shape as OpenAI's) answered instantly.
-COMPLETION='{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":9,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"system_fingerprint":"fp_bench"}'
+COMPLETION=$BENCH_COMPLETION
 MODELS='{"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1715367049,"owned_by":"system"}]}'
 
 mkdir -p "$RUN_DIR/upstream" "$RUN_DIR/proxy"
@@ -75,28 +75,9 @@ if ((ANSWER_BYTES > 0)); then
     ANSWER_LOCATION="root $RUN_DIR/upstream; $LIMIT_HEADERS try_files /answer.json =404; error_page 405 =200 /answer.json;"
     log "answers of $(stat -c %s "$RUN_DIR/upstream/answer.json") bytes"
 fi
-cat >"$RUN_DIR/upstream/nginx.conf" <<NGINX
-worker_processes 1;
-pid $RUN_DIR/upstream/nginx.pid;
-daemon off;
-error_log $RUN_DIR/upstream/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    client_body_temp_path $RUN_DIR/upstream/body;
-    client_max_body_size 0;
-    client_body_buffer_size 4m;
-    server {
-        listen 127.0.0.1:$UP_PORT;
-        location = /v1/chat/completions { $ANSWER_LOCATION }
-        location = /answer.json { internal; default_type application/json; $LIMIT_HEADERS root $RUN_DIR/upstream; }
-        location = /v1/models           { default_type application/json; return 200 '$MODELS'; }
-        location / { return 404; }
-    }
-}
-NGINX
+write_upstream_conf "$RUN_DIR/upstream" "$UP_PORT" "$ANSWER_LOCATION" \
+    "location = /answer.json { internal; default_type application/json; $LIMIT_HEADERS root $RUN_DIR/upstream; }
+        location = /v1/models { default_type application/json; return 200 '$MODELS'; }"
 write_proxy_conf "$RUN_DIR/proxy" "$UP_PORT" "$PROXY_PORT" "auto"
 
 log "fake upstream nginx on 127.0.0.1:$UP_PORT, proxy nginx on 127.0.0.1:$PROXY_PORT"
