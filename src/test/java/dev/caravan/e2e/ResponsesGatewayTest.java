@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -298,6 +299,39 @@ class ResponsesGatewayTest {
         assertThat(unknownModel.statusCode()).isEqualTo(404);
         assertThat(unknownPrevious.code()).hasValue("previous_response_not_found");
         assertThat(providerCalls()).as("no provider is called to count").isEqualTo(calls);
+    }
+
+    @Test
+    void anInputTokensRequestThatCannotBeReadIsRefusedByNameInTheResponsesErrorShape() {
+        String deep = "{\"model\":\"openai\",\"input\":\"hi\",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+        HttpResponse<String> nested = gateway.post("/v1/responses/input_tokens", deep,
+                Map.of("content-type", "application/json"));
+        HttpResponse<String> form = gateway.post("/v1/responses/input_tokens", "model=openai&input=hi",
+                Map.of("content-type", "application/x-www-form-urlencoded"));
+        HttpResponse<String> noModel = gateway.post("/v1/responses/input_tokens", "{\"input\":\"hi\"}",
+                Map.of("content-type", "application/json"));
+        HttpResponse<String> broken = gateway.post("/v1/responses/input_tokens", "{\"model\":\"openai\",",
+                Map.of("content-type", "application/json"));
+
+        assertThat(nested.statusCode()).as(nested.body()).isEqualTo(400);
+        assertThat(nested.body()).contains("more than 64 levels deep");
+        assertThat(form.statusCode()).as(form.body()).isEqualTo(415);
+        assertThat(noModel.statusCode()).as(noModel.body()).isEqualTo(400);
+        assertThat(noModel.body()).contains("'model'");
+        assertThat(broken.statusCode()).as(broken.body()).isEqualTo(400);
+        for (HttpResponse<String> refused : List.of(nested, form, noModel, broken)) {
+            assertThat(refused.headers().firstValue("content-type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/json"));
+            assertThat(gatewayJson(refused).path("error").path("message").asText()).isNotBlank();
+        }
+    }
+
+    private static JsonNode gatewayJson(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (java.io.IOException e) {
+            throw new AssertionError("not JSON: " + response.body(), e);
+        }
     }
 
     private static long providerCalls() {
