@@ -19,12 +19,12 @@ import org.apache.camel.Exchange;
  * when it renders the outcome.
  *
  * <p>An immutable record, replaced on each step ({@link #on} then {@code with...} then {@link #putOn}), because the
- * pipeline copies the exchange: the dynamic router evaluates its next step on a copy, the circuit breaker runs the
- * provider call on one, and a hedge runs two attempts side by side on two. A copy shares the property map's values,
+ * pipeline may copy the exchange: the embeddings route's dynamic router evaluates its next step on a copy, and a
+ * hedge runs two attempts side by side on two. A copy shares the property map's values,
  * so a mutable holder would let one hedged attempt write into the other's state; a replaced record stays each copy's
  * own, and whichever copy is carried back brings its whole context with it.
  *
- * <p>It is a property, not a variable. Camel 4.18 carries both back from the dynamic router's and the breaker's
+ * <p>It is a property, not a variable. Camel 4.18 carries both back from the dynamic router's and a hedge's
  * copies (the chat, failover, hedging and streaming suites pass with either), but exchange variables are the
  * operator entry's public contract ({@code caravan.model}, {@code caravan.status}, ...): gateway internals stay out of
  * them, beside the provider call's inputs, which are properties too.
