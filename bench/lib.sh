@@ -287,16 +287,13 @@ wait_for_quiet() {
     done
 }
 
-# The fake upstream's answer: a realistic, small chat.completion (OpenAI's shape), answered instantly.
-BENCH_COMPLETION='{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":9,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"system_fingerprint":"fp_bench"}'
-
-# Writes <dir>/nginx.conf: a one-worker nginx on 127.0.0.1:<port> that answers POST /v1/chat/completions with
-# the directives <answer> (e.g. "default_type application/json; return 200 '...';"), any more locations given as
-# <extra>, and 404 elsewhere. Keep-alive is unbounded, so the upstream never closes a benchmark's connection.
-write_upstream_conf() { # dir port answer [extra locations]
-    local dir=$1 port=$2 answer=$3 extra=${4:-}
-    cat >"$dir/nginx.conf" <<NGINX
-worker_processes 1;
+# The start of every bench nginx.conf, up to its own http-level lines: WORKERS workers, its files under DIR,
+# keep-alive without bound (a benchmark's connections are never closed by the server), and requests of any size
+# (overhead.sh REQUEST_BYTES) held in memory, as a gateway holds them.
+nginx_conf_head() { # dir workers
+    local dir=$1
+    cat <<NGINX
+worker_processes $2;
 pid $dir/nginx.pid;
 daemon off;
 error_log $dir/error.log warn;
@@ -308,6 +305,18 @@ http {
     client_body_temp_path $dir/body;
     client_max_body_size 0;
     client_body_buffer_size 4m;
+NGINX
+}
+
+# The fake upstream's answer: a realistic, small chat.completion (OpenAI's shape), answered instantly.
+BENCH_COMPLETION='{"id":"chatcmpl-bench0001","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":8,"completion_tokens":9,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"system_fingerprint":"fp_bench"}'
+
+# Writes <dir>/nginx.conf: a one-worker nginx on 127.0.0.1:<port> that answers POST /v1/chat/completions with
+# the directives <answer> (e.g. "default_type application/json; return 200 '...';"), any more locations given as
+# <extra>, and 404 elsewhere. Keep-alive is unbounded, so the upstream never closes a benchmark's connection.
+write_upstream_conf() { # dir port answer [extra locations]
+    local dir=$1 port=$2 answer=$3 extra=${4:-}
+    { nginx_conf_head "$dir" 1; cat <<NGINX; } >"$dir/nginx.conf"
     server {
         listen 127.0.0.1:$port;
         location = /v1/chat/completions { $answer }
@@ -322,21 +331,8 @@ NGINX
 # upstream connections alive as a gateway's pool would, written to DIR/nginx.conf.
 write_proxy_conf() {
     local dir=$1 up=$2 port=$3 workers=$4
-    cat >"$dir/nginx.conf" <<NGINX
-worker_processes $workers;
-pid $dir/nginx.pid;
-daemon off;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    client_body_temp_path $dir/body;
+    { nginx_conf_head "$dir" "$workers"; cat <<NGINX; } >"$dir/nginx.conf"
     proxy_temp_path $dir/proxy;
-    # large requests (overhead.sh REQUEST_BYTES) pass, held in memory as a gateway holds them
-    client_max_body_size 0;
-    client_body_buffer_size 4m;
     upstream fake {
         server 127.0.0.1:$up;
         keepalive 128;
