@@ -37,7 +37,7 @@ class BreakerAccountingTest {
     private static final Target ALPHA = new Target("alpha", "model-alpha");
 
     private final CircuitBreaker breaker = CircuitBreakerRegistry.ofDefaults().circuitBreaker("alpha",
-            CaravanConfiguration.breakerConfig(new BreakerSettings(50, 4, 4, Duration.ofSeconds(30), 1)));
+            HealthConfiguration.breakerConfig(new BreakerSettings(50, 4, 4, Duration.ofSeconds(30), 1)));
     private final ProviderBreakers breakers = new ProviderBreakers(Map.of("alpha", breaker));
     private final DefaultCamelContext camel = new DefaultCamelContext();
 

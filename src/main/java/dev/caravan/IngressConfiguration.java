@@ -1,0 +1,234 @@
+package dev.caravan;
+
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.CaravanConfiguration.Foundation;
+import dev.caravan.broker.EmbeddedBroker;
+import dev.caravan.chat.ChatRequestReader;
+import dev.caravan.clients.ClientSettings;
+import dev.caravan.config.CaravanProperties;
+import dev.caravan.cost.TokenEstimator;
+import dev.caravan.ingress.ChatCompletions;
+import dev.caravan.ingress.ClientKeys;
+import dev.caravan.ingress.FileDrops;
+import dev.caravan.ingress.GuardedVertx;
+import dev.caravan.ingress.HttpLimits;
+import dev.caravan.ingress.InboxGate;
+import dev.caravan.ingress.JmsListenerContainers;
+import dev.caravan.ingress.JmsMessages;
+import dev.caravan.ingress.JmsRedelivery;
+import dev.caravan.ingress.JsonErrorPages;
+import dev.caravan.ingress.LoopHops;
+import dev.caravan.ingress.OperatorRequests;
+import dev.caravan.ingress.PromptReader;
+import dev.caravan.ingress.RequestHeadersOnly;
+import dev.caravan.ingress.gemini.GeminiIngress;
+import dev.caravan.ingress.messages.Messages;
+import dev.caravan.ingress.messages.MessagesCounts;
+import dev.caravan.ingress.protocol.ClientProtocol;
+import dev.caravan.ingress.protocol.ProtocolReplies;
+import dev.caravan.ingress.protocol.ProtocolRequests;
+import dev.caravan.ingress.responses.ResponseStore;
+import dev.caravan.ingress.responses.ResponsesHttp;
+import dev.caravan.passthrough.PassThroughOnly;
+import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.SecretRedactor;
+import dev.caravan.routing.RoutingPolicy;
+import dev.caravan.state.LocalResponseRecords;
+import dev.caravan.state.RedisResponseRecords;
+import dev.caravan.state.RedisStateStore;
+import dev.caravan.state.ResponseRecords;
+import dev.caravan.state.StateSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.PlatformHttpComponent;
+import org.apache.camel.component.platform.http.vertx.EventLoopPlatformHttpEngine;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.support.service.ServiceSupport;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.jms.connection.CachingConnectionFactory;
+
+/**
+ * The ways requests come in: the HTTP servers and each client protocol's beans (Chat Completions, Gemini, Responses,
+ * Anthropic Messages), the client keys, the JMS ingress with its broker, and the file drops. Runs after
+ * {@link HealthConfiguration}.
+ */
+public class IngressConfiguration implements CamelConfiguration {
+
+    /** What the areas after the ingress use of it. */
+    record Edges(Vertx vertx, ProtocolRequests httpRequests, ClientKeys clientKeys) {
+    }
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Foundation foundation = CaravanConfiguration.built(context, Foundation.class);
+        GatewaySettings settings = foundation.settings();
+        Clock clock = foundation.clock();
+        ObjectMapper json = foundation.json();
+        ProviderCatalog catalog = foundation.catalog();
+        SecretRedactor redactor = foundation.redactor();
+        MeterRegistry meters = foundation.meters();
+        TokenEstimator tokens = foundation.tokens();
+        List<ClientSettings> clients = foundation.clients();
+        Registry registry = context.getRegistry();
+
+        ChatRequestReader chatRequests = new ChatRequestReader(json, settings.aliases().keySet(),
+                settings.maxBodyBytes(), settings.maxJsonDepth(), Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
+                        .collect(Collectors.toSet()),
+                catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
+        Vertx vertx = Vertx.vertx(); // the API's servers and the provider calls share its event loops
+        JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), json);
+        if (settings.bound().http().eventLoop()) {
+            // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it)
+            registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine("/v1/chat/completions"::equals));
+        }
+        ProtocolRequests httpRequests = new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor));
+        registry.bind("httpRequests", httpRequests);
+        ClientKeys clientKeys = clientKeys(settings, clients);
+        registry.bind("clientKeys", clientKeys);
+        // the Gemini API: Google's clients send their key in x-goog-api-key
+        registry.bind("geminiKeys", clientKeys.alsoFrom("x-goog-api-key"));
+        GeminiIngress gemini = new GeminiIngress(json, chatRequests, redactor, catalog, tokens);
+        registry.bind("geminiIngress", gemini);
+        errorPages.answerUnder(GeminiIngress.PREFIX, gemini.shapes());
+        registry.bind("responsesHttp", new ResponsesHttp(chatRequests, responseStore(context,
+                StateSettings.of(settings.bound().state()), settings.bound().responses(), json, clock), json, redactor,
+                clock, catalog, tokens));
+        messages(registry, errorPages, chatRequests, json, redactor, clientKeys, tokens, catalog);
+        PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
+        registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
+        messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);
+        CaravanProperties.File files = settings.files();
+        FileDrops fileDrops = new FileDrops(prompts, json, files.outbox(), files.done(), files.error(), files.maxBytes(),
+                files.readTimeout(), clock);
+        registry.bind("fileDrops", fileDrops);
+        registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
+        LoopHops.bind(registry);
+        registry.bind("caravanEdges", new Edges(vertx, httpRequests, clientKeys));
+    }
+
+    /** The client keys: the simple form's, and each named client's, naming it. */
+    private static ClientKeys clientKeys(GatewaySettings settings, List<ClientSettings> clients) {
+        Map<String, String> named = new LinkedHashMap<>();
+        clients.forEach(c -> named.put(c.name(), c.key()));
+        String fileClient = settings.files().client();
+        if (!fileClient.isEmpty() && !named.containsKey(fileClient)) {
+            throw new ConfigurationError("caravan.file.client", "'" + fileClient + "' is not a client of "
+                    + "caravan.clients.*; clients: " + named.keySet());
+        }
+        return new ClientKeys(settings.clientKeys().all(), named, fileClient.isEmpty() ? null : fileClient);
+    }
+
+    /** The Anthropic Messages ingress ({@code routes/ingress-messages.camel.yaml}). */
+    private static void messages(Registry registry, JsonErrorPages errorPages, ChatRequestReader chatRequests,
+            ObjectMapper json, SecretRedactor redactor, ClientKeys clientKeys, TokenEstimator tokens,
+            ProviderCatalog catalog) {
+        ClientProtocol protocol = Messages.protocol(chatRequests, json, redactor);
+        ProtocolReplies replies = new ProtocolReplies(json, protocol.shapes());
+        registry.bind("messagesKeys", clientKeys.alsoFrom(Messages.KEY_HEADER));
+        registry.bind("messagesRequests", new ProtocolRequests(protocol, new PassThroughOnly(catalog, json, chatRequests)));
+        registry.bind("messagesReplies", replies);
+        registry.bind("messagesCounts", new MessagesCounts(chatRequests, tokens, catalog, replies, json));
+        errorPages.answerUnder(Messages.PATH_PREFIX, protocol.shapes());
+    }
+
+    /**
+     * What the HTTP servers (API and management port) are built on: a Vert.x instance whose servers enforce the
+     * connection limits and answer their own errors in JSON, closed once Camel has stopped them; and a header filter
+     * that lets only real request headers, never query parameters, reach the routes as headers.
+     *
+     * @return the error pages, told which protocol's error shape answers under which path prefix
+     */
+    private static JsonErrorPages httpServers(CamelContext context, Vertx vertx, HttpLimits limits,
+            ObjectMapper json) {
+        long serverMaxBody = context.getPropertiesComponent().resolveProperty("camel.server.max-body-size")
+                .map(String::trim).map(Long::parseLong).orElse(16L * 1024 * 1024);
+        JsonErrorPages errorPages = new JsonErrorPages(json, context, serverMaxBody);
+        context.getRegistry().bind("vertx", Vertx.class, GuardedVertx.of(vertx, limits, errorPages));
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStoppedEvent) {
+                    vertx.close();
+                }
+            }
+        });
+        context.getComponent("platform-http", PlatformHttpComponent.class)
+                .setHeaderFilterStrategy(new RequestHeadersOnly());
+        return errorPages;
+    }
+
+    /**
+     * The JMS ingress: the embedded broker unless an external one is configured, its connection factory for
+     * the jms component, and virtual threads for the consumers.
+     */
+    private static void messaging(CamelContext context, CaravanProperties.Jms jms, PromptReader prompts,
+            ObjectMapper json, long maxBodyBytes, MeterRegistry meters, Clock clock) throws Exception {
+        Registry registry = context.getRegistry();
+        registry.bind("jmsMessages", new JmsMessages(prompts, json,
+                new JmsRedelivery(jms.maxAttempts(), jms.maxWait(), jms.redeliveryDelay(),
+                        jms.maxRedeliveryDelay(), clock),
+                jms.requestQueue(), jms.deadLetterQueue(), maxBodyBytes, meters));
+        SimpleAsyncTaskExecutor consumers = new SimpleAsyncTaskExecutor("jms-");
+        consumers.setVirtualThreads(true);
+        registry.bind("jmsTaskExecutor", consumers);
+        registry.bind("jmsListenerContainers", new JmsListenerContainers());
+        String url = jms.brokerUrl();
+        if (jms.enabled() && url.isEmpty()) {
+            EmbeddedBroker broker = new EmbeddedBroker(jms.dataDir(), jms.acceptor(), jms.requestQueue(),
+                    jms.deadLetterQueue(), jms.maxAttempts(), jms.redeliveryDelay());
+            context.addService(new ServiceSupport() {
+                @Override
+                protected void doStop() throws Exception {
+                    broker.close();
+                }
+            });
+            url = EmbeddedBroker.IN_VM_URL;
+        }
+        // one shared connection with cached sessions: the transaction manager behind a transacted consumer
+        // otherwise opens a connection per message, and the Artemis factory hands those out one at a time
+        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(url.isEmpty() ? EmbeddedBroker.IN_VM_URL : url);
+        // no client-side prefetch: an LLM call takes seconds, and a buffered message waits behind it while
+        // another replica (or another consumer of this one) sits idle
+        artemis.setConsumerWindowSize(0);
+        // no Java object is ever deserialized from a message, whatever a sender puts in an ObjectMessage
+        artemis.setDeserializationDenyList("*");
+        CachingConnectionFactory cached = new CachingConnectionFactory(artemis);
+        cached.setSessionCacheSize(jms.concurrency() + 10);
+        // a consumer is closed once it took its message (JmsListenerContainers): a cached one would only pretend to
+        cached.setCacheConsumers(false);
+        cached.setReconnectOnException(true);
+        registry.bind("jmsConnectionFactory", cached);
+    }
+
+    /**
+     * The Responses API's stored responses: in this process, or in Redis beside the rest of the shared state so that
+     * every replica continues every conversation. Closed with Camel.
+     */
+    private static ResponseStore responseStore(CamelContext context, StateSettings state,
+            CaravanProperties.Responses responses, ObjectMapper json, Clock clock) throws Exception {
+        ResponseRecords records = state.shared()
+                ? new RedisResponseRecords(RedisStateStore.connect(state, 8), state.keyPrefix(),
+                        responses.storeMaxEntries(), responses.storeTtl(), clock)
+                : new LocalResponseRecords(responses.storeMaxEntries(), responses.storeTtl(), clock);
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                records.close();
+            }
+        });
+        return new ResponseStore(records, json);
+    }
+}
