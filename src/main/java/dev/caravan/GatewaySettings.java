@@ -200,7 +200,10 @@ public record GatewaySettings(
                     or(given.idleTimeout(), defaults.idleTimeout()),
                     or(given.connectTimeout(), defaults.connectTimeout()),
                     or(given.maxConnections(), defaults.maxConnections()), i, breakerSettings, false,
-                    given.dialectOptions(), apis(prefix + "apis", given)));
+                    given.dialectOptions(), apis(prefix + "apis", given),
+                    // h2 by default where ALPN can offer it and fall back to HTTP/1.1: an http server might not
+                    // speak h2c
+                    or(given.http2(), "https".equalsIgnoreCase(url(prefix + "base-url", given.baseUrl()).getScheme()))));
         }
         return List.copyOf(providers);
     }

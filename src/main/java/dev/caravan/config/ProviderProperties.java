@@ -21,7 +21,7 @@ import dev.caravan.provider.DialectOptions;
 public record ProviderProperties(String dialect, String baseUrl, String apiKeys, Duration timeout,
         Duration firstTokenTimeout, Duration idleTimeout, Duration connectTimeout, Integer maxConnections,
         BreakerOverride breaker, String authHeader, String apiVersion, String anthropicVersion,
-        Integer defaultMaxTokens, String vertexProject, String vertexRegion, String apis) {
+        Integer defaultMaxTokens, String vertexProject, String vertexRegion, String apis, Boolean http2) {
 
     public static final Set<String> DIALECTS = Set.of("openai", "anthropic", "gemini");
     private static final String GOOGLE_NAME = "[A-Za-z0-9][A-Za-z0-9_.:-]*";
@@ -85,7 +85,8 @@ public record ProviderProperties(String dialect, String baseUrl, String apiKeys,
                 + ", idleTimeout=" + idleTimeout + ", connectTimeout=" + connectTimeout + ", maxConnections="
                 + maxConnections + ", breaker=" + breaker + ", authHeader=" + authHeader + ", apiVersion=" + apiVersion
                 + ", anthropicVersion=" + anthropicVersion + ", defaultMaxTokens=" + defaultMaxTokens
-                + ", vertexProject=" + vertexProject + ", vertexRegion=" + vertexRegion + ", apis=" + apis + "]";
+                + ", vertexProject=" + vertexProject + ", vertexRegion=" + vertexRegion + ", apis=" + apis + ", http2=" + http2
+                + "]";
     }
 
     /** The options of this provider's dialect, defaults filled in; the dialect is one of {@link #DIALECTS}. */

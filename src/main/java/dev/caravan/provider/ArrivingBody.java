@@ -72,6 +72,11 @@ final class ArrivingBody extends InputStream {
 
     private void arrive(Buffer buffer) {
         lastArrivalNanos = System.nanoTime();
+        if (buffer.length() == 0) {
+            // HTTP/2 DATA frames may be empty (an end of stream sent apart): queued, one would make a read return 0,
+            // which a stream's reader takes for a broken stream
+            return;
+        }
         boolean full;
         lock.lock();
         try {

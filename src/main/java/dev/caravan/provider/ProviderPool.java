@@ -13,6 +13,12 @@ import io.vertx.core.http.PoolOptions;
  * One provider's connections: {@code max-connections} split over Vert.x HTTP clients of at most {@code shardSize}
  * connections each, and the calls in flight on each.
  *
+ * <p>Over HTTP/2 ({@code http2}) {@code max-connections} still bounds the calls in flight, while each connection
+ * carries up to {@link #STREAMS_PER_CONNECTION} of them: 10,000 calls hold 100 sockets instead of 10,000 (and a
+ * channel, pipeline and codec each). On https the protocol is offered by ALPN, and a server that declines gets
+ * HTTP/1.1 with the pool of HTTP/1.1 connections; on plain http the client speaks h2c at once (prior knowledge, no
+ * upgrade request).
+ *
  * <p>Why shards: Vert.x's connection pool finds a free connection for each call by looking at every connection it
  * holds, so with thousands of calls open to one provider each call paid for a walk over thousands of connections.
  * Each call now goes to the shard with the fewest calls (the first among equals, so that calls made one at a time keep
@@ -23,6 +29,17 @@ final class ProviderPool implements Closeable {
 
     /** The most connections one Vert.x client pool holds. */
     static final int SHARD_SIZE = 256;
+    /**
+     * The most calls one HTTP/2 connection carries (fewer when the server's SETTINGS say so): the least servers
+     * commonly allow (Vert.x and h2o 100, nginx 128, Go 250), and few enough that a broken connection takes few calls
+     * with it.
+     */
+    static final int STREAMS_PER_CONNECTION = 100;
+    /**
+     * HTTP/2 flow control credit of one connection, shared by its streams (the protocol's default, 64 KB, would hold
+     * 100 streams to 650 bytes each until they are read); a stream's own stays at 64 KB, the relay's window.
+     */
+    private static final int HTTP2_CONNECTION_WINDOW = 16 * 1024 * 1024;
 
     /** One client and the calls on it: holding one of its connections, or queued for one. */
     record Shard(HttpClient client, int capacity, AtomicInteger calls) {
@@ -41,22 +58,36 @@ final class ProviderPool implements Closeable {
     ProviderPool(Vertx vertx, ProviderSettings provider, int shardSize) {
         this.capacity = provider.maxConnections();
         this.connectMillis = provider.connectTimeout().toMillis();
-        int count = Math.max(1, (capacity + shardSize - 1) / shardSize);
+        // a shard's calls: one per connection over HTTP/1.1, many over HTTP/2
+        int shardCalls = provider.http2() ? shardSize * STREAMS_PER_CONNECTION : shardSize;
+        int count = Math.max(1, (capacity + shardCalls - 1) / shardCalls);
         shards = new Shard[count];
         for (int i = 0; i < count; i++) {
             // the capacity spread evenly, the first shards taking the remainder
-            int size = capacity / count + (i < capacity % count ? 1 : 0);
-            shards[i] = new Shard(vertx.createHttpClient(new HttpClientOptions()
+            int size = Math.max(1, capacity / count + (i < capacity % count ? 1 : 0));
+            HttpClientOptions options = new HttpClientOptions()
                     .setProtocolVersion(HttpVersion.HTTP_1_1)
                     .setConnectTimeout((int) connectMillis)
                     .setKeepAlive(true)
                     .setForceSni(true)
                     .setMaxHeaderSize(MAX_HEADER_SIZE)
-                    .setDecompressionSupported(false), new PoolOptions()
-                    .setHttp1MaxSize(Math.max(1, size))
+                    .setDecompressionSupported(false);
+            PoolOptions pool = new PoolOptions()
+                    .setHttp1MaxSize(size)
                     .setCleanerPeriod(CLEANER_PERIOD_MILLIS * count)
-                    .setMaxWaitQueueSize(-1)),
-                    Math.max(1, size), new AtomicInteger());
+                    .setMaxWaitQueueSize(-1);
+            if (provider.http2()) {
+                // the shard's calls over as few connections as carry them, spread evenly: the pool then holds no
+                // more calls than max-connections (rounded up to whole connections), and a call past them waits
+                int connections = (size + STREAMS_PER_CONNECTION - 1) / STREAMS_PER_CONNECTION;
+                options.setProtocolVersion(HttpVersion.HTTP_2)
+                        .setUseAlpn(true)
+                        .setHttp2ClearTextUpgrade(false)
+                        .setHttp2MultiplexingLimit((size + connections - 1) / connections)
+                        .setHttp2ConnectionWindowSize(HTTP2_CONNECTION_WINDOW);
+                pool.setHttp2MaxSize(connections);
+            }
+            shards[i] = new Shard(vertx.createHttpClient(options, pool), size, new AtomicInteger());
         }
     }
 

@@ -25,13 +25,23 @@ import dev.caravan.passthrough.ClientApi;
  *                       typed for the dialect and checked when the settings were bound
  * @param apis           the client protocols it serves natively ({@code apis}): a request in one of them passes
  *                       through to it untranslated
+ * @param http2          whether calls go over HTTP/2 ({@code http2}): offered by ALPN on https (a server that
+ *                       declines gets HTTP/1.1), spoken at once (prior knowledge, h2c) on plain http
  */
 public record ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys keys, Duration timeout,
         Duration firstToken, Duration idle, Duration connectTimeout, int maxConnections, int priority,
-        BreakerSettings breaker, boolean simulated, DialectOptions options, Set<ClientApi> apis) {
+        BreakerSettings breaker, boolean simulated, DialectOptions options, Set<ClientApi> apis, boolean http2) {
 
     public ProviderSettings {
         apis = Set.copyOf(apis);
+    }
+
+    /** Over HTTP/1.1. */
+    public ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys keys, Duration timeout, Duration firstToken,
+            Duration idle, Duration connectTimeout, int maxConnections, int priority, BreakerSettings breaker,
+            boolean simulated, DialectOptions options, Set<ClientApi> apis) {
+        this(id, dialect, baseUrl, keys, timeout, firstToken, idle, connectTimeout, maxConnections, priority, breaker,
+                simulated, options, apis, false);
     }
 
     /** A provider serving its dialect's default protocols ({@link ClientApi#defaults}). */
@@ -53,8 +63,9 @@ public record ProviderSettings(String id, String dialect, URI baseUrl, ApiKeys k
         return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
     }
 
+    /** The same provider, served by the built-in simulator over HTTP/1.1 on loopback. */
     public ProviderSettings simulatedAt(URI simulatorBase, ApiKeys simulatorKeys) {
         return new ProviderSettings(id, dialect, simulatorBase, simulatorKeys, timeout, firstToken, idle,
-                connectTimeout, maxConnections, priority, breaker, true, options, apis);
+                connectTimeout, maxConnections, priority, breaker, true, options, apis, false);
     }
 }

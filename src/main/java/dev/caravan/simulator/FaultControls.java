@@ -89,6 +89,7 @@ final class FaultControls {
         state.set("apis", json.valueToTree(provider.apis().stream().sorted().toList()));
         state.set("fault", json.valueToTree(provider.fault()));
         state.put("chat_calls", provider.chatCalls());
+        state.put("http2_chat_calls", provider.http2ChatCalls());
         state.put("model_calls", provider.modelCalls());
         state.put("held_calls", provider.heldCalls());
         return state;

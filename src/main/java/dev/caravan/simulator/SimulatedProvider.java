@@ -25,6 +25,7 @@ public final class SimulatedProvider {
     /** When the fault ends by itself ({@link System#nanoTime}); Long.MAX_VALUE: when healed or used up. */
     private final AtomicLong until = new AtomicLong(Long.MAX_VALUE);
     private final LongAdder chatCalls = new LongAdder();
+    private final LongAdder http2ChatCalls = new LongAdder();
     private final LongAdder modelCalls = new LongAdder();
     private final LongAdder abandonedStreams = new LongAdder();
     private final LongAdder streamPieces = new LongAdder();
@@ -198,8 +199,16 @@ public final class SimulatedProvider {
         return f;
     }
 
-    void countChat() {
+    void countChat(boolean http2) {
         chatCalls.increment();
+        if (http2) {
+            http2ChatCalls.increment();
+        }
+    }
+
+    /** Chat calls that arrived over HTTP/2 (h2c): a gateway's provider client shows here what it speaks. */
+    public long http2ChatCalls() {
+        return http2ChatCalls.sum();
     }
 
     void recordChatHeaders(Map<String, List<String>> headers) {
@@ -264,6 +273,7 @@ public final class SimulatedProvider {
         lastBody.set(null);
         lastRawBody.set(null);
         chatCalls.reset();
+        http2ChatCalls.reset();
         modelCalls.reset();
         abandonedStreams.reset();
         streamPieces.reset();

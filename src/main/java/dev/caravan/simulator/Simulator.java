@@ -143,7 +143,10 @@ public final class Simulator implements AutoCloseable {
         router.route().handler(ctx -> withProvider(ctx, p -> out.reply(ctx.response(),
                 wire(p).error(404, Fault.none().withCode("unknown_url")))));
         try {
-            server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setIdleTimeout(0))
+            // h2c with prior knowledge is on by default (Vert.x's http2ClearTextEnabled): said here since a gateway's
+            // provider with http2=true on a plain http base URL needs it
+            server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setIdleTimeout(0)
+                            .setHttp2ClearTextEnabled(true))
                     .requestHandler(router)
                     .listen()
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -215,7 +218,7 @@ public final class Simulator implements AutoCloseable {
         provider.count(api, body);
         provider.recordRawBody(ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes());
         if (ctx.request().method().name().equals("POST") && (api.equals(Api.CHAT) || api.equals(Api.RESPONSES))) {
-            provider.countChat();
+            provider.countChat(ctx.request().version() == io.vertx.core.http.HttpVersion.HTTP_2);
             Map<String, List<String>> headers = new TreeMap<>();
             ctx.request().headers().forEach((name, value) -> headers.computeIfAbsent(
                     name.toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(value));

@@ -1,0 +1,208 @@
+package dev.caravan.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.caravan.chat.ChatMessage;
+import dev.caravan.chat.ChatRequest;
+import dev.caravan.chat.StreamSink;
+import dev.caravan.passthrough.ClientApi;
+import dev.caravan.testing.RecordingSink;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The provider call over HTTP/2 against a real h2c server (Vert.x's, on a loopback socket) that holds each request
+ * until the test answers it: calls arrive as HTTP/2 and share one connection, a stream's first bytes are readable
+ * while the server holds the rest, a read timeout or a cut resets only its own stream while another call on the same
+ * connection goes on to its end, and {@code max-connections} still bounds the calls in flight.
+ */
+class ProviderHttp2Test {
+
+    private static final Duration POOL_WAIT = Duration.ofMillis(500);
+
+    private final Vertx vertx = Vertx.vertx();
+    /** Requests the server holds, by the {@code x-call} header the test gave each. */
+    private final Map<String, HttpServerRequest> held = new ConcurrentHashMap<>();
+    private final List<HttpVersion> versions = new CopyOnWriteArrayList<>();
+    /** Calls whose stream closed before the server ended its answer: reset by the client. */
+    private final List<String> reset = new CopyOnWriteArrayList<>();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger closedConnections = new AtomicInteger();
+    private final HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(true))
+            .connectionHandler(connection -> {
+                connections.incrementAndGet();
+                connection.closeHandler(v -> closedConnections.incrementAndGet());
+            })
+            .requestHandler(request -> {
+                versions.add(request.version());
+                String name = request.getHeader("x-call");
+                request.response().closeHandler(v -> {
+                    if (!request.response().ended()) {
+                        reset.add(name);
+                    }
+                });
+                request.body().onSuccess(body -> held.put(name, request));
+            });
+    private final int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().join()
+            .actualPort();
+    private final ProviderHttp http = new ProviderHttp(vertx, List.of(provider()), POOL_WAIT, 1 << 20);
+
+    @AfterEach
+    void stop() {
+        http.close();
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    @Test
+    void callsGoOverHttp2AndShareOneConnection() throws IOException {
+        CompletableFuture<ProviderAnswer> one = sendAsync(call("one", false, Duration.ofSeconds(30)));
+        CompletableFuture<ProviderAnswer> two = sendAsync(call("two", false, Duration.ofSeconds(30)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+
+        answer("one", "{\"id\":\"one\"}");
+        answer("two", "{\"id\":\"two\"}");
+
+        assertThat(new String(one.join().body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"one\"}");
+        assertThat(new String(two.join().body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"two\"}");
+        assertThat(versions).containsExactly(HttpVersion.HTTP_2, HttpVersion.HTTP_2);
+        assertThat(connections).as("both calls on one connection").hasValue(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @Test
+    void aStreamsBeginningIsReadableWhileTheServerHoldsTheRest() throws IOException {
+        CompletableFuture<ProviderAnswer> sent = sendAsync(call("stream", true, Duration.ofSeconds(30)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("stream"));
+        on("stream", request -> request.response().setChunked(true).putHeader("content-type", "text/event-stream")
+                .write("data: one\n\n"));
+
+        InputStream body = sent.join().body();
+        assertThat(new String(body.readNBytes("data: one\n\n".length()), StandardCharsets.US_ASCII))
+                .isEqualTo("data: one\n\n");
+        assertThat(http.inFlight("alpha")).as("the answer has not ended").isEqualTo(1);
+
+        on("stream", request -> request.response().end("data: two\n\n"));
+        assertThat(versions).containsExactly(HttpVersion.HTTP_2);
+        assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("data: two\n\n");
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @Test
+    void aReadTimeoutResetsOnlyItsStreamWhileAnotherOnTheSameConnectionGoesOn() {
+        CompletableFuture<ProviderAnswer> slow = sendAsync(call("slow", false, Duration.ofMillis(300)));
+        CompletableFuture<ProviderAnswer> other = sendAsync(call("other", false, Duration.ofSeconds(30)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        // the head and part of the body, then silence
+        on("slow", request -> request.response().putHeader("content-length", "100").write("{\"id\":"));
+
+        CompletableFuture<byte[]> read = slow.thenApplyAsync(ProviderHttp2Test::readAll,
+                Executors.newVirtualThreadPerTaskExecutor());
+        await().atMost(Duration.ofSeconds(10)).until(read::isDone);
+        assertThatThrownBy(read::join).hasRootCauseInstanceOf(TimeoutException.class);
+        await().atMost(Duration.ofSeconds(5)).until(() -> reset.contains("slow"));
+
+        answer("other", "{\"id\":\"other\"}");
+        assertThat(readAll(other.join())).asString(StandardCharsets.UTF_8).isEqualTo("{\"id\":\"other\"}");
+        assertThat(reset).containsExactly("slow");
+        assertThat(connections).hasValue(1);
+        assertThat(closedConnections).as("a stream was reset, not the connection").hasValue(0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @Test
+    void aCutResetsOnlyItsStreamWhileAnotherOnTheSameConnectionGoesOn() {
+        ProviderCall cut = call("cut", false, Duration.ofSeconds(30));
+        CompletableFuture<ProviderAnswer> gone = sendAsync(cut);
+        CompletableFuture<ProviderAnswer> other = sendAsync(call("other", false, Duration.ofSeconds(30)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+
+        cut.handle().abandon(); // what the client's disconnect does to its attempt
+
+        await().atMost(Duration.ofSeconds(5)).until(gone::isDone);
+        assertThatThrownBy(gone::join).cause().hasMessage(ProviderFailure.ABANDONED_REASON);
+        await().atMost(Duration.ofSeconds(5)).until(() -> reset.contains("cut"));
+        answer("other", "{\"id\":\"other\"}");
+        assertThat(readAll(other.join())).asString(StandardCharsets.UTF_8).isEqualTo("{\"id\":\"other\"}");
+        assertThat(reset).containsExactly("cut");
+        assertThat(connections).hasValue(1);
+        assertThat(closedConnections).as("a stream was reset, not the connection").hasValue(0);
+    }
+
+    @Test
+    void callsPastMaxConnectionsWaitThePoolWaitAndAreSaturated() {
+        for (int i = 0; i < provider().maxConnections(); i++) {
+            sendAsync(call("held-" + i, false, Duration.ofSeconds(30)));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == provider().maxConnections());
+
+        assertThatThrownBy(() -> http.send(call("one-more", false, Duration.ofSeconds(30))))
+                .isInstanceOfSatisfying(ProviderFailure.class,
+                        failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
+        assertThat(held).doesNotContainKey("one-more");
+        assertThat(connections).hasValue(1);
+    }
+
+    private void on(String name, java.util.function.Consumer<HttpServerRequest> action) {
+        HttpServerRequest request = held.get(name);
+        vertx.runOnContext(v -> action.accept(request));
+    }
+
+    private void answer(String name, String json) {
+        on(name, request -> request.response().putHeader("content-type", "application/json").end(json));
+    }
+
+    private CompletableFuture<ProviderAnswer> sendAsync(ProviderCall call) {
+        return CompletableFuture.supplyAsync(() -> http.send(call), Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    private static byte[] readAll(ProviderAnswer answer) {
+        try (InputStream body = answer.body()) {
+            return body.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ProviderCall call(String name, boolean streamed, Duration readTimeout) {
+        AttemptPlan plan = new AttemptPlan(new Target("alpha", "model-alpha"), 0, Duration.ofSeconds(30),
+                0L, "req_1", List.of());
+        ChatRequest request = new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), streamed, null, null,
+                null, null, null, null, null, null, null);
+        StreamSink sink = streamed ? new RecordingSink() : null;
+        ProviderAttempt attempt = new ProviderAttempt(plan, request, sink, null, new AttemptHandle(() -> 0L, 0L),
+                null);
+        return new ProviderCall(attempt, "http://127.0.0.1:" + port + "/v1/chat/completions",
+                Map.of("Authorization", "Bearer sk-alpha", "x-call", name),
+                "{\"model\":\"model-alpha\"}".getBytes(StandardCharsets.UTF_8), readTimeout);
+    }
+
+    private ProviderSettings provider() {
+        Duration thirty = Duration.ofSeconds(30);
+        URI base = URI.create("http://127.0.0.1:" + port + "/v1");
+        return new ProviderSettings("alpha", "openai", base, new ApiKeys(List.of("sk-alpha")), thirty, thirty, thirty,
+                Duration.ofSeconds(5), 4, 1, null, false, DialectOptions.OpenAi.DEFAULT,
+                ClientApi.defaults("openai", base), true);
+    }
+}
