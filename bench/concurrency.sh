@@ -6,6 +6,8 @@
 #
 #   bench/concurrency.sh                 # defaults: 2000 connections, 20 s measured, 15 s warm-up
 #   CONNS=2000 DURATION=20s LATENCY_MS=1000 bench/concurrency.sh
+#   CONNS=10000 LATENCY_MS=3000 bench/concurrency.sh   # issue 15 step 4
+#   UPSTREAM_HTTP2=0 bench/concurrency.sh                # the gateway's provider calls over HTTP/1.1 instead of h2c
 #
 # The simulated providers (openai, groq, together, OpenAI wire format) run in a SEPARATE Caravan process
 # started only as a simulator host, so the gateway's thread count and RSS are its own. The gateway under
@@ -24,18 +26,30 @@ THREADS=${THREADS:-$(nproc)}                     # wrk threads: no more than the
 RESULTS_DIR=${RESULTS_DIR:-}
 # Extra -Dkey=value for the gateway under test, e.g. GATEWAY_PROPS="-Dcaravan.defaults.max-connections=3000"
 GATEWAY_PROPS=${GATEWAY_PROPS:-}
+# The gateway's calls to the simulated providers over HTTP/2 (h2c, up to 100 calls per connection), as it calls real
+# providers on https by default; 0: HTTP/1.1, one connection per call in flight
+UPSTREAM_HTTP2=${UPSTREAM_HTTP2:-1}
 
 budget=$(( 2 * ${DURATION%s} + ${WARMUP%s} + ${SETTLE%s} + 2 * ${QUIET_WAIT:-0} + 260 ))
 bound_run_time "$budget" "$0" "$@"
 
 ensure_tools
 ensure_jar
-# wrk needs one descriptor per connection, the simulator one, the gateway two (client + upstream) and ~30 of its own
-# (measured: 6,023 open with 3,000 calls in flight). Each process has its own limit, so it is the gateway's that
-# counts: 10,000 connections need a hard limit above 20,100 (with 20,000, as here, 9,900 is the most).
+# wrk needs one descriptor per connection, the simulator one, the gateway one per client connection, one per
+# provider connection and ~100 of its own (measured: 6,023 open with 3,000 calls in flight over HTTP/1.1). Each
+# process has its own limit, so it is the gateway's that counts: over HTTP/1.1 10,000 connections need a hard limit
+# above 20,100 (with 20,000, as here, 9,900 is the most); over h2c its provider connections are ~1 per 100 calls.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-(( $(ulimit -n) >= CONNS * 2 + 100 )) || die "ulimit -n is $(ulimit -n): too low for $CONNS connections (the gateway"\
-" needs two descriptors per connection and ~100 of its own; raise the hard limit, e.g. LimitNOFILE= or docker --ulimit)"
+if [[ $UPSTREAM_HTTP2 == 1 ]]; then
+    GATEWAY_PROPS="$(for p in $PROVIDERS; do printf -- '-Dcaravan.provider.%s.http2=true ' "$p"; done)$GATEWAY_PROPS"
+    need=$(( CONNS + CONNS / 100 + 3 + 100 ))
+else
+    need=$(( CONNS * 2 + 100 ))
+fi
+# wrk holds all $CONNS in one process (its limit is its own): 10,000 fit under 20,000; past it, it would need two
+(( $(ulimit -n) >= CONNS + 100 )) || die "ulimit -n is $(ulimit -n): too low for wrk's $CONNS connections"
+(( $(ulimit -n) >= need )) || die "ulimit -n is $(ulimit -n): too low for $CONNS connections (the gateway needs"\
+" $need descriptors; raise the hard limit, e.g. LimitNOFILE= or docker --ulimit, or set UPSTREAM_HTTP2=1)"
 
 start_simulator_host
 start_gateway_on_simulator
@@ -62,15 +76,16 @@ check_one
 # Samples the gateway once a second while wrk runs: threads, RSS, connections in and out.
 sample() { # out-file
     local out=$1
-    echo "t threads rss_mb client_conns upstream_conns" >"$out"
+    echo "t threads rss_mb client_conns upstream_conns open_files" >"$out"
     local t=0
     while kill -0 "$GW_PID" 2>/dev/null; do
-        local threads rss cin cup
+        local threads rss cin cup fds
         threads=$(awk '/^Threads:/{print $2}' "/proc/$GW_PID/status")
         rss=$(awk '/^VmRSS:/{printf "%d", $2/1024}' "/proc/$GW_PID/status")
         cin=$(ss -Htn state established "( sport = :$GW_PORT )" | wc -l)
         cup=$(ss -Htn state established "( dport = :$SIM_PORT )" | wc -l)
-        echo "$t $threads $rss $cin $cup" >>"$out"
+        fds=$(find "/proc/$GW_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+        echo "$t $threads $rss $cin $cup $fds" >>"$out"
         sleep 1
         t=$((t + 1))
     done
@@ -90,8 +105,9 @@ run_phase() { # label duration [url [extra wrk args]] -> sets PHASE_RESULT, PHAS
     safter=$(cpu_ticks "$SIM_PID")
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
-    # max threads, max RSS, max client and upstream connections over the run
-    PHASE_STATS=$(awk 'NR>1{if($2>t)t=$2; if($3>r)r=$3; if($4>c)c=$4; if($5>u)u=$5} END{print t+0, r+0, c+0, u+0}' \
+    # max threads, max RSS, max client and upstream connections, max open files over the run
+    PHASE_STATS=$(awk 'NR>1{if($2>t)t=$2; if($3>r)r=$3; if($4>c)c=$4; if($5>u)u=$5; if($6>f)f=$6}
+        END{print t+0, r+0, c+0, u+0, f+0}' \
         "$RUN_DIR/samples-$label.txt")
     read -r n _ _ _ _ _ _ secs wrkcpu busy <<<"$PHASE_RESULT"
     PHASE_OTHERS=$(others_pct "$busy" "$(awk -v t=$((after - before + safter - sbefore)) -v hz="$CLK_TCK" -v w="$wrkcpu" \
@@ -120,7 +136,8 @@ log "  measured: $PHASE_RESULT | $PHASE_STATS"
 M_RESULT=$PHASE_RESULT M_STATS=$PHASE_STATS M_CPU=$PHASE_CPU_US M_SIMCPU=$PHASE_SIM_CPU_US M_OTHERS=$PHASE_OTHERS
 # chat calls per simulated provider so far: the gateway's, before the direct phase adds its own
 curl -s --max-time 5 "http://127.0.0.1:$SIM_PORT/_providers" >"$RUN_DIR/providers.json" || true
-served=$(jq -r 'map("\(.provider)=\(.chat_calls)") | join(" ")' "$RUN_DIR/providers.json" 2>/dev/null || echo "?")
+served=$(jq -r 'map("\(.provider)=\(.chat_calls) (\(.http2_chat_calls // 0) over HTTP/2)") | join(", ")' \
+    "$RUN_DIR/providers.json" 2>/dev/null || echo "?")
 
 # The same load sent straight to one simulated provider: what wrk and the simulator reach on this machine without
 # the gateway, the ceiling the measured phase is held against.
@@ -137,24 +154,31 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
 {
     echo
     echo "Concurrency on 127.0.0.1, $(nproc) cores: $CONNS connections, upstream latency ${LATENCY_MS} ms, providers: $enabled;" \
-        "wrk -t$THREADS --timeout $WRK_TIMEOUT; $(date -u '+%Y-%m-%d %H:%M UTC')"
+        "wrk -t$THREADS --timeout $WRK_TIMEOUT; provider calls over $( ((UPSTREAM_HTTP2 == 1)) && echo h2c || echo HTTP/1.1);" \
+        "open-file limit $(ulimit -n); $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "gateway JVM options: ${CARAVAN_JVM_OPTS:-JVM defaults}"
     [[ -n $GATEWAY_PROPS ]] && echo "gateway overrides: $GATEWAY_PROPS"
-    printf '%-9s %6s %9s %9s %9s %7s %7s %7s %8s %7s %8s %9s %10s %10s %8s\n' \
-        phase secs req/s p50_ms p99_ms non2xx sockerr timeout threads rss_mb conns_in conns_up gw_cpu_us sim_cpu_us others%
+    printf '%-9s %6s %9s %9s %9s %7s %7s %7s %8s %7s %8s %9s %6s %10s %10s %8s\n' \
+        phase secs req/s p50_ms p99_ms non2xx sockerr timeout threads rss_mb conns_in conns_up files gw_cpu_us sim_cpu_us \
+        others%
     for phase in settle measured direct; do
         case $phase in
             settle) r=$W_RESULT s=$W_STATS c=$W_CPU sc=$W_SIMCPU o=$W_OTHERS ;;
             measured) r=$M_RESULT s=$M_STATS c=$M_CPU sc=$M_SIMCPU o=$M_OTHERS ;;
-            direct) r=$PHASE_RESULT s="- - - -" c=- sc=$PHASE_SIM_CPU_US o=$PHASE_OTHERS ;;
+            direct) r=$PHASE_RESULT s="- - - - -" c=- sc=$PHASE_SIM_CPU_US o=$PHASE_OTHERS ;;
         esac
         read -r n rps p50 p99 non2xx sock tmo secs _ <<<"$r"
-        read -r th rss cin cup <<<"$s"
-        printf '%-9s %6s %9s %9s %9s %7s %7s %7s %8s %7s %8s %9s %10s %10s %8s\n' \
-            "$phase" "$secs" "$rps" "$p50" "$p99" "$non2xx" "$sock" "$tmo" "$th" "$rss" "$cin" "$cup" "$c" "$sc" "$o"
+        read -r th rss cin cup fds <<<"$s"
+        printf '%-9s %6s %9s %9s %9s %7s %7s %7s %8s %7s %8s %9s %6s %10s %10s %8s\n' \
+            "$phase" "$secs" "$rps" "$p50" "$p99" "$non2xx" "$sock" "$tmo" "$th" "$rss" "$cin" "$cup" "$fds" "$c" "$sc" "$o"
     done
     echo "direct: the same load straight to simulated provider $first, without the gateway (wrk and the simulator's ceiling)."
-    echo "threads, rss_mb, conns_in (client connections established), conns_up (gateway->simulator connections):"
+    read -r _ m_rps m_p50 _ <<<"$M_RESULT"
+    read -r _ d_rps _ <<<"$PHASE_RESULT"
+    awk -v m="$m_rps" -v d="$d_rps" -v p="$m_p50" -v l="$LATENCY_MS" 'BEGIN{ if (d > 0 && l > 0)
+        printf "measured: %.1f %% of direct; p50 %+.1f %% over the upstream latency\n", m / d * 100, (p - l) / l * 100 }'
+    echo "threads, rss_mb, conns_in (client connections established), conns_up (gateway->simulator connections), files"
+    echo "(the gateway's open file descriptors, against its limit above):"
     echo "maxima of 1 s samples of the gateway process; gw_cpu_us, sim_cpu_us: CPU time (utime+stime) of the gateway and"
     echo "of the simulator process per completed request. Chat calls per simulated provider: $served."
     echo "others%: share of the machine's CPU used during the phase by processes other than this benchmark's (0 when quiet)."

@@ -7,6 +7,7 @@
 #
 #   bench/inflight-memory.sh                      # 2,000 requests held
 #   N=3000 GATEWAY_PROPS="-Xmx512m -XX:+UseSerialGC" bench/inflight-memory.sh
+#   UPSTREAM_HTTP2=0 bench/inflight-memory.sh     # provider calls over HTTP/1.1 (one connection each) instead of h2c
 #
 # Same set-up as concurrency.sh (a separate simulator host; providers openai, groq, together behind alias 'fast').
 source "$(dirname "$0")/lib.sh"
@@ -16,6 +17,7 @@ HOLD_MS=${HOLD_MS:-120000}          # longer than the whole measurement: nothing
 TOP=${TOP:-25}                      # classes shown
 PROVIDERS=${PROVIDERS:-"openai groq together"}
 GATEWAY_PROPS=${GATEWAY_PROPS:-}
+UPSTREAM_HTTP2=${UPSTREAM_HTTP2:-1}   # as concurrency.sh: the provider calls over h2c, up to 100 per connection
 JCMD=${JCMD:-$JAVA_HOME/bin/jcmd}
 
 bound_run_time 420 "$0" "$@"
@@ -23,6 +25,9 @@ bound_run_time 420 "$0" "$@"
 # timing out or failing over would count twice, and go on on a virtual thread whose stack counts too
 HOLD_PROPS="-Dcaravan.defaults.timeout=$(( HOLD_MS / 1000 + 60 ))s -Dcaravan.defaults.connect-timeout=60s"
 GATEWAY_PROPS="$HOLD_PROPS -Dcaravan.routing.pool-wait=60s $GATEWAY_PROPS"
+if [[ $UPSTREAM_HTTP2 == 1 ]]; then
+    GATEWAY_PROPS="$(for p in $PROVIDERS; do printf -- '-Dcaravan.provider.%s.http2=true ' "$p"; done)$GATEWAY_PROPS"
+fi
 
 ensure_tools
 ensure_jar
@@ -71,6 +76,7 @@ held=$(( $(received) - before ))
 sleep 2
 threads=$(awk '/^Threads:/{print $2}' "/proc/$GW_PID/status")
 fds=$(ls "/proc/$GW_PID/fd" | wc -l)
+ups=$(upstream)
 live held
 heap=$(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-held.txt")
 
@@ -81,7 +87,7 @@ heap=$(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-held.txt")
     [[ -n $GATEWAY_PROPS ]] && echo "gateway options: $GATEWAY_PROPS"
     echo "gateway: RSS idle $(cat "$RUN_DIR/rss-idle.txt") MB, held $(cat "$RUN_DIR/rss-held.txt") MB; live heap held" \
         "$heap MB (idle $(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-idle.txt") MB); $threads threads," \
-        "$fds descriptors"
+        "$fds descriptors, $ups provider connections ($( ((UPSTREAM_HTTP2 == 1)) && echo h2c || echo HTTP/1.1))"
     awk -v n="$held" -v top="$TOP" '
         FNR == 1 { file++ }
         $1 ~ /^[0-9]+:$/ { if (file == 1) { ib[$4] = $3; ii[$4] = $2 } else { hb[$4] = $3; hi[$4] = $2 } }
