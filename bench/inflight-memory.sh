@@ -48,6 +48,21 @@ live() { # label: class histogram of live objects and the heap and RSS around it
     "$JCMD" "$GW_PID" GC.class_histogram >"$RUN_DIR/histo-$1.txt" || die "jcmd GC.class_histogram failed"
     awk '/^VmRSS:/{printf "%d", $2/1024}' "/proc/$GW_PID/status" >"$RUN_DIR/rss-$1.txt"
     "$JCMD" "$GW_PID" VM.native_memory summary >"$RUN_DIR/nmt-$1.txt" 2>&1 || true
+    rss_parts "$1"
+}
+# RSS by what holds it (from /proc/<pid>/smaps): the Java heap's mapping, other anonymous memory (metaspace, code,
+# the collector's tables, thread stacks, malloc arenas, Netty's direct buffers) and files (libjvm, the CDS archive)
+rss_parts() { # label
+    local range lo hi
+    range=$("$JCMD" "$GW_PID" GC.heap_info 2>/dev/null | grep -o '\[0x[0-9a-f]*, 0x[0-9a-f]*)' | head -1)
+    lo=$(sed -E 's/\[0x([0-9a-f]*),.*/\1/' <<<"$range"); hi=$(sed -E 's/.*, 0x([0-9a-f]*)\)/\1/' <<<"$range")
+    awk -v lo="$lo" -v hi="$hi" '
+        function h2d(x,   i, d) { d = 0; x = tolower(x); for (i = 1; i <= length(x); i++) d = d * 16 + index("0123456789abcdef", substr(x, i, 1)) - 1; return d }
+        /^[0-9a-f]+-[0-9a-f]+ / { split($1, a, "-"); start = h2d(a[1]); file = ($6 != "" && $6 !~ /^\[/)
+            kind = (lo != "" && start >= h2d(lo) && start < h2d(hi)) ? "heap" : (file ? "files" : "anon") }
+        /^Rss:/ { rss[kind] += $2 }
+        END { printf "%d %d %d\n", rss["heap"] / 1024, rss["anon"] / 1024, rss["files"] / 1024 }' \
+        "/proc/$GW_PID/smaps" >"$RUN_DIR/rss-parts-$1.txt"
 }
 upstream() { ss -Htn state established "( dport = :$SIM_PORT )" | wc -l; }
 # chat calls the simulated providers received so far: pooled connections idle since the warm-up are not calls
@@ -88,6 +103,8 @@ heap=$(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-held.txt")
     echo "gateway: RSS idle $(cat "$RUN_DIR/rss-idle.txt") MB, held $(cat "$RUN_DIR/rss-held.txt") MB; live heap held" \
         "$heap MB (idle $(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-idle.txt") MB); $threads threads," \
         "$fds descriptors, $ups provider connections ($( ((UPSTREAM_HTTP2 == 1)) && echo h2c || echo HTTP/1.1))"
+    read -r hi ai fi <"$RUN_DIR/rss-parts-idle.txt"; read -r hh ah fh <"$RUN_DIR/rss-parts-held.txt"
+    echo "RSS by mapping, MB idle -> held: Java heap $hi -> $hh, other anonymous $ai -> $ah, files $fi -> $fh"
     awk -v n="$held" -v top="$TOP" '
         FNR == 1 { file++ }
         $1 ~ /^[0-9]+:$/ { if (file == 1) { ib[$4] = $3; ii[$4] = $2 } else { hb[$4] = $3; hi[$4] = $2 } }

@@ -16,7 +16,11 @@ CARAVAN_HOME=${CARAVAN_HOME:-$REPO_DIR}
 # JVM options of every gateway under test: the heap the README ships (README, "Running it for real"; G1 is this
 # machine's default collector, so it is not named here, and a collector given in GATEWAY_PROPS does not clash with
 # it). CARAVAN_JVM_OPTS= (empty) runs the JVM's defaults instead. Not applied to the simulator host.
-CARAVAN_JVM_OPTS=${CARAVAN_JVM_OPTS-"-Xms320m -Xmx320m -XX:-ClassUnloadingWithConcurrentMark"}
+CARAVAN_JVM_OPTS=${CARAVAN_JVM_OPTS-"-Xms320m -Xmx320m -XX:-ClassUnloadingWithConcurrentMark -XX:MarkStackSize=256k \
+-XX:TrimNativeHeapInterval=10000"}
+# ... and the environment it ships with (glibc's malloc arenas: two, not one per thread). CARAVAN_MALLOC_ARENA_MAX=
+# (empty) leaves glibc's default.
+CARAVAN_MALLOC_ARENA_MAX=${CARAVAN_MALLOC_ARENA_MAX-2}
 # Never these: other tools on this machine use them.
 RESERVED_PORTS=" 8080 8090 9876 "
 
@@ -122,6 +126,7 @@ start_caravan() { # name -Dkey=value...
     shift
     cd "$REPO_DIR"
     # shellcheck disable=SC2086 # CARAVAN_JVM_OPTS is a list of JVM options
+    env ${CARAVAN_JVM_OPTS:+${CARAVAN_MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$CARAVAN_MALLOC_ARENA_MAX}} \
     "$JAVA" -Dcaravan.config="$RUN_DIR/application.properties" \
         -Dcamel.main.routes-include-pattern="file:$RUN_DIR/routes/*.camel.yaml" \
         ${CARAVAN_JVM_OPTS:-} -Dcamel.server.host=127.0.0.1 -Dcamel.management.host=127.0.0.1 \

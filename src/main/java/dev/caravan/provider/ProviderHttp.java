@@ -41,8 +41,8 @@ import org.apache.hc.core5.concurrent.Cancellable;
  * builds to itself, while each attempt needs its own timeout (what is left of the request's deadline) and a handle
  * that can cut it mid-call.
  *
- * <p>One connection pool per provider, sized by its {@code max-connections} (split over a few Vert.x clients: see
- * {@link ProviderPool}). The client never retries, follows redirects or keeps cookies on its own: the router is the
+ * <p>One connection pool per provider, sized by its {@code max-connections} (split over a few Vert.x clients, and over
+ * HTTP/2 up to 100 calls per connection: see {@link ProviderPool}). The client never retries, follows redirects or keeps cookies on its own: the router is the
  * one retry loop (DESIGN §4).
  *
  * <p>A call waits at most {@code caravan.routing.pool-wait} for a free connection of a full pool, then fails as
@@ -340,7 +340,8 @@ public final class ProviderHttp implements Closeable {
 
         /**
          * The cut: a caller waiting for the answer is freed at once; on the event loop, a call still running is
-         * reset (its connection closed unread) and a reader of its body fails. A call that ended is left alone: its
+         * reset (over HTTP/1.1 its connection is closed unread, over HTTP/2 only its stream is reset) and a reader
+         * of its body fails. A call that ended is left alone: its
          * connection is back in the pool, perhaps serving another call, and a reset would close it.
          */
         @Override
