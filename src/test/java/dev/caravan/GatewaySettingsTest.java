@@ -283,6 +283,18 @@ class GatewaySettingsTest {
     }
 
     @Test
+    void providersOnHttpsSpeakHttp2AndOnHttpOnlyWhenTold() {
+        GatewaySettings defaults = GatewaySettings.from(minimalWith("caravan.provider.groq.base-url",
+                "http://127.0.0.1:8000/v1"));
+        GatewaySettings told = GatewaySettings.from(minimalWith("caravan.provider.groq.base-url",
+                "http://127.0.0.1:8000/v1", "caravan.provider.groq.http2", "true",
+                "caravan.provider.openai.http2", "false"));
+
+        assertThat(defaults.providers()).extracting(ProviderSettings::http2).containsExactly(true, false);
+        assertThat(told.providers()).extracting(ProviderSettings::http2).containsExactly(false, true);
+    }
+
+    @Test
     void aMisspeltKeyFarFromAnyKnownKeyGetsNoSuggestion() {
         assertThatThrownBy(() -> GatewaySettings.from(minimalWith("caravan.telemetry.otlp", "x")))
                 .isInstanceOf(ConfigurationError.class)
