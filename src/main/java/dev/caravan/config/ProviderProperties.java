@@ -15,13 +15,14 @@ import dev.caravan.provider.DialectOptions;
 
 /**
  * {@code caravan.provider.<id>.*}: one configured provider as written. Limits left unset here take the
- * {@code caravan.defaults.*} and {@code caravan.breaker.*} values; the last six fields are options of one
- * dialect each, checked here against the provider's dialect.
+ * {@code caravan.defaults.*} and {@code caravan.breaker.*} values; {@code authHeader} to {@code vertexRegion}
+ * and {@code messagesAuth} are options of one dialect each, checked here against the provider's dialect.
  */
 public record ProviderProperties(String dialect, String baseUrl, String apiKeys, Duration timeout,
         Duration firstTokenTimeout, Duration idleTimeout, Duration connectTimeout, Integer maxConnections,
         BreakerOverride breaker, String authHeader, String apiVersion, String anthropicVersion,
-        Integer defaultMaxTokens, String vertexProject, String vertexRegion, String apis, Boolean http2) {
+        Integer defaultMaxTokens, String vertexProject, String vertexRegion, String apis, Boolean http2,
+        String messagesAuth) {
 
     public static final Set<String> DIALECTS = Set.of("openai", "anthropic", "gemini");
     private static final String GOOGLE_NAME = "[A-Za-z0-9][A-Za-z0-9_.:-]*";
@@ -38,6 +39,7 @@ public record ProviderProperties(String dialect, String baseUrl, String apiKeys,
             if (!dialect.equals("openai")) {
                 foreign.put("auth-header", authHeader);
                 foreign.put("api-version", apiVersion);
+                foreign.put("messages-auth", messagesAuth);
             }
             if (!dialect.equals("anthropic")) {
                 foreign.put("anthropic-version", anthropicVersion);
@@ -58,6 +60,13 @@ public record ProviderProperties(String dialect, String baseUrl, String apiKeys,
             if (!authHeader.equals("authorization") && !authHeader.equals("api-key")) {
                 throw new SettingProblem("auth-header",
                         "'" + authHeader + "' is neither authorization (Bearer) nor api-key (Azure OpenAI)");
+            }
+        }
+        if (messagesAuth != null) {
+            try {
+                DialectOptions.MessagesAuth.parse(messagesAuth);
+            } catch (IllegalArgumentException e) {
+                throw new SettingProblem("messages-auth", e.getMessage());
             }
         }
         if (defaultMaxTokens != null && defaultMaxTokens < 1) {
@@ -86,13 +95,14 @@ public record ProviderProperties(String dialect, String baseUrl, String apiKeys,
                 + maxConnections + ", breaker=" + breaker + ", authHeader=" + authHeader + ", apiVersion=" + apiVersion
                 + ", anthropicVersion=" + anthropicVersion + ", defaultMaxTokens=" + defaultMaxTokens
                 + ", vertexProject=" + vertexProject + ", vertexRegion=" + vertexRegion + ", apis=" + apis + ", http2=" + http2
-                + "]";
+                + ", messagesAuth=" + messagesAuth + "]";
     }
 
     /** The options of this provider's dialect, defaults filled in; the dialect is one of {@link #DIALECTS}. */
     public DialectOptions dialectOptions() {
         return switch (dialect) {
-            case "openai" -> new DialectOptions.OpenAi("api-key".equals(authHeader), apiVersion);
+            case "openai" -> new DialectOptions.OpenAi("api-key".equals(authHeader), apiVersion,
+                    DialectOptions.MessagesAuth.parse(messagesAuth));
             case "anthropic" -> new DialectOptions.Anthropic(
                     or(anthropicVersion, DialectOptions.Anthropic.DEFAULT.version()),
                     or(defaultMaxTokens, DialectOptions.Anthropic.DEFAULT.defaultMaxTokens()));

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.provider.Dialect;
+import dev.caravan.provider.DialectOptions;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderAttempt;
 import dev.caravan.provider.ProviderCall;
@@ -90,11 +91,30 @@ public final class PassThrough {
             path = path.replace("/chat/completions", "/responses");
         } else if (api == ClientApi.MESSAGES && !dialect.name().equals(api.dialect())) {
             path = path.replace("/chat/completions", "/messages"); // an OpenAI-compatible server's Messages API
+            messagesAuth(headers, dialect, provider, provider.keys().get(attempt.plan().keyIndex()));
         }
         byte[] body = UpstreamBody.of(original.body(), api == ClientApi.GEMINI ? null : model,
                 api == ClientApi.CHAT_COMPLETIONS && stream, json);
         headers.putAll(original.headers());
         return new ProviderCall(attempt, provider.url(path), headers, body, readTimeout, api);
+    }
+
+    /**
+     * The key in the headers an OpenAI-compatible server's Messages API reads: Anthropic's {@code x-api-key}, which
+     * servers of that protocol expect, beside or instead of the dialect's own header
+     * ({@code caravan.provider.<id>.messages-auth}).
+     */
+    private static void messagesAuth(Map<String, String> headers, Dialect dialect, ProviderSettings provider,
+            String key) {
+        DialectOptions.MessagesAuth auth = provider.options() instanceof DialectOptions.OpenAi openAi
+                ? openAi.messagesAuth() : DialectOptions.MessagesAuth.BOTH;
+        if (auth == DialectOptions.MessagesAuth.AUTH_HEADER) {
+            return;
+        }
+        if (auth == DialectOptions.MessagesAuth.X_API_KEY) {
+            dialect.headers(key).keySet().forEach(headers::remove);
+        }
+        headers.put(AnthropicDialect.KEY_HEADER, key);
     }
 
     /** A whole 2xx answer: relayed as received (keys removed), with the summary the gateway reads of it. */

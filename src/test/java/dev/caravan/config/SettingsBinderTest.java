@@ -138,13 +138,14 @@ class SettingsBinderTest {
         GatewaySettings settings = GatewaySettings.from(gateway(
                 "caravan.provider.azure.auth-header", "API-Key",
                 "caravan.provider.azure.api-version", "2024-10-21",
+                "caravan.provider.azure.messages-auth", "X-API-Key",
                 "caravan.provider.claude.default-max-tokens", "8192",
                 "caravan.provider.vertex.vertex-project", "my-project",
                 "caravan.provider.vertex.vertex-region", "us-central1",
                 "caravan.provider.vertex.api-keys", "/secrets/sa.json"));
 
         assertThat(settings.providers()).extracting(ProviderSettings::options).containsExactly(
-                new DialectOptions.OpenAi(true, "2024-10-21"),
+                new DialectOptions.OpenAi(true, "2024-10-21", DialectOptions.MessagesAuth.X_API_KEY),
                 new DialectOptions.Anthropic("2023-06-01", 8192),
                 new DialectOptions.Gemini("my-project", "us-central1"));
     }
@@ -279,6 +280,10 @@ class SettingsBinderTest {
                         "caravan.provider.azure.anthropic-version", "not an option of the openai dialect"),
                 Arguments.of(new String[] {"caravan.provider.claude.auth-header", "api-key"},
                         "caravan.provider.claude.auth-header", "not an option of the anthropic dialect"),
+                Arguments.of(new String[] {"caravan.provider.azure.messages-auth", "header"},
+                        "caravan.provider.azure.messages-auth", "'header' is none of both, x-api-key, auth-header"),
+                Arguments.of(new String[] {"caravan.provider.claude.messages-auth", "both"},
+                        "caravan.provider.claude.messages-auth", "not an option of the anthropic dialect"),
                 Arguments.of(new String[] {"caravan.provider.claude.default-max-tokens", "0"},
                         "caravan.provider.claude.default-max-tokens", "'0' is not a positive whole number of tokens"),
                 Arguments.of(new String[] {"caravan.provider.vertex.vertex-region", "us-central1"},

@@ -34,6 +34,8 @@ class PassThroughTest {
 
     private static final String CLIENT_KEY = "ck-passthru-5a1e";
     private static final Map<String, String> AUTH = Map.of("Authorization", "Bearer " + CLIENT_KEY);
+    private static final String LOOP_KEY = "sk-loop-key-0123456789";
+    private static final String LOOPX_KEY = "sk-loopx-key-9876543210";
 
     /** An OpenAI-compatible server that records the last request's bytes and answers what the test set. */
     private static final Loopback LOOP = new Loopback();
@@ -41,11 +43,18 @@ class PassThroughTest {
     @RegisterExtension
     static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "claude:anthropic", "gem:gemini"),
             Gateway.props(
-                    "caravan.providers", "alpha, claude, gem, loop",
+                    "caravan.providers", "alpha, claude, gem, loop, loopx",
                     "caravan.provider.loop.dialect", "openai",
                     "caravan.provider.loop.base-url", LOOP.baseUrl(),
                     "caravan.provider.loop.api-keys", "sk-loop-key-0123456789",
                     "caravan.provider.loop.apis", "chat-completions, messages",
+                    // the same server, declared to read Anthropic's header alone on its Messages API
+                    "caravan.provider.loopx.dialect", "openai",
+                    "caravan.provider.loopx.base-url", LOOP.baseUrl(),
+                    "caravan.provider.loopx.api-keys", LOOPX_KEY,
+                    "caravan.provider.loopx.apis", "messages",
+                    "caravan.provider.loopx.messages-auth", "x-api-key",
+                    "caravan.model.loopx", "loopx:loop-upstream",
                     "caravan.provider.alpha.apis", "chat-completions, responses",
                     "caravan.routing.policy", "priority",
                     "caravan.breaker.minimum-calls", "1000",
@@ -166,6 +175,53 @@ class PassThroughTest {
         assertPassedThrough(reply, sent.replace("\"loop\"", "\"loop-upstream\""), answer);
         assertThat(LOOP.path()).isEqualTo("/v1/messages");
         assertThat(LOOP.header("anthropic-version")).isEqualTo("2023-06-01");
+    }
+
+    @Test
+    void aMessagesRequestCarriesTheProviderKeyInTheHeadersOfBothProtocolsAndInNoReplyOrLogLine() {
+        String sent = "{\"model\":\"loop\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        try (AllLogs logs = AllLogs.attach()) {
+            LOOP.answer(200, "application/json", "{\"id\":\"msg_3\",\"type\":\"message\",\"role\":\"assistant\","
+                    + "\"model\":\"loop-upstream\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],"
+                    + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}");
+            HttpResponse<String> answered = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY));
+
+            assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+            // vLLM reads only Authorization: Bearer, a server of Anthropic's protocol reads x-api-key
+            assertThat(LOOP.headers().get("x-api-key")).containsExactly(LOOP_KEY);
+            assertThat(LOOP.headers().get("Authorization")).containsExactly("Bearer " + LOOP_KEY);
+
+            // a refusal that echoes the key, as some servers' auth errors do
+            LOOP.answer(400, "application/json", "{\"type\":\"error\",\"error\":{\"type\":"
+                    + "\"invalid_request_error\",\"message\":\"bad request for key " + LOOP_KEY + "\"}}");
+            HttpResponse<String> refused = gateway.post("/v1/messages", sent, Map.of("x-api-key", CLIENT_KEY));
+
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.body()).contains("[redacted]");
+            for (HttpResponse<String> reply : List.of(answered, refused)) {
+                assertThat(reply.body()).doesNotContain(LOOP_KEY);
+                reply.headers().map().forEach((name, values) -> assertThat(values.toString()).as(name)
+                        .doesNotContain(LOOP_KEY));
+            }
+            // the request log's line for each, at least
+            org.awaitility.Awaitility.await().until(() -> logs.lines().size() >= 2);
+            assertThat(logs.lines()).as("every log line written meanwhile").noneMatch(line -> line.contains(LOOP_KEY));
+        }
+    }
+
+    @Test
+    void aProviderDeclaringMessagesAuthXApiKeySendsItsKeyInThatHeaderAlone() {
+        LOOP.answer(200, "application/json", "{\"id\":\"msg_4\",\"type\":\"message\",\"role\":\"assistant\","
+                + "\"model\":\"loop-upstream\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],"
+                + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":5,\"output_tokens\":2}}");
+
+        HttpResponse<String> reply = gateway.post("/v1/messages", "{\"model\":\"loopx\",\"max_tokens\":64,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", Map.of("x-api-key", CLIENT_KEY));
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertThat(LOOP.path()).isEqualTo("/v1/messages");
+        assertThat(LOOP.headers().get("x-api-key")).containsExactly(LOOPX_KEY);
+        assertThat(LOOP.headers().containsKey("Authorization")).isFalse();
     }
 
     @Test
@@ -590,6 +646,44 @@ class PassThroughTest {
                         + "/v1/clients")).header("Authorization", "Bearer " + CLIENT_KEY).build(),
                 HttpResponse.BodyHandlers.ofString());
         return Gateway.json(clients).get("data").get(0).get("spent_usd").asDouble();
+    }
+
+    /** Every log line (message and exception) the gateway writes while attached, at every level enabled. */
+    private static final class AllLogs implements AutoCloseable {
+
+        private final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final org.apache.logging.log4j.core.appender.AbstractAppender appender =
+                new org.apache.logging.log4j.core.appender.AbstractAppender("all-logs", null, null, true,
+                        org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+                    @Override
+                    public void append(org.apache.logging.log4j.core.LogEvent event) {
+                        Throwable thrown = event.getThrown();
+                        lines.add(event.getMessage().getFormattedMessage()
+                                + (thrown == null ? "" : " " + thrown));
+                    }
+                };
+
+        static AllLogs attach() {
+            AllLogs logs = new AllLogs();
+            logs.appender.start();
+            org.apache.logging.log4j.core.LoggerContext context = (org.apache.logging.log4j.core.LoggerContext)
+                    org.apache.logging.log4j.LogManager.getContext(false);
+            context.getConfiguration().getRootLogger().addAppender(logs.appender, null, null);
+            context.updateLoggers();
+            return logs;
+        }
+
+        List<String> lines() {
+            return lines;
+        }
+
+        @Override
+        public void close() {
+            org.apache.logging.log4j.core.LoggerContext context = (org.apache.logging.log4j.core.LoggerContext)
+                    org.apache.logging.log4j.LogManager.getContext(false);
+            context.getConfiguration().getRootLogger().removeAppender(appender.getName());
+            context.updateLoggers();
+        }
     }
 
     /** A loopback HTTP server standing in for an OpenAI-compatible provider. */

@@ -58,6 +58,8 @@ public final class AnthropicDialect implements Dialect {
     public static final int DEFAULT_MAX_TOKENS = DialectOptions.Anthropic.DEFAULT.defaultMaxTokens();
 
     static final String PATH = "/messages";
+    /** The header Anthropic's API, and every server of its protocol, reads the key from. */
+    public static final String KEY_HEADER = "x-api-key";
     /** The headers a Messages client may send for its Anthropic target. */
     static final List<String> CLIENT_HEADERS = List.of("anthropic-version", "anthropic-beta");
     static final String JSON_INSTRUCTION = AnthropicRequests.JSON_INSTRUCTION;
@@ -104,7 +106,7 @@ public final class AnthropicDialect implements Dialect {
 
     @Override
     public Map<String, String> headers(String key) {
-        return Map.of("x-api-key", key, "anthropic-version", version);
+        return Map.of(KEY_HEADER, key, "anthropic-version", version);
     }
 
     /**
