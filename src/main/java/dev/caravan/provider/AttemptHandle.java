@@ -23,6 +23,13 @@ import org.apache.hc.core5.concurrent.Cancellable;
  * and once content flows each event within {@code idle} of the last. All watched attempts share one scheduler
  * thread, each re-arming itself only when its limit comes due. The HTTP client's read timeout cannot do this: it is
  * one value for the whole call, while a stream needs two.
+ *
+ * <p>A keep-alive (an SSE comment such as {@code : ping}, which providers send while a model thinks) proves the
+ * provider is there, so it holds a committed stream open through a pause longer than {@code idle}, as an event does;
+ * but it proves no progress, so such a pause may last at most until the request's deadline, which bounds how long
+ * a caller waits with nothing new. Past it, only events keep the stream going. A provider sending nothing but
+ * keep-alives is cut there. Before the first content they change nothing: the first-content limit counts from the
+ * attempt's start, so that a target slow to answer is left for the next one.
  */
 public final class AttemptHandle {
 
@@ -48,6 +55,10 @@ public final class AttemptHandle {
     private volatile Duration firstContent;
     private volatile Duration idle;
     private volatile long lastEventNanos;
+    /** The last keep-alive, or {@link Long#MIN_VALUE} before any. */
+    private volatile long lastAliveNanos = Long.MIN_VALUE;
+    /** Until when keep-alives may hold a pause open: the request's deadline, by the ticker. */
+    private volatile long aliveUntilNanos;
     private volatile boolean committed;
     private volatile boolean finished;
     /** The next check, cancelled when the attempt finishes: until due it holds the handle and the call it binds. */
@@ -77,8 +88,18 @@ public final class AttemptHandle {
      * @param idle         the longest pause between events once content flows
      */
     public void watch(ScheduledExecutorService scheduler, Duration firstContent, Duration idle) {
+        watch(scheduler, firstContent, idle, Duration.ZERO);
+    }
+
+    /**
+     * @param untilDeadline what was left of the request's deadline when the attempt started: keep-alives may hold a
+     *                      pause open until then, never past it
+     */
+    public void watch(ScheduledExecutorService scheduler, Duration firstContent, Duration idle,
+            Duration untilDeadline) {
         this.firstContent = firstContent;
         this.idle = idle;
+        this.aliveUntilNanos = startedNanos + untilDeadline.toNanos();
         schedule(scheduler, check());
     }
 
@@ -111,9 +132,18 @@ public final class AttemptHandle {
             }
             return due - now;
         }
-        long due = lastEventNanos + idle.toNanos();
+        long lastEvent = lastEventNanos;
+        long lastAlive = lastAliveNanos;
+        long due = lastEvent + idle.toNanos();
+        boolean keptAlive = lastAlive > lastEvent && Math.min(lastAlive + idle.toNanos(), aliveUntilNanos) > due;
+        if (keptAlive) {
+            due = Math.min(lastAlive + idle.toNanos(), aliveUntilNanos);
+        }
         if (now >= due) {
-            cut(Cut.LATE, "the provider sent nothing for " + idle.toMillis() + " ms");
+            cut(Cut.LATE, !keptAlive ? "the provider sent nothing for " + idle.toMillis() + " ms"
+                    : now >= aliveUntilNanos ? "the provider sent only keep-alives for "
+                            + Duration.ofNanos(now - lastEvent).toMillis() + " ms, up to the request's deadline"
+                    : "the provider sent nothing, not even a keep-alive, for " + idle.toMillis() + " ms");
             return -1;
         }
         return due - now;
@@ -122,6 +152,14 @@ public final class AttemptHandle {
     /** An event arrived: the idle limit counts from now. */
     public void touch() {
         lastEventNanos = ticker.getAsLong();
+    }
+
+    /**
+     * A keep-alive arrived (an SSE comment): once content flows, the idle limit counts from now, as long as the
+     * request's deadline is not past.
+     */
+    public void alive() {
+        lastAliveNanos = ticker.getAsLong();
     }
 
     /** The first content reached the client: from now on the idle limit applies instead of the first-content one. */

@@ -99,7 +99,7 @@ public final class ProviderCalls {
             Duration firstContent = firstToken.compareTo(plan.timeout()) < 0 ? firstToken : plan.timeout();
             // the watch enforces first content and idle limits; the read timeout is only a backstop behind it
             readTimeout = Duration.ofMillis(Math.max(firstContent.toMillis(), provider.idle().toMillis()) + 1000);
-            handle.watch(watchdog, firstContent, provider.idle());
+            handle.watch(watchdog, firstContent, provider.idle(), plan.untilDeadline());
             sink.onClientGone(handle::abandon);
         } else {
             headers.put("Accept", "application/json");

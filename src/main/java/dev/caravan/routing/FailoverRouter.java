@@ -266,7 +266,7 @@ public final class FailoverRouter {
         ProviderSettings provider = boards.provider(target.provider());
         Duration timeout = provider.timeout().compareTo(left) < 0 ? provider.timeout() : left;
         return new AttemptPlan(target, key, timeout, time.ticker().getAsLong(), state.requestId(),
-                state.attempts().stream().map(Attempt::summary).toList());
+                state.attempts().stream().map(Attempt::summary).toList(), left);
     }
 
     /**
@@ -309,7 +309,7 @@ public final class FailoverRouter {
     /** The hedge's second plan as of now: its clock starts when it is started. */
     AttemptPlan replan(AttemptPlan plan) {
         return new AttemptPlan(plan.target(), plan.keyIndex(), plan.timeout(), time.ticker().getAsLong(),
-                plan.requestId(), plan.earlierAttempts());
+                plan.requestId(), plan.earlierAttempts(), plan.untilDeadline());
     }
 
     /** The record of a hedged attempt cut because the other answered first; counted as such. */

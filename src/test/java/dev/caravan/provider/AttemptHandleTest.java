@@ -81,6 +81,30 @@ class AttemptHandleTest {
     }
 
     @Test
+    void aKeepAliveBeforeTheFirstContentDoesNotPutOffTheFirstContentLimit() {
+        handle.bind(call);
+        handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10), Duration.ofMinutes(120));
+        ticks.set(59 * MINUTE);
+        handle.alive();
+
+        ticks.set(60 * MINUTE);
+        assertThat(handle.check()).isEqualTo(-1);
+        assertThat(handle.cutBecause()).isEqualTo("no content within 3600000 ms");
+    }
+
+    @Test
+    void aKeepAliveWithNoRequestDeadlineLeftPutsOffNothing() {
+        handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10));
+        handle.committed();
+        ticks.set(9 * MINUTE);
+        handle.alive();
+
+        ticks.set(10 * MINUTE);
+        assertThat(handle.check()).isEqualTo(-1);
+        assertThat(handle.cutBecause()).isEqualTo("the provider sent nothing for 600000 ms");
+    }
+
+    @Test
     void aFinishedAttemptIsWatchedNoMore() {
         handle.bind(call);
         handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10));

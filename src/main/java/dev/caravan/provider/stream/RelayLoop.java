@@ -53,7 +53,8 @@ public abstract class RelayLoop<P> {
 
     /**
      * A block of comments, {@code id:} or {@code retry:} lines alone, read when the relay keeps them: nothing of the
-     * answer, so neither content nor a sign of life for the idle limit. Dropped by default.
+     * answer, so not content (its comments told the handle the provider is alive as they were read). Dropped by
+     * default.
      */
     protected void passOn(SseEvent others) {
     }
@@ -90,7 +91,7 @@ public abstract class RelayLoop<P> {
      */
     public final RelayResult relay(InputStream body, int maxEventChars, StreamDecoder decoder, boolean keepOthers) {
         try {
-            return run(new SseReader(body, maxEventChars, keepOthers), decoder);
+            return run(new SseReader(body, maxEventChars, keepOthers, handle::alive), decoder);
         } catch (RuntimeException e) {
             if (begun) {
                 return broken("the gateway failed while relaying the stream");

@@ -22,6 +22,8 @@ public final class SseReader {
     private final InputStreamReader in;
     private final int maxEventChars;
     private final boolean keepOthers;
+    /** Told of each comment line as it is read: a keep-alive, a sign the provider is there. */
+    private final Runnable onComment;
     private final char[] buffer = new char[1024];
     private int position;
     private int limit;
@@ -45,9 +47,15 @@ public final class SseReader {
      *                   client's idle timer from firing)
      */
     public SseReader(InputStream body, int maxEventChars, boolean keepOthers) {
+        this(body, maxEventChars, keepOthers, () -> { });
+    }
+
+    /** @param onComment run for each comment line as it is read, kept or not (a keep-alive between events) */
+    public SseReader(InputStream body, int maxEventChars, boolean keepOthers, Runnable onComment) {
         this.in = new InputStreamReader(body, StandardCharsets.UTF_8);
         this.maxEventChars = maxEventChars;
         this.keepOthers = keepOthers;
+        this.onComment = onComment;
     }
 
     /**
@@ -85,6 +93,7 @@ public final class SseReader {
                 continue;
             }
             if (line.charAt(0) == ':') {
+                onComment.run();
                 if (keepOthers) {
                     others = (others == null ? new StringBuilder() : others).append(line).append('\n');
                 }
