@@ -9,13 +9,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.chat.ChatMessage;
-import dev.caravan.chat.ChatRequest;
 import dev.caravan.clients.ClientSettings;
 import dev.caravan.config.SettingsBinder;
 import dev.caravan.console.Console;
@@ -98,10 +97,13 @@ public class CaravanConfiguration implements CamelConfiguration {
 
         TokenEstimator tokens = TokenEstimator.of(settings.bound().estimate().exactChars(),
                 settings.bound().estimate().heavyConcurrency());
-        // the encodings take a second or two to load: load them now rather than in the first request
-        Thread.ofVirtual().name("caravan-tokenizer-warm-up").start(() -> tokens.estimate(
-                new ChatRequest("warm-up", List.of(ChatMessage.of("user", "hello")), null, null, null, null, null,
-                        null, null, null, null, null), "openai", "gpt-4o"));
+        // each encoding takes half a second and 15-30 MB to load: only those the configured models count with, now,
+        // rather than in a first request on an event loop
+        List<TokenEstimator.Model> counted = new ArrayList<>();
+        Stream.concat(settings.aliases().values().stream(), embeddingAliases.aliases().values().stream())
+                .flatMap(List::stream).forEach(target -> counted.add(new TokenEstimator.Model(
+                        catalog.provider(target.provider()).dialect(), target.model())));
+        LOG.info("Token counting loaded {} for the configured models", tokens.prepare(counted));
         PriceTable prices = PriceTable.load(properties);
         RequestLog requestLog = new RequestLog(json, settings.logContent());
         registry.bind("caravanFoundation", new Foundation(settings, clock, json, catalog, clients, redactor, meters,

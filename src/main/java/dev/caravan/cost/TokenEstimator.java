@@ -1,8 +1,12 @@
 package dev.caravan.cost;
 
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAccumulator;
@@ -15,6 +19,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
+import com.knuddels.jtokkit.api.ModelType;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 
@@ -61,7 +66,13 @@ import dev.caravan.chat.ChatRequest;
  * which keeps routing safe: a high count never sends a prompt to a model too small for it and never lets a
  * call past the caller's cost cap; at worst a very long prompt skips a target whose window would have held it.
  *
- * <p>The encodings are loaded once per process (about a second) and are safe to share between threads.
+ * <p>Each encoding is a table of 100-200K tokens, some 15-30 MB of live heap once loaded (about half a second
+ * each), safe to share between threads. An estimator loads only the encodings its models count with. The gateway's
+ * is {@linkplain #prepare prepared} at start with the configured models, whose encodings it loads then, off any
+ * event loop, so no request waits for one; an encoding asked for later (a model no configuration named) is loaded
+ * aside, on a virtual thread, while the estimates that need it count by the byte ceiling below (approximate, high),
+ * so that an estimate made on an event loop never blocks it. An estimator never prepared loads an encoding on first
+ * use, on the thread that needs it.
  *
  * <p>Longer than the other classes because the model-family factors and the bounds above are one argument: each
  * bound keeps the count exact or errs high, and split apart neither half could say why it is safe.
@@ -115,13 +126,23 @@ public final class TokenEstimator {
     }
 
     /** How one model's prompts are counted: its family, encoding, and whether its framing is the cookbook's. */
-    private record Counting(String name, Family family, Encoding encoding, boolean framed) {
+    private record Counting(String name, Family family, EncodingType encoding, boolean framed) {
+    }
+
+    /** A model estimates are made for: its provider's dialect and its upstream name. */
+    public record Model(String dialect, String model) {
     }
 
     /** Most models an estimator remembers how to count; they come from configuration, so few are ever seen. */
     private static final int REMEMBERED = 4096;
 
     private final Map<String, Counting> countings = new ConcurrentHashMap<>();
+    /** The encodings loaded so far, by type: each is loaded once, and only when a model counts with it. */
+    private final Map<EncodingType, Encoding> encodings = new ConcurrentHashMap<>();
+    /** Encodings being loaded aside for an estimator prepared without them. */
+    private final Set<EncodingType> loadingAside = ConcurrentHashMap.newKeySet();
+    private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+    private volatile boolean prepared;
     private final Map<Encoding, Map<String, Integer>> roleTokens = new ConcurrentHashMap<>();
     private final int exactChars;
     private final LongAdder tokenizerCalls = new LongAdder();
@@ -170,12 +191,56 @@ public final class TokenEstimator {
         return longestTokenized.get();
     }
 
+    /**
+     * Loads now, on this thread, the encodings {@code models} count with, in parallel; from then on an encoding
+     * not loaded is loaded aside and never by an estimate (see the class comment).
+     *
+     * @return the encodings loaded, by name
+     */
+    public Set<String> prepare(Collection<Model> models) {
+        Set<EncodingType> types = EnumSet.noneOf(EncodingType.class);
+        models.forEach(m -> types.add(counting(m.dialect(), m.model()).encoding()));
+        List<Thread> loads = types.stream()
+                .map(type -> Thread.ofVirtual().name("caravan-tokenizer-" + type.getName())
+                        .start(() -> encodings.computeIfAbsent(type, registry::getEncoding)))
+                .toList();
+        try {
+            for (Thread load : loads) {
+                load.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        prepared = true;
+        return loadedEncodings();
+    }
+
+    /** The names of the encodings this estimator has loaded. */
+    public Set<String> loadedEncodings() {
+        Set<String> names = new TreeSet<>();
+        encodings.keySet().forEach(type -> names.add(type.getName()));
+        return names;
+    }
+
+    /** The encoding of {@code type}; null while a prepared estimator loads it aside. */
+    private Encoding encoding(EncodingType type) {
+        Encoding loaded = encodings.get(type);
+        if (loaded != null || !prepared) {
+            return loaded != null ? loaded : encodings.computeIfAbsent(type, registry::getEncoding);
+        }
+        if (loadingAside.add(type)) {
+            Thread.ofVirtual().name("caravan-tokenizer-" + type.getName())
+                    .start(() -> encodings.computeIfAbsent(type, registry::getEncoding));
+        }
+        return null;
+    }
+
     public Estimate estimate(ChatRequest request, String dialect, String model) {
         Counting counting = counting(dialect, model);
         String name = counting.name();
         Family family = counting.family();
-        Encoding encoding = counting.encoding();
-        Count count = new Count(encoding, family, name, exactChars);
+        Encoding encoding = encoding(counting.encoding());
+        Count count = new Count(encoding, counting.encoding(), family, name, encoding == null ? 0 : exactChars);
         try {
             count.messages(request);
             count.tools(TREES.valueToTree(request.tools()));
@@ -195,7 +260,7 @@ public final class TokenEstimator {
         long tokens = (long) Math.ceil(count.text * factor) + count.images;
         boolean approximate = count.approximate || count.bounded > 0 || family != Family.OPENAI
                 || !counting.framed();
-        return new Estimate((int) Math.min(Integer.MAX_VALUE, tokens), encoding.getName(), approximate,
+        return new Estimate((int) Math.min(Integer.MAX_VALUE, tokens), counting.encoding().getName(), approximate,
                 count.bounded);
     }
 
@@ -238,10 +303,10 @@ public final class TokenEstimator {
         };
     }
 
-    private static Encoding encoding(Family family, String name) {
+    private static EncodingType encoding(Family family, String name) {
         return switch (family) {
-            case CLAUDE, GEMINI -> Tokenizers.O200K;
-            case LLAMA, OTHER -> Tokenizers.CL100K;
+            case CLAUDE, GEMINI -> EncodingType.O200K_BASE;
+            case LLAMA, OTHER -> EncodingType.CL100K_BASE;
             case OPENAI -> openAiEncoding(name);
         };
     }
@@ -251,13 +316,20 @@ public final class TokenEstimator {
      * its registry knows gpt-4o but reads gpt-4.1 as gpt-4 (cl100k_base), while tiktoken maps gpt-4.1,
      * gpt-4.5, gpt-5 and the o-series to o200k_base.
      */
-    private static Encoding openAiEncoding(String name) {
+    private static EncodingType openAiEncoding(String name) {
         String base = name.startsWith("ft:") ? name.substring(3) : name;
         if (O200K_MODEL.matcher(base).matches()) {
-            return Tokenizers.O200K;
+            return EncodingType.O200K_BASE;
         }
-        return Tokenizers.REGISTRY.getEncodingForModel(base).orElse(Tokenizers.O200K);
+        // the registry's own lookup by model name (a known name, else a known prefix), without loading the encoding
+        return ModelType.fromName(base)
+                .or(() -> PREFIXED.stream().filter(type -> base.startsWith(type.getName())).findFirst())
+                .map(ModelType::getEncodingType).orElse(EncodingType.O200K_BASE);
     }
+
+    /** The models the tokenizer library also knows by prefix (dated versions), longest first, as it tries them. */
+    private static final List<ModelType> PREFIXED = List.of(ModelType.GPT_4O, ModelType.GPT_4_32K, ModelType.GPT_4,
+            ModelType.GPT_3_5_TURBO_16K, ModelType.GPT_3_5_TURBO);
 
     private static boolean knownOpenAi(String name) {
         return FRAMED_MODEL.matcher(name.startsWith("ft:") ? name.substring(3) : name).matches();
@@ -265,7 +337,9 @@ public final class TokenEstimator {
 
     private final class Count {
 
+        /** Null when the text counts by the byte ceiling only (its encoding is still loading). */
         private final Encoding encoding;
+        private final EncodingType type;
         private final Family family;
         private final String model;
         /** Characters still to be tokenized exactly; past them, text counts by the byte ceiling. */
@@ -277,8 +351,9 @@ public final class TokenEstimator {
         private long tokenized;
         private boolean heavy;
 
-        Count(Encoding encoding, Family family, String model, long exactChars) {
+        Count(Encoding encoding, EncodingType type, Family family, String model, long exactChars) {
             this.encoding = encoding;
+            this.type = type;
             this.family = family;
             this.model = model;
             this.exactLeft = exactChars;
@@ -425,7 +500,7 @@ public final class TokenEstimator {
                 text(tools.toString());
                 return;
             }
-            boolean o200k = encoding.getName().equals(EncodingType.O200K_BASE.getName());
+            boolean o200k = type == EncodingType.O200K_BASE;
             int functionStart = o200k ? 7 : 10;
             for (JsonNode tool : tools) {
                 JsonNode function = tool.path("function");
@@ -505,10 +580,4 @@ public final class TokenEstimator {
         return bytes;
     }
 
-    /** The two encodings, loaded once on first use. */
-    private static final class Tokenizers {
-        static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
-        static final Encoding O200K = REGISTRY.getEncoding(EncodingType.O200K_BASE);
-        static final Encoding CL100K = REGISTRY.getEncoding(EncodingType.CL100K_BASE);
-    }
 }
