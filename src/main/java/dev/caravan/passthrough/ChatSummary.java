@@ -2,12 +2,18 @@ package dev.caravan.passthrough;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.FailureClass;
@@ -17,6 +23,11 @@ import dev.caravan.provider.ProviderFailure;
  * What the gateway reads of a passed-through {@code chat.completion}: id, created, model, each choice's finish reason
  * and the usage, in one streaming pass that skips the messages themselves (the client gets them as they are). Refused
  * as the dialect refuses it: a body that is not JSON, or has no choice, is a bad response.
+ *
+ * <p>The usage is read token by token where it has the usual shape (whole counts, detail objects of whole counts):
+ * binding it through databind cost a deserialization context and a property buffer per answer. Any other shape (a
+ * count as a float or a string, a number past an int, a repeated name, a detail that is not a count) is read again
+ * by the {@link Usage} record's own binding, so what the gateway makes of an odd usage is databind's, as before.
  */
 final class ChatSummary {
 
@@ -33,6 +44,19 @@ final class ChatSummary {
     }
 
     static ChatResponse of(ObjectReader usageReader, byte[] body, String upstreamModel) {
+        // a mapper that reads whole numbers as longs or big integers makes other nodes of the details
+        boolean quick = !usageReader.isEnabled(DeserializationFeature.USE_LONG_FOR_INTS)
+                && !usageReader.isEnabled(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
+        ChatResponse read = quick ? read(usageReader, body, upstreamModel, true) : null;
+        return read != null ? read : read(usageReader, body, upstreamModel, false);
+    }
+
+    /**
+     * The summary of {@code body}, or null when {@code quickUsage} and the usage has a shape only databind reads as
+     * it should.
+     */
+    private static ChatResponse read(ObjectReader usageReader, byte[] body, String upstreamModel,
+            boolean quickUsage) {
         String id = null;
         Long created = null;
         String model = null;
@@ -50,7 +74,18 @@ final class ChatSummary {
                     case "id" -> id = value == JsonToken.VALUE_STRING ? parser.getText() : null;
                     case "created" -> created = value.isNumeric() ? parser.getLongValue() : null;
                     case "model" -> model = value == JsonToken.VALUE_STRING ? parser.getText() : null;
-                    case "usage" -> usage = value == JsonToken.START_OBJECT ? usageReader.readValue(parser) : null;
+                    case "usage" -> {
+                        if (value != JsonToken.START_OBJECT) {
+                            usage = null;
+                        } else if (!quickUsage) {
+                            usage = usageReader.readValue(parser);
+                        } else {
+                            usage = usage(parser, usageReader.getConfig().getNodeFactory());
+                            if (usage == null) {
+                                return null;
+                            }
+                        }
+                    }
                     case "choices" -> {
                         sawChoices = value == JsonToken.START_ARRAY;
                         if (sawChoices) {
@@ -76,6 +111,83 @@ final class ChatSummary {
         }
         return new ChatResponse(id, "chat.completion", created, model != null ? model : upstreamModel, choices, usage,
                 null, null);
+    }
+
+    /**
+     * The usage object the parser is on the opening brace of, as {@link Usage}'s binding makes it, or null when it
+     * holds anything but whole counts that fit an int, nulls for the three counts, and objects of such counts.
+     */
+    private static Usage usage(JsonParser parser, JsonNodeFactory nodes) throws IOException {
+        Integer prompt = null;
+        Integer completion = null;
+        Integer total = null;
+        int seen = 0;
+        Map<String, JsonNode> extra = null;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken value = parser.nextToken();
+            int bit = switch (name) {
+                case "prompt_tokens" -> 1;
+                case "completion_tokens" -> 2;
+                case "total_tokens" -> 4;
+                default -> 0;
+            };
+            if (bit != 0) {
+                if ((seen & bit) != 0) {
+                    return null;
+                }
+                seen |= bit;
+                Integer count;
+                if (value == JsonToken.VALUE_NULL) {
+                    count = null;
+                } else if (isInt(parser, value)) {
+                    count = parser.getIntValue();
+                } else {
+                    return null;
+                }
+                switch (bit) {
+                    case 1 -> prompt = count;
+                    case 2 -> completion = count;
+                    default -> total = count;
+                }
+                continue;
+            }
+            JsonNode node;
+            if (isInt(parser, value)) {
+                node = nodes.numberNode(parser.getIntValue());
+            } else if (value == JsonToken.START_OBJECT) {
+                node = counts(parser, nodes);
+                if (node == null) {
+                    return null;
+                }
+            } else {
+                return null;
+            }
+            if (extra == null) {
+                extra = new HashMap<>(); // the map databind hands a record's any-setter
+            }
+            if (extra.put(name, node) != null) {
+                return null;
+            }
+        }
+        return new Usage(prompt, completion, total, extra != null ? extra : new HashMap<>());
+    }
+
+    /** An object of whole counts (a usage detail), or null for any other object. */
+    private static ObjectNode counts(JsonParser parser, JsonNodeFactory nodes) throws IOException {
+        ObjectNode counts = nodes.objectNode();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            if (!isInt(parser, parser.nextToken()) || counts.replace(name, nodes.numberNode(parser.getIntValue()))
+                    != null) {
+                return null;
+            }
+        }
+        return counts;
+    }
+
+    private static boolean isInt(JsonParser parser, JsonToken value) throws IOException {
+        return value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT;
     }
 
     /** One choice, the parser on its opening brace: its index and finish reason; its message is skipped. */
