@@ -1,11 +1,9 @@
 package dev.caravan.passthrough;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -40,10 +38,6 @@ public final class UpstreamBody {
     private UpstreamBody() {
     }
 
-    /** One top-level field: where its name starts, and where its value starts and ends (exclusive). */
-    private record Field(String name, int nameStart, int valueStart, int valueEnd, JsonToken value) {
-    }
-
     /** A byte range replaced by {@code with}. */
     private record Edit(int start, int end, byte[] with) {
     }
@@ -55,92 +49,120 @@ public final class UpstreamBody {
      * @param askUsage    true for a streamed Chat Completions request: make sure it reports usage
      */
     public static byte[] of(byte[] body, String model, boolean askUsage, ObjectMapper json) {
-        List<Field> fields = new ArrayList<>();
+        // only the fields to change are located (each location is an object), in the order of the body
+        List<Edit> edits = new ArrayList<>(2);
+        boolean usageAsked = false;
+        boolean kept = false; // a field that stays
         int rootStart;
-        int rootEnd;
         try (JsonParser parser = FACTORY.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("the request body is not a JSON object");
             }
-            rootStart = (int) parser.currentTokenLocation().getByteOffset();
+            rootStart = askUsage ? (int) parser.currentTokenLocation().getByteOffset() : -1;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                int nameStart = (int) parser.currentTokenLocation().getByteOffset();
                 String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                int valueStart = (int) parser.currentTokenLocation().getByteOffset();
-                if (value.isStructStart()) {
-                    parser.skipChildren();
+                kept |= !name.equals(CARAVAN);
+                if (name.equals(CARAVAN)) {
+                    int nameStart = (int) parser.currentTokenLocation().getByteOffset();
+                    parser.nextToken();
+                    edits.add(removal(body, nameStart, valueEnd(parser)));
+                } else if (name.equals("model") && model != null) {
+                    parser.nextToken();
+                    int valueStart = (int) parser.currentTokenLocation().getByteOffset();
+                    edits.add(new Edit(valueStart, valueEnd(parser), quoted(model)));
+                } else if (name.equals("stream_options") && askUsage) {
+                    usageAsked = true;
+                    parser.nextToken();
+                    int valueStart = (int) parser.currentTokenLocation().getByteOffset();
+                    int valueEnd = valueEnd(parser);
+                    JsonNode options = tree(json, body, valueStart, valueEnd);
+                    if (!options.path("include_usage").asBoolean(false)) {
+                        ObjectNode asked = options instanceof ObjectNode o ? o : json.createObjectNode();
+                        edits.add(new Edit(valueStart, valueEnd, bytes(json, asked.put("include_usage", true))));
+                    }
                 } else {
-                    parser.finishToken();
+                    parser.nextToken();
+                    parser.skipChildren();
                 }
-                fields.add(new Field(name, nameStart, valueStart, (int) parser.currentLocation().getByteOffset(),
-                        value));
             }
-            rootEnd = (int) parser.currentTokenLocation().getByteOffset();
         } catch (IOException e) {
             throw new UncheckedIOException("the request body could not be scanned", e);
         }
-        List<Edit> edits = new ArrayList<>();
-        boolean usageAsked = false;
-        for (int i = 0; i < fields.size(); i++) {
-            Field field = fields.get(i);
-            switch (field.name()) {
-                case "model" -> {
-                    if (model != null) {
-                        edits.add(new Edit(field.valueStart(), field.valueEnd(), quoted(model)));
-                    }
-                }
-                case CARAVAN -> edits.add(removal(body, fields, i, rootEnd));
-                case "stream_options" -> {
-                    if (askUsage) {
-                        usageAsked = true;
-                        JsonNode options = tree(json, body, field);
-                        if (!options.path("include_usage").asBoolean(false)) {
-                            ObjectNode asked = options instanceof ObjectNode o ? o : json.createObjectNode();
-                            edits.add(new Edit(field.valueStart(), field.valueEnd(), bytes(json,
-                                    asked.put("include_usage", true))));
-                        }
-                    }
-                }
-                default -> {
-                }
-            }
-        }
         if (askUsage && !usageAsked) {
-            edits.add(new Edit(rootStart + 1, rootStart + 1, fields.isEmpty()
-                    ? "\"stream_options\":{\"include_usage\":true}".getBytes(StandardCharsets.UTF_8) : INCLUDE_USAGE));
+            // first, before a removal that may start at the same byte
+            edits.addFirst(new Edit(rootStart + 1, rootStart + 1, kept ? INCLUDE_USAGE
+                    : "\"stream_options\":{\"include_usage\":true}".getBytes(StandardCharsets.UTF_8)));
         }
         if (edits.isEmpty()) {
             return body;
         }
-        edits.sort(Comparator.comparingInt(Edit::start));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 64);
-        int copied = 0;
+        int length = body.length;
         for (Edit edit : edits) {
-            out.write(body, copied, edit.start() - copied);
-            out.writeBytes(edit.with());
+            length += edit.with().length - (edit.end() - edit.start());
+        }
+        byte[] out = new byte[length];
+        int copied = 0;
+        int written = 0;
+        for (Edit edit : edits) {
+            System.arraycopy(body, copied, out, written, edit.start() - copied);
+            written += edit.start() - copied;
+            System.arraycopy(edit.with(), 0, out, written, edit.with().length);
+            written += edit.with().length;
             copied = edit.end();
         }
-        out.write(body, copied, body.length - copied);
-        return out.toByteArray();
+        System.arraycopy(body, copied, out, written, body.length - copied);
+        return out;
     }
 
-    /** The range that removes field {@code i} with one of the commas around it, leaving valid JSON. */
-    private static Edit removal(byte[] body, List<Field> fields, int i, int rootEnd) {
-        Field field = fields.get(i);
-        if (i + 1 < fields.size()) {
-            return new Edit(field.nameStart(), fields.get(i + 1).nameStart(), new byte[0]);
+    /** Where the value the parser is on ends (exclusive), the parser left on its last token. */
+    private static int valueEnd(JsonParser parser) throws IOException {
+        if (parser.currentToken().isStructStart()) {
+            parser.skipChildren();
+        } else {
+            parser.finishToken();
         }
-        if (i > 0) {
-            // the last field: from the end of the one before it (its comma included) to the closing brace
-            return new Edit(fields.get(i - 1).valueEnd(), rootEnd, new byte[0]);
-        }
-        return new Edit(field.nameStart(), rootEnd, new byte[0]);
+        return (int) parser.currentLocation().getByteOffset();
     }
 
-    private static JsonNode tree(ObjectMapper json, byte[] body, Field field) {
+    /**
+     * The range that removes the field from {@code nameStart} to {@code valueEnd} with one of the commas around it,
+     * leaving valid JSON: up to the next field's name, or, for the last field, from the end of the one before it
+     * (its comma included) to the closing brace. Between a value and the next name there is only whitespace and one
+     * comma, as the parser has checked.
+     */
+    private static Edit removal(byte[] body, int nameStart, int valueEnd) {
+        int after = blanksFrom(body, valueEnd);
+        if (body[after] == ',') {
+            return new Edit(nameStart, blanksFrom(body, after + 1), new byte[0]);
+        }
+        int before = nameStart - 1;
+        while (isBlank(body[before])) {
+            before--;
+        }
+        if (body[before] == ',') {
+            before--;
+            while (isBlank(body[before])) {
+                before--;
+            }
+            return new Edit(before + 1, after, new byte[0]);
+        }
+        return new Edit(nameStart, after, new byte[0]); // the only field
+    }
+
+    private static int blanksFrom(byte[] body, int at) {
+        while (isBlank(body[at])) {
+            at++;
+        }
+        return at;
+    }
+
+    private static boolean isBlank(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+    }
+
+    private static JsonNode tree(ObjectMapper json, byte[] body, int start, int end) {
         try {
-            return json.readTree(body, field.valueStart(), field.valueEnd() - field.valueStart());
+            return json.readTree(body, start, end - start);
         } catch (IOException e) {
             throw new UncheckedIOException("a request field could not be read", e);
         }

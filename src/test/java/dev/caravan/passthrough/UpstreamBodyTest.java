@@ -29,7 +29,8 @@ class UpstreamBodyTest {
         "caravan cut, last | {\"model\":\"fast\" , \"caravan\" : {} } | m | {\"model\":\"m\"}",
         "caravan cut after a number | {\"n\":12,\"caravan\":{}} | m | {\"n\":12}",
         "caravan alone | { \"caravan\":{} } | m | { }",
-        "gemini: no model in the body | {\"model\":\"fast\",\"contents\":[]} | | {\"model\":\"fast\",\"contents\":[]}",
+        "caravan cut, spaced with tabs and new lines | `{\n\t\"model\": \"fast\",\r\n\t\"caravan\": {\"a\": \"}\"}\n}` | m | "
+                + "`{\n\t\"model\": \"m\"}`",
     })
     void onlyWhatTheGatewayMustChangeChanges(String why, String body, String model, String expected) {
         assertThat(spliced(body, model, false)).as(why).isEqualTo(expected);
@@ -43,6 +44,11 @@ class UpstreamBodyTest {
                 + "{\"model\":\"m\",\"stream_options\": {\"include_usage\": true}}",
         "other options kept | {\"model\":\"fast\",\"stream_options\":{\"x\":1}} | "
                 + "{\"model\":\"m\",\"stream_options\":{\"x\":1,\"include_usage\":true}}",
+        "asked off | {\"stream_options\":{\"include_usage\":false},\"model\":\"fast\"} | "
+                + "{\"stream_options\":{\"include_usage\":true},\"model\":\"m\"}",
+        "caravan cut where usage is asked | {\"caravan\":{},\"model\":\"fast\",\"stream\":true} | "
+                + "{\"stream_options\":{\"include_usage\":true},\"model\":\"m\",\"stream\":true}",
+        "caravan alone where usage is asked | {\"caravan\":{}} | {\"stream_options\":{\"include_usage\":true}}",
     })
     void aStreamedChatIsMadeToReportItsUsage(String why, String body, String expected) {
         assertThat(spliced(body, "m", true)).as(why).isEqualTo(expected);
@@ -53,5 +59,14 @@ class UpstreamBodyTest {
         byte[] body = "{\"contents\":[{\"parts\":[{\"text\":\"hi\"}]}]}".getBytes(StandardCharsets.UTF_8);
 
         assertThat(UpstreamBody.of(body, null, false, JSON)).isSameAs(body);
+    }
+
+    @org.junit.jupiter.api.Test
+    void theCutTakesOneCommaWhereverTheFieldIs() {
+        assertThat(spliced("{\"user\":\"a\\\",\",\"caravan\":\"x\"}", "m", false)).isEqualTo("{\"user\":\"a\\\",\"}");
+        assertThat(spliced("{\"a\":[],\t\"caravan\":null ,\n\"model\":\"f\"}", "m", false))
+                .isEqualTo("{\"a\":[],\t\"model\":\"m\"}");
+        assertThat(spliced("{\"a\":1,\"caravan\":{\"x\":\",\"},\"b\":{},\"caravan2\":2}", null, false))
+                .isEqualTo("{\"a\":1,\"b\":{},\"caravan2\":2}");
     }
 }
