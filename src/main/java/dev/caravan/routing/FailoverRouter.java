@@ -265,8 +265,17 @@ public final class FailoverRouter {
     private AttemptPlan planFor(Target target, int key, RoutingState state, Duration left) {
         ProviderSettings provider = boards.provider(target.provider());
         Duration timeout = provider.timeout().compareTo(left) < 0 ? provider.timeout() : left;
-        return new AttemptPlan(target, key, timeout, time.ticker().getAsLong(), state.requestId(),
-                state.attempts().stream().map(Attempt::summary).toList(), left);
+        List<Attempt> attempts = state.attempts();
+        List<String> before = List.of(); // nearly always: a first attempt, made with no stream to build
+        if (!attempts.isEmpty()) {
+            String[] summaries = new String[attempts.size()];
+            for (int i = 0; i < summaries.length; i++) {
+                summaries[i] = attempts.get(i).summary();
+            }
+            before = List.of(summaries);
+        }
+        return new AttemptPlan(target, key, timeout, time.ticker().getAsLong(), state.requestId(), before,
+                left);
     }
 
     /**
