@@ -135,6 +135,22 @@ class PassThroughTest {
     }
 
     @Test
+    void aStreamedChatWhoseRoutingOptionsComeFirstGoesOutWithoutThemAndAskingForUsage() {
+        String events = "data: {\"id\":\"c3\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":"
+                + "\"loop-upstream\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}"
+                + "\n\ndata: [DONE]\n\n";
+        LOOP.answer(200, "text/event-stream", events);
+
+        HttpResponse<String> reply = gateway.post("/v1/chat/completions", "{\"caravan\":{\"policy\":\"priority\"},"
+                + "\"model\":\"loop\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", AUTH);
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        assertThat(LOOP.body()).isEqualTo("{\"stream_options\":{\"include_usage\":true},\"model\":\"loop-upstream\","
+                + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(reply.body()).isEqualTo(events);
+    }
+
+    @Test
     void aPassedThroughStreamsCommentsAndIdLinesReachTheClientAsTheProviderSentThem() {
         String chunk = "{\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"loop-upstream\","
                 + "\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":%s}]}";
