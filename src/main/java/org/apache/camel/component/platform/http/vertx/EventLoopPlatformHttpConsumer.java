@@ -46,8 +46,10 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
             return;
         }
         Context loop = Vertx.currentContext();
+        // InOnly where the stock consumer says InOut: the reply is the message the route ends with either way, and
+        // an InOut exchange has every pipeline it passes copy its message, headers and all, into a new out message
         Exchange exchange = createExchange(false);
-        exchange.setPattern(ExchangePattern.InOut);
+        exchange.setPattern(ExchangePattern.InOnly);
         processHttpRequest(exchange, ctx).onComplete(read -> {
             if (read.failed()) {
                 fail(exchange, ctx, read.cause());
