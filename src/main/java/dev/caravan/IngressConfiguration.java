@@ -89,7 +89,8 @@ public class IngressConfiguration implements CamelConfiguration {
                         .collect(Collectors.toSet()),
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         Vertx vertx = Vertx.vertx(); // the API's servers and the provider calls share its event loops
-        JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), json);
+        JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(),
+                settings.bound().http().serverLoops(), json);
         if (settings.bound().http().eventLoop()) {
             // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it)
             registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine("/v1/chat/completions"::equals));
@@ -151,12 +152,12 @@ public class IngressConfiguration implements CamelConfiguration {
      *
      * @return the error pages, told which protocol's error shape answers under which path prefix
      */
-    private static JsonErrorPages httpServers(CamelContext context, Vertx vertx, HttpLimits limits,
+    private static JsonErrorPages httpServers(CamelContext context, Vertx vertx, HttpLimits limits, int eventLoops,
             ObjectMapper json) {
         long serverMaxBody = context.getPropertiesComponent().resolveProperty("camel.server.max-body-size")
                 .map(String::trim).map(Long::parseLong).orElse(16L * 1024 * 1024);
         JsonErrorPages errorPages = new JsonErrorPages(json, context, serverMaxBody);
-        context.getRegistry().bind("vertx", Vertx.class, GuardedVertx.of(vertx, limits, errorPages));
+        context.getRegistry().bind("vertx", Vertx.class, GuardedVertx.of(vertx, limits, errorPages, eventLoops));
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {

@@ -72,7 +72,7 @@ public record CaravanProperties(
     /** {@code caravan.http.*}: the client API port and the limits on each client connection. */
     public record Http(Integer port, Long maxBodySize, Duration headTimeout, Duration keepAliveTimeout,
             Duration bodyTimeout, Duration idleTimeout, Integer maxConnections, Integer maxHeaderSize,
-            Integer maxInitialLineLength, Boolean eventLoop) {
+            Integer maxInitialLineLength, Boolean eventLoop, Integer eventLoops) {
 
         public Http {
             maxBodySize = atLeast("max-body-size", or(maxBodySize, 4L * 1024 * 1024), 1024L);
@@ -84,6 +84,12 @@ public record CaravanProperties(
             maxHeaderSize = atLeast("max-header-size", or(maxHeaderSize, 8192), 1024);
             maxInitialLineLength = atLeast("max-initial-line-length", or(maxInitialLineLength, 4096), 256);
             eventLoop = or(eventLoop, true);
+            eventLoops = atLeast("event-loops", or(eventLoops, 0), 0);
+        }
+
+        /** The event loops each HTTP server listens on: as configured, or one per core for 0. */
+        public int serverLoops() {
+            return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
         }
     }
 

@@ -4,14 +4,25 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
+import io.netty.channel.EventLoop;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 
 /**
@@ -20,19 +31,29 @@ import io.vertx.ext.web.Router;
  * (no timeouts, no connection cap) and offers no option to change them, but it uses the {@code Vertx} found in the
  * registry: this instance hands out servers with the limits set, a {@link ConnectionGuard} on their connections and
  * {@link JsonErrorPages} on their router. Everything else is the wrapped instance's own.
+ *
+ * <p>It also spreads each server's connections over several event loops. A Vert.x server created outside a verticle,
+ * as platform-http creates its own, serves every connection on the one event loop it was bound from, and on that
+ * route the whole request runs on its connection's loop: one core's worth of requests at most, however many cores
+ * there are. So each server listens once per event loop ({@code caravan.http.event-loops}), every instance on the same
+ * port with the same handlers, and Vert.x hands the accepted connections to the instances in turn.
  */
 public final class GuardedVertx {
 
     private GuardedVertx() {
     }
 
-    /** {@code vertx}, whose HTTP servers enforce {@code limits} and answer errors with {@code errors}. */
-    public static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors) {
+    /**
+     * {@code vertx}, whose HTTP servers enforce {@code limits}, answer errors with {@code errors} and serve their
+     * connections on {@code eventLoops} event loops (at most as many as {@code vertx} has).
+     */
+    public static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("createHttpServer")) {
                 HttpServerOptions asked = args != null && args.length == 1 && args[0] instanceof HttpServerOptions o
                         ? o : new HttpServerOptions();
-                return guarded(vertx, vertx.createHttpServer(limited(asked, limits)), limits, errors);
+                HttpServerOptions options = limited(asked, limits);
+                return guarded((VertxInternal) vertx, options, limits, errors, eventLoops);
             }
             return call(vertx, method, args);
         };
@@ -54,9 +75,16 @@ public final class GuardedVertx {
                 .setDecompressionSupported(false);
     }
 
-    private static HttpServer guarded(Vertx vertx, HttpServer server, HttpLimits limits, JsonErrorPages errors) {
+    private static HttpServer guarded(VertxInternal vertx, HttpServerOptions options, HttpLimits limits,
+            JsonErrorPages errors, int eventLoops) {
         ConnectionGuard guard = new ConnectionGuard(vertx, limits);
-        server.connectionHandler(guard::opened);
+        List<HttpServer> instances = new ArrayList<>();
+        for (int i = 0; i < eventLoops; i++) {
+            HttpServer instance = vertx.createHttpServer(options);
+            instance.connectionHandler(guard::opened);
+            instances.add(instance);
+        }
+        HttpServer server = instances.getFirst();
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("requestHandler") && args != null && args.length == 1) {
                 @SuppressWarnings("unchecked")
@@ -64,14 +92,83 @@ public final class GuardedVertx {
                 if (requests instanceof Router router) {
                     errors.install(router);
                 }
-                server.requestHandler(guard.watching(requests));
+                Handler<HttpServerRequest> watched = guard.watching(requests);
+                instances.forEach(instance -> instance.requestHandler(watched));
                 return proxy;
+            }
+            if (method.getName().equals("listen")) {
+                return listen(vertx, instances, options, (HttpServer) proxy, args == null ? new Object[0] : args);
+            }
+            if (method.getName().equals("close") && instances.size() > 1) {
+                Future<Void> closed = Future.all(instances.stream().map(HttpServer::close).toList()).mapEmpty();
+                if (args != null && args.length == 1 && args[0] instanceof Handler<?> done) {
+                    @SuppressWarnings("unchecked")
+                    Handler<AsyncResult<Void>> whenClosed = (Handler<AsyncResult<Void>>) done;
+                    closed.onComplete(whenClosed);
+                    return null;
+                }
+                return closed;
             }
             Object result = call(server, method, args);
             return result == server ? proxy : result;
         };
         return (HttpServer) Proxy.newProxyInstance(GuardedVertx.class.getClassLoader(),
                 new Class<?>[] {HttpServer.class}, handler);
+    }
+
+    /**
+     * Any of {@link HttpServer}'s {@code listen} methods: the first instance binds the address asked for, each other
+     * one the port the first got, each from an event loop of its own.
+     */
+    private static Object listen(VertxInternal vertx, List<HttpServer> instances, HttpServerOptions options,
+            HttpServer proxy, Object[] args) {
+        int given = args.length > 0 && args[args.length - 1] instanceof Handler<?> ? args.length - 1 : args.length;
+        SocketAddress address;
+        if (given == 1 && args[0] instanceof SocketAddress asked) {
+            address = asked;
+        } else {
+            address = SocketAddress.inetSocketAddress(given >= 1 ? (Integer) args[0] : options.getPort(),
+                    given >= 2 ? (String) args[1] : options.getHost());
+        }
+        List<ContextInternal> loops = distinctLoops(vertx, instances.size());
+        Future<HttpServer> bound = on(loops.getFirst(), () -> instances.getFirst().listen(address));
+        for (int i = 1; i < instances.size(); i++) {
+            HttpServer instance = instances.get(i);
+            // an instance without a loop of its own would share the first one's: it stays unbound and unused
+            ContextInternal loop = i < loops.size() ? loops.get(i) : null;
+            bound = loop == null ? bound : bound.compose(first -> on(loop, () -> instance.listen(address.isInetSocket()
+                    ? SocketAddress.inetSocketAddress(first.actualPort(), address.host()) : address))
+                    .map(first));
+        }
+        Future<HttpServer> all = bound.map(proxy);
+        if (given < args.length) {
+            @SuppressWarnings("unchecked")
+            Handler<AsyncResult<HttpServer>> whenBound = (Handler<AsyncResult<HttpServer>>) args[args.length - 1];
+            all.onComplete(whenBound);
+            return proxy;
+        }
+        return all;
+    }
+
+    /** Up to {@code count} contexts, each on a different event loop of {@code vertx}. */
+    private static List<ContextInternal> distinctLoops(VertxInternal vertx, int count) {
+        List<ContextInternal> contexts = new ArrayList<>();
+        Set<EventLoop> loops = new HashSet<>();
+        // contexts take the event loops in turn: a full turn past the count finds every distinct one there is
+        for (int tries = 0; contexts.size() < count && tries < 2 * count + 16; tries++) {
+            ContextInternal context = vertx.createEventLoopContext();
+            if (loops.add(context.nettyEventLoop())) {
+                contexts.add(context);
+            }
+        }
+        return contexts;
+    }
+
+    /** A server bound from {@code context}: Vert.x serves its connections on that context's event loop. */
+    private static Future<HttpServer> on(ContextInternal context, Supplier<Future<HttpServer>> listen) {
+        Promise<HttpServer> bound = context.promise();
+        context.runOnContext(v -> listen.get().onComplete(bound));
+        return bound.future();
     }
 
     private static Object call(Object target, Method method, Object[] args) throws Throwable {

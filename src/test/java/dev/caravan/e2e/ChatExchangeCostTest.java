@@ -1,0 +1,88 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How chat completions are served on the event loops: the API's connections are spread over them, and a step of an
+ * operator's own on the chat route still reads the request's headers from the request (which the route's exchange
+ * keeps as its message from the request's read to its reply).
+ */
+class ChatExchangeCostTest {
+
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha"), Gateway.props(
+            "caravan.http.event-loops", "2"));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theApisConnectionsAreServedOnAsManyEventLoopsAsConfigured() {
+        try (RequestLogCapture log = RequestLogCapture.attach("event-loops")) {
+            for (int i = 0; i < 4; i++) {
+                try (RawHttp connection = new RawHttp(gateway.port())) {
+                    String answer = connection.send(chatRequest("connection " + i)).readResponse();
+                    assertThat(answer).startsWith("HTTP/1.1 200");
+                }
+            }
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> log.threads().size() == 4);
+            assertThat(log.threads()).allSatisfy(thread -> assertThat(thread).startsWith("vert.x-eventloop-thread-"));
+            assertThat(Set.copyOf(log.threads())).as("connections taken in turn by each loop's server").hasSize(2);
+        }
+    }
+
+    @Test
+    void anOperatorsStepOnTheChatRouteReadsTheRequestsHeaders() throws Exception {
+        Path routes = OperatorRoutes.copyProjectRoutes(dir);
+        Path ingress = routes.resolve("ingress-http.camel.yaml");
+        String yaml = Files.readString(ingress);
+        String render = """
+                        - process:
+                            ref: httpReplies.render
+                """;
+        assertThat(yaml).contains(render);
+        // after the reply is made, as an operator would tag it: the caller's team, read from the request itself
+        Files.writeString(ingress, yaml.replaceFirst(render, render + """
+                        - process:
+                            ref: teamTag
+                """));
+        Processor teamTag = exchange -> tag(exchange);
+        try (Gateway tagged = Gateway.startWith(List.of("alpha"), Gateway.props(
+                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes)),
+                Map.of("teamTag", teamTag))) {
+            var answer = tagged.post("/v1/chat/completions",
+                    "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}",
+                    Map.of("x-team", "search"));
+
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(answer.headers().firstValue("x-caravan-team")).hasValue("search");
+        }
+    }
+
+    private static void tag(Exchange exchange) {
+        HttpMessage message = (HttpMessage) exchange.getMessage();
+        message.setHeader("x-caravan-team", message.getRequest().getHeader("x-team"));
+    }
+
+    private static String chatRequest(String prompt) {
+        String body = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+        return "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+    }
+}
