@@ -109,8 +109,13 @@ public final class GuardedVertx {
                 }
                 return closed;
             }
-            Object result = call(server, method, args);
-            return result == server ? proxy : result;
+            if (method.getReturnType() == HttpServer.class) {
+                for (HttpServer instance : instances) { // a handler set: on every instance alike
+                    call(instance, method, args);
+                }
+                return proxy;
+            }
+            return call(server, method, args);
         };
         return (HttpServer) Proxy.newProxyInstance(GuardedVertx.class.getClassLoader(),
                 new Class<?>[] {HttpServer.class}, handler);
