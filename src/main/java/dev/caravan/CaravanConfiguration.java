@@ -1,5 +1,6 @@
 package dev.caravan;
 
+import java.io.OutputStream;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.clients.ClientSettings;
+import dev.caravan.config.CaravanProperties;
 import dev.caravan.config.SettingsBinder;
 import dev.caravan.console.Console;
 import dev.caravan.cost.PriceTable;
@@ -28,6 +30,7 @@ import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.RequestLog;
+import dev.caravan.routing.RequestLogWriter;
 import dev.caravan.simulator.Simulator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -56,6 +59,8 @@ public class CaravanConfiguration implements CamelConfiguration {
     private static final String METRICS_REGISTRY = "metricsRegistry";
     /** The registry name of a {@link Clock} to run by instead of the system's. */
     public static final String CLOCK = "caravanClock";
+    /** The name of an OutputStream bound before start that takes the request log's lines instead of stdout. */
+    public static final String REQUEST_LOG_OUTPUT = "caravanRequestLogOutput";
 
     /** What every area's beans are built from. */
     record Foundation(GatewaySettings settings, Clock clock, ObjectMapper json, ProviderCatalog catalog,
@@ -90,10 +95,10 @@ public class CaravanConfiguration implements CamelConfiguration {
         SecretRedactor redactor = new SecretRedactor(secrets);
 
         MeterRegistry meters = meterRegistry(registry);
-        DroppedLogLines droppedLines = DroppedLogLines.ofGateway();
-        if (droppedLines != null) {
-            droppedLines.bindTo(meters);
-        }
+        // stdout, unless an OutputStream is bound before start (REQUEST_LOG_OUTPUT)
+        RequestLogWriter requestLines = requestLogWriter(context, settings.bound().log(), clock, java.util.Objects
+                .requireNonNullElse(registry.lookupByNameAndType(REQUEST_LOG_OUTPUT, OutputStream.class), System.out));
+        DroppedLogLines.ofGateway(requestLines == null ? () -> 0 : requestLines::dropped).bindTo(meters);
 
         TokenEstimator tokens = TokenEstimator.of(settings.bound().estimate().exactChars(),
                 settings.bound().estimate().heavyConcurrency());
@@ -105,7 +110,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                         catalog.provider(target.provider()).dialect(), target.model())));
         LOG.info("Token counting loaded {} for the configured models", tokens.prepare(counted));
         PriceTable prices = PriceTable.load(properties);
-        RequestLog requestLog = new RequestLog(json, settings.logContent());
+        RequestLog requestLog = new RequestLog(json, settings.logContent(), requestLines);
         registry.bind("caravanFoundation", new Foundation(settings, clock, json, catalog, clients, redactor, meters,
                 tokens, prices, requestLog));
     }
@@ -122,6 +127,27 @@ public class CaravanConfiguration implements CamelConfiguration {
                     + "must list the class that builds it earlier");
         }
         return found;
+    }
+
+    /**
+     * The request log's batching writer on stdout, or null when the lines go through Log4j. Stopped with Camel, after
+     * the routes (whose last requests it then still writes).
+     */
+    private static RequestLogWriter requestLogWriter(CamelContext context, CaravanProperties.Log log, Clock clock,
+            OutputStream out) throws Exception {
+        if (!log.requests().equals("stdout")) {
+            return null;
+        }
+        // the zone Log4j's console pattern stamps the gateway's other lines in
+        RequestLogWriter writer = new RequestLogWriter(out, clock.withZone(java.time.ZoneId.systemDefault()),
+                log.queue(), log.batchDelay());
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                writer.close();
+            }
+        });
+        return writer;
     }
 
     /** The registry the management port publishes: camel-micrometer-prometheus's, or one it will then adopt. */

@@ -233,11 +233,20 @@ public record CaravanProperties(
         }
     }
 
-    /** {@code caravan.log.*}. */
-    public record Log(Boolean content) {
+    /**
+     * {@code caravan.log.*}; {@code requests} is stdout (the gateway's batching writer) or log4j (logger
+     * caravan.requests through log4j2.properties).
+     */
+    public record Log(Boolean content, String requests, Integer queue, Duration batchDelay) {
 
         public Log {
             content = or(content, false);
+            requests = or(requests, "stdout").toLowerCase(java.util.Locale.ROOT);
+            if (!Set.of("stdout", "log4j").contains(requests)) {
+                throw new SettingProblem("requests", "'" + requests + "' is not one of stdout, log4j");
+            }
+            queue = atLeast("queue", or(queue, 8192), 1);
+            batchDelay = or(batchDelay, Duration.ofMillis(50));
         }
     }
 

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * One structured line per request on logger {@code caravan.requests}: a JSON object with the request id, ingress,
  * alias, policy, every attempt (provider, model, outcome, status, time), who served it, latency, tokens and cost.
  * Prompt and completion text appear only with {@code caravan.log.content = true}; provider messages are already
- * redacted when they reach an attempt.
+ * redacted when they reach an attempt. The lines go to a {@link RequestLogWriter} (the console by default,
+ * {@code caravan.log.requests}) or through Log4j; either way the logger's level can turn them off.
  */
 public final class RequestLog {
 
@@ -25,10 +26,20 @@ public final class RequestLog {
 
     private final ObjectMapper json;
     private final boolean content;
+    private final RequestLogWriter writer;
 
+    /** Lines through Log4j (logger {@code caravan.requests}, routed by log4j2.properties). */
     public RequestLog(ObjectMapper json, boolean content) {
+        this(json, content, null);
+    }
+
+    /**
+     * @param writer where the lines go, built as UTF-8 bytes straight into its batches; null: through Log4j
+     */
+    public RequestLog(ObjectMapper json, boolean content, RequestLogWriter writer) {
         this.json = json;
         this.content = content;
+        this.writer = writer;
     }
 
     /**
@@ -41,7 +52,21 @@ public final class RequestLog {
      */
     public void write(RoutingState state, Outcome outcome, int status, String ingress, boolean stream,
             ChatRequest request, Double costUsd, List<String> resumed, String client) {
+        // the logger's level still turns the line off, whichever way it is written
         if (!REQUESTS.isInfoEnabled()) {
+            return;
+        }
+        if (writer != null) {
+            try {
+                writer.append(out -> {
+                    // Jackson's UTF-8 generator, on a buffer from the mapper's shared pool, copied into the batch
+                    try (JsonGenerator line = json.getFactory().createGenerator(out)) {
+                        writeLine(line, state, outcome, status, ingress, stream, request, costUsd, resumed, client);
+                    }
+                });
+            } catch (IOException e) {
+                REQUESTS.warn("request {} could not be logged as JSON: {}", state.requestId(), e.toString());
+            }
             return;
         }
         // the line is written into buffers from the mapper's shared pool; a StringWriter would grow (and copy) a

@@ -117,6 +117,9 @@ class CanarySweepTest {
 
     static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static AbstractAppender capture;
+    /** The request log's lines, which its own writer prints rather than Log4j. */
+    static final java.util.function.Consumer<String> REQUEST_LINES =
+            line -> logs.add(new Said("log line of caravan.requests", line));
     static Level rootLevel;
     static Map<String, org.apache.logging.log4j.core.Appender> consoleAppenders;
     static PrintStream originalOut;
@@ -894,6 +897,7 @@ class CanarySweepTest {
             config.getRootLogger().addAppender(appender, rootLevel, null);
         });
         config.getRootLogger().addAppender(capture, null, null);
+        RequestLogOutput.listen(REQUEST_LINES);
         config.getRootLogger().setLevel(Level.DEBUG);
         context.updateLoggers();
         originalOut = System.out;
@@ -903,6 +907,7 @@ class CanarySweepTest {
     }
 
     private static void releaseCapture() {
+        RequestLogOutput.stopListening(REQUEST_LINES);
         System.setOut(originalOut);
         System.setErr(originalErr);
         LoggerContext context = (LoggerContext) LogManager.getContext(false);

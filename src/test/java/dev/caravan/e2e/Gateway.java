@@ -91,6 +91,10 @@ final class Gateway implements AutoCloseable {
         main.setOverrideProperties(props);
         // the console's fault controls drive this simulator, as they drive the built-in one
         main.bind(Console.SIMULATOR, simulator);
+        // the request log's lines reach RequestLogCapture (and the console) through it
+        if (!beans.containsKey(dev.caravan.CaravanConfiguration.REQUEST_LOG_OUTPUT)) {
+            main.bind(dev.caravan.CaravanConfiguration.REQUEST_LOG_OUTPUT, RequestLogOutput.INSTANCE);
+        }
         beans.forEach(main::bind);
         // its own thread: main.run() blocks until stopped, and the common pool may have a single worker
         Thread.ofPlatform().daemon().name("caravan-main").start(() -> {

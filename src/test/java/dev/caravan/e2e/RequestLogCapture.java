@@ -2,6 +2,9 @@ package dev.caravan.e2e;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -9,12 +12,26 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 
-/** The lines of the request log ({@code caravan.requests}) written while it is attached, as they were logged. */
+/**
+ * The lines of the request log ({@code caravan.requests}) written while it is attached, as they were logged: read
+ * from the test gateways' request log output ({@link RequestLogOutput}), or from Log4j for a gateway that logs them
+ * there ({@code caravan.log.requests = log4j}).
+ */
 final class RequestLogCapture implements AutoCloseable {
+
+    /** {@code <time> INFO  [<thread>] requests - <line>}, the shipped console pattern's prefix. */
+    private static final Pattern WRITTEN = Pattern.compile("\\S+ INFO  \\[(.*?)] requests - (.*)");
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final List<String> threads = new CopyOnWriteArrayList<>();
     private final AbstractAppender appender;
+    private final Consumer<String> written = line -> {
+        Matcher m = WRITTEN.matcher(line);
+        if (m.matches()) {
+            threads.add(m.group(1));
+            lines.add(m.group(2));
+        }
+    };
 
     private RequestLogCapture(String name) {
         appender = new AbstractAppender(name, null, null, true, Property.EMPTY_ARRAY) {
@@ -35,6 +52,7 @@ final class RequestLogCapture implements AutoCloseable {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         context.getConfiguration().getRootLogger().addAppender(capture.appender, null, null);
         context.updateLoggers();
+        RequestLogOutput.listen(capture.written);
         return capture;
     }
 
@@ -50,6 +68,7 @@ final class RequestLogCapture implements AutoCloseable {
 
     @Override
     public void close() {
+        RequestLogOutput.stopListening(written);
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         context.getConfiguration().getRootLogger().removeAppender(appender.getName());
         context.updateLoggers();
