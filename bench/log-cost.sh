@@ -64,7 +64,7 @@ calls() { awk -v s="$1" '$NF == s { print $4 }' "$RUN_DIR/strace.txt"; }
 
 log "at rest, ${IDLE} s"
 writer_tids=$(for t in /proc/"$GW_PID"/task/*; do
-    if grep -qE 'AsyncApp|caravan-request' "$t/comm" 2>/dev/null; then basename "$t"; fi; done | tr '\n' ' ')
+    if grep -qE 'Log4j2-|caravan-request' "$t/comm" 2>/dev/null; then basename "$t"; fi; done | tr '\n' ' ')
 idle0=$(for tid in $writer_tids; do sed 's/^.*) //' "/proc/$GW_PID/task/$tid/stat" | awk '{print $12 + $13}'; done | paste -sd+ | bc)
 # shellcheck disable=SC2086 # one -p per thread id
 timeout -s INT "$IDLE" strace -c -q $(printf -- '-p %s ' $writer_tids) -o "$RUN_DIR/strace-idle.txt" || true
@@ -77,7 +77,7 @@ idle_calls=$(awk '$NF == "total" { print $4 }' "$RUN_DIR/strace-idle.txt")
     head -6 "$RUN_DIR/threads.txt" | sed 's/^/    /'
     # ticks of the log writer thread(s) over all of the JVM's, and per request
     awk -F'\t' -v n="$n1" -v tck="$CLK_TCK" 'NR == FNR {b[$2] = $1; next} {d = $1 - b[$2]; t += d}
-        $2 ~ /AsyncApp|caravan-request/ {w += d}
+        $2 ~ /Log#j#-|caravan-request/ {w += d}
         END {printf "log writer thread: %.1f%% of the JVM'"'"'s CPU, %.1f us per request\n", w * 100 / t, w * 1e6 / tck / n}' \
         "$RUN_DIR/threads-before" "$RUN_DIR/threads-after"
     echo "run 2 (strace -c -f): $n2 requests, $rps2 req/s"

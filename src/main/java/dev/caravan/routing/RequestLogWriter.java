@@ -38,6 +38,8 @@ public final class RequestLogWriter implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestLogWriter.class);
+    /** Each platform thread's buffer for the line it is making (event loops and the few workers). */
+    private static final ThreadLocal<Batch> SCRATCH = ThreadLocal.withInitial(() -> new Batch(4096));
     private static final byte[] LEVEL_AND_THREAD = " INFO  [".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LOGGER = "] requests - ".getBytes(StandardCharsets.US_ASCII);
 
@@ -54,8 +56,8 @@ public final class RequestLogWriter implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
 
     // guarded by lock
-    private Batch filling = new Batch();
-    private Batch spare = new Batch();
+    private Batch filling = new Batch(64 * 1024);
+    private Batch spare = new Batch(64 * 1024);
     private long appended;
     private long writtenUpTo;
     private long flushUpTo;
@@ -81,13 +83,18 @@ public final class RequestLogWriter implements AutoCloseable {
     }
 
     /**
-     * Adds a line, or drops and counts it when {@code capacity} lines wait already. Never waits for the output; the
-     * body is made under the lock (lines stay whole and in the order they were added), so it must not block.
+     * Adds a line, or drops and counts it when {@code capacity} lines wait already. Never waits for the output: the
+     * body is made in a buffer of the calling thread's, and only copied into the batch under the lock (lines stay
+     * whole, and in the order each thread added them).
      *
      * @return false when the line was dropped or its body failed (nothing of it is written then)
      */
     public boolean append(Body body) throws IOException {
         Thread caller = Thread.currentThread();
+        // made outside the lock, in the caller's own buffer (a virtual thread, short-lived, gets a fresh one)
+        Batch line = caller.isVirtual() ? new Batch(512) : SCRATCH.get();
+        line.clear();
+        body.writeTo(line);
         lock.lock();
         try {
             Batch batch = filling;
@@ -95,15 +102,9 @@ public final class RequestLogWriter implements AutoCloseable {
                 dropped.incrementAndGet();
                 return false;
             }
-            int start = batch.size;
-            try {
-                prefix(batch, clock.millis(), caller.getName());
-                body.writeTo(batch);
-                batch.write('\n');
-            } catch (IOException | RuntimeException e) {
-                batch.size = start;
-                throw e;
-            }
+            prefix(batch, clock.millis(), caller.getName());
+            batch.write(line.bytes, 0, line.size);
+            batch.write('\n');
             batch.lines++;
             appended++;
             // the first line of a batch wakes the writer (parked while idle), a half-full batch cuts its delay
@@ -227,16 +228,18 @@ public final class RequestLogWriter implements AutoCloseable {
         batch.write(LOGGER, 0, LOGGER.length);
     }
 
-    /** Lines gathered for one write; its array is kept from batch to batch. */
+    /** Lines gathered for one write (or one line being made); its array is kept from use to use. */
     private static final class Batch extends OutputStream {
 
-        private static final int INITIAL = 64 * 1024;
-        /** A batch that grew beyond this (long lines with prompt text) gives its array back once written. */
-        private static final int KEPT = 4 * 1024 * 1024;
-
-        byte[] bytes = new byte[INITIAL];
+        private final int initial;
+        byte[] bytes;
         int size;
         int lines;
+
+        Batch(int initial) {
+            this.initial = initial;
+            this.bytes = new byte[initial];
+        }
 
         @Override
         public void write(int b) {
@@ -269,8 +272,9 @@ public final class RequestLogWriter implements AutoCloseable {
         void clear() {
             size = 0;
             lines = 0;
-            if (bytes.length > KEPT) {
-                bytes = new byte[INITIAL];
+            // one that grew for long lines (prompt text) gives the array back
+            if (bytes.length > 64 * initial) {
+                bytes = new byte[initial];
             }
         }
 
