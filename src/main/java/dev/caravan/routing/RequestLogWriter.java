@@ -38,6 +38,7 @@ public final class RequestLogWriter implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestLogWriter.class);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(30);
     /** Each platform thread's buffer for the line it is making (event loops and the few workers). */
     private static final ThreadLocal<Batch> SCRATCH = ThreadLocal.withInitial(() -> new Batch(4096));
     private static final byte[] LEVEL_AND_THREAD = " INFO  [".getBytes(StandardCharsets.US_ASCII);
@@ -152,7 +153,10 @@ public final class RequestLogWriter implements AutoCloseable {
         }
     }
 
-    /** Writes what is left and stops the writer; lines added afterwards are dropped and counted. */
+    /**
+     * Writes what is left and stops the writer; lines added afterwards are dropped and counted. Waits for the output
+     * at most {@link #STOP_WAIT}: an output that takes nothing must not hold the gateway's stop.
+     */
     @Override
     public void close() throws InterruptedException {
         lock.lock();
@@ -162,7 +166,10 @@ public final class RequestLogWriter implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        thread.join();
+        if (!thread.join(STOP_WAIT)) {
+            LOG.warn("the request log's output took no lines for {}: stopping without its last {} lines", STOP_WAIT,
+                    appended - writtenUpTo);
+        }
     }
 
     private void run() {
