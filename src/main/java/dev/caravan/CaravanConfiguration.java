@@ -96,7 +96,7 @@ public class CaravanConfiguration implements CamelConfiguration {
 
         MeterRegistry meters = meterRegistry(registry);
         // stdout, unless an OutputStream is bound before start (REQUEST_LOG_OUTPUT)
-        RequestLogWriter requestLines = requestLogWriter(context, settings.bound().log(), clock, java.util.Objects
+        RequestLogWriter requestLines = requestLogWriter(context, settings.bound().log(), json, clock, java.util.Objects
                 .requireNonNullElse(registry.lookupByNameAndType(REQUEST_LOG_OUTPUT, OutputStream.class), System.out));
         DroppedLogLines.ofGateway(requestLines == null ? () -> 0 : requestLines::dropped).bindTo(meters);
 
@@ -133,13 +133,13 @@ public class CaravanConfiguration implements CamelConfiguration {
      * The request log's batching writer on stdout, or null when the lines go through Log4j. Stopped with Camel, after
      * the routes (whose last requests it then still writes).
      */
-    private static RequestLogWriter requestLogWriter(CamelContext context, CaravanProperties.Log log, Clock clock,
-            OutputStream out) throws Exception {
+    private static RequestLogWriter requestLogWriter(CamelContext context, CaravanProperties.Log log,
+            ObjectMapper json, Clock clock, OutputStream out) throws Exception {
         if (!log.requests().equals("stdout")) {
             return null;
         }
         // the zone Log4j's console pattern stamps the gateway's other lines in
-        RequestLogWriter writer = new RequestLogWriter(out, clock.withZone(java.time.ZoneId.systemDefault()),
+        RequestLogWriter writer = new RequestLogWriter(out, json.getFactory(), clock.withZone(java.time.ZoneId.systemDefault()),
                 log.queue(), log.batchDelay());
         context.addService(new ServiceSupport() {
             @Override

@@ -58,12 +58,8 @@ public final class RequestLog {
         }
         if (writer != null) {
             try {
-                writer.append(out -> {
-                    // Jackson's UTF-8 generator, on a buffer from the mapper's shared pool, copied into the batch
-                    try (JsonGenerator line = json.getFactory().createGenerator(out)) {
-                        writeLine(line, state, outcome, status, ingress, stream, request, costUsd, resumed, client);
-                    }
-                });
+                writer.append(line -> writeLine(line, state, outcome, status, ingress, stream, request, costUsd,
+                        resumed, client));
             } catch (IOException e) {
                 REQUESTS.warn("request {} could not be logged as JSON: {}", state.requestId(), e.toString());
             }

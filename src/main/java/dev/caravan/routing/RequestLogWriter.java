@@ -1,7 +1,11 @@
 package dev.caravan.routing;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,20 +35,24 @@ import org.slf4j.LoggerFactory;
  */
 public final class RequestLogWriter implements AutoCloseable {
 
-    /** What makes a line's body: writes it, as UTF-8, into the stream it is given. */
+    /** What makes a line's body: writes one JSON value with the generator it is given. */
     @FunctionalInterface
     public interface Body {
-        void writeTo(OutputStream line) throws IOException;
+        void writeTo(JsonGenerator line) throws IOException;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestLogWriter.class);
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
-    /** Each platform thread's buffer for the line it is making (event loops and the few workers). */
-    private static final ThreadLocal<Batch> SCRATCH = ThreadLocal.withInitial(() -> new Batch(4096));
     private static final byte[] LEVEL_AND_THREAD = " INFO  [".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LOGGER = "] requests - ".getBytes(StandardCharsets.US_ASCII);
 
     private final OutputStream out;
+    private final JsonFactory json;
+    /**
+     * Each platform thread's line in the making (event loops and the few workers): a generator kept from line to
+     * line, so that a line allocates no generator, context or buffer of its own.
+     */
+    private final ThreadLocal<Line> lineOfThread = ThreadLocal.withInitial(this::newLine);
     private final Clock clock;
     private final int capacity;
     private final long delayNanos;
@@ -68,15 +76,17 @@ public final class RequestLogWriter implements AutoCloseable {
 
     /**
      * @param out      where the lines go (written from the writer's thread only)
+     * @param json     the generators' factory (UTF-8 generators straight into bytes)
      * @param clock    the lines' time stamps, and their zone
      * @param capacity lines waiting at most; beyond, a line is dropped and counted
      * @param delay    how long a line may wait for others before it is written
      */
-    public RequestLogWriter(OutputStream out, Clock clock, int capacity, Duration delay) {
+    public RequestLogWriter(OutputStream out, JsonFactory json, Clock clock, int capacity, Duration delay) {
         if (capacity < 1 || delay.isNegative()) {
             throw new IllegalArgumentException("capacity " + capacity + " and delay " + delay);
         }
         this.out = out;
+        this.json = json;
         this.clock = clock;
         this.capacity = capacity;
         this.delayNanos = delay.toNanos();
@@ -85,17 +95,31 @@ public final class RequestLogWriter implements AutoCloseable {
 
     /**
      * Adds a line, or drops and counts it when {@code capacity} lines wait already. Never waits for the output: the
-     * body is made in a buffer of the calling thread's, and only copied into the batch under the lock (lines stay
-     * whole, and in the order each thread added them).
+     * body is made as UTF-8 bytes in a buffer of the calling thread's, and only copied into the batch under the lock
+     * (lines stay whole, and in the order each thread added them).
      *
      * @return false when the line was dropped or its body failed (nothing of it is written then)
      */
     public boolean append(Body body) throws IOException {
         Thread caller = Thread.currentThread();
         // made outside the lock, in the caller's own buffer (a virtual thread, short-lived, gets a fresh one)
-        Batch line = caller.isVirtual() ? new Batch(512) : SCRATCH.get();
-        line.clear();
-        body.writeTo(line);
+        boolean virtual = caller.isVirtual();
+        Line line = virtual ? newLine() : lineOfThread.get();
+        line.bytes.clear();
+        try {
+            body.writeTo(line.generator);
+            line.generator.flush();
+        } catch (IOException | RuntimeException e) {
+            if (!virtual) {
+                lineOfThread.remove(); // its generator may be left inside an object
+            }
+            throw e;
+        } finally {
+            if (virtual) {
+                line.generator.close();
+            }
+        }
+        Batch made = line.bytes;
         lock.lock();
         try {
             Batch batch = filling;
@@ -104,7 +128,7 @@ public final class RequestLogWriter implements AutoCloseable {
                 return false;
             }
             prefix(batch, clock.millis(), caller.getName());
-            batch.write(line.bytes, 0, line.size);
+            batch.write(made.bytes, 0, made.size);
             batch.write('\n');
             batch.lines++;
             appended++;
@@ -213,6 +237,21 @@ public final class RequestLogWriter implements AutoCloseable {
                 lock.unlock();
             }
         }
+    }
+
+    private Line newLine() {
+        Batch bytes = new Batch(4096);
+        try {
+            JsonGenerator generator = json.createGenerator(bytes, JsonEncoding.UTF8);
+            // one value per line, no separator before the next
+            generator.setRootValueSeparator(null);
+            return new Line(bytes, generator);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private record Line(Batch bytes, JsonGenerator generator) {
     }
 
     /** {@code 2026-01-31T12:34:56,789 INFO  [thread] requests - }, the second's part made once a second. */

@@ -3,6 +3,7 @@ package dev.caravan.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import dev.caravan.TestFolders;
 import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
@@ -107,7 +108,8 @@ class RequestLogWriterTest {
     @Test
     void closingWritesTheLinesStillWaitingAndDropsLaterOnes() throws Exception {
         Path file = folder.resolve("requests.log");
-        RequestLogWriter writer = new RequestLogWriter(new FileOutputStream(file.toFile()), CLOCK, 8192, NEVER);
+        RequestLogWriter writer = new RequestLogWriter(new FileOutputStream(file.toFile()), new JsonFactory(), CLOCK,
+                8192, NEVER);
         for (int n = 0; n < 100; n++) {
             append(writer, n);
         }
@@ -115,7 +117,7 @@ class RequestLogWriterTest {
         writer.close();
 
         assertThat(Files.readAllLines(file)).hasSize(100).last().asString().contains("\"n\":99,");
-        assertThat(writer.append(line -> line.write('x'))).as("after close").isFalse();
+        assertThat(writer.append(line -> line.writeNumber(1))).as("after close").isFalse();
         assertThat(writer.dropped()).isOne();
     }
 
@@ -126,7 +128,11 @@ class RequestLogWriterTest {
         RequestLogWriter writer = writer(Channels.newOutputStream(pipe.sink()), capacity, Duration.ZERO);
         // more than the pipe holds: the writer blocks in this write until someone reads
         String big = "y".repeat(1 << 20);
-        writer.append(line -> line.write(("{\"big\":\"" + big + "\"}").getBytes(StandardCharsets.US_ASCII)));
+        writer.append(line -> {
+            line.writeStartObject();
+            line.writeStringField("big", big);
+            line.writeEndObject();
+        });
         await().atMost(Duration.ofSeconds(10)).until(() -> writer.waiting() == 0);
 
         for (int n = 0; n < capacity + 30; n++) {
@@ -145,15 +151,19 @@ class RequestLogWriterTest {
     }
 
     private RequestLogWriter writer(OutputStream out, int capacity, Duration delay) {
-        RequestLogWriter writer = new RequestLogWriter(out, CLOCK, capacity, delay);
+        RequestLogWriter writer = new RequestLogWriter(out, new JsonFactory(), CLOCK, capacity, delay);
         writers.add(writer);
         return writer;
     }
 
     private static void append(RequestLogWriter writer, int n) {
         try {
-            writer.append(line -> line.write(("{\"n\":" + n + ",\"pad\":\"" + "x".repeat(200) + "\"}")
-                    .getBytes(StandardCharsets.US_ASCII)));
+            writer.append(line -> {
+                line.writeStartObject();
+                line.writeNumberField("n", n);
+                line.writeStringField("pad", "x".repeat(200));
+                line.writeEndObject();
+            });
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
