@@ -147,6 +147,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 writer.close();
             }
         });
+        context.getRegistry().bind("requestLogWriter", writer);
         return writer;
     }
 

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.TestFolders;
 import dev.caravan.console.Console;
+import dev.caravan.routing.RequestLogWriter;
 import dev.caravan.simulator.SimulatedProvider;
 import dev.caravan.simulator.Simulator;
 import org.apache.camel.CamelContext;
@@ -39,6 +40,8 @@ final class Gateway implements AutoCloseable {
     private final int brokerPort;
     private final java.nio.file.Path dataDir;
     private final List<String> providerNames;
+    /** The gateway's request log writer, when it has one. */
+    private RequestLogWriter requestLog;
 
     /** With {@code beans} bound in the gateway's registry before it starts, by name. */
     private Gateway(List<String> providers, Map<String, String> overrides, Map<String, Object> beans) {
@@ -114,6 +117,10 @@ final class Gateway implements AutoCloseable {
             // nobody gets this gateway to close it
             close();
             throw e;
+        }
+        requestLog = main.getCamelContext().getRegistry().findSingleByType(RequestLogWriter.class);
+        if (requestLog != null) {
+            RequestLogOutput.track(requestLog);
         }
     }
 
@@ -382,6 +389,9 @@ final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        if (requestLog != null) {
+            RequestLogOutput.untrack(requestLog);
+        }
         main.stop();
         try {
             main.getCamelContext().stop();

@@ -52,6 +52,8 @@ final class RequestLogCapture implements AutoCloseable {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         context.getConfiguration().getRootLogger().addAppender(capture.appender, null, null);
         context.updateLoggers();
+        // the lines of requests answered before, which the writers may still hold, are not this capture's
+        RequestLogOutput.flushAll();
         RequestLogOutput.listen(capture.written);
         return capture;
     }

@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import dev.caravan.routing.RequestLogWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,7 @@ final class RequestLogOutput extends OutputStream {
     static final RequestLogOutput INSTANCE = new RequestLogOutput();
 
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final List<RequestLogWriter> writers = new CopyOnWriteArrayList<>();
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
 
     private RequestLogOutput() {
@@ -24,6 +26,27 @@ final class RequestLogOutput extends OutputStream {
 
     static void listen(Consumer<String> listener) {
         INSTANCE.listeners.add(listener);
+    }
+
+    /** A writer that writes here: {@link #flushAll} writes out the lines it still holds. */
+    static void track(RequestLogWriter writer) {
+        INSTANCE.writers.add(writer);
+    }
+
+    static void untrack(RequestLogWriter writer) {
+        INSTANCE.writers.remove(writer);
+    }
+
+    /** Writes out what the writers still hold: lines of requests answered so far reach the listeners now. */
+    static void flushAll() {
+        for (RequestLogWriter writer : INSTANCE.writers) {
+            try {
+                writer.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     static void stopListening(Consumer<String> listener) {
