@@ -76,6 +76,9 @@ public record RequestOptions(String policy, Double maxCostUsd, Set<String> provi
             throw InvalidRequest.badRequest(EXTENSION, "'caravan' must be an object of routing options.");
         }
         JsonNode body = extension == null || extension.isNull() ? null : extension;
+        if (body == null && !anyOptionHeader(headers)) {
+            return NONE; // nearly every request: nothing to read, no sets to build
+        }
         if (body != null) {
             for (var names = body.fieldNames(); names.hasNext(); ) {
                 String name = names.next();
@@ -179,6 +182,16 @@ public record RequestOptions(String policy, Double maxCostUsd, Set<String> provi
             }
         }
         return names;
+    }
+
+    /** Whether any header is named like an option (those {@link #header} looks for among them). */
+    private static boolean anyOptionHeader(Map<String, String> headers) {
+        for (String name : headers.keySet()) {
+            if (name != null && name.regionMatches(true, 0, "x-caravan-", 0, 10)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String header(Map<String, String> headers, String name) {

@@ -31,6 +31,14 @@ class RequestOptionsTest {
     }
 
     @Test
+    void headersAloneAreReadInAnyCaseAndOtherHeadersAskNothing() throws Exception {
+        assertThat(read(null, Map.of("Content-Type", "application/json", "x-caravan", "cost",
+                "X-Caravan-Unknown", "x"))).isSameAs(RequestOptions.NONE);
+        assertThat(read("null", Map.of("X-CARAVAN-POLICY", "speed")).policy()).isEqualTo("speed");
+        assertThat(read(null, Map.of("x-Caravan-Providers", "groq")).allows("openai")).isFalse();
+    }
+
+    @Test
     void theBodyExtensionIsRead() throws Exception {
         RequestOptions options = read("{\"policy\":\"COST\",\"max_cost\":0.002,\"providers\":[\"openai\",\"groq\"],"
                 + "\"exclude_providers\":[\"groq\"],\"deadline\":\"20s\"}", Map.of());
