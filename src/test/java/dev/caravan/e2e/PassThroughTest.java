@@ -664,10 +664,14 @@ class PassThroughTest {
         return Gateway.json(clients).get("data").get(0).get("spent_usd").asDouble();
     }
 
-    /** Every log line (message and exception) the gateway writes while attached, at every level enabled. */
+    /**
+     * Every log line (message and exception) the gateway writes while attached, at every level enabled: Log4j's, and
+     * the request log's own output.
+     */
     private static final class AllLogs implements AutoCloseable {
 
         private final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.function.Consumer<String> requestLog = lines::add;
         private final org.apache.logging.log4j.core.appender.AbstractAppender appender =
                 new org.apache.logging.log4j.core.appender.AbstractAppender("all-logs", null, null, true,
                         org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
@@ -686,6 +690,7 @@ class PassThroughTest {
                     org.apache.logging.log4j.LogManager.getContext(false);
             context.getConfiguration().getRootLogger().addAppender(logs.appender, null, null);
             context.updateLoggers();
+            RequestLogOutput.listen(logs.requestLog);
             return logs;
         }
 
@@ -695,6 +700,7 @@ class PassThroughTest {
 
         @Override
         public void close() {
+            RequestLogOutput.stopListening(requestLog);
             org.apache.logging.log4j.core.LoggerContext context = (org.apache.logging.log4j.core.LoggerContext)
                     org.apache.logging.log4j.LogManager.getContext(false);
             context.getConfiguration().getRootLogger().removeAppender(appender.getName());
