@@ -105,7 +105,8 @@ public final class JsonErrorPages {
                 code = "method_not_allowed";
             }
             case 413 -> {
-                message = "The request body is larger than this server accepts (" + maxBodyBytes + " bytes).";
+                message = "The request body is larger than this server accepts; the limit is " + maxBodyBytes
+                        + " bytes (caravan.http.max-body-size).";
                 code = "request_too_large";
             }
             case 408 -> {
