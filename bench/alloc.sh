@@ -72,7 +72,7 @@ run_wrk warmup "$t" "$CONNS" "$WARMUP" "$URL" >/dev/null
 JFR_FILE="${RESULTS_DIR:-$RUN_DIR}/alloc.jfr"
 # shellcheck disable=SC2086 # JFR_OPTIONS is a list of options
 # CPU time of the gateway's threads by name (utime + stime, in ticks), for the GC's share of the recorded run
-thread_cpu() { for t in /proc/"$GW_PID"/task/*; do printf '%s\t%s\n' "$(cat "$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"; done 2>/dev/null; }
+thread_cpu() { local task; for task in /proc/"$GW_PID"/task/*; do printf '%s\t%s\n' "$(cat "$task/comm")" "$(awk '{print $14 + $15}' "$task/stat")"; done 2>/dev/null; }
 thread_cpu >"$RUN_DIR/cpu-start.tsv"
 "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=alloc settings="$JFR_SETTINGS" $JFR_OPTIONS >/dev/null
 log "recording $DURATION at $CONNS connection(s)"
