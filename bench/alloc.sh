@@ -84,6 +84,8 @@ wait "$HISTO_PID" || true
 "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=alloc filename="$JFR_FILE" >/dev/null
 read -r n _ _ _ non2xx sock tmo _ <<<"$result"
 thread_cpu >"$RUN_DIR/cpu-end.tsv"
+# the same histogram once the load has stopped: the difference is what the requests in flight held
+"$JAVA_HOME/bin/jcmd" "$GW_PID" GC.class_histogram >"$RUN_DIR/histo-idle.txt" 2>&1
 # GC worker, concurrent marking and refinement threads (HotSpot names them "GC Thread#n", "G1 Conc#n", "G1 Refine#n", ...)
 gc_share=$(awk -F'\t' 'NR == FNR { start[$1] += $2; next } { end[$1] += $2 }
     END { for (n in end) { d = end[n] - start[n]; all += d; if (n ~ /^(GC Thread|G1 )/) gc += d }
@@ -103,4 +105,7 @@ samples=$("$JAVA_HOME/bin/jfr" summary "$JFR_FILE" | awk '$1 == "jdk.ObjectAlloc
     echo
     echo "Live heap halfway through the recording (class histogram after a full GC, $CONNS requests in flight at most):"
     head -$((TOP + 3)) "$RUN_DIR/histo-loaded.txt"; grep '^Total' "$RUN_DIR/histo-loaded.txt"
+    awk '/^Total/ { t[FILENAME] = $3 } END { for (f in t) if (f ~ /loaded/) l = t[f]; else i = t[f]
+        printf "live heap loaded %.1f MB, idle after the run %.1f MB: %.1f MB held per request in flight (if all %d were)\n",
+            l / 1048576, i / 1048576, (l - i) / 1048576 / c, c }' c="$CONNS" "$RUN_DIR/histo-loaded.txt" "$RUN_DIR/histo-idle.txt"
 } | tee ${RESULTS_DIR:+"$RESULTS_DIR/alloc.txt"}
