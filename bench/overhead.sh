@@ -13,7 +13,7 @@
 source "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-30s}         # each measured wrk run
-WARMUP=${WARMUP:-30s}             # Caravan's JIT warm-up before the first measured run: this long at 64 connections,
+WARMUP=${WARMUP:-30s}             # Caravan's JIT warm-up before the first measured run: this long at WARMUP_CONNS,
                                   # then as long again at 4, which leaves the compiler threads a core to finish on
 CONNS=${CONNS:-"1 64"}            # connection counts measured; 1 uses wrk -t1, others -t2
 RESULTS_DIR=${RESULTS_DIR:-}      # when set, raw wrk outputs and the table are copied there
@@ -27,6 +27,9 @@ GATEWAY_PROPS=${GATEWAY_PROPS:-}  # extra -D options for Caravan
 PROFILE=${PROFILE:-0}             # 1: record Caravan's measured runs with JFR (profile settings, stack depth 512) into caravan-c<N>.jfr
 REQUEST_BYTES=${REQUEST_BYTES:-0} # >0: every request is a chat request of about this many bytes (its prompt padded with
                                   # words), instead of the one-line request of post.lua
+# Connections of the first warm-up: 64, or 16 with requests of 64 KB and more: 64 one-megabyte requests in flight
+# hold some 7 MB of G1 regions each (bench/README.md, "A 1 MB request at the shipped heap"): more than the shipped heap
+WARMUP_CONNS=${WARMUP_CONNS:-$((REQUEST_BYTES >= 65536 ? 16 : 64))}
 ANSWER_BYTES=${ANSWER_BYTES:-0}   # >0: the fake upstream answers a chat.completion of about this many bytes (a generated
                                   # file), instead of the ~400-byte one
 
@@ -150,9 +153,9 @@ done
 # With every core busy serving, the JIT's compiler threads get little CPU and the last hot methods take minutes to
 # reach their final tier (measured: C2 still used 9 % of the gateway's CPU after 90 s at 64 connections, and CPU per
 # request stayed ~1.6x the steady figure). A second warm-up at 4 connections leaves them room to finish.
-log "warm-up: nginx 5 s, Caravan $WARMUP at 64 connections, then $WARMUP at 4 (JIT)"
+log "warm-up: nginx 5 s, Caravan $WARMUP at $WARMUP_CONNS connections, then $WARMUP at 4 (JIT)"
 run_wrk warmup-proxy 2 64 5s "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" >/dev/null
-run_wrk warmup-caravan 2 64 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
+run_wrk warmup-caravan 2 "$WARMUP_CONNS" "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
 run_wrk warmup-caravan-c4 1 4 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
 sleep 2
 
@@ -199,7 +202,7 @@ done
 
 {
     echo
-    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at 64 + ${WARMUP} at 4 connections; client ledger: $([[ $CLIENT == 1 ]] && echo "named client, store $STORE" || echo none); request $( ((REQUEST_BYTES > 0)) && stat -c %s "$RUN_DIR/request.json" || echo 62) B, answer $( ((ANSWER_BYTES > 0)) && stat -c %s "$RUN_DIR/upstream/answer.json" || echo ${#COMPLETION}) B; Caravan's JVM options: ${CARAVAN_JVM_OPTS:-JVM defaults}; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at ${WARMUP_CONNS} + ${WARMUP} at 4 connections; client ledger: $([[ $CLIENT == 1 ]] && echo "named client, store $STORE" || echo none); request $( ((REQUEST_BYTES > 0)) && stat -c %s "$RUN_DIR/request.json" || echo 62) B, answer $( ((ANSWER_BYTES > 0)) && stat -c %s "$RUN_DIR/upstream/answer.json" || echo ${#COMPLETION}) B; Caravan's JVM options: ${CARAVAN_JVM_OPTS:-JVM defaults}; $(date -u '+%Y-%m-%d %H:%M UTC')"
     printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
     for c in $CONNS; do
         read -r _ _ dp50 dp99 _ <<<"${R[direct,$c]}"
