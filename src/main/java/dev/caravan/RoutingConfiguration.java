@@ -140,7 +140,7 @@ public class RoutingConfiguration implements CamelConfiguration {
         java.time.Duration probeInterval = settings.bound().breaker().recoveryProbeInterval();
         RecoveryProbes recovery = new RecoveryProbes(catalog, breakers, cooldowns, prices, settings.healthTimeout(),
                 settings.routing().authFailureCooldown(), settings.routing().rateLimitCooldown(), redactor, meters,
-                clock, provider -> shared.mayProbe(provider, probeInterval));
+                clock, provider -> shared.mayProbe(provider, probeInterval), settings.maxAnswerBytes());
         registry.bind("recoveryProbes", recovery);
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery,
                 shared::status);

@@ -85,7 +85,8 @@ public final class HealthProbes {
         String provider = probe.provider();
         int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         exchange.getMessage().getHeaders().clear();
-        exchange.getMessage().setBody(null);
+        // the status is the answer: the listing itself, however long, is never read
+        ProbeAnswers.discard(exchange.getMessage());
         if (status >= 200 && status < 300) {
             board.probeSucceeded(provider);
         } else if ((status == 401 || status == 403) && anotherKey(provider, probe.key())) {
@@ -102,6 +103,7 @@ public final class HealthProbes {
     public void failed(Exchange exchange) {
         Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         exchange.getMessage().getHeaders().clear();
+        ProbeAnswers.discard(exchange.getMessage());
         board.probeFailed(exchange.getVariable(PROBE, Probe.class).provider(),
                 redactor.redact(FailureClassifier.asFailure(thrown).getMessage()));
     }

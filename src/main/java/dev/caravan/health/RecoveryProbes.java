@@ -1,5 +1,6 @@
 package dev.caravan.health;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,6 +82,7 @@ public final class RecoveryProbes {
     private final Map<String, Target> cheapest = new ConcurrentHashMap<>();
     private final Map<String, Record> records = new ConcurrentHashMap<>();
     private final Predicate<String> owner;
+    private final int maxAnswerBytes;
 
     /**
      * @param timeout       how long a probe may take
@@ -91,17 +93,20 @@ public final class RecoveryProbes {
             PriceTable prices, Duration timeout, Duration keyRest, Duration rateLimitRest, SecretRedactor redactor,
             MeterRegistry meters, Clock clock) {
         this(catalog, breakers, cooldowns, prices, timeout, keyRest, rateLimitRest, redactor, meters, clock,
-                provider -> true);
+                provider -> true, Integer.MAX_VALUE);
     }
 
     /**
      * @param owner whether this replica sends a provider's probe now: with replicas sharing state, only the one
      *              holding the probe's lease does, and the others learn the outcome from the shared breaker
+     * @param maxAnswerBytes the most of an answer a probe reads (caravan.provider-answer.max-size): a longer one
+     *              fails the probe as bad_response
      */
     public RecoveryProbes(ProviderCatalog catalog, CircuitBreakerRegistry breakers, Cooldowns cooldowns,
             PriceTable prices, Duration timeout, Duration keyRest, Duration rateLimitRest, SecretRedactor redactor,
-            MeterRegistry meters, Clock clock, Predicate<String> owner) {
+            MeterRegistry meters, Clock clock, Predicate<String> owner, int maxAnswerBytes) {
         this.owner = owner;
+        this.maxAnswerBytes = maxAnswerBytes;
         this.catalog = catalog;
         this.breakers = breakers;
         this.cooldowns = cooldowns;
@@ -164,13 +169,20 @@ public final class RecoveryProbes {
     }
 
     /** A 2xx completion half-opens the breaker; anything else leaves it open. */
-    public void interpret(Exchange exchange) {
+    public void interpret(Exchange exchange) throws IOException {
         Probe probe = exchange.getVariable(PROBE, Probe.class);
         String provider = probe.provider();
         Target target = probe.target();
         Message message = exchange.getMessage();
         int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
-        byte[] body = message.getBody(byte[].class);
+        byte[] body;
+        try {
+            body = ProbeAnswers.read(message, status, maxAnswerBytes);
+        } catch (ProviderFailure e) {
+            message.getHeaders().clear();
+            record(provider, target, false, e.failureClass().label(), e.getMessage(), null);
+            return;
+        }
         java.util.Map<String, String> headers = new java.util.HashMap<>();
         message.getHeaders().forEach((name, value) -> {
             if (value != null && !name.startsWith("Camel")) {
@@ -216,7 +228,7 @@ public final class RecoveryProbes {
     public void failed(Exchange exchange) {
         Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         exchange.getMessage().getHeaders().clear();
-        exchange.getMessage().setBody(null);
+        ProbeAnswers.discard(exchange.getMessage());
         ProviderFailure failure = FailureClassifier.asFailure(thrown);
         Probe probe = exchange.getVariable(PROBE, Probe.class);
         record(probe.provider(), probe.target(), false,

@@ -8,26 +8,35 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.caravan.simulator.Fault;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The health route probes model listings; three failures mark a provider down, one success brings it back. */
 class HealthTest {
 
+    /**
+     * How long a test waits for the probe rounds to notice a change before it gives up: a few 200 ms rounds
+     * normally, several seconds in a JVM still cold on a loaded machine. Only a probe route that stopped waits it out.
+     */
+    private static final Duration NOTICED = Duration.ofSeconds(30);
+
     @RegisterExtension
     static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
             "caravan.routing.policy", "priority",
             "caravan.health.interval", "200ms",
-            "caravan.health.failure-threshold", "3"));
+            "caravan.health.failure-threshold", "3",
+            "caravan.breaker.recovery-probe-interval", "200ms",
+            "caravan.provider-answer.max-size", "1048576"));
 
     @Test
     void aProviderWhoseProbesFailIsSkippedUntilItAnswersAgain() {
-        await().atMost(Duration.ofSeconds(5))
+        await().atMost(NOTICED)
                 .until(() -> gateway.status("alpha").get("health").asText().equals("up"));
         gateway.provider("alpha").resetCounts();
         gateway.provider("alpha").fail(Fault.status(503).scope("models"));
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        await().atMost(NOTICED).pollInterval(Duration.ofMillis(50))
                 .until(() -> gateway.status("alpha").get("health").asText().equals("down"));
         assertThat(gateway.status("alpha").get("failed_probes").asInt()).isGreaterThanOrEqualTo(3);
         assertThat(gateway.status("alpha").get("last_probe_error").asText()).contains("503");
@@ -38,7 +47,7 @@ class HealthTest {
         assertThat(gateway.provider("alpha").chatCalls()).isZero();
 
         gateway.provider("alpha").heal();
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        await().atMost(NOTICED).pollInterval(Duration.ofMillis(50))
                 .until(() -> gateway.status("alpha").get("health").asText().equals("up"));
         assertThat(gateway.chat("fast", "hello").headers().firstValue("x-caravan-provider")).hasValue("alpha");
     }
@@ -47,7 +56,7 @@ class HealthTest {
     void withEveryProviderDownTheAnswerIs503WithoutCallingAnyone() {
         gateway.provider("alpha").fail(Fault.mode("reset").scope("models"));
         gateway.provider("beta").fail(Fault.status(500).scope("models"));
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        await().atMost(NOTICED).pollInterval(Duration.ofMillis(50))
                 .until(() -> gateway.status("alpha").get("health").asText().equals("down")
                         && gateway.status("beta").get("health").asText().equals("down"));
         gateway.provider("alpha").resetCounts();
@@ -63,6 +72,31 @@ class HealthTest {
 
         gateway.provider("alpha").heal();
         gateway.provider("beta").heal();
-        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.chat("fast", "back").statusCode() == 200);
+        await().atMost(NOTICED).until(() -> gateway.chat("fast", "back").statusCode() == 200);
+    }
+
+    @Test
+    void answersThatNeverEndHoldUpNoProbeRound() {
+        CircuitBreaker alphaBreaker = gateway.camel().getRegistry().lookupByNameAndType("breaker-alpha",
+                CircuitBreaker.class);
+        // alpha's model listing and completions never end, and with its breaker open recovery probes call it too
+        gateway.provider("alpha").fail(Fault.mode("flood"));
+        alphaBreaker.transitionToOpenState();
+        try {
+            await("a recovery probe of alpha cut at the answer limit").atMost(NOTICED)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> gateway.status("alpha").at("/recovery_probes/last_result").asText()
+                            .equals("bad_response"));
+            assertThat(gateway.status("alpha").at("/recovery_probes/last_reason").asText())
+                    .contains("larger than 1048576 bytes");
+
+            // the health and recovery rounds share one timer thread: they still go on, and notice beta's failures
+            gateway.provider("beta").fail(Fault.status(503).scope("models"));
+            await("beta marked down").atMost(NOTICED).pollInterval(Duration.ofMillis(50))
+                    .until(() -> gateway.status("beta").get("health").asText().equals("down"));
+            assertThat(gateway.status("alpha").get("failed_probes").asInt()).as("alpha's listing answers 200").isZero();
+        } finally {
+            alphaBreaker.transitionToClosedState();
+        }
     }
 }
