@@ -254,6 +254,9 @@ public final class ProviderHttp implements Closeable {
                     return;
                 }
                 HttpClientRequest sent = opened.result();
+                // a failure reaches the call through its response or its body; unhandled here, Vert.x would log each
+                // cut stream of an HTTP/2 connection (its reset) as an error
+                sent.exceptionHandler(failure -> { });
                 request = sent;
                 if (cancelled) {
                     sent.reset();
