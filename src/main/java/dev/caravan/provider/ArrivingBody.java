@@ -117,8 +117,10 @@ final class ArrivingBody extends InputStream {
         } finally {
             lock.unlock();
         }
-        settled.complete(null);
+        // the call is over before anyone waiting for the body goes on: a reply written from there, and the
+        // client's next request on another event loop, must find the call's connection already given back
         ended.run();
+        settled.complete(null);
     }
 
     private void end() {
@@ -132,8 +134,8 @@ final class ArrivingBody extends InputStream {
         } finally {
             lock.unlock();
         }
-        settled.complete(null);
         ended.run();
+        settled.complete(null);
     }
 
     @Override

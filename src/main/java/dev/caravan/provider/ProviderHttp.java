@@ -330,8 +330,8 @@ public final class ProviderHttp implements Closeable {
         }
 
         private void failed(Throwable cause) {
+            ended(); // before the caller goes on, as ArrivingBody does
             answered.completeExceptionally(cause);
-            ended();
         }
 
         private void ended() {

@@ -69,6 +69,22 @@ class SaturatedPoolTest {
     }
 
     @Test
+    void callsMadeOneAfterAnotherFindTheLastOnesConnectionGivenBack() {
+        // the client's next request may be read on another event loop the moment the last reply is written: the
+        // call that reply came from must already have left the pool, or the next one spills over to beta
+        // (a new connection each, which the gateway's servers take in turn on each of their loops)
+        for (int i = 0; i < 200; i++) {
+            String reply;
+            try (RawHttp caller = hold()) {
+                reply = caller.readResponse();
+            }
+            assertThat(reply).as("request %d", i).startsWith("HTTP/1.1 200").containsIgnoringCase(
+                    "x-caravan-provider: alpha");
+        }
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+    }
+
+    @Test
     void everyPoolFullIsAnsweredAtOnceWith503AllProvidersSaturatedAndRetryAfter() throws Exception {
         gateway.provider("alpha").fail(Fault.latency(60_000));
         gateway.provider("beta").fail(Fault.latency(60_000));
