@@ -33,13 +33,9 @@ command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
 ensure_jar
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-UP_PORT=$(free_port)
 GW_PORT=$(free_port)
 MGMT_PORT=$(free_port)
-mkdir -p "$RUN_DIR/upstream"
-write_upstream_conf "$RUN_DIR/upstream" "$UP_PORT" "default_type application/json; return 200 '$BENCH_COMPLETION';"
-start_nginx upstream "$RUN_DIR/upstream/nginx.conf"; UP_PID=$LAST_PID
-wait_http "http://127.0.0.1:$UP_PORT/v1/chat/completions" 10 "$UP_PID" "$RUN_DIR/upstream/error.log"
+start_fake_upstream
 
 if ((REQUEST_BYTES > 0)); then
     # words of ~8 bytes, so the token estimate sees text of the size asked for, not one endless token

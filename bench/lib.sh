@@ -55,6 +55,8 @@ trap 'exit 130' INT TERM
 
 ensure_tools() {
     local missing=()
+    # the folder a run's raw output is copied to, when one is asked for
+    if [[ -n ${RESULTS_DIR:-} ]]; then mkdir -p "$RESULTS_DIR"; fi
     command -v wrk >/dev/null || missing+=(wrk)
     command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
     if ((${#missing[@]})); then
@@ -69,7 +71,10 @@ ensure_tools() {
 }
 
 ensure_jar() {
-    if [[ ! -f "$CARAVAN_JAR" ]]; then
+    # built again when a source is newer than the jar: a jar left from an older checkout would run old code, or
+    # not start at all against the newer application.properties copied beside it
+    if [[ ! -f "$CARAVAN_JAR" ]] \
+        || [[ -n $(find "$REPO_DIR/src/main" "$REPO_DIR/pom.xml" -newer "$CARAVAN_JAR" -print -quit) ]]; then
         log "building $CARAVAN_JAR"
         (cd "$REPO_DIR" && JAVA_HOME=$JAVA_HOME mvn -B -q package -DskipTests) >&2
     fi
@@ -330,6 +335,16 @@ write_upstream_conf() { # dir port answer [extra locations]
     }
 }
 NGINX
+}
+
+# start_fake_upstream: the fake provider most benches call, a one-worker nginx answering BENCH_COMPLETION, on a
+# free port; sets UP_PORT and UP_PID and returns once it answers.
+start_fake_upstream() {
+    UP_PORT=$(free_port)
+    mkdir -p "$RUN_DIR/upstream"
+    write_upstream_conf "$RUN_DIR/upstream" "$UP_PORT" "default_type application/json; return 200 '$BENCH_COMPLETION';"
+    start_nginx upstream "$RUN_DIR/upstream/nginx.conf"; UP_PID=$LAST_PID
+    wait_http "http://127.0.0.1:$UP_PORT/v1/chat/completions" 10 "$UP_PID" "$RUN_DIR/upstream/error.log"
 }
 
 # write_proxy_conf DIR UP_PORT PROXY_PORT WORKERS: the nginx reverse proxy every bench compares with, keeping its

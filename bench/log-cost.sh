@@ -25,13 +25,9 @@ command -v strace >/dev/null || die "strace is needed (apt-get install strace)"
 ensure_jar
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-UP_PORT=$(free_port)
 GW_PORT=$(free_port)
 MGMT_PORT=$(free_port)
-mkdir -p "$RUN_DIR/upstream"
-write_upstream_conf "$RUN_DIR/upstream" "$UP_PORT" "default_type application/json; return 200 '$BENCH_COMPLETION';"
-start_nginx upstream "$RUN_DIR/upstream/nginx.conf"; UP_PID=$LAST_PID
-wait_http "http://127.0.0.1:$UP_PORT/v1/chat/completions" 10 "$UP_PID" "$RUN_DIR/upstream/error.log"
+start_fake_upstream
 
 # shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
 start_caravan caravan -Dcaravan.simulator.enabled=false -Dcaravan.providers=fake \
