@@ -23,6 +23,7 @@ import dev.caravan.ingress.InboxGate;
 import dev.caravan.ingress.JmsListenerContainers;
 import dev.caravan.ingress.JmsMessages;
 import dev.caravan.ingress.JmsRedelivery;
+import dev.caravan.ingress.BodyBudget;
 import dev.caravan.ingress.JsonErrorPages;
 import dev.caravan.ingress.LoopHops;
 import dev.caravan.ingress.OperatorRequests;
@@ -90,7 +91,7 @@ public class IngressConfiguration implements CamelConfiguration {
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         Vertx vertx = Vertx.vertx(); // the API's servers and the provider calls share its event loops
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(),
-                settings.bound().http().serverLoops(), json);
+                settings.bound().http().serverLoops(), json, settings.bound().http().maxInflightBodyBytes(), meters);
         if (settings.bound().http().eventLoop()) {
             // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it)
             registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine("/v1/chat/completions"::equals));
@@ -153,11 +154,13 @@ public class IngressConfiguration implements CamelConfiguration {
      * @return the error pages, told which protocol's error shape answers under which path prefix
      */
     private static JsonErrorPages httpServers(CamelContext context, Vertx vertx, HttpLimits limits, int eventLoops,
-            ObjectMapper json) {
+            ObjectMapper json, long inflightBodyBytes, MeterRegistry meters) {
         long serverMaxBody = context.getPropertiesComponent().resolveProperty("camel.server.max-body-size")
                 .map(String::trim).map(Long::parseLong).orElse(16L * 1024 * 1024);
         JsonErrorPages errorPages = new JsonErrorPages(json, context, serverMaxBody);
-        context.getRegistry().bind("vertx", Vertx.class, GuardedVertx.of(vertx, limits, errorPages, eventLoops));
+        BodyBudget bodies = new BodyBudget(inflightBodyBytes, serverMaxBody, meters);
+        context.getRegistry().bind("vertx", Vertx.class,
+                GuardedVertx.of(vertx, limits, errorPages, eventLoops, bodies));
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {

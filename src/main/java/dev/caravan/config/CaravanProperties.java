@@ -72,7 +72,7 @@ public record CaravanProperties(
     /** {@code caravan.http.*}: the client API port and the limits on each client connection. */
     public record Http(Integer port, Long maxBodySize, Duration headTimeout, Duration keepAliveTimeout,
             Duration bodyTimeout, Duration idleTimeout, Integer maxConnections, Integer maxHeaderSize,
-            Integer maxInitialLineLength, Boolean eventLoop, Integer eventLoops) {
+            Integer maxInitialLineLength, Boolean eventLoop, Integer eventLoops, Long maxInflightBodyBytes) {
 
         public Http {
             maxBodySize = atLeast("max-body-size", or(maxBodySize, 4L * 1024 * 1024), 1024L);
@@ -85,6 +85,9 @@ public record CaravanProperties(
             maxInitialLineLength = atLeast("max-initial-line-length", or(maxInitialLineLength, 4096), 256);
             eventLoop = or(eventLoop, true);
             eventLoops = atLeast("event-loops", or(eventLoops, 0), 0);
+            // a quarter of the heap: each body in flight is held about four times over
+            maxInflightBodyBytes = atLeast("max-inflight-body-bytes",
+                    or(maxInflightBodyBytes, Runtime.getRuntime().maxMemory() / 4), 0L);
         }
 
         /** The event loops each HTTP server listens on: as configured, or one per core for 0. */

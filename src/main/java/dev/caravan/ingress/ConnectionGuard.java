@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -24,10 +25,14 @@ final class ConnectionGuard {
     private final HttpLimits limits;
     private final AtomicInteger open = new AtomicInteger();
     private final Map<HttpConnection, Watch> watches = new ConcurrentHashMap<>();
+    private final BodyBudget bodies;
+    private final JsonErrorPages errors;
 
-    ConnectionGuard(Vertx vertx, HttpLimits limits) {
+    ConnectionGuard(Vertx vertx, HttpLimits limits, BodyBudget bodies, JsonErrorPages errors) {
         this.vertx = vertx;
         this.limits = limits;
+        this.bodies = bodies;
+        this.errors = errors;
     }
 
     void opened(HttpConnection connection) {
@@ -47,14 +52,27 @@ final class ConnectionGuard {
         watch.awaitHead(limits.headTimeout());
     }
 
-    /** {@code next}, told first of each request whose head has arrived. */
+    /**
+     * {@code next}, told first of each request whose head has arrived; a request whose body would overfill the
+     * {@link BodyBudget} is answered 503 here instead, before its body is read.
+     */
     Handler<HttpServerRequest> watching(Handler<HttpServerRequest> next) {
         return request -> {
+            long weight = bodies.weigh(request.getHeader(HttpHeaders.CONTENT_LENGTH),
+                    request.headers().contains(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED, true));
+            boolean admitted = bodies.take(weight);
+            long held = admitted ? weight : 0;
             Watch watch = watches.get(request.connection());
             if (watch != null) {
-                watch.began(request);
+                watch.began(request, held);
+            } else {
+                bodies.release(held); // a connection over the cap, already closed
             }
-            next.handle(request);
+            if (admitted) {
+                next.handle(request);
+            } else {
+                errors.busy(request, vertx, bodies.budget());
+            }
         };
     }
 
@@ -66,6 +84,8 @@ final class ConnectionGuard {
         private long bodyTimer = -1;
         private int inFlight;
         private boolean closed;
+        /** Body bytes this connection's requests hold of the budget, given back as each is answered. */
+        private long heldBodies;
 
         Watch(HttpConnection connection) {
             this.connection = connection;
@@ -85,14 +105,15 @@ final class ConnectionGuard {
             }
         }
 
-        synchronized void began(HttpServerRequest request) {
+        synchronized void began(HttpServerRequest request, long bodyBytes) {
+            heldBodies += bodyBytes;
             cancel(headTimer);
             headTimer = -1;
             inFlight++;
             cancel(bodyTimer);
             bodyTimer = vertx.setTimer(limits.bodyTimeout().toMillis(), id -> bodyLate(request));
             HttpServerResponse response = request.response();
-            response.endHandler(v -> answered());
+            response.endHandler(v -> answered(bodyBytes));
         }
 
         private void bodyLate(HttpServerRequest request) {
@@ -110,7 +131,11 @@ final class ConnectionGuard {
                     .onComplete(done -> connection.close());
         }
 
-        private synchronized void answered() {
+        private synchronized void answered(long bodyBytes) {
+            if (!closed) { // a closed connection has given back all it held
+                heldBodies -= bodyBytes;
+                bodies.release(bodyBytes);
+            }
             cancel(bodyTimer);
             bodyTimer = -1;
             inFlight = Math.max(0, inFlight - 1);
@@ -119,6 +144,8 @@ final class ConnectionGuard {
 
         synchronized void closed() {
             closed = true;
+            bodies.release(heldBodies); // the client went away mid-call, or the server closed
+            heldBodies = 0;
             cancel(headTimer);
             cancel(bodyTimer);
         }

@@ -47,13 +47,14 @@ public final class GuardedVertx {
      * {@code vertx}, whose HTTP servers enforce {@code limits}, answer errors with {@code errors} and serve their
      * connections on {@code eventLoops} event loops (at most as many as {@code vertx} has).
      */
-    public static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops) {
+    public static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops,
+            BodyBudget bodies) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("createHttpServer")) {
                 HttpServerOptions asked = args != null && args.length == 1 && args[0] instanceof HttpServerOptions o
                         ? o : new HttpServerOptions();
                 HttpServerOptions options = limited(asked, limits);
-                return guarded((VertxInternal) vertx, options, limits, errors, eventLoops);
+                return guarded((VertxInternal) vertx, options, limits, errors, eventLoops, bodies);
             }
             return call(vertx, method, args);
         };
@@ -76,8 +77,8 @@ public final class GuardedVertx {
     }
 
     private static HttpServer guarded(VertxInternal vertx, HttpServerOptions options, HttpLimits limits,
-            JsonErrorPages errors, int eventLoops) {
-        ConnectionGuard guard = new ConnectionGuard(vertx, limits);
+            JsonErrorPages errors, int eventLoops, BodyBudget bodies) {
+        ConnectionGuard guard = new ConnectionGuard(vertx, limits, bodies, errors);
         List<HttpServer> instances = new ArrayList<>();
         for (int i = 0; i < eventLoops; i++) {
             HttpServer instance = vertx.createHttpServer(options);

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ingress.protocol.ProtocolShapes;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -132,9 +133,23 @@ public final class JsonErrorPages {
         response.end(body(shapesFor(request.path()).error(status, code, message, null)))
                 .onComplete(done -> {
                     if (close) {
-                        lingerThenClose(ctx, request);
+                        lingerThenClose(ctx.vertx(), request);
                     }
                 });
+    }
+
+    /**
+     * Refuses {@code request} before its body is read, its body not fitting the memory left for request bodies in
+     * flight ({@link BodyBudget}): 503 with {@code Retry-After}, in the error shape of the path's protocol.
+     */
+    void busy(HttpServerRequest request, Vertx vertx, long budget) {
+        String message = "The gateway holds as many request bodies as it may at once (" + budget
+                + " bytes, caravan.http.max-inflight-body-bytes); retry shortly.";
+        HttpServerResponse response = request.response();
+        response.setStatusCode(503).putHeader("Content-Type", "application/json").putHeader("Retry-After", "1")
+                .putHeader("Connection", "close");
+        response.end(body(shapesFor(request.path()).error(503, "server_busy", message, null)))
+                .onComplete(done -> lingerThenClose(vertx, request));
     }
 
     /** How long the rest of a refused body is read and dropped before its connection is closed. */
@@ -146,7 +161,7 @@ public final class JsonErrorPages {
      * that can wipe out the answer it has not read yet (as nginx's lingering close avoids). The time is bounded, so
      * a client cannot hold the connection by sending forever.
      */
-    private static void lingerThenClose(RoutingContext ctx, HttpServerRequest request) {
+    private static void lingerThenClose(Vertx vertx, HttpServerRequest request) {
         var connection = request.connection();
         try {
             request.handler(dropped -> {
@@ -157,7 +172,7 @@ public final class JsonErrorPages {
             connection.close();
             return;
         }
-        ctx.vertx().setTimer(LINGER_MILLIS, id -> connection.close());
+        vertx.setTimer(LINGER_MILLIS, id -> connection.close());
     }
 
     /**

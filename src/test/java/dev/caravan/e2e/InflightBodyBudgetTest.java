@@ -1,0 +1,114 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.caravan.simulator.Fault;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The request bodies in flight are bounded by caravan.http.max-inflight-body-bytes: with three 1 MB bodies held at a
+ * provider, a fourth is refused 503 before its body is read, small requests still pass, and the budget comes back
+ * when the held requests are answered or their callers hang up.
+ */
+class InflightBodyBudgetTest {
+
+    private static final int MB = 1024 * 1024;
+    private static final String ENVELOPE = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}";
+
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("openai", "claude:anthropic"), Gateway.props(
+            "caravan.http.max-inflight-body-bytes", Integer.toString(3 * MB),
+            "caravan.model.held", "openai:model-openai",
+            "caravan.model.other", "claude:model-claude"));
+
+    private final List<RawHttp> callers = new ArrayList<>();
+
+    @AfterEach
+    void closeCallers() {
+        gateway.provider("openai").release();
+        callers.forEach(RawHttp::close);
+    }
+
+    private static String body(String model, int bytes) {
+        String empty = String.format(ENVELOPE, model, "");
+        return String.format(ENVELOPE, model, "a".repeat(bytes - empty.length()));
+    }
+
+    private static String post(String body) {
+        return "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+    }
+
+    private RawHttp caller() {
+        RawHttp caller = new RawHttp(gateway.port());
+        callers.add(caller);
+        return caller;
+    }
+
+    /** Three 1 MB requests held at the provider: the budget is full. */
+    private List<RawHttp> holdThree() {
+        gateway.provider("openai").fail(Fault.mode("hold"));
+        List<RawHttp> held = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            held.add(caller().send(post(body("held", MB))));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("openai").heldCalls() == 3);
+        return held;
+    }
+
+    private double metric(String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*})? (\\S+)$")
+                .matcher(gateway.management("/observe/metrics").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    @Test
+    void aBodyOverTheBudgetIsRefusedUntilTheHeldOnesAreAnswered() {
+        List<RawHttp> held = holdThree();
+
+        // refused from its head alone: the body is never sent
+        String refused = caller().send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + MB + "\r\n\r\n").readResponse();
+        assertThat(refused).startsWith("HTTP/1.1 503");
+        assertThat(refused.toLowerCase()).contains("retry-after: 1");
+        assertThat(refused).contains("caravan.http.max-inflight-body-bytes").contains("server_busy");
+        assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(1.0);
+
+        // a small body is never refused for it
+        assertThat(caller().send(post(body("other", 200))).readResponse()).startsWith("HTTP/1.1 200");
+
+        gateway.provider("openai").release();
+        for (RawHttp caller : held) {
+            assertThat(caller.readResponse()).startsWith("HTTP/1.1 200");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
+        gateway.provider("openai").heal();
+        assertThat(caller().send(post(body("held", MB))).readResponse()).startsWith("HTTP/1.1 200");
+    }
+
+    @Test
+    void aCallerWhoHangsUpGivesItsBodyBack() {
+        List<RawHttp> held = holdThree();
+
+        held.getFirst().close();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 2.0 * MB);
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("openai").heldCalls() == 2);
+        caller().send(post(body("held", MB)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("openai").heldCalls() == 3);
+        gateway.provider("openai").release();
+        for (RawHttp caller : held.subList(1, 3)) {
+            assertThat(caller.readResponse()).startsWith("HTTP/1.1 200");
+        }
+        assertThat(callers.getLast().readResponse()).startsWith("HTTP/1.1 200");
+    }
+}
