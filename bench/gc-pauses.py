@@ -8,7 +8,7 @@ for line in open(log, errors='replace'):
     if not m: continue
     t = float(m.group(1))
     if not (t0 <= t <= t1): continue
-    g = re.search(r'\[gc\s*\] GC\(\d+\) (Pause [^(]*?(?:\([^)]*\))?)\s.*?([\d.]+)ms$', line.strip())
+    g = re.search(r'(?:\[gc\s*\] )?GC\(\d+\) (Pause [^(]*?(?:\([^)]*\))?)\s.*?([\d.]+)ms$', line.strip())
     if g and 'Pause' in line:
         kinds[g.group(1).strip()].append(float(g.group(2)))
     # ZGC: "[gc,phases ] GC(3) y: Pause Mark Start 0.010ms"
