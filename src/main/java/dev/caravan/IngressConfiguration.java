@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -91,7 +92,9 @@ public class IngressConfiguration implements CamelConfiguration {
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         Vertx vertx = Vertx.vertx(); // the API's servers and the provider calls share its event loops
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(),
-                settings.bound().http().serverLoops(), json, settings.bound().http().maxInflightBodyBytes(), meters);
+                settings.bound().http().serverLoops(), json, settings.bound().http().maxInflightBodyBytes(),
+                serverBodyLimit(context.getPropertiesComponent().resolveProperty("camel.server.max-body-size"),
+                        settings.maxBodyBytes()), meters);
         if (settings.bound().http().eventLoop()) {
             // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it)
             registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine("/v1/chat/completions"::equals));
@@ -154,9 +157,7 @@ public class IngressConfiguration implements CamelConfiguration {
      * @return the error pages, told which protocol's error shape answers under which path prefix
      */
     private static JsonErrorPages httpServers(CamelContext context, Vertx vertx, HttpLimits limits, int eventLoops,
-            ObjectMapper json, long inflightBodyBytes, MeterRegistry meters) {
-        long serverMaxBody = context.getPropertiesComponent().resolveProperty("camel.server.max-body-size")
-                .map(String::trim).map(Long::parseLong).orElse(16L * 1024 * 1024);
+            ObjectMapper json, long inflightBodyBytes, long serverMaxBody, MeterRegistry meters) {
         JsonErrorPages errorPages = new JsonErrorPages(json, context, serverMaxBody);
         BodyBudget bodies = new BodyBudget(inflightBodyBytes, serverMaxBody, meters);
         context.getRegistry().bind("vertx", Vertx.class,
@@ -172,6 +173,22 @@ public class IngressConfiguration implements CamelConfiguration {
         context.getComponent("platform-http", PlatformHttpComponent.class)
                 .setHeaderFilterStrategy(new RequestHeadersOnly());
         return errorPages;
+    }
+
+    /**
+     * The HTTP server's body limit: {@code caravan.http.max-body-size}, which application.properties passes on to
+     * {@code camel.server.max-body-size}. An operator who sets the Camel key to something else would have the server
+     * accept bodies the gateway's own checks, budget and 413 message do not expect: that stops the start.
+     *
+     * @param camelServerMaxBody {@code camel.server.max-body-size} as resolved, if set
+     */
+    static long serverBodyLimit(Optional<String> camelServerMaxBody, long maxBodyBytes) {
+        String server = camelServerMaxBody.map(String::trim).orElse("");
+        if (!server.isEmpty() && !server.equals(Long.toString(maxBodyBytes))) {
+            throw new ConfigurationError("camel.server.max-body-size", "'" + server + "' differs from "
+                    + "caravan.http.max-body-size (" + maxBodyBytes + "); set caravan.http.max-body-size only");
+        }
+        return maxBodyBytes;
     }
 
     /**

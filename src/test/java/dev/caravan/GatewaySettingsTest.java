@@ -250,6 +250,9 @@ class GatewaySettingsTest {
                         "caravan.context-window.gpt-4o", "not a number of tokens"),
                 Arguments.of("max body size below 1 KiB", new String[] {"caravan.http.max-body-size", "100"},
                         "caravan.http.max-body-size", "at least 1024"),
+                Arguments.of("body budget below one whole body", new String[] {
+                        "caravan.http.max-body-size", "2097152", "caravan.http.max-inflight-body-bytes", "1048576"},
+                        "caravan.http.max-inflight-body-bytes", "at least max-body-size (2097152), or 0"),
                 Arguments.of("apis naming no protocol", new String[] {"caravan.provider.groq.apis", "chat, messages"},
                         "caravan.provider.groq.apis", "'chat' is not a client protocol"),
                 Arguments.of("apis the dialect does not serve", new String[] {"caravan.provider.groq.apis",
@@ -268,6 +271,15 @@ class GatewaySettingsTest {
 
         assertThat(error).as(why).isNotNull();
         assertThat(error.getMessage()).startsWith("Invalid configuration: " + key + ": ").contains(says);
+    }
+
+    @Test
+    void theBodyBudgetHoldsAtLeastOneWholeBodyOrIsOff() {
+        assertThat(GatewaySettings.from(minimalWith("caravan.http.max-body-size", "2097152",
+                "caravan.http.max-inflight-body-bytes", "2097152")).bound().http().maxInflightBodyBytes())
+                .isEqualTo(2097152L);
+        assertThat(GatewaySettings.from(minimalWith("caravan.http.max-inflight-body-bytes", "0")).bound().http()
+                .maxInflightBodyBytes()).isZero();
     }
 
     @Test

@@ -22,6 +22,8 @@ import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.ModelType;
 import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Counts the prompt tokens of a chat request before it is sent, with OpenAI's own tokenizers.
@@ -78,6 +80,8 @@ import dev.caravan.chat.ChatRequest;
  * bound keeps the count exact or errs high, and split apart neither half could say why it is safe.
  */
 public final class TokenEstimator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TokenEstimator.class);
 
     /**
      * The number of prompt tokens, the encoding they were counted with, and whether the count is an estimate.
@@ -141,7 +145,9 @@ public final class TokenEstimator {
     private final Map<EncodingType, Encoding> encodings = new ConcurrentHashMap<>();
     /** Encodings being loaded aside for an estimator prepared without them. */
     private final Set<EncodingType> loadingAside = ConcurrentHashMap.newKeySet();
-    private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+    /** Encodings whose load aside failed: warned of once each. */
+    private final Set<EncodingType> failedAside = ConcurrentHashMap.newKeySet();
+    private final EncodingRegistry registry;
     private volatile boolean prepared;
     private final Map<Encoding, Map<String, Integer>> roleTokens = new ConcurrentHashMap<>();
     private final int exactChars;
@@ -162,6 +168,12 @@ public final class TokenEstimator {
      * @param heavyTurns estimates past {@value #LIGHT_CHARS} characters tokenizing at once; more wait their turn
      */
     public TokenEstimator(int exactChars, int heavyTurns) {
+        this(exactChars, heavyTurns, Encodings.newLazyEncodingRegistry());
+    }
+
+    /** With the encodings of {@code registry}. */
+    TokenEstimator(int exactChars, int heavyTurns, EncodingRegistry registry) {
+        this.registry = registry;
         if (exactChars < 0) {
             throw new IllegalArgumentException("exactChars must not be negative");
         }
@@ -229,8 +241,19 @@ public final class TokenEstimator {
             return loaded != null ? loaded : encodings.computeIfAbsent(type, registry::getEncoding);
         }
         if (loadingAside.add(type)) {
-            Thread.ofVirtual().name("caravan-tokenizer-" + type.getName())
-                    .start(() -> encodings.computeIfAbsent(type, registry::getEncoding));
+            Thread.ofVirtual().name("caravan-tokenizer-" + type.getName()).start(() -> {
+                try {
+                    encodings.computeIfAbsent(type, registry::getEncoding);
+                } catch (RuntimeException e) {
+                    // a later estimate tries again; until one succeeds its models count by the byte ceiling
+                    if (failedAside.add(type)) {
+                        LOG.warn("Tokenizer encoding {} failed to load; its models are estimated high by the byte "
+                                + "ceiling until a later estimate loads it", type.getName(), e);
+                    }
+                } finally {
+                    loadingAside.remove(type);
+                }
+            });
         }
         return null;
     }

@@ -28,7 +28,7 @@ public final class BodyBudget {
     private final Counter refused;
 
     /**
-     * @param budget       body bytes held at once, at most
+     * @param budget       body bytes held at once, at most; 0 for no budget (nothing counted nor refused)
      * @param maxBodyBytes the server's body limit: what a body of undeclared length is counted as
      */
     public BodyBudget(long budget, long maxBodyBytes, MeterRegistry meters) {
@@ -46,6 +46,9 @@ public final class BodyBudget {
      * (or one the server refuses as too large), else its length, or the body limit for a chunked one.
      */
     long weigh(String contentLength, boolean chunked) {
+        if (budget == 0) {
+            return 0;
+        }
         if (contentLength == null) {
             return chunked ? maxBodyBytes : 0;
         }

@@ -124,7 +124,8 @@ public final class GuardedVertx {
 
     /**
      * Any of {@link HttpServer}'s {@code listen} methods: the first instance binds the address asked for, each other
-     * one the port the first got, each from an event loop of its own.
+     * one the port the first got, each from an event loop of its own. If any fails, every instance is closed before
+     * the failure is reported.
      */
     private static Object listen(VertxInternal vertx, List<HttpServer> instances, HttpServerOptions options,
             HttpServer proxy, Object[] args) {
@@ -146,7 +147,10 @@ public final class GuardedVertx {
                     ? SocketAddress.inetSocketAddress(first.actualPort(), address.host()) : address))
                     .map(first));
         }
-        Future<HttpServer> all = bound.map(proxy);
+        // one instance that cannot bind fails the server: those already bound must not stay open behind it
+        Future<HttpServer> all = bound.map(proxy).recover(failure ->
+                Future.all(instances.stream().map(HttpServer::close).toList())
+                        .transform(closed -> Future.failedFuture(failure)));
         if (given < args.length) {
             @SuppressWarnings("unchecked")
             Handler<AsyncResult<HttpServer>> whenBound = (Handler<AsyncResult<HttpServer>>) args[args.length - 1];

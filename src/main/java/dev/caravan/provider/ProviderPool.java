@@ -58,8 +58,11 @@ final class ProviderPool implements Closeable {
     ProviderPool(Vertx vertx, ProviderSettings provider, int shardSize) {
         this.capacity = provider.maxConnections();
         this.connectMillis = provider.connectTimeout().toMillis();
-        // a shard's calls: one per connection over HTTP/1.1, many over HTTP/2
-        int shardCalls = provider.http2() ? shardSize * STREAMS_PER_CONNECTION : shardSize;
+        // a shard's calls: one per connection over HTTP/1.1, many over HTTP/2 when it is sure to be spoken (h2c by
+        // prior knowledge). On https ALPN may settle on HTTP/1.1, and then each shard's calls are as many
+        // connections: shards sized for HTTP/1.1 keep each pool's walk short, each keeping its HTTP/2 limits
+        boolean sureHttp2 = provider.http2() && !"https".equalsIgnoreCase(provider.baseUrl().getScheme());
+        int shardCalls = sureHttp2 ? shardSize * STREAMS_PER_CONNECTION : shardSize;
         int count = Math.max(1, (capacity + shardCalls - 1) / shardCalls);
         shards = new Shard[count];
         for (int i = 0; i < count; i++) {

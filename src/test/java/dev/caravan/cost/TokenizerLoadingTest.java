@@ -2,9 +2,15 @@ package dev.caravan.cost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.cost.TokenEstimator.Estimate;
 import dev.caravan.cost.TokenEstimator.Model;
@@ -67,5 +73,37 @@ class TokenizerLoadingTest {
         reference.estimate(TokenEstimatorTest.cookbookConversation(), "openai", "gpt-3.5-turbo-0613");
 
         assertThat(reference.loadedEncodings()).containsExactly("cl100k_base");
+    }
+
+    @Test
+    void anEncodingWhoseLoadAsideFailedIsLoadedByALaterEstimate() {
+        EncodingRegistry real = Encodings.newLazyEncodingRegistry();
+        AtomicInteger cl100kLoads = new AtomicInteger();
+        // the tokenizer's own registry, but the first load of cl100k_base fails as a broken resource would
+        EncodingRegistry failingOnce = (EncodingRegistry) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {EncodingRegistry.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getEncoding") && args[0] == EncodingType.CL100K_BASE
+                            && cl100kLoads.incrementAndGet() == 1) {
+                        throw new IllegalStateException("cl100k_base.tiktoken could not be read");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        TokenEstimator estimator = new TokenEstimator(TokenEstimator.DEFAULT_EXACT_CHARS, 1, failingOnce);
+        estimator.prepare(O200K_MODELS);
+        ChatRequest request = TokenEstimatorTest.cookbookConversation();
+
+        assertThat(estimator.estimate(request, "openai", "llama-3.3-70b-versatile").boundedChars()).isPositive();
+
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            estimator.estimate(request, "openai", "llama-3.3-70b-versatile");
+            return estimator.loadedEncodings().contains("cl100k_base");
+        });
+        assertThat(cl100kLoads).hasValue(2);
+        assertThat(estimator.estimate(request, "openai", "llama-3.3-70b-versatile"))
+                .isEqualTo(reference.estimate(request, "openai", "llama-3.3-70b-versatile"));
     }
 }

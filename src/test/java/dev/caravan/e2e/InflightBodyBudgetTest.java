@@ -26,6 +26,7 @@ class InflightBodyBudgetTest {
 
     @RegisterExtension
     static final GatewayExtension gateway = GatewayExtension.of(List.of("openai", "claude:anthropic"), Gateway.props(
+            "caravan.http.max-body-size", Integer.toString(2 * MB),
             "caravan.http.max-inflight-body-bytes", Integer.toString(3 * MB),
             "caravan.model.held", "openai:model-openai",
             "caravan.model.other", "claude:model-claude"));
