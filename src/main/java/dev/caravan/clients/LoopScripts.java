@@ -78,9 +78,19 @@ final class LoopScripts implements AutoCloseable {
 
     /** Runs {@code script} from an event loop; its reply, a list of integers, comes on the caller's context. */
     Future<long[]> run(LedgerScripts.Script script, List<String> keys, List<String> args) {
-        return send(call(Command.EVALSHA, script.sha(), keys, args)).recover(e -> {
+        return run(script, keys, args, null);
+    }
+
+    /**
+     * {@link #run}, and {@code late} (if any) run when Redis ran the script after all, its reply coming once the
+     * script had failed as {@link StateStore.Unavailable}: what the script did there (a hold placed) is then known
+     * to be in Redis, whatever else was sent to undo it meanwhile.
+     */
+    Future<long[]> run(LedgerScripts.Script script, List<String> keys, List<String> args, Runnable late) {
+        return send(call(Command.EVALSHA, script.sha(), keys, args), late).recover(e -> {
             if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
-                return send(call(Command.EVAL, script.body(), keys, args)); // loads it for the next time
+                // loads it for the next time
+                return send(call(Command.EVAL, script.body(), keys, args), late);
             }
             return Future.failedFuture(e);
         }).transform(ar -> {
@@ -106,7 +116,7 @@ final class LoopScripts implements AutoCloseable {
     }
 
     /** Sends one command; fails once its answer is overdue and the store does not answer at all. */
-    private Future<Response> send(Request request) {
+    private Future<Response> send(Request request, Runnable late) {
         Promise<Response> answer = Promise.promise();
         long[] timer = new long[1];
         timer[0] = vertx.setTimer(timeoutMillis, t -> overdue(answer, timer));
@@ -115,12 +125,18 @@ final class LoopScripts implements AutoCloseable {
         redis.send(request).onComplete(ar -> {
             vertx.cancelTimer(timer[0]);
             if (ar.succeeded()) {
-                answer.tryComplete(ar.result());
+                if (!answer.tryComplete(ar.result()) && late != null && !isError(ar.result())) {
+                    late.run();
+                }
             } else {
                 answer.tryFail(ar.cause());
             }
         });
         return answer.future();
+    }
+
+    private static boolean isError(Response reply) {
+        return reply == null || reply.type() == io.vertx.redis.client.ResponseType.ERROR;
     }
 
     /**

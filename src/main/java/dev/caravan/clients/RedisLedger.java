@@ -138,13 +138,17 @@ public final class RedisLedger implements Ledger {
             }
         }
         clients.putIfAbsent(name, limits.period());
+        // an admission given up on is released at the next sync; if Redis runs it later than that release (its
+        // connection was still being opened, say), its hold is released again once its reply shows it ran
+        Runnable release = () -> accounts.unanswered(name, limits.period(), limits.period().window(now), id,
+                now.getEpochSecond(), tokens);
         return loop.run(LedgerScripts.ADMIT, admitKeys(name, limits, now), admitArgs(id, limits, nanos, tokens, now,
-                holdFor)).compose(r -> r[0] != UNKNOWN_INCARNATION ? Future.succeededFuture(r)
+                holdFor), release).compose(r -> r[0] != UNKNOWN_INCARNATION ? Future.succeededFuture(r)
                         : vertx.executeBlocking(() -> sync(now), false).compose(synced -> loop.run(LedgerScripts.ADMIT,
-                                admitKeys(name, limits, now), admitArgs(id, limits, nanos, tokens, now, holdFor)))
+                                admitKeys(name, limits, now), admitArgs(id, limits, nanos, tokens, now, holdFor),
+                                release))
                                 .map(RedisLedger::seeded))
-                .onFailure(e -> accounts.unanswered(name, limits.period(), limits.period().window(now), id,
-                        now.getEpochSecond(), tokens))
+                .onFailure(e -> release.run())
                 .map(r -> verdict(name, id, limits, nanos, tokens, now, r));
     }
 
