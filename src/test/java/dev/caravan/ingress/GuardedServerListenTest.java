@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +22,8 @@ import io.vertx.core.http.HttpServer;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 /**
  * A guarded server listens on one event loop per instance; when the port cannot be had, listen fails and leaves no
@@ -58,5 +66,50 @@ class GuardedServerListenTest {
         HttpServer next = join(server().listen(port, "127.0.0.1"));
         assertThat(next.actualPort()).isEqualTo(port);
         join(next.close());
+    }
+
+    /**
+     * Port 0: the first instance gets a port from the system, and Vert.x shares no port-0 server under the port it got,
+     * so the next instance's own bind of that port fails. The first one must not stay bound behind the failure.
+     */
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void anInstanceThatCannotBindClosesTheOnesAlreadyBound() throws IOException {
+        Set<String> listeningBefore = listeningSockets();
+        Future<HttpServer> refused = server().listen(0, "127.0.0.1");
+
+        assertThat(refused.toCompletionStage().toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(30)).withThrowableOfType(ExecutionException.class)
+                .withMessageContaining("Address already in use");
+        assertThat(listeningSockets()).as("this process's listening sockets").isEqualTo(listeningBefore);
+    }
+
+    /** The inodes of this process's TCP sockets in the LISTEN state (Linux: /proc/net/tcp and /proc/self/fd). */
+    private static Set<String> listeningSockets() throws IOException {
+        Set<String> own = new HashSet<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        own.add(target.substring(8, target.length() - 1));
+                    }
+                } catch (IOException gone) {
+                    // closed while listed
+                }
+            }
+        }
+        Set<String> listening = new HashSet<>();
+        // Java's sockets are IPv6 ones where the system has IPv6, even bound to an IPv4 address
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                // st 0A is LISTEN; the inode is the tenth field
+                if (f.length > 9 && f[3].equals("0A") && own.contains(f[9])) {
+                    listening.add(f[9]);
+                }
+            }
+        }
+        return listening;
     }
 }
