@@ -97,7 +97,8 @@ public class CaravanConfiguration implements CamelConfiguration {
         MeterRegistry meters = meterRegistry(registry);
         // stdout, unless an OutputStream is bound before start (REQUEST_LOG_OUTPUT)
         RequestLogWriter requestLines = requestLogWriter(context, settings.bound().log(), json, clock, java.util.Objects
-                .requireNonNullElse(registry.lookupByNameAndType(REQUEST_LOG_OUTPUT, OutputStream.class), System.out));
+                .requireNonNullElseGet(registry.lookupByNameAndType(REQUEST_LOG_OUTPUT, OutputStream.class),
+                        RequestLogWriter::stdout));
         DroppedLogLines.ofGateway(requestLines == null ? () -> 0 : requestLines::dropped).bindTo(meters);
 
         TokenEstimator tokens = TokenEstimator.of(settings.bound().estimate().exactChars(),
@@ -140,7 +141,7 @@ public class CaravanConfiguration implements CamelConfiguration {
         }
         // the zone Log4j's console pattern stamps the gateway's other lines in
         RequestLogWriter writer = new RequestLogWriter(out, json.getFactory(), clock.withZone(java.time.ZoneId.systemDefault()),
-                log.queue(), log.batchDelay());
+                log.queue(), log.queueBytes(), log.batchDelay());
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() throws Exception {

@@ -246,7 +246,7 @@ public record CaravanProperties(
      * {@code caravan.log.*}; {@code requests} is stdout (the gateway's batching writer) or log4j (logger
      * caravan.requests through log4j2.properties).
      */
-    public record Log(Boolean content, String requests, Integer queue, Duration batchDelay) {
+    public record Log(Boolean content, String requests, Integer queue, Duration batchDelay, Long queueBytes) {
 
         public Log {
             content = or(content, false);
@@ -256,6 +256,7 @@ public record CaravanProperties(
             }
             queue = atLeast("queue", or(queue, 8192), 1);
             batchDelay = or(batchDelay, Duration.ofMillis(50));
+            queueBytes = atLeast("queue-bytes", or(queueBytes, 4L * 1024 * 1024), 1024L);
         }
     }
 

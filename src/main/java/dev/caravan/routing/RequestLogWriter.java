@@ -3,8 +3,11 @@ package dev.caravan.routing;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -30,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * timeout.
  *
  * <p>Each line carries the prefix of the shipped console pattern ({@code %d{ISO8601} %-5p [%t] %c{1} - }), in the
- * clock's zone, so it reads as before. A line that finds {@code capacity} lines waiting (the output is stalled or
- * cannot keep up) is dropped and counted ({@link #dropped()}). {@link #close()} writes what is left.
+ * clock's zone, so it reads as before. A line that finds {@code capacity} lines or {@code maxBytes} bytes waiting
+ * (the output is stalled or cannot keep up), or is alone longer than {@code maxBytes}, is dropped and counted
+ * ({@link #dropped()}), and so are the lines of a batch the output failed to take. {@link #close()} writes what is
+ * left.
  */
 public final class RequestLogWriter implements AutoCloseable {
 
@@ -45,6 +50,8 @@ public final class RequestLogWriter implements AutoCloseable {
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
     private static final byte[] LEVEL_AND_THREAD = " INFO  [".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LOGGER = "] requests - ".getBytes(StandardCharsets.US_ASCII);
+    /** A line's prefix without its thread's name, and its newline. */
+    private static final int FRAME_BYTES = 23 + LEVEL_AND_THREAD.length + LOGGER.length + 1;
 
     private final OutputStream out;
     private final JsonFactory json;
@@ -55,6 +62,7 @@ public final class RequestLogWriter implements AutoCloseable {
     private final ThreadLocal<Line> lineOfThread = ThreadLocal.withInitial(this::newLine);
     private final Clock clock;
     private final int capacity;
+    private final long maxBytes;
     private final long delayNanos;
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled by the first line of a batch, by a half-full batch, by a flush and by close. */
@@ -79,22 +87,34 @@ public final class RequestLogWriter implements AutoCloseable {
      * @param json     the generators' factory (UTF-8 generators straight into bytes)
      * @param clock    the lines' time stamps, and their zone
      * @param capacity lines waiting at most; beyond, a line is dropped and counted
+     * @param maxBytes bytes waiting at most; a line past them is dropped and counted (a line longer alone too)
      * @param delay    how long a line may wait for others before it is written
      */
-    public RequestLogWriter(OutputStream out, JsonFactory json, Clock clock, int capacity, Duration delay) {
-        if (capacity < 1 || delay.isNegative()) {
-            throw new IllegalArgumentException("capacity " + capacity + " and delay " + delay);
+    public RequestLogWriter(OutputStream out, JsonFactory json, Clock clock, int capacity, long maxBytes,
+            Duration delay) {
+        if (capacity < 1 || maxBytes < 1 || delay.isNegative()) {
+            throw new IllegalArgumentException("capacity " + capacity + ", maxBytes " + maxBytes + " and delay "
+                    + delay);
         }
         this.out = out;
         this.json = json;
         this.clock = clock;
         this.capacity = capacity;
+        this.maxBytes = maxBytes;
         this.delayNanos = delay.toNanos();
         this.thread = Thread.ofPlatform().name("caravan-request-log").daemon().start(this::run);
     }
 
     /**
-     * Adds a line, or drops and counts it when {@code capacity} lines wait already. Never waits for the output: the
+     * The process's standard output, unbuffered and without {@link System#out}'s {@link PrintStream}, which swallows
+     * write failures: here they reach the writer, which counts the lines they lost as dropped.
+     */
+    public static OutputStream stdout() {
+        return new FileOutputStream(FileDescriptor.out);
+    }
+
+    /**
+     * Adds a line, or drops and counts it when {@code capacity} lines or {@code maxBytes} bytes wait already. Never waits for the output: the
      * body is made as UTF-8 bytes in a buffer of the calling thread's, and only copied into the batch under the lock
      * (lines stay whole, and in the order each thread added them).
      *
@@ -123,17 +143,20 @@ public final class RequestLogWriter implements AutoCloseable {
         lock.lock();
         try {
             Batch batch = filling;
-            if (batch.lines >= capacity || closing) {
+            long bytes = (long) made.size + FRAME_BYTES + caller.getName().length();
+            if (batch.lines >= capacity || batch.size + bytes > maxBytes || closing) {
                 dropped.incrementAndGet();
                 return false;
             }
+            int before = batch.size;
             prefix(batch, clock.millis(), caller.getName());
             batch.write(made.bytes, 0, made.size);
             batch.write('\n');
             batch.lines++;
             appended++;
             // the first line of a batch wakes the writer (parked while idle), a half-full batch cuts its delay
-            if (batch.lines == 1 || batch.lines == capacity / 2) {
+            if (batch.lines == 1 || batch.lines == capacity / 2
+                    || before < maxBytes / 2 && batch.size >= maxBytes / 2) {
                 wake.signal();
             }
             return true;
@@ -142,7 +165,7 @@ public final class RequestLogWriter implements AutoCloseable {
         }
     }
 
-    /** Lines dropped so far because {@code capacity} lines were waiting. */
+    /** Lines dropped so far: the queue was full, a line was too long, or the output failed to take them. */
     public long dropped() {
         return dropped.get();
     }
@@ -152,6 +175,16 @@ public final class RequestLogWriter implements AutoCloseable {
         lock.lock();
         try {
             return filling.lines;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Bytes waiting for the writer, not yet handed to it. */
+    int waitingBytes() {
+        lock.lock();
+        try {
+            return filling.size;
         } finally {
             lock.unlock();
         }
@@ -206,7 +239,8 @@ public final class RequestLogWriter implements AutoCloseable {
                     wake.awaitUninterruptibly();
                 }
                 long left = delayNanos;
-                while (left > 0 && !closing && flushUpTo <= writtenUpTo && filling.lines < capacity / 2) {
+                while (left > 0 && !closing && flushUpTo <= writtenUpTo && filling.lines < capacity / 2
+                        && filling.size < maxBytes / 2) {
                     left = wake.awaitNanos(left);
                 }
                 if (filling.lines == 0) {
@@ -223,6 +257,10 @@ public final class RequestLogWriter implements AutoCloseable {
             try {
                 out.write(batch.bytes, 0, batch.size);
                 out.flush();
+                // a PrintStream (System.out) keeps its failures to itself; its error stays set once set
+                if (out instanceof PrintStream print && print.checkError()) {
+                    throw new IOException("the print stream reports an error");
+                }
             } catch (IOException e) {
                 dropped.addAndGet(batch.lines);
                 LOG.warn("{} request log lines could not be written: {}", batch.lines, e.toString());

@@ -291,7 +291,11 @@ class SettingsBinderTest {
                 Arguments.of(new String[] {"caravan.providers", "azure, claude, vertex, mistral"},
                         "caravan.provider.mistral.dialect", "required but not set"),
                 Arguments.of(new String[] {"caravan.provider.claude.base-url", " "},
-                        "caravan.provider.claude.base-url", "required but not set"));
+                        "caravan.provider.claude.base-url", "required but not set"),
+                Arguments.of(new String[] {"caravan.log.batch-delay", "PT-0.005S"}, "caravan.log.batch-delay",
+                        "must be longer than zero"),
+                Arguments.of(new String[] {"caravan.log.queue-bytes", "100"}, "caravan.log.queue-bytes",
+                        "must be at least 1024"));
     }
 
     @ParameterizedTest(name = "{1}: {2}")

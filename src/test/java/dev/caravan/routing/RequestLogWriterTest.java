@@ -109,7 +109,7 @@ class RequestLogWriterTest {
     void closingWritesTheLinesStillWaitingAndDropsLaterOnes() throws Exception {
         Path file = folder.resolve("requests.log");
         RequestLogWriter writer = new RequestLogWriter(new FileOutputStream(file.toFile()), new JsonFactory(), CLOCK,
-                8192, NEVER);
+                8192, 1 << 20, NEVER);
         for (int n = 0; n < 100; n++) {
             append(writer, n);
         }
@@ -150,8 +150,59 @@ class RequestLogWriterTest {
                 .last().asString().contains("\"n\":" + (capacity - 1) + ",");
     }
 
+    @Test
+    void aStalledOutputHoldsAtMostMaxBytesWaitingLinesPastThemAndTooLongOnesAreDroppedAndCounted() throws Exception {
+        Pipe pipe = Pipe.open();
+        long maxBytes = 256 * 1024;
+        RequestLogWriter writer = writer(Channels.newOutputStream(pipe.sink()), 8192, maxBytes, Duration.ZERO);
+        // more than the pipe holds: the writer blocks in this write until someone reads
+        String big = "y".repeat(1 << 20);
+        writer.append(line -> line.writeString(big.substring(0, 200_000)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.waiting() == 0);
+        writer.append(line -> line.writeString(big.substring(0, 200_000)));
+        long droppedBefore = writer.dropped();
+
+        // a line alone longer than the cap, then lines of content until the cap is reached
+        assertThat(writer.append(line -> line.writeString(big))).as("longer than the cap alone").isFalse();
+        int added = 0;
+        for (int n = 0; n < 100; n++) {
+            if (writer.append(line -> line.writeString(big.substring(0, 1000)))) {
+                added++;
+            }
+        }
+
+        // full: up to the cap, and one more short line would pass it
+        assertThat(writer.waitingBytes()).isBetween((int) maxBytes - 1100, (int) maxBytes);
+        assertThat(added).as("lines that fit beside the waiting one").isBetween(40, 99);
+        assertThat(writer.dropped() - droppedBefore).isEqualTo(1 + 100 - added);
+        // the reader comes back: the lines kept arrive whole
+        int kept = 2 + added;
+        CompletableFuture<List<String>> read = CompletableFuture.supplyAsync(() -> readLines(pipe, kept));
+        writer.flush();
+        assertThat(read.get()).hasSize(kept).last().asString().endsWith("\"" + big.substring(0, 1000) + "\"");
+    }
+
+    @Test
+    void linesTheOutputFailsToTakeAreCountedAsDroppedEvenThroughAPrintStream() throws Exception {
+        Pipe pipe = Pipe.open();
+        pipe.source().close(); // nobody reads: every write fails (broken pipe)
+        // a PrintStream, as System.out is: it swallows the failure and only reports it through checkError
+        RequestLogWriter writer = writer(new java.io.PrintStream(Channels.newOutputStream(pipe.sink())), 8192, NEVER);
+        for (int n = 0; n < 3; n++) {
+            append(writer, n);
+        }
+
+        writer.flush();
+
+        assertThat(writer.dropped()).isEqualTo(3);
+    }
+
     private RequestLogWriter writer(OutputStream out, int capacity, Duration delay) {
-        RequestLogWriter writer = new RequestLogWriter(out, new JsonFactory(), CLOCK, capacity, delay);
+        return writer(out, capacity, 64L << 20, delay);
+    }
+
+    private RequestLogWriter writer(OutputStream out, int capacity, long maxBytes, Duration delay) {
+        RequestLogWriter writer = new RequestLogWriter(out, new JsonFactory(), CLOCK, capacity, maxBytes, delay);
         writers.add(writer);
         return writer;
     }
