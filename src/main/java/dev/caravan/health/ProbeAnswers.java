@@ -2,6 +2,11 @@ package dev.caravan.health;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
@@ -17,6 +22,14 @@ import org.apache.hc.core5.http.io.EofSensorInputStream;
  */
 final class ProbeAnswers {
 
+    /** Cuts the reads that pass their probe's deadline: one daemon thread, its work a socket's close. */
+    private static final ScheduledThreadPoolExecutor DEADLINES = new ScheduledThreadPoolExecutor(1,
+            Thread.ofPlatform().name("provider-probe-deadlines").daemon().factory());
+
+    static {
+        DEADLINES.setRemoveOnCancelPolicy(true);
+    }
+
     private ProbeAnswers() {
     }
 
@@ -27,36 +40,74 @@ final class ProbeAnswers {
     static void discard(Message message) {
         Object body = message.getBody();
         message.setBody(null);
-        if (body instanceof EofSensorInputStream answer) {
-            try {
-                answer.abort();
-            } catch (IOException e) {
-                // the connection is gone either way
-            }
-        } else if (body instanceof InputStream answer) {
-            IOHelper.close(answer);
+        if (body instanceof InputStream answer) {
+            abort(answer);
         }
     }
 
     /**
-     * The answer, read up to {@code max} bytes, then let go as by {@link #discard}.
+     * The answer, read up to {@code max} bytes within {@code left}, then let go as by {@link #discard}. The read is
+     * cut when {@code left} runs out (the stream is aborted from a timer): a provider trickling its answer a byte at
+     * a time, each within the per-read timeout, must not hold the probe, and the timer thread every probe shares.
      *
-     * @throws ProviderFailure bad_response when the answer is longer than {@code max} bytes
+     * @throws ProviderFailure bad_response when the answer is longer than {@code max} bytes, timeout when it took
+     *                         longer than {@code left}
      */
-    static byte[] read(Message message, int status, int max) throws IOException {
-        try {
-            if (!(message.getBody() instanceof InputStream answer)) {
+    static byte[] read(Message message, int status, int max, Duration left) throws IOException {
+        if (!(message.getBody() instanceof InputStream answer)) {
+            try {
                 byte[] whole = message.getBody(byte[].class);
                 return whole == null ? new byte[0] : whole;
+            } finally {
+                discard(message);
             }
-            byte[] read = answer.readNBytes(max == Integer.MAX_VALUE ? max : max + 1);
-            if (read.length > max) {
-                throw new ProviderFailure(FailureClass.BAD_RESPONSE, status, "the provider's answer is larger than "
-                        + max + " bytes (caravan.provider-answer.max-size)", null);
+        }
+        // true while reading; whoever sets it false first (the reader done, or the deadline) decides
+        AtomicBoolean reading = new AtomicBoolean(left.isPositive());
+        ScheduledFuture<?> deadline = !reading.get() ? null : DEADLINES.schedule(() -> {
+            if (reading.compareAndSet(true, false)) {
+                abort(answer);
             }
-            return read;
+        }, left.toNanos(), TimeUnit.NANOSECONDS);
+        byte[] read = null;
+        boolean inTime = false;
+        try {
+            if (reading.get()) {
+                read = answer.readNBytes(max == Integer.MAX_VALUE ? max : max + 1);
+            }
+        } catch (IOException e) {
+            if (reading.get()) {
+                throw e;
+            }
+            // aborted at the deadline: a timeout, below
         } finally {
+            inTime = reading.compareAndSet(true, false);
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             discard(message);
+        }
+        if (!inTime) {
+            // what was read when the deadline came may be cut short: the answer proves nothing
+            throw new ProviderFailure(FailureClass.TIMEOUT, status, "the provider's answer took longer than the "
+                    + "probe's timeout (caravan.health.timeout)", null);
+        }
+        if (read.length > max) {
+            throw new ProviderFailure(FailureClass.BAD_RESPONSE, status, "the provider's answer is larger than "
+                    + max + " bytes", null);
+        }
+        return read;
+    }
+
+    private static void abort(InputStream answer) {
+        if (answer instanceof EofSensorInputStream sensed) {
+            try {
+                sensed.abort();
+            } catch (IOException e) {
+                // the connection is gone either way
+            }
+        } else {
+            IOHelper.close(answer);
         }
     }
 }

@@ -52,9 +52,16 @@ public final class RecoveryProbes {
      * @param provider the provider the probe route serves
      * @param target   the target it calls, once chosen
      * @param key      the index of the key it used
+     * @param startedMillis when it started, by the gateway's clock: its whole answer must arrive within the timeout
      */
-    private record Probe(String provider, Target target, int key) {
+    private record Probe(String provider, Target target, int key, long startedMillis) {
     }
+
+    /**
+     * The most of an answer a probe reads: a one-token completion is far smaller, and a probe reads on the timer
+     * thread every probe round shares.
+     */
+    static final int MAX_ANSWER_BYTES = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(RecoveryProbes.class);
 
     /** What the probes of one provider found so far; the cost is what the providers' usage says they cost. */
@@ -99,14 +106,14 @@ public final class RecoveryProbes {
     /**
      * @param owner whether this replica sends a provider's probe now: with replicas sharing state, only the one
      *              holding the probe's lease does, and the others learn the outcome from the shared breaker
-     * @param maxAnswerBytes the most of an answer a probe reads (caravan.provider-answer.max-size): a longer one
-     *              fails the probe as bad_response
+     * @param maxAnswerBytes the most of an answer a probe reads (caravan.provider-answer.max-size, and at most
+     *              {@link #MAX_ANSWER_BYTES}): a longer one fails the probe as bad_response
      */
     public RecoveryProbes(ProviderCatalog catalog, CircuitBreakerRegistry breakers, Cooldowns cooldowns,
             PriceTable prices, Duration timeout, Duration keyRest, Duration rateLimitRest, SecretRedactor redactor,
             MeterRegistry meters, Clock clock, Predicate<String> owner, int maxAnswerBytes) {
         this.owner = owner;
-        this.maxAnswerBytes = maxAnswerBytes;
+        this.maxAnswerBytes = Math.min(maxAnswerBytes, MAX_ANSWER_BYTES);
         this.catalog = catalog;
         this.breakers = breakers;
         this.cooldowns = cooldowns;
@@ -150,12 +157,12 @@ public final class RecoveryProbes {
 
     /** Replaces the message with a one-token completion on the provider's cheapest target. */
     public void prepare(Exchange exchange, String providerId) {
-        exchange.setVariable(PROBE, new Probe(providerId, null, 0)); // named first, for failed() should anything throw
+        exchange.setVariable(PROBE, new Probe(providerId, null, 0, clock.millis())); // named first, for failed() should anything throw
         ProviderSettings provider = catalog.provider(providerId);
         Dialect dialect = catalog.dialect(provider.id());
         Target target = cheapest.get(provider.id());
         int key = cooldowns.firstUsableKey(provider.id(), provider.keys().size());
-        exchange.setVariable(PROBE, new Probe(providerId, target, key));
+        exchange.setVariable(PROBE, new Probe(providerId, target, key, clock.millis()));
         ChatRequest tiny = new ChatRequest(target.model(), List.of(ChatMessage.of("user", "ping")), null, 1, null, 0.0, null, null,
                 null, null, null, null);
         Message message = exchange.getMessage();
@@ -177,7 +184,8 @@ public final class RecoveryProbes {
         int status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         byte[] body;
         try {
-            body = ProbeAnswers.read(message, status, maxAnswerBytes);
+            Duration left = timeout.minusMillis(clock.millis() - probe.startedMillis());
+            body = ProbeAnswers.read(message, status, maxAnswerBytes, left);
         } catch (ProviderFailure e) {
             message.getHeaders().clear();
             record(provider, target, false, e.failureClass().label(), e.getMessage(), null);
