@@ -40,6 +40,10 @@ import io.vertx.ext.web.Router;
  */
 public final class GuardedVertx {
 
+    /** The negative ports handed out for servers asked to listen on port 0 (see {@link #listen}). */
+    private static final java.util.concurrent.atomic.AtomicInteger RANDOM_SHARED_PORTS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     private GuardedVertx() {
     }
 
@@ -137,14 +141,23 @@ public final class GuardedVertx {
             address = SocketAddress.inetSocketAddress(given >= 1 ? (Integer) args[0] : options.getPort(),
                     given >= 2 ? (String) args[1] : options.getHost());
         }
+        if (address.isInetSocket() && address.port() == 0) {
+            // port 0 asks the system for a port, which Vert.x shares with no other server: a negative port is its
+            // way to share one random port among the servers that ask for that same number (one number per server,
+            // so that two servers asking for port 0 still get a port each)
+            // (SocketAddress.inetSocketAddress refuses a negative port; Vert.x's own listen(port, host) does not)
+            address = new io.vertx.core.net.impl.SocketAddressImpl(RANDOM_SHARED_PORTS.decrementAndGet(),
+                    address.host());
+        }
+        SocketAddress asked = address;
         List<ContextInternal> loops = distinctLoops(vertx, instances.size());
-        Future<HttpServer> bound = on(loops.getFirst(), () -> instances.getFirst().listen(address));
+        Future<HttpServer> bound = on(loops.getFirst(), () -> instances.getFirst().listen(asked));
         for (int i = 1; i < instances.size(); i++) {
             HttpServer instance = instances.get(i);
             // an instance without a loop of its own would share the first one's: it stays unbound and unused
             ContextInternal loop = i < loops.size() ? loops.get(i) : null;
-            bound = loop == null ? bound : bound.compose(first -> on(loop, () -> instance.listen(address.isInetSocket()
-                    ? SocketAddress.inetSocketAddress(first.actualPort(), address.host()) : address))
+            bound = loop == null ? bound : bound.compose(first -> on(loop, () -> instance.listen(asked.isInetSocket()
+                    && asked.port() > 0 ? SocketAddress.inetSocketAddress(first.actualPort(), asked.host()) : asked))
                     .map(first));
         }
         // one instance that cannot bind fails the server: those already bound must not stay open behind it
