@@ -140,7 +140,7 @@ public class RoutingConfiguration implements CamelConfiguration {
         java.time.Duration probeInterval = settings.bound().breaker().recoveryProbeInterval();
         RecoveryProbes recovery = new RecoveryProbes(catalog, breakers, cooldowns, prices, settings.healthTimeout(),
                 settings.routing().authFailureCooldown(), settings.routing().rateLimitCooldown(), redactor, meters,
-                clock, provider -> shared.mayProbe(provider, probeInterval), settings.maxAnswerBytes());
+                clock, provider -> shared.mayProbe(provider, probeInterval), settings.maxAnswerBytes(), timers);
         registry.bind("recoveryProbes", recovery);
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery,
                 shared::status);
@@ -235,7 +235,7 @@ public class RoutingConfiguration implements CamelConfiguration {
 
     /**
      * One daemon thread for the gateway's own short timed work: every open stream's first-content and idle deadlines,
-     * and the console's meter samples. Stopped with Camel.
+     * recovery probes' read deadlines, and the console's meter samples. Stopped with Camel.
      */
     private static ScheduledExecutorService timers(CamelContext context) throws Exception {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -21,14 +21,6 @@ import org.apache.hc.core5.http.io.EofSensorInputStream;
  * health and recovery round runs on.
  */
 final class ProbeAnswers {
-
-    /** Cuts the reads that pass their probe's deadline: one daemon thread, its work a socket's close. */
-    private static final ScheduledThreadPoolExecutor DEADLINES = new ScheduledThreadPoolExecutor(1,
-            Thread.ofPlatform().name("provider-probe-deadlines").daemon().factory());
-
-    static {
-        DEADLINES.setRemoveOnCancelPolicy(true);
-    }
 
     private ProbeAnswers() {
     }
@@ -47,13 +39,15 @@ final class ProbeAnswers {
 
     /**
      * The answer, read up to {@code max} bytes within {@code left}, then let go as by {@link #discard}. The read is
-     * cut when {@code left} runs out (the stream is aborted from a timer): a provider trickling its answer a byte at
+     * cut when {@code left} runs out (the stream is aborted from a timer on {@code deadlines}, the gateway's shared
+     * timer thread): a provider trickling its answer a byte at
      * a time, each within the per-read timeout, must not hold the probe, and the timer thread every probe shares.
      *
      * @throws ProviderFailure bad_response when the answer is longer than {@code max} bytes, timeout when it took
      *                         longer than {@code left}
      */
-    static byte[] read(Message message, int status, int max, Duration left) throws IOException {
+    static byte[] read(Message message, int status, int max, Duration left, ScheduledExecutorService deadlines)
+            throws IOException {
         if (!(message.getBody() instanceof InputStream answer)) {
             try {
                 byte[] whole = message.getBody(byte[].class);
@@ -64,7 +58,7 @@ final class ProbeAnswers {
         }
         // true while reading; whoever sets it false first (the reader done, or the deadline) decides
         AtomicBoolean reading = new AtomicBoolean(left.isPositive());
-        ScheduledFuture<?> deadline = !reading.get() ? null : DEADLINES.schedule(() -> {
+        ScheduledFuture<?> deadline = !reading.get() ? null : deadlines.schedule(() -> {
             if (reading.compareAndSet(true, false)) {
                 abort(answer);
             }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Predicate;
 
 import dev.caravan.chat.ChatMessage;
@@ -90,6 +91,7 @@ public final class RecoveryProbes {
     private final Map<String, Record> records = new ConcurrentHashMap<>();
     private final Predicate<String> owner;
     private final int maxAnswerBytes;
+    private final ScheduledExecutorService deadlines;
 
     /**
      * @param timeout       how long a probe may take
@@ -100,7 +102,7 @@ public final class RecoveryProbes {
             PriceTable prices, Duration timeout, Duration keyRest, Duration rateLimitRest, SecretRedactor redactor,
             MeterRegistry meters, Clock clock) {
         this(catalog, breakers, cooldowns, prices, timeout, keyRest, rateLimitRest, redactor, meters, clock,
-                provider -> true, Integer.MAX_VALUE);
+                provider -> true, Integer.MAX_VALUE, null);
     }
 
     /**
@@ -108,11 +110,15 @@ public final class RecoveryProbes {
      *              holding the probe's lease does, and the others learn the outcome from the shared breaker
      * @param maxAnswerBytes the most of an answer a probe reads (caravan.provider-answer.max-size, and at most
      *              {@link #MAX_ANSWER_BYTES}): a longer one fails the probe as bad_response
+     * @param deadlines where a probe's read is cut when it passes {@code timeout} (the gateway's timer thread;
+     *              needed once probes run)
      */
     public RecoveryProbes(ProviderCatalog catalog, CircuitBreakerRegistry breakers, Cooldowns cooldowns,
             PriceTable prices, Duration timeout, Duration keyRest, Duration rateLimitRest, SecretRedactor redactor,
-            MeterRegistry meters, Clock clock, Predicate<String> owner, int maxAnswerBytes) {
+            MeterRegistry meters, Clock clock, Predicate<String> owner, int maxAnswerBytes,
+            ScheduledExecutorService deadlines) {
         this.owner = owner;
+        this.deadlines = deadlines;
         this.maxAnswerBytes = Math.min(maxAnswerBytes, MAX_ANSWER_BYTES);
         this.catalog = catalog;
         this.breakers = breakers;
@@ -185,7 +191,7 @@ public final class RecoveryProbes {
         byte[] body;
         try {
             Duration left = timeout.minusMillis(clock.millis() - probe.startedMillis());
-            body = ProbeAnswers.read(message, status, maxAnswerBytes, left);
+            body = ProbeAnswers.read(message, status, maxAnswerBytes, left, deadlines);
         } catch (ProviderFailure e) {
             message.getHeaders().clear();
             record(provider, target, false, e.failureClass().label(), e.getMessage(), null);

@@ -51,6 +51,8 @@ class RecoveryProbeAnswerTest {
 
     private final ServerSocket server = serverSocket();
     private final ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+    /** The probes' deadline timer, as the gateway's shared timer thread. */
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor();
     private final AtomicBoolean cut = new AtomicBoolean();
     private final CloseableHttpClient client = HttpClients.createDefault();
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
@@ -60,6 +62,7 @@ class RecoveryProbeAnswerTest {
     @AfterEach
     void close() throws IOException {
         trickle.shutdownNow();
+        deadlines.shutdownNow();
         client.close();
         server.close();
         camel.close();
@@ -131,7 +134,7 @@ class RecoveryProbeAnswerTest {
         breakers.circuitBreaker("alpha").transitionToOpenState();
         probes = new RecoveryProbes(catalog, breakers, new Cooldowns(clock), PriceTable.load(Map.of()),
                 PROBE_TIMEOUT, Duration.ofMinutes(5), Duration.ofSeconds(10), new SecretRedactor(List.of()),
-                new SimpleMeterRegistry(), clock, provider -> true, 32 * 1024 * 1024);
+                new SimpleMeterRegistry(), clock, provider -> true, 32 * 1024 * 1024, deadlines);
         Exchange exchange = new DefaultExchange(camel);
         probes.prepare(exchange, "alpha");
 
