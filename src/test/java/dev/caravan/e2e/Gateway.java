@@ -288,6 +288,13 @@ final class Gateway implements AutoCloseable {
         record Event(String data, long piecesSent) {
         }
 
+        /** The events that carry a piece of content (not the role's opening, empty one). */
+        List<Event> contentEvents() {
+            return events.stream()
+                    .filter(e -> e.data().contains("\"content\":\"") && !e.data().contains("\"content\":\"\""))
+                    .toList();
+        }
+
         /** The payloads that are chunks (not [DONE]), parsed. */
         List<JsonNode> chunks() {
             return events.stream().map(Event::data).filter(d -> d.startsWith("{")).map(d -> {
