@@ -18,11 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.caravan.chat.ChatMessage;
-import dev.caravan.chat.ChatRequest;
-import dev.caravan.chat.StreamSink;
 import dev.caravan.passthrough.ClientApi;
-import dev.caravan.testing.RecordingSink;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -183,16 +179,8 @@ class ProviderHttp2Test {
     }
 
     private ProviderCall call(String name, boolean streamed, Duration readTimeout) {
-        AttemptPlan plan = new AttemptPlan(new Target("alpha", "model-alpha"), 0, Duration.ofSeconds(30),
-                0L, "req_1", List.of());
-        ChatRequest request = new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), streamed, null, null,
-                null, null, null, null, null, null, null);
-        StreamSink sink = streamed ? new RecordingSink() : null;
-        ProviderAttempt attempt = new ProviderAttempt(plan, request, sink, null, new AttemptHandle(() -> 0L, 0L),
-                null);
-        return new ProviderCall(attempt, "http://127.0.0.1:" + port + "/v1/chat/completions",
-                Map.of("Authorization", "Bearer sk-alpha", "x-call", name),
-                "{\"model\":\"model-alpha\"}".getBytes(StandardCharsets.UTF_8), readTimeout);
+        return ChatCalls.chat("alpha", "http://127.0.0.1:" + port + "/v1/chat/completions",
+                Map.of("Authorization", "Bearer sk-alpha", "x-call", name), streamed, readTimeout);
     }
 
     private ProviderSettings provider() {

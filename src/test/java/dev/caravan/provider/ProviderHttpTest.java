@@ -22,10 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.caravan.chat.ChatMessage;
-import dev.caravan.chat.ChatRequest;
-import dev.caravan.chat.StreamSink;
-import dev.caravan.testing.RecordingSink;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -323,18 +319,8 @@ class ProviderHttpTest {
     }
 
     private ProviderCall call(String provider, int port, boolean streamed, Duration readTimeout) {
-        // the attempt's own limits read a ticker that stands still: what runs out here is the client's read timeout
-        AttemptPlan plan = new AttemptPlan(new Target(provider, "model-alpha"), 0, Duration.ofSeconds(30),
-                0L, "req_1", List.of());
-        ChatRequest request = new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), streamed, null, null,
-                null, null, null, null, null, null, null);
-        StreamSink sink = streamed ? new RecordingSink() : null;
-        ProviderAttempt attempt = new ProviderAttempt(plan, request, sink, null, new AttemptHandle(() -> 0L, 0L),
-                null);
-        return new ProviderCall(attempt,
-                "http://127.0.0.1:" + port + "/v1/chat/completions",
-                Map.of("Authorization", "Bearer sk-alpha"), "{\"model\":\"model-alpha\"}".getBytes(StandardCharsets.UTF_8),
-                readTimeout);
+        return ChatCalls.chat(provider, "http://127.0.0.1:" + port + "/v1/chat/completions",
+                Map.of("Authorization", "Bearer sk-alpha"), streamed, readTimeout);
     }
 
     private ProviderSettings provider() {
