@@ -33,8 +33,6 @@ command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
 ensure_jar
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-GW_PORT=$(free_port)
-MGMT_PORT=$(free_port)
 start_fake_upstream
 
 if ((REQUEST_BYTES > 0)); then
@@ -48,15 +46,7 @@ if ((REQUEST_BYTES > 0)); then
 fi
 # Camel's stacks are deep: JFR's default of 64 frames would cut off the callers that matter.
 CARAVAN_JVM_OPTS="${CARAVAN_JVM_OPTS:-} -XX:FlightRecorderOptions:stackdepth=512"
-# shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
-start_caravan caravan -Dcaravan.simulator.enabled=false -Dcaravan.providers=fake \
-    -Dcaravan.provider.fake.dialect=openai -Dcaravan.provider.fake.base-url="http://127.0.0.1:$UP_PORT/v1" \
-    -Dcaravan.provider.fake.api-keys=bench-key -Dcaravan.model.fast=fake:gpt-4o-mini \
-    -Dcaravan.model.smart=fake:gpt-4o -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT" \
-    -Dcaravan.health.interval=1h ${GATEWAY_PROPS}
-GW_PID=$LAST_PID
-# a busy machine can take minutes to start the JVM
-wait_http "http://127.0.0.1:$GW_PORT/v1/models" 300 "$GW_PID" "$RUN_DIR/caravan.log"
+start_caravan_on_fake caravan
 code=$(curl -s -o "$RUN_DIR/check.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
     -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$GW_PORT/v1/chat/completions")
 [[ $code == 200 ]] && grep -q '"chat.completion"' "$RUN_DIR/check.json" || die "Caravan answered $code: $(head -c 300 "$RUN_DIR/check.json")"

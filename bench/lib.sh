@@ -347,6 +347,25 @@ start_fake_upstream() {
     wait_http "http://127.0.0.1:$UP_PORT/v1/chat/completions" 10 "$UP_PID" "$RUN_DIR/upstream/error.log"
 }
 
+# start_caravan_on_fake NAME [-Dkey=value...]: a Caravan whose one provider, fake, is start_fake_upstream's nginx
+# (models fast and smart), on free ports GW_PORT and MGMT_PORT, with GATEWAY_PROPS and the options given last;
+# sets GW_PID and returns once it answers.
+start_caravan_on_fake() {
+    local name=$1
+    shift
+    GW_PORT=$(free_port)
+    MGMT_PORT=$(free_port)
+    # shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
+    start_caravan "$name" -Dcaravan.simulator.enabled=false -Dcaravan.providers=fake \
+        -Dcaravan.provider.fake.dialect=openai -Dcaravan.provider.fake.base-url="http://127.0.0.1:$UP_PORT/v1" \
+        -Dcaravan.provider.fake.api-keys=bench-key -Dcaravan.model.fast=fake:gpt-4o-mini \
+        -Dcaravan.model.smart=fake:gpt-4o -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT" \
+        -Dcaravan.health.interval=1h "$@" ${GATEWAY_PROPS:-}
+    GW_PID=$LAST_PID
+    # a busy machine can take minutes to start the JVM
+    wait_http "http://127.0.0.1:$GW_PORT/v1/models" 300 "$GW_PID" "$RUN_DIR/$name.log"
+}
+
 # write_proxy_conf DIR UP_PORT PROXY_PORT WORKERS: the nginx reverse proxy every bench compares with, keeping its
 # upstream connections alive as a gateway's pool would, written to DIR/nginx.conf.
 write_proxy_conf() {

@@ -25,18 +25,9 @@ command -v strace >/dev/null || die "strace is needed (apt-get install strace)"
 ensure_jar
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-GW_PORT=$(free_port)
-MGMT_PORT=$(free_port)
 start_fake_upstream
 
-# shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
-start_caravan caravan -Dcaravan.simulator.enabled=false -Dcaravan.providers=fake \
-    -Dcaravan.provider.fake.dialect=openai -Dcaravan.provider.fake.base-url="http://127.0.0.1:$UP_PORT/v1" \
-    -Dcaravan.provider.fake.api-keys=bench-key -Dcaravan.model.fast=fake:gpt-4o-mini \
-    -Dcaravan.model.smart=fake:gpt-4o -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT" \
-    -Dcaravan.health.interval=1h ${GATEWAY_PROPS}
-GW_PID=$LAST_PID
-wait_http "http://127.0.0.1:$GW_PORT/v1/models" 300 "$GW_PID" "$RUN_DIR/caravan.log"
+start_caravan_on_fake caravan
 
 t=$((CONNS == 1 ? 1 : 2))
 URL="http://127.0.0.1:$GW_PORT/v1/chat/completions"

@@ -42,16 +42,7 @@ t=$((CONNS == 1 ? 1 : 2))
 printf '%-6s %9s %8s %10s %12s %14s  %s\n' loops requests req/s "CPU µs/req" "vol cs/req" "invol cs/req" \
     "each event loop's share of the CPU"
 for loops in $LOOPS; do
-    GW_PORT=$(free_port)
-    MGMT_PORT=$(free_port)
-    # shellcheck disable=SC2086 # GATEWAY_PROPS is a list of -D options
-    start_caravan "caravan-$loops" -Dcaravan.simulator.enabled=false -Dcaravan.providers=fake \
-        -Dcaravan.provider.fake.dialect=openai -Dcaravan.provider.fake.base-url="http://127.0.0.1:$UP_PORT/v1" \
-        -Dcaravan.provider.fake.api-keys=bench-key -Dcaravan.model.fast=fake:gpt-4o-mini \
-        -Dcaravan.model.smart=fake:gpt-4o -Dcaravan.http.port="$GW_PORT" -Dcamel.management.port="$MGMT_PORT" \
-        -Dcaravan.health.interval=1h -Dcaravan.http.event-loops="$loops" ${GATEWAY_PROPS}
-    GW_PID=$LAST_PID
-    wait_http "http://127.0.0.1:$GW_PORT/v1/models" 300 "$GW_PID" "$RUN_DIR/caravan-$loops.log"
+    start_caravan_on_fake "caravan-$loops" -Dcaravan.http.event-loops="$loops"
     URL="http://127.0.0.1:$GW_PORT/v1/chat/completions"
     log "$loops loop(s): warm-up $WARMUP at $CONNS connection(s)"
     run_wrk "warmup-$loops" "$t" "$CONNS" "$WARMUP" "$URL" >/dev/null
