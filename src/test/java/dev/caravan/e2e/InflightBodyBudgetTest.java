@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -111,5 +112,27 @@ class InflightBodyBudgetTest {
             assertThat(caller.readResponse()).startsWith("HTTP/1.1 200");
         }
         assertThat(callers.getLast().readResponse()).startsWith("HTTP/1.1 200");
+    }
+
+    @Test
+    void requestsPipelinedOrKeptAliveOnOneConnectionEachGiveTheirBodyBack() {
+        gateway.provider("openai").heal();
+        double refusedBefore = metric("caravan_http_body_budget_refused_total");
+        RawHttp connection = caller();
+
+        // four 1 MB bodies in turn on one connection, past the 3 MB budget if an answered one kept its count
+        CompletableFuture<Void> sent = CompletableFuture.runAsync(
+                () -> connection.send(post(body("held", MB)).repeat(4)));
+        for (int i = 0; i < 4; i++) {
+            assertThat(connection.readResponse()).as("pipelined request %d", i + 1).startsWith("HTTP/1.1 200");
+        }
+        sent.join();
+        for (int i = 0; i < 4; i++) {
+            assertThat(connection.send(post(body("held", MB))).readResponse())
+                    .as("kept-alive request %d", i + 1).startsWith("HTTP/1.1 200");
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
+        assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(refusedBefore);
     }
 }
