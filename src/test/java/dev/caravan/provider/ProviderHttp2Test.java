@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * The provider call over HTTP/2 against a real h2c server (Vert.x's, on a loopback socket) that holds each request
  * until the test answers it: calls arrive as HTTP/2 and share one connection, a stream's first bytes are readable
  * while the server holds the rest, a read timeout or a cut resets only its own stream while another call on the same
- * connection goes on to its end, and {@code max-connections} still bounds the calls in flight.
+ * connection goes on to its end, a stream the provider resets or a GOAWAY fails its calls over and frees their pool
+ * places, and {@code max-connections} still bounds the calls in flight.
  */
 class ProviderHttp2Test {
 
@@ -141,6 +142,55 @@ class ProviderHttp2Test {
         assertThat(reset).containsExactly("cut");
         assertThat(connections).hasValue(1);
         assertThat(closedConnections).as("a stream was reset, not the connection").hasValue(0);
+    }
+
+    @Test
+    void aStreamTheProviderResetsFailsOverWhileAnotherOnTheSameConnectionGoesOn() throws IOException {
+        CompletableFuture<ProviderAnswer> beforeHead = sendAsync(call("before-head", false, Duration.ofSeconds(30)));
+        CompletableFuture<ProviderAnswer> midBody = sendAsync(call("mid-body", true, Duration.ofSeconds(30)));
+        CompletableFuture<ProviderAnswer> other = sendAsync(call("other", false, Duration.ofSeconds(30)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 3);
+        on("mid-body", request -> request.response().setChunked(true)
+                .putHeader("content-type", "text/event-stream").write("data: one\n\n"));
+        InputStream body = midBody.join().body();
+        assertThat(new String(body.readNBytes("data: one\n\n".length()), StandardCharsets.US_ASCII))
+                .isEqualTo("data: one\n\n");
+
+        on("before-head", request -> request.response().reset(2)); // RST_STREAM INTERNAL_ERROR
+        on("mid-body", request -> request.response().reset(2));
+
+        await().atMost(Duration.ofSeconds(10)).until(beforeHead::isDone);
+        assertThatThrownBy(beforeHead::join).cause().isInstanceOfSatisfying(ProviderFailure.class,
+                failure -> assertThat(failure.failureClass().nextTarget()).isEqualTo(FailureClass.NextTarget.YES));
+        assertThatThrownBy(body::readAllBytes).isInstanceOf(IOException.class);
+        answer("other", "{\"id\":\"other\"}");
+        assertThat(readAll(other.join())).asString(StandardCharsets.UTF_8).isEqualTo("{\"id\":\"other\"}");
+        assertThat(closedConnections).as("two streams were reset, not the connection").hasValue(0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @Test
+    void aGoAwayMidCallFailsItsCallsOverAndTheNextCallOpensANewConnection() {
+        CompletableFuture<ProviderAnswer> one = sendAsync(call("one", false, Duration.ofSeconds(30)));
+        CompletableFuture<ProviderAnswer> two = sendAsync(call("two", true, Duration.ofSeconds(30)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+
+        // last stream id 0: the provider processed none of the connection's streams
+        on("one", request -> request.connection().goAway(0, 0));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> one.isDone() && two.isDone());
+        for (CompletableFuture<ProviderAnswer> call : List.of(one, two)) {
+            assertThatThrownBy(call::join).cause().isInstanceOfSatisfying(ProviderFailure.class,
+                    failure -> assertThat(failure.failureClass().nextTarget()).isEqualTo(FailureClass.NextTarget.YES));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+
+        CompletableFuture<ProviderAnswer> next = sendAsync(call("next", false, Duration.ofSeconds(30)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("next"));
+        answer("next", "{\"id\":\"next\"}");
+        assertThat(readAll(next.join())).asString(StandardCharsets.UTF_8).isEqualTo("{\"id\":\"next\"}");
+        assertThat(connections).as("the call after the GOAWAY on a new connection").hasValue(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
