@@ -3,6 +3,7 @@ package dev.caravan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,6 +73,46 @@ class ChatExchangeCostTest {
 
             assertThat(answer.statusCode()).isEqualTo(200);
             assertThat(answer.headers().firstValue("x-caravan-team")).hasValue("search");
+        }
+    }
+
+    @Test
+    void aStepThatThrowsOnTheChatRouteIsAnsweredAsAJsonInternalErrorThatShowsNothingOfTheException()
+            throws Exception {
+        Path routes = OperatorRoutes.copyProjectRoutes(dir);
+        Path ingress = routes.resolve("ingress-http.camel.yaml");
+        String yaml = Files.readString(ingress);
+        String render = """
+                        - process:
+                            ref: httpReplies.render
+                """;
+        assertThat(yaml).contains(render);
+        // an operator's step that fails unexpectedly, on the exchange the event loop completes (InOnly)
+        Files.writeString(ingress, yaml.replaceFirst(render, """
+                        - process:
+                            ref: broken
+                """ + render));
+        Processor broken = exchange -> {
+            if ("yes".equals(((HttpMessage) exchange.getMessage()).getRequest().getHeader("x-break"))) {
+                throw new IllegalStateException("broken step holding sk-secret-0123456789");
+            }
+        };
+        try (Gateway gateway = Gateway.startWith(List.of("alpha"), Gateway.props(
+                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes)),
+                Map.of("broken", broken))) {
+            String body = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+            var failed = gateway.post("/v1/chat/completions", body, Map.of("x-break", "yes"));
+
+            assertThat(failed.statusCode()).isEqualTo(500);
+            assertThat(failed.headers().firstValue("content-type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/json"));
+            JsonNode error = Gateway.JSON.readTree(failed.body()).get("error");
+            assertThat(error.get("code").asText()).isEqualTo("internal_error");
+            assertThat(failed.body()).doesNotContain("sk-secret").doesNotContain("IllegalStateException");
+            assertThat(failed.headers().firstValue("x-caravan-request-id")).isPresent();
+
+            assertThat(gateway.post("/v1/chat/completions", body, Map.of()).statusCode())
+                    .as("the next request is served").isEqualTo(200);
         }
     }
 
