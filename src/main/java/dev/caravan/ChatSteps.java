@@ -64,13 +64,49 @@ final class ChatSteps {
                     exchange.getProperty(ProviderAttempt.PROPERTY, ProviderAttempt.class),
                     exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class), headers));
         });
-        step(registry, "providerCalls.interpret", exchange -> exchange.getMessage().setBody(
-                calls.interpret(exchange.getMessage().getMandatoryBody(ProviderAnswer.class))));
+        registry.bind("providerCalls.interpret", new Interpret(calls));
         registry.bind("providerHttp.call", new HttpCall(http));
     }
 
     private static void step(Registry registry, String name, Processor step) {
         registry.bind(name, Processor.class, step);
+    }
+
+    /**
+     * {@link ProviderCalls#interpret}: a stream on the event loop is relayed as it arrives, and the route goes on
+     * when it ended, on that loop, with the reply as the body or the failure as the exchange's exception; anything
+     * else is read at once.
+     */
+    private static final class Interpret extends AsyncProcessorSupport {
+
+        private final ProviderCalls calls;
+
+        Interpret(ProviderCalls calls) {
+            this.calls = calls;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            try {
+                ProviderAnswer answer = exchange.getMessage().getMandatoryBody(ProviderAnswer.class);
+                if (calls.relaysOnLoop(answer)) {
+                    calls.interpret(answer, (reply, failure) -> {
+                        if (failure != null) {
+                            exchange.setException(failure);
+                        } else {
+                            exchange.getMessage().setBody(reply);
+                        }
+                        callback.done(false);
+                    });
+                    return false;
+                }
+                exchange.getMessage().setBody(calls.interpret(answer));
+            } catch (Throwable e) {
+                exchange.setException(e);
+            }
+            callback.done(true);
+            return true;
+        }
     }
 
     /**

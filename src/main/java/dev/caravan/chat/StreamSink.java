@@ -1,6 +1,8 @@
 package dev.caravan.chat;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Where a streamed answer goes: the client's open connection. An ingress that can stream puts one in the request's
@@ -14,8 +16,29 @@ public interface StreamSink {
     /** Commits the answer: status 200, an event stream, and who serves it. */
     void begin(Commit commit);
 
-    /** Writes one event's bytes ({@code data: ...\n\n}); blocks while the client is slower than the provider. */
+    /**
+     * Writes one event's bytes ({@code data: ...\n\n}); blocks while the client is slower than the provider, except
+     * on an event loop, where the writer asks {@link #backlogged} instead and waits for {@link #onDrain}.
+     */
     void write(byte[] event);
+
+    /** True while more is written than the client has taken: a writer on an event loop waits for {@link #onDrain}. */
+    default boolean backlogged() {
+        return false;
+    }
+
+    /** Runs {@code action} once, when the client has caught up (at once if it has); never if it goes away. */
+    default void onDrain(Runnable action) {
+        action.run();
+    }
+
+    /**
+     * Completes once what {@link #abort} began reached the client: on an event loop an abort cannot wait for that,
+     * and nothing else may answer on the connection meanwhile. Complete when no abort is under way.
+     */
+    default CompletionStage<Void> settled() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** Ends the answer. Nothing more can be written. */
     void end();

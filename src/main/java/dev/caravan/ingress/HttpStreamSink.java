@@ -1,11 +1,15 @@
 package dev.caravan.ingress;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.caravan.chat.StreamSink;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -14,8 +18,10 @@ import io.vertx.core.http.HttpVersion;
 /**
  * A streamed answer written straight to the Vert.x response, one write per event, so each event leaves as soon
  * as it is decoded (Camel's own response writing would buffer a stream body; STACK-NOTES). Writes come from the
- * request's virtual thread; Vert.x hands them to the connection's event loop. When the client reads more slowly
- * than the provider sends, a write waits for the connection to drain instead of queueing without bound.
+ * request's event loop, where the provider's answer arrives, or from a thread of its own (a request that left the
+ * loop). When the client reads more slowly than the provider sends, a thread's write waits for the connection to
+ * drain instead of queueing without bound; on the event loop nothing waits: the relay asks {@link #backlogged},
+ * pauses the provider and goes on at {@link #onDrain}.
  */
 public final class HttpStreamSink implements StreamSink {
 
@@ -27,6 +33,7 @@ public final class HttpStreamSink implements StreamSink {
     private volatile boolean gone;
     private volatile Runnable onGone;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private volatile CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
 
     public HttpStreamSink(HttpServerRequest request) {
         this.request = request;
@@ -60,7 +67,7 @@ public final class HttpStreamSink implements StreamSink {
         if (gone || response.ended()) {
             return;
         }
-        if (response.writeQueueFull()) {
+        if (response.writeQueueFull() && !Context.isOnEventLoopThread()) {
             CompletableFuture<Void> drained = new CompletableFuture<>();
             response.drainHandler(v -> drained.complete(null));
             if (response.writeQueueFull()) {
@@ -80,6 +87,37 @@ public final class HttpStreamSink implements StreamSink {
     }
 
     @Override
+    public boolean backlogged() {
+        return !gone && !response.ended() && response.writeQueueFull();
+    }
+
+    @Override
+    public void onDrain(Runnable action) {
+        Context context = Context.isOnEventLoopThread() ? Vertx.currentContext() : null;
+        if (context == null || !backlogged()) {
+            action.run();
+            return;
+        }
+        // a client that reads nothing for a minute is gone (as a waiting write decides); its close ends the relay
+        long timer = context.owner().setTimer(DRAIN_WAIT_SECONDS * 1000, id -> {
+            if (backlogged()) {
+                gone = true;
+                response.reset();
+            }
+        });
+        response.drainHandler(v -> {
+            response.drainHandler(null);
+            context.owner().cancelTimer(timer);
+            action.run();
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> settled() {
+        return settled;
+    }
+
+    @Override
     public void trailer(String name, String value) {
         if (!response.ended() && !gone) {
             response.putTrailer(name, value); // HTTP/1.1: in the last chunk; HTTP/2: a closing header frame
@@ -96,6 +134,10 @@ public final class HttpStreamSink implements StreamSink {
     @Override
     public void abort() {
         if (response.ended() || gone) {
+            return;
+        }
+        if (Context.isOnEventLoopThread()) {
+            abortOnLoop();
             return;
         }
         try {
@@ -121,6 +163,34 @@ public final class HttpStreamSink implements StreamSink {
         } catch (IllegalStateException e) {
             // ended already
         }
+    }
+
+    /**
+     * {@link #abort} where nothing may wait: the same steps, each when the one before completed, and
+     * {@link #settled} completes when the last did.
+     */
+    private void abortOnLoop() {
+        CompletableFuture<Void> over = new CompletableFuture<>();
+        settled = over;
+        Context context = Vertx.currentContext();
+        long timer = context.owner().setTimer(DRAIN_WAIT_SECONDS * 1000, id -> response.reset());
+        response.write(Buffer.buffer()).transform(written -> {
+            if (request.version() == HttpVersion.HTTP_2) {
+                response.reset();
+                Promise<Void> reset = Promise.promise();
+                closed.whenComplete((v, e) -> reset.tryComplete());
+                return reset.future();
+            }
+            return request.connection().close();
+        }).onComplete(cut -> {
+            context.owner().cancelTimer(timer);
+            try {
+                response.end(); // marked ended, so nothing else answers on it; nothing more reaches the wire
+            } catch (IllegalStateException e) {
+                // ended already
+            }
+            over.complete(null);
+        });
     }
 
     @Override

@@ -7,19 +7,17 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ContentPart;
 import dev.caravan.cost.TokenEstimator;
-import dev.caravan.provider.ProviderAnswer;
 import org.apache.camel.spi.Registry;
 
 /**
  * The steps of the chat routes that may block, and the {@link OffLoop} hop the routes put in front of each, so that
- * a chat request served on an event loop never waits there. What runs on the loop is CPU work and the provider
- * call, which holds no thread ({@code providerHttp.call}).
+ * a chat request served on an event loop never waits there. What runs on the loop is CPU work, the provider
+ * call and the relay of a streamed answer, which hold no thread ({@code providerHttp.call},
+ * {@code providerCalls.interpret}).
  *
  * <ul>
  * <li>{@code offLoopForEstimate}: a prompt past the token estimator's light size waits for a turn of the heavy
  * estimates and tokenizes for milliseconds;</li>
- * <li>{@code offLoopForStream}: a stream is relayed by a thread that waits for each piece of the provider's answer
- * and for a slow client to drain;</li>
  * <li>{@code offLoop} (always): a hedge waits for either of its two calls; after a failed attempt, the router may
  * pause before retrying, so the rest of a request whose attempt failed goes on off the loop.</li>
  * </ul>
@@ -37,8 +35,6 @@ public final class LoopHops {
         registry.bind("offLoop", OffLoop.always(threads));
         registry.bind("offLoopForEstimate", new OffLoop(exchange -> exchange.getMessage().getBody()
                 instanceof ChatRequest request && heavy(request), threads));
-        registry.bind("offLoopForStream", new OffLoop(exchange -> exchange.getMessage().getBody()
-                instanceof ProviderAnswer answer && answer.call().streamed(), threads));
     }
 
     /** Whether the request's text is past what the token estimator tokenizes without taking a heavy turn. */

@@ -22,6 +22,7 @@ import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.anthropic.AnthropicDialect;
 import dev.caravan.provider.stream.RelayResult;
+import dev.caravan.provider.stream.Relaying;
 import dev.caravan.provider.stream.StreamDecoder;
 import dev.caravan.resume.ResumableWriter;
 
@@ -142,11 +143,16 @@ public final class PassThrough {
 
     /** A 2xx stream, relayed to the client event by event. */
     public RelayResult relay(InputStream body, ProviderCall call, Dialect dialect, StreamSink.Commit commit) {
+        return relaying(call, dialect, commit).read(body);
+    }
+
+    /** The relay of a 2xx stream, ready to read its body either way. */
+    public Relaying relaying(ProviderCall call, Dialect dialect, StreamSink.Commit commit) {
         String model = call.plan().target().model();
         StreamDecoder decoder = call.passThrough() == ClientApi.RESPONSES
                 ? ResponsesReading.decoder(json, model) : reader(call.passThrough(), dialect).streamDecoder(model);
         boolean dropUsage = call.passThrough() == ClientApi.CHAT_COMPLETIONS
                 && !ProviderCalls.includeUsage(call.request());
-        return relay.relay(body, call.passThrough(), decoder, call.sink(), call.handle(), commit, dropUsage);
+        return relay.relaying(call.passThrough(), decoder, call.sink(), call.handle(), commit, dropUsage);
     }
 }

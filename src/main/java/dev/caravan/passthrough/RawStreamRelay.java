@@ -13,6 +13,7 @@ import dev.caravan.provider.AttemptHandle;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.stream.RelayLoop;
 import dev.caravan.provider.stream.RelayResult;
+import dev.caravan.provider.stream.Relaying;
 import dev.caravan.provider.stream.SseEvent;
 import dev.caravan.provider.stream.StreamDecoder;
 
@@ -47,7 +48,13 @@ final class RawStreamRelay {
      */
     RelayResult relay(InputStream body, ClientApi api, StreamDecoder decoder, StreamSink sink, AttemptHandle handle,
             StreamSink.Commit commit, boolean dropUsage) {
-        return new Relay(api, sink, handle, commit, dropUsage).relay(body, maxEventChars, decoder, true);
+        return relaying(api, decoder, sink, handle, commit, dropUsage).read(body);
+    }
+
+    /** The relay of one stream to {@code sink}, ready to read its body either way; see {@link #relay}. */
+    Relaying relaying(ClientApi api, StreamDecoder decoder, StreamSink sink, AttemptHandle handle,
+            StreamSink.Commit commit, boolean dropUsage) {
+        return new Relaying(new Relay(api, sink, handle, commit, dropUsage), decoder, maxEventChars, true);
     }
 
     private final class Relay extends RelayLoop<byte[]> {

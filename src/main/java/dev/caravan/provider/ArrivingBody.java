@@ -7,9 +7,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import dev.caravan.provider.stream.BodyFeed;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.impl.ContextInternal;
 
 /**
  * A provider answer's body as it arrives: Vert.x delivers its buffers on an event loop, the provider route's thread
@@ -18,8 +20,11 @@ import io.vertx.core.http.HttpClientResponse;
  *
  * <p>{@link #settled()} completes once the body ended, failed, or filled the window: an answer read whole is handed
  * to its reader then, in one wake-up, rather than buffer by buffer.
+ *
+ * <p>A stream relayed on the event loop takes the body as a {@link BodyFeed} instead: from then on each buffer goes
+ * straight to its reader as it arrives, nothing is queued here, and the reader pauses the response itself.
  */
-final class ArrivingBody extends InputStream {
+final class ArrivingBody extends InputStream implements BodyFeed {
 
     private final Context context;
     private final HttpClientResponse response;
@@ -36,6 +41,8 @@ final class ArrivingBody extends InputStream {
     private volatile long lastArrivalNanos = System.nanoTime();
     private boolean done;
     private Throwable failure;
+    /** The reader the body is fed to, once it is ({@link #feed}); set and used on the body's event loop. */
+    private BodyFeed.Reader fed;
 
     /**
      * Takes over {@code response}'s handlers; call on its context.
@@ -75,6 +82,10 @@ final class ArrivingBody extends InputStream {
         if (buffer.length() == 0) {
             // HTTP/2 DATA frames may be empty (an end of stream sent apart): queued, one would make a read return 0,
             // which a stream's reader takes for a broken stream
+            return;
+        }
+        if (fed != null) {
+            fed.data(buffer);
             return;
         }
         boolean full;
@@ -121,6 +132,9 @@ final class ArrivingBody extends InputStream {
         // client's next request on another event loop, must find the call's connection already given back
         ended.run();
         settled.complete(null);
+        if (fed != null) {
+            fed.failed(cause);
+        }
     }
 
     private void end() {
@@ -136,6 +150,79 @@ final class ArrivingBody extends InputStream {
         }
         ended.run();
         settled.complete(null);
+        if (fed != null) {
+            fed.ended();
+        }
+    }
+
+    @Override
+    public void feed(BodyFeed.Reader reader) {
+        if (!((ContextInternal) context).nettyEventLoop().inEventLoop()) {
+            context.runOnContext(v -> feed(reader));
+            return;
+        }
+        ArrayDeque<Buffer> arrivedSoFar = new ArrayDeque<>();
+        boolean resume;
+        boolean over;
+        Throwable broke;
+        lock.lock();
+        try {
+            fed = reader;
+            if (current != null) {
+                arrivedSoFar.add(current.slice(position, current.length()));
+                current = null;
+            }
+            arrivedSoFar.addAll(queue);
+            queue.clear();
+            queued = 0;
+            resume = paused && !done;
+            paused = false;
+            over = done;
+            broke = failure;
+        } finally {
+            lock.unlock();
+        }
+        for (Buffer buffer : arrivedSoFar) {
+            reader.data(buffer);
+        }
+        if (over) {
+            if (broke != null) {
+                reader.failed(broke);
+            } else {
+                reader.ended();
+            }
+        } else if (resume) {
+            response.resume(); // paused while the buffers waited with nobody reading them
+        }
+    }
+
+    @Override
+    public void pause() {
+        lock.lock();
+        try {
+            if (paused || done) {
+                return;
+            }
+            paused = true;
+        } finally {
+            lock.unlock();
+        }
+        response.pause();
+    }
+
+    @Override
+    public void resume() {
+        lock.lock();
+        try {
+            if (!paused || done) {
+                return;
+            }
+            paused = false;
+            lastArrivalNanos = System.nanoTime(); // the silence while paused was the reader's, not the provider's
+        } finally {
+            lock.unlock();
+        }
+        response.resume();
     }
 
     @Override

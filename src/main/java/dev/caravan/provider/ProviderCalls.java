@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiConsumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,12 +24,15 @@ import dev.caravan.metrics.Meters;
 import dev.caravan.passthrough.ClientApi;
 import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.passthrough.PassThrough;
+import dev.caravan.provider.stream.BodyFeed;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.provider.stream.OpenAiSseWriter;
 import dev.caravan.provider.stream.RelayResult;
+import dev.caravan.provider.stream.Relaying;
 import dev.caravan.provider.stream.StreamRelay;
 import dev.caravan.provider.stream.StreamWriter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Headers;
 
@@ -119,15 +123,67 @@ public final class ProviderCalls {
 
     /** Reads the provider's answer (relays it, for a stream); throws the classified failure when it is not a success. */
     public ProviderReply interpret(ProviderAnswer answer) {
+        Dialect dialect = reported(answer);
+        if (streamedSuccess(answer)) {
+            return replied(answer.call(), relaying(answer, dialect).read(body(answer)));
+        }
+        return whole(answer, dialect);
+    }
+
+    /**
+     * Whether {@link #interpret(ProviderAnswer, BiConsumer)} relays this answer as it arrives, holding no thread: a
+     * stream answered with a success, on the event loop its body arrives on.
+     */
+    public boolean relaysOnLoop(ProviderAnswer answer) {
+        return streamedSuccess(answer) && answer.arriving() instanceof BodyFeed && Context.isOnEventLoopThread();
+    }
+
+    /**
+     * {@link #interpret(ProviderAnswer)} of a stream {@link #relaysOnLoop relayed on the event loop}: {@code done} is
+     * told the reply or the failure once the stream ended and, when it ended the client's stream as broken, that end
+     * reached the client (nothing else may answer on its connection before).
+     */
+    public void interpret(ProviderAnswer answer, BiConsumer<ProviderReply, RuntimeException> done) {
+        ProviderCall call = answer.call();
+        Relaying relaying;
+        try {
+            relaying = relaying(answer, reported(answer));
+        } catch (RuntimeException e) {
+            done.accept(null, e);
+            return;
+        }
+        relaying.feed((BodyFeed) answer.arriving(), call.sink(), (result, thrown) -> {
+            ProviderReply reply = null;
+            RuntimeException failure = thrown;
+            if (failure == null) {
+                try {
+                    reply = replied(call, result);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+            ProviderReply replied = reply;
+            RuntimeException failed = failure;
+            call.sink().settled().whenComplete((v, e) -> done.accept(replied, failed));
+        });
+    }
+
+    private static boolean streamedSuccess(ProviderAnswer answer) {
+        return answer.call().streamed() && answer.status() >= 200 && answer.status() < 300;
+    }
+
+    /** The answer's dialect, once its rate-limit headers were read. */
+    private Dialect reported(ProviderAnswer answer) {
+        AttemptPlan plan = answer.call().plan();
+        rateLimits.report(plan.target().provider(), plan.keyIndex(), RateLimitHeaders.read(answer::header, clock));
+        return catalog.dialect(plan.target().provider());
+    }
+
+    private ProviderReply whole(ProviderAnswer answer, Dialect dialect) {
         ProviderCall call = answer.call();
         AttemptPlan plan = call.plan();
-        Dialect dialect = catalog.dialect(plan.target().provider());
         int status = answer.status();
-        rateLimits.report(plan.target().provider(), plan.keyIndex(), RateLimitHeaders.read(answer::header, clock));
         boolean success = status >= 200 && status < 300;
-        if (call.streamed() && success) {
-            return relayed(answer, dialect);
-        }
         call.handle().finish();
         byte[] body = bodyBytes(answer, maxAnswerBytes);
         if (success && call.passThrough() != null) {
@@ -141,29 +197,35 @@ public final class ProviderCalls {
         throw redactor.redact(dialect.classify(status, body, answer.lowerCaseHeaders()));
     }
 
-    private ProviderReply relayed(ProviderAnswer answer, Dialect dialect) {
+    private static InputStream body(ProviderAnswer answer) {
+        try {
+            return answer.body();
+        } catch (IOException e) {
+            answer.call().handle().finish();
+            ProviderFailure cut = answer.call().handle().cutFailure();
+            throw cut != null ? cut : FailureClassifier.asFailure(e);
+        }
+    }
+
+    /** The relay of a stream answered with a success, to the client in its protocol. */
+    private Relaying relaying(ProviderAnswer answer, Dialect dialect) {
         ProviderCall call = answer.call();
         AttemptPlan plan = call.plan();
         List<String> attempts = new ArrayList<>(plan.earlierAttempts());
         attempts.add(plan.target() + "=ok");
-        InputStream body;
-        try {
-            body = answer.body();
-        } catch (IOException e) {
-            call.handle().finish();
-            ProviderFailure cut = call.handle().cutFailure();
-            throw cut != null ? cut : FailureClassifier.asFailure(e);
-        }
         StreamSink.Commit commit = new StreamSink.Commit(plan.requestId(), plan.target().provider(),
                 plan.target().model(), attempts);
-        RelayResult result;
         if (call.passThrough() != null) {
-            result = passThrough.relay(body, call, dialect, commit);
-        } else {
-            StreamWriter writer = call.attempt().writer() != null ? call.attempt().writer()
-                    : new OpenAiSseWriter(json, redactor, call.sink(), includeUsage(call.request()));
-            result = relay.relay(body, dialect.streamDecoder(plan.target().model()), writer, call.handle(), commit);
+            return passThrough.relaying(call, dialect, commit);
         }
+        StreamWriter writer = call.attempt().writer() != null ? call.attempt().writer()
+                : new OpenAiSseWriter(json, redactor, call.sink(), includeUsage(call.request()));
+        return relay.relaying(dialect.streamDecoder(plan.target().model()), writer, call.handle(), commit);
+    }
+
+    /** What a relay's end means for the attempt: the reply, or the failure thrown. */
+    private ProviderReply replied(ProviderCall call, RelayResult result) {
+        AttemptPlan plan = call.plan();
         if (result.skippedEvents() > 0) {
             meters.counter(Meters.STREAM_MALFORMED_EVENTS, Meters.PROVIDER, plan.target().provider())
                     .increment(result.skippedEvents());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 import dev.caravan.chat.ChatChunk;
 import dev.caravan.chat.ChatResponse;
@@ -12,6 +13,7 @@ import dev.caravan.provider.AttemptHandle;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.SecretRedactor;
+import io.vertx.core.buffer.Buffer;
 
 /**
  * One relayed stream: reads and decodes the provider's events, applies the commit point of DESIGN §7 and classifies
@@ -126,34 +128,44 @@ public abstract class RelayLoop<P> {
                 return readFailed(e);
             }
             if (event == null) {
-                break;
+                return atEnd(decoder);
             }
-            if (event.data() == null) {
-                passOn(event);
-                continue;
-            }
-            handle.touch();
-            List<ChatChunk> chunks;
-            try {
-                chunks = decoder.decode(event);
-            } catch (StreamDecoder.MalformedEvent e) {
-                if (!begun) {
-                    return failed(new ProviderFailure(FailureClass.BAD_RESPONSE, 200,
-                            "the provider's stream is malformed before any content: " + e.getMessage(), null));
-                }
-                skipped++;
-                continue;
-            } catch (ProviderFailure e) {
-                if (!begun) {
-                    return failed(e);
-                }
-                return broken("the provider failed inside the stream: " + redactor.redact(e).getMessage());
-            }
-            accept(event, chunks);
-            if (clientGone()) {
-                return abandoned();
+            RelayResult result = take(event, decoder);
+            if (result != null) {
+                return result;
             }
         }
+    }
+
+    /** Relays one event; returns how the relay ended when the event ended it, else null. */
+    private RelayResult take(SseEvent event, StreamDecoder decoder) {
+        if (event.data() == null) {
+            passOn(event);
+            return null;
+        }
+        handle.touch();
+        List<ChatChunk> chunks;
+        try {
+            chunks = decoder.decode(event);
+        } catch (StreamDecoder.MalformedEvent e) {
+            if (!begun) {
+                return failed(new ProviderFailure(FailureClass.BAD_RESPONSE, 200,
+                        "the provider's stream is malformed before any content: " + e.getMessage(), null));
+            }
+            skipped++;
+            return null;
+        } catch (ProviderFailure e) {
+            if (!begun) {
+                return failed(e);
+            }
+            return broken("the provider failed inside the stream: " + redactor.redact(e).getMessage());
+        }
+        accept(event, chunks);
+        return clientGone() ? abandoned() : null;
+    }
+
+    /** The body ended: how the relay ends. */
+    private RelayResult atEnd(StreamDecoder decoder) {
         if (clientGone()) {
             return abandoned();
         }
@@ -170,6 +182,114 @@ public abstract class RelayLoop<P> {
         end();
         handle.finish();
         return new RelayResult.Replied(summary(), firstContentNanos, skipped);
+    }
+
+    /**
+     * Relays {@code body} as it is fed, on its event loop, and tells {@code done} how it ended: with a result, or
+     * with what the relay threw before the commit point. No thread waits meanwhile: each piece is relayed as it
+     * arrives, and while the client's connection lags ({@link StreamSink#backlogged}) the body is paused until the
+     * client has caught up. Whatever the result, the attempt's watch is finished, and the connection is cut unless
+     * the stream was read to its end.
+     *
+     * @param sink where the client's stream goes, for its back-pressure
+     * @param done told once, on the body's event loop
+     */
+    public final void relay(BodyFeed body, int maxEventChars, StreamDecoder decoder, boolean keepOthers,
+            StreamSink sink, BiConsumer<RelayResult, RuntimeException> done) {
+        body.feed(new Fed(body, maxEventChars, decoder, keepOthers, sink, done));
+    }
+
+    /** A relay fed by its body's event loop. */
+    private final class Fed implements BodyFeed.Reader {
+
+        private final BodyFeed body;
+        private final StreamDecoder decoder;
+        private final StreamSink sink;
+        private final BiConsumer<RelayResult, RuntimeException> done;
+        private final SseParser parser;
+        private boolean over;
+
+        Fed(BodyFeed body, int maxEventChars, StreamDecoder decoder, boolean keepOthers, StreamSink sink,
+                BiConsumer<RelayResult, RuntimeException> done) {
+            this.body = body;
+            this.decoder = decoder;
+            this.sink = sink;
+            this.done = done;
+            this.parser = new SseParser(maxEventChars, keepOthers, handle::alive, this::event);
+        }
+
+        private void event(SseEvent event) {
+            if (!over) {
+                RelayResult result = take(event, decoder);
+                if (result != null) {
+                    finish(result);
+                }
+            }
+        }
+
+        @Override
+        public void data(Buffer piece) {
+            if (over) {
+                return;
+            }
+            try {
+                parser.feed(piece.getByteBuf().nioBuffer());
+            } catch (IOException e) {
+                finish(readFailed(e));
+                return;
+            } catch (RuntimeException e) {
+                crashed(e);
+                return;
+            }
+            if (!over && sink.backlogged()) {
+                // the client reads more slowly than the provider writes: the provider waits, not the heap
+                body.pause();
+                sink.onDrain(body::resume);
+            }
+        }
+
+        @Override
+        public void ended() {
+            if (over) {
+                return;
+            }
+            try {
+                parser.end();
+                if (!over) {
+                    finish(atEnd(decoder));
+                }
+            } catch (IOException e) {
+                finish(readFailed(e));
+            } catch (RuntimeException e) {
+                crashed(e);
+            }
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            if (!over) {
+                // as a blocking read of the body reports it
+                finish(readFailed(new IOException("the provider's answer broke off", cause)));
+            }
+        }
+
+        private void crashed(RuntimeException e) {
+            if (over) {
+                return;
+            }
+            if (begun) {
+                finish(broken("the gateway failed while relaying the stream"));
+                return;
+            }
+            over = true;
+            stop();
+            done.accept(null, e);
+        }
+
+        private void finish(RelayResult result) {
+            over = true;
+            done.accept(result, null);
+        }
     }
 
     private void commitNow() {

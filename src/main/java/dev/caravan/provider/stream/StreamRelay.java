@@ -33,7 +33,13 @@ public final class StreamRelay {
      */
     public RelayResult relay(InputStream body, StreamDecoder decoder, StreamWriter writer, AttemptHandle handle,
             StreamSink.Commit commit) {
-        return new Relay(writer, handle, commit).relay(body, maxEventChars, decoder);
+        return relaying(decoder, writer, handle, commit).read(body);
+    }
+
+    /** The relay of one stream through {@code writer}, ready to read its body either way. */
+    public Relaying relaying(StreamDecoder decoder, StreamWriter writer, AttemptHandle handle,
+            StreamSink.Commit commit) {
+        return new Relaying(new Relay(writer, handle, commit), decoder, maxEventChars, false);
     }
 
     /** The state of one relayed stream. */
