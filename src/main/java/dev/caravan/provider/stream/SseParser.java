@@ -20,13 +20,15 @@ import java.util.function.Consumer;
  */
 public final class SseParser {
 
+    /** The most characters decoded at a time from a piece of the body. */
+    private static final int MAX_DECODED = 8192;
+
     private final int maxEventChars;
     private final boolean keepOthers;
     /** Told of each comment line as it is read: a keep-alive, a sign the provider is there. */
     private final Runnable onComment;
     private final Consumer<SseEvent> onEvent;
     private CharsetDecoder utf8;
-    private CharBuffer decoded;
     /** The start of a UTF-8 sequence whose rest is in the next piece. */
     private ByteBuffer split;
     /** The line read so far, when a piece ended inside it. */
@@ -64,13 +66,15 @@ public final class SseParser {
             // malformed input replaced, as InputStreamReader does
             utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
                     .onUnmappableCharacter(CodingErrorAction.REPLACE);
-            decoded = CharBuffer.allocate(1024);
         }
         ByteBuffer in = bytes;
         if (split != null) {
             in = ByteBuffer.allocate(split.remaining() + bytes.remaining()).put(split).put(bytes).flip();
             split = null;
         }
+        // no more characters than bytes: one pass for a piece up to the cap; not kept, so that an open stream holds
+        // no buffer between pieces
+        CharBuffer decoded = CharBuffer.allocate(Math.min(in.remaining() + 1, MAX_DECODED));
         while (true) {
             boolean more = utf8.decode(in, decoded, false).isOverflow();
             decoded.flip();
@@ -138,6 +142,7 @@ public final class SseParser {
         if (utf8 != null && split != null) {
             ByteBuffer rest = split;
             split = null;
+            CharBuffer decoded = CharBuffer.allocate(8);
             utf8.decode(rest, decoded, true);
             decoded.flip();
             feed(decoded.array(), 0, decoded.limit());
