@@ -13,12 +13,12 @@ public final class CaravanApplication {
         if (System.getProperty("camel.threads.virtual.enabled") == null) {
             System.setProperty("camel.threads.virtual.enabled", "true");
         }
-        // A virtual thread blocked on a provider's socket is woken by a platform poller thread directly (mode 1)
-        // rather than by the master poller through a virtual sub-poller (mode 2, the default since JDK 22): one
-        // hand-off less per provider call. Measured on bench/overhead.sh at one connection: added p50 0.34 ->
-        // 0.25 ms and 428 -> 297 us CPU per request. The JDK reads it at the first blocking socket read.
+        // Provider calls wait on the event loops; what still blocks on a socket from a virtual thread (the health
+        // probes' camel-http) is rare, so the JDK's pollers run as virtual threads under one platform master poller
+        // (mode 2, the default since JDK 22 and set here for JDK 21) rather than as two platform threads (mode 1),
+        // one thread less at rest. The JDK reads it at the first blocking socket read.
         if (System.getProperty("jdk.pollerMode") == null) {
-            System.setProperty("jdk.pollerMode", "1");
+            System.setProperty("jdk.pollerMode", "2");
         }
         Main main = new Main();
         main.setDefaultPropertyPlaceholderLocation(propertiesLocation());
