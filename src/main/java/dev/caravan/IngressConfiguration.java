@@ -50,6 +50,7 @@ import dev.caravan.state.ResponseRecords;
 import dev.caravan.state.StateSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -90,9 +91,11 @@ public class IngressConfiguration implements CamelConfiguration {
                 settings.maxBodyBytes(), settings.maxJsonDepth(), Arrays.stream(RoutingPolicy.values()).map(RoutingPolicy::label)
                         .collect(Collectors.toSet()),
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
-        Vertx vertx = Vertx.vertx(); // the API's servers and the provider calls share its event loops
-        JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(),
-                settings.bound().http().serverLoops(), json, settings.bound().http().maxInflightBodyBytes(),
+        int loops = settings.bound().http().serverLoops();
+        // the API's servers and the provider calls share its event loops; as many as the servers listen on (Vert.x's
+        // default, twice the cores, left loops that only idled: two threads at rest on two cores)
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+        JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), loops, json, settings.bound().http().maxInflightBodyBytes(),
                 serverBodyLimit(context.getPropertiesComponent().resolveProperty("camel.server.max-body-size"),
                         settings.maxBodyBytes()), meters);
         if (settings.bound().http().eventLoop()) {
