@@ -273,7 +273,10 @@ set_stream_fault "{\"first_token_ms\":$FIRST_TOKEN_MS,\"chunk_ms\":$CHUNK_MS}"
 check_one
 sleep 3
 
-# The gateway at rest, after the warm-up: live heap first (its full GC), then what the OS and G1 see.
+# The gateway at rest, after the warm-up: its OS threads by name before anything attaches to it (jcmd starts the
+# JVM's Attach Listener, one thread more from then on), live heap (its full GC), then what the OS and G1 see.
+for t in /proc/"$GW_PID"/task/*; do cat "$t/comm"; done 2>/dev/null | sort | uniq -c | sort -rn >"$RUN_DIR/threads-idle.txt"
+IDLE_UNATTACHED=$(awk '{n += $1} END {print n + 0}' "$RUN_DIR/threads-idle.txt")
 IDLE_LIVE=""
 [[ $LIVE_HEAP == 1 ]] && IDLE_LIVE=$(live_heap "$GW_PID" gateway-idle)
 sleep 1
@@ -350,8 +353,9 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
     echo "Simulator host with all streams open (direct phase): ${D_OPEN:-never (see the failures)}."
     echo "Failures: direct $(field failures "$D_RESULT"); gateway $(field failures "$G_RESULT")${A_RESULT:+; again $(field failures "$A_RESULT")}."
     read -r it ir <<<"$IDLE_ST"; read -r iu ic <<<"$IDLE_HEAP"
-    echo "Gateway idle: $it OS threads, RSS $ir MB, heap used/committed $iu/$ic MB, java/virtual threads $IDLE_JT" \
-        "${IDLE_LIVE:+, live heap $IDLE_LIVE MB}"
+    echo "Gateway idle: $it OS threads ($IDLE_UNATTACHED before jcmd attached), RSS $ir MB, heap used/committed" \
+        "$iu/$ic MB, java/virtual threads $IDLE_JT${IDLE_LIVE:+, live heap $IDLE_LIVE MB}"
+    echo "  OS threads at rest by name (before jcmd attached): $(awk '{printf "%s%s %s", sep, $1, substr($0, index($0, $2)); sep = "; "}' "$RUN_DIR/threads-idle.txt")"
     if [[ -n $OPEN_ST ]]; then
         read -r ot or <<<"$OPEN_ST"; read -r ou oc <<<"$OPEN_HEAP"
         n=$(sed -n 's/^open=\([0-9]*\).*/\1/p' <<<"$G_OPEN")
@@ -378,4 +382,7 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
             | grep -oE '^[A-Za-z]+ - [^(]{0,80}|^[a-z][A-Za-z0-9_.]+(Exception|Error)[^ ]*' | sort | uniq -c | sort -rn | awk 'NR <= 8'
     fi
 } | tee ${RESULTS_DIR:+"$RESULTS_DIR/streaming.txt"}
-if [[ -n $RESULTS_DIR ]]; then for f in "$RUN_DIR"/histo-*.txt; do head -n 150 "$f" >"$RESULTS_DIR/${f##*/}"; done; fi
+if [[ -n $RESULTS_DIR ]]; then
+    for f in "$RUN_DIR"/histo-*.txt; do head -n 150 "$f" >"$RESULTS_DIR/${f##*/}"; done
+    cp "$RUN_DIR/threads-idle.txt" "$RESULTS_DIR/"
+fi
