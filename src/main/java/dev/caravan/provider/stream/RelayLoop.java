@@ -31,6 +31,10 @@ import io.vertx.core.buffer.Buffer;
  * <p>The attempt's {@link AttemptHandle} owns the time limits and the cut: when a limit runs out it cuts the
  * connection, the read here fails, and the handle says why.
  *
+ * <p>The body is read either by a thread that waits for each piece ({@link #relay(InputStream, int, StreamDecoder)})
+ * or fed piece by piece on its event loop ({@link #relay(BodyFeed, int, StreamDecoder, boolean, StreamSink,
+ * BiConsumer)}); what each event means is the same.
+ *
  * @param <P> what is sent to the client for an event
  */
 public abstract class RelayLoop<P> {
