@@ -12,6 +12,11 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.camel.Exchange;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 import org.junit.jupiter.api.Test;
@@ -116,9 +121,87 @@ class ChatExchangeCostTest {
         }
     }
 
+    @Test
+    void aStepThatThrowsOnTheSharedChatRouteIsAnsweredByItsIngressAsAJsonInternalError() throws Exception {
+        Path routes = OperatorRoutes.copyProjectRoutes(dir);
+        Path chat = routes.resolve("chat.camel.yaml");
+        String yaml = Files.readString(chat);
+        String plan = """
+                        - process:
+                            ref: router.plan
+                """;
+        assertThat(yaml).contains(plan);
+        // an operator's step on direct:chat (shared by every ingress) that fails unexpectedly: the route the
+        // request came in by answers it, as for a failure of its own steps
+        Files.writeString(chat, yaml.replaceFirst(plan, plan + """
+                        - process:
+                            ref: broken
+                """));
+        Processor broken = exchange -> {
+            if (((HttpMessage) exchange.getMessage()).getRequest().getHeader("x-break") != null) {
+                throw new IllegalStateException("broken step holding sk-secret-0123456789");
+            }
+        };
+        try (Gateway gateway = Gateway.startWith(List.of("alpha"), Gateway.props(
+                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes)),
+                Map.of("broken", broken));
+                LogCapture logs = LogCapture.attach()) {
+            String body = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+            var failed = gateway.post("/v1/chat/completions", body, Map.of("x-break", "yes"));
+
+            assertThat(failed.statusCode()).isEqualTo(500);
+            assertThat(failed.headers().firstValue("content-type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/json"));
+            JsonNode error = Gateway.JSON.readTree(failed.body()).get("error");
+            assertThat(error.get("code").asText()).isEqualTo("internal_error");
+            assertThat(failed.body()).doesNotContain("sk-secret").doesNotContain("IllegalStateException");
+            assertThat(logs.text()).as("the failure is the ingress's to answer and log, once")
+                    .contains("failed inside the gateway").doesNotContain("Failed delivery");
+
+            assertThat(gateway.post("/v1/chat/completions", body, Map.of()).statusCode())
+                    .as("the next request is served").isEqualTo(200);
+        }
+    }
+
     private static void tag(Exchange exchange) {
         HttpMessage message = (HttpMessage) exchange.getMessage();
         message.setHeader("x-caravan-team", message.getRequest().getHeader("x-team"));
+    }
+
+    /** Everything logged (messages and their exceptions' messages) while attached, from any logger. */
+    private static final class LogCapture implements AutoCloseable {
+
+        private final StringBuffer text = new StringBuffer();
+        private final AbstractAppender appender = new AbstractAppender("chat-errors", null, null, true,
+                Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                text.append(event.getMessage().getFormattedMessage()).append('\n');
+                for (Throwable e = event.getThrown(); e != null; e = e.getCause()) {
+                    text.append(e).append('\n');
+                }
+            }
+        };
+
+        static LogCapture attach() {
+            LogCapture capture = new LogCapture();
+            capture.appender.start();
+            LoggerContext context = (LoggerContext) LogManager.getContext(false);
+            context.getConfiguration().getRootLogger().addAppender(capture.appender, null, null);
+            context.updateLoggers();
+            return capture;
+        }
+
+        String text() {
+            return text.toString();
+        }
+
+        @Override
+        public void close() {
+            LoggerContext context = (LoggerContext) LogManager.getContext(false);
+            context.getConfiguration().getRootLogger().removeAppender(appender.getName());
+            context.updateLoggers();
+        }
     }
 
     private static String chatRequest(String prompt) {
