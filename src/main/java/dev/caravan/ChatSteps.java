@@ -48,6 +48,8 @@ final class ChatSteps {
         step(registry, "clientKeys.check", ingress.clientKeys()::check);
         step(registry, "httpRequests.read", ingress.httpRequests()::read);
         step(registry, "httpReplies.render", ingress.httpReplies()::render);
+        step(registry, "httpReplies.rejected", ingress.httpReplies()::rejected);
+        step(registry, "httpReplies.internalError", ingress.httpReplies()::internalError);
         step(registry, "router.plan", router::plan);
         step(registry, "router.conclude", router::conclude);
         step(registry, "router.attemptFailed", router::attemptFailed);

@@ -59,14 +59,14 @@ class ChatExchangeCostTest {
         Path ingress = routes.resolve("ingress-http.camel.yaml");
         String yaml = Files.readString(ingress);
         String render = """
-                        - process:
-                            ref: httpReplies.render
+                              - process:
+                                  ref: httpReplies.render
                 """;
         assertThat(yaml).contains(render);
         // after the reply is made, as an operator would tag it: the caller's team, read from the request itself
         Files.writeString(ingress, yaml.replaceFirst(render, render + """
-                        - process:
-                            ref: teamTag
+                              - process:
+                                  ref: teamTag
                 """));
         Processor teamTag = exchange -> tag(exchange);
         try (Gateway tagged = Gateway.startWith(List.of("alpha"), Gateway.props(
@@ -88,14 +88,14 @@ class ChatExchangeCostTest {
         Path ingress = routes.resolve("ingress-http.camel.yaml");
         String yaml = Files.readString(ingress);
         String render = """
-                        - process:
-                            ref: httpReplies.render
+                              - process:
+                                  ref: httpReplies.render
                 """;
         assertThat(yaml).contains(render);
         // an operator's step that fails unexpectedly, on the exchange the event loop completes (InOnly)
         Files.writeString(ingress, yaml.replaceFirst(render, """
-                        - process:
-                            ref: broken
+                              - process:
+                                  ref: broken
                 """ + render));
         Processor broken = exchange -> {
             if ("yes".equals(((HttpMessage) exchange.getMessage()).getRequest().getHeader("x-break"))) {
