@@ -13,6 +13,7 @@ import io.vertx.core.impl.ContextInternal;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
+import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
@@ -69,6 +70,26 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                 }
             });
         });
+    }
+
+    @Override
+    protected Future<Void> processHttpRequest(Exchange exchange, RoutingContext ctx) {
+        // the stock method's work, without first asking the new exchange for its message: that makes a message only
+        // for it to be replaced by the request's own
+        HttpMessage in = new HttpMessage(exchange, ctx.request(), ctx.response());
+        exchange.setIn(in);
+        String charset = ctx.parsedHeaders().contentType().parameter("charset");
+        if (charset != null) {
+            exchange.setProperty(ExchangePropertyKey.CHARSET_NAME, charset);
+            in.setHeader(Exchange.HTTP_CHARACTER_ENCODING, charset);
+        }
+        if (ctx.user() != null) {
+            in.setHeader(VertxPlatformHttpConstants.AUTHENTICATED_USER, ctx.user());
+        }
+        if (getEndpoint().isUseCookieHandler()) {
+            exchange.setProperty(Exchange.COOKIE_HANDLER, new VertxCookieHandler(ctx));
+        }
+        return populateCamelMessage(ctx, exchange, in);
     }
 
     @Override
