@@ -53,6 +53,7 @@ public final class ProviderHttp implements Closeable {
 
     /** The most bytes of a streamed answer held unread before its socket is paused. */
     private static final long STREAM_WINDOW = 64 * 1024;
+    private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
     private final Map<String, ProviderPool> pools = new LinkedHashMap<>();
     private final VertxInternal vertx;
     private final Context[] loops;
@@ -243,9 +244,9 @@ public final class ProviderHttp implements Closeable {
                     .setMethod(HttpMethod.POST)
                     .setAbsoluteURI(call.url())
                     .setConnectTimeout(leaseMillis)
-                    .setIdleTimeout(call.readTimeout().toMillis())
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-            call.headers().forEach(options::putHeader);
+                    .setIdleTimeout(call.readTimeout().toMillis());
+            // the headers go on the request itself: given in the options, Vert.x would build a header map there and
+            // copy it into the request's own, the first kept with the pending request for the whole call
             shard.client().request(options).onComplete(opened -> {
                 if (opened.failed()) {
                     // a timeout here is the wait for a pooled connection (RequestOptions' connect timeout)
@@ -254,6 +255,8 @@ public final class ProviderHttp implements Closeable {
                     return;
                 }
                 HttpClientRequest sent = opened.result();
+                sent.putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
+                call.headers().forEach(sent::putHeader);
                 // a failure reaches the call through its response or its body; unhandled here, Vert.x would log each
                 // cut stream of an HTTP/2 connection (its reset) as an error
                 sent.exceptionHandler(failure -> { });
