@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,7 +55,10 @@ public final class ProviderHttp implements Closeable {
     /** The most bytes of a streamed answer held unread before its socket is paused. */
     private static final long STREAM_WINDOW = 64 * 1024;
     private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+    /** The most distinct provider URLs whose parsing is remembered. */
+    private static final int DESTINATIONS = 1024;
     private final Map<String, ProviderPool> pools = new LinkedHashMap<>();
+    private final Map<String, Destination> destinations = new ConcurrentHashMap<>();
     private final VertxInternal vertx;
     private final Context[] loops;
     private final AtomicInteger nextLoop = new AtomicInteger();
@@ -190,6 +194,34 @@ public final class ProviderHttp implements Closeable {
         return flight;
     }
 
+    /**
+     * Where a URL's calls go, parsed once: Vert.x's {@link RequestOptions#setAbsoluteURI(String)} parses a
+     * {@link java.net.URL} per call (a visible share of a call's CPU) and its host and path are then new strings each
+     * call keeps. A provider's URLs are few (its endpoints by model and mode); past {@value #DESTINATIONS} distinct
+     * ones a URL is parsed per call instead of remembered.
+     */
+    Destination destination(String url) {
+        Destination known = destinations.get(url);
+        if (known != null) {
+            return known;
+        }
+        Destination parsed = Destination.of(url);
+        if (destinations.size() < DESTINATIONS) {
+            destinations.putIfAbsent(url, parsed);
+        }
+        return parsed;
+    }
+
+    /** A provider URL as Vert.x's request options take it. */
+    record Destination(String host, int port, boolean ssl, String uri) {
+
+        /** Parsed as Vert.x parses an absolute URI. */
+        static Destination of(String url) {
+            RequestOptions parsed = new RequestOptions().setAbsoluteURI(url);
+            return new Destination(parsed.getHost(), parsed.getPort(), parsed.isSsl(), parsed.getURI());
+        }
+    }
+
     /** What a failed call ends with: the cut's own failure when it was cut, else the failure classified. */
     private static ProviderFailure failure(ProviderCall call, Throwable thrown) {
         ProviderFailure cut = call.handle().cutFailure();
@@ -240,9 +272,13 @@ public final class ProviderHttp implements Closeable {
             // which runs out first) on top
             long leaseMillis = shard.calls().get() > shard.capacity() ? poolWaitMillis
                     : pool.connectMillis() + poolWaitMillis;
+            Destination to = destination(call.url());
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.POST)
-                    .setAbsoluteURI(call.url())
+                    .setHost(to.host())
+                    .setPort(to.port())
+                    .setSsl(to.ssl())
+                    .setURI(to.uri())
                     .setConnectTimeout(leaseMillis)
                     .setIdleTimeout(call.readTimeout().toMillis());
             // the headers go on the request itself: given in the options, Vert.x would build a header map there and

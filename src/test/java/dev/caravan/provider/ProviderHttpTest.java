@@ -174,6 +174,44 @@ class ProviderHttpTest {
         });
     }
 
+    @Test
+    void aCallsUrlIsParsedOnceAndItsPathQueryAndHeadersReachTheProvider() throws Exception {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        String json = "{\"id\":\"chatcmpl-1\"}";
+        Thread.ofVirtual().start(() -> {
+            try (Socket socket = upstream.accept()) {
+                InputStream in = socket.getInputStream();
+                String head = "";
+                while (!head.endsWith("\r\n\r\n")) {
+                    head += (char) in.read();
+                }
+                seen.complete(head);
+                socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + json.length() + "\r\nConnection: close\r\n\r\n" + json)
+                        .getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                seen.completeExceptionally(e);
+            }
+        });
+        String url = "http://127.0.0.1:" + upstream.getLocalPort() + "/v1/models/m:generate?alt=sse";
+        ProviderCall call = ChatCalls.chat("alpha", url, Map.of("Authorization", "Bearer sk-alpha",
+                "x-api-version", "2"), false, Duration.ofSeconds(10));
+
+        try (InputStream body = http.send(call).body()) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo(json);
+        }
+
+        String head = seen.get(10, TimeUnit.SECONDS);
+        assertThat(head).startsWith("POST /v1/models/m:generate?alt=sse HTTP/1.1\r\n")
+                .containsIgnoringCase("\r\nhost: 127.0.0.1:" + upstream.getLocalPort() + "\r\n")
+                .containsIgnoringCase("\r\ncontent-type: application/json\r\n")
+                .contains("\r\nAuthorization: Bearer sk-alpha\r\n", "\r\nx-api-version: 2\r\n");
+        // the next call to the same URL goes where the first went without parsing it again
+        assertThat(http.destination(url)).isSameAs(http.destination(url));
+        assertThat(http.destination("https://api.example.com/v1/chat/completions"))
+                .isEqualTo(new ProviderHttp.Destination("api.example.com", 443, true, "/v1/chat/completions"));
+    }
+
     private void readWhole(ProviderCall call) throws IOException {
         try (InputStream body = http.send(call).body()) {
             assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).startsWith("{\"id\"");
