@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -245,8 +247,8 @@ public final class ProviderHttp implements Closeable {
         private volatile boolean cancelled;
         private volatile HttpClientRequest request;
         private volatile ArrivingBody body;
-        /** The read timeout's timer while the body is read, cancelled when the call ends (-1: none). */
-        private volatile long watchTimer = -1;
+        /** The read timeout's check from the request's start to the answer's end, cancelled when the call ends. */
+        private volatile ScheduledFuture<?> watch;
 
         Flight(ProviderCall call, ProviderPool pool, ProviderPool.Shard shard, Context loop) {
             this.call = call;
@@ -279,8 +281,7 @@ public final class ProviderHttp implements Closeable {
                     .setPort(to.port())
                     .setSsl(to.ssl())
                     .setURI(to.uri())
-                    .setConnectTimeout(leaseMillis)
-                    .setIdleTimeout(call.readTimeout().toMillis());
+                    .setConnectTimeout(leaseMillis);
             // the headers go on the request itself: given in the options, Vert.x would build a header map there and
             // copy it into the request's own, the first kept with the pending request for the whole call
             shard.client().request(options).onComplete(opened -> {
@@ -302,6 +303,7 @@ public final class ProviderHttp implements Closeable {
                     ended();
                     return;
                 }
+                watch(call.readTimeout().toMillis());
                 sent.send(Buffer.buffer(Unpooled.wrappedBuffer(call.body()))).onComplete(response -> {
                     if (response.failed()) {
                         failed(response.cause());
@@ -322,7 +324,6 @@ public final class ProviderHttp implements Closeable {
                 request.reset();
                 return;
             }
-            watch(arriving, call.readTimeout().toMillis(), call.readTimeout().toMillis());
             ProviderAnswer answer = new ProviderAnswer(call, response.statusCode(), response.headers(), arriving);
             if (streamed || answer.contentLength() > maxAnswerBytes) {
                 answered.complete(answer); // a stream is relayed as it comes; a too large answer is refused unread
@@ -332,27 +333,40 @@ public final class ProviderHttp implements Closeable {
         }
 
         /**
-         * The read timeout once the head arrived: Vert.x's own (the request's idle timeout) ends with the head, while
-         * a provider may as well fall silent in the middle of its body.
+         * The read timeout, one check per call from the request's start: until the answer's head, and then between the
+         * body's buffers (a provider may fall silent in the middle of its body). Not Vert.x's own request timeout,
+         * which is a timer registered in a map shared by every event loop, a second timer per call for the body.
          */
-        private void watch(ArrivingBody arriving, long readTimeoutMillis, long inMillis) {
-            watchTimer = loop.owner().setTimer(Math.max(1, inMillis), id -> {
-                if (over.get()) {
-                    return;
-                }
-                long silent = arriving.silentMillis();
-                if (silent < readTimeoutMillis) {
-                    watch(arriving, readTimeoutMillis, readTimeoutMillis - silent);
-                    return;
-                }
-                TimeoutException late = new TimeoutException("the provider sent nothing for " + readTimeoutMillis
-                        + " ms");
-                arriving.fail(late, false);
-                request.reset(0, late);
-            });
+        private void watch(long inMillis) {
+            watch = ((ContextInternal) loop).nettyEventLoop().schedule(
+                    () -> ((ContextInternal) loop).emit(null, v -> check()), Math.max(1, inMillis),
+                    TimeUnit.MILLISECONDS);
             if (over.get()) {
                 unwatch();
             }
+        }
+
+        private void check() {
+            if (over.get()) {
+                return;
+            }
+            long readTimeoutMillis = call.readTimeout().toMillis();
+            ArrivingBody arriving = body;
+            if (arriving != null) {
+                long silent = arriving.silentMillis();
+                if (silent < readTimeoutMillis) {
+                    watch(readTimeoutMillis - silent);
+                    return;
+                }
+            }
+            TimeoutException late = new TimeoutException((arriving == null ? "the provider sent no answer for "
+                    : "the provider sent nothing for ") + readTimeoutMillis + " ms");
+            if (arriving == null) {
+                failed(late);
+            } else {
+                arriving.fail(late, false);
+            }
+            request.reset(0, late);
         }
 
         /**
@@ -361,10 +375,10 @@ public final class ProviderHttp implements Closeable {
          * young collection.
          */
         private void unwatch() {
-            long timer = watchTimer;
-            if (timer >= 0) {
-                watchTimer = -1;
-                loop.owner().cancelTimer(timer);
+            ScheduledFuture<?> pending = watch;
+            if (pending != null) {
+                watch = null;
+                pending.cancel(false);
             }
         }
 
