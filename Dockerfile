@@ -23,9 +23,10 @@ EXPOSE 8080 9876
 # stop the event loops. Heap: 60% of the container's limit leaves room for the ~130 MB the JVM needs beside it (a
 # 512 MiB limit gives a ~307 MB heap), fixed so that G1 does not keep it small and mark it over and over; README,
 # "Running it for real". The marking stack's start size, two malloc arenas and a periodic trim keep ~15 MB less
-# beside the heap.
+# beside the heap; the metadata threshold at 96 MB spares two full collections at start. (On a JDK 25 image,
+# -XX:+UseCompactObjectHeaders would take 9 % off the live heap per call; JDK 21 refuses it.)
 ENV JAVA_OPTS="-XX:+UseG1GC -XX:InitialRAMPercentage=60 -XX:MaxRAMPercentage=60 -XX:-ClassUnloadingWithConcurrentMark \
--XX:MarkStackSize=256k -XX:TrimNativeHeapInterval=10000" \
+-XX:MarkStackSize=256k -XX:TrimNativeHeapInterval=10000 -XX:MetaspaceSize=96m" \
     MALLOC_ARENA_MAX=2 \
     CAMEL_MANAGEMENT_HOST=0.0.0.0
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
