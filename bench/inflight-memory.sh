@@ -109,8 +109,8 @@ heap=$(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-held.txt")
         FNR == 1 { file++ }
         $1 ~ /^[0-9]+:$/ { if (file == 1) { ib[$4] = $3; ii[$4] = $2 } else { hb[$4] = $3; hi[$4] = $2 } }
         END {
-            for (c in hb) { d = hb[c] - ib[c]; if (d > 0) { total += d; delta[c] = d } }
-            printf "live heap per in-flight request: %.1f KB; largest shares:\n", total / n / 1024
+            for (c in hb) { d = hb[c] - ib[c]; if (d > 0) { total += d; delta[c] = d; objs += hi[c] - ii[c] } }
+            printf "live heap per in-flight request: %.1f KB, %.0f objects; largest shares:\n", total / n / 1024, objs / n
             printf "%10s %9s  %s\n", "bytes/req", "objs/req", "class"
             for (i = 0; i < top; i++) {
                 best = ""; for (c in delta) if (best == "" || delta[c] > delta[best]) best = c
