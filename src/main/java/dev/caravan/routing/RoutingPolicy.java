@@ -24,16 +24,19 @@ public enum RoutingPolicy {
     final double speed;
     final double reliability;
     final double priority;
+    /** Made once: every request's log line names its policy. */
+    private final String label;
 
     RoutingPolicy(double cost, double speed, double reliability, double priority) {
         this.cost = cost;
         this.speed = speed;
         this.reliability = reliability;
         this.priority = priority;
+        this.label = name().toLowerCase(Locale.ROOT);
     }
 
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return label;
     }
 
     public static Optional<RoutingPolicy> parse(String value) {
