@@ -83,7 +83,8 @@ public final class EmbeddingCalls {
         AttemptPlan plan = call.plan();
         Dialect dialect = catalog.dialect(plan.target().provider());
         int status = answer.status();
-        rateLimits.report(plan.target().provider(), plan.keyIndex(), RateLimitHeaders.read(answer::header, clock));
+        rateLimits.report(plan.target().provider(), plan.keyIndex(),
+                RateLimitHeaders.readNamed(answer::header, clock));
         call.handle().finish();
         byte[] body = ProviderCalls.bodyBytes(answer, maxAnswerBytes);
         if (status < 200 || status >= 300) {

@@ -20,6 +20,11 @@ public record ProviderAnswer(ProviderCall call, int status, MultiMap headers, In
         return headers.get(name);
     }
 
+    /** The same by a name that may keep its hash (a Netty {@code AsciiString}), as the header map looks it up. */
+    public String header(CharSequence name) {
+        return headers.get(name);
+    }
+
     /** The announced body length, or -1 when none (or none that parses) was announced. */
     public long contentLength() {
         String length = headers.get(HttpHeaders.CONTENT_LENGTH);

@@ -175,7 +175,8 @@ public final class ProviderCalls {
     /** The answer's dialect, once its rate-limit headers were read. */
     private Dialect reported(ProviderAnswer answer) {
         AttemptPlan plan = answer.call().plan();
-        rateLimits.report(plan.target().provider(), plan.keyIndex(), RateLimitHeaders.read(answer::header, clock));
+        rateLimits.report(plan.target().provider(), plan.keyIndex(),
+                RateLimitHeaders.readNamed(answer::header, clock));
         return catalog.dialect(plan.target().provider());
     }
 

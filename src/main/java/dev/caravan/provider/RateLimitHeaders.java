@@ -4,7 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
+
+import io.netty.util.AsciiString;
 
 /**
  * What a provider's answer says about its rate limits: OpenAI's {@code x-ratelimit-*} headers (and every
@@ -21,23 +24,49 @@ import java.util.function.UnaryOperator;
 public record RateLimitHeaders(long requestsLimit, long requestsRemaining, Instant requestsResetAt, long tokensLimit,
         long tokensRemaining, Instant tokensResetAt) {
 
+    // the names as Netty's strings, which keep their hash: a provider's answer is asked for all twelve
+    private static final AsciiString OPENAI_REQUESTS_LIMIT = AsciiString.cached("x-ratelimit-limit-requests");
+    private static final AsciiString OPENAI_REQUESTS_REMAINING = AsciiString.cached("x-ratelimit-remaining-requests");
+    private static final AsciiString OPENAI_TOKENS_LIMIT = AsciiString.cached("x-ratelimit-limit-tokens");
+    private static final AsciiString OPENAI_TOKENS_REMAINING = AsciiString.cached("x-ratelimit-remaining-tokens");
+    private static final AsciiString OPENAI_REQUESTS_RESET = AsciiString.cached("x-ratelimit-reset-requests");
+    private static final AsciiString OPENAI_TOKENS_RESET = AsciiString.cached("x-ratelimit-reset-tokens");
+    private static final AsciiString ANTHROPIC_REQUESTS_LIMIT =
+            AsciiString.cached("anthropic-ratelimit-requests-limit");
+    private static final AsciiString ANTHROPIC_REQUESTS_REMAINING =
+            AsciiString.cached("anthropic-ratelimit-requests-remaining");
+    private static final AsciiString ANTHROPIC_TOKENS_LIMIT = AsciiString.cached("anthropic-ratelimit-tokens-limit");
+    private static final AsciiString ANTHROPIC_TOKENS_REMAINING =
+            AsciiString.cached("anthropic-ratelimit-tokens-remaining");
+    private static final AsciiString ANTHROPIC_REQUESTS_RESET =
+            AsciiString.cached("anthropic-ratelimit-requests-reset");
+    private static final AsciiString ANTHROPIC_TOKENS_RESET = AsciiString.cached("anthropic-ratelimit-tokens-reset");
+
     /**
      * Reads the headers through {@code header} (a case-insensitive lookup by name); null when none is present.
      */
     public static RateLimitHeaders read(UnaryOperator<String> header, Clock clock) {
-        long requestsLimit = number(header.apply("x-ratelimit-limit-requests"));
-        long requestsRemaining = number(header.apply("x-ratelimit-remaining-requests"));
-        long tokensLimit = number(header.apply("x-ratelimit-limit-tokens"));
-        long tokensRemaining = number(header.apply("x-ratelimit-remaining-tokens"));
-        Instant requestsReset = plus(clock, RetryAfter.goDuration(header.apply("x-ratelimit-reset-requests")));
-        Instant tokensReset = plus(clock, RetryAfter.goDuration(header.apply("x-ratelimit-reset-tokens")));
+        return readNamed(name -> header.apply(name.toString()), clock);
+    }
+
+    /**
+     * The same through a lookup that takes the names as they are kept here ({@link AsciiString}s, as Vert.x's and
+     * Netty's header maps take them without hashing the name again).
+     */
+    public static RateLimitHeaders readNamed(Function<CharSequence, String> header, Clock clock) {
+        long requestsLimit = number(header.apply(OPENAI_REQUESTS_LIMIT));
+        long requestsRemaining = number(header.apply(OPENAI_REQUESTS_REMAINING));
+        long tokensLimit = number(header.apply(OPENAI_TOKENS_LIMIT));
+        long tokensRemaining = number(header.apply(OPENAI_TOKENS_REMAINING));
+        Instant requestsReset = plus(clock, RetryAfter.goDuration(header.apply(OPENAI_REQUESTS_RESET)));
+        Instant tokensReset = plus(clock, RetryAfter.goDuration(header.apply(OPENAI_TOKENS_RESET)));
         if (requestsLimit < 0 && requestsRemaining < 0 && tokensLimit < 0 && tokensRemaining < 0) {
-            requestsLimit = number(header.apply("anthropic-ratelimit-requests-limit"));
-            requestsRemaining = number(header.apply("anthropic-ratelimit-requests-remaining"));
-            tokensLimit = number(header.apply("anthropic-ratelimit-tokens-limit"));
-            tokensRemaining = number(header.apply("anthropic-ratelimit-tokens-remaining"));
-            requestsReset = instant(header.apply("anthropic-ratelimit-requests-reset"));
-            tokensReset = instant(header.apply("anthropic-ratelimit-tokens-reset"));
+            requestsLimit = number(header.apply(ANTHROPIC_REQUESTS_LIMIT));
+            requestsRemaining = number(header.apply(ANTHROPIC_REQUESTS_REMAINING));
+            tokensLimit = number(header.apply(ANTHROPIC_TOKENS_LIMIT));
+            tokensRemaining = number(header.apply(ANTHROPIC_TOKENS_REMAINING));
+            requestsReset = instant(header.apply(ANTHROPIC_REQUESTS_RESET));
+            tokensReset = instant(header.apply(ANTHROPIC_TOKENS_RESET));
         }
         if (requestsLimit < 0 && requestsRemaining < 0 && tokensLimit < 0 && tokensRemaining < 0) {
             return null;
