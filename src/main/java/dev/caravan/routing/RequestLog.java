@@ -2,6 +2,7 @@ package dev.caravan.routing;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatMessage;
@@ -23,6 +24,27 @@ import org.slf4j.LoggerFactory;
 public final class RequestLog {
 
     private static final Logger REQUESTS = LoggerFactory.getLogger("caravan.requests");
+    // the line's field names, encoded once: a name given as a String is encoded again on every line
+    private static final SerializedString REQUEST_ID = new SerializedString("request_id");
+    private static final SerializedString INGRESS = new SerializedString("ingress");
+    private static final SerializedString CLIENT = new SerializedString("client");
+    private static final SerializedString ALIAS = new SerializedString("alias");
+    private static final SerializedString POLICY = new SerializedString("policy");
+    private static final SerializedString STREAM = new SerializedString("stream");
+    private static final SerializedString ATTEMPTS = new SerializedString("attempts");
+    private static final SerializedString PROVIDER = new SerializedString("provider");
+    private static final SerializedString MODEL = new SerializedString("model");
+    private static final SerializedString OUTCOME = new SerializedString("outcome");
+    private static final SerializedString STATUS = new SerializedString("status");
+    private static final SerializedString MS = new SerializedString("ms");
+    private static final SerializedString REASON = new SerializedString("reason");
+    private static final SerializedString RESUMED = new SerializedString("resumed");
+    private static final SerializedString SERVED_BY = new SerializedString("served_by");
+    private static final SerializedString TOKENS_IN = new SerializedString("tokens_in");
+    private static final SerializedString TOKENS_OUT = new SerializedString("tokens_out");
+    private static final SerializedString CODE = new SerializedString("code");
+    private static final SerializedString LATENCY_MS = new SerializedString("latency_ms");
+    private static final SerializedString COST_USD = new SerializedString("cost_usd");
 
     private final ObjectMapper json;
     private final boolean content;
@@ -87,32 +109,46 @@ public final class RequestLog {
             boolean stream, ChatRequest request, Double costUsd, List<String> resumed, String client)
             throws IOException {
         line.writeStartObject();
-        line.writeStringField("request_id", state.requestId());
-        line.writeStringField("ingress", ingress);
+        line.writeFieldName(REQUEST_ID);
+        line.writeString(state.requestId());
+        line.writeFieldName(INGRESS);
+        line.writeString(ingress);
         if (client != null) {
-            line.writeStringField("client", client);
+            line.writeFieldName(CLIENT);
+            line.writeString(client);
         }
-        line.writeStringField("alias", state.alias());
-        line.writeStringField("policy", state.policy().label());
-        line.writeBooleanField("stream", stream);
-        line.writeArrayFieldStart("attempts");
+        line.writeFieldName(ALIAS);
+        line.writeString(state.alias());
+        line.writeFieldName(POLICY);
+        line.writeString(state.policy().label());
+        line.writeFieldName(STREAM);
+        line.writeBoolean(stream);
+        line.writeFieldName(ATTEMPTS);
+        line.writeStartArray();
         for (Attempt a : state.attempts()) {
             line.writeStartObject();
-            line.writeStringField("provider", a.target().provider());
-            line.writeStringField("model", a.target().model());
-            line.writeStringField("outcome", a.outcome());
+            line.writeFieldName(PROVIDER);
+            line.writeString(a.target().provider());
+            line.writeFieldName(MODEL);
+            line.writeString(a.target().model());
+            line.writeFieldName(OUTCOME);
+            line.writeString(a.outcome());
             if (a.status() > 0) {
-                line.writeNumberField("status", a.status());
+                line.writeFieldName(STATUS);
+                line.writeNumber(a.status());
             }
-            line.writeNumberField("ms", a.millis());
+            line.writeFieldName(MS);
+            line.writeNumber(a.millis());
             if (a.message() != null) {
-                line.writeStringField("reason", a.message());
+                line.writeFieldName(REASON);
+                line.writeString(a.message());
             }
             line.writeEndObject();
         }
         line.writeEndArray();
         if (!resumed.isEmpty()) {
-            line.writeArrayFieldStart("resumed");
+            line.writeFieldName(RESUMED);
+            line.writeStartArray();
             for (String seam : resumed) {
                 line.writeString(seam);
             }
@@ -120,23 +156,30 @@ public final class RequestLog {
         }
         switch (outcome) {
             case Outcome.Served served -> {
-                line.writeStringField("outcome", "served");
-                line.writeStringField("served_by", served.target().toString());
+                line.writeFieldName(OUTCOME);
+                line.writeString("served");
+                line.writeFieldName(SERVED_BY);
+                line.writeString(served.target().toString());
                 Usage usage = served.response() == null ? null : served.response().usage();
                 if (usage != null) {
-                    writeIfPresent(line, "tokens_in", usage.promptTokens());
-                    writeIfPresent(line, "tokens_out", usage.completionTokens());
+                    writeIfPresent(line, TOKENS_IN, usage.promptTokens());
+                    writeIfPresent(line, TOKENS_OUT, usage.completionTokens());
                 }
             }
             case Outcome.Failed failed -> {
-                line.writeStringField("outcome", failed.abandoned() ? "abandoned" : "failed");
-                line.writeNumberField("status", status);
-                line.writeStringField("code", failed.code());
+                line.writeFieldName(OUTCOME);
+                line.writeString(failed.abandoned() ? "abandoned" : "failed");
+                line.writeFieldName(STATUS);
+                line.writeNumber(status);
+                line.writeFieldName(CODE);
+                line.writeString(failed.code());
             }
         }
-        line.writeNumberField("latency_ms", outcomeMillis(outcome));
+        line.writeFieldName(LATENCY_MS);
+        line.writeNumber(outcomeMillis(outcome));
         if (costUsd != null) {
-            line.writeNumberField("cost_usd", costUsd);
+            line.writeFieldName(COST_USD);
+            line.writeNumber(costUsd);
         }
         if (content && request != null) {
             writeContent(line, outcome, request);
@@ -167,9 +210,11 @@ public final class RequestLog {
         };
     }
 
-    private static void writeIfPresent(JsonGenerator line, String field, Integer value) throws IOException {
+    private static void writeIfPresent(JsonGenerator line, SerializedString field, Integer value)
+            throws IOException {
         if (value != null) {
-            line.writeNumberField(field, value);
+            line.writeFieldName(field);
+            line.writeNumber(value);
         }
     }
 }
