@@ -104,15 +104,10 @@ public final class ChatRequestReader {
             throw InvalidRequest.badRequest(first.getKey(), "'" + first.getKey() + "' must be a number; "
                     + first.getValue() + " is not a number in JSON.");
         }
-        ChatRequest request;
-        try {
-            request = requests.readValue(tree);
-        } catch (IOException e) {
-            // the schema admits only what binds; this is a gap between the two, said without the binder's jargon
-            String field = e instanceof MismatchedInputException m && !m.getPath().isEmpty()
-                    ? m.getPath().getLast().getFieldName() : null;
-            throw InvalidRequest.badRequest(field, field == null ? "The request could not be read as a chat request."
-                    : "'" + field + "' has a type this gateway cannot read.");
+        // the common request without databind's walk; anything else through it
+        ChatRequest request = PlainBinding.bind(tree);
+        if (request == null) {
+            request = bound(tree);
         }
         requireKnownModel(request.model());
         JsonNode streamOptions = request.extra().get("stream_options");
@@ -123,6 +118,18 @@ public final class ChatRequestReader {
             }
         }
         return request;
+    }
+
+    private ChatRequest bound(JsonNode tree) {
+        try {
+            return requests.readValue(tree);
+        } catch (IOException e) {
+            // the schema admits only what binds; this is a gap between the two, said without the binder's jargon
+            String field = e instanceof MismatchedInputException m && !m.getPath().isEmpty()
+                    ? m.getPath().getLast().getFieldName() : null;
+            throw InvalidRequest.badRequest(field, field == null ? "The request could not be read as a chat request."
+                    : "'" + field + "' has a type this gateway cannot read.");
+        }
     }
 
     /** Throws a 404 naming the known aliases unless {@code model} is one of them. */
