@@ -13,8 +13,11 @@ import java.util.function.Function;
  */
 public final class ProviderCatalog {
 
-    private final Map<String, ProviderSettings> providers = new LinkedHashMap<>();
-    private final Map<String, Dialect> dialects = new LinkedHashMap<>();
+    /** A provider's settings and dialect together: the request path asks for both, several times per request. */
+    private record Entry(ProviderSettings settings, Dialect dialect) {
+    }
+
+    private final Map<String, Entry> providers = new LinkedHashMap<>();
     private final Map<String, List<Target>> aliases;
     private final Map<String, List<Target>> embeddingAliases;
 
@@ -25,17 +28,13 @@ public final class ProviderCatalog {
 
     public ProviderCatalog(List<ProviderSettings> providers, Function<ProviderSettings, Dialect> dialect,
             Map<String, List<Target>> aliases, Map<String, List<Target>> embeddingAliases) {
-        providers.forEach(p -> {
-            this.providers.put(p.id(), p);
-            this.dialects.put(p.id(), dialect.apply(p));
-        });
+        providers.forEach(p -> this.providers.put(p.id(), new Entry(p, dialect.apply(p))));
         this.aliases = Collections.unmodifiableMap(new LinkedHashMap<>(aliases));
         this.embeddingAliases = Collections.unmodifiableMap(new LinkedHashMap<>(embeddingAliases));
     }
 
     private ProviderCatalog(ProviderCatalog of, Map<String, List<Target>> aliases) {
         this.providers.putAll(of.providers);
-        this.dialects.putAll(of.dialects);
         this.aliases = aliases;
         this.embeddingAliases = Map.of();
     }
@@ -54,19 +53,23 @@ public final class ProviderCatalog {
     }
 
     public List<ProviderSettings> providers() {
-        return List.copyOf(providers.values());
+        return providers.values().stream().map(Entry::settings).toList();
     }
 
     public ProviderSettings provider(String id) {
-        ProviderSettings p = providers.get(id);
-        if (p == null) {
-            throw new NoSuchElementException("no provider '" + id + "' is enabled");
-        }
-        return p;
+        return entry(id).settings();
     }
 
     public Dialect dialect(String providerId) {
-        return dialects.get(provider(providerId).id());
+        return entry(providerId).dialect();
+    }
+
+    private Entry entry(String id) {
+        Entry entry = providers.get(id);
+        if (entry == null) {
+            throw new NoSuchElementException("no provider '" + id + "' is enabled");
+        }
+        return entry;
     }
 
     public Map<String, List<Target>> aliases() {
