@@ -3,6 +3,7 @@ package dev.caravan.routing;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.caravan.provider.Target;
 
@@ -14,15 +15,32 @@ import dev.caravan.provider.Target;
 final class OutputTokens {
 
     private static final double ALPHA = 0.1;
+    /** No answer yet: the first one is the average as it is. */
+    private static final long NONE = Double.doubleToRawLongBits(Double.NaN);
 
-    private final Map<Target, Double> averages = new ConcurrentHashMap<>();
+    /**
+     * Each target's average as the bits of a double, updated in place: a map's {@code merge} boxed every new average
+     * and locked the target's bin on every answer.
+     */
+    private final Map<Target, AtomicLong> averages = new ConcurrentHashMap<>();
 
     void record(Target target, int completionTokens) {
-        averages.merge(target, (double) completionTokens, (old, now) -> old + ALPHA * (now - old));
+        AtomicLong average = averages.get(target);
+        if (average == null) {
+            average = averages.computeIfAbsent(target, t -> new AtomicLong(NONE));
+        }
+        long seen;
+        double next;
+        do {
+            seen = average.get();
+            double old = Double.longBitsToDouble(seen);
+            next = seen == NONE ? completionTokens : old + ALPHA * (completionTokens - old);
+        } while (!average.compareAndSet(seen, Double.doubleToRawLongBits(next)));
     }
 
     OptionalDouble average(Target target) {
-        Double average = averages.get(target);
-        return average == null ? OptionalDouble.empty() : OptionalDouble.of(average);
+        AtomicLong average = averages.get(target);
+        long bits = average == null ? NONE : average.get();
+        return bits == NONE ? OptionalDouble.empty() : OptionalDouble.of(Double.longBitsToDouble(bits));
     }
 }
