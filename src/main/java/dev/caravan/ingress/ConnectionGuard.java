@@ -1,6 +1,8 @@
 package dev.caravan.ingress;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,27 +55,36 @@ final class ConnectionGuard {
     }
 
     /**
-     * {@code next}, told first of each request whose head has arrived; a request whose body would overfill the
-     * {@link BodyBudget} is answered 503 here instead, before its body is read.
+     * {@code next}, told first of each request whose head has arrived; a request whose declared body no longer fits
+     * the {@link BodyBudget} is answered 503 here instead, before its body is read, and one whose body bytes, counted
+     * as they arrive, would take the budget past its bound is answered 503 when they do.
      */
     Handler<HttpServerRequest> watching(Handler<HttpServerRequest> next) {
         return request -> {
-            long weight = bodies.weigh(request.getHeader(HttpHeaders.CONTENT_LENGTH),
+            BodyBudget.Hold hold = bodies.hold(request.getHeader(HttpHeaders.CONTENT_LENGTH),
                     request.headers().contains(HttpHeaders.TRANSFER_ENCODING, HttpHeaders.CHUNKED, true));
-            boolean admitted = bodies.take(weight);
-            long held = admitted ? weight : 0;
             Watch watch = watches.get(request.connection());
-            if (watch != null) {
-                watch.began(request, held);
-            } else {
-                bodies.release(held); // a connection over the cap, already closed
+            if (watch == null) {
+                next.handle(request); // a connection over the cap, already closed
+                return;
             }
-            if (admitted) {
-                next.handle(request);
-            } else {
+            if (hold != null && !bodies.fits(hold.declared())) {
+                watch.began(request, null);
                 errors.busy(request, vertx, bodies.budget());
+                return;
             }
+            watch.began(request, hold);
+            next.handle(hold == null ? request : new CountedRequest(request, hold, () -> refuseMidBody(request)));
         };
+    }
+
+    /** Answers 503 a request whose body bytes did not fit the budget as they arrived (unless it was answered). */
+    private void refuseMidBody(HttpServerRequest request) {
+        if (request.response().headWritten()) {
+            request.connection().close(); // answered already (its body came too late): nothing more to read
+            return;
+        }
+        errors.busy(request, vertx, bodies.budget());
     }
 
     /** One connection's deadlines. Timers and handlers may run on different threads: methods are synchronized. */
@@ -84,8 +95,8 @@ final class ConnectionGuard {
         private long bodyTimer = -1;
         private int inFlight;
         private boolean closed;
-        /** Body bytes this connection's requests hold of the budget, given back as each is answered. */
-        private long heldBodies;
+        /** The counted bodies of this connection's requests, each given back as it is answered. */
+        private final List<BodyBudget.Hold> holds = new ArrayList<>(1);
 
         Watch(HttpConnection connection) {
             this.connection = connection;
@@ -105,15 +116,19 @@ final class ConnectionGuard {
             }
         }
 
-        synchronized void began(HttpServerRequest request, long bodyBytes) {
-            heldBodies += bodyBytes;
+        synchronized void began(HttpServerRequest request, BodyBudget.Hold hold) {
+            if (hold != null && closed) {
+                hold.release(); // nothing of it counted from now on: its connection is gone
+            } else if (hold != null) {
+                holds.add(hold);
+            }
             cancel(headTimer);
             headTimer = -1;
             inFlight++;
             cancel(bodyTimer);
             bodyTimer = vertx.setTimer(limits.bodyTimeout().toMillis(), id -> bodyLate(request));
             HttpServerResponse response = request.response();
-            response.endHandler(v -> answered(bodyBytes));
+            response.endHandler(v -> answered(hold));
         }
 
         private void bodyLate(HttpServerRequest request) {
@@ -131,10 +146,10 @@ final class ConnectionGuard {
                     .onComplete(done -> connection.close());
         }
 
-        private synchronized void answered(long bodyBytes) {
-            if (!closed) { // a closed connection has given back all it held
-                heldBodies -= bodyBytes;
-                bodies.release(bodyBytes);
+        private synchronized void answered(BodyBudget.Hold hold) {
+            if (hold != null) {
+                hold.release();
+                holds.remove(hold);
             }
             cancel(bodyTimer);
             bodyTimer = -1;
@@ -144,8 +159,8 @@ final class ConnectionGuard {
 
         synchronized void closed() {
             closed = true;
-            bodies.release(heldBodies); // the client went away mid-call, or the server closed
-            heldBodies = 0;
+            holds.forEach(BodyBudget.Hold::release); // the client went away mid-call, or the server closed
+            holds.clear();
             cancel(headTimer);
             cancel(bodyTimer);
         }

@@ -139,8 +139,9 @@ public final class JsonErrorPages {
     }
 
     /**
-     * Refuses {@code request} before its body is read, its body not fitting the memory left for request bodies in
-     * flight ({@link BodyBudget}): 503 with {@code Retry-After}, in the error shape of the path's protocol.
+     * Refuses {@code request} before its body is read, or as it arrives, its body not fitting the memory left for
+     * request bodies in flight ({@link BodyBudget}): 503 with {@code Retry-After}, in the error shape of the path's
+     * protocol; the rest of the body is read and dropped.
      */
     void busy(HttpServerRequest request, Vertx vertx, long budget) {
         String message = "The gateway holds as many request bodies as it may at once (" + budget
