@@ -18,7 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The request bodies in flight are bounded by caravan.http.max-inflight-body-bytes: with three 1 MB bodies held at a
  * provider, a fourth is refused 503 before its body is read, small requests still pass, and the budget comes back
- * when the held requests are answered or their callers hang up.
+ * when the held requests are answered or their callers hang up. Bodies are counted as their bytes arrive, not at
+ * the length they declare: slow clients declaring large bodies hold only what they sent, and a body whose bytes
+ * would take the total past the budget is refused as they arrive.
  */
 class InflightBodyBudgetTest {
 
@@ -38,6 +40,8 @@ class InflightBodyBudgetTest {
     void closeCallers() {
         gateway.provider("openai").release();
         callers.forEach(RawHttp::close);
+        // the next test starts from an empty budget: closed connections give theirs back as the server sees them
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
     }
 
     private static String body(String model, int bytes) {
@@ -75,6 +79,7 @@ class InflightBodyBudgetTest {
 
     @Test
     void aBodyOverTheBudgetIsRefusedUntilTheHeldOnesAreAnswered() {
+        double refusedBefore = metric("caravan_http_body_budget_refused_total");
         List<RawHttp> held = holdThree();
 
         // refused from its head alone: the body is never sent
@@ -83,7 +88,7 @@ class InflightBodyBudgetTest {
         assertThat(refused).startsWith("HTTP/1.1 503");
         assertThat(refused.toLowerCase()).contains("retry-after: 1");
         assertThat(refused).contains("caravan.http.max-inflight-body-bytes").contains("server_busy");
-        assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(1.0);
+        assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(refusedBefore + 1);
 
         // a small body is never refused for it
         assertThat(caller().send(post(body("other", 200))).readResponse()).startsWith("HTTP/1.1 200");
@@ -134,5 +139,69 @@ class InflightBodyBudgetTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
         assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(refusedBefore);
+    }
+
+    private static String head(int contentLength) {
+        return "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + contentLength + "\r\n\r\n";
+    }
+
+    @Test
+    void slowClientsDeclaringLargeBodiesHoldOnlyWhatTheySentAndAnHonestClientIsServed() {
+        double refusedBefore = metric("caravan_http_body_budget_refused_total");
+        int slow = 20;
+        int sent = 64 * 1024;
+        // each declares a 1 MB body (20 MB in all, far past the 3 MB budget) and sends 64 KB of it
+        for (int i = 0; i < slow; i++) {
+            caller().send(head(MB) + "{\"model\":\"held\",\"messages\":[" + " ".repeat(sent - 28));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> metric("caravan_http_body_inflight_bytes") == slow * sent
+                || metric("caravan_http_body_budget_refused_total") > refusedBefore);
+        assertThat(metric("caravan_http_body_budget_refused_total")).as("slow declarers refused")
+                .isEqualTo(refusedBefore);
+        assertThat(metric("caravan_http_body_inflight_bytes")).isEqualTo(slow * sent);
+
+        // a 1 MB body from another client still fits what is left
+        assertThat(caller().send(post(body("other", MB))).readResponse()).startsWith("HTTP/1.1 200");
+
+        callers.subList(0, slow).forEach(RawHttp::close);
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
+        assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(refusedBefore);
+    }
+
+    @Test
+    void aBodyWhoseBytesWouldPassTheBudgetIsRefusedAsTheyArrive() {
+        gateway.provider("openai").fail(Fault.mode("hold"));
+        double refusedBefore = metric("caravan_http_body_budget_refused_total");
+        int declared = MB + MB / 4;
+        String whole = body("held", declared);
+        // three heads admitted while nothing is held, each with its first byte
+        RawHttp first = caller().send(head(declared) + whole.charAt(0));
+        RawHttp second = caller().send(head(declared) + whole.charAt(0));
+        RawHttp late = caller().send(head(declared) + whole.charAt(0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> metric("caravan_http_body_inflight_bytes") == 3.0);
+
+        // two whole bodies held at the provider: 2.5 MB of the 3 MB
+        first.send(whole.substring(1));
+        second.send(whole.substring(1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("openai").heldCalls() == 2);
+        assertThat(metric("caravan_http_body_inflight_bytes")).isEqualTo(2.0 * declared + 1);
+
+        // the third's body passes the budget half-way: refused then, the bound held
+        late.trySend(whole.substring(1));
+        String refused = late.readResponse();
+        assertThat(refused).startsWith("HTTP/1.1 503").contains("server_busy")
+                .contains("caravan.http.max-inflight-body-bytes");
+        assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(refusedBefore + 1);
+        assertThat(late.readToClose()).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes")
+                == 2.0 * declared);
+        assertThat(gateway.provider("openai").heldCalls()).as("the refused body never reached a provider")
+                .isEqualTo(2);
+
+        gateway.provider("openai").release();
+        assertThat(first.readResponse()).startsWith("HTTP/1.1 200");
+        assertThat(second.readResponse()).startsWith("HTTP/1.1 200");
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
     }
 }
