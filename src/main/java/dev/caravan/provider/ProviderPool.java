@@ -45,7 +45,10 @@ final class ProviderPool implements Closeable {
     record Shard(HttpClient client, int capacity, AtomicInteger calls) {
     }
 
-    /** Provider answers carry long rate-limit and tracing headers; Vert.x's default (8 KB) is a browser's. */
+    /**
+     * Provider answers carry long rate-limit and tracing headers; Vert.x's default (8 KB, over HTTP/1.1 and in the
+     * HTTP/2 SETTINGS it sends alike) is a browser's. A larger header block fails the call.
+     */
     private static final int MAX_HEADER_SIZE = 64 * 1024;
     /** How often one pool drops the connections idle past their keep-alive: once a second per provider in all. */
     private static final int CLEANER_PERIOD_MILLIS = 1000;
@@ -87,7 +90,8 @@ final class ProviderPool implements Closeable {
                         .setUseAlpn(true)
                         .setHttp2ClearTextUpgrade(false)
                         .setHttp2MultiplexingLimit((size + connections - 1) / connections)
-                        .setHttp2ConnectionWindowSize(HTTP2_CONNECTION_WINDOW);
+                        .setHttp2ConnectionWindowSize(HTTP2_CONNECTION_WINDOW)
+                        .getInitialSettings().setMaxHeaderListSize(MAX_HEADER_SIZE);
                 pool.setHttp2MaxSize(connections);
             }
             shards[i] = new Shard(vertx.createHttpClient(options, pool), size, new AtomicInteger());
