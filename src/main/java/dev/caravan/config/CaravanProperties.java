@@ -85,8 +85,8 @@ public record CaravanProperties(
             maxInitialLineLength = atLeast("max-initial-line-length", or(maxInitialLineLength, 4096), 256);
             eventLoop = or(eventLoop, true);
             eventLoops = atLeast("event-loops", or(eventLoops, 0), 0);
-            // a quarter of the heap: each body in flight is held about four times over. Below max-body-size a
-            // chunked body (counted at max-body-size) could never pass, and clients told Retry-After would retry
+            // a quarter of the heap: each body in flight is held about four times over. Below max-body-size the
+            // largest body could never pass, and clients told Retry-After would retry
             // forever: 0 turns the budget off, anything else must hold at least one whole body
             maxInflightBodyBytes = or(maxInflightBodyBytes,
                     Math.max(Runtime.getRuntime().maxMemory() / 4, maxBodySize));
