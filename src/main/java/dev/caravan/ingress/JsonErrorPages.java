@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ingress.protocol.ProtocolShapes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -79,6 +80,14 @@ public final class JsonErrorPages {
         for (int status = 400; status < 600; status++) {
             router.errorHandler(status, this::answer);
         }
+        // a body whose client hung up in the middle of it is failed by the body reader with status 200: nobody is
+        // left to answer, and without a handler vertx-web would log an ERROR with its stack trace, once for every
+        // connection any client chooses to open and drop
+        router.errorHandler(200, ctx -> {
+            if (!(ctx.failure() instanceof HttpClosedException)) {
+                answer(ctx);
+            }
+        });
     }
 
     private void answer(RoutingContext ctx) {

@@ -7,10 +7,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.caravan.simulator.Fault;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -148,6 +155,29 @@ class InflightBodyBudgetTest {
 
     @Test
     void slowClientsDeclaringLargeBodiesHoldOnlyWhatTheySentAndAnHonestClientIsServed() {
+        List<String> errors = new CopyOnWriteArrayList<>();
+        AbstractAppender errorLog = new AbstractAppender("slow-declarers", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                if (event.getLevel().isMoreSpecificThan(Level.ERROR)) {
+                    errors.add(event.getLoggerName() + ": " + event.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        errorLog.start();
+        LoggerContext logs = (LoggerContext) LogManager.getContext(false);
+        logs.getConfiguration().getRootLogger().addAppender(errorLog, null, null);
+        logs.updateLoggers();
+        try {
+            slowDeclarers();
+        } finally {
+            logs.getConfiguration().getRootLogger().removeAppender(errorLog.getName());
+            logs.updateLoggers();
+        }
+        assertThat(errors).as("errors logged for clients who hung up mid-body").isEmpty();
+    }
+
+    private void slowDeclarers() {
         double refusedBefore = metric("caravan_http_body_budget_refused_total");
         int slow = 20;
         int sent = 64 * 1024;
@@ -164,6 +194,7 @@ class InflightBodyBudgetTest {
         // a 1 MB body from another client still fits what is left
         assertThat(caller().send(post(body("other", MB))).readResponse()).startsWith("HTTP/1.1 200");
 
+        // they hang up: each gives back what it sent, and is no error of the gateway's
         callers.subList(0, slow).forEach(RawHttp::close);
         await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
         assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(refusedBefore);
