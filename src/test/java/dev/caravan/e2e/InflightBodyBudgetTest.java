@@ -41,6 +41,9 @@ class InflightBodyBudgetTest {
             "caravan.model.held", "openai:model-openai",
             "caravan.model.other", "claude:model-claude"));
 
+    /** Chat calls held until released; health probes (which a hold of every endpoint would keep too) answered. */
+    private static final Fault HOLD_CHATS = Fault.mode("hold").scope("chat");
+
     private final List<RawHttp> callers = new ArrayList<>();
 
     @AfterEach
@@ -69,7 +72,7 @@ class InflightBodyBudgetTest {
 
     /** Three 1 MB requests held at the provider: the budget is full. */
     private List<RawHttp> holdThree() {
-        gateway.provider("openai").fail(Fault.mode("hold"));
+        gateway.provider("openai").fail(HOLD_CHATS);
         List<RawHttp> held = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             held.add(caller().send(post(body("held", MB))));
@@ -202,7 +205,7 @@ class InflightBodyBudgetTest {
 
     @Test
     void aBodyWhoseBytesWouldPassTheBudgetIsRefusedAsTheyArrive() {
-        gateway.provider("openai").fail(Fault.mode("hold"));
+        gateway.provider("openai").fail(HOLD_CHATS);
         double refusedBefore = metric("caravan_http_body_budget_refused_total");
         int declared = MB + MB / 4;
         String whole = body("held", declared);
