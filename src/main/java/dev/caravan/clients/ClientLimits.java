@@ -52,6 +52,12 @@ public final class ClientLimits {
     /** Exchange property: the {@link Admission} of an admitted request. */
     public static final String ADMISSION = "caravan.client.admission";
 
+    /**
+     * Exchange property: the {@link Instant} a refused request's limits were checked at. What becomes of the refusal
+     * (how long a queued request has waited) is judged at that same instant, not at a later reading of the clock.
+     */
+    public static final String REFUSED_AT = "caravan.client.refusedAt";
+
     /** A hold lasts the request's deadline and this much more, then lapses if never settled (its replica died). */
     private static final Duration HOLD_MARGIN = Duration.ofMinutes(1);
 
@@ -208,6 +214,7 @@ public final class ClientLimits {
             Duration wait = verdict.retryAt() == null ? null
                     : positive(Duration.between(door.now, verdict.retryAt()));
             String code = verdict.refused() == Ledger.Reason.BUDGET ? BUDGET_EXCEEDED : RATE_LIMIT_EXCEEDED;
+            exchange.setProperty(REFUSED_AT, door.now);
             refuse(exchange, door.context, name, 429, code, Refusal.message(client, verdict, door.nanos, door.tokens,
                     ledger.spend(name, client.period(), door.now)), wait);
             return;

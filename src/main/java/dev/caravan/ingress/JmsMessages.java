@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
+import dev.caravan.clients.ClientLimits;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
@@ -166,8 +167,11 @@ public final class JmsMessages {
     public void settle(Exchange exchange) throws JMSException {
         Outcome outcome = exchange.getMessage().getBody(Outcome.class);
         Delivery delivery = delivery(exchange);
+        // a client's refusal is judged at the instant its window was checked: a clock read later could have moved
+        // past max-wait while the window it judged full has room by then
+        Instant refusedAt = exchange.getProperty(ClientLimits.REFUSED_AT, Instant.class);
         JmsRedelivery.Decision decision = redelivery.decide(outcome, delivery.attempts(), delivery.waits(),
-                delivery.since());
+                delivery.since(), refusedAt != null ? refusedAt : redelivery.clock().instant());
         String failureClass = null;
         switch (decision.kind()) {
             case WAIT, RETRY -> {

@@ -65,16 +65,23 @@ public final class JmsRedelivery {
         return clock;
     }
 
+    /** {@link #decide(Outcome, int, int, Instant, Instant)} as of now. */
+    public Decision decide(Outcome outcome, int attemptsSpent, int waits, Instant since) {
+        return decide(outcome, attemptsSpent, waits, since, clock.instant());
+    }
+
     /**
      * @param attemptsSpent attempts before this one that called a provider
      * @param waits         times the message has waited for a provider so far
      * @param since         when Caravan first took the message up
+     * @param at            the one instant the decision is made at: for a client's refusal, the instant its window
+     *                      was checked, so that a window full then is never judged by a later clock reading
      */
-    public Decision decide(Outcome outcome, int attemptsSpent, int waits, Instant since) {
+    public Decision decide(Outcome outcome, int attemptsSpent, int waits, Instant since, Instant at) {
         if (!(outcome instanceof Outcome.Failed failed)) {
             return new Decision(Kind.REPLY, Duration.ZERO, null);
         }
-        Duration held = Duration.between(since, clock.instant());
+        Duration held = Duration.between(since, at);
         if (ClientLimits.passesSoon(failed)) {
             // over the client's rpm or tpm: the window frees up in at most a minute, so the message waits for it
             if (held.compareTo(maxWait) >= 0) {

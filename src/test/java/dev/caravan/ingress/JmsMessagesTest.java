@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,11 +14,19 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.chat.ChatResponse;
+import dev.caravan.clients.BudgetPeriod;
+import dev.caravan.clients.ClientLimits;
+import dev.caravan.clients.ClientSettings;
+import dev.caravan.clients.LocalLedger;
 import dev.caravan.console.TestClock;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.Target;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RequestContext;
+import dev.caravan.routing.RequestLog;
+import dev.caravan.routing.RoutingPolicy;
+import dev.caravan.routing.RoutingState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
@@ -272,6 +281,45 @@ class JmsMessagesTest {
         assertThat(later.getMessage().getHeader("caravanReason").toString())
                 .startsWith("No provider became available within 600 s (caravan.jms.max-wait)");
         assertThat(later.getMessage().getHeader("caravanWaits")).isEqualTo(1);
+    }
+
+    @Test
+    void aClientOverItsRateIsJudgedWhenItsWindowWasCheckedNotWhenTheClockIsReadAgain() throws Exception {
+        ClientLimits limits = new ClientLimits(List.of(new ClientSettings("paced", "ck-paced", -1, BudgetPeriod.NONE,
+                Set.of(), 1, 0)), new LocalLedger(), false, new RequestLog(JSON, false), failed -> 429, JSON,
+                new SimpleMeterRegistry(), clock);
+        // put back for at most 1 ms, whatever the window's Retry-After: the broker times it
+        JmsMessages waiting = new JmsMessages(new PromptReader(new ChatRequestReader(JSON, Set.of("fast"), 4096,
+                Set.of("priority"), Set.of("alpha")), "fast"), JSON, new JmsRedelivery(3, Duration.ofSeconds(30),
+                Duration.ofMillis(1), Duration.ofMillis(1), clock), requests.getQueueName(), dlqName(), 4096, new SimpleMeterRegistry());
+        Exchange first = read(text(REQUEST));
+        admit(limits, first);
+        assertThat(limits.admitted(first)).as("the minute's one request").isTrue();
+
+        Exchange second = read(text(REQUEST));
+        admit(limits, second); // the window is full at this instant
+        assertThat(limits.admitted(second)).isFalse();
+        // the minute passes after the window was checked and before what becomes of the refusal is decided
+        clock.advance(Duration.ofSeconds(61));
+        waiting.settle(second);
+
+        assertThat(waiting.deadLettered(second)).as("waited 0 s when its window was checked").isFalse();
+        assertThat(waiting.requeued(second)).isTrue();
+        waiting.requeue(second);
+        Exchange again = readReceived(takeFrom(requests));
+        admit(limits, again);
+        assertThat(limits.admitted(again)).as("the window has room now").isTrue();
+    }
+
+    /** The chat route's door for a planned request of the client "paced". */
+    private void admit(ClientLimits limits, Exchange exchange) {
+        ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
+        RequestContext context = RequestContext.on(exchange).withRequest(request);
+        context.withState(RoutingState.start("req_" + System.identityHashCode(exchange), "fast",
+                RoutingPolicy.PRIORITY, clock.instant(), clock.instant().plusSeconds(30), context.options(), Set.of(),
+                Map.of())).putOn(exchange);
+        exchange.setProperty(RequestContext.CLIENT, "paced");
+        limits.admit(exchange);
     }
 
     @Test
