@@ -1,5 +1,6 @@
 package dev.caravan.cost;
 
+import java.util.Map;
 import java.util.OptionalDouble;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -47,7 +48,16 @@ public final class CostEstimator {
      */
     public CostEstimate estimate(ChatRequest request, Target target, String dialect,
             OptionalDouble measuredAverageOutputTokens) {
-        TokenEstimator.Estimate prompt = tokens.estimate(request, dialect, target.model());
+        return estimate(request, target, dialect, measuredAverageOutputTokens, null);
+    }
+
+    /**
+     * As {@link #estimate(ChatRequest, Target, String, OptionalDouble)}, the prompt counted once per model for all
+     * the targets of a request (see {@link TokenEstimator#estimate(ChatRequest, String, String, Map)}).
+     */
+    public CostEstimate estimate(ChatRequest request, Target target, String dialect,
+            OptionalDouble measuredAverageOutputTokens, Map<Object, TokenEstimator.Estimate> counted) {
+        TokenEstimator.Estimate prompt = tokens.estimate(request, dialect, target.model(), counted);
         int output = expectedOutput(request, measuredAverageOutputTokens);
         Double usd = prices.price(target.provider(), target.model(), prompt.promptTokens())
                 .map(price -> price.usd(prompt.promptTokens(), 0, output))

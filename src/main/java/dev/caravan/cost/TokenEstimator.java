@@ -259,7 +259,29 @@ public final class TokenEstimator {
     }
 
     public Estimate estimate(ChatRequest request, String dialect, String model) {
+        return estimate(request, counting(dialect, model));
+    }
+
+    /**
+     * The estimate of {@code request} for {@code model}, taken from {@code counted} when a model counted alike (the
+     * same model, perhaps at another provider) was estimated for the same request already, and kept there.
+     *
+     * @param counted the estimates made so far for this request, or null to keep none
+     */
+    public Estimate estimate(ChatRequest request, String dialect, String model, Map<Object, Estimate> counted) {
         Counting counting = counting(dialect, model);
+        if (counted == null) {
+            return estimate(request, counting);
+        }
+        Estimate known = counted.get(counting);
+        if (known == null) {
+            known = estimate(request, counting);
+            counted.put(counting, known);
+        }
+        return known;
+    }
+
+    private Estimate estimate(ChatRequest request, Counting counting) {
         String name = counting.name();
         Family family = counting.family();
         Encoding encoding = encoding(counting.encoding());

@@ -18,6 +18,7 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.cost.CostEstimator;
+import dev.caravan.cost.TokenEstimator;
 import dev.caravan.passthrough.ClientApi;
 import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.passthrough.PassedAnswer;
@@ -151,9 +152,12 @@ public final class FailoverRouter {
     /** The expected cost and prompt size of {@code request} on each target of its alias; one tokenizer run per model. */
     private Map<Target, CostEstimate> estimates(ChatRequest request) {
         Map<Target, CostEstimate> estimates = new HashMap<>();
-        for (Target target : boards.targets(request.model())) {
+        List<Target> targets = boards.targets(request.model());
+        // one model at two providers is counted once; an alias of one target needs no memo
+        Map<Object, TokenEstimator.Estimate> counted = targets.size() > 1 ? new HashMap<>() : null;
+        for (Target target : targets) {
             estimates.put(target, costs.estimate(request, target, boards.provider(target.provider()).dialect(),
-                    outputTokens.average(target)));
+                    outputTokens.average(target), counted));
         }
         return estimates;
     }

@@ -3,6 +3,7 @@ package dev.caravan.cost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -86,6 +87,20 @@ class TokenEstimatorTest {
                 .isEqualTo(new Estimate(105, "cl100k_base", false));
         assertThat(estimator.estimate(cookbookToolCall(), "openai", "gpt-3.5-turbo"))
                 .isEqualTo(new Estimate(105, "cl100k_base", false));
+    }
+
+    @Test
+    void aRequestsTargetsCountTheirModelOnceAndEachModelAsItsOwn() {
+        Map<Object, Estimate> counted = new HashMap<>();
+        Estimate atOpenAi = estimator.estimate(cookbookToolCall(), "openai", "gpt-4o-mini", counted);
+        Estimate atAzure = estimator.estimate(cookbookToolCall(), "openai", "gpt-4o-mini", counted);
+        Estimate older = estimator.estimate(cookbookToolCall(), "openai", "gpt-4", counted);
+        Estimate claude = estimator.estimate(cookbookToolCall(), "anthropic", "claude-sonnet-4-5", counted);
+
+        assertThat(atAzure).isSameAs(atOpenAi).isEqualTo(new Estimate(101, "o200k_base", false));
+        assertThat(older).isEqualTo(new Estimate(105, "cl100k_base", false));
+        assertThat(claude).isEqualTo(estimator.estimate(cookbookToolCall(), "anthropic", "claude-sonnet-4-5"));
+        assertThat(counted).hasSize(3);
     }
 
     @Test
