@@ -1,6 +1,7 @@
 package dev.caravan;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,19 +103,21 @@ public class IngressConfiguration implements CamelConfiguration {
             // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it)
             registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine("/v1/chat/completions"::equals));
         }
-        ProtocolRequests httpRequests = new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor));
+        Duration drainTimeout = settings.bound().http().streamDrainTimeout();
+        ProtocolRequests httpRequests = new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor),
+                drainTimeout);
         registry.bind("httpRequests", httpRequests);
         ClientKeys clientKeys = clientKeys(settings, clients);
         registry.bind("clientKeys", clientKeys);
         // the Gemini API: Google's clients send their key in x-goog-api-key
         registry.bind("geminiKeys", clientKeys.alsoFrom("x-goog-api-key"));
-        GeminiIngress gemini = new GeminiIngress(json, chatRequests, redactor, catalog, tokens);
+        GeminiIngress gemini = new GeminiIngress(json, chatRequests, redactor, catalog, tokens, drainTimeout);
         registry.bind("geminiIngress", gemini);
         errorPages.answerUnder(GeminiIngress.PREFIX, gemini.shapes());
         registry.bind("responsesHttp", new ResponsesHttp(chatRequests, responseStore(context,
                 StateSettings.of(settings.bound().state()), settings.bound().responses(), json, clock), json, redactor,
-                clock, catalog, tokens));
-        messages(registry, errorPages, chatRequests, json, redactor, clientKeys, tokens, catalog);
+                clock, catalog, tokens, drainTimeout));
+        messages(registry, errorPages, chatRequests, json, redactor, clientKeys, tokens, catalog, drainTimeout);
         PromptReader prompts = new PromptReader(chatRequests, settings.defaultAlias());
         registry.bind("operatorRequests", new OperatorRequests(prompts, chatRequests, json));
         messaging(context, settings.jms(), prompts, json, settings.maxBodyBytes(), meters, clock);
@@ -142,11 +145,12 @@ public class IngressConfiguration implements CamelConfiguration {
     /** The Anthropic Messages ingress ({@code routes/ingress-messages.camel.yaml}). */
     private static void messages(Registry registry, JsonErrorPages errorPages, ChatRequestReader chatRequests,
             ObjectMapper json, SecretRedactor redactor, ClientKeys clientKeys, TokenEstimator tokens,
-            ProviderCatalog catalog) {
+            ProviderCatalog catalog, Duration drainTimeout) {
         ClientProtocol protocol = Messages.protocol(chatRequests, json, redactor);
         ProtocolReplies replies = new ProtocolReplies(json, protocol.shapes());
         registry.bind("messagesKeys", clientKeys.alsoFrom(Messages.KEY_HEADER));
-        registry.bind("messagesRequests", new ProtocolRequests(protocol, new PassThroughOnly(catalog, json, chatRequests)));
+        registry.bind("messagesRequests", new ProtocolRequests(protocol, new PassThroughOnly(catalog, json, chatRequests),
+                drainTimeout));
         registry.bind("messagesReplies", replies);
         registry.bind("messagesCounts", new MessagesCounts(chatRequests, tokens, catalog, replies, json));
         errorPages.answerUnder(Messages.PATH_PREFIX, protocol.shapes());

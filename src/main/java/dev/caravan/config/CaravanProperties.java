@@ -72,7 +72,8 @@ public record CaravanProperties(
     /** {@code caravan.http.*}: the client API port and the limits on each client connection. */
     public record Http(Integer port, Long maxBodySize, Duration headTimeout, Duration keepAliveTimeout,
             Duration bodyTimeout, Duration idleTimeout, Integer maxConnections, Integer maxHeaderSize,
-            Integer maxInitialLineLength, Boolean eventLoop, Integer eventLoops, Long maxInflightBodyBytes) {
+            Integer maxInitialLineLength, Boolean eventLoop, Integer eventLoops, Long maxInflightBodyBytes,
+            Duration streamDrainTimeout) {
 
         public Http {
             maxBodySize = atLeast("max-body-size", or(maxBodySize, 4L * 1024 * 1024), 1024L);
@@ -85,6 +86,10 @@ public record CaravanProperties(
             maxInitialLineLength = atLeast("max-initial-line-length", or(maxInitialLineLength, 4096), 256);
             eventLoop = or(eventLoop, true);
             eventLoops = atLeast("event-loops", or(eventLoops, 0), 0);
+            streamDrainTimeout = or(streamDrainTimeout, Duration.ofSeconds(60));
+            if (streamDrainTimeout.isNegative() || streamDrainTimeout.isZero()) {
+                throw new SettingProblem("stream-drain-timeout", "must be longer than 0");
+            }
             // a quarter of the heap: each body in flight is held about four times over. Below max-body-size the
             // largest body could never pass, and clients told Retry-After would retry
             // forever: 0 turns the budget off, anything else must hold at least one whole body

@@ -1,5 +1,6 @@
 package dev.caravan.ingress;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -25,8 +26,8 @@ import io.vertx.core.http.HttpVersion;
  */
 public final class HttpStreamSink implements StreamSink {
 
-    private static final long DRAIN_WAIT_SECONDS = 60;
-
+    /** How long a write may wait for the client to drain (caravan.http.stream-drain-timeout) before it is dropped. */
+    private final long drainWaitMillis;
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private volatile boolean begun;
@@ -35,8 +36,10 @@ public final class HttpStreamSink implements StreamSink {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
 
-    public HttpStreamSink(HttpServerRequest request) {
+    /** @param drainTimeout a client that takes none of the answer for this long while more waits is dropped */
+    public HttpStreamSink(HttpServerRequest request, Duration drainTimeout) {
         this.request = request;
+        this.drainWaitMillis = drainTimeout.toMillis();
         this.response = request.response();
         response.closeHandler(v -> {
             gone = true;
@@ -72,12 +75,12 @@ public final class HttpStreamSink implements StreamSink {
             response.drainHandler(v -> drained.complete(null));
             if (response.writeQueueFull()) {
                 try {
-                    drained.get(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS);
+                    drained.get(drainWaitMillis, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 } catch (ExecutionException | TimeoutException e) {
-                    response.reset(); // a client that reads nothing for a minute is gone
+                    response.reset(); // a client that reads nothing for so long is gone
                     gone = true;
                     return;
                 }
@@ -98,8 +101,8 @@ public final class HttpStreamSink implements StreamSink {
             action.run();
             return;
         }
-        // a client that reads nothing for a minute is gone (as a waiting write decides); its close ends the relay
-        long timer = context.owner().setTimer(DRAIN_WAIT_SECONDS * 1000, id -> {
+        // a client that reads nothing for so long is gone (as a waiting write decides); its close ends the relay
+        long timer = context.owner().setTimer(drainWaitMillis, id -> {
             if (backlogged()) {
                 gone = true;
                 response.reset();
@@ -143,14 +146,14 @@ public final class HttpStreamSink implements StreamSink {
         try {
             // the events already written leave first
             response.write(Buffer.buffer()).toCompletionStage().toCompletableFuture()
-                    .get(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS);
+                    .get(drainWaitMillis, TimeUnit.MILLISECONDS);
             if (request.version() == HttpVersion.HTTP_2) {
                 response.reset(); // HTTP/2: this stream alone is reset, the connection's other streams go on
-                closed.get(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS);
+                closed.get(drainWaitMillis, TimeUnit.MILLISECONDS);
             } else {
                 // HTTP/1.1: the connection closes without the body's terminating chunk
                 request.connection().close().toCompletionStage().toCompletableFuture()
-                        .get(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS);
+                        .get(drainWaitMillis, TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -173,7 +176,7 @@ public final class HttpStreamSink implements StreamSink {
         CompletableFuture<Void> over = new CompletableFuture<>();
         settled = over;
         Context context = Vertx.currentContext();
-        long timer = context.owner().setTimer(DRAIN_WAIT_SECONDS * 1000, id -> response.reset());
+        long timer = context.owner().setTimer(drainWaitMillis, id -> response.reset());
         response.write(Buffer.buffer()).transform(written -> {
             if (request.version() == HttpVersion.HTTP_2) {
                 response.reset();

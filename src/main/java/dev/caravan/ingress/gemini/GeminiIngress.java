@@ -1,5 +1,6 @@
 package dev.caravan.ingress.gemini;
 
+import java.time.Duration;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -53,9 +54,12 @@ public final class GeminiIngress {
     private final TokenEstimator tokens;
     private final GeminiShapes plain;
     private final PassThroughOnly passThroughOnly;
+    private final Duration streamDrainTimeout;
 
+    /** @param streamDrainTimeout a streaming client that takes nothing for this long is dropped (HttpStreamSink) */
     public GeminiIngress(ObjectMapper json, ChatRequestReader chatRequests, SecretRedactor redactor,
-            ProviderCatalog catalog, TokenEstimator tokens) {
+            ProviderCatalog catalog, TokenEstimator tokens, Duration streamDrainTimeout) {
+        this.streamDrainTimeout = streamDrainTimeout;
         this.json = json;
         this.chatRequests = chatRequests;
         this.redactor = redactor;
@@ -115,7 +119,7 @@ public final class GeminiIngress {
         RequestContext context = RequestContext.enter("http", options)
                 .withWriters((sink, asked) -> new GeminiStreamWriter(json, redactor, sink, thoughts));
         if (request.streaming() && message instanceof HttpMessage http) {
-            context = context.withSink(new HttpStreamSink(http.getRequest()));
+            context = context.withSink(new HttpStreamSink(http.getRequest(), streamDrainTimeout));
         } else if (message instanceof HttpMessage http) {
             context = context.withCaller(new HttpCaller(http.getResponse()));
         }

@@ -1,5 +1,6 @@
 package dev.caravan.ingress.protocol;
 
+import java.time.Duration;
 import java.util.Set;
 
 import dev.caravan.ingress.HttpCaller;
@@ -21,15 +22,18 @@ public final class ProtocolRequests {
 
     private final ClientProtocol protocol;
     private final PassThroughOnly passThroughOnly;
+    private final Duration streamDrainTimeout;
 
-    public ProtocolRequests(ClientProtocol protocol) {
-        this(protocol, null);
+    /** @param streamDrainTimeout a streaming client that takes nothing for this long is dropped (HttpStreamSink) */
+    public ProtocolRequests(ClientProtocol protocol, Duration streamDrainTimeout) {
+        this(protocol, null, streamDrainTimeout);
     }
 
     /** @param passThroughOnly lets a request whose targets all serve its protocol carry fields no translation can */
-    public ProtocolRequests(ClientProtocol protocol, PassThroughOnly passThroughOnly) {
+    public ProtocolRequests(ClientProtocol protocol, PassThroughOnly passThroughOnly, Duration streamDrainTimeout) {
         this.protocol = protocol;
         this.passThroughOnly = passThroughOnly;
+        this.streamDrainTimeout = streamDrainTimeout;
     }
 
     public void read(Exchange exchange) {
@@ -46,7 +50,7 @@ public final class ProtocolRequests {
         }
         RequestContext context = RequestContext.enter("http", reading.options()).withWriters(protocol.writers());
         if (reading.request().streaming() && message instanceof HttpMessage http) {
-            context = context.withSink(new HttpStreamSink(http.getRequest()));
+            context = context.withSink(new HttpStreamSink(http.getRequest(), streamDrainTimeout));
         } else if (message instanceof HttpMessage http) {
             context = context.withCaller(new HttpCaller(http.getResponse()));
         }

@@ -22,7 +22,7 @@
  *
  * <p>Wiring a protocol {@code p} (see {@code routes/ingress-http.camel.yaml} for Chat Completions):
  * <ul>
- *   <li>in {@code IngressConfiguration}, bind {@code new ProtocolRequests(protocol)} as {@code pRequests} and
+ *   <li>in {@code IngressConfiguration}, bind {@code new ProtocolRequests(protocol, streamDrainTimeout)} as {@code pRequests} and
  *       {@code new ProtocolReplies(json, protocol.shapes())} as {@code pReplies}, and register the protocol's path
  *       prefix with {@code errorPages.answerUnder(prefix, protocol.shapes())} so that unknown paths and methods under
  *       it are answered in its error shape (every other path answers in OpenAI's);</li>

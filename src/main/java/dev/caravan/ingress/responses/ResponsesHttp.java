@@ -4,6 +4,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -63,6 +64,7 @@ public final class ResponsesHttp {
     private final PassThroughOnly passThroughOnly;
     private final ProviderCatalog catalog;
     private final TokenEstimator tokens;
+    private final Duration streamDrainTimeout;
 
     /**
      * @param chat           reads the body under the chat request's limits, knows the model aliases and the routing
@@ -70,9 +72,11 @@ public final class ResponsesHttp {
      * @param catalog        the aliases' targets: whether one serves Responses (a turn passed through to it may
      *                       carry what no translation can), and which counts a request's input tokens
      * @param tokens         counts input tokens for {@code input_tokens} as routing and cost do
+     * @param streamDrainTimeout a streaming client that takes nothing for this long is dropped (HttpStreamSink)
      */
     public ResponsesHttp(ChatRequestReader chat, ResponseStore store, ObjectMapper json, SecretRedactor redactor,
-            Clock clock, ProviderCatalog catalog, TokenEstimator tokens) {
+            Clock clock, ProviderCatalog catalog, TokenEstimator tokens, Duration streamDrainTimeout) {
+        this.streamDrainTimeout = streamDrainTimeout;
         this.passThroughOnly = new PassThroughOnly(catalog, json, chat);
         this.catalog = catalog;
         this.tokens = tokens;
@@ -110,7 +114,7 @@ public final class ResponsesHttp {
                 new ResponsesStreamWriter(json, redactor, sink, turn, (response, answer) ->
                         store.keep(turn, owner, response, answer)));
         if (turn.streaming() && message instanceof HttpMessage http) {
-            context = context.withSink(new HttpStreamSink(http.getRequest()));
+            context = context.withSink(new HttpStreamSink(http.getRequest(), streamDrainTimeout));
         } else if (message instanceof HttpMessage http) {
             context = context.withCaller(new HttpCaller(http.getResponse()));
         }

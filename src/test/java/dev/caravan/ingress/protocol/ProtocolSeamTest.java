@@ -85,7 +85,7 @@ class ProtocolSeamTest {
         Exchange exchange = new DefaultExchange(CAMEL);
         exchange.getMessage().setBody("Hello!".getBytes(StandardCharsets.UTF_8));
 
-        new ProtocolRequests(SHOUT).read(exchange);
+        new ProtocolRequests(SHOUT, Duration.ofSeconds(60)).read(exchange);
 
         ChatRequest request = exchange.getMessage().getBody(ChatRequest.class);
         assertThat(request.messages().getFirst().content().text()).isEqualTo("Hello!");
