@@ -63,6 +63,10 @@ final class FloodingProvider implements AutoCloseable {
         this.pieceChars = pieceChars;
         server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
                 .requestHandler(request -> request.body().onSuccess(body -> {
+                    if (!request.path().equals("/v1/chat/completions")) {
+                        request.response().setStatusCode(404).end(); // a health probe's listing, say
+                        return;
+                    }
                     calls.incrementAndGet();
                     Flow flow = new Flow();
                     last = flow;
@@ -98,9 +102,8 @@ final class FloodingProvider implements AutoCloseable {
             flow.written.addAndGet(event.length());
             response.write(event);
         }
-        response.write(chunk("{}", "\"stop\"") + "data: [DONE]\n\n");
-        flow.ended = true;
-        response.end();
+        flow.ended = true; // before the last bytes leave: whoever reads them finds it set
+        response.end(chunk("{}", "\"stop\"") + "data: [DONE]\n\n");
     }
 
     private static String chunk(String delta, String finish) {

@@ -26,6 +26,8 @@ class SlowStreamClientTest {
      * socket buffers grow to 32 MiB in and 4 MiB out at most on Linux), so the provider cannot end while the client
      * reads nothing unless the gateway reads on regardless.
      */
+    private static final int STILL_LOOKS = 10;
+
     private static final FloodingProvider flood = new FloodingProvider(6144, 8192);
 
     @RegisterExtension
@@ -48,6 +50,7 @@ class SlowStreamClientTest {
             FloodingProvider.Flow flow = providerWaits(before);
             assertThat(flow.ended()).as("the provider could not end its answer while the client read nothing")
                     .isFalse();
+            long written = flow.written();
 
             // the same event loop serves others meanwhile
             assertThat(gateway.chat("smart", "hello").statusCode()).isEqualTo(200);
@@ -55,7 +58,9 @@ class SlowStreamClientTest {
                     "{\"model\":\"smart\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
             assertThat(other.status()).isEqualTo(200);
             assertThat(other.events().getLast().data()).isEqualTo("[DONE]");
-            assertThat(flow.ended()).as("still paused while others were served").isFalse();
+            assertThat(flow.written()).as("nothing of the paused stream was read while others were served")
+                    .isEqualTo(written);
+            assertThat(flow.ended()).isFalse();
 
             StalledStreamClient.Read read = stalled.readAll();
 
@@ -95,12 +100,13 @@ class SlowStreamClientTest {
     }
 
     /**
-     * Waits until the provider of the stream asked after {@code callsBefore} calls waits on a full write queue and stayed so between two looks
-     * (nothing drained it meanwhile), or ended.
+     * Waits until the provider of the stream asked after {@code callsBefore} calls waits on a full write queue and
+     * stayed so over {@link #STILL_LOOKS} looks in a row (nothing drained it meanwhile: one look alone may fall in a
+     * garbage collection of a gateway that reads on), or until it ended.
      */
     private static FloodingProvider.Flow providerWaits(long callsBefore) {
-        long[] seen = {-1, -1};
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
+        long[] seen = {-1, -1, 0};
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
             FloodingProvider.Flow flow = flood.last();
             if (flood.calls() <= callsBefore) {
                 return false;
@@ -111,7 +117,8 @@ class SlowStreamClientTest {
             boolean still = flow.waiting() && seen[0] == flow.drains() && seen[1] == flow.written();
             seen[0] = flow.drains();
             seen[1] = flow.written();
-            return still;
+            seen[2] = still ? seen[2] + 1 : 0;
+            return seen[2] >= STILL_LOOKS;
         });
         return flood.last();
     }
