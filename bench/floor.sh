@@ -31,7 +31,8 @@ SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 DEFAULT_CASES="http; netty; netty-el; vertx; vertx-tuned; async; pipe"
 CASES=${CASES:-${STACK:-$DEFAULT_CASES}}
-# JVM options of every floor, before the case's own (which win). The gateway sets jdk.pollerMode=1 itself.
+# JVM options of every floor, before the case's own (which win). The gateway sets jdk.pollerMode=2 itself
+# (the floors keep 1, the mode they were measured with).
 FLOOR_JVM_OPTS=${FLOOR_JVM_OPTS:-"-Djdk.pollerMode=1"}
 LOAD_MAX=${LOAD_MAX:-}            # before each measured run, wait while the 1-min load average's integer part > this
 LOAD_WAIT_MAX=${LOAD_WAIT_MAX:-900}
