@@ -5,6 +5,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
+import dev.caravan.chat.StreamSink;
 import dev.caravan.clients.ClientLimits;
 import dev.caravan.ingress.ClientKeys;
 import dev.caravan.ingress.HttpReplies;
@@ -17,7 +18,9 @@ import dev.caravan.provider.ProviderCall;
 import dev.caravan.provider.ProviderCalls;
 import dev.caravan.provider.ProviderHttp;
 import dev.caravan.resume.StreamResumption;
+import dev.caravan.routing.AttemptPause;
 import dev.caravan.routing.FailoverRouter;
+import dev.caravan.routing.RequestContext;
 import dev.caravan.routing.Hedger;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -44,14 +47,15 @@ final class ChatSteps {
 
     static void bind(Registry registry, Ingress ingress, FailoverRouter router, ClientLimits clientLimits,
             StreamResumption streamResumption, Hedger hedger, ProviderBreakers breakers, ProviderCalls calls,
-            ProviderHttp http) {
+            ProviderHttp http, AttemptPause pause) {
         step(registry, "clientKeys.check", ingress.clientKeys()::check);
         step(registry, "httpRequests.read", ingress.httpRequests()::read);
         step(registry, "httpReplies.render", ingress.httpReplies()::render);
         step(registry, "httpReplies.rejected", ingress.httpReplies()::rejected);
         step(registry, "httpReplies.internalError", ingress.httpReplies()::internalError);
         step(registry, "router.plan", router::plan);
-        step(registry, "router.conclude", router::conclude);
+        registry.bind("router.conclude", new Conclude(router));
+        registry.bind("router.pause", pause);
         step(registry, "router.attemptFailed", router::attemptFailed);
         step(registry, "clientLimits.settle", clientLimits::settle);
         step(registry, "streamResumption.arm", streamResumption::arm);
@@ -72,6 +76,38 @@ final class ChatSteps {
 
     private static void step(Registry registry, String name, Processor step) {
         registry.bind(name, Processor.class, step);
+    }
+
+    /**
+     * {@link FailoverRouter#conclude}; when that ended the client's stream as broken (a stream that waited to be resumed
+     * on a candidate that never came) and the end is still on its way, the route goes on once it reached the client,
+     * so that nothing else answers on the connection before (on an event loop, the end is written asynchronously).
+     */
+    private static final class Conclude extends AsyncProcessorSupport {
+
+        private final FailoverRouter router;
+
+        Conclude(FailoverRouter router) {
+            this.router = router;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            CompletableFuture<Void> settled = null;
+            try {
+                router.conclude(exchange);
+                StreamSink sink = RequestContext.on(exchange).sink();
+                settled = sink == null ? null : sink.settled().toCompletableFuture();
+            } catch (Throwable e) {
+                exchange.setException(e);
+            }
+            if (settled == null || settled.isDone()) {
+                callback.done(true);
+                return true;
+            }
+            settled.whenComplete((v, e) -> callback.done(false));
+            return false;
+        }
     }
 
     /**

@@ -50,6 +50,7 @@ import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.provider.stream.StreamRelay;
 import dev.caravan.resume.StreamResumption;
+import dev.caravan.routing.AttemptPause;
 import dev.caravan.routing.Capability;
 import dev.caravan.routing.FailoverRouter;
 import dev.caravan.routing.Hedger;
@@ -120,6 +121,8 @@ public class RoutingConfiguration implements CamelConfiguration {
                 requestLog, new CostEstimator(prices, tokens),
                 new RoutingTime(clock, System::nanoTime, Thread::sleep), OpenAiErrors::status);
         registry.bind("router", router);
+        // a wait before a retry is a step of route attempt-pause: on an event loop, a timer rather than a thread
+        router.pauseIn("direct:attempt-pause");
         StreamResumption streamResumption = new StreamResumption(settings.bound().streaming().resume(), json,
                 redactor, catalog, settings.routing(), meters);
         registry.bind("streamResumption", streamResumption);
@@ -147,7 +150,7 @@ public class RoutingConfiguration implements CamelConfiguration {
         HttpReplies httpReplies = new HttpReplies(json, catalog, status);
         registry.bind("httpReplies", httpReplies);
         ChatSteps.bind(registry, new ChatSteps.Ingress(clientKeys, httpRequests, httpReplies), router, clientLimits,
-                streamResumption, hedger, providerBreakers, providerCalls, providerHttp);
+                streamResumption, hedger, providerBreakers, providerCalls, providerHttp, new AttemptPause(clock, meters));
         registry.bind("modelReplies", new ModelReplies(json, catalog));
         embeddings(registry, settings, catalog, health, cooldowns, latency, rateLimits, redactor, meters, json, clock,
                 tokens, prices, requestLog);

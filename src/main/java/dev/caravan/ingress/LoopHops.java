@@ -18,9 +18,11 @@ import org.apache.camel.spi.Registry;
  * <ul>
  * <li>{@code offLoopForEstimate}: a prompt past the token estimator's light size waits for a turn of the heavy
  * estimates and tokenizes for milliseconds;</li>
- * <li>{@code offLoop} (always): a hedge waits for either of its two calls; after a failed attempt, the router may
- * pause before retrying, so the rest of a request whose attempt failed goes on off the loop.</li>
+ * <li>{@code offLoop} (always): a hedge waits for either of its two calls.</li>
  * </ul>
+ *
+ * <p>A request whose attempt failed stays on its loop: the router's pause before a retry is a timer there (route
+ * {@code attempt-pause}, {@link dev.caravan.routing.AttemptPause}), and what else follows a failure is CPU work.
  */
 public final class LoopHops {
 

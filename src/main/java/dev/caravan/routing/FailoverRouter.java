@@ -58,6 +58,13 @@ public final class FailoverRouter {
     /** The provider routes of chat requests, {@code direct:provider-<id>}. */
     public static final String CHAT_CALLS = "direct:provider-";
 
+    /** The exchange property holding the wait a request takes before its next attempt (see {@link #pauseIn}). */
+    static final String PAUSE = "caravan.pause";
+
+    /** A wait before the same target again: over at {@code due} on the router's clock, or when the caller leaves. */
+    record Pause(Target target, Instant due) {
+    }
+
     private final String callRoutes;
     private final TargetBoards boards;
     private final ProviderScorer scorer;
@@ -73,6 +80,7 @@ public final class FailoverRouter {
     private final OutputTokens outputTokens = new OutputTokens();
     private final AttemptEnds ends;
     private final Hedger.Budget hedges;
+    private volatile String pauseRoute;
 
     /** @param shownStatus a failure's status as the HTTP ingress renders it, for the request log and meters */
     public FailoverRouter(TargetBoards boards, ProviderScorer scorer, RoutingSettings settings,
@@ -102,6 +110,15 @@ public final class FailoverRouter {
         this.meters = new RoutingMeters(meters);
         this.ends = new AttemptEnds(boards, this.meters, outputTokens, redactor, settings, time.ticker());
         this.hedges = new Hedger.Budget(settings.hedging().budget());
+    }
+
+    /**
+     * Has the waits before a retry (a backoff, a Retry-After) taken by the route {@code route} as a step of their own
+     * ({@link AttemptPause}, which holds no thread on an event loop) rather than slept in {@link #next}: {@link #next}
+     * then leaves the wait on the exchange and returns {@code route}, and the call after it makes the attempt.
+     */
+    public void pauseIn(String route) {
+        this.pauseRoute = route;
     }
 
     public void onFailover(FailoverListener listener) {
@@ -182,6 +199,12 @@ public final class FailoverRouter {
             context.withState(state).putOn(exchange);
             return null;
         }
+        if (state.inFlight() == null && state.ended() instanceof AttemptResult.Failed
+                && exchange.removeProperty(PAUSE) instanceof Pause paused) {
+            // the wait is over: the same target again, unless the caller hung up meanwhile
+            return gone(context) ? take(exchange, context, state, Step.Stop.abandoned(ProviderFailure.abandoned()))
+                    : sameTarget(exchange, context, state, paused.target());
+        }
         Step resumed = resumed(exchange, context, state);
         if (resumed != null) {
             return take(exchange, context, state, resumed);
@@ -228,15 +251,26 @@ public final class FailoverRouter {
                         next.runnerUp());
             }
             case Step.NextKey again -> sameTarget(exchange, context, state, again.target());
-            case Step.RetrySame again -> {
-                pause(again.backoff());
-                yield sameTarget(exchange, context, state, again.target());
-            }
-            case Step.AwaitRetryAfter again -> {
-                pause(again.pause());
-                yield sameTarget(exchange, context, state, again.target());
-            }
+            case Step.RetrySame again -> waitFor(exchange, context, state, again.target(), again.backoff());
+            case Step.AwaitRetryAfter again -> waitFor(exchange, context, state, again.target(), again.pause());
         };
+    }
+
+    /** The same target after {@code wait}: waited here, or handed to the pause route (see {@link #pauseIn}). */
+    private String waitFor(Exchange exchange, RequestContext context, RoutingState state, Target target,
+            Duration wait) {
+        String route = pauseRoute;
+        if (route != null && wait.isPositive()) {
+            exchange.setProperty(PAUSE, new Pause(target, time.clock().instant().plus(wait)));
+            return route;
+        }
+        pause(wait);
+        return sameTarget(exchange, context, state, target);
+    }
+
+    /** Whether the client of this request has hung up: a caller waiting for a whole answer, or a stream's. */
+    private static boolean gone(RequestContext context) {
+        return context.callerGone() || context.sink() != null && context.sink().clientGone();
     }
 
     /** The same target again, with its first usable key; when none is usable after all, the best candidate left. */

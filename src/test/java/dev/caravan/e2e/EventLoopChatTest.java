@@ -18,8 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * POST /v1/chat/completions is served on the event loop that read it: a request answered at the first attempt runs
  * there from its read to its reply (its request log line is written there), with no worker thread, and so is a
- * stream's relay. What may block goes on off the loop, on a virtual thread of its own: the rest of a request whose
- * attempt failed (the router may pause before retrying).
+ * stream's relay, and the rest of a request whose attempt failed (the router's pause before a retry is a timer).
  */
 class EventLoopChatTest {
 
@@ -73,7 +72,7 @@ class EventLoopChatTest {
     }
 
     @Test
-    void theRestOfARequestWhoseAttemptFailedGoesOnOffTheEventLoop() {
+    void aRequestWhoseAttemptFailedIsFailedOverOnTheEventLoop() {
         gateway.provider("alpha").fail(Fault.status(503));
         try (RequestLogCapture log = RequestLogCapture.attach("event-loop-failover")) {
             HttpResponse<String> answer = gateway.chat("fast", "hello");
@@ -81,7 +80,7 @@ class EventLoopChatTest {
             assertThat(answer.statusCode()).isEqualTo(200);
             assertThat(answer.headers().firstValue("x-caravan-provider")).hasValue("beta");
             await().atMost(Duration.ofSeconds(10)).until(() -> !log.threads().isEmpty());
-            assertThat(log.threads()).singleElement().asString().startsWith("caravan-off-loop-");
+            assertThat(log.threads()).singleElement().asString().startsWith("vert.x-eventloop-thread-");
         }
     }
 }
