@@ -182,17 +182,34 @@ public final class JmsMessages {
             case REPLY -> {
             }
         }
-        boolean refused = delivery.replyRefused();
-        Destination replyTo = delivery.replyTo();
-        if (!refused && replyTo != null && !ReplyDestinations.stillThere(replyTo, delivery.session())) {
-            LOG.warn("request {}: the reply could not be delivered, its temporary queue {} has gone; "
-                    + "the request is dead-lettered", outcome.requestId(), replyTo);
-            failureClass = "cancelled";
-            decision = new JmsRedelivery.Decision(JmsRedelivery.Kind.DEAD_LETTER, null,
-                    "The reply could not be delivered: JMSReplyTo is a temporary queue that no longer exists.");
-            refused = true;
+        Delivery settled = delivery.settled(outcome, decision, failureClass, !delivery.replyRefused());
+        exchange.setProperty(DELIVERY, settled.reply() && replyToGone(settled) ? undeliverable(settled) : settled);
+    }
+
+    /**
+     * Whether the reply just sent went nowhere, because its temporary queue went away before the broker took it
+     * (the requester left between {@link #settle} and the send); the request is then settled as dead-lettered.
+     * Asked in the consumer's transaction, before the reply is committed.
+     */
+    public boolean replyLost(Exchange exchange) throws JMSException {
+        Delivery delivery = delivery(exchange);
+        if (!replyToGone(delivery)) {
+            return false;
         }
-        exchange.setProperty(DELIVERY, delivery.settled(outcome, decision, failureClass, !refused));
+        exchange.setProperty(DELIVERY, undeliverable(delivery));
+        return true;
+    }
+
+    private static boolean replyToGone(Delivery delivery) throws JMSException {
+        return delivery.replyTo() != null && !ReplyDestinations.stillThere(delivery.replyTo(), delivery.session());
+    }
+
+    private static Delivery undeliverable(Delivery delivery) {
+        LOG.warn("request {}: the reply could not be delivered, its temporary queue {} has gone; "
+                + "the request is dead-lettered", delivery.outcome().requestId(), delivery.replyTo());
+        return delivery.settled(delivery.outcome(), new JmsRedelivery.Decision(JmsRedelivery.Kind.DEAD_LETTER, null,
+                "The reply could not be delivered: JMSReplyTo is a temporary queue that no longer exists."),
+                "cancelled", false);
     }
 
     /** Whether the settled message is put back on the request queue for later. */
@@ -253,6 +270,7 @@ public final class JmsMessages {
         Destination replyTo = delivery.replyTo();
         if (replyTo != null) {
             message.setHeader(JmsConstants.JMS_DESTINATION, replyTo); // else the route's reply queue
+            ReplyDestinations.sendWithoutCreating(replyTo);
         }
         if (correlation != null) {
             message.setHeader("JMSCorrelationID", correlation);

@@ -7,6 +7,7 @@ import jakarta.jms.Session;
 import jakarta.jms.TemporaryQueue;
 import jakarta.jms.Topic;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.apache.activemq.artemis.jms.client.ActiveMQDestination;
 import org.apache.activemq.artemis.jms.client.ActiveMQSession;
 import org.springframework.jms.connection.SessionProxy;
@@ -68,9 +69,24 @@ final class ReplyDestinations {
             return true;
         }
         try {
-            return artemis.getCoreSession().queueQuery(destination.getSimpleAddress()).isExists();
+            // a queue of that name that is not temporary is not the requester's: it was made after its own had gone
+            ClientSession.QueueQuery query = artemis.getCoreSession().queueQuery(destination.getSimpleAddress());
+            return query.isExists() && query.isTemporary();
         } catch (ActiveMQException e) {
             throw new JMSException("could not look up " + destination.getAddress() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Sends to {@code replyTo} as it is: Artemis's JMS client would otherwise, on a temporary queue that has gone
+     * since it was last checked, create a new temporary one of that name on the gateway's own connection, which
+     * takes the reply, is never read, and passes for the requester's. Sent as it is, the reply reaches no queue or
+     * one the broker creates in its place, which is not temporary: either way {@link #stillThere} says afterwards
+     * that the requester's has gone.
+     */
+    static void sendWithoutCreating(Destination replyTo) {
+        if (replyTo instanceof TemporaryQueue && replyTo instanceof ActiveMQDestination destination) {
+            destination.setCreated(true);
         }
     }
 }

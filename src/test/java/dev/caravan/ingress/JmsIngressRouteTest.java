@@ -1,7 +1,9 @@
 package dev.caravan.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -20,8 +22,11 @@ import jakarta.jms.Connection;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.Session;
+import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
+import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.activemq.artemis.jms.client.ActiveMQSession;
 import org.apache.camel.BeanInject;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.AdviceWithRouteBuilder;
@@ -89,8 +94,23 @@ class JmsIngressRouteTest {
                 }
                 exchange.getMessage().setBody(next.apply(request));
             });
+            // what happens, in a test that asks for it, between the request's settling and its reply's send
+            weaveByToString(".*jms.reply-queue.*").before().process(exchange -> {
+                ThrowingRunnable next = BEFORE_REPLY.poll();
+                if (next != null) {
+                    next.run();
+                }
+            });
         }
     }
+
+    /** Something a test has happen just before a reply is sent. */
+    @FunctionalInterface
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private static final Queue<ThrowingRunnable> BEFORE_REPLY = new ConcurrentLinkedQueue<>();
 
     @BeanInject
     CamelContext context;
@@ -102,6 +122,7 @@ class JmsIngressRouteTest {
     void connect() throws Exception {
         OUTCOMES.clear();
         CHATS.clear();
+        BEFORE_REPLY.clear();
         connection = new ActiveMQConnectionFactory("vm://0").createConnection();
         connection.start();
         session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
@@ -215,6 +236,35 @@ class JmsIngressRouteTest {
         assertEmpty("llm.replies");
     }
 
+    @Test
+    void aReplyWhoseTemporaryQueueGoesAwayJustBeforeItIsSentIsDeadLetteredNotDropped() throws Exception {
+        OUTCOMES.add(JmsIngressRouteTest::served);
+        Connection requester = new ActiveMQConnectionFactory("vm://0").createConnection();
+        TemporaryQueue replies = requester.createSession(false, Session.AUTO_ACKNOWLEDGE).createTemporaryQueue();
+        // the requester leaves once its request was settled to be answered, before the answer is sent: closing
+        // returns before the broker has dropped its temporary queue, so the broker is asked until it has
+        BEFORE_REPLY.add(() -> {
+            requester.close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !exists(replies));
+        });
+        TextMessage request = session.createTextMessage(request("hello, and goodbye"));
+        request.setJMSCorrelationID("corr-7");
+        request.setJMSReplyTo(replies);
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("ingress-jms").whenCompleted(1).create();
+
+        session.createProducer(session.createQueue("llm.requests")).send(request);
+
+        assertThat(done.matches(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(BEFORE_REPLY).isEmpty();
+        Message dead = receive("llm.requests.DLQ");
+        assertThat(dead.getJMSCorrelationID()).isEqualTo("corr-7");
+        assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("cancelled");
+        assertThat(dead.getStringProperty("caravanReason")).contains("reply could not be delivered");
+        assertThat(((TextMessage) dead).getText()).contains("hello, and goodbye");
+        assertThat(CHATS).hasSize(1);
+        assertEmpty("llm.replies");
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private TextMessage send(String body, String correlation) throws Exception {
@@ -230,6 +280,11 @@ class JmsIngressRouteTest {
             assertThat(message).as("a message on " + queue).isNotNull();
             return message;
         }
+    }
+
+    private boolean exists(TemporaryQueue queue) throws Exception {
+        return ((ActiveMQSession) session).getCoreSession().queueQuery(SimpleString.of(queue.getQueueName()))
+                .isExists();
     }
 
     private void assertEmpty(String queue) throws Exception {
