@@ -37,6 +37,7 @@ import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
 import org.apache.activemq.artemis.api.core.client.ServerLocator;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.activemq.artemis.jms.client.ActiveMQSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -434,12 +435,17 @@ class JmsIngressTest {
         gateway.provider("alpha").fail(Fault.mode("hold").times(1).scope("chat"));
         Connection requester = new ActiveMQConnectionFactory(gateway.brokerUrl()).createConnection();
         Session requesterSession = requester.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        TemporaryQueue replies = requesterSession.createTemporaryQueue();
         TextMessage request = session.createTextMessage("hello, and goodbye");
-        request.setJMSReplyTo(requesterSession.createTemporaryQueue());
+        request.setJMSReplyTo(replies);
         request.setJMSCorrelationID("left-early");
         send(request);
         await().atMost(Duration.ofSeconds(60)).until(() -> gateway.provider("alpha").heldCalls() == 1);
         requester.close();
+        // closing returns before the broker drops the requester's temporary queue: a reply that found it still
+        // there would be delivered to it and go with it, so the call ends only once the broker has dropped it
+        await().atMost(Duration.ofSeconds(60)).until(() -> !((ActiveMQSession) session).getCoreSession()
+                .queueQuery(SimpleString.of(replies.getQueueName())).isExists());
         assertThat(gateway.provider("alpha").release()).isEqualTo(1);
 
         Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(60_000);
