@@ -157,6 +157,8 @@ class ChatExchangeCostTest {
             assertThat(failed.body()).doesNotContain("sk-secret").doesNotContain("IllegalStateException");
             assertThat(logs.text()).as("the failure is the ingress's to answer and log, once")
                     .contains("failed inside the gateway").doesNotContain("Failed delivery");
+            assertThat(logs.text()).as("logged without the key its message held")
+                    .contains("broken step holding").doesNotContain("sk-secret");
 
             assertThat(gateway.post("/v1/chat/completions", body, Map.of()).statusCode())
                     .as("the next request is served").isEqualTo(200);
