@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.caravan.chat.StreamSink;
 import dev.caravan.clients.ClientLimits;
@@ -52,9 +53,9 @@ final class ChatSteps {
         step(registry, "httpRequests.read", ingress.httpRequests()::read);
         step(registry, "httpReplies.render", ingress.httpReplies()::render);
         step(registry, "httpReplies.rejected", ingress.httpReplies()::rejected);
-        step(registry, "httpReplies.internalError", ingress.httpReplies()::internalError);
+        registry.bind("httpReplies.internalError", new ThenSettled(ingress.httpReplies()::internalError));
         step(registry, "router.plan", router::plan);
-        registry.bind("router.conclude", new Conclude(router));
+        registry.bind("router.conclude", new ThenSettled(router::conclude));
         registry.bind("router.pause", pause);
         step(registry, "router.attemptFailed", router::attemptFailed);
         step(registry, "clientLimits.settle", clientLimits::settle);
@@ -79,23 +80,24 @@ final class ChatSteps {
     }
 
     /**
-     * {@link FailoverRouter#conclude}; when that ended the client's stream as broken (a stream that waited to be resumed
-     * on a candidate that never came) and the end is still on its way, the route goes on once it reached the client,
-     * so that nothing else answers on the connection before (on an event loop, the end is written asynchronously).
+     * A step that may end the client's stream as broken ({@link FailoverRouter#conclude}: a stream that waited to be
+     * resumed on a candidate that never came; {@link HttpReplies#internalError}: a failure after the stream began);
+     * when the end is still on its way, the route goes on once it reached the client, so that nothing else answers
+     * on the connection before (on an event loop, the end is written asynchronously).
      */
-    private static final class Conclude extends AsyncProcessorSupport {
+    private static final class ThenSettled extends AsyncProcessorSupport {
 
-        private final FailoverRouter router;
+        private final Processor step;
 
-        Conclude(FailoverRouter router) {
-            this.router = router;
+        ThenSettled(Processor step) {
+            this.step = step;
         }
 
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
             CompletableFuture<Void> settled = null;
             try {
-                router.conclude(exchange);
+                step.process(exchange);
                 StreamSink sink = RequestContext.on(exchange).sink();
                 settled = sink == null ? null : sink.settled().toCompletableFuture();
             } catch (Throwable e) {
@@ -125,10 +127,16 @@ final class ChatSteps {
 
         @Override
         public boolean process(Exchange exchange, AsyncCallback callback) {
+            // the route goes on once: a relay's end and a failure thrown after it was handed on may both come
+            AtomicBoolean handedOn = null;
             try {
                 ProviderAnswer answer = exchange.getMessage().getMandatoryBody(ProviderAnswer.class);
                 if (calls.relaysOnLoop(answer)) {
+                    AtomicBoolean once = handedOn = new AtomicBoolean();
                     calls.interpret(answer, (reply, failure) -> {
+                        if (!once.compareAndSet(false, true)) {
+                            return;
+                        }
                         if (failure != null) {
                             exchange.setException(failure);
                         } else {
@@ -140,6 +148,9 @@ final class ChatSteps {
                 }
                 exchange.getMessage().setBody(calls.interpret(answer));
             } catch (Throwable e) {
+                if (handedOn != null && !handedOn.compareAndSet(false, true)) {
+                    return false; // the relay's end went on first: the route is past this step already
+                }
                 exchange.setException(e);
             }
             callback.done(true);

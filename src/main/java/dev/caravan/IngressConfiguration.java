@@ -147,7 +147,7 @@ public class IngressConfiguration implements CamelConfiguration {
             ObjectMapper json, SecretRedactor redactor, ClientKeys clientKeys, TokenEstimator tokens,
             ProviderCatalog catalog, Duration drainTimeout) {
         ClientProtocol protocol = Messages.protocol(chatRequests, json, redactor);
-        ProtocolReplies replies = new ProtocolReplies(json, protocol.shapes());
+        ProtocolReplies replies = new ProtocolReplies(json, protocol.shapes(), redactor);
         registry.bind("messagesKeys", clientKeys.alsoFrom(Messages.KEY_HEADER));
         registry.bind("messagesRequests", new ProtocolRequests(protocol, new PassThroughOnly(catalog, json, chatRequests),
                 drainTimeout));

@@ -147,7 +147,7 @@ public class RoutingConfiguration implements CamelConfiguration {
         registry.bind("recoveryProbes", recovery);
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns, latency, rateLimits, recovery,
                 shared::status);
-        HttpReplies httpReplies = new HttpReplies(json, catalog, status);
+        HttpReplies httpReplies = new HttpReplies(json, catalog, status, redactor);
         registry.bind("httpReplies", httpReplies);
         ChatSteps.bind(registry, new ChatSteps.Ingress(clientKeys, httpRequests, httpReplies), router, clientLimits,
                 streamResumption, hedger, providerBreakers, providerCalls, providerHttp, new AttemptPause(clock, meters));

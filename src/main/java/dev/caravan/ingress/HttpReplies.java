@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.health.StatusBoard;
 import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.provider.ProviderCatalog;
+import dev.caravan.provider.SecretRedactor;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Message;
@@ -35,9 +36,9 @@ public final class HttpReplies {
     private final ProviderCatalog catalog;
     private final StatusBoard status;
 
-    public HttpReplies(ObjectMapper json, ProviderCatalog catalog, StatusBoard status) {
+    public HttpReplies(ObjectMapper json, ProviderCatalog catalog, StatusBoard status, SecretRedactor redactor) {
         this.json = json;
-        this.chat = new ProtocolReplies(json, new ChatCompletions.Shapes(json));
+        this.chat = new ProtocolReplies(json, new ChatCompletions.Shapes(json), redactor);
         this.catalog = catalog;
         this.status = status;
     }

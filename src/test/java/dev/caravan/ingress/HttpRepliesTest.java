@@ -15,6 +15,7 @@ import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.Usage;
 import dev.caravan.cost.CostEstimate;
 import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
@@ -39,7 +40,7 @@ class HttpRepliesTest {
     private static final Target OPENAI = new Target("openai", "gpt-4o");
     private static final Target GROQ = new Target("groq", "llama-3.3-70b");
 
-    private final HttpReplies replies = new HttpReplies(JSON, null, null);
+    private final HttpReplies replies = new HttpReplies(JSON, null, null, new SecretRedactor(List.of()));
 
     @AfterAll
     static void close() throws Exception {

@@ -169,6 +169,6 @@ public final class GeminiIngress {
 
     private ProtocolReplies replies(Exchange exchange) {
         GeminiShapes shapes = exchange.getProperty(SHAPES, GeminiShapes.class);
-        return new ProtocolReplies(json, shapes != null ? shapes : plain);
+        return new ProtocolReplies(json, shapes != null ? shapes : plain, redactor);
     }
 }

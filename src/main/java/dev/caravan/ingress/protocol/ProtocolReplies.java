@@ -11,6 +11,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.passthrough.PassedAnswer;
+import dev.caravan.provider.RedactedFailure;
+import dev.caravan.provider.SecretRedactor;
+import dev.caravan.provider.stream.StreamWriter;
+import dev.caravan.resume.ResumableWriter;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
@@ -42,10 +46,13 @@ public final class ProtocolReplies {
 
     private final ObjectMapper json;
     private final ProtocolShapes shapes;
+    private final SecretRedactor redactor;
 
-    public ProtocolReplies(ObjectMapper json, ProtocolShapes shapes) {
+    /** @param redactor what a failure inside the gateway is logged through: its messages may carry a key */
+    public ProtocolReplies(ObjectMapper json, ProtocolShapes shapes, SecretRedactor redactor) {
         this.json = json;
         this.shapes = shapes;
+        this.redactor = redactor;
     }
 
     /** The chat outcome in the body becomes the HTTP answer. */
@@ -111,15 +118,45 @@ public final class ProtocolReplies {
                 invalid.param()));
     }
 
-    /** Called by the route's {@code onException} for anything unforeseen: logged here, not shown. */
+    /**
+     * Called by the route's {@code onException} for anything unforeseen: logged here, keys redacted, not shown. An
+     * answer that went out as a stream can no longer become an error answer: its stream is ended as broken, as a cut
+     * one is (the protocol's error event, then an aborted body), and nothing is left to write.
+     */
     public void internalError(Exchange exchange) {
         Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String requestId = newRequestId();
-        LOG.error("request {} failed inside the gateway", requestId, thrown);
+        RequestContext context = RequestContext.on(exchange);
+        String requestId = context.state() != null ? context.state().requestId() : newRequestId();
+        LOG.error("request {} failed inside the gateway", requestId, RedactedFailure.of(thrown, redactor));
+        StreamSink sink = context.sink();
+        if (sink != null && sink.begun()) {
+            breakOff(context, sink, requestId);
+            exchange.getMessage().getHeaders().clear();
+            exchange.getMessage().setBody(null);
+            return;
+        }
         Message message = clear(exchange);
         message.setHeader(REQUEST_ID, requestId);
         write(message, 500, shapes.error(500, "internal_error", "The gateway failed to process the request ("
                 + requestId + ").", null));
+    }
+
+    /** Ends a begun stream as broken, unless it has ended already or its abort is on its way. */
+    private static void breakOff(RequestContext context, StreamSink sink, String requestId) {
+        ResumableWriter resume = context.resume();
+        if (resume != null && resume.awaitingContinuation()) {
+            resume.giveUp(); // the break it held back for a continuation that will not come
+            return;
+        }
+        if (!sink.settled().toCompletableFuture().isDone()) {
+            return;
+        }
+        StreamWriter writer = context.request() == null ? null : context.writer(context.request());
+        if (writer != null) {
+            writer.broken("the gateway failed to finish it (" + requestId + ")"); // ignored by an ended stream
+        } else {
+            sink.abort();
+        }
     }
 
     /** Writes {@code body} as the JSON answer with {@code status}. */

@@ -23,7 +23,7 @@
  * <p>Wiring a protocol {@code p} (see {@code routes/ingress-http.camel.yaml} for Chat Completions):
  * <ul>
  *   <li>in {@code IngressConfiguration}, bind {@code new ProtocolRequests(protocol, streamDrainTimeout)} as {@code pRequests} and
- *       {@code new ProtocolReplies(json, protocol.shapes())} as {@code pReplies}, and register the protocol's path
+ *       {@code new ProtocolReplies(json, protocol.shapes(), redactor)} as {@code pReplies}, and register the protocol's path
  *       prefix with {@code errorPages.answerUnder(prefix, protocol.shapes())} so that unknown paths and methods under
  *       it are answered in its error shape (every other path answers in OpenAI's);</li>
  *   <li>{@code routes/ingress-p.camel.yaml}: a route configuration {@code p-errors} sending

@@ -85,7 +85,7 @@ public final class ResponsesHttp {
         this.json = json;
         this.redactor = redactor;
         this.clock = clock;
-        this.errors = new ProtocolReplies(json, new ChatCompletions.Shapes(json));
+        this.errors = new ProtocolReplies(json, new ChatCompletions.Shapes(json), redactor);
     }
 
     /** {@code POST /v1/responses}: the canonical request in the body, the turn and the request context beside it. */
@@ -157,8 +157,8 @@ public final class ResponsesHttp {
     /** The outcome as the response object (kept when asked), or OpenAI's error body. */
     public void render(Exchange exchange) throws InvalidPayloadException {
         ResponsesTurn turn = exchange.getProperty(TURN, ResponsesTurn.class);
-        new ProtocolReplies(json, new Shapes(turn, exchange.getProperty(RequestContext.CLIENT, String.class)))
-                .render(exchange);
+        new ProtocolReplies(json, new Shapes(turn, exchange.getProperty(RequestContext.CLIENT, String.class)),
+                redactor).render(exchange);
     }
 
     /** {@code GET /v1/responses/{id}}: a stored response as it was answered. */

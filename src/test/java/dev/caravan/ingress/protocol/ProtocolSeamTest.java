@@ -17,6 +17,7 @@ import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderAttempt;
+import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
 import dev.caravan.provider.stream.StreamWriter;
 import dev.caravan.routing.Outcome;
@@ -110,7 +111,7 @@ class ProtocolSeamTest {
 
     @Test
     void aFailedOutcomeAndARefusalAreWrittenInTheProtocolsShapes() throws Exception {
-        ProtocolReplies replies = new ProtocolReplies(JSON, SHOUT.shapes());
+        ProtocolReplies replies = new ProtocolReplies(JSON, SHOUT.shapes(), new SecretRedactor(List.of()));
         Exchange failed = new DefaultExchange(CAMEL);
         failed.getMessage().setBody(new Outcome.Failed("req_9", Outcome.Kind.PROVIDERS_FAILED, 0, null, null,
                 "Every provider failed.", null, List.of(), 3));

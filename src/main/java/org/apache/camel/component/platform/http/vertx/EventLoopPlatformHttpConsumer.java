@@ -102,23 +102,61 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
     }
 
     private void reply(Exchange exchange, RoutingContext ctx) {
-        if (ctx.response().closed()) {
+        HttpServerResponse response = ctx.response();
+        if (response.closed()) {
             // the client went away (a step that wrote the answer itself has already seen it)
             done(exchange);
             return;
         }
-        if (writtenAsItStands(exchange, ctx.response())) {
+        if (response.headWritten()) {
+            // a step wrote the answer itself (a stream): its status and head are out, whatever the route left to say
+            // (an error answer after a failure) can no longer be said; a stream it left open is cut, so that the
+            // client sees it broken rather than waiting for more
+            if (!response.ended()) {
+                cut(response);
+            }
             done(exchange);
             return;
         }
-        VertxPlatformHttpSupport.writeResponse(ctx, exchange, getEndpoint().getHeaderFilterStrategy(),
-                getEndpoint().isMuteException()).onComplete(written -> {
-                    if (written.failed()) {
-                        fail(exchange, ctx, written.cause());
-                    } else {
-                        done(exchange);
-                    }
-                });
+        try {
+            if (writtenAsItStands(exchange, response)) {
+                done(exchange);
+                return;
+            }
+            VertxPlatformHttpSupport.writeResponse(ctx, exchange, getEndpoint().getHeaderFilterStrategy(),
+                    getEndpoint().isMuteException()).onComplete(written -> {
+                        if (written.failed()) {
+                            fail(exchange, ctx, written.cause());
+                        } else {
+                            done(exchange);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            fail(exchange, ctx, e); // the exchange completes whatever the writing threw
+        }
+    }
+
+    /**
+     * Ends an answer under way as broken: its HTTP/2 stream reset, or its HTTP/1.1 connection closed without the
+     * body's end. Only once what was written before has left, so that a step's own end of it (a protocol's error
+     * event, its own cut) reaches the client first.
+     */
+    private static void cut(HttpServerResponse response) {
+        try {
+            response.write(Buffer.buffer()).onComplete(written -> resetIfOpen(response));
+        } catch (IllegalStateException e) {
+            resetIfOpen(response);
+        }
+    }
+
+    private static void resetIfOpen(HttpServerResponse response) {
+        if (!response.ended() && !response.closed()) {
+            try {
+                response.reset();
+            } catch (IllegalStateException e) {
+                // ended meanwhile
+            }
+        }
     }
 
     /**
