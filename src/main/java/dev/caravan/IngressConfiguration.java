@@ -22,6 +22,7 @@ import dev.caravan.ingress.FileDrops;
 import dev.caravan.ingress.GuardedVertx;
 import dev.caravan.ingress.HttpLimits;
 import dev.caravan.ingress.InboxGate;
+import dev.caravan.ingress.InternalErrors;
 import dev.caravan.ingress.JmsListenerContainers;
 import dev.caravan.ingress.JmsMessages;
 import dev.caravan.ingress.JmsRedelivery;
@@ -126,6 +127,8 @@ public class IngressConfiguration implements CamelConfiguration {
                 files.readTimeout(), clock);
         registry.bind("fileDrops", fileDrops);
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
+        // a failure inside the chat pipeline, as the queue and folder ingresses settle it
+        registry.bind("internalErrors", new InternalErrors(redactor, clock));
         LoopHops.bind(registry);
         registry.bind("caravanEdges", new Edges(vertx, httpRequests, clientKeys));
     }

@@ -317,8 +317,14 @@ public final class JmsMessages {
                 delivery.correlation(), decision.delay().toMillis(), attempts, waits, decision.reason());
     }
 
-    /** The failure class behind a failed outcome: the caller's fault, or the last provider failure. */
+    /**
+     * The failure class behind a failed outcome: the gateway's own failure, the caller's fault, or the last provider
+     * failure.
+     */
     static String failureClass(Outcome.Failed failed) {
+        if (failed.kind() == Outcome.Kind.INTERNAL_ERROR) {
+            return InternalErrors.FAILURE_CLASS;
+        }
         if (!OpenAiErrors.providersFault(failed)) {
             return "caller_fault";
         }

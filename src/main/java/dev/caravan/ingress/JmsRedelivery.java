@@ -16,8 +16,9 @@ import dev.caravan.routing.Outcome;
  * open, every key cooling down after a 429, all marked down) the message waits and is taken up again later,
  * without spending any of its attempts; only attempts that called a provider and failed count against
  * {@code maxAttempts}. Either way a message is given up once it has been in Caravan's hands for
- * {@code maxWait}. A caller's fault is dead-lettered at once, but for a named client over its rpm or tpm, which
- * waits (spending no attempt) until its window allows it, as long as {@code maxWait} allows.
+ * {@code maxWait}. A caller's fault, or a failure of the gateway's own ({@link InternalErrors}), is dead-lettered
+ * at once, but for a named client over its rpm or tpm, which waits (spending no attempt) until its window allows
+ * it, as long as {@code maxWait} allows.
  */
 public final class JmsRedelivery {
 

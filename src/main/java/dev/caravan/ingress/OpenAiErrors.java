@@ -22,6 +22,7 @@ public final class OpenAiErrors {
                     failed.refusalStatus() > 0 ? failed.refusalStatus() : 400;
             case CLIENT_CLOSED_REQUEST -> CLIENT_CLOSED_REQUEST;
             case STREAM_BROKEN, PROVIDERS_FAILED -> 502;
+            case INTERNAL_ERROR -> 500;
             case ALL_PROVIDERS_RATE_LIMITED, ALL_PROVIDERS_SATURATED, NO_PROVIDER_AVAILABLE -> 503;
             case DEADLINE_EXCEEDED -> 504;
         };
@@ -32,6 +33,7 @@ public final class OpenAiErrors {
             case REFUSED, PROVIDER_REJECTED_REQUEST, CONTEXT_LENGTH_EXCEEDED, CONTENT_POLICY_VIOLATION ->
                     "invalid_request_error";
             case DEADLINE_EXCEEDED -> "timeout_error";
+            case INTERNAL_ERROR -> "server_error";
             case ALL_PROVIDERS_RATE_LIMITED -> "rate_limit_error";
             case CLIENT_CLOSED_REQUEST, STREAM_BROKEN, PROVIDERS_FAILED, NO_PROVIDER_AVAILABLE,
                     ALL_PROVIDERS_SATURATED -> "api_error";
@@ -43,8 +45,11 @@ public final class OpenAiErrors {
         return failed.code();
     }
 
-    /** True when the providers could not serve the request, as opposed to the caller's request being refused. */
+    /**
+     * True when the providers could not serve the request, as opposed to the caller's request being refused or the
+     * gateway failing on its own (which trying again would not mend, and would pay the providers again).
+     */
     public static boolean providersFault(Outcome.Failed failed) {
-        return status(failed) >= 500;
+        return status(failed) >= 500 && failed.kind() != Outcome.Kind.INTERNAL_ERROR;
     }
 }

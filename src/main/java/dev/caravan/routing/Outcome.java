@@ -80,7 +80,12 @@ public sealed interface Outcome {
         /** No provider of the alias could be tried at all. */
         NO_PROVIDER_AVAILABLE(false),
         /** Every provider tried failed. */
-        PROVIDERS_FAILED(false);
+        PROVIDERS_FAILED(false),
+        /**
+         * The gateway itself failed on the request (a step of its own threw): neither the caller's fault nor the
+         * providers'. Not tried again, since the providers it called may have been paid for.
+         */
+        INTERNAL_ERROR(false);
 
         /** The caller hung up. */
         public static final Kind ABANDONED = CLIENT_CLOSED_REQUEST;

@@ -34,6 +34,15 @@ class JmsRedeliveryTest {
     }
 
     @Test
+    void aFailureInsideTheGatewayIsDeadLetteredAtOnceThoughAttemptsAreLeft() {
+        Outcome.Failed internal = new Outcome.Failed("req_1", Outcome.Kind.INTERNAL_ERROR, 0, null, null,
+                "failed inside the gateway", null, List.of(attempt(null)), 1);
+        JmsRedelivery.Decision decision = redelivery.decide(internal, 0, 0, NOW);
+        assertThat(decision.kind()).isEqualTo(JmsRedelivery.Kind.DEAD_LETTER);
+        assertThat(decision.reason()).isEqualTo("failed inside the gateway");
+    }
+
+    @Test
     void noCandidateWaitsWithoutSpendingAttemptsHoweverManyWereSpent() {
         JmsRedelivery.Decision decision = redelivery.decide(failed(503, "breakers open"), 2, 7, NOW.minusSeconds(60));
         assertThat(decision.kind()).isEqualTo(JmsRedelivery.Kind.WAIT);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 
 import dev.caravan.routing.Outcome;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,7 +27,8 @@ class OpenAiErrorsTest {
             "ALL_PROVIDERS_RATE_LIMITED,   0, 503, rate_limit_error,      all_providers_rate_limited",
             "ALL_PROVIDERS_SATURATED,      0, 503, api_error,             all_providers_saturated",
             "NO_PROVIDER_AVAILABLE,        0, 503, api_error,             no_provider_available",
-            "PROVIDERS_FAILED,             0, 502, api_error,             providers_failed"})
+            "PROVIDERS_FAILED,             0, 502, api_error,             providers_failed",
+            "INTERNAL_ERROR,               0, 500, server_error,          internal_error"})
     void eachKindHasItsStatusTypeAndCode(Outcome.Kind kind, int refusalStatus, int status, String type,
             String code) {
         Outcome.Failed failed = failed(kind, refusalStatus);
@@ -34,7 +36,17 @@ class OpenAiErrorsTest {
         assertThat(OpenAiErrors.status(failed)).isEqualTo(status);
         assertThat(OpenAiErrors.type(failed)).isEqualTo(type);
         assertThat(OpenAiErrors.code(failed)).isEqualTo(code);
-        assertThat(OpenAiErrors.providersFault(failed)).isEqualTo(status >= 500);
+        assertThat(OpenAiErrors.providersFault(failed)).isEqualTo(status >= 500 && kind != Outcome.Kind.INTERNAL_ERROR);
+    }
+
+    /** The gateway's own failure: trying the providers again would not mend it, and would pay them again. */
+    @Test
+    void anInternalErrorIsNeitherTheCallersFaultNorTheProviders() {
+        Outcome.Failed failed = failed(Outcome.Kind.INTERNAL_ERROR, 0);
+
+        assertThat(failed.kind().callersFault()).isFalse();
+        assertThat(OpenAiErrors.providersFault(failed)).isFalse();
+        assertThat(JmsMessages.failureClass(failed)).isEqualTo("internal_error");
     }
 
     /** The status tells whose fault it was: 4xx exactly when the kind says the caller's request was at fault. */

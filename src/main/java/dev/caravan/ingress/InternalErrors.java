@@ -1,0 +1,94 @@
+package dev.caravan.ingress;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import dev.caravan.provider.SecretRedactor;
+import dev.caravan.routing.Attempt;
+import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RequestContext;
+import dev.caravan.routing.RoutingState;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a failure inside the chat pipeline (a step that threw, on {@code direct:chat} or a route it calls) the
+ * outcome of a queued or dropped request, {@link Outcome.Kind#INTERNAL_ERROR}, which its ingress then settles once
+ * like any other failure: a dead letter with its reason, an error file. Left to the consumer, the message would be
+ * rolled back and redelivered, and the file read again at every poll, each time calling and paying the providers
+ * again.
+ *
+ * <p>An exception's message may hold anything, a provider's key among it: it is never shown in the outcome, which
+ * names the problem and the request, and it is logged only redacted.
+ */
+public final class InternalErrors {
+
+    /** The failure class of a dead letter or error file that a failure of the gateway's own ended. */
+    static final String FAILURE_CLASS = "internal_error";
+
+    private static final Logger LOG = LoggerFactory.getLogger(InternalErrors.class);
+    /** Stack frames logged per exception: where it was thrown, without a page of Camel's frames beneath. */
+    private static final int FRAMES = 8;
+    /** Exceptions logged down a chain of causes. */
+    private static final int CAUSES = 4;
+
+    private final SecretRedactor redactor;
+    private final Clock clock;
+
+    public InternalErrors(SecretRedactor redactor, Clock clock) {
+        this.redactor = redactor;
+        this.clock = clock;
+    }
+
+    /** Called by an ingress's {@code doCatch}: the exception caught becomes the request's outcome, in the body. */
+    public void caught(Exchange exchange) {
+        Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        RequestContext context = RequestContext.on(exchange);
+        Outcome.Failed outcome = outcome(context.state());
+        LOG.error("request {} by {} failed inside the gateway: {}", outcome.requestId(), context.ingress(),
+                describe(thrown));
+        exchange.getMessage().setBody(outcome);
+    }
+
+    /** The outcome of a request that failed inside the gateway, with what the router knew of it, if it planned it. */
+    Outcome.Failed outcome(RoutingState state) {
+        String requestId = state != null ? state.requestId()
+                : "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        List<Attempt> attempts = state != null ? state.attempts() : List.of();
+        long millis = state != null ? Math.max(0, Duration.between(state.started(), clock.instant()).toMillis()) : 0;
+        String message = "The request failed inside the gateway, " + (attempts.isEmpty()
+                ? "before any provider was called" : "after " + attempts.size() + " provider attempt(s)")
+                + ": a fault of the gateway's own, not of the request nor of a provider (its log has the details, "
+                + "under " + requestId + "). It is not tried again, so that no provider is called and paid twice.";
+        return new Outcome.Failed(requestId, Outcome.Kind.INTERNAL_ERROR, 0, null, null, message, null, attempts,
+                millis);
+    }
+
+    /** Each exception down the chain: its class, its message redacted, and where it was thrown. */
+    String describe(Throwable thrown) {
+        if (thrown == null) {
+            return "no exception recorded";
+        }
+        StringBuilder text = new StringBuilder();
+        int depth = 0;
+        for (Throwable e = thrown; e != null && depth < CAUSES; e = e.getCause() == e ? null : e.getCause()) {
+            if (depth++ > 0) {
+                text.append("\ncaused by ");
+            }
+            text.append(e.getClass().getName());
+            String message = redactor.redact(e.getMessage());
+            if (message != null) {
+                text.append(": ").append(message);
+            }
+            StackTraceElement[] frames = e.getStackTrace();
+            for (int i = 0; i < Math.min(FRAMES, frames.length); i++) {
+                text.append("\n\tat ").append(frames[i]);
+            }
+        }
+        return text.toString();
+    }
+}
