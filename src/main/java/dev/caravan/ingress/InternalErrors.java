@@ -6,6 +6,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
+import dev.caravan.provider.RedactedFailure;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * again.
  *
  * <p>An exception's message may hold anything, a provider's key among it: it is never shown in the outcome, which
- * names the problem and the request, and it is logged only redacted.
+ * names the problem and the request, and it is logged only redacted ({@link RedactedFailure}).
  */
 public final class InternalErrors {
 
@@ -31,10 +32,6 @@ public final class InternalErrors {
     static final String FAILURE_CLASS = "internal_error";
 
     private static final Logger LOG = LoggerFactory.getLogger(InternalErrors.class);
-    /** Stack frames logged per exception: where it was thrown, without a page of Camel's frames beneath. */
-    private static final int FRAMES = 8;
-    /** Exceptions logged down a chain of causes. */
-    private static final int CAUSES = 4;
 
     private final SecretRedactor redactor;
     private final Clock clock;
@@ -49,8 +46,8 @@ public final class InternalErrors {
         Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         RequestContext context = RequestContext.on(exchange);
         Outcome.Failed outcome = outcome(context.state());
-        LOG.error("request {} by {} failed inside the gateway: {}", outcome.requestId(), context.ingress(),
-                describe(thrown));
+        LOG.error("request {} by {} failed inside the gateway", outcome.requestId(), context.ingress(),
+                RedactedFailure.of(thrown, redactor));
         exchange.getMessage().setBody(outcome);
     }
 
@@ -66,29 +63,5 @@ public final class InternalErrors {
                 + "under " + requestId + "). It is not tried again, so that no provider is called and paid twice.";
         return new Outcome.Failed(requestId, Outcome.Kind.INTERNAL_ERROR, 0, null, null, message, null, attempts,
                 millis);
-    }
-
-    /** Each exception down the chain: its class, its message redacted, and where it was thrown. */
-    String describe(Throwable thrown) {
-        if (thrown == null) {
-            return "no exception recorded";
-        }
-        StringBuilder text = new StringBuilder();
-        int depth = 0;
-        for (Throwable e = thrown; e != null && depth < CAUSES; e = e.getCause() == e ? null : e.getCause()) {
-            if (depth++ > 0) {
-                text.append("\ncaused by ");
-            }
-            text.append(e.getClass().getName());
-            String message = redactor.redact(e.getMessage());
-            if (message != null) {
-                text.append(": ").append(message);
-            }
-            StackTraceElement[] frames = e.getStackTrace();
-            for (int i = 0; i < Math.min(FRAMES, frames.length); i++) {
-                text.append("\n\tat ").append(frames[i]);
-            }
-        }
-        return text.toString();
     }
 }
