@@ -60,6 +60,8 @@ public final class AttemptHandle {
     /** Until when keep-alives may hold a pause open: the request's deadline, by the ticker. */
     private volatile long aliveUntilNanos;
     private volatile boolean committed;
+    /** The relay paused the provider for a slow client: its silence meanwhile is not the provider's. */
+    private volatile boolean held;
     private volatile boolean finished;
     /** The next check, cancelled when the attempt finishes: until due it holds the handle and the call it binds. */
     private volatile ScheduledFuture<?> nextCheck;
@@ -132,6 +134,9 @@ public final class AttemptHandle {
             }
             return due - now;
         }
+        if (held) {
+            return idle.toNanos(); // looked at again later; the client's drain limit ends a client that stays stalled
+        }
         long lastEvent = lastEventNanos;
         long lastAlive = lastAliveNanos;
         long due = lastEvent + idle.toNanos();
@@ -166,6 +171,20 @@ public final class AttemptHandle {
     public void committed() {
         lastEventNanos = ticker.getAsLong();
         committed = true;
+    }
+
+    /**
+     * The relay paused the provider's answer because the client reads more slowly than it comes: the idle limit
+     * stops counting until {@link #release}, since the provider cannot send what the gateway does not read.
+     */
+    public void hold() {
+        held = true;
+    }
+
+    /** The client caught up and the provider's answer is read again: the idle limit counts from now. */
+    public void release() {
+        lastEventNanos = ticker.getAsLong();
+        held = false;
     }
 
     /** Stops watching: the attempt ended one way or another. */

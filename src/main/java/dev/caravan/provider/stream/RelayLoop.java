@@ -134,7 +134,13 @@ public abstract class RelayLoop<P> {
             if (event == null) {
                 return atEnd(decoder);
             }
-            RelayResult result = take(event, decoder);
+            RelayResult result;
+            handle.hold(); // a write that waits for a slow client is not the provider's silence
+            try {
+                result = take(event, decoder);
+            } finally {
+                handle.release();
+            }
             if (result != null) {
                 return result;
             }
@@ -248,7 +254,11 @@ public abstract class RelayLoop<P> {
             if (!over && sink.backlogged()) {
                 // the client reads more slowly than the provider writes: the provider waits, not the heap
                 body.pause();
-                sink.onDrain(body::resume);
+                handle.hold(); // a pause for the client is not the provider's silence
+                sink.onDrain(() -> {
+                    handle.release();
+                    body.resume();
+                });
             }
         }
 

@@ -1,0 +1,108 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A stream the relay paused because its client reads slowly is not a silent provider: its provider's idle limit
+ * does not run out while the client takes nothing, so the stream is neither cut nor resumed elsewhere, the
+ * provider's breaker is not charged, and once the client reads again the whole answer arrives from the one provider.
+ */
+class PausedStreamIdleTest {
+
+    private static final Duration IDLE = Duration.ofMillis(500);
+
+    /**
+     * Looks in a row (at least 100 ms apart) during which the paused provider wrote nothing: the pause they prove
+     * is several times the idle limit.
+     */
+    private static final int STILL_LOOKS = 30;
+
+    private static final FloodingProvider flood = new FloodingProvider(6144, 8192);
+
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+            "caravan.http.event-loops", "1",
+            "caravan.provider.beta.base-url", flood.baseUrl(),
+            "caravan.provider.beta.idle-timeout", IDLE.toMillis() + "ms",
+            // one failed call would show at once: the rate counts from the first call
+            "caravan.provider.beta.breaker.minimum-calls", "1",
+            // a broken stream would go on at alpha: the answer's pieces would not all be the flood's
+            "caravan.streaming.resume", "true",
+            "caravan.model.flood", "beta:model-flood, alpha:model-alpha"));
+
+    @AfterAll
+    static void stopProvider() {
+        flood.close();
+    }
+
+    @Test
+    void aStreamPausedLongerThanTheIdleLimitForItsClientEndsWholeWithoutChargingItsProvider() throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("paused-stream-idle")) {
+            long before = flood.calls();
+            try (StalledStreamClient stalled = new StalledStreamClient(gateway.port(), "flood")) {
+                FloodingProvider.Flow flow = pausedOrCut(before);
+                assertThat(flow.cut()).as("the paused provider's call was cut").isFalse();
+
+                StalledStreamClient.Read read = stalled.readAll();
+
+                assertThat(read.status()).isEqualTo(200);
+                assertThat(read.closedWithoutEnd()).isFalse();
+                assertThat(read.lastData()).isEqualTo("[DONE]");
+                assertThat(read.contents()).hasSize(flood.pieces());
+                for (int i = 0; i < flood.pieces(); i++) {
+                    if (!read.contents().get(i).equals(flood.piece(i))) {
+                        assertThat(read.contents().get(i)).as("piece " + i).isEqualTo(flood.piece(i));
+                    }
+                }
+                assertThat(flow.ended()).isTrue();
+                assertThat(flow.cut()).isFalse();
+                assertThat(flood.calls()).as("no second call to the provider").isEqualTo(before + 1);
+            }
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> log.lines().stream()
+                    .anyMatch(l -> l.contains("model-flood")));
+            JsonNode line = Gateway.JSON.readTree(log.lines().stream().filter(l -> l.contains("model-flood"))
+                    .findFirst().orElseThrow());
+            assertThat(line.get("outcome").asText()).isEqualTo("served");
+            assertThat(line.get("attempts")).as("no failover, no resumption").hasSize(1);
+
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> gateway.status("beta").has("breaker_failure_rate"));
+            JsonNode beta = gateway.status("beta");
+            assertThat(beta.get("breaker_failure_rate").asDouble()).isZero();
+            assertThat(beta.get("breaker").asText()).isEqualTo("closed");
+        }
+    }
+
+    /**
+     * Waits until the provider of the call made after {@code callsBefore} calls waits on a full write queue and
+     * wrote nothing over {@link #STILL_LOOKS} looks in a row, or until its call was cut or it ended.
+     */
+    private static FloodingProvider.Flow pausedOrCut(long callsBefore) {
+        long[] seen = {-1, -1, 0};
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            FloodingProvider.Flow flow = flood.last();
+            if (flood.calls() <= callsBefore) {
+                return false;
+            }
+            if (flow.ended() || flow.cut()) {
+                return true;
+            }
+            boolean still = flow.waiting() && seen[0] == flow.drains() && seen[1] == flow.written();
+            seen[0] = flow.drains();
+            seen[1] = flow.written();
+            seen[2] = still ? seen[2] + 1 : 0;
+            return seen[2] >= STILL_LOOKS;
+        });
+        return flood.last();
+    }
+}
