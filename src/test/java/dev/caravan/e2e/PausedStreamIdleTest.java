@@ -22,9 +22,9 @@ class PausedStreamIdleTest {
 
     /**
      * Looks in a row (at least 100 ms apart) during which the paused provider wrote nothing: the pause they prove
-     * is several times the idle limit.
+     * outlasts the first content's limit and the idle limit after it.
      */
-    private static final int STILL_LOOKS = 30;
+    private static final int STILL_LOOKS = 40;
 
     private static final FloodingProvider flood = new FloodingProvider(6144, 8192);
 
@@ -33,6 +33,8 @@ class PausedStreamIdleTest {
             "caravan.http.event-loops", "1",
             "caravan.provider.beta.base-url", flood.baseUrl(),
             "caravan.provider.beta.idle-timeout", IDLE.toMillis() + "ms",
+            // the idle limit is first looked at when the first content's limit comes due: well within the pause
+            "caravan.provider.beta.first-token-timeout", "2s",
             // one failed call would show at once: the rate counts from the first call
             "caravan.provider.beta.breaker.minimum-calls", "1",
             // a broken stream would go on at alpha: the answer's pieces would not all be the flood's
