@@ -62,6 +62,11 @@ public interface StreamSink {
     /** True when the client has gone away. */
     boolean clientGone();
 
+    /** Why the client is gone when the gateway dropped it (it took nothing for too long), else null. */
+    default String droppedBecause() {
+        return null;
+    }
+
     /** Runs {@code action} once if the client goes away before {@link #end}; replaces any earlier action. */
     void onClientGone(Runnable action);
 

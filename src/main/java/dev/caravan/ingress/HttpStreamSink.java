@@ -15,6 +15,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.impl.ConnectionBase;
 
 /**
  * A streamed answer written straight to the Vert.x response, one write per event, so each event leaves as soon
@@ -32,6 +33,7 @@ public final class HttpStreamSink implements StreamSink {
     private final HttpServerResponse response;
     private volatile boolean begun;
     private volatile boolean gone;
+    private volatile String dropped;
     private volatile Runnable onGone;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
@@ -80,8 +82,7 @@ public final class HttpStreamSink implements StreamSink {
                     Thread.currentThread().interrupt();
                     return;
                 } catch (ExecutionException | TimeoutException e) {
-                    response.reset(); // a client that reads nothing for so long is gone
-                    gone = true;
+                    drop(); // a client that reads nothing for so long is gone
                     return;
                 }
             }
@@ -104,8 +105,7 @@ public final class HttpStreamSink implements StreamSink {
         // a client that reads nothing for so long is gone (as a waiting write decides); its close ends the relay
         long timer = context.owner().setTimer(drainWaitMillis, id -> {
             if (backlogged()) {
-                gone = true;
-                response.reset();
+                drop();
             }
         });
         response.drainHandler(v -> {
@@ -158,7 +158,7 @@ public final class HttpStreamSink implements StreamSink {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            response.reset();
+            cutAtOnce();
         }
         try {
             // marked ended once the stream is gone, so nothing else answers on it; nothing more reaches the wire
@@ -176,7 +176,7 @@ public final class HttpStreamSink implements StreamSink {
         CompletableFuture<Void> over = new CompletableFuture<>();
         settled = over;
         Context context = Vertx.currentContext();
-        long timer = context.owner().setTimer(drainWaitMillis, id -> response.reset());
+        long timer = context.owner().setTimer(drainWaitMillis, id -> cutAtOnce());
         response.write(Buffer.buffer()).transform(written -> {
             if (request.version() == HttpVersion.HTTP_2) {
                 response.reset();
@@ -194,6 +194,32 @@ public final class HttpStreamSink implements StreamSink {
             }
             over.complete(null);
         });
+    }
+
+    /** Drops a client that took nothing for the drain timeout: its connection (HTTP/2: its stream) goes at once. */
+    private void drop() {
+        dropped = "the client took nothing for " + drainWaitMillis + " ms (caravan.http.stream-drain-timeout)";
+        gone = true;
+        cutAtOnce();
+    }
+
+    /**
+     * Ends the client's stream without sending what it has not taken. HTTP/2: a reset of this stream alone. HTTP/1.1:
+     * the channel is closed below Vert.x's own handler, whose close would first wait for the queued bytes to be
+     * flushed, which a client that reads nothing never lets happen (and a close of the channel itself passes
+     * through that handler too).
+     */
+    private void cutAtOnce() {
+        if (request.version() == HttpVersion.HTTP_2 || !(request.connection() instanceof ConnectionBase connection)) {
+            response.reset();
+        } else {
+            connection.channelHandlerContext().close();
+        }
+    }
+
+    @Override
+    public String droppedBecause() {
+        return dropped;
     }
 
     @Override

@@ -245,7 +245,8 @@ public final class ProviderCalls {
                     null);
             case RelayResult.Failed failed -> throw failed.failure();
             // abandoned, not served: the caller has only part of the answer, and nobody else is asked for it
-            case RelayResult.Abandoned abandoned -> throw ProviderFailure.abandoned();
+            case RelayResult.Abandoned abandoned -> throw call.sink() != null && call.sink().droppedBecause() != null
+                    ? ProviderFailure.abandoned(call.sink().droppedBecause()) : ProviderFailure.abandoned();
         };
     }
 

@@ -38,9 +38,18 @@ public final class ProviderFailure extends RuntimeException {
         return new ProviderFailure(FailureClass.CANCELLED, 0, ABANDONED_REASON, null);
     }
 
+    /**
+     * An attempt cut because the gateway dropped its caller, saying why (a streaming client that took nothing for
+     * too long): abandoned like a caller who hung up.
+     */
+    public static ProviderFailure abandoned(String because) {
+        return new ProviderFailure(FailureClass.CANCELLED, 0, "abandoned: " + because, null);
+    }
+
     /** True for {@link #abandoned}. */
     public boolean isAbandonment() {
-        return failureClass == FailureClass.CANCELLED && ABANDONED_REASON.equals(getMessage());
+        return failureClass == FailureClass.CANCELLED && getMessage() != null
+                && getMessage().startsWith("abandoned: ");
     }
 
     public ProviderFailure(FailureClass failureClass, String message) {
