@@ -196,11 +196,19 @@ public final class HttpStreamSink implements StreamSink {
         });
     }
 
-    /** Drops a client that took nothing for the drain timeout: its connection (HTTP/2: its stream) goes at once. */
+    /**
+     * Drops a client that took nothing for the drain timeout: its connection (HTTP/2: its stream) goes at once, and
+     * whoever waits on its going is told now, not when the close is seen (an HTTP/2 stream counts as closed only
+     * once its reset was written, which may queue behind what a stalled connection never sent).
+     */
     private void drop() {
         dropped = "the client took nothing for " + drainWaitMillis + " ms (caravan.http.stream-drain-timeout)";
         gone = true;
         cutAtOnce();
+        Runnable action = onGone;
+        if (action != null) {
+            action.run();
+        }
     }
 
     /**
