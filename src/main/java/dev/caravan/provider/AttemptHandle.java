@@ -62,6 +62,7 @@ public final class AttemptHandle {
     private volatile boolean committed;
     /** The relay paused the provider for a slow client: its silence meanwhile is not the provider's. */
     private volatile boolean held;
+    private volatile long heldSinceNanos;
     private volatile boolean finished;
     /** The next check, cancelled when the attempt finishes: until due it holds the handle and the call it binds. */
     private volatile ScheduledFuture<?> nextCheck;
@@ -178,12 +179,20 @@ public final class AttemptHandle {
      * stops counting until {@link #release}, since the provider cannot send what the gateway does not read.
      */
     public void hold() {
+        heldSinceNanos = ticker.getAsLong();
         held = true;
     }
 
-    /** The client caught up and the provider's answer is read again: the idle limit counts from now. */
+    /**
+     * The client caught up and the provider's answer is read again: the idle limit counts on as if the pause had not
+     * been (the last event and keep-alive move forward by it; the request's deadline does not).
+     */
     public void release() {
-        lastEventNanos = ticker.getAsLong();
+        long pausedNanos = ticker.getAsLong() - heldSinceNanos;
+        lastEventNanos += pausedNanos;
+        if (lastAliveNanos != Long.MIN_VALUE) {
+            lastAliveNanos += pausedNanos;
+        }
         held = false;
     }
 

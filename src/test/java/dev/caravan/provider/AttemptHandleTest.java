@@ -81,24 +81,24 @@ class AttemptHandleTest {
     }
 
     @Test
-    void aPauseForASlowClientIsNotTheProvidersSilenceAndTheIdleLimitCountsAgainFromTheResume() {
+    void aPauseForASlowClientIsNotTheProvidersSilenceAndTheIdleLimitCountsOnAfterTheResume() {
         handle.bind(call);
         handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10));
         ticks.set(5 * MINUTE);
         handle.committed();
         ticks.set(6 * MINUTE);
-        handle.hold();
+        handle.hold(); // one minute after the last event
 
         ticks.set(40 * MINUTE); // paused far past the idle limit
         assertThat(handle.check()).as("looked at again later").isEqualTo(10 * MINUTE);
         assertThat(handle.cut()).isNull();
         assertThat(call.isCancelled()).isFalse();
 
-        handle.release();
-        ticks.set(49 * MINUTE);
+        handle.release(); // nine minutes of the limit are left
+        ticks.set(48 * MINUTE);
         assertThat(handle.check()).isEqualTo(MINUTE);
         assertThat(handle.cut()).isNull();
-        ticks.set(50 * MINUTE);
+        ticks.set(49 * MINUTE);
         assertThat(handle.check()).isEqualTo(-1);
         assertThat(handle.cutBecause()).isEqualTo("the provider sent nothing for 600000 ms");
     }
