@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
+import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +30,12 @@ class ChatExchangeCostTest {
     static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha"), Gateway.props(
             "caravan.http.event-loops", "2"));
 
+    /** The ingress's step that makes the reply. */
+    private static final String RENDER = """
+                          - process:
+                              ref: httpReplies.render
+            """;
+
     @TempDir
     Path dir;
 
@@ -50,23 +57,10 @@ class ChatExchangeCostTest {
 
     @Test
     void anOperatorsStepOnTheChatRouteReadsTheRequestsHeaders() throws Exception {
-        Path routes = OperatorRoutes.copyProjectRoutes(dir);
-        Path ingress = routes.resolve("ingress-http.camel.yaml");
-        String yaml = Files.readString(ingress);
-        String render = """
-                              - process:
-                                  ref: httpReplies.render
-                """;
-        assertThat(yaml).contains(render);
         // after the reply is made, as an operator would tag it: the caller's team, read from the request itself
-        Files.writeString(ingress, yaml.replaceFirst(render, render + """
-                              - process:
-                                  ref: teamTag
-                """));
         Processor teamTag = exchange -> tag(exchange);
-        try (Gateway tagged = Gateway.startWith(List.of("alpha"), Gateway.props(
-                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes)),
-                Map.of("teamTag", teamTag))) {
+        OperatorStep step = OperatorStep.after(dir, "ingress-http.camel.yaml", RENDER, "teamTag", teamTag);
+        try (Gateway tagged = step.start(List.of("alpha"))) {
             var answer = tagged.post("/v1/chat/completions",
                     "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}",
                     Map.of("x-team", "search"));
@@ -79,36 +73,18 @@ class ChatExchangeCostTest {
     @Test
     void aStepThatThrowsOnTheChatRouteIsAnsweredAsAJsonInternalErrorThatShowsNothingOfTheException()
             throws Exception {
-        Path routes = OperatorRoutes.copyProjectRoutes(dir);
-        Path ingress = routes.resolve("ingress-http.camel.yaml");
-        String yaml = Files.readString(ingress);
-        String render = """
-                              - process:
-                                  ref: httpReplies.render
-                """;
-        assertThat(yaml).contains(render);
         // an operator's step that fails unexpectedly, on the exchange the event loop completes (InOnly)
-        Files.writeString(ingress, yaml.replaceFirst(render, """
-                              - process:
-                                  ref: broken
-                """ + render));
         Processor broken = exchange -> {
             if ("yes".equals(((HttpMessage) exchange.getMessage()).getRequest().getHeader("x-break"))) {
                 throw new IllegalStateException("broken step holding sk-secret-0123456789");
             }
         };
-        try (Gateway gateway = Gateway.startWith(List.of("alpha"), Gateway.props(
-                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes)),
-                Map.of("broken", broken))) {
+        try (Gateway gateway = OperatorStep.before(dir, "ingress-http.camel.yaml", RENDER, "broken", broken)
+                .start(List.of("alpha"))) {
             String body = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
             var failed = gateway.post("/v1/chat/completions", body, Map.of("x-break", "yes"));
 
-            assertThat(failed.statusCode()).isEqualTo(500);
-            assertThat(failed.headers().firstValue("content-type")).hasValueSatisfying(
-                    type -> assertThat(type).startsWith("application/json"));
-            JsonNode error = Gateway.JSON.readTree(failed.body()).get("error");
-            assertThat(error.get("code").asText()).isEqualTo("internal_error");
-            assertThat(failed.body()).doesNotContain("sk-secret").doesNotContain("IllegalStateException");
+            assertJsonInternalError(failed);
             assertThat(failed.headers().firstValue("x-caravan-request-id")).isPresent();
 
             assertThat(gateway.post("/v1/chat/completions", body, Map.of()).statusCode())
@@ -118,38 +94,24 @@ class ChatExchangeCostTest {
 
     @Test
     void aStepThatThrowsOnTheSharedChatRouteIsAnsweredByItsIngressAsAJsonInternalError() throws Exception {
-        Path routes = OperatorRoutes.copyProjectRoutes(dir);
-        Path chat = routes.resolve("chat.camel.yaml");
-        String yaml = Files.readString(chat);
-        String plan = """
-                        - process:
-                            ref: router.plan
-                """;
-        assertThat(yaml).contains(plan);
         // an operator's step on direct:chat (shared by every ingress) that fails unexpectedly: the route the
         // request came in by answers it, as for a failure of its own steps
-        Files.writeString(chat, yaml.replaceFirst(plan, plan + """
-                        - process:
-                            ref: broken
-                """));
         Processor broken = exchange -> {
             if (((HttpMessage) exchange.getMessage()).getRequest().getHeader("x-break") != null) {
                 throw new IllegalStateException("broken step holding sk-secret-0123456789");
             }
         };
-        try (Gateway gateway = Gateway.startWith(List.of("alpha"), Gateway.props(
-                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes)),
-                Map.of("broken", broken));
+        String plan = """
+                        - process:
+                            ref: router.plan
+                """;
+        try (Gateway gateway = OperatorStep.after(dir, "chat.camel.yaml", plan, "broken", broken)
+                .start(List.of("alpha"));
                 LogCapture logs = LogCapture.attach()) {
             String body = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
             var failed = gateway.post("/v1/chat/completions", body, Map.of("x-break", "yes"));
 
-            assertThat(failed.statusCode()).isEqualTo(500);
-            assertThat(failed.headers().firstValue("content-type")).hasValueSatisfying(
-                    type -> assertThat(type).startsWith("application/json"));
-            JsonNode error = Gateway.JSON.readTree(failed.body()).get("error");
-            assertThat(error.get("code").asText()).isEqualTo("internal_error");
-            assertThat(failed.body()).doesNotContain("sk-secret").doesNotContain("IllegalStateException");
+            assertJsonInternalError(failed);
             assertThat(logs.text()).as("the failure is the ingress's to answer and log, once")
                     .contains("failed inside the gateway").doesNotContain("Failed delivery");
             assertThat(logs.text()).as("logged without the key its message held")
@@ -158,6 +120,16 @@ class ChatExchangeCostTest {
             assertThat(gateway.post("/v1/chat/completions", body, Map.of()).statusCode())
                     .as("the next request is served").isEqualTo(200);
         }
+    }
+
+    /** {@code failed} is a JSON internal error that shows nothing of the step's exception. */
+    private static void assertJsonInternalError(HttpResponse<String> failed) throws IOException {
+        assertThat(failed.statusCode()).isEqualTo(500);
+        assertThat(failed.headers().firstValue("content-type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/json"));
+        JsonNode error = Gateway.JSON.readTree(failed.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("internal_error");
+        assertThat(failed.body()).doesNotContain("sk-secret").doesNotContain("IllegalStateException");
     }
 
     private static void tag(Exchange exchange) {

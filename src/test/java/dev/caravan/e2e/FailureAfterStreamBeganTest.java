@@ -3,11 +3,9 @@ package dev.caravan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import dev.caravan.resume.ResumableWriter;
 import dev.caravan.routing.RequestContext;
@@ -29,31 +27,22 @@ class FailureAfterStreamBeganTest {
 
     @Test
     void aFailureWhileACutStreamWaitsToBeResumedEndsItAsBrokenAndCompletesTheExchange() throws Exception {
-        Path routes = OperatorRoutes.copyProjectRoutes(dir);
-        Path chat = routes.resolve("chat.camel.yaml");
-        String yaml = Files.readString(chat);
         String attempt = """
                                     - toD:
                                         uri: "${exchangeProperty[caravan.attemptRoute]}"
                 """;
-        assertThat(yaml).contains(attempt);
         // an operator's step after each attempt that fails unexpectedly once a stream broke after its first content
         // and waits for the next target to continue it
-        Files.writeString(chat, yaml.replace(attempt, attempt + """
-                                    - process:
-                                        ref: broken
-                """));
         Processor broken = exchange -> {
             ResumableWriter resume = RequestContext.on(exchange).resume();
             if (resume != null && resume.awaitingContinuation()) {
                 throw new IllegalStateException("an unforeseen failure between two attempts");
             }
         };
-        try (Gateway gateway = Gateway.startWith(List.of("alpha", "beta"), Gateway.props(
-                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes),
-                "caravan.routing.policy", "priority",
-                "caravan.streaming.resume", "true"),
-                Map.of("broken", broken))) {
+        try (Gateway gateway = OperatorStep.after(dir, "chat.camel.yaml", attempt, "broken", broken)
+                .start(List.of("alpha", "beta"),
+                        "caravan.routing.policy", "priority",
+                        "caravan.streaming.resume", "true")) {
             gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().cutAfter(5)));
             String body = "{\"model\":\"fast\",\"stream\":true,\"messages\":[{\"role\":\"user\","
                     + "\"content\":\"tell me a story\"}]}";

@@ -1,5 +1,10 @@
 package dev.caravan.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -120,6 +125,40 @@ final class FloodingProvider implements AutoCloseable {
 
     int pieces() {
         return pieces;
+    }
+
+    /** {@code contents} are this provider's whole answer: each of its pieces, in order. */
+    void assertWhole(List<String> contents) {
+        assertThat(contents).hasSize(pieces);
+        for (int i = 0; i < pieces; i++) {
+            if (!contents.get(i).equals(piece(i))) {
+                assertThat(contents.get(i)).as("piece " + i).isEqualTo(piece(i));
+            }
+        }
+    }
+
+    /**
+     * Waits until the provider of the call made after {@code callsBefore} calls waits on a full write queue and
+     * stayed so, writing nothing and drained by nothing, over {@code looks} looks in a row at least 100 ms apart, or
+     * until its answer ended (or, if {@code orCut}, its call was cut); returns that call's flow.
+     */
+    Flow awaitStill(long callsBefore, int looks, boolean orCut) {
+        long[] seen = {-1, -1, 0};
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            Flow flow = last();
+            if (calls() <= callsBefore) {
+                return false;
+            }
+            if (flow.ended() || (orCut && flow.cut())) {
+                return true;
+            }
+            boolean still = flow.waiting() && seen[0] == flow.drains() && seen[1] == flow.written();
+            seen[0] = flow.drains();
+            seen[1] = flow.written();
+            seen[2] = still ? seen[2] + 1 : 0;
+            return seen[2] >= looks;
+        });
+        return last();
     }
 
     /** Root of the provider's API, as caravan.provider.<id>.base-url. */

@@ -59,21 +59,13 @@ class PausedStreamIdleTest {
                 assertThat(read.status()).isEqualTo(200);
                 assertThat(read.closedWithoutEnd()).isFalse();
                 assertThat(read.lastData()).isEqualTo("[DONE]");
-                assertThat(read.contents()).hasSize(flood.pieces());
-                for (int i = 0; i < flood.pieces(); i++) {
-                    if (!read.contents().get(i).equals(flood.piece(i))) {
-                        assertThat(read.contents().get(i)).as("piece " + i).isEqualTo(flood.piece(i));
-                    }
-                }
+                flood.assertWhole(read.contents());
                 assertThat(flow.ended()).isTrue();
                 assertThat(flow.cut()).isFalse();
                 assertThat(flood.calls()).as("no second call to the provider").isEqualTo(before + 1);
             }
 
-            await().atMost(Duration.ofSeconds(20)).until(() -> log.lines().stream()
-                    .anyMatch(l -> l.contains("model-flood")));
-            JsonNode line = Gateway.JSON.readTree(log.lines().stream().filter(l -> l.contains("model-flood"))
-                    .findFirst().orElseThrow());
+            JsonNode line = log.awaitLine("model-flood");
             assertThat(line.get("outcome").asText()).isEqualTo("served");
             assertThat(line.get("attempts")).as("no failover, no resumption").hasSize(1);
 
@@ -90,21 +82,6 @@ class PausedStreamIdleTest {
      * wrote nothing over {@link #STILL_LOOKS} looks in a row, or until its call was cut or it ended.
      */
     private static FloodingProvider.Flow pausedOrCut(long callsBefore) {
-        long[] seen = {-1, -1, 0};
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            FloodingProvider.Flow flow = flood.last();
-            if (flood.calls() <= callsBefore) {
-                return false;
-            }
-            if (flow.ended() || flow.cut()) {
-                return true;
-            }
-            boolean still = flow.waiting() && seen[0] == flow.drains() && seen[1] == flow.written();
-            seen[0] = flow.drains();
-            seen[1] = flow.written();
-            seen[2] = still ? seen[2] + 1 : 0;
-            return seen[2] >= STILL_LOOKS;
-        });
-        return flood.last();
+        return flood.awaitStill(callsBefore, STILL_LOOKS, true);
     }
 }

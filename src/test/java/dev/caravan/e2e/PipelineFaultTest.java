@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.TestFolders;
@@ -42,27 +41,19 @@ class PipelineFaultTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path routes = OperatorRoutes.copyProjectRoutes(TestFolders.create("caravan-pipeline-fault-"));
-        Path chat = routes.resolve("chat.camel.yaml");
-        String yaml = Files.readString(chat);
         String conclude = """
                               - process:
                                   ref: router.conclude
                 """;
-        assertThat(yaml).contains(conclude);
-        // once the provider has answered, so that taking the request up again would call and pay it again
-        Files.writeString(chat, yaml.replace(conclude, conclude + """
-                              - process:
-                                  ref: broken
-                """));
         Processor broken = exchange -> {
             throw new IllegalStateException(LEAK);
         };
-        gateway = Gateway.startWith(List.of("alpha"), Gateway.props(
-                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes),
+        // once the provider has answered, so that taking the request up again would call and pay it again
+        gateway = OperatorStep.after(TestFolders.create("caravan-pipeline-fault-"), "chat.camel.yaml", conclude,
+                "broken", broken).start(List.of("alpha"),
                 "caravan.jms.max-attempts", "2",
                 "caravan.jms.redelivery-delay", "10ms",
-                "caravan.file.poll-interval", "200ms"), Map.of("broken", broken));
+                "caravan.file.poll-interval", "200ms");
     }
 
     @AfterAll

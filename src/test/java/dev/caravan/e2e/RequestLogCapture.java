@@ -1,11 +1,16 @@
 package dev.caravan.e2e;
 
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
@@ -61,6 +66,12 @@ final class RequestLogCapture implements AutoCloseable {
     /** The lines so far; a live view. */
     List<String> lines() {
         return lines;
+    }
+
+    /** The first line that holds {@code text}, read as JSON, once there is one (within 20 s). */
+    JsonNode awaitLine(String text) throws JsonProcessingException {
+        await().atMost(Duration.ofSeconds(20)).until(() -> lines.stream().anyMatch(l -> l.contains(text)));
+        return Gateway.JSON.readTree(lines.stream().filter(l -> l.contains(text)).findFirst().orElseThrow());
     }
 
     /** The name of the thread each line was written on, in the order of {@link #lines}; a live view. */

@@ -66,12 +66,7 @@ class SlowStreamClientTest {
 
             assertThat(read.status()).isEqualTo(200);
             assertThat(read.closedWithoutEnd()).isFalse();
-            assertThat(read.contents()).hasSize(flood.pieces());
-            for (int i = 0; i < flood.pieces(); i++) {
-                if (!read.contents().get(i).equals(flood.piece(i))) {
-                    assertThat(read.contents().get(i)).as("piece " + i).isEqualTo(flood.piece(i));
-                }
-            }
+            flood.assertWhole(read.contents());
             assertThat(read.lastData()).isEqualTo("[DONE]");
             assertThat(flow.ended()).isTrue();
             assertThat(flow.cut()).isFalse();
@@ -91,10 +86,7 @@ class SlowStreamClientTest {
             assertThat(flow.ended()).isFalse();
             ProviderHttp http = gateway.camel().getRegistry().findSingleByType(ProviderHttp.class);
             await().atMost(Duration.ofSeconds(20)).until(() -> http.inFlight("beta") == 0);
-            await().atMost(Duration.ofSeconds(20)).until(() -> log.lines().stream()
-                    .anyMatch(l -> l.contains("model-flood")));
-            JsonNode line = Gateway.JSON.readTree(log.lines().stream().filter(l -> l.contains("model-flood"))
-                    .findFirst().orElseThrow());
+            JsonNode line = log.awaitLine("model-flood");
             assertThat(line.get("outcome").asText()).isEqualTo("abandoned");
         }
     }
@@ -105,21 +97,6 @@ class SlowStreamClientTest {
      * garbage collection of a gateway that reads on), or until it ended.
      */
     private static FloodingProvider.Flow providerWaits(long callsBefore) {
-        long[] seen = {-1, -1, 0};
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            FloodingProvider.Flow flow = flood.last();
-            if (flood.calls() <= callsBefore) {
-                return false;
-            }
-            if (flow.ended()) {
-                return true;
-            }
-            boolean still = flow.waiting() && seen[0] == flow.drains() && seen[1] == flow.written();
-            seen[0] = flow.drains();
-            seen[1] = flow.written();
-            seen[2] = still ? seen[2] + 1 : 0;
-            return seen[2] >= STILL_LOOKS;
-        });
-        return flood.last();
+        return flood.awaitStill(callsBefore, STILL_LOOKS, false);
     }
 }

@@ -62,10 +62,7 @@ class StalledStreamDropTest {
 
             ProviderHttp http = gateway.camel().getRegistry().findSingleByType(ProviderHttp.class);
             await().atMost(Duration.ofSeconds(20)).until(() -> http.inFlight("beta") == 0);
-            await().atMost(Duration.ofSeconds(20)).until(() -> log.lines().stream()
-                    .anyMatch(l -> l.contains("model-flood")));
-            JsonNode line = Gateway.JSON.readTree(log.lines().stream().filter(l -> l.contains("model-flood"))
-                    .findFirst().orElseThrow());
+            JsonNode line = log.awaitLine("model-flood");
             assertThat(line.get("outcome").asText()).isEqualTo("abandoned");
             assertThat(line.at("/attempts/0/reason").asText())
                     .contains("took nothing for 1000 ms", "caravan.http.stream-drain-timeout");
