@@ -17,7 +17,7 @@ import org.apache.camel.Processor;
  */
 record OperatorStep(Path routes, String ref, Processor step) {
 
-    /** {@code step}, as the bean {@code ref}, right after {@code anchor}: a step of {@code file}, as indented there. */
+    /** {@code step}, as the bean {@code ref}, right after {@code anchor}, a step of {@code file} as indented there. */
     static OperatorStep after(Path dir, String file, String anchor, String ref, Processor step) throws IOException {
         return insert(dir, file, anchor, ref, step, false);
     }
