@@ -1,6 +1,8 @@
 package dev.caravan.ingress;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -37,6 +39,8 @@ public final class HttpStreamSink implements StreamSink {
     private volatile Runnable onGone;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
+    /** What waits for the client to drain, while a wait is armed (guarded by this). */
+    private List<Runnable> drainActions;
 
     /** @param drainTimeout a client that takes none of the answer for this long while more waits is dropped */
     public HttpStreamSink(HttpServerRequest request, Duration drainTimeout) {
@@ -102,6 +106,16 @@ public final class HttpStreamSink implements StreamSink {
             action.run();
             return;
         }
+        synchronized (this) {
+            // one wait per backlog: a second caller while it is armed waits on the same drain and the same timer,
+            // so no action is replaced unrun and no stale timer drops a client that drained since
+            if (drainActions != null) {
+                drainActions.add(action);
+                return;
+            }
+            drainActions = new ArrayList<>(2);
+            drainActions.add(action);
+        }
         // a client that reads nothing for so long is gone (as a waiting write decides); its close ends the relay
         long timer = context.owner().setTimer(drainWaitMillis, id -> {
             if (backlogged()) {
@@ -111,7 +125,12 @@ public final class HttpStreamSink implements StreamSink {
         response.drainHandler(v -> {
             response.drainHandler(null);
             context.owner().cancelTimer(timer);
-            action.run();
+            List<Runnable> actions;
+            synchronized (this) {
+                actions = drainActions;
+                drainActions = null;
+            }
+            actions.forEach(Runnable::run);
         });
     }
 
