@@ -191,8 +191,18 @@ final class ArrivingBody extends InputStream implements BodyFeed {
             } else {
                 reader.ended();
             }
-        } else if (resume) {
+        } else if (resume && !pausedAgain()) {
             response.resume(); // paused while the buffers waited with nobody reading them
+        }
+    }
+
+    /** Whether the reader paused the body again while the buffers that waited were handed to it. */
+    private boolean pausedAgain() {
+        lock.lock();
+        try {
+            return paused;
+        } finally {
+            lock.unlock();
         }
     }
 
