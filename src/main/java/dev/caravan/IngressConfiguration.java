@@ -28,6 +28,7 @@ import dev.caravan.ingress.JmsMessages;
 import dev.caravan.ingress.JmsRedelivery;
 import dev.caravan.ingress.BodyBudget;
 import dev.caravan.ingress.JsonErrorPages;
+import dev.caravan.ingress.ServerAnswersFailures;
 import dev.caravan.ingress.LoopHops;
 import dev.caravan.ingress.OperatorRequests;
 import dev.caravan.ingress.PromptReader;
@@ -99,11 +100,12 @@ public class IngressConfiguration implements CamelConfiguration {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), loops, json, settings.bound().http().maxInflightBodyBytes(),
                 serverBodyLimit(context.getPropertiesComponent().resolveProperty("camel.server.max-body-size"),
-                        settings.maxBodyBytes()), meters);
-        if (settings.bound().http().eventLoop()) {
-            // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it)
-            registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine("/v1/chat/completions"::equals));
-        }
+                        settings.maxBodyBytes()), meters, redactor);
+        // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it),
+        // when so configured; a failure a consumer hands to the server is logged there, redacted, and only there
+        boolean eventLoop = settings.bound().http().eventLoop();
+        registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine(
+                path -> eventLoop && "/v1/chat/completions".equals(path), new ServerAnswersFailures()));
         Duration drainTimeout = settings.bound().http().streamDrainTimeout();
         ProtocolRequests httpRequests = new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor),
                 drainTimeout);
@@ -167,8 +169,9 @@ public class IngressConfiguration implements CamelConfiguration {
      * @return the error pages, told which protocol's error shape answers under which path prefix
      */
     private static JsonErrorPages httpServers(CamelContext context, Vertx vertx, HttpLimits limits, int eventLoops,
-            ObjectMapper json, long inflightBodyBytes, long serverMaxBody, MeterRegistry meters) {
-        JsonErrorPages errorPages = new JsonErrorPages(json, context, serverMaxBody);
+            ObjectMapper json, long inflightBodyBytes, long serverMaxBody, MeterRegistry meters,
+            SecretRedactor redactor) {
+        JsonErrorPages errorPages = new JsonErrorPages(json, context, serverMaxBody, redactor);
         BodyBudget bodies = new BodyBudget(inflightBodyBytes, serverMaxBody, meters);
         context.getRegistry().bind("vertx", Vertx.class,
                 GuardedVertx.of(vertx, limits, errorPages, eventLoops, bodies));

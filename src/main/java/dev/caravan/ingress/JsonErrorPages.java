@@ -8,6 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ingress.protocol.ProtocolShapes;
+import dev.caravan.provider.RedactedFailure;
+import dev.caravan.provider.SecretRedactor;
+import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
@@ -40,15 +43,20 @@ public final class JsonErrorPages {
     private final ObjectMapper json;
     private final CamelContext camel;
     private final long maxBodyBytes;
+    private final SecretRedactor redactor;
     private final ProtocolShapes openAi;
     /** Path prefixes and the protocol whose error shape answers under them; the longest matching prefix wins. */
     private final Map<String, ProtocolShapes> byPrefix = new ConcurrentHashMap<>();
 
-    /** @param maxBodyBytes the server's own body limit, named in its 413 answer */
-    public JsonErrorPages(ObjectMapper json, CamelContext camel, long maxBodyBytes) {
+    /**
+     * @param maxBodyBytes the server's own body limit, named in its 413 answer
+     * @param redactor     what a failure's messages lose before they are logged: a key may be in any of them
+     */
+    public JsonErrorPages(ObjectMapper json, CamelContext camel, long maxBodyBytes, SecretRedactor redactor) {
         this.json = json;
         this.camel = camel;
         this.maxBodyBytes = maxBodyBytes;
+        this.redactor = redactor;
         this.openAi = new ChatCompletions.Shapes(json);
     }
 
@@ -94,12 +102,17 @@ public final class JsonErrorPages {
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
         int status = ctx.statusCode() < 400 ? 500 : ctx.statusCode();
+        String method = request.method().name();
+        String path = shown(request.path());
+        if (status >= 500) {
+            // a failure's message may hold anything, a provider's or a client's key among it
+            LOG.warn("the HTTP server failed on {} {} with {}", method, path, status,
+                    RedactedFailure.of(ctx.failure(), redactor));
+        }
         if (response.headWritten()) {
             request.connection().close(); // an answer already under way cannot become an error answer
             return;
         }
-        String method = request.method().name();
-        String path = shown(request.path());
         String message;
         String code;
         switch (status) {
@@ -125,7 +138,6 @@ public final class JsonErrorPages {
             }
             default -> {
                 if (status >= 500) {
-                    LOG.warn("the HTTP server failed on {} {} with {}", method, path, status, ctx.failure());
                     message = "The server failed to process the request.";
                     code = "internal_error";
                 } else {
@@ -145,6 +157,43 @@ public final class JsonErrorPages {
                         lingerThenClose(ctx.vertx(), request);
                     }
                 });
+    }
+
+    /**
+     * Answers a request the server could not read as HTTP (a request line or a head over the limits, a malformed
+     * head) in JSON naming the limit, where Vert.x would answer an empty 414 or 431 or close without a word; the
+     * connection is closed after the answer, as what follows on it cannot be taken for a next request.
+     */
+    void invalid(HttpServerRequest request, HttpLimits limits) {
+        Throwable cause = request.decoderResult().cause();
+        String problem = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
+        int status;
+        String code;
+        String message;
+        if (cause instanceof TooLongFrameException && problem.startsWith("An HTTP line is larger than")) {
+            status = 414;
+            code = "request_line_too_long";
+            message = "The request line (method, path and query) is longer than this server accepts; the limit is "
+                    + limits.maxInitialLineLength() + " bytes (caravan.http.max-initial-line-length).";
+        } else if (cause instanceof TooLongFrameException && problem.startsWith("HTTP header is larger than")) {
+            status = 431;
+            code = "headers_too_large";
+            message = "The request's headers are larger than this server accepts; the limit is "
+                    + limits.maxHeaderSize() + " bytes (caravan.http.max-header-size).";
+        } else {
+            status = 400;
+            code = "bad_request";
+            message = "The request could not be read as HTTP.";
+        }
+        var connection = request.connection();
+        try {
+            request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .putHeader("Connection", "close")
+                    .end(body(shapesFor(request.path()).error(status, code, message, null)))
+                    .onComplete(done -> connection.close());
+        } catch (IllegalStateException gone) {
+            connection.close();
+        }
     }
 
     /**
@@ -194,20 +243,45 @@ public final class JsonErrorPages {
         VertxPlatformHttpRouter routes = camel.getRegistry().lookupByNameAndType(
                 VertxPlatformHttpRouter.getRouterNameFromPort(port), VertxPlatformHttpRouter.class);
         Set<String> found = new TreeSet<>();
+        // the router takes a path with one slash more at its end as the path itself
+        String trimmed = path != null && path.length() > 1 && path.endsWith("/")
+                ? path.substring(0, path.length() - 1) : path;
         if (routes != null) {
             for (Route route : routes.getRoutes()) {
                 String routePath = route.getPath();
-                if (routePath == null || route.isRegexPath() || route.methods() == null || route.methods().isEmpty()) {
+                if (routePath == null || route.methods() == null || route.methods().isEmpty()) {
                     continue; // a route for every method is a catch-all of its own (e.g. the console's 404 here)
                 }
+                // a path with parameters (/v1beta/models/{call}) is a regex path to the router; any other is not ours
+                boolean template = route.isRegexPath();
+                if (template && routePath.indexOf(':') < 0) {
+                    continue;
+                }
                 if (path == null) {
-                    found.add(routePath);
-                } else if (route.isExactPath() ? routePath.equals(path) : path.startsWith(routePath)) {
+                    found.add(template ? routePath.replaceAll(":([^/]+)", "{$1}") : routePath);
+                } else if (template ? fits(routePath, trimmed) : route.isExactPath()
+                        ? routePath.equals(path) || routePath.equals(trimmed) : path.startsWith(routePath)) {
                     route.methods().stream().map(HttpMethod::name).forEach(found::add);
                 }
             }
         }
         return String.join(", ", found);
+    }
+
+    /** Whether {@code path} fits {@code template}, each of whose {@code :name} segments stands for one segment. */
+    private static boolean fits(String template, String path) {
+        String[] wanted = template.split("/", -1);
+        String[] given = path.split("/", -1);
+        if (wanted.length != given.length) {
+            return false;
+        }
+        for (int i = 0; i < wanted.length; i++) {
+            boolean any = wanted[i].startsWith(":") && !given[i].isEmpty();
+            if (!any && !wanted[i].equals(given[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Buffer body(Object error) {

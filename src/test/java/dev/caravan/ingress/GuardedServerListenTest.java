@@ -35,7 +35,8 @@ class GuardedServerListenTest {
     private final Vertx guarded = GuardedVertx.of(vertx,
             new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(75), Duration.ofSeconds(60),
                     Duration.ofSeconds(180), 100, 8192, 4096),
-            new JsonErrorPages(new ObjectMapper(), new DefaultCamelContext(), 1 << 20), 4,
+            new JsonErrorPages(new ObjectMapper(), new DefaultCamelContext(), 1 << 20,
+                    new dev.caravan.provider.SecretRedactor(List.of())), 4,
             new BodyBudget(0, 1 << 20, new SimpleMeterRegistry()));
 
     @AfterEach
