@@ -87,6 +87,7 @@ public final class GuardedVertx {
         for (int i = 0; i < eventLoops; i++) {
             HttpServer instance = vertx.createHttpServer(options);
             instance.connectionHandler(guard::opened);
+            instance.invalidRequestHandler(request -> errors.invalid(request, limits));
             instances.add(instance);
         }
         HttpServer server = instances.getFirst();

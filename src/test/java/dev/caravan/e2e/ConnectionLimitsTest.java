@@ -100,7 +100,10 @@ class ConnectionLimitsTest {
         try (RawHttp client = new RawHttp(gateway.port())) {
             client.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(3000) + "\r\n\r\n");
 
-            assertThat(client.readToClose()).matches("(?s)HTTP/1.[01] 431.*");
+            String answer = client.readToClose();
+
+            assertThat(answer).matches("(?s)HTTP/1.[01] 431.*").containsIgnoringCase("content-type: application/json")
+                    .contains("\"code\":\"headers_too_large\"").contains("2048 bytes (caravan.http.max-header-size)");
         }
     }
 
@@ -109,7 +112,23 @@ class ConnectionLimitsTest {
         try (RawHttp client = new RawHttp(gateway.port())) {
             client.send("GET /v1/models?" + "a".repeat(1000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
 
-            assertThat(client.readToClose()).matches("(?s)HTTP/1.[01] 414.*");
+            String answer = client.readToClose();
+
+            assertThat(answer).matches("(?s)HTTP/1.[01] 414.*").containsIgnoringCase("content-type: application/json")
+                    .contains("\"code\":\"request_line_too_long\"")
+                    .contains("512 bytes (caravan.http.max-initial-line-length)");
+        }
+    }
+
+    @Test
+    void aRequestThatIsNotHttpIsAnswered400InJsonAndClosed() {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("G{T /v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+            String answer = client.readToClose();
+
+            assertThat(answer).matches("(?s)HTTP/1.[01] 400.*").containsIgnoringCase("content-type: application/json")
+                    .contains("\"code\":\"bad_request\"");
         }
     }
 

@@ -138,7 +138,8 @@ class HttpIngressEdgeTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"GET,/v1/chat/completions,POST", "POST,/v1/models,GET", "DELETE,/v1/providers,GET"})
+    @CsvSource({"GET,/v1/chat/completions,POST", "POST,/v1/models,GET", "DELETE,/v1/providers,GET",
+            "GET,/v1/responses/,POST", "PUT,/v1/responses/resp_1,'DELETE, GET'"})
     void aKnownPathWithTheWrongMethodIsA405WithAllow(String method, String path, String allowed) throws Exception {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + gateway.port() + path))
@@ -147,6 +148,29 @@ class HttpIngressEdgeTest {
         assertThat(response.statusCode()).isEqualTo(405);
         assertThat(response.headers().firstValue("Allow")).hasValue(allowed);
         assertThat(Gateway.json(response).at("/error/code").asText()).isEqualTo("method_not_allowed");
+    }
+
+    @Test
+    void aGeminiPathWithTheWrongMethodIsA405WithAllowInGeminiShape() throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.port() + "/v1beta/models/fast:generateContent")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(405);
+        assertThat(response.headers().firstValue("Allow")).hasValue("POST");
+        JsonNode error = Gateway.json(response).get("error");
+        assertThat(error.at("/details/0/reason").asText()).isEqualTo("method_not_allowed");
+        assertThat(error.get("message").asText()).endsWith("; use POST.");
+    }
+
+    @Test
+    void anUnknownPathListsThePathsWithParametersToo() throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.port() + "/v1/nothing")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(Gateway.json(response).at("/error/message").asText()).contains("/v1/responses/{id}")
+                .contains("/v1beta/models/{call}");
     }
 
     @ParameterizedTest
