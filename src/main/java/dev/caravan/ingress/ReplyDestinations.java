@@ -14,7 +14,8 @@ import org.springframework.jms.connection.SessionProxy;
 
 /**
  * Where a request's answer may go. A JMSReplyTo that leads back into Caravan (the request queue would take
- * the reply for a new request, the dead-letter queue would hold a success) or to a topic (a reply nobody
+ * the reply for a new request, the dead-letter queue would hold a success), a wildcard address (its queue would
+ * copy everyone's traffic) or a topic (a reply nobody
  * subscribes to is dropped by the broker) is refused; a temporary queue must still exist, since sending to
  * one that has gone would quietly create a new one that nobody reads.
  */
@@ -39,6 +40,13 @@ final class ReplyDestinations {
     }
 
     private String ownQueue(String name) {
+        // a wildcard address (llm.#, *) is no queue of the requester's: the queue the broker would create for it
+        // (addresses are created on first send) takes a copy of every message sent to a matching address, the
+        // requests and replies of every other client among them, and nobody empties it
+        if (name.indexOf('#') >= 0 || name.indexOf('*') >= 0) {
+            return "JMSReplyTo '" + name + "' is a wildcard address (it holds '#' or '*'): a queue created for it "
+                    + "would take a copy of every message sent to the addresses it matches; name a queue of your own.";
+        }
         // a fully qualified name is address::queue; either part may lead back in
         int separator = name.indexOf("::");
         String address = separator < 0 ? name : name.substring(0, separator);

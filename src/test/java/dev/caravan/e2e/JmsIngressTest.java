@@ -402,6 +402,27 @@ class JmsIngressTest {
         assertThat(gateway.provider("alpha").chatCalls()).isZero();
     }
 
+    /**
+     * Sent to, a wildcard address would get a queue of its own from the broker, which copies every request and reply
+     * sent to the addresses it matches (every other client's prompts and answers) and is never emptied.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llm.#", "llm.*", "#"})
+    void aReplyToAWildcardAddressIsRefusedAndNoQueueIsMadeForIt(String wildcard) throws Exception {
+        TextMessage request = session.createTextMessage("answer me where everyone's traffic passes");
+        request.setJMSReplyTo(session.createQueue(wildcard));
+        send(request);
+
+        Message dead = session.createConsumer(session.createQueue("llm.requests.DLQ")).receive(10_000);
+        assertThat(dead).isNotNull();
+        assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("caller_fault");
+        assertThat(dead.getStringProperty("caravanReason")).contains("'" + wildcard + "' is a wildcard address");
+        assertThat(gateway.provider("alpha").chatCalls()).isZero();
+        assertThat(((ActiveMQSession) session).getCoreSession()
+                .queueQuery(org.apache.activemq.artemis.api.core.SimpleString.of(wildcard)).isExists())
+                .as("no queue was made for the wildcard").isFalse();
+    }
+
     @Test
     void aReplyToATopicIsRefused() throws Exception {
         TextMessage request = session.createTextMessage("answer me to the crowd");
