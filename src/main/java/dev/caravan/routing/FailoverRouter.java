@@ -27,6 +27,7 @@ import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.ProviderReply;
 import dev.caravan.provider.ProviderSettings;
+import dev.caravan.provider.RedactedFailure;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
 import dev.caravan.resume.ResumableWriter;
@@ -80,6 +81,7 @@ public final class FailoverRouter {
     private final OutputTokens outputTokens = new OutputTokens();
     private final AttemptEnds ends;
     private final Hedger.Budget hedges;
+    private final SecretRedactor redactor;
     private volatile String pauseRoute;
 
     /** @param shownStatus a failure's status as the HTTP ingress renders it, for the request log and meters */
@@ -110,6 +112,7 @@ public final class FailoverRouter {
         this.meters = new RoutingMeters(meters);
         this.ends = new AttemptEnds(boards, this.meters, outputTokens, redactor, settings, time.ticker());
         this.hedges = new Hedger.Budget(settings.hedging().budget());
+        this.redactor = redactor;
     }
 
     /**
@@ -377,7 +380,7 @@ public final class FailoverRouter {
         RequestContext context = RequestContext.on(exchange);
         RoutingState state = context.state();
         if (state.inFlight() == null) {
-            LOG.error("a provider failure arrived outside of any attempt", thrown);
+            LOG.error("a provider failure arrived outside of any attempt", RedactedFailure.of(thrown, redactor));
             return;
         }
         context.withState(ends.failed(state, thrown)).putOn(exchange);
