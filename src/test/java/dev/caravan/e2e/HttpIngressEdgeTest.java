@@ -150,6 +150,21 @@ class HttpIngressEdgeTest {
         assertThat(Gateway.json(response).at("/error/code").asText()).isEqualTo("method_not_allowed");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"key=", "%6Bey=", "alt=sse&k%65y="})
+    void aGeminiKeyInTheUrlIsRefusedHoweverItsNameIsSpelt(String query) {
+        long calls = gateway.provider("alpha").chatCalls();
+
+        HttpResponse<String> response = gateway.post("/v1beta/models/fast:generateContent?" + query + KEY,
+                "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}",
+                Map.of("x-goog-api-key", KEY));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(Gateway.json(response).at("/error/details/0/reason").asText()).isEqualTo("api_key_in_url");
+        assertThat(response.body()).doesNotContain(KEY);
+        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(calls);
+    }
+
     @Test
     void aGeminiPathWithTheWrongMethodIsA405WithAllowInGeminiShape() throws Exception {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(

@@ -52,16 +52,29 @@ record GeminiCall(String alias, Method method, boolean sse) {
         return false;
     }
 
-    /** True when the query carries an API key ({@code key=}), which a URL must never carry here. */
+    /**
+     * True when the query carries an API key ({@code key=}), which a URL must never carry here; its name
+     * percent-encoded ({@code %6Bey=}) too, since Google reads it decoded and the URL holds the key all the same.
+     */
     static boolean keyInQuery(String query) {
         if (query == null) {
             return false;
         }
         for (String pair : query.split("&")) {
-            if (pair.equals("key") || pair.startsWith("key=")) {
+            int equals = pair.indexOf('=');
+            String name = equals < 0 ? pair : pair.substring(0, equals);
+            if (name.equals("key") || name.indexOf('%') >= 0 && decoded(name).equals("key")) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static String decoded(String name) {
+        try {
+            return java.net.URLDecoder.decode(name, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException malformed) {
+            return name;
+        }
     }
 }

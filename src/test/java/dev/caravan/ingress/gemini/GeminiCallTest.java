@@ -35,7 +35,8 @@ class GeminiCallTest {
 
     @ParameterizedTest
     @CsvSource(nullValues = "-", value = {"key=AIza123, true", "alt=sse&key=x, true", "key, true", "alt=sse, false",
-        "monkey=1, false", "-, false"})
+        "monkey=1, false", "-, false", "%6Bey=AIza123, true", "alt=sse&k%65y=x, true", "%6B%65%79, true",
+        "%zz=1, false", "key%00=1, false"})
     void aKeyInTheQueryIsNoticed(String query, boolean carriesKey) {
         assertThat(GeminiCall.keyInQuery(query)).isEqualTo(carriesKey);
     }
