@@ -15,9 +15,10 @@ CARAVAN_JAR=${CARAVAN_JAR:-$REPO_DIR/target/caravan.jar}
 CARAVAN_HOME=${CARAVAN_HOME:-$REPO_DIR}
 # JVM options of every gateway under test: the heap the README ships (README, "Running it for real"; G1 is this
 # machine's default collector, so it is not named here, and a collector given in GATEWAY_PROPS does not clash with
-# it). CARAVAN_JVM_OPTS= (empty) runs the JVM's defaults instead. Not applied to the simulator host.
-CARAVAN_JVM_OPTS=${CARAVAN_JVM_OPTS-"-Xms320m -Xmx320m -XX:-ClassUnloadingWithConcurrentMark -XX:MarkStackSize=256k \
--XX:TrimNativeHeapInterval=5000 -XX:MetaspaceSize=96m"}
+# it). The same list as the README's command and the Dockerfile's JAVA_OPTS, explained in the README: keep them alike.
+# CARAVAN_JVM_OPTS= (empty) runs the JVM's defaults instead. Not applied to the simulator host.
+CARAVAN_JVM_OPTS=${CARAVAN_JVM_OPTS-"-Xms320m -Xmx320m -XX:G1ReservePercent=20 -XX:-ClassUnloadingWithConcurrentMark \
+-XX:MarkStackSize=256k -XX:TrimNativeHeapInterval=1000 -XX:MetaspaceSize=96m -Dio.netty.allocator.maxOrder=7"}
 # ... plus compact object headers where the JVM has them as a product option (JDK 25 and later), as the README's
 # command adds them: CARAVAN_COMPACT_HEADERS=0 leaves them out. Not added when CARAVAN_JVM_OPTS is empty.
 CARAVAN_COMPACT_HEADERS=${CARAVAN_COMPACT_HEADERS:-1}
