@@ -22,12 +22,11 @@ EXPOSE 8080 9876
 # G1, named: with a limit under ~1.8 GB or one CPU the JVM would pick the serial collector, whose whole-heap pauses
 # stop the event loops. Heap: 60% of the container's limit leaves room for the ~130 MB the JVM needs beside it (a
 # 512 MiB limit gives a ~307 MB heap), fixed so that G1 does not keep it small and mark it over and over; README,
-# "Running it for real". A fifth of the heap kept free for G1 to copy into, so that thousands of slow calls in flight
-# do not fill it before old calls are reclaimed (a full collection). The marking stack's start size, two malloc
-# arenas, a trim every second and Netty's 1 MB buffer chunks (4 MB by default, one per arena) keep ~27 MB less beside
-# the heap; the metadata threshold at 96 MB spares two full collections at start. (On a JDK 25 image,
-# -XX:+UseCompactObjectHeaders would take 9 % off the live heap per call; JDK 21 refuses it.)
-ENV JAVA_OPTS="-XX:+UseG1GC -XX:InitialRAMPercentage=60 -XX:MaxRAMPercentage=60 -XX:G1ReservePercent=20 \
+# "Running it for real". The marking stack's start size, two malloc arenas, a trim every second and Netty's 1 MB
+# buffer chunks (4 MB by default, one per arena) keep ~27 MB less beside the heap; the metadata threshold at 96 MB
+# spares two full collections at start. (On a JDK 25 image, -XX:+UseCompactObjectHeaders would take 9 % off the live
+# heap per call; JDK 21 refuses it.)
+ENV JAVA_OPTS="-XX:+UseG1GC -XX:InitialRAMPercentage=60 -XX:MaxRAMPercentage=60 \
 -XX:-ClassUnloadingWithConcurrentMark -XX:MarkStackSize=256k -XX:TrimNativeHeapInterval=1000 -XX:MetaspaceSize=96m \
 -Dio.netty.allocator.maxOrder=7" \
     MALLOC_ARENA_MAX=2 \

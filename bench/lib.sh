@@ -17,8 +17,8 @@ CARAVAN_HOME=${CARAVAN_HOME:-$REPO_DIR}
 # machine's default collector, so it is not named here, and a collector given in GATEWAY_PROPS does not clash with
 # it). The same list as the README's command and the Dockerfile's JAVA_OPTS, explained in the README: keep them alike.
 # CARAVAN_JVM_OPTS= (empty) runs the JVM's defaults instead. Not applied to the simulator host.
-CARAVAN_JVM_OPTS=${CARAVAN_JVM_OPTS-"-Xms320m -Xmx320m -XX:G1ReservePercent=20 -XX:-ClassUnloadingWithConcurrentMark \
--XX:MarkStackSize=256k -XX:TrimNativeHeapInterval=1000 -XX:MetaspaceSize=96m -Dio.netty.allocator.maxOrder=7"}
+CARAVAN_JVM_OPTS=${CARAVAN_JVM_OPTS-"-Xms320m -Xmx320m -XX:-ClassUnloadingWithConcurrentMark -XX:MarkStackSize=256k \
+-XX:TrimNativeHeapInterval=1000 -XX:MetaspaceSize=96m -Dio.netty.allocator.maxOrder=7"}
 # ... plus compact object headers where the JVM has them as a product option (JDK 25 and later), as the README's
 # command adds them: CARAVAN_COMPACT_HEADERS=0 leaves them out. Not added when CARAVAN_JVM_OPTS is empty.
 CARAVAN_COMPACT_HEADERS=${CARAVAN_COMPACT_HEADERS:-1}
