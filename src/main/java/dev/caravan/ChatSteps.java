@@ -65,13 +65,16 @@ final class ChatSteps {
                 exchange.getProperty(ProviderAttempt.PROPERTY, ProviderAttempt.class), exchange));
         step(registry, "providerBreakers.served", breakers::served);
         step(registry, "providerBreakers.failed", breakers::failed);
+        // the breaker's permit is taken by the step that prepares the call, and its success recorded by the step
+        // that reads the answer: as steps of their own they cost two more passes of Camel's engine per attempt
         step(registry, "providerCalls.prepare", exchange -> {
+            ProviderAttempt attempt = exchange.getProperty(ProviderAttempt.PROPERTY, ProviderAttempt.class);
+            breakers.enter(attempt, exchange);
             Map<String, Object> headers = exchange.getMessage().getHeaders();
-            exchange.getMessage().setBody(calls.prepare(
-                    exchange.getProperty(ProviderAttempt.PROPERTY, ProviderAttempt.class),
+            exchange.getMessage().setBody(calls.prepare(attempt,
                     exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class), headers));
         });
-        registry.bind("providerCalls.interpret", new Interpret(calls));
+        registry.bind("providerCalls.interpret", new Interpret(calls, breakers));
         registry.bind("providerHttp.call", new HttpCall(http));
     }
 
@@ -115,14 +118,17 @@ final class ChatSteps {
     /**
      * {@link ProviderCalls#interpret}: a stream on the event loop is relayed as it arrives, and the route goes on
      * when it ended, on that loop, with the reply as the body or the failure as the exchange's exception; anything
-     * else is read at once.
+     * else is read at once. A reply is recorded by the provider's breaker as it is handed on
+     * ({@link ProviderBreakers#served}); a failure by the route's catch.
      */
     private static final class Interpret extends AsyncProcessorSupport {
 
         private final ProviderCalls calls;
+        private final ProviderBreakers breakers;
 
-        Interpret(ProviderCalls calls) {
+        Interpret(ProviderCalls calls, ProviderBreakers breakers) {
             this.calls = calls;
+            this.breakers = breakers;
         }
 
         @Override
@@ -141,12 +147,14 @@ final class ChatSteps {
                             exchange.setException(failure);
                         } else {
                             exchange.getMessage().setBody(reply);
+                            breakers.served(exchange);
                         }
                         callback.done(false);
                     });
                     return false;
                 }
                 exchange.getMessage().setBody(calls.interpret(answer));
+                breakers.served(exchange);
             } catch (Throwable e) {
                 if (handedOn != null && !handedOn.compareAndSet(false, true)) {
                     return false; // the relay's end went on first: the route is past this step already

@@ -92,6 +92,25 @@ class BreakerAccountingTest {
     }
 
     @Test
+    void anAttemptThatHoldsAPermitIsNotGivenASecondOneAndItsSuccessIsRecordedOnce() {
+        breaker.transitionToOpenState();
+        breaker.transitionToHalfOpenState(); // one probe call
+        Exchange probe = attempt();
+        breakers.enter(attempt(probe), probe);
+        breakers.enter(attempt(probe), probe); // a route that still takes the permit before the call's preparation
+
+        breakers.served(probe); // as the answer is read
+        breakers.served(probe); // a route that still records it in a step of its own
+
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero(); // reset by closing
+        Exchange next = attempt();
+        breakers.enter(attempt(next), next);
+        breakers.served(next);
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+    }
+
+    @Test
     void failuresAtTheThresholdOpenTheBreaker() {
         for (int i = 0; i < 4; i++) {
             Exchange exchange = attempt();

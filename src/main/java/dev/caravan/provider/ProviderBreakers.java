@@ -8,16 +8,16 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
 
 /**
- * Each provider's circuit breaker around the provider route's call, driven by hand: the route asks for a permit
- * before the call ({@link #enter}) and reports how it ended, with its duration ({@link #served}, {@link #failed}),
+ * Each provider's circuit breaker around the provider route's call, driven by hand: the route's steps take a
+ * permit before the call ({@link #enter}, as the call is prepared) and report how it ended, with its duration ({@link #served}, {@link #failed}),
  * as Resilience4j's own decorators do. The breaker's configuration classifies what it is told: a failure whose
  * class does not count against the breaker (a caller's fault, a rate limit, a saturated pool, a caller who left) is
  * ignored by its {@code ignoreException} predicate, so that the permit goes back unrecorded.
  *
  * <p>Why not Camel's {@code circuitBreaker} EIP: camel-resilience4j 4.18 runs its steps synchronously, parking the
  * thread that entered it until the answer is in, while the call underneath ({@link ProviderHttp#call}) needs no
- * thread. Driven by hand, the breaker is three short steps of a route whose call may complete later, on another
- * thread; the state, metrics (resilience4j-micrometer) and shared decisions (the state store) are the same breaker's.
+ * thread. Driven by hand, the breaker is three short calls from the steps of a route whose call may complete later,
+ * on another thread; the state, metrics (resilience4j-micrometer) and shared decisions (the state store) are the same breaker's.
  */
 public final class ProviderBreakers {
 
@@ -37,12 +37,17 @@ public final class ProviderBreakers {
 
     /**
      * Takes the breaker's permit for the attempt: a closed breaker gives one, an open one none, a half-open one as
-     * many as its probe calls.
+     * many as its probe calls. An exchange that holds a permit already (a route that still asks for one before
+     * {@code providerCalls.prepare}, which takes it itself) keeps that one: a half-open breaker's probe calls are
+     * few, and a second permit would never be given back.
      *
      * @throws CallNotPermittedException the breaker refused the call; nothing is sent, and the router passes the
      *                                   target over without counting an attempt
      */
     public void enter(@ExchangeProperty(ProviderAttempt.PROPERTY) ProviderAttempt attempt, Exchange exchange) {
+        if (exchange.getProperty(PERMIT) != null) {
+            return;
+        }
         CircuitBreaker breaker = breakers.get(attempt.plan().target().provider());
         if (!breaker.tryAcquirePermission()) {
             throw CallNotPermittedException.createCallNotPermittedException(breaker);
@@ -50,7 +55,10 @@ public final class ProviderBreakers {
         exchange.setProperty(PERMIT, new Permit(breaker, breaker.getCurrentTimestamp()));
     }
 
-    /** The call was answered: counted a success unless the breaker's result predicate says otherwise. */
+    /**
+     * The call was answered: counted a success unless the breaker's result predicate says otherwise. Once per
+     * permit: {@code providerCalls.interpret} records it as it hands the reply on, and a later step finds nothing.
+     */
     public void served(Exchange exchange) {
         Permit permit = exchange.getProperty(PERMIT, Permit.class);
         if (permit != null) {
