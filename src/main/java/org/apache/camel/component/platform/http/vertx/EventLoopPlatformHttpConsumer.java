@@ -2,7 +2,11 @@ package org.apache.camel.component.platform.http.vertx;
 
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
+import dev.caravan.ingress.protocol.ProtocolReplies;
+import io.netty.util.AsciiString;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -180,15 +184,31 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
         response.setStatusCode(HttpUtil.determineResponseCode(exchange, body));
         for (Map.Entry<String, Object> header : headers.entrySet()) {
             if (ownWireHeader(header.getKey())) {
-                response.putHeader(header.getKey(), (String) header.getValue());
+                response.putHeader(wireName(header.getKey()), (String) header.getValue());
             }
         }
         Object contentType = headers.get(Exchange.CONTENT_TYPE);
         if (contentType != null) {
-            response.putHeader(Exchange.CONTENT_TYPE, (String) contentType);
+            response.putHeader(CONTENT_TYPE, JSON.contentEquals((String) contentType) ? JSON : (String) contentType);
         }
         response.end(body);
         return true;
+    }
+
+    /**
+     * The reply headers every answer carries, as names made once: a name given as a String is checked character by
+     * character, hashed and encoded again for every reply, an {@link AsciiString} keeps its hash and is copied as bytes.
+     */
+    private static final Map<String, AsciiString> WIRE_NAMES = Stream.of(ProtocolReplies.REQUEST_ID,
+            ProtocolReplies.PROVIDER, ProtocolReplies.MODEL, ProtocolReplies.ATTEMPTS, ProtocolReplies.ATTEMPT_COUNT,
+            ProtocolReplies.COST, ProtocolReplies.ESTIMATED_COST, ProtocolReplies.ESTIMATED_TOKENS, "Retry-After")
+            .collect(Collectors.toUnmodifiableMap(name -> name, AsciiString::cached));
+    private static final AsciiString CONTENT_TYPE = AsciiString.cached(Exchange.CONTENT_TYPE);
+    private static final AsciiString JSON = AsciiString.cached("application/json");
+
+    private static CharSequence wireName(String name) {
+        AsciiString known = WIRE_NAMES.get(name);
+        return known != null ? known : name;
     }
 
     private static boolean ownWireHeader(String name) {
