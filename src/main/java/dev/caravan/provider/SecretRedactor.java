@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -194,6 +195,8 @@ public final class SecretRedactor {
         private final List<String> shortKeys = new ArrayList<>();
         /** The short keys' characters as bytes, for keys whose characters each fit one (ISO-8859-1). */
         private final List<byte[]> shortKeyBytes = new ArrayList<>();
+        /** For each of {@link #shortKeyBytes}, how far a window may move on by the byte under its last position. */
+        private final List<int[]> shortKeyShifts = new ArrayList<>();
         /** By window length: window hash to the keys and offsets where such a window starts. */
         private final Map<Integer, Map<Long, List<int[]>>> windows = new HashMap<>();
         /** By window length: the slots of the window hashes, so that most positions cost no map look-up. */
@@ -208,7 +211,9 @@ public final class SecretRedactor {
                 if (key.length() < 2 * FRAGMENT) {
                     shortKeys.add(key);
                     if (key.chars().allMatch(c -> c <= 0xff)) {
-                        shortKeyBytes.add(key.getBytes(StandardCharsets.ISO_8859_1));
+                        byte[] bytes = key.getBytes(StandardCharsets.ISO_8859_1);
+                        shortKeyBytes.add(bytes);
+                        shortKeyShifts.add(shifts(bytes));
                     }
                     continue;
                 }
@@ -262,8 +267,8 @@ public final class SecretRedactor {
             if (shortKeyBytes.size() < shortKeys.size()) {
                 return !find(new Latin1(text, length), true).isEmpty(); // a key these bytes cannot spell
             }
-            for (byte[] key : shortKeyBytes) {
-                if (indexOf(text, length, key) >= 0) {
+            for (int k = 0; k < shortKeyBytes.size(); k++) {
+                if (indexOf(text, length, shortKeyBytes.get(k), shortKeyShifts.get(k)) >= 0) {
                     return true;
                 }
             }
@@ -298,20 +303,34 @@ public final class SecretRedactor {
             return false;
         }
 
-        private static int indexOf(byte[] text, int length, byte[] key) {
-            byte head = key[0];
-            int last = length - key.length;
-            next:
-            for (int at = 0; at <= last; at++) {
-                if (text[at] != head) {
-                    continue;
-                }
-                for (int i = 1; i < key.length; i++) {
-                    if (text[at + i] != key[i]) {
-                        continue next;
+        /**
+         * Horspool's table: for each byte, how far the window may move on when that byte is under the key's last
+         * position (the key's length for a byte it does not hold before its end).
+         */
+        private static int[] shifts(byte[] key) {
+            int[] shift = new int[256];
+            Arrays.fill(shift, key.length);
+            for (int i = 0; i < key.length - 1; i++) {
+                shift[key[i] & 0xff] = key.length - 1 - i;
+            }
+            return shift;
+        }
+
+        /**
+         * Where {@code key} first starts in the first {@code length} bytes, or -1. Every answer read whole is scanned
+         * so for every short key: Horspool's search looks at about one byte in the key's length where a byte by byte
+         * scan looked at all of them.
+         */
+        private static int indexOf(byte[] text, int length, byte[] key, int[] shift) {
+            int last = key.length - 1;
+            for (int at = 0; at + last < length; at += shift[text[at + last] & 0xff]) {
+                int i = last;
+                while (text[at + i] == key[i]) {
+                    if (i == 0) {
+                        return at;
                     }
+                    i--;
                 }
-                return at;
             }
             return -1;
         }

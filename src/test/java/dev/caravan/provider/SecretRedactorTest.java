@@ -229,6 +229,36 @@ class SecretRedactorTest {
         assertThat(redactor.leaks(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(inText);
     }
 
+    /**
+     * Short keys (looked for whole) in texts over their own few letters, so that near misses abound: at the start, at
+     * the end, overlapping themselves, one byte short; the answer's bytes leak exactly when the text holds the key.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"aaaa", "abab", "aaab", "baaa", "abcab", "bench-key", "aabaabaaab", "tok_short_but_ok"})
+    void aShortKeyIsFoundInAnAnswersBytesExactlyWhereTheTextHoldsIt(String key) {
+        SecretRedactor shortKey = new SecretRedactor(List.of(key));
+        String letters = key.chars().distinct().collect(StringBuilder::new, StringBuilder::appendCodePoint,
+                StringBuilder::append) + "x";
+        java.util.Random random = new java.util.Random(key.hashCode());
+        int found = 0;
+        for (int n = 0; n < 2_000; n++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(3 * key.length());
+            for (int i = 0; i < length; i++) {
+                text.append(letters.charAt(random.nextInt(letters.length())));
+            }
+            if (n % 4 == 0) {
+                text.insert(random.nextInt(text.length() + 1), key); // at every place, the ends included
+            }
+            boolean holds = text.toString().contains(key);
+            found += holds ? 1 : 0;
+
+            assertThat(shortKey.leaks(text.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                    .as("%s in %s", key, text).isEqualTo(holds);
+        }
+        assertThat(found).isGreaterThanOrEqualTo(500);
+    }
+
     @Test
     void textWithoutAKeyIsReturnedAsItIs() {
         String text = "nothing to see " + CONFIGURED.substring(0, 9);
