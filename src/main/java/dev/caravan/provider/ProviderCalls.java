@@ -93,7 +93,10 @@ public final class ProviderCalls {
         Dialect dialect = catalog.dialect(provider.id());
         String model = plan.target().model();
         message.clear(); // nothing of the caller's request lingers past the call
-        Map<String, String> headers = new LinkedHashMap<>(dialect.headers(provider.keys().get(plan.keyIndex())));
+        // sized for the auth, protocol and content headers and the few a passed-through client adds: grown from the
+        // one auth header, the map was rehashed twice on every call
+        Map<String, String> headers = new LinkedHashMap<>(16);
+        headers.putAll(dialect.headers(provider.keys().get(plan.keyIndex())));
         headers.putAll(dialect.requestHeaders(request));
         Duration readTimeout;
         if (sink != null) {
