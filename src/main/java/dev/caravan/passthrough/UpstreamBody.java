@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -69,7 +71,7 @@ public final class UpstreamBody {
                 } else if (name.equals("model") && model != null) {
                     parser.nextToken();
                     int valueStart = (int) parser.currentTokenLocation().getByteOffset();
-                    edits.add(new Edit(valueStart, valueEnd(parser), quoted(model)));
+                    edits.add(new Edit(valueStart, valueEnd(parser), quotedModel(model)));
                 } else if (name.equals("stream_options") && askUsage) {
                     usageAsked = true;
                     parser.nextToken();
@@ -174,6 +176,23 @@ public final class UpstreamBody {
         } catch (IOException e) {
             throw new UncheckedIOException("a request field could not be written", e);
         }
+    }
+
+    /** The most distinct models whose quoted form is remembered (a gateway's targets name a few). */
+    private static final int QUOTED_MODELS = 1024;
+    /** Each target's model as a JSON string, made once: only copied from, never changed. */
+    private static final Map<String, byte[]> MODELS = new ConcurrentHashMap<>();
+
+    private static byte[] quotedModel(String model) {
+        byte[] known = MODELS.get(model);
+        if (known != null) {
+            return known;
+        }
+        byte[] quoted = quoted(model);
+        if (MODELS.size() < QUOTED_MODELS) {
+            MODELS.putIfAbsent(model, quoted);
+        }
+        return quoted;
     }
 
     private static byte[] quoted(String text) {
