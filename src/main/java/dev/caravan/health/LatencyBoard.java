@@ -85,7 +85,8 @@ public final class LatencyBoard {
     }
 
     private Timer timer(Target target) {
-        return timers.computeIfAbsent(target, t -> Timer.builder(Meters.TARGET_LATENCY)
+        Timer known = timers.get(target); // a look-up without computeIfAbsent's lock of the bin for every answer
+        return known != null ? known : timers.computeIfAbsent(target, t -> Timer.builder(Meters.TARGET_LATENCY)
                 .description("Latency of successful provider attempts, by target")
                 .tag(Meters.PROVIDER, t.provider())
                 .tag(Meters.MODEL, t.model())
