@@ -66,6 +66,8 @@ public final class AttemptHandle {
     private volatile boolean finished;
     /** The next check, cancelled when the attempt finishes: until due it holds the handle and the call it binds. */
     private volatile ScheduledFuture<?> nextCheck;
+    /** Where the checks run, once watched. */
+    private volatile ScheduledExecutorService checks;
 
     /**
      * @param ticker       the nanosecond clock {@code startedNanos} was read from; every limit is measured by it
@@ -103,6 +105,7 @@ public final class AttemptHandle {
         this.firstContent = firstContent;
         this.idle = idle;
         this.aliveUntilNanos = startedNanos + untilDeadline.toNanos();
+        this.checks = scheduler;
         schedule(scheduler, check());
     }
 
@@ -172,6 +175,15 @@ public final class AttemptHandle {
     public void committed() {
         lastEventNanos = ticker.getAsLong();
         committed = true;
+        // the pending check was armed for the first content's limit, which may be far later than the idle one: a
+        // stream that goes silent right after its first piece is cut at the idle limit, not when the first content's
+        // would have run out
+        ScheduledExecutorService scheduler = checks;
+        ScheduledFuture<?> pending = nextCheck;
+        if (scheduler != null && pending != null && pending.getDelay(TimeUnit.NANOSECONDS) > idle.toNanos()) {
+            pending.cancel(false);
+            schedule(scheduler, idle.toNanos());
+        }
     }
 
     /**

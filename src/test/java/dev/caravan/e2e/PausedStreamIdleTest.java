@@ -33,7 +33,7 @@ class PausedStreamIdleTest {
             "caravan.http.event-loops", "1",
             "caravan.provider.beta.base-url", flood.baseUrl(),
             "caravan.provider.beta.idle-timeout", IDLE.toMillis() + "ms",
-            // the idle limit is first looked at when the first content's limit comes due: well within the pause
+            // the pause outlasts the first content's limit too
             "caravan.provider.beta.first-token-timeout", "2s",
             // one failed call would show at once: the rate counts from the first call
             "caravan.provider.beta.breaker.minimum-calls", "1",

@@ -68,6 +68,23 @@ class AttemptHandleTest {
     }
 
     @Test
+    void aStreamSilentAfterAQuickFirstPieceIsCutAtTheIdleLimitNotAtTheFirstContentLimit() {
+        TickedScheduler timers = new TickedScheduler(ticks);
+        handle.bind(call);
+        handle.watch(timers, Duration.ofMinutes(60), Duration.ofMinutes(10));
+        ticks.set(MINUTE);
+        handle.committed(); // the first piece after a minute, then nothing
+
+        timers.runUntil(11 * MINUTE - 1);
+        assertThat(handle.cut()).isNull();
+
+        timers.runUntil(11 * MINUTE);
+        assertThat(handle.cut()).as("cut by the scheduled check itself").isEqualTo(AttemptHandle.Cut.LATE);
+        assertThat(handle.cutBecause()).isEqualTo("the provider sent nothing for 600000 ms");
+        assertThat(call.isCancelled()).isTrue();
+    }
+
+    @Test
     void anEventWithinTheIdleLimitKeepsTheStreamGoingPastTheFirstContentLimit() {
         handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10));
         ticks.set(30 * MINUTE);
