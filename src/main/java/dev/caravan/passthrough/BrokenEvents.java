@@ -7,7 +7,8 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 /**
  * The error event each protocol ends a broken stream with, as its own clients expect it (and as the translated
  * path's writers send it): Chat Completions an {@code error} object, Messages {@code event: error}, Responses an
- * {@code error} event, Gemini an {@code error} object with status 503.
+ * {@code error} event (a passed-through Responses stream adds {@code response.failed}, see
+ * {@link ResponsesReading.Decoder#broken}), Gemini an {@code error} object with status 503.
  */
 final class BrokenEvents {
 

@@ -54,7 +54,8 @@ final class RawStreamRelay {
     /** The relay of one stream to {@code sink}, ready to read its body either way; see {@link #relay}. */
     Relaying relaying(ClientApi api, StreamDecoder decoder, StreamSink sink, AttemptHandle handle,
             StreamSink.Commit commit, boolean dropUsage) {
-        return new Relaying(new Relay(api, sink, handle, commit, dropUsage), decoder, maxEventChars, true);
+        ResponsesReading.Decoder responses = decoder instanceof ResponsesReading.Decoder d ? d : null;
+        return new Relaying(new Relay(api, sink, handle, commit, dropUsage, responses), decoder, maxEventChars, true);
     }
 
     private final class Relay extends RelayLoop<byte[]> {
@@ -62,6 +63,8 @@ final class RawStreamRelay {
         private final ClientApi api;
         private final StreamSink sink;
         private final boolean dropUsage;
+        /** What a Responses stream told of its response, for the events that end it when it breaks. */
+        private final ResponsesReading.Decoder responses;
         private Usage usage;
         private String id;
         private Long created;
@@ -69,11 +72,13 @@ final class RawStreamRelay {
         private String finishReason;
         private boolean done;
 
-        Relay(ClientApi api, StreamSink sink, AttemptHandle handle, StreamSink.Commit commit, boolean dropUsage) {
+        Relay(ClientApi api, StreamSink sink, AttemptHandle handle, StreamSink.Commit commit, boolean dropUsage,
+                ResponsesReading.Decoder responses) {
             super(RawStreamRelay.this.redactor, handle, commit);
             this.api = api;
             this.sink = sink;
             this.dropUsage = dropUsage;
+            this.responses = responses;
         }
 
         @Override
@@ -164,7 +169,10 @@ final class RawStreamRelay {
 
         @Override
         protected void breakOff(String reason) {
-            sink.write(BrokenEvents.of(api, "The answer was cut off: " + reason + "."));
+            String message = "The answer was cut off: " + reason + ".";
+            // a Responses client is told as the API tells a failed response, not only by an error event
+            sink.write(responses != null ? RawStreamRelay.this.redactor.scrub(responses.broken(message))
+                    .getBytes(StandardCharsets.UTF_8) : BrokenEvents.of(api, message));
             sink.abort();
         }
 

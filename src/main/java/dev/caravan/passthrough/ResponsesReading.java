@@ -6,6 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatChunk;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
@@ -72,45 +73,79 @@ final class ResponsesReading {
     }
 
     /** The Responses event stream read for the relay: content, usage, the end, and failures. */
-    static StreamDecoder decoder(ObjectMapper json, String upstreamModel) {
-        return new StreamDecoder() {
-            private boolean complete;
-            private String id;
-            private String model = upstreamModel;
-
-            @Override
-            public List<ChatChunk> decode(SseEvent event) {
-                JsonNode data = StreamDecoder.jsonObject(json, event.data());
-                String type = data.path("type").asText(event.event() == null ? "" : event.event());
-                JsonNode response = data.get("response");
-                if (response != null && response.isObject()) {
-                    id = response.path("id").asText(id);
-                    model = response.path("model").asText(model);
-                }
-                if (type.equals("error") || type.equals("response.failed")) {
-                    JsonNode error = type.equals("error") ? data : response == null ? null : response.get("error");
-                    String message = error == null ? null : error.path("message").asText(null);
-                    throw new ProviderFailure(FailureClass.UNAVAILABLE, 200, "the provider failed inside the stream"
-                            + (message == null ? "" : ": " + message), null);
-                }
-                if (type.equals("response.completed") || type.equals("response.incomplete")) {
-                    complete = true;
-                    ChatResponse summary = summary(response == null ? data : response, model);
-                    ChatChunk finish = ChatChunk.of(id, 0, model, ChatChunk.Delta.empty(),
-                            summary.choices().getFirst().finishReason());
-                    return summary.usage() == null ? List.of(finish)
-                            : List.of(finish, ChatChunk.usage(id, 0, model, summary.usage()));
-                }
-                boolean content = type.endsWith(".delta") || type.equals("response.output_item.added")
-                        && "function_call".equals(data.path("item").path("type").asText());
-                return content ? List.of(ChatChunk.of(id, 0, model, ChatChunk.Delta.text(type), null)) : List.of();
-            }
-
-            @Override
-            public boolean complete() {
-                return complete;
-            }
-        };
+    static Decoder decoder(ObjectMapper json, String upstreamModel) {
+        return new Decoder(json, upstreamModel);
     }
 
+    /**
+     * Reads a passed-through Responses stream event by event, and keeps what a break needs to end it in the
+     * Responses API's own way: the response object as the stream last carried it and the last event's number.
+     */
+    static final class Decoder implements StreamDecoder {
+
+        private final ObjectMapper json;
+        private boolean complete;
+        private String id;
+        private String model;
+        private ObjectNode response;
+        private int sequence = -1;
+
+        private Decoder(ObjectMapper json, String upstreamModel) {
+            this.json = json;
+            this.model = upstreamModel;
+        }
+
+        @Override
+        public List<ChatChunk> decode(SseEvent event) {
+            JsonNode data = StreamDecoder.jsonObject(json, event.data());
+            String type = data.path("type").asText(event.event() == null ? "" : event.event());
+            JsonNode number = data.get("sequence_number");
+            if (number != null && number.canConvertToInt()) {
+                sequence = Math.max(sequence, number.asInt());
+            }
+            JsonNode response = data.get("response");
+            if (response instanceof ObjectNode object) {
+                this.response = object;
+                id = response.path("id").asText(id);
+                model = response.path("model").asText(model);
+            }
+            if (type.equals("error") || type.equals("response.failed")) {
+                JsonNode error = type.equals("error") ? data : response == null ? null : response.get("error");
+                String message = error == null ? null : error.path("message").asText(null);
+                throw new ProviderFailure(FailureClass.UNAVAILABLE, 200, "the provider failed inside the stream"
+                        + (message == null ? "" : ": " + message), null);
+            }
+            if (type.equals("response.completed") || type.equals("response.incomplete")) {
+                complete = true;
+                ChatResponse summary = summary(response == null ? data : response, model);
+                ChatChunk finish = ChatChunk.of(id, 0, model, ChatChunk.Delta.empty(),
+                        summary.choices().getFirst().finishReason());
+                return summary.usage() == null ? List.of(finish)
+                        : List.of(finish, ChatChunk.usage(id, 0, model, summary.usage()));
+            }
+            boolean content = type.endsWith(".delta") || type.equals("response.output_item.added")
+                    && "function_call".equals(data.path("item").path("type").asText());
+            return content ? List.of(ChatChunk.of(id, 0, model, ChatChunk.Delta.text(type), null)) : List.of();
+        }
+
+        @Override
+        public boolean complete() {
+            return complete;
+        }
+
+        /**
+         * The events that end a broken stream, as the Responses API ends a failed one: an {@code error} event, then
+         * {@code response.failed} with the response as the stream last carried it, numbered after the last event.
+         */
+        String broken(String message) {
+            ObjectNode failed = response != null ? response.deepCopy() : NODES.objectNode().put("object", "response");
+            failed.put("status", "failed");
+            failed.putObject("error").put("code", "server_error").put("message", message);
+            ObjectNode error = NODES.objectNode().put("type", "error").put("sequence_number", sequence + 1)
+                    .put("code", "stream_broken").put("message", message).putNull("param");
+            ObjectNode end = NODES.objectNode().put("type", "response.failed").put("sequence_number", sequence + 2);
+            end.set("response", failed);
+            return "event: error\ndata: " + error + "\n\nevent: response.failed\ndata: " + end + "\n\n";
+        }
+    }
 }
