@@ -38,8 +38,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BrokenStreamEveryProtocolTest {
 
-    /** The idle limit; the first content's limit is far longer, so that only the idle limit can end a stall. */
-    private static final Duration IDLE = Duration.ofSeconds(1);
+    /**
+     * The idle limit, long enough for a healthy stream on a busy machine; the first content's limit is far longer, so
+     * that only the idle limit can end a stall.
+     */
+    private static final Duration IDLE = Duration.ofSeconds(2);
 
     private static final String ATTEMPT = """
                                 - toD:

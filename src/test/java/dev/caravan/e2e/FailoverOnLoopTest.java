@@ -40,6 +40,8 @@ class FailoverOnLoopTest {
     private static final TestClock CLOCK = new TestClock(Instant.parse("2026-06-01T10:00:00Z"));
     private static final String CHAT = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
     private static final String STREAMED = CHAT.replace("{\"model\"", "{\"stream\":true,\"model\"");
+    /** How long a wait may take for what must come: the first request of a cold gateway on a busy machine is slow. */
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @RegisterExtension
     static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
@@ -103,13 +105,13 @@ class FailoverOnLoopTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), handler);
 
         // the clock stands still: the request waits in the pause, and alpha is not asked again
-        await().atMost(Duration.ofSeconds(10)).until(() -> pausing() == 1);
+        await().atMost(PATIENCE).until(() -> pausing() == 1);
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
         assertThat(threadDump()).as("nothing waits out the pause on a thread of its own")
                 .doesNotContain("caravan-off-loop").doesNotContain("AttemptPause").doesNotContain("FailoverRouter");
         CLOCK.advance(Duration.ofMillis(300)); // past the longest jittered backoff (150 % of 200 ms)
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("beta").heldCalls() == 1);
+        await().atMost(PATIENCE).until(() -> gateway.provider("beta").heldCalls() == 1);
         assertThat(pausing()).as("the pause ended before the attempt after it").isZero();
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(2);
         assertThat(threadDump()).as("no thread waits for the attempt made after a failed one")
@@ -124,11 +126,11 @@ class FailoverOnLoopTest {
             try (RawHttp caller = new RawHttp(gateway.port())) {
                 caller.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                         + "Content-Length: " + body.length() + "\r\n\r\n" + body);
-                await().atMost(Duration.ofSeconds(10)).until(() -> pausing() == 1);
+                await().atMost(PATIENCE).until(() -> pausing() == 1);
             }
 
             // the clock never moves: only the hang-up can have ended the pause
-            await().atMost(Duration.ofSeconds(10)).until(() -> log.lines().stream().anyMatch(l -> l.contains("abandoned")));
+            await().atMost(PATIENCE).until(() -> log.lines().stream().anyMatch(l -> l.contains("abandoned")));
             assertThat(pausing()).isZero();
             JsonNode line = Gateway.JSON.readTree(log.lines().stream().filter(l -> l.contains("abandoned")).findFirst()
                     .orElseThrow());
