@@ -86,12 +86,20 @@ public final class EmbeddingCalls {
         rateLimits.report(plan.target().provider(), plan.keyIndex(),
                 RateLimitHeaders.readNamed(answer::header, clock));
         call.handle().finish();
-        byte[] body = ProviderCalls.bodyBytes(answer, maxAnswerBytes);
+        EmbeddingJob job = EmbeddingJob.on(exchange);
+        EmbeddingRequest request = job.request();
+        byte[] body;
+        try {
+            body = ProviderCalls.bodyBytes(answer, maxAnswerBytes);
+        } catch (ProviderFailure failure) {
+            // past the limit: a success that is too large for the gateway, not a provider answering wrong, when the
+            // caller asked for that much
+            throw status >= 200 && status < 300 && failure.failureClass() == FailureClass.BAD_RESPONSE
+                    ? AnswerSizes.classify(failure, request, maxAnswerBytes) : failure;
+        }
         if (status < 200 || status >= 300) {
             throw redactor.redact(dialect.classify(status, body, answer.lowerCaseHeaders()));
         }
-        EmbeddingJob job = EmbeddingJob.on(exchange);
-        EmbeddingRequest request = job.request();
         String model = plan.target().model();
         Embeddings embeddings = dialect.name().equals("gemini") ? gemini.answer(body, request.inputs(), model)
                 : openai.answer(body, request.inputs());
