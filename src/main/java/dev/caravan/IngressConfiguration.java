@@ -98,14 +98,15 @@ public class IngressConfiguration implements CamelConfiguration {
         // the API's servers and the provider calls share its event loops; as many as the servers listen on (Vert.x's
         // default, twice the cores, left loops that only idled: two threads at rest on two cores)
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+        long serverBodyLimit = serverBodyLimit(context.getPropertiesComponent().resolveProperty(
+                "camel.server.max-body-size"), settings.maxBodyBytes());
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), loops, json, settings.bound().http().maxInflightBodyBytes(),
-                serverBodyLimit(context.getPropertiesComponent().resolveProperty("camel.server.max-body-size"),
-                        settings.maxBodyBytes()), meters, redactor);
+                serverBodyLimit, meters, redactor);
         // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it),
         // when so configured; a failure a consumer hands to the server is logged there, redacted, and only there
         boolean eventLoop = settings.bound().http().eventLoop();
         registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine(
-                path -> eventLoop && "/v1/chat/completions".equals(path), new ServerAnswersFailures()));
+                path -> eventLoop && "/v1/chat/completions".equals(path), new ServerAnswersFailures(), serverBodyLimit));
         Duration drainTimeout = settings.bound().http().streamDrainTimeout();
         ProtocolRequests httpRequests = new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor),
                 drainTimeout);

@@ -130,7 +130,7 @@ public final class ConsoleServer extends ServiceSupport implements ExtendedStart
             }
         });
         router.get(ROOT + "/api/snapshot").blockingHandler(this::snapshot, false);
-        router.post(ROOT + "/api/simulator/:provider/fault").handler(BodyHandler.create().setBodyLimit(64 * 1024))
+        router.post(ROOT + "/api/simulator/:provider/fault").handler(BodyHandler.create(false).setBodyLimit(64 * 1024))
                 .blockingHandler(this::inject, false);
         router.delete(ROOT + "/api/simulator/:provider/fault").blockingHandler(this::heal, false);
         router.get(ROOT + "/*").handler(this::asset);

@@ -2,6 +2,10 @@ package org.apache.camel.component.platform.http.vertx;
 
 import java.util.function.Predicate;
 
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
@@ -14,6 +18,13 @@ import org.apache.camel.spi.ExceptionHandler;
  * logs it redacted: {@code JsonErrorPages}) goes to the given handler instead of being logged as it stands. Bound as {@code platform-http-engine}, which the platform-http component looks
  * up before its default engine.
  *
+ * <p>No request is ever written to disk: Camel's server configuration turns file uploads off
+ * ({@code camel.server.file-upload-enabled = false}) but its body handler is Vert.x's default one, which still
+ * streams every multipart upload into {@code file-uploads/} in the working directory (creating it) before any route,
+ * and so any key check, runs. The router the consumers take their body handler from is replaced by one whose body
+ * handler keeps uploads out of files: a multipart body is read within the body limit like any other, and refused
+ * by the route as not JSON.
+ *
  * <p>Owned code in Camel's package: Camel 4.18 has no option to run a platform-http route on the event loop, and
  * the consumer needs the package-private {@code VertxPlatformHttpSupport.writeResponse} to write the reply as the
  * stock consumer does. Re-check both classes on each Camel upgrade (or replace them by such an option upstream).
@@ -22,24 +33,60 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
 
     private final Predicate<String> onEventLoop;
     private final ExceptionHandler failures;
+    private final long maxBodySize;
 
     /**
      * @param onEventLoop whether the route consuming a path (as the endpoint states it) runs on the event loop
      * @param failures    told of a failure the consumer hands on to the server's own error answer, in place of
      *                    Camel's logging handler, which would log the failure's message as it stands
+     * @param maxBodySize the server's body limit in bytes ({@code camel.server.max-body-size})
      */
-    public EventLoopPlatformHttpEngine(Predicate<String> onEventLoop, ExceptionHandler failures) {
+    public EventLoopPlatformHttpEngine(Predicate<String> onEventLoop, ExceptionHandler failures, long maxBodySize) {
         this.onEventLoop = onEventLoop;
         this.failures = failures;
+        this.maxBodySize = maxBodySize;
     }
 
     @Override
     public PlatformHttpConsumer createConsumer(PlatformHttpEndpoint endpoint, Processor processor) {
+        // the consumer looks its router up by either name when it starts
+        withoutUploads(endpoint.getCamelContext(), VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
+        withoutUploads(endpoint.getCamelContext(), VertxPlatformHttpRouter.PLATFORM_HTTP_ROUTER_NAME_ZERO);
         VertxPlatformHttpConsumer consumer = onEventLoop.test(endpoint.getPath())
                 ? new EventLoopPlatformHttpConsumer(endpoint, processor, getHandlers(),
                         VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()))
                 : (VertxPlatformHttpConsumer) super.createConsumer(endpoint, processor);
         consumer.setExceptionHandler(failures);
         return consumer;
+    }
+
+    /** Binds in place of the router of that name one whose body handler writes no file, once. */
+    private void withoutUploads(CamelContext context, String routerName) {
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context, routerName);
+        if (router != null && !(router instanceof UploadFreeRouter)) {
+            // in place of it: the registry holds a bean per name and class, and a lookup could find either
+            context.getRegistry().unbind(routerName);
+            context.getRegistry().bind(routerName, new UploadFreeRouter(router, maxBodySize));
+        }
+    }
+
+    /** The server's router as it stands (routes are added to it), with a body handler that writes no file. */
+    private static final class UploadFreeRouter extends VertxPlatformHttpRouter {
+
+        private final long maxBodySize;
+
+        UploadFreeRouter(VertxPlatformHttpRouter router, long maxBodySize) {
+            super(router.getServer(), router.vertx(), router, router.getName(), router.getServerType());
+            this.maxBodySize = maxBodySize;
+        }
+
+        @Override
+        public Handler<RoutingContext> bodyHandler() {
+            BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodySize);
+            return context -> {
+                context.request().resume(); // as the stock handler: the server pauses each request until it runs
+                body.handle(context);
+            };
+        }
     }
 }
