@@ -93,6 +93,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.clientKeys().all());
         clients.forEach(c -> secrets.add(c.key()));
         SecretRedactor redactor = new SecretRedactor(secrets);
+        dev.caravan.logging.RedactingConverter.use(redactor); // every log line, a library's too, without the keys
 
         MeterRegistry meters = meterRegistry(registry);
         // stdout, unless an OutputStream is bound before start (REQUEST_LOG_OUTPUT)
