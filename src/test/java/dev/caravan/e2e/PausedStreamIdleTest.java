@@ -18,13 +18,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PausedStreamIdleTest {
 
-    private static final Duration IDLE = Duration.ofMillis(500);
+    /**
+     * The provider's idle limit, on the real clock while the client reads the flood: far above the gap a slow machine
+     * leaves between a flowing stream's events (a loaded run, its event loop starved, went 500 ms without one and the
+     * stream was cut as silent), and still well within the pause.
+     */
+    private static final Duration IDLE = Duration.ofSeconds(2);
 
     /**
      * Looks in a row (at least 100 ms apart) during which the paused provider wrote nothing: the pause they prove
-     * outlasts the first content's limit and the idle limit after it.
+     * (at least 6 s) outlasts the first content's limit and the idle limit after it.
      */
-    private static final int STILL_LOOKS = 40;
+    private static final int STILL_LOOKS = 60;
 
     private static final FloodingProvider flood = new FloodingProvider(6144, 8192);
 
