@@ -122,6 +122,22 @@ class HttpIngressEdgeTest {
         }
     }
 
+    @Test
+    void anOptionHeaderIsReadInWhateverCaseItWasSent() {
+        try (RawHttp raw = new RawHttp(gateway.port())) {
+            raw.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAUTHORIZATION: Bearer " + KEY
+                    + "\r\nContent-Type: application/json\r\nX-CARAVAN-Policy: no-such-policy\r\n"
+                    + "Content-Length: " + CHAT.length() + "\r\n\r\n" + CHAT);
+
+            String answer = raw.readResponse();
+
+            // the option was seen: as a header of no known name, this request would have been served
+            assertThat(answer).startsWith("HTTP/1.1 400");
+            assertThat(body(answer).at("/error/param").asText()).isEqualTo("x-caravan-policy");
+            assertThat(body(answer).at("/error/message").asText()).contains("no-such-policy");
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"GET,/nowhere", "POST,/v1/chat", "GET,/v1/models/extra/more", "DELETE,/"})
     void anUnknownPathIsA404InOpenAiShape(String method, String path) throws Exception {

@@ -300,6 +300,17 @@ class PassThroughTest {
     }
 
     @Test
+    void theAnthropicHeadersReachAnthropicInWhateverCaseTheyWereSent() {
+        HttpResponse<String> reply = gateway.post("/v1/messages", messages(""), Map.of("X-Api-Key", CLIENT_KEY,
+                "Anthropic-Version", "2023-06-01", "ANTHROPIC-BETA", "extended-cache-ttl-2025-04-11"));
+
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+        Map<String, List<String>> headers = gateway.provider("claude").lastChatHeaders();
+        assertThat(headers.get("anthropic-beta")).containsExactly("extended-cache-ttl-2025-04-11");
+        assertThat(headers.get("anthropic-version")).containsExactly("2023-06-01");
+    }
+
+    @Test
     void aStreamedMessagesAnswerComesBackInAnthropicsOwnEventsSignaturesIncluded() {
         HttpResponse<String> reply = gateway.post("/v1/messages", messages(",\"stream\":true"),
                 Map.of("x-api-key", CLIENT_KEY));

@@ -1,12 +1,16 @@
 package dev.caravan.ingress.protocol;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import dev.caravan.chat.InvalidRequest;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
@@ -15,7 +19,8 @@ import org.apache.camel.component.platform.http.vertx.HttpMessage;
  * One HTTP request as a protocol's reader sees it: the body, the real request headers (never query parameters), the
  * path and the query string.
  *
- * @param headers every header by lower-case name, each with all the values it was sent with
+ * @param headers every header by lower-case name, each with all the values it was sent with; read from an HTTP
+ *                request, a view of its own headers that looks a name up in any case, without a copy of them
  * @param query   the raw query string, or null
  */
 public record Inbound(byte[] body, Map<String, List<String>> headers, String path, String query) {
@@ -28,6 +33,9 @@ public record Inbound(byte[] body, Map<String, List<String>> headers, String pat
 
     /** Every name lower case, every list and the map immutable; headers that already are so are copied once. */
     private static Map<String, List<String>> lowerCased(Map<String, List<String>> headers) {
+        if (headers instanceof RequestHeaders) {
+            return headers; // looked up in any case as they are, and never changed
+        }
         boolean already = true;
         for (Map.Entry<String, List<String>> header : headers.entrySet()) {
             // List.copyOf hands back an immutable list as it is
@@ -50,18 +58,14 @@ public record Inbound(byte[] body, Map<String, List<String>> headers, String pat
      * did not come over HTTP has none.
      */
     public static Inbound of(Message message) {
-        Map<String, List<String>> headers = new HashMap<>();
-        String path = null;
-        String query = null;
         if (message instanceof HttpMessage http && http.getRequest() != null) {
-            // names lower-cased and lists immutable here, so that the record's constructor has nothing to redo
-            for (Map.Entry<String, String> header : http.getRequest().headers()) {
-                headers.merge(header.getKey().toLowerCase(Locale.ROOT), List.of(header.getValue()), Inbound::joined);
-            }
-            path = http.getRequest().path();
-            query = http.getRequest().query();
+            // the request's own headers, not a lower-cased copy of them: a reader looks up a handful of names
+            Object body = message.getBody();
+            return new Inbound(body instanceof Buffer buffer ? buffer.getBytes() : message.getBody(byte[].class),
+                    new RequestHeaders(http.getRequest().headers()), http.getRequest().path(),
+                    http.getRequest().query());
         }
-        return new Inbound(message.getBody(byte[].class), headers, path, query);
+        return new Inbound(message.getBody(byte[].class), Map.of(), null, null);
     }
 
     /**
@@ -105,6 +109,18 @@ public record Inbound(byte[] body, Map<String, List<String>> headers, String pat
      */
     public Map<String, String> caravanHeaders() {
         Map<String, String> options = new HashMap<>();
+        if (headers instanceof RequestHeaders request) {
+            for (Map.Entry<String, String> header : request.sent) {
+                String name = header.getKey();
+                if (name.regionMatches(true, 0, OPTION_PREFIX, 0, OPTION_PREFIX.length())) {
+                    name = name.toLowerCase(Locale.ROOT);
+                    if (options.put(name, header.getValue()) != null) {
+                        throw duplicate(name);
+                    }
+                }
+            }
+            return options;
+        }
         headers.forEach((name, values) -> {
             if (name.startsWith(OPTION_PREFIX)) {
                 if (values.size() > 1) {
@@ -119,5 +135,46 @@ public record Inbound(byte[] body, Map<String, List<String>> headers, String pat
     private static InvalidRequest duplicate(String name) {
         return new InvalidRequest(400, name, "duplicate_header", "The '" + name + "' header was sent more than once; "
                 + "send it once.");
+    }
+
+    /**
+     * An HTTP request's headers as a map of lower-case names, read from the request's own multi-map, whose look-ups
+     * ignore case: a name is found in whatever case it was sent, and a name sent in two cases has both values. The
+     * lower-cased map of every header is made only when the whole map is walked.
+     */
+    private static final class RequestHeaders extends AbstractMap<String, List<String>> {
+
+        private final MultiMap sent;
+        private Map<String, List<String>> all;
+
+        RequestHeaders(MultiMap sent) {
+            this.sent = sent;
+        }
+
+        @Override
+        public List<String> get(Object name) {
+            if (!(name instanceof String text)) {
+                return null;
+            }
+            List<String> values = sent.getAll(text);
+            return values.isEmpty() ? null : List.copyOf(values);
+        }
+
+        @Override
+        public boolean containsKey(Object name) {
+            return name instanceof String text && sent.contains(text);
+        }
+
+        @Override
+        public Set<Entry<String, List<String>>> entrySet() {
+            if (all == null) {
+                Map<String, List<String>> copy = new HashMap<>();
+                for (Map.Entry<String, String> header : sent) {
+                    copy.merge(header.getKey().toLowerCase(Locale.ROOT), List.of(header.getValue()), Inbound::joined);
+                }
+                all = Map.copyOf(copy);
+            }
+            return all.entrySet();
+        }
     }
 }
