@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.caravan.health.Cooldowns;
@@ -37,10 +38,17 @@ public final class TargetBoards {
     private final CircuitBreakerRegistry breakers;
     private final RateLimits rateLimits;
     private final PoolOccupancy pools;
-    /** Each provider's breaker, as the registry gave it: the registry looks its default configuration up per call. */
-    private final Map<String, CircuitBreaker> breakerOf = new ConcurrentHashMap<>();
-    /** Keys all usable, by their count: what {@link #keys} is while no key has rested. */
-    private final Map<Integer, Keys> allUsable = new ConcurrentHashMap<>();
+    /** What each provider's status is made of that stays as it is while the gateway runs, found in one look-up. */
+    private final Map<String, Fixed> fixed = new ConcurrentHashMap<>();
+    /** What a target the request passes through to carries, made once. */
+    private static final Set<WireFeature> UNTRANSLATED = Collections.unmodifiableSet(WireFeature.untranslated());
+
+    /**
+     * A provider's settings, what its dialect carries, its breaker (as the registry gave it: the registry looks its
+     * default configuration up per call) and its keys all usable (what {@link #keys} is while no key has rested).
+     */
+    private record Fixed(ProviderSettings settings, Set<WireFeature> carries, CircuitBreaker breaker, Keys allUsable) {
+    }
 
     public TargetBoards(ProviderCatalog catalog, HealthBoard health, Cooldowns cooldowns, LatencyBoard latency,
             CircuitBreakerRegistry breakers, RateLimits rateLimits) {
@@ -64,11 +72,24 @@ public final class TargetBoards {
     }
 
     ProviderSettings provider(String id) {
-        return catalog.provider(id);
+        return fixed(id).settings();
     }
 
     Dialect dialect(String providerId) {
         return catalog.dialect(providerId);
+    }
+
+    private Fixed fixed(String provider) {
+        Fixed f = fixed.get(provider);
+        if (f == null) {
+            f = fixed.computeIfAbsent(provider, id -> {
+                ProviderSettings settings = catalog.provider(id);
+                return new Fixed(settings, Collections.unmodifiableSet(catalog.dialect(id).carries()),
+                        breakers.circuitBreaker(id), new Keys(Collections.nCopies(settings.keys().size(),
+                                Keys.Rest.USABLE)));
+            });
+        }
+        return f;
     }
 
     /** Every target of {@code alias}, in configured order, as the boards show it now. */
@@ -92,11 +113,9 @@ public final class TargetBoards {
 
     private TargetStatus status(Target target, ClientApi untranslated) {
         String provider = target.provider();
-        Keys keys = keys(provider);
-        CircuitBreaker breaker = breakerOf.get(provider);
-        if (breaker == null) {
-            breaker = breakerOf.computeIfAbsent(provider, breakers::circuitBreaker);
-        }
+        Fixed f = fixed(provider);
+        Keys keys = keys(provider, f);
+        CircuitBreaker breaker = f.breaker();
         var metrics = breaker.getMetrics();
         int calls = metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls();
         double successRate = calls == 0 ? Double.NaN : (double) metrics.getNumberOfSuccessfulCalls() / calls;
@@ -104,17 +123,20 @@ public final class TargetBoards {
         boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
         return new TargetStatus(target, keys, health.isDown(provider), open, latency.of(target).p50(), successRate,
                 rateLimits.headroom(provider, keys.usable().orElse(0)),
-                untranslated != null && catalog.provider(provider).apis().contains(untranslated)
-                        ? WireFeature.untranslated() : catalog.dialect(provider).carries(),
+                untranslated != null && f.settings().apis().contains(untranslated) ? UNTRANSLATED : f.carries(),
                 pools.of(provider));
     }
 
     /** The provider's keys and their rests now. */
     Keys keys(String providerId) {
-        int count = catalog.provider(providerId).keys().size();
+        return keys(providerId, fixed(providerId));
+    }
+
+    private Keys keys(String providerId, Fixed f) {
         if (cooldowns.noneRested()) {
-            return allUsable.computeIfAbsent(count, n -> new Keys(Collections.nCopies(n, Keys.Rest.USABLE)));
+            return f.allUsable();
         }
+        int count = f.settings().keys().size();
         List<Keys.Rest> rests = new ArrayList<>(count);
         for (int k = 0; k < count; k++) {
             Optional<Duration> left = cooldowns.remaining(providerId, k);
