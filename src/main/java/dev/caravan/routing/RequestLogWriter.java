@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,8 +51,6 @@ public final class RequestLogWriter implements AutoCloseable {
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
     private static final byte[] LEVEL_AND_THREAD = " INFO  [".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LOGGER = "] requests - ".getBytes(StandardCharsets.US_ASCII);
-    /** A line's prefix without its thread's name, and its newline. */
-    private static final int FRAME_BYTES = 23 + LEVEL_AND_THREAD.length + LOGGER.length + 1;
 
     private final OutputStream out;
     private final JsonFactory json;
@@ -79,8 +78,6 @@ public final class RequestLogWriter implements AutoCloseable {
     private long writtenUpTo;
     private long flushUpTo;
     private boolean closing;
-    private long second = Long.MIN_VALUE;
-    private final byte[] secondPrefix = new byte[20];
 
     /**
      * @param out      where the lines go (written from the writer's thread only)
@@ -122,10 +119,13 @@ public final class RequestLogWriter implements AutoCloseable {
      */
     public boolean append(Body body) throws IOException {
         Thread caller = Thread.currentThread();
-        // made outside the lock, in the caller's own buffer (a virtual thread, short-lived, gets a fresh one)
+        // made outside the lock, prefix and all, in the caller's own buffer (a virtual thread, short-lived, gets a
+        // fresh one): under the lock the line is only copied into the batch
         boolean virtual = caller.isVirtual();
         Line line = virtual ? newLine() : lineOfThread.get();
-        line.bytes.clear();
+        Batch made = line.bytes;
+        made.clear();
+        line.prefix(made, clock.millis(), caller.getName());
         try {
             body.writeTo(line.generator);
             line.generator.flush();
@@ -139,19 +139,16 @@ public final class RequestLogWriter implements AutoCloseable {
                 line.generator.close();
             }
         }
-        Batch made = line.bytes;
+        made.write('\n');
         lock.lock();
         try {
             Batch batch = filling;
-            long bytes = (long) made.size + FRAME_BYTES + caller.getName().length();
-            if (batch.lines >= capacity || batch.size + bytes > maxBytes || closing) {
+            if (batch.lines >= capacity || batch.size + (long) made.size > maxBytes || closing) {
                 dropped.incrementAndGet();
                 return false;
             }
             int before = batch.size;
-            prefix(batch, clock.millis(), caller.getName());
             batch.write(made.bytes, 0, made.size);
-            batch.write('\n');
             batch.lines++;
             appended++;
             // the first line of a batch wakes the writer (parked while idle), a half-full batch cuts its delay
@@ -283,33 +280,46 @@ public final class RequestLogWriter implements AutoCloseable {
             JsonGenerator generator = json.createGenerator(bytes, JsonEncoding.UTF8);
             // one value per line, no separator before the next
             generator.setRootValueSeparator(null);
-            return new Line(bytes, generator);
+            return new Line(bytes, generator, clock.getZone());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private record Line(Batch bytes, JsonGenerator generator) {
-    }
+    /** A thread's line in the making, and the time stamp's second as its last line wrote it. */
+    private static final class Line {
 
-    /** {@code 2026-01-31T12:34:56,789 INFO  [thread] requests - }, the second's part made once a second. */
-    private void prefix(Batch batch, long millis, String threadName) {
-        long s = Math.floorDiv(millis, 1000);
-        if (s != second) {
-            LocalDateTime t = LocalDateTime.ofInstant(java.time.Instant.ofEpochSecond(s), clock.getZone());
-            String text = String.format("%04d-%02d-%02dT%02d:%02d:%02d,", t.getYear(), t.getMonthValue(),
-                    t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
-            System.arraycopy(text.getBytes(StandardCharsets.US_ASCII), 0, secondPrefix, 0, secondPrefix.length);
-            second = s;
+        final Batch bytes;
+        final JsonGenerator generator;
+        private final ZoneId zone;
+        private long second = Long.MIN_VALUE;
+        private final byte[] secondPrefix = new byte[20];
+
+        Line(Batch bytes, JsonGenerator generator, ZoneId zone) {
+            this.bytes = bytes;
+            this.generator = generator;
+            this.zone = zone;
         }
-        batch.write(secondPrefix, 0, secondPrefix.length);
-        int ms = (int) Math.floorMod(millis, 1000);
-        batch.write('0' + ms / 100);
-        batch.write('0' + ms / 10 % 10);
-        batch.write('0' + ms % 10);
-        batch.write(LEVEL_AND_THREAD, 0, LEVEL_AND_THREAD.length);
-        batch.writeText(threadName);
-        batch.write(LOGGER, 0, LOGGER.length);
+
+        /** {@code 2026-01-31T12:34:56,789 INFO  [thread] requests - }, the second's part made once a second. */
+        void prefix(Batch batch, long millis, String threadName) {
+            long s = Math.floorDiv(millis, 1000);
+            if (s != second) {
+                LocalDateTime t = LocalDateTime.ofInstant(java.time.Instant.ofEpochSecond(s), zone);
+                String text = String.format("%04d-%02d-%02dT%02d:%02d:%02d,", t.getYear(), t.getMonthValue(),
+                        t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
+                System.arraycopy(text.getBytes(StandardCharsets.US_ASCII), 0, secondPrefix, 0, secondPrefix.length);
+                second = s;
+            }
+            batch.write(secondPrefix, 0, secondPrefix.length);
+            int ms = (int) Math.floorMod(millis, 1000);
+            batch.write('0' + ms / 100);
+            batch.write('0' + ms / 10 % 10);
+            batch.write('0' + ms % 10);
+            batch.write(LEVEL_AND_THREAD, 0, LEVEL_AND_THREAD.length);
+            batch.writeText(threadName);
+            batch.write(LOGGER, 0, LOGGER.length);
+        }
     }
 
     /** Lines gathered for one write (or one line being made); its array is kept from use to use. */
