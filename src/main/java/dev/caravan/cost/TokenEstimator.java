@@ -140,7 +140,8 @@ public final class TokenEstimator {
     /** Most models an estimator remembers how to count; they come from configuration, so few are ever seen. */
     private static final int REMEMBERED = 4096;
 
-    private final Map<String, Counting> countings = new ConcurrentHashMap<>();
+    /** By the model's dialect and name: strings from configuration, whose hashes are computed once. */
+    private final Map<Model, Counting> countings = new ConcurrentHashMap<>();
     /** The encodings loaded so far, by type: each is loaded once, and only when a model counts with it. */
     private final Map<EncodingType, Encoding> encodings = new ConcurrentHashMap<>();
     /** Encodings being loaded aside for an estimator prepared without them. */
@@ -288,7 +289,9 @@ public final class TokenEstimator {
         Count count = new Count(encoding, counting.encoding(), family, name, encoding == null ? 0 : exactChars);
         try {
             count.messages(request);
-            count.tools(TREES.valueToTree(request.tools()));
+            if (request.tools() != null && !request.tools().isEmpty()) {
+                count.tools(TREES.valueToTree(request.tools())); // no tree for a request without tools
+            }
             if (request.responseFormat() != null) {
                 count.text(TREES.valueToTree(request.responseFormat()).toString());
                 count.approximate = true;
@@ -310,7 +313,7 @@ public final class TokenEstimator {
     }
 
     private Counting counting(String dialect, String model) {
-        String key = dialect + '\n' + model;
+        Model key = new Model(dialect, model);
         Counting known = countings.get(key);
         if (known != null) {
             return known;
