@@ -140,8 +140,11 @@ public final class TokenEstimator {
     /** Most models an estimator remembers how to count; they come from configuration, so few are ever seen. */
     private static final int REMEMBERED = 4096;
 
-    /** By the model's dialect and name: strings from configuration, whose hashes are computed once. */
-    private final Map<Model, Counting> countings = new ConcurrentHashMap<>();
+    /**
+     * By dialect, then by model name: strings from configuration, whose hashes are computed once (a key made of both
+     * per estimate would be hashed, and compared, anew).
+     */
+    private final Map<String, Map<String, Counting>> countings = new ConcurrentHashMap<>();
     /** The encodings loaded so far, by type: each is loaded once, and only when a model counts with it. */
     private final Map<EncodingType, Encoding> encodings = new ConcurrentHashMap<>();
     /** Encodings being loaded aside for an estimator prepared without them. */
@@ -313,8 +316,12 @@ public final class TokenEstimator {
     }
 
     private Counting counting(String dialect, String model) {
-        Model key = new Model(dialect, model);
-        Counting known = countings.get(key);
+        Map<String, Counting> ofDialect = countings.get(dialect == null ? "" : dialect);
+        if (ofDialect == null) {
+            ofDialect = countings.computeIfAbsent(dialect == null ? "" : dialect, d -> new ConcurrentHashMap<>());
+        }
+        String key = model == null ? "" : model;
+        Counting known = ofDialect.get(key);
         if (known != null) {
             return known;
         }
@@ -324,8 +331,8 @@ public final class TokenEstimator {
         }
         Family family = family(name, dialect);
         Counting counting = new Counting(name, family, encoding(family, name), knownOpenAi(name));
-        if (countings.size() < REMEMBERED) {
-            countings.put(key, counting);
+        if (ofDialect.size() < REMEMBERED) {
+            ofDialect.put(key, counting);
         }
         return counting;
     }

@@ -117,8 +117,10 @@ public final class TargetBoards {
         Keys keys = keys(provider, f);
         CircuitBreaker breaker = f.breaker();
         var metrics = breaker.getMetrics();
-        int calls = metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls();
-        double successRate = calls == 0 ? Double.NaN : (double) metrics.getNumberOfSuccessfulCalls() / calls;
+        // each count takes a snapshot of the breaker's window, under its lock: each is taken once
+        int succeeded = metrics.getNumberOfSuccessfulCalls();
+        int calls = succeeded + metrics.getNumberOfFailedCalls();
+        double successRate = calls == 0 ? Double.NaN : (double) succeeded / calls;
         CircuitBreaker.State state = breaker.getState();
         boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
         return new TargetStatus(target, keys, health.isDown(provider), open, latency.of(target).p50(), successRate,
