@@ -54,8 +54,9 @@ public record ClientRequest(ClientApi api, byte[] body, Map<String, String> head
     /** Keeps the request, which carries {@code onlyPassedThrough} beside what its canonical reading holds. */
     public static void keep(Exchange exchange, ClientApi api, Inbound inbound, ChatRequest read,
             Set<String> onlyPassedThrough) {
-        Map<String, String> headers = new LinkedHashMap<>();
+        Map<String, String> headers = Map.of(); // the other protocols keep none: no map to fill and copy
         if (api == ClientApi.MESSAGES) {
+            headers = new LinkedHashMap<>();
             for (String name : MESSAGES_HEADERS) {
                 List<String> values = inbound.headers().get(name);
                 if (values != null && !values.isEmpty()) {
