@@ -2,6 +2,7 @@ package dev.caravan.provider;
 
 import java.io.Closeable;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -62,7 +65,8 @@ public final class ProviderHttp implements Closeable {
     private final Map<String, ProviderPool> pools = new LinkedHashMap<>();
     private final Map<String, Destination> destinations = new ConcurrentHashMap<>();
     private final VertxInternal vertx;
-    private final Context[] loops;
+    /** One context on each of the instance's event loops: where calls from elsewhere run, and spilled calls. */
+    private final ContextInternal[] loops;
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final long poolWaitMillis;
     private final long maxAnswerBytes;
@@ -82,28 +86,16 @@ public final class ProviderHttp implements Closeable {
             int shardSize) {
         this.poolWaitMillis = Math.max(1, poolWait.toMillis());
         this.maxAnswerBytes = maxAnswerBytes;
-        for (ProviderSettings provider : providers) {
-            pools.put(provider.id(), new ProviderPool(vertx, provider, shardSize));
-        }
         this.vertx = (VertxInternal) vertx;
-        // for calls made outside an HTTP request (JMS, file drops, probes): started on first use
-        loops = new Context[Math.max(1, Runtime.getRuntime().availableProcessors())];
-        for (int i = 0; i < loops.length; i++) {
-            loops[i] = this.vertx.createEventLoopContext();
+        List<ContextInternal> each = new ArrayList<>();
+        for (EventExecutor loop : this.vertx.nettyEventLoopGroup()) {
+            each.add(this.vertx.createEventLoopContext((EventLoop) loop, null,
+                    Thread.currentThread().getContextClassLoader()));
         }
-    }
-
-    /**
-     * The event loop a call runs on: that of the HTTP request it serves, whose exchange runs on a worker thread
-     * dispatched from it (so the call needs no event loop thread of its own, and its answer arrives where the
-     * client's is written), else one of the loops set aside for calls from elsewhere.
-     */
-    private Context loop() {
-        ContextInternal current = vertx.getContext();
-        if (current != null && current.isEventLoopContext()) {
-            return current;
+        loops = each.toArray(ContextInternal[]::new);
+        for (ProviderSettings provider : providers) {
+            pools.put(provider.id(), new ProviderPool(vertx, provider, shardSize, loops));
         }
-        return loops[Math.floorMod(nextLoop.getAndIncrement(), loops.length)];
     }
 
     /**
@@ -183,10 +175,22 @@ public final class ProviderHttp implements Closeable {
         return result;
     }
 
+    /**
+     * Starts the call on a connection of the caller's event loop: the HTTP request it serves, whose exchange may run
+     * on a worker thread dispatched from it (so the call needs no event loop thread of its own, its writes need no
+     * hand-off to another loop, and its answer arrives where the client's is written). A call from elsewhere (JMS,
+     * file drops, probes) takes the event loops in turn; a call whose loop's share of the pool is in use runs on the
+     * loop whose connection it takes.
+     */
     private Flight launch(ProviderCall call) {
         ProviderPool pool = pools.get(call.plan().target().provider());
-        Context loop = loop();
-        Flight flight = new Flight(call, pool, pool.enter(), loop);
+        ContextInternal current = vertx.getContext();
+        boolean onLoop = current != null && current.isEventLoopContext();
+        int index = onLoop ? pool.loopIndex(current.nettyEventLoop())
+                : Math.floorMod(nextLoop.getAndIncrement(), loops.length);
+        ProviderPool.Shard shard = pool.enter(index);
+        Context loop = onLoop && shard.loop().nettyEventLoop() == current.nettyEventLoop() ? current : shard.loop();
+        Flight flight = new Flight(call, pool, shard, loop);
         call.handle().bind(flight);
         if (flight.onLoop()) {
             flight.start();

@@ -3,11 +3,13 @@ package dev.caravan.provider;
 import java.io.Closeable;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.impl.ContextInternal;
 
 /**
  * One provider's connections: {@code max-connections} split over Vert.x HTTP clients of at most {@code shardSize}
@@ -24,6 +26,12 @@ import io.vertx.core.http.PoolOptions;
  * Each call now goes to the shard with the fewest calls (the first among equals, so that calls made one at a time keep
  * reusing one kept-alive connection), and its pool walks at most {@code shardSize} connections. A shard is full only
  * when every shard is: a call waits for a connection (the pool wait) only when the provider's whole pool is in use.
+ *
+ * <p>Why shards per event loop: a connection belongs to the event loop it was opened on, and a call on another loop's
+ * connection hands each write to that loop (a task queued and the loop's selector woken) and reads its answer there.
+ * So {@code max-connections} is also split over the event loops, each loop's share over its own shards, whose
+ * connections are opened and used on that loop only; a call takes a shard of its own loop, and another loop's only
+ * when its own loop's share is all in use (spilling rather than waiting while the provider has free capacity).
  */
 final class ProviderPool implements Closeable {
 
@@ -41,8 +49,11 @@ final class ProviderPool implements Closeable {
      */
     private static final int HTTP2_CONNECTION_WINDOW = 16 * 1024 * 1024;
 
-    /** One client and the calls on it: holding one of its connections, or queued for one. */
-    record Shard(HttpClient client, int capacity, AtomicInteger calls) {
+    /**
+     * One client and the calls on it: holding one of its connections, or queued for one; its connections are opened
+     * and used on {@code loop}'s event loop.
+     */
+    record Shard(HttpClient client, int capacity, AtomicInteger calls, ContextInternal loop) {
     }
 
     /**
@@ -54,11 +65,18 @@ final class ProviderPool implements Closeable {
     private static final int CLEANER_PERIOD_MILLIS = 1000;
 
     private final Shard[] shards;
+    /** Each event loop's shards, by the loop's index in {@link #loops}; empty for a loop given no share. */
+    private final Shard[][] byLoop;
+    private final EventLoop[] loops;
     private final int capacity;
     private final long connectMillis;
     private final AtomicInteger calls = new AtomicInteger();
 
-    ProviderPool(Vertx vertx, ProviderSettings provider, int shardSize) {
+    /**
+     * @param loops one context per event loop the calls run on (distinct loops): each loop's connections are opened
+     *              and used there
+     */
+    ProviderPool(Vertx vertx, ProviderSettings provider, int shardSize, ContextInternal[] loops) {
         this.capacity = provider.maxConnections();
         this.connectMillis = provider.connectTimeout().toMillis();
         // a shard's calls: one per connection over HTTP/1.1, many over HTTP/2 when it is sure to be spoken (h2c by
@@ -66,52 +84,92 @@ final class ProviderPool implements Closeable {
         // connections: shards sized for HTTP/1.1 keep each pool's walk short, each keeping its HTTP/2 limits
         boolean sureHttp2 = provider.http2() && !"https".equalsIgnoreCase(provider.baseUrl().getScheme());
         int shardCalls = sureHttp2 ? shardSize * STREAMS_PER_CONNECTION : shardSize;
-        int count = Math.max(1, (capacity + shardCalls - 1) / shardCalls);
+        this.loops = new EventLoop[loops.length];
+        // each loop's share of the capacity, the first loops taking the remainder; a capacity below the loops' count
+        // leaves the last loops none (their calls spill to the others')
+        int sharing = Math.max(1, Math.min(loops.length, capacity));
+        int[] shares = new int[loops.length];
+        int[] perLoop = new int[loops.length];
+        int count = 0;
+        for (int l = 0; l < loops.length; l++) {
+            this.loops[l] = loops[l].nettyEventLoop();
+            shares[l] = l < sharing ? Math.max(1, capacity / sharing + (l < capacity % sharing ? 1 : 0)) : 0;
+            perLoop[l] = (shares[l] + shardCalls - 1) / shardCalls;
+            count += perLoop[l];
+        }
         shards = new Shard[count];
-        for (int i = 0; i < count; i++) {
-            // the capacity spread evenly, the first shards taking the remainder
-            int size = Math.max(1, capacity / count + (i < capacity % count ? 1 : 0));
-            HttpClientOptions options = new HttpClientOptions()
-                    .setProtocolVersion(HttpVersion.HTTP_1_1)
-                    .setConnectTimeout((int) connectMillis)
-                    .setKeepAlive(true)
-                    .setForceSni(true)
-                    .setMaxHeaderSize(MAX_HEADER_SIZE)
-                    .setDecompressionSupported(false);
-            PoolOptions pool = new PoolOptions()
-                    .setHttp1MaxSize(size)
-                    .setCleanerPeriod(CLEANER_PERIOD_MILLIS * count)
-                    .setMaxWaitQueueSize(-1);
-            if (provider.http2()) {
-                // the shard's calls over as few connections as carry them, spread evenly: the pool then holds no
-                // more calls than max-connections (rounded up to whole connections), and a call past them waits
-                int connections = (size + STREAMS_PER_CONNECTION - 1) / STREAMS_PER_CONNECTION;
-                options.setProtocolVersion(HttpVersion.HTTP_2)
-                        .setUseAlpn(true)
-                        .setHttp2ClearTextUpgrade(false)
-                        .setHttp2MultiplexingLimit((size + connections - 1) / connections)
-                        .setHttp2ConnectionWindowSize(HTTP2_CONNECTION_WINDOW)
-                        .getInitialSettings().setMaxHeaderListSize(MAX_HEADER_SIZE);
-                pool.setHttp2MaxSize(connections);
+        byLoop = new Shard[loops.length][];
+        int next = 0;
+        for (int l = 0; l < loops.length; l++) {
+            byLoop[l] = new Shard[perLoop[l]];
+            int share = shares[l];
+            for (int i = 0; i < perLoop[l]; i++) {
+                // the loop's share spread evenly, the first shards taking the remainder
+                int size = Math.max(1, share / perLoop[l] + (i < share % perLoop[l] ? 1 : 0));
+                Shard shard = shard(vertx, provider, size, count, loops[l]);
+                byLoop[l][i] = shard;
+                shards[next++] = shard;
             }
-            shards[i] = new Shard(vertx.createHttpClient(options, pool), size, new AtomicInteger());
         }
     }
 
+    private Shard shard(Vertx vertx, ProviderSettings provider, int size, int count, ContextInternal loop) {
+        HttpClientOptions options = new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setConnectTimeout((int) connectMillis)
+                .setKeepAlive(true)
+                .setForceSni(true)
+                .setMaxHeaderSize(MAX_HEADER_SIZE)
+                .setDecompressionSupported(false);
+        PoolOptions pool = new PoolOptions()
+                .setHttp1MaxSize(size)
+                .setCleanerPeriod(CLEANER_PERIOD_MILLIS * count)
+                .setMaxWaitQueueSize(-1);
+        if (provider.http2()) {
+            // the shard's calls over as few connections as carry them, spread evenly: the pool then holds no
+            // more calls than max-connections (rounded up to whole connections), and a call past them waits
+            int connections = (size + STREAMS_PER_CONNECTION - 1) / STREAMS_PER_CONNECTION;
+            options.setProtocolVersion(HttpVersion.HTTP_2)
+                    .setUseAlpn(true)
+                    .setHttp2ClearTextUpgrade(false)
+                    .setHttp2MultiplexingLimit((size + connections - 1) / connections)
+                    .setHttp2ConnectionWindowSize(HTTP2_CONNECTION_WINDOW)
+                    .getInitialSettings().setMaxHeaderListSize(MAX_HEADER_SIZE);
+            pool.setHttp2MaxSize(connections);
+        }
+        return new Shard(vertx.createHttpClient(options, pool), size, new AtomicInteger(), loop);
+    }
+
+    /** The index of {@code loop} among the pool's event loops, -1 for another thread's. */
+    int loopIndex(EventLoop loop) {
+        for (int l = 0; l < loops.length; l++) {
+            if (loops[l] == loop) {
+                return l;
+            }
+        }
+        return -1;
+    }
+
     /**
-     * Counts a call on the shard with the fewest calls that has a free connection, or on the least busy one when
-     * every shard is full (where the call then waits for a connection).
+     * Counts a call on the shard of event loop {@code loop} (an index of {@link #loopIndex}) with the fewest calls
+     * that has a free connection; when that loop's shards are all in use, on another loop's with one free; when every
+     * shard is full, on the least busy of the loop's own (or of all, for a loop without a share), where the call then
+     * waits for a connection.
      */
-    Shard enter() {
+    Shard enter(int loop) {
         calls.incrementAndGet();
+        Shard[] own = loop >= 0 && loop < byLoop.length && byLoop[loop].length > 0 ? byLoop[loop] : shards;
         while (true) {
-            Shard least = shards[0];
+            Shard least = least(own);
             int fewest = least.calls().get();
-            for (int i = 1; i < shards.length; i++) {
-                int n = shards[i].calls().get();
-                if (n < fewest) {
-                    least = shards[i];
-                    fewest = n;
+            if (fewest >= least.capacity() && own != shards) {
+                Shard other = roomiest(shards);
+                int n = other.calls().get();
+                if (n < other.capacity()) {
+                    if (other.calls().compareAndSet(n, n + 1)) {
+                        return other;
+                    }
+                    continue;
                 }
             }
             if (fewest >= least.capacity()) {
@@ -122,6 +180,34 @@ final class ProviderPool implements Closeable {
                 return least;
             }
         }
+    }
+
+    /** The first of {@code among} with the most free room. */
+    private static Shard roomiest(Shard[] among) {
+        Shard most = among[0];
+        int room = most.capacity() - most.calls().get();
+        for (int i = 1; i < among.length; i++) {
+            int r = among[i].capacity() - among[i].calls().get();
+            if (r > room) {
+                most = among[i];
+                room = r;
+            }
+        }
+        return most;
+    }
+
+    /** The first of {@code among} with the fewest calls. */
+    private static Shard least(Shard[] among) {
+        Shard least = among[0];
+        int fewest = least.calls().get();
+        for (int i = 1; i < among.length; i++) {
+            int n = among[i].calls().get();
+            if (n < fewest) {
+                least = among[i];
+                fewest = n;
+            }
+        }
+        return least;
     }
 
     /** The call counted on {@code shard} ended. */

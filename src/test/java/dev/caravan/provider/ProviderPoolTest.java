@@ -31,7 +31,7 @@ class ProviderPoolTest {
         ProviderSettings provider = new ProviderSettings("alpha", "openai", uri, new ApiKeys(List.of("sk-alpha")),
                 thirty, thirty, thirty, Duration.ofSeconds(5), maxConnections, 1, null, false,
                 DialectOptions.OpenAi.DEFAULT, ClientApi.defaults("openai", uri), http2);
-        try (ProviderPool pool = new ProviderPool(vertx, provider, ProviderPool.SHARD_SIZE)) {
+        try (ProviderPool pool = new ProviderPool(vertx, provider, ProviderPool.SHARD_SIZE, loops)) {
             assertThat(pool.capacity()).isEqualTo(maxConnections);
             return pool.shardCount();
         }
