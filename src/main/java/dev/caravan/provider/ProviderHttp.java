@@ -67,7 +67,6 @@ public final class ProviderHttp implements Closeable {
     private final VertxInternal vertx;
     /** One context on each of the instance's event loops: where calls from elsewhere run, and spilled calls. */
     private final ContextInternal[] loops;
-    private final AtomicInteger nextLoop = new AtomicInteger();
     private final long poolWaitMillis;
     private final long maxAnswerBytes;
 
@@ -179,15 +178,16 @@ public final class ProviderHttp implements Closeable {
      * Starts the call on a connection of the caller's event loop: the HTTP request it serves, whose exchange may run
      * on a worker thread dispatched from it (so the call needs no event loop thread of its own, its writes need no
      * hand-off to another loop, and its answer arrives where the client's is written). A call from elsewhere (JMS,
-     * file drops, probes) takes the event loops in turn; a call whose loop's share of the pool is in use runs on the
-     * loop whose connection it takes.
+     * file drops, probes), and a call whose loop's share of the pool is in use, runs on the loop whose connection it
+     * takes.
      */
     private Flight launch(ProviderCall call) {
         ProviderPool pool = pools.get(call.plan().target().provider());
         ContextInternal current = vertx.getContext();
         boolean onLoop = current != null && current.isEventLoopContext();
-        int index = onLoop ? pool.loopIndex(current.nettyEventLoop())
-                : Math.floorMod(nextLoop.getAndIncrement(), loops.length);
+        // a call from elsewhere fills the first loop's share before spilling: calls one at a time keep reusing one
+        // kept-alive connection, and concurrent ones one HTTP/2 connection, as they would in a pool of one loop
+        int index = onLoop ? pool.loopIndex(current.nettyEventLoop()) : 0;
         ProviderPool.Shard shard = pool.enter(index);
         Context loop = onLoop && shard.loop().nettyEventLoop() == current.nettyEventLoop() ? current : shard.loop();
         Flight flight = new Flight(call, pool, shard, loop);

@@ -8,6 +8,9 @@ import java.util.List;
 
 import dev.caravan.passthrough.ClientApi;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class ProviderPoolTest {
 
-    private final Vertx vertx = Vertx.vertx();
+    private final VertxInternal vertx = (VertxInternal) Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
 
     @AfterEach
     void stop() {
@@ -26,6 +29,14 @@ class ProviderPoolTest {
     }
 
     private int shards(String base, int maxConnections, boolean http2) {
+        return shards(base, maxConnections, http2, 1);
+    }
+
+    private int shards(String base, int maxConnections, boolean http2, int loopCount) {
+        ContextInternal[] loops = new ContextInternal[loopCount];
+        for (int i = 0; i < loopCount; i++) {
+            loops[i] = vertx.createEventLoopContext();
+        }
         Duration thirty = Duration.ofSeconds(30);
         URI uri = URI.create(base);
         ProviderSettings provider = new ProviderSettings("alpha", "openai", uri, new ApiKeys(List.of("sk-alpha")),
@@ -48,5 +59,14 @@ class ProviderPoolTest {
         assertThat(shards("http://127.0.0.1:8080/v1", 4000, true)).isEqualTo(1);
         assertThat(shards("http://127.0.0.1:8080/v1", 30_000, true)).isEqualTo(2);
         assertThat(shards("http://127.0.0.1:8080/v1", 4000, false)).isEqualTo(16);
+    }
+
+    @Test
+    void eachEventLoopHasItsShareInShardsOfItsOwn() {
+        assertThat(shards("http://127.0.0.1:8080/v1", 4000, false, 2)).isEqualTo(16);
+        assertThat(shards("http://127.0.0.1:8080/v1", 300, false, 2)).isEqualTo(2);
+        assertThat(shards("http://127.0.0.1:8080/v1", 600, false, 2)).isEqualTo(4);
+        assertThat(shards("http://127.0.0.1:8080/v1", 4000, true, 2)).isEqualTo(2);
+        assertThat(shards("http://127.0.0.1:8080/v1", 1, false, 2)).isEqualTo(1);
     }
 }

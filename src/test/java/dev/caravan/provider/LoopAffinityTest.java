@@ -1,0 +1,183 @@
+package dev.caravan.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.caravan.passthrough.ClientApi;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Provider calls made on each of two event loops, against a real server (Vert.x's, on a loopback socket, HTTP/1.1 or
+ * h2c) that notes the client port of each call's connection: a loop's calls go over connections of their own loop
+ * (ports no other loop's calls use) and are answered on that loop; a loop whose share of {@code max-connections} is in
+ * use spills to another loop's connection instead of waiting, and the calls past {@code max-connections} wait without a
+ * connection more; calls from threads that are no event loop are served over the same bounded pool.
+ */
+class LoopAffinityTest {
+
+    private final VertxInternal vertx = (VertxInternal) Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    private final Vertx providerVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    /** Each call's connection's client port, by the {@code x-call} header the test gave it. */
+    private final Map<String, Integer> ports = new ConcurrentHashMap<>();
+    /** Requests the server holds unanswered, when {@link #hold} says so. */
+    private final Map<String, HttpServerRequest> held = new ConcurrentHashMap<>();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final ExecutorService callers = Executors.newFixedThreadPool(3);
+    private volatile boolean hold;
+    private final HttpServer server = providerVertx.createHttpServer(new HttpServerOptions()
+                    .setHttp2ClearTextEnabled(true))
+            .connectionHandler(connection -> connections.incrementAndGet())
+            .requestHandler(request -> {
+                String name = request.getHeader("x-call");
+                ports.put(name, request.connection().remoteAddress().port());
+                request.body().onSuccess(body -> {
+                    if (hold) {
+                        held.put(name, request);
+                    } else {
+                        request.response().end("{\"id\":\"" + name + "\"}");
+                    }
+                });
+            });
+    private final int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().join()
+            .actualPort();
+    private final List<ContextInternal> loops = new ArrayList<>();
+    private ProviderHttp http;
+
+    private void start(int maxConnections, boolean http2) {
+        Duration thirty = Duration.ofSeconds(30);
+        URI base = URI.create("http://127.0.0.1:" + port + "/v1");
+        ProviderSettings provider = new ProviderSettings("alpha", "openai", base, new ApiKeys(List.of("sk-alpha")),
+                thirty, thirty, thirty, Duration.ofSeconds(5), maxConnections, 1, null, false,
+                DialectOptions.OpenAi.DEFAULT, ClientApi.defaults("openai", base), http2);
+        http = new ProviderHttp(vertx, List.of(provider), Duration.ofSeconds(30), 1 << 20);
+        for (EventExecutor loop : vertx.nettyEventLoopGroup()) {
+            loops.add(vertx.createEventLoopContext((EventLoop) loop, null, getClass().getClassLoader()));
+        }
+        assertThat(loops).hasSize(2);
+    }
+
+    @AfterEach
+    void stop() {
+        callers.shutdownNow();
+        if (http != null) {
+            http.close();
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+        providerVertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    private ProviderCall call(String name) {
+        return ChatCalls.chat("alpha", "http://127.0.0.1:" + port + "/v1/chat/completions", Map.of("x-call", name), false,
+                Duration.ofSeconds(30));
+    }
+
+    /** A call made on {@code loop}'s event loop, as the provider route makes it; done with the thread it ended on. */
+    private CompletableFuture<Thread> onLoop(ContextInternal loop, String name) {
+        CompletableFuture<Thread> answeredOn = new CompletableFuture<>();
+        loop.runOnContext(v -> http.call(call(name)).whenComplete((answer, thrown) -> {
+            if (thrown != null) {
+                answeredOn.completeExceptionally(thrown);
+            } else {
+                answeredOn.complete(Thread.currentThread());
+            }
+        }));
+        return answeredOn;
+    }
+
+    private Thread threadOf(ContextInternal loop) {
+        CompletableFuture<Thread> thread = new CompletableFuture<>();
+        loop.runOnContext(v -> thread.complete(Thread.currentThread()));
+        return thread.join();
+    }
+
+    @ParameterizedTest(name = "http2={0}")
+    @ValueSource(booleans = {false, true})
+    void eachLoopsCallsGoOverItsOwnConnectionsAndAreAnsweredThere(boolean http2) {
+        start(8, http2);
+        ContextInternal a = loops.get(0);
+        ContextInternal b = loops.get(1);
+        // one at a time, so that each finds the other loop's connection free in the pool
+        assertThat(onLoop(a, "a1").join()).isSameAs(threadOf(a));
+        assertThat(onLoop(b, "b1").join()).isSameAs(threadOf(b));
+        assertThat(onLoop(a, "a2").join()).isSameAs(threadOf(a));
+        assertThat(onLoop(b, "b2").join()).isSameAs(threadOf(b));
+
+        assertThat(ports.get("a2")).isEqualTo(ports.get("a1"));
+        assertThat(ports.get("b2")).isEqualTo(ports.get("b1"));
+        assertThat(ports.get("b1")).isNotEqualTo(ports.get("a1"));
+        assertThat(connections.get()).isEqualTo(2);
+    }
+
+    @ParameterizedTest(name = "http2={0}")
+    @ValueSource(booleans = {false})
+    void aFullLoopSpillsToAnotherLoopsConnectionAndMaxConnectionsBoundsBoth(boolean http2) {
+        start(2, http2);
+        hold = true;
+        ContextInternal a = loops.get(0);
+        CompletableFuture<Thread> first = onLoop(a, "first");
+        CompletableFuture<Thread> spilled = onLoop(a, "spilled");
+        // loop a's share (one connection) is in use: the second call takes loop b's, without waiting
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        assertThat(ports.get("spilled")).isNotEqualTo(ports.get("first"));
+
+        CompletableFuture<Thread> waiting = onLoop(a, "waiting");
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 3);
+        assertThat(http.capacity("alpha")).isEqualTo(2);
+        assertThat(held).doesNotContainKey("waiting");
+
+        held.remove("first").response().end("{}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("waiting"));
+        held.remove("spilled").response().end("{}");
+        held.remove("waiting").response().end("{}");
+        assertThat(first.join()).isSameAs(threadOf(a));
+        spilled.join();
+        waiting.join();
+        assertThat(Set.of(ports.get("first"), ports.get("spilled"))).contains(ports.get("waiting"));
+        assertThat(connections.get()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @ParameterizedTest(name = "http2={0}")
+    @ValueSource(booleans = {false, true})
+    void callsFromThreadsOfNoEventLoopAreServedWithinTheBound(boolean http2) {
+        start(2, http2);
+        hold = true;
+        List<CompletableFuture<ProviderAnswer>> sent = new ArrayList<>();
+        for (String name : List.of("one", "two", "three")) {
+            sent.add(CompletableFuture.supplyAsync(() -> http.send(call(name)), callers));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2 && http.inFlight("alpha") == 3);
+        String early = held.keySet().iterator().next();
+        held.remove(early).response().end("{}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        held.values().forEach(request -> request.response().end("{}"));
+        for (CompletableFuture<ProviderAnswer> answer : sent) {
+            assertThat(answer.join().status()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        assertThat(ports).hasSize(3);
+    }
+}
