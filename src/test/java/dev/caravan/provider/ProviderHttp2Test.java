@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.caravan.passthrough.ClientApi;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -38,7 +39,8 @@ class ProviderHttp2Test {
 
     private static final Duration POOL_WAIT = Duration.ofMillis(500);
 
-    private final Vertx vertx = Vertx.vertx();
+    /** One event loop: the pool's calls share its connections (each loop has connections of its own). */
+    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     /** Requests the server holds, by the {@code x-call} header the test gave each. */
     private final Map<String, HttpServerRequest> held = new ConcurrentHashMap<>();
     private final List<HttpVersion> versions = new CopyOnWriteArrayList<>();
