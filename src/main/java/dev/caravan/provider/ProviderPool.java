@@ -153,8 +153,8 @@ final class ProviderPool implements Closeable {
     /**
      * Counts a call on the shard of event loop {@code loop} (an index of {@link #loopIndex}) with the fewest calls
      * that has a free connection; when that loop's shards are all in use, on another loop's with one free; when every
-     * shard is full, on the least busy of the loop's own (or of all, for a loop without a share), where the call then
-     * waits for a connection.
+     * shard is full, on the least busy of all (the loop's own among equals), where the call then waits for one of
+     * that shard's connections.
      */
     Shard enter(int loop) {
         calls.incrementAndGet();
@@ -173,8 +173,12 @@ final class ProviderPool implements Closeable {
                 }
             }
             if (fewest >= least.capacity()) {
-                least.calls().incrementAndGet();
-                return least;
+                // every shard is full: the call waits on the one with the fewest calls (waiting ones too), its own
+                // loop's among equals, so that waiting calls spread over all the connections that will free
+                Shard anywhere = least(shards);
+                Shard waitOn = anywhere.calls().get() < fewest ? anywhere : least;
+                waitOn.calls().incrementAndGet();
+                return waitOn;
             }
             if (least.calls().compareAndSet(fewest, fewest + 1)) {
                 return least;
