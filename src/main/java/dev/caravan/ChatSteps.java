@@ -60,7 +60,7 @@ final class ChatSteps {
         step(registry, "router.attemptFailed", router::attemptFailed);
         step(registry, "clientLimits.settle", clientLimits::settle);
         step(registry, "streamResumption.arm", streamResumption::arm);
-        step(registry, "hedger.call", hedger::call);
+        registry.bind("hedger.call", hedger);
         step(registry, "providerBreakers.enter", exchange -> breakers.enter(
                 exchange.getProperty(ProviderAttempt.PROPERTY, ProviderAttempt.class), exchange));
         step(registry, "providerBreakers.served", breakers::served);

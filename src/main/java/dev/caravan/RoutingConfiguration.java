@@ -127,7 +127,8 @@ public class RoutingConfiguration implements CamelConfiguration {
                 redactor, catalog, settings.routing(), meters);
         registry.bind("streamResumption", streamResumption);
         registry.bind("nextAttempt", new NextAttempt(router));
-        Hedger hedger = new Hedger(router);
+        // a hedge runs on an event loop, its second call started by a timer that follows the router's clock
+        Hedger hedger = new Hedger(router, clock, vertx);
         registry.bind("hedger", hedger);
         ProviderCalls providerCalls = new ProviderCalls(catalog, redactor,
                 new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, timers, rateLimits,

@@ -1,38 +1,56 @@
 package dev.caravan.routing;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.caravan.provider.AttemptHandle;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderReply;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProducer;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
+import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.support.AsyncProcessorSupport;
 import org.apache.camel.support.ExchangeHelper;
+import org.apache.camel.support.service.ServiceHelper;
 
 /**
  * Runs a hedged first attempt (route {@code hedge}): the planned target is called; if it has not answered within its
  * own p95 latency, the next-best target is called beside it, the first success wins and the other call is cancelled
  * (cut through its {@link AttemptHandle}, recorded as {@code cancelled}, counted against no breaker). Each call is the
- * ordinary provider route, on its own copy of the exchange and its own virtual thread, so breakers, classification
- * and accounting are the same as for any attempt.
+ * ordinary provider route on its own copy of the exchange, so breakers, classification and accounting are the same as
+ * for any attempt.
+ *
+ * <p>Nothing waits on a thread: on the request's event loop the first call starts, a timer that follows the gateway's
+ * clock starts the second, and the route goes on from whichever end decides the request, on that loop, as a provider
+ * route's call does. A caller on a thread that may block (a JMS or file consumer, a worker) has the calls run on an
+ * event loop the same way and waits for the outcome itself, so that the rest of its route stays on its thread.
  *
  * <p>A budget bounds the share of requests hedged: a hedge doubles a request's cost while it lasts.
  */
-public final class Hedger {
+public final class Hedger extends AsyncProcessorSupport {
 
     private final FailoverRouter router;
-    private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
-    private volatile ProducerTemplate template;
+    private final Clock clock;
+    private final Vertx vertx;
+    private final Map<String, AsyncProducer> routes = new ConcurrentHashMap<>();
 
-    public Hedger(FailoverRouter router) {
+    /**
+     * @param clock when the second call is due: the router's clock, so that a clock held still holds it back
+     * @param vertx whose event loops carry the calls of a caller that is not on one
+     */
+    public Hedger(FailoverRouter router, Clock clock, Vertx vertx) {
         this.router = router;
+        this.clock = clock;
+        this.vertx = vertx;
     }
 
     /** The share of requests hedged so far may not exceed the budget. Thread-safe. */
@@ -61,96 +79,203 @@ public final class Hedger {
     }
 
     /** The route's one step: leaves on the exchange the winner's result and routing state, both attempts recorded. */
-    public void call(Exchange exchange) throws Exception {
-        RequestContext context = RequestContext.on(exchange);
-        RoutingState state = context.state();
-        AttemptPlan first = state.inFlight();
-        AttemptPlan second = context.hedge().second();
-        Duration delay = context.hedge().delay();
-        context = context.withHedge(null).putOn(exchange);
-
-        Call a = start(exchange, context, first, state);
-        Exchange done = await(a.result, delay);
-        if (done != null) {
-            copyBack(exchange, done); // answered (or failed) in time: an ordinary attempt
-            return;
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        if (Context.isOnEventLoopThread()) {
+            new Race(exchange, Vertx.currentContext(), () -> callback.done(false)).start();
+            return false;
         }
-        second = router.replan(second);
-        Call b = start(exchange, context, second, state.inFlightAs(second));
-        CompletableFuture<Object> either = CompletableFuture.anyOf(a.succeeded(), b.succeeded());
-        CompletableFuture.allOf(a.result, b.result).thenRun(() -> either.complete(null));
-        either.get();
-        Call winner = succeeded(a) ? a : succeeded(b) ? b : null;
-        if (winner != null) {
-            Call loser = winner == a ? b : a;
-            loser.handle.cancel();
-            Exchange won = winner.result.get();
-            copyBack(exchange, won);
-            RequestContext after = RequestContext.on(won);
-            after.withState(after.state().withAttempt(router.cancelled(loser.plan))).putOn(exchange);
-            return;
-        }
-        // both failed: the first's failure is recorded beside the second's, which the router settles on
-        Exchange lastA = a.result.get();
-        Exchange lastB = b.result.get();
-        copyBack(exchange, lastB);
-        RoutingState stateA = RequestContext.on(lastA).state();
-        RequestContext contextB = RequestContext.on(lastB);
-        contextB.withState(contextB.state().withAttempt(stateA.attempts().getLast())).putOn(exchange);
-    }
-
-    private record Call(AttemptPlan plan, AttemptHandle handle, CompletableFuture<Exchange> result) {
-
-        CompletableFuture<Object> succeeded() {
-            CompletableFuture<Object> ok = new CompletableFuture<>();
-            result.thenAccept(e -> {
-                if (e.getMessage().getBody() instanceof ProviderReply) {
-                    ok.complete(e);
-                }
-            });
-            return ok;
-        }
-    }
-
-    private Call start(Exchange exchange, RequestContext context, AttemptPlan plan, RoutingState state) {
-        Exchange copy = ExchangeHelper.createCorrelatedCopy(exchange, false);
-        AttemptHandle handle = context.withState(state.inFlightAs(plan)).putOn(copy).dispatch(copy, plan).handle();
-        String endpoint = "direct:provider-" + plan.target().provider();
-        CompletableFuture<Exchange> result = CompletableFuture.supplyAsync(() -> template(exchange).send(endpoint, copy),
-                calls);
-        return new Call(plan, handle, result);
-    }
-
-    private static Exchange await(CompletableFuture<Exchange> call, Duration delay) throws Exception {
+        Context loop = vertx.getOrCreateContext();
+        CompletableFuture<Void> over = new CompletableFuture<>();
+        Race race = new Race(exchange, loop, () -> over.complete(null));
+        loop.runOnContext(v -> race.start());
         try {
-            return call.get(delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            return null;
+            over.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            race.giveUp();
+            exchange.setException(e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
+            exchange.setException(e.getCause()); // never completed exceptionally
+        }
+        callback.done(true);
+        return true;
+    }
+
+    /** One call of the hedge: its plan, the handle that cuts it, the copy of the exchange it runs on. */
+    private static final class Call {
+
+        final AttemptPlan plan;
+        final Exchange copy;
+        AttemptHandle handle;
+        volatile boolean over;
+
+        Call(AttemptPlan plan, Exchange copy) {
+            this.plan = plan;
+            this.copy = copy;
+        }
+
+        boolean served() {
+            return over && copy.getMessage().getBody() instanceof ProviderReply;
         }
     }
 
-    private static boolean succeeded(Call call) {
-        return call.result.isDone() && !call.result.isCompletedExceptionally()
-                && call.result.join().getMessage().getBody() instanceof ProviderReply;
-    }
+    /** One hedged attempt on its event loop, from the first call's start to the end that decides it. */
+    private final class Race {
 
-    private static void copyBack(Exchange exchange, Exchange result) {
-        exchange.getMessage().setBody(result.getMessage().getBody());
-        exchange.setProperty(RequestContext.PROPERTY, result.getProperty(RequestContext.PROPERTY));
-    }
+        private final Exchange exchange;
+        private final Context loop;
+        private final Runnable finished;
+        private final RequestContext context;
+        private final RoutingState state;
+        private final AttemptPlan second;
+        private final Instant due;
+        private Call a;
+        private Call b;
+        private long timer = -1;
+        private boolean decided;
 
-    private ProducerTemplate template(Exchange exchange) {
-        ProducerTemplate t = template;
-        if (t == null) {
+        Race(Exchange exchange, Context loop, Runnable finished) {
+            this.exchange = exchange;
+            this.loop = loop;
+            this.finished = finished;
+            RequestContext planned = RequestContext.on(exchange);
+            this.state = planned.state();
+            this.second = planned.hedge().second();
+            this.due = clock.instant().plus(planned.hedge().delay());
+            this.context = planned.withHedge(null).putOn(exchange);
+        }
+
+        void start() {
+            a = start(state.inFlight(), state);
             synchronized (this) {
-                if (template == null) {
-                    template = exchange.getContext().createProducerTemplate();
+                if (!decided) {
+                    arm();
                 }
-                t = template;
             }
         }
-        return t;
+
+        /** The timer of the second call: due when the clock says so (a clock short of it sets it again). */
+        private void arm() {
+            timer = loop.owner().setTimer(Math.max(1, Duration.between(clock.instant(), due).toMillis()), id -> {
+                synchronized (this) {
+                    if (decided || b != null) {
+                        return;
+                    }
+                    if (clock.instant().isBefore(due)) {
+                        arm();
+                        return;
+                    }
+                    if (context.callerGone()) {
+                        return; // the first call is being cut: its end ends the hedge
+                    }
+                }
+                AttemptPlan plan = router.replan(second);
+                Call started = new Call(plan, ExchangeHelper.createCorrelatedCopy(exchange, false));
+                synchronized (this) {
+                    b = started;
+                }
+                send(started, state.inFlightAs(plan));
+            });
+        }
+
+        private Call start(AttemptPlan plan, RoutingState as) {
+            Call call = new Call(plan, ExchangeHelper.createCorrelatedCopy(exchange, false));
+            send(call, as);
+            return call;
+        }
+
+        /** Sends {@code call} down its provider's route; {@link #ended} hears of its end, on whatever thread. */
+        private void send(Call call, RoutingState as) {
+            try {
+                call.handle = context.withState(as.inFlightAs(call.plan)).putOn(call.copy)
+                        .dispatch(call.copy, call.plan).handle();
+                route(call.plan).process(call.copy, doneSync -> {
+                    call.over = true;
+                    ended(call);
+                });
+            } catch (RuntimeException e) {
+                call.copy.setException(e);
+                call.over = true;
+                ended(call);
+            }
+        }
+
+        private AsyncProducer route(AttemptPlan plan) {
+            return routes.computeIfAbsent("direct:provider-" + plan.target().provider(), uri -> {
+                try {
+                    AsyncProducer producer = exchange.getContext().getEndpoint(uri).createAsyncProducer();
+                    ServiceHelper.startService(producer);
+                    return producer;
+                } catch (Exception e) {
+                    throw RuntimeCamelException.wrapRuntimeCamelException(e);
+                }
+            });
+        }
+
+        /** A call ended: the request is decided when it was the only one, or it won, or both are over. */
+        private void ended(Call call) {
+            Call first;
+            Call hedge;
+            synchronized (this) {
+                first = a != null ? a : call; // the first call may end before its start returned
+                hedge = b;
+                if (decided || hedge == null && call != first
+                        || hedge != null && !call.served() && !(first.over && hedge.over)) {
+                    return; // one half failed while the other still runs: its end decides
+                }
+                decided = true;
+            }
+            if (timer >= 0) {
+                loop.owner().cancelTimer(timer);
+            }
+            if (hedge == null) {
+                settle(first); // answered (or failed) in time: an ordinary attempt
+            } else if (call.served()) {
+                Call loser = call == first ? hedge : first;
+                if (loser.handle != null) {
+                    loser.handle.cancel();
+                }
+                settle(call);
+                RequestContext after = RequestContext.on(call.copy);
+                after.withState(after.state().withAttempt(router.cancelled(loser.plan))).putOn(exchange);
+            } else {
+                // both failed: the first's failure is recorded beside the second's, which the router settles on
+                settle(hedge);
+                RoutingState stateA = RequestContext.on(first.copy).state();
+                RequestContext contextB = RequestContext.on(hedge.copy);
+                contextB.withState(contextB.state().withAttempt(stateA.attempts().getLast())).putOn(exchange);
+                if (exchange.getException() == null && first.copy.getException() != null) {
+                    exchange.setException(first.copy.getException());
+                }
+            }
+            finished.run();
+        }
+
+        /** Carries {@code call}'s result back onto the request's exchange. */
+        private void settle(Call call) {
+            exchange.getMessage().setBody(call.copy.getMessage().getBody());
+            exchange.setProperty(RequestContext.PROPERTY, call.copy.getProperty(RequestContext.PROPERTY));
+            if (call.copy.getException() != null) {
+                exchange.setException(call.copy.getException()); // a step's failure goes back as it is
+            }
+        }
+
+        /** The caller's thread stopped waiting: both calls are cut, and nothing is carried back. */
+        void giveUp() {
+            synchronized (this) {
+                decided = true;
+            }
+            loop.runOnContext(v -> {
+                if (timer >= 0) {
+                    loop.owner().cancelTimer(timer);
+                }
+                for (Call call : new Call[] {a, b}) {
+                    if (call != null && call.handle != null) {
+                        call.handle.abandon();
+                    }
+                }
+            });
+        }
     }
 }
