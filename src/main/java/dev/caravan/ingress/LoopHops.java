@@ -18,11 +18,13 @@ import org.apache.camel.spi.Registry;
  * <ul>
  * <li>{@code offLoopForEstimate}: a prompt past the token estimator's light size waits for a turn of the heavy
  * estimates and tokenizes for milliseconds;</li>
- * <li>{@code offLoop} (always): a hedge waits for either of its two calls.</li>
+ * <li>{@code offLoop} (always): for an operator's own step that blocks.</li>
  * </ul>
  *
  * <p>A request whose attempt failed stays on its loop: the router's pause before a retry is a timer there (route
- * {@code attempt-pause}, {@link dev.caravan.routing.AttemptPause}), and what else follows a failure is CPU work.
+ * {@code attempt-pause}, {@link dev.caravan.routing.AttemptPause}), and what else follows a failure is CPU work. So
+ * does a hedge: the start of its second call is a timer, and either call's end goes on on the loop
+ * ({@link dev.caravan.routing.Hedger}).
  */
 public final class LoopHops {
 

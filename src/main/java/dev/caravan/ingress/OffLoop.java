@@ -10,7 +10,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
  * A route step in front of steps that may block (a round trip to a shared store, a pause before a retry, a stream
- * relayed as it arrives, a hedge waiting for either of its calls): when the exchange runs on a Vert.x event loop and
+ * relayed as it arrives): when the exchange runs on a Vert.x event loop and
  * {@code when} says so, the rest of the route goes on on a virtual thread of its own, where waiting costs no other
  * request anything. Anywhere else (a JMS or file consumer, a thread that left the loop already) it does nothing.
  *

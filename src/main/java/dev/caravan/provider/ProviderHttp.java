@@ -140,7 +140,7 @@ public final class ProviderHttp implements Closeable {
      * The provider route's step: the answer's head (a stream) or the whole answer, as {@link #send}, without holding
      * the calling thread when that is an event loop. The answer then completes on the call's event loop (the
      * caller's own, for a request the gateway serves), and Camel goes on with the route there. Any other caller (a
-     * JMS or file consumer, a hedge's thread, platform-http's worker) waits here as in {@link #send}: Camel would go
+     * JMS or file consumer, platform-http's worker) waits here as in {@link #send}: Camel would go
      * on with the rest of its route on whichever thread completed the step, and the rest of those routes may block,
      * or use a transaction bound to the consumer's own thread.
      *
