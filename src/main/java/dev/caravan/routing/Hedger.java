@@ -82,7 +82,14 @@ public final class Hedger extends AsyncProcessorSupport {
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         if (Context.isOnEventLoopThread()) {
-            new Race(exchange, Vertx.currentContext(), () -> callback.done(false)).start();
+            Context current = Vertx.currentContext();
+            Context loop = current != null ? current : vertx.getOrCreateContext();
+            Race race = new Race(exchange, loop, () -> callback.done(false));
+            if (current != null) {
+                race.start();
+            } else {
+                loop.runOnContext(v -> race.start());
+            }
             return false;
         }
         Context loop = vertx.getOrCreateContext();
