@@ -109,6 +109,22 @@ class HedgeOnLoopTest {
     }
 
     @Test
+    void aFirstCallThatEndsBeforeTheHedgeIsDueIsAnOrdinaryAttemptAndNoHedgeFollows() {
+        gateway.provider("alpha").fail(Fault.status(400));
+
+        HttpResponse<String> response = gateway.get().post("/v1/chat/completions", BODY,
+                Map.of("x-caravan-hedge", "true"));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("x-caravan-attempts")).hasValue("alpha:model-alpha=caller_fault(400)");
+        // the request is over: its timer is gone with it, and moving the clock starts nothing
+        CLOCK.advance(PAST_P95);
+        assertThat(gateway.get().post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", "alpha"))
+                .statusCode()).isEqualTo(400);
+        assertThat(gateway.provider("beta").chatCalls()).isZero();
+    }
+
+    @Test
     void aCallerWhoHangsUpWhileBothCallsRunCutsBoth() throws Exception {
         try (RequestLogCapture log = RequestLogCapture.attach("hedge-hang-up")) {
             try (RawHttp caller = new RawHttp(gateway.port())) {
