@@ -84,7 +84,14 @@ public final class Hedger extends AsyncProcessorSupport {
         if (Context.isOnEventLoopThread()) {
             Context current = Vertx.currentContext();
             Context loop = current != null ? current : vertx.getOrCreateContext();
-            Race race = new Race(exchange, loop, () -> callback.done(false));
+            Race race;
+            try {
+                race = new Race(exchange, loop, () -> callback.done(false));
+            } catch (RuntimeException e) {
+                exchange.setException(e);
+                callback.done(true);
+                return true;
+            }
             if (current != null) {
                 race.start();
             } else {
@@ -94,8 +101,18 @@ public final class Hedger extends AsyncProcessorSupport {
         }
         Context loop = vertx.getOrCreateContext();
         CompletableFuture<Void> over = new CompletableFuture<>();
-        Race race = new Race(exchange, loop, () -> over.complete(null));
-        loop.runOnContext(v -> race.start());
+        try {
+            Race race = new Race(exchange, loop, () -> over.complete(null));
+            loop.runOnContext(v -> race.start());
+            waitFor(over, race, exchange);
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+        }
+        callback.done(true);
+        return true;
+    }
+
+    private static void waitFor(CompletableFuture<Void> over, Race race, Exchange exchange) {
         try {
             over.get();
         } catch (InterruptedException e) {
@@ -105,8 +122,6 @@ public final class Hedger extends AsyncProcessorSupport {
         } catch (ExecutionException e) {
             exchange.setException(e.getCause()); // never completed exceptionally
         }
-        callback.done(true);
-        return true;
     }
 
     /** One call of the hedge: its plan, the handle that cuts it, the copy of the exchange it runs on. */
@@ -154,11 +169,22 @@ public final class Hedger extends AsyncProcessorSupport {
         }
 
         void start() {
-            a = start(state.inFlight(), state);
-            synchronized (this) {
-                if (!decided) {
-                    arm();
+            try {
+                a = start(state.inFlight(), state);
+                synchronized (this) {
+                    if (!decided) {
+                        arm();
+                    }
                 }
+            } catch (RuntimeException e) {
+                synchronized (this) {
+                    if (decided) {
+                        return;
+                    }
+                    decided = true;
+                }
+                exchange.setException(e);
+                finished.run();
             }
         }
 
