@@ -68,13 +68,20 @@ public final class Hedger extends AsyncProcessorSupport {
             requests.incrementAndGet();
         }
 
-        /** True, and counted, when one more hedge stays within the budget. */
+        /**
+         * True, and counted, when one more hedge stays within the budget. A hedge counted meanwhile by another
+         * request is no reason to refuse this one: the budget is asked again.
+         */
         boolean allow() {
-            long h = hedges.get();
-            if (h + 1 > share * requests.get()) {
-                return false;
+            while (true) {
+                long h = hedges.get();
+                if (h + 1 > share * requests.get()) {
+                    return false;
+                }
+                if (hedges.compareAndSet(h, h + 1)) {
+                    return true;
+                }
             }
-            return hedges.compareAndSet(h, h + 1);
         }
     }
 

@@ -60,6 +60,27 @@ class HedgeBudgetTest {
     }
 
     @Test
+    void concurrentAsksWithinTheBudgetAreAllGranted() throws Exception {
+        // room for every ask: one counted by another thread meanwhile is no reason to refuse the next
+        Hedger.Budget budget = new Hedger.Budget(1.0);
+        for (int i = 0; i < 80_000; i++) {
+            budget.counted();
+        }
+        AtomicInteger granted = new AtomicInteger();
+        try (ExecutorService threads = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> asks = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                asks.add(threads.submit(() -> granted.addAndGet(allowed(budget, 10_000))));
+            }
+            for (Future<?> ask : asks) {
+                ask.get();
+            }
+        }
+
+        assertThat(granted.get()).isEqualTo(80_000);
+    }
+
+    @Test
     void concurrentAsksAreGrantedExactlyTheBudget() throws Exception {
         Hedger.Budget budget = new Hedger.Budget(0.1);
         for (int i = 0; i < 1000; i++) {
