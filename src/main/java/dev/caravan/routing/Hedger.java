@@ -14,6 +14,7 @@ import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderReply;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.VertxInternal;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.Exchange;
@@ -90,7 +91,7 @@ public final class Hedger extends AsyncProcessorSupport {
     public boolean process(Exchange exchange, AsyncCallback callback) {
         if (Context.isOnEventLoopThread()) {
             Context current = Vertx.currentContext();
-            Context loop = current != null ? current : vertx.getOrCreateContext();
+            Context loop = current != null && current.isEventLoopContext() ? current : eventLoop();
             Race race;
             try {
                 race = new Race(exchange, loop, () -> callback.done(false));
@@ -106,7 +107,7 @@ public final class Hedger extends AsyncProcessorSupport {
             }
             return false;
         }
-        Context loop = vertx.getOrCreateContext();
+        Context loop = eventLoop();
         CompletableFuture<Void> over = new CompletableFuture<>();
         try {
             Race race = new Race(exchange, loop, () -> over.complete(null));
@@ -117,6 +118,15 @@ public final class Hedger extends AsyncProcessorSupport {
         }
         callback.done(true);
         return true;
+    }
+
+    /**
+     * A context on one of the event loops, for a caller that is not on one. Not {@link Vertx#getOrCreateContext}: on
+     * a Vert.x virtual or worker thread that is the thread's own context, where a provider call waits for its answer
+     * and the second call would start only once the first ended.
+     */
+    private Context eventLoop() {
+        return ((VertxInternal) vertx).createEventLoopContext();
     }
 
     private static void waitFor(CompletableFuture<Void> over, Race race, Exchange exchange) {

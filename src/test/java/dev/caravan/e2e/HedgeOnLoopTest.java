@@ -59,8 +59,15 @@ class HedgeOnLoopTest {
     @BeforeAll
     static void learnAlphasLatency() {
         for (int i = 0; i < 20; i++) {
-            gateway.get().post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", "alpha"));
+            assertThat(gateway.get().post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", "alpha"))
+                    .statusCode()).as("alpha serves while its latency is learnt").isEqualTo(200);
         }
+        // what a hedge waits for before its second call: known, and well short of the clock's step
+        assertThat(alphaP95()).as("alpha's p95 in ms").isLessThan(PAST_P95.toMillis());
+    }
+
+    private static double alphaP95() {
+        return gateway.get().status("alpha").at("/targets/0/latency_ms/p95").asDouble(Double.NaN);
     }
 
     @BeforeEach
@@ -92,7 +99,8 @@ class HedgeOnLoopTest {
         assertNoThreadWaits("while the first calls run");
 
         CLOCK.advance(PAST_P95);
-        await().atMost(Duration.ofSeconds(20)).until(() -> gateway.provider("beta").heldCalls() == HEDGES);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(gateway.provider("beta").heldCalls())
+                .as("hedges held by beta (alpha's p95 %s)", alphaP95()).isEqualTo(HEDGES));
         assertNoThreadWaits("while both calls of every hedge run");
 
         gateway.provider("beta").release();
@@ -131,7 +139,8 @@ class HedgeOnLoopTest {
                 caller.send(hedged());
                 await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").heldCalls() == 1);
                 CLOCK.advance(PAST_P95);
-                await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("beta").heldCalls() == 1);
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(gateway.provider("beta")
+                        .heldCalls()).as("hedges held by beta (alpha's p95 %s)", alphaP95()).isEqualTo(1));
             }
 
             JsonNode line = abandoned(log);
