@@ -25,6 +25,8 @@ public final class LatencyBoard {
     /** How long a computed percentile set is reused: taking a histogram snapshot is too costly per request. */
     private static final long SNAPSHOT_TTL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
+    private static final Percentiles NOTHING = new Percentiles(Double.NaN, Double.NaN, Double.NaN, 0);
+
     private record Cached(Percentiles percentiles, long takenNanos) {
     }
 
@@ -43,6 +45,10 @@ public final class LatencyBoard {
     }
 
     public Percentiles of(Target target) {
+        if (!timers.containsKey(target)) {
+            // never measured: nothing to cache, and caching it would hide the first measurements for the TTL
+            return NOTHING;
+        }
         // the registry's clock, which also rotates the timers' windows (System.nanoTime in production)
         long now = registry.config().clock().monotonicTime();
         Cached cached = cache.get(target);
@@ -62,7 +68,7 @@ public final class LatencyBoard {
     private Percentiles compute(Target target) {
         Timer timer = timers.get(target);
         if (timer == null) {
-            return new Percentiles(Double.NaN, Double.NaN, Double.NaN, 0);
+            return NOTHING;
         }
         var snapshot = timer.takeSnapshot();
         double p50 = Double.NaN;

@@ -98,4 +98,13 @@ class LatencyBoardTest {
         assertThat(board.of(FAST).p99()).as("fresh").isCloseTo(900, within(50.0));
         assertThat(board.of(FAST).count()).isEqualTo(3);
     }
+
+    @Test
+    void aTargetsFirstMeasurementCountsAtOnceThoughItWasAskedForBefore() {
+        assertThat(board.of(FAST).p95()).as("never measured").isNaN();
+
+        record(FAST, 7, 7);
+
+        assertThat(board.of(FAST).p95()).as("the router's read, with the clock still").isCloseTo(7, within(1.0));
+    }
 }
