@@ -112,20 +112,21 @@ public final class RequestLogWriter implements AutoCloseable {
 
     /**
      * Adds a line, or drops and counts it when {@code capacity} lines or {@code maxBytes} bytes wait already. Never waits for the output: the
-     * body is made as UTF-8 bytes in a buffer of the calling thread's, and only copied into the batch under the lock
-     * (lines stay whole, and in the order each thread added them).
+     * body is made as UTF-8 bytes in a buffer of the calling thread's, and only stamped and copied into the batch
+     * under the lock (lines stay whole, and in the order of their time stamps).
      *
      * @return false when the line was dropped or its body failed (nothing of it is written then)
      */
     public boolean append(Body body) throws IOException {
         Thread caller = Thread.currentThread();
-        // made outside the lock, prefix and all, in the caller's own buffer (a virtual thread, short-lived, gets a
-        // fresh one): under the lock the line is only copied into the batch
+        // made outside the lock, all but its time stamp, in the caller's own buffer (a virtual thread, short-lived,
+        // gets a fresh one): under the lock the stamp is written and the line copied into the batch, so that the
+        // lines of all threads are written in the order of their stamps
         boolean virtual = caller.isVirtual();
         Line line = virtual ? newLine() : lineOfThread.get();
         Batch made = line.bytes;
         made.clear();
-        line.prefix(made, clock.millis(), caller.getName());
+        line.afterStamp(made, caller.getName());
         try {
             body.writeTo(line.generator);
             line.generator.flush();
@@ -143,11 +144,12 @@ public final class RequestLogWriter implements AutoCloseable {
         lock.lock();
         try {
             Batch batch = filling;
-            if (batch.lines >= capacity || batch.size + (long) made.size > maxBytes || closing) {
+            if (batch.lines >= capacity || batch.size + (long) Line.STAMP + made.size > maxBytes || closing) {
                 dropped.incrementAndGet();
                 return false;
             }
             int before = batch.size;
+            line.stamp(batch, clock.millis());
             batch.write(made.bytes, 0, made.size);
             batch.lines++;
             appended++;
@@ -289,6 +291,9 @@ public final class RequestLogWriter implements AutoCloseable {
     /** A thread's line in the making, and the time stamp's second as its last line wrote it. */
     private static final class Line {
 
+        /** The time stamp's length: {@code 2026-01-31T12:34:56,789}. */
+        static final int STAMP = 23;
+
         final Batch bytes;
         final JsonGenerator generator;
         private final ZoneId zone;
@@ -301,8 +306,8 @@ public final class RequestLogWriter implements AutoCloseable {
             this.zone = zone;
         }
 
-        /** {@code 2026-01-31T12:34:56,789 INFO  [thread] requests - }, the second's part made once a second. */
-        void prefix(Batch batch, long millis, String threadName) {
+        /** {@code 2026-01-31T12:34:56,789}, the second's part made once a second. */
+        void stamp(Batch batch, long millis) {
             long s = Math.floorDiv(millis, 1000);
             if (s != second) {
                 LocalDateTime t = LocalDateTime.ofInstant(java.time.Instant.ofEpochSecond(s), zone);
@@ -316,6 +321,10 @@ public final class RequestLogWriter implements AutoCloseable {
             batch.write('0' + ms / 100);
             batch.write('0' + ms / 10 % 10);
             batch.write('0' + ms % 10);
+        }
+
+        /** What follows the time stamp: {@code  INFO  [thread] requests - }. */
+        void afterStamp(Batch batch, String threadName) {
             batch.write(LEVEL_AND_THREAD, 0, LEVEL_AND_THREAD.length);
             batch.writeText(threadName);
             batch.write(LOGGER, 0, LOGGER.length);

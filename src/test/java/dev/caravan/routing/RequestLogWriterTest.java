@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -91,6 +93,62 @@ class RequestLogWriterTest {
         assertThat(lastByThread).hasSize(threads).allSatisfy((thread, last) -> assertThat(last).isEqualTo(each - 1));
         assertThat(writes).as("one write for the whole batch").hasValue(1);
         assertThat(writer.dropped()).isZero();
+    }
+
+    @Test
+    void linesFromManyThreadsAreWrittenInTheOrderOfTheirTimeStamps() throws Exception {
+        Path file = folder.resolve("requests.log");
+        // each line's stamp one millisecond after the one before: any two lines written out of order show
+        AtomicLong ticks = new AtomicLong(Instant.parse("2026-01-31T12:00:00Z").toEpochMilli());
+        Clock advancing = new Clock() {
+            @Override
+            public long millis() {
+                return ticks.getAndIncrement();
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(millis());
+            }
+
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+        };
+        RequestLogWriter writer = new RequestLogWriter(new FileOutputStream(file.toFile()), new JsonFactory(),
+                advancing, 8192, 64L << 20, NEVER);
+        writers.add(writer);
+        int threads = 8;
+        int each = 500;
+        try (ExecutorService callers = Executors.newFixedThreadPool(threads, named())) {
+            List<CompletableFuture<Void>> appending = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                appending.add(CompletableFuture.runAsync(() -> {
+                    for (int n = 0; n < each; n++) {
+                        append(writer, n);
+                    }
+                }, callers));
+            }
+            CompletableFuture.allOf(appending.toArray(CompletableFuture[]::new)).join();
+        }
+        writer.flush();
+
+        List<String> stamps = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                .map(line -> line.substring(0, line.indexOf(' '))).toList();
+        assertThat(stamps).hasSize(threads * each);
+        int firstOutOfOrder = -1;
+        for (int i = 1; i < stamps.size() && firstOutOfOrder < 0; i++) {
+            if (stamps.get(i).compareTo(stamps.get(i - 1)) <= 0) {
+                firstOutOfOrder = i;
+            }
+        }
+        assertThat(firstOutOfOrder).as("the first line stamped before the line above it").isEqualTo(-1);
     }
 
     @Test
