@@ -61,12 +61,9 @@ final class ChatSteps {
         step(registry, "clientLimits.settle", clientLimits::settle);
         step(registry, "streamResumption.arm", streamResumption::arm);
         registry.bind("hedger.call", hedger);
-        step(registry, "providerBreakers.enter", exchange -> breakers.enter(
-                exchange.getProperty(ProviderAttempt.PROPERTY, ProviderAttempt.class), exchange));
-        step(registry, "providerBreakers.served", breakers::served);
         step(registry, "providerBreakers.failed", breakers::failed);
         // the breaker's permit is taken by the step that prepares the call, and its success recorded by the step
-        // that reads the answer: as steps of their own they cost two more passes of Camel's engine per attempt
+        // that reads the answer: as steps of their own they would cost two more passes of Camel's engine per attempt
         step(registry, "providerCalls.prepare", exchange -> {
             ProviderAttempt attempt = exchange.getProperty(ProviderAttempt.PROPERTY, ProviderAttempt.class);
             breakers.enter(attempt, exchange);

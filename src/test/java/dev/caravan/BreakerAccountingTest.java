@@ -30,11 +30,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The breaker driven by hand counts what the failure vocabulary says counts (DESIGN §4), with the gateway's own
  * breaker configuration: each failure class recorded or handed back unrecorded, a success recorded, a refused call
- * not recorded at all, and half-open probe calls limited to their number.
+ * not recorded at all, half-open probe calls limited to their number, and each call under its own provider's breaker.
  */
 class BreakerAccountingTest {
 
     private static final Target ALPHA = new Target("alpha", "model-alpha");
+    private static final Target BETA = new Target("beta", "model-beta");
 
     private final CircuitBreaker breaker = CircuitBreakerRegistry.ofDefaults().circuitBreaker("alpha",
             HealthConfiguration.breakerConfig(new BreakerSettings(50, 4, 4, Duration.ofSeconds(30), 1)));
@@ -92,22 +93,35 @@ class BreakerAccountingTest {
     }
 
     @Test
-    void anAttemptThatHoldsAPermitIsNotGivenASecondOneAndItsSuccessIsRecordedOnce() {
-        breaker.transitionToOpenState();
-        breaker.transitionToHalfOpenState(); // one probe call
-        Exchange probe = attempt();
-        breakers.enter(attempt(probe), probe);
-        breakers.enter(attempt(probe), probe); // a route that still takes the permit before the call's preparation
+    void aCallTakesItsOwnProvidersPermitWhateverPermitTheExchangeStillHolds() {
+        CircuitBreaker betaBreaker = CircuitBreakerRegistry.ofDefaults().circuitBreaker("beta",
+                HealthConfiguration.breakerConfig(new BreakerSettings(50, 4, 4, Duration.ofSeconds(30), 1)));
+        ProviderBreakers both = new ProviderBreakers(Map.of("alpha", breaker, "beta", betaBreaker));
+        Exchange exchange = attempt();
+        both.enter(attempt(exchange), exchange); // alpha's permit, left on the exchange
+        betaBreaker.transitionToOpenState();
+        exchange.setProperty(ProviderAttempt.PROPERTY, attemptOn(BETA));
 
-        breakers.served(probe); // as the answer is read
-        breakers.served(probe); // a route that still records it in a step of its own
+        assertThatThrownBy(() -> both.enter(attempt(exchange), exchange))
+                .as("beta's open breaker refuses the call").isInstanceOf(CallNotPermittedException.class);
 
-        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
-        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isZero(); // reset by closing
-        Exchange next = attempt();
-        breakers.enter(attempt(next), next);
-        breakers.served(next);
+        betaBreaker.transitionToClosedState();
+        both.enter(attempt(exchange), exchange);
+        both.served(exchange);
+        assertThat(betaBreaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+        assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).as("recorded on beta's breaker only").isZero();
+    }
+
+    @Test
+    void aSuccessIsRecordedOncePerPermit() {
+        Exchange exchange = attempt();
+        breakers.enter(attempt(exchange), exchange);
+
+        breakers.served(exchange);
+        breakers.served(exchange);
+
         assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
+        assertThat(exchange.getProperty(ProviderBreakers.PERMIT)).isNull();
     }
 
     @Test
@@ -125,11 +139,15 @@ class BreakerAccountingTest {
 
     private Exchange attempt() {
         Exchange exchange = new DefaultExchange(camel);
-        exchange.setProperty(ProviderAttempt.PROPERTY, ProviderAttempt.of(new AttemptPlan(ALPHA, 0,
-                Duration.ofSeconds(10), 0L, "req_1", List.of()), new ChatRequest("fast",
-                List.of(ChatMessage.of("user", "hello")), null, null, null, null, null, null, null, null, null, null),
-                null, null));
+        exchange.setProperty(ProviderAttempt.PROPERTY, attemptOn(ALPHA));
         return exchange;
+    }
+
+    private static ProviderAttempt attemptOn(Target target) {
+        return ProviderAttempt.of(new AttemptPlan(target, 0, Duration.ofSeconds(10), 0L, "req_1", List.of()),
+                new ChatRequest("fast", List.of(ChatMessage.of("user", "hello")), null, null, null, null, null, null,
+                        null, null, null, null),
+                null, null);
     }
 
     private static ProviderAttempt attempt(Exchange exchange) {

@@ -9,7 +9,9 @@ import org.apache.camel.ExchangeProperty;
 
 /**
  * Each provider's circuit breaker around the provider route's call, driven by hand: the route's steps take a
- * permit before the call ({@link #enter}, as the call is prepared) and report how it ended, with its duration ({@link #served}, {@link #failed}),
+ * permit before the call ({@link #enter}, from {@code providerCalls.prepare}) and report how it ended, with its
+ * duration ({@link #served}, from {@code providerCalls.interpret}; {@link #failed}, step
+ * {@code providerBreakers.failed} in the route's catch),
  * as Resilience4j's own decorators do. The breaker's configuration classifies what it is told: a failure whose
  * class does not count against the breaker (a caller's fault, a rate limit, a saturated pool, a caller who left) is
  * ignored by its {@code ignoreException} predicate, so that the permit goes back unrecorded.
@@ -36,18 +38,14 @@ public final class ProviderBreakers {
     }
 
     /**
-     * Takes the breaker's permit for the attempt: a closed breaker gives one, an open one none, a half-open one as
-     * many as its probe calls. An exchange that holds a permit already (a route that still asks for one before
-     * {@code providerCalls.prepare}, which takes it itself) keeps that one: a half-open breaker's probe calls are
-     * few, and a second permit would never be given back.
+     * Takes the permit of the attempt's provider's breaker: a closed breaker gives one, an open one none, a half-open
+     * one as many as its probe calls. Always asked of that provider's breaker, whatever the exchange held before, so
+     * that no call runs without its own breaker's permit, nor is recorded on another provider's breaker.
      *
      * @throws CallNotPermittedException the breaker refused the call; nothing is sent, and the router passes the
      *                                   target over without counting an attempt
      */
     public void enter(@ExchangeProperty(ProviderAttempt.PROPERTY) ProviderAttempt attempt, Exchange exchange) {
-        if (exchange.getProperty(PERMIT) != null) {
-            return;
-        }
         CircuitBreaker breaker = breakers.get(attempt.plan().target().provider());
         if (!breaker.tryAcquirePermission()) {
             throw CallNotPermittedException.createCallNotPermittedException(breaker);
@@ -56,8 +54,8 @@ public final class ProviderBreakers {
     }
 
     /**
-     * The call was answered: counted a success unless the breaker's result predicate says otherwise. Once per
-     * permit: {@code providerCalls.interpret} records it as it hands the reply on, and a later step finds nothing.
+     * The call was answered ({@code providerCalls.interpret}, as it hands the reply on): counted a success unless
+     * the breaker's result predicate says otherwise. Once per permit: a second call finds nothing.
      */
     public void served(Exchange exchange) {
         Permit permit = exchange.getProperty(PERMIT, Permit.class);
