@@ -42,8 +42,9 @@ public class RequestLogAlloc {
                 Instant.EPOCH.plusSeconds(120), null, Set.of(), Map.of()).withAttempt(attempt);
         Outcome served = new Outcome.Served(state.requestId(), answer, target, List.of(attempt), 3, null, 6.6e-6);
 
-        RequestLogWriter writer = new RequestLogWriter(OutputStream.nullOutputStream(), json.getFactory(), Clock.systemDefaultZone(),
-                8192, Duration.ofMillis(50));
+        // the shipped caravan.log.queue, caravan.log.queue-bytes and caravan.log.batch-delay
+        RequestLogWriter writer = new RequestLogWriter(OutputStream.nullOutputStream(), json.getFactory(),
+                Clock.systemDefaultZone(), 8192, 4L << 20, Duration.ofMillis(50));
         measure("Log4j AsyncAppender (log4j2.properties)", new RequestLog(json, false), state, served, lines);
         measure("RequestLogWriter", new RequestLog(json, false, writer), state, served, lines);
         writer.close();
