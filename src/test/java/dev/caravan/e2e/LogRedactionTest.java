@@ -7,13 +7,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
+import dev.caravan.testing.LogCapture;
 import io.vertx.core.Vertx;
 import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Layout;
-import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,30 +30,18 @@ class LogRedactionTest {
     static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha"),
             Gateway.props("caravan.auth.keys", CLIENT_KEY));
 
-    private final StringBuffer console = new StringBuffer();
-    private AbstractAppender shippedLayout;
+    private LogCapture console;
 
     /** Every line as the shipped console appender would write it. */
     @BeforeEach
     void attach() {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Layout<?> layout = context.getConfiguration().getAppender("out").getLayout();
-        shippedLayout = new AbstractAppender("shipped-layout", null, layout, true, Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                console.append(new String(getLayout().toByteArray(event), java.nio.charset.StandardCharsets.UTF_8));
-            }
-        };
-        shippedLayout.start();
-        context.getConfiguration().getRootLogger().addAppender(shippedLayout, null, null);
-        context.updateLoggers();
+        console = LogCapture.attach(context.getConfiguration().getAppender("out").getLayout());
     }
 
     @AfterEach
     void detach() {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().removeAppender(shippedLayout.getName());
-        context.updateLoggers();
+        console.close();
     }
 
     @Test
@@ -68,11 +53,11 @@ class LogRedactionTest {
                         new IOException("client sent " + CLIENT_KEY));
             });
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> console.toString().contains("upstream refused key"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> console.text().contains("upstream refused key"));
         } finally {
             vertx.close();
         }
-        assertThat(console.toString()).contains("upstream refused key [redacted]", "client sent [redacted]",
+        assertThat(console.text()).contains("upstream refused key [redacted]", "client sent [redacted]",
                 "at ").doesNotContain(PROVIDER_KEY, CLIENT_KEY);
     }
 
@@ -82,7 +67,7 @@ class LogRedactionTest {
                 "Failed delivery for (MessageId: 1). Exhausted after delivery attempt: 1 caught: Authorization: Bearer "
                         + CLIENT_KEY, new IllegalArgumentException("x-api-key: " + PROVIDER_KEY));
 
-        assertThat(console.toString()).contains("DefaultErrorHandler - Failed delivery", "Bearer [redacted]",
+        assertThat(console.text()).contains("DefaultErrorHandler - Failed delivery", "Bearer [redacted]",
                 "x-api-key: [redacted]").doesNotContain(PROVIDER_KEY, CLIENT_KEY);
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.TestFolders;
+import dev.caravan.testing.LogCapture;
 import jakarta.jms.Connection;
 import jakarta.jms.Message;
 import jakarta.jms.Queue;

@@ -11,16 +11,12 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.testing.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,32 +30,16 @@ class JsonErrorPagesLogTest {
     private static final String CLIENT_KEY = "ck-team-a-9d27f1c04be8e6a5";
 
     private final Vertx vertx = Vertx.vertx();
-    private final StringBuffer logged = new StringBuffer();
-    private final AbstractAppender capture = new AbstractAppender("error-pages-capture", null, null, true,
-            Property.EMPTY_ARRAY) {
-        @Override
-        public void append(LogEvent event) {
-            logged.append(event.getMessage().getFormattedMessage()).append('\n');
-            for (Throwable e = event.getThrown(); e != null; e = e.getCause()) {
-                logged.append(e).append('\n');
-            }
-        }
-    };
+    private final LogCapture logged = LogCapture.attach();
 
     @AfterEach
     void stop() {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().removeAppender(capture.getName());
-        context.updateLoggers();
+        logged.close();
         vertx.close().toCompletionStage().toCompletableFuture().join();
     }
 
     @Test
     void aFailureAnsweredByTheServerIsLoggedWithoutTheKeysItsMessagesCarry() throws Exception {
-        capture.start();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().addAppender(capture, null, null);
-        context.updateLoggers();
         JsonErrorPages pages = new JsonErrorPages(new ObjectMapper(), new DefaultCamelContext(), 1 << 20,
                 new SecretRedactor(List.of(PROVIDER_KEY, CLIENT_KEY)));
         Vertx guarded = GuardedVertx.of(vertx, new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(75),
@@ -79,7 +59,7 @@ class JsonErrorPagesLogTest {
         assertThat(answer.statusCode()).isEqualTo(500);
         assertThat(answer.body()).contains("\"code\":\"internal_error\"").doesNotContain(PROVIDER_KEY)
                 .doesNotContain(CLIENT_KEY);
-        assertThat(logged.toString()).contains("the HTTP server failed on POST /v1/chat/completions")
+        assertThat(logged.text()).contains("the HTTP server failed on POST /v1/chat/completions")
                 .contains("the reply could not be written").contains("[redacted]")
                 .doesNotContain(PROVIDER_KEY).doesNotContain(PROVIDER_KEY.substring(8, 20))
                 .doesNotContain(CLIENT_KEY);

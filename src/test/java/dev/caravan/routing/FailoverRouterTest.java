@@ -32,16 +32,12 @@ import dev.caravan.provider.ProviderReply;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.provider.Target;
+import dev.caravan.testing.LogCapture;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -111,30 +107,13 @@ class FailoverRouterTest {
 
     @Test
     void aFailureOutsideOfAnyAttemptIsLoggedWithoutTheKeyItCarries() {
-        StringBuffer logged = new StringBuffer();
-        AbstractAppender capture = new AbstractAppender("router-capture", null, null, true, Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                logged.append(event.getMessage().getFormattedMessage()).append('\n');
-                for (Throwable e = event.getThrown(); e != null; e = e.getCause()) {
-                    logged.append(e).append('\n');
-                }
-            }
-        };
-        capture.start();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().addAppender(capture, null, null);
-        context.updateLoggers();
-        try {
+        try (LogCapture logged = LogCapture.attach()) {
             plan(); // planned, but no attempt is under way
 
             fails(new ProviderFailure(FailureClass.AUTH, 401, "Incorrect API key provided: sk-alpha", null));
 
-            assertThat(logged.toString()).contains("outside of any attempt").contains("[redacted]")
+            assertThat(logged.text()).contains("outside of any attempt").contains("[redacted]")
                     .doesNotContain("sk-alpha");
-        } finally {
-            context.getConfiguration().getRootLogger().removeAppender(capture.getName());
-            context.updateLoggers();
         }
     }
 
