@@ -11,11 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
+import dev.caravan.testing.LogCapture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -100,27 +96,13 @@ class Http2ProviderTest {
         String key = "test-key-alpha";
         gateway.provider("alpha").fail(status == 200 ? Fault.echoingKey() : Fault.status(status).withKeyEchoed());
         List<String> logged = new CopyOnWriteArrayList<>();
-        AbstractAppender everything = new AbstractAppender("echo-" + status, null, null, true, Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                logged.add(event.getMessage().getFormattedMessage());
-                for (Throwable t = event.getThrown(); t != null; t = t.getCause()) {
-                    logged.add(String.valueOf(t));
-                }
-            }
-        };
-        everything.start();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        context.getConfiguration().getRootLogger().addAppender(everything, null, null);
-        context.updateLoggers();
         HttpResponse<String> response;
-        try (RequestLogCapture requests = RequestLogCapture.attach("echo-requests-" + status)) {
+        try (LogCapture everything = LogCapture.attach();
+                RequestLogCapture requests = RequestLogCapture.attach("echo-requests-" + status)) {
             response = gateway.post("/v1/chat/completions", request(false), Map.of());
             await().atMost(Duration.ofSeconds(10)).until(() -> !requests.lines().isEmpty());
+            logged.addAll(everything.events());
             logged.addAll(requests.lines());
-        } finally {
-            context.getConfiguration().getRootLogger().removeAppender(everything.getName());
-            context.updateLoggers();
         }
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
