@@ -179,7 +179,7 @@ public final class ProviderHttp implements Closeable {
      * on a worker thread dispatched from it (so the call needs no event loop thread of its own, its writes need no
      * hand-off to another loop, and its answer arrives where the client's is written). A call from elsewhere (JMS,
      * file drops, probes), and a call whose loop's share of the pool is in use, runs on the loop whose connection it
-     * takes.
+     * takes; a call of a full pool waits in the pool's queue for the first connection any loop frees.
      */
     private Flight launch(ProviderCall call) {
         ProviderPool pool = pools.get(call.plan().target().provider());
@@ -188,14 +188,19 @@ public final class ProviderHttp implements Closeable {
         // a call from elsewhere fills the first loop's share before spilling: calls one at a time keep reusing one
         // kept-alive connection, and concurrent ones one HTTP/2 connection, as they would in a pool of one loop
         int index = onLoop ? pool.loopIndex(current.nettyEventLoop()) : 0;
-        ProviderPool.Shard shard = pool.enter(index);
-        Context loop = onLoop && shard.loop().nettyEventLoop() == current.nettyEventLoop() ? current : shard.loop();
-        Flight flight = new Flight(call, pool, shard, loop);
+        Flight flight = new Flight(call, pool, onLoop ? current : loops[0], onLoop);
+        ProviderPool.Shard shard = pool.enter(index, flight);
+        if (shard != null) {
+            flight.take(shard);
+        }
+        // bound once counted or queued: a cut then frees the call's place, or takes it out of the queue
         call.handle().bind(flight);
-        if (flight.onLoop()) {
+        if (shard == null) {
+            flight.await();
+        } else if (flight.onLoop()) {
             flight.start();
         } else {
-            loop.runOnContext(v -> flight.start());
+            flight.loop.runOnContext(v -> flight.start());
         }
         return flight;
     }
@@ -240,12 +245,17 @@ public final class ProviderHttp implements Closeable {
     }
 
     /** One call on its event loop, and the cut that ends it. */
-    private final class Flight implements Cancellable {
+    private final class Flight implements Cancellable, ProviderPool.Waiter {
 
         private final ProviderCall call;
         private final ProviderPool pool;
-        private final ProviderPool.Shard shard;
-        private final Context loop;
+        /** The caller's event loop, or where a call from elsewhere waits for a connection. */
+        private final ContextInternal home;
+        private final boolean fromLoop;
+        /** The shard counting the call: null while it waits for a connection of the full pool. */
+        private volatile ProviderPool.Shard shard;
+        /** Where the call runs: its shard's loop (the caller's own context there), {@link #home} while it waits. */
+        private volatile Context loop;
         private final CompletableFuture<ProviderAnswer> answered = new CompletableFuture<>();
         private final AtomicBoolean over = new AtomicBoolean();
         private volatile boolean cancelled;
@@ -253,12 +263,45 @@ public final class ProviderHttp implements Closeable {
         private volatile ArrivingBody body;
         /** The read timeout's check from the request's start to the answer's end, cancelled when the call ends. */
         private volatile ScheduledFuture<?> watch;
+        /** The pool wait's end while the call waits in the pool's queue, cancelled when it is handed a shard. */
+        private volatile ScheduledFuture<?> poolWait;
 
-        Flight(ProviderCall call, ProviderPool pool, ProviderPool.Shard shard, Context loop) {
+        Flight(ProviderCall call, ProviderPool pool, ContextInternal home, boolean fromLoop) {
             this.call = call;
             this.pool = pool;
-            this.shard = shard;
-            this.loop = loop;
+            this.home = home;
+            this.fromLoop = fromLoop;
+            this.loop = home;
+        }
+
+        /** Counted on {@code counted}: the call runs on its loop, in the caller's context when that is the loop. */
+        void take(ProviderPool.Shard counted) {
+            loop = fromLoop && counted.loop().nettyEventLoop() == home.nettyEventLoop() ? home : counted.loop();
+            shard = counted;
+        }
+
+        /** The call waits in the pool's queue: at most the pool wait, then fails as the pool's saturation. */
+        void await() {
+            poolWait = home.nettyEventLoop().schedule(() -> home.emit(null, v -> {
+                if (pool.forget(this)) {
+                    over.set(true);
+                    answered.completeExceptionally(new PoolWaitTimeoutException(poolWaitMillis, null));
+                }
+            }), poolWaitMillis, TimeUnit.MILLISECONDS);
+            if (shard != null || over.get()) {
+                poolWait.cancel(false); // handed a shard, or cut, meanwhile
+            }
+        }
+
+        @Override
+        public void handed(ProviderPool.Shard counted) {
+            take(counted);
+            ScheduledFuture<?> pending = poolWait;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            // a task of the loop even there: the call that left is still ending on it
+            loop.runOnContext(v -> start());
         }
 
         /** Whether the current thread is the call's event loop. */
@@ -272,12 +315,11 @@ public final class ProviderHttp implements Closeable {
                 ended();
                 return;
             }
-            // Vert.x bounds the whole lease of a connection by this: the wait for a free one of a full pool and, when
-            // the pool has room, the connect of a new one. Only the former is the pool wait; a connect slowed by a
-            // busy machine must not pass for a full pool, so it gets the connect timeout (the client's TCP bound,
-            // which runs out first) on top
-            long leaseMillis = shard.calls().get() > shard.capacity() ? poolWaitMillis
-                    : pool.connectMillis() + poolWaitMillis;
+            // Vert.x bounds the whole lease of a connection by this: the connect of a new one, or the wait for one
+            // being freed (the shard has room for the call, but a connection may not be back in its pool yet, or an
+            // HTTP/2 server allows fewer streams). A connect slowed by a busy machine must not pass for a full pool,
+            // so it gets the connect timeout (the client's TCP bound, which runs out first) on top of the pool wait
+            long leaseMillis = pool.connectMillis() + poolWaitMillis;
             Destination to = destination(call.url());
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.POST)
@@ -408,6 +450,15 @@ public final class ProviderHttp implements Closeable {
         public boolean cancel() {
             cancelled = true;
             answered.completeExceptionally(new CancellationException("the attempt was cut"));
+            if (shard == null && pool.forget(this)) {
+                // it waited in the pool's queue: it leaves it at once, never having held a place
+                over.set(true);
+                ScheduledFuture<?> pending = poolWait;
+                if (pending != null) {
+                    pending.cancel(false);
+                }
+                return true;
+            }
             loop.runOnContext(v -> {
                 if (over.get()) {
                     return;

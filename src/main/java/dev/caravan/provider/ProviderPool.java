@@ -1,6 +1,7 @@
 package dev.caravan.provider;
 
 import java.io.Closeable;
+import java.util.LinkedHashSet;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.netty.channel.EventLoop;
@@ -71,6 +72,25 @@ final class ProviderPool implements Closeable {
     private final int capacity;
     private final long connectMillis;
     private final AtomicInteger calls = new AtomicInteger();
+    /**
+     * The calls waiting for a connection of the full pool, first come first. Vert.x's wait queues are per client pool,
+     * so a call queued in one shard's pool would wait for that shard's connections only, while another loop's shard
+     * freed one: the pool keeps its own queue and places a waiting call on the shard whose call leaves first. A set
+     * in arrival order, as a waiter that gives up leaves from anywhere in it.
+     */
+    private final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
+    /** The size of {@link #waiters}, read without its lock on each {@link #enter} and {@link #leave}. */
+    private final AtomicInteger waiting = new AtomicInteger();
+
+    /** A call waiting in the pool's queue. */
+    interface Waiter {
+
+        /**
+         * The call is counted on {@code shard}, whose connection just freed (or another with room): it goes on there.
+         * Called with the pool's queue locked, by the thread of the call that left: queue work, do none here.
+         */
+        void handed(Shard shard);
+    }
 
     /**
      * @param loops one context per event loop the calls run on (distinct loops): each loop's connections are opened
@@ -152,36 +172,56 @@ final class ProviderPool implements Closeable {
 
     /**
      * Counts a call on the shard of event loop {@code loop} (an index of {@link #loopIndex}) with the fewest calls
-     * that has a free connection; when that loop's shards are all in use, on another loop's with one free; when every
-     * shard is full, on the least busy of all (the loop's own among equals), where the call then waits for one of
-     * that shard's connections.
+     * that has a free connection; when that loop's shards are all in use, on another loop's with one free. When every
+     * shard is full, or calls wait already (they go first), the call waits in the pool's queue instead: it is
+     * {@link Waiter#handed handed} the first shard whose call leaves ({@link #leave}), or {@link #forget forgotten}.
+     *
+     * @return the shard the call was counted on, or null when it waits
      */
-    Shard enter(int loop) {
+    Shard enter(int loop, Waiter waiter) {
         calls.incrementAndGet();
         Shard[] own = loop >= 0 && loop < byLoop.length && byLoop[loop].length > 0 ? byLoop[loop] : shards;
+        if (waiting.get() == 0) {
+            Shard shard = claim(own);
+            if (shard != null) {
+                return shard;
+            }
+        }
+        synchronized (waiters) {
+            // counted as waiting before the shards are looked at again: a call that leaves meanwhile either left its
+            // room to be found here, or finds this one waiting and hands it over (leave reads in the other order)
+            waiting.incrementAndGet();
+            Shard shard = waiters.isEmpty() ? claim(own) : null;
+            if (shard != null) {
+                waiting.decrementAndGet();
+                return shard;
+            }
+            waiters.add(waiter);
+            return null;
+        }
+    }
+
+    /**
+     * Counts the call on the first of {@code own} with the fewest calls that has room, else on the roomiest shard of
+     * any loop; null when every shard is full.
+     */
+    private Shard claim(Shard[] own) {
         while (true) {
             Shard least = least(own);
             int fewest = least.calls().get();
-            if (fewest >= least.capacity() && own != shards) {
-                Shard other = roomiest(shards);
-                int n = other.calls().get();
-                if (n < other.capacity()) {
-                    if (other.calls().compareAndSet(n, n + 1)) {
-                        return other;
-                    }
-                    continue;
+            if (fewest < least.capacity()) {
+                if (least.calls().compareAndSet(fewest, fewest + 1)) {
+                    return least;
                 }
+                continue;
             }
-            if (fewest >= least.capacity()) {
-                // every shard is full: the call waits on the one with the fewest calls (waiting ones too), its own
-                // loop's among equals, so that waiting calls spread over all the connections that will free
-                Shard anywhere = least(shards);
-                Shard waitOn = anywhere.calls().get() < fewest ? anywhere : least;
-                waitOn.calls().incrementAndGet();
-                return waitOn;
+            Shard other = roomiest(shards);
+            int n = other.calls().get();
+            if (n >= other.capacity()) {
+                return null;
             }
-            if (least.calls().compareAndSet(fewest, fewest + 1)) {
-                return least;
+            if (other.calls().compareAndSet(n, n + 1)) {
+                return other;
             }
         }
     }
@@ -214,10 +254,44 @@ final class ProviderPool implements Closeable {
         return least;
     }
 
-    /** The call counted on {@code shard} ended. */
+    /** The call counted on {@code shard} ended: its place goes to the call that waits longest, if any. */
     void leave(Shard shard) {
         shard.calls().decrementAndGet();
         calls.decrementAndGet();
+        if (waiting.get() > 0) {
+            handOver(shard);
+        }
+    }
+
+    /** Hands the waiting calls, first come first, the places free: on {@code freed} first, its connection free. */
+    private void handOver(Shard freed) {
+        Shard[] first = {freed};
+        synchronized (waiters) {
+            while (!waiters.isEmpty()) {
+                Shard shard = claim(first);
+                if (shard == null) {
+                    return;
+                }
+                waiting.decrementAndGet();
+                waiters.removeFirst().handed(shard);
+            }
+        }
+    }
+
+    /**
+     * Takes {@code waiter} out of the queue (its pool wait ran out, or its caller went): no longer counted.
+     *
+     * @return false when it was not waiting: it was handed a shard already, and leaves it as any call does
+     */
+    boolean forget(Waiter waiter) {
+        synchronized (waiters) {
+            if (!waiters.remove(waiter)) {
+                return false;
+            }
+            waiting.decrementAndGet();
+        }
+        calls.decrementAndGet();
+        return true;
     }
 
     /** Calls in flight: holding a connection, or queued for one. */

@@ -67,12 +67,16 @@ class LoopAffinityTest {
     private ProviderHttp http;
 
     private void start(int maxConnections, boolean http2) {
+        start(maxConnections, http2, Duration.ofSeconds(30));
+    }
+
+    private void start(int maxConnections, boolean http2, Duration poolWait) {
         Duration thirty = Duration.ofSeconds(30);
         URI base = URI.create("http://127.0.0.1:" + port + "/v1");
         ProviderSettings provider = new ProviderSettings("alpha", "openai", base, new ApiKeys(List.of("sk-alpha")),
                 thirty, thirty, thirty, Duration.ofSeconds(5), maxConnections, 1, null, false,
                 DialectOptions.OpenAi.DEFAULT, ClientApi.defaults("openai", base), http2);
-        http = new ProviderHttp(vertx, List.of(provider), Duration.ofSeconds(30), 1 << 20);
+        http = new ProviderHttp(vertx, List.of(provider), poolWait, 1 << 20);
         for (EventExecutor loop : vertx.nettyEventLoopGroup()) {
             loops.add(vertx.createEventLoopContext((EventLoop) loop, null, getClass().getClassLoader()));
         }
@@ -96,8 +100,12 @@ class LoopAffinityTest {
 
     /** A call made on {@code loop}'s event loop, as the provider route makes it; done with the thread it ended on. */
     private CompletableFuture<Thread> onLoop(ContextInternal loop, String name) {
+        return onLoop(loop, call(name));
+    }
+
+    private CompletableFuture<Thread> onLoop(ContextInternal loop, ProviderCall call) {
         CompletableFuture<Thread> answeredOn = new CompletableFuture<>();
-        loop.runOnContext(v -> http.call(call(name)).whenComplete((answer, thrown) -> {
+        loop.runOnContext(v -> http.call(call).whenComplete((answer, thrown) -> {
             if (thrown != null) {
                 answeredOn.completeExceptionally(thrown);
             } else {
@@ -171,15 +179,104 @@ class LoopAffinityTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2 && http.inFlight("alpha") == 3);
         assertThat(connections.get()).isEqualTo(2);
-        // the third waits for a connection of the shard it was counted on: both are answered to free it
+        // the third waits for whichever connection frees first
+        held.remove(held.keySet().iterator().next()).response().end("{}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
         List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1);
-        held.values().forEach(request -> request.response().end("{}"));
         for (CompletableFuture<ProviderAnswer> answer : sent) {
             assertThat(answer.join().status()).isEqualTo(200);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
         assertThat(ports).hasSize(3);
         assertThat(connections.get()).isEqualTo(2);
+    }
+
+    /** Both connections held, one per loop: a third call from loop a waits, as every connection is in use. */
+    private CompletableFuture<Thread> waitingBehindBothConnections(ContextInternal a, ContextInternal b,
+            ProviderCall waiting) {
+        onLoop(a, "a1");
+        onLoop(b, "b1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        assertThat(ports.get("b1")).isNotEqualTo(ports.get("a1"));
+        CompletableFuture<Thread> third = onLoop(a, waiting);
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 3);
+        assertThat(held).hasSize(2);
+        return third;
+    }
+
+    @ParameterizedTest(name = "http2={0}")
+    @ValueSource(booleans = {false, true})
+    void aWaitingCallTakesTheConnectionWhicheverLoopFreesIt(boolean http2) {
+        start(2, http2);
+        hold = true;
+        ContextInternal a = loops.get(0);
+        ContextInternal b = loops.get(1);
+        CompletableFuture<Thread> waiting = waitingBehindBothConnections(a, b, call("waiting"));
+
+        // loop b's connection frees first: the call from loop a goes over it, not waiting for loop a's
+        held.remove("b1").response().end("{}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("waiting"));
+        assertThat(ports.get("waiting")).isEqualTo(ports.get("b1"));
+        held.remove("waiting").response().end("{}");
+        assertThat(waiting.join()).isSameAs(threadOf(b));
+        held.remove("a1").response().end("{}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        assertThat(connections.get()).isEqualTo(2);
+    }
+
+    @ParameterizedTest(name = "http2={0}")
+    @ValueSource(booleans = {false, true})
+    void aCallWhosePoolWaitRunsOutFailsSaturatedAndLeavesNoCountBehind(boolean http2) {
+        start(2, http2, Duration.ofMillis(200));
+        hold = true;
+        ContextInternal a = loops.get(0);
+        ContextInternal b = loops.get(1);
+        onLoop(a, "a1");
+        onLoop(b, "b1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        CompletableFuture<Thread> late = onLoop(a, call("late"));
+        assertThat(late).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .havingCause().isInstanceOfSatisfying(ProviderFailure.class,
+                        failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
+        assertThat(http.inFlight("alpha")).isEqualTo(2);
+        assertThat(ports).doesNotContainKey("late");
+
+        // both connections freed serve two calls at once, one per loop: no place is held by the call that gave up
+        List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        onLoop(a, "a2");
+        onLoop(b, "b2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        assertThat(Set.of(ports.get("a2"), ports.get("b2"))).hasSize(2);
+        assertThat(http.inFlight("alpha")).isEqualTo(2);
+        List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @ParameterizedTest(name = "http2={0}")
+    @ValueSource(booleans = {false, true})
+    void aCallWhoseClientHungUpWhileWaitingStopsWaitingAtOnce(boolean http2) {
+        start(2, http2);
+        hold = true;
+        ContextInternal a = loops.get(0);
+        ContextInternal b = loops.get(1);
+        ProviderCall gone = call("gone");
+        CompletableFuture<Thread> waiting = waitingBehindBothConnections(a, b, gone);
+
+        gone.handle().abandon();
+        assertThat(waiting).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .havingCause().isInstanceOfSatisfying(ProviderFailure.class,
+                        failure -> assertThat(failure.isAbandonment()).isTrue());
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 2);
+
+        // the connection freed next serves the next call, and the call that hung up never reaches the provider
+        held.remove("b1").response().end("{}");
+        CompletableFuture<Thread> next = onLoop(b, "next");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("next"));
+        assertThat(ports).doesNotContainKey("gone");
+        List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
+        next.join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        assertThat(ports).doesNotContainKey("gone");
     }
 }
