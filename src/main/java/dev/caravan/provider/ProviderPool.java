@@ -51,8 +51,9 @@ final class ProviderPool implements Closeable {
     private static final int HTTP2_CONNECTION_WINDOW = 16 * 1024 * 1024;
 
     /**
-     * One client and the calls on it: holding one of its connections, or queued for one; its connections are opened
-     * and used on {@code loop}'s event loop.
+     * One client and the calls on it, at most {@code capacity}: each holding one of its connections, or about to (one
+     * being opened, or being freed by the call before); its connections are opened and used on {@code loop}'s event
+     * loop.
      */
     record Shard(HttpClient client, int capacity, AtomicInteger calls, ContextInternal loop) {
     }
