@@ -185,9 +185,10 @@ public final class ProviderHttp implements Closeable {
         ProviderPool pool = pools.get(call.plan().target().provider());
         ContextInternal current = vertx.getContext();
         boolean onLoop = current != null && current.isEventLoopContext();
-        // a call from elsewhere fills the first loop's share before spilling: calls one at a time keep reusing one
-        // kept-alive connection, and concurrent ones one HTTP/2 connection, as they would in a pool of one loop
-        int index = onLoop ? pool.loopIndex(current.nettyEventLoop()) : 0;
+        // a call from elsewhere goes to the shard of any loop with the fewest calls, the first among equals: calls one
+        // at a time keep reusing the first loop's kept-alive connection, and concurrent ones (a JMS or file drop burst)
+        // use every loop rather than queueing all on the first loop's thread
+        int index = onLoop ? pool.loopIndex(current.nettyEventLoop()) : ProviderPool.ANY_LOOP;
         Flight flight = new Flight(call, pool, onLoop ? current : loops[0], onLoop);
         ProviderPool.Shard shard = pool.enter(index, flight);
         if (shard != null) {

@@ -38,6 +38,8 @@ final class ProviderPool implements Closeable {
 
     /** The most connections one Vert.x client pool holds. */
     static final int SHARD_SIZE = 256;
+    /** For {@link #enter}: a call from no event loop, counted on whichever loop's shard has the fewest calls. */
+    static final int ANY_LOOP = -1;
     /**
      * The most calls one HTTP/2 connection carries (fewer when the server's SETTINGS say so): the least servers
      * commonly allow (Vert.x and h2o 100, nginx 128, Go 250), and few enough that a broken connection takes few calls
@@ -172,8 +174,8 @@ final class ProviderPool implements Closeable {
     }
 
     /**
-     * Counts a call on the shard of event loop {@code loop} (an index of {@link #loopIndex}) with the fewest calls
-     * that has a free connection; when that loop's shards are all in use, on another loop's with one free. When every
+     * Counts a call on the shard of event loop {@code loop} (an index of {@link #loopIndex}, or {@link #ANY_LOOP}: of
+     * any loop) with the fewest calls that has a free connection; when that loop's shards are all in use, on another loop's with one free. When every
      * shard is full, or calls wait already (they go first), the call waits in the pool's queue instead: it is
      * {@link Waiter#handed handed} the first shard whose call leaves ({@link #leave}), or {@link #forget forgotten}.
      *

@@ -168,6 +168,30 @@ class LoopAffinityTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
     }
 
+    /**
+     * Calls from elsewhere (JMS, file drops, probes) made at once spread over the loops, not all onto the first: with
+     * two connections per loop, two such calls leave the first loop a free connection for its own next call.
+     */
+    @ParameterizedTest(name = "http2={0}")
+    @ValueSource(booleans = {false, true})
+    void callsFromThreadsOfNoEventLoopMadeAtOnceSpreadOverTheLoops(boolean http2) {
+        start(4, http2);
+        hold = true;
+        List<CompletableFuture<ProviderAnswer>> sent = new ArrayList<>();
+        for (String name : List.of("one", "two")) {
+            sent.add(CompletableFuture.supplyAsync(() -> http.send(call(name)), callers));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        CompletableFuture<Thread> own = onLoop(loops.get(0), "own");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 3);
+        List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
+        assertThat(own.join()).as("the first loop's call found a connection of its own").isSameAs(threadOf(loops.get(0)));
+        for (CompletableFuture<ProviderAnswer> answer : sent) {
+            assertThat(answer.join().status()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+    }
+
     @ParameterizedTest(name = "http2={0}")
     @ValueSource(booleans = {false, true})
     void callsFromThreadsOfNoEventLoopAreServedWithinTheBound(boolean http2) {
