@@ -6,13 +6,11 @@ import static org.awaitility.Awaitility.await;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,10 +18,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.caravan.console.TestClock;
 import dev.caravan.simulator.Api;
 import dev.caravan.simulator.Fault;
+import dev.caravan.testing.ThreadDumps;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -107,14 +105,14 @@ class FailoverOnLoopTest {
         // the clock stands still: the request waits in the pause, and alpha is not asked again
         await().atMost(PATIENCE).until(() -> pausing() == 1);
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
-        assertThat(threadDump()).as("nothing waits out the pause on a thread of its own")
+        assertThat(ThreadDumps.all(dumps)).as("nothing waits out the pause on a thread of its own")
                 .doesNotContain("caravan-off-loop").doesNotContain("AttemptPause").doesNotContain("FailoverRouter");
         CLOCK.advance(Duration.ofMillis(300)); // past the longest jittered backoff (150 % of 200 ms)
 
         await().atMost(PATIENCE).until(() -> gateway.provider("beta").heldCalls() == 1);
         assertThat(pausing()).as("the pause ended before the attempt after it").isZero();
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(2);
-        assertThat(threadDump()).as("no thread waits for the attempt made after a failed one")
+        assertThat(ThreadDumps.all(dumps)).as("no thread waits for the attempt made after a failed one")
                 .doesNotContain("caravan-off-loop").doesNotContain("ProviderHttp");
         gateway.provider("beta").release();
         return answer;
@@ -150,12 +148,4 @@ class FailoverOnLoopTest {
                 .findFirst().orElse(-1);
     }
 
-    /** Every thread of this JVM, virtual ones included, with its stack. */
-    private String threadDump() throws Exception {
-        Path file = Files.createTempFile(dumps, "threads", ".txt");
-        Files.delete(file);
-        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-                .dumpThreads(file.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
-        return Files.readString(file);
-    }
 }

@@ -3,12 +3,10 @@ package dev.caravan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,9 +16,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.caravan.console.TestClock;
 import dev.caravan.simulator.Fault;
+import dev.caravan.testing.ThreadDumps;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -183,19 +181,11 @@ class HedgeOnLoopTest {
 
     /** No thread, virtual or not, waits for a hedge or for one of its calls. */
     private void assertNoThreadWaits(String when) throws Exception {
-        String dump = threadDump();
+        String dump = ThreadDumps.all(dumps);
         assertThat(dump).as("no thread waits for a hedge " + when)
                 .doesNotContain("caravan-off-loop").doesNotContain("Hedger").doesNotContain("ProviderHttp");
         assertThat(dump.lines().filter(line -> line.matches("#\\d+ \".*\" virtual.*")).count())
                 .as("virtual threads " + when).isLessThan(HEDGES);
     }
 
-    /** Every thread of this JVM, virtual ones included, with its stack. */
-    private String threadDump() throws Exception {
-        Path file = Files.createTempFile(dumps, "threads", ".txt");
-        Files.delete(file);
-        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-                .dumpThreads(file.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
-        return Files.readString(file);
-    }
 }

@@ -5,21 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
+import dev.caravan.testing.ThreadDumps;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,7 +64,7 @@ class OpenStreamThreadsTest {
                 assertThat(firstContent(lines)).as("every stream has begun").isTrue();
             }
 
-            String threads = threadDump();
+            String threads = ThreadDumps.all(dumps);
             assertThat(threads).as("no thread waits for a piece of a provider's stream")
                     .doesNotContain("ArrivingBody.read").doesNotContain("SseReader.next");
             assertThat(threads).as("nor for a client's connection to drain").doesNotContain("HttpStreamSink.write");
@@ -102,11 +100,4 @@ class OpenStreamThreadsTest {
         return last;
     }
 
-    /** Every thread of this JVM, virtual ones included, with its stack. */
-    private String threadDump() throws Exception {
-        Path file = dumps.resolve("threads.txt");
-        ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-                .dumpThreads(file.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
-        return Files.readString(file);
-    }
 }

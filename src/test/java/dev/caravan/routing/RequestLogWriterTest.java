@@ -67,17 +67,7 @@ class RequestLogWriterTest {
         RequestLogWriter writer = writer(out, 8192, NEVER);
         int threads = 8;
         int each = 500;
-        try (ExecutorService callers = Executors.newFixedThreadPool(threads, named())) {
-            List<CompletableFuture<Void>> appending = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                appending.add(CompletableFuture.runAsync(() -> {
-                    for (int n = 0; n < each; n++) {
-                        append(writer, n);
-                    }
-                }, callers));
-            }
-            CompletableFuture.allOf(appending.toArray(CompletableFuture[]::new)).join();
-        }
+        appendFromThreads(writer, threads, each);
         writer.flush();
 
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -126,17 +116,7 @@ class RequestLogWriterTest {
         writers.add(writer);
         int threads = 8;
         int each = 500;
-        try (ExecutorService callers = Executors.newFixedThreadPool(threads, named())) {
-            List<CompletableFuture<Void>> appending = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                appending.add(CompletableFuture.runAsync(() -> {
-                    for (int n = 0; n < each; n++) {
-                        append(writer, n);
-                    }
-                }, callers));
-            }
-            CompletableFuture.allOf(appending.toArray(CompletableFuture[]::new)).join();
-        }
+        appendFromThreads(writer, threads, each);
         writer.flush();
 
         List<String> stamps = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
@@ -304,5 +284,20 @@ class RequestLogWriterTest {
             throw new IllegalStateException(e);
         }
         return lines;
+    }
+
+    /** {@code each} lines appended from each of {@code threads} threads at once, numbered 0 to each - 1 per thread. */
+    private static void appendFromThreads(RequestLogWriter writer, int threads, int each) {
+        try (ExecutorService callers = Executors.newFixedThreadPool(threads, named())) {
+            List<CompletableFuture<Void>> appending = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                appending.add(CompletableFuture.runAsync(() -> {
+                    for (int n = 0; n < each; n++) {
+                        append(writer, n);
+                    }
+                }, callers));
+            }
+            CompletableFuture.allOf(appending.toArray(CompletableFuture[]::new)).join();
+        }
     }
 }
