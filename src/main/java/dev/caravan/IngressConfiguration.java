@@ -59,9 +59,9 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.PlatformHttpComponent;
 import org.apache.camel.component.platform.http.vertx.EventLoopPlatformHttpEngine;
-import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.OnCamelContextStopped;
 import org.apache.camel.spi.Registry;
-import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.jms.connection.CachingConnectionFactory;
@@ -176,14 +176,9 @@ public class IngressConfiguration implements CamelConfiguration {
         BodyBudget bodies = new BodyBudget(inflightBodyBytes, serverMaxBody, meters);
         context.getRegistry().bind("vertx", Vertx.class,
                 GuardedVertx.of(vertx, limits, errorPages, eventLoops, bodies));
-        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
-            @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStoppedEvent) {
-                    vertx.close();
-                }
-            }
-        });
+        // a lifecycle strategy, not an event notifier: every asynchronous step of a request walks the notifiers
+        context.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStopped) stopped -> vertx.close()));
+        StartupNotifiers.dropAfterStart(context);
         context.getComponent("platform-http", PlatformHttpComponent.class)
                 .setHeaderFilterStrategy(new RequestHeadersOnly());
         return errorPages;

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.vertx.core.Vertx;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
@@ -54,6 +55,28 @@ class ChatExchangeCostTest {
             assertThat(log.threads()).allSatisfy(thread -> assertThat(thread).startsWith("vert.x-eventloop-thread-"));
             assertThat(Set.copyOf(log.threads())).as("connections taken in turn by each loop's server").hasSize(2);
         }
+    }
+
+    @Test
+    void aRequestsAsynchronousStepsFindNoEventNotifierToConsult() {
+        // each step that goes on asynchronously walks the started notifiers for one that wants to hear of it: none
+        // does, so none is left once the gateway has started (without route reloading)
+        try (RawHttp connection = new RawHttp(gateway.port())) {
+            assertThat(connection.send(chatRequest("notified")).readResponse()).startsWith("HTTP/1.1 200");
+        }
+
+        assertThat(gateway.camel().getManagementStrategy().getStartedEventNotifiers()).isEmpty();
+    }
+
+    @Test
+    void vertxIsClosedOnceTheGatewayHasStopped() {
+        Vertx vertx;
+        try (Gateway stopping = Gateway.start("alpha")) {
+            vertx = stopping.camel().getRegistry().lookupByNameAndType("vertx", Vertx.class);
+            assertThat(vertx.nettyEventLoopGroup().isShuttingDown()).isFalse();
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> vertx.nettyEventLoopGroup().isTerminated());
     }
 
     @Test
