@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Camel's engine work per chat completion, counted rather than timed: bench/alloc.sh's run (the fake upstream, the
+# pass-through path) recorded with JFR method timing (JDK 25), which counts every call of the named methods. Counts
+# per request do not move with the machine's load, unlike CPU time.
+#
+#   bench/camel-steps.sh                      # 64 connections, 15 s warm-up, 10 s counted
+#   CARAVAN_JAR=/tmp/old/caravan.jar CARAVAN_HOME=/tmp/old bench/camel-steps.sh   # another build
+#
+# Prints, per request (requests = units of work made, one per exchange the HTTP consumer creates):
+#   channels          CamelInternalProcessor.process: every step's channel, each route's own (its unit of work,
+#                     inflight count, lifecycle) and the try block's catch clauses, which run even when nothing failed
+#   pipelines         Pipeline.process: a route's or block's steps, each a task queued on the reactive executor
+#   executor turns    DefaultReactiveExecutor.schedule and scheduleMain: one ThreadLocal look-up each
+#   async events      EventHelper.notifyExchangeAsyncProcessingStartedEvent: a step that went on asynchronously
+#   notifiers asked   SimpleEventNotifierSupport.isIgnoreExchangeEvents: each notifier walked for an exchange event
+#   properties        AbstractExchange get/setProperty by String (a map look-up each) and by ExchangePropertyKey
+#   headers set       DefaultMessage.setHeader (the case-insensitive TreeMap)
+source "$(dirname "$0")/lib.sh"
+
+CONNS=${CONNS:-64}
+WARMUP=${WARMUP:-15s}
+DURATION=${DURATION:-10s}
+bound_run_time $(( ${DURATION%s} + ${WARMUP%s} + 600 )) "$0" "$@"
+
+METHODS=(
+    "org.apache.camel.impl.engine.CamelInternalProcessor::process"
+    "org.apache.camel.processor.Pipeline::process"
+    "org.apache.camel.impl.engine.DefaultReactiveExecutor::schedule"
+    "org.apache.camel.impl.engine.DefaultReactiveExecutor::scheduleMain"
+    "org.apache.camel.support.EventHelper::notifyExchangeAsyncProcessingStartedEvent"
+    "org.apache.camel.support.SimpleEventNotifierSupport::isIgnoreExchangeEvents"
+    "org.apache.camel.support.AbstractExchange::getProperty"
+    "org.apache.camel.support.AbstractExchange::setProperty"
+    "org.apache.camel.support.DefaultMessage::setHeader"
+    "org.apache.camel.impl.engine.DefaultUnitOfWork::<init>"
+)
+SETTINGS="$RUN_DIR/steps.jfc"
+"$JAVA_HOME/bin/jfr" configure --input default "method-timing=$(IFS=';'; echo "${METHODS[*]}")" --output "$SETTINGS" >/dev/null
+OUT="$RUN_DIR/alloc"
+mkdir -p "$OUT"
+RESULTS_DIR="$OUT" JFR_SETTINGS="$SETTINGS" CONNS=$CONNS WARMUP=$WARMUP DURATION=$DURATION TOP=1 \
+    "$BENCH_DIR/alloc.sh" >/dev/null
+"$JAVA_HOME/bin/jfr" print --json --events jdk.MethodTiming "$OUT/alloc.jfr" >"$RUN_DIR/timing.json"
+# the last event per method holds its count over the whole recording
+jq -r '[.recording.events[].values | {m: (.method.type.name + "." + .method.name + .method.descriptor), n: .invocations}]
+       | group_by(.m) | map({m: .[0].m, n: (map(.n) | max)}) | .[] | "\(.n)\t\(.m)"' "$RUN_DIR/timing.json" \
+    >"$RUN_DIR/counts.tsv"
+awk -F'\t' -v conns="$CONNS" -v when="$(date -u '+%Y-%m-%d %H:%M UTC')" '
+    { n[$2] = $1 }
+    function sum(pat,   k, s) { s = 0; for (k in n) if (k ~ pat) s += n[k]; return s }
+    END {
+        r = sum("DefaultUnitOfWork.<init>\\(Lorg/apache/camel/Exchange;Lorg/slf4j/Logger")
+        if (r == 0) r = sum("DefaultUnitOfWork.<init>")
+        if (r == 0) { print "no request counted"; exit 1 }
+        printf "Camel engine calls per chat completion (pass-through, %d connections, %d requests counted); %s\n", conns, r, when
+        printf "  %-34s %6.1f\n", "channels (CamelInternalProcessor)", sum("CamelInternalProcessor.process") / r
+        printf "  %-34s %6.1f\n", "pipelines", sum("Pipeline.process") / r
+        printf "  %-34s %6.1f\n", "reactive executor turns", sum("DefaultReactiveExecutor.schedule") / r
+        printf "  %-34s %6.1f\n", "async-started events", sum("notifyExchangeAsyncProcessingStartedEvent") / r
+        printf "  %-34s %6.1f\n", "event notifiers asked for them", sum("isIgnoreExchangeEvents") / r
+        printf "  %-34s %6.1f\n", "properties read by String", sum("getProperty\\(Ljava/lang/String;\\)") / r
+        printf "  %-34s %6.1f\n", "properties set by String", sum("setProperty\\(Ljava/lang/String;") / r
+        printf "  %-34s %6.1f\n", "properties read by key", sum("getProperty\\(Lorg/apache/camel/ExchangePropertyKey;\\)") / r
+        printf "  %-34s %6.1f\n", "headers set", sum("DefaultMessage.setHeader") / r
+    }' "$RUN_DIR/counts.tsv"
