@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.vertx.core.Handler;
@@ -87,12 +88,24 @@ final class ConnectionGuard {
         errors.busy(request, vertx, bodies.budget());
     }
 
-    /** One connection's deadlines. Timers and handlers may run on different threads: methods are synchronized. */
+    /**
+     * One connection's deadlines, kept by at most one pending timer: a request's start and end move the deadline
+     * (a field), and the timer, when it fires early, waits again for what is left. A timer set and cancelled at each
+     * request's start and end (four per request) was a visible share of the event loop's work; now one is set only
+     * when a deadline comes earlier than the pending timer (a body timeout shorter than the keep-alive's), about
+     * once per timeout per connection. Timers and handlers may run on different threads: methods are synchronized.
+     */
     private final class Watch {
 
         private final HttpConnection connection;
-        private long headTimer = -1;
-        private long bodyTimer = -1;
+        /** The pending timer's id, -1 when none is pending. */
+        private long timer = -1;
+        /** When the pending timer fires ({@link System#nanoTime()}). */
+        private long firesAt;
+        /** What the deadline bounds: nothing, the next request's head, or the body of {@link #request}. */
+        private Deadline awaited = Deadline.NONE;
+        private long deadline;
+        private HttpServerRequest request;
         private int inFlight;
         private boolean closed;
         /** The counted bodies of this connection's requests, each given back as it is answered. */
@@ -103,17 +116,10 @@ final class ConnectionGuard {
         }
 
         synchronized void awaitHead(Duration within) {
-            cancel(headTimer);
             if (closed || inFlight > 0) {
                 return;
             }
-            headTimer = vertx.setTimer(within.toMillis(), id -> headLate(id));
-        }
-
-        private synchronized void headLate(long id) {
-            if (id == headTimer && inFlight == 0 && !closed) {
-                connection.close();
-            }
+            bound(Deadline.HEAD, within, null);
         }
 
         synchronized void began(HttpServerRequest request, BodyBudget.Hold hold) {
@@ -122,13 +128,62 @@ final class ConnectionGuard {
             } else if (hold != null) {
                 holds.add(hold);
             }
-            cancel(headTimer);
-            headTimer = -1;
             inFlight++;
-            cancel(bodyTimer);
-            bodyTimer = vertx.setTimer(limits.bodyTimeout().toMillis(), id -> bodyLate(request));
+            if (!closed) {
+                bound(Deadline.BODY, limits.bodyTimeout(), request);
+            }
             HttpServerResponse response = request.response();
             response.endHandler(v -> answered(hold));
+        }
+
+        /** The deadline from now on; the timer is set anew only when the pending one would fire after it. */
+        private void bound(Deadline what, Duration within, HttpServerRequest of) {
+            long now = System.nanoTime();
+            awaited = what;
+            request = of;
+            deadline = now + within.toNanos();
+            if (timer >= 0 && firesAt - deadline <= 0) {
+                return; // the pending timer fires first, and then waits for what is left
+            }
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+            arm(now);
+        }
+
+        private void arm(long now) {
+            long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - now + 999_999));
+            firesAt = now + TimeUnit.MILLISECONDS.toNanos(millis);
+            timer = vertx.setTimer(millis, this::fired);
+        }
+
+        private void fired(long id) {
+            HttpServerRequest late;
+            synchronized (this) {
+                if (id != timer) {
+                    return; // cancelled meanwhile
+                }
+                timer = -1;
+                if (closed || awaited == Deadline.NONE) {
+                    return;
+                }
+                long now = System.nanoTime();
+                if (now - deadline < 0) {
+                    arm(now);
+                    return;
+                }
+                if (awaited == Deadline.HEAD) {
+                    awaited = Deadline.NONE;
+                    if (inFlight == 0) {
+                        connection.close();
+                    }
+                    return;
+                }
+                awaited = Deadline.NONE;
+                late = request;
+                request = null;
+            }
+            bodyLate(late); // outside the lock: it answers and closes, whose handlers come back here
         }
 
         private void bodyLate(HttpServerRequest request) {
@@ -151,8 +206,8 @@ final class ConnectionGuard {
                 hold.release();
                 holds.remove(hold);
             }
-            cancel(bodyTimer);
-            bodyTimer = -1;
+            awaited = Deadline.NONE;
+            request = null;
             inFlight = Math.max(0, inFlight - 1);
             awaitHead(limits.keepAliveTimeout());
         }
@@ -161,14 +216,15 @@ final class ConnectionGuard {
             closed = true;
             holds.forEach(BodyBudget.Hold::release); // the client went away mid-call, or the server closed
             holds.clear();
-            cancel(headTimer);
-            cancel(bodyTimer);
-        }
-
-        private void cancel(long timer) {
+            awaited = Deadline.NONE;
+            request = null;
             if (timer >= 0) {
                 vertx.cancelTimer(timer);
+                timer = -1;
             }
         }
     }
+
+    /** What a connection's deadline bounds. */
+    private enum Deadline { NONE, HEAD, BODY }
 }

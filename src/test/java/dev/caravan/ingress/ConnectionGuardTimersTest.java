@@ -1,0 +1,108 @@
+package dev.caravan.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.impl.VertxInternal;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A connection's deadlines cost no timer per request: the requests of a kept-alive connection move its deadline, and
+ * one pending timer serves them all. The deadlines still hold: a body that stops arriving on a connection whose
+ * earlier requests were prompt is answered 408 at the body timeout, shorter than the keep-alive's.
+ */
+class ConnectionGuardTimersTest {
+
+    private static final int REQUESTS = 40;
+
+    private final Vertx vertx = Vertx.vertx();
+    private final AtomicInteger timersSet = new AtomicInteger();
+    /** The real instance, counting the timers set through it (the guard's: Vert.x's own go to its own instance). */
+    private final Vertx counted = (Vertx) Proxy.newProxyInstance(getClass().getClassLoader(),
+            new Class<?>[] {VertxInternal.class}, (proxy, method, args) -> {
+                if (method.getName().equals("setTimer")) {
+                    timersSet.incrementAndGet();
+                }
+                try {
+                    return method.invoke(vertx, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            });
+    private final Vertx guarded = GuardedVertx.of(counted,
+            new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMillis(300),
+                    Duration.ofSeconds(180), 100, 8192, 4096),
+            new JsonErrorPages(new ObjectMapper(), new DefaultCamelContext(), 1 << 20,
+                    new dev.caravan.provider.SecretRedactor(List.of())), 1,
+            new BodyBudget(0, 1 << 20, new SimpleMeterRegistry()));
+
+    @AfterEach
+    void stop() {
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    @Test
+    void keptAliveRequestsShareOnePendingTimerAndABodyThatStopsIsStillAnswered408() throws IOException {
+        HttpServer server = guarded.createHttpServer()
+                .requestHandler(request -> request.body().onSuccess(body -> request.response().end("ok")));
+        int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().join().actualPort();
+
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(20_000);
+            InputStream in = socket.getInputStream();
+            for (int i = 0; i < REQUESTS; i++) {
+                send(socket, "POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}");
+                assertThat(readResponse(in)).startsWith("HTTP/1.1 200").endsWith("ok");
+            }
+            // the head deadline of the connection's start, then at most one earlier deadline: not two per request
+            assertThat(timersSet.get()).isLessThanOrEqualTo(3);
+
+            send(socket, "POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n{}");
+            assertThat(readToClose(in)).startsWith("HTTP/1.1 408").contains("request_timeout");
+        }
+    }
+
+    private static void send(Socket socket, String text) throws IOException {
+        socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+    }
+
+    /** One response whose body has a Content-Length. */
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("the server closed the connection after: %s", head).isNotNegative();
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+
+    private static String readToClose(InputStream in) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        in.transferTo(all);
+        return all.toString(StandardCharsets.ISO_8859_1);
+    }
+}
