@@ -246,7 +246,7 @@ public final class ProviderHttp implements Closeable {
     }
 
     /** One call on its event loop, and the cut that ends it. */
-    private final class Flight implements Cancellable, ProviderPool.Waiter {
+    private final class Flight extends LoopDeadlines.Watched implements Cancellable, ProviderPool.Waiter {
 
         private final ProviderCall call;
         private final ProviderPool pool;
@@ -262,8 +262,8 @@ public final class ProviderHttp implements Closeable {
         private volatile boolean cancelled;
         private volatile HttpClientRequest request;
         private volatile ArrivingBody body;
-        /** The read timeout's check from the request's start to the answer's end, cancelled when the call ends. */
-        private volatile ScheduledFuture<?> watch;
+        /** Where the read timeout is watched from the request's start to the answer's end: the call's loop's list. */
+        private LoopDeadlines deadlines;
         /** The pool wait's end while the call waits in the pool's queue, cancelled when it is handed a shard. */
         private volatile ScheduledFuture<?> poolWait;
 
@@ -382,15 +382,22 @@ public final class ProviderHttp implements Closeable {
         /**
          * The read timeout, one check per call from the request's start: until the answer's head, and then between the
          * body's buffers (a provider may fall silent in the middle of its body). Not Vert.x's own request timeout,
-         * which is a timer registered in a map shared by every event loop, a second timer per call for the body.
+         * which is a timer registered in a map shared by every event loop, a second timer per call for the body; nor
+         * a timer of its own, scheduled and cancelled per call: the loop's one timer serves its calls' deadlines.
          */
         private void watch(long inMillis) {
-            watch = ((ContextInternal) loop).nettyEventLoop().schedule(
-                    () -> ((ContextInternal) loop).emit(null, v -> check()), Math.max(1, inMillis),
-                    TimeUnit.MILLISECONDS);
             if (over.get()) {
-                unwatch();
+                return;
             }
+            if (deadlines == null) {
+                deadlines = LoopDeadlines.of((EventLoop) ((ContextInternal) loop).nettyEventLoop());
+            }
+            deadlines.add(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, inMillis)));
+        }
+
+        @Override
+        void due() {
+            ((ContextInternal) loop).emit(null, v -> check());
         }
 
         private void check() {
@@ -416,16 +423,16 @@ public final class ProviderHttp implements Closeable {
             request.reset(0, late);
         }
 
-        /**
-         * A timer left pending holds the whole call (its request, answer and buffers) until the read timeout: at a
-         * few thousand calls a second that is most of the heap, kept alive for tens of seconds and copied by every
-         * young collection.
-         */
+        /** Out of the loop's list as soon as it ends: a call left in it would be held until its deadline. */
         private void unwatch() {
-            ScheduledFuture<?> pending = watch;
-            if (pending != null) {
-                watch = null;
-                pending.cancel(false);
+            LoopDeadlines watching = deadlines;
+            if (watching == null) {
+                return;
+            }
+            if (onLoop()) {
+                watching.remove(this);
+            } else {
+                loop.runOnContext(v -> watching.remove(this));
             }
         }
 

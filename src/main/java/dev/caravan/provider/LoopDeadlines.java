@@ -1,0 +1,127 @@
+package dev.caravan.provider;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.ScheduledFuture;
+
+/**
+ * The deadlines of one event loop's provider calls, served by one pending timer of the loop. A call's start adds its
+ * deadline to the loop's list and its end takes it out, neither touching the timer while the timer fires first (a
+ * call's deadline, a read timeout from now, is later than those of the calls before it); the timer, when it fires,
+ * hands each call whose deadline passed to its check and waits for the earliest deadline left. A timer scheduled and
+ * cancelled for every call was a visible share of the event loop's work, and one left pending until its deadline would
+ * hold the whole call. Used on its loop's thread only.
+ */
+final class LoopDeadlines {
+
+    /** Something watched: a deadline, and the check it gets once that passed. */
+    abstract static class Watched {
+        private long deadlineNanos;
+        private Watched previous;
+        private Watched next;
+        private boolean listed;
+
+        /** Called on the loop once the deadline passed, taken out of the list: add it again to keep watching. */
+        abstract void due();
+    }
+
+    private static final FastThreadLocal<LoopDeadlines> OWN = new FastThreadLocal<>();
+
+    private final EventLoop loop;
+    private Watched first;
+    private ScheduledFuture<?> timer;
+    private long firesAtNanos;
+
+    private LoopDeadlines(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** The deadlines of {@code loop}; called on its thread. */
+    static LoopDeadlines of(EventLoop loop) {
+        LoopDeadlines own = OWN.getIfExists();
+        if (own == null || own.loop != loop) {
+            own = new LoopDeadlines(loop);
+            OWN.set(own);
+        }
+        return own;
+    }
+
+    /** Watches {@code watched} until {@code deadlineNanos} ({@link System#nanoTime()}), replacing its deadline. */
+    void add(Watched watched, long deadlineNanos) {
+        watched.deadlineNanos = deadlineNanos;
+        if (!watched.listed) {
+            watched.listed = true;
+            watched.previous = null;
+            watched.next = first;
+            if (first != null) {
+                first.previous = watched;
+            }
+            first = watched;
+        }
+        if (timer == null || deadlineNanos - firesAtNanos < 0) {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            schedule(deadlineNanos, System.nanoTime());
+        }
+    }
+
+    /** Stops watching {@code watched}; the timer is left as it is (firing with nothing due, it ends). */
+    void remove(Watched watched) {
+        if (!watched.listed) {
+            return;
+        }
+        watched.listed = false;
+        if (watched.previous != null) {
+            watched.previous.next = watched.next;
+        } else {
+            first = watched.next;
+        }
+        if (watched.next != null) {
+            watched.next.previous = watched.previous;
+        }
+        watched.previous = null;
+        watched.next = null;
+    }
+
+    private void schedule(long deadlineNanos, long now) {
+        firesAtNanos = deadlineNanos;
+        timer = loop.schedule(this::fire, Math.max(0, deadlineNanos - now), TimeUnit.NANOSECONDS);
+    }
+
+    private void fire() {
+        timer = null;
+        long now = System.nanoTime();
+        List<Watched> due = new ArrayList<>();
+        for (Watched w = first; w != null; w = w.next) {
+            if (w.deadlineNanos - now <= 0) {
+                due.add(w);
+            }
+        }
+        RuntimeException thrown = null;
+        for (Watched w : due) {
+            remove(w);
+            try {
+                w.due(); // may add it again, with a later deadline
+            } catch (RuntimeException e) {
+                thrown = e; // the other checks and the next timer first
+            }
+        }
+        if (timer == null && first != null) {
+            long earliest = first.deadlineNanos;
+            for (Watched w = first.next; w != null; w = w.next) {
+                if (w.deadlineNanos - earliest < 0) {
+                    earliest = w.deadlineNanos;
+                }
+            }
+            schedule(earliest, now);
+        }
+        if (thrown != null) {
+            throw thrown;
+        }
+    }
+}
