@@ -23,7 +23,8 @@ final class LoopDeadlines {
         private long deadlineNanos;
         private Watched previous;
         private Watched next;
-        private boolean listed;
+        /** The list it is in, if any. */
+        private LoopDeadlines listed;
 
         /** Called on the loop once the deadline passed, taken out of the list: add it again to keep watching. */
         abstract void due();
@@ -42,6 +43,9 @@ final class LoopDeadlines {
 
     /** The deadlines of {@code loop}; called on its thread. */
     static LoopDeadlines of(EventLoop loop) {
+        if (!loop.inEventLoop()) {
+            throw new IllegalStateException("a loop's deadlines are its own thread's");
+        }
         LoopDeadlines own = OWN.getIfExists();
         if (own == null || own.loop != loop) {
             own = new LoopDeadlines(loop);
@@ -53,8 +57,11 @@ final class LoopDeadlines {
     /** Watches {@code watched} until {@code deadlineNanos} ({@link System#nanoTime()}), replacing its deadline. */
     void add(Watched watched, long deadlineNanos) {
         watched.deadlineNanos = deadlineNanos;
-        if (!watched.listed) {
-            watched.listed = true;
+        if (watched.listed != null && watched.listed != this) {
+            watched.listed.remove(watched);
+        }
+        if (watched.listed == null) {
+            watched.listed = this;
             watched.previous = null;
             watched.next = first;
             if (first != null) {
@@ -72,10 +79,10 @@ final class LoopDeadlines {
 
     /** Stops watching {@code watched}; the timer is left as it is (firing with nothing due, it ends). */
     void remove(Watched watched) {
-        if (!watched.listed) {
+        if (watched.listed != this) {
             return;
         }
-        watched.listed = false;
+        watched.listed = null;
         if (watched.previous != null) {
             watched.previous.next = watched.next;
         } else {

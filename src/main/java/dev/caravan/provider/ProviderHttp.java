@@ -389,6 +389,10 @@ public final class ProviderHttp implements Closeable {
             if (over.get()) {
                 return;
             }
+            if (!onLoop()) {
+                loop.runOnContext(v -> watch(inMillis)); // the list is its loop's own
+                return;
+            }
             if (deadlines == null) {
                 deadlines = LoopDeadlines.of((EventLoop) ((ContextInternal) loop).nettyEventLoop());
             }
