@@ -23,6 +23,7 @@ import dev.caravan.console.Console;
 import dev.caravan.cost.PriceTable;
 import dev.caravan.cost.TokenEstimator;
 import dev.caravan.embeddings.EmbeddingAliases;
+import dev.caravan.logging.RedactingConverter;
 import dev.caravan.metrics.DroppedLogLines;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.Dialects;
@@ -93,7 +94,7 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.clientKeys().all());
         clients.forEach(c -> secrets.add(c.key()));
         SecretRedactor redactor = new SecretRedactor(secrets);
-        dev.caravan.logging.RedactingConverter.use(redactor); // every log line, a library's too, without the keys
+        RedactingConverter.redactAlso(secrets); // every log line, a library's too, without the keys
 
         MeterRegistry meters = meterRegistry(registry);
         // stdout, unless an OutputStream is bound before start (REQUEST_LOG_OUTPUT)

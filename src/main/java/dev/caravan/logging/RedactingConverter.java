@@ -1,6 +1,9 @@
 package dev.caravan.logging;
 
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 import dev.caravan.provider.SecretRedactor;
 import org.apache.logging.log4j.core.LogEvent;
@@ -19,13 +22,17 @@ import org.apache.logging.log4j.core.pattern.PatternFormatter;
  * redacting at the layout covers every logger. The layout runs on the asynchronous appender's thread, not on the
  * thread that logs, and the request log has a writer of its own: no request waits for it.
  *
- * <p>The keys are the running gateway's ({@link #use}); lines logged before it has read its configuration are
- * written as they stand.
+ * <p>The keys are those of every gateway started in this JVM ({@link #redactAlso}), from the moment its
+ * configuration is read, before it is checked: two gateways in one JVM have both their keys redacted, and a stopped
+ * gateway's keys stay redacted (its last lines are formatted after it stopped, on the appender's thread; a key is a
+ * secret whether or not a gateway still uses it).
  */
 @Plugin(name = "RedactingConverter", category = PatternConverter.CATEGORY)
 @ConverterKeys({"redact"})
 public final class RedactingConverter extends LogEventPatternConverter {
 
+    /** Every key added so far, in the order added; guarded by the class. */
+    private static final Set<String> KEYS = new LinkedHashSet<>();
     private static volatile SecretRedactor redactor;
 
     private final List<PatternFormatter> formatters;
@@ -44,9 +51,19 @@ public final class RedactingConverter extends LogEventPatternConverter {
         return new RedactingConverter(PatternLayout.createPatternParser(config).parse(options[0], true, false, false));
     }
 
-    /** Redacts every line written from now on with {@code keys}: the gateway's configured provider and client keys. */
-    public static void use(SecretRedactor keys) {
-        redactor = keys;
+    /**
+     * Redacts {@code keys} (a gateway's provider and client keys) from every line written from now on, besides those
+     * added before.
+     */
+    public static synchronized void redactAlso(Collection<String> keys) {
+        if (KEYS.addAll(keys)) {
+            redactor = new SecretRedactor(List.copyOf(KEYS));
+        }
+    }
+
+    /** What every line written now loses: the keys of every gateway started in this JVM; null before the first. */
+    public static SecretRedactor keys() {
+        return redactor;
     }
 
     @Override
