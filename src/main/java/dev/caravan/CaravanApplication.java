@@ -1,9 +1,14 @@
 package dev.caravan;
 
 import org.apache.camel.main.Main;
+import org.apache.logging.log4j.LogManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Starts Caravan: camel-main with application.properties and the YAML routes of the working directory. */
 public final class CaravanApplication {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CaravanApplication.class);
 
     private CaravanApplication() {
     }
@@ -22,7 +27,26 @@ public final class CaravanApplication {
         }
         Main main = new Main();
         main.setDefaultPropertyPlaceholderLocation(propertiesLocation());
-        main.run(args);
+        if (run(main, args) != 0) {
+            LogManager.shutdown(); // the asynchronous console's last lines written before the exit
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Runs {@code main} until it stops; a start that fails is logged, not thrown: thrown out of {@code main()}, the
+     * JVM would print it as it stands, where a log line has the configured keys redacted (a configuration error may
+     * quote one).
+     *
+     * @return 0 when it ran and stopped, else non-zero
+     */
+    public static int run(Main main, String[] args) {
+        try {
+            return main.run(args);
+        } catch (Exception e) {
+            LOG.error("Caravan did not start", e);
+            return 1;
+        }
     }
 
     /** {@code caravan.config} names another properties file; by default application.properties in the working directory. */

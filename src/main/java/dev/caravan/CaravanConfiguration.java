@@ -72,6 +72,9 @@ public class CaravanConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Map<String, String> properties = caravanProperties(context.getPropertiesComponent());
+        // the secrets as written, redacted from every line before anything checks them: a configuration error that
+        // quotes one (a key in the wrong setting) is logged without it
+        RedactingConverter.redactAlso(writtenSecrets(properties));
         GatewaySettings settings = GatewaySettings.from(properties);
         // the routes' placeholders resolve to the checked values, never to what was written
         settings.routeProperties().forEach(context.getPropertiesComponent()::addOverrideProperty);
@@ -193,6 +196,32 @@ public class CaravanConfiguration implements CamelConfiguration {
                 settings.providers().stream().map(ProviderSettings::id).toList(), settings.simulatorHost(),
                 simulator.port(), settings.simulatorHost(), simulator.port());
         return settings.withProviders(simulated);
+    }
+
+    /**
+     * The values of the settings that hold secrets, as written: provider keys ({@code caravan.provider.<id>.api-keys},
+     * each of the list), client keys ({@code caravan.auth.keys}, {@code caravan.clients.<name>.key}), passwords
+     * ({@code *-password}, and one in {@code caravan.state.redis-url}).
+     */
+    static List<String> writtenSecrets(Map<String, String> properties) {
+        List<String> secrets = new ArrayList<>();
+        properties.forEach((key, value) -> {
+            if (value == null || value.isBlank()) {
+                return;
+            }
+            if (key.endsWith(".api-keys") || key.equals("caravan.auth.keys")) {
+                secrets.addAll(ApiKeys.parse(value).all());
+            } else if (key.startsWith("caravan.clients.") && key.endsWith(".key") || key.endsWith("-password")) {
+                secrets.add(value.trim());
+            } else if (key.equals("caravan.state.redis-url")) {
+                int at = value.lastIndexOf('@');
+                int colon = value.indexOf(':', value.indexOf("//") + 2);
+                if (at > 0 && colon > 0 && colon < at) {
+                    secrets.add(value.substring(colon + 1, at));
+                }
+            }
+        });
+        return secrets;
     }
 
     /** Every caravan.* key from the configuration files and system properties, resolved (env, placeholders). */

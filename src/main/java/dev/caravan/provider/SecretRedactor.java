@@ -71,6 +71,15 @@ public final class SecretRedactor {
         return out.length() > MAX_LENGTH ? out.substring(0, MAX_LENGTH) + "..." : out;
     }
 
+    /** {@code text} without anything shaped like a common provider key; the same instance when it held none. */
+    public static String withoutKeyShapes(String text) {
+        if (text == null) {
+            return null;
+        }
+        java.util.regex.Matcher shapes = KEY_SHAPES.matcher(text);
+        return shapes.find() ? shapes.replaceAll(REDACTED) : text;
+    }
+
     public ProviderFailure redact(ProviderFailure failure) {
         String clean = redact(failure.getMessage());
         if (Objects.equals(clean, failure.getMessage())) {
