@@ -276,6 +276,35 @@ class ResponsesGatewayTest {
     }
 
     @Test
+    void aHugeOrHostileIdIsQuotedShortAndEscapedNeverWhole() throws Exception {
+        String huge = "resp_" + "A".repeat(200_000);
+        String hostile = "resp_'</b>\n\u202e\u0000";
+
+        HttpResponse<String> unknownHuge = gateway.post("/v1/responses", JSON.writeValueAsString(Map.of(
+                "model", "openai", "input", "go on", "previous_response_id", huge)), Map.of());
+        HttpResponse<String> unknownHostile = gateway.post("/v1/responses", JSON.writeValueAsString(Map.of(
+                "model", "openai", "input", "go on", "previous_response_id", hostile)), Map.of());
+        HttpResponse<String> hugeField = gateway.post("/v1/responses", JSON.writeValueAsString(Map.of(
+                "model", "openai", "input", "go on", "x".repeat(40_000), 1)), Map.of());
+        HttpResponse<String> retrieved = gateway.get("/v1/responses/resp_" + "B".repeat(2_000));
+
+        assertThat(unknownHuge.statusCode()).isEqualTo(400);
+        JsonNode error = JSON.readTree(unknownHuge.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("previous_response_not_found");
+        assertThat(error.get("param").asText()).isEqualTo("previous_response_id");
+        assertThat(error.get("message").asText()).startsWith("Previous response with id 'resp_AAAA")
+                .contains("(its first 64 of 200005 characters) not found").hasSizeLessThan(300);
+        String hostileMessage = JSON.readTree(unknownHostile.body()).path("error").path("message").asText();
+        assertThat(hostileMessage).contains("'resp_\\u0027\\u003c\\u002fb\\u003e\\u000a\\u202e\\u0000'")
+                .doesNotContain("</b>", "\n", "\u202e", "\u0000");
+        assertThat(hugeField.statusCode()).isEqualTo(400);
+        assertThat(hugeField.body()).contains("Unrecognized request argument supplied: 'xxxx")
+                .contains("(its first 64 of 40000 characters)").hasSizeLessThan(1_000);
+        assertThat(retrieved.statusCode()).isEqualTo(404);
+        assertThat(retrieved.body()).contains("(its first 64 of 2005 characters)").hasSizeLessThan(1_000);
+    }
+
+    @Test
     void theInputTokensOfARequestAndOfItsStoredConversationAreCountedWithoutCallingAProvider() {
         Response first = client.responses().create(ask("openai", "Remember the code word pelican").build());
         long calls = providerCalls();

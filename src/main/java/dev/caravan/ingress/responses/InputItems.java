@@ -51,8 +51,8 @@ final class InputItems {
                 }
             }
             if (start < 0) {
-                throw InvalidRequest.badRequest("after", "No input item with id '" + after + "' in response '"
-                        + responseId + "'.");
+                throw InvalidRequest.badRequest("after", "No input item with id " + ResponsesRequests.quoted(after)
+                        + " in response '" + responseId + "'.");
             }
         }
         ObjectNode page = NODES.objectNode().put("object", "list");

@@ -168,7 +168,8 @@ public final class ResponsesHttp {
         ResponseStore.Stored stored = id.isEmpty() || id.contains("/") ? null
                 : store.find(id, exchange.getProperty(RequestContext.CLIENT, String.class));
         if (stored == null) {
-            throw new InvalidRequest(404, null, "not_found", "No response found with id '" + id + "'.");
+            throw new InvalidRequest(404, null, "not_found", "No response found with id "
+                    + ResponsesRequests.quoted(id) + ".");
         }
         errors.write(ProtocolReplies.clear(exchange), 200, stored.response());
     }
@@ -182,7 +183,8 @@ public final class ResponsesHttp {
         ResponseStore.Stored stored = id.isEmpty() || id.contains("/") ? null
                 : store.find(id, exchange.getProperty(RequestContext.CLIENT, String.class));
         if (stored == null) {
-            throw new InvalidRequest(404, null, "not_found", "No response found with id '" + id + "'.");
+            throw new InvalidRequest(404, null, "not_found", "No response found with id "
+                    + ResponsesRequests.quoted(id) + ".");
         }
         Map<String, String> query = query(inbound.query());
         errors.write(ProtocolReplies.clear(exchange), 200, InputItems.page(id, stored.input(), query.get("order"),
@@ -209,7 +211,8 @@ public final class ResponsesHttp {
     public void delete(Exchange exchange) {
         String id = idOf(exchange);
         if (id.isEmpty() || !store.delete(id, exchange.getProperty(RequestContext.CLIENT, String.class))) {
-            throw new InvalidRequest(404, null, "not_found", "No response found with id '" + id + "'.");
+            throw new InvalidRequest(404, null, "not_found", "No response found with id "
+                    + ResponsesRequests.quoted(id) + ".");
         }
         errors.write(ProtocolReplies.clear(exchange), 200, json.createObjectNode().put("id", id)
                 .put("object", "response").put("deleted", true));
@@ -236,8 +239,8 @@ public final class ResponsesHttp {
         ResponseStore.Stored previous = store.find(previousId, owner);
         if (previous == null) {
             throw new InvalidRequest(400, "previous_response_id", "previous_response_not_found", "Previous response "
-                    + "with id '" + previousId + "' not found: it was never stored here ('store': false), or it "
-                    + "expired.");
+                    + "with id " + ResponsesRequests.quoted(previousId) + " not found: it was never stored here "
+                    + "('store': false), or it expired.");
         }
         return previous.conversation();
     }

@@ -63,7 +63,9 @@ public final class ResponsesRequests {
         }
         body.fieldNames().forEachRemaining(field -> {
             if (!KNOWN.contains(field)) {
-                throw unsupported(field, "Unrecognized request argument supplied: '" + field + "'.");
+                String shown = quoted(field);
+                throw unsupported(shown.equals("'" + field + "'") ? field : null,
+                        "Unrecognized request argument supplied: " + shown + ".");
             }
         });
         refuseUnsupported(body);
@@ -103,6 +105,35 @@ public final class ResponsesRequests {
                 integer(body, "max_output_tokens"), number(body, "temperature"), number(body, "top_p"), null,
                 tools(body.get("tools")), toolChoice(body.get("tool_choice")), format(body.at("/text/format")), extra);
         return new ResponsesTurn(id, createdAt, body, chat, conversation, body.path("store").asBoolean(true));
+    }
+
+    /** The most characters of a caller's value an error quotes: the gateway's own response ids have 37. */
+    private static final int SHOWN = 64;
+
+    /**
+     * A value a caller sent (an id, a field name, a type), as an error quotes it (and a log line with it): in quotes,
+     * at most {@value #SHOWN} of its characters, each but letters, digits, '_', '-' and '.' escaped, so that a huge or
+     * hostile value goes back neither whole nor as markup or control characters.
+     */
+    static String quoted(String id) {
+        if (id == null) {
+            return "null";
+        }
+        int shown = Math.min(id.length(), SHOWN);
+        StringBuilder out = new StringBuilder(shown + 40).append('\'');
+        for (int i = 0; i < shown; i++) {
+            char c = id.charAt(i);
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.')) {
+                out.append(c);
+            } else {
+                out.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        out.append('\'');
+        if (shown < id.length()) {
+            out.append(" (its first ").append(shown).append(" of ").append(id.length()).append(" characters)");
+        }
+        return out.toString();
     }
 
     /** The id of the response this one continues, or null. */
@@ -174,7 +205,7 @@ public final class ResponsesRequests {
                 case "reasoning" -> {
                     // the model's own notes of an earlier turn: opaque to any other model, not needed to go on
                 }
-                default -> throw unsupported(at + ".type", "Input items of type '" + type + "' are not supported "
+                default -> throw unsupported(at + ".type", "Input items of type " + quoted(type) + " are not supported "
                         + "by this gateway, which translates the Responses API for every provider.");
             }
         }
@@ -239,7 +270,8 @@ public final class ResponsesRequests {
                         required(audio, "data", at + ".input_audio"), audio.path("format").asText(null), null),
                         null, null, null);
             }
-            default -> throw unsupported(at + ".type", "Content parts of type '" + type + "' are not supported here.");
+            default -> throw unsupported(at + ".type", "Content parts of type " + quoted(type)
+                    + " are not supported here.");
         };
     }
 
