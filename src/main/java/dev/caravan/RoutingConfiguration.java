@@ -26,6 +26,7 @@ import dev.caravan.embeddings.EmbeddingReplies;
 import dev.caravan.embeddings.EmbeddingRequestReader;
 import dev.caravan.embeddings.EmbeddingRequests;
 import dev.caravan.embeddings.GeminiEmbeddings;
+import dev.caravan.embeddings.InputLimits;
 import dev.caravan.embeddings.OpenAiEmbeddings;
 import dev.caravan.health.Cooldowns;
 import dev.caravan.health.HealthBoard;
@@ -208,7 +209,8 @@ public class RoutingConfiguration implements CamelConfiguration {
                         .map(RoutingPolicy::label).collect(Collectors.toSet()),
                 catalog.providers().stream().map(ProviderSettings::id).collect(Collectors.toSet()));
         registry.bind("embeddingRequests", new EmbeddingRequests(reader, embeddingCatalog, router, tokens, prices,
-                json));
+                json, new InputLimits(settings.bound().embedding().maxInputTokens(),
+                        settings.bound().embedding().maxRequestTokens())));
         registry.bind("embeddingCalls", new EmbeddingCalls(catalog, redactor, rateLimits, clock,
                 settings.maxAnswerBytes(), openai, new GeminiEmbeddings(vectors.getFactory())));
         registry.bind("embeddingReplies", new EmbeddingReplies(json, openai));

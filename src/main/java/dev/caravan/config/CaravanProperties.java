@@ -371,17 +371,22 @@ public record CaravanProperties(
     }
 
     /**
-     * {@code caravan.embedding.*}: the embedding model aliases ({@code model.<alias>} = targets) and the upstream
-     * models declared to give the same vectors ({@code equivalent.<name>} = models or targets); checked against the
-     * providers by {@code dev.caravan.embeddings.EmbeddingAliases}.
+     * {@code caravan.embedding.*}: the embedding model aliases ({@code model.<alias>} = targets), the upstream
+     * models declared to give the same vectors ({@code equivalent.<name>} = models or targets), checked against the
+     * providers by {@code dev.caravan.embeddings.EmbeddingAliases}; and the most tokens an upstream model takes in one
+     * input ({@code max-input-tokens.<model>}) and in one request ({@code max-request-tokens.<model>}).
      */
     public record Embedding(
             @JsonDeserialize(contentUsing = SettingValues.CommaList.class) Map<String, List<String>> model,
-            @JsonDeserialize(contentUsing = SettingValues.CommaList.class) Map<String, List<String>> equivalent) {
+            @JsonDeserialize(contentUsing = SettingValues.CommaList.class) Map<String, List<String>> equivalent,
+            @JsonDeserialize(contentUsing = SettingValues.TokenCount.class) Map<String, Long> maxInputTokens,
+            @JsonDeserialize(contentUsing = SettingValues.TokenCount.class) Map<String, Long> maxRequestTokens) {
 
         public Embedding {
             model = or(model, Map.of());
             equivalent = or(equivalent, Map.of());
+            maxInputTokens = or(maxInputTokens, Map.of());
+            maxRequestTokens = or(maxRequestTokens, Map.of());
         }
     }
 

@@ -47,7 +47,8 @@ public final class SettingsBinder {
     private static final String PREFIX = "caravan.";
     /** Families whose next segment is a free-form name (model, alias) that may contain dots. */
     private static final List<String> NAMED = List.of("caravan.model.", "caravan.context-window.",
-            "caravan.capabilities.", "caravan.embedding.model.", "caravan.embedding.equivalent.");
+            "caravan.capabilities.", "caravan.embedding.model.", "caravan.embedding.equivalent.",
+            "caravan.embedding.max-input-tokens.", "caravan.embedding.max-request-tokens.");
     private static final String PRICE = "caravan.price.";
     private static final LevenshteinDistance DISTANCE = LevenshteinDistance.getDefaultInstance();
 

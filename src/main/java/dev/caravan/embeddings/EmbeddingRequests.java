@@ -35,10 +35,15 @@ public final class EmbeddingRequests {
     private final TokenEstimator tokens;
     private final PriceTable prices;
     private final ObjectMapper json;
+    private final InputLimits limits;
 
-    /** @param catalog the providers, with the embedding aliases as aliases ({@link ProviderCatalog#embeddings()}) */
+    /**
+     * @param catalog the providers, with the embedding aliases as aliases ({@link ProviderCatalog#embeddings()})
+     * @param limits  the most tokens each upstream model takes in one input and in one request
+     */
     public EmbeddingRequests(EmbeddingRequestReader reader, ProviderCatalog catalog, FailoverRouter router,
-            TokenEstimator tokens, PriceTable prices, ObjectMapper json) {
+            TokenEstimator tokens, PriceTable prices, ObjectMapper json, InputLimits limits) {
+        this.limits = limits;
         this.reader = reader;
         this.catalog = catalog;
         this.router = router;
@@ -62,6 +67,7 @@ public final class EmbeddingRequests {
                         + "the input as text.");
             }
         }
+        refuseBeyondLimits(request);
         RequestContext context = RequestContext.enter("embeddings", read.options());
         if (message instanceof HttpMessage http) {
             context = context.withCaller(new HttpCaller(http.getResponse()));
@@ -98,6 +104,83 @@ public final class EmbeddingRequests {
         }
         job.withEstimates(sizes).putOn(exchange);
         router.planAlias(exchange, request.alias(), estimates);
+    }
+
+    /**
+     * Refuses a request that no target of its alias can take (an input, or all of them together, over the model's
+     * limits), naming each target's limit: before any provider is called.
+     */
+    private void refuseBeyondLimits(EmbeddingRequest request) {
+        java.util.List<Target> targets = catalog.targets(request.alias());
+        java.util.List<String> refusals = new java.util.ArrayList<>();
+        for (Target target : targets) {
+            String dialect = catalog.provider(target.provider()).dialect();
+            Longest longest = longest(request, dialect, target);
+            long total = 0;
+            boolean approximate = longest.approximate();
+            if (request.tokenInput()) {
+                total = request.inputTokens();
+            } else if (3L * request.texts().stream().mapToLong(String::length).sum()
+                    > limits.perRequest().getOrDefault(target.model(), Long.MAX_VALUE / 4)) {
+                // counted only when the texts may pass the limit (a character is at most three tokens' bytes)
+                TokenEstimator.Estimate estimate = textTokens(request, dialect, target.model());
+                total = estimate.promptTokens();
+                approximate |= estimate.approximate();
+            }
+            String refusal = limits.refusal(target, longest.tokens(), longest.at(), total, approximate);
+            if (refusal == null) {
+                return;
+            }
+            refusals.add(refusal);
+        }
+        if (!refusals.isEmpty()) {
+            throw InvalidRequest.badRequest("input", "The input is more than any target of '" + request.alias()
+                    + "' takes: " + String.join("; ", refusals) + ". Send shorter inputs, or fewer in one request.");
+        }
+    }
+
+    /** The input with the most tokens, where it is, and whether its count is estimated. */
+    private record Longest(long tokens, String at, boolean approximate) {
+    }
+
+    /**
+     * The longest input as {@code target} counts it, as far as its per-input limit asks: a text of at most a third
+     * as many characters as the limit cannot pass it (a token is at least one byte of UTF-8, a character at most
+     * three), so only longer texts are counted, each on its own.
+     */
+    private Longest longest(EmbeddingRequest request, String dialect, Target target) {
+        long limit = limits.perInput(target);
+        if (limit <= 0) {
+            return new Longest(0, "", false);
+        }
+        if (request.tokenInput()) {
+            com.fasterxml.jackson.databind.JsonNode input = request.body().path("input");
+            if (!input.path(0).isArray()) {
+                return new Longest(input.size(), "'input'", false);
+            }
+            Longest longest = new Longest(0, "", false);
+            for (int i = 0; i < input.size(); i++) {
+                if (input.get(i).size() > longest.tokens()) {
+                    longest = new Longest(input.get(i).size(), "'input[" + i + "]'", false);
+                }
+            }
+            return longest;
+        }
+        Longest longest = new Longest(0, "", false);
+        java.util.List<String> texts = request.texts();
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            if (3L * text.length() <= limit) {
+                continue;
+            }
+            TokenEstimator.Estimate estimate = textTokens(new EmbeddingRequest(request.alias(), java.util.List.of(text),
+                    1, true, 0, null, request.encoding(), null), dialect, target.model());
+            if (estimate.promptTokens() > longest.tokens()) {
+                longest = new Longest(estimate.promptTokens(), request.single() ? "'input'" : "'input[" + i + "]'",
+                        estimate.approximate());
+            }
+        }
+        return longest;
     }
 
     /**

@@ -234,4 +234,43 @@ class EmbeddingsGatewayTest {
             throw new AssertionError(response.body(), e);
         }
     }
+
+    @Test
+    void aRequestNoTargetCanTakeIsRefusedNamingTheLimitBeforeAnyProviderIsCalled() throws Exception {
+        long openaiCalls = gateway.provider("openai").calls(Api.EMBEDDINGS);
+        long azureCalls = gateway.provider("azure").calls(Api.EMBEDDINGS);
+        long geminiCalls = gateway.provider("gemini").calls(Api.EMBEDDINGS);
+
+        // one input of some 12,000 tokens, where text-embedding-3-small takes 8,192 (the shipped setting)
+        HttpResponse<String> tooLong = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(Map.of(
+                "model", "small", "input", List.of("fine", "word ".repeat(12_000)))), Map.of());
+        // 1,000 inputs of some 350 tokens each: each is short, together they pass the 300,000 of one request
+        HttpResponse<String> tooMany = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(Map.of(
+                "model", "small", "input", java.util.Collections.nCopies(1_000, "word ".repeat(350)))), Map.of());
+        // some 3,000 tokens, where gemini-embedding-001 takes 2,048
+        HttpResponse<String> tooLongForGemini = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(
+                Map.of("model", "google", "input", "word ".repeat(3_000))), Map.of());
+
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        JsonNode error = Gateway.JSON.readTree(tooLong.body()).get("error");
+        assertThat(error.get("param").asText()).isEqualTo("input");
+        assertThat(error.get("message").asText()).contains("'input[1]' holds",
+                "openai:text-embedding-3-small takes at most 8192 tokens in one input "
+                        + "(caravan.embedding.max-input-tokens.text-embedding-3-small)",
+                "azure:text-embedding-3-small takes at most 8192");
+        assertThat(tooMany.statusCode()).isEqualTo(400);
+        assertThat(tooMany.body()).contains("takes at most 300000 tokens in one request "
+                + "(caravan.embedding.max-request-tokens.text-embedding-3-small)");
+        assertThat(tooLongForGemini.statusCode()).isEqualTo(400);
+        assertThat(tooLongForGemini.body()).contains("gemini:gemini-embedding-001 takes at most 2048 tokens in one "
+                + "input (caravan.embedding.max-input-tokens.gemini-embedding-001), and 'input' holds");
+        assertThat(gateway.provider("openai").calls(Api.EMBEDDINGS)).as("no provider called").isEqualTo(openaiCalls);
+        assertThat(gateway.provider("azure").calls(Api.EMBEDDINGS)).isEqualTo(azureCalls);
+        assertThat(gateway.provider("gemini").calls(Api.EMBEDDINGS)).isEqualTo(geminiCalls);
+
+        // within the limits: served as before
+        HttpResponse<String> fits = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(Map.of(
+                "model", "google", "input", "word ".repeat(1_500))), Map.of());
+        assertThat(fits.statusCode()).isEqualTo(200);
+    }
 }
