@@ -23,6 +23,7 @@ import dev.caravan.console.Console;
 import dev.caravan.cost.PriceTable;
 import dev.caravan.cost.TokenEstimator;
 import dev.caravan.embeddings.EmbeddingAliases;
+import dev.caravan.logging.FailureLog;
 import dev.caravan.logging.RedactingConverter;
 import dev.caravan.metrics.DroppedLogLines;
 import dev.caravan.provider.ApiKeys;
@@ -38,6 +39,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.model.errorhandler.DefaultErrorHandlerDefinition;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
@@ -98,6 +100,11 @@ public class CaravanConfiguration implements CamelConfiguration {
         clients.forEach(c -> secrets.add(c.key()));
         SecretRedactor redactor = new SecretRedactor(secrets);
         RedactingConverter.redactAlso(secrets); // every log line, a library's too, without the keys
+        // a route with no error handler of its own (an operator's) logs its failures without keys, body or headers,
+        // whatever the layout
+        registry.bind(FailureLog.FORMATTER, FailureLog.formatter());
+        context.getCamelContextExtension().setErrorHandlerFactory(new DefaultErrorHandlerDefinition()
+                .logger(FailureLog.logger()).exchangeFormatterRef(FailureLog.FORMATTER));
 
         MeterRegistry meters = meterRegistry(registry);
         // stdout, unless an OutputStream is bound before start (REQUEST_LOG_OUTPUT)
