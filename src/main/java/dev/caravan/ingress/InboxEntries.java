@@ -24,8 +24,10 @@ import java.util.concurrent.TimeoutException;
  * What an inbox entry is, judged from its own attributes ({@code lstat}, never following a link), and the one
  * way its content is read. Only a regular file is read, through a channel opened without following links, and
  * never more than the size cap. Opening a pipe for reading would block until someone writes to it, so nothing
- * but a regular file is ever opened, and the read itself runs under a time limit in case the entry was swapped
- * for a pipe between the last look and the open.
+ * but a regular file is ever opened: the entry is opened without blocking and judged again by what was opened
+ * ({@link NonBlockingOpen}), so one swapped for a pipe or a link between the last look and the open is refused unread;
+ * and the read itself runs under a time limit (where the platform cannot open without blocking, that limit is what
+ * covers a swap).
  */
 final class InboxEntries {
 
@@ -134,10 +136,20 @@ final class InboxEntries {
         }
     }
 
+    /** Runs between the last look at an entry and its open: a test swaps the entry there. */
+    private static volatile Runnable beforeOpen = () -> { };
+
+    static void beforeOpen(Runnable hook) {
+        beforeOpen = hook;
+    }
+
     private static byte[] readAtMost(Path path, long maxBytes) throws IOException {
-        // NOFOLLOW_LINKS opens with O_NOFOLLOW: a link swapped in since the last look fails the open
-        try (SeekableByteChannel channel = Files.newByteChannel(path, Set.of(StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS));
+        beforeOpen.run();
+        // opened without blocking and judged by what was opened (NonBlockingOpen) where the platform allows; else
+        // NOFOLLOW_LINKS opens with O_NOFOLLOW (a link swapped in since the last look fails the open) and the time
+        // limit of readWithin covers a pipe's open
+        try (SeekableByteChannel channel = NonBlockingOpen.supported() ? NonBlockingOpen.open(path)
+                : Files.newByteChannel(path, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
                 InputStream in = Channels.newInputStream(channel)) {
             return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
         }

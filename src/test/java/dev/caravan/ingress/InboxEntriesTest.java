@@ -2,6 +2,7 @@ package dev.caravan.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,14 +67,46 @@ class InboxEntriesTest {
     }
 
     @Test
-    void aPipeSwappedInAfterTheLastLookDoesNotHoldTheReaderUp() throws Exception {
-        Path pipe = mkfifo(dir.resolve("pipe.txt"));
+    void aPipeSwappedInBetweenTheLastLookAndTheOpenIsRefusedAndHoldsNoReader() throws Exception {
+        Path file = Files.writeString(dir.resolve("swapped.json"), "{}");
+        InboxEntries.beforeOpen(() -> {
+            try {
+                Files.delete(file);
+                mkfifo(file);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            assertThatThrownBy(() -> InboxEntries.read(file, 100, Duration.ofSeconds(2)))
+                    .isInstanceOf(IOException.class).hasMessageContaining("pipe");
+        } finally {
+            InboxEntries.beforeOpen(() -> { });
+        }
+        // no reader left behind in the pipe's open, waiting for a writer that never comes
+        await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("caravan-inbox-read-")));
+    }
 
-        assertThatThrownBy(() -> InboxEntries.readWithin(pipe, 100, Duration.ofMillis(200)))
-                .isInstanceOf(IOException.class).hasMessageContaining("not read within 200 ms");
-        // a writer opening the pipe releases the reader left behind in its open (writing could meet a reader
-        // already gone, interrupted by the cancel)
-        Files.newOutputStream(pipe).close();
+    @Test
+    void aLinkSwappedInBetweenTheLastLookAndTheOpenIsNotFollowed() throws Exception {
+        Path outside = Files.writeString(Files.createTempFile("outside-", ".json"), "{\"secret\":1}");
+        Path file = Files.writeString(dir.resolve("linked.json"), "{}");
+        InboxEntries.beforeOpen(() -> {
+            try {
+                Files.delete(file);
+                Files.createSymbolicLink(file, outside);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            assertThatThrownBy(() -> InboxEntries.read(file, 100, Duration.ofSeconds(2)))
+                    .isInstanceOf(IOException.class);
+        } finally {
+            InboxEntries.beforeOpen(() -> { });
+            Files.delete(outside);
+        }
     }
 
     @Test
