@@ -62,6 +62,16 @@ public class CaravanConfiguration implements CamelConfiguration {
     private static final String METRICS_REGISTRY = "metricsRegistry";
     /** The registry name of a {@link Clock} to run by instead of the system's. */
     public static final String CLOCK = "caravanClock";
+    /**
+     * The registry name of a {@code LongSupplier} of monotonic nanoseconds to time attempts by (their latency, their
+     * streams' first-content and idle limits) instead of {@link System#nanoTime}.
+     */
+    public static final String TICKER = "caravanTicker";
+    /**
+     * The registry name of a {@code ScheduledExecutorService} to run the streams' first-content and idle checks on
+     * instead of the gateway's timer thread: with {@link #TICKER}, one that follows that ticker.
+     */
+    public static final String STREAM_WATCH = "caravanStreamWatch";
     /** The name of an OutputStream bound before start that takes the request log's lines instead of stdout. */
     public static final String REQUEST_LOG_OUTPUT = "caravanRequestLogOutput";
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -114,13 +115,19 @@ public class RoutingConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
 
         ScheduledExecutorService timers = timers(context);
+        LongSupplier ticker = ticker(registry);
+        // a stream watch bound before start runs the streams' limits' checks (one following a bound ticker); the
+        // timer thread by default
+        ScheduledExecutorService streamWatch = java.util.Objects.requireNonNullElse(
+                registry.lookupByNameAndType(CaravanConfiguration.STREAM_WATCH, ScheduledExecutorService.class),
+                timers);
         ProviderHttp providerHttp = providerHttp(context, catalog, vertx, settings.bound().routing().poolWait(),
                 settings.maxAnswerBytes());
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
                 rateLimits, provider -> new PoolOccupancy.Occupancy(providerHttp.inFlight(provider),
                 providerHttp.capacity(provider))), new ProviderScorer(), settings.routing(), redactor, meters,
                 requestLog, new CostEstimator(prices, tokens),
-                new RoutingTime(clock, System::nanoTime, Thread::sleep), OpenAiErrors::status);
+                new RoutingTime(clock, ticker, Thread::sleep), OpenAiErrors::status);
         registry.bind("router", router);
         // a wait before a retry is a step of route attempt-pause: on an event loop, a timer rather than a thread
         router.pauseIn("direct:attempt-pause");
@@ -132,7 +139,7 @@ public class RoutingConfiguration implements CamelConfiguration {
         Hedger hedger = new Hedger(router, clock, vertx);
         registry.bind("hedger", hedger);
         ProviderCalls providerCalls = new ProviderCalls(catalog, redactor,
-                new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, timers, rateLimits,
+                new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, streamWatch, rateLimits,
                 firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes(),
                 new PassThrough(json, redactor, settings.maxAnswerBytes()));
         registry.bind("providerCalls", providerCalls);
@@ -194,7 +201,7 @@ public class RoutingConfiguration implements CamelConfiguration {
                 Map.of(), RoutingSettings.Hedging.OFF, chat.rateLimitWaitUpTo());
         FailoverRouter router = new FailoverRouter(new TargetBoards(embeddingCatalog, health, cooldowns, latency,
                 breakers, rateLimits), new ProviderScorer(), routing, redactor, meters, requestLog,
-                new CostEstimator(prices, tokens), new RoutingTime(clock, System::nanoTime, Thread::sleep),
+                new CostEstimator(prices, tokens), new RoutingTime(clock, ticker(registry), Thread::sleep),
                 OpenAiErrors::status, "direct:embed-");
         registry.bind("embeddingRouter", router);
         registry.bind("nextEmbeddingStep", new NextStep(router));
@@ -237,6 +244,12 @@ public class RoutingConfiguration implements CamelConfiguration {
             }
         });
         return http;
+    }
+
+    /** The ticker bound before start ({@link CaravanConfiguration#TICKER}), else the system's nanosecond count. */
+    private static LongSupplier ticker(Registry registry) {
+        return java.util.Objects.requireNonNullElse(
+                registry.lookupByNameAndType(CaravanConfiguration.TICKER, LongSupplier.class), System::nanoTime);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.caravan.provider;
 
+import java.util.function.LongSupplier;
+
 import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.StreamSink;
@@ -34,8 +36,17 @@ public record ProviderAttempt(AttemptPlan plan, ChatRequest request, StreamSink 
     /** The attempt {@code plan}, whose stream goes through {@code writer} (null: the client's own writer). */
     public static ProviderAttempt of(AttemptPlan plan, ChatRequest request, StreamSink sink, Caller caller,
             StreamWriter writer) {
-        return new ProviderAttempt(plan, request, sink, caller, new AttemptHandle(System::nanoTime,
-                plan.startedNanos()), writer);
+        return of(plan, request, sink, caller, writer, System::nanoTime);
+    }
+
+    /**
+     * @param ticker the nanosecond clock the plan's start was read from (the router's): the handle's first-content
+     *               and idle limits are measured by it
+     */
+    public static ProviderAttempt of(AttemptPlan plan, ChatRequest request, StreamSink sink, Caller caller,
+            StreamWriter writer, LongSupplier ticker) {
+        return new ProviderAttempt(plan, request, sink, caller, new AttemptHandle(ticker, plan.startedNanos()),
+                writer);
     }
 
     /** True when the answer is relayed to the client as it arrives. */

@@ -12,6 +12,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
 
 import dev.caravan.chat.ChatRequest;
@@ -291,7 +292,7 @@ public final class FailoverRouter {
         Duration left = Duration.between(time.clock().instant(), state.deadline());
         AttemptPlan plan = planFor(target, key, state, left);
         RequestContext dispatched = context.withState(state.dispatched(plan)).putOn(exchange);
-        dispatched.dispatch(exchange, plan);
+        dispatched.dispatch(exchange, plan, time.ticker());
         if (runnerUp != null && state.attempts().isEmpty() && hedged(context, state)) {
             Duration p95 = boards.p95(target);
             if (p95 != null && p95.compareTo(left) < 0 && hedges.allow()) {
@@ -354,6 +355,11 @@ public final class FailoverRouter {
         }
         Boolean asked = state.options().hedge();
         return asked != null ? asked : hedging.policies().contains(state.policy());
+    }
+
+    /** The nanosecond clock attempts' starts are read from, and their time limits measured by. */
+    LongSupplier ticker() {
+        return time.ticker();
     }
 
     /** The hedge's second plan as of now: its clock starts when it is started. */

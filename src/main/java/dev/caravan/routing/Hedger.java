@@ -239,7 +239,7 @@ public final class Hedger extends AsyncProcessorSupport {
         private void send(Call call, RoutingState as) {
             try {
                 call.handle = context.withState(as.inFlightAs(call.plan)).putOn(call.copy)
-                        .dispatch(call.copy, call.plan).handle();
+                        .dispatch(call.copy, call.plan, router.ticker()).handle();
                 route(call.plan).process(call.copy, doneSync -> {
                     call.over = true;
                     ended(call);

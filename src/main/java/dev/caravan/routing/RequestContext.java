@@ -1,6 +1,7 @@
 package dev.caravan.routing;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 import dev.caravan.chat.Caller;
 import dev.caravan.chat.ChatRequest;
@@ -138,11 +139,20 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
      * @return the attempt, whose handle lets the dispatcher cut it (a hedge)
      */
     public ProviderAttempt dispatch(Exchange exchange, AttemptPlan plan) {
+        return dispatch(exchange, plan, System::nanoTime);
+    }
+
+    /**
+     * As {@link #dispatch(Exchange, AttemptPlan)}, the attempt's time limits measured by {@code ticker}: the one the
+     * plan's start was read from.
+     */
+    public ProviderAttempt dispatch(Exchange exchange, AttemptPlan plan, LongSupplier ticker) {
         // a stream is relayed only where the ingress can take one; elsewhere the answer is read whole
         // a stream that broke after its first content is continued: the next target is asked to go on from it
         ProviderAttempt attempt = resume == null
-                ? ProviderAttempt.of(plan, request, streamed() ? sink : null, caller, streamed() ? writer(request) : null)
-                : ProviderAttempt.of(plan, resume.requestFor(request, plan.target()), sink, caller, resume);
+                ? ProviderAttempt.of(plan, request, streamed() ? sink : null, caller,
+                        streamed() ? writer(request) : null, ticker)
+                : ProviderAttempt.of(plan, resume.requestFor(request, plan.target()), sink, caller, resume, ticker);
         exchange.setProperty(ProviderAttempt.PROPERTY, attempt);
         return attempt;
     }
