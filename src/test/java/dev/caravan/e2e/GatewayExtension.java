@@ -30,12 +30,22 @@ final class GatewayExtension implements BeforeAllCallback, BeforeEachCallback, A
     private final List<String> providers;
     private final Map<String, String> overrides;
     private final java.time.Clock clock;
+    /** Bound in the gateway's registry before it starts, by name; empty for none. */
+    private Map<String, Object> beans = Map.of();
     private Gateway gateway;
 
     private GatewayExtension(List<String> providers, Map<String, String> overrides, java.time.Clock clock) {
         this.providers = List.copyOf(providers);
         this.overrides = Map.copyOf(overrides);
         this.clock = clock;
+    }
+
+    /** As {@link #of(List, Map)}, with {@code beans} bound in the gateway's registry before it starts. */
+    static GatewayExtension withBeans(List<String> providers, Map<String, String> overrides,
+            Map<String, Object> beans) {
+        GatewayExtension extension = new GatewayExtension(providers, overrides, null);
+        extension.beans = Map.copyOf(beans);
+        return extension;
     }
 
     private GatewayExtension(List<String> providers, Map<String, String> overrides) {
@@ -58,7 +68,8 @@ final class GatewayExtension implements BeforeAllCallback, BeforeEachCallback, A
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        gateway = Gateway.start(providers, overrides, clock);
+        gateway = beans.isEmpty() ? Gateway.start(providers, overrides, clock)
+                : Gateway.startWith(providers, overrides, beans);
     }
 
     @Override

@@ -15,26 +15,31 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A stream the relay paused because its client reads slowly is not a silent provider: its provider's idle limit
  * does not run out while the client takes nothing, so the stream is neither cut nor resumed elsewhere, the
  * provider's breaker is not charged, and once the client reads again the whole answer arrives from the one provider.
+ *
+ * <p>The stream limits run on the gateway's ticker, held still by the test: a flowing stream is never cut as silent
+ * however slowly a loaded machine relays it, and the pause is made to last many idle limits by moving the ticker on
+ * while the provider is paused, not by waiting for them.
  */
 class PausedStreamIdleTest {
 
-    /**
-     * The provider's idle limit, on the real clock while the client reads the flood: far above the gap a slow machine
-     * leaves between a flowing stream's events (a loaded run, its event loop starved, went 500 ms without one and the
-     * stream was cut as silent), and still well within the pause.
-     */
+    /** The provider's idle limit, by the gateway's ticker. */
     private static final Duration IDLE = Duration.ofSeconds(2);
 
+    /** How far the ticker moves on while the provider is paused: many idle limits, and the first content's. */
+    private static final Duration PAUSE = IDLE.multipliedBy(10);
+
     /**
-     * Looks in a row (at least 100 ms apart) during which the paused provider wrote nothing: the pause they prove
-     * (at least 6 s) outlasts the first content's limit and the idle limit after it.
+     * Looks in a row (at least 100 ms apart) during which the paused provider wrote nothing, before the ticker moves:
+     * the gateway has stopped reading it, not merely fallen behind on a busy machine.
      */
-    private static final int STILL_LOOKS = 60;
+    private static final int STILL_LOOKS = 20;
 
     private static final FloodingProvider flood = new FloodingProvider(6144, 8192);
 
+    private static final DrivenTime time = new DrivenTime();
+
     @RegisterExtension
-    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+    static final GatewayExtension gateway = GatewayExtension.withBeans(List.of("alpha", "beta"), Gateway.props(
             "caravan.http.event-loops", "1",
             "caravan.provider.beta.base-url", flood.baseUrl(),
             "caravan.provider.beta.idle-timeout", IDLE.toMillis() + "ms",
@@ -44,7 +49,7 @@ class PausedStreamIdleTest {
             "caravan.provider.beta.breaker.minimum-calls", "1",
             // a broken stream would go on at alpha: the answer's pieces would not all be the flood's
             "caravan.streaming.resume", "true",
-            "caravan.model.flood", "beta:model-flood, alpha:model-alpha"));
+            "caravan.model.flood", "beta:model-flood, alpha:model-alpha"), time.beans());
 
     @AfterAll
     static void stopProvider() {
@@ -57,7 +62,14 @@ class PausedStreamIdleTest {
             long before = flood.calls();
             try (StalledStreamClient stalled = new StalledStreamClient(gateway.port(), "flood")) {
                 FloodingProvider.Flow flow = pausedOrCut(before);
-                assertThat(flow.cut()).as("the paused provider's call was cut").isFalse();
+                assertThat(flow.cut()).as("the provider's call was cut before the pause").isFalse();
+                assertThat(time.pending()).as("the stream's idle limit is watched").isPositive();
+                // the pause, by the ticker: every check that comes due meanwhile runs, and finds the stream held
+                for (int i = 0; i < PAUSE.dividedBy(IDLE); i++) {
+                    time.advance(IDLE);
+                    assertThat(flood.awaitStill(before, 1, true).cut()).as("the paused provider's call was cut")
+                            .isFalse();
+                }
 
                 StalledStreamClient.Read read = stalled.readAll();
 
