@@ -68,6 +68,7 @@ import dev.caravan.state.SharedState;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import org.apache.camel.CamelConfiguration;
@@ -123,6 +124,12 @@ public class RoutingConfiguration implements CamelConfiguration {
                 timers);
         ProviderHttp providerHttp = providerHttp(context, catalog, vertx, settings.bound().routing().poolWait(),
                 settings.maxAnswerBytes());
+        for (ProviderSettings p : catalog.providers()) {
+            // a pool that reuses what it holds opens none under a steady load: growth there means new connections
+            FunctionCounter.builder("caravan.provider.connections.opened", providerHttp,
+                    http -> http.connectionsOpened(p.id())).tag("provider", p.id())
+                    .description("connections opened to the provider since start").register(meters);
+        }
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
                 rateLimits, provider -> new PoolOccupancy.Occupancy(providerHttp.inFlight(provider),
                 providerHttp.capacity(provider))), new ProviderScorer(), settings.routing(), redactor, meters,

@@ -106,6 +106,12 @@ public final class ProviderHttp implements Closeable {
         return pool == null ? 0 : pool.inFlight();
     }
 
+    /** Connections {@code providerId}'s pool has opened so far (a warm pool's calls open none). */
+    public long connectionsOpened(String providerId) {
+        ProviderPool pool = pools.get(providerId);
+        return pool == null ? 0 : pool.opened();
+    }
+
     /** How many connections {@code providerId}'s pool may open ({@code max-connections}). */
     public int capacity(String providerId) {
         ProviderPool pool = pools.get(providerId);

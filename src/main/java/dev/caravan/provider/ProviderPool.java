@@ -3,6 +3,7 @@ package dev.caravan.provider;
 import java.io.Closeable;
 import java.util.LinkedHashSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.channel.EventLoop;
 import io.vertx.core.Vertx;
@@ -75,6 +76,8 @@ final class ProviderPool implements Closeable {
     private final int capacity;
     private final long connectMillis;
     private final AtomicInteger calls = new AtomicInteger();
+    /** Connections opened so far: a warm pool's calls take the ones it holds and open none. */
+    private final LongAdder opened = new LongAdder();
     /**
      * The calls waiting for a connection of the full pool, first come first. Vert.x's wait queues are per client pool,
      * so a call queued in one shard's pool would wait for that shard's connections only, while another loop's shard
@@ -160,7 +163,9 @@ final class ProviderPool implements Closeable {
                     .getInitialSettings().setMaxHeaderListSize(MAX_HEADER_SIZE);
             pool.setHttp2MaxSize(connections);
         }
-        return new Shard(vertx.createHttpClient(options, pool), size, new AtomicInteger(), loop);
+        HttpClient client = vertx.httpClientBuilder().with(options).with(pool)
+                .withConnectHandler(connection -> opened.increment()).build();
+        return new Shard(client, size, new AtomicInteger(), loop);
     }
 
     /** The index of {@code loop} among the pool's event loops, -1 for another thread's. */
@@ -300,6 +305,11 @@ final class ProviderPool implements Closeable {
     /** Calls in flight: holding a connection, or queued for one. */
     int inFlight() {
         return calls.get();
+    }
+
+    /** Connections the pool has opened since it was made, whether still open or not. */
+    long opened() {
+        return opened.sum();
     }
 
     /** How many connections the pool may open ({@code max-connections}). */
