@@ -291,7 +291,15 @@ sleep 5
 wait_for_quiet
 log "gateway: $STREAMS streams through the gateway (alias fast), ramp $RAMP_MS ms"
 OPEN_ST="" OPEN_HEAP="" OPEN_LIVE="" OPEN_JT=""
+# Connections the gateway's provider pools opened so far (their counter, all providers): a phase on a warm pool should
+# open none. Counted over each phase, its client's warm-up streams included.
+opened_upstream() {
+    curl -sf --max-time 5 "http://127.0.0.1:$MGMT_PORT/observe/metrics" \
+        | awk '/^caravan_provider_connections_opened_total/ { s += $NF } END { printf "%d\n", s }'
+}
+OPENED_0=$(opened_upstream)
 run_phase gateway "$GW_PID" "$GW_PORT" "$SIM_PORT" jcmd --streams "$STREAMS" --ramp-ms "$RAMP_MS" "${through[@]}"
+OPENED_G=$(( $(opened_upstream) - OPENED_0 ))
 G_RESULT=$PHASE_RESULT G_MAX=$PHASE_MAX G_GW=$PHASE_GW_CPU G_SIM=$PHASE_SIM_CPU G_OTHERS=$PHASE_OTHERS G_OPEN=$PHASE_OPEN G_TOP=$PHASE_TOP G_JVM=$PHASE_JVM
 phases="direct gateway"
 if [[ $AGAIN == 1 ]]; then
@@ -300,7 +308,9 @@ if [[ $AGAIN == 1 ]]; then
     sleep 5
     wait_for_quiet
     log "again: $STREAMS streams through the gateway, its upstream connections pooled from the previous phase"
+    OPENED_1=$(opened_upstream)
     run_phase again "$GW_PID" "$GW_PORT" "$SIM_PORT" proc --streams "$STREAMS" --ramp-ms "$RAMP_MS" "${through[@]}"
+    OPENED_A=$(( $(opened_upstream) - OPENED_1 ))
     A_RESULT=$PHASE_RESULT A_MAX=$PHASE_MAX A_GW=$PHASE_GW_CPU A_SIM=$PHASE_SIM_CPU A_OTHERS=$PHASE_OTHERS A_TOP=$PHASE_TOP A_JVM=$PHASE_JVM
     phases+=" again"
 fi
@@ -376,6 +386,7 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
         'BEGIN{printf "%.0f", e ? c * 1e6 / e : 0}') µs per content event (idle in the direct phase: $D_GW s;" \
         "includes the full GC and thread dump of the ALL_OPEN probe)."
     echo "Chat calls per simulated provider (warm-up included): $served."
+    echo "Upstream connections opened by the gateway: gateway phase $OPENED_G${OPENED_A:+, again $OPENED_A} (a warm pool opens none)."
     echo "Gateway log: $failed request(s) logged as failed, $gw_errors ERROR and $gw_warns WARN line(s)."
     if ((gw_errors + gw_warns > 0)); then
         grep -E -A1 ' (ERROR|WARN) ' "$RUN_DIR/caravan.log" | grep -v '^--$' | sed -E 's/^[0-9T:,. -]+ (ERROR|WARN) +\[[^]]*\] //' \
