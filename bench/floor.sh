@@ -52,11 +52,7 @@ bound_run_time "$budget" "$0" "$@"
 ensure_tools
 [[ -n $SSE_CONNS ]] && ensure_jar
 FLOOR_DIR=$BENCH_DIR/floor
-if [[ ! -f $FLOOR_DIR/target/classpath.txt || -n $(find "$FLOOR_DIR/src" "$FLOOR_DIR/pom.xml" -newer "$FLOOR_DIR/target/classpath.txt" 2>/dev/null) ]]; then
-    log "building the floors (bench/floor/pom.xml)"
-    (cd "$FLOOR_DIR" && JAVA_HOME=$JAVA_HOME mvn -B -q package) >&2 || die "the floors did not build"
-fi
-FLOOR_CP="$FLOOR_DIR/target/classes:$(cat "$FLOOR_DIR/target/classpath.txt")"
+ensure_floor
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 CORES=$(getconf _NPROCESSORS_ONLN)
 if [[ $PIN == 1 ]]; then

@@ -93,6 +93,21 @@ ensure_jar() {
     cp -r "$CARAVAN_HOME/routes" "$RUN_DIR/routes"
 }
 
+# The floors' project (bench/floor/), built again when its sources or the gateway's event-loop engine (which it takes
+# from the gateway's compiled classes) are newer than its last build: first the gateway's classes, then the floors.
+# Sets FLOOR_CP, the floors' class path, with their classes copied to the run directory (as the jar is).
+ensure_floor() {
+    local floor=$BENCH_DIR/floor engine=src/main/java/org/apache/camel/component/platform/http/vertx
+    if [[ ! -f $floor/target/classpath.txt || -n $(find "$floor/src" "$floor/pom.xml" "$REPO_DIR/$engine" \
+            -newer "$floor/target/classpath.txt" -print -quit 2>/dev/null) ]]; then
+        log "building the gateway's classes and the floors (bench/floor/pom.xml)"
+        (cd "$REPO_DIR" && JAVA_HOME=$JAVA_HOME mvn -B -q compile && cd "$floor" && JAVA_HOME=$JAVA_HOME mvn -B -q package) >&2 \
+            || die "the floors did not build"
+    fi
+    cp -r "$floor/target/classes" "$RUN_DIR/floor-classes"
+    FLOOR_CP="$RUN_DIR/floor-classes:$(cat "$floor/target/classpath.txt")"
+}
+
 # A free TCP port on 127.0.0.1, not one of the reserved ones and not one handed out before in this run.
 GIVEN_PORTS=" "
 free_port() {

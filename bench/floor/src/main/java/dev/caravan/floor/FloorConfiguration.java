@@ -6,9 +6,11 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.EventLoopPlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.EventLoopPlatformHttpEngine;
 import org.apache.camel.component.vertx.http.VertxHttpComponent;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.support.LoggingExceptionHandler;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.spi.CamelEvent;
 
@@ -36,11 +38,11 @@ public final class FloorConfiguration implements CamelConfiguration {
             case "vertx-tuned" -> tunedVertxHttp(context, sharedVertx(context));
             case "async" -> {
                 tunedVertxHttp(context, sharedVertx(context));
-                context.getRegistry().bind("platform-http-engine", new EventLoopPlatformHttpEngine(path -> true));
+                eventLoopEngine(context);
             }
             case "pipe" -> {
                 Vertx vertx = sharedVertx(context);
-                context.getRegistry().bind("platform-http-engine", new EventLoopPlatformHttpEngine(path -> true));
+                eventLoopEngine(context);
                 PropertiesComponent props = context.getPropertiesComponent();
                 int pool = Integer.parseInt(props.parseUri("{{floor.max-connections}}"));
                 long deadline = Long.parseLong(props.parseUri("{{floor.deadline-millis}}"));
@@ -59,6 +61,16 @@ public final class FloorConfiguration implements CamelConfiguration {
             default -> throw new IllegalArgumentException("unknown floor.stack '" + stack
                     + "': one of http, netty, netty-el, vertx, vertx-tuned, async, pipe");
         }
+    }
+
+    /**
+     * The gateway's event-loop engine with every route on the event loop, a failure handed on to the server logged
+     * as Camel's stock consumer logs it, and the server's body limit (floor.properties, as the gateway ships it).
+     */
+    private static void eventLoopEngine(CamelContext context) {
+        long maxBodySize = Long.parseLong(context.getPropertiesComponent().parseUri("{{camel.server.max-body-size}}"));
+        context.getRegistry().bind("platform-http-engine", new EventLoopPlatformHttpEngine(path -> true,
+                new LoggingExceptionHandler(context, EventLoopPlatformHttpConsumer.class), maxBodySize));
     }
 
     /** One Vert.x for the platform-http server and the client (both look a Vertx bean up before making one). */
