@@ -7,9 +7,10 @@
 #   DURATION=20s WARMUP=20s CONNS="1 64" bench/overhead.sh   # durations in seconds with an "s"
 #   REQUEST_BYTES=1048576 bench/overhead.sh   # a 1 MB request; ANSWER_BYTES=1048576 for a 1 MB answer
 #   GATEWAY_PROPS=-Dcaravan.provider.fake.apis=none bench/overhead.sh   # the translated path instead of pass-through
+#   FLOOR=1 bench/overhead.sh            # the pipe floor (bench/floor) measured in the same run, against the same upstream
 #
 # Prints a table: req/s, p50, p99, added p50/p99 versus direct, at each connection count, and CPU time per
-# request of the nginx proxy versus Caravan.
+# request of the nginx proxy versus Caravan (and the floor, with Caravan / floor per connection count).
 source "$(dirname "$0")/lib.sh"
 
 DURATION=${DURATION:-30s}         # each measured wrk run
@@ -25,6 +26,9 @@ STORE=${STORE:-local}             # redis: caravan.state.store=redis on a redis-
                                   # CLIENT=1, compare with STORE=local for what the shared ledger adds per request
 GATEWAY_PROPS=${GATEWAY_PROPS:-}  # extra -D options for Caravan
 PROFILE=${PROFILE:-0}             # 1: record Caravan's measured runs with JFR (profile settings, stack depth 512) into caravan-c<N>.jfr
+                                  # (and the floor's into floor-c<N>.jfr)
+JFR_OPTIONS=${JFR_OPTIONS:-}      # extra JFR.start options, e.g. method-profiling=max (a CPU sample every millisecond
+                                  # instead of every 10 ms: enough samples from a short run on a busy machine)
 REQUEST_BYTES=${REQUEST_BYTES:-0} # >0: every request is a chat request of about this many bytes (its prompt padded with
                                   # words), instead of the one-line request of post.lua
 # Connections of the first warm-up: 64, or 16 with requests of 64 KB and more: 64 one-megabyte requests in flight
@@ -32,14 +36,21 @@ REQUEST_BYTES=${REQUEST_BYTES:-0} # >0: every request is a chat request of about
 WARMUP_CONNS=${WARMUP_CONNS:-$((REQUEST_BYTES >= 65536 ? 16 : 64))}
 ANSWER_BYTES=${ANSWER_BYTES:-0}   # >0: the fake upstream answers a chat.completion of about this many bytes (a generated
                                   # file), instead of the ~400-byte one
+FLOOR=${FLOOR:-0}                 # 1: also the floor: a bench/floor stack (FLOOR_STACK, default pipe: platform-http on
+                                  # the gateway's event-loop consumer, Vert.x's client, nothing else) in front of the same
+                                  # upstream, warmed up as Caravan is, measured after it at each connection count
+FLOOR_STACK=${FLOOR_STACK:-pipe}
+FLOOR_JVM_OPTS=${FLOOR_JVM_OPTS-$CARAVAN_JVM_OPTS}   # the floor's JVM options: Caravan's, so that only the code differs
 
-# Bound the whole run: 3 targets x connection counts x (duration + slack) + warm-up + start-up.
+# Bound the whole run: targets x connection counts x (duration + slack) + warm-ups + start-up (and the floor's build).
 secs=${DURATION%s}
-budget=$(( 3 * $(wc -w <<<"$CONNS") * (secs + 30 + ${QUIET_WAIT:-0}) + 2 * ${WARMUP%s} + 180 ))
+targets=$((FLOOR == 1 ? 4 : 3))
+budget=$(( targets * $(wc -w <<<"$CONNS") * (secs + 30 + ${QUIET_WAIT:-0}) + (targets - 1) * ${WARMUP%s} + 180 + FLOOR * 240 ))
 bound_run_time "$budget" "$0" "$@"
 
 ensure_tools
 ensure_jar
+[[ $FLOOR == 1 ]] && ensure_floor
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 UP_PORT=$(free_port)
@@ -140,9 +151,32 @@ if [[ $CLIENT == 1 ]]; then
 else
     wait_http "http://127.0.0.1:$GW_PORT/v1/models" 90 "$GW_PID" "$RUN_DIR/caravan.log"
 fi
+TARGETS="direct nginx caravan"
+if [[ $FLOOR == 1 ]]; then
+    FLOOR_PORT=$(free_port)
+    log "floor ($FLOOR_STACK) on 127.0.0.1:$FLOOR_PORT -> 127.0.0.1:$UP_PORT, JVM options: ${FLOOR_JVM_OPTS:-JVM defaults}"
+    floor_opts=$FLOOR_JVM_OPTS
+    [[ $PROFILE == 1 ]] && floor_opts+=" -XX:FlightRecorderOptions:stackdepth=512"
+    cd "$REPO_DIR"   # the floor reads bench/floor/floor.properties and its stack's routes from here
+    # shellcheck disable=SC2086 # FLOOR_JVM_OPTS is a list of JVM options
+    env ${FLOOR_JVM_OPTS:+${CARAVAN_MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$CARAVAN_MALLOC_ARENA_MAX}} \
+    "$JAVA" $floor_opts -Dfloor.stack="$FLOOR_STACK" -Dfloor.port="$FLOOR_PORT" \
+        -Dfloor.json-upstream="http://127.0.0.1:$UP_PORT" -cp "$FLOOR_CP" dev.caravan.floor.FloorMain \
+        >"$RUN_DIR/floor.log" 2>&1 &
+    FLOOR_PID=$!
+    STARTED_PIDS+=("$FLOOR_PID")
+    cd - >/dev/null
+    for ((i = 0; i < 450; i++)); do   # its routes take POST only: no GET to wait on
+        [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -H 'Content-Type: application/json' -d '{}' \
+            "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" || true) == 200 ]] && break
+        kill -0 "$FLOOR_PID" 2>/dev/null || { tail -15 "$RUN_DIR/floor.log" >&2; die "the floor exited"; }
+        sleep 0.2
+    done
+    TARGETS+=" floor"
+fi
 
 # Sanity: every path answers a chat completion.
-for url in "http://127.0.0.1:$UP_PORT" "http://127.0.0.1:$PROXY_PORT" "http://127.0.0.1:$GW_PORT"; do
+for url in "http://127.0.0.1:$UP_PORT" "http://127.0.0.1:$PROXY_PORT" "http://127.0.0.1:$GW_PORT" ${FLOOR_PORT:+"http://127.0.0.1:$FLOOR_PORT"}; do
     code=$(curl -s -o "$RUN_DIR/check.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' "${AUTH[@]}" \
         -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' "$url/v1/chat/completions")
     if [[ $code != 200 ]] || ! grep -q '"chat.completion"' "$RUN_DIR/check.json"; then
@@ -153,44 +187,52 @@ done
 # With every core busy serving, the JIT's compiler threads get little CPU and the last hot methods take minutes to
 # reach their final tier (measured: C2 still used 9 % of the gateway's CPU after 90 s at 64 connections, and CPU per
 # request stayed ~1.6x the steady figure). A second warm-up at 4 connections leaves them room to finish.
-log "warm-up: nginx 5 s, Caravan $WARMUP at $WARMUP_CONNS connections, then $WARMUP at 4 (JIT)"
+log "warm-up: nginx 5 s, Caravan $WARMUP at $WARMUP_CONNS connections, then $WARMUP at 4 (JIT)$([[ $FLOOR == 1 ]] && echo ", then the floor the same way")"
 run_wrk warmup-proxy 2 64 5s "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" >/dev/null
 run_wrk warmup-caravan 2 "$WARMUP_CONNS" "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
 run_wrk warmup-caravan-c4 1 4 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
+if [[ $FLOOR == 1 ]]; then
+    run_wrk warmup-floor 2 "$WARMUP_CONNS" "$WARMUP" "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
+    run_wrk warmup-floor-c4 1 4 "$WARMUP" "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
+fi
 sleep 2
 
 declare -A R CPU OTHERS RCMD
-read -ra ALL_SERVER_PIDS <<<"$(nginx_pids "$UP_PID") $(nginx_pids "$PROXY_PID") $GW_PID"
+read -ra ALL_SERVER_PIDS <<<"$(nginx_pids "$UP_PID") $(nginx_pids "$PROXY_PID") $GW_PID ${FLOOR_PID:-}"
 for c in $CONNS; do
     t=$((c == 1 ? 1 : 2))
-    for target in direct nginx caravan; do
+    for target in $TARGETS; do
         case $target in
             direct) url="http://127.0.0.1:$UP_PORT"; pids=() ;;
             nginx) url="http://127.0.0.1:$PROXY_PORT"; read -ra pids <<<"$(nginx_pids "$PROXY_PID")" ;;
             caravan) url="http://127.0.0.1:$GW_PORT"; pids=("$GW_PID") ;;
+            floor) url="http://127.0.0.1:$FLOOR_PORT"; pids=("$FLOOR_PID") ;;
         esac
         wait_for_quiet
         log "measuring $target at $c connection(s), $DURATION"
         before=$( ((${#pids[@]})) && cpu_ticks "${pids[@]}" || echo 0)
         all_before=$(cpu_ticks "${ALL_SERVER_PIDS[@]}")
-        [[ $PROFILE == 1 && $target == caravan ]] && "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=bench settings=profile >/dev/null
-        [[ $target == caravan ]] && thread_ticks "$GW_PID" >"$RUN_DIR/threads-before"
+        jvm=
+        [[ $target == caravan || $target == floor ]] && jvm=${pids[0]}
+        # shellcheck disable=SC2086 # JFR_OPTIONS is a list of options
+        [[ $PROFILE == 1 && -n $jvm ]] && "$JAVA_HOME/bin/jcmd" "$jvm" JFR.start name=bench settings=profile $JFR_OPTIONS >/dev/null
+        [[ -n $jvm ]] && thread_ticks "$jvm" >"$RUN_DIR/threads-before"
         [[ $target == caravan ]] && { sha_before=$(redis_calls evalsha); eval_before=$(redis_calls eval); }
         R[$target,$c]=$(run_wrk "$target-c$c" "$t" "$c" "$DURATION" "$url/v1/chat/completions" "${AUTH[@]}")
-        if [[ $PROFILE == 1 && $target == caravan ]]; then
-            jfr_file="${RESULTS_DIR:-$RUN_DIR}/caravan-c$c.jfr"
-            "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=bench filename="$jfr_file" >/dev/null
+        if [[ $PROFILE == 1 && -n $jvm ]]; then
+            jfr_file="${RESULTS_DIR:-$RUN_DIR}/$target-c$c.jfr"
+            "$JAVA_HOME/bin/jcmd" "$jvm" JFR.stop name=bench filename="$jfr_file" >/dev/null
             log "  JFR recording: $jfr_file (e.g. jfr view hot-methods $jfr_file)"
         fi
         all_after=$(cpu_ticks "${ALL_SERVER_PIDS[@]}")
         after=$( ((${#pids[@]})) && cpu_ticks "${pids[@]}" || echo 0)
         CPU[$target,$c]=$((after - before))
-        if [[ $target == caravan ]]; then
-            RCMD[$c]="$(( $(redis_calls evalsha) - sha_before )) $(( $(redis_calls eval) - eval_before ))"
-            thread_ticks "$GW_PID" >"$RUN_DIR/threads-after"
-            thread_ticks_diff "$RUN_DIR/threads-before" "$RUN_DIR/threads-after" | head -8 >"$RUN_DIR/threads-c$c"
-            log "  Caravan's CPU by thread at $c connection(s): $(paste -sd';' "$RUN_DIR/threads-c$c")"
-            [[ -n $RESULTS_DIR ]] && cp "$RUN_DIR/threads-c$c" "$RESULTS_DIR/caravan-threads-c$c.txt"
+        [[ $target == caravan ]] && RCMD[$c]="$(( $(redis_calls evalsha) - sha_before )) $(( $(redis_calls eval) - eval_before ))"
+        if [[ -n $jvm ]]; then
+            thread_ticks "$jvm" >"$RUN_DIR/threads-after"
+            thread_ticks_diff "$RUN_DIR/threads-before" "$RUN_DIR/threads-after" | head -8 >"$RUN_DIR/threads-$target-c$c"
+            log "  $target's CPU by thread at $c connection(s): $(paste -sd';' "$RUN_DIR/threads-$target-c$c")"
+            [[ -n $RESULTS_DIR ]] && cp "$RUN_DIR/threads-$target-c$c" "$RESULTS_DIR/$target-threads-c$c.txt"
         fi
         read -r _ _ _ _ _ _ _ secs wrkcpu busy <<<"${R[$target,$c]}"
         OTHERS[$target,$c]=$(others_pct "$busy" "$(awk -v t=$((all_after - all_before)) -v hz="$CLK_TCK" -v w="$wrkcpu" \
@@ -206,7 +248,7 @@ done
     printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
     for c in $CONNS; do
         read -r _ _ dp50 dp99 _ <<<"${R[direct,$c]}"
-        for target in direct nginx caravan; do
+        for target in $TARGETS; do
             read -r n rps p50 p99 non2xx sock tmo _ <<<"${R[$target,$c]}"
             if [[ $target == direct ]]; then
                 add50=-; add99=-; cpu=-
@@ -219,6 +261,17 @@ done
                 "$((non2xx + sock + tmo))" "$cpu" "${OTHERS[$target,$c]}"
         done
     done
+    if [[ $FLOOR == 1 ]]; then
+        for c in $CONNS; do
+            read -r nc _ <<<"${R[caravan,$c]}"; read -r nf _ <<<"${R[floor,$c]}"; read -r nn _ <<<"${R[nginx,$c]}"
+            awk -v c="$c" -v cc="${CPU[caravan,$c]}" -v nc="$nc" -v cf="${CPU[floor,$c]}" -v nf="$nf" -v cn="${CPU[nginx,$c]}" -v nn="$nn" \
+                'function per(t, n) {return n ? t / n : 0}
+                 BEGIN {f = per(cf, nf); g = per(cn, nn)
+                        printf "CPU per request at %s connection(s): Caravan / floor %s, floor / nginx %s\n", c,
+                            f ? sprintf("%.2fx", per(cc, nc) / f) : "-", g ? sprintf("%.2fx", f / g) : "-"}'
+        done
+        echo "floor: bench/floor stack $FLOOR_STACK, JVM options: ${FLOOR_JVM_OPTS:-JVM defaults}, warmed up as Caravan, measured after it."
+    fi
     if [[ $STORE == redis ]]; then
         for c in $CONNS; do
             read -r n _ <<<"${R[caravan,$c]}"
@@ -227,7 +280,7 @@ done
         done
     fi
     echo "errors = non-2xx + socket errors + timeouts; cpu_us/req = (utime+stime of the proxy process(es)) / requests"
-    echo "(nginx: master + workers; Caravan: the whole JVM, JIT and GC included). The load generator and all servers share"
+    echo "(nginx: master + workers; Caravan and the floor: the whole JVM, JIT and GC included). The load generator and all servers share"
     echo "the same cores. others% = share of the machine's CPU used during the run by processes other than this benchmark's"
     echo "(0 on a quiet machine); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 } | tee ${RESULTS_DIR:+"$RESULTS_DIR/overhead.txt"}
