@@ -10,7 +10,7 @@ import sys
 
 jfr, recording = sys.argv[1], sys.argv[2]
 top_n = int(sys.argv[3]) if len(sys.argv) > 3 else 20
-out = subprocess.run([jfr, "print", "--events", "jdk.ExecutionSample", "--stack-depth", "200", recording],
+out = subprocess.run([jfr, "print", "--events", "jdk.ExecutionSample", "--stack-depth", "300", recording],
                      capture_output=True, text=True, check=True).stdout
 stacks = []
 for block in out.split("jdk.ExecutionSample")[1:]:
@@ -23,7 +23,7 @@ layers = [
     ("Vert.x", r"^io\.vertx"),
     ("Camel", r"^org\.apache\.camel"),
     ("Apache HttpClient 5", r"^org\.apache\.hc"),
-    ("floor (bench code)", r"^dev\.caravan"),
+    ("dev.caravan (the floor's or the gateway's code)", r"^dev\.caravan"),
     ("JDK virtual threads / concurrency", r"^(java\.util\.concurrent|jdk\.internal\.vm|java\.lang\.VirtualThread)"),
     ("JDK collections/lang", r"^(java\.util|java\.lang)"),
     ("JDK other", r"^(jdk|sun|java)\."),
