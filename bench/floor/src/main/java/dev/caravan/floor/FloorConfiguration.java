@@ -1,18 +1,22 @@
 package dev.caravan.floor;
 
+import java.util.List;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
 import org.apache.camel.component.platform.http.vertx.EventLoopPlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.EventLoopPlatformHttpEngine;
 import org.apache.camel.component.vertx.http.VertxHttpComponent;
+import org.apache.camel.spi.ManagementStrategy;
+import org.apache.camel.spi.OnCamelContextStopped;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.LoggingExceptionHandler;
-import org.apache.camel.support.SimpleEventNotifierSupport;
-import org.apache.camel.spi.CamelEvent;
 
 /**
  * The beans a stack needs beyond its YAML route. {@code http} relays a stream as the gateway does; {@code netty},
@@ -73,16 +77,24 @@ public final class FloorConfiguration implements CamelConfiguration {
                 new LoggingExceptionHandler(context, EventLoopPlatformHttpConsumer.class), maxBodySize));
     }
 
-    /** One Vert.x for the platform-http server and the client (both look a Vertx bean up before making one). */
-    private static Vertx sharedVertx(CamelContext context) {
+    /**
+     * One Vert.x for the platform-http server and the client (both look a Vertx bean up before making one), closed by a
+     * lifecycle strategy, and no event notifier left once started: as the gateway, since every step of a request that
+     * goes on asynchronously has Camel walk the notifiers (platform-http-main's two only log at start).
+     */
+    private static Vertx sharedVertx(CamelContext context) throws Exception {
         Vertx vertx = Vertx.vertx();
         context.getRegistry().bind("vertx", Vertx.class, vertx);
-        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+        context.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStopped) stopped -> vertx.close()));
+        context.addStartupListener(new StartupListener() {
             @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStoppedEvent) {
-                    vertx.close();
-                }
+            public void onCamelContextStarted(CamelContext starting, boolean alreadyStarted) {
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                ManagementStrategy management = started.getManagementStrategy();
+                List.copyOf(management.getEventNotifiers()).forEach(management::removeEventNotifier);
             }
         });
         return vertx;
