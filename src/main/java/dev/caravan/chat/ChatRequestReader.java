@@ -83,6 +83,11 @@ public final class ChatRequestReader {
     }
 
     public ChatRequest read(byte[] body) {
+        return read(body, null);
+    }
+
+    /** The request in {@code body}, its top-level fields noted in {@code fields} (when not null) as it is parsed. */
+    public ChatRequest read(byte[] body, BodyFields fields) {
         if (body == null || body.length == 0) {
             throw InvalidRequest.badRequest(null, "The request body is empty; send a JSON chat completion request.");
         }
@@ -90,7 +95,7 @@ public final class ChatRequestReader {
             throw new InvalidRequest(413, null, "request_too_large",
                     "The request body is " + body.length + " bytes; the limit is " + maxBodyBytes + " bytes.");
         }
-        JsonNode tree = JsonBodies.parse(trees, body, maxDepth);
+        JsonNode tree = JsonBodies.parse(trees, body, maxDepth, fields);
         if (tree == null || !tree.isObject()) {
             throw InvalidRequest.badRequest(null, "The request body must be a JSON object.");
         }

@@ -60,9 +60,15 @@ public final class JsonBodies {
 
     /** The body as a tree, or null when it holds no value at all. */
     public static JsonNode parse(ObjectMapper mapper, byte[] body, int maxDepth) {
+        return parse(mapper, body, maxDepth, null);
+    }
+
+    /** The body as a tree, or null when it holds no value at all; its top-level fields noted in {@code fields}. */
+    public static JsonNode parse(ObjectMapper mapper, byte[] body, int maxDepth, BodyFields fields) {
         JsonParser parser;
         try {
-            parser = mapper.createParser(body);
+            JsonParser read = mapper.createParser(body);
+            parser = fields == null ? read : fields.noting(read, body);
         } catch (IOException e) {
             throw InvalidRequest.badRequest(null, "The request body could not be read.");
         }

@@ -1,6 +1,7 @@
 package dev.caravan.ingress;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.BodyFields;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatRequestReader;
 import dev.caravan.chat.ErrorBody;
@@ -30,8 +31,9 @@ public final class ChatCompletions {
 
     static ProtocolReader reader(ChatRequestReader reader) {
         return (Inbound inbound) -> {
-            ChatRequest request = reader.read(inbound.body());
-            return new ProtocolReader.Reading(request, reader.options(request, inbound.caravanHeaders()));
+            BodyFields fields = new BodyFields();
+            ChatRequest request = reader.read(inbound.body(), fields);
+            return new ProtocolReader.Reading(request, reader.options(request, inbound.caravanHeaders()), fields);
         };
     }
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.caravan.chat.BodyFields;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.ingress.protocol.Inbound;
 import org.apache.camel.Exchange;
@@ -22,9 +23,11 @@ import org.apache.camel.Exchange;
  *                          only targets it passes through to may serve it
  * @param read    the canonical request it was read as: an attempt carrying another (one an operator's route changed,
  *                a resumed stream's continuation) is translated, so that the change is not lost
+ * @param fields  where the body's top-level fields are, as its reading noted them, or null (then
+ *                {@link UpstreamBody} scans the body for them)
  */
 public record ClientRequest(ClientApi api, byte[] body, Map<String, String> headers, Set<String> onlyPassedThrough,
-        ChatRequest read) {
+        ChatRequest read, BodyFields fields) {
 
     /** The exchange property holding the request, read by the provider call. */
     public static final String PROPERTY = "caravan.client-request";
@@ -54,6 +57,12 @@ public record ClientRequest(ClientApi api, byte[] body, Map<String, String> head
     /** Keeps the request, which carries {@code onlyPassedThrough} beside what its canonical reading holds. */
     public static void keep(Exchange exchange, ClientApi api, Inbound inbound, ChatRequest read,
             Set<String> onlyPassedThrough) {
+        keep(exchange, api, inbound, read, onlyPassedThrough, null);
+    }
+
+    /** Keeps the request with where its body's top-level fields are ({@code fields}, null when not noted). */
+    public static void keep(Exchange exchange, ClientApi api, Inbound inbound, ChatRequest read,
+            Set<String> onlyPassedThrough, BodyFields fields) {
         Map<String, String> headers = Map.of(); // the other protocols keep none: no map to fill and copy
         if (api == ClientApi.MESSAGES) {
             headers = new LinkedHashMap<>();
@@ -64,6 +73,7 @@ public record ClientRequest(ClientApi api, byte[] body, Map<String, String> head
                 }
             }
         }
-        exchange.setProperty(PROPERTY, new ClientRequest(api, inbound.body(), headers, onlyPassedThrough, read));
+        exchange.setProperty(PROPERTY, new ClientRequest(api, inbound.body(), headers, onlyPassedThrough, read,
+                fields));
     }
 }

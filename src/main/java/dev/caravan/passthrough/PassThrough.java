@@ -94,7 +94,7 @@ public final class PassThrough {
             path = path.replace("/chat/completions", "/messages"); // an OpenAI-compatible server's Messages API
             messagesAuth(headers, dialect, provider, provider.keys().get(attempt.plan().keyIndex()));
         }
-        byte[] body = UpstreamBody.of(original.body(), api == ClientApi.GEMINI ? null : model,
+        byte[] body = UpstreamBody.of(original.body(), original.fields(), api == ClientApi.GEMINI ? null : model,
                 api == ClientApi.CHAT_COMPLETIONS && stream, json);
         headers.putAll(original.headers());
         return new ProviderCall(attempt, provider.url(path), headers, body, readTimeout, api);

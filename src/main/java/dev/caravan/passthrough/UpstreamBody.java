@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.chat.BodyFields;
 
 /**
  * The body a passed-through request is sent with: the client's own bytes, with only what the gateway must change
@@ -51,6 +52,40 @@ public final class UpstreamBody {
      * @param askUsage    true for a streamed Chat Completions request: make sure it reports usage
      */
     public static byte[] of(byte[] body, String model, boolean askUsage, ObjectMapper json) {
+        return of(body, null, model, askUsage, json);
+    }
+
+    /**
+     * The client's {@code body} for {@code model}, its fields found where its reading noted them.
+     *
+     * @param fields where the body's top-level fields are; null, or noted on another array, has the body scanned
+     */
+    public static byte[] of(byte[] body, BodyFields fields, String model, boolean askUsage, ObjectMapper json) {
+        if (fields == null || !fields.of(body)) {
+            return scanned(body, model, askUsage, json);
+        }
+        List<Edit> edits = new ArrayList<>(2);
+        boolean usageAsked = false;
+        boolean kept = false;
+        for (int i = 0; i < fields.count(); i++) {
+            String name = fields.name(i);
+            kept |= !name.equals(CARAVAN);
+            if (name.equals(CARAVAN)) {
+                edits.add(removal(body, fields.nameStart(i), fields.valueEnd(i)));
+            } else if (name.equals("model") && model != null) {
+                edits.add(new Edit(fields.valueStart(i), fields.valueEnd(i), quotedModel(model)));
+            } else if (name.equals("stream_options") && askUsage) {
+                usageAsked = true;
+                Edit asked = usageAsked(json, body, fields.valueStart(i), fields.valueEnd(i));
+                if (asked != null) {
+                    edits.add(asked);
+                }
+            }
+        }
+        return spliced(body, edits, askUsage && !usageAsked, fields.open(), kept);
+    }
+
+    private static byte[] scanned(byte[] body, String model, boolean askUsage, ObjectMapper json) {
         // only the fields to change are located (each location is an object), in the order of the body
         List<Edit> edits = new ArrayList<>(2);
         boolean usageAsked = false;
@@ -76,11 +111,9 @@ public final class UpstreamBody {
                     usageAsked = true;
                     parser.nextToken();
                     int valueStart = (int) parser.currentTokenLocation().getByteOffset();
-                    int valueEnd = valueEnd(parser);
-                    JsonNode options = tree(json, body, valueStart, valueEnd);
-                    if (!options.path("include_usage").asBoolean(false)) {
-                        ObjectNode asked = options instanceof ObjectNode o ? o : json.createObjectNode();
-                        edits.add(new Edit(valueStart, valueEnd, bytes(json, asked.put("include_usage", true))));
+                    Edit asked = usageAsked(json, body, valueStart, valueEnd(parser));
+                    if (asked != null) {
+                        edits.add(asked);
                     }
                 } else {
                     parser.nextToken();
@@ -90,7 +123,25 @@ public final class UpstreamBody {
         } catch (IOException e) {
             throw new UncheckedIOException("the request body could not be scanned", e);
         }
-        if (askUsage && !usageAsked) {
+        return spliced(body, edits, askUsage && !usageAsked, rootStart, kept);
+    }
+
+    /** The edit that makes {@code stream_options} (the value from {@code start} to {@code end}) ask for usage, or null. */
+    private static Edit usageAsked(ObjectMapper json, byte[] body, int start, int end) {
+        JsonNode options = tree(json, body, start, end);
+        if (options.path("include_usage").asBoolean(false)) {
+            return null;
+        }
+        ObjectNode asked = options instanceof ObjectNode o ? o : json.createObjectNode();
+        return new Edit(start, end, bytes(json, asked.put("include_usage", true)));
+    }
+
+    /**
+     * {@code body} with {@code edits} made (in body order), and {@code stream_options} asking for usage inserted
+     * after the opening brace at {@code rootStart} when {@code insertUsage}; {@code kept} says whether a field stays.
+     */
+    private static byte[] spliced(byte[] body, List<Edit> edits, boolean insertUsage, int rootStart, boolean kept) {
+        if (insertUsage) {
             // first, before a removal that may start at the same byte
             edits.addFirst(new Edit(rootStart + 1, rootStart + 1, kept ? INCLUDE_USAGE
                     : "\"stream_options\":{\"include_usage\":true}".getBytes(StandardCharsets.UTF_8)));

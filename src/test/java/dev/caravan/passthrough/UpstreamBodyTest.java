@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.BodyFields;
+import dev.caravan.chat.JsonBodies;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -12,9 +14,16 @@ class UpstreamBodyTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The body spliced both ways: where its parse noted the fields, and by a scan of its own; the two agree. */
     private static String spliced(String body, String model, boolean askUsage) {
-        return new String(UpstreamBody.of(body.getBytes(StandardCharsets.UTF_8), model, askUsage, JSON),
-                StandardCharsets.UTF_8);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        BodyFields fields = new BodyFields();
+        JsonBodies.parse(JSON, bytes, 64, fields);
+        assertThat(fields.of(bytes)).isTrue();
+        String noted = new String(UpstreamBody.of(bytes, fields, model, askUsage, JSON), StandardCharsets.UTF_8);
+        String scanned = new String(UpstreamBody.of(bytes, model, askUsage, JSON), StandardCharsets.UTF_8);
+        assertThat(noted).isEqualTo(scanned);
+        return noted;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -29,6 +38,10 @@ class UpstreamBodyTest {
         "caravan cut, last | {\"model\":\"fast\" , \"caravan\" : {} } | m | {\"model\":\"m\"}",
         "caravan cut after a number | {\"n\":12,\"caravan\":{}} | m | {\"n\":12}",
         "caravan alone | { \"caravan\":{} } | m | { }",
+        "names with escapes, spaced | {\"mod\\u0065l\" :\t\"fast\" , \"a\\\"\":\"\\\"}\"} | m | "
+                + "{\"mod\\u0065l\" :\t\"m\" , \"a\\\"\":\"\\\"}\"}",
+        "a value with brackets and commas in strings | {\"x\":[\"],\",{\"}\":\",\"}],\"model\":\"f\"} | m | "
+                + "{\"x\":[\"],\",{\"}\":\",\"}],\"model\":\"m\"}",
         "caravan cut, spaced with tabs and new lines | `{\n\t\"model\": \"fast\",\r\n\t\"caravan\": {\"a\": \"}\"}\n}` | m | "
                 + "`{\n\t\"model\": \"m\"}`",
     })
@@ -59,6 +72,32 @@ class UpstreamBodyTest {
         byte[] body = "{\"contents\":[{\"parts\":[{\"text\":\"hi\"}]}]}".getBytes(StandardCharsets.UTF_8);
 
         assertThat(UpstreamBody.of(body, null, false, JSON)).isSameAs(body);
+    }
+
+    @org.junit.jupiter.api.Test
+    void fieldsNotedOnAnotherArrayAreNotTrusted() {
+        byte[] read = "{\"x\":1,\"model\":\"fast\"}".getBytes(StandardCharsets.UTF_8);
+        BodyFields fields = new BodyFields();
+        JsonBodies.parse(JSON, read, 64, fields);
+        // the same fields at other places: a body set aside and written again is not the one read
+        byte[] other = "{\"x\":12345,\"model\":\"fast\"}".getBytes(StandardCharsets.UTF_8);
+
+        assertThat(new String(UpstreamBody.of(other, fields, "m", false, JSON), StandardCharsets.UTF_8))
+                .isEqualTo("{\"x\":12345,\"model\":\"m\"}");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aModelAfterHugeNestedArraysIsFoundWhereTheParseNotedIt() {
+        StringBuilder nested = new StringBuilder("{\"messages\":[");
+        for (int i = 0; i < 20_000; i++) {
+            nested.append(i == 0 ? "" : ",").append("[[").append(i).append(",{\"model\":\"no\"}],[]]");
+        }
+        String body = nested.append("],\"caravan\":{\"policy\":\"cost\"},\"model\":\"fast\"}").toString();
+
+        String spliced = spliced(body, "gpt-4o", true);
+
+        assertThat(spliced).startsWith("{\"stream_options\":{\"include_usage\":true},\"messages\":[[[0,")
+                .endsWith("[[19999,{\"model\":\"no\"}],[]]],\"model\":\"gpt-4o\"}");
     }
 
     @org.junit.jupiter.api.Test

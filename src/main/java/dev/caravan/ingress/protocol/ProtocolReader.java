@@ -1,5 +1,6 @@
 package dev.caravan.ingress.protocol;
 
+import dev.caravan.chat.BodyFields;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.chat.RequestOptions;
@@ -21,7 +22,13 @@ public interface ProtocolReader {
      *
      * @param request the canonical request, {@code stream} set when the client asked for a stream
      * @param options the caller's routing options (see {@link Inbound#caravanHeaders()})
+     * @param fields  where the body's top-level fields are, noted as it was parsed, or null: a request passed through
+     *                as it came is spliced with them instead of being scanned again
      */
-    record Reading(ChatRequest request, RequestOptions options) {
+    record Reading(ChatRequest request, RequestOptions options, BodyFields fields) {
+
+        public Reading(ChatRequest request, RequestOptions options) {
+            this(request, options, null);
+        }
     }
 }

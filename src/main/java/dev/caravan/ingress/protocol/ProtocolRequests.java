@@ -46,7 +46,7 @@ public final class ProtocolRequests {
         ProtocolReader.Reading reading = lenient.reading();
         if (api != null) {
             // a target serving the protocol is sent it as it came
-            ClientRequest.keep(exchange, api, inbound, reading.request(), lenient.setAside());
+            ClientRequest.keep(exchange, api, inbound, reading.request(), lenient.setAside(), reading.fields());
         }
         RequestContext context = RequestContext.enter("http", reading.options()).withWriters(protocol.writers());
         if (reading.request().streaming() && message instanceof HttpMessage http) {

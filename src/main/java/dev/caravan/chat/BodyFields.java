@@ -1,0 +1,156 @@
+package dev.caravan.chat;
+
+import java.io.IOException;
+import java.util.Arrays;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
+
+/**
+ * Where each top-level field of a JSON object body begins, noted during the one parse the body gets
+ * ({@link JsonBodies#parse(com.fasterxml.jackson.databind.ObjectMapper, byte[], int, BodyFields)}), so that a
+ * splice of the same bytes later (a passed-through request's model) needs no second scan of them. Valid only for the
+ * very array it was noted on, once that parsed whole: {@link #of(byte[])} says so.
+ */
+public final class BodyFields {
+
+    private byte[] body;
+    private int open = -1;
+    private int close = -1;
+    private String[] names = new String[8];
+    private int[] starts = new int[8];
+    private int count;
+
+    /** The fields of {@code body}: true when they were noted on this very array and it parsed as one whole object. */
+    public boolean of(byte[] body) {
+        return body != null && body == this.body && close >= 0;
+    }
+
+    /** Where the root object's opening brace is. */
+    public int open() {
+        return open;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    /** The {@code i}-th field's name, as the parser read it (escapes resolved). */
+    public String name(int i) {
+        return names[i];
+    }
+
+    /** Where the {@code i}-th field's name begins: its opening quote. */
+    public int nameStart(int i) {
+        return starts[i];
+    }
+
+    /** Where the {@code i}-th field's value begins: past its name, the colon and the blanks around it. */
+    public int valueStart(int i) {
+        int at = starts[i] + 1;
+        while (body[at] != '"') {
+            at += body[at] == '\\' ? 2 : 1;
+        }
+        at = blanksFrom(at + 1);
+        return blanksFrom(at + 1); // past the colon, which is all a valid body has there
+    }
+
+    /**
+     * Where the {@code i}-th field's value ends (exclusive): before the blanks and the comma that lead to the next
+     * field's name, or the blanks before the closing brace.
+     */
+    public int valueEnd(int i) {
+        int at = (i + 1 < count ? starts[i + 1] : close) - 1;
+        at = blanksBack(at);
+        if (i + 1 < count) {
+            at = blanksBack(at - 1); // the comma
+        }
+        return at + 1;
+    }
+
+    private int blanksFrom(int at) {
+        while (isBlank(body[at])) {
+            at++;
+        }
+        return at;
+    }
+
+    private int blanksBack(int at) {
+        while (isBlank(body[at])) {
+            at--;
+        }
+        return at;
+    }
+
+    private static boolean isBlank(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+    }
+
+    /** {@code parser}, over {@code body}, noting its top-level fields here as it is read. */
+    JsonParser noting(JsonParser parser, byte[] body) {
+        this.body = body;
+        open = -1;
+        close = -1;
+        count = 0;
+        return new Noting(parser);
+    }
+
+    private void add(String name, int start) {
+        if (count == names.length) {
+            names = Arrays.copyOf(names, count * 2);
+            starts = Arrays.copyOf(starts, count * 2);
+        }
+        names[count] = name;
+        starts[count++] = start;
+    }
+
+    /**
+     * Notes the root object's brackets and field names as a tree reader passes them. A tree reader reads an object's
+     * names with {@link #nextFieldName()} (which also consumes its end) and everything else with
+     * {@link #nextToken()}; the other shortcuts read values only, never a name or a bracket of an object.
+     */
+    private final class Noting extends JsonParserDelegate {
+
+        Noting(JsonParser parser) {
+            super(parser);
+        }
+
+        @Override
+        public JsonToken nextToken() throws IOException {
+            return noted(delegate.nextToken());
+        }
+
+        @Override
+        public String nextFieldName() throws IOException {
+            String name = delegate.nextFieldName();
+            noted(delegate.currentToken());
+            return name;
+        }
+
+        @Override
+        public boolean nextFieldName(com.fasterxml.jackson.core.SerializableString name) throws IOException {
+            boolean same = delegate.nextFieldName(name);
+            noted(delegate.currentToken());
+            return same;
+        }
+
+        private JsonToken noted(JsonToken token) throws IOException {
+            if (token == JsonToken.FIELD_NAME || token == JsonToken.START_OBJECT) {
+                JsonStreamContext object = delegate.getParsingContext();
+                if (object.getParent() != null && object.getParent().inRoot()) {
+                    int at = (int) delegate.currentTokenLocation().getByteOffset();
+                    if (token == JsonToken.FIELD_NAME) {
+                        add(delegate.currentName(), at);
+                    } else {
+                        open = at;
+                    }
+                }
+            } else if (token == JsonToken.END_OBJECT && delegate.getParsingContext().inRoot()) {
+                close = (int) delegate.currentTokenLocation().getByteOffset();
+            }
+            return token;
+        }
+    }
+}
