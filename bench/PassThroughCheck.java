@@ -13,8 +13,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 /**
  * CPU time and bytes allocated per call of the gateway's own steps on a passed-through chat completion, one thread,
  * no gateway: the answer's summary (id, model, finish reasons, usage) read from the overhead bench's answer, the
- * request spliced for its target (model replaced; a streamed one with a caravan object cut and usage asked), and a
- * meter looked up by three tag values. Run from the repository root after a package:
+ * request spliced for its target (model replaced; a streamed one with a caravan object cut and usage asked), the
+ * request's whole edge (read and checked, then spliced: where the read noted its fields when the build has
+ * {@code BodyFields}, scanned again otherwise), and a meter looked up by three tag values. Run from the repository root after a package:
  * {@code java -cp target/caravan.jar bench/PassThroughCheck.java [iterations]}; give another build's jar to compare.
  */
 public class PassThroughCheck {
@@ -54,8 +55,39 @@ public class PassThroughCheck {
                 () -> UpstreamBody.of(request, "gpt-4o-mini", false, json));
         measure("streamed request, caravan cut, usage asked (UpstreamBody.of)", n,
                 () -> UpstreamBody.of(streamed, "gpt-4o-mini", true, json));
+        measure("request read, then spliced (ChatRequestReader + UpstreamBody)", n, readAndSplice(json, request));
         measure("meter by three tag values (MeterMemo.get)", n,
                 () -> attempts.get(providers[turn[0]++ % 3], "gpt-4o-mini", "served").increment());
+    }
+
+    /**
+     * The request's whole edge as the gateway does it: the one-line request read and checked, then spliced for its
+     * target, with the fields the read noted (dev.caravan.chat.BodyFields, when this build has it) or scanned again.
+     */
+    static Step readAndSplice(ObjectMapper json, byte[] request) throws Throwable {
+        var reader = new dev.caravan.chat.ChatRequestReader(json, java.util.Set.of("fast"), 4 << 20,
+                java.util.Set.of("cost"), java.util.Set.of("a"));
+        Class<?> fields;
+        try {
+            fields = Class.forName("dev.caravan.chat.BodyFields");
+        } catch (ClassNotFoundException before) {
+            System.out.println("(this build scans the request again to splice it)");
+            return () -> {
+                reader.read(request);
+                UpstreamBody.of(request, "gpt-4o-mini", false, json);
+            };
+        }
+        var lookup = MethodHandles.publicLookup();
+        MethodHandle make = lookup.findConstructor(fields, MethodType.methodType(void.class));
+        MethodHandle read = lookup.findVirtual(dev.caravan.chat.ChatRequestReader.class, "read",
+                MethodType.methodType(dev.caravan.chat.ChatRequest.class, byte[].class, fields));
+        MethodHandle splice = lookup.findStatic(UpstreamBody.class, "of", MethodType.methodType(byte[].class,
+                byte[].class, fields, String.class, boolean.class, ObjectMapper.class));
+        return () -> {
+            Object noted = make.invoke();
+            read.invoke(reader, request, noted);
+            splice.invoke(request, noted, "gpt-4o-mini", false, json);
+        };
     }
 
     static void measure(String what, int n, Step step) throws Throwable {

@@ -13,9 +13,9 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.chat.JsonBufferPool;
 import dev.caravan.clients.ClientSettings;
 import dev.caravan.config.CaravanProperties;
 import dev.caravan.config.SettingsBinder;
@@ -243,12 +243,11 @@ public class CaravanConfiguration implements CamelConfiguration {
 
     /** Every caravan.* key from the configuration files and system properties, resolved (env, placeholders). */
     /**
-     * The one mapper every bean shares. Its buffers come from one pool shared by all threads: Jackson's default
-     * pool is per thread, and every request runs on a fresh virtual thread, so that pool never hands a buffer
-     * back and each parse or write would allocate its buffers anew.
+     * The one mapper every bean shares. Its buffers come from {@link JsonBufferPool}: each event loop's own, and one
+     * pool shared by the virtual threads, whose own per-thread pool would never hand a buffer back.
      */
     static ObjectMapper jsonMapper() {
-        JsonFactory factory = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build();
+        JsonFactory factory = JsonFactory.builder().recyclerPool(JsonBufferPool.get()).build();
         return new ObjectMapper(factory).configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     }
 

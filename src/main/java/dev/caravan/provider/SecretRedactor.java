@@ -17,12 +17,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.caravan.chat.JsonBufferPool;
 
 /**
  * Removes secrets from what came from a provider before it is logged or returned: error messages, and the
@@ -42,12 +42,11 @@ public final class SecretRedactor {
     /** The shortest piece of a key that counts as the key: shorter runs are too common to blank. */
     static final int FRAGMENT = 10;
     /**
-     * Any faithful JSON mapping serves. Its buffers come from one shared pool: it writes every answer read whole once
-     * (to look for keys), on a new virtual thread each time, where Jackson's default per-thread pool would allocate
-     * fresh buffers (~16 KB) per answer.
+     * Any faithful JSON mapping serves. Its buffers come from {@link JsonBufferPool}: it writes every translated answer
+     * read whole once (to look for keys), on an event loop or a virtual thread.
      */
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build());
+            .recyclerPool(JsonBufferPool.get()).build());
 
     private final Matcher text;
     /** The keys as they appear in UTF-8 JSON, each byte as one ISO-8859-1 character. */
