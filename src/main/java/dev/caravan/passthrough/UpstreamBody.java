@@ -26,8 +26,9 @@ import dev.caravan.chat.BodyFields;
  *
  * <p>Why splice rather than edit a tree and write it again: a rewritten tree changes what no one asked to change
  * (number forms such as {@code 1.0}, escapes, key order of nested objects, whitespace the provider may hash for its
- * prompt cache), and writing costs a second pass over a body that may be megabytes long. One streaming scan of the
- * top-level fields finds the byte ranges to change; nested values are skipped, never materialised.
+ * prompt cache), and writing costs a second pass over a body that may be megabytes long. The byte ranges to change
+ * are where the request's one parse noted its top-level fields ({@link BodyFields}, Chat Completions); for a body
+ * read without them, one streaming scan of the top-level fields finds them, nested values skipped, never materialised.
  */
 public final class UpstreamBody {
 
