@@ -50,8 +50,9 @@ class RequestOptionsTest {
 
     @Test
     void aShorterDeadlineEndsTheRequestSooner() {
-        gateway.provider("alpha").fail(Fault.latency(3_000));
-        gateway.provider("beta").fail(Fault.latency(3_000));
+        // neither ever answers: only the caller's deadline can end the request
+        gateway.provider("alpha").fail(Fault.mode("hang"));
+        gateway.provider("beta").fail(Fault.mode("hang"));
 
         HttpResponse<String> response = gateway.post("/v1/chat/completions", BODY,
                 Map.of("x-caravan-deadline", "600ms"));
