@@ -63,6 +63,7 @@ class HedgingTest {
         gateway.close();
     }
 
+    /** Faults are scoped to chat: a call of another endpoint (the gateway's clock moves a lot here) spends none. */
     @BeforeEach
     void reset() {
         gateway.healAll();
@@ -75,7 +76,7 @@ class HedgingTest {
 
     @Test
     void aSlowFirstTargetIsOvertakenByTheHedgeAndCancelled() {
-        gateway.provider("alpha").fail(Fault.mode("hold").times(1));
+        gateway.provider("alpha").fail(Fault.mode("hold").times(1).scope("chat"));
         double cancelledBefore = meter(ALPHA_CANCELLED);
 
         CompletableFuture<HttpResponse<String>> answer = post(HEDGED);
@@ -101,7 +102,7 @@ class HedgingTest {
     void aFirstTargetCutWhileItsAnswerIsArrivingIsCancelledNotFailed() {
         // alpha's head and first bytes come at once, the rest never: the hedge starts once the clock passes alpha's
         // p95 and wins, and alpha is cut in the middle of reading its answer
-        gateway.provider("alpha").fail(Fault.mode("stall_body").times(1));
+        gateway.provider("alpha").fail(Fault.mode("stall_body").times(1).scope("chat"));
         double failedBefore = breakerFailedCalls("alpha");
 
         CompletableFuture<HttpResponse<String>> answer = post(HEDGED);
@@ -140,8 +141,8 @@ class HedgingTest {
 
     @Test
     void whenTheHedgeIsSlowerStillTheFirstWinsAndTheHedgeIsCancelled() {
-        gateway.provider("alpha").fail(Fault.mode("hold").times(1));
-        gateway.provider("beta").fail(Fault.mode("hold").times(1));
+        gateway.provider("alpha").fail(Fault.mode("hold").times(1).scope("chat"));
+        gateway.provider("beta").fail(Fault.mode("hold").times(1).scope("chat"));
 
         CompletableFuture<HttpResponse<String>> answer = post(HEDGED);
         awaitHeld("alpha", 1);
@@ -159,8 +160,8 @@ class HedgingTest {
     @Test
     void whenBothHalvesFailBothFailuresAreAccountedAndTheCallerGetsA502() {
         // alpha held, then refused with a 500 once the hedge has failed
-        gateway.provider("alpha").fail(new Fault(null, null, 500, null, null, null, "hold", null, null, null).times(1));
-        gateway.provider("beta").fail(Fault.status(503));
+        gateway.provider("alpha").fail(new Fault(null, null, 500, null, null, null, "hold", null, "chat", null).times(1));
+        gateway.provider("beta").fail(Fault.status(503).scope("chat"));
         double betaFailedBefore = meter(BETA_UNAVAILABLE);
 
         CompletableFuture<HttpResponse<String>> answer = post(HEDGED);
@@ -179,8 +180,8 @@ class HedgingTest {
 
     @Test
     void aPolicyOutsideTheHedgingPoliciesIsNotHedged() {
-        gateway.provider("alpha").fail(Fault.mode("hold").times(2));
-        gateway.provider("beta").fail(Fault.mode("hold").times(1));
+        gateway.provider("alpha").fail(Fault.mode("hold").times(2).scope("chat"));
+        gateway.provider("beta").fail(Fault.mode("hold").times(1).scope("chat"));
 
         // priority, not in caravan.hedging.policies; beside it a hedged request, whose hedge says when one is due
         CompletableFuture<HttpResponse<String>> unhedged = post(Map.of());
