@@ -64,6 +64,7 @@ public final class ProviderHttp implements Closeable {
     private static final int DESTINATIONS = 1024;
     private final Map<String, ProviderPool> pools = new LinkedHashMap<>();
     private final Map<String, Destination> destinations = new ConcurrentHashMap<>();
+    private final RepeatedHeaders repeated = new RepeatedHeaders();
     private final VertxInternal vertx;
     /** One context on each of the instance's event loops: where calls from elsewhere run, and spilled calls. */
     private final ContextInternal[] loops;
@@ -346,7 +347,9 @@ public final class ProviderHttp implements Closeable {
                 }
                 HttpClientRequest sent = opened.result();
                 sent.putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
-                call.headers().forEach(sent::putHeader);
+                for (Map.Entry<String, String> header : call.headers().entrySet()) {
+                    sent.putHeader(repeated.of(header.getKey()), repeated.of(header.getValue()));
+                }
                 // a failure reaches the call through its response or its body; unhandled here, Vert.x would log each
                 // cut stream of an HTTP/2 connection (its reset) as an error
                 sent.exceptionHandler(failure -> { });

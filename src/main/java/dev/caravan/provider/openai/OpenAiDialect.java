@@ -4,6 +4,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.provider.ChatTranslator;
@@ -27,6 +28,11 @@ public final class OpenAiDialect implements Dialect {
     private final Clock clock;
     private final boolean apiKeyHeader;
     private final String query;
+    /**
+     * The auth header of each key, made once: the same text on every call lets the HTTP client reuse its checked
+     * and encoded form (keys come from configuration, so there are few).
+     */
+    private final Map<String, Map<String, String>> authByKey = new ConcurrentHashMap<>();
 
     /**
      * @param apiKeyHeader true to send the key as {@code api-key: <key>} (Azure OpenAI) instead of
@@ -66,7 +72,9 @@ public final class OpenAiDialect implements Dialect {
 
     @Override
     public Map<String, String> headers(String key) {
-        return apiKeyHeader ? Map.of("api-key", key) : Map.of("Authorization", "Bearer " + key);
+        Map<String, String> made = authByKey.get(key);
+        return made != null ? made : authByKey.computeIfAbsent(key,
+                k -> apiKeyHeader ? Map.of("api-key", k) : Map.of("Authorization", "Bearer " + k));
     }
 
     @Override
