@@ -49,6 +49,18 @@ public final class PriceTable {
      */
     private final Map<String, Map<String, Optional<Tiers>>> looked = new ConcurrentHashMap<>();
     private final AtomicInteger remembered = new AtomicInteger();
+    /**
+     * The last few lookups, found again by the identity of their names: a request's targets name their provider
+     * and model by configuration's own String instances, so two reference comparisons spare both map lookups.
+     * Written without locks: each slot holds an immutable entry, and a lost write only costs a lookup.
+     */
+    private final Recent[] recent = new Recent[RECENT];
+    private int nextRecent;
+
+    private static final int RECENT = 8;
+
+    private record Recent(String provider, String model, Optional<Tiers> tiers) {
+    }
 
     private PriceTable(Map<String, Tiers> shipped, Map<String, Tiers> overridden) {
         this.shipped = Map.copyOf(shipped);
@@ -91,6 +103,20 @@ public final class PriceTable {
         if (provider == null || model == null) {
             return Optional.empty();
         }
+        Recent[] slots = recent;
+        for (Recent r : slots) {
+            if (r != null && r.provider == provider && r.model == model) {
+                return r.tiers;
+            }
+        }
+        Optional<Tiers> tiers = remembered(provider, model);
+        int slot = nextRecent;
+        slots[slot] = new Recent(provider, model, tiers);
+        nextRecent = (slot + 1) % RECENT;
+        return tiers;
+    }
+
+    private Optional<Tiers> remembered(String provider, String model) {
         Map<String, Optional<Tiers>> models = looked.get(provider);
         Optional<Tiers> known = models == null ? null : models.get(model);
         if (known != null) {
