@@ -10,6 +10,7 @@ import io.netty.util.AsciiString;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -182,14 +183,28 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
             }
         }
         response.setStatusCode(HttpUtil.determineResponseCode(exchange, body));
+        // the message's headers are unique by name (case-insensitive): on a response nothing else has put headers
+        // on, each is added without set's scan for one of the same name to replace
+        MultiMap out = response.headers();
+        boolean fresh = !response.headWritten() && out.isEmpty();
         for (Map.Entry<String, Object> header : headers.entrySet()) {
             if (ownWireHeader(header.getKey())) {
-                response.putHeader(wireName(header.getKey()), (String) header.getValue());
+                CharSequence name = wireName(header.getKey());
+                if (fresh) {
+                    out.add(name, (String) header.getValue());
+                } else {
+                    response.putHeader(name, (String) header.getValue());
+                }
             }
         }
         Object contentType = headers.get(Exchange.CONTENT_TYPE);
         if (contentType != null) {
-            response.putHeader(CONTENT_TYPE, JSON.contentEquals((String) contentType) ? JSON : (String) contentType);
+            CharSequence type = JSON.contentEquals((String) contentType) ? JSON : (String) contentType;
+            if (fresh) {
+                out.add(CONTENT_TYPE, type);
+            } else {
+                response.putHeader(CONTENT_TYPE, type);
+            }
         }
         response.end(body);
         return true;
