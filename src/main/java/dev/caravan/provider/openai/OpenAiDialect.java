@@ -28,6 +28,8 @@ public final class OpenAiDialect implements Dialect {
     private final Clock clock;
     private final boolean apiKeyHeader;
     private final String query;
+    /** The chat endpoint's path, made once: it is the same on every call. */
+    private final String chatPath;
     /**
      * The auth header of each key, made once: the same text on every call lets the HTTP client reuse its checked
      * and encoded form (keys come from configuration, so there are few).
@@ -44,6 +46,7 @@ public final class OpenAiDialect implements Dialect {
         this.clock = clock;
         this.apiKeyHeader = apiKeyHeader;
         this.query = apiVersion == null ? "" : "?api-version=" + URLEncoder.encode(apiVersion, StandardCharsets.UTF_8);
+        this.chatPath = "/chat/completions" + query;
     }
 
     public OpenAiDialect(ObjectMapper json, Clock clock) {
@@ -62,7 +65,7 @@ public final class OpenAiDialect implements Dialect {
 
     @Override
     public String chatPath(String upstreamModel, boolean stream) {
-        return "/chat/completions" + query;
+        return chatPath;
     }
 
     @Override
