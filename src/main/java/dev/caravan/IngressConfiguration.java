@@ -18,6 +18,7 @@ import dev.caravan.config.CaravanProperties;
 import dev.caravan.cost.TokenEstimator;
 import dev.caravan.ingress.ChatCompletions;
 import dev.caravan.ingress.ClientKeys;
+import dev.caravan.ingress.FailedRouteAnswers;
 import dev.caravan.ingress.FileDrops;
 import dev.caravan.ingress.GuardedVertx;
 import dev.caravan.ingress.HttpLimits;
@@ -106,7 +107,8 @@ public class IngressConfiguration implements CamelConfiguration {
         // when so configured; a failure a consumer hands to the server is logged there, redacted, and only there
         boolean eventLoop = settings.bound().http().eventLoop();
         registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine(
-                path -> eventLoop && "/v1/chat/completions".equals(path), new ServerAnswersFailures(), serverBodyLimit));
+                path -> eventLoop && "/v1/chat/completions".equals(path), new ServerAnswersFailures(),
+                new FailedRouteAnswers(errorPages)::around, serverBodyLimit));
         Duration drainTimeout = settings.bound().http().streamDrainTimeout();
         ProtocolRequests httpRequests = new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor),
                 drainTimeout);

@@ -105,9 +105,7 @@ public final class JsonErrorPages {
         String method = request.method().name();
         String path = shown(request.path());
         if (status >= 500) {
-            // a failure's message may hold anything, a provider's or a client's key among it
-            LOG.warn("the HTTP server failed on {} {} with {}", method, path, status,
-                    RedactedFailure.of(ctx.failure(), redactor));
+            logFailure(request, status, ctx.failure());
         }
         if (response.headWritten()) {
             request.connection().close(); // an answer already under way cannot become an error answer
@@ -157,6 +155,18 @@ public final class JsonErrorPages {
                         lingerThenClose(ctx.vertx(), request);
                     }
                 });
+    }
+
+    /** Logs a failure the server answers with {@code status}, redacted. */
+    void logFailure(HttpServerRequest request, int status, Throwable failure) {
+        // a failure's message may hold anything, a provider's or a client's key among it
+        LOG.warn("the HTTP server failed on {} {} with {}", request.method().name(), shown(request.path()), status,
+                RedactedFailure.of(failure, redactor));
+    }
+
+    /** The body of a 500 answer to a request for {@code path}: nothing of the failure said. */
+    Buffer internalError(String path) {
+        return body(shapesFor(path).error(500, "internal_error", "The server failed to process the request.", null));
     }
 
     /**

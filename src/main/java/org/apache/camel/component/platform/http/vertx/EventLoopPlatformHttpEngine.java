@@ -1,6 +1,7 @@
 package org.apache.camel.component.platform.http.vertx;
 
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
@@ -33,6 +34,7 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
 
     private final Predicate<String> onEventLoop;
     private final ExceptionHandler failures;
+    private final UnaryOperator<Processor> answeringFailures;
     private final long maxBodySize;
 
     /**
@@ -42,8 +44,22 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
      * @param maxBodySize the server's body limit in bytes ({@code camel.server.max-body-size})
      */
     public EventLoopPlatformHttpEngine(Predicate<String> onEventLoop, ExceptionHandler failures, long maxBodySize) {
+        this(onEventLoop, failures, UnaryOperator.identity(), maxBodySize);
+    }
+
+    /**
+     * @param onEventLoop       whether the route consuming a path (as the endpoint states it) runs on the event loop
+     * @param failures          as above
+     * @param answeringFailures a route's processor as the stock consumer runs it, with a failure the route leaves
+     *                          unanswered answered (the stock consumer would answer an empty 500); the event-loop
+     *                          routes answer every failure themselves
+     * @param maxBodySize       as above
+     */
+    public EventLoopPlatformHttpEngine(Predicate<String> onEventLoop, ExceptionHandler failures,
+            UnaryOperator<Processor> answeringFailures, long maxBodySize) {
         this.onEventLoop = onEventLoop;
         this.failures = failures;
+        this.answeringFailures = answeringFailures;
         this.maxBodySize = maxBodySize;
     }
 
@@ -55,7 +71,7 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
         VertxPlatformHttpConsumer consumer = onEventLoop.test(endpoint.getPath())
                 ? new EventLoopPlatformHttpConsumer(endpoint, processor, getHandlers(),
                         VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()))
-                : (VertxPlatformHttpConsumer) super.createConsumer(endpoint, processor);
+                : (VertxPlatformHttpConsumer) super.createConsumer(endpoint, answeringFailures.apply(processor));
         consumer.setExceptionHandler(failures);
         return consumer;
     }
