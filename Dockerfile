@@ -25,10 +25,11 @@ EXPOSE 8080 9876
 # "Running it for real". The marking stack's start size, two malloc arenas, a trim every second and Netty's 1 MB
 # buffer chunks (4 MB by default, one per arena) keep ~27 MB less beside the heap; the metadata threshold at 96 MB
 # spares two full collections at start. (On a JDK 25 image, -XX:+UseCompactObjectHeaders would take 9 % off the live
-# heap per call; JDK 21 refuses it.)
+# heap per call; JDK 21 refuses it.) Native access for JNA, which opens file drops without blocking: JDK 24 and
+# later warn at its first call without it.
 ENV JAVA_OPTS="-XX:+UseG1GC -XX:InitialRAMPercentage=60 -XX:MaxRAMPercentage=60 \
 -XX:-ClassUnloadingWithConcurrentMark -XX:MarkStackSize=256k -XX:TrimNativeHeapInterval=1000 -XX:MetaspaceSize=96m \
--Dio.netty.allocator.maxOrder=7" \
+-Dio.netty.allocator.maxOrder=7 --enable-native-access=ALL-UNNAMED" \
     MALLOC_ARENA_MAX=2 \
     CAMEL_MANAGEMENT_HOST=0.0.0.0
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \

@@ -9,7 +9,7 @@ JAVA_HOME=$(.ci/java-home); JAVA="$JAVA_HOME/bin/java"
 work=$(mktemp -d /tmp/caravan-jms.XXXXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 HTTP=$(free_port); SIM=$(free_port); MGMT=$(free_port); BROKER=$(free_port)
-"$JAVA" ${CARAVAN_JVM_OPTS:-} -Dcaravan.http.port=$HTTP -Dcaravan.simulator.port=$SIM -Dcamel.management.port=$MGMT \
+"$JAVA" --enable-native-access=ALL-UNNAMED ${CARAVAN_JVM_OPTS:-} -Dcaravan.http.port=$HTTP -Dcaravan.simulator.port=$SIM -Dcamel.management.port=$MGMT \
   -Dcaravan.jms.acceptor=tcp://127.0.0.1:$BROKER -Dcaravan.jms.data-dir=$work/broker \
   -Dcaravan.file.enabled=false -Dcaravan.file.inbox=$work/inbox -Dcaravan.file.outbox=$work/outbox \
   -Dcaravan.file.done=$work/done -Dcaravan.file.error=$work/error -Dcaravan.health.interval=1h \

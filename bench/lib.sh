@@ -157,7 +157,7 @@ start_caravan() { # name -Dkey=value...
     env ${CARAVAN_JVM_OPTS:+${CARAVAN_MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$CARAVAN_MALLOC_ARENA_MAX}} \
     "$JAVA" -Dcaravan.config="$RUN_DIR/application.properties" \
         -Dcamel.main.routes-include-pattern="file:$RUN_DIR/routes/*.camel.yaml" \
-        ${CARAVAN_JVM_OPTS:-} -Dcamel.server.host=127.0.0.1 -Dcamel.management.host=127.0.0.1 \
+        --enable-native-access=ALL-UNNAMED ${CARAVAN_JVM_OPTS:-} -Dcamel.server.host=127.0.0.1 -Dcamel.management.host=127.0.0.1 \
         -Dcaravan.simulator.host=127.0.0.1 -Dcaravan.jms.enabled=false -Dcaravan.file.enabled=false \
         -Dcaravan.jms.data-dir="$RUN_DIR/$name-data/broker" -Dcaravan.file.inbox="$RUN_DIR/$name-data/inbox" \
         -Dcaravan.file.outbox="$RUN_DIR/$name-data/outbox" -Dcaravan.file.done="$RUN_DIR/$name-data/done" \

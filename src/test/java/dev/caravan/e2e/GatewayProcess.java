@@ -30,6 +30,7 @@ final class GatewayProcess {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dcamel.threads.virtual.enabled=true");
+        command.add("--enable-native-access=ALL-UNNAMED"); // as the gateway ships: JNA opens file drops
         // a gateway that lives for seconds: the quick compiler alone and the serial collector start it on about
         // two thirds of the CPU time, which a test machine running other tests beside it does not have to spare
         command.add("-XX:TieredStopAtLevel=1");
