@@ -123,6 +123,7 @@ final class InboxEntries {
             return reading.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             reading.cancel(true);
+            releaseFromPipe(path);
             throw new IOException("it was not read within " + timeout.toMillis() + " ms (caravan.file.read-timeout); "
                     + "was it swapped for a pipe while being read?");
         } catch (ExecutionException e) {
@@ -133,6 +134,22 @@ final class InboxEntries {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while reading", e);
+        }
+    }
+
+    /**
+     * Frees a reader the JDK left in a pipe's open (where {@link NonBlockingOpen} is not supported), which no interrupt
+     * ends and which would otherwise wait for a writer for good: an open for reading and writing never blocks on a
+     * pipe and counts as its writer, so the reader's open returns, and its read ends at once when that writer closes.
+     */
+    private static void releaseFromPipe(Path path) {
+        try {
+            if (Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+                Files.newByteChannel(path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)).close();
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // gone, not ours to open for writing: the reader stays where it is, the entry refused all the same
         }
     }
 
