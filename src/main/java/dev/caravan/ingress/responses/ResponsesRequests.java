@@ -316,7 +316,7 @@ public final class ResponsesRequests {
             JsonNode tool = tools.get(i);
             String type = tool.path("type").asText("");
             if (!"function".equals(type)) {
-                throw unsupported("tools[" + i + "].type", "Tools of type '" + type + "' are not supported by this "
+                throw unsupported("tools[" + i + "].type", "Tools of type " + quoted(type) + " are not supported by this "
                         + "gateway, which translates the Responses API for every provider: only function tools are.");
             }
             JsonNode strict = tool.get("strict");

@@ -184,4 +184,18 @@ class ResponsesRequestsTest {
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.param()).isEqualTo(param);
     }
+
+    @Test
+    void aHugeOrHostileToolTypeIsQuotedShortAndEscaped() {
+        String type = "<script>\n" + "x".repeat(100_000);
+        com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode().put("model", "m").put("input", "x");
+        body.putArray("tools").addObject().put("type", type);
+
+        InvalidRequest refused = catchThrowableOfType(InvalidRequest.class, () -> read(body));
+
+        assertThat(refused.param()).isEqualTo("tools[0].type");
+        assertThat(refused.getMessage())
+                .contains("'\\u003cscript\\u003e\\u000axxx", "(its first 64 of 100009 characters)")
+                .doesNotContain("<", "\n").hasSizeLessThan(400);
+    }
 }
