@@ -79,7 +79,7 @@ class InboxEntriesTest {
         });
         try {
             assertThatThrownBy(() -> InboxEntries.read(file, 100, Duration.ofSeconds(2)))
-                    .isInstanceOf(IOException.class).hasMessageContaining("pipe");
+                    .isInstanceOf(IOException.class).hasMessageContaining("became a pipe");
         } finally {
             InboxEntries.beforeOpen(() -> { });
         }
