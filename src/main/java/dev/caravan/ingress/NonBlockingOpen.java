@@ -15,8 +15,9 @@ import com.sun.jna.Native;
 /**
  * Opens an inbox entry for reading without ever blocking, whatever the entry became since it was last looked at.
  * The JDK opens a file only blocking, and a pipe's open waits for a writer; so the entry is opened by open(2) itself
- * with O_NONBLOCK and O_NOFOLLOW, and the opened file's own type (through {@code /proc/self/fd}, never the path again)
- * decides: a regular file is read through a channel on that very file, anything else is refused unread. Linux on
+ * with O_NONBLOCK and O_NOFOLLOW, and the opened file's own type and link count (through {@code /proc/self/fd}, never
+ * the path again) decide: a regular file of one name is read through a channel on that very file, anything else (a
+ * pipe, a device, a file hard-linked in from elsewhere) is refused unread. Linux on
  * x86-64 and aarch64 (O_NOFOLLOW differs between them); elsewhere {@link #supported()} is false and the caller opens
  * as before.
  */
@@ -71,6 +72,7 @@ final class NonBlockingOpen {
      *
      * @throws NoSuchFileException when it is gone
      * @throws IOException         naming what it is, when it is no regular file (a link, a pipe, a socket, a device)
+     *                             or has other names (hard links)
      */
     static SeekableByteChannel open(Path path) throws IOException {
         int fd;
@@ -92,6 +94,15 @@ final class NonBlockingOpen {
             if (!attributes.isRegularFile()) {
                 throw new IOException("it became a pipe, socket or device before it was opened; only regular files "
                         + "are read");
+            }
+            // a file linked in under the entry's name after its one-name check lives outside the inbox too
+            int links = ((Number) Files.getAttribute(opened, "unix:nlink")).intValue();
+            if (links == 0) {
+                throw new NoSuchFileException(path.toString()); // removed since it was opened
+            }
+            if (links > 1) {
+                throw new IOException("it became a file of " + links + " names (hard links) before it was opened, so "
+                        + "it also lives outside the inbox; drop a copy, or write it under another name and rename it");
             }
             return Files.newByteChannel(opened, StandardOpenOption.READ);
         } finally {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Entries judged and read in a real folder: links, pipes, directories and hard links are refused, unopened. */
+/** Entries judged and read in a real folder: links, pipes, directories and hard links are refused, unread. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class InboxEntriesTest {
 
@@ -103,6 +103,28 @@ class InboxEntriesTest {
         try {
             assertThatThrownBy(() -> InboxEntries.read(file, 100, Duration.ofSeconds(2)))
                     .isInstanceOf(IOException.class);
+        } finally {
+            InboxEntries.beforeOpen(() -> { });
+            Files.delete(outside);
+        }
+    }
+
+    @Test
+    void aHardLinkSwappedInBetweenTheLastLookAndTheOpenIsRefusedUnread() throws Exception {
+        Path outside = Files.writeString(Files.createTempFile("outside-", ".json"), "{\"secret\":1}");
+        Path file = Files.writeString(dir.resolve("hard.json"), "{}");
+        assertThat(InboxEntries.inspect(file, 100, true)).isInstanceOf(Verdict.Readable.class);
+        InboxEntries.beforeOpen(() -> {
+            try {
+                Files.delete(file);
+                Files.createLink(file, outside);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            assertThatThrownBy(() -> InboxEntries.read(file, 100, Duration.ofSeconds(2)))
+                    .isInstanceOf(IOException.class).hasMessageContaining("2 names (hard links)");
         } finally {
             InboxEntries.beforeOpen(() -> { });
             Files.delete(outside);
