@@ -39,6 +39,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.log.LogComponent;
 import org.apache.camel.model.errorhandler.DefaultErrorHandlerDefinition;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
@@ -113,6 +114,15 @@ public class CaravanConfiguration implements CamelConfiguration {
         // a route with no error handler of its own (an operator's) logs its failures without keys, body or headers,
         // whatever the layout
         registry.bind(FailureLog.FORMATTER, FailureLog.formatter());
+        // the registry's only ExchangeFormatter would be autowired into the log component: an operator's
+        // log:x?showBody=true would print "Body not logged" and leave its body noted on the thread
+        if (context.hasComponent("log") instanceof LogComponent present) {
+            present.setAutowiredEnabled(false);
+        } else {
+            LogComponent logComponent = new LogComponent();
+            logComponent.setAutowiredEnabled(false);
+            context.addComponent("log", logComponent);
+        }
         context.getCamelContextExtension().setErrorHandlerFactory(new DefaultErrorHandlerDefinition()
                 .logger(FailureLog.logger()).exchangeFormatterRef(FailureLog.FORMATTER));
 
