@@ -315,6 +315,91 @@ public final class TokenEstimator {
                 count.bounded);
     }
 
+    /**
+     * How {@code model} counts {@code texts} as embedding inputs, as far as the count is exact: each text alone, with
+     * no chat framing, all of them in one pass within this estimator's exact characters (shared, as a prompt's parts
+     * share them). A text counts exactly only when it was tokenized whole, without a hard cut, by the model's own
+     * tokenizer (an OpenAI model the tokenizer library knows); past the exact characters, and for a model whose
+     * tokenizer is not published (Gemini's, Claude's, any other), nothing is counted exactly and nothing is tokenized.
+     */
+    public InputCount countInputs(List<String> texts, String dialect, String model) {
+        return countInputs(texts, counting(dialect, model));
+    }
+
+    /**
+     * As {@link #countInputs(List, String, String)}, taken from {@code counted} when a model counted alike (the same
+     * model at another provider) was counted for the same texts already, and kept there.
+     */
+    public InputCount countInputs(List<String> texts, String dialect, String model, Map<Object, InputCount> counted) {
+        Counting counting = counting(dialect, model);
+        InputCount known = counted.get(counting);
+        if (known == null) {
+            known = countInputs(texts, counting);
+            counted.put(counting, known);
+        }
+        return known;
+    }
+
+    private InputCount countInputs(List<String> texts, Counting counting) {
+        if (!ownTokenizer(counting)) {
+            return InputCount.NONE;
+        }
+        Encoding encoding = encoding(counting.encoding());
+        if (encoding == null) {
+            return InputCount.NONE; // still loading aside: nothing counts exactly yet
+        }
+        Count count = new Count(encoding, counting.encoding(), counting.family(), counting.name(), exactChars);
+        long longest = 0;
+        int longestAt = -1;
+        long exactTotal = 0;
+        boolean allExact = true;
+        try {
+            for (int i = 0; i < texts.size(); i++) {
+                if (count.exactLeft <= 0) {
+                    allExact = false; // the rest would count by the byte ceiling only
+                    break;
+                }
+                long before = count.text;
+                long boundedBefore = count.bounded;
+                long cutsBefore = count.cuts;
+                count.text(texts.get(i));
+                if (count.bounded != boundedBefore || count.cuts != cutsBefore) {
+                    allExact = false;
+                    continue;
+                }
+                long tokens = count.text - before;
+                exactTotal += tokens;
+                if (tokens > longest) {
+                    longest = tokens;
+                    longestAt = i;
+                }
+            }
+        } finally {
+            count.endTurn();
+        }
+        return new InputCount(longest, longestAt, exactTotal, allExact);
+    }
+
+    /**
+     * Texts counted as embedding inputs, as far as exactly.
+     *
+     * @param longest    the most tokens of one text counted exactly
+     * @param longestAt  that text's index, or -1 when no text was counted exactly
+     * @param exactTotal the tokens of the texts counted exactly, together: no more than all the texts hold
+     * @param allExact   whether every text was counted exactly (then {@code exactTotal} is the count of all)
+     */
+    public record InputCount(long longest, int longestAt, long exactTotal, boolean allExact) {
+
+        static final InputCount NONE = new InputCount(0, -1, 0, false);
+    }
+
+    /** Whether {@code counting} counts with the model's own tokenizer: an OpenAI model, its encoding known. */
+    private static boolean ownTokenizer(Counting counting) {
+        return counting.family() == Family.OPENAI && counting.framed()
+                || ModelType.fromName(counting.name()).map(ModelType::getEncodingType)
+                        .filter(type -> type == counting.encoding()).isPresent();
+    }
+
     private Counting counting(String dialect, String model) {
         Map<String, Counting> ofDialect = countings.get(dialect == null ? "" : dialect);
         if (ofDialect == null) {
@@ -402,6 +487,8 @@ public final class TokenEstimator {
         long text;
         long images;
         long bounded;
+        /** Hard cuts made: each added a token that may not be there. */
+        long cuts;
         boolean approximate;
         private long tokenized;
         private boolean heavy;
@@ -435,6 +522,7 @@ public final class TokenEstimator {
                 if (end < 0) {
                     end = hardCut(s, from, Math.min(limit, from + HARD_CUT));
                     text += CUT_SLACK;
+                    cuts++;
                 }
                 String chunk = from == 0 && end == length ? s : s.substring(from, end);
                 text += encoding.countTokensOrdinary(chunk);

@@ -108,26 +108,16 @@ public final class EmbeddingRequests {
 
     /**
      * Refuses a request that no target of its alias can take (an input, or all of them together, over the model's
-     * limits), naming each target's limit: before any provider is called.
+     * limits), naming each target's limit: before any provider is called. Only exact counts refuse: a target whose
+     * count would be an estimate (a model whose tokenizer is not published, or texts past the estimator's exact
+     * characters) is left to its provider, since an estimate errs high and could refuse what the provider takes.
      */
     private void refuseBeyondLimits(EmbeddingRequest request) {
-        java.util.List<Target> targets = catalog.targets(request.alias());
         java.util.List<String> refusals = new java.util.ArrayList<>();
-        for (Target target : targets) {
-            String dialect = catalog.provider(target.provider()).dialect();
-            Longest longest = longest(request, dialect, target);
-            long total = 0;
-            boolean approximate = longest.approximate();
-            if (request.tokenInput()) {
-                total = request.inputTokens();
-            } else if (3L * request.texts().stream().mapToLong(String::length).sum()
-                    > limits.perRequest().getOrDefault(target.model(), Long.MAX_VALUE / 4)) {
-                // counted only when the texts may pass the limit (a character is at most three tokens' bytes)
-                TokenEstimator.Estimate estimate = textTokens(request, dialect, target.model());
-                total = estimate.promptTokens();
-                approximate |= estimate.approximate();
-            }
-            String refusal = limits.refusal(target, longest.tokens(), longest.at(), total, approximate);
+        // one count per model counted alike, whichever of its targets asks
+        Map<Object, TokenEstimator.InputCount> counted = new HashMap<>();
+        for (Target target : catalog.targets(request.alias())) {
+            String refusal = refusal(request, target, counted);
             if (refusal == null) {
                 return;
             }
@@ -139,45 +129,48 @@ public final class EmbeddingRequests {
         }
     }
 
-    /** The input with the most tokens, where it is, and whether its count is estimated. */
-    private record Longest(long tokens, String at, boolean approximate) {
-    }
-
-    /**
-     * The longest input as {@code target} counts it, as far as its per-input limit asks: a text of at most a third
-     * as many characters as the limit cannot pass it (a token is at least one byte of UTF-8, a character at most
-     * three), so only longer texts are counted, each on its own.
-     */
-    private Longest longest(EmbeddingRequest request, String dialect, Target target) {
-        long limit = limits.perInput(target);
-        if (limit <= 0) {
-            return new Longest(0, "", false);
+    /** Why {@code target} cannot take the request, as its exact counts show; null when none shows it. */
+    private String refusal(EmbeddingRequest request, Target target, Map<Object, TokenEstimator.InputCount> counted) {
+        long perInput = limits.perInput(target);
+        long perRequest = limits.perRequest(target);
+        if (perInput <= 0 && perRequest <= 0) {
+            return null;
         }
         if (request.tokenInput()) {
-            com.fasterxml.jackson.databind.JsonNode input = request.body().path("input");
-            if (!input.path(0).isArray()) {
-                return new Longest(input.size(), "'input'", false);
-            }
-            Longest longest = new Longest(0, "", false);
-            for (int i = 0; i < input.size(); i++) {
-                if (input.get(i).size() > longest.tokens()) {
-                    longest = new Longest(input.get(i).size(), "'input[" + i + "]'", false);
-                }
-            }
-            return longest;
+            Longest longest = longestTokens(request);
+            return limits.refusal(target, longest.tokens(), longest.at(), request.inputTokens(), false);
         }
-        Longest longest = new Longest(0, "", false);
         java.util.List<String> texts = request.texts();
-        for (int i = 0; i < texts.size(); i++) {
-            String text = texts.get(i);
-            if (3L * text.length() <= limit) {
-                continue;
-            }
-            TokenEstimator.Estimate estimate = textTokens(new EmbeddingRequest(request.alias(), java.util.List.of(text),
-                    1, true, 0, null, request.encoding(), null), dialect, target.model());
-            if (estimate.promptTokens() > longest.tokens()) {
-                longest = new Longest(estimate.promptTokens(), request.single() ? "'input'" : "'input[" + i + "]'",
-                        estimate.approximate());
+        long longestChars = 0;
+        long chars = 0;
+        for (String text : texts) {
+            longestChars = Math.max(longestChars, text.length());
+            chars += text.length();
+        }
+        // a token is at least one byte of UTF-8 and a character at most three: texts this short cannot pass the limits
+        if ((perInput <= 0 || 3L * longestChars <= perInput) && (perRequest <= 0 || 3L * chars <= perRequest)) {
+            return null;
+        }
+        String dialect = catalog.provider(target.provider()).dialect();
+        TokenEstimator.InputCount count = tokens.countInputs(texts, dialect, target.model(), counted);
+        String at = request.single() ? "'input'" : "'input[" + count.longestAt() + "]'";
+        return limits.refusal(target, count.longest(), at, count.exactTotal(), !count.allExact());
+    }
+
+    /** The input with the most tokens, and where it is. */
+    private record Longest(long tokens, String at) {
+    }
+
+    /** The longest of token arrays: each token is one, so its length. */
+    private static Longest longestTokens(EmbeddingRequest request) {
+        com.fasterxml.jackson.databind.JsonNode input = request.body().path("input");
+        if (!input.path(0).isArray()) {
+            return new Longest(input.size(), "'input'");
+        }
+        Longest longest = new Longest(0, "");
+        for (int i = 0; i < input.size(); i++) {
+            if (input.get(i).size() > longest.tokens()) {
+                longest = new Longest(input.get(i).size(), "'input[" + i + "]'");
             }
         }
         return longest;

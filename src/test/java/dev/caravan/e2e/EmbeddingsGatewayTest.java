@@ -38,6 +38,10 @@ class EmbeddingsGatewayTest {
             Gateway.props(
                     "caravan.embedding.model.small", "openai:" + MODEL + ", azure:" + MODEL,
                     "caravan.embedding.model.google", "gemini:gemini-embedding-001",
+                    // a request limit low enough to pass within the characters the estimator counts exactly
+                    "caravan.embedding.model.tight", "openai:text-embedding-3-large",
+                    "caravan.embedding.max-request-tokens.text-embedding-3-large", "20000",
+                    "caravan.embedding.max-input-tokens.gemini-embedding-001", "2048",
                     "caravan.breaker.minimum-calls", "1000", "caravan.breaker.sliding-window-size", "1000"));
 
     static OpenAIClient client;
@@ -239,38 +243,50 @@ class EmbeddingsGatewayTest {
     void aRequestNoTargetCanTakeIsRefusedNamingTheLimitBeforeAnyProviderIsCalled() throws Exception {
         long openaiCalls = gateway.provider("openai").calls(Api.EMBEDDINGS);
         long azureCalls = gateway.provider("azure").calls(Api.EMBEDDINGS);
-        long geminiCalls = gateway.provider("gemini").calls(Api.EMBEDDINGS);
 
         // one input of some 12,000 tokens, where text-embedding-3-small takes 8,192 (the shipped setting)
         HttpResponse<String> tooLong = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(Map.of(
                 "model", "small", "input", List.of("fine", "word ".repeat(12_000)))), Map.of());
-        // 1,000 inputs of some 350 tokens each: each is short, together they pass the 300,000 of one request
+        // 100 inputs of some 350 tokens each: each is short, together they pass the 20,000 of one request
         HttpResponse<String> tooMany = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(Map.of(
-                "model", "small", "input", java.util.Collections.nCopies(1_000, "word ".repeat(350)))), Map.of());
-        // some 3,000 tokens, where gemini-embedding-001 takes 2,048
-        HttpResponse<String> tooLongForGemini = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(
-                Map.of("model", "google", "input", "word ".repeat(3_000))), Map.of());
+                "model", "tight", "input", java.util.Collections.nCopies(100, "word ".repeat(350)))), Map.of());
 
         assertThat(tooLong.statusCode()).isEqualTo(400);
         JsonNode error = Gateway.JSON.readTree(tooLong.body()).get("error");
         assertThat(error.get("param").asText()).isEqualTo("input");
-        assertThat(error.get("message").asText()).contains("'input[1]' holds",
+        // 12,001 with text-embedding-3-small's own tokenizer (tiktoken's cl100k_base): an exact count
+        assertThat(error.get("message").asText()).contains("'input[1]' holds 1200",
                 "openai:text-embedding-3-small takes at most 8192 tokens in one input "
                         + "(caravan.embedding.max-input-tokens.text-embedding-3-small)",
-                "azure:text-embedding-3-small takes at most 8192");
+                "azure:text-embedding-3-small takes at most 8192").doesNotContain("about");
         assertThat(tooMany.statusCode()).isEqualTo(400);
-        assertThat(tooMany.body()).contains("takes at most 300000 tokens in one request "
-                + "(caravan.embedding.max-request-tokens.text-embedding-3-small)");
-        assertThat(tooLongForGemini.statusCode()).isEqualTo(400);
-        assertThat(tooLongForGemini.body()).contains("gemini:gemini-embedding-001 takes at most 2048 tokens in one "
-                + "input (caravan.embedding.max-input-tokens.gemini-embedding-001), and 'input' holds");
+        assertThat(tooMany.body()).contains("takes at most 20000 tokens in one request "
+                + "(caravan.embedding.max-request-tokens.text-embedding-3-large), and the inputs hold 351") // 35,100
+                .doesNotContain("about", "at least");
         assertThat(gateway.provider("openai").calls(Api.EMBEDDINGS)).as("no provider called").isEqualTo(openaiCalls);
         assertThat(gateway.provider("azure").calls(Api.EMBEDDINGS)).isEqualTo(azureCalls);
-        assertThat(gateway.provider("gemini").calls(Api.EMBEDDINGS)).isEqualTo(geminiCalls);
+    }
 
-        // within the limits: served as before
-        HttpResponse<String> fits = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(Map.of(
-                "model", "google", "input", "word ".repeat(1_500))), Map.of());
-        assertThat(fits.statusCode()).isEqualTo(200);
+    @Test
+    void aRequestIsNotRefusedOnAnEstimateButLeftToItsProvider() throws Exception {
+        long smallCalls = gateway.provider("openai").calls(Api.EMBEDDINGS)
+                + gateway.provider("azure").calls(Api.EMBEDDINGS);
+        long geminiCalls = gateway.provider("gemini").calls(Api.EMBEDDINGS);
+
+        // 1,000,000 characters of English, some 200,000 tokens where one request takes 300,000: past the characters
+        // the estimator counts exactly, its estimate (one token a byte) would pass the limit
+        HttpResponse<String> millionChars = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(Map.of(
+                "model", "small", "input", java.util.Collections.nCopies(100, "word ".repeat(2_000)))), Map.of());
+        // some 3,000 tokens where gemini-embedding-001 takes 2,048: but Gemini publishes no tokenizer, so its count is
+        // an estimate
+        HttpResponse<String> gemini = gateway.post("/v1/embeddings", Gateway.JSON.writeValueAsString(Map.of(
+                "model", "google", "input", "word ".repeat(3_000))), Map.of());
+
+        assertThat(millionChars.statusCode()).as(millionChars.body()).isEqualTo(200);
+        assertThat(Gateway.JSON.readTree(millionChars.body()).get("data")).hasSize(100);
+        assertThat(gemini.statusCode()).as(gemini.body()).isEqualTo(200);
+        assertThat(gateway.provider("openai").calls(Api.EMBEDDINGS) + gateway.provider("azure").calls(Api.EMBEDDINGS))
+                .isEqualTo(smallCalls + 1);
+        assertThat(gateway.provider("gemini").calls(Api.EMBEDDINGS)).isEqualTo(geminiCalls + 1);
     }
 }
