@@ -2,11 +2,13 @@ package dev.caravan.provider;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.netty.util.concurrent.ScheduledFuture;
 
 /**
  * The deadlines of one event loop's provider calls, served by one pending timer of the loop. A call's start adds its
@@ -32,13 +34,21 @@ final class LoopDeadlines {
 
     private static final FastThreadLocal<LoopDeadlines> OWN = new FastThreadLocal<>();
 
-    private final EventLoop loop;
+    /** Where the timer runs: the loop itself. */
+    private final ScheduledExecutorService loop;
+    /** What deadlines are measured by. */
+    private final LongSupplier ticker;
     private Watched first;
     private ScheduledFuture<?> timer;
     private long firesAtNanos;
 
-    private LoopDeadlines(EventLoop loop) {
+    /**
+     * @param loop   where the timer is scheduled, whose thread alone uses the list
+     * @param ticker the nanosecond clock deadlines are given by, the one {@code loop}'s delays elapse by
+     */
+    LoopDeadlines(ScheduledExecutorService loop, LongSupplier ticker) {
         this.loop = loop;
+        this.ticker = ticker;
     }
 
     /** The deadlines of {@code loop}; called on its thread. */
@@ -48,13 +58,18 @@ final class LoopDeadlines {
         }
         LoopDeadlines own = OWN.getIfExists();
         if (own == null || own.loop != loop) {
-            own = new LoopDeadlines(loop);
+            own = new LoopDeadlines(loop, System::nanoTime);
             OWN.set(own);
         }
         return own;
     }
 
-    /** Watches {@code watched} until {@code deadlineNanos} ({@link System#nanoTime()}), replacing its deadline. */
+    /** Now, by the ticker deadlines are given by. */
+    long now() {
+        return ticker.getAsLong();
+    }
+
+    /** Watches {@code watched} until {@code deadlineNanos} (by {@link #now()}), replacing its deadline. */
     void add(Watched watched, long deadlineNanos) {
         watched.deadlineNanos = deadlineNanos;
         if (watched.listed != null && watched.listed != this) {
@@ -73,7 +88,7 @@ final class LoopDeadlines {
             if (timer != null) {
                 timer.cancel(false);
             }
-            schedule(deadlineNanos, System.nanoTime());
+            schedule(deadlineNanos, ticker.getAsLong());
         }
     }
 
@@ -102,7 +117,7 @@ final class LoopDeadlines {
 
     private void fire() {
         timer = null;
-        long now = System.nanoTime();
+        long now = ticker.getAsLong();
         List<Watched> due = new ArrayList<>();
         for (Watched w = first; w != null; w = w.next) {
             if (w.deadlineNanos - now <= 0) {
@@ -125,7 +140,7 @@ final class LoopDeadlines {
                     earliest = w.deadlineNanos;
                 }
             }
-            schedule(earliest, now);
+            schedule(earliest, ticker.getAsLong());
         }
         if (thrown != null) {
             throw thrown;

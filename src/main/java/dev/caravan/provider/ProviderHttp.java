@@ -405,7 +405,7 @@ public final class ProviderHttp implements Closeable {
             if (deadlines == null) {
                 deadlines = LoopDeadlines.of((EventLoop) ((ContextInternal) loop).nettyEventLoop());
             }
-            deadlines.add(this, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, inMillis)));
+            deadlines.add(this, deadlines.now() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, inMillis)));
         }
 
         @Override

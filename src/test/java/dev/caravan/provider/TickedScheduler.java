@@ -40,6 +40,16 @@ final class TickedScheduler extends AbstractExecutorService implements Scheduled
         ticks.set(nanos);
     }
 
+    /** Tasks scheduled so far: run, cancelled or waiting. */
+    int scheduled() {
+        return tasks.size();
+    }
+
+    /** Tasks neither run nor cancelled. */
+    int pending() {
+        return (int) tasks.stream().filter(t -> !t.cancelled && !t.done).count();
+    }
+
     @Override
     public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
         Task task = new Task(command, ticks.get() + unit.toNanos(delay));
