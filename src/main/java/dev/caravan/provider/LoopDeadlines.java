@@ -16,7 +16,9 @@ import io.netty.util.concurrent.FastThreadLocal;
  * call's deadline, a read timeout from now, is later than those of the calls before it); the timer, when it fires,
  * hands each call whose deadline passed to its check and waits for the earliest deadline left. A timer scheduled and
  * cancelled for every call was a visible share of the event loop's work, and one left pending until its deadline would
- * hold the whole call. Used on its loop's thread only.
+ * hold the whole call. The pending timer is always due at or before the earliest deadline: a check run while the timer
+ * fires may watch its call again, and only once they all ran is the next timer set, for the earliest deadline left.
+ * Used on its loop's thread only.
  */
 final class LoopDeadlines {
 
@@ -41,6 +43,8 @@ final class LoopDeadlines {
     private Watched first;
     private ScheduledFuture<?> timer;
     private long firesAtNanos;
+    /** While the due calls' checks run: a check that watches again leaves the next timer to the end of the firing. */
+    private boolean firing;
 
     /**
      * @param loop   where the timer is scheduled, whose thread alone uses the list
@@ -84,6 +88,9 @@ final class LoopDeadlines {
             }
             first = watched;
         }
+        if (firing) {
+            return; // the firing ends by waiting for the earliest deadline, this one included
+        }
         if (timer == null || deadlineNanos - firesAtNanos < 0) {
             if (timer != null) {
                 timer.cancel(false);
@@ -125,22 +132,29 @@ final class LoopDeadlines {
             }
         }
         RuntimeException thrown = null;
-        for (Watched w : due) {
-            remove(w);
-            try {
-                w.due(); // may add it again, with a later deadline
-            } catch (RuntimeException e) {
-                thrown = e; // the other checks and the next timer first
-            }
-        }
-        if (timer == null && first != null) {
-            long earliest = first.deadlineNanos;
-            for (Watched w = first.next; w != null; w = w.next) {
-                if (w.deadlineNanos - earliest < 0) {
-                    earliest = w.deadlineNanos;
+        firing = true;
+        try {
+            for (Watched w : due) {
+                remove(w);
+                try {
+                    w.due(); // may add it again, with a later deadline
+                } catch (RuntimeException e) {
+                    thrown = e; // the other checks and the next timer first
                 }
             }
-            schedule(earliest, ticker.getAsLong());
+        } finally {
+            firing = false;
+            // for the earliest deadline left, whichever call it is: a call watched again from its check would
+            // otherwise set the timer for its own later deadline, and an earlier one would wait behind it
+            if (first != null) {
+                long earliest = first.deadlineNanos;
+                for (Watched w = first.next; w != null; w = w.next) {
+                    if (w.deadlineNanos - earliest < 0) {
+                        earliest = w.deadlineNanos;
+                    }
+                }
+                schedule(earliest, ticker.getAsLong());
+            }
         }
         if (thrown != null) {
             throw thrown;

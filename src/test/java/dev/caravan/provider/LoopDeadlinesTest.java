@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * One event loop's call deadlines share one pending timer: calls that start and end one after another schedule
  * nothing each, an earlier deadline brings the timer forward, and a deadline that passes reaches its call's check
- * (which may watch again) while an ended call's never does. Time is the test's: the timer runs as the test moves the
- * ticker past it.
+ * (which may watch again) while an ended call's never does; a call watched again from its check does not hold back
+ * another call's earlier deadline. Time is the test's: the timer runs as the test moves the ticker past it.
  */
 class LoopDeadlinesTest {
 
@@ -77,5 +77,19 @@ class LoopDeadlinesTest {
         assertThat(dueCalls).containsExactly("late at 100 ms", "late at 150 ms");
         assertThat(time.scheduled()).as("the first timer, the one brought forward, the one for the watch again")
                 .isEqualTo(3);
+    }
+
+    @Test
+    void aCallWatchedAgainFromItsCheckDoesNotHoldBackAnEarlierDeadline() {
+        // read timeout 30 s: A's body still trickles at its deadline, B started 1 s after A and never hears back
+        Call trickling = new Call("A", 1, Duration.ofSeconds(29));
+        Call silent = new Call("B", 0, Duration.ZERO);
+        deadlines.add(trickling, at(Duration.ofSeconds(30)));
+        deadlines.add(silent, at(Duration.ofSeconds(31)));
+
+        time.runUntil(at(Duration.ofSeconds(60)));
+
+        assertThat(dueCalls).containsExactly("A at 30000 ms", "B at 31000 ms", "A at 59000 ms");
+        assertThat(time.pending()).isZero();
     }
 }
