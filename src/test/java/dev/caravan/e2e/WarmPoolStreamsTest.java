@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Streams on a warm pool ride the connections it holds: a second burst of streams, no larger than the first and
  * arriving over the same client connections (so on the same event loops), opens no connection to the provider,
  * whatever loop each stream runs on. The bursts are held at the provider until all of them are in, so that each
- * needs as many connections at once.
+ * needs as many connections at once, and the second starts once the first's calls have ended upstream.
  */
 class WarmPoolStreamsTest {
 
@@ -46,6 +46,9 @@ class WarmPoolStreamsTest {
             burst(client);
             long first = http.connectionsOpened("alpha") - before;
             assertThat(first).as("the first burst's connections").isPositive().isLessThanOrEqualTo(STREAMS);
+            // a client reads its [DONE] before the gateway's upstream call has ended and handed its connection back
+            await("the first burst's calls ended upstream").atMost(Duration.ofSeconds(60))
+                    .until(() -> http.inFlight("alpha") == 0);
 
             burst(client);
             assertThat(http.connectionsOpened("alpha") - before).as("connections opened after the second burst")
