@@ -348,7 +348,8 @@ public final class ProviderHttp implements Closeable {
                 HttpClientRequest sent = opened.result();
                 sent.putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
                 for (Map.Entry<String, String> header : call.headers().entrySet()) {
-                    sent.putHeader(repeated.of(header.getKey()), repeated.of(header.getValue()));
+                    RepeatedHeaders.Named named = repeated.named(header.getKey());
+                    sent.putHeader(named.name(), named.value(header.getValue()));
                 }
                 // a failure reaches the call through its response or its body; unhandled here, Vert.x would log each
                 // cut stream of an HTTP/2 connection (its reset) as an error
