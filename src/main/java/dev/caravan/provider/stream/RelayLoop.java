@@ -218,6 +218,8 @@ public abstract class RelayLoop<P> {
         private final BiConsumer<RelayResult, RuntimeException> done;
         private final SseParser parser;
         private boolean over;
+        /** Paused for the client, until its drain. */
+        private boolean paused;
 
         Fed(BodyFeed body, int maxEventChars, StreamDecoder decoder, boolean keepOthers, StreamSink sink,
                 BiConsumer<RelayResult, RuntimeException> done) {
@@ -251,11 +253,15 @@ public abstract class RelayLoop<P> {
                 crashed(e);
                 return;
             }
-            if (!over && sink.backlogged()) {
+            // a piece under way when the body paused (one the body hands on after pausing) is the same pause: held
+            // and waited for once, so the drain resumes once and the idle limit counts on from the pause's start
+            if (!over && !paused && sink.backlogged()) {
                 // the client reads more slowly than the provider writes: the provider waits, not the heap
+                paused = true;
                 body.pause();
                 handle.hold(); // a pause for the client is not the provider's silence
                 sink.onDrain(() -> {
+                    paused = false;
                     handle.release();
                     body.resume();
                 });
