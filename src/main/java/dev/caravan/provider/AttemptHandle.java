@@ -188,9 +188,13 @@ public final class AttemptHandle {
 
     /**
      * The relay paused the provider's answer because the client reads more slowly than it comes: the idle limit
-     * stops counting until {@link #release}, since the provider cannot send what the gateway does not read.
+     * stops counting until {@link #release}, since the provider cannot send what the gateway does not read. Holding
+     * a held attempt again, or releasing a released one, changes nothing.
      */
     public void hold() {
+        if (held) {
+            return; // the same pause: it began when it was first held
+        }
         heldSinceNanos = ticker.getAsLong();
         held = true;
     }
@@ -200,6 +204,9 @@ public final class AttemptHandle {
      * been (the last event and keep-alive move forward by it; the request's deadline does not).
      */
     public void release() {
+        if (!held) {
+            return; // released already: the clock moved on by this pause once
+        }
         long pausedNanos = ticker.getAsLong() - heldSinceNanos;
         lastEventNanos += pausedNanos;
         if (lastAliveNanos != Long.MIN_VALUE) {

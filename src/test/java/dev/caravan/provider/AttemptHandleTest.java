@@ -121,6 +121,27 @@ class AttemptHandleTest {
     }
 
     @Test
+    void aPauseHeldTwiceAndReleasedTwiceMovesTheIdleLimitOnOnceFromWhereItBegan() {
+        handle.bind(call);
+        handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10));
+        ticks.set(5 * MINUTE);
+        handle.committed();
+        ticks.set(6 * MINUTE);
+        handle.hold(); // one minute after the last event
+        ticks.set(8 * MINUTE);
+        handle.hold(); // the same pause
+
+        ticks.set(40 * MINUTE);
+        handle.release(); // nine minutes of the limit are left
+        handle.release();
+        ticks.set(48 * MINUTE);
+        assertThat(handle.check()).isEqualTo(MINUTE);
+        ticks.set(49 * MINUTE);
+        assertThat(handle.check()).isEqualTo(-1);
+        assertThat(handle.cutBecause()).isEqualTo("the provider sent nothing for 600000 ms");
+    }
+
+    @Test
     void aKeepAliveBeforeTheFirstContentDoesNotPutOffTheFirstContentLimit() {
         handle.bind(call);
         handle.watch(scheduler, Duration.ofMinutes(60), Duration.ofMinutes(10), Duration.ofMinutes(120));
