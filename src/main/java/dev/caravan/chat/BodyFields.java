@@ -6,6 +6,7 @@ import java.util.Arrays;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.base.ParserBase;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
 
 /**
@@ -20,7 +21,8 @@ public final class BodyFields {
     private int open = -1;
     private int close = -1;
     private String[] names = new String[8];
-    private int[] starts = new int[8];
+    /** Where each field's value begins, as the parser had it at the field's name (no location object per field). */
+    private int[] values = new int[8];
     private int count;
 
     /** The fields of {@code body}: true when they were noted on this very array and it parsed as one whole object. */
@@ -44,17 +46,17 @@ public final class BodyFields {
 
     /** Where the {@code i}-th field's name begins: its opening quote. */
     public int nameStart(int i) {
-        return starts[i];
+        // back past the blanks and the colon (all a valid body has there) to the name's closing quote
+        int at = blanksBack(blanksBack(values[i] - 1) - 1);
+        do {
+            at--;
+        } while (body[at] != '"' || escaped(at));
+        return at;
     }
 
     /** Where the {@code i}-th field's value begins: past its name, the colon and the blanks around it. */
     public int valueStart(int i) {
-        int at = starts[i] + 1;
-        while (body[at] != '"') {
-            at += body[at] == '\\' ? 2 : 1;
-        }
-        at = blanksFrom(at + 1);
-        return blanksFrom(at + 1); // past the colon, which is all a valid body has there
+        return values[i];
     }
 
     /**
@@ -62,7 +64,7 @@ public final class BodyFields {
      * field's name, or the blanks before the closing brace.
      */
     public int valueEnd(int i) {
-        int at = (i + 1 < count ? starts[i + 1] : close) - 1;
+        int at = (i + 1 < count ? nameStart(i + 1) : close) - 1;
         at = blanksBack(at);
         if (i + 1 < count) {
             at = blanksBack(at - 1); // the comma
@@ -84,6 +86,15 @@ public final class BodyFields {
         return at;
     }
 
+    /** Whether the quote at {@code quote} is escaped: an odd run of backslashes before it. */
+    private boolean escaped(int quote) {
+        int at = quote - 1;
+        while (body[at] == '\\') {
+            at--;
+        }
+        return ((quote - 1 - at) & 1) == 1;
+    }
+
     private static boolean isBlank(byte b) {
         return b == ' ' || b == '\t' || b == '\n' || b == '\r';
     }
@@ -97,13 +108,13 @@ public final class BodyFields {
         return new Noting(parser);
     }
 
-    private void add(String name, int start) {
+    private void add(String name, int valueStart) {
         if (count == names.length) {
             names = Arrays.copyOf(names, count * 2);
-            starts = Arrays.copyOf(starts, count * 2);
+            values = Arrays.copyOf(values, count * 2);
         }
         names[count] = name;
-        starts[count++] = start;
+        values[count++] = valueStart;
     }
 
     /**
@@ -140,17 +151,44 @@ public final class BodyFields {
             if (token == JsonToken.FIELD_NAME || token == JsonToken.START_OBJECT) {
                 JsonStreamContext object = delegate.getParsingContext();
                 if (object.getParent() != null && object.getParent().inRoot()) {
-                    int at = (int) delegate.currentTokenLocation().getByteOffset();
                     if (token == JsonToken.FIELD_NAME) {
-                        add(delegate.currentName(), at);
+                        add(delegate.currentName(), valueStart());
                     } else {
-                        open = at;
+                        open = tokenStart();
                     }
                 }
             } else if (token == JsonToken.END_OBJECT && delegate.getParsingContext().inRoot()) {
-                close = (int) delegate.currentTokenLocation().getByteOffset();
+                close = tokenStart();
             }
             return token;
+        }
+
+        /**
+         * Where the current token begins. A byte parser keeps it as a number one past the token's first byte (what
+         * {@code currentTokenLocation} reads too, but into a new location object each time).
+         */
+        private int tokenStart() {
+            if (delegate instanceof ParserBase base) {
+                return (int) base.getTokenCharacterOffset() - 1;
+            }
+            return (int) delegate.currentTokenLocation().getByteOffset();
+        }
+
+        /**
+         * Where the current field's value begins. At a field's name a byte parser has read on past the colon to the
+         * value's first byte and kept where that is as the token's place (its location object for the name is made
+         * apart, from where the name began).
+         */
+        private int valueStart() {
+            if (delegate instanceof ParserBase base) {
+                return (int) base.getTokenCharacterOffset() - 1;
+            }
+            int at = (int) delegate.currentTokenLocation().getByteOffset() + 1;
+            while (body[at] != '"') {
+                at += body[at] == '\\' ? 2 : 1;
+            }
+            at = blanksFrom(at + 1);
+            return blanksFrom(at + 1); // past the colon, which is all a valid body has there
         }
     }
 }

@@ -40,6 +40,8 @@ class UpstreamBodyTest {
         "caravan alone | { \"caravan\":{} } | m | { }",
         "names with escapes, spaced | {\"mod\\u0065l\" :\t\"fast\" , \"a\\\"\":\"\\\"}\"} | m | "
                 + "{\"mod\\u0065l\" :\t\"m\" , \"a\\\"\":\"\\\"}\"}",
+        "names ending in escapes | {\"a\\\\\":1,\"b\\\\\\\"\":2,\"caravan\":{},\"model\":\"f\"} | m | "
+                + "{\"a\\\\\":1,\"b\\\\\\\"\":2,\"model\":\"m\"}",
         "a value with brackets and commas in strings | {\"x\":[\"],\",{\"}\":\",\"}],\"model\":\"f\"} | m | "
                 + "{\"x\":[\"],\",{\"}\":\",\"}],\"model\":\"m\"}",
         "caravan cut, spaced with tabs and new lines | `{\n\t\"model\": \"fast\",\r\n\t\"caravan\": {\"a\": \"}\"}\n}` | m | "
