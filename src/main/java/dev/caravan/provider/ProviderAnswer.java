@@ -12,8 +12,16 @@ import io.vertx.core.http.HttpHeaders;
 /**
  * A provider's answer as its head arrived: the status and headers, and the body as it arrives (for an answer read
  * whole, already arrived). Cutting the call's handle closes its connection unread.
+ *
+ * @param contentLength the announced body length, or -1 when none (or none that parses) was announced: looked up
+ *                      once, as the head arrives, for the callers that size or refuse the body by it
  */
-public record ProviderAnswer(ProviderCall call, int status, MultiMap headers, InputStream arriving) {
+public record ProviderAnswer(ProviderCall call, int status, MultiMap headers, InputStream arriving,
+        long contentLength) {
+
+    public ProviderAnswer(ProviderCall call, int status, MultiMap headers, InputStream arriving) {
+        this(call, status, headers, arriving, contentLength(headers));
+    }
 
     /** The first header named {@code name} (any case), or null. */
     public String header(String name) {
@@ -25,8 +33,7 @@ public record ProviderAnswer(ProviderCall call, int status, MultiMap headers, In
         return headers.get(name);
     }
 
-    /** The announced body length, or -1 when none (or none that parses) was announced. */
-    public long contentLength() {
+    private static long contentLength(MultiMap headers) {
         String length = headers.get(HttpHeaders.CONTENT_LENGTH);
         if (length == null) {
             return -1;
