@@ -6,7 +6,7 @@ import java.util.Arrays;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.base.ParserBase;
+import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
 
 /**
@@ -168,8 +168,8 @@ public final class BodyFields {
          * {@code currentTokenLocation} reads too, but into a new location object each time).
          */
         private int tokenStart() {
-            if (delegate instanceof ParserBase base) {
-                return (int) base.getTokenCharacterOffset() - 1;
+            if (delegate instanceof UTF8StreamJsonParser bytes) {
+                return (int) bytes.getTokenCharacterOffset() - 1;
             }
             return (int) delegate.currentTokenLocation().getByteOffset();
         }
@@ -180,8 +180,8 @@ public final class BodyFields {
          * apart, from where the name began).
          */
         private int valueStart() {
-            if (delegate instanceof ParserBase base) {
-                return (int) base.getTokenCharacterOffset() - 1;
+            if (delegate instanceof UTF8StreamJsonParser bytes) {
+                return (int) bytes.getTokenCharacterOffset() - 1;
             }
             int at = (int) delegate.currentTokenLocation().getByteOffset() + 1;
             while (body[at] != '"') {
