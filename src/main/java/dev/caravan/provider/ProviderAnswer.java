@@ -56,4 +56,10 @@ public record ProviderAnswer(ProviderCall call, int status, MultiMap headers, In
         headers.forEach(header -> lowerCase.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue()));
         return lowerCase;
     }
+
+    /** The headers by name only: a provider may echo the key it was sent. */
+    @Override
+    public String toString() {
+        return "ProviderAnswer[status=" + status + ", headers=" + headers.names() + ", call=" + call + "]";
+    }
 }

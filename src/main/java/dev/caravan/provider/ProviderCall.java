@@ -49,4 +49,11 @@ public record ProviderCall(ProviderAttempt attempt, String url, Map<String, Stri
     public boolean streamed() {
         return attempt.streamed();
     }
+
+    /** The headers by name only: their values include the provider's key (or a client's, passed through). */
+    @Override
+    public String toString() {
+        return "ProviderCall[url=" + url + ", headers=" + headers.keySet() + ", body=" + (body == null ? 0 : body.length)
+                + " bytes, readTimeout=" + readTimeout + ", passThrough=" + passThrough + "]";
+    }
 }

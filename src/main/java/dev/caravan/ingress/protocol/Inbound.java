@@ -177,4 +177,10 @@ public record Inbound(byte[] body, Map<String, List<String>> headers, String pat
             return all.entrySet();
         }
     }
+
+    /** The headers by name only: they hold the client's key, or a provider key passed through. */
+    @Override
+    public String toString() {
+        return "Inbound[path=" + path + ", headers=" + headers.keySet() + ", body=" + (body == null ? 0 : body.length) + " bytes]";
+    }
 }
