@@ -195,7 +195,7 @@ public record GatewaySettings(
                     or(own.halfOpenCalls(), breaker.halfOpenCalls()));
             CaravanProperties.Defaults defaults = p.defaults();
             providers.add(new ProviderSettings(id, given.dialect(), url(prefix + "base-url", given.baseUrl()),
-                    ApiKeys.parse(given.apiKeys()), or(given.timeout(), defaults.timeout()),
+                    apiKeys(prefix + "api-keys", given.apiKeys()), or(given.timeout(), defaults.timeout()),
                     or(given.firstTokenTimeout(), defaults.firstTokenTimeout()),
                     or(given.idleTimeout(), defaults.idleTimeout()),
                     or(given.connectTimeout(), defaults.connectTimeout()),
@@ -206,6 +206,29 @@ public record GatewaySettings(
                     or(given.http2(), "https".equalsIgnoreCase(url(prefix + "base-url", given.baseUrl()).getScheme()))));
         }
         return List.copyOf(providers);
+    }
+
+    /**
+     * A provider's keys, each trimmed (a trailing newline of an env file is dropped); one holding anything but visible
+     * ASCII (a control character, a space, a non-ASCII character of a paste) is refused by its place in the list,
+     * never quoted: it would not pass as an HTTP header, and Vert.x's refusal of one quotes the whole value.
+     */
+    static ApiKeys apiKeys(String key, String commaSeparated) {
+        ApiKeys keys = ApiKeys.parse(commaSeparated);
+        for (int k = 0; k < keys.size(); k++) {
+            String one = keys.get(k);
+            for (int i = 0; i < one.length(); i++) {
+                char c = one.charAt(i);
+                if (c <= 0x20 || c >= 0x7F) {
+                    throw new ConfigurationError(key, "key " + (k + 1) + " of " + keys.size() + " holds "
+                            + (c < 0x20 || c == 0x7F ? "a control character" : c == 0x20 ? "a space"
+                                    : "a non-ASCII character")
+                            + " at position " + (i + 1) + ", which an HTTP header cannot carry as a key;"
+                            + " check the value for a paste error");
+                }
+            }
+        }
+        return keys;
     }
 
     /** The client protocols a provider serves natively: as set, else its dialect's defaults. */

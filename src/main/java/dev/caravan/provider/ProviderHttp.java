@@ -348,8 +348,17 @@ public final class ProviderHttp implements Closeable {
                 HttpClientRequest sent = opened.result();
                 sent.putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
                 for (Map.Entry<String, String> header : call.headers().entrySet()) {
-                    RepeatedHeaders.Named named = repeated.named(header.getKey());
-                    sent.putHeader(named.name(), named.value(header.getValue()));
+                    try {
+                        RepeatedHeaders.Named named = repeated.named(header.getKey());
+                        sent.putHeader(named.name(), named.value(header.getValue()));
+                    } catch (IllegalArgumentException refused) {
+                        // Vert.x's message quotes the whole value, which may be a key: the call fails without it,
+                        // and the connection leased for it is given back
+                        sent.reset();
+                        failed(new IllegalArgumentException("the provider call's header '" + header.getKey()
+                                + "' holds a character an HTTP header cannot carry"));
+                        return;
+                    }
                 }
                 // a failure reaches the call through its response or its body; unhandled here, Vert.x would log each
                 // cut stream of an HTTP/2 connection (its reset) as an error

@@ -80,6 +80,28 @@ class ProviderHttpTest {
     }
 
     @Test
+    void aHeaderValueHttpCannotCarryFailsTheCallAtOnceWithoutQuotingIt() throws Exception {
+        serveOnce(out -> release.await());
+        String key = "sk-alpha-Bell7c41e9";
+        ProviderCall call = ChatCalls.chat("alpha", "http://127.0.0.1:" + upstream.getLocalPort()
+                + "/v1/chat/completions", Map.of("Authorization", "Bearer " + key + "\u0007"), false,
+                Duration.ofSeconds(30));
+        CompletableFuture<ProviderAnswer> sent = CompletableFuture.supplyAsync(() -> http.send(call),
+                Executors.newVirtualThreadPerTaskExecutor());
+
+        // before, Vert.x's refusal escaped the call unhandled (logged with the value) and the call hung
+        await().atMost(Duration.ofSeconds(10)).until(sent::isDone);
+        Throwable failure = sent.handle((answer, thrown) -> thrown).join();
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            chain.append(t).append('\n');
+        }
+        assertThat(failure).hasCauseInstanceOf(ProviderFailure.class);
+        assertThat(chain.toString()).doesNotContain(key);
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+    }
+
+    @Test
     void aStreamsBeginningIsReadableWhileTheProviderHoldsTheRest() throws Exception {
         CompletableFuture<Socket> provider = serveOnce(out -> {
             out.write((HEAD + chunk("data: one\n\n")).getBytes(StandardCharsets.US_ASCII));
