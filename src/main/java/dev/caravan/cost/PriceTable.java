@@ -91,12 +91,14 @@ public final class PriceTable {
 
     /** The base price of {@code model} at {@code provider}. */
     public Optional<Price> price(String provider, String model) {
-        return tiers(provider, model).map(Tiers::base);
+        Optional<Tiers> tiers = tiers(provider, model);
+        return tiers.isPresent() ? tiers.get().base : Optional.empty();
     }
 
     /** The price that applies to a request of {@code promptTokens} prompt tokens (long-context tiers). */
     public Optional<Price> price(String provider, String model, long promptTokens) {
-        return tiers(provider, model).map(t -> t.at(promptTokens));
+        Optional<Tiers> tiers = tiers(provider, model);
+        return tiers.isPresent() ? tiers.get().at(promptTokens) : Optional.empty();
     }
 
     private Optional<Tiers> tiers(String provider, String model) {
@@ -230,7 +232,7 @@ public final class PriceTable {
         fields.forEach((providerModel, given) -> {
             String model = providerModel.substring(providerModel.indexOf('\n') + 1);
             Tiers listed = listed(shipped, model);
-            Price base = listed == null ? null : listed.base();
+            Price base = listed == null ? null : listed.base.get();
             if (base == null && !(given.containsKey("input") && given.containsKey("output"))) {
                 throw new ConfigurationError(given.values().iterator().next().getKey(), "'" + model
                         + "' has no shipped price; set both its .input and .output");
@@ -258,9 +260,20 @@ public final class PriceTable {
     }
 
     /** A model's base price and, above {@code above} prompt tokens, its long-context price. */
-    private record Tiers(Price base, long above, Price longContext) {
+    /** A model's prices, each made once as the Optional a lookup returns: pricing a request allocates nothing. */
+    private static final class Tiers {
 
-        Price at(long promptTokens) {
+        private final Optional<Price> base;
+        private final long above;
+        private final Optional<Price> longContext;
+
+        Tiers(Price base, long above, Price longContext) {
+            this.base = Optional.of(base);
+            this.above = above;
+            this.longContext = longContext == base ? this.base : Optional.of(longContext);
+        }
+
+        Optional<Price> at(long promptTokens) {
             return promptTokens > above ? longContext : base;
         }
     }
