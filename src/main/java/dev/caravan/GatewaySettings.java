@@ -195,7 +195,8 @@ public record GatewaySettings(
                     or(own.halfOpenCalls(), breaker.halfOpenCalls()));
             CaravanProperties.Defaults defaults = p.defaults();
             providers.add(new ProviderSettings(id, given.dialect(), url(prefix + "base-url", given.baseUrl()),
-                    apiKeys(prefix + "api-keys", given.apiKeys()), or(given.timeout(), defaults.timeout()),
+                    apiKeys(prefix + "api-keys", given.apiKeys(), given.vertexProject() == null),
+                    or(given.timeout(), defaults.timeout()),
                     or(given.firstTokenTimeout(), defaults.firstTokenTimeout()),
                     or(given.idleTimeout(), defaults.idleTimeout()),
                     or(given.connectTimeout(), defaults.connectTimeout()),
@@ -211,11 +212,12 @@ public record GatewaySettings(
     /**
      * A provider's keys, each trimmed (a trailing newline of an env file is dropped); one holding anything but visible
      * ASCII (a control character, a space, a non-ASCII character of a paste) is refused by its place in the list,
-     * never quoted: it would not pass as an HTTP header, and Vert.x's refusal of one quotes the whole value.
+     * never quoted: it would not pass as an HTTP header, and Vert.x's refusal of one quotes the whole value. Vertex
+     * AI's entries are service-account file paths ({@code sent} false), which any file name may be.
      */
-    static ApiKeys apiKeys(String key, String commaSeparated) {
+    static ApiKeys apiKeys(String key, String commaSeparated, boolean sent) {
         ApiKeys keys = ApiKeys.parse(commaSeparated);
-        for (int k = 0; k < keys.size(); k++) {
+        for (int k = 0; sent && k < keys.size(); k++) {
             String one = keys.get(k);
             for (int i = 0; i < one.length(); i++) {
                 char c = one.charAt(i);
