@@ -259,8 +259,10 @@ public final class PriceTable {
         throw new ConfigurationError(key, "'" + value + "' is not a price in USD per million tokens (e.g. 2.50)");
     }
 
-    /** A model's base price and, above {@code above} prompt tokens, its long-context price. */
-    /** A model's prices, each made once as the Optional a lookup returns: pricing a request allocates nothing. */
+    /**
+     * A model's base price and, above {@code above} prompt tokens, its long-context price, each made once as the
+     * Optional a lookup returns: pricing a request allocates nothing.
+     */
     private static final class Tiers {
 
         private final Optional<Price> base;

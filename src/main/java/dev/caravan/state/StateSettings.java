@@ -26,6 +26,18 @@ import dev.caravan.config.CaravanProperties;
 public record StateSettings(Store store, URI redisUrl, String keyPrefix, OnStoreLoss onStoreLoss,
         Duration refreshInterval, Duration timeout, String replicaId, RedisTrust redisTls) {
 
+    /** Without the Redis URL's user and password, which never reach a log line through a settings object. */
+    @Override
+    public String toString() {
+        String redis = redisUrl == null ? null
+                : redisUrl.getScheme() + "://" + (redisUrl.getRawUserInfo() == null ? "" : "(credentials)@")
+                        + redisUrl.getHost() + ":" + redisUrl.getPort() + (redisUrl.getRawPath() == null ? ""
+                                : redisUrl.getRawPath());
+        return "StateSettings[store=" + store + ", redisUrl=" + redis + ", keyPrefix=" + keyPrefix + ", onStoreLoss="
+                + onStoreLoss + ", refreshInterval=" + refreshInterval + ", timeout=" + timeout + ", replicaId="
+                + replicaId + ", redisTls=" + redisTls + "]";
+    }
+
     /** A trust store of the certificates (or their authority) a {@code rediss://} Redis is checked against. */
     public record RedisTrust(Path file, char[] password) {
         @Override

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import dev.caravan.CaravanApplication;
+import dev.caravan.GatewaySettings;
 import dev.caravan.testing.LogCapture;
 import org.apache.camel.main.Main;
 import org.apache.logging.log4j.LogManager;
@@ -44,6 +45,19 @@ class ProviderKeyCharactersTest {
                 Map.of("caravan.provider.alpha.api-keys", "test-key-alpha\r\n"))) {
             assertThat(gateway.chat("fast", "hello").statusCode()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void vertexServiceAccountPathsMayHoldAnyFileNamesCharacters() {
+        String path = "/etc/caravan/service accounts/d\u00e9mo.json";
+
+        GatewaySettings settings = GatewaySettings.from(Map.of("caravan.providers", "vx",
+                "caravan.provider.vx.dialect", "gemini",
+                "caravan.provider.vx.base-url", "https://us-central1-aiplatform.googleapis.com/v1",
+                "caravan.provider.vx.vertex-project", "demo", "caravan.provider.vx.vertex-region", "us-central1",
+                "caravan.provider.vx.api-keys", path, "caravan.model.fast", "vx:gemini-2.5-flash"));
+
+        assertThat(settings.providers().getFirst().keys().all()).containsExactly(path);
     }
 
     /** Everything the shipped console layout writes while a gateway with provider keys {@code keys} fails to start. */

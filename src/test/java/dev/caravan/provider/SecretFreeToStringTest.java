@@ -3,17 +3,19 @@ package dev.caravan.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import dev.caravan.ingress.protocol.Inbound;
+import dev.caravan.state.StateSettings;
 import io.vertx.core.MultiMap;
 import org.junit.jupiter.api.Test;
 
 /**
  * The values that carry a key print without it: a call's headers (its auth header), a provider's answer echoing the
- * key back, a client's request headers. A log line or an exception message made of one of them holds no key.
+ * key back, a client's request headers, the shared state's Redis URL and its password. A log line or an exception message made of one of them holds no key.
  */
 class SecretFreeToStringTest {
 
@@ -45,5 +47,15 @@ class SecretFreeToStringTest {
                 "/v1/chat/completions", "key=" + KEY);
 
         assertThat(inbound.toString()).contains("authorization").doesNotContain(KEY);
+    }
+
+    @Test
+    void stateSettingsPrintTheRedisUrlWithoutItsPassword() {
+        StateSettings settings = new StateSettings(StateSettings.Store.REDIS,
+                URI.create("redis://caravan:" + KEY + "@redis.internal:6379/2"), "caravan:",
+                StateSettings.OnStoreLoss.LOCAL, Duration.ofSeconds(1), Duration.ofSeconds(2), "replica-1", null);
+
+        assertThat(settings.toString()).contains("redis.internal:6379/2", "replica-1").doesNotContain(KEY)
+                .doesNotContain("caravan:" + KEY);
     }
 }
