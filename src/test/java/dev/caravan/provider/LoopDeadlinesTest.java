@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.caravan.testing.TickedScheduler;
+
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,4 +1,4 @@
-package dev.caravan.provider;
+package dev.caravan.testing;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,55 +14,65 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A scheduler on a ticker the test moves: a task comes due when the ticker reaches its time, and runs only when the
  * test lets the ticker run on to it ({@link #runUntil}), on the test's thread. What a watch schedules is thereby seen
- * to come due when the ticker says, with no real time waited.
+ * to come due when the ticker says, with no real time waited. The gateway's event loops may schedule while the test
+ * moves the ticker, so the task list is guarded; a task runs outside the guard, as a timer's would.
  */
-final class TickedScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+public final class TickedScheduler extends AbstractExecutorService implements ScheduledExecutorService {
 
     private final AtomicLong ticks;
     private final List<Task> tasks = new ArrayList<>();
 
-    TickedScheduler(AtomicLong ticks) {
+    public TickedScheduler(AtomicLong ticks) {
         this.ticks = ticks;
     }
 
     /** Moves the ticker on to {@code nanos}, running each task at its own due time on the way, in order. */
-    void runUntil(long nanos) {
+    public void runUntil(long nanos) {
         while (true) {
-            Task next = tasks.stream().filter(t -> !t.cancelled && !t.done && t.due <= nanos)
-                    .min(Comparator.comparingLong(t -> t.due)).orElse(null);
-            if (next == null) {
-                break;
+            Task next;
+            synchronized (tasks) {
+                next = tasks.stream().filter(t -> !t.cancelled && !t.done && t.due <= nanos)
+                        .min(Comparator.comparingLong(t -> t.due)).orElse(null);
+                if (next == null) {
+                    ticks.set(nanos);
+                    return;
+                }
+                ticks.set(Math.max(ticks.get(), next.due));
+                next.done = true;
             }
-            ticks.set(Math.max(ticks.get(), next.due));
-            next.done = true;
             next.action.run();
         }
-        ticks.set(nanos);
     }
 
     /** Tasks scheduled so far: run, cancelled or waiting. */
-    int scheduled() {
-        return tasks.size();
+    public int scheduled() {
+        synchronized (tasks) {
+            return tasks.size();
+        }
     }
 
     /** Tasks neither run nor cancelled. */
-    int pending() {
-        return (int) tasks.stream().filter(t -> !t.cancelled && !t.done).count();
+    public int pending() {
+        synchronized (tasks) {
+            return (int) tasks.stream().filter(t -> !t.cancelled && !t.done).count();
+        }
     }
 
     @Override
     public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-        Task task = new Task(command, ticks.get() + unit.toNanos(delay));
-        tasks.add(task);
-        return task;
+        synchronized (tasks) {
+            Task task = new Task(command, ticks.get() + unit.toNanos(delay));
+            tasks.add(task);
+            return task;
+        }
     }
 
     private final class Task implements ScheduledFuture<Object> {
 
         private final Runnable action;
         private final long due;
-        private boolean cancelled;
-        private boolean done;
+        private volatile boolean cancelled;
+        private volatile boolean done;
 
         Task(Runnable action, long due) {
             this.action = action;
@@ -81,11 +91,13 @@ final class TickedScheduler extends AbstractExecutorService implements Scheduled
 
         @Override
         public boolean cancel(boolean mayInterrupt) {
-            if (done || cancelled) {
-                return false;
+            synchronized (tasks) {
+                if (done || cancelled) {
+                    return false;
+                }
+                cancelled = true;
+                return true;
             }
-            cancelled = true;
-            return true;
         }
 
         @Override
