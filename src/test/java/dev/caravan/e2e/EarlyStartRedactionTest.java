@@ -2,13 +2,8 @@ package dev.caravan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Properties;
+import java.util.Map;
 
-import dev.caravan.CaravanApplication;
-import dev.caravan.testing.LogCapture;
-import org.apache.camel.main.Main;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,25 +34,7 @@ class EarlyStartRedactionTest {
                 .doesNotContain(PASTED_KEY).doesNotContain("Early9fQ2x");
     }
 
-    /** Everything the shipped console layout writes while a gateway with {@code key = value} fails to start. */
     private static String failedStart(String key, String value) {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Main main = new Main();
-        Properties props = new Properties();
-        props.put("caravan.providers", "alpha");
-        props.put("caravan.provider.alpha.dialect", "openai");
-        props.put("caravan.provider.alpha.base-url", "http://127.0.0.1:9/v1");
-        props.put("caravan.provider.alpha.api-keys", CONFIGURED_KEY);
-        props.put("caravan.model.fast", "alpha:model-alpha");
-        props.put("caravan.simulator.enabled", "false");
-        props.put(key, value);
-        main.setDefaultPropertyPlaceholderLocation("file:application.properties");
-        main.setOverrideProperties(props);
-        try (LogCapture console = LogCapture.attach(context.getConfiguration().getAppender("out").getLayout())) {
-            assertThat(CaravanApplication.run(main, new String[0])).as("the start fails").isNotZero();
-            return console.text();
-        } finally {
-            main.stop();
-        }
+        return FailedStart.console(CONFIGURED_KEY, Map.of(key, value));
     }
 }

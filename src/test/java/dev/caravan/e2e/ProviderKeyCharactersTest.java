@@ -4,14 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
-import dev.caravan.CaravanApplication;
 import dev.caravan.GatewaySettings;
-import dev.caravan.testing.LogCapture;
-import org.apache.camel.main.Main;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,24 +54,7 @@ class ProviderKeyCharactersTest {
         assertThat(settings.providers().getFirst().keys().all()).containsExactly(path);
     }
 
-    /** Everything the shipped console layout writes while a gateway with provider keys {@code keys} fails to start. */
     private static String failedStart(String keys) {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Main main = new Main();
-        Properties props = new Properties();
-        props.put("caravan.providers", "alpha");
-        props.put("caravan.provider.alpha.dialect", "openai");
-        props.put("caravan.provider.alpha.base-url", "http://127.0.0.1:9/v1");
-        props.put("caravan.provider.alpha.api-keys", keys);
-        props.put("caravan.model.fast", "alpha:model-alpha");
-        props.put("caravan.simulator.enabled", "false");
-        main.setDefaultPropertyPlaceholderLocation("file:application.properties");
-        main.setOverrideProperties(props);
-        try (LogCapture console = LogCapture.attach(context.getConfiguration().getAppender("out").getLayout())) {
-            assertThat(CaravanApplication.run(main, new String[0])).as("the start fails").isNotZero();
-            return console.text();
-        } finally {
-            main.stop();
-        }
+        return FailedStart.console(keys, Map.of());
     }
 }
