@@ -346,6 +346,10 @@ public final class ProviderHttp implements Closeable {
                     return;
                 }
                 HttpClientRequest sent = opened.result();
+                request = sent;
+                // watched from the lease on: whatever stops the call before it is sent (a failure building its
+                // request), the call's deadline still ends it and gives its connection back
+                watch(call.readTimeout().toMillis());
                 sent.putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
                 for (Map.Entry<String, String> header : call.headers().entrySet()) {
                     try {
@@ -363,13 +367,11 @@ public final class ProviderHttp implements Closeable {
                 // a failure reaches the call through its response or its body; unhandled here, Vert.x would log each
                 // cut stream of an HTTP/2 connection (its reset) as an error
                 sent.exceptionHandler(failure -> { });
-                request = sent;
                 if (cancelled) {
                     sent.reset();
                     ended();
                     return;
                 }
-                watch(call.readTimeout().toMillis());
                 sent.send(Buffer.buffer(Unpooled.wrappedBuffer(call.body()))).onComplete(response -> {
                     if (response.failed()) {
                         failed(response.cause());
