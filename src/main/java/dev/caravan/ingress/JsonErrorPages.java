@@ -115,9 +115,26 @@ public final class JsonErrorPages {
         String code;
         switch (status) {
             case 404 -> {
-                message = "Unknown request URL: " + method + " " + path + ". Paths here: " + paths(request, null)
-                        + ".";
-                code = "unknown_url";
+                if (camel.isStarted()) {
+                    message = "Unknown request URL: " + method + " " + path + ". Paths here: "
+                            + paths(request, null) + ".";
+                    code = "unknown_url";
+                } else {
+                    // the server listens before the routes are added and after they are removed: the path is not
+                    // unknown, the gateway is not serving yet (or any more), which a client or balancer retries
+                    boolean stopping = switch (camel.getStatus()) {
+                        case Stopping, Stopped, Suspending, Suspended -> true;
+                        case Initializing, Initialized, Starting, Started -> false;
+                    };
+                    status = 503;
+                    message = stopping ? "The gateway is stopping; retry on another instance."
+                            : "The gateway is starting; retry shortly.";
+                    code = stopping ? "stopping" : "starting";
+                    response.putHeader("Retry-After", "1");
+                    if (stopping) {
+                        response.putHeader("Connection", "close"); // the next request goes to another instance
+                    }
+                }
             }
             case 405 -> {
                 String allowed = paths(request, request.path());
