@@ -218,15 +218,10 @@ public class IngressConfiguration implements CamelConfiguration {
         registry.bind("jmsTaskExecutor", consumers);
         registry.bind("jmsListenerContainers", new JmsListenerContainers());
         String url = jms.brokerUrl();
+        EmbeddedBroker broker = null;
         if (jms.enabled() && url.isEmpty()) {
-            EmbeddedBroker broker = new EmbeddedBroker(jms.dataDir(), jms.acceptor(), jms.requestQueue(),
+            broker = new EmbeddedBroker(jms.dataDir(), jms.acceptor(), jms.requestQueue(),
                     jms.deadLetterQueue(), jms.maxAttempts(), jms.redeliveryDelay());
-            context.addService(new ServiceSupport() {
-                @Override
-                protected void doStop() throws Exception {
-                    broker.close();
-                }
-            });
             url = EmbeddedBroker.IN_VM_URL;
         }
         // one shared connection with cached sessions: the transaction manager behind a transacted consumer
@@ -243,6 +238,18 @@ public class IngressConfiguration implements CamelConfiguration {
         cached.setCacheConsumers(false);
         cached.setReconnectOnException(true);
         registry.bind("jmsConnectionFactory", cached);
+        EmbeddedBroker embedded = broker;
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                // the consumers' shared connection is closed by its owner first: left open, the broker's stop
+                // reached it as a failure, logged with a stack trace on an ordinary stop
+                cached.destroy();
+                if (embedded != null) {
+                    embedded.close();
+                }
+            }
+        });
     }
 
     /**
