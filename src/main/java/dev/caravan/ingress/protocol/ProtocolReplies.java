@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.chat.StreamSink;
+import dev.caravan.ingress.protocol.ReplyHeaders.Name;
 import dev.caravan.passthrough.PassedAnswer;
 import dev.caravan.provider.RedactedFailure;
 import dev.caravan.provider.SecretRedactor;
@@ -61,44 +62,46 @@ public final class ProtocolReplies {
         StreamSink sink = RequestContext.on(exchange).sink();
         if (sink != null && sink.begun()) {
             // the answer went out as a stream, ended by the protocol's end or by its error event: nothing is left
-            exchange.getMessage().getHeaders().clear();
-            exchange.getMessage().setBody(null);
+            clear(exchange).setBody(null);
             return;
         }
         Message message = clear(exchange);
-        message.setHeader(REQUEST_ID, outcome.requestId());
-        message.setHeader(ATTEMPT_COUNT, Integer.toString(outcome.attempts().size()));
+        ReplyHeaders typed = ReplyHeaders.of(message);
+        header(message, typed, Name.REQUEST_ID, outcome.requestId());
+        header(message, typed, Name.ATTEMPT_COUNT, count(outcome.attempts().size()));
         if (outcome.attempts().size() == 1) {
-            message.setHeader(ATTEMPTS, outcome.attempts().getFirst().summary()); // most requests: no stream to join
+            // most requests: no stream to join
+            header(message, typed, Name.ATTEMPTS, outcome.attempts().getFirst().summary());
         } else if (!outcome.attempts().isEmpty()) {
-            message.setHeader(ATTEMPTS,
+            header(message, typed, Name.ATTEMPTS,
                     outcome.attempts().stream().map(Attempt::summary).collect(Collectors.joining(", ")));
         }
         switch (outcome) {
             case Outcome.Served served -> {
-                message.setHeader(PROVIDER, served.target().provider());
-                message.setHeader(MODEL, served.target().model());
+                header(message, typed, Name.PROVIDER, served.target().provider());
+                header(message, typed, Name.MODEL, served.target().model());
                 if (served.estimatedCostUsd() != null) {
-                    message.setHeader(ESTIMATED_COST, usd(served.estimatedCostUsd()));
+                    header(message, typed, Name.ESTIMATED_COST, usd(served.estimatedCostUsd()));
                 }
                 if (served.estimate() != null) {
                     // counted with the model's own tokenizer, or the closest one (then labelled approximate)
-                    message.setHeader(ESTIMATED_TOKENS, served.estimate().promptTokens()
+                    header(message, typed, Name.ESTIMATED_TOKENS, served.estimate().promptTokens()
                             + (served.estimate().approximate() ? "; approximate" : ""));
                 }
                 if (served.costUsd() != null) {
-                    message.setHeader(COST, usd(served.costUsd()));
+                    header(message, typed, Name.COST, usd(served.costUsd()));
                 }
                 PassedAnswer passed = exchange.getProperty(PassedAnswer.PROPERTY, PassedAnswer.class);
                 if (passed != null && passed.summary() == served.response()) {
-                    relay(message, passed.body()); // passed through: the provider's own answer, keys removed
+                    // passed through: the provider's own answer, keys removed
+                    answer(message, typed, 200, wrapped(passed.body()));
                 } else {
                     write(message, 200, shapes.answer(served));
                 }
             }
             case Outcome.Failed failed -> {
                 if (failed.retryAfter() != null) {
-                    message.setHeader("Retry-After", Long.toString(Math.max(1,
+                    header(message, typed, Name.RETRY_AFTER, Long.toString(Math.max(1,
                             (failed.retryAfter().toMillis() + 999) / 1000)));
                 }
                 write(message, shapes.status(failed), shapes.failure(failed));
@@ -110,9 +113,10 @@ public final class ProtocolReplies {
     public void rejected(Exchange exchange) {
         InvalidRequest invalid = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, InvalidRequest.class);
         Message message = clear(exchange);
-        message.setHeader(REQUEST_ID, newRequestId());
+        ReplyHeaders typed = ReplyHeaders.of(message);
+        header(message, typed, Name.REQUEST_ID, newRequestId());
         if (invalid.status() == 401) {
-            message.setHeader("WWW-Authenticate", "Bearer");
+            header(message, typed, Name.WWW_AUTHENTICATE, "Bearer");
         }
         write(message, invalid.status(), shapes.error(invalid.status(), invalid.code(), invalid.getMessage(),
                 invalid.param()));
@@ -131,12 +135,11 @@ public final class ProtocolReplies {
         StreamSink sink = context.sink();
         if (sink != null && sink.begun()) {
             breakOff(context, sink, requestId);
-            exchange.getMessage().getHeaders().clear();
-            exchange.getMessage().setBody(null);
+            clear(exchange).setBody(null);
             return;
         }
         Message message = clear(exchange);
-        message.setHeader(REQUEST_ID, requestId);
+        header(message, ReplyHeaders.of(message), Name.REQUEST_ID, requestId);
         write(message, 500, shapes.error(500, "internal_error", "The gateway failed to process the request ("
                 + requestId + ").", null));
     }
@@ -161,12 +164,10 @@ public final class ProtocolReplies {
 
     /** Writes {@code body} as the JSON answer with {@code status}. */
     public void write(Message message, int status, Object body) {
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
-        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         try {
             // a Vert.x buffer is written as is; a byte[] would be streamed through an InputStream pump. Wrapped, not
             // copied: Buffer.buffer(byte[]) copies the answer into a buffer of its own
-            message.setBody(wrapped(json.writeValueAsBytes(body)));
+            answer(message, ReplyHeaders.of(message), status, wrapped(json.writeValueAsBytes(body)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a reply could not be written as JSON", e);
         }
@@ -177,12 +178,32 @@ public final class ProtocolReplies {
         return Buffer.buffer(Unpooled.wrappedBuffer(bytes));
     }
 
-    /** Writes a passed-through answer's JSON bytes as they are, uncopied. */
-    private static void relay(Message message, byte[] body) {
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setBody(wrapped(body));
+    /** The JSON {@code body} with {@code status}: in the typed head when the message carries one. */
+    private static void answer(Message message, ReplyHeaders typed, int status, Buffer body) {
+        if (typed != null) {
+            typed.status(status).contentType(ReplyHeaders.JSON);
+        } else {
+            message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+            message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        }
+        message.setBody(body);
     }
+
+    /** One of the gateway's own headers: in the typed head when the message carries one, else among its headers. */
+    private static void header(Message message, ReplyHeaders typed, Name name, String value) {
+        if (typed != null) {
+            typed.set(name, value);
+        } else {
+            message.setHeader(name.text(), value);
+        }
+    }
+
+    /** A count as a header value: the few every answer has made once. */
+    private static String count(int n) {
+        return n < COUNTS.length ? COUNTS[n] : Integer.toString(n);
+    }
+
+    private static final String[] COUNTS = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
     /** Dollars as a plain decimal, never in exponent form: {@code 0.00001671}. */
     public static String usd(double dollars) {
@@ -190,10 +211,16 @@ public final class ProtocolReplies {
                 .toPlainString();
     }
 
-    /** The message with every header dropped. */
+    /** The message with every header dropped, its typed head's too. */
     public static Message clear(Exchange exchange) {
         Message message = exchange.getMessage();
-        message.getHeaders().clear();
+        if (message.hasHeaders()) {
+            message.getHeaders().clear();
+        }
+        ReplyHeaders typed = ReplyHeaders.of(message);
+        if (typed != null) {
+            typed.clear();
+        }
         return message;
     }
 

@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.caravan.ingress.protocol.ProtocolReplies;
+import dev.caravan.ingress.protocol.ReplyHeaders;
 import io.netty.util.AsciiString;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -36,7 +37,9 @@ import org.apache.camel.support.http.HttpUtil;
  * query are not copied into message headers (through the header filter, one by one): the route reads them from the
  * request itself ({@link HttpMessage#getRequest()}) and drops the message's headers before its pipeline. And a
  * reply whose body is a buffer and whose headers are all the route's own wire headers is written as it stands,
- * without passing each header through the filter again; any other reply is written by the stock writer.
+ * without passing each header through the filter again; any other reply is written by the stock writer. The
+ * request's message carries the head the gateway sets on its answer as typed values ({@link CarryingHttpMessage}),
+ * written without passing through the message's headers at all.
  */
 public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
 
@@ -81,7 +84,7 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
     protected Future<Void> processHttpRequest(Exchange exchange, RoutingContext ctx) {
         // the stock method's work, without first asking the new exchange for its message: that makes a message only
         // for it to be replaced by the request's own
-        HttpMessage in = new HttpMessage(exchange, ctx.request(), ctx.response());
+        HttpMessage in = new CarryingHttpMessage(exchange, ctx.request(), ctx.response());
         exchange.setIn(in);
         String charset = ctx.parsedHeaders().contentType().parameter("charset");
         if (charset != null) {
@@ -124,7 +127,7 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
             return;
         }
         try {
-            if (writtenAsItStands(exchange, response)) {
+            if (writtenTyped(exchange, response) || writtenAsItStands(exchange, response)) {
                 done(exchange);
                 return;
             }
@@ -162,6 +165,29 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                 // ended meanwhile
             }
         }
+    }
+
+    /**
+     * Writes a buffer reply whose head the gateway set as typed values ({@link ReplyHeaders}) as it stands, when the
+     * message has no headers beside it and no failure is left on the exchange; false, having written nothing, for
+     * any other reply. A head set beside headers of the message's own (a route step's, set after the gateway's
+     * answer) is handed to those first, to be written with them as any message's headers are.
+     */
+    private static boolean writtenTyped(Exchange exchange, HttpServerResponse response) {
+        Message message = exchange.getMessage();
+        ReplyHeaders typed = ReplyHeaders.of(message);
+        if (typed == null || typed.isEmpty()) {
+            return false;
+        }
+        if (typed.status() == 0 || exchange.getException() != null || !(message.getBody() instanceof Buffer body)
+                || message.hasHeaders() || response.ended()) {
+            typed.moveTo(message);
+            return false;
+        }
+        response.setStatusCode(typed.status());
+        typed.writeTo(response);
+        response.end(body);
+        return true;
     }
 
     /**
