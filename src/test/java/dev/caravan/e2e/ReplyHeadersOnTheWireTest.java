@@ -128,7 +128,7 @@ class ReplyHeadersOnTheWireTest {
     }
 
     @Test
-    void aCallersHeaderIsNeverEchoedBackNorAreItsControlCharacters() {
+    void aCallersOwnHeadersAreNeverEchoedBackNorCanTheySpoofTheRequestId() {
         Answer answer = post(HI, "x-caravan-providers: openai", "x-evil: caf\u00e9", "x-caravan-request-id: mine");
 
         assertThat(answer.status()).isEqualTo("HTTP/1.1 200 OK");
