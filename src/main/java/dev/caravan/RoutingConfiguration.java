@@ -119,11 +119,13 @@ public class RoutingConfiguration implements CamelConfiguration {
         LongSupplier ticker = ticker(registry);
         // a stream watch bound before start runs the streams' limits' checks (one following a bound ticker); the
         // timer thread by default
-        ScheduledExecutorService streamWatch = java.util.Objects.requireNonNullElse(
-                registry.lookupByNameAndType(CaravanConfiguration.STREAM_WATCH, ScheduledExecutorService.class),
-                timers);
+        ScheduledExecutorService boundWatch = registry.lookupByNameAndType(CaravanConfiguration.STREAM_WATCH,
+                ScheduledExecutorService.class);
+        ScheduledExecutorService streamWatch = java.util.Objects.requireNonNullElse(boundWatch, timers);
+        // the provider calls' read timeouts run on the same ticker: on the event loops' own timers by default, on
+        // the bound watch when one follows a bound ticker
         ProviderHttp providerHttp = providerHttp(context, catalog, vertx, settings.bound().routing().poolWait(),
-                settings.maxAnswerBytes());
+                settings.maxAnswerBytes(), ticker, boundWatch);
         for (ProviderSettings p : catalog.providers()) {
             // a pool that reuses what it holds opens none under a steady load: growth there means new connections
             FunctionCounter.builder("caravan.provider.connections.opened", providerHttp,
@@ -242,8 +244,9 @@ public class RoutingConfiguration implements CamelConfiguration {
      * Camel has stopped the routes that use them.
      */
     private static ProviderHttp providerHttp(CamelContext context, ProviderCatalog catalog, Vertx vertx,
-            java.time.Duration poolWait, int maxAnswerBytes) throws Exception {
-        ProviderHttp http = new ProviderHttp(vertx, catalog.providers(), poolWait, maxAnswerBytes);
+            java.time.Duration poolWait, int maxAnswerBytes, LongSupplier ticker,
+            ScheduledExecutorService watch) throws Exception {
+        ProviderHttp http = new ProviderHttp(vertx, catalog.providers(), poolWait, maxAnswerBytes, ticker, watch);
         context.addService(new ServiceSupport() {
             @Override
             protected void doStop() {

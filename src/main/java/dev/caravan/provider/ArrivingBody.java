@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 import dev.caravan.provider.stream.BodyFeed;
 import io.vertx.core.Context;
@@ -30,6 +31,8 @@ final class ArrivingBody extends InputStream implements BodyFeed {
     private final HttpClientResponse response;
     private final long window;
     private final Runnable ended;
+    /** The gateway's ticker: the one the call's read timeout is watched by ({@link LoopDeadlines}). */
+    private final LongSupplier ticker;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
@@ -38,7 +41,7 @@ final class ArrivingBody extends InputStream implements BodyFeed {
     private int position;
     private long queued;
     private boolean paused;
-    private volatile long lastArrivalNanos = System.nanoTime();
+    private volatile long lastArrivalNanos;
     private boolean done;
     private Throwable failure;
     /** The reader the body is fed to, once it is ({@link #feed}); set and used on the body's event loop. */
@@ -49,12 +52,15 @@ final class ArrivingBody extends InputStream implements BodyFeed {
      *
      * @param window the most bytes held unread before the response is paused
      * @param ended  run once when the body ended or failed
+     * @param ticker the nanosecond clock the provider's silence is measured by, the read timeout's
      */
-    ArrivingBody(Context context, HttpClientResponse response, long window, Runnable ended) {
+    ArrivingBody(Context context, HttpClientResponse response, long window, Runnable ended, LongSupplier ticker) {
         this.context = context;
         this.response = response;
         this.window = window;
         this.ended = ended;
+        this.ticker = ticker;
+        this.lastArrivalNanos = ticker.getAsLong();
         response.handler(this::arrive);
         response.exceptionHandler(broken -> fail(broken, false));
         response.endHandler(v -> end());
@@ -71,14 +77,14 @@ final class ArrivingBody extends InputStream implements BodyFeed {
     long silentMillis() {
         lock.lock();
         try {
-            return paused || done ? 0 : (System.nanoTime() - lastArrivalNanos) / 1_000_000;
+            return paused || done ? 0 : (ticker.getAsLong() - lastArrivalNanos) / 1_000_000;
         } finally {
             lock.unlock();
         }
     }
 
     private void arrive(Buffer buffer) {
-        lastArrivalNanos = System.nanoTime();
+        lastArrivalNanos = ticker.getAsLong();
         if (buffer.length() == 0) {
             // HTTP/2 DATA frames may be empty (an end of stream sent apart): queued, one would make a read return 0,
             // which a stream's reader takes for a broken stream
@@ -228,7 +234,7 @@ final class ArrivingBody extends InputStream implements BodyFeed {
                 return;
             }
             paused = false;
-            lastArrivalNanos = System.nanoTime(); // the silence while paused was the reader's, not the provider's
+            lastArrivalNanos = ticker.getAsLong(); // the silence while paused was the reader's, not the provider's
         } finally {
             lock.unlock();
         }

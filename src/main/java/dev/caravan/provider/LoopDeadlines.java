@@ -2,6 +2,7 @@ package dev.caravan.provider;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,10 @@ import io.netty.util.concurrent.FastThreadLocal;
  * hold the whole call. The pending timer is always due at or before the earliest deadline: a check run while the timer
  * fires may watch its call again, and only once they all ran is the next timer set, for the earliest deadline left.
  * Used on its loop's thread only.
+ *
+ * <p>Deadlines are given by the gateway's ticker, the one the bodies' silence is measured by ({@code ArrivingBody}),
+ * and the timer follows it: the loop's own timer where the ticker is the system's, else a scheduler that follows the
+ * ticker (a test's, which then moves time on), whose firing is handed to the loop.
  */
 final class LoopDeadlines {
 
@@ -36,12 +41,19 @@ final class LoopDeadlines {
 
     private static final FastThreadLocal<LoopDeadlines> OWN = new FastThreadLocal<>();
 
-    /** Where the timer runs: the loop itself. */
-    private final ScheduledExecutorService loop;
+    /** Whose thread alone uses the list, and where the timer's firing runs. */
+    private final Executor loop;
+    /** Where the timer is scheduled: the loop itself, or a scheduler following {@link #ticker}. */
+    private final ScheduledExecutorService timers;
     /** What deadlines are measured by. */
     private final LongSupplier ticker;
     private Watched first;
     private ScheduledFuture<?> timer;
+    /**
+     * Counts the timers set: a firing handed to the loop by another scheduler may arrive after its timer was replaced
+     * (a cancel there cannot take back a hand-off already made), and is then ignored.
+     */
+    private long timersSet;
     private long firesAtNanos;
     /** While the due calls' checks run: a check that watches again leaves the next timer to the end of the firing. */
     private boolean firing;
@@ -51,18 +63,34 @@ final class LoopDeadlines {
      * @param ticker the nanosecond clock deadlines are given by, the one {@code loop}'s delays elapse by
      */
     LoopDeadlines(ScheduledExecutorService loop, LongSupplier ticker) {
+        this(loop, loop, ticker);
+    }
+
+    /**
+     * @param loop   whose thread alone uses the list, where the timer's firing runs
+     * @param timers where the timer is scheduled: {@code loop} itself, or a scheduler whose delays elapse by
+     *               {@code ticker} (its firing is handed to {@code loop})
+     * @param ticker the nanosecond clock deadlines are given by
+     */
+    LoopDeadlines(Executor loop, ScheduledExecutorService timers, LongSupplier ticker) {
         this.loop = loop;
+        this.timers = timers;
         this.ticker = ticker;
     }
 
-    /** The deadlines of {@code loop}; called on its thread. */
-    static LoopDeadlines of(EventLoop loop) {
+    /**
+     * The deadlines of {@code loop} by {@code ticker}, timed by {@code timers} (null: by the loop's own timer, whose
+     * delays elapse by the system's ticker); called on its thread.
+     */
+    static LoopDeadlines of(EventLoop loop, LongSupplier ticker, ScheduledExecutorService timers) {
         if (!loop.inEventLoop()) {
             throw new IllegalStateException("a loop's deadlines are its own thread's");
         }
+        ScheduledExecutorService timedBy = timers == null ? loop : timers;
         LoopDeadlines own = OWN.getIfExists();
-        if (own == null || own.loop != loop) {
-            own = new LoopDeadlines(loop, System::nanoTime);
+        if (own == null || own.loop != loop || own.ticker != ticker || own.timers != timedBy) {
+            // a list left behind (another client's on the same loop) keeps its timer and serves its calls to the end
+            own = new LoopDeadlines(loop, timedBy, ticker);
             OWN.set(own);
         }
         return own;
@@ -119,7 +147,17 @@ final class LoopDeadlines {
 
     private void schedule(long deadlineNanos, long now) {
         firesAtNanos = deadlineNanos;
-        timer = loop.schedule(this::fire, Math.max(0, deadlineNanos - now), TimeUnit.NANOSECONDS);
+        long delay = Math.max(0, deadlineNanos - now);
+        if (timers == loop) {
+            timer = timers.schedule(this::fire, delay, TimeUnit.NANOSECONDS);
+            return;
+        }
+        long set = ++timersSet;
+        timer = timers.schedule(() -> loop.execute(() -> {
+            if (set == timersSet && timer != null) {
+                fire();
+            }
+        }), delay, TimeUnit.NANOSECONDS);
     }
 
     private void fire() {

@@ -11,11 +11,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
@@ -54,6 +56,11 @@ import org.apache.hc.core5.concurrent.Cancellable;
  * <p>A call waits at most {@code caravan.routing.pool-wait} for a free connection of a full pool, then fails as
  * {@link FailureClass#SATURATED}; opening a new connection is bounded by the provider's connect timeout instead. The
  * router reads each pool's {@link #inFlight} against its {@link #capacity} to send calls elsewhere first.
+ *
+ * <p>The read timeout and the pool wait run on the gateway's ticker (the one attempts and their streams are timed by):
+ * a body's silence is measured by it and its deadlines come due as it says, on the loops' own timers where it is the
+ * system's, else on a scheduler that follows it. Only the lease's bound on a new connection ({@code connectTimeout})
+ * is Vert.x's own timer.
  */
 public final class ProviderHttp implements Closeable {
 
@@ -70,6 +77,10 @@ public final class ProviderHttp implements Closeable {
     private final ContextInternal[] loops;
     private final long poolWaitMillis;
     private final long maxAnswerBytes;
+    /** The gateway's ticker: what the read timeout's deadlines and a body's silence are measured by. */
+    private final LongSupplier ticker;
+    /** Where read timeouts and pool waits are timed; null: the loops' own timers (by the system's ticker). */
+    private final ScheduledExecutorService timers;
 
     /**
      * @param vertx          the instance whose event loops carry the calls
@@ -78,14 +89,31 @@ public final class ProviderHttp implements Closeable {
      *                       reader refuses a larger one: caravan.provider-answer.max-size)
      */
     public ProviderHttp(Vertx vertx, List<ProviderSettings> providers, Duration poolWait, long maxAnswerBytes) {
-        this(vertx, providers, poolWait, maxAnswerBytes, ProviderPool.SHARD_SIZE);
+        this(vertx, providers, poolWait, maxAnswerBytes, System::nanoTime, null);
+    }
+
+    /**
+     * @param ticker the gateway's nanosecond ticker, which the read timeouts and pool waits run by
+     * @param timers a scheduler whose delays elapse by {@code ticker}, on which those are timed; null for the event
+     *               loops' own timers, which elapse by the system's ticker (then {@code ticker} must be that one)
+     */
+    public ProviderHttp(Vertx vertx, List<ProviderSettings> providers, Duration poolWait, long maxAnswerBytes,
+            LongSupplier ticker, ScheduledExecutorService timers) {
+        this(vertx, providers, poolWait, maxAnswerBytes, ProviderPool.SHARD_SIZE, ticker, timers);
     }
 
     /** @param shardSize the most connections of one Vert.x client pool (see {@link ProviderPool}) */
     ProviderHttp(Vertx vertx, List<ProviderSettings> providers, Duration poolWait, long maxAnswerBytes,
             int shardSize) {
+        this(vertx, providers, poolWait, maxAnswerBytes, shardSize, System::nanoTime, null);
+    }
+
+    private ProviderHttp(Vertx vertx, List<ProviderSettings> providers, Duration poolWait, long maxAnswerBytes,
+            int shardSize, LongSupplier ticker, ScheduledExecutorService timers) {
         this.poolWaitMillis = Math.max(1, poolWait.toMillis());
         this.maxAnswerBytes = maxAnswerBytes;
+        this.ticker = ticker;
+        this.timers = timers;
         this.vertx = (VertxInternal) vertx;
         List<ContextInternal> each = new ArrayList<>();
         for (EventExecutor loop : this.vertx.nettyEventLoopGroup()) {
@@ -290,12 +318,17 @@ public final class ProviderHttp implements Closeable {
 
         /** The call waits in the pool's queue: at most the pool wait, then fails as the pool's saturation. */
         void await() {
-            poolWait = home.nettyEventLoop().schedule(() -> home.emit(null, v -> {
+            Runnable waited = () -> {
                 if (pool.forget(this)) {
                     over.set(true);
                     answered.completeExceptionally(new PoolWaitTimeoutException(poolWaitMillis, null));
                 }
-            }), poolWaitMillis, TimeUnit.MILLISECONDS);
+            };
+            poolWait = timers == null
+                    ? home.nettyEventLoop().schedule(() -> home.emit(null, v -> waited.run()), poolWaitMillis,
+                            TimeUnit.MILLISECONDS)
+                    : timers.schedule(() -> home.runOnContext(v -> waited.run()), poolWaitMillis,
+                            TimeUnit.MILLISECONDS);
             if (shard != null || over.get()) {
                 poolWait.cancel(false); // handed a shard, or cut, meanwhile
             }
@@ -385,7 +418,7 @@ public final class ProviderHttp implements Closeable {
         private void answer(HttpClientResponse response) {
             boolean streamed = call.streamed() && response.statusCode() / 100 == 2;
             ArrivingBody arriving = new ArrivingBody(loop, response, streamed ? STREAM_WINDOW : maxAnswerBytes,
-                    this::ended);
+                    this::ended, ticker);
             body = arriving;
             if (cancelled) {
                 arriving.fail(new CancellationException("the attempt was cut"), true);
@@ -415,7 +448,7 @@ public final class ProviderHttp implements Closeable {
                 return;
             }
             if (deadlines == null) {
-                deadlines = LoopDeadlines.of((EventLoop) ((ContextInternal) loop).nettyEventLoop());
+                deadlines = LoopDeadlines.of((EventLoop) ((ContextInternal) loop).nettyEventLoop(), ticker, timers);
             }
             deadlines.add(this, deadlines.now() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, inMillis)));
         }

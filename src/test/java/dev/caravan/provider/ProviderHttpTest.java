@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The provider call's HTTP step against a provider on a real socket that answers by hand, byte by byte: an answer's
  * beginning is readable while the provider still holds the rest, a cut frees the waiting caller and closes the
- * provider's connection, a provider silent inside its body runs out its read timeout, and the occupancy accessor
- * counts a call until its answer ended, a call finding every pooled connection busy for the pool wait fails as
- * saturated, and a call that ended is garbage at once. A pool split over several Vert.x clients still opens all its
+ * provider's connection, the occupancy accessor counts a call until its answer ended, a call finding every pooled
+ * connection busy for the pool wait fails as saturated, and a call that ended is garbage at once (the read timeout
+ * on the gateway's ticker: ReadTimeoutOnTickerTest). A pool split over several Vert.x clients still opens all its
  * connections before it is saturated, and reuses one connection for calls made one at a time.
  */
 class ProviderHttpTest {
@@ -142,31 +142,6 @@ class ProviderHttpTest {
                 .cause().hasMessage(ProviderFailure.ABANDONED_REASON);
         held.setSoTimeout(5000);
         assertThat(held.getInputStream().read()).as("the provider's connection was closed").isEqualTo(-1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
-    }
-
-    @Test
-    void aProviderSilentInsideItsBodyRunsOutTheReadTimeout() throws Exception {
-        serveOnce(out -> {
-            out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":"
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            release.await();
-        });
-
-        ProviderAnswer answer = http.send(call(false, Duration.ofMillis(300)));
-
-        CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return answer.body().readAllBytes();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, Executors.newVirtualThreadPerTaskExecutor());
-
-        await().atMost(Duration.ofSeconds(10)).until(read::isDone);
-        assertThatThrownBy(read::join).hasRootCauseInstanceOf(java.util.concurrent.TimeoutException.class)
-                .satisfies(e -> assertThat(FailureClassifier.classify(e)).isEqualTo(FailureClass.TIMEOUT));
         await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
     }
 
