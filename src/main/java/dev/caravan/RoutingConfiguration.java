@@ -150,7 +150,7 @@ public class RoutingConfiguration implements CamelConfiguration {
         ProviderCalls providerCalls = new ProviderCalls(catalog, redactor,
                 new StreamRelay(redactor, settings.maxAnswerBytes()), json, meters, streamWatch, rateLimits,
                 firstTokenDeadlines(settings, clock), clock, settings.maxAnswerBytes(),
-                new PassThrough(json, redactor, settings.maxAnswerBytes()));
+                new PassThrough(json, redactor, settings.maxAnswerBytes(), clock));
         registry.bind("providerCalls", providerCalls);
         registry.bind("providerHttp", providerHttp);
         // the probes' HTTP client sends each request once: no automatic retries, no redirects followed, no cookies kept

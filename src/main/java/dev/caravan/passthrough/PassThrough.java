@@ -46,10 +46,18 @@ public final class PassThrough {
 
     /** @param maxEventChars the longest stream event read from a provider (caravan.provider-answer.max-size) */
     public PassThrough(ObjectMapper json, SecretRedactor redactor, int maxEventChars) {
+        this(json, redactor, maxEventChars, Clock.systemUTC());
+    }
+
+    /**
+     * @param clock the gateway's clock: a Messages answer's Retry-After date and rate-limit resets are read against
+     *              it, as every other dialect's are
+     */
+    public PassThrough(ObjectMapper json, SecretRedactor redactor, int maxEventChars, Clock clock) {
         this.json = json;
         this.redactor = redactor;
         this.relay = new RawStreamRelay(redactor, maxEventChars);
-        this.messages = new AnthropicDialect(json, Clock.systemUTC());
+        this.messages = new AnthropicDialect(json, clock);
         this.usage = ChatSummary.usageReader(json);
     }
 
