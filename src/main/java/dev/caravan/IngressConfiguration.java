@@ -104,11 +104,13 @@ public class IngressConfiguration implements CamelConfiguration {
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), loops, json, settings.bound().http().maxInflightBodyBytes(),
                 serverBodyLimit, meters, redactor);
         // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it),
-        // when so configured; a failure a consumer hands to the server is logged there, redacted, and only there
+        // when so configured; a failure a consumer hands to the server is logged there, redacted, and only there. A
+        // failure that route leaves unhandled (an operator's step outside its doTry) is answered by the step its own
+        // catch answers failures with, and logged there, once
         boolean eventLoop = settings.bound().http().eventLoop();
         registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine(
                 path -> eventLoop && "/v1/chat/completions".equals(path), new ServerAnswersFailures(),
-                new FailedRouteAnswers(errorPages)::around, serverBodyLimit));
+                new FailedRouteAnswers(errorPages)::around, "httpReplies.internalError", serverBodyLimit));
         Duration drainTimeout = settings.bound().http().streamDrainTimeout();
         ProtocolRequests httpRequests = new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor),
                 drainTimeout);

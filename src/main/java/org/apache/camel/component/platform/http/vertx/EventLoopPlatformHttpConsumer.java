@@ -17,12 +17,15 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.support.AsyncProcessorConverterHelper;
+import org.apache.camel.support.CamelContextHelper;
 import org.apache.camel.support.http.HttpUtil;
 
 /**
@@ -40,12 +43,40 @@ import org.apache.camel.support.http.HttpUtil;
  * without passing each header through the filter again; any other reply is written by the stock writer. The
  * request's message carries the head the gateway sets on its answer as typed values ({@link CarryingHttpMessage}),
  * written without passing through the message's headers at all.
+ *
+ * <p>A failure the route leaves unhandled (a step an operator put outside the route's own doTry) is answered by the
+ * route's own failure step, the one its catch runs, as a failure anywhere else on the route is: the stock writer would
+ * answer it with the status the route had set so far (a 200 once the reply was rendered) and an empty text body, and
+ * log nothing.
  */
 public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
 
+    /** The registry name of the route's own failure step, or null. */
+    private final String failureStep;
+    private AsyncProcessor failureAnswer;
+
     public EventLoopPlatformHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor,
             List<Handler<RoutingContext>> handlers, String routerName) {
+        this(endpoint, processor, handlers, routerName, null);
+    }
+
+    /**
+     * @param failureStep the registry name of the step that answers a failure of the route (the one its own catch
+     *                    runs), for a failure the route leaves unhandled; null leaves it to the stock writer
+     */
+    public EventLoopPlatformHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor,
+            List<Handler<RoutingContext>> handlers, String routerName, String failureStep) {
         super(endpoint, processor, handlers, routerName);
+        this.failureStep = failureStep;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        if (failureStep != null) {
+            failureAnswer = AsyncProcessorConverterHelper.convert(CamelContextHelper.mandatoryLookup(
+                    getEndpoint().getCamelContext(), failureStep, Processor.class));
+        }
     }
 
     @Override
@@ -70,14 +101,34 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
                 fail(exchange, ctx, e);
                 return;
             }
-            getAsyncProcessor().process(exchange, doneSync -> {
+            getAsyncProcessor().process(exchange, doneSync -> answerFailure(exchange, () -> {
                 if (((ContextInternal) loop).nettyEventLoop().inEventLoop()) {
                     reply(exchange, ctx);
                 } else {
                     loop.runOnContext(v -> reply(exchange, ctx));
                 }
-            });
+            }));
         });
+    }
+
+    /**
+     * Answers a failure the route left unhandled with the route's own failure step, handled as its catch would have
+     * it (the failure kept where Camel keeps a caught one), then {@code then}.
+     */
+    private void answerFailure(Exchange exchange, Runnable then) {
+        Exception failure = exchange.getException();
+        if (failure == null || failureAnswer == null) {
+            then.run();
+            return;
+        }
+        exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
+        exchange.setException(null);
+        try {
+            failureAnswer.process(exchange, doneSync -> then.run());
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+            then.run();
+        }
     }
 
     @Override

@@ -35,6 +35,7 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
     private final Predicate<String> onEventLoop;
     private final ExceptionHandler failures;
     private final UnaryOperator<Processor> answeringFailures;
+    private final String failureStep;
     private final long maxBodySize;
 
     /**
@@ -57,9 +58,20 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
      */
     public EventLoopPlatformHttpEngine(Predicate<String> onEventLoop, ExceptionHandler failures,
             UnaryOperator<Processor> answeringFailures, long maxBodySize) {
+        this(onEventLoop, failures, answeringFailures, null, maxBodySize);
+    }
+
+    /**
+     * @param failureStep the registry name of the step the event-loop routes answer their failures with (the one
+     *                    their own catch runs): a failure such a route leaves unhandled (a step outside its doTry) is
+     *                    answered by it too; null: by the stock writer
+     */
+    public EventLoopPlatformHttpEngine(Predicate<String> onEventLoop, ExceptionHandler failures,
+            UnaryOperator<Processor> answeringFailures, String failureStep, long maxBodySize) {
         this.onEventLoop = onEventLoop;
         this.failures = failures;
         this.answeringFailures = answeringFailures;
+        this.failureStep = failureStep;
         this.maxBodySize = maxBodySize;
     }
 
@@ -70,7 +82,7 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
         withoutUploads(endpoint.getCamelContext(), VertxPlatformHttpRouter.PLATFORM_HTTP_ROUTER_NAME_ZERO);
         VertxPlatformHttpConsumer consumer = onEventLoop.test(endpoint.getPath())
                 ? new EventLoopPlatformHttpConsumer(endpoint, processor, getHandlers(),
-                        VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()))
+                        VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()), failureStep)
                 : (VertxPlatformHttpConsumer) super.createConsumer(endpoint, answeringFailures.apply(processor));
         consumer.setExceptionHandler(failures);
         return consumer;
