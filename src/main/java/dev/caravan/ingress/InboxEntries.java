@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * What an inbox entry is, judged from its own attributes ({@code lstat}, never following a link), and the one
@@ -27,7 +28,8 @@ import java.util.concurrent.TimeoutException;
  * but a regular file is ever opened: the entry is opened without blocking and judged again by what was opened
  * ({@link NonBlockingOpen}), so one swapped for a pipe or a link between the last look and the open is refused unread;
  * and the read itself runs under a time limit (where the platform cannot open without blocking, that limit is what
- * covers a swap).
+ * covers a swap for a pipe nobody writes to; one with a writer opens at once, and is refused by what was opened: it
+ * cannot seek).
  */
 final class InboxEntries {
 
@@ -153,22 +155,48 @@ final class InboxEntries {
         }
     }
 
-    /** Runs between the last look at an entry and its open: a test swaps the entry there. */
-    private static volatile Runnable beforeOpen = () -> { };
+    /** Runs between the last look at an entry and its open, given the entry: a test swaps the entry there. */
+    private static volatile Consumer<Path> beforeOpen = path -> { };
 
-    static void beforeOpen(Runnable hook) {
+    static void beforeOpen(Consumer<Path> hook) {
         beforeOpen = hook;
     }
 
+    /** Whether entries are opened without blocking where the platform allows; off only to test the fallback. */
+    private static volatile boolean nativeOpen = true;
+
+    static void nativeOpen(boolean enabled) {
+        nativeOpen = enabled;
+    }
+
     private static byte[] readAtMost(Path path, long maxBytes) throws IOException {
-        beforeOpen.run();
+        beforeOpen.accept(path);
         // opened without blocking and judged by what was opened (NonBlockingOpen) where the platform allows; else
-        // NOFOLLOW_LINKS opens with O_NOFOLLOW (a link swapped in since the last look fails the open) and the time
-        // limit of readWithin covers a pipe's open
-        try (SeekableByteChannel channel = NonBlockingOpen.supported() ? NonBlockingOpen.open(path)
-                : Files.newByteChannel(path, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        // as the JDK opens, judged by what was opened as far as the JDK shows it (openedAsRegular)
+        try (SeekableByteChannel channel = nativeOpen && NonBlockingOpen.supported() ? NonBlockingOpen.open(path)
+                : openedAsRegular(path);
                 InputStream in = Channels.newInputStream(channel)) {
             return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        }
+    }
+
+    /**
+     * Opens the entry as the JDK does, where it cannot be opened without blocking: NOFOLLOW_LINKS opens with
+     * O_NOFOLLOW (a link swapped in since the last look fails the open), and the time limit of readWithin covers the
+     * open of a pipe nobody writes to. A pipe swapped in with a writer at its other end opens at once, and its
+     * writer's bytes would be read as the entry's; the JDK shows no opened file's type, but a pipe (or socket) cannot
+     * seek where a regular file can, so the opened channel's own position (lseek on its descriptor, never the path
+     * again) tells them apart before a byte is read.
+     */
+    private static SeekableByteChannel openedAsRegular(Path path) throws IOException {
+        SeekableByteChannel channel = Files.newByteChannel(path, Set.of(StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS));
+        try {
+            channel.position();
+            return channel;
+        } catch (IOException cannotSeek) {
+            channel.close();
+            throw new IOException("it became a pipe or socket before it was opened; only regular files are read");
         }
     }
 

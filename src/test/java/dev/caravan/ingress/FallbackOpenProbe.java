@@ -21,7 +21,7 @@ final class FallbackOpenProbe {
         Path dir = Path.of(args[0]);
         System.out.println("supported=" + NonBlockingOpen.supported());
         Path file = Files.writeString(dir.resolve("swapped.json"), "{}");
-        InboxEntries.beforeOpen(() -> {
+        InboxEntries.beforeOpen(entry -> {
             try {
                 Files.delete(file);
                 if (new ProcessBuilder("mkfifo", file.toString()).start().waitFor() != 0) {

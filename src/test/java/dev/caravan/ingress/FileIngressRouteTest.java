@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -159,6 +164,57 @@ class FileIngressRouteTest {
         assertThat(names("inbox")).doesNotContain("broken.json", "link.txt", "after.json");
         assertThat(Files.readString(elsewhere)).isEqualTo("outside the inbox");
         assertThat(CHATS).hasSize(1);
+    }
+
+    @Test
+    void withoutTheNativeOpenAPipeSwappedInWithAWriterIsSetAsideUnreadNotAnswered() throws Exception {
+        // the native open off, as where JNA cannot load: entries are opened as the JDK opens them
+        Path swapped = DATA.resolve("inbox/swapped.json");
+        String piped = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"from the pipe\"}]}";
+        CompletableFuture<Void> opened = new CompletableFuture<>();
+        InboxEntries.nativeOpen(false);
+        // between the entry's last look and its open, it becomes a pipe with a writer at the other end: the open
+        // returns at once, and what the writer writes would be read as the dropped file's content
+        InboxEntries.beforeOpen(entry -> {
+            if (!entry.equals(swapped) || opened.isDone()) {
+                return;
+            }
+            try {
+                Files.delete(entry);
+                assertThat(new ProcessBuilder("mkfifo", entry.toString()).start().waitFor()).isZero();
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            Thread.ofPlatform().daemon().start(() -> {
+                // the write end's open waits for the reader's
+                try (OutputStream out = Files.newOutputStream(entry, StandardOpenOption.WRITE)) {
+                    opened.complete(null);
+                    out.write(piped.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // a reader that closed the pipe unread breaks the write: what the test expects
+                    opened.completeExceptionally(e);
+                }
+            });
+        });
+        OUTCOMES.add(FileIngressRouteTest::served);
+        try {
+            Files.writeString(swapped, REQUEST);
+
+            // the entry moves last, after its answer or its reason: to done once answered, to error once set aside
+            await().atMost(Duration.ofSeconds(20)).until(() -> names("error").contains("swapped.json")
+                    || names("done").contains("swapped.json"));
+        } finally {
+            InboxEntries.beforeOpen(entry -> { });
+            InboxEntries.nativeOpen(true);
+        }
+        assertThat(opened).as("the pipe was opened by the reader").succeedsWithin(Duration.ofSeconds(20));
+        assertThat(CHATS).as("nothing the pipe held reached the pipeline").isEmpty();
+        assertThat(names("outbox")).doesNotContain("swapped.json.json");
+        assertThat(names("error")).contains("swapped.json", "swapped.json.error.json");
+        assertThat(JSON.readTree(DATA.resolve("error/swapped.json.error.json").toFile()).get("reason").asText())
+                .contains("pipe");
+        assertThat(Files.isRegularFile(DATA.resolve("error/swapped.json"), LinkOption.NOFOLLOW_LINKS))
+                .as("the pipe itself set aside").isFalse();
     }
 
     private static List<String> names(String folder) throws IOException {

@@ -69,7 +69,7 @@ class InboxEntriesTest {
     @Test
     void aPipeSwappedInBetweenTheLastLookAndTheOpenIsRefusedAndHoldsNoReader() throws Exception {
         Path file = Files.writeString(dir.resolve("swapped.json"), "{}");
-        InboxEntries.beforeOpen(() -> {
+        InboxEntries.beforeOpen(entry -> {
             try {
                 Files.delete(file);
                 mkfifo(file);
@@ -81,7 +81,7 @@ class InboxEntriesTest {
             assertThatThrownBy(() -> InboxEntries.read(file, 100, Duration.ofSeconds(2)))
                     .isInstanceOf(IOException.class).hasMessageContaining("became a pipe");
         } finally {
-            InboxEntries.beforeOpen(() -> { });
+            InboxEntries.beforeOpen(entry -> { });
         }
         // no reader left behind in the pipe's open, waiting for a writer that never comes
         await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
@@ -92,7 +92,7 @@ class InboxEntriesTest {
     void aLinkSwappedInBetweenTheLastLookAndTheOpenIsNotFollowed() throws Exception {
         Path outside = Files.writeString(Files.createTempFile("outside-", ".json"), "{\"secret\":1}");
         Path file = Files.writeString(dir.resolve("linked.json"), "{}");
-        InboxEntries.beforeOpen(() -> {
+        InboxEntries.beforeOpen(entry -> {
             try {
                 Files.delete(file);
                 Files.createSymbolicLink(file, outside);
@@ -104,7 +104,7 @@ class InboxEntriesTest {
             assertThatThrownBy(() -> InboxEntries.read(file, 100, Duration.ofSeconds(2)))
                     .isInstanceOf(IOException.class);
         } finally {
-            InboxEntries.beforeOpen(() -> { });
+            InboxEntries.beforeOpen(entry -> { });
             Files.delete(outside);
         }
     }
@@ -114,7 +114,7 @@ class InboxEntriesTest {
         Path outside = Files.writeString(Files.createTempFile("outside-", ".json"), "{\"secret\":1}");
         Path file = Files.writeString(dir.resolve("hard.json"), "{}");
         assertThat(InboxEntries.inspect(file, 100, true)).isInstanceOf(Verdict.Readable.class);
-        InboxEntries.beforeOpen(() -> {
+        InboxEntries.beforeOpen(entry -> {
             try {
                 Files.delete(file);
                 Files.createLink(file, outside);
@@ -126,7 +126,7 @@ class InboxEntriesTest {
             assertThatThrownBy(() -> InboxEntries.read(file, 100, Duration.ofSeconds(2)))
                     .isInstanceOf(IOException.class).hasMessageContaining("2 names (hard links)");
         } finally {
-            InboxEntries.beforeOpen(() -> { });
+            InboxEntries.beforeOpen(entry -> { });
             Files.delete(outside);
         }
     }
