@@ -213,6 +213,37 @@ final class Gateway implements AutoCloseable {
 
     /** A streamed answer of any protocol's {@code path}, sent with {@code headers}, as {@link #stream(String)}. */
     Streamed stream(String path, String body, Map<String, String> headers) {
+        return stream(path, body, headers, java.util.Collections.synchronizedList(new ArrayList<>()));
+    }
+
+    /**
+     * A streamed chat sent from another thread, as {@link #stream(String)}: a test sees each event as it arrives
+     * ({@link Streaming#seen}), and so can act at a known point of the stream, such as once the first content has
+     * reached the client.
+     */
+    Streaming streaming(String body) {
+        List<Streamed.Event> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        return new Streaming(seen, java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> stream("/v1/chat/completions", body, Map.of(), seen)));
+    }
+
+    /**
+     * A stream under way.
+     *
+     * @param seen   the events so far, in order; a live view
+     * @param answer the whole answer, once the stream has ended
+     */
+    record Streaming(List<Streamed.Event> seen, java.util.concurrent.CompletableFuture<Streamed> answer) {
+
+        /** Whether an event carrying content has arrived yet. */
+        boolean contentSeen() {
+            synchronized (seen) {
+                return !new Streamed(0, null, List.copyOf(seen), "").contentEvents().isEmpty();
+            }
+        }
+    }
+
+    private Streamed stream(String path, String body, Map<String, String> headers, List<Streamed.Event> events) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
@@ -221,7 +252,6 @@ final class Gateway implements AutoCloseable {
         HttpRequest request = builder.build();
         // a line subscriber sees every line that arrived before a broken body's error, in order (an InputStream
         // or a Stream of lines drops what was not yet read once the error is known)
-        List<Streamed.Event> events = java.util.Collections.synchronizedList(new ArrayList<>());
         StringBuilder plain = new StringBuilder();
         java.util.concurrent.atomic.AtomicReference<HttpResponse.ResponseInfo> head =
                 new java.util.concurrent.atomic.AtomicReference<>();

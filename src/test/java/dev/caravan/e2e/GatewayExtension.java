@@ -147,6 +147,10 @@ final class GatewayExtension implements BeforeAllCallback, BeforeEachCallback, A
         return get().stream(path, body, headers);
     }
 
+    Gateway.Streaming streaming(String body) {
+        return get().streaming(body);
+    }
+
     HttpResponse<String> get(String path) {
         return get().get(path);
     }

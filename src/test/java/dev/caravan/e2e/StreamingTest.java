@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -11,7 +12,6 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
 import dev.caravan.simulator.Fault.StreamFault;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,19 +19,27 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Streaming through real sockets (DESIGN §7): chunks reach the client as the provider sends them; before the first
  * content any failure fails over silently; after it the stream ends with an error event and no [DONE].
+ *
+ * <p>The streams' first-content and idle limits run on the gateway's ticker, held still by the test: a healthy
+ * stream is never cut however slowly a loaded machine relays it, and a limit runs out only when the test moves the
+ * ticker past it.
  */
 class StreamingTest {
 
     private static final String PROMPT = "tell me a story about a caravan crossing the desert at night";
 
+    /** Alpha's first-content and idle limits, by the gateway's ticker. */
+    private static final Duration LIMIT = Duration.ofSeconds(3);
+
+    private static final DrivenTime time = new DrivenTime();
+
     @RegisterExtension
-    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+    static final GatewayExtension gateway = GatewayExtension.withBeans(List.of("alpha", "beta"), Gateway.props(
             "caravan.routing.policy", "priority",
-            // long enough that a loaded machine's pauses between the pieces of a healthy stream never reach them
-            "caravan.provider.alpha.first-token-timeout", "3s",
-            "caravan.provider.alpha.idle-timeout", "3s",
+            "caravan.provider.alpha.first-token-timeout", LIMIT.toMillis() + "ms",
+            "caravan.provider.alpha.idle-timeout", LIMIT.toMillis() + "ms",
             "caravan.breaker.minimum-calls", "1000",
-            "caravan.breaker.sliding-window-size", "1000"));
+            "caravan.breaker.sliding-window-size", "1000"), time.beans());
 
     @BeforeAll
     static void start() {
@@ -104,12 +112,17 @@ class StreamingTest {
 
     @Test
     void aLateFirstTokenFailsOverOnceTheFirstTokenDeadlinePasses() {
-        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().firstToken(20_000)));
+        // alpha's first token would come after ten minutes: long after the test has moved the ticker past its limit
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().firstToken(600_000)));
 
-        Gateway.Streamed streamed = gateway.stream(request(false));
+        Gateway.Streaming streaming = gateway.streaming(request(false));
+        eventually("alpha's first content watched").until(() -> gateway.provider("alpha").chatCalls() == 1
+                && time.pending() == 1);
+        time.advance(LIMIT);
+        Gateway.Streamed streamed = streaming.answer().join();
 
         assertThat(streamed.done()).isTrue();
-        // alpha's first token would come after 20 s: its timeout outcome says the first-token deadline cut it
+        // its timeout outcome says the first-token deadline cut it
         assertThat(streamed.header("x-caravan-attempts")).startsWith("alpha:model-alpha=timeout, beta:model-beta=ok");
         assertThat(streamed.text()).startsWith("Simulated reply from beta");
     }
@@ -144,7 +157,7 @@ class StreamingTest {
     void aStallAfterContentEndsOnceTheIdleDeadlinePasses() {
         gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().stallAfter(2)));
 
-        Gateway.Streamed streamed = gateway.stream(request(false));
+        Gateway.Streamed streamed = stalledUntilCut();
 
         assertBrokenAfter(streamed, "Simulated reply ");
         assertThat(streamed.chunks().getLast().toString()).contains("sent nothing for 3000 ms");
@@ -158,7 +171,7 @@ class StreamingTest {
 
         assertThat(streamed.done()).isTrue();
         assertThat(streamed.text()).isEqualTo("Simulated reply from alpha (model-alpha) to: " + PROMPT);
-        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        eventually().untilAsserted(() ->
                 assertThat(gateway.management("/observe/metrics").body())
                         .containsPattern("caravan_stream_malformed_events_total\\{provider=\"alpha\"[^}]*} [1-9]"));
     }
@@ -186,7 +199,9 @@ class StreamingTest {
 
     @Test
     void aClientLeavingMidStreamCutsTheProviderCallAndTheGatewayServesOn() throws Exception {
-        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().chunkEvery(200)));
+        // alpha sends its first pieces, then nothing, and never ends its stream; the ticker is held, so no limit of
+        // the gateway's cuts it either: only the client's leaving can
+        gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().stallAfter(2)));
         java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
         java.net.http.HttpRequest ask = java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions"))
@@ -201,9 +216,9 @@ class StreamingTest {
         } // closing the body mid-stream hangs up on the gateway
         client.close();
 
-        // without the cut, the provider would stream on for several seconds to nobody
-        Awaitility.await().atMost(Duration.ofSeconds(3))
-                .until(() -> gateway.provider("alpha").abandonedStreams() == 1);
+        // without the cut, the provider's stream would stay open to nobody for as long as the gateway runs
+        eventually("alpha's stream cut").until(() -> gateway.provider("alpha").abandonedStreams() == 1);
+        eventually("the cut attempt's limits no longer watched").until(() -> time.pending() == 0);
         gateway.provider("alpha").heal();
         assertThat(gateway.stream(request(false)).done()).isTrue();
     }
@@ -219,6 +234,22 @@ class StreamingTest {
         assertThat(streamed.header("content-type")).startsWith("application/json");
         assertThat(streamed.plain()).contains("providers_failed").contains("alpha:model-alpha=unavailable(503)")
                 .contains("beta:model-beta=bad_response");
+    }
+
+    /**
+     * A stream whose provider went silent after its first pieces, once the gateway has cut it at the idle limit: the
+     * ticker moves on only once content has reached the client (before it, the first-content limit would apply),
+     * and then by the whole limit each time until the stream ends, so a piece the gateway relays late only
+     * restarts the count.
+     */
+    private static Gateway.Streamed stalledUntilCut() {
+        Gateway.Streaming streaming = gateway.streaming(request(false));
+        eventually("the first content relayed").until(streaming::contentSeen);
+        eventually("the stream cut").until(() -> {
+            time.advance(LIMIT);
+            return streaming.answer().isDone();
+        });
+        return streaming.answer().join();
     }
 
     /** The client got the beginning of the answer, then an OpenAI-style error event, and no [DONE]. */
