@@ -1,10 +1,13 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import dev.caravan.simulator.Fault;
 import org.junit.jupiter.api.Test;
@@ -63,17 +66,37 @@ class RequestOptionsTest {
 
     @Test
     void aPolicyPerRequestOverridesTheConfiguredOne() {
-        gateway.provider("alpha").fail(Fault.latency(300));
-        for (int i = 0; i < 5; i++) { // both measured: alpha slow, beta fast
-            gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", "alpha"));
-            gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", "beta"));
+        // latencies are measured on the gateway's ticker, held by the test: each call takes exactly as long as the
+        // test moves the ticker on while the simulator holds its answer, however slowly a loaded machine answers
+        DrivenTime time = new DrivenTime();
+        Gateway timed = Gateway.startWith(List.of("alpha", "beta"), Gateway.props("caravan.routing.policy", "priority"),
+                time.beans());
+        try {
+            for (int i = 0; i < 5; i++) { // both measured: alpha slow, beta fast
+                answeredAfter(timed, time, "alpha", Duration.ofMillis(300));
+                answeredAfter(timed, time, "beta", Duration.ofMillis(20));
+            }
+
+            HttpResponse<String> configured = timed.chat(BODY);
+            HttpResponse<String> fastest = timed.post("/v1/chat/completions", BODY,
+                    Map.of("x-caravan-policy", "speed"));
+
+            assertThat(configured.headers().firstValue("x-caravan-provider")).hasValue("alpha");
+            assertThat(fastest.headers().firstValue("x-caravan-provider")).hasValue("beta");
+        } finally {
+            timed.closeNow();
         }
+    }
 
-        HttpResponse<String> configured = gateway.chat(BODY);
-        HttpResponse<String> fastest = gateway.post("/v1/chat/completions", BODY, Map.of("x-caravan-policy", "speed"));
-
-        assertThat(configured.headers().firstValue("x-caravan-provider")).hasValue("alpha");
-        assertThat(fastest.headers().firstValue("x-caravan-provider")).hasValue("beta");
+    /** A request to {@code provider} alone, its answer held there until the ticker has moved on by {@code took}. */
+    private static void answeredAfter(Gateway timed, DrivenTime time, String provider, Duration took) {
+        timed.provider(provider).fail(Fault.mode("hold").scope("chat"));
+        CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(() ->
+                timed.post("/v1/chat/completions", BODY, Map.of("x-caravan-providers", provider)));
+        eventually(provider + "'s call held").until(() -> timed.provider(provider).heldCalls() == 1);
+        time.advance(took);
+        timed.provider(provider).heal(); // answers the held call
+        assertThat(answer.join().statusCode()).isEqualTo(200);
     }
 
     @Test
