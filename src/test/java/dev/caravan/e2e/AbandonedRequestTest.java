@@ -1,9 +1,8 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,11 +51,11 @@ class AbandonedRequestTest {
         try (RawHttp caller = new RawHttp(gateway.port())) {
             caller.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + CHAT.length() + "\r\n\r\n" + CHAT);
-            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").chatCalls() == 1);
+            eventually().until(() -> gateway.provider("alpha").chatCalls() == 1);
         }
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").abandonedCalls() == 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> requestLines.stream().anyMatch(l -> l.contains("abandoned")));
+        eventually().until(() -> gateway.provider("alpha").abandonedCalls() == 1);
+        eventually().until(() -> requestLines.stream().anyMatch(l -> l.contains("abandoned")));
         JsonNode line = Gateway.JSON.readTree(requestLines.stream().filter(l -> l.contains("abandoned")).findFirst()
                 .orElseThrow());
         assertThat(line.get("outcome").asText()).isEqualTo("abandoned");
@@ -77,11 +76,11 @@ class AbandonedRequestTest {
         try (RawHttp caller = new RawHttp(gateway.port())) {
             caller.send("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + streamed.length() + "\r\n\r\n" + streamed);
-            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").streamPieces() >= 1);
+            eventually().until(() -> gateway.provider("alpha").streamPieces() >= 1);
         } // hangs up with the answer under way
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").abandonedStreams() == 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> !requestLines.isEmpty());
+        eventually().until(() -> gateway.provider("alpha").abandonedStreams() == 1);
+        eventually().until(() -> !requestLines.isEmpty());
         JsonNode line = Gateway.JSON.readTree(requestLines.getFirst());
         assertThat(line.get("outcome").asText()).isEqualTo("abandoned");
         assertThat(line.get("attempts")).hasSize(1);

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -36,17 +36,17 @@ class BreakerTest {
         assertThat(gateway.status("alpha").get("breaker").asText()).isEqualTo("open");
         // from now on alpha also gets the open breaker's recovery probes (one a second): the requests' calls are
         // the rest, counted once the probe under way, if any, is recorded
-        await().atMost(Duration.ofSeconds(10)).until(() -> requestCalls("alpha") == 4);
+        eventually().until(() -> requestCalls("alpha") == 4);
 
         HttpResponse<String> whileOpen = gateway.chat("fast", "three");
         assertThat(whileOpen.statusCode()).isEqualTo(200);
         assertThat(whileOpen.headers().firstValue("x-caravan-attempts")).hasValue("beta:model-beta=ok");
-        await("an open breaker is skipped without a call").atMost(Duration.ofSeconds(10))
+        eventually("an open breaker is skipped without a call")
                 .until(() -> requestCalls("alpha") == 4);
 
         gateway.provider("alpha").heal();
         // a recovery probe's completion half-opens it
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        eventually().pollInterval(Duration.ofMillis(100))
                 .until(() -> gateway.status("alpha").get("breaker").asText().equals("half_open"));
 
         HttpResponse<String> probe = gateway.chat("fast", "four");

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -265,7 +265,7 @@ class BrokenStreamEveryProtocolTest {
     }
 
     private static void assertExchangeCompletedAndNextServed(Protocol protocol) {
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+        eventually().untilAsserted(() -> assertThat(
                 gateway.camel().getInflightRepository().size()).as("exchanges in flight").isZero());
         gateway.healAll();
         Wire next = post(protocol, protocol.own, false);

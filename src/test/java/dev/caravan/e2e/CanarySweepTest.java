@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -356,7 +357,7 @@ class CanarySweepTest {
         faultAll(Fault.status(503));
         long before = gateway.provider("gamma").chatCalls();
         drop("patient.txt", "answer me when someone can");
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("gamma").chatCalls() >= before + 4);
+        eventually().until(() -> gateway.provider("gamma").chatCalls() >= before + 4);
         heal();
         rearm();
         intend(awaitFile(gateway.data("outbox").resolve("patient.txt.json")), null,
@@ -857,7 +858,7 @@ class CanarySweepTest {
 
     private static boolean awaitFile(Path file) {
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file));
+            eventually().until(() -> Files.exists(file));
             return true;
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             return false;

@@ -1,14 +1,13 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.testing.LogCapture;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +50,7 @@ class ChatExchangeCostTest {
                 }
             }
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> log.threads().size() == 4);
+            eventually().until(() -> log.threads().size() == 4);
             assertThat(log.threads()).allSatisfy(thread -> assertThat(thread).startsWith("vert.x-eventloop-thread-"));
             assertThat(Set.copyOf(log.threads())).as("connections taken in turn by each loop's server").hasSize(2);
         }
@@ -76,7 +75,7 @@ class ChatExchangeCostTest {
             assertThat(vertx.nettyEventLoopGroup().isShuttingDown()).isFalse();
         }
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> vertx.nettyEventLoopGroup().isTerminated());
+        eventually().until(() -> vertx.nettyEventLoopGroup().isTerminated());
     }
 
     @Test

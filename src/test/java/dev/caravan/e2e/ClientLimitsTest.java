@@ -1,13 +1,12 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -90,7 +89,7 @@ class ClientLimitsTest {
             assertThat(metrics).contains("caravan_client_spend_usd_total{client=\"capped\"} 0.05",
                     "caravan_client_requests_total{client=\"capped\",outcome=\"budget_exceeded\"} 1.0")
                     .doesNotContain(CAPPED_KEY);
-            await().atMost(Duration.ofSeconds(5)).until(() -> log.lines().stream()
+            eventually().until(() -> log.lines().stream()
                     .filter(l -> l.contains("\"client\":\"capped\"")).count() == 6);
             assertThat(log.lines()).anyMatch(l -> l.contains("\"client\":\"capped\"")
                     && l.contains("\"code\":\"budget_exceeded\"")).noneMatch(l -> l.contains(CAPPED_KEY));
@@ -162,12 +161,12 @@ class ClientLimitsTest {
     void aFileDropOverItsClientsBudgetGoesToTheErrorFolderWithThatReason() throws Exception {
         drop("one.json", body("fast"));
         Path answer = gateway.data("outbox").resolve("one.json.json");
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(answer));
+        eventually().until(() -> Files.exists(answer));
 
         drop("two.json", body("fast"));
 
         Path error = gateway.data("error").resolve("two.json.error.json");
-        await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(error));
+        eventually().until(() -> Files.exists(error));
         JsonNode reason = Gateway.JSON.readTree(error.toFile());
         assertThat(reason.get("reason").asText()).contains("'filed'", "budget", "resets at");
         assertThat(gateway.data("error").resolve("two.json")).exists();

@@ -1,9 +1,8 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,7 +34,7 @@ class ConnectionCapTest {
             }
 
             held.removeFirst().close();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            eventually().untilAsserted(() -> {
                 try (RawHttp again = new RawHttp(gateway.port())) {
                     again.send("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
                     assertThat(again.readToClose()).startsWith("HTTP/1.1 200");

@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -107,7 +108,7 @@ class CostRoutingTest {
         java.nio.file.Files.move(temp, gateway.data("inbox").resolve("huge.json"));
 
         java.nio.file.Path error = gateway.data("error").resolve("huge.json.error.json");
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        eventually()
                 .until(() -> java.nio.file.Files.exists(error));
         JsonNode reason = Gateway.JSON.readTree(error.toFile());
         assertThat(reason.get("failure_class").asText()).isEqualTo("caller_fault");

@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,7 +35,7 @@ class EventLoopChatTest {
 
             assertThat(answer.statusCode()).isEqualTo(200);
             assertThat(answer.headers().firstValue("x-caravan-provider")).hasValue("alpha");
-            await().atMost(Duration.ofSeconds(10)).until(() -> !log.threads().isEmpty());
+            eventually().until(() -> !log.threads().isEmpty());
             assertThat(log.threads()).singleElement().asString().startsWith("vert.x-eventloop-thread-");
         }
     }
@@ -52,7 +53,7 @@ class EventLoopChatTest {
             gateway.provider("alpha").release();
 
             assertThat(answers).allSatisfy(answer -> assertThat(answer.join().statusCode()).isEqualTo(200));
-            await().atMost(Duration.ofSeconds(10)).until(() -> log.threads().size() == requests);
+            eventually().until(() -> log.threads().size() == requests);
             assertThat(log.threads()).allSatisfy(thread -> assertThat(thread).startsWith("vert.x-eventloop-thread-"));
         }
     }
@@ -65,7 +66,7 @@ class EventLoopChatTest {
 
             assertThat(streamed.status()).isEqualTo(200);
             assertThat(streamed.chunks()).isNotEmpty();
-            await().atMost(Duration.ofSeconds(10)).until(() -> !log.threads().isEmpty());
+            eventually().until(() -> !log.threads().isEmpty());
             // no thread of its own waits for each piece: the stream ends where its last piece arrived
             assertThat(log.threads()).singleElement().asString().startsWith("vert.x-eventloop-thread-");
         }
@@ -79,7 +80,7 @@ class EventLoopChatTest {
 
             assertThat(answer.statusCode()).isEqualTo(200);
             assertThat(answer.headers().firstValue("x-caravan-provider")).hasValue("beta");
-            await().atMost(Duration.ofSeconds(10)).until(() -> !log.threads().isEmpty());
+            eventually().until(() -> !log.threads().isEmpty());
             assertThat(log.threads()).singleElement().asString().startsWith("vert.x-eventloop-thread-");
         }
     }

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -32,7 +32,7 @@ class FailoverTest {
     @BeforeEach
     void waitOutCooldowns() {
         // a test that put keys in cooldown (429, 401) must not steer the next one
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        eventually().pollInterval(Duration.ofMillis(100)).until(() -> {
             for (String p : List.of("alpha", "beta", "gamma")) {
                 if (gateway.status(p).get("cooldown_ms").get(0).asLong() > 0) {
                     return false;
@@ -166,7 +166,7 @@ class FailoverTest {
         assertThat(gateway.provider("alpha").chatCalls()).as("skipped while cooling down").isEqualTo(1);
         assertThat(gateway.status("alpha").get("cooldown_ms").get(0).asLong()).isBetween(1L, 4000L);
 
-        await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(200))
+        eventually().pollInterval(Duration.ofMillis(200))
                 .until(() -> gateway.status("alpha").get("cooldown_ms").get(0).asLong() == 0);
         HttpResponse<String> after = gateway.chat("fast", "hello later");
         assertThat(after.headers().firstValue("x-caravan-provider")).hasValue("alpha");
@@ -225,7 +225,7 @@ class FailoverTest {
         assertThat(again.statusCode()).isEqualTo(503);
         assertThat(again.headers().firstValue("retry-after")).isPresent();
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
-        await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(250))
+        eventually().pollInterval(Duration.ofMillis(250))
                 .until(() -> gateway.chat("fast", "later").statusCode() == 200);
     }
 

@@ -1,10 +1,9 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import dev.caravan.resume.ResumableWriter;
@@ -59,7 +58,7 @@ class FailureAfterStreamBeganTest {
             assertThat(raw).as("never a clean end").doesNotContain("[DONE]").doesNotEndWith("\r\n0\r\n\r\n")
                     .doesNotContain("internal_error");
             assertThat(gateway.provider("beta").chatCalls()).as("the request ended with the failure").isZero();
-            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+            eventually().untilAsserted(() -> assertThat(
                     gateway.camel().getInflightRepository().size()).as("exchanges in flight").isZero());
 
             assertThat(gateway.chat("fast", "hello").statusCode()).as("the next request is served").isEqualTo(200);

@@ -1,9 +1,8 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -65,14 +64,14 @@ class FirstTokenDeadlineTest {
         assertThat(late.header("x-caravan-attempts")).isEqualTo("alpha:model-alpha=timeout, beta:model-beta=ok");
         assertThat(late.text()).startsWith("Simulated reply from beta");
         // the request's log line is written once the exchange completes, which may be just after the client's [DONE]
-        JsonNode line = Gateway.JSON.readTree(await("the request's log line").atMost(Duration.ofSeconds(10))
+        JsonNode line = Gateway.JSON.readTree(eventually("the request's log line")
                 .until(() -> capture.lines().stream().filter(l -> l.contains("\"outcome\":\"timeout\"")).findFirst(),
                         Optional::isPresent).orElseThrow());
         Matcher deadline = DEADLINE.matcher(line.at("/attempts/0/reason").asText());
         assertThat(deadline.find()).as(line.toString()).isTrue();
         assertThat(Long.parseLong(deadline.group(1))).as("the deadline learned from alpha's history, not its limit")
                 .isLessThan(600_000);
-        await("alpha's stream cut").atMost(Duration.ofSeconds(10))
+        eventually("alpha's stream cut")
                 .until(() -> gateway.provider("alpha").abandonedStreams() == 1);
         assertThat(gateway.provider("alpha").streamPieces()).isZero();
     }

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -54,7 +54,7 @@ class GeminiGatewayTest {
             google.provider(p).heal();
             google.provider(p).resetCounts();
         }
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
+        eventually().pollInterval(Duration.ofMillis(100)).until(() ->
                 gateway.status("gem").get("cooldown_ms").get(0).asLong() == 0);
     }
 
@@ -125,14 +125,14 @@ class GeminiGatewayTest {
 
     @Test
     void healthProbesReachTheGeminiAndVertexListings() {
-        await().atMost(Duration.ofSeconds(10)).until(() -> google.provider("gem").modelCalls() > 0
+        eventually().until(() -> google.provider("gem").modelCalls() > 0
                 && google.provider("vx").modelCalls() > 0);
 
         google.provider("vx").fail(Fault.status(503).scope("models"));
-        await().atMost(Duration.ofSeconds(10))
+        eventually()
                 .until(() -> gateway.status("vx").get("health").asText().equals("down"));
         google.provider("vx").heal();
-        await().atMost(Duration.ofSeconds(10))
+        eventually()
                 .until(() -> gateway.status("vx").get("health").asText().equals("up"));
         assertThat(gateway.status("gem").get("health").asText()).isEqualTo("up");
     }

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -58,10 +58,10 @@ class HedgeOffLoopTest {
                 .header("Content-Type", "application/json").header("x-caravan-hedge", "true")
                 .POST(HttpRequest.BodyPublishers.ofString(BODY)).build(), HttpResponse.BodyHandlers.ofString());
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").heldCalls() == 1);
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == 1);
         assertThat(gateway.provider("beta").chatCalls()).as("the clock stands still: no hedge yet").isZero();
         CLOCK.advance(Duration.ofSeconds(5));
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("beta").heldCalls() == 1);
+        eventually().until(() -> gateway.provider("beta").heldCalls() == 1);
         gateway.provider("beta").release();
 
         HttpResponse<String> response = answer.join();
@@ -69,6 +69,6 @@ class HedgeOffLoopTest {
         assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
         assertThat(response.headers().firstValue("x-caravan-attempts"))
                 .hasValue("alpha:model-alpha=cancelled, beta:model-beta=ok");
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").heldCalls() == 0);
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == 0);
     }
 }

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -92,12 +92,12 @@ class HedgeOnLoopTest {
         }
 
         // the clock stands still: every first call is in flight, and no hedge has started
-        await().atMost(Duration.ofSeconds(20)).until(() -> gateway.provider("alpha").heldCalls() == HEDGES);
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == HEDGES);
         assertThat(gateway.provider("beta").chatCalls()).isZero();
         assertNoThreadWaits("while the first calls run");
 
         CLOCK.advance(PAST_P95);
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(gateway.provider("beta").heldCalls())
+        eventually().untilAsserted(() -> assertThat(gateway.provider("beta").heldCalls())
                 .as("hedges held by beta (alpha's p95 %s)", alphaP95()).isEqualTo(HEDGES));
         assertNoThreadWaits("while both calls of every hedge run");
 
@@ -109,7 +109,7 @@ class HedgeOnLoopTest {
                     .hasValue("alpha:model-alpha=cancelled, beta:model-beta=ok");
         }
         // every losing call was cut on the spot: alpha's connections closed unread, none left waiting to be answered
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").heldCalls() == 0);
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == 0);
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(HEDGES);
         assertThat(gateway.provider("beta").chatCalls()).isEqualTo(HEDGES);
     }
@@ -135,16 +135,16 @@ class HedgeOnLoopTest {
         try (RequestLogCapture log = RequestLogCapture.attach("hedge-hang-up")) {
             try (RawHttp caller = new RawHttp(gateway.port())) {
                 caller.send(hedged());
-                await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").heldCalls() == 1);
+                eventually().until(() -> gateway.provider("alpha").heldCalls() == 1);
                 CLOCK.advance(PAST_P95);
-                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(gateway.provider("beta")
+                eventually().untilAsserted(() -> assertThat(gateway.provider("beta")
                         .heldCalls()).as("hedges held by beta (alpha's p95 %s)", alphaP95()).isEqualTo(1));
             }
 
             JsonNode line = abandoned(log);
             assertThat(line.get("attempts")).hasSize(2);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").heldCalls() == 0
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == 0
                 && gateway.provider("beta").heldCalls() == 0);
     }
 
@@ -153,7 +153,7 @@ class HedgeOnLoopTest {
         try (RequestLogCapture log = RequestLogCapture.attach("hedge-early-hang-up")) {
             try (RawHttp caller = new RawHttp(gateway.port())) {
                 caller.send(hedged());
-                await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").heldCalls() == 1);
+                eventually().until(() -> gateway.provider("alpha").heldCalls() == 1);
             }
 
             JsonNode line = abandoned(log);
@@ -162,7 +162,7 @@ class HedgeOnLoopTest {
         }
         // the request is over: its timer is gone with it, and moving the clock starts nothing
         CLOCK.advance(PAST_P95);
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").heldCalls() == 0);
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == 0);
         assertThat(gateway.provider("beta").chatCalls()).isZero();
     }
 
@@ -172,7 +172,7 @@ class HedgeOnLoopTest {
     }
 
     private static JsonNode abandoned(RequestLogCapture log) throws Exception {
-        await().atMost(Duration.ofSeconds(10)).until(() -> log.lines().stream().anyMatch(l -> l.contains("abandoned")));
+        eventually().until(() -> log.lines().stream().anyMatch(l -> l.contains("abandoned")));
         JsonNode line = Gateway.JSON.readTree(log.lines().stream().filter(l -> l.contains("abandoned")).findFirst()
                 .orElseThrow());
         assertThat(line.get("outcome").asText()).isEqualTo("abandoned");

@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -94,7 +95,7 @@ class HedgingTest {
         assertThat(gateway.provider("beta").chatCalls()).isEqualTo(1);
         assertThat(meter(ALPHA_CANCELLED)).isEqualTo(cancelledBefore + 1);
         // the cancelled call was cut, not left open, and says nothing about alpha's health
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").heldCalls() == 0);
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == 0);
         assertThat(gateway.status("alpha").get("breaker").asText()).isEqualTo("closed");
     }
 
@@ -106,7 +107,7 @@ class HedgingTest {
         double failedBefore = breakerFailedCalls("alpha");
 
         CompletableFuture<HttpResponse<String>> answer = post(HEDGED);
-        await().atMost(Duration.ofSeconds(20)).until(() -> gateway.provider("alpha").chatCalls() == 1);
+        eventually().until(() -> gateway.provider("alpha").chatCalls() == 1);
         passAlphasP95();
         HttpResponse<String> response = answer.join();
 
@@ -154,7 +155,7 @@ class HedgingTest {
         assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("alpha");
         assertThat(response.headers().firstValue("x-caravan-attempts"))
                 .hasValue("beta:model-beta=cancelled, alpha:model-alpha=ok");
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("beta").heldCalls() == 0);
+        eventually().until(() -> gateway.provider("beta").heldCalls() == 0);
     }
 
     @Test
@@ -167,7 +168,7 @@ class HedgingTest {
         CompletableFuture<HttpResponse<String>> answer = post(HEDGED);
         awaitHeld("alpha", 1);
         passAlphasP95();
-        await().atMost(Duration.ofSeconds(20)).until(() -> meter(BETA_UNAVAILABLE) == betaFailedBefore + 1);
+        eventually().until(() -> meter(BETA_UNAVAILABLE) == betaFailedBefore + 1);
         gateway.provider("alpha").release();
         HttpResponse<String> response = answeredWhileTheClockMoves(answer);
 
@@ -218,7 +219,7 @@ class HedgingTest {
     }
 
     private static void awaitHeld(String provider, int calls) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> gateway.provider(provider).heldCalls() == calls);
+        eventually().until(() -> gateway.provider(provider).heldCalls() == calls);
     }
 
     /** Moves the gateway's clock past alpha's p95: a hedge due starts. */

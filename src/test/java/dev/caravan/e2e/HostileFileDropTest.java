@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -87,7 +86,7 @@ class HostileFileDropTest {
 
         assertThat(answer("twin.txt").at("/response/choices/0/message/content").asText()).contains("text twin");
         assertThat(answer("twin.json").at("/response/choices/0/message/content").asText()).contains("json twin");
-        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(gateway.data("done").resolve("twin.txt"))
+        eventually().until(() -> Files.exists(gateway.data("done").resolve("twin.txt"))
                 && Files.exists(gateway.data("done").resolve("twin.json")));
     }
 
@@ -143,7 +142,7 @@ class HostileFileDropTest {
         assertThat(answer(names.get(0)).at("/response/choices/0/message/content").asText()).contains("a dash first");
         assertThat(answer(names.get(1)).at("/response/choices/0/message/content").asText()).contains("accents");
         assertThat(answer(names.get(2)).at("/response/choices/0/message/content").asText()).contains("shell-ish");
-        await().atMost(Duration.ofSeconds(5)).until(() -> names.stream()
+        eventually().until(() -> names.stream()
                 .allMatch(name -> Files.exists(gateway.data("done").resolve(name))));
     }
 
@@ -181,7 +180,7 @@ class HostileFileDropTest {
 
     private static JsonNode answer(String name) throws Exception {
         Path answer = gateway.data("outbox").resolve(name + ".json");
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(answer));
+        eventually().until(() -> Files.exists(answer));
         return Gateway.JSON.readTree(answer.toFile());
     }
 
@@ -192,7 +191,7 @@ class HostileFileDropTest {
     /** The reason file whose "file" names {@code name}, once the original has moved to the error folder. */
     private static Path awaitReason(String name) {
         Path error = gateway.data("error");
-        return await().atMost(Duration.ofSeconds(20)).until(() -> {
+        return eventually().until(() -> {
             if (!Files.exists(error.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
                 return null;
             }

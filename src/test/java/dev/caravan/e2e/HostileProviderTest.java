@@ -1,10 +1,9 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 
 import dev.caravan.simulator.Fault;
@@ -44,7 +43,7 @@ class HostileProviderTest {
         }
         assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1); // not retried: a bad answer is no blip
         // the simulator hears of the cut when its event loop gets to it, which may be after beta's answer arrived
-        await("the endless answer's connection cut, not drained").atMost(Duration.ofSeconds(10)).until(() ->
+        eventually("the endless answer's connection cut, not drained").until(() ->
                 gateway.provider("alpha").abandonedCalls() + gateway.provider("alpha").abandonedStreams() == 1);
     }
 }

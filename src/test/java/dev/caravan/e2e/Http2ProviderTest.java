@@ -1,10 +1,9 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -100,7 +99,7 @@ class Http2ProviderTest {
         try (LogCapture everything = LogCapture.attach();
                 RequestLogCapture requests = RequestLogCapture.attach("echo-requests-" + status)) {
             response = gateway.post("/v1/chat/completions", request(false), Map.of());
-            await().atMost(Duration.ofSeconds(10)).until(() -> !requests.lines().isEmpty());
+            eventually().until(() -> !requests.lines().isEmpty());
             logged.addAll(everything.events());
             logged.addAll(requests.lines());
         }
@@ -137,7 +136,7 @@ class Http2ProviderTest {
         assertThat(attempts).isEqualTo("alpha:model-alpha=bad_response(200), beta:model-beta=ok");
         assertThat(gateway.provider("alpha").http2ChatCalls()).isEqualTo(1);
         // only the endless stream is reset: the simulator sees it cut, not drained
-        await().atMost(Duration.ofSeconds(10)).until(() ->
+        eventually().until(() ->
                 gateway.provider("alpha").abandonedCalls() + gateway.provider("alpha").abandonedStreams() == 1);
     }
 }

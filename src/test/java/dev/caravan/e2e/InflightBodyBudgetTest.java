@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -51,7 +52,7 @@ class InflightBodyBudgetTest {
         gateway.provider("openai").release();
         callers.forEach(RawHttp::close);
         // the next test starts from an empty budget: closed connections give theirs back as the server sees them
-        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
+        eventually().until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
     }
 
     private static String body(String model, int bytes) {
@@ -107,7 +108,7 @@ class InflightBodyBudgetTest {
         for (RawHttp caller : held) {
             assertThat(caller.readResponse()).startsWith("HTTP/1.1 200");
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
+        eventually().until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
         gateway.provider("openai").heal();
         assertThat(caller().send(post(body("held", MB))).readResponse()).startsWith("HTTP/1.1 200");
     }
@@ -118,8 +119,8 @@ class InflightBodyBudgetTest {
 
         held.getFirst().close();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 2.0 * MB);
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("openai").heldCalls() == 2);
+        eventually().until(() -> metric("caravan_http_body_inflight_bytes") == 2.0 * MB);
+        eventually().until(() -> gateway.provider("openai").heldCalls() == 2);
         caller().send(post(body("held", MB)));
         await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("openai").heldCalls() == 3);
         gateway.provider("openai").release();
@@ -147,7 +148,7 @@ class InflightBodyBudgetTest {
                     .as("kept-alive request %d", i + 1).startsWith("HTTP/1.1 200");
         }
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
+        eventually().until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
         assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(refusedBefore);
     }
 
@@ -199,7 +200,7 @@ class InflightBodyBudgetTest {
 
         // they hang up: each gives back what it sent, and is no error of the gateway's
         callers.subList(0, slow).forEach(RawHttp::close);
-        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
+        eventually().until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
         assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(refusedBefore);
     }
 
@@ -228,7 +229,7 @@ class InflightBodyBudgetTest {
                 .contains("caravan.http.max-inflight-body-bytes");
         assertThat(metric("caravan_http_body_budget_refused_total")).isEqualTo(refusedBefore + 1);
         assertThat(late.readToClose()).isEmpty();
-        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes")
+        eventually().until(() -> metric("caravan_http_body_inflight_bytes")
                 == 2.0 * declared);
         assertThat(gateway.provider("openai").heldCalls()).as("the refused body never reached a provider")
                 .isEqualTo(2);
@@ -236,6 +237,6 @@ class InflightBodyBudgetTest {
         gateway.provider("openai").release();
         assertThat(first.readResponse()).startsWith("HTTP/1.1 200");
         assertThat(second.readResponse()).startsWith("HTTP/1.1 200");
-        await().atMost(Duration.ofSeconds(10)).until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
+        eventually().until(() -> metric("caravan_http_body_inflight_bytes") == 0.0);
     }
 }

@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -152,7 +153,7 @@ class JmsIngressTest {
         request.setJMSReplyTo(replies);
         session.createProducer(session.createQueue("llm.requests")).send(request);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").chatCalls() >= 2);
+        eventually().until(() -> gateway.provider("alpha").chatCalls() >= 2);
         gateway.provider("beta").heal();
 
         MessageConsumer consumer = session.createConsumer(replies);
@@ -198,7 +199,7 @@ class JmsIngressTest {
             send(request);
 
             // three takes with no provider to call: as many as max-attempts, and none of them spent
-            await().atMost(Duration.ofSeconds(15)).until(() -> requeued("waiting") >= waitedBefore + 3);
+            eventually().until(() -> requeued("waiting") >= waitedBefore + 3);
             MessageConsumer dlq = session.createConsumer(session.createQueue("llm.requests.DLQ"));
             assertThat(dlq.receiveNoWait()).isNull();
             assertThat(gateway.provider("alpha").chatCalls()).isZero();
@@ -232,7 +233,7 @@ class JmsIngressTest {
             request.putStringProperty("JMSCorrelationID", "core-1");
             core.createProducer("llm.requests").send(request);
 
-            await().atMost(Duration.ofSeconds(15)).until(() -> requeued("waiting") >= waitedBefore + 1);
+            eventually().until(() -> requeued("waiting") >= waitedBefore + 1);
             breakers.forEach(CircuitBreaker::transitionToClosedState);
 
             Message reply = session.createConsumer(session.createQueue("llm.replies")).receive(15_000);

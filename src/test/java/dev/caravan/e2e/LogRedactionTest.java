@@ -1,10 +1,9 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 
 import dev.caravan.testing.LogCapture;
@@ -53,7 +52,7 @@ class LogRedactionTest {
                         new IOException("client sent " + CLIENT_KEY));
             });
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> console.text().contains("upstream refused key"));
+            eventually().until(() -> console.text().contains("upstream refused key"));
         } finally {
             vertx.close();
         }

@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -86,7 +87,7 @@ class NonBlockingProviderCallTest {
                 .until(() -> gateway.provider("alpha").heldCalls() == calls);
         CompletableFuture<Void> loopFree = new CompletableFuture<>();
         loop.runOnContext(v -> loopFree.complete(null));
-        await("the loop that entered them runs other work meanwhile").atMost(Duration.ofSeconds(10))
+        eventually("the loop that entered them runs other work meanwhile")
                 .until(loopFree::isDone);
         assertThat(answered).noneMatch(CompletableFuture::isDone);
 

@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -68,7 +69,7 @@ class ObservabilityTest {
 
     @Test
     void everyRequestIsOneJsonLineWithoutItsText() throws Exception {
-        await().atMost(Duration.ofSeconds(5)).until(() -> requestLines.size() >= 2);
+        eventually().until(() -> requestLines.size() >= 2);
         JsonNode failover = Gateway.JSON.readTree(requestLines.stream().filter(l -> l.contains("\"attempts\":[{\"provider\":\"alpha\",\"model\":\"model-alpha\",\"outcome\":\"unavailable\"")).findFirst().orElseThrow());
 
         assertThat(failover.get("request_id").asText()).startsWith("req_");

@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,7 +55,7 @@ class OperatorRouteTest {
             gateway.provider("gemini").fail(Fault.status(503));
             gateway.provider("openai").fail(Fault.status(503));
             Files.writeString(inbox.resolve("later.txt"), "Answer me later.");
-            await().atMost(Duration.ofSeconds(20))
+            eventually()
                     .until(() -> gateway.provider("openai").chatCalls() >= 2);
             assertThat(outbox.resolve("later.json")).doesNotExist();
             assertThat(inbox.resolve("later.txt")).exists();

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
@@ -86,7 +86,7 @@ class PausedStreamIdleTest {
             assertThat(line.get("outcome").asText()).isEqualTo("served");
             assertThat(line.get("attempts")).as("no failover, no resumption").hasSize(1);
 
-            await().atMost(Duration.ofSeconds(20))
+            eventually()
                     .until(() -> gateway.status("beta").has("breaker_failure_rate"));
             JsonNode beta = gateway.status("beta");
             assertThat(beta.get("breaker_failure_rate").asDouble()).isZero();

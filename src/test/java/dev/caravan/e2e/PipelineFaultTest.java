@@ -1,12 +1,11 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -125,7 +124,7 @@ class PipelineFaultTest {
             Files.move(temp, inbox.resolve("broken.json"));
 
             Path reasonFile = gateway.data("error").resolve("broken.json.error.json");
-            await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(reasonFile));
+            eventually().until(() -> Files.exists(reasonFile));
             String written = Files.readString(reasonFile, StandardCharsets.UTF_8);
             JsonNode error = Gateway.JSON.readTree(written);
             assertThat(error.get("file").asText()).isEqualTo("broken.json");

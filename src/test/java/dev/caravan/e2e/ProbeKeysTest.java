@@ -1,11 +1,10 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.List;
 
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,7 +19,7 @@ class ProbeKeysTest {
 
     @Test
     void aRejectedFirstKeyRestsAndTheProviderStaysUp() throws Exception {
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").modelCalls() >= 8);
+        eventually().until(() -> gateway.provider("alpha").modelCalls() >= 8);
 
         assertThat(gateway.status("alpha").get("health").asText()).isEqualTo("up");
         assertThat(gateway.status("alpha").at("/cooldown_ms/0").asLong()).isPositive(); // the revoked key rests

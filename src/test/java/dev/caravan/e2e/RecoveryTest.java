@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -46,7 +46,7 @@ class RecoveryTest {
         assertThat(gateway.status("alpha").get("breaker").asText()).isEqualTo("open");
 
         // the listing answers, yet the provider must not look healthy: its probes keep failing
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        eventually().pollInterval(Duration.ofMillis(100)).until(() -> {
             JsonNode probes = gateway.status("alpha").get("recovery_probes");
             return probes.get("failed").asLong() >= 2;
         });
@@ -63,7 +63,7 @@ class RecoveryTest {
                 .as("no request goes to a provider known to be down").hasValue("beta:model-beta=ok");
 
         gateway.provider("alpha").heal();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        eventually().pollInterval(Duration.ofMillis(50))
                 .until(() -> !gateway.status("alpha").get("breaker").asText().equals("open"));
 
         HttpResponse<String> back = gateway.chat("fast", "three");

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -85,7 +85,7 @@ class RedisRoundTripsTest {
                     assertThat(chat("ck-team")).isEqualTo(200);
                 }
             });
-            await().atMost(Duration.ofSeconds(10)).until(() -> log.threads().size() == 20);
+            eventually().until(() -> log.threads().size() == 20);
             assertThat(log.threads()).as("the thread each admitted request ended on: Redis answered the admission "
                     + "without a thread waiting for it, and the request went on on an event loop")
                     .allSatisfy(thread -> assertThat(thread).startsWith("vert.x-eventloop-thread-"));

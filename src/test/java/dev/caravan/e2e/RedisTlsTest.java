@@ -1,8 +1,8 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -71,7 +71,7 @@ class RedisTlsTest {
             assertThat(gateway.post("/v1/chat/completions", "{\"model\":\"fast\",\"max_tokens\":10,"
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}", auth).statusCode()).isEqualTo(200);
 
-            await("the spend, settled and read back over TLS").atMost(Duration.ofSeconds(10))
+            eventually("the spend, settled and read back over TLS")
                     .pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
                         JsonNode clients = Gateway.JSON.readTree(HttpClient.newHttpClient().send(HttpRequest
                                 .newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/clients"))

@@ -1,8 +1,7 @@
 package dev.caravan.e2e;
 
-import static org.awaitility.Awaitility.await;
+import static dev.caravan.testing.Eventually.eventually;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -68,9 +67,9 @@ final class RequestLogCapture implements AutoCloseable {
         return lines;
     }
 
-    /** The first line that holds {@code text}, read as JSON, once there is one (within 20 s). */
+    /** The first line that holds {@code text}, read as JSON, once there is one. */
     JsonNode awaitLine(String text) throws JsonProcessingException {
-        await().atMost(Duration.ofSeconds(20)).until(() -> lines.stream().anyMatch(l -> l.contains(text)));
+        eventually().until(() -> lines.stream().anyMatch(l -> l.contains(text)));
         return Gateway.JSON.readTree(lines.stream().filter(l -> l.contains(text)).findFirst().orElseThrow());
     }
 

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -35,7 +35,7 @@ class RescueTest {
 
     @BeforeEach
     void waitOutCooldowns() {
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        eventually().pollInterval(Duration.ofMillis(100))
                 .until(() -> gateway.status("alpha").get("cooldown_ms").get(0).asLong() == 0);
     }
 

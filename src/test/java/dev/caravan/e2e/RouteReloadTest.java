@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -56,7 +57,7 @@ class RouteReloadTest {
     }
 
     private static JsonNode answer(Path file) throws Exception {
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(file));
+        eventually().until(() -> Files.exists(file));
         return Gateway.JSON.readTree(Files.readAllBytes(file));
     }
 }

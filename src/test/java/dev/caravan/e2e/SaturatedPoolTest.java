@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -54,7 +55,7 @@ class SaturatedPoolTest {
         List<RawHttp> held = new ArrayList<>();
         try {
             held.add(hold());
-            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").chatCalls() == 1);
+            eventually().until(() -> gateway.provider("alpha").chatCalls() == 1);
 
             HttpResponse<String> spilled = gateway.chat("fast", "next");
 
@@ -91,9 +92,9 @@ class SaturatedPoolTest {
         List<RawHttp> held = new ArrayList<>();
         try {
             held.add(hold());
-            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("alpha").chatCalls() == 1);
+            eventually().until(() -> gateway.provider("alpha").chatCalls() == 1);
             held.add(hold()); // alpha is full: this one goes to beta and fills it
-            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.provider("beta").chatCalls() == 1);
+            eventually().until(() -> gateway.provider("beta").chatCalls() == 1);
 
             HttpResponse<String> refused = gateway.chat("fast", "one too many");
 

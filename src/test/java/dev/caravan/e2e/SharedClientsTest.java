@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
@@ -155,7 +156,7 @@ class SharedClientsTest {
             redis.kill();
             load.forEach(f -> all.add(f.join()));
         }
-        await("both replicas count on their own").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        eventually("both replicas count on their own").pollInterval(Duration.ofMillis(50))
                 .until(() -> ledger(a).equals("local_share") && ledger(b).equals("local_share"));
         simulator.provider("alpha").heal();
         for (int i = 0; i < 20; i++) {
@@ -163,7 +164,7 @@ class SharedClientsTest {
         }
 
         redis.start();
-        await("both replicas share again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        eventually("both replicas share again").pollInterval(Duration.ofMillis(50))
                 .until(() -> ledger(a).equals("shared") && ledger(b).equals("shared"));
         assertThat(all).as("every request answered").hasSize(80)
                 .allMatch(r -> r.statusCode() == 200 || r.statusCode() == 429 && code(r).equals("budget_exceeded"));
@@ -182,13 +183,13 @@ class SharedClientsTest {
         try {
             // each replica waits out one exchange (caravan.state.timeout), then counts on its own
             all.addAll(load("ck-stalled", 10, 4));
-            await("both replicas count on their own").atMost(Duration.ofSeconds(10))
+            eventually("both replicas count on their own")
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> ledger(a).equals("local_share") && ledger(b).equals("local_share"));
         } finally {
             redis.resume();
         }
-        await("both replicas share again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        eventually("both replicas share again").pollInterval(Duration.ofMillis(50))
                 .until(() -> ledger(a).equals("shared") && ledger(b).equals("shared"));
         all.addAll(load("ck-stalled", 10, 4));
 
@@ -209,7 +210,7 @@ class SharedClientsTest {
 
         redis.kill();
         redis.start(); // empty: what b spent before its restart is known to a alone
-        await("both replicas share again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        eventually("both replicas share again").pollInterval(Duration.ofMillis(50))
                 .until(() -> ledger(a).equals("shared") && ledger(b).equals("shared"));
         all.addAll(load("ck-restarts", 10, 2));
         assertThat(all).as("every request served").hasSize(30).allMatch(r -> r.statusCode() == 200);

@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -79,7 +80,7 @@ class SharedStateTest {
         HttpResponse<String> onA = chat(a, "cool");
         assertThat(onA.headers().firstValue("x-caravan-attempts")).hasValue(
                 "gamma:model-gamma=rate_limited(429), beta:model-beta=ok");
-        await("replica b learns gamma's cooldown").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        eventually("replica b learns gamma's cooldown").pollInterval(Duration.ofMillis(50))
                 .until(() -> status(b, "gamma").at("/cooldown_ms/0").asLong() > 0);
 
         for (int i = 0; i < 3; i++) {
@@ -96,7 +97,7 @@ class SharedStateTest {
         // the call and its retry fail on replica a: alpha's breaker (a window of 2) opens there
         assertThat(chat(a, "fast").headers().firstValue("x-caravan-provider")).hasValue("beta");
         assertThat(status(a, "alpha").get("breaker").asText()).isEqualTo("open");
-        await("replica b opens alpha's breaker too").atMost(Duration.ofSeconds(10))
+        eventually("replica b opens alpha's breaker too")
                 .pollInterval(Duration.ofMillis(50)).until(() -> status(b, "alpha").get("breaker").asText()
                         .equals("open"));
         for (int i = 0; i < 3; i++) {
@@ -112,7 +113,7 @@ class SharedStateTest {
         assertThat(List.of(probes(a), probes(b))).as("recovery probes sent by replicas a and b").contains(0L);
 
         simulator.provider("alpha").heal();
-        await("both replicas see the recovery").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        eventually("both replicas see the recovery").pollInterval(Duration.ofMillis(50))
                 .until(() -> !status(a, "alpha").get("breaker").asText().equals("open")
                         && !status(b, "alpha").get("breaker").asText().equals("open"));
         assertThat(chat(b, "fast").headers().firstValue("x-caravan-attempts")).hasValue("alpha:model-alpha=ok");
@@ -134,7 +135,7 @@ class SharedStateTest {
             assertThat(load.stream().map(f -> f.join().statusCode()).toList()).as("every request answered")
                     .hasSize(40).containsOnly(200);
         }
-        await("both replicas know the store is lost").atMost(Duration.ofSeconds(10))
+        eventually("both replicas know the store is lost")
                 .pollInterval(Duration.ofMillis(50)).until(() -> !shared(a) && !shared(b));
         assertThat(providers(a).at("/state_store/lost_since").asText()).isNotEmpty();
         assertThat(a.metrics()).contains("caravan_state_store_up 0.0");
@@ -148,9 +149,9 @@ class SharedStateTest {
 
         // Redis back, and empty: what a learnt while it was gone reaches b
         redis.start();
-        await("both replicas share again").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        eventually("both replicas share again").pollInterval(Duration.ofMillis(50))
                 .until(() -> shared(a) && shared(b));
-        await("b learns delta's cooldown from a").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        eventually("b learns delta's cooldown from a").pollInterval(Duration.ofMillis(50))
                 .until(() -> status(b, "delta").at("/cooldown_ms/0").asLong() > 0);
         assertThat(chat(b, "lossy").headers().firstValue("x-caravan-attempts")).hasValue("beta:model-beta=ok");
         assertThat(a.metrics()).contains("caravan_state_store_up 1.0");

@@ -1,9 +1,8 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -82,10 +81,10 @@ class SlowStreamClientTest {
                 flow = providerWaits(before);
             } // hangs up with the provider paused
 
-            await().atMost(Duration.ofSeconds(20)).until(flow::cut);
+            eventually().until(flow::cut);
             assertThat(flow.ended()).isFalse();
             ProviderHttp http = gateway.camel().getRegistry().findSingleByType(ProviderHttp.class);
-            await().atMost(Duration.ofSeconds(20)).until(() -> http.inFlight("beta") == 0);
+            eventually().until(() -> http.inFlight("beta") == 0);
             JsonNode line = log.awaitLine("model-flood");
             assertThat(line.get("outcome").asText()).isEqualTo("abandoned");
         }

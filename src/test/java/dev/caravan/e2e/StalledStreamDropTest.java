@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -61,7 +62,7 @@ class StalledStreamDropTest {
             FloodingProvider.Flow flow = flood.last();
 
             ProviderHttp http = gateway.camel().getRegistry().findSingleByType(ProviderHttp.class);
-            await().atMost(Duration.ofSeconds(20)).until(() -> http.inFlight("beta") == 0);
+            eventually().until(() -> http.inFlight("beta") == 0);
             JsonNode line = log.awaitLine("model-flood");
             assertThat(line.get("outcome").asText()).isEqualTo("abandoned");
             assertThat(line.at("/attempts/0/reason").asText())

@@ -1,9 +1,9 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,7 +64,7 @@ class StatusTest {
                 .contains("caravan_attempts_total{model=\"model-alpha\",outcome=\"unavailable\",provider=\"alpha\"")
                 .doesNotContain("test-key");
         // the file consumer reports DOWN until its first poll, a moment after start
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        eventually()
                 .until(() -> gateway.management("/observe/health").statusCode() == 200);
         assertThat(gateway.management("/observe/health").body()).contains("\"status\":\"UP\"");
         assertThat(gateway.get("/observe/metrics").statusCode()).as("not on the client port").isEqualTo(404);

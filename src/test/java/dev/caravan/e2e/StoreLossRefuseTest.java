@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -64,7 +64,7 @@ class StoreLossRefuseTest {
         assertThat(chat("ck-team").statusCode()).isEqualTo(200);
 
         redis.kill();
-        await("the gateway refuses").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        eventually("the gateway refuses").pollInterval(Duration.ofMillis(50))
                 .until(() -> chat("ck-plain").statusCode() == 503);
         long calls = gateway.provider("alpha").chatCalls();
         for (String key : List.of("ck-team", "ck-plain")) {

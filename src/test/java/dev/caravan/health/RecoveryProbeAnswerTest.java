@@ -1,7 +1,7 @@
 package dev.caravan.health;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,7 +90,7 @@ class RecoveryProbeAnswerTest {
         assertThat(probes.of("alpha").lastReason()).contains("caravan.health.timeout");
         assertThat(breakers.circuitBreaker("alpha").getState()).isEqualTo(
                 io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN);
-        await("the trickling answer's connection cut").atMost(Duration.ofSeconds(10)).untilTrue(cut);
+        eventually("the trickling answer's connection cut").untilTrue(cut);
     }
 
     @Test

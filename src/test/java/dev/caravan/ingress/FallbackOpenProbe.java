@@ -1,11 +1,12 @@
 package dev.caravan.ingress;
 
+import static dev.caravan.testing.Eventually.eventually;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
@@ -38,7 +39,7 @@ final class FallbackOpenProbe {
             System.out.println("refused=" + e.getMessage());
         }
         try {
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(FallbackOpenProbe::noReader);
+            eventually().until(FallbackOpenProbe::noReader);
             System.out.println("readers=none");
         } catch (ConditionTimeoutException e) {
             System.out.println("readers=left");

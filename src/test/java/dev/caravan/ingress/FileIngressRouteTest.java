@@ -1,7 +1,7 @@
 package dev.caravan.ingress;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -126,7 +126,7 @@ class FileIngressRouteTest {
 
         // the second poll's answer is awaited by what it leaves: a count of finished exchanges could include one
         // the previous test's poll was still finishing
-        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(DATA.resolve("done/patient.txt")));
+        eventually().until(() -> Files.exists(DATA.resolve("done/patient.txt")));
         assertThat(CHATS).hasSize(2);
         assertThat(Files.exists(DATA.resolve("outbox/patient.txt.json"))).isTrue();
         assertThat(Files.exists(DATA.resolve("done/patient.txt"))).isTrue();
@@ -157,7 +157,7 @@ class FileIngressRouteTest {
         Files.writeString(DATA.resolve("inbox/after.json"), REQUEST);
 
         // a reason is written before its entry moves: both are waited for
-        await().atMost(Duration.ofSeconds(20)).until(() -> names("outbox").contains("after.json.json")
+        eventually().until(() -> names("outbox").contains("after.json.json")
                 && names("error").containsAll(List.of("broken.json", "broken.json.error.json", "link.txt",
                         "link.txt.error.json")));
         assertThat(Files.isSymbolicLink(DATA.resolve("error/link.txt"))).isTrue();
@@ -201,7 +201,7 @@ class FileIngressRouteTest {
             Files.writeString(swapped, REQUEST);
 
             // the entry moves last, after its answer or its reason: to done once answered, to error once set aside
-            await().atMost(Duration.ofSeconds(20)).until(() -> names("error").contains("swapped.json")
+            eventually().until(() -> names("error").contains("swapped.json")
                     || names("done").contains("swapped.json"));
         } finally {
             InboxEntries.beforeOpen(entry -> { });

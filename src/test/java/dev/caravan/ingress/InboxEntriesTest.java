@@ -1,8 +1,8 @@
 package dev.caravan.ingress;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,7 +84,7 @@ class InboxEntriesTest {
             InboxEntries.beforeOpen(entry -> { });
         }
         // no reader left behind in the pipe's open, waiting for a writer that never comes
-        await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+        eventually().until(() -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.getName().startsWith("caravan-inbox-read-")));
     }
 

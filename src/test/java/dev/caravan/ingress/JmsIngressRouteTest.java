@@ -1,9 +1,8 @@
 package dev.caravan.ingress;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -245,7 +244,7 @@ class JmsIngressRouteTest {
         // returns before the broker has dropped its temporary queue, so the broker is asked until it has
         BEFORE_REPLY.add(() -> {
             requester.close();
-            await().atMost(Duration.ofSeconds(10)).until(() -> !exists(replies));
+            eventually().until(() -> !exists(replies));
         });
         TextMessage request = session.createTextMessage(request("hello, and goodbye"));
         request.setJMSCorrelationID("corr-7");

@@ -1,5 +1,6 @@
 package dev.caravan.metrics;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -41,7 +42,7 @@ class DroppedLogLinesTest {
 
         // the console is stuck on this line: the appender's thread took it and cannot write it
         requests.info(new StuckLine(consoleFree));
-        await().atMost(Duration.ofSeconds(10)).until(() -> async.getQueueSize() == 0);
+        eventually().until(() -> async.getQueueSize() == 0);
         int beyondTheQueue = 1_000;
         CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
             for (int i = 0; i < async.getQueueCapacity() + beyondTheQueue; i++) {

@@ -1,8 +1,8 @@
 package dev.caravan.provider;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,7 +116,7 @@ class HostileHttp2ProviderTest {
         answer = (ctx, stream) -> respond(ctx, stream, headers(2_000, 1_000));
 
         failsOverThenAnHonestAnswerIsRead();
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
@@ -129,7 +129,7 @@ class HostileHttp2ProviderTest {
         assertThat(answered.status()).isEqualTo(200);
         assertThat(answered.header("x-ratelimit-detail-39")).hasSize(1_000);
         assertThat(body(answered)).isEqualTo(ANSWER);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
@@ -148,7 +148,7 @@ class HostileHttp2ProviderTest {
         assertThat(body(http.send(call(Duration.ofSeconds(30))))).isEqualTo(ANSWER);
         assertThat(body(http.send(call(Duration.ofSeconds(30))))).isEqualTo(ANSWER);
         assertThat(connections).as("the flooded connection still carries calls").hasValue(1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
@@ -170,7 +170,7 @@ class HostileHttp2ProviderTest {
         assertThatThrownBy(() -> http.send(call(Duration.ofSeconds(30)))).isInstanceOfSatisfying(
                 ProviderFailure.class, failure -> assertThat(failure.failureClass().nextTarget())
                         .isEqualTo(FailureClass.NextTarget.YES));
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
 
         answer = (ctx, stream) -> respond(ctx, stream, new DefaultHttp2Headers());
         assertThat(body(http.send(call(Duration.ofSeconds(30))))).isEqualTo(ANSWER);

@@ -1,7 +1,7 @@
 package dev.caravan.provider;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.time.Duration;
@@ -148,16 +148,16 @@ class LoopAffinityTest {
         CompletableFuture<Thread> first = onLoop(a, "first");
         CompletableFuture<Thread> spilled = onLoop(a, "spilled");
         // loop a's share (one connection) is in use: the second call takes loop b's, without waiting
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
         assertThat(ports.get("spilled")).isNotEqualTo(ports.get("first"));
 
         CompletableFuture<Thread> waiting = onLoop(a, "waiting");
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 3);
+        eventually().until(() -> http.inFlight("alpha") == 3);
         assertThat(http.capacity("alpha")).isEqualTo(2);
         assertThat(held).doesNotContainKey("waiting");
 
         held.remove("first").response().end("{}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("waiting"));
+        eventually().until(() -> held.containsKey("waiting"));
         held.remove("spilled").response().end("{}");
         held.remove("waiting").response().end("{}");
         assertThat(first.join()).isSameAs(threadOf(a));
@@ -165,7 +165,7 @@ class LoopAffinityTest {
         waiting.join();
         assertThat(Set.of(ports.get("first"), ports.get("spilled"))).contains(ports.get("waiting"));
         assertThat(connections.get()).isEqualTo(2);
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     /**
@@ -181,15 +181,15 @@ class LoopAffinityTest {
         for (String name : List.of("one", "two")) {
             sent.add(CompletableFuture.supplyAsync(() -> http.send(call(name)), callers));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
         CompletableFuture<Thread> own = onLoop(loops.get(0), "own");
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 3);
+        eventually().until(() -> held.size() == 3);
         List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
         assertThat(own.join()).as("the first loop's call found a connection of its own").isSameAs(threadOf(loops.get(0)));
         for (CompletableFuture<ProviderAnswer> answer : sent) {
             assertThat(answer.join().status()).isEqualTo(200);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @ParameterizedTest(name = "http2={0}")
@@ -201,16 +201,16 @@ class LoopAffinityTest {
         for (String name : List.of("one", "two", "three")) {
             sent.add(CompletableFuture.supplyAsync(() -> http.send(call(name)), callers));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2 && http.inFlight("alpha") == 3);
+        eventually().until(() -> held.size() == 2 && http.inFlight("alpha") == 3);
         assertThat(connections.get()).isEqualTo(2);
         // the third waits for whichever connection frees first
         held.remove(held.keySet().iterator().next()).response().end("{}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
         List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
         for (CompletableFuture<ProviderAnswer> answer : sent) {
             assertThat(answer.join().status()).isEqualTo(200);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
         assertThat(ports).hasSize(3);
         assertThat(connections.get()).isEqualTo(2);
     }
@@ -220,10 +220,10 @@ class LoopAffinityTest {
             ProviderCall waiting) {
         onLoop(a, "a1");
         onLoop(b, "b1");
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
         assertThat(ports.get("b1")).isNotEqualTo(ports.get("a1"));
         CompletableFuture<Thread> third = onLoop(a, waiting);
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 3);
+        eventually().until(() -> http.inFlight("alpha") == 3);
         assertThat(held).hasSize(2);
         return third;
     }
@@ -239,12 +239,12 @@ class LoopAffinityTest {
 
         // loop b's connection frees first: the call from loop a goes over it, not waiting for loop a's
         held.remove("b1").response().end("{}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("waiting"));
+        eventually().until(() -> held.containsKey("waiting"));
         assertThat(ports.get("waiting")).isEqualTo(ports.get("b1"));
         held.remove("waiting").response().end("{}");
         assertThat(waiting.join()).isSameAs(threadOf(b));
         held.remove("a1").response().end("{}");
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
         assertThat(connections.get()).isEqualTo(2);
     }
 
@@ -257,7 +257,7 @@ class LoopAffinityTest {
         ContextInternal b = loops.get(1);
         onLoop(a, "a1");
         onLoop(b, "b1");
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
         CompletableFuture<Thread> late = onLoop(a, call("late"));
         assertThat(late).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
                 .havingCause().isInstanceOfSatisfying(ProviderFailure.class,
@@ -267,14 +267,14 @@ class LoopAffinityTest {
 
         // both connections freed serve two calls at once, one per loop: no place is held by the call that gave up
         List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
         onLoop(a, "a2");
         onLoop(b, "b2");
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
         assertThat(Set.of(ports.get("a2"), ports.get("b2"))).hasSize(2);
         assertThat(http.inFlight("alpha")).isEqualTo(2);
         List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @ParameterizedTest(name = "http2={0}")
@@ -291,16 +291,16 @@ class LoopAffinityTest {
         assertThat(waiting).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
                 .havingCause().isInstanceOfSatisfying(ProviderFailure.class,
                         failure -> assertThat(failure.isAbandonment()).isTrue());
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 2);
+        eventually().until(() -> http.inFlight("alpha") == 2);
 
         // the connection freed next serves the next call, and the call that hung up never reaches the provider
         held.remove("b1").response().end("{}");
         CompletableFuture<Thread> next = onLoop(b, "next");
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("next"));
+        eventually().until(() -> held.containsKey("next"));
         assertThat(ports).doesNotContainKey("gone");
         List.copyOf(held.keySet()).forEach(name -> held.remove(name).response().end("{}"));
         next.join();
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
         assertThat(ports).doesNotContainKey("gone");
     }
 }

@@ -1,8 +1,8 @@
 package dev.caravan.provider;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,7 +77,7 @@ class ProviderHttp2Test {
     void callsGoOverHttp2AndShareOneConnection() throws IOException {
         CompletableFuture<ProviderAnswer> one = sendAsync(call("one", false, Duration.ofSeconds(30)));
         CompletableFuture<ProviderAnswer> two = sendAsync(call("two", false, Duration.ofSeconds(30)));
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
 
         answer("one", "{\"id\":\"one\"}");
         answer("two", "{\"id\":\"two\"}");
@@ -86,13 +86,13 @@ class ProviderHttp2Test {
         assertThat(new String(two.join().body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"two\"}");
         assertThat(versions).containsExactly(HttpVersion.HTTP_2, HttpVersion.HTTP_2);
         assertThat(connections).as("both calls on one connection").hasValue(1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
     void aStreamsBeginningIsReadableWhileTheServerHoldsTheRest() throws IOException {
         CompletableFuture<ProviderAnswer> sent = sendAsync(call("stream", true, Duration.ofSeconds(30)));
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("stream"));
+        eventually().until(() -> held.containsKey("stream"));
         on("stream", request -> request.response().setChunked(true).putHeader("content-type", "text/event-stream")
                 .write("data: one\n\n"));
 
@@ -104,27 +104,27 @@ class ProviderHttp2Test {
         on("stream", request -> request.response().end("data: two\n\n"));
         assertThat(versions).containsExactly(HttpVersion.HTTP_2);
         assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("data: two\n\n");
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
     void aReadTimeoutResetsOnlyItsStreamWhileAnotherOnTheSameConnectionGoesOn() {
         CompletableFuture<ProviderAnswer> slow = sendAsync(call("slow", false, Duration.ofMillis(300)));
         CompletableFuture<ProviderAnswer> other = sendAsync(call("other", false, Duration.ofSeconds(30)));
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
 
         // the server never answers "slow": its read timeout runs out
-        await().atMost(Duration.ofSeconds(10)).until(slow::isDone);
+        eventually().until(slow::isDone);
         assertThatThrownBy(slow::join).cause().isInstanceOfSatisfying(ProviderFailure.class,
                 failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.TIMEOUT));
-        await().atMost(Duration.ofSeconds(5)).until(() -> reset.contains("slow"));
+        eventually().until(() -> reset.contains("slow"));
 
         answer("other", "{\"id\":\"other\"}");
         assertThat(readAll(other.join())).asString(StandardCharsets.UTF_8).isEqualTo("{\"id\":\"other\"}");
         assertThat(reset).containsExactly("slow");
         assertThat(connections).hasValue(1);
         assertThat(closedConnections).as("a stream was reset, not the connection").hasValue(0);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
@@ -132,13 +132,13 @@ class ProviderHttp2Test {
         ProviderCall cut = call("cut", false, Duration.ofSeconds(30));
         CompletableFuture<ProviderAnswer> gone = sendAsync(cut);
         CompletableFuture<ProviderAnswer> other = sendAsync(call("other", false, Duration.ofSeconds(30)));
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
 
         cut.handle().abandon(); // what the client's disconnect does to its attempt
 
-        await().atMost(Duration.ofSeconds(5)).until(gone::isDone);
+        eventually().until(gone::isDone);
         assertThatThrownBy(gone::join).cause().hasMessage(ProviderFailure.ABANDONED_REASON);
-        await().atMost(Duration.ofSeconds(5)).until(() -> reset.contains("cut"));
+        eventually().until(() -> reset.contains("cut"));
         answer("other", "{\"id\":\"other\"}");
         assertThat(readAll(other.join())).asString(StandardCharsets.UTF_8).isEqualTo("{\"id\":\"other\"}");
         assertThat(reset).containsExactly("cut");
@@ -151,7 +151,7 @@ class ProviderHttp2Test {
         CompletableFuture<ProviderAnswer> beforeHead = sendAsync(call("before-head", false, Duration.ofSeconds(30)));
         CompletableFuture<ProviderAnswer> midBody = sendAsync(call("mid-body", true, Duration.ofSeconds(30)));
         CompletableFuture<ProviderAnswer> other = sendAsync(call("other", false, Duration.ofSeconds(30)));
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 3);
+        eventually().until(() -> held.size() == 3);
         on("mid-body", request -> request.response().setChunked(true)
                 .putHeader("content-type", "text/event-stream").write("data: one\n\n"));
         InputStream body = midBody.join().body();
@@ -161,38 +161,38 @@ class ProviderHttp2Test {
         on("before-head", request -> request.response().reset(2)); // RST_STREAM INTERNAL_ERROR
         on("mid-body", request -> request.response().reset(2));
 
-        await().atMost(Duration.ofSeconds(10)).until(beforeHead::isDone);
+        eventually().until(beforeHead::isDone);
         assertThatThrownBy(beforeHead::join).cause().isInstanceOfSatisfying(ProviderFailure.class,
                 failure -> assertThat(failure.failureClass().nextTarget()).isEqualTo(FailureClass.NextTarget.YES));
         assertThatThrownBy(body::readAllBytes).isInstanceOf(IOException.class);
         answer("other", "{\"id\":\"other\"}");
         assertThat(readAll(other.join())).asString(StandardCharsets.UTF_8).isEqualTo("{\"id\":\"other\"}");
         assertThat(closedConnections).as("two streams were reset, not the connection").hasValue(0);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
     void aGoAwayMidCallFailsItsCallsOverAndTheNextCallOpensANewConnection() {
         CompletableFuture<ProviderAnswer> one = sendAsync(call("one", false, Duration.ofSeconds(30)));
         CompletableFuture<ProviderAnswer> two = sendAsync(call("two", true, Duration.ofSeconds(30)));
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+        eventually().until(() -> held.size() == 2);
 
         // last stream id 0: the provider processed none of the connection's streams
         on("one", request -> request.connection().goAway(0, 0));
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> one.isDone() && two.isDone());
+        eventually().until(() -> one.isDone() && two.isDone());
         for (CompletableFuture<ProviderAnswer> call : List.of(one, two)) {
             assertThatThrownBy(call::join).cause().isInstanceOfSatisfying(ProviderFailure.class,
                     failure -> assertThat(failure.failureClass().nextTarget()).isEqualTo(FailureClass.NextTarget.YES));
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
 
         CompletableFuture<ProviderAnswer> next = sendAsync(call("next", false, Duration.ofSeconds(30)));
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.containsKey("next"));
+        eventually().until(() -> held.containsKey("next"));
         answer("next", "{\"id\":\"next\"}");
         assertThat(readAll(next.join())).asString(StandardCharsets.UTF_8).isEqualTo("{\"id\":\"next\"}");
         assertThat(connections).as("the call after the GOAWAY on a new connection").hasValue(2);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
@@ -200,7 +200,7 @@ class ProviderHttp2Test {
         for (int i = 0; i < provider().maxConnections(); i++) {
             sendAsync(call("held-" + i, false, Duration.ofSeconds(30)));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == provider().maxConnections());
+        eventually().until(() -> held.size() == provider().maxConnections());
 
         assertThatThrownBy(() -> http.send(call("one-more", false, Duration.ofSeconds(30))))
                 .isInstanceOfSatisfying(ProviderFailure.class,

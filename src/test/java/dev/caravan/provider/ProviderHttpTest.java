@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -73,7 +74,7 @@ class ProviderHttpTest {
             }
         });
 
-        await().atMost(Duration.ofSeconds(10)).until(refused::isDone);
+        eventually().until(refused::isDone);
         callers.close();
         assertThat(refused.join()).isInstanceOf(IllegalStateException.class).hasMessageContaining("ProviderHttp.call");
         assertThat(http.inFlight("alpha")).as("nothing was sent").isZero();
@@ -90,7 +91,7 @@ class ProviderHttpTest {
                 Executors.newVirtualThreadPerTaskExecutor());
 
         // before, Vert.x's refusal escaped the call unhandled (logged with the value) and the call hung
-        await().atMost(Duration.ofSeconds(10)).until(sent::isDone);
+        eventually().until(sent::isDone);
         Throwable failure = sent.handle((answer, thrown) -> thrown).join();
         StringBuilder chain = new StringBuilder();
         for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -98,7 +99,7 @@ class ProviderHttpTest {
         }
         assertThat(failure).hasCauseInstanceOf(ProviderFailure.class);
         assertThat(chain.toString()).doesNotContain(key);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
@@ -122,7 +123,7 @@ class ProviderHttpTest {
 
         release.countDown();
         assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("data: two\n\n");
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
         provider.join().close();
     }
 
@@ -133,16 +134,16 @@ class ProviderHttpTest {
         CompletableFuture<ProviderAnswer> sent = CompletableFuture.supplyAsync(() -> http.send(call),
                 Executors.newVirtualThreadPerTaskExecutor());
         Socket held = provider.get(10, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 1);
+        eventually().until(() -> http.inFlight("alpha") == 1);
 
         call.handle().abandon();
 
-        await().atMost(Duration.ofSeconds(5)).until(sent::isDone);
+        eventually().until(sent::isDone);
         assertThatThrownBy(sent::join).hasCauseInstanceOf(ProviderFailure.class)
                 .cause().hasMessage(ProviderFailure.ABANDONED_REASON);
         held.setSoTimeout(5000);
         assertThat(held.getInputStream().read()).as("the provider's connection was closed").isEqualTo(-1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
@@ -219,7 +220,7 @@ class ProviderHttpTest {
         try (InputStream body = http.send(call).body()) {
             assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).startsWith("{\"id\"");
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
@@ -231,13 +232,13 @@ class ProviderHttpTest {
             holding.add(CompletableFuture.supplyAsync(() -> http.send(call),
                     Executors.newVirtualThreadPerTaskExecutor()));
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> http.inFlight("alpha") == provider().maxConnections());
+        eventually().until(() -> http.inFlight("alpha") == provider().maxConnections());
 
         assertThatThrownBy(() -> http.send(call(false, Duration.ofSeconds(30))))
                 .isInstanceOfSatisfying(ProviderFailure.class,
                         failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
         assertThat(holding).as("the calls holding the pool go on").noneMatch(CompletableFuture::isDone);
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.inFlight("alpha") == provider().maxConnections());
+        eventually().until(() -> http.inFlight("alpha") == provider().maxConnections());
     }
 
     @Test
@@ -250,7 +251,7 @@ class ProviderHttpTest {
                 ProviderCall call = call(false, Duration.ofSeconds(30));
                 CompletableFuture.supplyAsync(() -> split.send(call), Executors.newVirtualThreadPerTaskExecutor());
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> accepted.stream().allMatch(CompletableFuture::isDone));
+            eventually().until(() -> accepted.stream().allMatch(CompletableFuture::isDone));
             assertThat(split.inFlight("alpha")).isEqualTo(provider().maxConnections());
 
             assertThatThrownBy(() -> split.send(call(false, Duration.ofSeconds(30))))
@@ -273,7 +274,7 @@ class ProviderHttpTest {
             for (int i = 0; i < 3; i++) {
                 ProviderAnswer answer = split.send(call("alpha", port, Duration.ofSeconds(30)));
                 assertThat(new String(answer.body().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo(json);
-                await().atMost(Duration.ofSeconds(5)).until(() -> split.inFlight("alpha") == 0);
+                eventually().until(() -> split.inFlight("alpha") == 0);
             }
         } finally {
             server.close();
@@ -293,7 +294,7 @@ class ProviderHttpTest {
             assertThatThrownBy(() -> slow.send(call("slow", full.getLocalPort(), Duration.ofSeconds(30))))
                     .isInstanceOfSatisfying(ProviderFailure.class, failure -> assertThat(failure.failureClass())
                             .as("an empty pool waited for no connection").isEqualTo(FailureClass.CONNECTION));
-            await().atMost(Duration.ofSeconds(5)).until(() -> slow.inFlight("slow") == 0);
+            eventually().until(() -> slow.inFlight("slow") == 0);
             for (Socket socket : queued) {
                 socket.close();
             }

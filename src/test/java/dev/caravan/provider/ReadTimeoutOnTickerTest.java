@@ -1,8 +1,8 @@
 package dev.caravan.provider;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,7 +79,7 @@ class ReadTimeoutOnTickerTest {
 
         moveOn(Duration.ofMillis(2));
 
-        await().atMost(Duration.ofSeconds(20)).until(rest::isDone);
+        eventually().until(rest::isDone);
         assertThatThrownBy(rest::join).hasRootCauseInstanceOf(TimeoutException.class)
                 .hasRootCauseMessage("the provider sent nothing for " + READ_TIMEOUT.toMillis() + " ms")
                 .satisfies(e -> assertThat(FailureClassifier.classify(e)).isEqualTo(FailureClass.TIMEOUT));
@@ -111,7 +111,7 @@ class ReadTimeoutOnTickerTest {
         assertThat(time.scheduled() - timersBefore)
                 .as("the read timeout came due meanwhile, and its check found the body arriving")
                 .isPositive();
-        await().atMost(Duration.ofSeconds(20)).until(() -> http.inFlight("alpha") == 0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.caravan.routing;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import dev.caravan.TestFolders;
@@ -138,9 +138,9 @@ class RequestLogWriterTest {
 
         append(writer, 7);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(file).contains("\"n\":7,"));
+        eventually().until(() -> Files.readString(file).contains("\"n\":7,"));
         // at rest: parked until the next line, not polling
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.state() == Thread.State.WAITING);
+        eventually().until(() -> writer.state() == Thread.State.WAITING);
     }
 
     @Test
@@ -171,7 +171,7 @@ class RequestLogWriterTest {
             line.writeStringField("big", big);
             line.writeEndObject();
         });
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.waiting() == 0);
+        eventually().until(() -> writer.waiting() == 0);
 
         for (int n = 0; n < capacity + 30; n++) {
             append(writer, n);
@@ -196,7 +196,7 @@ class RequestLogWriterTest {
         // more than the pipe holds: the writer blocks in this write until someone reads
         String big = "y".repeat(1 << 20);
         writer.append(line -> line.writeString(big.substring(0, 200_000)));
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.waiting() == 0);
+        eventually().until(() -> writer.waiting() == 0);
         writer.append(line -> line.writeString(big.substring(0, 200_000)));
         long droppedBefore = writer.dropped();
 

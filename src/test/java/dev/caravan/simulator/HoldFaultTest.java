@@ -1,7 +1,7 @@
 package dev.caravan.simulator;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.SimulatorExtension;
 import java.net.URI;
@@ -34,7 +34,7 @@ class HoldFaultTest {
         assertThat(control("POST", "/alpha/_faults", "{\"mode\":\"hold\",\"times\":2,\"scope\":\"chat\"}")
                 .statusCode()).isEqualTo(200);
         List<CompletableFuture<HttpResponse<String>>> held = List.of(chat("first"), chat("second"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> heldCalls() == 2);
+        eventually().until(() -> heldCalls() == 2);
 
         HttpResponse<String> third = chat("third").get();
         assertThat(third.statusCode()).as("the fault's two calls used up, the third answered").isEqualTo(200);
@@ -54,7 +54,7 @@ class HoldFaultTest {
     void aReleasedCallPlaysTheRestOfItsFault() throws Exception {
         control("POST", "/alpha/_faults", "{\"mode\":\"hold\",\"status\":503,\"scope\":\"chat\"}");
         CompletableFuture<HttpResponse<String>> call = chat("held, then refused");
-        await().atMost(Duration.ofSeconds(10)).until(() -> heldCalls() == 1);
+        eventually().until(() -> heldCalls() == 1);
 
         control("POST", "/alpha/_faults/release", "");
 
@@ -65,7 +65,7 @@ class HoldFaultTest {
     void healingAnswersWhatIsHeld() throws Exception {
         control("POST", "/alpha/_faults", "{\"mode\":\"hold\"}");
         CompletableFuture<HttpResponse<String>> call = chat("held until healed");
-        await().atMost(Duration.ofSeconds(10)).until(() -> heldCalls() == 1);
+        eventually().until(() -> heldCalls() == 1);
 
         control("DELETE", "/alpha/_faults", "");
 

@@ -1,9 +1,8 @@
 package dev.caravan.simulator;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,9 +63,9 @@ class Http2SimulatorTest {
             }
             cut += held.size();
             int reached = cut;
-            await().atMost(Duration.ofSeconds(10)).until(() -> provider.chatCalls() == reached);
+            eventually().until(() -> provider.chatCalls() == reached);
             held.forEach(HttpClientRequest::reset);
-            await().atMost(Duration.ofSeconds(10)).until(() -> provider.abandonedCalls() == reached);
+            eventually().until(() -> provider.abandonedCalls() == reached);
         }
         // answered after every cut call's late answer: the connection is served by one event loop, timers in order
         HttpClientResponse answer = post(port).compose(request -> request.response())

@@ -1,8 +1,8 @@
 package dev.caravan.state;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.time.Duration;
@@ -49,7 +49,7 @@ class RedisStateStoreTest {
             for (String key : raw.keys("t2:*")) {
                 assertThat(raw.pttl(key)).as(key).isPositive();
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> raw.get("t2:b") == null);
+            eventually().until(() -> raw.get("t2:b") == null);
         }
     }
 
@@ -59,7 +59,7 @@ class RedisStateStoreTest {
             assertThat(store.lease("probe", "replica-a", Duration.ofMillis(400))).isTrue();
             assertThat(store.lease("probe", "replica-b", Duration.ofMillis(400))).isFalse();
             assertThat(store.lease("probe", "replica-a", Duration.ofMillis(400))).as("the holder extends it").isTrue();
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+            eventually().pollInterval(Duration.ofMillis(50))
                     .until(() -> store.lease("probe", "replica-b", Duration.ofMinutes(1)));
             assertThat(store.lease("probe", "replica-a", Duration.ofMinutes(1))).isFalse();
         }

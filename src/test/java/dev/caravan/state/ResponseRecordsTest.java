@@ -1,7 +1,7 @@
 package dev.caravan.state;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.time.Clock;
@@ -108,7 +108,7 @@ class ResponseRecordsTest {
             records.put("resp_short", "short-lived");
             assertThat(records.get("resp_short")).isEqualTo("short-lived");
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> records.get("resp_short") == null);
+            eventually().until(() -> records.get("resp_short") == null);
         }
     }
 
