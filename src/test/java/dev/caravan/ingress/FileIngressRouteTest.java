@@ -1,5 +1,6 @@
 package dev.caravan.ingress;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -109,7 +110,7 @@ class FileIngressRouteTest {
         Files.writeString(DATA.resolve("inbox/notes.md"), "not a request");
         Files.writeString(DATA.resolve("inbox/served.json"), REQUEST);
 
-        assertThat(done.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.matches(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(JSON.readTree(DATA.resolve("outbox/served.json.json").toFile()).at("/caravan/request_id").asText())
                 .isEqualTo("req_ok");
         assertThat(Files.exists(DATA.resolve("done/served.json"))).isTrue();
@@ -141,7 +142,7 @@ class FileIngressRouteTest {
 
         Files.writeString(DATA.resolve("inbox/refused.json"), REQUEST);
 
-        assertThat(done.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.matches(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(JSON.readTree(DATA.resolve("error/refused.json.error.json").toFile()).get("reason").asText())
                 .isEqualTo("alpha refused the request.");
         assertThat(Files.exists(DATA.resolve("error/refused.json"))).isTrue();

@@ -1,5 +1,6 @@
 package dev.caravan.ingress;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -44,7 +45,8 @@ class HttpStreamSinkDrainTest {
             sink.onDrain(wentOn::incrementAndGet);
             sink.onDrain(wentOn::incrementAndGet);
             waiting.complete(sink.backlogged() ? wentOn.get() : -1);
-        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture()
+                .get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
         try (Socket client = new Socket()) {
             client.setReceiveBufferSize(4096);
@@ -53,7 +55,8 @@ class HttpStreamSinkDrainTest {
             out.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
 
-            assertThat(waiting.get(20, TimeUnit.SECONDS)).as("backlogged, and nobody gone on yet").isZero();
+            assertThat(waiting.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("backlogged, and nobody gone on yet")
+                    .isZero();
             InputStream in = client.getInputStream();
             byte[] buffer = new byte[256 * 1024];
             await().atMost(Duration.ofSeconds(30)).until(() -> {

@@ -1,5 +1,6 @@
 package dev.caravan.ingress;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -139,7 +140,7 @@ class JmsIngressRouteTest {
 
         TextMessage request = send(request("hello"), "corr-1");
 
-        assertThat(done.matches(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.matches(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         Message reply = receive("llm.replies");
         assertThat(reply.getJMSCorrelationID()).isEqualTo("corr-1");
         assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(200);
@@ -180,7 +181,7 @@ class JmsIngressRouteTest {
 
         send(request("patient"), "corr-3");
 
-        assertThat(three.matches(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(three.matches(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         Message reply = receive("llm.replies");
         assertThat(reply.getJMSCorrelationID()).isEqualTo("corr-3");
         assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(200);
@@ -196,7 +197,7 @@ class JmsIngressRouteTest {
 
         send(request("unlucky"), "corr-4");
 
-        assertThat(two.matches(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(two.matches(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         Message dead = receive("llm.requests.DLQ");
         assertThat(dead.getJMSCorrelationID()).isEqualTo("corr-4");
         assertThat(dead.getStringProperty("caravanFailureClass")).isEqualTo("unavailable");
@@ -227,7 +228,7 @@ class JmsIngressRouteTest {
 
         session.createProducer(session.createQueue("llm.requests")).send(request);
 
-        assertThat(done.matches(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.matches(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         Message dead = receive("llm.requests.DLQ");
         assertThat(dead.getJMSCorrelationID()).isEqualTo("corr-6");
         assertThat(dead.getStringProperty("caravanReason")).contains("JMSReplyTo is the request queue");
@@ -253,7 +254,7 @@ class JmsIngressRouteTest {
 
         session.createProducer(session.createQueue("llm.requests")).send(request);
 
-        assertThat(done.matches(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.matches(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(BEFORE_REPLY).isEmpty();
         Message dead = receive("llm.requests.DLQ");
         assertThat(dead.getJMSCorrelationID()).isEqualTo("corr-7");

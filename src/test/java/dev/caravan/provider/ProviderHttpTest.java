@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -133,7 +134,7 @@ class ProviderHttpTest {
         ProviderCall call = call(false, Duration.ofSeconds(30));
         CompletableFuture<ProviderAnswer> sent = CompletableFuture.supplyAsync(() -> http.send(call),
                 Executors.newVirtualThreadPerTaskExecutor());
-        Socket held = provider.get(10, TimeUnit.SECONDS);
+        Socket held = provider.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         eventually().until(() -> http.inFlight("alpha") == 1);
 
         call.handle().abandon();
@@ -205,7 +206,7 @@ class ProviderHttpTest {
             assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo(json);
         }
 
-        String head = seen.get(10, TimeUnit.SECONDS);
+        String head = seen.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertThat(head).startsWith("POST /v1/models/m:generate?alt=sse HTTP/1.1\r\n")
                 .containsIgnoringCase("\r\nhost: 127.0.0.1:" + upstream.getLocalPort() + "\r\n")
                 .containsIgnoringCase("\r\ncontent-type: application/json\r\n")

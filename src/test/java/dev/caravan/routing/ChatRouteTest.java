@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -64,7 +65,7 @@ class ChatRouteTest {
 
         Outcome outcome = producer.requestBody("direct:chat", request("fast"), Outcome.class);
 
-        assertThat(done.matches(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.matches(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(simulator().provider("openai").chatCalls()).isEqualTo(2);
         assertThat(simulator().provider("anthropic").chatCalls()).isEqualTo(1);
         assertThat(simulator().provider("gemini").chatCalls()).as("the third candidate is never called").isZero();
