@@ -70,7 +70,8 @@ class AbandonedRequestTest {
 
     @Test
     void aCallerWhoHangsUpMidStreamIsLoggedAsAbandonedNotServed() throws Exception {
-        gateway.provider("alpha").fail(Fault.streaming(Fault.StreamFault.none().chunkEvery(200)));
+        // its first pieces, then nothing and no end: the stream is under way for as long as the caller stays
+        gateway.provider("alpha").fail(Fault.streaming(Fault.StreamFault.none().stallAfter(2)));
         String streamed = CHAT.replace("{\"model\"", "{\"stream\":true,\"model\"");
 
         try (RawHttp caller = new RawHttp(gateway.port())) {
