@@ -1,5 +1,6 @@
 package dev.caravan.health;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,8 +11,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,13 +20,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.GatewaySettings;
+import dev.caravan.console.TestClock;
 import dev.caravan.cost.PriceTable;
 import dev.caravan.provider.Dialects;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.testing.TickedScheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
@@ -44,6 +48,9 @@ import org.junit.jupiter.api.Test;
 /**
  * What a recovery probe reads of a provider's answer, from a real loopback server through the HTTP client the probe
  * routes use: the whole read is bounded by the probe's timeout, and only a small answer is read.
+ *
+ * <p>The probe's clock and its deadline timer are the test's: an answer is late only when the test moves them past
+ * the timeout, never because a loaded machine was slow to read it.
  */
 class RecoveryProbeAnswerTest {
 
@@ -51,8 +58,10 @@ class RecoveryProbeAnswerTest {
 
     private final ServerSocket server = serverSocket();
     private final ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
-    /** The probes' deadline timer, as the gateway's shared timer thread. */
-    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor();
+    private final TestClock clock = new TestClock(Instant.parse("2026-06-01T10:00:00Z"));
+    private final AtomicLong ticks = new AtomicLong();
+    /** The probes' deadline timer, in place of the gateway's shared timer thread. */
+    private final TickedScheduler deadlines = new TickedScheduler(ticks);
     private final AtomicBoolean cut = new AtomicBoolean();
     private final CloseableHttpClient client = HttpClients.createDefault();
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
@@ -84,7 +93,11 @@ class RecoveryProbeAnswerTest {
             }, 0, 20, TimeUnit.MILLISECONDS);
         });
 
-        String result = probe();
+        String result = probe(() -> {
+            eventually("the probe's deadline armed").until(() -> deadlines.scheduled() == 1);
+            clock.advance(PROBE_TIMEOUT);
+            deadlines.runUntil(ticks.get() + PROBE_TIMEOUT.toNanos());
+        });
 
         assertThat(result).isEqualTo("timeout");
         assertThat(probes.of("alpha").lastReason()).contains("caravan.health.timeout");
@@ -122,7 +135,12 @@ class RecoveryProbeAnswerTest {
 
     /** Prepares a probe of alpha, sends it as the probe route does, and interprets the answer: its result. */
     private String probe() throws Exception {
-        Clock clock = Clock.systemUTC();
+        return probe(() -> {
+        });
+    }
+
+    /** As {@link #probe()}, running {@code meanwhile} on the test's thread while the answer is read. */
+    private String probe(Runnable meanwhile) throws Exception {
         GatewaySettings gateway = GatewaySettings.from(Map.of(
                 "caravan.providers", "alpha",
                 "caravan.provider.alpha.dialect", "openai",
@@ -145,14 +163,16 @@ class RecoveryProbeAnswerTest {
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, response.getCode());
         exchange.getMessage().setBody(response.getEntity().getContent());
 
-        // a give-up bound only: a probe that never ends fails here
-        CompletableFuture.runAsync(() -> {
+        CompletableFuture<Void> interpreted = CompletableFuture.runAsync(() -> {
             try {
                 probes.interpret(exchange);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-        }).get(30, TimeUnit.SECONDS);
+        });
+        meanwhile.run();
+        // a give-up bound only: a probe that never ends fails here
+        interpreted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         return probes.of("alpha").lastResult();
     }
 
