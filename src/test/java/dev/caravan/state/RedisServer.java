@@ -1,6 +1,6 @@
 package dev.caravan.state;
 
-import static org.awaitility.Awaitility.await;
+import static dev.caravan.testing.Eventually.eventually;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -103,7 +103,7 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
             throw new IllegalStateException("redis-server is not installed: apt-get install redis-server "
                     + "(bash .ci/run installs it)", e);
         }
-        await("redis-server on port " + port).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        eventually("redis-server on port " + port).pollInterval(Duration.ofMillis(50))
                 .until(() -> {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("redis-server died at start: "
