@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -44,7 +44,7 @@ class ReadTimeoutFailoverTest {
             CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(
                     () -> gateway.chat("quiet", "hello"), Executors.newVirtualThreadPerTaskExecutor());
             // alpha has the call and is silent in its body; the call's read timeout is watched by the ticker
-            await().atMost(Duration.ofSeconds(20)).until(() -> gateway.provider("alpha").chatCalls() == 1
+            eventually().until(() -> gateway.provider("alpha").chatCalls() == 1
                     && time.pending() > 0);
             assertThat(answer).as("alpha's call is still waited for").isNotDone();
 
@@ -56,7 +56,7 @@ class ReadTimeoutFailoverTest {
             assertThat(response.headers().firstValue("x-caravan-attempts"))
                     .hasValue("alpha:model-alpha=timeout, beta:model-beta=ok");
             assertThat(gateway.provider("alpha").chatCalls()).as("a timeout is never retried").isEqualTo(1);
-            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+            eventually().untilAsserted(() -> assertThat(
                     gateway.provider("alpha").abandonedCalls()).as("alpha's connection was closed by the gateway")
                     .isEqualTo(1));
 

@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -84,7 +85,7 @@ class ReadTimeoutOnTickerTest {
                 .hasRootCauseMessage("the provider sent nothing for " + READ_TIMEOUT.toMillis() + " ms")
                 .satisfies(e -> assertThat(FailureClassifier.classify(e)).isEqualTo(FailureClass.TIMEOUT));
         assertThat(http.inFlight("alpha")).as("the call's place in the pool is given back").isZero();
-        Socket held = provider.get(10, TimeUnit.SECONDS);
+        Socket held = provider.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         held.setSoTimeout(10_000);
         assertThat(held.getInputStream().read()).as("the provider's connection was closed").isEqualTo(-1);
     }
@@ -121,7 +122,7 @@ class ReadTimeoutOnTickerTest {
     private void moveOn(Duration by) throws Exception {
         time.runUntil(ticks.get() + by.toNanos());
         for (EventExecutor loop : ((VertxInternal) vertx).nettyEventLoopGroup()) {
-            loop.submit(() -> { }).get(20, TimeUnit.SECONDS);
+            loop.submit(() -> { }).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         }
     }
 
