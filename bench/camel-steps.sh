@@ -10,11 +10,15 @@
 #   channels          CamelInternalProcessor.process: every step's channel, each route's own (its unit of work,
 #                     inflight count, lifecycle) and the try block's catch clauses, which run even when nothing failed
 #   pipelines         Pipeline.process: a route's or block's steps, each a task queued on the reactive executor
-#   executor turns    DefaultReactiveExecutor.schedule and scheduleMain: one ThreadLocal look-up each
+#   executor turns    schedule and scheduleMain of the reactive executor (Camel's DefaultReactiveExecutor, or
+#                     Caravan's ReactiveSteps): a thread-local look-up each
 #   async events      EventHelper.notifyExchangeAsyncProcessingStartedEvent: a step that went on asynchronously
 #   notifiers asked   SimpleEventNotifierSupport.isIgnoreExchangeEvents: each notifier walked for an exchange event
 #   properties        AbstractExchange get/setProperty by String (a map look-up each) and by ExchangePropertyKey
 #   headers set       DefaultMessage.setHeader (the case-insensitive TreeMap)
+#   inflight counts   DefaultInflightRepository add/remove (each route entry, and the unit of work's own)
+#   catch clauses     CatchProcessor.process: a doTry's catch asked whether it catches (on every request)
+#   trace checks      the reactive executor's LOG.isTraceEnabled(), as Camel's DefaultReactiveExecutor asks it
 source "$(dirname "$0")/lib.sh"
 
 CONNS=${CONNS:-64}
@@ -27,12 +31,18 @@ METHODS=(
     "org.apache.camel.processor.Pipeline::process"
     "org.apache.camel.impl.engine.DefaultReactiveExecutor::schedule"
     "org.apache.camel.impl.engine.DefaultReactiveExecutor::scheduleMain"
+    "dev.caravan.ReactiveSteps::schedule"
+    "dev.caravan.ReactiveSteps::scheduleMain"
     "org.apache.camel.support.EventHelper::notifyExchangeAsyncProcessingStartedEvent"
     "org.apache.camel.support.SimpleEventNotifierSupport::isIgnoreExchangeEvents"
     "org.apache.camel.support.AbstractExchange::getProperty"
     "org.apache.camel.support.AbstractExchange::setProperty"
     "org.apache.camel.support.DefaultMessage::setHeader"
     "org.apache.camel.impl.engine.DefaultUnitOfWork::<init>"
+    "org.apache.camel.impl.engine.DefaultInflightRepository::add"
+    "org.apache.camel.impl.engine.DefaultInflightRepository::remove"
+    "org.apache.camel.processor.CatchProcessor::process"
+    "org.apache.logging.slf4j.Log4jLogger::isTraceEnabled"
 )
 SETTINGS="$RUN_DIR/steps.jfc"
 "$JAVA_HOME/bin/jfr" configure --input default "method-timing=$(IFS=';'; echo "${METHODS[*]}")" --output "$SETTINGS" >/dev/null
@@ -55,11 +65,14 @@ awk -F'\t' -v conns="$CONNS" -v when="$(date -u '+%Y-%m-%d %H:%M UTC')" '
         printf "Camel engine calls per chat completion (pass-through, %d connections, %d requests counted); %s\n", conns, r, when
         printf "  %-34s %6.1f\n", "channels (CamelInternalProcessor)", sum("CamelInternalProcessor.process") / r
         printf "  %-34s %6.1f\n", "pipelines", sum("Pipeline.process") / r
-        printf "  %-34s %6.1f\n", "reactive executor turns", sum("DefaultReactiveExecutor.schedule") / r
+        printf "  %-34s %6.1f\n", "reactive executor turns", (sum("DefaultReactiveExecutor.schedule") + sum("ReactiveSteps.schedule")) / r
         printf "  %-34s %6.1f\n", "async-started events", sum("notifyExchangeAsyncProcessingStartedEvent") / r
         printf "  %-34s %6.1f\n", "event notifiers asked for them", sum("isIgnoreExchangeEvents") / r
         printf "  %-34s %6.1f\n", "properties read by String", sum("getProperty\\(Ljava/lang/String;\\)") / r
         printf "  %-34s %6.1f\n", "properties set by String", sum("setProperty\\(Ljava/lang/String;") / r
         printf "  %-34s %6.1f\n", "properties read by key", sum("getProperty\\(Lorg/apache/camel/ExchangePropertyKey;\\)") / r
         printf "  %-34s %6.1f\n", "headers set", sum("DefaultMessage.setHeader") / r
+        printf "  %-34s %6.1f\n", "inflight counts (add + remove)", sum("DefaultInflightRepository") / r
+        printf "  %-34s %6.1f\n", "catch clauses asked", sum("CatchProcessor.process") / r
+        printf "  %-34s %6.1f\n", "trace checks (any logger)", sum("Log4jLogger.isTraceEnabled") / r
     }' "$RUN_DIR/counts.tsv"

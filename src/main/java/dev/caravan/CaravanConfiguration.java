@@ -125,6 +125,9 @@ public class CaravanConfiguration implements CamelConfiguration {
         }
         context.getCamelContextExtension().setErrorHandlerFactory(new DefaultErrorHandlerDefinition()
                 .logger(FailureLog.logger()).exchangeFormatterRef(FailureLog.FORMATTER));
+        // the queue every route's steps turn through, without Camel's trace check and ThreadLocal look-up per turn
+        // (ReactiveSteps): set here, before any route is built, since each step keeps the executor it was built with
+        context.getCamelContextExtension().setReactiveExecutor(new ReactiveSteps());
 
         MeterRegistry meters = meterRegistry(registry);
         // stdout, unless an OutputStream is bound before start (REQUEST_LOG_OUTPUT)
