@@ -140,7 +140,7 @@ public final class FailoverRouter {
             more.addAll(needs);
             needs = Set.copyOf(more);
         }
-        start(exchange, request, request.model(), needs, estimates(request));
+        start(exchange, request, original, request.model(), needs, estimates(request));
     }
 
     /**
@@ -150,11 +150,12 @@ public final class FailoverRouter {
      * name to the chat request in the body.
      */
     public void planAlias(Exchange exchange, String alias, Map<Target, CostEstimate> estimates) {
-        start(exchange, null, alias, Set.of(), estimates);
+        start(exchange, null, exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class), alias, Set.of(),
+                estimates);
     }
 
-    private void start(Exchange exchange, ChatRequest request, String alias, Set<Capability> needs,
-            Map<Target, CostEstimate> estimates) {
+    private void start(Exchange exchange, ChatRequest request, ClientRequest original, String alias,
+            Set<Capability> needs, Map<Target, CostEstimate> estimates) {
         RequestContext context = RequestContext.on(exchange);
         RequestOptions options = context.options();
         Instant now = time.clock().instant();
@@ -163,7 +164,7 @@ public final class FailoverRouter {
         // a caller may shorten the deadline, never lengthen it past the operator's
         Duration deadline = options.deadline() != null && options.deadline().compareTo(settings.deadline()) < 0
                 ? options.deadline() : settings.deadline();
-        context.withRequest(request).withState(RoutingState.start(requestId, alias, routing, now,
+        context.planned(request, original, RoutingState.start(requestId, alias, routing, now,
                 now.plus(deadline), options, needs, estimates)).putOn(exchange);
         if (settings.hedging().enabled()) {
             hedges.counted();
@@ -217,7 +218,7 @@ public final class FailoverRouter {
                 ? boards.keys(failed.attempt().target().provider()) : Keys.NONE;
         return take(exchange, context, state, policy.next(state, new AttemptPolicy.Situation(
                 time.clock().instant(), context.callerGone(), keys, boards.targets(state.alias()),
-                ranking(state, untranslated(exchange, context)))));
+                ranking(state, untranslated(context)))));
     }
 
     /**
@@ -234,7 +235,7 @@ public final class FailoverRouter {
                 failed.failure().isAbandonment(), estimate == null ? 0 : estimate.promptTokens())) {
             case AS_USUAL -> null;
             case NEXT_TARGET -> policy.nextTarget(state, time.clock().instant(),
-                    ranking(state, untranslated(exchange, context)));
+                    ranking(state, untranslated(context)));
             case SAME_TARGET -> new Step.RetrySame(target, Duration.ZERO);
         };
     }
@@ -282,7 +283,7 @@ public final class FailoverRouter {
         OptionalInt key = usableKey(target);
         if (key.isEmpty()) {
             return take(exchange, context, state, policy.nextTarget(state, time.clock().instant(),
-                    ranking(state, untranslated(exchange, context))));
+                    ranking(state, untranslated(context))));
         }
         return dispatch(exchange, context, state, target, key.getAsInt(), null);
     }
@@ -338,8 +339,8 @@ public final class FailoverRouter {
     }
 
     /** The protocol this request reaches a target serving it in, untranslated; null when it is always translated. */
-    private static ClientApi untranslated(Exchange exchange, RequestContext context) {
-        ClientRequest original = exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class);
+    private static ClientApi untranslated(RequestContext context) {
+        ClientRequest original = context.original();
         return original == null ? null : original.untranslatedAs(context.request(), context.resume() != null);
     }
 
@@ -413,10 +414,10 @@ public final class FailoverRouter {
                 context = context.withResponse(resume.summed(context.response()));
             }
         }
-        ClientRequest original = exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class);
+        ClientRequest original = context.original();
         // what the boards say of each target explains a failure only: a served request does without reading them
         Outcome outcome = outcomes.decide(state, context.response(), millis, request,
-                state.served() ? List.of() : boards.statuses(state.alias(), untranslated(exchange, context)),
+                state.served() ? List.of() : boards.statuses(state.alias(), untranslated(context)),
                 original == null ? Set.of() : original.onlyPassedThrough());
         int status = outcome instanceof Outcome.Failed failed ? shownStatus.applyAsInt(failed) : 200;
         meters.outcome(state.alias(), outcome, status, millis);

@@ -8,6 +8,7 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
+import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderAttempt;
 import dev.caravan.provider.stream.StreamWriter;
@@ -40,10 +41,13 @@ import org.apache.camel.Exchange;
  * @param hedge    the hedge the router decided on for the attempt it is dispatching, until the hedger takes it up
  * @param resume   the writer every attempt of a stream that may be resumed writes through, or null
  * @param writers  opens a streamed attempt's writer in the client's protocol; null for OpenAI Chat Completions
+ * @param original the request as its client sent it ({@link ClientRequest#PROPERTY}), taken in once planned, or null
+ *                 when its ingress keeps none: the router asks it at every turn, and reads it here rather than
+ *                 looking the property up each time
  */
 public record RequestContext(String ingress, RequestOptions options, Caller caller, StreamSink sink,
         ChatRequest request, RoutingState state, ChatResponse response, Hedge hedge, ResumableWriter resume,
-        StreamWriter.Factory writers) {
+        StreamWriter.Factory writers, ClientRequest original) {
 
     /** The exchange property holding the context. */
     public static final String PROPERTY = "caravan.context";
@@ -69,7 +73,7 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
 
     /** A new request's context, as its ingress knows it. */
     public static RequestContext enter(String ingress, RequestOptions options) {
-        return new RequestContext(ingress, options, null, null, null, null, null, null, null, null);
+        return new RequestContext(ingress, options, null, null, null, null, null, null, null, null, null);
     }
 
     /** The context on {@code exchange}; a request sent straight to the chat route gets the HTTP defaults. */
@@ -85,36 +89,50 @@ public record RequestContext(String ingress, RequestOptions options, Caller call
     }
 
     public RequestContext withCaller(Caller caller) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume,
+                writers, original);
     }
 
     public RequestContext withSink(StreamSink sink) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume,
+                writers, original);
     }
 
     public RequestContext withRequest(ChatRequest request) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume,
+                writers, original);
+    }
+
+    /** The planned request: what the client asked, as read ({@code request}) and as sent ({@code original}). */
+    public RequestContext planned(ChatRequest request, ClientRequest original, RoutingState state) {
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume,
+                writers, original);
     }
 
     public RequestContext withState(RoutingState state) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume,
+                writers, original);
     }
 
     public RequestContext withResponse(ChatResponse response) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume,
+                writers, original);
     }
 
     public RequestContext withHedge(Hedge hedge) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume,
+                writers, original);
     }
 
     public RequestContext withResume(ResumableWriter resume) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume,
+                writers, original);
     }
 
     /** The context of a request whose streams are framed in its client's protocol by {@code writers}. */
     public RequestContext withWriters(StreamWriter.Factory writers) {
-        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume, writers);
+        return new RequestContext(ingress, options, caller, sink, request, state, response, hedge, resume,
+                writers, original);
     }
 
     /** The writer of one streamed attempt in the client's protocol, or null for the default (Chat Completions). */

@@ -14,6 +14,8 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.RequestOptions;
 import dev.caravan.chat.StreamSink;
+import dev.caravan.passthrough.ClientApi;
+import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.provider.AttemptPlan;
 import dev.caravan.provider.ProviderAttempt;
 import dev.caravan.provider.Target;
@@ -57,7 +59,7 @@ class RequestContextTest {
     void aRequestSentStraightToTheChatRouteHasTheHttpDefaults() {
         assertThat(RequestContext.on(exchange()))
                 .isEqualTo(new RequestContext("http", RequestOptions.NONE, null, null, null, null, null, null, null,
-                        null));
+                        null, null));
     }
 
     @Test
@@ -66,7 +68,7 @@ class RequestContextTest {
         RequestContext.enter("jms", OPTIONS).putOn(exchange);
 
         assertThat(RequestContext.on(exchange))
-                .isEqualTo(new RequestContext("jms", OPTIONS, null, null, null, null, null, null, null, null));
+                .isEqualTo(new RequestContext("jms", OPTIONS, null, null, null, null, null, null, null, null, null));
     }
 
     @Test
@@ -82,9 +84,25 @@ class RequestContextTest {
                 .withRequest(request).withState(STATE).withResponse(response).withHedge(hedge);
 
         assertThat(context).isEqualTo(new RequestContext("http", OPTIONS, caller, sink, request, STATE, response,
-                hedge, null, null));
+                hedge, null, null, null));
         assertThat(context.withHedge(null)).isEqualTo(new RequestContext("http", OPTIONS, caller, sink, request,
-                STATE, response, null, null, null));
+                STATE, response, null, null, null, null));
+    }
+
+    @Test
+    void aPlannedContextCarriesTheRequestAsItsClientSentIt() {
+        ChatRequest request = request(false);
+        ClientRequest original = new ClientRequest(ClientApi.CHAT_COMPLETIONS, new byte[] {'{', '}'}, Map.of(), Set.of(),
+                request, null);
+        Caller caller = new StubCaller();
+
+        RequestContext planned = RequestContext.enter("http", OPTIONS).withCaller(caller)
+                .planned(request, original, STATE);
+
+        assertThat(planned).isEqualTo(new RequestContext("http", OPTIONS, caller, null, request, STATE, null, null,
+                null, null, original));
+        // carried through every replacement after the plan, as the router reads it at each turn
+        assertThat(planned.withState(STATE).withResponse(null).withHedge(null).original()).isSameAs(original);
     }
 
     @Test
