@@ -14,7 +14,8 @@ import sys
 
 GROUPS = {
     "wrappers (error handler, reactive executor, tasks, events)": {
-        "RedeliveryErrorHandler", "NoErrorHandler", "DefaultReactiveExecutor", "PrototypeTaskFactory", "EventHelper"},
+        "RedeliveryErrorHandler", "NoErrorHandler", "DefaultReactiveExecutor", "ReactiveSteps", "PrototypeTaskFactory",
+        "EventHelper"},
     "channels (CamelInternalProcessor, advices, unit of work)": {
         "CamelInternalProcessor", "AdviceIterator", "DefaultInflightRepository", "DefaultUnitOfWork",
         "DelegateSyncProcessor"},
@@ -23,10 +24,16 @@ GROUPS = {
         "ExtendedExchangeExtension"},
 }
 INCLUSIVE = {"error handler tasks": r"RedeliveryErrorHandler\$", "EventHelper": r"EventHelper\.",
-             "Camel's TreeMap headers": r"java\.util\.TreeMap", "TryProcessor": r"TryProcessor"}
+             "Camel's TreeMap headers": r"java\.util\.TreeMap", "TryProcessor": r"TryProcessor",
+             "trace checks": r"^\S*\.isTraceEnabled", "thread-local look-ups": r"ThreadLocal\.get",
+             "inflight counts": r"DefaultInflightRepository",
+             "exchange properties by String": r"AbstractExchange\.(get|set|remove)Property"}
 
 
 def layer(frame):
+    # Caravan's reactive executor does Camel's engine's work (the queue of steps) in Camel's place
+    if frame.startswith("dev.caravan.ReactiveSteps"):
+        return "camel engine"
     for prefix, name in (("org.apache.camel.component.platform", "camel platform-http"),
                          ("org.apache.camel", "camel engine"), ("io.vertx", "vertx"), ("io.netty", "netty"),
                          ("dev.caravan", "caravan"), ("com.fasterxml", "jackson")):
@@ -55,9 +62,9 @@ def main():
             layers[layer(inner)] += 1
             if layer(inner) == "camel engine":
                 classes[inner.rsplit(".", 1)[0].split(".")[-1].split("$")[0]] += 1
-            stack = " ".join(frames)
+            stack = "\n".join(frames)
             for name, pattern in INCLUSIVE.items():
-                if re.search(pattern, stack):
+                if re.search(pattern, stack, re.M):
                     inclusive[name] += 1
         if not n:
             print(f"{recording}: no event-loop samples")
