@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,6 +26,11 @@ import dev.caravan.provider.ProviderFailure;
  * and the usage, in one streaming pass that skips the messages themselves (the client gets them as they are). Refused
  * as the dialect refuses it: a body that is not JSON, or has no choice, is a bad response.
  *
+ * <p>Field names are matched byte for byte against the names a provider writes, in the order OpenAI writes them
+ * ({@link JsonParser#nextFieldName(SerializableString)}), before the parser would hash and look up a name it reads:
+ * most names of an answer are long ({@code completion_tokens_details}), and hashing them was most of the reading. A
+ * name out of that order is read as before, and reading goes on expecting the name after it.
+ *
  * <p>The usage is read token by token where it has the usual shape (whole counts, detail objects of whole counts):
  * binding it through databind cost a deserialization context and a property buffer per answer. Any other shape (a
  * count as a float or a string, a number past an int, a repeated name, a detail that is not a count) is read again
@@ -31,7 +38,62 @@ import dev.caravan.provider.ProviderFailure;
  */
 final class ChatSummary {
 
+    /** The names of a {@code chat.completion}, a choice, its usage and the usage's details, in OpenAI's order. */
+    private static final SerializedString[] TOP = names("id", "object", "created", "model", "choices", "usage",
+            "system_fingerprint");
+    private static final SerializedString[] CHOICE = names("index", "message", "logprobs", "finish_reason");
+    private static final SerializedString[] USAGE = names("prompt_tokens", "completion_tokens", "total_tokens",
+            "prompt_tokens_details", "completion_tokens_details");
+    private static final SerializedString[] PROMPT_DETAILS = names("cached_tokens", "audio_tokens");
+    private static final SerializedString[] COMPLETION_DETAILS = names("reasoning_tokens", "audio_tokens",
+            "accepted_prediction_tokens", "rejected_prediction_tokens");
+
     private ChatSummary() {
+    }
+
+    private static SerializedString[] names(String... names) {
+        SerializedString[] serialized = new SerializedString[names.length];
+        for (int i = 0; i < names.length; i++) {
+            serialized[i] = new SerializedString(names[i]);
+            serialized[i].asQuotedUTF8(); // encoded once, here, not by the first answer to race for it
+        }
+        return serialized;
+    }
+
+    /**
+     * The field names of one object as the parser reaches them, each tried first as the name expected next: the one
+     * after the last name read in the usual order.
+     */
+    private static final class Names {
+
+        private final SerializedString[] order;
+        private int expected;
+
+        Names(SerializedString[] order) {
+            this.order = order;
+        }
+
+        /** The next field name (the parser on it), or null at the object's end. */
+        String next(JsonParser parser) throws IOException {
+            if (expected < order.length) {
+                if (parser.nextFieldName(order[expected])) {
+                    return order[expected++].getValue();
+                }
+            } else {
+                parser.nextToken();
+            }
+            if (parser.currentToken() != JsonToken.FIELD_NAME) {
+                return null;
+            }
+            String name = parser.currentName();
+            for (int i = 0; i < order.length; i++) {
+                if (order[i].getValue().equals(name)) {
+                    expected = i + 1;
+                    break;
+                }
+            }
+            return name;
+        }
     }
 
     static ChatResponse of(ObjectMapper json, byte[] body, String upstreamModel) {
@@ -67,8 +129,8 @@ final class ChatSummary {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw notACompletion();
             }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
+            Names names = new Names(TOP);
+            for (String name = names.next(parser); name != null; name = names.next(parser)) {
                 JsonToken value = parser.nextToken();
                 switch (name) {
                     case "id" -> id = value == JsonToken.VALUE_STRING ? parser.getText() : null;
@@ -123,8 +185,8 @@ final class ChatSummary {
         Integer total = null;
         int seen = 0;
         Map<String, JsonNode> extra = null;
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
+        Names names = new Names(USAGE);
+        for (String name = names.next(parser); name != null; name = names.next(parser)) {
             JsonToken value = parser.nextToken();
             int bit = switch (name) {
                 case "prompt_tokens" -> 1;
@@ -156,7 +218,8 @@ final class ChatSummary {
             if (isInt(parser, value)) {
                 node = nodes.numberNode(parser.getIntValue());
             } else if (value == JsonToken.START_OBJECT) {
-                node = counts(parser, nodes);
+                node = counts(parser, nodes, name.equals("completion_tokens_details") ? COMPLETION_DETAILS
+                        : PROMPT_DETAILS);
                 if (node == null) {
                     return null;
                 }
@@ -174,10 +237,11 @@ final class ChatSummary {
     }
 
     /** An object of whole counts (a usage detail), or null for any other object. */
-    private static ObjectNode counts(JsonParser parser, JsonNodeFactory nodes) throws IOException {
+    private static ObjectNode counts(JsonParser parser, JsonNodeFactory nodes, SerializedString[] order)
+            throws IOException {
         ObjectNode counts = nodes.objectNode();
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
+        Names names = new Names(order);
+        for (String name = names.next(parser); name != null; name = names.next(parser)) {
             if (!isInt(parser, parser.nextToken()) || counts.replace(name, nodes.numberNode(parser.getIntValue()))
                     != null) {
                 return null;
@@ -194,8 +258,8 @@ final class ChatSummary {
     private static ChatResponse.Choice choice(JsonParser parser, int position) throws IOException {
         Integer index = position;
         String finish = null;
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
+        Names names = new Names(CHOICE);
+        for (String name = names.next(parser); name != null; name = names.next(parser)) {
             JsonToken value = parser.nextToken();
             if (name.equals("finish_reason") && value == JsonToken.VALUE_STRING) {
                 finish = parser.getText();

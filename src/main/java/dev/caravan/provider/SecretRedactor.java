@@ -192,10 +192,20 @@ public final class SecretRedactor {
      * Finds configured keys, whole or in pieces, with a rolling hash of every {@value #FRAGMENT}-character window of
      * each key that looks random. Only keys of at least twice that length are looked for in pieces (so that both
      * halves of one cut in two are found); a shorter one is looked for whole.
+     *
+     * <p>Nearly every text holds none, and is settled by one pass for all keys that looks at a {@value #GRAM}-character
+     * gram every few characters ({@link #stride}): any occurrence of what is looked for holds one such gram whole, and
+     * a gram no key has rules out every key there. Only around a gram some key has are the keys looked for one by
+     * one, as before. Written by hand: the JDK's and Jackson's searches look for one string at a time.
      */
     private static final class Matcher {
 
         private static final long BASE = 1_000_003L;
+
+        /** The characters of a gram: the keys' shortest is {@value} long. */
+        private static final int GRAM = 4;
+        /** Bits of the grams' set, 16 KB. */
+        private static final int GRAM_BITS = 17;
 
         /** Bits of a window's hash, one per slot: a position whose bit is clear starts no window of a key. */
         private static final int SLOTS = 1 << 16;
@@ -210,9 +220,36 @@ public final class SecretRedactor {
         /** By window length: the slots of the window hashes, so that most positions cost no map look-up. */
         private final Map<Integer, long[]> slots = new HashMap<>();
         private final List<String> keys;
+        /**
+         * The {@value #GRAM}-character grams of every key, one bit each by their hash: a text none of whose grams sampled
+         * every {@link #stride} characters is set holds no key, nor any piece of one looked for.
+         */
+        private final long[] grams = new long[(1 << GRAM_BITS) / 64];
+        /**
+         * How far apart the grams of a text are sampled: the length of the shortest thing looked for (a short key, or a
+         * window of a long one) less a gram plus one, so that any occurrence of it holds a sampled gram whole; 0 when
+         * no key is looked for.
+         */
+        private final int stride;
+        /** The longest thing looked for, a short key or a window: how far around a sampled gram its occurrence lies. */
+        private final int longest;
 
         Matcher(List<String> keys) {
             this.keys = keys;
+            int shortest = Integer.MAX_VALUE;
+            int longestFound = 0;
+            for (String key : keys) {
+                int looked = key.length() < 2 * FRAGMENT ? key.length() : FRAGMENT;
+                shortest = Math.min(shortest, looked);
+                longestFound = Math.max(longestFound, looked);
+                for (int i = 0; i + GRAM <= key.length(); i++) {
+                    int slot = gramSlot(gram(key.charAt(i), key.charAt(i + 1), key.charAt(i + 2),
+                            key.charAt(i + 3)));
+                    grams[slot >>> 6] |= 1L << slot;
+                }
+            }
+            this.stride = keys.isEmpty() ? 0 : shortest - GRAM + 1;
+            this.longest = longestFound;
             for (int k = 0; k < keys.size(); k++) {
                 String key = keys.get(k);
                 int window = FRAGMENT;
@@ -275,14 +312,30 @@ public final class SecretRedactor {
             if (shortKeyBytes.size() < shortKeys.size()) {
                 return !find(new Latin1(text, length), true).isEmpty(); // a key these bytes cannot spell
             }
+            if (stride == 0) {
+                return false; // no key to look for
+            }
+            for (int at = 0; at + GRAM <= length; at += stride) {
+                int slot = gramSlot(gram(text[at] & 0xff, text[at + 1] & 0xff, text[at + 2] & 0xff,
+                        text[at + 3] & 0xff));
+                if ((grams[slot >>> 6] & 1L << slot) != 0
+                        && holds(text, length, Math.max(0, at - longest), Math.min(length, at + longest + GRAM))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Whether a key, or a piece of one, lies wholly in {@code text[from, to)}. */
+        private boolean holds(byte[] text, int length, int from, int to) {
             for (int k = 0; k < shortKeyBytes.size(); k++) {
-                if (indexOf(text, length, shortKeyBytes.get(k), shortKeyShifts.get(k)) >= 0) {
+                if (indexOf(text, from, to, shortKeyBytes.get(k), shortKeyShifts.get(k)) >= 0) {
                     return true;
                 }
             }
             for (Map.Entry<Integer, Map<Long, List<int[]>>> entry : windows.entrySet()) {
                 int window = entry.getKey();
-                if (length < window) {
+                if (to - from < window) {
                     continue;
                 }
                 long[] bits = slots.get(window);
@@ -291,10 +344,10 @@ public final class SecretRedactor {
                     top *= BASE;
                 }
                 long h = 0;
-                for (int i = 0; i < window; i++) {
+                for (int i = from; i < from + window; i++) {
                     h = h * BASE + (text[i] & 0xff);
                 }
-                for (int at = 0; ; at++) {
+                for (int at = from; ; at++) {
                     int slot = slot(h);
                     if ((bits[slot >>> 6] & 1L << slot) != 0) {
                         List<int[]> candidates = entry.getValue().get(h);
@@ -302,13 +355,39 @@ public final class SecretRedactor {
                             return true;
                         }
                     }
-                    if (at + window >= length) {
+                    if (at + window >= to) {
                         break;
                     }
                     h = (h - (text[at] & 0xff) * top) * BASE + (text[at + window] & 0xff);
                 }
             }
             return false;
+        }
+
+        /**
+         * Whether {@code text} may hold a key or a piece of one: false when no sampled {@value #GRAM}-character gram
+         * is one of theirs, which settles nearly every answer at one look-up every {@link #stride} characters.
+         */
+        private boolean mayHold(CharSequence text) {
+            if (stride == 0) {
+                return false;
+            }
+            for (int at = 0; at + GRAM <= text.length(); at += stride) {
+                int slot = gramSlot(gram(text.charAt(at), text.charAt(at + 1), text.charAt(at + 2),
+                        text.charAt(at + 3)));
+                if ((grams[slot >>> 6] & 1L << slot) != 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static int gram(int c0, int c1, int c2, int c3) {
+            return c0 ^ c1 << 8 ^ c2 << 16 ^ c3 << 24;
+        }
+
+        private static int gramSlot(int gram) {
+            return (gram * 0x9E3779B1) >>> (32 - GRAM_BITS);
         }
 
         /**
@@ -325,13 +404,12 @@ public final class SecretRedactor {
         }
 
         /**
-         * Where {@code key} first starts in the first {@code length} bytes, or -1. Every answer read whole is scanned
-         * so for every short key: Horspool's search looks at about one byte in the key's length where a byte by byte
-         * scan looked at all of them.
+         * Where {@code key} first starts in {@code text[from, to)}, or -1: Horspool's search looks at about one byte in
+         * the key's length where a byte by byte scan looked at all of them.
          */
-        private static int indexOf(byte[] text, int length, byte[] key, int[] shift) {
+        private static int indexOf(byte[] text, int from, int to, byte[] key, int[] shift) {
             int last = key.length - 1;
-            for (int at = 0; at + last < length; at += shift[text[at + last] & 0xff]) {
+            for (int at = from; at + last < to; at += shift[text[at + last] & 0xff]) {
                 int i = last;
                 while (text[at + i] == key[i]) {
                     if (i == 0) {
@@ -345,6 +423,9 @@ public final class SecretRedactor {
 
         /** The spans to blank, in order and merged; with {@code first}, stops at the first one found. */
         List<int[]> find(CharSequence text, boolean first) {
+            if (!mayHold(text)) {
+                return new ArrayList<>(0);
+            }
             List<int[]> spans = new ArrayList<>();
             for (String key : shortKeys) {
                 for (int at = indexOf(text, key, 0); at >= 0; at = indexOf(text, key, at + 1)) {

@@ -230,6 +230,39 @@ class SecretRedactorTest {
     }
 
     /**
+     * The answer's bytes are sampled a few bytes apart for pieces of every key at once: whichever key, whole or a piece
+     * of one, lies wherever in an answer (its first byte, its last, or across each sampling step), the answer leaks and
+     * its scrubbed bytes hold none of it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"abcd", "bench-key", "tok_short_but_ok", "sk-proj-Yh3AbCdEfGhIjKlMnOpQrStUv0123456789",
+        CONFIGURED})
+    void aKeyOrAPieceOfOneIsFoundAtEveryPlaceOfAnAnswerAmongOtherKeys(String key) {
+        SecretRedactor many = new SecretRedactor(List.of("abcd", "bench-key", "tok_short_but_ok",
+                "sk-proj-Yh3AbCdEfGhIjKlMnOpQrStUv0123456789", CONFIGURED));
+        String answer = "{\"id\":\"chatcmpl-bench0001\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+                + "\"assistant\",\"content\":\"Hello! How can I help you today?\"},\"finish_reason\":\"stop\"}]}";
+        // a long key is looked for in pieces too: one of FRAGMENT characters near its end stands for them
+        List<String> pieces = key.length() < 2 * SecretRedactor.FRAGMENT ? List.of(key)
+                : List.of(key, key.substring(key.length() - 14, key.length() - 14 + SecretRedactor.FRAGMENT));
+        for (String piece : pieces) {
+            for (int at = 0; at <= answer.length(); at++) {
+                String text = answer.substring(0, at) + piece + answer.substring(at);
+                byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+                assertThat(many.leaks(bytes)).as("%s at %d", piece, at).isTrue();
+                assertThat(new String(many.scrub(bytes), java.nio.charset.StandardCharsets.UTF_8))
+                        .as("%s at %d", piece, at).doesNotContain(piece);
+                assertThat(many.scrub(text)).as("%s at %d", piece, at).doesNotContain(piece);
+            }
+            String alone = "\"" + piece + "\"";
+            assertThat(many.leaks(alone.getBytes(java.nio.charset.StandardCharsets.UTF_8))).as(alone).isTrue();
+        }
+        assertThat(many.leaks(answer.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isFalse();
+        assertThat(many.scrub(answer)).isSameAs(answer);
+    }
+
+    /**
      * Short keys (looked for whole) in texts over their own few letters, so that near misses abound: at the start, at
      * the end, overlapping themselves, one byte short; the answer's bytes leak exactly when the text holds the key.
      */
