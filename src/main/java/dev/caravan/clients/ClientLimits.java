@@ -186,7 +186,7 @@ public final class ClientLimits {
         }
         long nanos = 0;
         long tokens = 0;
-        for (CostEstimate e : state.estimates().values()) {
+        for (CostEstimate e : state.estimates().all()) {
             nanos = Math.max(nanos, e.usd() == null ? 0 : Money.nanos(e.usd()));
             tokens = Math.max(tokens, (long) e.promptTokens() + e.expectedOutputTokens());
         }

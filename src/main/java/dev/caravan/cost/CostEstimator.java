@@ -66,6 +66,19 @@ public final class CostEstimator {
     }
 
     /**
+     * A ceiling on {@link #estimate}'s {@code promptTokens + expectedOutputTokens}, made without tokenizing (see
+     * {@link TokenEstimator#ceiling}).
+     */
+    public long ceiling(ChatRequest request, Target target, String dialect, OptionalDouble measuredAverageOutputTokens) {
+        return tokens.ceiling(request, dialect, target.model()) + expectedOutput(request, measuredAverageOutputTokens);
+    }
+
+    /** Whether {@code target} has a price: when not, its estimate's {@code usd} is null whatever the prompt. */
+    public boolean priced(Target target) {
+        return prices.price(target.provider(), target.model()).isPresent();
+    }
+
+    /**
      * What a call cost in USD, from the usage the provider reported; null when the target has no price or the
      * usage holds no token counts.
      *

@@ -285,11 +285,49 @@ public final class TokenEstimator {
         return known;
     }
 
-    private Estimate estimate(ChatRequest request, Counting counting) {
-        String name = counting.name();
-        Family family = counting.family();
-        Encoding encoding = encoding(counting.encoding());
-        Count count = new Count(encoding, counting.encoding(), family, name, encoding == null ? 0 : exactChars);
+    /**
+     * A ceiling on {@link #estimate(ChatRequest, String, String)}'s {@code promptTokens} for {@code model}, made without
+     * tokenizing: the same count with every text at its UTF-8 length (no byte-level BPE token is shorter than a byte),
+     * plus the token each hard cut could add. For deciding what such a ceiling settles (a prompt that fits a context
+     * window with room to spare) without counting exactly.
+     */
+    public long ceiling(ChatRequest request, String dialect, String model) {
+        Counting counting = counting(dialect, model);
+        Count count = new Count(null, counting.encoding(), counting.family(), counting.name(), 0);
+        count.ceiling = true;
+        count(request, count);
+        count.text += CUT_SLACK; // a run cut short where the exact characters end
+        return tokens(count, counting.family());
+    }
+
+    /**
+     * Whether counting {@code request} would take a turn of the heavy estimates: its messages' text is past
+     * {@value #LIGHT_CHARS} characters (the measure the chat route's hop off the event loop goes by).
+     */
+    public static boolean heavy(ChatRequest request) {
+        if (request.messages() == null) {
+            return false;
+        }
+        long chars = 0;
+        for (ChatMessage message : request.messages()) {
+            if (message.content() == null) {
+                continue;
+            }
+            if (message.content().text() != null) {
+                chars += message.content().text().length();
+            } else {
+                for (var part : message.content().asParts()) {
+                    chars += part.text() == null ? 0 : part.text().length();
+                }
+            }
+            if (chars >= LIGHT_CHARS) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void count(ChatRequest request, Count count) {
         try {
             count.messages(request);
             if (request.tools() != null && !request.tools().isEmpty()) {
@@ -302,13 +340,25 @@ public final class TokenEstimator {
         } finally {
             count.endTurn();
         }
+    }
+
+    private static long tokens(Count count, Family family) {
         double factor = switch (family) {
             case CLAUDE -> CLAUDE_FACTOR;
             case GEMINI -> GEMINI_FACTOR;
             case LLAMA -> LLAMA_FACTOR;
             case OPENAI, OTHER -> 1.0;
         };
-        long tokens = (long) Math.ceil(count.text * factor) + count.images;
+        return (long) Math.ceil(count.text * factor) + count.images;
+    }
+
+    private Estimate estimate(ChatRequest request, Counting counting) {
+        String name = counting.name();
+        Family family = counting.family();
+        Encoding encoding = encoding(counting.encoding());
+        Count count = new Count(encoding, counting.encoding(), family, name, encoding == null ? 0 : exactChars);
+        count(request, count);
+        long tokens = tokens(count, family);
         boolean approximate = count.approximate || count.bounded > 0 || family != Family.OPENAI
                 || !counting.framed();
         return new Estimate((int) Math.min(Integer.MAX_VALUE, tokens), counting.encoding().getName(), approximate,
@@ -490,6 +540,8 @@ public final class TokenEstimator {
         /** Hard cuts made: each added a token that may not be there. */
         long cuts;
         boolean approximate;
+        /** Counting a ceiling only: text by its UTF-8 length and the hard cuts it could need, nothing tokenized. */
+        boolean ceiling;
         private long tokenized;
         private boolean heavy;
 
@@ -510,6 +562,10 @@ public final class TokenEstimator {
             while (from < length) {
                 if (exactLeft <= 0) {
                     text += utf8Bytes(s, from, length);
+                    if (ceiling) {
+                        // each hard cut of a tokenized run adds a token, and cuts are HARD_CUT - 1 or more apart
+                        text += (length - from) / (HARD_CUT - 1);
+                    }
                     bounded += length - from;
                     return;
                 }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import dev.caravan.cost.CostEstimate;
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.Target;
 import dev.caravan.provider.WireFeature;
@@ -40,13 +39,23 @@ final class CandidateFilter {
                 return targets.size();
             }
         };
+        Candidate.Availability[] availabilities = new Candidate.Availability[targets.size()];
+        int available = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            availabilities[i] = availability(state, targets.get(i), alias, left);
+            available += availabilities[i] == Candidate.Availability.AVAILABLE ? 1 : 0;
+        }
+        // the scorer weighs cost among the available candidates only, and one alone has nothing to be weighed against:
+        // their costs are counted only when two or more are left and the policy weighs cost
+        boolean weighed = available > 1 && state.policy().cost != 0;
         List<Candidate> candidates = new ArrayList<>(targets.size());
         for (int i = 0; i < targets.size(); i++) {
             TargetStatus t = targets.get(i);
-            Candidate.Availability availability = availability(state, t, alias, left);
+            Candidate.Availability availability = availabilities[i];
             double headroom = availability == Candidate.Availability.AVAILABLE ? t.headroom() : Double.NaN;
-            CostEstimate estimate = state.estimates().get(t.target());
-            double cost = estimate == null || estimate.usd() == null ? Double.NaN : estimate.usd();
+            Double usd = weighed && availability == Candidate.Availability.AVAILABLE
+                    ? state.estimates().usd(t.target()) : null;
+            double cost = usd == null ? Double.NaN : usd;
             candidates.add(new Candidate(t.target(), availability, i, cost, t.p50(), t.successRate(), headroom,
                     t.pool().load()));
         }
@@ -78,14 +87,14 @@ final class CandidateFilter {
         if (!lacking(state, t).isEmpty()) {
             return Candidate.Availability.LACKS_CAPABILITY;
         }
-        CostEstimate estimate = state.estimates().get(target);
         long window = settings.contextWindow(target.model());
         // room for the prompt and the answer it expects (max tokens asked, else the target's usual length)
-        if (estimate != null && window > 0 && estimate.promptTokens() + estimate.expectedOutputTokens() > window) {
+        if (window > 0 && !state.estimates().fits(target, window)) {
             return Candidate.Availability.TOO_SMALL;
         }
         Double cap = state.options().maxCostUsd();
-        if (cap != null && (estimate == null || estimate.usd() == null || estimate.usd() > cap)) {
+        Double usd = cap == null ? null : state.estimates().usd(target);
+        if (cap != null && (usd == null || usd > cap)) {
             return Candidate.Availability.OVER_COST_CAP; // an unpriced target cannot promise to stay under a cap
         }
         if (!contextWindows.admits(state, target, aliasTargets)) {

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -151,11 +150,11 @@ public final class FailoverRouter {
      */
     public void planAlias(Exchange exchange, String alias, Map<Target, CostEstimate> estimates) {
         start(exchange, null, exchange.getProperty(ClientRequest.PROPERTY, ClientRequest.class), alias, Set.of(),
-                estimates);
+                Estimates.of(estimates));
     }
 
     private void start(Exchange exchange, ChatRequest request, ClientRequest original, String alias,
-            Set<Capability> needs, Map<Target, CostEstimate> estimates) {
+            Set<Capability> needs, Estimates estimates) {
         RequestContext context = RequestContext.on(exchange);
         RequestOptions options = context.options();
         Instant now = time.clock().instant();
@@ -171,15 +170,17 @@ public final class FailoverRouter {
         }
     }
 
-    /** The expected cost and prompt size of {@code request} on each target of its alias; one tokenizer run per model. */
-    private Map<Target, CostEstimate> estimates(ChatRequest request) {
-        Map<Target, CostEstimate> estimates = new HashMap<>();
-        List<Target> targets = boards.targets(request.model());
-        // one model at two providers is counted once; an alias of one target needs no memo
-        Map<Object, TokenEstimator.Estimate> counted = targets.size() > 1 ? new HashMap<>() : null;
-        for (Target target : targets) {
-            estimates.put(target, costs.estimate(request, target, boards.provider(target.provider()).dialect(),
-                    outputTokens.average(target), counted));
+    /**
+     * The expected cost and prompt size of {@code request} on each target of its alias, counted when a decision asks
+     * (see {@link Estimates}); one tokenizer run per model. The targets' average answers are read now, so that a count
+     * made later assumes what a count made now would. A heavy prompt is counted now, for every target: its plan runs
+     * off the event loop (the chat route's hop), and a count taking a heavy turn later might wait on a loop.
+     */
+    private Estimates estimates(ChatRequest request) {
+        Estimates estimates = Estimates.of(request, boards.targets(request.model()),
+                target -> boards.provider(target.provider()).dialect(), outputTokens::average, costs);
+        if (TokenEstimator.heavy(request)) {
+            estimates.all();
         }
         return estimates;
     }

@@ -133,8 +133,7 @@ final class Outcomes {
         for (TargetStatus status : targets) {
             Target target = status.target();
             long window = settings.contextWindow(target.model());
-            CostEstimate estimate = state.estimates().get(target);
-            if (window <= 0 || estimate == null || estimate.promptTokens() + estimate.expectedOutputTokens() <= window) {
+            if (window <= 0 || state.estimates().fits(target, window)) {
                 return null;
             }
             if (largest == null || window > settings.contextWindow(largest.model())) {

@@ -22,16 +22,23 @@ import dev.caravan.provider.Target;
  * @param stop        why the request ended, once it has; else null
  * @param options     what the caller required of the routing
  * @param needs       the capabilities the request needs of a model
- * @param estimates   the expected cost and prompt size of the request on each target of its alias
+ * @param estimates   the expected cost and prompt size of the request on each target of its alias, counted when
+ *                    first asked for
  */
 public record RoutingState(String requestId, String alias, RoutingPolicy policy, Instant started, Instant deadline,
         List<Attempt> attempts, List<Target> skipped, AttemptPlan inFlight, AttemptResult ended, Step.Stop stop,
-        RequestOptions options, Set<Capability> needs, Map<Target, CostEstimate> estimates) {
+        RequestOptions options, Set<Capability> needs, Estimates estimates) {
 
     public static RoutingState start(String requestId, String alias, RoutingPolicy policy, Instant now,
-            Instant deadline, RequestOptions options, Set<Capability> needs, Map<Target, CostEstimate> estimates) {
+            Instant deadline, RequestOptions options, Set<Capability> needs, Estimates estimates) {
         return new RoutingState(requestId, alias, policy, now, deadline, List.of(), List.of(), null, null, null,
                 options, needs, estimates);
+    }
+
+    /** A state whose estimates are all made already. */
+    public static RoutingState start(String requestId, String alias, RoutingPolicy policy, Instant now,
+            Instant deadline, RequestOptions options, Set<Capability> needs, Map<Target, CostEstimate> estimates) {
+        return start(requestId, alias, policy, now, deadline, options, needs, Estimates.of(estimates));
     }
 
     public RoutingState dispatched(AttemptPlan plan) {

@@ -212,14 +212,32 @@ class CandidateFilterTest {
 
     @Test
     void candidatesKeepTheConfiguredOrderAndShowHeadroomOnlyForAvailableOnes() {
-        RoutingState state = request(RequestOptions.NONE, Set.of(), Map.of(A, new CostEstimate(10, 10, 0.002, false)));
+        RoutingState state = RoutingState.start("req_1", "chat", RoutingPolicy.COST, NOW, NOW.plus(LEFT),
+                RequestOptions.NONE, Set.of(), Map.of(A, new CostEstimate(10, 10, 0.002, false),
+                        BIG, new CostEstimate(10, 10, 0.003, false)));
         TargetStatus down = new TargetStatus(B, ONE_USABLE, true, false, 90, 0.5, 0.7, true);
 
-        List<Candidate> candidates = filter.candidates(state, List.of(clear(A), down), LEFT);
+        List<Candidate> candidates = filter.candidates(state, List.of(clear(A), down, clear(BIG)), LEFT);
 
         assertThat(candidates).containsExactly(
                 new Candidate(A, Candidate.Availability.AVAILABLE, 0, 0.002, 120, 1.0, 0.8),
-                new Candidate(B, Candidate.Availability.DOWN, 1, Double.NaN, 90, 0.5, Double.NaN));
+                new Candidate(B, Candidate.Availability.DOWN, 1, Double.NaN, 90, 0.5, Double.NaN),
+                new Candidate(BIG, Candidate.Availability.AVAILABLE, 2, 0.003, 120, 1.0, 0.8));
+    }
+
+    @Test
+    void aCostIsCarriedOnlyWhereTheScorerWeighsIt() {
+        Map<Target, CostEstimate> estimates = Map.of(A, new CostEstimate(10, 10, 0.002, false),
+                BIG, new CostEstimate(10, 10, 0.003, false));
+        TargetStatus down = new TargetStatus(B, ONE_USABLE, true, false, 90, 0.5, 0.7, true);
+        RoutingState cost = RoutingState.start("req_1", "chat", RoutingPolicy.COST, NOW, NOW.plus(LEFT),
+                RequestOptions.NONE, Set.of(), estimates);
+
+        // one available candidate has nothing to be weighed against; the priority policy weighs no cost
+        assertThat(filter.candidates(cost, List.of(clear(A), down), LEFT)).extracting(Candidate::estimatedCost)
+                .containsExactly(Double.NaN, Double.NaN);
+        assertThat(filter.candidates(request(RequestOptions.NONE, Set.of(), estimates), List.of(clear(A), clear(BIG)),
+                LEFT)).extracting(Candidate::estimatedCost).containsExactly(Double.NaN, Double.NaN);
     }
 
     @Test

@@ -24,7 +24,7 @@ class RoutingStateTest {
     private static final Target A = new Target("openai", "gpt-4o");
     private static final Target B = new Target("anthropic", "claude");
     private static final Set<Capability> NEEDS = Set.of(Capability.TOOLS);
-    private static final Map<Target, CostEstimate> ESTIMATES = Map.of(A, new CostEstimate(12, 100, 0.001, false));
+    private static final Estimates ESTIMATES = Estimates.of(Map.of(A, new CostEstimate(12, 100, 0.001, false)));
     private static final RequestOptions OPTIONS = new RequestOptions("cost", null, Set.of(), Set.of(), null, null);
 
     private static final Attempt OK_A = new Attempt(A, 0, null, 200, null, 40);
