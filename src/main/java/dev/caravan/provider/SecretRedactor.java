@@ -2,6 +2,9 @@ package dev.caravan.provider;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,9 +108,52 @@ public final class SecretRedactor {
         return out.append(text, copied, text.length()).toString();
     }
 
-    /** Whether UTF-8 JSON text holds a configured key or a piece of one (as JSON writes it: escapes decoded). */
+    /**
+     * Whether UTF-8 JSON text holds a configured key or a piece of one, as written or spelt with the escapes JSON
+     * reads as its characters (a backslash and {@code u} with four hex digits, or a backslash before a slash).
+     */
     public boolean leaks(byte[] utf8Json) {
-        return utf8Json != null && leaks(utf8Json, utf8Json.length);
+        return utf8Json != null && (leaks(utf8Json, utf8Json.length)
+                || spelledOtherwise(utf8Json) && leaksOnceRead(utf8Json));
+    }
+
+    /** Whether the JSON holds a key once read, as Jackson writes strings (plainly); false for what is not JSON. */
+    private boolean leaksOnceRead(byte[] utf8Json) {
+        try {
+            byte[] plain = JSON.writeValueAsBytes(JSON.readTree(utf8Json));
+            return leaks(plain, plain.length);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final long BACKSLASHES = 0x5c5c5c5c5c5c5c5cL;
+
+    /**
+     * Whether the bytes hold an escape that may spell a key's character another way than it is: a backslash
+     * before {@code u} or {@code /}. Eight bytes at a time (a backslash among them shows as a zero byte of their XOR
+     * with backslashes): every answer is looked at so.
+     */
+    static boolean spelledOtherwise(byte[] json) {
+        int at = 0;
+        for (; at + Long.BYTES <= json.length; at += Long.BYTES) {
+            long x = (long) LONGS.get(json, at) ^ BACKSLASHES;
+            if (((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) != 0 && escapeIn(json, at, at + Long.BYTES)) {
+                return true;
+            }
+        }
+        return escapeIn(json, at, json.length);
+    }
+
+    private static boolean escapeIn(byte[] json, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (json[i] == '\\' && i + 1 < json.length && (json[i + 1] == 'u' || json[i + 1] == '/')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The first {@code length} bytes read in place, each as one ISO-8859-1 character: no string copy of an answer. */
