@@ -140,7 +140,7 @@ final class RawStreamRelay {
             if (event.event() != null) {
                 out.writeBytes(("event: " + event.event() + "\n").getBytes(StandardCharsets.UTF_8));
             }
-            for (String line : RawStreamRelay.this.redactor.scrub(event.data()).split("\n", -1)) {
+            for (String line : RawStreamRelay.this.redactor.scrubJson(event.data()).split("\n", -1)) {
                 out.writeBytes("data: ".getBytes(StandardCharsets.UTF_8));
                 out.writeBytes(line.getBytes(StandardCharsets.UTF_8));
                 out.write('\n');

@@ -109,6 +109,27 @@ public final class SecretRedactor {
     }
 
     /**
+     * JSON text (a streamed event's data, relayed as it came) without keys or pieces of them, as written or spelt with
+     * the escapes JSON reads as their characters; the same instance when it held none. Text that is not JSON loses
+     * what {@link #scrub(String)} removes.
+     */
+    public String scrubJson(String json) {
+        String out = scrub(json);
+        if (out != json || json.indexOf('\\') < 0 || !json.contains("\\u") && !json.contains("\\/")) {
+            return out;
+        }
+        try {
+            JsonNode tree = JSON.readTree(json);
+            if (text.find(JSON.writeValueAsString(tree), true).isEmpty()) {
+                return json;
+            }
+            return JSON.writeValueAsString(scrub(tree));
+        } catch (IOException e) {
+            return json;
+        }
+    }
+
+    /**
      * Whether UTF-8 JSON text holds a configured key or a piece of one, as written or spelt with the escapes JSON
      * reads as its characters (a backslash and {@code u} with four hex digits, or a backslash before a slash).
      */

@@ -329,6 +329,32 @@ class SecretRedactorTest {
         assertThat(slashed.scrub(clean)).isSameAs(clean);
     }
 
+    /**
+     * A streamed answer relayed event by event: a key at the start or the end of an event's data, spelt with escapes,
+     * or cut in two across two events (each half is a piece long enough to be looked for) never reaches the client.
+     */
+    @Test
+    void aStreamedEventsDataLosesAKeyAtItsEndsSpeltWithEscapesOrCutAcrossTwoEvents() {
+        String spelt = CONFIGURED.chars().mapToObj(c -> String.format("\\u%04x", c))
+                .collect(java.util.stream.Collectors.joining());
+        for (String data : List.of(CONFIGURED + " {}", "{\"delta\":\"" + CONFIGURED + "\"}",
+                "{\"delta\":{\"content\":\"" + spelt + "\"}}", "{\"" + spelt + "\":\"at the end: " + spelt + "\"}")) {
+            assertThat(redactor.scrubJson(data)).as(data).doesNotContain(CONFIGURED).doesNotContain(spelt)
+                    .contains("[redacted]");
+        }
+        // a generated key, whose every stretch looks random (one of words is looked for whole only)
+        String generated = "sk-proj-Yh3AbCdEfGhIjKlMnOpQrStUv0123456789";
+        SecretRedactor streamed = new SecretRedactor(List.of(generated));
+        int half = generated.length() / 2;
+        assertThat(streamed.scrubJson("{\"choices\":[{\"delta\":{\"content\":\"key: " + generated.substring(0, half)
+                + "\"}}]}")).doesNotContain(generated.substring(0, half)).contains("[redacted]");
+        assertThat(streamed.scrubJson("{\"choices\":[{\"delta\":{\"content\":\"" + generated.substring(half)
+                + " was it\"}}]}")).doesNotContain(generated.substring(half)).contains("[redacted]");
+        String clean = "{\"delta\":{\"content\":\"caf\\u00e9 \\/ ok\"}}";
+        assertThat(redactor.scrubJson(clean)).isSameAs(clean);
+        assertThat(redactor.scrubJson("[DONE]")).isEqualTo("[DONE]");
+    }
+
     @Test
     void aKeyEscapedInJsonIsFoundOnceTheJsonIsReadAndRemovedFromTheTree() throws Exception {
         StringBuilder escaped = new StringBuilder();
