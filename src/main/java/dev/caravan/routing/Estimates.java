@@ -142,6 +142,11 @@ public final class Estimates {
         return i < 0 || !priced.test(i) ? null : counted(i).usd();
     }
 
+    /** How many targets there are estimates for. */
+    public int size() {
+        return targets.size();
+    }
+
     /** Every target's estimate, all counted. */
     public List<CostEstimate> all() {
         List<CostEstimate> all = new ArrayList<>(targets.size());

@@ -172,14 +172,15 @@ public final class FailoverRouter {
 
     /**
      * The expected cost and prompt size of {@code request} on each target of its alias, counted when a decision asks
-     * (see {@link Estimates}); one tokenizer run per model. The targets' average answers are read now, so that a count
-     * made later assumes what a count made now would. A heavy prompt is counted now, for every target: its plan runs
-     * off the event loop (the chat route's hop), and a count taking a heavy turn later might wait on a loop.
+     * (see {@link Estimates}). Counted now: a heavy prompt, for every target (its plan runs off the event loop, the
+     * chat route's hop, and a count taking a heavy turn later might wait on a loop); and the one target of an alias of
+     * one, whose count its answer's estimate headers need whenever it serves (counted later, it cost more, measured:
+     * bench/README.md), and for which a ceiling would only be work on top.
      */
     private Estimates estimates(ChatRequest request) {
         Estimates estimates = Estimates.of(request, boards.targets(request.model()),
                 target -> boards.provider(target.provider()).dialect(), outputTokens::average, costs);
-        if (TokenEstimator.heavy(request)) {
+        if (TokenEstimator.heavy(request) || estimates.size() == 1) {
             estimates.all();
         }
         return estimates;
