@@ -32,7 +32,26 @@ public final class HealthBoard {
         void changed(String provider, State from, State to, String reason);
     }
 
-    private final Map<String, ProviderHealth> health = new ConcurrentHashMap<>();
+    /**
+     * A provider's standing on the board: one object per provider for as long as the board lives, its health
+     * replaced in place by each probe, so that a request path can hold it (see {@code TargetBoards}) and read the
+     * latest state with no look-up. Null health: nothing known of a provider not listed at start.
+     */
+    public static final class Standing {
+
+        private volatile ProviderHealth health;
+
+        private Standing(ProviderHealth health) {
+            this.health = health;
+        }
+
+        public boolean isDown() {
+            ProviderHealth h = health;
+            return h != null && h.state() == State.DOWN;
+        }
+    }
+
+    private final Map<String, Standing> health = new ConcurrentHashMap<>();
     private final int failureThreshold;
     private final Clock clock;
     private final List<Transitions> listeners = new CopyOnWriteArrayList<>();
@@ -40,11 +59,22 @@ public final class HealthBoard {
     public HealthBoard(Collection<String> providers, int failureThreshold, Clock clock) {
         this.failureThreshold = failureThreshold;
         this.clock = clock;
-        providers.forEach(p -> health.put(p, new ProviderHealth(State.UNKNOWN, 0, null, null)));
+        providers.forEach(p -> health.put(p, new Standing(new ProviderHealth(State.UNKNOWN, 0, null, null))));
+    }
+
+    /** The provider's standing, the same object whatever happens to the provider later. */
+    public Standing standing(String provider) {
+        Standing known = health.get(provider);
+        return known != null ? known : health.computeIfAbsent(provider, p -> new Standing(null));
     }
 
     public void probeSucceeded(String provider) {
-        ProviderHealth before = health.put(provider, new ProviderHealth(State.UP, 0, clock.instant(), null));
+        Standing standing = standing(provider);
+        ProviderHealth before;
+        synchronized (standing) {
+            before = standing.health;
+            standing.health = new ProviderHealth(State.UP, 0, clock.instant(), null);
+        }
         if (before != null && before.state() == State.DOWN) {
             LOG.info("provider {} is up again: its model listing answered", provider);
         }
@@ -59,19 +89,22 @@ public final class HealthBoard {
     }
 
     public void probeFailed(String provider, String reason) {
-        State[] was = {State.UNKNOWN};
-        ProviderHealth updated = health.compute(provider, (p, before) -> {
-            was[0] = before == null ? State.UNKNOWN : before.state();
+        Standing standing = standing(provider);
+        State was;
+        ProviderHealth updated;
+        synchronized (standing) {
+            ProviderHealth before = standing.health;
+            was = before == null ? State.UNKNOWN : before.state();
             int failures = (before == null ? 0 : before.consecutiveFailures()) + 1;
-            State state = failures >= failureThreshold ? State.DOWN
-                    : before == null ? State.UNKNOWN : before.state();
-            return new ProviderHealth(state, failures, clock.instant(), reason);
-        });
+            State state = failures >= failureThreshold ? State.DOWN : was;
+            updated = new ProviderHealth(state, failures, clock.instant(), reason);
+            standing.health = updated;
+        }
         if (updated.consecutiveFailures() == failureThreshold) {
             LOG.warn("provider {} is down after {} failed probes; last: {}", provider, failureThreshold, reason);
         }
-        if (updated.state() != was[0]) {
-            listeners.forEach(l -> l.changed(provider, was[0], updated.state(), reason));
+        if (updated.state() != was) {
+            listeners.forEach(l -> l.changed(provider, was, updated.state(), reason));
         }
     }
 
@@ -80,16 +113,27 @@ public final class HealthBoard {
      * provider's (its state and failure count stay as they were).
      */
     public void probeKeyRejected(String provider, String reason) {
-        health.computeIfPresent(provider, (p, before) -> new ProviderHealth(before.state(),
-                before.consecutiveFailures(), clock.instant(), reason));
+        Standing standing = health.get(provider);
+        if (standing == null) {
+            return;
+        }
+        synchronized (standing) {
+            ProviderHealth before = standing.health;
+            if (before != null) {
+                standing.health = new ProviderHealth(before.state(), before.consecutiveFailures(), clock.instant(),
+                        reason);
+            }
+        }
     }
 
     public boolean isDown(String provider) {
-        ProviderHealth h = health.get(provider);
-        return h != null && h.state() == State.DOWN;
+        Standing standing = health.get(provider);
+        return standing != null && standing.isDown();
     }
 
     public ProviderHealth of(String provider) {
-        return health.getOrDefault(provider, new ProviderHealth(State.UNKNOWN, 0, null, null));
+        Standing standing = health.get(provider);
+        ProviderHealth h = standing == null ? null : standing.health;
+        return h != null ? h : new ProviderHealth(State.UNKNOWN, 0, null, null);
     }
 }

@@ -30,46 +30,85 @@ public final class LatencyBoard {
     private record Cached(Percentiles percentiles, long takenNanos) {
     }
 
+    /**
+     * One target's line on the board, the same object for as long as the board lives: a request path holds it (see
+     * {@code TargetBoards}) and records and reads with no look-up. Its timer is registered at its first measurement,
+     * as the meter has always appeared.
+     */
+    public final class Entry {
+
+        private final Target target;
+        private volatile Timer timer;
+        private volatile Cached cached;
+
+        private Entry(Target target) {
+            this.target = target;
+        }
+
+        public void record(long nanos) {
+            Timer t = timer;
+            if (t == null) {
+                synchronized (this) {
+                    t = timer;
+                    if (t == null) {
+                        t = timer = register(target);
+                    }
+                }
+            }
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        /** The percentiles, reused for a short while: taking a histogram snapshot is too costly per request. */
+        public Percentiles percentiles() {
+            Timer t = timer;
+            if (t == null) {
+                // never measured: nothing to cache, and caching it would hide the first measurements for the TTL
+                return NOTHING;
+            }
+            // the registry's clock, which also rotates the timers' windows (System.nanoTime in production)
+            long now = registry.config().clock().monotonicTime();
+            Cached known = cached;
+            if (known != null && now - known.takenNanos() < SNAPSHOT_TTL_NANOS) {
+                return known.percentiles();
+            }
+            Percentiles fresh = compute(t);
+            cached = new Cached(fresh, now);
+            return fresh;
+        }
+    }
+
     private final MeterRegistry registry;
     private final Duration window;
-    private final Map<Target, Timer> timers = new ConcurrentHashMap<>();
-    private final Map<Target, Cached> cache = new ConcurrentHashMap<>();
+    private final Map<Target, Entry> entries = new ConcurrentHashMap<>();
 
     public LatencyBoard(MeterRegistry registry, Duration window) {
         this.registry = registry;
         this.window = window;
     }
 
+    /** The target's line on the board, the same object whenever asked. */
+    public Entry entry(Target target) {
+        Entry known = entries.get(target); // a look-up without computeIfAbsent's lock of the bin
+        return known != null ? known : entries.computeIfAbsent(target, Entry::new);
+    }
+
     public void record(Target target, long nanos) {
-        timer(target).record(nanos, TimeUnit.NANOSECONDS);
+        entry(target).record(nanos);
     }
 
     public Percentiles of(Target target) {
-        if (!timers.containsKey(target)) {
-            // never measured: nothing to cache, and caching it would hide the first measurements for the TTL
-            return NOTHING;
-        }
-        // the registry's clock, which also rotates the timers' windows (System.nanoTime in production)
-        long now = registry.config().clock().monotonicTime();
-        Cached cached = cache.get(target);
-        if (cached != null && now - cached.takenNanos() < SNAPSHOT_TTL_NANOS) {
-            return cached.percentiles();
-        }
-        Percentiles fresh = compute(target);
-        cache.put(target, new Cached(fresh, now));
-        return fresh;
+        Entry entry = entries.get(target);
+        return entry == null ? NOTHING : entry.percentiles();
     }
 
     /** The percentiles as of now, bypassing the cache: for the status page, not the request path. */
     public Percentiles current(Target target) {
-        return compute(target);
+        Entry entry = entries.get(target);
+        Timer timer = entry == null ? null : entry.timer;
+        return timer == null ? NOTHING : compute(timer);
     }
 
-    private Percentiles compute(Target target) {
-        Timer timer = timers.get(target);
-        if (timer == null) {
-            return NOTHING;
-        }
+    private static Percentiles compute(Timer timer) {
         var snapshot = timer.takeSnapshot();
         double p50 = Double.NaN;
         double p95 = Double.NaN;
@@ -90,15 +129,14 @@ public final class LatencyBoard {
         return new Percentiles(p50, p95, p99, snapshot.count());
     }
 
-    private Timer timer(Target target) {
-        Timer known = timers.get(target); // a look-up without computeIfAbsent's lock of the bin for every answer
-        return known != null ? known : timers.computeIfAbsent(target, t -> Timer.builder(Meters.TARGET_LATENCY)
+    private Timer register(Target t) {
+        return Timer.builder(Meters.TARGET_LATENCY)
                 .description("Latency of successful provider attempts, by target")
                 .tag(Meters.PROVIDER, t.provider())
                 .tag(Meters.MODEL, t.model())
                 .publishPercentiles(0.5, 0.95, 0.99)
                 .distributionStatisticExpiry(window)
                 .distributionStatisticBufferLength(3)
-                .register(registry));
+                .register(registry);
     }
 }

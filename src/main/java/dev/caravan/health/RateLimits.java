@@ -13,10 +13,38 @@ import dev.caravan.provider.RateLimitHeaders;
  */
 public final class RateLimits {
 
-    private record Key(String provider, int key) {
+    private record Report(RateLimitHeaders headers, Instant at) {
     }
 
-    private record Report(RateLimitHeaders headers, Instant at) {
+    /**
+     * What one provider's keys reported, the same object for as long as the board lives: a request path holds it
+     * (see {@code TargetBoards}) and reads a key's headroom with no look-up of the provider, nor a key object made
+     * per read.
+     */
+    public final class Reports {
+
+        private final Map<Integer, Report> byKey = new ConcurrentHashMap<>();
+
+        private Reports() {
+        }
+
+        /** The last report for the key, unless its window has been replenished since; null when unknown. */
+        public RateLimitHeaders of(int key) {
+            if (byKey.isEmpty()) {
+                return null; // a provider that sends no rate-limit headers: nothing to look for
+            }
+            Report r = byKey.get(key);
+            if (r == null) {
+                return null;
+            }
+            return r.headers().expired(clock.instant()) ? null : r.headers();
+        }
+
+        /** The share of the key's scarcer limit left, 0..1; NaN when unknown. */
+        public double headroom(int key) {
+            RateLimitHeaders r = of(key);
+            return r == null ? Double.NaN : r.headroom(clock.instant());
+        }
     }
 
     /** Told of every report this replica reads, so that other replicas learn it too. */
@@ -25,7 +53,7 @@ public final class RateLimits {
         void reported(String provider, int key, RateLimitHeaders headers, Instant at);
     }
 
-    private final Map<Key, Report> reports = new ConcurrentHashMap<>();
+    private final Map<String, Reports> reports = new ConcurrentHashMap<>();
     private final Clock clock;
     private volatile Listener listener = (provider, key, headers, at) -> { };
 
@@ -47,27 +75,31 @@ public final class RateLimits {
 
     /** A report read at {@code at}, here or elsewhere: kept unless the one held was read later. */
     public void learn(String provider, int key, RateLimitHeaders headers, Instant at) {
-        reports.merge(new Key(provider, key), new Report(headers, at), (a, b) -> a.at().isAfter(b.at()) ? a : b);
+        reports(provider).byKey.merge(key, new Report(headers, at), (a, b) -> a.at().isAfter(b.at()) ? a : b);
+    }
+
+    /** What the provider's keys reported, the same object whenever asked. */
+    public Reports reports(String provider) {
+        Reports known = reports.get(provider);
+        return known != null ? known : reports.computeIfAbsent(provider, p -> new Reports());
     }
 
     /** The last report for the key, unless its window has been replenished since; null when unknown. */
     public RateLimitHeaders of(String provider, int key) {
-        Report r = reports.get(new Key(provider, key));
-        if (r == null) {
-            return null;
-        }
-        return r.headers().expired(clock.instant()) ? null : r.headers();
+        Reports r = reports.get(provider);
+        return r == null ? null : r.of(key);
     }
 
     /** When the key's last report was read; null when there is none. */
     public Instant reportedAt(String provider, int key) {
-        Report r = reports.get(new Key(provider, key));
+        Reports known = reports.get(provider);
+        Report r = known == null ? null : known.byKey.get(key);
         return r == null ? null : r.at();
     }
 
     /** The share of the key's scarcer limit left, 0..1; NaN when unknown. */
     public double headroom(String provider, int key) {
-        RateLimitHeaders r = of(provider, key);
-        return r == null ? Double.NaN : r.headroom(clock.instant());
+        Reports r = reports.get(provider);
+        return r == null ? Double.NaN : r.headroom(key);
     }
 }

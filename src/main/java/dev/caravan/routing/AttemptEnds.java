@@ -24,17 +24,17 @@ final class AttemptEnds {
 
     private final TargetBoards boards;
     private final RoutingMeters meters;
-    private final OutputTokens outputTokens;
+    private final TargetLines lines;
     private final SecretRedactor redactor;
     private final Duration rateLimitRest;
     private final Duration rejectedKeyRest;
     private final LongSupplier ticker;
 
-    AttemptEnds(TargetBoards boards, RoutingMeters meters, OutputTokens outputTokens, SecretRedactor redactor,
+    AttemptEnds(TargetBoards boards, RoutingMeters meters, TargetLines lines, SecretRedactor redactor,
             RoutingSettings settings, LongSupplier ticker) {
         this.boards = boards;
         this.meters = meters;
-        this.outputTokens = outputTokens;
+        this.lines = lines;
         this.redactor = redactor;
         this.rateLimitRest = settings.rateLimitCooldown();
         this.rejectedKeyRest = settings.authFailureCooldown();
@@ -45,16 +45,19 @@ final class AttemptEnds {
     RoutingState served(RoutingState state, ProviderReply reply) {
         AttemptPlan plan = state.inFlight();
         long nanos = ticker.getAsLong() - plan.startedNanos();
+        // one look-up for all the target's marks: its latency, time to first content, answer length and count
+        TargetLines.Line line = lines.alias(state.alias()).line(plan.target());
         // a streaming caller waits for the first content, not for the end of the answer
-        boards.recordLatency(plan.target(), reply.firstContentNanos() > 0 ? reply.firstContentNanos() : nanos);
+        boards.recordLatency(line.board(), reply.firstContentNanos() > 0 ? reply.firstContentNanos() : nanos);
         if (reply.firstContentNanos() > 0) {
-            meters.firstContent(plan.target(), reply.firstContentNanos());
+            line.meters().firstContent(reply.firstContentNanos());
         }
         if (reply.response() != null && reply.response().usage() != null
                 && reply.response().usage().completionTokens() != null) {
-            outputTokens.record(plan.target(), reply.response().usage().completionTokens());
+            line.output().record(reply.response().usage().completionTokens());
         }
-        return ended(state, new AttemptResult.Served(new Attempt(plan.target(), plan.keyIndex(), null,
+        line.meters().attempt(null);
+        return state.recorded(new AttemptResult.Served(new Attempt(plan.target(), plan.keyIndex(), null,
                 reply.status(), null, nanos / 1_000_000)));
     }
 
@@ -84,16 +87,16 @@ final class AttemptEnds {
 
     /** The record of a hedged attempt cut because the other answered first; counted as such. */
     Attempt cancelled(AttemptPlan plan) {
-        meters.attempt(plan.target(), FailureClass.CANCELLED.label());
+        meters.of(plan.target()).attempt(FailureClass.CANCELLED);
         return new Attempt(plan.target(), plan.keyIndex(), FailureClass.CANCELLED, 0,
                 ProviderFailure.CANCELLED_REASON, millisSince(plan));
     }
 
     private RoutingState ended(RoutingState state, AttemptResult result) {
         switch (result) {
-            case AttemptResult.Served served -> meters.attempt(served.attempt().target(), "ok");
-            case AttemptResult.Failed failed -> meters.attempt(failed.attempt().target(),
-                    failed.failure().failureClass().label());
+            case AttemptResult.Served served -> meters.of(served.attempt().target()).attempt(null);
+            case AttemptResult.Failed failed -> meters.of(failed.attempt().target())
+                    .attempt(failed.failure().failureClass());
             case AttemptResult.Refused refused -> {
             }
         }

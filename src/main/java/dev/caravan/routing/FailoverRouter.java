@@ -78,7 +78,7 @@ public final class FailoverRouter {
     private final AttemptPolicy policy;
     private final Outcomes outcomes;
     private final RoutingMeters meters;
-    private final OutputTokens outputTokens = new OutputTokens();
+    private final TargetLines lines;
     private final AttemptEnds ends;
     private final Hedger.Budget hedges;
     private final SecretRedactor redactor;
@@ -110,7 +110,8 @@ public final class FailoverRouter {
         this.policy = new AttemptPolicy(settings, () -> ThreadLocalRandom.current().nextDouble());
         this.outcomes = new Outcomes(settings, filter, costs);
         this.meters = new RoutingMeters(meters);
-        this.ends = new AttemptEnds(boards, this.meters, outputTokens, redactor, settings, time.ticker());
+        this.lines = new TargetLines(boards, this.meters, new OutputTokens());
+        this.ends = new AttemptEnds(boards, this.meters, lines, redactor, settings, time.ticker());
         this.hedges = new Hedger.Budget(settings.hedging().budget());
         this.redactor = redactor;
     }
@@ -178,8 +179,10 @@ public final class FailoverRouter {
      * bench/README.md), and for which a ceiling would only be work on top.
      */
     private Estimates estimates(ChatRequest request) {
-        Estimates estimates = Estimates.of(request, boards.targets(request.model()),
-                target -> boards.provider(target.provider()).dialect(), outputTokens::average, costs);
+        TargetLines.Alias alias = lines.alias(request.model());
+        Estimates estimates = Estimates.of(request, alias.targets(),
+                target -> alias.line(target).board().provider().dialect(),
+                target -> alias.line(target).output().value(), costs);
         if (TokenEstimator.heavy(request) || estimates.size() == 1) {
             estimates.all();
         }
@@ -216,11 +219,12 @@ public final class FailoverRouter {
         if (resumed != null) {
             return take(exchange, context, state, resumed);
         }
+        TargetLines.Alias alias = lines.alias(state.alias());
         Keys keys = state.ended() instanceof AttemptResult.Failed failed
                 ? boards.keys(failed.attempt().target().provider()) : Keys.NONE;
         return take(exchange, context, state, policy.next(state, new AttemptPolicy.Situation(
-                time.clock().instant(), context.callerGone(), keys, boards.targets(state.alias()),
-                ranking(state, untranslated(context)))));
+                time.clock().instant(), context.callerGone(), keys, alias.targets(),
+                ranking(state, alias, untranslated(context)))));
     }
 
     /**
@@ -237,7 +241,7 @@ public final class FailoverRouter {
                 failed.failure().isAbandonment(), estimate == null ? 0 : estimate.promptTokens())) {
             case AS_USUAL -> null;
             case NEXT_TARGET -> policy.nextTarget(state, time.clock().instant(),
-                    ranking(state, untranslated(context)));
+                    ranking(state, lines.alias(state.alias()), untranslated(context)));
             case SAME_TARGET -> new Step.RetrySame(target, Duration.ZERO);
         };
     }
@@ -254,8 +258,8 @@ public final class FailoverRouter {
                         && !state.attempts().getLast().target().provider().equals(next.target().provider())) {
                     meters.failedOver(state, state.attempts().getLast(), next.target());
                 }
-                yield dispatch(exchange, context, state, next.target(), usableKey(next.target()).orElseThrow(),
-                        next.runnerUp());
+                TargetLines.Line line = lines.alias(state.alias()).line(next.target());
+                yield dispatch(exchange, context, state, line, usableKey(line).orElseThrow(), next.runnerUp());
             }
             case Step.NextKey again -> sameTarget(exchange, context, state, again.target());
             case Step.RetrySame again -> waitFor(exchange, context, state, again.target(), again.backoff());
@@ -282,24 +286,27 @@ public final class FailoverRouter {
 
     /** The same target again, with its first usable key; when none is usable after all, the best candidate left. */
     private String sameTarget(Exchange exchange, RequestContext context, RoutingState state, Target target) {
-        OptionalInt key = usableKey(target);
+        TargetLines.Line line = lines.alias(state.alias()).line(target);
+        OptionalInt key = usableKey(line);
         if (key.isEmpty()) {
             return take(exchange, context, state, policy.nextTarget(state, time.clock().instant(),
-                    ranking(state, untranslated(context))));
+                    ranking(state, lines.alias(state.alias()), untranslated(context))));
         }
-        return dispatch(exchange, context, state, target, key.getAsInt(), null);
+        return dispatch(exchange, context, state, line, key.getAsInt(), null);
     }
 
-    private String dispatch(Exchange exchange, RequestContext context, RoutingState state, Target target, int key,
-            Target runnerUp) {
+    private String dispatch(Exchange exchange, RequestContext context, RoutingState state, TargetLines.Line line,
+            int key, Target runnerUp) {
+        Target target = line.target();
         Duration left = Duration.between(time.clock().instant(), state.deadline());
-        AttemptPlan plan = planFor(target, key, state, left);
+        AttemptPlan plan = planFor(line, key, state, left);
         RequestContext dispatched = context.withState(state.dispatched(plan)).putOn(exchange);
         dispatched.dispatch(exchange, plan, time.ticker());
         if (runnerUp != null && state.attempts().isEmpty() && hedged(context, state)) {
-            Duration p95 = boards.p95(target);
+            Duration p95 = boards.p95(line.board());
             if (p95 != null && p95.compareTo(left) < 0 && hedges.allow()) {
-                dispatched.withHedge(new RequestContext.Hedge(planFor(runnerUp, usableKey(runnerUp).orElse(0), state,
+                TargetLines.Line second = lines.alias(state.alias()).line(runnerUp);
+                dispatched.withHedge(new RequestContext.Hedge(planFor(second, usableKey(second).orElse(0), state,
                         Duration.between(time.clock().instant(), state.deadline())), p95)).putOn(exchange);
                 return "direct:hedge";
             }
@@ -307,8 +314,9 @@ public final class FailoverRouter {
         return callRoutes + target.provider();
     }
 
-    private AttemptPlan planFor(Target target, int key, RoutingState state, Duration left) {
-        ProviderSettings provider = boards.provider(target.provider());
+    private AttemptPlan planFor(TargetLines.Line line, int key, RoutingState state, Duration left) {
+        Target target = line.target();
+        ProviderSettings provider = line.board().provider();
         Duration timeout = provider.timeout().compareTo(left) < 0 ? provider.timeout() : left;
         List<Attempt> attempts = state.attempts();
         List<String> before = List.of(); // nearly always: a first attempt, made with no stream to build
@@ -328,10 +336,11 @@ public final class FailoverRouter {
      *
      * @param untranslated the protocol the request passes through in to a target serving it, or null
      */
-    private Function<Duration, List<Target>> ranking(RoutingState state, ClientApi untranslated) {
+    private Function<Duration, List<Target>> ranking(RoutingState state, TargetLines.Alias alias,
+            ClientApi untranslated) {
         return left -> {
             List<ProviderScorer.Scored> ranked = scorer.rank(filter.candidates(state,
-                    boards.statuses(state.alias(), untranslated), left), state.policy());
+                    boards.statuses(alias.lines(), untranslated), left), state.policy());
             List<Target> targets = new ArrayList<>(ranked.size());
             for (ProviderScorer.Scored scored : ranked) {
                 targets.add(scored.candidate().target());
@@ -346,8 +355,8 @@ public final class FailoverRouter {
         return original == null ? null : original.untranslatedAs(context.request(), context.resume() != null);
     }
 
-    private OptionalInt usableKey(Target target) {
-        return boards.keys(target.provider()).usable();
+    private OptionalInt usableKey(TargetLines.Line line) {
+        return boards.keys(line.board()).usable();
     }
 
     /** Whether this request may be hedged: hedging on, answered whole, and its policy or its caller says so. */
@@ -418,11 +427,12 @@ public final class FailoverRouter {
         }
         ClientRequest original = context.original();
         // what the boards say of each target explains a failure only: a served request does without reading them
+        TargetLines.Alias alias = lines.alias(state.alias());
         Outcome outcome = outcomes.decide(state, context.response(), millis, request,
-                state.served() ? List.of() : boards.statuses(state.alias(), untranslated(context)),
+                state.served() ? List.of() : boards.statuses(alias.lines(), untranslated(context)),
                 original == null ? Set.of() : original.onlyPassedThrough());
         int status = outcome instanceof Outcome.Failed failed ? shownStatus.applyAsInt(failed) : 200;
-        meters.outcome(state.alias(), outcome, status, millis);
+        meters.outcome(alias, outcome, status, millis);
         Double cost = outcome instanceof Outcome.Served served ? served.costUsd() : null;
         requestLog.write(state, outcome, status, context.ingress(), context.streamed(), request, cost,
                 resume == null ? List.of() : resume.seamList(), exchange.getProperty(RequestContext.CLIENT, String.class));

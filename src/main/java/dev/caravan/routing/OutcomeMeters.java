@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import dev.caravan.chat.Usage;
+import dev.caravan.metrics.LazyMeter;
 import dev.caravan.metrics.MeterMemo;
 import dev.caravan.metrics.Meters;
 import dev.caravan.provider.Target;
@@ -20,6 +21,20 @@ final class OutcomeMeters {
     private final MeterMemo<Counter> tokens;
     private final MeterMemo<Counter> served;
 
+    /** What an alias's served requests count in, held by its {@link TargetLines.Alias}: nearly every request's. */
+    final class AliasMeters {
+
+        private final LazyMeter<Counter> requestsServed;
+        private final LazyMeter<Timer> latencyServed;
+
+        private AliasMeters(String alias) {
+            requestsServed = new LazyMeter<>(() -> requests.get(alias, SERVED));
+            latencyServed = new LazyMeter<>(() -> latency.get(alias, SERVED));
+        }
+    }
+
+    private static final String SERVED = "served";
+
     OutcomeMeters(MeterRegistry meters) {
         requests = new MeterMemo<>(t -> meters.counter(Meters.REQUESTS, Meters.ALIAS, t.get(0), Meters.OUTCOME, t.get(1)));
         latency = new MeterMemo<>(t -> Timer.builder(Meters.REQUEST_LATENCY)
@@ -34,30 +49,44 @@ final class OutcomeMeters {
                 Meters.MODEL, t.get(2)));
     }
 
-    /** @param status the failure's status as the HTTP ingress shows it, which tags a failed request */
-    void record(String alias, Outcome outcome, int status, long millis) {
-        String tag = outcome instanceof Outcome.Failed failed
-                ? failed.abandoned() ? "abandoned" : Integer.toString(status) : "served";
-        requests.get(alias, tag).increment();
-        latency.get(alias, tag).record(millis, TimeUnit.MILLISECONDS);
+    AliasMeters alias(String alias) {
+        return new AliasMeters(alias);
+    }
+
+    /**
+     * @param alias  the request's alias, whose handle holds the meters of a served request and of each target
+     * @param status the failure's status as the HTTP ingress shows it, which tags a failed request
+     */
+    void record(TargetLines.Alias alias, Outcome outcome, int status, long millis) {
         if (!(outcome instanceof Outcome.Served served)) {
+            String tag = ((Outcome.Failed) outcome).abandoned() ? "abandoned" : Integer.toString(status);
+            requests.get(alias.name(), tag).increment();
+            latency.get(alias.name(), tag).record(millis, TimeUnit.MILLISECONDS);
             return;
         }
-        Target target = served.target();
-        this.served.get(alias, target.provider(), target.model()).increment();
+        AliasMeters meters = alias.meters();
+        meters.requestsServed.get().increment();
+        meters.latencyServed.get().record(millis, TimeUnit.MILLISECONDS);
+        TargetLines.Line line = alias.line(served.target());
+        line.served().get().increment();
         if (served.costUsd() != null) {
-            cost.get(target.provider(), target.model()).increment(served.costUsd());
+            line.meters().cost(served.costUsd());
         }
         Usage usage = served.response() == null ? null : served.response().usage();
         if (usage != null) {
-            tokens(target, "in", usage.promptTokens());
-            tokens(target, "out", usage.completionTokens());
+            line.meters().tokens(usage.promptTokens(), usage.completionTokens());
         }
     }
 
-    private void tokens(Target target, String direction, Integer count) {
-        if (count != null) {
-            tokens.get(target.provider(), target.model(), direction).increment(count);
-        }
+    Counter served(String alias, Target target) {
+        return served.get(alias, target.provider(), target.model());
+    }
+
+    Counter tokens(String provider, String model, String direction) {
+        return tokens.get(provider, model, direction);
+    }
+
+    Counter cost(String provider, String model) {
+        return cost.get(provider, model);
     }
 }

@@ -22,13 +22,33 @@ final class OutputTokens {
      * Each target's average as the bits of a double, updated in place: a map's {@code merge} boxed every new average
      * and locked the target's bin on every answer.
      */
-    private final Map<Target, AtomicLong> averages = new ConcurrentHashMap<>();
+    private final Map<Target, Average> averages = new ConcurrentHashMap<>();
+
+    /** One target's average, the same object whenever asked: held by the target's {@link TargetLines.Line}. */
+    static final class Average {
+
+        private final AtomicLong bits = new AtomicLong(NONE);
+
+        void record(int completionTokens) {
+            OutputTokens.record(bits, completionTokens);
+        }
+
+        OptionalDouble value() {
+            long b = bits.get();
+            return b == NONE ? OptionalDouble.empty() : OptionalDouble.of(Double.longBitsToDouble(b));
+        }
+    }
+
+    Average of(Target target) {
+        Average known = averages.get(target);
+        return known != null ? known : averages.computeIfAbsent(target, t -> new Average());
+    }
 
     void record(Target target, int completionTokens) {
-        AtomicLong average = averages.get(target);
-        if (average == null) {
-            average = averages.computeIfAbsent(target, t -> new AtomicLong(NONE));
-        }
+        of(target).record(completionTokens);
+    }
+
+    private static void record(AtomicLong average, int completionTokens) {
         long seen;
         double next;
         do {
@@ -39,8 +59,7 @@ final class OutputTokens {
     }
 
     OptionalDouble average(Target target) {
-        AtomicLong average = averages.get(target);
-        long bits = average == null ? NONE : average.get();
-        return bits == NONE ? OptionalDouble.empty() : OptionalDouble.of(Double.longBitsToDouble(bits));
+        Average average = averages.get(target);
+        return average == null ? OptionalDouble.empty() : average.value();
     }
 }

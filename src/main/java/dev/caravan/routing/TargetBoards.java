@@ -40,14 +40,48 @@ public final class TargetBoards {
     private final PoolOccupancy pools;
     /** What each provider's status is made of that stays as it is while the gateway runs, found in one look-up. */
     private final Map<String, Fixed> fixed = new ConcurrentHashMap<>();
+    /** Each target's {@link Board}, made at its first use (targets are configured, so bounded). */
+    private final Map<Target, Board> boards = new ConcurrentHashMap<>();
     /** What a target the request passes through to carries, made once. */
     private static final Set<WireFeature> UNTRANSLATED = Collections.unmodifiableSet(WireFeature.untranslated());
 
     /**
      * A provider's settings, what its dialect carries, its breaker (as the registry gave it: the registry looks its
-     * default configuration up per call) and its keys all usable (what {@link #keys} is while no key has rested).
+     * default configuration up per call), its keys all usable (what {@link #keys} is while no key has rested), and
+     * its standing on the health board and rate-limit reports. Each part is fixed for the gateway's life (the
+     * catalog is read once at start; a route reload keeps these beans), or a live object read at every use: the
+     * health standing and the reports are replaced in place, never swapped for new ones, so that a provider marked
+     * down, back up or near its limit is seen through this record at once.
      */
-    private record Fixed(ProviderSettings settings, Set<WireFeature> carries, CircuitBreaker breaker, Keys allUsable) {
+    private record Fixed(String id, ProviderSettings settings, Set<WireFeature> carries, CircuitBreaker breaker,
+            Keys allUsable, HealthBoard.Standing health, RateLimits.Reports rates) {
+    }
+
+    /**
+     * One target as the boards hold it: its provider's fixed part and its line on the latency board, found once (a
+     * request holds it through its {@link TargetLines.Line}) instead of in a look-up per board per use. It holds no
+     * state of its own: whatever changes (health, breaker, keys' rests, latency, rate limits) is read from the live
+     * objects at each use.
+     */
+    static final class Board {
+
+        private final Target target;
+        private final Fixed fixed;
+        private final LatencyBoard.Entry latency;
+
+        private Board(Target target, Fixed fixed, LatencyBoard.Entry latency) {
+            this.target = target;
+            this.fixed = fixed;
+            this.latency = latency;
+        }
+
+        Target target() {
+            return target;
+        }
+
+        ProviderSettings provider() {
+            return fixed.settings();
+        }
     }
 
     public TargetBoards(ProviderCatalog catalog, HealthBoard health, Cooldowns cooldowns, LatencyBoard latency,
@@ -84,12 +118,19 @@ public final class TargetBoards {
         if (f == null) {
             f = fixed.computeIfAbsent(provider, id -> {
                 ProviderSettings settings = catalog.provider(id);
-                return new Fixed(settings, Collections.unmodifiableSet(catalog.dialect(id).carries()),
+                return new Fixed(id, settings, Collections.unmodifiableSet(catalog.dialect(id).carries()),
                         breakers.circuitBreaker(id), new Keys(Collections.nCopies(settings.keys().size(),
-                                Keys.Rest.USABLE)));
+                                Keys.Rest.USABLE)), health.standing(id), rateLimits.reports(id));
             });
         }
         return f;
+    }
+
+    /** The target's board, the same object whenever asked. */
+    Board board(Target target) {
+        Board known = boards.get(target);
+        return known != null ? known
+                : boards.computeIfAbsent(target, t -> new Board(t, fixed(t.provider()), latency.entry(t)));
     }
 
     /** Every target of {@code alias}, in configured order, as the boards show it now. */
@@ -106,14 +147,24 @@ public final class TargetBoards {
         List<Target> targets = catalog.targets(alias);
         List<TargetStatus> statuses = new ArrayList<>(targets.size());
         for (Target target : targets) {
-            statuses.add(status(target, untranslated));
+            statuses.add(status(board(target), untranslated));
         }
         return statuses;
     }
 
-    private TargetStatus status(Target target, ClientApi untranslated) {
-        String provider = target.provider();
-        Fixed f = fixed(provider);
+    /** As {@link #statuses(String, ClientApi)}, of an alias's lines: every board read without a look-up. */
+    List<TargetStatus> statuses(List<TargetLines.Line> lines, ClientApi untranslated) {
+        List<TargetStatus> statuses = new ArrayList<>(lines.size());
+        for (TargetLines.Line line : lines) {
+            statuses.add(status(line.board(), untranslated));
+        }
+        return statuses;
+    }
+
+    private TargetStatus status(Board board, ClientApi untranslated) {
+        Target target = board.target;
+        Fixed f = board.fixed;
+        String provider = f.id();
         Keys keys = keys(provider, f);
         CircuitBreaker breaker = f.breaker();
         var metrics = breaker.getMetrics();
@@ -123,8 +174,8 @@ public final class TargetBoards {
         double successRate = calls == 0 ? Double.NaN : (double) succeeded / calls;
         CircuitBreaker.State state = breaker.getState();
         boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
-        return new TargetStatus(target, keys, health.isDown(provider), open, latency.of(target).p50(), successRate,
-                rateLimits.headroom(provider, keys.usable().orElse(0)),
+        return new TargetStatus(target, keys, f.health().isDown(), open, board.latency.percentiles().p50(),
+                successRate, f.rates().headroom(keys.usable().orElse(0)),
                 untranslated != null && f.settings().apis().contains(untranslated) ? UNTRANSLATED : f.carries(),
                 pools.of(provider));
     }
@@ -132,6 +183,11 @@ public final class TargetBoards {
     /** The provider's keys and their rests now. */
     Keys keys(String providerId) {
         return keys(providerId, fixed(providerId));
+    }
+
+    /** The keys and their rests now of the board's provider. */
+    Keys keys(Board board) {
+        return keys(board.fixed.id(), board.fixed);
     }
 
     private Keys keys(String providerId, Fixed f) {
@@ -162,13 +218,13 @@ public final class TargetBoards {
         }
     }
 
-    void recordLatency(Target target, long nanos) {
-        latency.record(target, nanos);
+    void recordLatency(Board board, long nanos) {
+        board.latency.record(nanos);
     }
 
     /** The target's p95 latency, or null before it has any measurement. */
-    Duration p95(Target target) {
-        double p95 = latency.of(target).p95();
+    Duration p95(Board board) {
+        double p95 = board.latency.percentiles().p95();
         return Double.isNaN(p95) ? null : Duration.ofMillis(Math.max(1, (long) p95));
     }
 }
