@@ -144,4 +144,26 @@ class HealthBoardTest {
 
         assertThat(board.of("gamma")).isEqualTo(new ProviderHealth(State.UNKNOWN, 0, null, null));
     }
+
+    @Test
+    void aStandingTakenBeforeTheProbesFollowsEveryTransitionAfter() {
+        HealthBoard board = board(2);
+        HealthBoard.Standing alpha = board.standing("alpha");
+        HealthBoard.Standing unlisted = board.standing("gamma"); // asked for before its first probe
+
+        board.probeFailed("alpha", "refused");
+        board.probeFailed("alpha", "refused");
+        board.probeFailed("gamma", "refused");
+        board.probeFailed("gamma", "refused");
+
+        assertThat(alpha.isDown()).isTrue();
+        assertThat(unlisted.isDown()).isTrue();
+        assertThat(board.standing("alpha")).isSameAs(alpha);
+        assertThat(transitions).contains("gamma UNKNOWN>DOWN refused");
+
+        board.probeSucceeded("alpha");
+        assertThat(alpha.isDown()).isFalse();
+        assertThat(board.isDown("alpha")).isFalse();
+        assertThat(unlisted.isDown()).isTrue();
+    }
 }
