@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiConsumer;
 
@@ -55,6 +56,31 @@ public final class ProviderCalls {
     private final Clock clock;
     private final int maxAnswerBytes;
     private final PassThrough passThrough;
+    /** Each target's {@link Outbound}, made at its first call (targets are configured, so bounded). */
+    private final Map<Target, Outbound> outbound = new ConcurrentHashMap<>();
+
+    /**
+     * What every call to one target starts from, found in one look-up: its provider's settings and dialect, and the
+     * URL of its translated calls, whole and streamed (built once: a URL made per call was a new string, hashed again
+     * by {@link ProviderHttp}'s look-up of its parsed form). All of it is fixed for the gateway's life, as the catalog
+     * is. The auth headers are not: a Vertex AI access token is renewed, so they are asked of the dialect per call.
+     */
+    private record Outbound(ProviderSettings provider, Dialect dialect, String wholeUrl, String streamUrl) {
+
+        String url(boolean stream) {
+            return stream ? streamUrl : wholeUrl;
+        }
+    }
+
+    private Outbound outbound(Target target) {
+        Outbound known = outbound.get(target);
+        return known != null ? known : outbound.computeIfAbsent(target, t -> {
+            ProviderSettings provider = catalog.provider(t.provider());
+            Dialect dialect = catalog.dialect(t.provider());
+            return new Outbound(provider, dialect, provider.url(dialect.chatPath(t.model(), false)),
+                    provider.url(dialect.chatPath(t.model(), true)));
+        });
+    }
 
     public ProviderCalls(ProviderCatalog catalog, SecretRedactor redactor, StreamRelay relay, ObjectMapper json,
             MeterRegistry meters, ScheduledExecutorService watchdog, RateLimits rateLimits,
@@ -89,8 +115,9 @@ public final class ProviderCalls {
         ChatRequest request = attempt.request();
         StreamSink sink = attempt.sink();
         AttemptHandle handle = attempt.handle();
-        ProviderSettings provider = catalog.provider(plan.target().provider());
-        Dialect dialect = catalog.dialect(provider.id());
+        Outbound target = outbound(plan.target());
+        ProviderSettings provider = target.provider();
+        Dialect dialect = target.dialect();
         String model = plan.target().model();
         message.clear(); // nothing of the caller's request lingers past the call
         // sized for the auth, protocol and content headers and the few a passed-through client adds: grown from the
@@ -120,8 +147,7 @@ public final class ProviderCalls {
             return passThrough.call(attempt, passed, original, provider, dialect, headers, readTimeout);
         }
         byte[] body = dialect.toWire(sink != null ? request : request.answeredWhole(), model);
-        return new ProviderCall(attempt, provider.url(dialect.chatPath(model, sink != null)), headers, body,
-                readTimeout);
+        return new ProviderCall(attempt, target.url(sink != null), headers, body, readTimeout);
     }
 
     /** Reads the provider's answer (relays it, for a stream); throws the classified failure when it is not a success. */
@@ -180,7 +206,7 @@ public final class ProviderCalls {
         AttemptPlan plan = answer.call().plan();
         rateLimits.report(plan.target().provider(), plan.keyIndex(),
                 RateLimitHeaders.readNamed(answer::header, clock));
-        return catalog.dialect(plan.target().provider());
+        return outbound(plan.target()).dialect();
     }
 
     private ProviderReply whole(ProviderAnswer answer, Dialect dialect) {
