@@ -90,22 +90,26 @@ public final class PassThrough {
      * the protocol headers the client sent.
      *
      * @param headers the provider's own headers (auth, version, content negotiation) for this attempt
+     * @param chatUrl the target's URL for a translated call of this attempt's kind (streamed or not), which a client
+     *                speaking the dialect's own protocol reaches as it is
+     * @param model   the target's model, quoted once for the target
      */
     public ProviderCall call(ProviderAttempt attempt, ClientApi api, ClientRequest original, ProviderSettings provider,
-            Dialect dialect, Map<String, String> headers, Duration readTimeout) {
-        String model = attempt.plan().target().model();
+            Dialect dialect, Map<String, String> headers, Duration readTimeout, String chatUrl,
+            UpstreamBody.Model model) {
         boolean stream = attempt.streamed();
-        String path = dialect.chatPath(model, stream);
+        String url = chatUrl;
         if (api == ClientApi.RESPONSES) {
-            path = path.replace("/chat/completions", "/responses");
+            url = provider.url(dialect.chatPath(model.name(), stream).replace("/chat/completions", "/responses"));
         } else if (api == ClientApi.MESSAGES && !dialect.name().equals(api.dialect())) {
-            path = path.replace("/chat/completions", "/messages"); // an OpenAI-compatible server's Messages API
+            // an OpenAI-compatible server's Messages API
+            url = provider.url(dialect.chatPath(model.name(), stream).replace("/chat/completions", "/messages"));
             messagesAuth(headers, dialect, provider, provider.keys().get(attempt.plan().keyIndex()));
         }
         byte[] body = UpstreamBody.of(original.body(), original.fields(), api == ClientApi.GEMINI ? null : model,
                 api == ClientApi.CHAT_COMPLETIONS && stream, json);
         headers.putAll(original.headers());
-        return new ProviderCall(attempt, provider.url(path), headers, body, readTimeout, api);
+        return new ProviderCall(attempt, url, headers, body, readTimeout, api);
     }
 
     /**

@@ -52,6 +52,17 @@ public final class UpstreamBody {
      * @param model       the target's model, or null where the model is not in the body (Gemini names it in the path)
      * @param askUsage    true for a streamed Chat Completions request: make sure it reports usage
      */
+    /**
+     * A target's upstream model with its JSON string, made once per target and held by it: the body's {@code model}
+     * field is replaced by these bytes without a look-up per call.
+     */
+    public record Model(String name, byte[] quoted) {
+
+        public static Model of(String name) {
+            return new Model(name, quotedModel(name));
+        }
+    }
+
     public static byte[] of(byte[] body, String model, boolean askUsage, ObjectMapper json) {
         return of(body, null, model, askUsage, json);
     }
@@ -62,6 +73,11 @@ public final class UpstreamBody {
      * @param fields where the body's top-level fields are; null, or noted on another array, has the body scanned
      */
     public static byte[] of(byte[] body, BodyFields fields, String model, boolean askUsage, ObjectMapper json) {
+        return of(body, fields, model == null ? null : new Model(model, quotedModel(model)), askUsage, json);
+    }
+
+    /** As {@link #of(byte[], BodyFields, String, boolean, ObjectMapper)}, for a model quoted beforehand (null: kept). */
+    public static byte[] of(byte[] body, BodyFields fields, Model model, boolean askUsage, ObjectMapper json) {
         if (fields == null || !fields.of(body)) {
             return scanned(body, model, askUsage, json);
         }
@@ -74,7 +90,7 @@ public final class UpstreamBody {
             if (name.equals(CARAVAN)) {
                 edits.add(removal(body, fields.nameStart(i), fields.valueEnd(i)));
             } else if (name.equals("model") && model != null) {
-                edits.add(new Edit(fields.valueStart(i), fields.valueEnd(i), quotedModel(model)));
+                edits.add(new Edit(fields.valueStart(i), fields.valueEnd(i), model.quoted()));
             } else if (name.equals("stream_options") && askUsage) {
                 usageAsked = true;
                 Edit asked = usageAsked(json, body, fields.valueStart(i), fields.valueEnd(i));
@@ -86,7 +102,7 @@ public final class UpstreamBody {
         return spliced(body, edits, askUsage && !usageAsked, fields.open(), kept);
     }
 
-    private static byte[] scanned(byte[] body, String model, boolean askUsage, ObjectMapper json) {
+    private static byte[] scanned(byte[] body, Model model, boolean askUsage, ObjectMapper json) {
         // only the fields to change are located (each location is an object), in the order of the body
         List<Edit> edits = new ArrayList<>(2);
         boolean usageAsked = false;
@@ -107,7 +123,7 @@ public final class UpstreamBody {
                 } else if (name.equals("model") && model != null) {
                     parser.nextToken();
                     int valueStart = (int) parser.currentTokenLocation().getByteOffset();
-                    edits.add(new Edit(valueStart, valueEnd(parser), quotedModel(model)));
+                    edits.add(new Edit(valueStart, valueEnd(parser), model.quoted()));
                 } else if (name.equals("stream_options") && askUsage) {
                     usageAsked = true;
                     parser.nextToken();

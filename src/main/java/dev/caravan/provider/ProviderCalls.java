@@ -25,6 +25,7 @@ import dev.caravan.metrics.Meters;
 import dev.caravan.passthrough.ClientApi;
 import dev.caravan.passthrough.ClientRequest;
 import dev.caravan.passthrough.PassThrough;
+import dev.caravan.passthrough.UpstreamBody;
 import dev.caravan.provider.stream.BodyFeed;
 import dev.caravan.provider.stream.FirstTokenDeadlines;
 import dev.caravan.provider.stream.OpenAiSseWriter;
@@ -65,7 +66,8 @@ public final class ProviderCalls {
      * by {@link ProviderHttp}'s look-up of its parsed form). All of it is fixed for the gateway's life, as the catalog
      * is. The auth headers are not: a Vertex AI access token is renewed, so they are asked of the dialect per call.
      */
-    private record Outbound(ProviderSettings provider, Dialect dialect, String wholeUrl, String streamUrl) {
+    private record Outbound(ProviderSettings provider, Dialect dialect, String wholeUrl, String streamUrl,
+            UpstreamBody.Model model) {
 
         String url(boolean stream) {
             return stream ? streamUrl : wholeUrl;
@@ -78,7 +80,7 @@ public final class ProviderCalls {
             ProviderSettings provider = catalog.provider(t.provider());
             Dialect dialect = catalog.dialect(t.provider());
             return new Outbound(provider, dialect, provider.url(dialect.chatPath(t.model(), false)),
-                    provider.url(dialect.chatPath(t.model(), true)));
+                    provider.url(dialect.chatPath(t.model(), true)), UpstreamBody.Model.of(t.model()));
         });
     }
 
@@ -144,7 +146,8 @@ public final class ProviderCalls {
         }
         ClientApi passed = passThrough == null ? null : passThrough.servedAs(original, provider, attempt);
         if (passed != null) {
-            return passThrough.call(attempt, passed, original, provider, dialect, headers, readTimeout);
+            return passThrough.call(attempt, passed, original, provider, dialect, headers, readTimeout,
+                    target.url(sink != null), target.model());
         }
         byte[] body = dialect.toWire(sink != null ? request : request.answeredWhole(), model);
         return new ProviderCall(attempt, target.url(sink != null), headers, body, readTimeout);
