@@ -133,8 +133,17 @@ public class RoutingConfiguration implements CamelConfiguration {
                     .description("connections opened to the provider since start").register(meters);
         }
         FailoverRouter router = new FailoverRouter(new TargetBoards(catalog, health, cooldowns, latency, breakers,
-                rateLimits, provider -> new PoolOccupancy.Occupancy(providerHttp.inFlight(provider),
-                providerHttp.capacity(provider))), new ProviderScorer(), settings.routing(), redactor, meters,
+                rateLimits, new PoolOccupancy() {
+                    @Override
+                    public Occupancy of(String provider) {
+                        return pool(provider).now();
+                    }
+
+                    @Override
+                    public Pool pool(String provider) {
+                        return providerHttp.pool(provider);
+                    }
+                }), new ProviderScorer(), settings.routing(), redactor, meters,
                 requestLog, new CostEstimator(prices, tokens),
                 new RoutingTime(clock, ticker, Thread::sleep), OpenAiErrors::status);
         registry.bind("router", router);

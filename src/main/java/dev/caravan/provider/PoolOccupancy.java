@@ -14,6 +14,22 @@ public interface PoolOccupancy {
     Occupancy of(String providerId);
 
     /**
+     * The pool of calls to {@code providerId}, read afresh at each {@link Pool#now()}: what the router's boards hold
+     * for a provider, so that reading it looks nothing up.
+     */
+    default Pool pool(String providerId) {
+        return () -> of(providerId);
+    }
+
+    /** One provider's pool. */
+    @FunctionalInterface
+    interface Pool {
+
+        /** Its occupancy at this moment. */
+        Occupancy now();
+    }
+
+    /**
      * One pool at one moment.
      *
      * @param calls calls in flight on the pool: holding a connection, or queued for one

@@ -135,6 +135,13 @@ public final class ProviderHttp implements Closeable {
         return pool == null ? 0 : pool.inFlight();
     }
 
+    /** {@code providerId}'s pool as the router reads it, found once: its calls in flight and its capacity, live. */
+    public PoolOccupancy.Pool pool(String providerId) {
+        ProviderPool pool = pools.get(providerId);
+        return pool == null ? () -> PoolOccupancy.Occupancy.UNKNOWN
+                : () -> new PoolOccupancy.Occupancy(pool.inFlight(), pool.capacity());
+    }
+
     /** Connections {@code providerId}'s pool has opened so far (a warm pool's calls open none). */
     public long connectionsOpened(String providerId) {
         ProviderPool pool = pools.get(providerId);

@@ -48,13 +48,14 @@ public final class TargetBoards {
     /**
      * A provider's settings, what its dialect carries, its breaker (as the registry gave it: the registry looks its
      * default configuration up per call), its keys all usable (what {@link #keys} is while no key has rested), and
-     * its standing on the health board and rate-limit reports. Each part is fixed for the gateway's life (the
+     * its standing on the health board, rate-limit reports and connection pool. Each part is fixed for the gateway's life (the
      * catalog is read once at start; a route reload keeps these beans), or a live object read at every use: the
-     * health standing and the reports are replaced in place, never swapped for new ones, so that a provider marked
-     * down, back up or near its limit is seen through this record at once.
+     * health standing and the reports are replaced in place, never swapped for new ones, and the pool is read at each
+     * use, so that a provider marked down, back up, near its limit or with a full pool is seen through this record at
+     * once.
      */
     private record Fixed(String id, ProviderSettings settings, Set<WireFeature> carries, CircuitBreaker breaker,
-            Keys allUsable, HealthBoard.Standing health, RateLimits.Reports rates) {
+            Keys allUsable, HealthBoard.Standing health, RateLimits.Reports rates, PoolOccupancy.Pool pool) {
     }
 
     /**
@@ -120,7 +121,7 @@ public final class TargetBoards {
                 ProviderSettings settings = catalog.provider(id);
                 return new Fixed(id, settings, Collections.unmodifiableSet(catalog.dialect(id).carries()),
                         breakers.circuitBreaker(id), new Keys(Collections.nCopies(settings.keys().size(),
-                                Keys.Rest.USABLE)), health.standing(id), rateLimits.reports(id));
+                                Keys.Rest.USABLE)), health.standing(id), rateLimits.reports(id), pools.pool(id));
             });
         }
         return f;
@@ -177,7 +178,7 @@ public final class TargetBoards {
         return new TargetStatus(target, keys, f.health().isDown(), open, board.latency.percentiles().p50(),
                 successRate, f.rates().headroom(keys.usable().orElse(0)),
                 untranslated != null && f.settings().apis().contains(untranslated) ? UNTRANSLATED : f.carries(),
-                pools.of(provider));
+                f.pool().now());
     }
 
     /** The provider's keys and their rests now. */

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,6 +28,7 @@ import dev.caravan.metrics.Meters;
 import dev.caravan.provider.ApiKeys;
 import dev.caravan.provider.DialectOptions;
 import dev.caravan.provider.Dialects;
+import dev.caravan.provider.PoolOccupancy;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderReply;
 import dev.caravan.provider.ProviderSettings;
@@ -60,6 +62,8 @@ class TargetLinesTest {
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
     private final LatencyBoard latency = new LatencyBoard(meters, Duration.ofMinutes(5));
     private final RateLimits rateLimits = new RateLimits(clock);
+    /** Calls in flight on alpha's pool of two connections. */
+    private final AtomicInteger alphaCalls = new AtomicInteger();
     private final TargetBoards boards = boards();
     private final FailoverRouter router = router();
 
@@ -68,7 +72,9 @@ class TargetLinesTest {
         ProviderCatalog catalog = new ProviderCatalog(List.of(provider("alpha", 0, "sk-a0", "sk-a1"),
                 provider("beta", 1, "sk-b0")), new Dialects(json, clock)::create,
                 Map.of("chat", List.of(ALPHA, BETA)));
-        return new TargetBoards(catalog, health, cooldowns, latency, breakers, rateLimits);
+        return new TargetBoards(catalog, health, cooldowns, latency, breakers, rateLimits,
+                provider -> provider.equals("alpha") ? new PoolOccupancy.Occupancy(alphaCalls.get(), 2)
+                        : PoolOccupancy.Occupancy.UNKNOWN);
     }
 
     private FailoverRouter router() {
@@ -139,6 +145,17 @@ class TargetLinesTest {
 
         breakers.circuitBreaker("alpha").transitionToHalfOpenState();
         breakers.circuitBreaker("alpha").transitionToClosedState();
+        assertThat(send().route()).isEqualTo("direct:provider-alpha");
+    }
+
+    @Test
+    void aPoolThatFillsAfterItsFirstRequestSpillsRequestsOverUntilACallEnds() {
+        answered(send(), 3, 10);
+
+        alphaCalls.set(2);
+        assertThat(send().route()).isEqualTo("direct:provider-beta");
+
+        alphaCalls.set(1);
         assertThat(send().route()).isEqualTo("direct:provider-alpha");
     }
 
