@@ -222,7 +222,7 @@ public final class FailoverRouter {
         TargetLines.Alias alias = lines.alias(state.alias());
         Keys keys = state.ended() instanceof AttemptResult.Failed failed
                 ? boards.keys(failed.attempt().target().provider()) : Keys.NONE;
-        return take(exchange, context, state, policy.next(state, new AttemptPolicy.Situation(
+        return take(exchange, context, state, alias, policy.next(state, new AttemptPolicy.Situation(
                 time.clock().instant(), context.callerGone(), keys, alias.targets(),
                 ranking(state, alias, untranslated(context)))));
     }
@@ -248,6 +248,12 @@ public final class FailoverRouter {
 
     /** Carries out {@code step}: waits what it asks, then dispatches its target, or records the stop. */
     private String take(Exchange exchange, RequestContext context, RoutingState state, Step step) {
+        return take(exchange, context, state, null, step);
+    }
+
+    /** @param known the request's alias when the caller has found it already, else null */
+    private String take(Exchange exchange, RequestContext context, RoutingState state, TargetLines.Alias known,
+            Step step) {
         return switch (step) {
             case Step.Stop stop -> {
                 context.withState(state.stopped(stop)).putOn(exchange);
@@ -258,7 +264,7 @@ public final class FailoverRouter {
                         && !state.attempts().getLast().target().provider().equals(next.target().provider())) {
                     meters.failedOver(state, state.attempts().getLast(), next.target());
                 }
-                TargetLines.Line line = lines.alias(state.alias()).line(next.target());
+                TargetLines.Line line = (known != null ? known : lines.alias(state.alias())).line(next.target());
                 yield dispatch(exchange, context, state, line, usableKey(line).orElseThrow(), next.runnerUp());
             }
             case Step.NextKey again -> sameTarget(exchange, context, state, again.target());
