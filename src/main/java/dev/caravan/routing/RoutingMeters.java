@@ -115,15 +115,6 @@ final class RoutingMeters {
         listeners.add(listener);
     }
 
-    /** One attempt ended: {@code ok} or its failure class. */
-    void attempt(Target target, String outcome) {
-        attempts.get(target.provider(), target.model(), outcome).increment();
-    }
-
-    void firstContent(Target target, long nanos) {
-        firstContent.get(target.provider(), target.model()).record(nanos, TimeUnit.NANOSECONDS);
-    }
-
     /** A failed attempt is followed by one on another provider. */
     void failedOver(RoutingState state, Attempt from, Target to) {
         failovers.get(from.target().provider(), to.provider(), from.failure().label()).increment();

@@ -14,7 +14,6 @@ import dev.caravan.health.HealthBoard;
 import dev.caravan.health.LatencyBoard;
 import dev.caravan.health.RateLimits;
 import dev.caravan.passthrough.ClientApi;
-import dev.caravan.provider.Dialect;
 import dev.caravan.provider.PoolOccupancy;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderFailure;
@@ -104,14 +103,6 @@ public final class TargetBoards {
 
     List<Target> targets(String alias) {
         return catalog.targets(alias);
-    }
-
-    ProviderSettings provider(String id) {
-        return fixed(id).settings();
-    }
-
-    Dialect dialect(String providerId) {
-        return catalog.dialect(providerId);
     }
 
     private Fixed fixed(String provider) {
