@@ -214,12 +214,13 @@ public final class ProtocolReplies {
     /** The message with every header dropped, its typed head's too. */
     public static Message clear(Exchange exchange) {
         Message message = exchange.getMessage();
-        if (message.hasHeaders()) {
-            message.getHeaders().clear();
-        }
+        // the typed head first: asked for the whole map while it held something, a carrier would hand it there
         ReplyHeaders typed = ReplyHeaders.of(message);
         if (typed != null) {
             typed.clear();
+        }
+        if (message.hasHeaders()) {
+            message.getHeaders().clear();
         }
         return message;
     }

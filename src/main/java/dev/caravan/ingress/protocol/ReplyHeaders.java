@@ -8,6 +8,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerResponse;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.support.PatternHelper;
 
 /**
  * The head of an HTTP answer as the gateway sets it itself: the status, the content type and its own wire headers
@@ -21,9 +22,11 @@ import org.apache.camel.Message;
  * keeps them), so that an answer's head is the same byte for byte whichever way it travelled. Values are given to
  * Vert.x as they are, and checked by it as any header value is: one an HTTP header cannot carry is refused there.
  *
- * <p>A step of the route after the answer was set (an operator's {@code setHeader}) still speaks through the
- * message's headers: the consumer then hands these to the message, beside that step's, and writes them all as it
- * writes any message (a header of the step's own under one of these names wins).
+ * <p>The carrier keeps them invisible to the route: a step after the answer was set (an operator's {@code choice} on
+ * {@code ${header.x-caravan-provider}}, its {@code removeHeader} or {@code setHeader}) sees and changes them through
+ * the message's header API as if they were among its headers ({@link #slot}, {@link #value}, {@link #remove},
+ * {@link #removeMatching}); what needs the whole header map has them handed to it first ({@link #handTo}), and the
+ * consumer then writes the message as any other.
  */
 public final class ReplyHeaders {
 
@@ -65,6 +68,9 @@ public final class ReplyHeaders {
     private static final AsciiString CONTENT_TYPE = AsciiString.cached(Exchange.CONTENT_TYPE);
     /** The content type of every answer set here. */
     public static final AsciiString JSON = AsciiString.cached("application/json");
+    private static final String JSON_TEXT = "application/json";
+    private static final int CONTENT_TYPE_SLOT = NAMES.length;
+    private static final int STATUS_SLOT = NAMES.length + 1;
 
     private final CharSequence[] values = new CharSequence[NAMES.length];
     private int status;
@@ -149,17 +155,77 @@ public final class ReplyHeaders {
         }
     }
 
+    /** Where {@code name} (any case, as the message's headers compare names) is held: -1 for a name not held here. */
+    public static int slot(String name) {
+        for (int i = 0; i < NAMES.length; i++) {
+            if (NAMES[i].text.equalsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        if (Exchange.CONTENT_TYPE.equalsIgnoreCase(name)) {
+            return CONTENT_TYPE_SLOT;
+        }
+        return Exchange.HTTP_RESPONSE_CODE.equalsIgnoreCase(name) ? STATUS_SLOT : -1;
+    }
+
+    /** The name of {@code slot} as the gateway spells it among the message's headers. */
+    public static String name(int slot) {
+        return slot < NAMES.length ? NAMES[slot].text
+                : slot == CONTENT_TYPE_SLOT ? Exchange.CONTENT_TYPE : Exchange.HTTP_RESPONSE_CODE;
+    }
+
     /**
-     * Hands what is held to {@code message}'s headers and empties this: the message is then written as any other.
-     * As if the gateway had set them there before the route's later steps set theirs: a step's header of the same
-     * name keeps its value, under the name as the gateway spelt it.
+     * What {@code slot} holds as the message's headers would hold it (the status an Integer, every other value a
+     * String), null when nothing.
      */
-    public void moveTo(Message message) {
-        Map<String, Object> headers = message.getHeaders();
-        Map<String, Object> steps = new LinkedHashMap<>(headers);
-        headers.clear();
-        headers.putAll(asMap());
-        headers.putAll(steps);
+    public Object value(int slot) {
+        if (slot < NAMES.length) {
+            CharSequence value = values[slot];
+            return value != null ? value.toString() : null;
+        }
+        if (slot == CONTENT_TYPE_SLOT) {
+            return contentType == null ? null : contentType == JSON ? JSON_TEXT : contentType.toString();
+        }
+        return status != 0 ? status : null;
+    }
+
+    /** Empties {@code slot}, answering what it held as {@link #value(int)} does. */
+    public Object remove(int slot) {
+        Object value = value(slot);
+        if (slot < NAMES.length) {
+            values[slot] = null;
+        } else if (slot == CONTENT_TYPE_SLOT) {
+            contentType = null;
+        } else {
+            status = 0;
+        }
+        return value;
+    }
+
+    /**
+     * Empties each name that matches {@code pattern} and none of {@code excludes}, as Camel's
+     * {@code Message.removeHeaders} matches the names of the message's headers; whether any was held.
+     */
+    public boolean removeMatching(String pattern, String... excludes) {
+        boolean removed = false;
+        for (int slot = 0; slot <= STATUS_SLOT; slot++) {
+            String name = name(slot);
+            if (value(slot) != null && PatternHelper.matchPattern(name, pattern)
+                    && (excludes == null || !PatternHelper.isExcludePatternMatch(name, excludes))) {
+                remove(slot);
+                removed = true;
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Hands what is held to {@code headers} (the message's own) and empties this: the message is then written as any
+     * other. As if the gateway had set them there before the route's later steps set theirs: a header of the same
+     * name already there keeps its value.
+     */
+    public void handTo(Map<String, Object> headers) {
+        asMap().forEach(headers::putIfAbsent);
         clear();
     }
 
@@ -173,7 +239,7 @@ public final class ReplyHeaders {
             map.put(Exchange.HTTP_RESPONSE_CODE, status);
         }
         if (contentType != null) {
-            map.put(Exchange.CONTENT_TYPE, contentType.toString());
+            map.put(Exchange.CONTENT_TYPE, value(CONTENT_TYPE_SLOT));
         }
         for (int i = 0; i < values.length; i++) {
             if (values[i] != null) {

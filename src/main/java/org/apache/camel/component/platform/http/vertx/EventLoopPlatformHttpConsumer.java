@@ -225,14 +225,16 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
      * answer) is handed to those first, to be written with them as any message's headers are.
      */
     private static boolean writtenTyped(Exchange exchange, HttpServerResponse response) {
-        Message message = exchange.getMessage();
-        ReplyHeaders typed = ReplyHeaders.of(message);
+        if (!(exchange.getMessage() instanceof CarryingHttpMessage message)) {
+            return false;
+        }
+        ReplyHeaders typed = message.replyHeaders();
         if (typed == null || typed.isEmpty()) {
             return false;
         }
         if (typed.status() == 0 || exchange.getException() != null || !(message.getBody() instanceof Buffer body)
-                || message.hasHeaders() || response.ended()) {
-            typed.moveTo(message);
+                || message.hasHeadersBeside() || response.ended()) {
+            message.getHeaders(); // the head handed to the message's headers
             return false;
         }
         response.setStatusCode(typed.status());
