@@ -10,7 +10,8 @@
 # HeadersMultiMap.add0 and HttpUtils.validateHeader (every header put on a Vert.x request or response, checked),
 # HeadersMultiMap.encoderHeader (each header of the reply's head written), Netty's DefaultHeaders.validateName (the
 # provider request's headers copied into Netty's own map, the provider answer's decoded), HttpHeadersEncoder
-# (the provider request's head written) and RepeatedHeaders' two look-ups per provider request header.
+# (the provider request's head written), RepeatedHeaders' two look-ups per provider request header, and the typed
+# reply heads moved into Camel's header map (ReplyHeaders.handTo: a step after the answer needed the whole map).
 source "$(dirname "$0")/lib.sh"
 CONNS=${CONNS:-64}
 WARMUP=${WARMUP:-15s}
@@ -26,6 +27,7 @@ METHODS=(
     "io.netty.handler.codec.http.HttpHeadersEncoder::encoderHeader"
     "dev.caravan.provider.RepeatedHeaders\$Named::value"
     "dev.caravan.provider.RepeatedHeaders::named"
+    "dev.caravan.ingress.protocol.ReplyHeaders::handTo"
 )
 SETTINGS="$RUN_DIR/headers.jfc"
 "$JAVA_HOME/bin/jfr" configure --input default "method-timing=$(IFS=';'; echo "${METHODS[*]}")" --output "$SETTINGS" >/dev/null
@@ -53,4 +55,5 @@ awk -F'\t' -v conns="$CONNS" -v when="$(date -u '+%Y-%m-%d %H:%M UTC')" '
         printf "  %-46s %6.1f\n", "Netty header names checked", sum("DefaultHeaders.validateName") / r
         printf "  %-46s %6.1f\n", "provider request head lines written (Netty)", sum("HttpHeadersEncoder.encoderHeader") / r
         printf "  %-46s %6.1f\n", "RepeatedHeaders look-ups", sum("RepeatedHeaders") / r
+        printf "  %-46s %6.1f\n", "typed heads moved into Camel's map (handTo)", sum("ReplyHeaders.handTo") / r
     }' "$RUN_DIR/counts.tsv"
