@@ -55,5 +55,5 @@ awk -F'\t' -v conns="$CONNS" -v when="$(date -u '+%Y-%m-%d %H:%M UTC')" '
         printf "  %-46s %6.1f\n", "Netty header names checked", sum("DefaultHeaders.validateName") / r
         printf "  %-46s %6.1f\n", "provider request head lines written (Netty)", sum("HttpHeadersEncoder.encoderHeader") / r
         printf "  %-46s %6.1f\n", "RepeatedHeaders look-ups", sum("RepeatedHeaders") / r
-        printf "  %-46s %6.1f\n", "typed heads moved into Camel's map (handTo)", sum("ReplyHeaders.handTo") / r
+        printf "  %-46s %6.1f\n", "typed heads moved into the map (handTo)", sum("ReplyHeaders.handTo") / r
     }' "$RUN_DIR/counts.tsv"
