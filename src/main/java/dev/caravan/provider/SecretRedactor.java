@@ -114,18 +114,21 @@ public final class SecretRedactor {
      * what {@link #scrub(String)} removes.
      */
     public String scrubJson(String json) {
+        // the escapes are read in what the plain scan left: a key written plainly does not vouch for the rest of the
+        // event (the same key escaped again, another key escaped, or the other half of one cut), and [redacted] keeps
+        // the JSON as valid as it was
         String out = scrub(json);
-        if (out != json || json.indexOf('\\') < 0 || !json.contains("\\u") && !json.contains("\\/")) {
+        if (out.indexOf('\\') < 0 || !out.contains("\\u") && !out.contains("\\/")) {
             return out;
         }
         try {
-            JsonNode tree = JSON.readTree(json);
+            JsonNode tree = JSON.readTree(out);
             if (text.find(JSON.writeValueAsString(tree), true).isEmpty()) {
-                return json;
+                return out;
             }
             return JSON.writeValueAsString(scrub(tree));
         } catch (IOException e) {
-            return json;
+            return out;
         }
     }
 

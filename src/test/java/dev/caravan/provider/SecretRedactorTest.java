@@ -355,6 +355,50 @@ class SecretRedactorTest {
         assertThat(redactor.scrubJson("[DONE]")).isEqualTo("[DONE]");
     }
 
+    private static final String GENERATED = "sk-proj-Yh3AbCdEfGhIjKlMnOpQrStUv0123456789";
+
+    private static String escaped(String text) {
+        return text.chars().mapToObj(c -> String.format("\\u%04x", c)).collect(java.util.stream.Collectors.joining());
+    }
+
+    static Stream<Arguments> plainBesideEscaped() {
+        int half = GENERATED.length() / 2;
+        return Stream.of(
+                Arguments.of("a key once plain and once escaped",
+                        "{\"delta\":{\"content\":\"" + CONFIGURED + " and " + escaped(CONFIGURED) + "\"}}",
+                        List.of(CONFIGURED)),
+                Arguments.of("another key plain beside an escaped key",
+                        "{\"delta\":{\"content\":\"tok_short_but_ok\"},\"echo\":\"" + escaped(CONFIGURED) + "\"}",
+                        List.of("tok_short_but_ok", CONFIGURED)),
+                Arguments.of("a key half plain half escaped", "{\"delta\":{\"content\":\"key: "
+                        + GENERATED.substring(0, half) + escaped(GENERATED.substring(half)) + "\"}}",
+                        List.of(GENERATED.substring(0, half), GENERATED.substring(half))));
+    }
+
+    /**
+     * A key written plainly vouches for nothing else in the same event or answer: the same key spelt with escapes,
+     * another key so spelt, or the rest of the key itself, is read by the client as plainly as the first, and is
+     * removed too, from a streamed event's data and from an answer relayed whole.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("plainBesideEscaped")
+    void aKeyWrittenPlainlyDoesNotHideOneSpeltWithEscapesBesideIt(String name, String data, List<String> keys)
+            throws Exception {
+        SecretRedactor three = new SecretRedactor(List.of(CONFIGURED, "tok_short_but_ok", GENERATED));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String event = three.scrubJson(data);
+        String answer = new String(three.scrub(data.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                java.nio.charset.StandardCharsets.UTF_8);
+
+        for (String relayed : List.of(event, answer)) {
+            String read = json.readTree(relayed).toString(); // as the client reads it, the escapes decoded
+            assertThat(read).as(relayed).contains("[redacted]");
+            for (String key : keys) {
+                assertThat(read).as(relayed).doesNotContain(key);
+            }
+        }
+    }
+
     @Test
     void aKeyEscapedInJsonIsFoundOnceTheJsonIsReadAndRemovedFromTheTree() throws Exception {
         StringBuilder escaped = new StringBuilder();
