@@ -246,9 +246,13 @@ public class IngressConfiguration implements CamelConfiguration {
             protected void doStop() throws Exception {
                 // the consumers' shared connection is closed by its owner first: left open, the broker's stop
                 // reached it as a failure, logged with a stack trace on an ordinary stop
-                cached.destroy();
-                if (embedded != null) {
-                    embedded.close();
+                try {
+                    cached.destroy();
+                } finally {
+                    // whatever the connection's close threw, the broker still stops: its files and port are freed
+                    if (embedded != null) {
+                        embedded.close();
+                    }
                 }
             }
         });
