@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
@@ -50,7 +52,8 @@ class ReadTimeoutFailoverTest {
 
             time.advance(TIMEOUT.plusMillis(1));
 
-            HttpResponse<String> response = answer.get();
+            // bounded only so that a gateway that never answers fails the test instead of hanging it
+            HttpResponse<String> response = answer.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
             assertThat(response.headers().firstValue("x-caravan-attempts"))
