@@ -3,7 +3,6 @@ package dev.caravan;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
-import io.netty.util.concurrent.FastThreadLocal;
 import org.apache.camel.StaticService;
 import org.apache.camel.spi.ReactiveExecutor;
 import org.apache.camel.support.service.ServiceSupport;
@@ -17,22 +16,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why not Camel's: every step of every request takes two or three turns of this queue (50 per chat completion), and
  * Camel's worker asks its logger whether tracing is on at each (about 1 % of the event loops' samples in Log4j's level
- * check), finds the thread's worker through a {@code ThreadLocal} hash look-up (about 1 % more), and keeps its
- * thread-confined state in {@code volatile} fields, a memory fence per write. Here the worker is a Netty
- * {@link FastThreadLocal} (an indexed slot on the event loops' threads; a virtual thread or any other falls back to
- * a {@code ThreadLocal}, as before), its state plain fields (one thread only ever reaches its worker), and nothing is
- * traced: a step's own logging is untouched, and Camel's trace of its queue is gone with the queue.
+ * check) and keeps its thread-confined state in {@code volatile} fields, a memory fence per write. Here its state is
+ * plain fields (one thread only ever reaches its worker), and nothing is traced: a step's own logging is untouched,
+ * and Camel's trace of its queue is gone with the queue.
+ *
+ * <p>The thread's worker is found as Camel finds it, in a {@code ThreadLocal}. A Netty {@code FastThreadLocal} saved
+ * nothing measurable, and each one takes a slot on every thread that Netty never gives back, while the shutdown
+ * clears only the stopping thread's worker: a JVM that starts many contexts kept every stopped one's workers alive.
+ * A {@code ThreadLocal}'s entries are let go once the executor is collected (each thread's map drops stale ones).
  */
 final class ReactiveSteps extends ServiceSupport implements ReactiveExecutor, StaticService {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReactiveSteps.class);
 
-    private final FastThreadLocal<Worker> workers = new FastThreadLocal<>() {
-        @Override
-        protected Worker initialValue() {
-            return new Worker();
-        }
-    };
+    private final ThreadLocal<Worker> workers = ThreadLocal.withInitial(Worker::new);
 
     @Override
     public void schedule(Runnable runnable) {
