@@ -122,10 +122,10 @@ public class RoutingConfiguration implements CamelConfiguration {
         ScheduledExecutorService boundWatch = registry.lookupByNameAndType(CaravanConfiguration.STREAM_WATCH,
                 ScheduledExecutorService.class);
         ScheduledExecutorService streamWatch = java.util.Objects.requireNonNullElse(boundWatch, timers);
-        // the provider calls' read timeouts run on the same ticker: on the event loops' own timers by default, on
-        // the bound watch when one follows a bound ticker
+        CallTiming callTiming = CallTiming.of(registry.lookupByNameAndType(CaravanConfiguration.TICKER,
+                LongSupplier.class), boundWatch);
         ProviderHttp providerHttp = providerHttp(context, catalog, vertx, settings.bound().routing().poolWait(),
-                settings.maxAnswerBytes(), ticker, boundWatch);
+                settings.maxAnswerBytes(), callTiming.ticker(), callTiming.timers());
         for (ProviderSettings p : catalog.providers()) {
             // a pool that reuses what it holds opens none under a steady load: growth there means new connections
             FunctionCounter.builder("caravan.provider.connections.opened", providerHttp,
@@ -263,6 +263,22 @@ public class RoutingConfiguration implements CamelConfiguration {
             }
         });
         return http;
+    }
+
+    /**
+     * What the provider calls' read timeouts and pool waits are timed by and run on: the bound ticker on the bound
+     * stream watch when both are bound (the watch then follows that ticker), else the system's ticker on the event
+     * loops' own timers, which elapse by it. One bound without the other would measure the deadlines by one clock and
+     * bring them due by another.
+     *
+     * @param timers null for the event loops' own timers
+     */
+    record CallTiming(LongSupplier ticker, ScheduledExecutorService timers) {
+
+        static CallTiming of(LongSupplier boundTicker, ScheduledExecutorService boundWatch) {
+            return boundTicker != null && boundWatch != null ? new CallTiming(boundTicker, boundWatch)
+                    : new CallTiming(System::nanoTime, null);
+        }
     }
 
     /** The ticker bound before start ({@link CaravanConfiguration#TICKER}), else the system's nanosecond count. */
