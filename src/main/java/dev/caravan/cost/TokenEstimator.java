@@ -302,7 +302,8 @@ public final class TokenEstimator {
 
     /**
      * Whether counting {@code request} would take a turn of the heavy estimates: its messages' text is past
-     * {@value #LIGHT_CHARS} characters (the measure the chat route's hop off the event loop goes by).
+     * {@value #LIGHT_CHARS} characters. The chat route's hop off the event loop ({@code offLoopForEstimate}) asks this
+     * very method, so that no request counted in a heavy turn is counted on a loop.
      */
     public static boolean heavy(ChatRequest request) {
         if (request.messages() == null) {

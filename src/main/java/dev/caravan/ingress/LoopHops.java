@@ -3,9 +3,7 @@ package dev.caravan.ingress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 
-import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
-import dev.caravan.chat.ContentPart;
 import dev.caravan.cost.TokenEstimator;
 import org.apache.camel.spi.Registry;
 
@@ -37,28 +35,9 @@ public final class LoopHops {
         Executor threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("caravan-off-loop-", 0)
                 .factory());
         registry.bind("offLoop", OffLoop.always(threads));
+        // the estimator's own measure of a heavy prompt: were the hop to judge by another, a prompt the estimator
+        // counts in a heavy turn could stay on the event loop and wait there for that turn
         registry.bind("offLoopForEstimate", new OffLoop(exchange -> exchange.getMessage().getBody()
-                instanceof ChatRequest request && heavy(request), threads));
-    }
-
-    /** Whether the request's text is past what the token estimator tokenizes without taking a heavy turn. */
-    static boolean heavy(ChatRequest request) {
-        long chars = 0;
-        for (ChatMessage message : request.messages()) {
-            if (message.content() == null) {
-                continue;
-            }
-            if (message.content().text() != null) {
-                chars += message.content().text().length();
-            } else {
-                for (ContentPart part : message.content().asParts()) {
-                    chars += part.text() == null ? 0 : part.text().length();
-                }
-            }
-            if (chars >= TokenEstimator.LIGHT_CHARS) {
-                return true;
-            }
-        }
-        return false;
+                instanceof ChatRequest request && TokenEstimator.heavy(request), threads));
     }
 }
