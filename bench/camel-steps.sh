@@ -26,53 +26,32 @@ WARMUP=${WARMUP:-15s}
 DURATION=${DURATION:-10s}
 bound_run_time $(( ${DURATION%s} + ${WARMUP%s} + 600 )) "$0" "$@"
 
-METHODS=(
-    "org.apache.camel.impl.engine.CamelInternalProcessor::process"
-    "org.apache.camel.processor.Pipeline::process"
-    "org.apache.camel.impl.engine.DefaultReactiveExecutor::schedule"
-    "org.apache.camel.impl.engine.DefaultReactiveExecutor::scheduleMain"
-    "dev.caravan.ReactiveSteps::schedule"
-    "dev.caravan.ReactiveSteps::scheduleMain"
-    "org.apache.camel.support.EventHelper::notifyExchangeAsyncProcessingStartedEvent"
-    "org.apache.camel.support.SimpleEventNotifierSupport::isIgnoreExchangeEvents"
-    "org.apache.camel.support.AbstractExchange::getProperty"
-    "org.apache.camel.support.AbstractExchange::setProperty"
-    "org.apache.camel.support.DefaultMessage::setHeader"
-    "org.apache.camel.impl.engine.DefaultUnitOfWork::<init>"
-    "org.apache.camel.impl.engine.DefaultInflightRepository::add"
-    "org.apache.camel.impl.engine.DefaultInflightRepository::remove"
-    "org.apache.camel.processor.CatchProcessor::process"
-    "org.apache.logging.slf4j.Log4jLogger::isTraceEnabled"
-)
-SETTINGS="$RUN_DIR/steps.jfc"
-"$JAVA_HOME/bin/jfr" configure --input default "method-timing=$(IFS=';'; echo "${METHODS[*]}")" --output "$SETTINGS" >/dev/null
-OUT="$RUN_DIR/alloc"
-mkdir -p "$OUT"
-RESULTS_DIR="$OUT" JFR_SETTINGS="$SETTINGS" CONNS=$CONNS WARMUP=$WARMUP DURATION=$DURATION TOP=1 \
-    "$BENCH_DIR/alloc.sh" >/dev/null
-"$JAVA_HOME/bin/jfr" print --json --events jdk.MethodTiming "$OUT/alloc.jfr" >"$RUN_DIR/timing.json"
-# the last event per method holds its count over the whole recording
-jq -r '[.recording.events[].values | {m: (.method.type.name + "." + .method.name + .method.descriptor), n: .invocations}]
-       | group_by(.m) | map({m: .[0].m, n: (map(.n) | max)}) | .[] | "\(.n)\t\(.m)"' "$RUN_DIR/timing.json" \
-    >"$RUN_DIR/counts.tsv"
-awk -F'\t' -v conns="$CONNS" -v when="$(date -u '+%Y-%m-%d %H:%M UTC')" '
-    { n[$2] = $1 }
-    function sum(pat,   k, s) { s = 0; for (k in n) if (k ~ pat) s += n[k]; return s }
-    END {
-        r = sum("DefaultUnitOfWork.<init>\\(Lorg/apache/camel/Exchange;Lorg/slf4j/Logger")
-        if (r == 0) r = sum("DefaultUnitOfWork.<init>")
-        if (r == 0) { print "no request counted"; exit 1 }
-        printf "Camel engine calls per chat completion (pass-through, %d connections, %d requests counted); %s\n", conns, r, when
-        printf "  %-34s %6.1f\n", "channels (CamelInternalProcessor)", sum("CamelInternalProcessor.process") / r
-        printf "  %-34s %6.1f\n", "pipelines", sum("Pipeline.process") / r
-        printf "  %-34s %6.1f\n", "reactive executor turns", (sum("DefaultReactiveExecutor.schedule") + sum("ReactiveSteps.schedule")) / r
-        printf "  %-34s %6.1f\n", "async-started events", sum("notifyExchangeAsyncProcessingStartedEvent") / r
-        printf "  %-34s %6.1f\n", "event notifiers asked for them", sum("isIgnoreExchangeEvents") / r
-        printf "  %-34s %6.1f\n", "properties read by String", sum("getProperty\\(Ljava/lang/String;\\)") / r
-        printf "  %-34s %6.1f\n", "properties set by String", sum("setProperty\\(Ljava/lang/String;") / r
-        printf "  %-34s %6.1f\n", "properties read by key", sum("getProperty\\(Lorg/apache/camel/ExchangePropertyKey;\\)") / r
-        printf "  %-34s %6.1f\n", "headers set", sum("DefaultMessage.setHeader") / r
-        printf "  %-34s %6.1f\n", "inflight counts (add + remove)", sum("DefaultInflightRepository") / r
-        printf "  %-34s %6.1f\n", "catch clauses asked", sum("CatchProcessor.process") / r
-        printf "  %-34s %6.1f\n", "trace checks (any logger)", sum("Log4jLogger.isTraceEnabled") / r
-    }' "$RUN_DIR/counts.tsv"
+calls_per_request "Camel engine calls per chat completion" 34 \
+    "org.apache.camel.impl.engine.CamelInternalProcessor::process" \
+    "org.apache.camel.processor.Pipeline::process" \
+    "org.apache.camel.impl.engine.DefaultReactiveExecutor::schedule" \
+    "org.apache.camel.impl.engine.DefaultReactiveExecutor::scheduleMain" \
+    "dev.caravan.ReactiveSteps::schedule" \
+    "dev.caravan.ReactiveSteps::scheduleMain" \
+    "org.apache.camel.support.EventHelper::notifyExchangeAsyncProcessingStartedEvent" \
+    "org.apache.camel.support.SimpleEventNotifierSupport::isIgnoreExchangeEvents" \
+    "org.apache.camel.support.AbstractExchange::getProperty" \
+    "org.apache.camel.support.AbstractExchange::setProperty" \
+    "org.apache.camel.support.DefaultMessage::setHeader" \
+    "org.apache.camel.impl.engine.DefaultInflightRepository::add" \
+    "org.apache.camel.impl.engine.DefaultInflightRepository::remove" \
+    "org.apache.camel.processor.CatchProcessor::process" \
+    "org.apache.logging.slf4j.Log4jLogger::isTraceEnabled" \
+    -- \
+    'channels (CamelInternalProcessor)|sum("CamelInternalProcessor.process")' \
+    'pipelines|sum("Pipeline.process")' \
+    'reactive executor turns|sum("DefaultReactiveExecutor.schedule") + sum("ReactiveSteps.schedule")' \
+    'async-started events|sum("notifyExchangeAsyncProcessingStartedEvent")' \
+    'event notifiers asked for them|sum("isIgnoreExchangeEvents")' \
+    'properties read by String|sum("getProperty\\(Ljava/lang/String;\\)")' \
+    'properties set by String|sum("setProperty\\(Ljava/lang/String;")' \
+    'properties read by key|sum("getProperty\\(Lorg/apache/camel/ExchangePropertyKey;\\)")' \
+    'headers set|sum("DefaultMessage.setHeader")' \
+    'inflight counts (add + remove)|sum("DefaultInflightRepository")' \
+    'catch clauses asked|sum("CatchProcessor.process")' \
+    'trace checks (any logger)|sum("Log4jLogger.isTraceEnabled")'

@@ -411,3 +411,43 @@ write_proxy_conf() {
 }
 NGINX
 }
+
+# calls_per_request TITLE WIDTH METHOD... -- ROW...
+# Calls per chat completion, counted rather than timed (counts per request do not move with the machine's load, unlike
+# CPU time): bench/alloc.sh's pass-through run (the fake upstream; CONNS connections, WARMUP then DURATION) recorded
+# with JFR method timing (JDK 25), which counts every call of each METHOD ("type::name", a JFR method filter). Prints
+# TITLE with the run's connections, requests counted and time, then a line per ROW, "label|awk expression": the
+# expression over sum(regex), the calls of the counted methods whose "type.name descriptor" matches regex, is divided
+# by the requests (units of work made, one per exchange the HTTP consumer creates, counted here whatever the METHODs)
+# and printed after the label, in a column WIDTH wide. Counts and JFR output stay in RUN_DIR.
+calls_per_request() {
+    local title=$1 width=$2 methods=("org.apache.camel.impl.engine.DefaultUnitOfWork::<init>") rows=() row
+    shift 2
+    while (($#)) && [[ $1 != -- ]]; do methods+=("$1"); shift; done
+    (($#)) && shift
+    rows=("$@")
+    local settings="$RUN_DIR/calls.jfc" out="$RUN_DIR/alloc" program=""
+    "$JAVA_HOME/bin/jfr" configure --input default "method-timing=$(IFS=';'; echo "${methods[*]}")" \
+        --output "$settings" >/dev/null
+    mkdir -p "$out"
+    RESULTS_DIR="$out" JFR_SETTINGS="$settings" CONNS=$CONNS WARMUP=$WARMUP DURATION=$DURATION TOP=1 \
+        "$BENCH_DIR/alloc.sh" >/dev/null
+    "$JAVA_HOME/bin/jfr" print --json --events jdk.MethodTiming "$out/alloc.jfr" >"$RUN_DIR/timing.json"
+    # the last event per method holds its count over the whole recording
+    jq -r '[.recording.events[].values | {m: (.method.type.name + "." + .method.name + .method.descriptor), n: .invocations}]
+           | group_by(.m) | map({m: .[0].m, n: (map(.n) | max)}) | .[] | "\(.n)\t\(.m)"' "$RUN_DIR/timing.json" \
+        >"$RUN_DIR/counts.tsv"
+    for row in "${rows[@]}"; do
+        program+="printf \"  %-${width}s %6.1f\\n\", \"${row%%|*}\", (${row#*|}) / r"$'\n'
+    done
+    awk -F'\t' -v conns="$CONNS" -v title="$title" -v when="$(date -u '+%Y-%m-%d %H:%M UTC')" '
+        { n[$2] = $1 }
+        function sum(pat,   k, s) { s = 0; for (k in n) if (k ~ pat) s += n[k]; return s }
+        END {
+            r = sum("DefaultUnitOfWork.<init>\\(Lorg/apache/camel/Exchange;Lorg/slf4j/Logger")
+            if (r == 0) r = sum("DefaultUnitOfWork.<init>")
+            if (r == 0) { print "no request counted"; exit 1 }
+            printf "%s (pass-through, %d connections, %d requests counted); %s\n", title, conns, r, when
+            '"$program"'
+        }' "$RUN_DIR/counts.tsv"
+}
