@@ -6,26 +6,41 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Requests by file drop: answers in the outbox, originals in done or error, nothing lost. */
 class FileDropTest {
 
-    @RegisterExtension
-    static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(
+    private static final List<String> PROVIDERS = List.of("alpha", "beta");
+    private static final Map<String, String> PROPS = Map.copyOf(Gateway.props(
             "caravan.routing.policy", "priority",
             "caravan.retry.backoff", "10ms",
             // the failures a test injects must not open a breaker that steers the next test
             "caravan.breaker.sliding-window-size", "1000",
             "caravan.breaker.minimum-calls", "1000",
             "caravan.file.poll-interval", "200ms"));
+
+    /** A request cut off mid-way, as a slow writer leaves it, and the rest it writes later. */
+    private static final String HALF = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",";
+    private static final String REST = "\"content\":\"written in two goes\"}]}";
+
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(PROVIDERS, PROPS);
 
     @Test
     void aJsonRequestIsAnsweredInTheOutboxAndMovedToDone() throws Exception {
@@ -60,29 +75,82 @@ class FileDropTest {
     }
 
     @Test
-    void aFileWrittenSlowlyIsReadOnlyWhenComplete() throws Exception {
-        Path inbox = gateway.data("inbox");
-        Path part = inbox.resolve("slow.json.part");
-        String half = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",";
-        Files.writeString(part, half);
-        // two requests dropped after it, each taken by a later poll than the one before and answered: the inbox was
-        // looked at while the half-written file lay there (older than the read lock's minimum age by then), and what
-        // that look took was dealt with before the next
-        for (String later : List.of("later-1.txt", "later-2.txt")) {
-            drop(later, "a question dropped while another file is half written");
-            answer(later);
-            eventually().until(() -> Files.exists(gateway.data("done").resolve(later)));
-        }
-        assertThat(part).hasContent(half);
+    void aFileStillBeingWrittenIsNeitherReadNorSetAsideUntilItIsComplete() throws Exception {
+        Path slow = dropHalfWrittenAndTwoLater(gateway.get());
+
+        assertThat(slow).hasContent(HALF);
         try (var errors = Files.list(gateway.data("error"))) {
             assertThat(errors.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("slow"));
         }
-        assertThat(gateway.data("outbox").resolve("slow.json.part.json")).doesNotExist();
-        Files.writeString(part, "\"content\":\"written in two goes\"}]}", java.nio.file.StandardOpenOption.APPEND);
-        Files.move(part, inbox.resolve("slow.json"));
+        assertThat(gateway.data("outbox").resolve("slow.json.json")).doesNotExist();
+
+        // the writer finishes: the append stamps the file with the present, and once it has lain still for the read
+        // lock's minimum age the next poll takes it
+        Files.writeString(slow, REST, StandardOpenOption.APPEND);
 
         assertThat(answer("slow.json").at("/response/choices/0/message/content").asText())
                 .contains("written in two goes");
+        eventually().until(() -> Files.exists(gateway.data("done").resolve("slow.json")));
+    }
+
+    /**
+     * What keeps the test above honest: the same drop, into a gateway whose file ingress is the shipped route with
+     * its read lock taken out, has the half-written file read and set aside by the time the later drops are done.
+     */
+    @Test
+    void withoutTheReadLockTheSameHalfWrittenFileIsReadAndSetAside(@TempDir Path dir) throws Exception {
+        Path routes = OperatorRoutes.copyProjectRoutes(dir);
+        Path route = routes.resolve("ingress-file.camel.yaml");
+        String shipped = Files.readString(route);
+        String unlocked = shipped.lines().filter(line -> !line.strip().startsWith("readLock"))
+                .collect(Collectors.joining("\n", "", "\n"));
+        assertThat(shipped).as("the shipped route waits on a read lock").contains("readLock: changed");
+        assertThat(unlocked).doesNotContain("readLock");
+        Files.writeString(route, unlocked);
+        Map<String, String> props = new LinkedHashMap<>(PROPS);
+        props.put("camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes));
+        Gateway unguarded = Gateway.start(PROVIDERS, props);
+        try {
+            Path slow = dropHalfWrittenAndTwoLater(unguarded);
+
+            assertThat(slow).doesNotExist();
+            assertThat(unguarded.data("error").resolve("slow.json")).hasContent(HALF);
+            assertThat(unguarded.data("error").resolve("slow.json.error.json")).exists();
+        } finally {
+            unguarded.closeNow();
+        }
+    }
+
+    /**
+     * Puts a half-written request in {@code into}'s inbox under its own name, still being written as the read lock
+     * sees it, then drops two requests after it and waits for both to be answered and moved to done.
+     *
+     * <p>The read lock ({@code readLock: changed} with a minimum age) takes a file once its modification time is older
+     * than that age on the real clock; the half file's time is set an hour ahead, so however slowly this machine runs
+     * the lock finds it still being written until the test completes it. It comes into the inbox by a rename, which
+     * keeps that time, so no poll ever sees it half written with its real time. The lock's own waits, also on the real
+     * clock (a check every half second, given up after five), only pace the polls: on a slow machine the later drops
+     * are answered later, and show the same.
+     *
+     * <p>The later requests show time has passed without waiting it out: each is taken by a poll that listed the half
+     * file (dropped after it), the second by a later poll than the first, which had dealt with the half file (the lock
+     * gives up on it, or without a lock it is read and set aside) before the second was listed.
+     *
+     * @return the half-written file in the inbox
+     */
+    private static Path dropHalfWrittenAndTwoLater(Gateway into) throws Exception {
+        Path inbox = into.data("inbox");
+        Path writing = inbox.resolve(".slow.json.part");
+        Files.writeString(writing, HALF);
+        Files.setLastModifiedTime(writing, FileTime.from(Instant.now().plus(Duration.ofHours(1))));
+        Path slow = Files.move(writing, inbox.resolve("slow.json"));
+        for (String later : List.of("later-1.txt", "later-2.txt")) {
+            dropBytes(into, later, "a question dropped while another file is half written"
+                    .getBytes(StandardCharsets.UTF_8));
+            answer(into, later);
+            eventually().until(() -> Files.exists(into.data("done").resolve(later)));
+        }
+        return slow;
     }
 
     @Test
@@ -151,13 +219,21 @@ class FileDropTest {
 
     /** Written under a hidden name and renamed, as the README asks of writers. */
     private static void dropBytes(String name, byte[] content) throws Exception {
-        Path temp = gateway.data("inbox").resolve("." + name + ".part");
+        dropBytes(gateway.get(), name, content);
+    }
+
+    private static void dropBytes(Gateway into, String name, byte[] content) throws Exception {
+        Path temp = into.data("inbox").resolve("." + name + ".part");
         Files.write(temp, content);
-        Files.move(temp, gateway.data("inbox").resolve(name));
+        Files.move(temp, into.data("inbox").resolve(name));
     }
 
     private static JsonNode answer(String name) throws Exception {
-        Path answer = gateway.data("outbox").resolve(name + ".json");
+        return answer(gateway.get(), name);
+    }
+
+    private static JsonNode answer(Gateway from, String name) throws Exception {
+        Path answer = from.data("outbox").resolve(name + ".json");
         eventually().until(() -> Files.exists(answer));
         return Gateway.JSON.readTree(answer.toFile());
     }
