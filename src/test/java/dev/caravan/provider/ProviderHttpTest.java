@@ -186,11 +186,7 @@ class ProviderHttpTest {
         Thread.ofVirtual().start(() -> {
             try (Socket socket = upstream.accept()) {
                 InputStream in = socket.getInputStream();
-                String head = "";
-                while (!head.endsWith("\r\n\r\n")) {
-                    head += (char) in.read();
-                }
-                seen.complete(head);
+                seen.complete(UpstreamRequests.head(in));
                 socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                         + "Content-Length: " + json.length() + "\r\nConnection: close\r\n\r\n" + json)
                         .getBytes(StandardCharsets.US_ASCII));
@@ -332,14 +328,7 @@ class ProviderHttpTest {
                 accepted.complete(socket);
                 InputStream in = socket.getInputStream();
                 for (Answering answer : answering) {
-                    String head = "";
-                    while (!head.endsWith("\r\n\r\n")) {
-                        head += (char) in.read();
-                    }
-                    int length = Integer.parseInt(head.lines()
-                            .filter(l -> l.toLowerCase().startsWith("content-length:"))
-                            .findFirst().orElseThrow().substring(15).trim());
-                    in.readNBytes(length);
+                    UpstreamRequests.request(in);
                     answer.answer(socket.getOutputStream());
                 }
             } catch (Exception e) {

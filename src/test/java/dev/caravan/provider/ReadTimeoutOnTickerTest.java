@@ -150,14 +150,7 @@ class ReadTimeoutOnTickerTest {
                 Socket socket = upstream.accept();
                 accepted.complete(socket);
                 InputStream in = socket.getInputStream();
-                String head = "";
-                while (!head.endsWith("\r\n\r\n")) {
-                    head += (char) in.read();
-                }
-                int length = Integer.parseInt(head.lines()
-                        .filter(l -> l.toLowerCase().startsWith("content-length:"))
-                        .findFirst().orElseThrow().substring(15).trim());
-                in.readNBytes(length);
+                UpstreamRequests.request(in);
                 OutputStream out = socket.getOutputStream();
                 out.write((HEAD + chunk("data: one\n\n")).getBytes(StandardCharsets.US_ASCII));
                 out.flush();
