@@ -31,6 +31,11 @@ import org.awaitility.Awaitility;
 final class Gateway implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * How long a request without a timeout of its own waits for its answer: far longer than any answer takes on a
+     * loaded machine, so that it never decides a result, only turns a lost answer into a failure.
+     */
+    static final Duration ANSWER_WAIT = Duration.ofSeconds(90);
 
     private final Simulator simulator = new Simulator("127.0.0.1");
     private final Main main = new Main();
@@ -299,7 +304,8 @@ final class Gateway implements AutoCloseable {
             }
             return new Streamed(response.statusCode(), response.headers(), List.copyOf(events), plain.toString());
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            // a timed-out stream names what it waited for, as send does
+            throw new IllegalStateException(request.method() + " " + request.uri() + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -388,8 +394,14 @@ final class Gateway implements AutoCloseable {
     }
 
     private HttpResponse<String> send(HttpRequest request) {
+        // an answer that never comes fails the test naming the request, instead of holding the whole run
+        HttpRequest bounded = request.timeout().isPresent() ? request
+                : HttpRequest.newBuilder(request, (name, value) -> true).timeout(ANSWER_WAIT).build();
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
+            return client.send(bounded, HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new IllegalStateException("no answer to " + bounded.method() + " " + bounded.uri() + " within "
+                    + bounded.timeout().orElseThrow().toSeconds() + " s", e);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {

@@ -50,7 +50,8 @@ final class GatewayProcess {
                 try {
                     // 401: up, and wanting a client key
                     int status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
-                            + "/v1/models")).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                            + "/v1/models")).timeout(Gateway.ANSWER_WAIT).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode();
                     return status == 200 || status == 401;
                 } catch (IOException e) {
                     return false;

@@ -107,8 +107,13 @@ record Replica(String name, int port, int managementPort, Process process) {
     }
 
     private static HttpResponse<String> send(HttpRequest request) {
+        HttpRequest bounded = request.timeout().isPresent() ? request
+                : HttpRequest.newBuilder(request, (name, value) -> true).timeout(Gateway.ANSWER_WAIT).build();
         try {
-            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+            return CLIENT.send(bounded, HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new IllegalStateException("no answer to " + bounded.method() + " " + bounded.uri() + " within "
+                    + bounded.timeout().orElseThrow().toSeconds() + " s", e);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
