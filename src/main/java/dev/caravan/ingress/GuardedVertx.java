@@ -30,7 +30,8 @@ import io.vertx.ext.web.Router;
  * HTTP server it creates. camel-platform-http-vertx creates its servers with default {@link HttpServerOptions}
  * (no timeouts, no connection cap) and offers no option to change them, but it uses the {@code Vertx} found in the
  * registry: this instance hands out servers with the limits set, a {@link ConnectionGuard} on their connections and
- * {@link JsonErrorPages} on their router. Everything else is the wrapped instance's own.
+ * {@link JsonErrorPages} on their router; their routers' blocking handlers run unordered
+ * ({@link #orderedBlockingHandler}). Everything else is the wrapped instance's own.
  *
  * <p>It also spreads each server's connections over several event loops. A Vert.x server created outside a verticle,
  * as platform-http creates its own, serves every connection on the one event loop it was bound from, and on that
@@ -54,6 +55,9 @@ public final class GuardedVertx {
     public static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops,
             BodyBudget bodies) {
         InvocationHandler handler = (proxy, method, args) -> {
+            if (orderedBlockingHandler(method, args)) {
+                return call(vertx, method, new Object[] {args[0], false, args[2]});
+            }
             if (method.getName().equals("createHttpServer")) {
                 HttpServerOptions asked = args != null && args.length == 1 && args[0] instanceof HttpServerOptions o
                         ? o : new HttpServerOptions();
@@ -64,6 +68,19 @@ public final class GuardedVertx {
         };
         return (Vertx) Proxy.newProxyInstance(GuardedVertx.class.getClassLoader(),
                 new Class<?>[] {VertxInternal.class}, handler);
+    }
+
+    /**
+     * Whether this is vertx-web's blocking handler asking for an ordered run ({@code executeBlocking(code, true,
+     * result)}, the form it calls), as every endpoint of the management port does (metrics, health, info). Vert.x
+     * orders such runs per server instance, across all of its connections, not per connection: a health check that
+     * took its time held every scrape and health check after it on that event loop, and one that never returned held
+     * them for good, with no thread to show for it (the workers are virtual). Those endpoints are independent reads:
+     * they run unordered, each on a worker of its own.
+     */
+    private static boolean orderedBlockingHandler(Method method, Object[] args) {
+        return method.getName().equals("executeBlocking") && args != null && args.length == 3
+                && Boolean.TRUE.equals(args[1]) && args[0] instanceof Handler<?> && args[2] instanceof Handler<?>;
     }
 
     /** The options asked for, with the limits set on top. */
