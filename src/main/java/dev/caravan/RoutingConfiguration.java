@@ -275,9 +275,12 @@ public class RoutingConfiguration implements CamelConfiguration {
      */
     record CallTiming(LongSupplier ticker, ScheduledExecutorService timers) {
 
+        /** The system's nanosecond count, the one ticker the event loops' own timers elapse by. */
+        static final LongSupplier SYSTEM = System::nanoTime;
+
         static CallTiming of(LongSupplier boundTicker, ScheduledExecutorService boundWatch) {
             return boundTicker != null && boundWatch != null ? new CallTiming(boundTicker, boundWatch)
-                    : new CallTiming(System::nanoTime, null);
+                    : new CallTiming(SYSTEM, null);
         }
     }
 
