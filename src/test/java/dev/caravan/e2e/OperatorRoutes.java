@@ -45,4 +45,21 @@ final class OperatorRoutes {
         String yaml = readme.substring(from, readme.indexOf("```", from));
         return yaml.replace("file:data/", "file:" + dataDir.toAbsolutePath() + "/");
     }
+
+    /**
+     * Puts {@code steps} (YAML at the doTry's step indent) right after {@code httpReplies.render} in the copied
+     * {@code ingress-http} route under {@code routes}: an operator's steps on the rendered answer.
+     */
+    static void afterRender(Path routes, String steps) throws IOException {
+        Path ingress = routes.resolve("ingress-http.camel.yaml");
+        String render = """
+                              - process:
+                                  ref: httpReplies.render
+                """;
+        String yaml = Files.readString(ingress);
+        if (!yaml.contains(render)) {
+            throw new IllegalStateException("ingress-http.camel.yaml no longer renders with httpReplies.render");
+        }
+        Files.writeString(ingress, yaml.replace(render, render + steps));
+    }
 }

@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -30,14 +29,7 @@ class OperatorStepsOnReplyHeadersTest {
     @BeforeAll
     static void start() throws Exception {
         Path routes = OperatorRoutes.copyProjectRoutes(dir);
-        Path ingress = routes.resolve("ingress-http.camel.yaml");
-        String render = """
-                              - process:
-                                  ref: httpReplies.render
-                """;
-        String yaml = Files.readString(ingress);
-        assertThat(yaml).contains(render);
-        Files.writeString(ingress, yaml.replace(render, render + """
+        OperatorRoutes.afterRender(routes, """
                               - removeHeader:
                                   name: x-caravan-cost
                               - choice:
@@ -55,7 +47,7 @@ class OperatorStepsOnReplyHeadersTest {
                               - setHeader:
                                   name: x-caravan-model
                                   simple: "${header.x-caravan-provider}/${header.x-caravan-model}"
-                """));
+                """);
         gateway = Gateway.start(List.of("openai"), Gateway.props(
                 "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes),
                 "caravan.price.openai.model-openai.input", "1.5",

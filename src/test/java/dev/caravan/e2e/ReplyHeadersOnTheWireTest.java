@@ -3,7 +3,6 @@ package dev.caravan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -140,21 +139,14 @@ class ReplyHeadersOnTheWireTest {
     @Test
     void aHeaderAnOperatorsStepSetsAfterTheAnswerReachesTheClientBesideCaravans(@TempDir Path dir) throws Exception {
         Path routes = OperatorRoutes.copyProjectRoutes(dir);
-        Path ingress = routes.resolve("ingress-http.camel.yaml");
-        String render = """
-                              - process:
-                                  ref: httpReplies.render
-                """;
-        String yaml = Files.readString(ingress);
-        assertThat(yaml).contains(render);
-        Files.writeString(ingress, yaml.replace(render, render + """
+        OperatorRoutes.afterRender(routes, """
                               - setHeader:
                                   name: x-team
                                   constant: blue
                               - setHeader:
                                   name: X-Caravan-Model
                                   constant: told-by-the-operator
-                """));
+                """);
         try (Gateway own = Gateway.start(List.of("openai"), Gateway.props(
                 "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes)))) {
             Answer answer = post(own.port(), HI);
