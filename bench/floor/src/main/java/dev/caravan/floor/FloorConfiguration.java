@@ -1,5 +1,6 @@
 package dev.caravan.floor;
 
+import java.lang.reflect.Constructor;
 import java.util.List;
 
 import io.vertx.core.Vertx;
@@ -15,6 +16,7 @@ import org.apache.camel.component.vertx.http.VertxHttpComponent;
 import org.apache.camel.spi.ManagementStrategy;
 import org.apache.camel.spi.OnCamelContextStopped;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.ReactiveExecutor;
 import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.LoggingExceptionHandler;
 
@@ -24,6 +26,9 @@ import org.apache.camel.support.LoggingExceptionHandler;
  * {@code vertx}). The others share one Vert.x instance between the server and the client:
  * {@code vertx-tuned} with a large keep-alive pool and the answer kept as a Vert.x buffer; {@code async} the same
  * with the exchange on the event loop; {@code pipe} on the event loop with Vert.x's own client piping the answer.
+ * {@code shape} is the pipe floor's consumer and client inside the gateway's route shape (its three routes, steps,
+ * attempt loop, doTry blocks and reactive executor) with a trivial step for each of its beans ({@link ShapeSteps});
+ * {@code shape-merged} the same three routes with the fewest steps that still call and answer.
  */
 public final class FloorConfiguration implements CamelConfiguration {
 
@@ -62,9 +67,38 @@ public final class FloorConfiguration implements CamelConfiguration {
                 context.getRegistry().bind("slowPipe", new VertxPipe(vertx, client,
                         props.parseUri("{{floor.slow-upstream}}/v1/chat/completions"), key, deadline));
             }
+            case "shape", "shape-merged" -> {
+                // the gateway's reactive executor, set before any route is built (dev.caravan.CaravanConfiguration):
+                // part of the engine the gateway's routes run on, not of its beans
+                context.getCamelContextExtension().setReactiveExecutor(gatewayReactiveExecutor());
+                Vertx vertx = sharedVertx(context);
+                eventLoopEngine(context);
+                PropertiesComponent props = context.getPropertiesComponent();
+                int pool = Integer.parseInt(props.parseUri("{{floor.max-connections}}"));
+                var client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+                        new PoolOptions().setHttp1MaxSize(pool));
+                var call = new ShapeSteps.ProviderCall(vertx, client,
+                        props.parseUri("{{floor.json-upstream}}/v1/chat/completions"), props.parseUri("{{floor.api-key}}"),
+                        Long.parseLong(props.parseUri("{{floor.deadline-millis}}")));
+                if (stack.equals("shape")) {
+                    ShapeSteps.bindShape(context, call);
+                } else {
+                    ShapeSteps.bindMerged(context, call);
+                }
+            }
             default -> throw new IllegalArgumentException("unknown floor.stack '" + stack
-                    + "': one of http, netty, netty-el, vertx, vertx-tuned, async, pipe");
+                    + "': one of http, netty, netty-el, vertx, vertx-tuned, async, pipe, shape, shape-merged");
         }
+    }
+
+    /**
+     * The gateway's own reactive executor (dev.caravan.ReactiveSteps, copied from its compiled classes as the
+     * event-loop engine is; package-private there, so made by reflection).
+     */
+    private static ReactiveExecutor gatewayReactiveExecutor() throws ReflectiveOperationException {
+        Constructor<?> make = Class.forName("dev.caravan.ReactiveSteps").getDeclaredConstructor();
+        make.setAccessible(true);
+        return (ReactiveExecutor) make.newInstance();
     }
 
     /**
