@@ -6,6 +6,7 @@
 #   bench/alloc.sh                       # 64 connections, 20 s warm-up, 20 s recorded
 #   CONNS=16 DURATION=30s bench/alloc.sh
 #   REQUEST_BYTES=1048576 CONNS=16 bench/alloc.sh   # 1 MB chat requests (overhead.sh's padded prompt)
+#   FLOOR_STACK=shape bench/alloc.sh     # a bench/floor stack in Caravan's place (so also FLOOR_STACK=... bench/camel-steps.sh)
 #
 # Prints requests served, bytes allocated per request (the JVM's own per-thread counters, JIT and GC threads
 # included, at the start and end of the recording), allocation samples per 1,000 requests, and the top allocation
@@ -26,11 +27,12 @@ JFR_SETTINGS=${JFR_SETTINGS:-profile}
 # extra JFR.start options, e.g. method-profiling=max (a CPU sample every millisecond instead of every 10 ms, for
 # CPU shares with ten times the samples)
 JFR_OPTIONS=${JFR_OPTIONS:-}
+FLOOR_STACK=${FLOOR_STACK:-}      # a bench/floor stack (pipe, shape, shape-merged) recorded in Caravan's place, on the same upstream
 
 bound_run_time $(( ${DURATION%s} + ${WARMUP%s} + 480 )) "$0" "$@"
 ensure_tools
 command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
-ensure_jar
+if [[ -n $FLOOR_STACK ]]; then ensure_floor; else ensure_jar; fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 start_fake_upstream
@@ -46,7 +48,15 @@ if ((REQUEST_BYTES > 0)); then
 fi
 # Camel's stacks are deep: JFR's default of 64 frames would cut off the callers that matter.
 CARAVAN_JVM_OPTS="${CARAVAN_JVM_OPTS:-} -XX:FlightRecorderOptions:stackdepth=512"
-start_caravan_on_fake caravan
+if [[ -n $FLOOR_STACK ]]; then
+    FLOOR_JVM_OPTS=${FLOOR_JVM_OPTS-$CARAVAN_JVM_OPTS} start_floor "floor-$FLOOR_STACK" "$FLOOR_STACK" \
+        -XX:FlightRecorderOptions:stackdepth=512
+    GW_PID=$LAST_PID
+    GW_PORT=$FLOOR_PORT
+    log "floor stack $FLOOR_STACK in Caravan's place"
+else
+    start_caravan_on_fake caravan
+fi
 code=$(curl -s -o "$RUN_DIR/check.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
     -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' "http://127.0.0.1:$GW_PORT/v1/chat/completions")
 [[ $code == 200 ]] && grep -q '"chat.completion"' "$RUN_DIR/check.json" || die "Caravan answered $code: $(head -c 300 "$RUN_DIR/check.json")"
@@ -83,7 +93,7 @@ allocated=$("$JAVA_HOME/bin/jfr" print --json --events jdk.ThreadAllocationStati
     | map((map(.a) | max) - (map(.a) | min)) | add')
 samples=$("$JAVA_HOME/bin/jfr" summary "$JFR_FILE" | awk '$1 == "jdk.ObjectAllocationSample" { print $2 }')
 {
-    echo "Allocation per chat completion, $CONNS connection(s), $DURATION recorded after $WARMUP warm-up; $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "Allocation per chat completion${FLOOR_STACK:+ through floor stack $FLOOR_STACK}, $CONNS connection(s), $DURATION recorded after $WARMUP warm-up; $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "requests $n (errors $((non2xx + sock + tmo))); allocated $(awk -v a="$allocated" -v n="$n" 'BEGIN{printf "%.1f KB per request", a/n/1024}'); allocation samples $(awk -v s="${samples:-0}" -v n="$n" 'BEGIN{printf "%.1f per 1,000 requests", s*1000/n}'); GC threads $gc_share"
     echo
     "$JAVA_HOME/bin/jfr" view --width 200 --cell-height 1 allocation-by-site "$JFR_FILE" | head -$((TOP + 6))

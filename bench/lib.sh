@@ -389,6 +389,30 @@ start_caravan_on_fake() {
     wait_http "http://127.0.0.1:$GW_PORT/v1/models" 300 "$GW_PID" "$RUN_DIR/$name.log"
 }
 
+# start_floor NAME STACK [JVM options...]: a bench/floor stack (ensure_floor first) in front of start_fake_upstream's
+# nginx (UP_PORT), on a free port FLOOR_PORT, with FLOOR_JVM_OPTS (Caravan's JVM options when unset) and the options
+# given; sets LAST_PID and returns once it answers a chat completion (its log: RUN_DIR/NAME.log).
+start_floor() {
+    local name=$1 stack=$2 i opts=${FLOOR_JVM_OPTS-$CARAVAN_JVM_OPTS}
+    shift 2
+    FLOOR_PORT=$(free_port)
+    # from the repository root: the floor reads bench/floor/floor.properties and its stack's routes from there
+    # shellcheck disable=SC2086 # opts is a list of JVM options
+    (cd "$REPO_DIR" && exec env ${opts:+${CARAVAN_MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$CARAVAN_MALLOC_ARENA_MAX}} \
+        "$JAVA" $opts "$@" -Dfloor.stack="$stack" -Dfloor.port="$FLOOR_PORT" \
+        -Dfloor.json-upstream="http://127.0.0.1:$UP_PORT" -cp "$FLOOR_CP" dev.caravan.floor.FloorMain) \
+        >"$RUN_DIR/$name.log" 2>&1 &
+    LAST_PID=$!
+    STARTED_PIDS+=("$LAST_PID")
+    for ((i = 0; i < 1500; i++)); do   # its routes take POST only: no GET to wait on; a busy machine takes minutes
+        [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -H 'Content-Type: application/json' -d '{}' \
+            "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" || true) == 200 ]] && return 0
+        kill -0 "$LAST_PID" 2>/dev/null || { tail -15 "$RUN_DIR/$name.log" >&2; die "floor $name ($stack) exited"; }
+        sleep 0.2
+    done
+    die "floor $name ($stack) did not answer within 5 minutes"
+}
+
 # write_proxy_conf DIR UP_PORT PROXY_PORT WORKERS: the nginx reverse proxy every bench compares with, keeping its
 # upstream connections alive as a gateway's pool would, written to DIR/nginx.conf.
 write_proxy_conf() {

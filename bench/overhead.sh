@@ -39,12 +39,15 @@ ANSWER_BYTES=${ANSWER_BYTES:-0}   # >0: the fake upstream answers a chat.complet
 FLOOR=${FLOOR:-0}                 # 1: also the floor: a bench/floor stack (FLOOR_STACK, default pipe: platform-http on
                                   # the gateway's event-loop consumer, Vert.x's client, nothing else) in front of the same
                                   # upstream, warmed up as Caravan is, measured after it at each connection count
-FLOOR_STACK=${FLOOR_STACK:-pipe}
+FLOOR_STACK=${FLOOR_STACK:-pipe}  # several, space-separated, each a JVM of its own, measured in this order after Caravan:
+                                  # FLOOR_STACK="pipe shape shape-merged" (bench/README.md, "The shape floor"). The first
+                                  # is the floor the ratios divide by; a target's name is its stack's ("floor" for pipe)
+read -ra FLOOR_STACKS <<<"$FLOOR_STACK"
 FLOOR_JVM_OPTS=${FLOOR_JVM_OPTS-$CARAVAN_JVM_OPTS}   # the floor's JVM options: Caravan's, so that only the code differs
 
 # Bound the whole run: targets x connection counts x (duration + slack) + warm-ups + start-up (and the floor's build).
 secs=${DURATION%s}
-targets=$((FLOOR == 1 ? 4 : 3))
+targets=$((FLOOR == 1 ? 3 + ${#FLOOR_STACKS[@]} : 3))
 budget=$(( targets * $(wc -w <<<"$CONNS") * (secs + 30 + ${QUIET_WAIT:-0}) + (targets - 1) * ${WARMUP%s} + 180 + FLOOR * 240 ))
 bound_run_time "$budget" "$0" "$@"
 
@@ -152,31 +155,27 @@ else
     wait_http "http://127.0.0.1:$GW_PORT/v1/models" 90 "$GW_PID" "$RUN_DIR/caravan.log"
 fi
 TARGETS="direct nginx caravan"
+declare -A FLOOR_PIDS FLOOR_PORTS FLOOR_OF
+FLOOR_TARGETS=()
 if [[ $FLOOR == 1 ]]; then
-    FLOOR_PORT=$(free_port)
-    log "floor ($FLOOR_STACK) on 127.0.0.1:$FLOOR_PORT -> 127.0.0.1:$UP_PORT, JVM options: ${FLOOR_JVM_OPTS:-JVM defaults}"
     floor_opts=$FLOOR_JVM_OPTS
     [[ $PROFILE == 1 ]] && floor_opts+=" -XX:FlightRecorderOptions:stackdepth=512"
-    cd "$REPO_DIR"   # the floor reads bench/floor/floor.properties and its stack's routes from here
-    # shellcheck disable=SC2086 # FLOOR_JVM_OPTS is a list of JVM options
-    env ${FLOOR_JVM_OPTS:+${CARAVAN_MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$CARAVAN_MALLOC_ARENA_MAX}} \
-    "$JAVA" $floor_opts -Dfloor.stack="$FLOOR_STACK" -Dfloor.port="$FLOOR_PORT" \
-        -Dfloor.json-upstream="http://127.0.0.1:$UP_PORT" -cp "$FLOOR_CP" dev.caravan.floor.FloorMain \
-        >"$RUN_DIR/floor.log" 2>&1 &
-    FLOOR_PID=$!
-    STARTED_PIDS+=("$FLOOR_PID")
-    cd - >/dev/null
-    for ((i = 0; i < 450; i++)); do   # its routes take POST only: no GET to wait on
-        [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -H 'Content-Type: application/json' -d '{}' \
-            "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" || true) == 200 ]] && break
-        kill -0 "$FLOOR_PID" 2>/dev/null || { tail -15 "$RUN_DIR/floor.log" >&2; die "the floor exited"; }
-        sleep 0.2
+    for stack in "${FLOOR_STACKS[@]}"; do
+        target=$([[ $stack == pipe ]] && echo floor || echo "$stack")
+        [[ -z ${FLOOR_OF[$target]:-} ]] || die "FLOOR_STACK names $stack twice"
+        FLOOR_JVM_OPTS=$floor_opts start_floor "$target" "$stack"
+        FLOOR_PIDS[$target]=$LAST_PID
+        FLOOR_PORTS[$target]=$FLOOR_PORT
+        FLOOR_OF[$target]=$stack
+        FLOOR_TARGETS+=("$target")
+        TARGETS+=" $target"
+        log "floor $target (stack $stack) on 127.0.0.1:$FLOOR_PORT -> 127.0.0.1:$UP_PORT, JVM options: ${FLOOR_JVM_OPTS:-JVM defaults}"
     done
-    TARGETS+=" floor"
 fi
 
 # Sanity: every path answers a chat completion.
-for url in "http://127.0.0.1:$UP_PORT" "http://127.0.0.1:$PROXY_PORT" "http://127.0.0.1:$GW_PORT" ${FLOOR_PORT:+"http://127.0.0.1:$FLOOR_PORT"}; do
+for url in "http://127.0.0.1:$UP_PORT" "http://127.0.0.1:$PROXY_PORT" "http://127.0.0.1:$GW_PORT" \
+        $(for t in "${FLOOR_TARGETS[@]}"; do echo "http://127.0.0.1:${FLOOR_PORTS[$t]}"; done); do
     code=$(curl -s -o "$RUN_DIR/check.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' "${AUTH[@]}" \
         -d '{"model":"fast","messages":[{"role":"user","content":"hi"}]}' "$url/v1/chat/completions")
     if [[ $code != 200 ]] || ! grep -q '"chat.completion"' "$RUN_DIR/check.json"; then
@@ -187,18 +186,18 @@ done
 # With every core busy serving, the JIT's compiler threads get little CPU and the last hot methods take minutes to
 # reach their final tier (measured: C2 still used 9 % of the gateway's CPU after 90 s at 64 connections, and CPU per
 # request stayed ~1.6x the steady figure). A second warm-up at 4 connections leaves them room to finish.
-log "warm-up: nginx 5 s, Caravan $WARMUP at $WARMUP_CONNS connections, then $WARMUP at 4 (JIT)$([[ $FLOOR == 1 ]] && echo ", then the floor the same way")"
+log "warm-up: nginx 5 s, Caravan $WARMUP at $WARMUP_CONNS connections, then $WARMUP at 4 (JIT)$([[ $FLOOR == 1 ]] && echo ", then each floor the same way")"
 run_wrk warmup-proxy 2 64 5s "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" >/dev/null
 run_wrk warmup-caravan 2 "$WARMUP_CONNS" "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
 run_wrk warmup-caravan-c4 1 4 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
-if [[ $FLOOR == 1 ]]; then
-    run_wrk warmup-floor 2 "$WARMUP_CONNS" "$WARMUP" "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
-    run_wrk warmup-floor-c4 1 4 "$WARMUP" "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" "${AUTH[@]}" >/dev/null
-fi
+for t in "${FLOOR_TARGETS[@]}"; do
+    run_wrk "warmup-$t" 2 "$WARMUP_CONNS" "$WARMUP" "http://127.0.0.1:${FLOOR_PORTS[$t]}/v1/chat/completions" "${AUTH[@]}" >/dev/null
+    run_wrk "warmup-$t-c4" 1 4 "$WARMUP" "http://127.0.0.1:${FLOOR_PORTS[$t]}/v1/chat/completions" "${AUTH[@]}" >/dev/null
+done
 sleep 2
 
 declare -A R CPU OTHERS RCMD
-read -ra ALL_SERVER_PIDS <<<"$(nginx_pids "$UP_PID") $(nginx_pids "$PROXY_PID") $GW_PID ${FLOOR_PID:-}"
+read -ra ALL_SERVER_PIDS <<<"$(nginx_pids "$UP_PID") $(nginx_pids "$PROXY_PID") $GW_PID ${FLOOR_PIDS[*]}"
 for c in $CONNS; do
     t=$((c == 1 ? 1 : 2))
     for target in $TARGETS; do
@@ -206,14 +205,14 @@ for c in $CONNS; do
             direct) url="http://127.0.0.1:$UP_PORT"; pids=() ;;
             nginx) url="http://127.0.0.1:$PROXY_PORT"; read -ra pids <<<"$(nginx_pids "$PROXY_PID")" ;;
             caravan) url="http://127.0.0.1:$GW_PORT"; pids=("$GW_PID") ;;
-            floor) url="http://127.0.0.1:$FLOOR_PORT"; pids=("$FLOOR_PID") ;;
+            *) url="http://127.0.0.1:${FLOOR_PORTS[$target]}"; pids=("${FLOOR_PIDS[$target]}") ;;
         esac
         wait_for_quiet
         log "measuring $target at $c connection(s), $DURATION"
         before=$( ((${#pids[@]})) && cpu_ticks "${pids[@]}" || echo 0)
         all_before=$(cpu_ticks "${ALL_SERVER_PIDS[@]}")
         jvm=
-        [[ $target == caravan || $target == floor ]] && jvm=${pids[0]}
+        [[ $target == caravan || -n ${FLOOR_OF[$target]:-} ]] && jvm=${pids[0]}
         # shellcheck disable=SC2086 # JFR_OPTIONS is a list of options
         [[ $PROFILE == 1 && -n $jvm ]] && "$JAVA_HOME/bin/jcmd" "$jvm" JFR.start name=bench settings=profile $JFR_OPTIONS >/dev/null
         [[ -n $jvm ]] && thread_ticks "$jvm" >"$RUN_DIR/threads-before"
@@ -245,7 +244,7 @@ done
 {
     echo
     echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at ${WARMUP_CONNS} + ${WARMUP} at 4 connections; client ledger: $([[ $CLIENT == 1 ]] && echo "named client, store $STORE" || echo none); request $( ((REQUEST_BYTES > 0)) && stat -c %s "$RUN_DIR/request.json" || echo 62) B, answer $( ((ANSWER_BYTES > 0)) && stat -c %s "$RUN_DIR/upstream/answer.json" || echo ${#COMPLETION}) B; Caravan's JVM options: ${CARAVAN_JVM_OPTS:-JVM defaults}; $(date -u '+%Y-%m-%d %H:%M UTC')"
-    printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
+    printf '%-12s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
     for c in $CONNS; do
         read -r _ _ dp50 dp99 _ <<<"${R[direct,$c]}"
         for target in $TARGETS; do
@@ -257,20 +256,31 @@ done
                 add99=$(awk -v a="$p99" -v b="$dp99" 'BEGIN{printf "%.3f", a-b}')
                 cpu=$(awk -v t="${CPU[$target,$c]}" -v n="$n" -v hz="$CLK_TCK" 'BEGIN{printf "%.1f", n ? t/hz*1e6/n : 0}')
             fi
-            printf '%-8s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' "$target" "$c" "$rps" "$p50" "$p99" "$add50" "$add99" \
+            printf '%-12s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' "$target" "$c" "$rps" "$p50" "$p99" "$add50" "$add99" \
                 "$((non2xx + sock + tmo))" "$cpu" "${OTHERS[$target,$c]}"
         done
     done
     if [[ $FLOOR == 1 ]]; then
+        base=${FLOOR_TARGETS[0]}
         for c in $CONNS; do
-            read -r nc _ <<<"${R[caravan,$c]}"; read -r nf _ <<<"${R[floor,$c]}"; read -r nn _ <<<"${R[nginx,$c]}"
-            awk -v c="$c" -v cc="${CPU[caravan,$c]}" -v nc="$nc" -v cf="${CPU[floor,$c]}" -v nf="$nf" -v cn="${CPU[nginx,$c]}" -v nn="$nn" \
+            read -r nc _ <<<"${R[caravan,$c]}"; read -r nf _ <<<"${R[$base,$c]}"; read -r nn _ <<<"${R[nginx,$c]}"
+            awk -v c="$c" -v b="$base" -v cc="${CPU[caravan,$c]}" -v nc="$nc" -v cf="${CPU[$base,$c]}" -v nf="$nf" -v cn="${CPU[nginx,$c]}" -v nn="$nn" \
                 'function per(t, n) {return n ? t / n : 0}
                  BEGIN {f = per(cf, nf); g = per(cn, nn)
-                        printf "CPU per request at %s connection(s): Caravan / floor %s, floor / nginx %s\n", c,
-                            f ? sprintf("%.2fx", per(cc, nc) / f) : "-", g ? sprintf("%.2fx", f / g) : "-"}'
+                        printf "CPU per request at %s connection(s): Caravan / %s %s, %s / nginx %s\n", c, b,
+                            f ? sprintf("%.2fx", per(cc, nc) / f) : "-", b, g ? sprintf("%.2fx", f / g) : "-"}'
+            # each further floor between the first and Caravan (stack shape: how much of Caravan / floor is the shape)
+            for t in "${FLOOR_TARGETS[@]:1}"; do
+                read -r ns _ <<<"${R[$t,$c]}"
+                awk -v c="$c" -v b="$base" -v t="$t" -v cc="${CPU[caravan,$c]}" -v nc="$nc" -v cf="${CPU[$base,$c]}" -v nf="$nf" \
+                    -v cs="${CPU[$t,$c]}" -v ns="$ns" \
+                    'function per(x, n) {return n ? x / n : 0}
+                     BEGIN {f = per(cf, nf); s = per(cs, ns); g = per(cc, nc)
+                            printf "CPU per request at %s connection(s): %s / %s %s, Caravan / %s %s\n", c, t, b,
+                                f ? sprintf("%.2fx", s / f) : "-", t, s ? sprintf("%.2fx", g / s) : "-"}'
+            done
         done
-        echo "floor: bench/floor stack $FLOOR_STACK, JVM options: ${FLOOR_JVM_OPTS:-JVM defaults}, warmed up as Caravan, measured after it."
+        echo "floors: $(for t in "${FLOOR_TARGETS[@]}"; do printf '%s = bench/floor stack %s; ' "$t" "${FLOOR_OF[$t]}"; done)JVM options: ${FLOOR_JVM_OPTS:-JVM defaults}, each warmed up as Caravan, measured after it."
     fi
     if [[ $STORE == redis ]]; then
         for c in $CONNS; do
