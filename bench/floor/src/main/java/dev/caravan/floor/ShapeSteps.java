@@ -3,6 +3,7 @@ package dev.caravan.floor;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 
+import dev.caravan.ingress.protocol.ReplyHeaders;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -85,20 +86,21 @@ final class ShapeSteps {
     }
 
     /**
-     * The reply, left on the message for the consumer to write as the gateway's render leaves it (a buffer, its
-     * status and content type): the provider's answer, or a 502 when the call failed and the catch took it.
+     * The reply, left on the message for the consumer to write as the gateway's render leaves it: a buffer, its status
+     * and content type as the typed reply head (ReplyHeaders, no message header set); the provider's answer, or a 502
+     * when the call failed and the catch took it.
      */
     static void render(Exchange exchange) {
         Message message = exchange.getMessage();
+        ReplyHeaders head = ReplyHeaders.of(message);
         if (message.getBody() instanceof Answer answer) {
-            message.setHeader(Exchange.HTTP_RESPONSE_CODE, answer.status());
+            head.status(answer.status());
             if (answer.contentType() != null) {
-                message.setHeader(Exchange.CONTENT_TYPE, answer.contentType());
+                head.contentType(answer.contentType());
             }
             message.setBody(answer.body());
         } else {
-            message.setHeader(Exchange.HTTP_RESPONSE_CODE, 502);
-            message.setHeader(Exchange.CONTENT_TYPE, "text/plain");
+            head.status(502).contentType("text/plain");
             message.setBody(Buffer.buffer("upstream call failed"));
         }
     }
