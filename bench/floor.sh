@@ -13,7 +13,9 @@
 # Stacks: http (platform-http + camel-http, today's), netty, netty-el (camel-netty-http both sides, the exchange on
 # Camel's executor / on the I/O thread), vertx, vertx-tuned (platform-http + camel-vertx-http, defaults / shared
 # Vert.x and pool), async (vertx-tuned with the exchange on the event loop), pipe (the exchange on the event loop,
-# Vert.x's client piping the answer). See bench/README.md, "Floors".
+# Vert.x's client piping the answer). See bench/README.md, "Floors". Stacks shape and shape-merged (the pipe floor inside
+# the gateway's route shape, bench/README.md "The shape floor") serve chat completions only: run them with
+# SSE_CONNS= STREAM_CHECK=0, or beside Caravan with overhead.sh FLOOR=1 FLOOR_STACK="pipe shape shape-merged".
 #
 # With PIN=1 (default) the floor gets core 1 to itself and everything else (wrk, the upstreams, this script) runs
 # on core 0: the floor's JVM starts on both cores (its ergonomics see 2 CPUs), warms up there, and is moved to
