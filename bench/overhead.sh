@@ -8,6 +8,7 @@
 #   REQUEST_BYTES=1048576 bench/overhead.sh   # a 1 MB request; ANSWER_BYTES=1048576 for a 1 MB answer
 #   GATEWAY_PROPS=-Dcaravan.provider.fake.apis=none bench/overhead.sh   # the translated path instead of pass-through
 #   FLOOR=1 bench/overhead.sh            # the pipe floor (bench/floor) measured in the same run, against the same upstream
+#   FLOOR=1 FLOOR_STACK="pipe shape shape-merged" bench/overhead.sh   # and the shape floors beside it (bench/README.md)
 #
 # Prints a table: req/s, p50, p99, added p50/p99 versus direct, at each connection count, and CPU time per
 # request of the nginx proxy versus Caravan (and the floor, with Caravan / floor per connection count).
