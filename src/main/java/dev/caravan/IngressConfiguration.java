@@ -106,11 +106,12 @@ public class IngressConfiguration implements CamelConfiguration {
         // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it),
         // when so configured; a failure a consumer hands to the server is logged there, redacted, and only there. A
         // failure that route leaves unhandled (an operator's step outside its doTry) is answered by the step its own
-        // catch answers failures with, and logged there, once
+        // catch answers failures with, and logged there, once, on the event loop or not
         boolean eventLoop = settings.bound().http().eventLoop();
         registry.bind("platform-http-engine", new EventLoopPlatformHttpEngine(
                 path -> eventLoop && "/v1/chat/completions".equals(path), new ServerAnswersFailures(),
-                new FailedRouteAnswers(errorPages)::around, "httpReplies.internalError", serverBodyLimit));
+                new FailedRouteAnswers(errorPages)::around, "/v1/chat/completions"::equals,
+                "httpReplies.internalError", serverBodyLimit));
         Duration drainTimeout = settings.bound().http().streamDrainTimeout();
         ProtocolRequests httpRequests = new ProtocolRequests(ChatCompletions.protocol(chatRequests, json, redactor),
                 drainTimeout);

@@ -13,14 +13,15 @@ import dev.caravan.testing.LogCapture;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An operator's step put on the chat completions route (run on the event loop) outside the route's own doTry, before
- * it or after it, that throws: the caller gets the same JSON error as for a failure anywhere else on the route, in
- * OpenAI's shape and with the request's id, and the failure is logged once, by the route's own answer, with the key
- * its message held redacted; the consumer neither answers it in its own way nor logs it again.
+ * An operator's step put on the chat completions route outside the route's own doTry, before it or after it, that
+ * throws: the caller gets the same JSON error as for a failure anywhere else on the route, in OpenAI's shape and with
+ * the request's id, and the failure is logged once, by the route's own answer, with the key its message held
+ * redacted; the consumer neither answers it in its own way nor logs it again. Alike whether the route runs on the
+ * event loop ({@code caravan.http.event-loop}, the default) or on the stock consumer's worker.
  */
 class EventLoopStepFailureTest {
 
@@ -35,8 +36,9 @@ class EventLoopStepFailureTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"before", "after"})
-    void aStepOutsideTheRoutesDoTryThatThrowsIsAnsweredAsAnyFailureOfTheRoute(String where) throws Exception {
+    @CsvSource({"before, true", "after, true", "before, false", "after, false"})
+    void aStepOutsideTheRoutesDoTryThatThrowsIsAnsweredAsAnyFailureOfTheRoute(String where, boolean eventLoop)
+            throws Exception {
         Path routes = OperatorRoutes.copyProjectRoutes(dir);
         Path route = routes.resolve("ingress-http.camel.yaml");
         String yaml = Files.readString(route);
@@ -53,7 +55,8 @@ class EventLoopStepFailureTest {
         };
 
         try (Gateway gateway = Gateway.startWith(List.of("alpha"), Gateway.props(
-                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes)), Map.of("broken", broken));
+                "camel.main.routes-include-pattern", OperatorRoutes.includePattern(routes),
+                "caravan.http.event-loop", Boolean.toString(eventLoop)), Map.of("broken", broken));
                 LogCapture logs = LogCapture.attach()) {
             String body = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
             HttpResponse<String> failed = gateway.post("/v1/chat/completions", body, Map.of("x-break", "yes"));

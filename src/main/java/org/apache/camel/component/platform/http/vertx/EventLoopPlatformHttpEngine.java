@@ -6,11 +6,17 @@ import java.util.function.UnaryOperator;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
 import org.apache.camel.spi.ExceptionHandler;
+import org.apache.camel.support.AsyncProcessorConverterHelper;
+import org.apache.camel.support.CamelContextHelper;
+import org.apache.camel.support.processor.DelegateAsyncProcessor;
 
 /**
  * platform-http on Vert.x, with the routes of the chosen paths run on the event loop that read the request and
@@ -35,6 +41,7 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
     private final Predicate<String> onEventLoop;
     private final ExceptionHandler failures;
     private final UnaryOperator<Processor> answeringFailures;
+    private final Predicate<String> ownFailures;
     private final String failureStep;
     private final long maxBodySize;
 
@@ -58,19 +65,23 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
      */
     public EventLoopPlatformHttpEngine(Predicate<String> onEventLoop, ExceptionHandler failures,
             UnaryOperator<Processor> answeringFailures, long maxBodySize) {
-        this(onEventLoop, failures, answeringFailures, null, maxBodySize);
+        this(onEventLoop, failures, answeringFailures, path -> false, null, maxBodySize);
     }
 
     /**
-     * @param failureStep the registry name of the step the event-loop routes answer their failures with (the one
-     *                    their own catch runs): a failure such a route leaves unhandled (a step outside its doTry) is
-     *                    answered by it too; null: by the stock writer
+     * @param ownFailures whether the route consuming a path (as the endpoint states it) answers its failures with
+     *                    {@code failureStep}, the one its own catch runs: a failure it leaves unhandled (a step outside
+     *                    its doTry) is answered by that step too, on the event loop or off it, so that the client gets
+     *                    the same answer (the request's id among it) either way
+     * @param failureStep the registry name of that step; null: such failures are answered by the stock writer
      */
     public EventLoopPlatformHttpEngine(Predicate<String> onEventLoop, ExceptionHandler failures,
-            UnaryOperator<Processor> answeringFailures, String failureStep, long maxBodySize) {
+            UnaryOperator<Processor> answeringFailures, Predicate<String> ownFailures, String failureStep,
+            long maxBodySize) {
         this.onEventLoop = onEventLoop;
         this.failures = failures;
         this.answeringFailures = answeringFailures;
+        this.ownFailures = ownFailures;
         this.failureStep = failureStep;
         this.maxBodySize = maxBodySize;
     }
@@ -80,10 +91,12 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
         // the consumer looks its router up by either name when it starts
         withoutUploads(endpoint.getCamelContext(), VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
         withoutUploads(endpoint.getCamelContext(), VertxPlatformHttpRouter.PLATFORM_HTTP_ROUTER_NAME_ZERO);
+        String own = failureStep != null && ownFailures.test(endpoint.getPath()) ? failureStep : null;
         VertxPlatformHttpConsumer consumer = onEventLoop.test(endpoint.getPath())
                 ? new EventLoopPlatformHttpConsumer(endpoint, processor, getHandlers(),
-                        VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()), failureStep)
-                : (VertxPlatformHttpConsumer) super.createConsumer(endpoint, answeringFailures.apply(processor));
+                        VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()), own)
+                : (VertxPlatformHttpConsumer) super.createConsumer(endpoint, answeringFailures.apply(own == null
+                        ? processor : new OwnFailureAnswer(processor, endpoint.getCamelContext(), own)));
         consumer.setExceptionHandler(failures);
         return consumer;
     }
@@ -95,6 +108,57 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
             // in place of it: the registry holds a bean per name and class, and a lookup could find either
             context.getRegistry().unbind(routerName);
             context.getRegistry().bind(routerName, new UploadFreeRouter(router, maxBodySize));
+        }
+    }
+
+    /**
+     * A route run by the stock consumer, with a failure it leaves unhandled answered by its own failure step, handled
+     * as its catch would have it (the failure kept where Camel keeps a caught one), as the event-loop consumer
+     * answers it: left to the stock writer's wrapper, it was answered with a JSON 500 of the path's protocol but
+     * without the request's id, and logged without it. The step is looked up at the first failure: it is bound
+     * with the routes' beans, after the engine.
+     */
+    private static final class OwnFailureAnswer extends DelegateAsyncProcessor {
+
+        private final CamelContext context;
+        private final String step;
+        private volatile AsyncProcessor answer;
+
+        OwnFailureAnswer(Processor route, CamelContext context, String step) {
+            super(route);
+            this.context = context;
+            this.step = step;
+        }
+
+        @Override
+        public boolean process(Exchange exchange, AsyncCallback callback) {
+            // reported as asynchronous whatever the route did: the answer may complete after its stream has settled
+            super.process(exchange, doneSync -> {
+                Exception failure = exchange.getException();
+                if (failure == null) {
+                    callback.done(false);
+                    return;
+                }
+                exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
+                exchange.setException(null);
+                try {
+                    answer().process(exchange, answered -> callback.done(false));
+                } catch (RuntimeException e) {
+                    exchange.setException(e);
+                    callback.done(false);
+                }
+            });
+            return false;
+        }
+
+        private AsyncProcessor answer() {
+            AsyncProcessor known = answer;
+            if (known == null) {
+                known = AsyncProcessorConverterHelper.convert(CamelContextHelper.mandatoryLookup(context, step,
+                        Processor.class));
+                answer = known;
+            }
+            return known;
         }
     }
 
