@@ -1,5 +1,6 @@
 package dev.caravan.ingress;
 
+import dev.caravan.routing.RequestRecord;
 import io.vertx.core.http.HttpServerResponse;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -34,6 +35,8 @@ public final class FailedRouteAnswers {
                     if (exchange.getException() != null && in instanceof HttpMessage http) {
                         answer(exchange, http);
                     }
+                    // the request's log line and meters, now that the answer is what the client gets
+                    RequestRecord.tell(exchange);
                     callback.done(doneSync);
                 });
             }
@@ -53,6 +56,7 @@ public final class FailedRouteAnswers {
         // handled as an onException would: the route's failure answered, and kept where Camel keeps a caught one
         exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
         exchange.setException(null);
+        RequestRecord.failedInside(exchange);
         Message reply = exchange.getMessage();
         reply.getHeaders().clear();
         reply.setHeader(Exchange.HTTP_RESPONSE_CODE, 500);

@@ -24,6 +24,7 @@ import dev.caravan.chat.InvalidRequest;
 import dev.caravan.clients.ClientLimits;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import dev.caravan.routing.RequestRecord;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.component.file.FileConstants;
@@ -153,6 +154,8 @@ public final class FileDrops {
 
     /** Writes the answer or the error file and moves the original, or throws to leave it for a later poll. */
     public void settle(Exchange exchange) throws IOException {
+        // the request's log line and meters, now that its outcome is what the caller gets
+        RequestRecord.tell(exchange);
         Message message = exchange.getMessage();
         if (!(message.getBody() instanceof Outcome outcome)) {
             return; // settled while being read

@@ -11,6 +11,7 @@ import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import dev.caravan.routing.RequestRecord;
 import dev.caravan.routing.RoutingState;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -49,6 +50,8 @@ public final class InternalErrors {
         LOG.error("request {} by {} failed inside the gateway", outcome.requestId(), context.ingress(),
                 RedactedFailure.of(thrown, redactor));
         exchange.getMessage().setBody(outcome);
+        // a request the chat route concluded before the failure is told as the internal error it ends as
+        RequestRecord.failedInside(exchange);
     }
 
     /** The outcome of a request that failed inside the gateway, with what the router knew of it, if it planned it. */

@@ -13,6 +13,7 @@ import dev.caravan.clients.ClientLimits;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import dev.caravan.routing.RequestRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.Destination;
@@ -165,6 +166,8 @@ public final class JmsMessages {
      * while the request was being answered (the request is dead-lettered instead, and logged).
      */
     public void settle(Exchange exchange) throws JMSException {
+        // the request's log line and meters, now that its outcome is what the caller gets
+        RequestRecord.tell(exchange);
         Outcome outcome = exchange.getMessage().getBody(Outcome.class);
         Delivery delivery = delivery(exchange);
         // a client's refusal is judged at the instant its window was checked: a clock read later could have moved

@@ -17,6 +17,7 @@ import dev.caravan.chat.InvalidRequest;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import dev.caravan.routing.RequestRecord;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -96,6 +97,8 @@ public final class OperatorRequests {
 
     /** The answer or error body as JSON text, what happened as variables, and the operator's headers back. */
     public void settle(Exchange exchange) throws JsonProcessingException {
+        // the request's log line and meters, now that its outcome is what the caller gets
+        RequestRecord.tell(exchange);
         Outcome outcome = exchange.getMessage().getBody(Outcome.class);
         Message message = exchange.getMessage();
         message.getHeaders().clear();

@@ -418,7 +418,10 @@ public final class FailoverRouter {
         exchange.getMessage().setBody(outcome(exchange));
     }
 
-    /** Decides how the request ended as an {@link Outcome}, logs it, and counts it. */
+    /**
+     * Decides how the request ended as an {@link Outcome}, and leaves its {@link RequestRecord} on the exchange, to be
+     * logged and counted once the answer the client gets is known.
+     */
     public Outcome outcome(Exchange exchange) {
         RequestContext context = RequestContext.on(exchange);
         RoutingState state = context.state();
@@ -438,10 +441,12 @@ public final class FailoverRouter {
                 state.served() ? List.of() : boards.statuses(alias.lines(), untranslated(context)),
                 original == null ? Set.of() : original.onlyPassedThrough());
         int status = outcome instanceof Outcome.Failed failed ? shownStatus.applyAsInt(failed) : 200;
-        meters.outcome(alias, outcome, status, millis);
-        Double cost = outcome instanceof Outcome.Served served ? served.costUsd() : null;
-        requestLog.write(state, outcome, status, context.ingress(), context.streamed(), request, cost,
-                resume == null ? List.of() : resume.seamList(), exchange.getProperty(RequestContext.CLIENT, String.class));
+        RequestRecord record = new RequestRecord(meters, requestLog, shownStatus, alias, state, outcome, status,
+                millis, context.ingress(), context.streamed(), request, resume == null ? List.of() : resume.seamList(),
+                exchange.getProperty(RequestContext.CLIENT, String.class));
+        exchange.setProperty(RequestRecord.PROPERTY, record);
+        // told by the ingress as it answers; by the exchange's end at the latest
+        exchange.getExchangeExtension().addOnCompletion(record);
         return outcome;
     }
 

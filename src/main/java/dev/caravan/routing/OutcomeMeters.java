@@ -69,6 +69,18 @@ final class OutcomeMeters {
         meters.latencyServed.get().record(millis, TimeUnit.MILLISECONDS);
         TargetLines.Line line = alias.line(served.target());
         line.served().get().increment();
+        paid(line, served);
+    }
+
+    /**
+     * What the target of {@code served} was paid for: its cost and tokens, counted as well for a request that failed
+     * inside the gateway after it was served (the provider's bill is real), which is not counted as served.
+     */
+    void paid(TargetLines.Alias alias, Outcome.Served served) {
+        paid(alias.line(served.target()), served);
+    }
+
+    private static void paid(TargetLines.Line line, Outcome.Served served) {
         if (served.costUsd() != null) {
             line.meters().cost(served.costUsd());
         }

@@ -126,4 +126,9 @@ final class RoutingMeters {
     void outcome(TargetLines.Alias alias, Outcome outcome, int status, long millis) {
         outcomes.record(alias, outcome, status, millis);
     }
+
+    /** What a request that failed inside the gateway after it was served was paid for (see {@link RequestRecord}). */
+    void paid(TargetLines.Alias alias, Outcome.Served served) {
+        outcomes.paid(alias, served);
+    }
 }

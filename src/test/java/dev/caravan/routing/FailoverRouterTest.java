@@ -134,6 +134,7 @@ class FailoverRouterTest {
         exchange.getMessage().setBody(new ProviderReply(null, 200, 0));
         assertThat(router.next(exchange)).isNull();
         Outcome outcome = router.outcome(exchange);
+        RequestRecord.tell(exchange); // as the ingress does when it answers
 
         assertThat(outcome).isInstanceOfSatisfying(Outcome.Served.class, served -> {
             assertThat(served.target()).isEqualTo(BETA);
@@ -166,6 +167,7 @@ class FailoverRouterTest {
 
         assertThat(router.next(exchange)).isNull();
         Outcome outcome = router.outcome(exchange);
+        RequestRecord.tell(exchange); // as the ingress does when it answers
 
         assertThat(waits).isEmpty();
         assertThat(outcome).isInstanceOfSatisfying(Outcome.Failed.class, failed -> {

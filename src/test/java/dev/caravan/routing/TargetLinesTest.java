@@ -114,7 +114,9 @@ class TargetLinesTest {
                 new Usage(7, completionTokens, 7 + completionTokens, null), null, null);
         sent.exchange().getMessage().setBody(new ProviderReply(response, 200, 0));
         assertThat(router.next(sent.exchange())).isNull();
-        return router.outcome(sent.exchange());
+        Outcome outcome = router.outcome(sent.exchange());
+        RequestRecord.tell(sent.exchange()); // as the ingress does when it answers
+        return outcome;
     }
 
     private double count(String meter, String... tags) {

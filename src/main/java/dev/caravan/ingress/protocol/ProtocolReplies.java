@@ -19,6 +19,7 @@ import dev.caravan.resume.ResumableWriter;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import dev.caravan.routing.RequestRecord;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
@@ -138,6 +139,8 @@ public final class ProtocolReplies {
             clear(exchange).setBody(null);
             return;
         }
+        // a request served before the failure is told as the internal error its client gets
+        RequestRecord.failedInside(exchange);
         Message message = clear(exchange);
         header(message, ReplyHeaders.of(message), Name.REQUEST_ID, requestId);
         write(message, 500, shapes.error(500, "internal_error", "The gateway failed to process the request ("

@@ -7,6 +7,7 @@ import java.util.stream.Stream;
 
 import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.ingress.protocol.ReplyHeaders;
+import dev.caravan.routing.RequestRecord;
 import io.netty.util.AsciiString;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -161,6 +162,8 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
     }
 
     private void reply(Exchange exchange, RoutingContext ctx) {
+        // the request's log line and meters, now that the answer is what the client gets
+        RequestRecord.tell(exchange);
         HttpServerResponse response = ctx.response();
         if (response.closed()) {
             // the client went away (a step that wrote the answer itself has already seen it)
