@@ -1,8 +1,7 @@
 package dev.caravan.ingress;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +13,8 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * Holds one HTTP server's connections to {@link HttpLimits}: at most so many open at once, a request head within
@@ -21,6 +22,12 @@ import io.vertx.core.http.HttpServerResponse;
  * request body within the body timeout of its head. A connection that sends a header byte now and then, or a body
  * byte now and then, is closed at its deadline however much it trickles: Vert.x's own idle timeout only sees that
  * bytes arrive.
+ *
+ * <p>Each request's end (its body given back, the keep-alive deadline armed) is told by its response's end handler,
+ * and, for a request the router routes, through the routing context's end handlers as well, whichever comes: Vert.x
+ * keeps one end handler per response, and a routing context takes it over when anything adds an end handler of its
+ * own there (Vert.x Web's TimeoutHandler, which platform-http puts before a route with a {@code requestTimeout}),
+ * which left the request's body counted until its connection closed and its connection without a keep-alive deadline.
  */
 final class ConnectionGuard {
 
@@ -79,6 +86,23 @@ final class ConnectionGuard {
         };
     }
 
+    /**
+     * Has {@code router} tell the guard of each request's end through its routing context's end handlers, which any
+     * number of handlers share, rather than only through the response's one end handler, which the context takes over.
+     */
+    void install(Router router) {
+        router.route().order(Integer.MIN_VALUE).handler(this::routed);
+    }
+
+    private void routed(RoutingContext ctx) {
+        Watch watch = watches.get(ctx.request().connection());
+        Answer answer = watch == null ? null : watch.answer(ctx.response());
+        if (answer != null) {
+            ctx.addEndHandler(ended -> answer.handle(null));
+        }
+        ctx.next();
+    }
+
     /** Answers 503 a request whose body bytes did not fit the budget as they arrived (unless it was answered). */
     private void refuseMidBody(HttpServerRequest request) {
         if (request.response().headWritten()) {
@@ -108,8 +132,8 @@ final class ConnectionGuard {
         private HttpServerRequest request;
         private int inFlight;
         private boolean closed;
-        /** The counted bodies of this connection's requests, each given back as it is answered. */
-        private final List<BodyBudget.Hold> holds = new ArrayList<>(1);
+        /** The answers under way on this connection, by response, each with its counted body, until it ends. */
+        private final Map<HttpServerResponse, Answer> answers = new HashMap<>(2);
 
         Watch(HttpConnection connection) {
             this.connection = connection;
@@ -125,15 +149,20 @@ final class ConnectionGuard {
         synchronized void began(HttpServerRequest request, BodyBudget.Hold hold) {
             if (hold != null && closed) {
                 hold.release(); // nothing of it counted from now on: its connection is gone
-            } else if (hold != null) {
-                holds.add(hold);
             }
             inFlight++;
+            HttpServerResponse response = request.response();
+            Answer answer = new Answer(this, hold);
             if (!closed) {
                 bound(Deadline.BODY, limits.bodyTimeout(), request);
+                answers.put(response, answer);
             }
-            HttpServerResponse response = request.response();
-            response.endHandler(v -> answered(hold));
+            response.endHandler(answer);
+        }
+
+        /** The answer under way on {@code response}, or null when it has ended (or was never begun here). */
+        synchronized Answer answer(HttpServerResponse response) {
+            return answers.get(response);
         }
 
         /** The deadline from now on; the timer is set anew only when the pending one would fire after it. */
@@ -201,10 +230,14 @@ final class ConnectionGuard {
                     .onComplete(done -> connection.close());
         }
 
-        private synchronized void answered(BodyBudget.Hold hold) {
-            if (hold != null) {
-                hold.release();
-                holds.remove(hold);
+        private synchronized void answered(Answer answer) {
+            if (answer.ended) {
+                return; // told already, by the other of its two handlers
+            }
+            answer.ended = true;
+            answers.values().remove(answer);
+            if (answer.hold != null) {
+                answer.hold.release();
             }
             awaited = Deadline.NONE;
             request = null;
@@ -214,14 +247,37 @@ final class ConnectionGuard {
 
         synchronized void closed() {
             closed = true;
-            holds.forEach(BodyBudget.Hold::release); // the client went away mid-call, or the server closed
-            holds.clear();
+            for (Answer answer : answers.values()) { // the client went away mid-call, or the server closed
+                if (answer.hold != null) {
+                    answer.hold.release();
+                }
+            }
+            answers.clear();
             awaited = Deadline.NONE;
             request = null;
             if (timer >= 0) {
                 vertx.cancelTimer(timer);
                 timer = -1;
             }
+        }
+    }
+
+    /** One request's answer: its end is told once, by whichever of its handlers comes first. */
+    private static final class Answer implements Handler<Void> {
+
+        private final Watch watch;
+        private final BodyBudget.Hold hold;
+        /** Guarded by {@link #watch}. */
+        private boolean ended;
+
+        Answer(Watch watch, BodyBudget.Hold hold) {
+            this.watch = watch;
+            this.hold = hold;
+        }
+
+        @Override
+        public void handle(Void ended) {
+            watch.answered(this);
         }
     }
 

@@ -114,6 +114,7 @@ public final class GuardedVertx {
                 Handler<HttpServerRequest> requests = (Handler<HttpServerRequest>) args[0];
                 if (requests instanceof Router router) {
                     errors.install(router);
+                    guard.install(router);
                 }
                 Handler<HttpServerRequest> watched = guard.watching(requests);
                 instances.forEach(instance -> instance.requestHandler(watched));
