@@ -113,7 +113,12 @@ public final class StatusBoard {
             HealthBoard.ProviderHealth h = health.of(p.id());
             CircuitBreaker breaker = breakers.circuitBreaker(p.id());
             var metrics = breaker.getMetrics();
-            int calls = metrics.getNumberOfSuccessfulCalls() + metrics.getNumberOfFailedCalls();
+            // each of the breaker's figures is a snapshot of its window, taken under its lock: each is taken once,
+            // and its state read once, so that the figures shown are those the state was read with
+            int succeeded = metrics.getNumberOfSuccessfulCalls();
+            int calls = succeeded + metrics.getNumberOfFailedCalls();
+            float failureRate = metrics.getFailureRate();
+            CircuitBreaker.State state = breaker.getState();
             List<Long> cooling = new ArrayList<>();
             List<KeyLimits> limits = new ArrayList<>();
             for (int k = 0; k < p.keys().size(); k++) {
@@ -130,15 +135,14 @@ public final class StatusBoard {
                         targets.add(new TargetStatus(model, millis, l.count()));
                     });
             RecoveryProbes.Record probes = recovery.of(p.id());
-            boolean open = breaker.getState() == CircuitBreaker.State.OPEN
-                    || breaker.getState() == CircuitBreaker.State.FORCED_OPEN;
+            boolean open = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN;
             all.add(new ProviderStatus(p.id(), p.dialect(), p.simulated(), p.keys().size(),
                     open ? "down" : h.state().name().toLowerCase(Locale.ROOT), healthReason(h, open, probes),
                     h.consecutiveFailures(),
                     h.lastProbe() == null ? null : h.lastProbe().toString(), h.lastError(),
-                    breaker.getState().name().toLowerCase(Locale.ROOT),
-                    metrics.getFailureRate() < 0 ? null : metrics.getFailureRate(),
-                    calls == 0 ? null : round((double) metrics.getNumberOfSuccessfulCalls() / calls),
+                    state.name().toLowerCase(Locale.ROOT),
+                    failureRate < 0 ? null : failureRate,
+                    calls == 0 ? null : round((double) succeeded / calls),
                     cooling, limits, recovery.target(p.id()).map(t -> new Recovery(t.model(), probes.count(),
                             probes.succeeded(), probes.failed(), probes.lastResult(),
                             probes.lastAt() == null ? null : probes.lastAt().toString(), probes.lastReason(),
