@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -17,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -193,10 +196,63 @@ final class InboxEntries {
                 LinkOption.NOFOLLOW_LINKS));
         try {
             channel.position();
-            return channel;
         } catch (IOException cannotSeek) {
             channel.close();
             throw new IOException("it became a pipe or socket before it was opened; only regular files are read");
+        }
+        try {
+            refuseOtherNames(path, channel);
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static final Path DESCRIPTORS = Path.of("/proc/self/fd");
+    private static final Path DESCRIPTOR_INFO = Path.of("/proc/self/fdinfo");
+
+    /**
+     * Refuses an opened file that has other names (hard links), judged by the file the channel holds, not by the
+     * entry's name: a file linked in under the name after its one-name check (and, maybe, unlinked again before a
+     * second look at the name) lives outside the inbox too. The JDK shows no channel's descriptor, but Linux shows
+     * each descriptor's offset ({@code /proc/self/fdinfo}): the channel is moved to an offset no other descriptor
+     * holds, found there, and its magic link ({@code /proc/self/fd}) stats the file it holds, as the native open does.
+     * Where there is no {@code /proc}, the name's link count, read once more, is all there is to go by.
+     */
+    private static void refuseOtherNames(Path path, SeekableByteChannel channel) throws IOException {
+        if (!Files.isDirectory(DESCRIPTOR_INFO)) {
+            return; // inspect() counted the names; no descriptor of the JDK's open can be stat'ed here
+        }
+        // below 2^40, which every local file system seeks to, and far past the offsets other descriptors hold
+        long marker = (1L << 32) + ThreadLocalRandom.current().nextLong(1L << 39);
+        channel.position(marker);
+        String line = "pos:\t" + marker + "\n";
+        Path opened = null;
+        try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(DESCRIPTOR_INFO)) {
+            for (Path info : descriptors) {
+                try {
+                    if (Files.readString(info, StandardCharsets.ISO_8859_1).contains(line)) {
+                        opened = DESCRIPTORS.resolve(info.getFileName().toString());
+                        break;
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // another thread's descriptor, closed since the folder was listed
+                }
+            }
+        }
+        channel.position(0);
+        if (opened == null) {
+            throw new IOException("what was opened could not be told apart from the process's other files, so it "
+                    + "was not read");
+        }
+        int links = ((Number) Files.getAttribute(opened, "unix:nlink")).intValue();
+        if (links == 0) {
+            throw new NoSuchFileException(path.toString()); // removed since it was opened
+        }
+        if (links > 1) {
+            throw new IOException("it became a file of " + links + " names (hard links) before it was opened, so it "
+                    + "also lives outside the inbox; drop a copy, or write it under another name and rename it");
         }
     }
 
