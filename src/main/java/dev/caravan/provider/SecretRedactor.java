@@ -51,6 +51,10 @@ public final class SecretRedactor {
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .recyclerPool(JsonBufferPool.get()).build());
 
+    /** The keys, longest first. */
+    private final List<String> keys;
+    /** For each of {@link #keys}, the shortest beginning of it that a stream holds back (see {@link StreamText}). */
+    private final int[] heldFrom;
     private final Matcher text;
     /** The keys as they appear in UTF-8 JSON, each byte as one ISO-8859-1 character. */
     private final Matcher bytes;
@@ -58,6 +62,8 @@ public final class SecretRedactor {
     public SecretRedactor(List<String> secrets) {
         List<String> kept = secrets.stream().filter(s -> s.length() >= 4).distinct()
                 .sorted(Comparator.comparingInt(String::length).reversed()).toList();
+        this.keys = kept;
+        this.heldFrom = kept.stream().mapToInt(SecretRedactor::heldFrom).toArray();
         this.text = new Matcher(kept);
         this.bytes = new Matcher(kept.stream().map(s -> new String(
                 JsonStringEncoder.getInstance().quoteAsUTF8(s), StandardCharsets.ISO_8859_1)).toList());
@@ -106,6 +112,177 @@ public final class SecretRedactor {
             copied = span[1];
         }
         return out.append(text, copied, text.length()).toString();
+    }
+
+    /**
+     * The text of one streamed answer (one choice's), scrubbed as it passes event by event, with a key cut across
+     * two events removed whole: see {@link StreamText}. One per stream and choice.
+     */
+    public StreamText streamText() {
+        return new StreamText();
+    }
+
+    /**
+     * The longest end of {@code text[from, length)} that begins a key (and is shorter than it): its length, with bit 32
+     * set when it is long enough to hold back ({@link #heldFrom}). Each key's last characters are compared with the
+     * text's, so this costs a few comparisons per key for nearly any text.
+     */
+    long keyBeginningAtEnd(CharSequence text, int from) {
+        int n = text.length();
+        int best = n;
+        boolean hold = false;
+        for (int k = 0; k < keys.size(); k++) {
+            String key = keys.get(k);
+            char head = key.charAt(0);
+            for (int at = Math.max(from, n - key.length() + 1); at <= best && at < n; at++) {
+                if (text.charAt(at) == head && Matcher.regionMatches(text, at, key, 0, n - at)) {
+                    hold = at < best ? n - at >= heldFrom[k] : hold || n - at >= heldFrom[k];
+                    best = at;
+                    break;
+                }
+            }
+        }
+        return n - best | (hold ? 1L << 32 : 0);
+    }
+
+    /**
+     * The shortest beginning of {@code key} worth holding back: any, for a key looked for whole (its rest alone is not
+     * found); for a key looked for in pieces, one of {@value #FRAGMENT} characters, since a shorter beginning is no
+     * piece, and the rest after it, long and random, is found by itself. So a stream of ordinary text is held back only
+     * where it ends with the start of a key of words, or with ten characters of a generated key ("sk-proj-Yh").
+     */
+    private static int heldFrom(String key) {
+        if (!Matcher.inPieces(key)) {
+            return 1;
+        }
+        // the rest after every beginning released must hold a random window of its own
+        int lastRandom = 0;
+        for (int at = 0; at + FRAGMENT <= key.length(); at++) {
+            if (Matcher.random(key, at, FRAGMENT)) {
+                lastRandom = at;
+            }
+        }
+        return Math.max(1, Math.min(FRAGMENT, lastRandom + 1));
+    }
+
+    /**
+     * A streamed answer's text as it passes, event by event. An event's text is scrubbed like any other, but a key cut
+     * across two events is two texts that each look harmless: its first part ends one event and its rest begins the
+     * next (and a key of words has no part that looks like a key at all). So the end of each event's text that may
+     * begin a key is held back, and passes at the front of the next event's text, where a key completed is found
+     * whole; text that cannot begin a key passes at once. What is held is never longer than the longest key. The
+     * standard overlap of a stream search, as for stop sequences.
+     *
+     * <p>A generated key's first few characters (fewer than {@value #FRAGMENT}: mostly its public prefix, "sk-proj-")
+     * are not held back, so that ordinary text ending with an "s" passes at once; they are remembered, and the key's
+     * rest is removed when it follows, and held back from where the beginning grows into a piece.
+     *
+     * <p>When the text ends (the answer's end, or something else than text comes: a finish, a tool call), what is held
+     * is {@linkplain #release() released}: the beginning of a key that nothing completed, blanked when it is at least
+     * {@value #FRAGMENT} characters long; and the rest of the key, should text begin with it after all, is removed too.
+     */
+    public final class StreamText {
+
+        /** The end of the text that may begin a key, not sent yet. */
+        private String held = "";
+        /** The end of the text sent that may begin a key (held's beginning, when it began before held). */
+        private String released = "";
+
+        private StreamText() {
+        }
+
+        /**
+         * What of {@code text}, the next piece of the answer's text, the client may have now: the text held before and
+         * this one, less keys, less the end that may begin one; the same instance when that is all of {@code text}.
+         */
+        public String pass(String text) {
+            if (held.isEmpty() && !released.isEmpty() && !continues(released, text)) {
+                released = ""; // the text does not go on with a key: settled as any text, without copies
+            }
+            if (held.isEmpty() && released.isEmpty()) {
+                long beginning = keyBeginningAtEnd(text, 0);
+                if (beginning == 0 && !SecretRedactor.this.text.mayHold(text)) {
+                    return text; // nearly every piece of every stream
+                }
+                return cut(text, 0, SecretRedactor.this.text.find(text, false), beginning);
+            }
+            String joined = released + held + text;
+            String out = cut(joined, released.length(), SecretRedactor.this.text.find(joined, false),
+                    keyBeginningAtEnd(joined, 0));
+            return out.equals(text) ? text : out;
+        }
+
+        /**
+         * {@code joined[sent, ...)} without the keys found, less the end that begins a key when it is long enough to
+         * hold back, which is held.
+         */
+        private String cut(String joined, int sent, List<int[]> found, long beginning) {
+            int n = joined.length();
+            int begins = n - (int) beginning;
+            boolean hold = beginning >>> 32 != 0;
+            int from = hold ? Math.max(begins, sent) : n;
+            for (int[] span : found) {
+                // a key found whole across where the held end would begin goes now, what may begin one is after it;
+                // a piece within the beginning held (begun in what was sent) stays held, to grow into the key
+                if (span[0] < from && span[1] > from && !(span[0] >= begins && span[1] == n)) {
+                    long after = keyBeginningAtEnd(joined, span[1]);
+                    begins = n - (int) after;
+                    from = after >>> 32 != 0 ? begins : n;
+                }
+            }
+            held = joined.substring(from);
+            released = joined.substring(Math.min(begins, from), from);
+            if (found.isEmpty() && sent == 0 && from == n) {
+                return joined;
+            }
+            StringBuilder out = new StringBuilder(from - sent + REDACTED.length());
+            int copied = sent;
+            for (int[] span : found) {
+                if (span[1] > from) {
+                    continue; // held, to be looked at again with what follows
+                }
+                if (span[1] <= sent) {
+                    continue; // in what was sent before
+                }
+                out.append(joined, copied, Math.max(copied, span[0])).append(REDACTED);
+                copied = Math.max(copied, span[1]);
+            }
+            return out.append(joined, copied, from).toString();
+        }
+
+        /**
+         * What is held, let pass because the text ended here: the beginning of a key that nothing completed, blanked
+         * when at least {@value #FRAGMENT} characters long; empty when nothing is held.
+         */
+        public String release() {
+            String out = released.length() + held.length() >= FRAGMENT && !held.isEmpty() ? REDACTED : held;
+            released = released + held;
+            held = "";
+            return out;
+        }
+
+        /** Whether {@code text} goes on with a key that some end of {@code sent} begins. */
+        private boolean continues(String sent, String text) {
+            if (text.isEmpty()) {
+                return true;
+            }
+            char next = text.charAt(0);
+            for (int from = 0; from < sent.length(); from++) {
+                int length = sent.length() - from;
+                for (String key : keys) {
+                    if (key.length() > length && key.charAt(length) == next
+                            && key.regionMatches(0, sent, from, length)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        /** Whether some text is held. */
+        public boolean holding() {
+            return !held.isEmpty();
+        }
     }
 
     /**
@@ -309,7 +486,7 @@ public final class SecretRedactor {
             int shortest = Integer.MAX_VALUE;
             int longestFound = 0;
             for (String key : keys) {
-                int looked = key.length() < 2 * FRAGMENT ? key.length() : FRAGMENT;
+                int looked = inPieces(key) ? FRAGMENT : key.length();
                 shortest = Math.min(shortest, looked);
                 longestFound = Math.max(longestFound, looked);
                 for (int i = 0; i + GRAM <= key.length(); i++) {
@@ -323,7 +500,7 @@ public final class SecretRedactor {
             for (int k = 0; k < keys.size(); k++) {
                 String key = keys.get(k);
                 int window = FRAGMENT;
-                if (key.length() < 2 * FRAGMENT) {
+                if (!inPieces(key)) {
                     shortKeys.add(key);
                     if (key.chars().allMatch(c -> c <= 0xff)) {
                         byte[] bytes = key.getBytes(StandardCharsets.ISO_8859_1);
@@ -345,10 +522,26 @@ public final class SecretRedactor {
         }
 
         /**
+         * Whether a key is looked for in pieces: one long enough that both halves of it cut in two are, and with a
+         * window that looks random. A long key of words has none, and is looked for whole, as a short one is.
+         */
+        static boolean inPieces(String key) {
+            if (key.length() < 2 * FRAGMENT) {
+                return false;
+            }
+            for (int at = 0; at + FRAGMENT <= key.length(); at++) {
+                if (random(key, at, FRAGMENT)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
          * Whether a window looks drawn at random, as a generated key's windows nearly all do: letters with digits,
          * or both cases. A window of lower-case words ("-anthropic") turns up in ordinary text and is not looked for.
          */
-        private static boolean random(String key, int from, int window) {
+        static boolean random(String key, int from, int window) {
             boolean digit = false;
             boolean upper = false;
             boolean lower = false;
@@ -577,7 +770,7 @@ public final class SecretRedactor {
             return -1;
         }
 
-        private static boolean regionMatches(CharSequence text, int at, String key, int offset, int length) {
+        static boolean regionMatches(CharSequence text, int at, String key, int offset, int length) {
             if (text instanceof String string) {
                 return string.regionMatches(at, key, offset, length);
             }

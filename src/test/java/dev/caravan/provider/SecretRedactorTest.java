@@ -449,4 +449,90 @@ class SecretRedactorTest {
             assertThat(redactor.scrub(clean, dev.caravan.chat.ChatResponse.class)).as(key).isSameAs(clean);
         }
     }
+
+    @Test
+    void aLongKeyOfWordsIsRemovedWhole() {
+        SecretRedactor wordy = new SecretRedactor(List.of("correct-horse-battery-staple", "test-key-via-anthropic"));
+
+        assertThat(wordy.scrub("a correct-horse-battery-staple and test-key-via-anthropic, but a battery-staple"))
+                .isEqualTo("a [redacted] and [redacted], but a battery-staple");
+        assertThat(wordy.scrubJson("{\"a\":\"test-key-via-anthropic\"}")).isEqualTo("{\"a\":\"[redacted]\"}");
+        assertThat(wordy.leaks("{\"a\":\"correct-horse-battery-staple\"}".getBytes())).isTrue();
+    }
+
+    static Stream<String> streamedKeys() {
+        return Stream.of("correct-horse-battery-staple", "test-key-oa", GENERATED, "tok_short_but_ok");
+    }
+
+    /**
+     * A key cut in two, and in three, across a stream's texts at every place comes out as [redacted]: whole, or, for
+     * a generated key cut within its first {@value SecretRedactor#FRAGMENT} characters (not held back: no piece), as
+     * those characters and its rest redacted. No piece of it reaches the client.
+     */
+    @ParameterizedTest
+    @MethodSource("streamedKeys")
+    void aKeyCutAcrossAStreamsTextsAtEveryPlaceIsRemovedWhole(String key) {
+        SecretRedactor keys = new SecretRedactor(List.of(key, "zq-other-Zq81xPw0Lm", "abcab"));
+        boolean generated = key.equals(GENERATED);
+        for (int at = 1; at < key.length(); at++) {
+            String expected = "key: " + (generated && at < SecretRedactor.FRAGMENT ? key.substring(0, at) : "")
+                    + "[redacted] is it";
+            SecretRedactor.StreamText text = keys.streamText();
+            List<String> passed = List.of(text.pass("key: " + key.substring(0, at)),
+                    text.pass(key.substring(at) + " is it"), text.release());
+            assertThat(String.join("", passed)).as("cut after " + at).isEqualTo(expected);
+            for (int second = at + 1; second < key.length(); second++) {
+                SecretRedactor.StreamText three = keys.streamText();
+                String all = three.pass("key: " + key.substring(0, at)) + three.pass(key.substring(at, second))
+                        + three.pass(key.substring(second)) + three.pass(" is it") + three.release();
+                assertThat(all).as("cut after " + at + " and " + second).doesNotContain(key)
+                        .endsWith("[redacted] is it");
+                for (int piece = 0; piece + SecretRedactor.FRAGMENT <= key.length(); piece++) {
+                    assertThat(all).as("cut after " + at + " and " + second)
+                            .doesNotContain(key.substring(piece, piece + SecretRedactor.FRAGMENT));
+                }
+                if (!generated) {
+                    assertThat(all).as("cut after " + at + " and " + second).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
+    @Test
+    void textThatCannotBeginAKeyPassesAtOnceAsItIs() {
+        SecretRedactor keys = new SecretRedactor(List.of("test-key-oa", GENERATED));
+        SecretRedactor.StreamText text = keys.streamText();
+
+        String words = "a story of keys and horses, ";
+        assertThat(text.pass(words)).isSameAs(words);
+        assertThat(text.holding()).isFalse();
+        // only the end that may begin a key waits, and passes once the next text rules the key out
+        assertThat(text.pass("then te")).isEqualTo("then ");
+        assertThat(text.pass("sted ")).isEqualTo("tested ");
+        // a generated key's public start is no piece of it: not held back
+        assertThat(text.pass("; sk-pro")).isEqualTo("; sk-pro");
+        assertThat(text.pass("se; the sk-proj-Yh")).isEqualTo("se; the ");
+        assertThat(text.pass("drangea")).isEqualTo("[redacted]drangea"); // ten characters of it are a piece
+        assertThat(text.release()).isEmpty();
+        // the two keys overlapping: the one found whole goes, what follows it may begin the other
+        SecretRedactor overlapping = new SecretRedactor(List.of("cat-xyz", "xyz-dog"));
+        SecretRedactor.StreamText both = overlapping.streamText();
+        assertThat(both.pass("a cat-xyz")).isEqualTo("a [redacted]");
+        assertThat(both.pass("-dog")).isEqualTo("-dog");
+    }
+
+    @Test
+    void theBeginningOfAKeyThatNothingCompletesIsReleasedAndTheRestOfItAfterIsRemoved() {
+        SecretRedactor keys = new SecretRedactor(List.of("test-key-via-anthropic"));
+
+        SecretRedactor.StreamText shortStart = keys.streamText();
+        assertThat(shortStart.pass("see test-key")).isEqualTo("see ");
+        assertThat(shortStart.release()).isEqualTo("test-key");
+        // the text went on after all (after a tool call, a block's end): the key's rest goes
+        assertThat(shortStart.pass("-via-anthropic, done")).isEqualTo("[redacted], done");
+
+        SecretRedactor.StreamText longStart = keys.streamText();
+        assertThat(longStart.pass("see test-key-via-an")).isEqualTo("see ");
+        assertThat(longStart.release()).isEqualTo("[redacted]");
+    }
 }
