@@ -1,9 +1,18 @@
 package dev.caravan.passthrough;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.caravan.chat.ChatChunk;
 import dev.caravan.chat.ChatResponse;
@@ -58,6 +67,34 @@ final class RawStreamRelay {
         return new Relaying(new Relay(api, sink, handle, commit, dropUsage, responses), decoder, maxEventChars, true);
     }
 
+    /** Reads events to rewrite their text; floats as decimals, so that a rewritten event keeps their digits. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final Set<String> TEXT_FIELDS = Set.of("content", "text", "delta");
+
+    /** Replaces the first string of a text field that is {@code said} with {@code passed}. */
+    private static boolean replaced(JsonNode node, String said, String passed) {
+        if (node instanceof ObjectNode object) {
+            for (Map.Entry<String, JsonNode> field : object.properties()) {
+                if (field.getValue().isTextual() && TEXT_FIELDS.contains(field.getKey())
+                        && field.getValue().textValue().equals(said)) {
+                    object.put(field.getKey(), passed);
+                    return true;
+                }
+                if (field.getValue().isContainerNode() && replaced(field.getValue(), said, passed)) {
+                    return true;
+                }
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (JsonNode element : array) {
+                if (replaced(element, said, passed)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private final class Relay extends RelayLoop<byte[]> {
 
         private final ClientApi api;
@@ -71,6 +108,11 @@ final class RawStreamRelay {
         private String model;
         private String finishReason;
         private boolean done;
+        /** The first choice's text, held back where it may begin a key; null until a text comes. */
+        private SecretRedactor.StreamText text;
+        /** The last event whose text was cut, and that text: the frame what is held goes out in, when released. */
+        private SseEvent cutEvent;
+        private String cutText;
 
         Relay(ClientApi api, StreamSink sink, AttemptHandle handle, StreamSink.Commit commit, boolean dropUsage,
                 ResponsesReading.Decoder responses) {
@@ -93,11 +135,128 @@ final class RawStreamRelay {
             if ("[DONE]".equals(event.data())) {
                 done = true;
             }
+            byte[] frame;
+            // a Responses stream's chunks only mark its events; its decoder read the text
+            String said = responses != null ? responses.text() : text(chunks);
+            if (said != null) {
+                if (text().holding() && framed(event, said, said, false) == null) {
+                    releaseText(); // the event's text cannot take what is held: it goes out first, in its own frame
+                }
+                String passed = text.pass(said);
+                if (text.holding() && endsText(event, chunks)) {
+                    passed += text.release(); // the text ends in this very event (a finish with the last words)
+                }
+                frame = passed == said ? frame(event) : framed(event, said, passed, true);
+                if (frame == null) {
+                    // the text is not one string of the event (parts of one): the event goes whole, scrubbed alone
+                    text.release();
+                    frame = frame(event);
+                } else if (passed != said) {
+                    cutEvent = event;
+                    cutText = said;
+                    content = !passed.isEmpty() || chunks.stream().anyMatch(Relay::otherContent);
+                }
+            } else {
+                if (text != null && text.holding() && endsText(event, chunks)) {
+                    releaseText();
+                }
+                frame = frame(event);
+            }
             if (!(dropUsage && usageOnly)) {
-                send(frame(event));
+                send(frame);
             }
             if (content) {
                 content();
+            }
+        }
+
+        private SecretRedactor.StreamText text() {
+            return text != null ? text : (text = RawStreamRelay.this.redactor.streamText());
+        }
+
+        /** The text the event adds to the first choice, or null. */
+        private static String text(List<ChatChunk> chunks) {
+            String text = null;
+            for (ChatChunk chunk : chunks) {
+                if (chunk.choices() != null) {
+                    for (ChatChunk.Choice choice : chunk.choices()) {
+                        String content = choice.delta() == null ? null : choice.delta().content();
+                        if ((choice.index() == null || choice.index() == 0) && content != null && !content.isEmpty()) {
+                            text = text == null ? content : text + content;
+                        }
+                    }
+                }
+            }
+            return text;
+        }
+
+        /** Whether a chunk carries content besides text: a refusal, a tool call or reasoning. */
+        private static boolean otherContent(ChatChunk chunk) {
+            if (chunk.choices() == null) {
+                return false;
+            }
+            for (ChatChunk.Choice choice : chunk.choices()) {
+                ChatChunk.Delta d = choice.delta();
+                if (d != null && (d.refusal() != null || d.toolCalls() != null || !d.extra().isEmpty())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * Whether an event without text ends the text held back: anything but a keep-alive ({@code ping}) or an event
+         * that tells nothing (a role, an empty delta); what is held goes out before it, in its protocol's place.
+         */
+        private static boolean endsText(SseEvent event, List<ChatChunk> chunks) {
+            if ("ping".equals(event.event())) {
+                return false;
+            }
+            if (chunks.isEmpty()) {
+                return true; // another protocol event: a block's end, a message's end, [DONE]
+            }
+            for (ChatChunk chunk : chunks) {
+                if (chunk.usage() != null || chunk.finishReason() != null || otherContent(chunk)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Sends what is held in the frame of the event it was cut from, as that event's text. */
+        private void releaseText() {
+            String rest = text.release();
+            byte[] frame = framed(cutEvent, cutText, rest, false);
+            if (frame != null && !rest.isEmpty()) { // (it was framed so once)
+                send(frame);
+                content();
+            }
+        }
+
+        @Override
+        protected void ending() {
+            if (text != null && text.holding()) {
+                releaseText();
+            }
+        }
+
+        /**
+         * The event with its text, {@code said}, replaced by what may pass of it, and without keys; null when the text
+         * is not one string of the event (a delta's {@code content}, {@code text} or {@code delta}).
+         *
+         * @param withOthers keep the comments, {@code id:} and {@code retry:} lines that came with it (not for a
+         *                   release, which repeats an event's frame)
+         */
+        private byte[] framed(SseEvent event, String said, String passed, boolean withOthers) {
+            try {
+                JsonNode tree = JSON.readTree(event.data());
+                if (!replaced(tree, said, passed)) {
+                    return null;
+                }
+                return frame(new SseEvent(event.event(), JSON.writeValueAsString(tree),
+                        withOthers ? event.others() : null));
+            } catch (IOException e) {
+                return null;
             }
         }
 

@@ -85,6 +85,7 @@ final class ResponsesReading {
 
         private final ObjectMapper json;
         private boolean complete;
+        private String text;
         private String id;
         private String model;
         private ObjectNode response;
@@ -123,6 +124,8 @@ final class ResponsesReading {
                 return summary.usage() == null ? List.of(finish)
                         : List.of(finish, ChatChunk.usage(id, 0, model, summary.usage()));
             }
+            text = type.equals("response.output_text.delta") && data.path("delta").isTextual()
+                    ? data.get("delta").textValue() : null;
             boolean content = type.endsWith(".delta") || type.equals("response.output_item.added")
                     && "function_call".equals(data.path("item").path("type").asText());
             return content ? List.of(ChatChunk.of(id, 0, model, ChatChunk.Delta.text(type), null)) : List.of();
@@ -131,6 +134,11 @@ final class ResponsesReading {
         @Override
         public boolean complete() {
             return complete;
+        }
+
+        /** The answer's text the last event decoded added (an {@code output_text.delta}'s), or null. */
+        String text() {
+            return text;
         }
 
         /**

@@ -1,5 +1,8 @@
 package dev.caravan.simulator;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -84,6 +87,18 @@ final class ChatEndpoints {
     private void send(RoutingContext ctx, SimulatedProvider provider, Fault fault, SimulatedWire wire,
             SimRequest request, Answer answer) {
         if (request.stream()) {
+            Integer splitAt = fault.stream() == null ? null : fault.stream().keySplitAt();
+            String key = splitAt == null ? null : Misbehaviour.presentedKey(ctx);
+            if (key != null) {
+                // a provider that writes the key it was called with into the text, cut across two events
+                SimulatedWire.Choice first = answer.first();
+                List<SimulatedWire.Choice> choices = new ArrayList<>(answer.choices());
+                choices.set(0, new SimulatedWire.Choice(first.index(), List.of("Your key: ",
+                        key.substring(0, splitAt), key.substring(splitAt), " is it."), null, null, false,
+                        first.tokens()));
+                answer = new Answer(answer.id(), choices, answer.promptTokens(), answer.reasoningTokens(),
+                        answer.reasoning(), answer.created());
+            }
             streamer.stream(ctx, provider, wire, wire.stream(request, answer), fault);
         } else {
             out.answer(ctx, fault, wire.completion(request, answer));

@@ -116,6 +116,11 @@ public record Fault(
      * @param malformedAt  send an unreadable event before piece number N (0-based); the answer stays whole
      * @param noDone       end the body cleanly without the format's end marker ({@code [DONE]}, message_stop)
      * @param errorAfter   after this many pieces, send the provider's in-stream error event and end the body
+     * @param keySplitAt   the text is the key the call carried, cut after this many characters: its two parts are
+     *                     two pieces, so the key reaches the client's side split across two events
+     * @param keyEscaped   with {@code keySplitAt}: the key's characters are written as JSON escapes (a backslash,
+     *                     {@code u} and four hex digits)
+     * @param splitWrites  each piece's frame is written in two writes, cut in its middle (mid-word, mid-escape)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record StreamFault(
@@ -125,10 +130,24 @@ public record Fault(
             @JsonProperty("cut_after") Integer cutAfter,
             @JsonProperty("malformed_at") Integer malformedAt,
             @JsonProperty("no_done") Boolean noDone,
-            @JsonProperty("error_after") Integer errorAfter) {
+            @JsonProperty("error_after") Integer errorAfter,
+            @JsonProperty("key_split_at") Integer keySplitAt,
+            @JsonProperty("key_escaped") Boolean keyEscaped,
+            @JsonProperty("split_writes") Boolean splitWrites) {
+
+        public StreamFault(Long firstTokenMs, Long chunkMs, Integer stallAfter, Integer cutAfter, Integer malformedAt,
+                Boolean noDone, Integer errorAfter) {
+            this(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter, null, null, null);
+        }
 
         public static StreamFault none() {
             return new StreamFault(null, null, null, null, null, null, null);
+        }
+
+        /** The key the call carried as the text, cut after {@code at} characters across two events. */
+        public StreamFault keySplitAt(int at, boolean escaped, boolean splitWrites) {
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter, at,
+                    escaped, splitWrites);
         }
 
         public StreamFault firstToken(long millis) {

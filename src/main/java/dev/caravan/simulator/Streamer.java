@@ -33,6 +33,18 @@ final class Streamer {
             frames = new SimulatedWire.Frames(echo(frames.head(), key), echo(frames.content(), key),
                     echo(frames.tail(), key), echo(frames.end(), key), frames.error());
         }
+        Fault.StreamFault played = fault.stream() == null ? Fault.StreamFault.none() : fault.stream();
+        String presented = Misbehaviour.presentedKey(ctx);
+        if (Boolean.TRUE.equals(played.keyEscaped()) && played.keySplitAt() != null && presented != null) {
+            // the key's two parts are pieces 1 and 2 (ChatEndpoints), each the whole string value of its frame
+            List<String> content = new ArrayList<>(frames.content());
+            String[] parts = {presented.substring(0, played.keySplitAt()), presented.substring(played.keySplitAt())};
+            for (int piece = 1; piece <= 2; piece++) {
+                String part = parts[piece - 1];
+                content.set(piece, content.get(piece).replace('"' + part + '"', '"' + escaped(part) + '"'));
+            }
+            frames = new SimulatedWire.Frames(frames.head(), content, frames.tail(), frames.end(), frames.error());
+        }
         HttpServerResponse response = ctx.response();
         response.closeHandler(v -> {
             if (!response.ended()) {
@@ -43,7 +55,7 @@ final class Streamer {
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");
         frames.head().forEach(response::write);
-        streamFrom(ctx, provider, wire, frames, fault.stream() == null ? Fault.StreamFault.none() : fault.stream(), 0);
+        streamFrom(ctx, provider, wire, frames, played, 0);
     }
 
     private void streamFrom(RoutingContext ctx, SimulatedProvider provider, SimulatedWire wire,
@@ -79,7 +91,14 @@ final class Streamer {
             if (fault.malformedAt() != null && piece == fault.malformedAt()) {
                 response.write(wire.malformedFrame());
             }
-            response.write(frames.content().get(piece));
+            String frame = frames.content().get(piece);
+            if (Boolean.TRUE.equals(fault.splitWrites())) {
+                // two writes, two chunks on the wire: an event (and a key, or an escape, in it) cut in the middle
+                response.write(frame.substring(0, frame.length() / 2));
+                response.write(frame.substring(frame.length() / 2));
+            } else {
+                response.write(frame);
+            }
             provider.countStreamPiece();
             streamFrom(ctx, provider, wire, frames, fault, piece + 1);
         };
@@ -88,6 +107,13 @@ final class Streamer {
         } else {
             send.run();
         }
+    }
+
+    /** Every character as a JSON escape, as a provider may spell text. */
+    private static String escaped(String text) {
+        StringBuilder out = new StringBuilder();
+        text.chars().forEach(c -> out.append(String.format("\\u%04x", c)));
+        return out.toString();
     }
 
     /** The frames with the key echoed into each event's JSON. */

@@ -83,6 +83,13 @@ public abstract class RelayLoop<P> {
     protected abstract ChatResponse summary();
 
     /**
+     * The body ended with the answer complete: what the relay held back is sent now ({@link #send}, and
+     * {@link #content} when it is content), before the stream's end. Nothing by default.
+     */
+    protected void ending() {
+    }
+
+    /**
      * Reads {@code body} to its end and relays it. Whatever the result, the attempt's watch is finished, and the
      * connection is cut unless the stream was read to its end.
      *
@@ -186,6 +193,7 @@ public abstract class RelayLoop<P> {
             }
             return broken("the provider's stream ended before the answer was complete");
         }
+        ending();
         if (!begun) {
             commitNow(); // an empty answer: it is complete, so it is committed now
         }

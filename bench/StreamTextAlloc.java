@@ -1,0 +1,72 @@
+import dev.caravan.provider.SecretRedactor;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What holding back a stream's text costs ({@code SecretRedactor.StreamText}, the overlap that removes a key cut
+ * across two events): bytes allocated per piece of text, and the share of pieces whose end was held back (each such
+ * piece, and the one after it, leaves as a rebuilt chunk on the translated path and as a rewritten event when passed
+ * through). The pieces are tokens of English text as models stream them (" the", " story", "."), the keys shaped as
+ * OpenAI's, Anthropic's and Gemini's, plus one of words. One thread, no gateway:
+ *
+ *   java -cp target/caravan.jar bench/StreamTextAlloc.java [rounds]
+ */
+public class StreamTextAlloc {
+
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        String prose = "Once upon a time, in a quiet village by the sea, there lived an old keeper of lighthouses. "
+                + "Every evening she climbed the stairs, trimmed the wicks and watched the ships pass. Sailors told "
+                + "stories of her patience, and children asked her questions about storms, stars and distant ports. "
+                + "She answered each of them kindly: the sea keeps its secrets, but it rewards those who listen.";
+        List<String> tokens = new ArrayList<>();
+        for (String word : prose.split(" ")) {
+            // a model's tokens carry the space before a word, and punctuation apart
+            String w = " " + word;
+            if (w.endsWith(",") || w.endsWith(".") || w.endsWith(":")) {
+                tokens.add(w.substring(0, w.length() - 1));
+                tokens.add(w.substring(w.length() - 1));
+            } else {
+                tokens.add(w);
+            }
+        }
+        List<String> generated = List.of("sk-proj-Yh3AbCdEfGhIjKlMnOpQrStUv0123456789",
+                "sk-ant-api03-Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9Xc", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q");
+        List<String> withWords = new ArrayList<>(generated);
+        withWords.add("test-key-openai"); // a key of words is held back from its first letter on
+        for (List<String> configured : List.of(generated.subList(0, 1), generated, withWords)) {
+            SecretRedactor redactor = new SecretRedactor(configured);
+            run(redactor, tokens, rounds / 10); // warm-up
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            long held = run(redactor, tokens, rounds);
+            long bytes = threads.getCurrentThreadAllocatedBytes() - before;
+            long pieces = (long) rounds * tokens.size();
+            System.err.printf("%d key(s)%s: %.1f bytes per piece, %.1f %% of pieces leave changed (an end held back, or what was held in front)%n",
+                    configured.size(), configured == withWords ? " (one of words)" : "", (double) bytes / pieces, 100.0 * held / pieces);
+        }
+    }
+
+    /** Streams the tokens {@code rounds} times, one StreamText per stream; returns the pieces cut. */
+    private static long run(SecretRedactor redactor, List<String> tokens, int rounds) {
+        long held = 0;
+        long sink = 0;
+        for (int r = 0; r < rounds; r++) {
+            SecretRedactor.StreamText text = redactor.streamText();
+            for (String token : tokens) {
+                String out = text.pass(token);
+                if (out != token) {
+                    held++;
+                }
+                sink += out.length();
+            }
+            sink += text.release().length();
+        }
+        if (sink == 42) {
+            System.err.println();
+        }
+        return held;
+    }
+}

@@ -1,0 +1,146 @@
+package dev.caravan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.simulator.Fault;
+import dev.caravan.simulator.Fault.StreamFault;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A hostile provider writes the key it was called with into its streamed text, cut in two across two events at every
+ * place, plainly or spelt with JSON escapes, each event's frame cut in two on the wire too: on every client protocol,
+ * passed through (the provider speaks the client's protocol) or translated, the client reads the text with the key
+ * replaced whole, and no half of it. The test's keys are made of words ({@code test-key-claude}), the kind of key whose
+ * halves look like ordinary text, so that no scan of one event alone can tell a half for a piece of a key.
+ */
+class SplitKeyStreamTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @RegisterExtension
+    static final GatewayExtension gateway = GatewayExtension.of(List.of("oa", "claude:anthropic", "gem:gemini"),
+            Gateway.props("caravan.provider.oa.apis", "chat-completions, responses",
+                    "caravan.routing.policy", "priority"));
+
+    /** How a client of each protocol asks for a stream, and what its provider of the same protocol is. */
+    enum Protocol {
+        CHAT("/v1/chat/completions", "oa",
+                "{\"model\":\"fast\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
+        MESSAGES("/v1/messages", "claude", "{\"model\":\"fast\",\"max_tokens\":256,\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
+        // not stored: a stored turn is never passed through
+        RESPONSES("/v1/responses", "oa", "{\"model\":\"fast\",\"stream\":true,\"store\":false,\"input\":\"hi\"}"),
+        GEMINI("/v1beta/models/fast:streamGenerateContent?alt=sse", "gem",
+                "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}");
+
+        private final String path;
+        private final String own;
+        private final String body;
+
+        Protocol(String path, String own, String body) {
+            this.path = path;
+            this.own = own;
+            this.body = body;
+        }
+    }
+
+    /** Every protocol from every provider: passed through from the one that speaks it, translated from the others. */
+    static Stream<Arguments> cases() {
+        return Stream.of(Protocol.values()).flatMap(protocol -> Stream.of("oa", "claude", "gem")
+                .map(provider -> Arguments.of(protocol, provider)));
+    }
+
+    @ParameterizedTest(name = "{0} client, {1} provider")
+    @MethodSource("cases")
+    void aKeyCutAcrossTwoEventsAtEveryPlaceReachesTheClientOnlyAsRedacted(Protocol protocol, String provider) {
+        String key = "test-key-" + provider;
+        for (boolean escaped : List.of(false, true)) {
+            for (int at = 1; at < key.length(); at++) {
+                String how = "cut after " + at + (escaped ? ", escaped" : "") + ", passed through: "
+                        + provider.equals(protocol.own);
+                gateway.provider(provider).fail(Fault.streaming(StreamFault.none().keySplitAt(at, escaped, true)));
+
+                Gateway.Streamed streamed = gateway.stream(protocol.path, protocol.body,
+                        Map.of("x-caravan-providers", provider));
+
+                assertThat(streamed.status()).as(how).isEqualTo(200);
+                assertThat(streamed.header("x-caravan-provider")).as(how).isEqualTo(provider);
+                assertThat(text(streamed)).as(how).isEqualTo("Your key: [redacted] is it.");
+                // nothing on the wire holds the key, as written or once its escapes are read, nor a half of it
+                String read = everyString(streamed);
+                assertThat(read).as(how).doesNotContain(key).doesNotContain("key: " + key.substring(0, at))
+                        .doesNotContain(key.substring(at) + " is");
+                assertThat(streamed.plain()).as(how).doesNotContain(key);
+            }
+        }
+    }
+
+    /** The text of every delta of the answer, in the client's protocol, joined. */
+    private static String text(Gateway.Streamed streamed) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode event : events(streamed)) {
+            for (JsonNode choice : event.path("choices")) {
+                text.append(choice.path("delta").path("content").asText(""));
+            }
+            if (event.path("type").asText().equals("content_block_delta")) {
+                text.append(event.path("delta").path("text").asText(""));
+            }
+            if (event.path("type").asText().equals("response.output_text.delta")) {
+                text.append(event.path("delta").asText(""));
+            }
+            for (JsonNode candidate : event.path("candidates")) {
+                for (JsonNode part : candidate.path("content").path("parts")) {
+                    text.append(part.path("text").asText(""));
+                }
+            }
+        }
+        return text.toString();
+    }
+
+    /** Every string of every event, names and values, as the client's JSON reader reads them. */
+    private static String everyString(Gateway.Streamed streamed) {
+        StringBuilder all = new StringBuilder();
+        for (JsonNode event : events(streamed)) {
+            strings(event, all);
+        }
+        return all.toString();
+    }
+
+    private static void strings(JsonNode node, StringBuilder all) {
+        if (node.isTextual()) {
+            all.append(node.textValue()).append('\n');
+        }
+        node.properties().forEach(field -> {
+            all.append(field.getKey()).append('\n');
+            strings(field.getValue(), all);
+        });
+        if (node.isArray()) {
+            node.forEach(element -> strings(element, all));
+        }
+    }
+
+    private static List<JsonNode> events(Gateway.Streamed streamed) {
+        List<JsonNode> events = new ArrayList<>();
+        for (Gateway.Streamed.Event event : streamed.events()) {
+            if (event.data().startsWith("{")) {
+                try {
+                    events.add(JSON.readTree(event.data()));
+                } catch (IOException e) {
+                    throw new IllegalStateException("an event the client cannot read: " + event.data(), e);
+                }
+            }
+        }
+        return events;
+    }
+}
