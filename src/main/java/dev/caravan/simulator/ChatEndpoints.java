@@ -89,8 +89,9 @@ final class ChatEndpoints {
         if (request.stream()) {
             Integer splitAt = fault.stream() == null ? null : fault.stream().keySplitAt();
             String key = splitAt == null ? null : Misbehaviour.presentedKey(ctx);
-            if (key != null) {
+            if (key != null && key.length() > 1) {
                 // a provider that writes the key it was called with into the text, cut across two events
+                splitAt = Math.max(1, Math.min(splitAt, key.length() - 1)); // both parts hold some of it
                 SimulatedWire.Choice first = answer.first();
                 List<SimulatedWire.Choice> choices = new ArrayList<>(answer.choices());
                 choices.set(0, new SimulatedWire.Choice(first.index(), List.of("Your key: ",

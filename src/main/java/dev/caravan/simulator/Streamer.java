@@ -35,10 +35,12 @@ final class Streamer {
         }
         Fault.StreamFault played = fault.stream() == null ? Fault.StreamFault.none() : fault.stream();
         String presented = Misbehaviour.presentedKey(ctx);
-        if (Boolean.TRUE.equals(played.keyEscaped()) && played.keySplitAt() != null && presented != null) {
+        if (Boolean.TRUE.equals(played.keyEscaped()) && played.keySplitAt() != null && presented != null
+                && presented.length() > 1) {
+            int at = Math.max(1, Math.min(played.keySplitAt(), presented.length() - 1)); // as ChatEndpoints cuts it
             // the key's two parts are pieces 1 and 2 (ChatEndpoints), each the whole string value of its frame
             List<String> content = new ArrayList<>(frames.content());
-            String[] parts = {presented.substring(0, played.keySplitAt()), presented.substring(played.keySplitAt())};
+            String[] parts = {presented.substring(0, at), presented.substring(at)};
             for (int piece = 1; piece <= 2; piece++) {
                 String part = parts[piece - 1];
                 content.set(piece, content.get(piece).replace('"' + part + '"', '"' + escaped(part) + '"'));
