@@ -29,12 +29,18 @@ GATEWAY_PROPS=${GATEWAY_PROPS:-}
 # The gateway's calls to the simulated providers over HTTP/2 (h2c, up to 100 calls per connection), as it calls real
 # providers on https by default; 0: HTTP/1.1, one connection per call in flight
 UPSTREAM_HTTP2=${UPSTREAM_HTTP2:-1}
+# 1: the gateway logs its collections (-Xlog:gc*,safepoint, gc.log in the run directory, copied to RESULTS_DIR) and the
+# table ends with what G1 did in the measured phase per 1,000 requests (bench/gc-counts.py): pauses by kind, full
+# collections, evacuation failures, bytes allocated and promoted per request, the heap after each pause. Counts and
+# bytes per request hold on a loaded machine, where req/s and latency do not.
+GC_LOG=${GC_LOG:-0}
 
 budget=$(( 2 * ${DURATION%s} + ${WARMUP%s} + ${SETTLE%s} + 2 * ${QUIET_WAIT:-0} + 260 ))
 bound_run_time "$budget" "$0" "$@"
 
 ensure_tools
 ensure_jar
+if [[ $GC_LOG == 1 ]]; then GATEWAY_PROPS="-Xlog:gc*,safepoint:file=$RUN_DIR/gc.log:utctime,uptime $GATEWAY_PROPS"; fi
 # wrk needs one descriptor per connection, the simulator one, the gateway one per client connection, one per
 # provider connection and ~100 of its own (measured: 6,023 open with 3,000 calls in flight over HTTP/1.1). Each
 # process has its own limit, so it is the gateway's that counts: over HTTP/1.1 10,000 connections need a hard limit
@@ -100,7 +106,9 @@ run_phase() { # label duration [url [extra wrk args]] -> sets PHASE_RESULT, PHAS
     local before after sbefore safter n secs wrkcpu busy
     before=$(cpu_ticks "$GW_PID")
     sbefore=$(cpu_ticks "$SIM_PID")
+    PHASE_START=$(date +%s.%N)
     PHASE_RESULT=$(run_wrk "$label" "$THREADS" "$CONNS" "$duration" "$url" --timeout "$WRK_TIMEOUT" "$@")
+    PHASE_END=$(date +%s.%N)
     after=$(cpu_ticks "$GW_PID")
     safter=$(cpu_ticks "$SIM_PID")
     kill "$sampler" 2>/dev/null || true
@@ -134,6 +142,7 @@ log "measuring: $DURATION at $CONNS connections, wrk -t$THREADS --timeout $WRK_T
 run_phase measured "$DURATION"
 log "  measured: $PHASE_RESULT | $PHASE_STATS"
 M_RESULT=$PHASE_RESULT M_STATS=$PHASE_STATS M_CPU=$PHASE_CPU_US M_SIMCPU=$PHASE_SIM_CPU_US M_OTHERS=$PHASE_OTHERS
+M_START=$PHASE_START M_END=$PHASE_END
 # chat calls per simulated provider so far: the gateway's, before the direct phase adds its own
 curl -s --max-time 5 "http://127.0.0.1:$SIM_PORT/_providers" >"$RUN_DIR/providers.json" || true
 served=$(jq -r 'map("\(.provider)=\(.chat_calls) (\(.http2_chat_calls // 0) over HTTP/2)") | join(", ")' \
@@ -183,6 +192,10 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
     echo "of the simulator process per completed request. Chat calls per simulated provider: $served."
     echo "others%: share of the machine's CPU used during the phase by processes other than this benchmark's (0 when quiet)."
     echo "Gateway log: $failed request(s) logged as failed, $gw_errors ERROR line(s)."
+    if [[ $GC_LOG == 1 ]]; then
+        python3 "$BENCH_DIR/gc-counts.py" "$RUN_DIR/gc.log" "$M_START" "$M_END" "${M_RESULT%% *}" || true
+        if [[ -n "${RESULTS_DIR:-}" ]]; then cp "$RUN_DIR/gc.log" "$RESULTS_DIR/"; fi
+    fi
     if ((gw_errors > 0)); then
         # what the ERROR lines are: logger and message, then the exception named on the next line
         grep -A1 ' ERROR ' "$RUN_DIR/caravan.log" | grep -v '^--$' | sed -E 's/^[0-9T:,-]+ ERROR \[[^]]*\] //' \
