@@ -19,6 +19,9 @@ PROVIDERS=${PROVIDERS:-"openai groq together"}
 GATEWAY_PROPS=${GATEWAY_PROPS:-}
 UPSTREAM_HTTP2=${UPSTREAM_HTTP2:-1}   # as concurrency.sh: the provider calls over h2c, up to 100 per connection
 JCMD=${JCMD:-$JAVA_HOME/bin/jcmd}
+# 1: also a heap dump of the live objects with the calls held (heap-held.hprof in the run directory, kept with
+# KEEP_RUN_DIR=1), and the byte arrays held per call by length (bench/hprof-arrays.py): which buffers a call keeps
+HEAP_DUMP=${HEAP_DUMP:-0}
 
 bound_run_time 420 "$0" "$@"
 # the attempts' timeout outlasts the hold, and N connects at once on a busy machine may take their time: a call
@@ -74,6 +77,9 @@ log "warm-up: 15s at 32 connections"
 run_wrk warm 2 32 15s "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
 sleep 2
 live idle
+if [[ $HEAP_DUMP == 1 ]]; then
+    "$JCMD" "$GW_PID" GC.heap_dump "$RUN_DIR/heap-idle.hprof" >/dev/null || die "jcmd GC.heap_dump failed"
+fi
 before=$(received)
 
 set_latency "$HOLD_MS"
@@ -93,6 +99,9 @@ threads=$(awk '/^Threads:/{print $2}' "/proc/$GW_PID/status")
 fds=$(ls "/proc/$GW_PID/fd" | wc -l)
 ups=$(upstream)
 live held
+if [[ $HEAP_DUMP == 1 ]]; then
+    "$JCMD" "$GW_PID" GC.heap_dump "$RUN_DIR/heap-held.hprof" >/dev/null || die "jcmd GC.heap_dump failed"
+fi
 heap=$(awk '/^Total/{printf "%d", $3 / 1048576}' "$RUN_DIR/histo-held.txt")
 
 {
