@@ -192,7 +192,7 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
     /**
      * The body handler of the server's routes: Vert.x's, writing no file, within {@code maxBodySize}. A call waiting on
      * its provider keeps its body's buffer, and Vert.x's first one is 1 KB: a 60-byte request held 1 KB for the whole
-     * call, a tenth of what a call in flight holds (bench/README, "The body's buffer, kept by every call in flight").
+     * call, a tenth of what a call in flight holds (bench/README, "Memory per call in flight and G1 at 10,000").
      * A body whose head declares no more than that 1 KB gets a buffer of its length; larger or undeclared bodies
      * grow as they arrive, as before.
      */
