@@ -77,7 +77,8 @@ public class HealthConfiguration implements CamelConfiguration {
         StateSettings stateSettings = StateSettings.of(settings.bound().state());
         SharedState shared = sharedState(context, stateSettings, catalog, breakers,
                 cooldowns, rateLimits, meters, clock);
-        LatencyBoard latency = new LatencyBoard(meters, settings.latencyWindow());
+        // routing's ticker, so a held ticker holds the router's reuse of latency snapshots too
+        LatencyBoard latency = new LatencyBoard(meters, settings.latencyWindow(), RoutingConfiguration.ticker(registry));
         registry.bind("healthBoard", health);
         for (ProviderSettings p : catalog.providers()) {
             CircuitBreaker breaker = breakers.circuitBreaker(p.id());

@@ -285,7 +285,7 @@ public class RoutingConfiguration implements CamelConfiguration {
     }
 
     /** The ticker bound before start ({@link CaravanConfiguration#TICKER}), else the system's nanosecond count. */
-    private static LongSupplier ticker(Registry registry) {
+    static LongSupplier ticker(Registry registry) {
         return java.util.Objects.requireNonNullElse(
                 registry.lookupByNameAndType(CaravanConfiguration.TICKER, LongSupplier.class), System::nanoTime);
     }

@@ -63,7 +63,7 @@ class SnapshotBuilderTest {
         breakers.circuitBreaker("beta");
         health = new HealthBoard(List.of("alpha", "beta"), 2, clock);
         StatusBoard status = new StatusBoard(catalog, health, breakers, cooldowns,
-                new LatencyBoard(meters, Duration.ofMinutes(5)), new RateLimits(clock),
+                new LatencyBoard(meters, Duration.ofMinutes(5), () -> 0L), new RateLimits(clock),
                 new RecoveryProbes(catalog, breakers, cooldowns, PriceTable.load(Map.of()), Duration.ofSeconds(5),
                         Duration.ofMinutes(5), Duration.ofSeconds(10), new SecretRedactor(List.of()), meters, clock));
         events = new ProviderEvents(clock, settings.events());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.caravan.provider.Target;
 import io.micrometer.core.instrument.MockClock;
@@ -12,7 +13,9 @@ import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-/** The timers' window and the snapshot cache both follow the registry's clock, which the test moves. */
+/**
+ * The timers' window follows the registry's clock and the snapshot cache the gateway's ticker; the test moves both.
+ */
 class LatencyBoardTest {
 
     private static final Target FAST = new Target("groq", "llama");
@@ -20,7 +23,8 @@ class LatencyBoardTest {
 
     private final MockClock clock = new MockClock();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry(SimpleConfig.DEFAULT, clock);
-    private final LatencyBoard board = new LatencyBoard(registry, Duration.ofMinutes(3));
+    private final AtomicLong ticks = new AtomicLong(1_000_000_000L);
+    private final LatencyBoard board = new LatencyBoard(registry, Duration.ofMinutes(3), ticks::get);
 
     private void record(Target target, long fromMs, long toMs) {
         for (long ms = fromMs; ms <= toMs; ms++) {
@@ -90,11 +94,13 @@ class LatencyBoardTest {
 
         record(FAST, 900, 900);
         record(FAST, 900, 900);
-        clock.add(Duration.ofMillis(499));
-        assertThat(board.of(FAST).p99()).as("cached").isCloseTo(100, within(5.0));
+        ticks.addAndGet(Duration.ofMillis(499).toNanos());
+        clock.add(Duration.ofSeconds(10));
+        assertThat(board.of(FAST).p99()).as("cached: the ticker, not the registry's clock, times the reuse")
+                .isCloseTo(100, within(5.0));
         assertThat(board.current(FAST).p99()).as("current bypasses the cache").isCloseTo(900, within(50.0));
 
-        clock.add(Duration.ofMillis(1));
+        ticks.addAndGet(Duration.ofMillis(1).toNanos());
         assertThat(board.of(FAST).p99()).as("fresh").isCloseTo(900, within(50.0));
         assertThat(board.of(FAST).count()).isEqualTo(3);
     }
@@ -106,5 +112,25 @@ class LatencyBoardTest {
         record(FAST, 7, 7);
 
         assertThat(board.of(FAST).p95()).as("the router's read, with the clock still").isCloseTo(7, within(1.0));
+    }
+
+    @Test
+    void aMeasurementOfNoTimeAtAllIsAMeasurement() {
+        board.record(FAST, 0);                          // a loopback answer within the ticker's resolution
+
+        LatencyBoard.Percentiles p = board.of(FAST);
+        assertThat(p.p50()).as("measured as 0 ms, not unmeasured").isZero();
+        assertThat(p.p99()).isZero();
+        assertThat(board.current(FAST).p95()).isZero();
+    }
+
+    @Test
+    void noTimeAtAllOlderThanTheWindowIsNoMeasurement() {
+        board.record(FAST, 0);
+        clock.add(Duration.ofMinutes(3));               // the window has rotated it out
+
+        assertThat(board.current(FAST).p50()).as("nothing left in the window").isNaN();
+        ticks.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(board.of(FAST).p95()).isNaN();
     }
 }

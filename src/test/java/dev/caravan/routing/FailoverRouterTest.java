@@ -64,7 +64,7 @@ class FailoverRouterTest {
         ProviderCatalog catalog = new ProviderCatalog(providers, new Dialects(json, clock)::create,
                 Map.of("chat", List.of(ALPHA, BETA)));
         TargetBoards boards = new TargetBoards(catalog, new HealthBoard(List.of("alpha", "beta"), 3, clock), cooldowns,
-                new LatencyBoard(meters, Duration.ofMinutes(5)), CircuitBreakerRegistry.ofDefaults(),
+                new LatencyBoard(meters, Duration.ofMinutes(5), nanos::get), CircuitBreakerRegistry.ofDefaults(),
                 new RateLimits(clock));
         RoutingSettings settings = new RoutingSettings(RoutingPolicy.PRIORITY, Duration.ofSeconds(30),
                 Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofMinutes(5), Map.of(),

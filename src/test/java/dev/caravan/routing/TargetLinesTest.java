@@ -60,7 +60,7 @@ class TargetLinesTest {
     private final Cooldowns cooldowns = new Cooldowns(clock);
     private final HealthBoard health = new HealthBoard(List.of("alpha", "beta"), 3, clock);
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
-    private final LatencyBoard latency = new LatencyBoard(meters, Duration.ofMinutes(5));
+    private final LatencyBoard latency = new LatencyBoard(meters, Duration.ofMinutes(5), () -> 0L);
     private final RateLimits rateLimits = new RateLimits(clock);
     /** Calls in flight on alpha's pool of two connections. */
     private final AtomicInteger alphaCalls = new AtomicInteger();
