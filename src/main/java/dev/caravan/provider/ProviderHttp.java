@@ -108,7 +108,8 @@ public final class ProviderHttp implements Closeable {
         this(vertx, providers, poolWait, maxAnswerBytes, shardSize, System::nanoTime, null);
     }
 
-    private ProviderHttp(Vertx vertx, List<ProviderSettings> providers, Duration poolWait, long maxAnswerBytes,
+    /** As the public constructor on a ticker, with {@code shardSize} as in the one above. */
+    ProviderHttp(Vertx vertx, List<ProviderSettings> providers, Duration poolWait, long maxAnswerBytes,
             int shardSize, LongSupplier ticker, ScheduledExecutorService timers) {
         this.poolWaitMillis = Math.max(1, poolWait.toMillis());
         this.maxAnswerBytes = maxAnswerBytes;

@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,15 +17,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.caravan.passthrough.ClientApi;
+import dev.caravan.testing.TickedScheduler;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.impl.VertxInternal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +71,11 @@ class ProviderHttp2Test {
             });
     private final int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().join()
             .actualPort();
-    private final ProviderHttp http = new ProviderHttp(vertx, List.of(provider()), POOL_WAIT, 1 << 20);
+    /** The gateway's ticker, held: read timeouts and pool waits run out only when the test moves it. */
+    private final AtomicLong ticks = new AtomicLong(1_000_000_000L);
+    private final TickedScheduler time = new TickedScheduler(ticks);
+    private final ProviderHttp http = new ProviderHttp(vertx, List.of(provider()), POOL_WAIT, 1 << 20, ticks::get,
+            time);
 
     @AfterEach
     void stop() {
@@ -108,12 +118,16 @@ class ProviderHttp2Test {
     }
 
     @Test
-    void aReadTimeoutResetsOnlyItsStreamWhileAnotherOnTheSameConnectionGoesOn() {
-        CompletableFuture<ProviderAnswer> slow = sendAsync(call("slow", false, Duration.ofMillis(300)));
+    void aReadTimeoutResetsOnlyItsStreamWhileAnotherOnTheSameConnectionGoesOn() throws Exception {
+        CompletableFuture<ProviderAnswer> slow = sendAsync(call("slow", false, Duration.ofSeconds(1)));
         CompletableFuture<ProviderAnswer> other = sendAsync(call("other", false, Duration.ofSeconds(30)));
         eventually().until(() -> held.size() == 2);
 
-        // the server never answers "slow": its read timeout runs out
+        // the server never answers "slow": its read timeout runs out, by the ticker
+        moveOn(Duration.ofSeconds(1).minusMillis(1));
+        assertThat(http.inFlight("alpha")).as("silent for less than its read timeout").isEqualTo(2);
+        assertThat(slow).isNotDone();
+        moveOn(Duration.ofMillis(1));
         eventually().until(slow::isDone);
         assertThatThrownBy(slow::join).cause().isInstanceOfSatisfying(ProviderFailure.class,
                 failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.TIMEOUT));
@@ -196,17 +210,33 @@ class ProviderHttp2Test {
     }
 
     @Test
-    void callsPastMaxConnectionsWaitThePoolWaitAndAreSaturated() {
+    void callsPastMaxConnectionsWaitThePoolWaitAndAreSaturated() throws Exception {
         for (int i = 0; i < provider().maxConnections(); i++) {
             sendAsync(call("held-" + i, false, Duration.ofSeconds(30)));
         }
         eventually().until(() -> held.size() == provider().maxConnections());
 
-        assertThatThrownBy(() -> http.send(call("one-more", false, Duration.ofSeconds(30))))
-                .isInstanceOfSatisfying(ProviderFailure.class,
-                        failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
+        int scheduled = time.scheduled();
+        CompletableFuture<ProviderAnswer> oneMore = sendAsync(call("one-more", false, Duration.ofSeconds(30)));
+        eventually("the pool wait begun").until(() -> time.scheduled() > scheduled);
+        moveOn(POOL_WAIT.minusMillis(1));
+        // counted while it waits in the pool's queue, uncounted on the loop the moment its wait ends
+        assertThat(http.inFlight("alpha")).as("waiting for a connection").isEqualTo(provider().maxConnections() + 1);
+        moveOn(Duration.ofMillis(1));
+
+        eventually().until(oneMore::isDone);
+        assertThatThrownBy(oneMore::join).cause().isInstanceOfSatisfying(ProviderFailure.class,
+                failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
         assertThat(held).doesNotContainKey("one-more");
         assertThat(connections).hasValue(1);
+    }
+
+    /** Moves the ticker on, then lets every event loop run what the checks that came due handed it. */
+    private void moveOn(Duration by) throws Exception {
+        time.runUntil(ticks.get() + by.toNanos());
+        for (EventExecutor loop : ((VertxInternal) vertx).nettyEventLoopGroup()) {
+            loop.submit(() -> { }).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        }
     }
 
     private void on(String name, java.util.function.Consumer<HttpServerRequest> action) {

@@ -4,7 +4,6 @@ import static dev.caravan.testing.Eventually.PATIENCE;
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,8 +22,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
+import dev.caravan.testing.TickedScheduler;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.VertxInternal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,12 +52,18 @@ class ProviderHttpTest {
     private final Vertx vertx = Vertx.vertx();
     private final ServerSocket upstream = listen();
     private final ProviderHttp http = new ProviderHttp(vertx, List.of(provider()), POOL_WAIT, 1 << 20);
+    /** The gateway's ticker, held: a pool wait runs out only when the test moves it. */
+    private final AtomicLong ticks = new AtomicLong(1_000_000_000L);
+    private final TickedScheduler time = new TickedScheduler(ticks);
+    private final ProviderHttp ticked = new ProviderHttp(vertx, List.of(provider()), POOL_WAIT, 1 << 20, ticks::get,
+            time);
     private final CountDownLatch release = new CountDownLatch(1);
 
     @AfterEach
     void stop() throws IOException {
         release.countDown();
         http.close();
+        ticked.close();
         upstream.close();
         vertx.close().toCompletionStage().toCompletableFuture().join();
     }
@@ -226,22 +235,21 @@ class ProviderHttpTest {
         for (int i = 0; i < provider().maxConnections(); i++) {
             serveOnce(out -> release.await());
             ProviderCall call = call(false, Duration.ofSeconds(30));
-            holding.add(CompletableFuture.supplyAsync(() -> http.send(call),
+            holding.add(CompletableFuture.supplyAsync(() -> ticked.send(call),
                     Executors.newVirtualThreadPerTaskExecutor()));
         }
-        eventually().until(() -> http.inFlight("alpha") == provider().maxConnections());
+        eventually().until(() -> ticked.inFlight("alpha") == provider().maxConnections());
 
-        assertThatThrownBy(() -> http.send(call(false, Duration.ofSeconds(30))))
-                .isInstanceOfSatisfying(ProviderFailure.class,
-                        failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
+        assertThat(saturatedAtThePoolWait(ticked)).isEqualTo(FailureClass.SATURATED);
         assertThat(holding).as("the calls holding the pool go on").noneMatch(CompletableFuture::isDone);
-        eventually().until(() -> http.inFlight("alpha") == provider().maxConnections());
+        eventually().until(() -> ticked.inFlight("alpha") == provider().maxConnections());
     }
 
     @Test
     void aPoolSplitOverSeveralClientsStillOpensAllItsConnectionsBeforeItIsSaturated() throws Exception {
         // shards of one connection: each of the four calls must find the one shard with a free connection
-        try (ProviderHttp split = new ProviderHttp(vertx, List.of(provider()), POOL_WAIT, 1 << 20, 1)) {
+        try (ProviderHttp split = new ProviderHttp(vertx, List.of(provider()), POOL_WAIT, 1 << 20, 1, ticks::get,
+                time)) {
             List<CompletableFuture<Socket>> accepted = new java.util.ArrayList<>();
             for (int i = 0; i < provider().maxConnections(); i++) {
                 accepted.add(serveOnce(out -> release.await()));
@@ -251,9 +259,38 @@ class ProviderHttpTest {
             eventually().until(() -> accepted.stream().allMatch(CompletableFuture::isDone));
             assertThat(split.inFlight("alpha")).isEqualTo(provider().maxConnections());
 
-            assertThatThrownBy(() -> split.send(call(false, Duration.ofSeconds(30))))
-                    .isInstanceOfSatisfying(ProviderFailure.class,
-                            failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
+            assertThat(saturatedAtThePoolWait(split)).isEqualTo(FailureClass.SATURATED);
+        }
+    }
+
+    /**
+     * Sends one more call through {@code pool}, whose every connection is busy, and moves the ticker to the end of its
+     * pool wait: still waiting 1 ms before, the class of its failure at it.
+     */
+    private FailureClass saturatedAtThePoolWait(ProviderHttp pool) throws Exception {
+        int scheduled = time.scheduled();
+        CompletableFuture<ProviderAnswer> oneMore = CompletableFuture.supplyAsync(
+                () -> pool.send(call(false, Duration.ofSeconds(30))), Executors.newVirtualThreadPerTaskExecutor());
+        eventually("the pool wait begun").until(() -> time.scheduled() > scheduled);
+        moveOn(POOL_WAIT.minusMillis(1));
+        // counted while it waits in the pool's queue, uncounted on the loop the moment its wait ends
+        assertThat(pool.inFlight("alpha")).as("waiting for a connection").isEqualTo(provider().maxConnections() + 1);
+        moveOn(Duration.ofMillis(1));
+        eventually().until(oneMore::isDone);
+        try {
+            oneMore.join();
+            throw new AssertionError("a call past every busy connection was answered");
+        } catch (java.util.concurrent.CompletionException e) {
+            assertThat(e.getCause()).isInstanceOf(ProviderFailure.class);
+            return ((ProviderFailure) e.getCause()).failureClass();
+        }
+    }
+
+    /** Moves the ticker on, then lets every event loop run what the checks that came due handed it. */
+    private void moveOn(Duration by) throws Exception {
+        time.runUntil(ticks.get() + by.toNanos());
+        for (EventExecutor loop : ((VertxInternal) vertx).nettyEventLoopGroup()) {
+            loop.submit(() -> { }).get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         }
     }
 
@@ -282,10 +319,16 @@ class ProviderHttpTest {
     @Test
     void aConnectSlowerThanThePoolWaitIsAConnectionFailureNotASaturatedPool() throws Exception {
         // a listener whose accept queue is full: the kernel drops the next SYN, so a connect to it stays pending
-        // until the provider's connect timeout, the way a connect on a starved machine outlasts the pool wait
+        // until the provider's connect timeout, the way a connect on a starved machine outlasts the pool wait.
+        // Both limits here are real time, as they are Vert.x's and Netty's own timers, which take no ticker: the
+        // lease's bound (connect timeout + pool wait) is armed just before the connect's own (connect timeout), and
+        // the pool wait, 2 s, is the margin between them, far beyond the gap a loaded machine leaves between arming
+        // the two; with a lease bound of the pool wait alone (what this guards against) it would run out a second
+        // before the connect's
+        Duration poolWait = Duration.ofSeconds(2);
         try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 ProviderHttp slow = new ProviderHttp(vertx, List.of(provider("slow", full.getLocalPort(),
-                        POOL_WAIT.multipliedBy(3))), POOL_WAIT, 1 << 20)) {
+                        Duration.ofSeconds(3))), poolWait, 1 << 20)) {
             List<Socket> queued = fill(full);
 
             assertThatThrownBy(() -> slow.send(call("slow", full.getLocalPort(), Duration.ofSeconds(30))))
