@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -37,12 +38,15 @@ final class ConnectionGuard {
     private final Map<HttpConnection, Watch> watches = new ConcurrentHashMap<>();
     private final BodyBudget bodies;
     private final JsonErrorPages errors;
+    /** What the deadlines are measured by: the system's nanosecond count, which Vert.x's timers elapse by. */
+    private final LongSupplier ticker;
 
-    ConnectionGuard(Vertx vertx, HttpLimits limits, BodyBudget bodies, JsonErrorPages errors) {
+    ConnectionGuard(Vertx vertx, HttpLimits limits, BodyBudget bodies, JsonErrorPages errors, LongSupplier ticker) {
         this.vertx = vertx;
         this.limits = limits;
         this.bodies = bodies;
         this.errors = errors;
+        this.ticker = ticker;
     }
 
     void opened(HttpConnection connection) {
@@ -124,7 +128,7 @@ final class ConnectionGuard {
         private final HttpConnection connection;
         /** The pending timer's id, -1 when none is pending. */
         private long timer = -1;
-        /** When the pending timer fires ({@link System#nanoTime()}). */
+        /** When the pending timer fires, by {@link #ticker}. */
         private long firesAt;
         /** What the deadline bounds: nothing, the next request's head, or the body of {@link #request}. */
         private Deadline awaited = Deadline.NONE;
@@ -167,7 +171,7 @@ final class ConnectionGuard {
 
         /** The deadline from now on; the timer is set anew only when the pending one would fire after it. */
         private void bound(Deadline what, Duration within, HttpServerRequest of) {
-            long now = System.nanoTime();
+            long now = ticker.getAsLong();
             awaited = what;
             request = of;
             deadline = now + within.toNanos();
@@ -196,7 +200,7 @@ final class ConnectionGuard {
                 if (closed || awaited == Deadline.NONE) {
                     return;
                 }
-                long now = System.nanoTime();
+                long now = ticker.getAsLong();
                 if (now - deadline < 0) {
                     arm(now);
                     return;

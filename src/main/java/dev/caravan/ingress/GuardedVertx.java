@@ -54,6 +54,15 @@ public final class GuardedVertx {
      */
     public static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops,
             BodyBudget bodies) {
+        return of(vertx, limits, errors, eventLoops, bodies, System::nanoTime);
+    }
+
+    /**
+     * As above, with the connections' deadlines measured by {@code ticker}: where a test holds both the ticker and
+     * the timers {@code vertx} sets, a deadline passes when the test says.
+     */
+    static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops, BodyBudget bodies,
+            java.util.function.LongSupplier ticker) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (orderedBlockingHandler(method, args)) {
                 return call(vertx, method, new Object[] {args[0], false, args[2]});
@@ -62,7 +71,7 @@ public final class GuardedVertx {
                 HttpServerOptions asked = args != null && args.length == 1 && args[0] instanceof HttpServerOptions o
                         ? o : new HttpServerOptions();
                 HttpServerOptions options = limited(asked, limits);
-                return guarded((VertxInternal) vertx, options, limits, errors, eventLoops, bodies);
+                return guarded((VertxInternal) vertx, options, limits, errors, eventLoops, bodies, ticker);
             }
             return call(vertx, method, args);
         };
@@ -98,8 +107,8 @@ public final class GuardedVertx {
     }
 
     private static HttpServer guarded(VertxInternal vertx, HttpServerOptions options, HttpLimits limits,
-            JsonErrorPages errors, int eventLoops, BodyBudget bodies) {
-        ConnectionGuard guard = new ConnectionGuard(vertx, limits, bodies, errors);
+            JsonErrorPages errors, int eventLoops, BodyBudget bodies, java.util.function.LongSupplier ticker) {
+        ConnectionGuard guard = new ConnectionGuard(vertx, limits, bodies, errors, ticker);
         List<HttpServer> instances = new ArrayList<>();
         for (int i = 0; i < eventLoops; i++) {
             HttpServer instance = vertx.createHttpServer(options);

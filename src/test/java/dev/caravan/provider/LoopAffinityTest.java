@@ -1,5 +1,6 @@
 package dev.caravan.provider;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,8 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.caravan.passthrough.ClientApi;
+import dev.caravan.testing.TickedScheduler;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Vertx;
@@ -64,6 +67,9 @@ class LoopAffinityTest {
     private final int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().join()
             .actualPort();
     private final List<ContextInternal> loops = new ArrayList<>();
+    /** The gateway's ticker, held: pool waits and read timeouts run out only when the test moves it. */
+    private final AtomicLong ticks = new AtomicLong(1_000_000_000L);
+    private final TickedScheduler time = new TickedScheduler(ticks);
     private ProviderHttp http;
 
     private void start(int maxConnections, boolean http2) {
@@ -76,7 +82,7 @@ class LoopAffinityTest {
         ProviderSettings provider = new ProviderSettings("alpha", "openai", base, new ApiKeys(List.of("sk-alpha")),
                 thirty, thirty, thirty, Duration.ofSeconds(5), maxConnections, 1, null, false,
                 DialectOptions.OpenAi.DEFAULT, ClientApi.defaults("openai", base), http2);
-        http = new ProviderHttp(vertx, List.of(provider), poolWait, 1 << 20);
+        http = new ProviderHttp(vertx, List.of(provider), poolWait, 1 << 20, ticks::get, time);
         for (EventExecutor loop : vertx.nettyEventLoopGroup()) {
             loops.add(vertx.createEventLoopContext((EventLoop) loop, null, getClass().getClassLoader()));
         }
@@ -91,6 +97,14 @@ class LoopAffinityTest {
         }
         vertx.close().toCompletionStage().toCompletableFuture().join();
         providerVertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    /** Moves the ticker on, then lets every event loop run what the checks that came due handed it. */
+    private void moveOn(Duration by) {
+        time.runUntil(ticks.get() + by.toNanos());
+        for (EventExecutor loop : vertx.nettyEventLoopGroup()) {
+            assertThat(loop.submit(() -> { }).awaitUninterruptibly(PATIENCE.toMillis())).as("a loop's turn").isTrue();
+        }
     }
 
     private ProviderCall call(String name) {
@@ -251,15 +265,21 @@ class LoopAffinityTest {
     @ParameterizedTest(name = "http2={0}")
     @ValueSource(booleans = {false, true})
     void aCallWhosePoolWaitRunsOutFailsSaturatedAndLeavesNoCountBehind(boolean http2) {
-        start(2, http2, Duration.ofMillis(200));
+        Duration poolWait = Duration.ofMillis(200);
+        start(2, http2, poolWait);
         hold = true;
         ContextInternal a = loops.get(0);
         ContextInternal b = loops.get(1);
         onLoop(a, "a1");
         onLoop(b, "b1");
         eventually().until(() -> held.size() == 2);
+        int scheduled = time.scheduled();
         CompletableFuture<Thread> late = onLoop(a, call("late"));
-        assertThat(late).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+        eventually("the pool wait begun").until(() -> time.scheduled() > scheduled);
+        moveOn(poolWait.minusMillis(1));
+        assertThat(http.inFlight("alpha")).as("still waiting for a connection").isEqualTo(3);
+        moveOn(Duration.ofMillis(1));
+        assertThat(late).failsWithin(PATIENCE).withThrowableThat()
                 .havingCause().isInstanceOfSatisfying(ProviderFailure.class,
                         failure -> assertThat(failure.failureClass()).isEqualTo(FailureClass.SATURATED));
         assertThat(http.inFlight("alpha")).isEqualTo(2);
@@ -288,7 +308,7 @@ class LoopAffinityTest {
         CompletableFuture<Thread> waiting = waitingBehindBothConnections(a, b, gone);
 
         gone.handle().abandon();
-        assertThat(waiting).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+        assertThat(waiting).failsWithin(PATIENCE).withThrowableThat()
                 .havingCause().isInstanceOfSatisfying(ProviderFailure.class,
                         failure -> assertThat(failure.isAbandonment()).isTrue());
         eventually().until(() -> http.inFlight("alpha") == 2);
