@@ -5,8 +5,9 @@ import static dev.caravan.clients.RedisLedgers.CLOCK;
 import static dev.caravan.clients.RedisLedgers.DOLLAR;
 import static dev.caravan.clients.RedisLedgers.HOLD;
 import static dev.caravan.clients.RedisLedgers.NOW;
+import static dev.caravan.testing.Eventually.PATIENCE;
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.time.Duration;
@@ -86,11 +87,11 @@ class LoopAdmissionTest {
                 made.complete(context);
             }
         });
-        return made.orTimeout(30, TimeUnit.SECONDS).join();
+        return made.orTimeout(PATIENCE.toSeconds(), TimeUnit.SECONDS).join();
     }
 
     private Answer admitOn(Context context, SharedLedger ledger, long nanos) {
-        return asked(context, ledger, nanos).orTimeout(30, TimeUnit.SECONDS).join();
+        return asked(context, ledger, nanos).orTimeout(PATIENCE.toSeconds(), TimeUnit.SECONDS).join();
     }
 
     private CompletableFuture<Answer> asked(Context context, SharedLedger ledger, long nanos) {
@@ -200,12 +201,12 @@ class LoopAdmissionTest {
             CompletableFuture<Answer> late;
             try {
                 late = asked(request, a, 10 * CENT);
-                await("the admission's answer overdue and the store asked whether it is there")
-                        .atMost(Duration.ofSeconds(30)).until(() -> late.isDone() || pings(operator) > pings);
+                eventually("the admission's answer overdue and the store asked whether it is there")
+                        .until(() -> late.isDone() || pings(operator) > pings);
             } finally {
                 operator.clientUnpause();
             }
-            Answer answer = late.orTimeout(30, TimeUnit.SECONDS).join();
+            Answer answer = late.orTimeout(PATIENCE.toSeconds(), TimeUnit.SECONDS).join();
             assertThat(answer.answeredOn()).isSameAs(request);
             assertThat(answer.verdict().admitted()).isTrue();
             assertThat(answer.verdict().hold().local()).as("admitted by the store, not by this replica alone")

@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -795,7 +794,7 @@ class CanarySweepTest {
     // loaded machine may take several seconds to start a gateway and send its first probe
     private static boolean awaitQuietly(Callable<Boolean> condition) {
         try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(condition);
+            eventually().pollInterval(Duration.ofMillis(50)).until(condition);
             return true;
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             return false;

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,21 +64,21 @@ class ClientRateLimitQueuesTest {
             send(session, replies, "queued", "first", "second", "third");
             MessageConsumer answers = session.createConsumer(replies);
             Map<String, Integer> status = new HashMap<>();
-            await("the minute's two queued requests answered").atMost(Duration.ofSeconds(60))
+            eventually("the minute's two queued requests answered")
                     .pollInterval(Duration.ofMillis(100)).until(() -> receive(answers, status) == 2);
-            await("two file drops answered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+            eventually("two file drops answered").pollInterval(Duration.ofMillis(100))
                     .until(() -> answered() == 2);
             // the third of each waits, taken up again and turned back while the window is full
-            await("the third queued request turned back again and again").atMost(Duration.ofSeconds(60))
+            eventually("the third queued request turned back again and again")
                     .until(() -> refusals("queued") >= 3);
-            await("the third file drop turned back").atMost(Duration.ofSeconds(60))
+            eventually("the third file drop turned back")
                     .until(() -> refusals("filed") >= 1);
             assertThat(receive(answers, status)).as("no answer while the window is full").isEqualTo(2);
             assertThat(answered()).isEqualTo(2);
 
             CLOCK.advance(Duration.ofSeconds(61)); // the first two leave the window
 
-            await("the third queued request answered").atMost(Duration.ofSeconds(30))
+            eventually("the third queued request answered")
                     .pollInterval(Duration.ofMillis(100)).until(() -> receive(answers, status) == 3);
             assertThat(status).containsOnly(Map.entry("first", 200), Map.entry("second", 200),
                     Map.entry("third", 200));
@@ -86,7 +86,7 @@ class ClientRateLimitQueuesTest {
                     "JMSCorrelationID IN ('first', 'second', 'third')");
             assertThat(deadLetters.receiveNoWait()).as("no dead letter").isNull();
         }
-        await("the third file drop answered").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        eventually("the third file drop answered").pollInterval(Duration.ofMillis(100))
                 .until(() -> answered() == 3);
         try (var errors = Files.list(gateway.data("error"))) {
             assertThat(errors).as("nothing set aside").isEmpty();
@@ -104,13 +104,13 @@ class ClientRateLimitQueuesTest {
             send(session, replies, "late", "one", "two");
             MessageConsumer answers = session.createConsumer(replies);
             Map<String, Integer> status = new HashMap<>();
-            await("the minute's one request answered").atMost(Duration.ofSeconds(60))
+            eventually("the minute's one request answered")
                     .pollInterval(Duration.ofMillis(100)).until(() -> receive(answers, status) == 1);
-            await("the other turned back").atMost(Duration.ofSeconds(60)).until(() -> refusals("late") >= 1);
+            eventually("the other turned back").until(() -> refusals("late") >= 1);
 
             CLOCK.advance(Duration.ofSeconds(31)); // past max-wait, and the window still full
 
-            await("the other answered with its refusal").atMost(Duration.ofSeconds(30))
+            eventually("the other answered with its refusal")
                     .pollInterval(Duration.ofMillis(100)).until(() -> receive(answers, status) == 2);
             assertThat(status.values()).containsExactlyInAnyOrder(200, 429);
             String refused = status.get("one") == 429 ? "one" : "two";

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Clock;
@@ -53,7 +53,7 @@ class DeadlineTest {
 
         CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(
                 () -> gateway.chat("fast", "hello"), task -> Thread.ofVirtual().start(task));
-        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("alpha").chatCalls() == 1
+        eventually().until(() -> gateway.provider("alpha").chatCalls() == 1
                 && gateway.provider("alpha").heldCalls() == 1);
         CLOCK.runFrom(DEADLINE.minus(LEFT));
         gateway.provider("alpha").release();

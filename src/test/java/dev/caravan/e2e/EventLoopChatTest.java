@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -49,7 +48,7 @@ class EventLoopChatTest {
             List<CompletableFuture<HttpResponse<String>>> answers = IntStream.range(0, requests)
                     .mapToObj(i -> CompletableFuture.supplyAsync(() -> gateway.chat("fast", "held " + i), callers))
                     .toList();
-            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("alpha").heldCalls() == requests);
+            eventually().until(() -> gateway.provider("alpha").heldCalls() == requests);
             gateway.provider("alpha").release();
 
             assertThat(answers).allSatisfy(answer -> assertThat(answer.join().statusCode()).isEqualTo(200));

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -67,7 +67,7 @@ class FileCrashRecoveryTest {
 
             simulator.provider("alpha").fail(Fault.latency(300).scope("chat"));
             Process first = GatewayProcess.launch(args, data.resolve("first.log"), httpPort);
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+            eventually().until(() -> {
                 collect(outboxKey, landed);
                 return simulator.provider("alpha").chatCalls() >= 6;
             });
@@ -79,7 +79,7 @@ class FileCrashRecoveryTest {
             simulator.provider("alpha").heal();
             Process second = GatewayProcess.launch(args, data.resolve("second.log"), httpPort);
             try {
-                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                eventually().until(() -> {
                     collect(outboxKey, landed);
                     return requestsIn(inbox).isEmpty();
                 });

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -22,10 +22,10 @@ class GracefulStopTest {
             // the call is held at the provider until the stop has begun, so it is surely in flight then
             gateway.provider("alpha").fail(Fault.mode("hold").scope("chat"));
             Future<HttpResponse<String>> inFlight = threads.submit(() -> gateway.chat("fast", "finish me"));
-            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("alpha").heldCalls() == 1);
+            eventually().until(() -> gateway.provider("alpha").heldCalls() == 1);
 
             Future<?> stopped = threads.submit(gateway::close);
-            await().atMost(Duration.ofSeconds(30)).until(() -> gateway.camel().isStopping());
+            eventually().until(() -> gateway.camel().isStopping());
             assertThat(stopped).as("the stop waits for the call").isNotDone();
             gateway.provider("alpha").release();
 

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.InputStream;
 import java.time.Duration;
@@ -51,7 +51,7 @@ class GrafanaDashboardTest {
             gateway.chat("fast", "hello");
 
             // a client sees an answer's end before the gateway has recorded its meters: read them until they are there
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            eventually().untilAsserted(() ->
                     assertThat(published(gateway.management("/observe/metrics").body())).containsAll(queried));
         }
     }

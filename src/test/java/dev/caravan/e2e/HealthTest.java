@@ -19,7 +19,7 @@ class HealthTest {
      * How long a test waits for the probe rounds to notice a change before it gives up: a few 200 ms rounds
      * normally, several seconds in a JVM still cold on a loaded machine. Only a probe route that stopped waits it out.
      */
-    private static final Duration NOTICED = Duration.ofSeconds(30);
+    private static final Duration NOTICED = dev.caravan.testing.Eventually.PATIENCE;
 
     @RegisterExtension
     static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta"), Gateway.props(

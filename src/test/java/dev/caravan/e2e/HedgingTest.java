@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -209,7 +208,7 @@ class HedgingTest {
      * jittered up to 150 %), so that the pauses of the attempts after a failure pass one by one.
      */
     private static HttpResponse<String> answeredWhileTheClockMoves(CompletableFuture<HttpResponse<String>> answer) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
+        eventually().until(() -> {
             if (!answer.isDone()) {
                 CLOCK.advance(LONGEST_RETRY_PAUSE);
             }

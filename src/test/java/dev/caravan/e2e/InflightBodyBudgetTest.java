@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,7 +77,7 @@ class InflightBodyBudgetTest {
         for (int i = 0; i < 3; i++) {
             held.add(caller().send(post(body("held", MB))));
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("openai").heldCalls() == 3);
+        eventually().until(() -> gateway.provider("openai").heldCalls() == 3);
         return held;
     }
 
@@ -122,7 +121,7 @@ class InflightBodyBudgetTest {
         eventually().until(() -> metric("caravan_http_body_inflight_bytes") == 2.0 * MB);
         eventually().until(() -> gateway.provider("openai").heldCalls() == 2);
         caller().send(post(body("held", MB)));
-        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("openai").heldCalls() == 3);
+        eventually().until(() -> gateway.provider("openai").heldCalls() == 3);
         gateway.provider("openai").release();
         for (RawHttp caller : held.subList(1, 3)) {
             assertThat(caller.readResponse()).startsWith("HTTP/1.1 200");
@@ -189,7 +188,7 @@ class InflightBodyBudgetTest {
         for (int i = 0; i < slow; i++) {
             caller().send(head(MB) + "{\"model\":\"held\",\"messages\":[" + " ".repeat(sent - 28));
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> metric("caravan_http_body_inflight_bytes") == slow * sent
+        eventually().until(() -> metric("caravan_http_body_inflight_bytes") == slow * sent
                 || metric("caravan_http_body_budget_refused_total") > refusedBefore);
         assertThat(metric("caravan_http_body_budget_refused_total")).as("slow declarers refused")
                 .isEqualTo(refusedBefore);
@@ -214,12 +213,12 @@ class InflightBodyBudgetTest {
         RawHttp first = caller().send(head(declared) + whole.charAt(0));
         RawHttp second = caller().send(head(declared) + whole.charAt(0));
         RawHttp late = caller().send(head(declared) + whole.charAt(0));
-        await().atMost(Duration.ofSeconds(30)).until(() -> metric("caravan_http_body_inflight_bytes") == 3.0);
+        eventually().until(() -> metric("caravan_http_body_inflight_bytes") == 3.0);
 
         // two whole bodies held at the provider: 2.5 MB of the 3 MB
         first.send(whole.substring(1));
         second.send(whole.substring(1));
-        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("openai").heldCalls() == 2);
+        eventually().until(() -> gateway.provider("openai").heldCalls() == 2);
         assertThat(metric("caravan_http_body_inflight_bytes")).isEqualTo(2.0 * declared + 1);
 
         // the third's body passes the budget half-way: refused then, the bound held

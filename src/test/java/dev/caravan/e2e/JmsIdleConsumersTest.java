@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -91,7 +91,7 @@ class JmsIdleConsumersTest {
                 producer.send(request);
             }
             // from one idle consumer to one per message: every call of the burst is held at once
-            await("every request of the burst in flight").atMost(Duration.ofSeconds(60))
+            eventually("every request of the burst in flight")
                     .until(() -> gateway.provider("alpha").heldCalls() == BURST);
             assertThat(gateway.provider("alpha").release()).isEqualTo(BURST);
             MessageConsumer answers = session.createConsumer(replies);
@@ -106,7 +106,7 @@ class JmsIdleConsumersTest {
             // the burst's consumers stop once a task of polls found nothing; then the one idle consumer commits
             // about once while the reference consumer waits out each of its polls (fifty would commit fifty times)
             MessageConsumer reference = session.createConsumer(session.createQueue("idle.reference"));
-            await("only the idle consumer polls").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            eventually("only the idle consumer polls").untilAsserted(() -> {
                 long before = COMMITS.get();
                 for (int i = 0; i < REFERENCE_POLLS; i++) {
                     assertThat(reference.receive(RECEIVE_TIMEOUT_MILLIS)).isNull();

@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -462,11 +461,11 @@ class JmsIngressTest {
         request.setJMSReplyTo(replies);
         request.setJMSCorrelationID("left-early");
         send(request);
-        await().atMost(Duration.ofSeconds(60)).until(() -> gateway.provider("alpha").heldCalls() == 1);
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == 1);
         requester.close();
         // closing returns before the broker drops the requester's temporary queue: a reply that found it still
         // there would be delivered to it and go with it, so the call ends only once the broker has dropped it
-        await().atMost(Duration.ofSeconds(60)).until(() -> !((ActiveMQSession) session).getCoreSession()
+        eventually().until(() -> !((ActiveMQSession) session).getCoreSession()
                 .queueQuery(SimpleString.of(replies.getQueueName())).isExists());
         assertThat(gateway.provider("alpha").release()).isEqualTo(1);
 

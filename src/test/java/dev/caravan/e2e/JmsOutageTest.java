@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.HashSet;
@@ -58,7 +58,7 @@ class JmsOutageTest {
             // the outage outlasts what the messages' three attempts would have covered: they wait, three times
             // each on average, and none is dead-lettered
             QueueBrowser deadLetters = session.createBrowser(session.createQueue("llm.requests.DLQ"));
-            await().atMost(Duration.ofSeconds(30))
+            eventually()
                     .failFast("a message was dead-lettered during the outage",
                             () -> deadLetters.getEnumeration().hasMoreElements())
                     .until(() -> requeued(gateway) >= 3 * MESSAGES);

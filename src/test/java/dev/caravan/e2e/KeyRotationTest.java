@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -24,7 +24,7 @@ class KeyRotationTest {
     void aRejectedKeyRestsAndTheNextKeyServes() {
         // the start-up health probe lists the models with the first key and rests it when refused: awaited, so that
         // the first chat meets the second revoked key whatever the order in which they ran would have been
-        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.status("alpha").get("cooldown_ms").get(0).asLong() > 0);
+        eventually().until(() -> gateway.status("alpha").get("cooldown_ms").get(0).asLong() > 0);
 
         HttpResponse<String> first = gateway.chat("fast", "hello");
 

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,7 +42,7 @@ class ManagementRequestsApartTest {
                         URI.create("http://127.0.0.1:" + gateway.managementPort() + "/observe/health"))
                 .timeout(Gateway.ANSWER_WAIT).build(), HttpResponse.BodyHandlers.ofString());
         try {
-            await().atMost(Duration.ofSeconds(60)).until(check::entered);
+            eventually().until(check::entered);
 
             HttpResponse<String> metrics = gateway.management("/observe/metrics");
 

@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -83,7 +82,7 @@ class NonBlockingProviderCallTest {
             });
         }));
 
-        await("every call held by the provider at once").atMost(Duration.ofSeconds(30))
+        eventually("every call held by the provider at once")
                 .until(() -> gateway.provider("alpha").heldCalls() == calls);
         CompletableFuture<Void> loopFree = new CompletableFuture<>();
         loop.runOnContext(v -> loopFree.complete(null));
@@ -92,7 +91,7 @@ class NonBlockingProviderCallTest {
         assertThat(answered).noneMatch(CompletableFuture::isDone);
 
         gateway.provider("alpha").release();
-        await().atMost(Duration.ofSeconds(30)).until(() -> answered.stream().allMatch(CompletableFuture::isDone));
+        eventually().until(() -> answered.stream().allMatch(CompletableFuture::isDone));
         for (CompletableFuture<Exchange> done : answered) {
             assertThat(done.join().getMessage().getBody()).isInstanceOfSatisfying(Outcome.Served.class,
                     served -> assertThat(served.target().provider()).isEqualTo("alpha"));
@@ -110,7 +109,7 @@ class NonBlockingProviderCallTest {
         gateway.provider("alpha").fail(Fault.mode("hold"));
         CompletableFuture<HttpResponse<String>> probe = CompletableFuture.supplyAsync(
                 () -> gateway.chat("fast", "probe"), callers);
-        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.provider("alpha").heldCalls() == 1);
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == 1);
 
         HttpResponse<String> passedOver = gateway.chat("fast", "while the probe runs");
 

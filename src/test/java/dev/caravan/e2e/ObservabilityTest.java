@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
@@ -41,7 +40,7 @@ class ObservabilityTest {
     @Test
     void theDocumentedMetersArePublished() {
         // a client sees a stream's end before the gateway has recorded its meters: read them until they are there
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(gateway.management("/observe/metrics").body())
+        eventually().untilAsserted(() -> assertThat(gateway.management("/observe/metrics").body())
                 .containsPattern("caravan_requests_total\\{alias=\"fast\",outcome=\"served\"} [2-9]")
                 .containsPattern("caravan_attempts_total\\{model=\"model-alpha\",outcome=\"unavailable\",provider=\"alpha\"} 2")
                 .containsPattern("caravan_failovers_total\\{failure_class=\"unavailable\",from=\"alpha\",to=\"beta\"} 1")

@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +48,7 @@ class OperatorRouteTest {
             assertThat(answer.at("/model").asText()).as("alias smart, not the default fast").isEqualTo("model-gemini");
             assertThat(answer.at("/choices/0/message/content").asText()).contains("Name three rivers.");
             assertThat(gateway.provider("gemini").chatCalls()).isEqualTo(1);
-            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(inbox.resolve("done/rivers.txt")));
+            eventually().until(() -> Files.exists(inbox.resolve("done/rivers.txt")));
 
             // nobody can answer: the file stays in the operator's inbox, and is answered once a provider is back
             gateway.provider("gemini").fail(Fault.status(503));
@@ -68,7 +67,7 @@ class OperatorRouteTest {
 
     /** The answer once written whole: the route writes the file in place, so it exists before its last byte. */
     private static JsonNode answer(Path file) {
-        return await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        return eventually().ignoreExceptions()
                 .until(() -> Gateway.JSON.readTree(Files.readAllBytes(file)), json -> json.has("choices"));
     }
 }

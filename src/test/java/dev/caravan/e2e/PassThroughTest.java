@@ -1,5 +1,6 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -220,7 +221,7 @@ class PassThroughTest {
                         .doesNotContain(LOOP_KEY));
             }
             // the request log's line for each, at least
-            org.awaitility.Awaitility.await().until(() -> logs.lines().size() >= 2);
+            eventually().until(() -> logs.lines().size() >= 2);
             assertThat(logs.lines()).as("every log line written meanwhile").noneMatch(line -> line.contains(LOOP_KEY));
         }
     }
@@ -663,7 +664,7 @@ class PassThroughTest {
 
     /** The streamed answer's usage, 100 x $1000/M + 50 x $2000/M = $0.2, reaches the client's spend. */
     private static void assertUsageCharged(double before) {
-        org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(spent() - before).isCloseTo(0.2,
+        eventually().untilAsserted(() -> assertThat(spent() - before).isCloseTo(0.2,
                 org.assertj.core.data.Offset.offset(1e-9)));
     }
 

@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +40,7 @@ class RouteReloadTest {
             Files.writeString(routeFile, example.replace("constant: smart", "constant: fast")
                     .replace("outbox-smart", "outbox-edited"));
 
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+            eventually().until(() -> {
                 Route now = gateway.camel().getRoute("inbox-smart");
                 return now != null && now != before && gateway.camel().getRouteController()
                         .getRouteStatus("inbox-smart").isStarted();

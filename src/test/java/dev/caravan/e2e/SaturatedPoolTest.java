@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -44,7 +43,7 @@ class SaturatedPoolTest {
     void reset() {
         gateway.healAll();
         // a call held by the test before has been cut and its connection given back: alpha serves again
-        await().atMost(Duration.ofSeconds(30)).until(() -> "alpha".equals(
+        eventually().until(() -> "alpha".equals(
                 gateway.chat("fast", "free?").headers().firstValue("x-caravan-provider").orElse("")));
         gateway.healAll();
     }
@@ -111,7 +110,7 @@ class SaturatedPoolTest {
         }
         // the pools empty as the held calls are cut, and requests are served again
         gateway.healAll();
-        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.chat("fast", "again").statusCode() == 200);
+        eventually().until(() -> gateway.chat("fast", "again").statusCode() == 200);
     }
 
     /** A caller that sends a chat request and waits, holding one pooled call open until released. */

@@ -152,7 +152,7 @@ class SharedClientsTest {
                 Replica to = i % 2 == 0 ? a : b;
                 load.add(CompletableFuture.supplyAsync(() -> chat(to, "ck-loaded"), clients));
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> simulator.provider("alpha").chatCalls() >= 30);
+            eventually().until(() -> simulator.provider("alpha").chatCalls() >= 30);
             redis.kill();
             load.forEach(f -> all.add(f.join()));
         }

@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -105,7 +104,7 @@ class SharedStateTest {
         }
 
         // every call alpha gets from now on is a recovery probe, and only one replica sends them
-        await("a few recovery probes").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        eventually("a few recovery probes").pollInterval(Duration.ofMillis(50))
                 .until(() -> {
                     long probes = probes(a) + probes(b);
                     return probes >= 3 && simulator.provider("alpha").chatCalls() == 2 + probes;
@@ -130,7 +129,7 @@ class SharedStateTest {
                 Replica to = i % 2 == 0 ? a : b;
                 load.add(CompletableFuture.supplyAsync(() -> chat(to, "smart"), clients));
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> simulator.provider("beta").chatCalls() >= 10);
+            eventually().until(() -> simulator.provider("beta").chatCalls() >= 10);
             redis.kill();
             assertThat(load.stream().map(f -> f.join().statusCode()).toList()).as("every request answered")
                     .hasSize(40).containsOnly(200);

@@ -2,7 +2,6 @@ package dev.caravan.e2e;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
@@ -58,7 +57,7 @@ class StalledStreamDropTest {
         logs.updateLoggers();
         try (RequestLogCapture log = RequestLogCapture.attach("stalled-stream-drop");
                 StalledStreamClient stalled = new StalledStreamClient(gateway.port(), "flood")) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> flood.last() != null && flood.last().written() > 0);
+            eventually().until(() -> flood.last() != null && flood.last().written() > 0);
             FloodingProvider.Flow flow = flood.last();
 
             ProviderHttp http = gateway.camel().getRegistry().findSingleByType(ProviderHttp.class);

@@ -1,7 +1,7 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -47,7 +47,7 @@ class WarmPoolStreamsTest {
             long first = http.connectionsOpened("alpha") - before;
             assertThat(first).as("the first burst's connections").isPositive().isLessThanOrEqualTo(STREAMS);
             // a client reads its [DONE] before the gateway's upstream call has ended and handed its connection back
-            await("the first burst's calls ended upstream").atMost(Duration.ofSeconds(60))
+            eventually("the first burst's calls ended upstream")
                     .until(() -> http.inFlight("alpha") == 0);
 
             burst(client);
@@ -67,7 +67,7 @@ class WarmPoolStreamsTest {
                             + "[{\"role\":\"user\",\"content\":\"one word\"}]}"))
                     .build(), HttpResponse.BodyHandlers.ofInputStream()));
         }
-        await("every stream held at the provider").atMost(Duration.ofSeconds(60))
+        eventually("every stream held at the provider")
                 .until(() -> gateway.provider("alpha").heldCalls() == STREAMS);
         gateway.provider("alpha").release();
         for (CompletableFuture<HttpResponse<InputStream>> answer : asked) {

@@ -208,7 +208,7 @@ class FileIngressRouteTest {
             InboxEntries.beforeOpen(entry -> { });
             InboxEntries.nativeOpen(true);
         }
-        assertThat(opened).as("the pipe was opened by the reader").succeedsWithin(Duration.ofSeconds(20));
+        assertThat(opened).as("the pipe was opened by the reader").succeedsWithin(PATIENCE);
         assertThat(CHATS).as("nothing the pipe held reached the pipeline").isEmpty();
         assertThat(names("outbox")).doesNotContain("swapped.json.json");
         assertThat(names("error")).contains("swapped.json", "swapped.json.error.json");

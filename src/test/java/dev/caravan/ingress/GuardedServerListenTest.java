@@ -1,5 +1,6 @@
 package dev.caravan.ingress;
 
+import static dev.caravan.testing.Eventually.PATIENCE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -60,7 +61,7 @@ class GuardedServerListenTest {
             Future<HttpServer> refused = server().listen(port, "127.0.0.1");
 
             assertThat(refused.toCompletionStage().toCompletableFuture())
-                    .failsWithin(Duration.ofSeconds(30)).withThrowableOfType(ExecutionException.class)
+                    .failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class)
                     .withMessageContaining("Address already in use");
         }
 

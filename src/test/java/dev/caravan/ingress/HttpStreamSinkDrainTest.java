@@ -1,8 +1,8 @@
 package dev.caravan.ingress;
 
 import static dev.caravan.testing.Eventually.PATIENCE;
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,7 +27,8 @@ class HttpStreamSinkDrainTest {
 
     @AfterEach
     void close() {
-        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(PATIENCE.toSeconds(), TimeUnit.SECONDS)
+                .join();
     }
 
     @Test
@@ -59,7 +60,7 @@ class HttpStreamSinkDrainTest {
                     .isZero();
             InputStream in = client.getInputStream();
             byte[] buffer = new byte[256 * 1024];
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+            eventually().until(() -> {
                 in.read(buffer); // the client reads again
                 return wentOn.get() == 2;
             });

@@ -2,7 +2,6 @@ package dev.caravan.metrics;
 
 import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.time.Duration;
@@ -50,7 +49,7 @@ class DroppedLogLinesTest {
             }
         });
 
-        await().atMost(Duration.ofSeconds(30)).until(writing::isDone);
+        eventually().until(writing::isDone);
         assertThat(async.getQueueRemainingCapacity()).as("the queue is full").isZero();
         assertThat(registry.get(Meters.LOG_DROPPED).functionCounter().count()).isEqualTo(beyondTheQueue);
     }

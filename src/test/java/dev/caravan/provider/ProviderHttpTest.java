@@ -151,7 +151,7 @@ class ProviderHttpTest {
         eventually().until(sent::isDone);
         assertThatThrownBy(sent::join).hasCauseInstanceOf(ProviderFailure.class)
                 .cause().hasMessage(ProviderFailure.ABANDONED_REASON);
-        held.setSoTimeout(5000);
+        held.setSoTimeout((int) PATIENCE.toMillis());
         assertThat(held.getInputStream().read()).as("the provider's connection was closed").isEqualTo(-1);
         eventually().until(() -> http.inFlight("alpha") == 0);
     }

@@ -86,7 +86,7 @@ class ReadTimeoutOnTickerTest {
                 .satisfies(e -> assertThat(FailureClassifier.classify(e)).isEqualTo(FailureClass.TIMEOUT));
         assertThat(http.inFlight("alpha")).as("the call's place in the pool is given back").isZero();
         Socket held = provider.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-        held.setSoTimeout(10_000);
+        held.setSoTimeout((int) PATIENCE.toMillis());
         assertThat(held.getInputStream().read()).as("the provider's connection was closed").isEqualTo(-1);
     }
 
