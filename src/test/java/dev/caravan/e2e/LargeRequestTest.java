@@ -69,7 +69,7 @@ class LargeRequestTest {
     void aBodyDeclaredOverTheLimitIsRefusedBeforeItIsSent() throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
             // a read that never ends would mean the server waits for the body: the test fails instead of hanging
-            socket.setSoTimeout(30_000);
+            socket.setSoTimeout((int) dev.caravan.testing.Eventually.PATIENCE.toMillis());
             OutputStream out = socket.getOutputStream();
             out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + (LIMIT + 1) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));

@@ -121,7 +121,7 @@ class RedisRoundTripsTest {
     private static List<String> commandsSentDuring(Runnable work) throws IOException {
         String mark = "mark-" + marks++;
         try (Socket socket = new Socket("127.0.0.1", redis.port())) {
-            socket.setSoTimeout(30_000);
+            socket.setSoTimeout((int) dev.caravan.testing.Eventually.PATIENCE.toMillis());
             socket.getOutputStream().write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
                     StandardCharsets.UTF_8));
