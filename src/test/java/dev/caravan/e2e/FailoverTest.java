@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /** Failover through real sockets: one gateway in front of three simulated providers, alpha first. */
 class FailoverTest {
@@ -20,7 +19,6 @@ class FailoverTest {
     @RegisterExtension
     static final GatewayExtension gateway = GatewayExtension.of(List.of("alpha", "beta", "gamma"), Gateway.props(
             "caravan.routing.policy", "priority",
-            "caravan.provider.alpha.timeout", "1s",
             // breakers are proven in BreakerTest; here they must not open halfway through the class
             "caravan.breaker.minimum-calls", "1000",
             "caravan.breaker.sliding-window-size", "1000"));
@@ -131,22 +129,6 @@ class FailoverTest {
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(Gateway.json(response).at("/error/code").asText()).isEqualTo("context_length_exceeded");
         assertThat(gateway.provider("gamma").chatCalls()).as("a second context error ends it").isZero();
-    }
-
-    /** Silent before its answer's head (hang) or in the middle of its body (stall_body): the same timeout. */
-    @ParameterizedTest
-    @ValueSource(strings = {"hang", "stall_body"})
-    void aSilentPrimaryTimesOutAndIsNotRetried(String mode) {
-        gateway.provider("alpha").fail(Fault.mode(mode));
-        gateway.provider("beta").fail(Fault.latency(200));
-
-        HttpResponse<String> response = gateway.chat("fast", "hello");
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("x-caravan-provider")).hasValue("beta");
-        assertThat(response.headers().firstValue("x-caravan-attempts"))
-                .hasValue("alpha:model-alpha=timeout, beta:model-beta=ok");
-        assertThat(gateway.provider("alpha").chatCalls()).isEqualTo(1);
     }
 
     @Test

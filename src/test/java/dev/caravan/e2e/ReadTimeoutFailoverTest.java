@@ -13,11 +13,12 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.simulator.Fault;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A provider that falls silent in the middle of its answer's body is given up when its read timeout runs out by the
+ * A provider that falls silent before its answer's head or in the middle of its body is given up when its read timeout runs out by the
  * gateway's ticker, and the request fails over to the next candidate: the silent attempt ends as a timeout, is not
  * retried, and its connection is closed rather than left to the provider. The read timeout is far longer than the
  * test could wait (ten minutes): only the ticker, which the test holds, can run it out.
@@ -39,13 +40,15 @@ class ReadTimeoutFailoverTest {
             // breakers are not what this test looks at
             "caravan.breaker.minimum-calls", "1000"), time.beans());
 
-    @Test
-    void aProviderSilentInsideItsBodyTimesOutByTheTickerAndTheRequestFailsOver() throws Exception {
-        gateway.provider("alpha").fail(Fault.mode("stall_body"));
+    /** Silent in the middle of its body (stall_body) or before its answer's head (hang): the same timeout. */
+    @ParameterizedTest
+    @ValueSource(strings = {"stall_body", "hang"})
+    void aSilentProviderTimesOutByTheTickerAndTheRequestFailsOver(String mode) throws Exception {
+        gateway.provider("alpha").fail(Fault.mode(mode));
         try (RequestLogCapture log = RequestLogCapture.attach("read-timeout-failover")) {
             CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(
                     () -> gateway.chat("quiet", "hello"), Executors.newVirtualThreadPerTaskExecutor());
-            // alpha has the call and is silent in its body; the call's read timeout is watched by the ticker
+            // alpha has the call and is silent; the call's read timeout is watched by the ticker
             eventually().until(() -> gateway.provider("alpha").chatCalls() == 1
                     && time.pending() > 0);
             assertThat(answer).as("alpha's call is still waited for").isNotDone();
