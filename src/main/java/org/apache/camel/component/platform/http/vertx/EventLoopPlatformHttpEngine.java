@@ -1,10 +1,12 @@
 package org.apache.camel.component.platform.http.vertx;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.apache.camel.AsyncCallback;
@@ -206,14 +208,44 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
         };
     }
 
-    /** The server's router as it stands (routes are added to it), with a body handler that writes no file. */
-    private static final class UploadFreeRouter extends VertxPlatformHttpRouter {
+    /**
+     * The server's router as it stands (routes are added to it), with a body handler that writes no file, and the
+     * routes of exact paths tried before those with parameters or wildcards.
+     *
+     * <p>Why the order: Vert.x Web tries a request against each route in turn, and for each one on Camel's mounted
+     * router first builds the route's full path (the mount point joined to it, new strings), and for a path with
+     * parameters also runs its regular expression (a new {@link java.util.regex.Matcher}). Routes came in the order
+     * the route files were read, so a chat completion was tried against {@code /v1/embeddings},
+     * {@code /v1/models/{id}} and {@code /v1beta/models/{call}} before its own: about half a kilobyte per request
+     * for nothing. An exact path is matched by comparing strings, and no exact path is also matched by a route with
+     * parameters that must win over it, so trying them first answers every request as before (as most routers do:
+     * a literal path before a template). Routes without a path (the server's own CORS or session handlers, added
+     * first) keep their place ahead of both.
+     */
+    static final class UploadFreeRouter extends VertxPlatformHttpRouter {
+
+        /** Orders past those of the routes Vert.x numbered as they came (from 0), exact paths before the others. */
+        private static final int EXACT_PATHS = 1 << 29;
+        private static final int OTHER_PATHS = 1 << 30;
 
         private final long maxBodySize;
+        private final AtomicInteger exact = new AtomicInteger(EXACT_PATHS);
+        private final AtomicInteger other = new AtomicInteger(OTHER_PATHS);
 
         UploadFreeRouter(VertxPlatformHttpRouter router, long maxBodySize) {
             super(router.getServer(), router.vertx(), router, router.getName(), router.getServerType());
             this.maxBodySize = maxBodySize;
+        }
+
+        @Override
+        public Route route(String path) {
+            Route route = super.route(path);
+            return route.order((exactPath(path) ? exact : other).getAndIncrement());
+        }
+
+        /** Whether Vert.x Web matches {@code path} by string comparison: no parameter, wildcard or pattern. */
+        static boolean exactPath(String path) {
+            return path != null && path.indexOf(':') < 0 && path.indexOf('*') < 0 && path.indexOf('{') < 0;
         }
 
         @Override
