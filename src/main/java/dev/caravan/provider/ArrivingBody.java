@@ -34,8 +34,13 @@ final class ArrivingBody extends InputStream implements BodyFeed {
     /** The gateway's ticker: the one the call's read timeout is watched by ({@link LoopDeadlines}). */
     private final LongSupplier ticker;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition arrived = lock.newCondition();
-    private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
+    /**
+     * What a reader on another thread waits on, made by the first such reader (under the lock): an answer read
+     * whole on the event loop, most of them, is handed on at {@link #settled} and never waited for.
+     */
+    private Condition arrived;
+    /** Sized for the one or two buffers most answers arrive in (the default would be room for 16). */
+    private final ArrayDeque<Buffer> queue = new ArrayDeque<>(2);
     private final CompletableFuture<Void> settled = new CompletableFuture<>();
     private Buffer current;
     private int position;
@@ -103,7 +108,7 @@ final class ArrivingBody extends InputStream implements BodyFeed {
             if (full) {
                 paused = true;
             }
-            arrived.signal();
+            signal();
         } finally {
             lock.unlock();
         }
@@ -130,7 +135,7 @@ final class ArrivingBody extends InputStream implements BodyFeed {
                 current = null;
                 queued = 0;
             }
-            arrived.signal();
+            signal();
         } finally {
             lock.unlock();
         }
@@ -150,7 +155,7 @@ final class ArrivingBody extends InputStream implements BodyFeed {
                 return;
             }
             done = true;
-            arrived.signal();
+            signal();
         } finally {
             lock.unlock();
         }
@@ -158,6 +163,13 @@ final class ArrivingBody extends InputStream implements BodyFeed {
         settled.complete(null);
         if (fed != null) {
             fed.ended();
+        }
+    }
+
+    /** Wakes a reader waiting for the body; call under the lock. */
+    private void signal() {
+        if (arrived != null) {
+            arrived.signal();
         }
     }
 
@@ -274,6 +286,9 @@ final class ArrivingBody extends InputStream implements BodyFeed {
                     throw new IOException("the provider's answer is not all in, and this is an event loop");
                 }
                 try {
+                    if (arrived == null) {
+                        arrived = lock.newCondition();
+                    }
                     arrived.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -1,6 +1,7 @@
 package dev.caravan.routing;
 
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -100,12 +101,15 @@ public enum Capability {
         if (logprobs != null && logprobs.asBoolean(false) || top != null && top.asInt(0) > 0) {
             needs.add(LOGPROBS);
         }
-        for (ChatMessage message : request.messages()) {
+        List<ChatMessage> messages = request.messages();
+        for (int m = 0; m < messages.size(); m++) {
+            ChatMessage message = messages.get(m);
             if (message.callsTools() || "tool".equals(message.role())) {
                 needs.add(TOOLS);
             }
-            if (message.content() != null) {
-                for (ContentPart part : message.content().asParts()) {
+            // a string content is one text part, which needs nothing: not made into a part to be looked at
+            if (message.content() != null && message.content().parts() != null) {
+                for (ContentPart part : message.content().parts()) {
                     switch (part.type() == null ? "" : part.type()) {
                         case "image_url" -> needs.add(VISION);
                         case "input_audio" -> needs.add(AUDIO_INPUT);

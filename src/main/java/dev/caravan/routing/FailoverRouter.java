@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -67,6 +68,8 @@ public final class FailoverRouter {
     }
 
     private final String callRoutes;
+    /** Each provider's route, named once: {@code callRoutes} joined to its id. */
+    private final Map<String, String> callRouteOf = new ConcurrentHashMap<>();
     private final TargetBoards boards;
     private final ProviderScorer scorer;
     private final RoutingSettings settings;
@@ -317,7 +320,7 @@ public final class FailoverRouter {
                 return "direct:hedge";
             }
         }
-        return callRoutes + target.provider();
+        return callRouteOf.computeIfAbsent(target.provider(), provider -> callRoutes + provider);
     }
 
     private AttemptPlan planFor(TargetLines.Line line, int key, RoutingState state, Duration left) {

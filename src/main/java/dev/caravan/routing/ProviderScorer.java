@@ -40,7 +40,8 @@ public final class ProviderScorer {
     /** The available candidates, best first; every candidate that is not {@code AVAILABLE} is left out. */
     public List<Scored> rank(List<Candidate> candidates, RoutingPolicy policy) {
         List<Candidate> available = new ArrayList<>(candidates.size());
-        for (Candidate c : candidates) {
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate c = candidates.get(i);
             if (c.availability() == Candidate.Availability.AVAILABLE) {
                 available.add(c);
             }
@@ -75,8 +76,8 @@ public final class ProviderScorer {
             double unknown) {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
-        for (Candidate c : candidates) {
-            double v = factor.applyAsDouble(c);
+        for (int i = 0; i < candidates.size(); i++) { // indexed: no iterator per factor and request
+            double v = factor.applyAsDouble(candidates.get(i));
             if (!Double.isNaN(v)) {
                 min = Math.min(min, v);
                 max = Math.max(max, v);

@@ -104,6 +104,13 @@ public record RoutingState(String requestId, String alias, RoutingPolicy policy,
     }
 
     private static <T> List<T> append(List<T> list, T item) {
+        // nearly always the first attempt or the second: made at once, not gathered and copied
+        if (list.isEmpty()) {
+            return List.of(item);
+        }
+        if (list.size() == 1) {
+            return List.of(list.getFirst(), item);
+        }
         List<T> all = new ArrayList<>(list.size() + 1);
         all.addAll(list);
         all.add(item);

@@ -74,7 +74,8 @@ final class TargetLines {
          * request, so nearly always by identity); a target outside the alias gets a line made for the call.
          */
         Line line(Target target) {
-            for (Line line : lines) {
+            for (int i = 0; i < lines.size(); i++) { // indexed: an unmodifiable list's iterator is two objects a look-up
+                Line line = lines.get(i);
                 if (line.target() == target) {
                     return line;
                 }
