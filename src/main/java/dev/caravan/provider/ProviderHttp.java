@@ -32,6 +32,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.SocketAddress;
 import org.apache.hc.core5.concurrent.Cancellable;
 
 /**
@@ -267,13 +268,17 @@ public final class ProviderHttp implements Closeable {
         return parsed;
     }
 
-    /** A provider URL as Vert.x's request options take it. */
-    record Destination(String host, int port, boolean ssl, String uri) {
+    /**
+     * A provider URL as Vert.x's request options take it, with the server address Vert.x would make of its host and
+     * port for every call (an {@link java.net.InetAddress} and its wrapper each time, for the same address).
+     */
+    record Destination(String host, int port, boolean ssl, String uri, SocketAddress server) {
 
         /** Parsed as Vert.x parses an absolute URI. */
         static Destination of(String url) {
             RequestOptions parsed = new RequestOptions().setAbsoluteURI(url);
-            return new Destination(parsed.getHost(), parsed.getPort(), parsed.isSsl(), parsed.getURI());
+            return new Destination(parsed.getHost(), parsed.getPort(), parsed.isSsl(), parsed.getURI(),
+                    SocketAddress.inetSocketAddress(parsed.getPort(), parsed.getHost()));
         }
     }
 
@@ -372,6 +377,7 @@ public final class ProviderHttp implements Closeable {
             Destination to = destination(call.url());
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.POST)
+                    .setServer(to.server())
                     .setHost(to.host())
                     .setPort(to.port())
                     .setSsl(to.ssl())

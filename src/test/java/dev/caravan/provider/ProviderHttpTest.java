@@ -219,7 +219,8 @@ class ProviderHttpTest {
         // the next call to the same URL goes where the first went without parsing it again
         assertThat(http.destination(url)).isSameAs(http.destination(url));
         assertThat(http.destination("https://api.example.com/v1/chat/completions"))
-                .isEqualTo(new ProviderHttp.Destination("api.example.com", 443, true, "/v1/chat/completions"));
+                .isEqualTo(new ProviderHttp.Destination("api.example.com", 443, true, "/v1/chat/completions",
+                        io.vertx.core.net.SocketAddress.inetSocketAddress(443, "api.example.com")));
     }
 
     private void readWhole(ProviderCall call) throws IOException {
