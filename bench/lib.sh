@@ -307,7 +307,7 @@ others_pct() { # machine_busy_cpu_s our_cpu_s secs
 }
 
 # With QUIET_WAIT=<seconds>, waits (at most that long) until the machine is quiet before a measurement: less than
-# QUIET_MAX_PCT (default 25) percent of all cores busy over 3 s while this benchmark is idle. Other sessions on a
+# QUIET_MAX_PCT (default 25) percent of all cores busy over 3 s while this benchmark is idle. Other workloads on a
 # shared machine otherwise take CPU from the gateway and the load generator alike. Logs what it saw either way.
 wait_for_quiet() {
     local max=${QUIET_WAIT:-0} limit=${QUIET_MAX_PCT:-25} waited=0 b0 b1 pct
