@@ -404,13 +404,18 @@ start_floor() {
         >"$RUN_DIR/$name.log" 2>&1 &
     LAST_PID=$!
     STARTED_PIDS+=("$LAST_PID")
-    for ((i = 0; i < 1500; i++)); do   # its routes take POST only: no GET to wait on; a busy machine takes minutes
-        [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -H 'Content-Type: application/json' -d '{}' \
-            "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" || true) == 200 ]] && return 0
+    local code=000
+    # its routes take POST only: no GET to wait on; a busy machine takes minutes (FLOOR_START_SECS, default 300)
+    for ((i = 0; i < ${FLOOR_START_SECS:-300} * 5; i++)); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -H 'Content-Type: application/json' -d '{}' \
+            "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" || true)
+        [[ $code == 200 ]] && return 0
         kill -0 "$LAST_PID" 2>/dev/null || { tail -15 "$RUN_DIR/$name.log" >&2; die "floor $name ($stack) exited"; }
         sleep 0.2
     done
-    die "floor $name ($stack) did not answer within 5 minutes"
+    # a floor that listens but answers no request (a class it cannot load) shows why in its log
+    tail -15 "$RUN_DIR/$name.log" >&2
+    die "floor $name ($stack) did not answer 200 within ${FLOOR_START_SECS:-300} s (last: $code)"
 }
 
 # write_proxy_conf DIR UP_PORT PROXY_PORT WORKERS: the nginx reverse proxy every bench compares with, keeping its
