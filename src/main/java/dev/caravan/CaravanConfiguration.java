@@ -103,13 +103,16 @@ public class CaravanConfiguration implements CamelConfiguration {
         embeddingAliases.warnings().forEach(LOG::warn);
         ProviderCatalog catalog = new ProviderCatalog(settings.providers(), new Dialects(json, clock)::create,
                 settings.aliases(), embeddingAliases.aliases());
-        List<String> secrets = new ArrayList<>();
-        settings.providers().forEach(p -> secrets.addAll(p.keys().all()));
-        secrets.addAll(settings.clientKeys().all());
+        List<String> providerKeys = new ArrayList<>();
+        settings.providers().forEach(p -> providerKeys.addAll(p.keys().all()));
+        List<String> clientKeys = new ArrayList<>(settings.clientKeys().all());
         List<ClientSettings> clients = ClientSettings.of(settings.bound().clients(), settings.aliases().keySet(),
                 settings.clientKeys().all());
-        clients.forEach(c -> secrets.add(c.key()));
-        SecretRedactor redactor = new SecretRedactor(secrets);
+        clients.forEach(c -> clientKeys.add(c.key()));
+        List<String> secrets = new ArrayList<>(providerKeys);
+        secrets.addAll(clientKeys);
+        // a stream holds back only what may begin a provider's key: a client's never reaches a provider
+        SecretRedactor redactor = new SecretRedactor(providerKeys, clientKeys);
         RedactingConverter.redactAlso(secrets); // every log line, a library's too, without the keys
         // a route with no error handler of its own (an operator's) logs its failures without keys, body or headers,
         // whatever the layout

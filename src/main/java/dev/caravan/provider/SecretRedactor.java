@@ -51,7 +51,7 @@ public final class SecretRedactor {
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .recyclerPool(JsonBufferPool.get()).build());
 
-    /** The keys, longest first. */
+    /** The keys a stream holds back where its text may begin one (a provider's), longest first. */
     private final List<String> keys;
     /** For each of {@link #keys}, the shortest beginning of it that a stream holds back (see {@link StreamText}). */
     private final int[] heldFrom;
@@ -60,10 +60,21 @@ public final class SecretRedactor {
     private final Matcher bytes;
 
     public SecretRedactor(List<String> secrets) {
-        List<String> kept = secrets.stream().filter(s -> s.length() >= 4).distinct()
+        this(secrets, List.of());
+    }
+
+    /**
+     * @param providerKeys keys a provider is called with: a stream's text is held back where it may begin one, since
+     *                     a provider may write one cut across two events
+     * @param others       other secrets (clients' keys): a provider never sees one (they are stripped before the
+     *                     call), so they are removed where found whole, and text that may begin one passes at once
+     */
+    public SecretRedactor(List<String> providerKeys, List<String> others) {
+        List<String> kept = java.util.stream.Stream.concat(providerKeys.stream(), others.stream())
+                .filter(s -> s.length() >= 4).distinct()
                 .sorted(Comparator.comparingInt(String::length).reversed()).toList();
-        this.keys = kept;
-        this.heldFrom = kept.stream().mapToInt(SecretRedactor::heldFrom).toArray();
+        this.keys = kept.stream().filter(providerKeys::contains).toList();
+        this.heldFrom = keys.stream().mapToInt(SecretRedactor::heldFrom).toArray();
         this.text = new Matcher(kept);
         this.bytes = new Matcher(kept.stream().map(s -> new String(
                 JsonStringEncoder.getInstance().quoteAsUTF8(s), StandardCharsets.ISO_8859_1)).toList());
