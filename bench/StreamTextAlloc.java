@@ -35,8 +35,11 @@ public class StreamTextAlloc {
                 "sk-ant-api03-Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9Xc", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q");
         List<String> withWords = new ArrayList<>(generated);
         withWords.add("test-key-openai"); // a key of words is held back from its first letter on
-        for (List<String> configured : List.of(generated.subList(0, 1), generated, withWords)) {
-            SecretRedactor redactor = new SecretRedactor(configured);
+        // the gateway's own configuration: the provider keys held back, a client's key (of words) only scrubbed
+        List<String> clientKey = List.of("test-key-openai");
+        for (List<String> configured : List.of(generated.subList(0, 1), generated, withWords, clientKey)) {
+            SecretRedactor redactor = configured == clientKey ? new SecretRedactor(generated, clientKey)
+                    : new SecretRedactor(configured);
             run(redactor, tokens, rounds / 10); // warm-up
             com.sun.management.ThreadMXBean threads =
                     (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -45,7 +48,8 @@ public class StreamTextAlloc {
             long bytes = threads.getCurrentThreadAllocatedBytes() - before;
             long pieces = (long) rounds * tokens.size();
             System.err.printf("%d key(s)%s: %.1f bytes per piece, %.1f %% of pieces leave changed (an end held back, or what was held in front)%n",
-                    configured.size(), configured == withWords ? " (one of words)" : "", (double) bytes / pieces, 100.0 * held / pieces);
+                    configured == clientKey ? 4 : configured.size(), configured == withWords ? " (one of words)"
+                            : configured == clientKey ? " (three providers', one client's of words)" : "", (double) bytes / pieces, 100.0 * held / pieces);
         }
     }
 
