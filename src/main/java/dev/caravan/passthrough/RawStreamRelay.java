@@ -4,15 +4,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.chat.ChatChunk;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.StreamSink;
@@ -24,6 +25,7 @@ import dev.caravan.provider.stream.RelayResult;
 import dev.caravan.provider.stream.Relaying;
 import dev.caravan.provider.stream.SseEvent;
 import dev.caravan.provider.stream.StreamDecoder;
+import dev.caravan.provider.stream.StreamTexts;
 
 /**
  * Relays a passed-through stream to the client event by event, as each arrives, in the provider's own framing (the
@@ -69,29 +71,46 @@ final class RawStreamRelay {
     /** Reads events to rewrite their text; floats as decimals, so that a rewritten event keeps their digits. */
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-    private static final Set<String> TEXT_FIELDS = Set.of("content", "text", "delta");
+    /**
+     * An event waiting to leave: its texts as they pass, by field ({@code said} as it came, {@code out} what leaves),
+     * and whether it is content.
+     */
+    private static final class Pending {
 
-    /** Replaces the first string of a text field that is {@code said} with {@code passed}. */
-    private static boolean replaced(JsonNode node, String said, String passed) {
-        if (node instanceof ObjectNode object) {
-            for (Map.Entry<String, JsonNode> field : object.properties()) {
-                if (field.getValue().isTextual() && TEXT_FIELDS.contains(field.getKey())
-                        && field.getValue().textValue().equals(said)) {
-                    object.put(field.getKey(), passed);
-                    return true;
-                }
-                if (field.getValue().isContainerNode() && replaced(field.getValue(), said, passed)) {
-                    return true;
-                }
-            }
-        } else if (node instanceof ArrayNode array) {
-            for (JsonNode element : array) {
-                if (replaced(element, said, passed)) {
-                    return true;
-                }
-            }
+        final SseEvent event;
+        final boolean content;
+        final boolean dropped;
+        Map<StreamTexts.Field, String[]> texts;
+
+        Pending(SseEvent event, boolean content, boolean dropped) {
+            this.event = event;
+            this.content = content;
+            this.dropped = dropped;
         }
-        return false;
+
+        void text(StreamTexts.Field field, String said, String out) {
+            if (texts == null) {
+                texts = new LinkedHashMap<>(2);
+            }
+            texts.put(field, new String[] {said, out});
+        }
+
+        /** Appends what a field held to the text this event carries of it. */
+        void append(StreamTexts.Field field, String rest) {
+            String[] text = texts.get(field);
+            text[1] = text[1] + rest;
+        }
+
+        boolean changed() {
+            if (texts != null) {
+                for (String[] text : texts.values()) {
+                    if (!text[0].equals(text[1])) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
     }
 
     private final class Relay extends RelayLoop<byte[]> {
@@ -107,11 +126,17 @@ final class RawStreamRelay {
         private String model;
         private String finishReason;
         private boolean done;
-        /** The first choice's text, held back where it may begin a key; null until a text comes. */
-        private SecretRedactor.StreamText text;
-        /** The last event whose text was cut, and that text: the frame what is held goes out in, when released. */
-        private SseEvent cutEvent;
-        private String cutText;
+        /** Each text of the answer, held back where it may begin a key; null until a text comes. */
+        private StreamTexts texts;
+        /**
+         * Events not sent yet, in order: from the one whose text ends with what may begin a key. When the text goes
+         * on in a later event, what was held leaves at that event's front; when it ends instead, what was held leaves
+         * in the very event it was cut from. So each event leaves once, with its own fields, ids and numbers
+         * ({@code sequence_number}), as the provider sent it, only its text moved.
+         */
+        private final ArrayDeque<Pending> waiting = new ArrayDeque<>(4);
+        /** The waiting event that carries each field's text held back. */
+        private final Map<StreamTexts.Field, Pending> cutIn = new HashMap<>(4);
 
         Relay(ClientApi api, StreamSink sink, AttemptHandle handle, StreamSink.Commit commit, boolean dropUsage,
                 ResponsesReading.Decoder responses) {
@@ -134,128 +159,189 @@ final class RawStreamRelay {
             if ("[DONE]".equals(event.data())) {
                 done = true;
             }
-            byte[] frame;
-            // a Responses stream's chunks only mark its events; its decoder read the text
-            String said = responses != null ? responses.text() : text(chunks);
-            if (said != null) {
-                if (text().holding() && framed(event, said, said, false) == null) {
-                    releaseText(); // the event's text cannot take what is held: it goes out first, in its own frame
+            Map<StreamTexts.Field, String> said = texts(chunks);
+            boolean dropped = dropUsage && usageOnly;
+            if (said.isEmpty() && waiting.isEmpty()) {
+                if (!dropped) {
+                    send(frame(event)); // nearly every event of every stream
                 }
-                String passed = text.pass(said);
-                if (text.holding() && endsText(event, chunks)) {
-                    passed += text.release(); // the text ends in this very event (a finish with the last words)
+                if (content) {
+                    content();
                 }
-                frame = passed == said ? frame(event) : framed(event, said, passed, true);
-                if (frame == null) {
-                    // the text is not one string of the event (parts of one): the event goes whole, scrubbed alone
-                    text.release();
-                    frame = frame(event);
-                } else if (passed != said) {
-                    cutEvent = event;
-                    cutText = said;
-                    content = !passed.isEmpty() || chunks.stream().anyMatch(Relay::otherContent);
-                }
-            } else {
-                if (text != null && text.holding() && endsText(event, chunks)) {
-                    releaseText();
-                }
-                frame = frame(event);
+                return;
             }
-            if (!(dropUsage && usageOnly)) {
-                send(frame);
+            if (texts == null) {
+                texts = new StreamTexts(RawStreamRelay.this.redactor);
             }
-            if (content) {
-                content();
+            for (StreamTexts.Field ended : ended(event, chunks, said)) {
+                cutIn.remove(ended).append(ended, texts.release(ended));
+            }
+            // an event waits only behind one waiting, or when its own text is cut
+            Pending pending = waiting.isEmpty() ? null : new Pending(event, content, dropped);
+            int at = 0;
+            for (Map.Entry<StreamTexts.Field, String> text : said.entrySet()) {
+                StreamTexts.Field field = text.getKey();
+                String out = texts.pass(field, text.getValue());
+                if (texts.holding(field) && finishes(chunks, field)) {
+                    out += texts.release(field); // the text ends in this very event (a finish with the last words)
+                }
+                boolean holding = texts.holding(field);
+                if (pending == null && (out != text.getValue() || holding)) {
+                    pending = new Pending(event, content, dropped);
+                    int earlier = 0;
+                    for (Map.Entry<StreamTexts.Field, String> passed : said.entrySet()) {
+                        if (earlier++ == at) {
+                            break;
+                        }
+                        pending.text(passed.getKey(), passed.getValue(), passed.getValue());
+                    }
+                }
+                if (pending != null) {
+                    pending.text(field, text.getValue(), out);
+                    if (holding) {
+                        cutIn.put(field, pending);
+                    } else {
+                        cutIn.remove(field);
+                    }
+                }
+                at++;
+            }
+            if (pending == null) {
+                if (!dropped) {
+                    send(frame(event)); // its texts pass whole, as nearly every one does
+                }
+                if (content) {
+                    content();
+                }
+                return;
+            }
+            waiting.add(pending);
+            sendWaiting();
+        }
+
+        /** Sends the events waiting before the first that carries text held back. */
+        private void sendWaiting() {
+            while (!waiting.isEmpty() && !cutIn.containsValue(waiting.peekFirst())) {
+                Pending next = waiting.pollFirst();
+                boolean changed = next.changed();
+                if (!next.dropped) {
+                    send(changed ? framed(next) : frame(next.event));
+                }
+                if (next.content) {
+                    content(); // (its text, held back whole, is sent later: the answer has it)
+                }
             }
         }
 
-        private SecretRedactor.StreamText text() {
-            return text != null ? text : (text = RawStreamRelay.this.redactor.streamText());
-        }
-
-        /** The text the event adds to the first choice, or null. */
-        private static String text(List<ChatChunk> chunks) {
-            String text = null;
+        /**
+         * The texts the event adds to the answer, by field: each choice's text, refusal, reasoning and tool call
+         * arguments as the protocol's decoder read them; a Responses event's text delta, as its decoder read it.
+         */
+        private Map<StreamTexts.Field, String> texts(List<ChatChunk> chunks) {
+            if (responses != null) {
+                StreamTexts.Field field = responses.textField();
+                return field == null ? Map.of() : Map.of(field, responses.text());
+            }
+            Map<StreamTexts.Field, String> said = Map.of();
             for (ChatChunk chunk : chunks) {
+                if (chunk.choices() == null) {
+                    continue;
+                }
+                for (ChatChunk.Choice choice : chunk.choices()) {
+                    // a Gemini call's arguments are an object of the event, whole, not a streamed string
+                    Map<StreamTexts.Field, String> texts = StreamTexts.texts(choice, api != ClientApi.GEMINI);
+                    if (texts.isEmpty()) {
+                        continue;
+                    }
+                    if (said.isEmpty()) {
+                        said = texts;
+                    } else {
+                        // a Gemini event's parts, one chunk each: the texts of a field joined
+                        Map<StreamTexts.Field, String> joined = new LinkedHashMap<>(said);
+                        texts.forEach((field, text) -> joined.merge(field, text, String::concat));
+                        said = joined;
+                    }
+                }
+            }
+            return said;
+        }
+
+        /**
+         * The fields held back whose text ends with this event: any other event than a keep-alive ({@code ping}) and
+         * those that tell nothing (a role, an empty delta) ends every field of each choice it goes on with, but the
+         * fields it goes on with; an event without chunks (a block's or message's end, {@code [DONE]}) or with the
+         * usage, ends them all.
+         */
+        private List<StreamTexts.Field> ended(SseEvent event, List<ChatChunk> chunks,
+                Map<StreamTexts.Field, String> said) {
+            if (!texts.holding() || "ping".equals(event.event())) {
+                return List.of();
+            }
+            if (responses != null || chunks.isEmpty()) {
+                return texts.ending(-1, said.keySet());
+            }
+            List<StreamTexts.Field> ended = new ArrayList<>(2);
+            for (ChatChunk chunk : chunks) {
+                if (chunk.usage() != null) {
+                    return texts.ending(-1, said.keySet());
+                }
                 if (chunk.choices() != null) {
                     for (ChatChunk.Choice choice : chunk.choices()) {
-                        String content = choice.delta() == null ? null : choice.delta().content();
-                        if ((choice.index() == null || choice.index() == 0) && content != null && !content.isEmpty()) {
-                            text = text == null ? content : text + content;
+                        if (StreamTexts.tells(choice)) {
+                            for (StreamTexts.Field field : texts.ending(StreamTexts.index(choice), said.keySet())) {
+                                if (!ended.contains(field)) {
+                                    ended.add(field);
+                                }
+                            }
                         }
                     }
                 }
             }
-            return text;
+            return ended;
         }
 
-        /** Whether a chunk carries content besides text: a refusal, a tool call or reasoning. */
-        private static boolean otherContent(ChatChunk chunk) {
-            if (chunk.choices() == null) {
-                return false;
-            }
-            for (ChatChunk.Choice choice : chunk.choices()) {
-                ChatChunk.Delta d = choice.delta();
-                if (d != null && (d.refusal() != null || d.toolCalls() != null || !d.extra().isEmpty())) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /**
-         * Whether an event without text ends the text held back: anything but a keep-alive ({@code ping}) or an event
-         * that tells nothing (a role, an empty delta); what is held goes out before it, in its protocol's place.
-         */
-        private static boolean endsText(SseEvent event, List<ChatChunk> chunks) {
-            if ("ping".equals(event.event())) {
-                return false;
-            }
-            if (chunks.isEmpty()) {
-                return true; // another protocol event: a block's end, a message's end, [DONE]
-            }
+        /** Whether the event finishes the field's choice (or the answer), so that its text ends in it. */
+        private static boolean finishes(List<ChatChunk> chunks, StreamTexts.Field field) {
             for (ChatChunk chunk : chunks) {
-                if (chunk.usage() != null || chunk.finishReason() != null || otherContent(chunk)) {
-                    return true;
+                if (chunk.choices() != null) {
+                    for (ChatChunk.Choice choice : chunk.choices()) {
+                        if (choice.finishReason() != null && StreamTexts.index(choice) == field.choice()) {
+                            return true;
+                        }
+                    }
                 }
             }
             return false;
-        }
-
-        /** Sends what is held in the frame of the event it was cut from, as that event's text. */
-        private void releaseText() {
-            String rest = text.release();
-            byte[] frame = framed(cutEvent, cutText, rest, false);
-            if (frame != null && !rest.isEmpty()) { // (it was framed so once)
-                send(frame);
-                content();
-            }
         }
 
         @Override
         protected void ending() {
-            if (text != null && text.holding()) {
-                releaseText();
+            if (texts != null) {
+                for (StreamTexts.Field ended : texts.ending(-1, List.of())) {
+                    cutIn.remove(ended).append(ended, texts.release(ended));
+                }
             }
+            sendWaiting();
         }
 
         /**
-         * The event with its text, {@code said}, replaced by what may pass of it, and without keys; null when the text
-         * is not one string of the event (a delta's {@code content}, {@code text} or {@code delta}).
-         *
-         * @param withOthers keep the comments, {@code id:} and {@code retry:} lines that came with it (not for a
-         *                   release, which repeats an event's frame)
+         * The event with its texts as they pass, without keys. Where the protocol's event holds a text as more than
+         * one string (a Gemini candidate's parts), what passes goes in the first of them and the others are emptied.
+         * An event whose text cannot be found where its protocol puts it goes as it came, scrubbed alone.
          */
-        private byte[] framed(SseEvent event, String said, String passed, boolean withOthers) {
+        private byte[] framed(Pending pending) {
             try {
-                JsonNode tree = JSON.readTree(event.data());
-                if (!replaced(tree, said, passed)) {
-                    return null;
+                JsonNode tree = JSON.readTree(pending.event.data());
+                for (Map.Entry<StreamTexts.Field, String[]> text : pending.texts.entrySet()) {
+                    if (!text.getValue()[0].equals(text.getValue()[1])
+                            && !TextPlaces.replace(api, responses != null, tree, text.getKey(), text.getValue()[1])) {
+                        return frame(pending.event);
+                    }
                 }
-                return frame(new SseEvent(event.event(), JSON.writeValueAsString(tree),
-                        withOthers ? event.others() : null));
+                return frame(new SseEvent(pending.event.event(), JSON.writeValueAsString(tree),
+                        pending.event.others()));
             } catch (IOException e) {
-                return null;
+                return frame(pending.event);
             }
         }
 
@@ -327,6 +413,10 @@ final class RawStreamRelay {
 
         @Override
         protected void breakOff(String reason) {
+            // what arrived whole goes first; what was held back of a text, no more than the beginning of a key, ends
+            // with the stream
+            cutIn.clear();
+            sendWaiting();
             String message = "The answer was cut off: " + reason + ".";
             // a Responses client is told as the API tells a failed response, not only by an error event
             sink.write(responses != null ? RawStreamRelay.this.redactor.scrub(responses.broken(message))

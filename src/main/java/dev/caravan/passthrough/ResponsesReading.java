@@ -14,6 +14,7 @@ import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.ProviderFailure;
 import dev.caravan.provider.stream.SseEvent;
 import dev.caravan.provider.stream.StreamDecoder;
+import dev.caravan.provider.stream.StreamTexts;
 
 /**
  * What the gateway reads of a passed-through OpenAI Responses answer: its id, model, status and usage, whole or
@@ -86,6 +87,7 @@ final class ResponsesReading {
         private final ObjectMapper json;
         private boolean complete;
         private String text;
+        private StreamTexts.Field textField;
         private String id;
         private String model;
         private ObjectNode response;
@@ -124,8 +126,13 @@ final class ResponsesReading {
                 return summary.usage() == null ? List.of(finish)
                         : List.of(finish, ChatChunk.usage(id, 0, model, summary.usage()));
             }
-            text = type.equals("response.output_text.delta") && data.path("delta").isTextual()
-                    ? data.get("delta").textValue() : null;
+            // every streamed text: the answer's, a refusal's, reasoning's, a call's arguments (not audio, which is
+            // base64 of sound)
+            boolean streamedText = type.endsWith(".delta") && !type.contains("audio") && data.path("delta").isTextual()
+                    && !data.get("delta").textValue().isEmpty();
+            text = streamedText ? data.get("delta").textValue() : null;
+            textField = streamedText ? new StreamTexts.Field(0, type, data.path("output_index").asInt(0) * 1024
+                    + data.path("content_index").asInt(data.path("summary_index").asInt(0))) : null;
             boolean content = type.endsWith(".delta") || type.equals("response.output_item.added")
                     && "function_call".equals(data.path("item").path("type").asText());
             return content ? List.of(ChatChunk.of(id, 0, model, ChatChunk.Delta.text(type), null)) : List.of();
@@ -136,9 +143,14 @@ final class ResponsesReading {
             return complete;
         }
 
-        /** The answer's text the last event decoded added (an {@code output_text.delta}'s), or null. */
+        /** The text the last event decoded streamed (a {@code .delta} event's), or null. */
         String text() {
             return text;
+        }
+
+        /** Which text of the answer {@link #text()} is: the event's type and the item and part it belongs to. */
+        StreamTexts.Field textField() {
+            return textField;
         }
 
         /**

@@ -2,9 +2,15 @@ package dev.caravan.provider.stream;
 
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import dev.caravan.chat.ChatChunk;
 import dev.caravan.chat.ChatResponse;
@@ -51,10 +57,8 @@ public final class StreamRelay {
         private final StreamWriter writer;
         private ChatChunk usage;
         private ChatChunk last;
-        /** The first choice's text, held back where it may begin a key; null until a text comes. */
-        private SecretRedactor.StreamText text;
-        /** The other choices' (n > 1), by index. */
-        private Map<Integer, SecretRedactor.StreamText> others;
+        /** Each choice's texts, held back where they may begin a key; null until a text comes. */
+        private StreamTexts texts;
 
         Relay(StreamWriter writer, AttemptHandle handle, StreamSink.Commit commit) {
             super(StreamRelay.this.redactor, handle, commit);
@@ -84,9 +88,10 @@ public final class StreamRelay {
         }
 
         /**
-         * The chunk with each choice's text as it may pass ({@link SecretRedactor.StreamText}): less an end held
-         * back, plus what was held before; what was held goes out before a finish, refusal or tool call. Null when
-         * nothing is left to send. The same chunk when its text passes whole, as nearly every one does.
+         * The chunk with each text of each choice as it may pass ({@link StreamTexts}): less an end held back, plus
+         * what was held before; what a field held goes out first, in a chunk of its own, when the choice goes on with
+         * another field or finishes. Null when nothing is left to send. The same chunk when its texts pass whole, as
+         * nearly every one does.
          */
         private ChatChunk passText(ChatChunk chunk) {
             if (chunk.choices() == null) {
@@ -95,27 +100,39 @@ public final class StreamRelay {
             List<ChatChunk.Choice> passed = null;
             for (int i = 0; i < chunk.choices().size(); i++) {
                 ChatChunk.Choice choice = chunk.choices().get(i);
-                ChatChunk.Delta delta = choice.delta();
-                String text = delta == null ? null : delta.content();
-                String out;
-                if (text != null && !text.isEmpty()) {
-                    out = text(choice).pass(text);
-                    if (endsText(choice) && holding(choice)) {
-                        out += text(choice).release(); // the text ends in this very chunk
-                    }
-                } else if (endsText(choice) && holding(choice)) {
-                    out = text(choice).release();
-                } else {
+                if (!StreamTexts.tells(choice)) {
+                    continue; // a role, an empty delta: nothing held ends, nothing to hold
+                }
+                Map<StreamTexts.Field, String> said = StreamTexts.texts(choice, true);
+                if (said.isEmpty() && (texts == null || !texts.holding())) {
                     continue;
                 }
-                if (out == text) {
+                if (texts == null) {
+                    texts = new StreamTexts(redactor);
+                }
+                for (StreamTexts.Field ended : texts.ending(StreamTexts.index(choice), said.keySet())) {
+                    release(ended, chunk);
+                }
+                Map<StreamTexts.Field, String> out = null;
+                for (Map.Entry<StreamTexts.Field, String> text : said.entrySet()) {
+                    String now = texts.pass(text.getKey(), text.getValue());
+                    if (choice.finishReason() != null && texts.holding(text.getKey())) {
+                        now += texts.release(text.getKey()); // the text ends in this very chunk
+                    }
+                    if (now != text.getValue()) {
+                        if (out == null) {
+                            out = new LinkedHashMap<>(said);
+                        }
+                        out.put(text.getKey(), now);
+                    }
+                }
+                if (out == null) {
                     continue;
                 }
                 if (passed == null) {
                     passed = new ArrayList<>(chunk.choices());
                 }
-                passed.set(i, new ChatChunk.Choice(choice.index(), delta == null ? ChatChunk.Delta.text(out)
-                        : new ChatChunk.Delta(delta.role(), out, delta.refusal(), delta.toolCalls(), delta.extra()),
+                passed.set(i, new ChatChunk.Choice(choice.index(), withTexts(choice.delta(), out),
                         choice.finishReason(), choice.logprobs()));
             }
             if (passed == null) {
@@ -126,11 +143,35 @@ public final class StreamRelay {
             return carriesNothing(out) ? null : out;
         }
 
-        /** Whether the choice's delta ends its text: a finish, a refusal or a tool call (a role alone does not). */
-        private static boolean endsText(ChatChunk.Choice choice) {
-            ChatChunk.Delta delta = choice.delta();
-            return choice.finishReason() != null
-                    || delta != null && (delta.refusal() != null || delta.toolCalls() != null);
+        /** The delta with its texts as they pass. */
+        private static ChatChunk.Delta withTexts(ChatChunk.Delta delta, Map<StreamTexts.Field, String> texts) {
+            String content = delta.content();
+            String refusal = delta.refusal();
+            JsonNode calls = delta.toolCalls();
+            Map<String, JsonNode> extra = delta.extra();
+            for (Map.Entry<StreamTexts.Field, String> text : texts.entrySet()) {
+                StreamTexts.Field field = text.getKey();
+                switch (field.name()) {
+                    case StreamTexts.CONTENT -> content = text.getValue();
+                    case StreamTexts.REFUSAL -> refusal = text.getValue();
+                    case StreamTexts.ARGUMENTS -> {
+                        calls = calls == delta.toolCalls() ? calls.deepCopy() : calls;
+                        int position = 0;
+                        for (JsonNode call : calls) {
+                            int tool = call.path("index").canConvertToInt() ? call.get("index").asInt() : position;
+                            position++;
+                            if (tool == field.tool() && call.path("function") instanceof ObjectNode function) {
+                                function.put("arguments", text.getValue());
+                            }
+                        }
+                    }
+                    default -> {
+                        extra = extra == delta.extra() ? new LinkedHashMap<>(extra) : extra;
+                        extra.put(field.name(), TextNode.valueOf(text.getValue()));
+                    }
+                }
+            }
+            return new ChatChunk.Delta(delta.role(), content, refusal, calls, extra);
         }
 
         /** Whether the chunk would tell the client nothing: its only text held back whole. */
@@ -142,45 +183,44 @@ public final class StreamRelay {
                 ChatChunk.Delta d = choice.delta();
                 if (choice.finishReason() != null || choice.logprobs() != null || d == null || d.role() != null
                         || d.content() != null && !d.content().isEmpty() || d.refusal() != null
-                        || d.toolCalls() != null || !d.extra().isEmpty()) {
+                        && !d.refusal().isEmpty() || d.toolCalls() != null
+                        || d.extra().values().stream().anyMatch(v -> !v.isTextual() || !v.textValue().isEmpty())) {
                     return false;
                 }
             }
             return true;
         }
 
-        private SecretRedactor.StreamText text(ChatChunk.Choice choice) {
-            int index = choice.index() == null ? 0 : choice.index();
-            if (index == 0) {
-                return text != null ? text : (text = redactor.streamText());
-            }
-            if (others == null) {
-                others = new TreeMap<>();
-            }
-            return others.computeIfAbsent(index, i -> redactor.streamText());
-        }
-
-        private boolean holding(ChatChunk.Choice choice) {
-            int index = choice.index() == null ? 0 : choice.index();
-            SecretRedactor.StreamText held = index == 0 ? text : others == null ? null : others.get(index);
-            return held != null && held.holding();
-        }
-
         @Override
         protected void ending() {
-            release(0, text);
-            if (others != null) {
-                others.forEach(this::release);
+            if (texts != null && last != null) {
+                for (StreamTexts.Field ended : texts.ending(-1, List.of())) {
+                    release(ended, last);
+                }
             }
         }
 
-        private void release(int index, SecretRedactor.StreamText held) {
-            if (held != null && held.holding()) {
-                send(new ChatChunk(last.id(), last.object(), last.created(), last.model(), List.of(
-                        new ChatChunk.Choice(index, ChatChunk.Delta.text(held.release()), null, null)), null,
-                        last.systemFingerprint(), null));
-                content();
+        /** Sends what a field held, its text having ended, in a chunk of its own like {@code like}. */
+        private void release(StreamTexts.Field field, ChatChunk like) {
+            String rest = texts.release(field);
+            if (rest.isEmpty()) {
+                return;
             }
+            ChatChunk.Delta delta = switch (field.name()) {
+                case StreamTexts.CONTENT -> ChatChunk.Delta.text(rest);
+                case StreamTexts.REFUSAL -> new ChatChunk.Delta(null, null, rest, null, null);
+                case StreamTexts.ARGUMENTS -> {
+                    ArrayNode calls = JsonNodeFactory.instance.arrayNode();
+                    calls.addObject().put("index", field.tool()).putObject("function").put("arguments", rest);
+                    yield ChatChunk.Delta.toolCalls(calls);
+                }
+                default -> new ChatChunk.Delta(null, null, null, null,
+                        new LinkedHashMap<>(Map.of(field.name(), TextNode.valueOf(rest))));
+            };
+            send(new ChatChunk(like.id(), like.object(), like.created(), like.model(),
+                    List.of(new ChatChunk.Choice(field.choice(), delta, null, null)), null,
+                    like.systemFingerprint(), null));
+            content();
         }
 
         @Override

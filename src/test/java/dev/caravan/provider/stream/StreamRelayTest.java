@@ -149,6 +149,50 @@ class StreamRelayTest {
         assertThat(sink.events().getLast()).contains("ended before the answer was complete");
     }
 
+    /**
+     * A provider's key written into tool call arguments and reasoning, cut across events into pieces too short to be
+     * found alone (a key of words has no piece that looks like a key at all), reaches the client as [redacted]: each
+     * field's text is held back where it may begin a key, as the message's is.
+     */
+    @Test
+    void aKeyCutInPiecesAcrossToolCallArgumentsAndReasoningIsRedactedWhole() {
+        SecretRedactor wordy = new SecretRedactor(List.of("test-key-oa"));
+        StreamRelay keyed = new StreamRelay(wordy, SseReader.DEFAULT_MAX_EVENT_CHARS);
+        RelayResult result = keyed.relay(body(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null)
+                        + chunk("{\"reasoning_content\":\"I'll pass tes\"}", null)
+                        + chunk("{\"reasoning_content\":\"t-ke\"}", null)
+                        + chunk("{\"reasoning_content\":\"y-oa on.\"}", null)
+                        + chunk("{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\","
+                                + "\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"k\\\":\\\"te\"}}]}", null)
+                        + chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"st-k\"}}]}", null)
+                        + chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"ey-o\"}}]}", null)
+                        + chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"a\\\"}\"}}]}", null)
+                        + chunk("{}", "tool_calls") + "data: [DONE]\n\n"),
+                new OpenAiDialect(json, Clock.systemUTC()).streamDecoder("m"),
+                new OpenAiSseWriter(json, wordy, sink, false), handle,
+                new StreamSink.Commit("req_1", "p", "m", List.of("p:m=ok")));
+
+        assertThat(result).isInstanceOf(RelayResult.Replied.class);
+        assertThat(sink.raw()).doesNotContain("test-key-oa");
+        StringBuilder reasoning = new StringBuilder();
+        StringBuilder arguments = new StringBuilder();
+        for (String event : sink.events()) {
+            if (event.startsWith("data: {")) {
+                try {
+                    com.fasterxml.jackson.databind.JsonNode delta = json.readTree(event.substring(6))
+                            .path("choices").path(0).path("delta");
+                    reasoning.append(delta.path("reasoning_content").asText(""));
+                    delta.path("tool_calls").forEach(call ->
+                            arguments.append(call.path("function").path("arguments").asText("")));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+        assertThat(reasoning.toString()).isEqualTo("I'll pass [redacted] on.");
+        assertThat(arguments.toString()).isEqualTo("{\"k\":\"[redacted]\"}");
+    }
+
     /** A read that fails because the attempt's handle was cut for {@code cut} just before, as its watch would. */
     private InputStream cutBy(AttemptHandle.Cut cut, String because) {
         return new InputStream() {
