@@ -216,24 +216,31 @@ final class InboxEntries {
      * Refuses an opened file that has other names (hard links), judged by the file the channel holds, not by the
      * entry's name: a file linked in under the name after its one-name check (and, maybe, unlinked again before a
      * second look at the name) lives outside the inbox too. The JDK shows no channel's descriptor, but Linux shows
-     * each descriptor's offset ({@code /proc/self/fdinfo}): the channel is moved to an offset no other descriptor
-     * holds, found there, and its magic link ({@code /proc/self/fd}) stats the file it holds, as the native open does.
-     * Where there is no {@code /proc}, the name's link count, read once more, is all there is to go by.
+     * each descriptor's file ({@code /proc/self/fd}, whose magic link stats the file it holds, as the native open
+     * does) and offset ({@code /proc/self/fdinfo}). The descriptors whose link names the entry are few (one, but for
+     * another read of the same name): the channel is moved to an offset none of them holds, and found among them by
+     * it; no other descriptor's information is read. Where there is no {@code /proc}, the name's link count, read once
+     * more, is all there is to go by.
      */
     private static void refuseOtherNames(Path path, SeekableByteChannel channel) throws IOException {
         if (!Files.isDirectory(DESCRIPTOR_INFO)) {
             return; // inspect() counted the names; no descriptor of the JDK's open can be stat'ed here
         }
-        // below 2^40, which every local file system seeks to, and far past the offsets other descriptors hold
-        long marker = (1L << 32) + ThreadLocalRandom.current().nextLong(1L << 39);
+        // the name the kernel gives an opened file: its folder's real path (a link to the inbox resolved) and name
+        String named = path.toAbsolutePath().getParent().toRealPath().resolve(path.getFileName()).toString();
+        // below 2^31, which every file system seeks to (FAT's files end at 4 GiB), and far past small files' offsets
+        long marker = (1L << 30) + ThreadLocalRandom.current().nextLong(1L << 30);
         channel.position(marker);
         String line = "pos:\t" + marker + "\n";
         Path opened = null;
-        try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(DESCRIPTOR_INFO)) {
-            for (Path info : descriptors) {
+        try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(DESCRIPTORS)) {
+            for (Path descriptor : descriptors) {
                 try {
-                    if (Files.readString(info, StandardCharsets.ISO_8859_1).contains(line)) {
-                        opened = DESCRIPTORS.resolve(info.getFileName().toString());
+                    String target = Files.readSymbolicLink(descriptor).toString();
+                    if ((target.equals(named) || target.equals(named + " (deleted)"))
+                            && Files.readString(DESCRIPTOR_INFO.resolve(descriptor.getFileName().toString()),
+                                    StandardCharsets.ISO_8859_1).contains(line)) {
+                        opened = descriptor;
                         break;
                     }
                 } catch (IOException closedMeanwhile) {

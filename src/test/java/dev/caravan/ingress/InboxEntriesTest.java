@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.caravan.ingress.InboxEntries.Verdict;
@@ -108,6 +109,30 @@ class InboxEntriesTest {
         } finally {
             InboxEntries.beforeOpen(entry -> { });
             Files.delete(outside);
+        }
+    }
+
+    /**
+     * Without the native open, the opened file is found by the name the kernel gives it: through an inbox reached by a
+     * link to its folder too, and while the process holds many other files open.
+     */
+    @Test
+    void aFileOfOneNameIsReadWithoutTheNativeOpenThroughALinkedInbox() throws Exception {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path linked = Files.createSymbolicLink(dir.resolve("linked"), real);
+        Path file = Files.writeString(linked.resolve("one.json"), "{\"one\":1}");
+        List<java.nio.channels.FileChannel> others = new java.util.ArrayList<>();
+        InboxEntries.nativeOpen(false);
+        try {
+            for (int i = 0; i < 200; i++) {
+                others.add(java.nio.channels.FileChannel.open(file));
+            }
+            assertThat(InboxEntries.read(file, 100, Duration.ofSeconds(2))).asString().isEqualTo("{\"one\":1}");
+        } finally {
+            InboxEntries.nativeOpen(true);
+            for (java.nio.channels.FileChannel other : others) {
+                other.close();
+            }
         }
     }
 
