@@ -159,8 +159,41 @@ final class RawStreamRelay {
             if ("[DONE]".equals(event.data())) {
                 done = true;
             }
-            Map<StreamTexts.Field, String> said = texts(chunks);
             boolean dropped = dropUsage && usageOnly;
+            if (waiting.isEmpty() && responses == null && chunks.size() == 1 && chunks.getFirst().choices() != null
+                    && chunks.getFirst().choices().size() == 1 && (texts == null || !texts.holding())) {
+                // nearly every event: one choice's text, passing whole, without a look at other fields
+                ChatChunk.Choice choice = chunks.getFirst().choices().getFirst();
+                StreamTexts.Field only = StreamTexts.contentOnly(choice);
+                if (only != null) {
+                    if (texts == null) {
+                        texts = new StreamTexts(RawStreamRelay.this.redactor);
+                    }
+                    String text = choice.delta().content();
+                    String out = texts.pass(only, text);
+                    if (out == text && !texts.holding(only)) {
+                        if (!dropped) {
+                            send(frame(event));
+                        }
+                        if (content) {
+                            content();
+                        }
+                        return;
+                    }
+                    if (texts.holding(only) && finishes(chunks, only)) {
+                        out += texts.release(only);
+                    }
+                    Pending pending = new Pending(event, content, dropped);
+                    pending.text(only, text, out);
+                    if (texts.holding(only)) {
+                        cutIn.put(only, pending);
+                    }
+                    waiting.add(pending);
+                    sendWaiting();
+                    return;
+                }
+            }
+            Map<StreamTexts.Field, String> said = texts(chunks);
             if (said.isEmpty() && waiting.isEmpty()) {
                 if (!dropped) {
                     send(frame(event)); // nearly every event of every stream

@@ -88,6 +88,7 @@ final class ResponsesReading {
         private boolean complete;
         private String text;
         private StreamTexts.Field textField;
+        private StreamTexts.Field lastField;
         private String id;
         private String model;
         private ObjectNode response;
@@ -131,8 +132,14 @@ final class ResponsesReading {
             boolean streamedText = type.endsWith(".delta") && !type.contains("audio") && data.path("delta").isTextual()
                     && !data.get("delta").textValue().isEmpty();
             text = streamedText ? data.get("delta").textValue() : null;
-            textField = streamedText ? new StreamTexts.Field(0, type, data.path("output_index").asInt(0) * 1024
-                    + data.path("content_index").asInt(data.path("summary_index").asInt(0))) : null;
+            if (streamedText) {
+                int part = data.path("output_index").asInt(0) * 1024
+                        + data.path("content_index").asInt(data.path("summary_index").asInt(0));
+                if (lastField == null || lastField.tool() != part || !lastField.name().equals(type)) {
+                    lastField = new StreamTexts.Field(0, type, part); // one per text, not per event
+                }
+            }
+            textField = streamedText ? lastField : null;
             boolean content = type.endsWith(".delta") || type.equals("response.output_item.added")
                     && "function_call".equals(data.path("item").path("type").asText());
             return content ? List.of(ChatChunk.of(id, 0, model, ChatChunk.Delta.text(type), null)) : List.of();

@@ -103,12 +103,30 @@ public final class StreamRelay {
                 if (!StreamTexts.tells(choice)) {
                     continue; // a role, an empty delta: nothing held ends, nothing to hold
                 }
-                Map<StreamTexts.Field, String> said = StreamTexts.texts(choice, true);
-                if (said.isEmpty() && (texts == null || !texts.holding())) {
-                    continue;
-                }
                 if (texts == null) {
                     texts = new StreamTexts(redactor);
+                }
+                StreamTexts.Field only = StreamTexts.contentOnly(choice);
+                if (only != null && !texts.holding()) {
+                    // nearly every chunk: its text passes whole, without a look at other fields
+                    String text = choice.delta().content();
+                    String now = texts.pass(only, text);
+                    if (now == text && !texts.holding(only)) {
+                        continue;
+                    }
+                    if (choice.finishReason() != null && texts.holding(only)) {
+                        now += texts.release(only); // the text ends in this very chunk
+                    }
+                    if (passed == null) {
+                        passed = new ArrayList<>(chunk.choices());
+                    }
+                    passed.set(i, new ChatChunk.Choice(choice.index(), withTexts(choice.delta(), Map.of(only, now)),
+                            choice.finishReason(), choice.logprobs()));
+                    continue;
+                }
+                Map<StreamTexts.Field, String> said = StreamTexts.texts(choice, true);
+                if (said.isEmpty() && !texts.holding()) {
+                    continue;
                 }
                 for (StreamTexts.Field ended : texts.ending(StreamTexts.index(choice), said.keySet())) {
                     release(ended, chunk);

@@ -97,6 +97,17 @@ public final class StreamTexts {
     /** The message text's field of the first choice, nearly every text streamed. */
     private static final Field FIRST_CONTENT = new Field(0, CONTENT, 0);
 
+    /** The field of the choice's one text when its delta is the message's text alone, as nearly every one is. */
+    public static Field contentOnly(ChatChunk.Choice choice) {
+        ChatChunk.Delta delta = choice.delta();
+        if (delta == null || delta.content() == null || delta.content().isEmpty() || delta.refusal() != null
+                || delta.toolCalls() != null || !delta.extra().isEmpty()) {
+            return null;
+        }
+        int index = index(choice);
+        return index == 0 ? FIRST_CONTENT : new Field(index, CONTENT, 0);
+    }
+
     /**
      * The texts a choice's delta adds, by field, in their order; with {@code arguments}, each tool call's argument
      * fragment too.
