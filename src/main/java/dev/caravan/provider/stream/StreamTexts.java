@@ -40,6 +40,8 @@ public final class StreamTexts {
     private final SecretRedactor redactor;
     /** In the order the fields came; few per answer. */
     private final Map<Field, SecretRedactor.StreamText> texts = new LinkedHashMap<>(4);
+    /** The first field's, for a look without an iterator. */
+    private SecretRedactor.StreamText first;
 
     public StreamTexts(SecretRedactor redactor) {
         this.redactor = redactor;
@@ -47,7 +49,15 @@ public final class StreamTexts {
 
     /** What of the field's next piece of text may pass now; see {@link SecretRedactor.StreamText#pass}. */
     public String pass(Field field, String text) {
-        return texts.computeIfAbsent(field, f -> redactor.streamText()).pass(text);
+        SecretRedactor.StreamText held = texts.get(field);
+        if (held == null) {
+            held = redactor.streamText();
+            texts.put(field, held);
+            if (first == null) {
+                first = held;
+            }
+        }
+        return held.pass(text);
     }
 
     public boolean holding(Field field) {
@@ -57,6 +67,9 @@ public final class StreamTexts {
 
     /** Whether any field holds text back. */
     public boolean holding() {
+        if (texts.size() <= 1) {
+            return first != null && first.holding(); // a stream of one text, as nearly every one: no iterator
+        }
         for (SecretRedactor.StreamText text : texts.values()) {
             if (text.holding()) {
                 return true;
