@@ -126,8 +126,9 @@ public final class SecretRedactor {
     }
 
     /**
-     * The text of one streamed answer (one choice's), scrubbed as it passes event by event, with a key cut across
-     * two events removed whole: see {@link StreamText}. One per stream and choice.
+     * One text of a streamed answer (a choice's message, refusal, reasoning or a tool call's arguments), scrubbed as it
+     * passes event by event, with a key cut across two events removed whole: see {@link StreamText}. One per stream,
+     * choice and field ({@code StreamTexts}).
      */
     public StreamText streamText() {
         return new StreamText();
