@@ -103,6 +103,44 @@ class RawStreamRelayTextTest {
         assertThat(sink.raw()).endsWith("data: [DONE]\n\n");
     }
 
+    private static String chatOf(int choice, String delta, String finish) {
+        return chat(delta, finish).replace("\"index\":0", "\"index\":" + choice);
+    }
+
+    /** Two choices streamed in turns: each holds its own text, and every event leaves once, in the order it came. */
+    @Test
+    void twoChoicesInTurnsEachHoldTheirOwnTextAndEveryEventLeavesOnceInOrder() {
+        RelayResult result = relay(ClientApi.CHAT_COMPLETIONS, new OpenAiDialect(json, Clock.systemUTC())
+                .streamDecoder("m"), chatOf(0, "{\"content\":\"Your key: test-\"}", null)
+                + chatOf(1, "{\"content\":\"Hi t\"}", null)
+                + chatOf(0, "{\"content\":\"key-oa.\"}", null)
+                + chatOf(1, "{\"content\":\"here\"}", null)
+                + chatOf(1, "{}", "stop") + chatOf(0, "{}", "stop") + "data: [DONE]\n\n");
+
+        assertThat(result).isInstanceOf(RelayResult.Replied.class);
+        assertThat(sink.raw()).doesNotContain(KEY);
+        StringBuilder first = new StringBuilder();
+        StringBuilder second = new StringBuilder();
+        List<Integer> order = new ArrayList<>();
+        for (String event : sink.events()) {
+            if (event.contains("[DONE]")) {
+                continue;
+            }
+            try {
+                JsonNode choice = json.readTree(event.substring("data: ".length())).path("choices").path(0);
+                order.add(choice.path("index").asInt());
+                (choice.path("index").asInt() == 0 ? first : second).append(choice.path("delta").path("content")
+                        .asText(""));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        assertThat(first.toString()).isEqualTo("Your key: [redacted].");
+        assertThat(second.toString()).isEqualTo("Hi there");
+        assertThat(order).containsExactly(0, 1, 0, 1, 1, 0);
+        assertThat(sink.raw()).endsWith("data: [DONE]\n\n");
+    }
+
     private static String responses(String type, int sequence, String rest) {
         return "event: " + type + "\n" + data("{\"type\":\"" + type + "\",\"sequence_number\":" + sequence + rest
                 + "}");
