@@ -132,7 +132,8 @@ final class RawStreamRelay {
          * Events not sent yet, in order: from the one whose text ends with what may begin a key. When the text goes
          * on in a later event, what was held leaves at that event's front; when it ends instead, what was held leaves
          * in the very event it was cut from. So each event leaves once, with its own fields, ids and numbers
-         * ({@code sequence_number}), as the provider sent it, only its text moved.
+         * ({@code sequence_number}), as the provider sent it, only its text moved. A block of comments alone (a
+         * keep-alive) is no event of the answer and passes at once, ahead of them.
          */
         private final ArrayDeque<Pending> waiting = new ArrayDeque<>(4);
         /** The waiting event that carries each field's text held back. */
