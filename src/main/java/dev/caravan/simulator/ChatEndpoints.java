@@ -94,7 +94,12 @@ final class ChatEndpoints {
                 splitAt = Math.max(1, Math.min(splitAt, key.length() - 1)); // both parts hold some of it
                 SimulatedWire.Choice first = answer.first();
                 List<SimulatedWire.Choice> choices = new ArrayList<>(answer.choices());
-                choices.set(0, new SimulatedWire.Choice(first.index(), List.of("Your key: ",
+                choices.set(0, Boolean.TRUE.equals(fault.stream().keyInArguments())
+                        // a call whose arguments, streamed as these fragments, hold the key
+                        ? new SimulatedWire.Choice(first.index(), List.of("{\"key\":\"", key.substring(0, splitAt),
+                                key.substring(splitAt), "\"}"), "echo", "{\"key\":\"" + key + "\"}", false,
+                                first.tokens())
+                        : new SimulatedWire.Choice(first.index(), List.of("Your key: ",
                         key.substring(0, splitAt), key.substring(splitAt), " is it."), null, null, false,
                         first.tokens()));
                 answer = new Answer(answer.id(), choices, answer.promptTokens(), answer.reasoningTokens(),

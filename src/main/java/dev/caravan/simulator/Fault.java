@@ -121,6 +121,7 @@ public record Fault(
      * @param keyEscaped   with {@code keySplitAt}: the key's characters are written as JSON escapes (a backslash,
      *                     {@code u} and four hex digits)
      * @param splitWrites  each piece's frame is written in two writes, cut in its middle (mid-word, mid-escape)
+     * @param keyInArguments with {@code keySplitAt}: the key is in a tool call's arguments, not the text
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record StreamFault(
@@ -133,11 +134,12 @@ public record Fault(
             @JsonProperty("error_after") Integer errorAfter,
             @JsonProperty("key_split_at") Integer keySplitAt,
             @JsonProperty("key_escaped") Boolean keyEscaped,
-            @JsonProperty("split_writes") Boolean splitWrites) {
+            @JsonProperty("split_writes") Boolean splitWrites,
+            @JsonProperty("key_in_arguments") Boolean keyInArguments) {
 
         public StreamFault(Long firstTokenMs, Long chunkMs, Integer stallAfter, Integer cutAfter, Integer malformedAt,
                 Boolean noDone, Integer errorAfter) {
-            this(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter, null, null, null);
+            this(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter, null, null, null, null);
         }
 
         public static StreamFault none() {
@@ -147,7 +149,16 @@ public record Fault(
         /** The key the call carried as the text, cut after {@code at} characters across two events. */
         public StreamFault keySplitAt(int at, boolean escaped, boolean splitWrites) {
             return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter, at,
-                    escaped, splitWrites);
+                    escaped, splitWrites, null);
+        }
+
+        /**
+         * With {@link #keySplitAt}: the answer is a call of a tool whose arguments hold the key, cut across two argument
+         * fragments (Chat Completions' wire; the others send a call's arguments whole).
+         */
+        public StreamFault inToolArguments() {
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter,
+                    keySplitAt, keyEscaped, splitWrites, true);
         }
 
         public StreamFault firstToken(long millis) {

@@ -175,10 +175,13 @@ final class OpenAiWire implements SimulatedWire {
                         .put("id", callId(answer, each)).put("type", "function");
                 call.putObject("function").put("name", each.toolName()).put("arguments", "");
                 content.add(chunk(answer, request, created, each.index(), first, null, null));
-                ObjectNode args = delta();
-                args.putArray("tool_calls").addObject().put("index", 0).putObject("function")
-                        .put("arguments", each.toolArguments());
-                content.add(chunk(answer, request, created, each.index(), args, null, null));
+                // the arguments in one fragment, or in the pieces given (which join to them)
+                for (String fragment : each.pieces().isEmpty() ? List.of(each.toolArguments()) : each.pieces()) {
+                    ObjectNode args = delta();
+                    args.putArray("tool_calls").addObject().put("index", 0).putObject("function")
+                            .put("arguments", fragment);
+                    content.add(chunk(answer, request, created, each.index(), args, null, null));
+                }
             } else {
                 for (String piece : each.pieces()) {
                     content.add(chunk(answer, request, created, each.index(), delta().put("content", piece), null,

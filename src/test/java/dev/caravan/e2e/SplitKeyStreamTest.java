@@ -86,6 +86,58 @@ class SplitKeyStreamTest {
         }
     }
 
+    /**
+     * The key in a tool call's arguments, streamed in fragments with the key cut across two of them (a fragment of a
+     * few characters is too short to be found alone): on every client protocol, passed through to a Chat Completions
+     * client and translated for Messages and Gemini ones (a Responses client is passed through to the provider's
+     * Responses API, whose simulated calls come whole), the arguments the client joins hold [redacted], and no
+     * fragment of the key is left to join.
+     */
+    @ParameterizedTest(name = "{0} client")
+    @org.junit.jupiter.params.provider.EnumSource(Protocol.class)
+    void aKeyCutAcrossToolCallArgumentFragmentsReachesTheClientOnlyAsRedacted(Protocol protocol) {
+        String key = "test-key-oa";
+        for (int at = 1; at < key.length(); at++) {
+            String how = "cut after " + at;
+            gateway.provider("oa").fail(Fault.streaming(StreamFault.none().keySplitAt(at, false, false)
+                    .inToolArguments()));
+
+            Gateway.Streamed streamed = gateway.stream(protocol.path, protocol.body,
+                    Map.of("x-caravan-providers", "oa"));
+
+            assertThat(streamed.status()).as(how).isEqualTo(200);
+            String arguments = arguments(streamed);
+            assertThat(arguments).as(how).isEqualTo("{\"key\":\"[redacted]\"}");
+            assertThat(streamed.plain()).as(how).doesNotContain(key);
+        }
+    }
+
+    /** The arguments of every tool call of the answer, in the client's protocol, joined. */
+    private static String arguments(Gateway.Streamed streamed) {
+        StringBuilder arguments = new StringBuilder();
+        for (JsonNode event : events(streamed)) {
+            for (JsonNode choice : event.path("choices")) {
+                for (JsonNode call : choice.path("delta").path("tool_calls")) {
+                    arguments.append(call.path("function").path("arguments").asText(""));
+                }
+            }
+            if (event.path("type").asText().equals("content_block_delta")) {
+                arguments.append(event.path("delta").path("partial_json").asText(""));
+            }
+            if (event.path("type").asText().equals("response.function_call_arguments.delta")) {
+                arguments.append(event.path("delta").asText(""));
+            }
+            for (JsonNode candidate : event.path("candidates")) {
+                for (JsonNode part : candidate.path("content").path("parts")) {
+                    if (part.has("functionCall")) {
+                        arguments.append(part.path("functionCall").path("args"));
+                    }
+                }
+            }
+        }
+        return arguments.toString();
+    }
+
     /** The text of every delta of the answer, in the client's protocol, joined. */
     private static String text(Gateway.Streamed streamed) {
         StringBuilder text = new StringBuilder();
