@@ -15,6 +15,7 @@ import dev.caravan.cost.CostEstimate;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
 import dev.caravan.routing.RequestLog;
+import dev.caravan.routing.RequestRecord;
 import dev.caravan.routing.RoutingState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -290,6 +291,8 @@ public final class ClientLimits {
         }
         requestLog.write(state, failed, shownStatus.applyAsInt(failed), context.ingress(), false, context.request(),
                 null, List.of(), client);
+        // logged here, at the door, and not among caravan.requests: its record is not told again
+        RequestRecord.withdraw(exchange);
     }
 
     private void count(String client, String outcome) {

@@ -154,8 +154,6 @@ public final class FileDrops {
 
     /** Writes the answer or the error file and moves the original, or throws to leave it for a later poll. */
     public void settle(Exchange exchange) throws IOException {
-        // the request's log line and meters, now that its outcome is what the caller gets
-        RequestRecord.tell(exchange);
         Message message = exchange.getMessage();
         if (!(message.getBody() instanceof Outcome outcome)) {
             return; // settled while being read
@@ -164,6 +162,8 @@ public final class FileDrops {
         String name = drop.name();
         Path source = drop.source();
         if (outcome instanceof Outcome.Failed failed && OpenAiErrors.providersFault(failed)) {
+            // left for a later poll, no answer yet: the poll that answers it tells its line and caravan.requests
+            RequestRecord.withdraw(exchange);
             throw new IllegalStateException("no provider could answer " + DropNames.printable(name) + " ("
                     + OpenAiErrors.code(failed) + "); it stays in the inbox for a later poll");
         }
@@ -172,10 +172,13 @@ public final class FileDrops {
             Instant now = clock.instant();
             waiting.values().removeIf(until -> !until.isAfter(now));
             waiting.put(source.toAbsolutePath().normalize(), now.plus(failed.retryAfter()));
+            RequestRecord.withdraw(exchange);
             LOG.info("File drop {} is over its client's rate limit; it stays in the inbox for {} s",
                     DropNames.printable(name), failed.retryAfter().toSeconds());
             return;
         }
+        // the request's log line and meters, now that its outcome is what the caller gets
+        RequestRecord.tell(exchange);
         ObjectNode file = json.createObjectNode();
         if (outcome instanceof Outcome.Failed failed) {
             file.put("file", name);

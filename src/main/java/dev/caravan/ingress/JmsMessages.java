@@ -166,8 +166,6 @@ public final class JmsMessages {
      * while the request was being answered (the request is dead-lettered instead, and logged).
      */
     public void settle(Exchange exchange) throws JMSException {
-        // the request's log line and meters, now that its outcome is what the caller gets
-        RequestRecord.tell(exchange);
         Outcome outcome = exchange.getMessage().getBody(Outcome.class);
         Delivery delivery = delivery(exchange);
         // a client's refusal is judged at the instant its window was checked: a clock read later could have moved
@@ -178,6 +176,9 @@ public final class JmsMessages {
         String failureClass = null;
         switch (decision.kind()) {
             case WAIT, RETRY -> {
+                // no caller got an answer: the put-back is counted in caravan.jms.requeued, and the delivery that
+                // answers the message tells its request log line and caravan.requests
+                RequestRecord.withdraw(exchange);
                 exchange.setProperty(DELIVERY, delivery.settled(outcome, decision, null, false));
                 return;
             }
@@ -185,6 +186,8 @@ public final class JmsMessages {
             case REPLY -> {
             }
         }
+        // the request's log line and meters, now that its outcome is what the caller gets
+        RequestRecord.tell(exchange);
         Delivery settled = delivery.settled(outcome, decision, failureClass, !delivery.replyRefused());
         exchange.setProperty(DELIVERY, settled.reply() && replyToGone(settled) ? undeliverable(settled) : settled);
     }

@@ -167,8 +167,19 @@ public final class FailoverRouter {
         // a caller may shorten the deadline, never lengthen it past the operator's
         Duration deadline = options.deadline() != null && options.deadline().compareTo(settings.deadline()) < 0
                 ? options.deadline() : settings.deadline();
-        context.planned(request, original, RoutingState.start(requestId, alias, routing, now,
-                now.plus(deadline), options, needs, estimates)).putOn(exchange);
+        // an ingress of Caravan's put the context on the exchange, and tells the record when it answers; a request
+        // sent straight here by an operator's route is told when its exchange completes
+        boolean ingressTells = exchange.getProperty(RequestContext.PROPERTY) != null;
+        RoutingState state = RoutingState.start(requestId, alias, routing, now, now.plus(deadline), options, needs,
+                estimates);
+        context.planned(request, original, state).putOn(exchange);
+        // made now, its outcome pending: whatever fails from here on is still told once (RequestRecord)
+        RequestRecord record = new RequestRecord(meters, requestLog, shownStatus, lines, time.clock(), state,
+                context.ingress(), exchange.getProperty(RequestContext.CLIENT, String.class));
+        exchange.setProperty(RequestRecord.PROPERTY, record);
+        if (!ingressTells) {
+            exchange.getExchangeExtension().addOnCompletion(record);
+        }
         if (settings.hedging().enabled()) {
             hedges.counted();
         }
@@ -422,8 +433,8 @@ public final class FailoverRouter {
     }
 
     /**
-     * Decides how the request ended as an {@link Outcome}, and leaves its {@link RequestRecord} on the exchange, to be
-     * logged and counted once the answer the client gets is known.
+     * Decides how the request ended as an {@link Outcome}, the outcome of its {@link RequestRecord}, to be logged and
+     * counted once the answer the client gets is known.
      */
     public Outcome outcome(Exchange exchange) {
         RequestContext context = RequestContext.on(exchange);
@@ -444,12 +455,12 @@ public final class FailoverRouter {
                 state.served() ? List.of() : boards.statuses(alias.lines(), untranslated(context)),
                 original == null ? Set.of() : original.onlyPassedThrough());
         int status = outcome instanceof Outcome.Failed failed ? shownStatus.applyAsInt(failed) : 200;
-        RequestRecord record = new RequestRecord(meters, requestLog, shownStatus, alias, state, outcome, status,
-                millis, context.ingress(), context.streamed(), request, resume == null ? List.of() : resume.seamList(),
-                exchange.getProperty(RequestContext.CLIENT, String.class));
-        exchange.setProperty(RequestRecord.PROPERTY, record);
-        // told by the ingress as it answers; by the exchange's end at the latest
-        exchange.getExchangeExtension().addOnCompletion(record);
+        List<String> resumed = resume == null ? List.of() : resume.seamList();
+        if (exchange.getProperty(RequestRecord.PROPERTY) instanceof RequestRecord record) {
+            record.concluded(alias, state, outcome, status, millis, context.streamed(), request, resumed);
+        } else {
+            LOG.warn("request {} concluded without being planned: it is not logged nor counted", state.requestId());
+        }
         return outcome;
     }
 

@@ -1,5 +1,7 @@
 package dev.caravan.routing;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.ToIntFunction;
 
@@ -8,78 +10,118 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 
 /**
- * How a request ended, as its request log line and the outcome meters tell it: decided when the chat route concludes
- * ({@link FailoverRouter#outcome}), told once, when the answer the client gets is known. Told at the conclusion, a
- * failure after it (an operator's step after the reply was rendered) was answered 500 while the line and the meters
- * said the request was served. The ingress tells it just before it answers (the HTTP consumers, the queue's and the
- * folder's settle steps); the exchange's completion tells it if nothing did before.
+ * How a request ended, as its request log line and the outcome meters tell it, told once, when the answer the client
+ * gets is known. Made when the router plans the request, its outcome pending; decided when the chat route concludes
+ * ({@link FailoverRouter#outcome}). Told at the conclusion, a failure after it (an operator's step after the reply was
+ * rendered) was answered 500 while the line and the meters said the request was served; made at the conclusion, a
+ * failure before it (the client's door, a shared store, the hedge, an operator's step) was told nowhere. The ingress
+ * tells it just before it answers (the HTTP consumers, the queue's, the folder's and direct:caravan's settle steps); a
+ * request sent straight to {@code direct:chat} by an operator's route, with no ingress of Caravan's in front, is told
+ * when its exchange completes.
  *
- * <p>A request that was served and then failed inside the gateway is told as the internal error its client got, once;
- * what its provider was paid for is still counted in the cost and token meters and in the line's {@code cost_usd}
- * (and charged to its client: the provider's bill is real), not among the requests a target served.
+ * <p>A request that failed inside the gateway, before its conclusion or after it, is told as the internal error its
+ * client got, once. What a provider was paid for a request served and then failed is still counted in the cost and
+ * token meters and in the line's {@code cost_usd} (and charged to its client: the provider's bill is real), not among
+ * the requests a target served. A request put back to be taken up again (a queued message, a dropped file) got no
+ * answer: its record is withdrawn, and the delivery that answers it tells its own.
  */
 public final class RequestRecord extends SynchronizationAdapter {
 
-    /** The exchange property holding the record of a concluded request until it is told. */
+    /** The exchange property holding the record of a request until it is told. */
     public static final String PROPERTY = "caravan.requestRecord";
 
     private final RoutingMeters meters;
     private final RequestLog log;
     private final ToIntFunction<Outcome.Failed> shownStatus;
-    private final TargetLines.Alias alias;
-    private final RoutingState state;
+    private final TargetLines lines;
+    private final Clock clock;
     private final String ingress;
-    private final boolean streamed;
-    private final ChatRequest request;
-    private final List<String> resumed;
     private final String client;
-    private final long millis;
+    private RoutingState state;
+    private TargetLines.Alias alias;
+    private boolean streamed;
+    private ChatRequest request;
+    private List<String> resumed = List.of();
+    private long millis;
+    /** Null while pending: the chat route has not concluded. */
     private Outcome outcome;
     private int status;
     /** What was served and paid for, when the request failed inside the gateway after it; else null. */
     private Outcome.Served paid;
     private boolean told;
 
-    RequestRecord(RoutingMeters meters, RequestLog log, ToIntFunction<Outcome.Failed> shownStatus,
-            TargetLines.Alias alias, RoutingState state, Outcome outcome, int status, long millis, String ingress,
-            boolean streamed, ChatRequest request, List<String> resumed, String client) {
+    RequestRecord(RoutingMeters meters, RequestLog log, ToIntFunction<Outcome.Failed> shownStatus, TargetLines lines,
+            Clock clock, RoutingState state, String ingress, String client) {
         this.meters = meters;
         this.log = log;
         this.shownStatus = shownStatus;
+        this.lines = lines;
+        this.clock = clock;
+        this.state = state;
+        this.ingress = ingress;
+        this.client = client;
+    }
+
+    /** The chat route concluded: the outcome its ingress renders, told when the client gets it. */
+    synchronized void concluded(TargetLines.Alias alias, RoutingState state, Outcome outcome, int status,
+            long millis, boolean streamed, ChatRequest request, List<String> resumed) {
         this.alias = alias;
         this.state = state;
         this.outcome = outcome;
         this.status = status;
         this.millis = millis;
-        this.ingress = ingress;
         this.streamed = streamed;
         this.request = request;
         this.resumed = resumed;
-        this.client = client;
     }
 
     /** Tells the record of the request on {@code exchange} now, if it has one not told yet. */
     public static void tell(Exchange exchange) {
         if (exchange.getProperty(PROPERTY) instanceof RequestRecord record) {
-            record.tell();
+            record.tellOnce(exchange);
         }
     }
 
     /**
      * The request on {@code exchange} is answered as failed inside the gateway (its client gets the internal error
-     * answer): its record, if it was concluded and is not told yet, is told so.
+     * answer): its record, if it is not told yet, is told so, whether the chat route concluded or not.
      */
     public static void failedInside(Exchange exchange) {
         if (exchange.getProperty(PROPERTY) instanceof RequestRecord record) {
-            record.failedInside();
+            record.markFailedInside(exchange);
         }
     }
 
-    private synchronized void failedInside() {
+    /**
+     * The request on {@code exchange} gets no answer now (a queued message put back, a dropped file left for a later
+     * poll), or one told elsewhere (a refusal at the client's door, logged there): its record is never told, not even
+     * by the exchange's completion.
+     */
+    public static void withdraw(Exchange exchange) {
+        if (exchange.getProperty(PROPERTY) instanceof RequestRecord record) {
+            record.withdraw();
+        }
+    }
+
+    private synchronized void withdraw() {
+        told = true;
+    }
+
+    private synchronized void markFailedInside(Exchange exchange) {
         if (told || outcome instanceof Outcome.Failed failed && failed.kind() == Outcome.Kind.INTERNAL_ERROR) {
             return;
         }
-        if (outcome instanceof Outcome.Served served) {
+        if (outcome == null) {
+            // pending: what the router knew of the request when it failed
+            RequestContext context = RequestContext.on(exchange);
+            if (context.state() != null && context.state().requestId().equals(state.requestId())) {
+                state = context.state();
+                request = context.request();
+                streamed = context.streamed();
+            }
+            alias = lines.alias(state.alias());
+            millis = Math.max(0, Duration.between(state.started(), clock.instant()).toMillis());
+        } else if (outcome instanceof Outcome.Served served) {
             paid = served;
         }
         Outcome.Failed internal = new Outcome.Failed(state.requestId(), Outcome.Kind.INTERNAL_ERROR, 0, null, null,
@@ -89,9 +131,13 @@ public final class RequestRecord extends SynchronizationAdapter {
         status = shownStatus.applyAsInt(internal);
     }
 
-    private synchronized void tell() {
+    private synchronized void tellOnce(Exchange exchange) {
         if (told) {
             return;
+        }
+        if (outcome == null) {
+            // answered without the chat route concluding: only a failure ends a request so
+            markFailedInside(exchange);
         }
         told = true;
         meters.outcome(alias, outcome, status, millis);
@@ -107,6 +153,6 @@ public final class RequestRecord extends SynchronizationAdapter {
 
     @Override
     public void onDone(Exchange exchange) {
-        tell();
+        tellOnce(exchange);
     }
 }
