@@ -1,7 +1,8 @@
 package dev.caravan.ingress;
 
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,6 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -25,10 +25,10 @@ import io.vertx.ext.web.RoutingContext;
  * bytes arrive.
  *
  * <p>Each request's end (its body given back, the keep-alive deadline armed) is told by its response's end handler,
- * and, for a request the router routes, through the routing context's end handlers as well, whichever comes: Vert.x
- * keeps one end handler per response, and a routing context takes it over when anything adds an end handler of its
- * own there (Vert.x Web's TimeoutHandler, which platform-http puts before a route with a {@code requestTimeout}),
- * which left the request's body counted until its connection closed and its connection without a keep-alive deadline.
+ * and, on a route with a {@code requestTimeout}, through the routing context's end handlers as well, whichever comes:
+ * Vert.x keeps one end handler per response, and a routing context takes it over when anything adds an end handler of
+ * its own there (Vert.x Web's TimeoutHandler, which platform-http puts before such a route), which left the request's
+ * body counted until its connection closed and its connection without a keep-alive deadline.
  */
 final class ConnectionGuard {
 
@@ -40,6 +40,7 @@ final class ConnectionGuard {
     private final JsonErrorPages errors;
     /** What the deadlines are measured by: the system's nanosecond count, which Vert.x's timers elapse by. */
     private final LongSupplier ticker;
+    private final Handler<RoutingContext> routedEnds = this::routed;
 
     ConnectionGuard(Vertx vertx, HttpLimits limits, BodyBudget bodies, JsonErrorPages errors, LongSupplier ticker) {
         this.vertx = vertx;
@@ -91,11 +92,14 @@ final class ConnectionGuard {
     }
 
     /**
-     * Has {@code router} tell the guard of each request's end through its routing context's end handlers, which any
-     * number of handlers share, rather than only through the response's one end handler, which the context takes over.
+     * The handler that has a routing context tell the guard of its request's end through its end handlers, which any
+     * number of handlers share, for the routes whose context takes the response's one end handler over (see
+     * {@link GuardedVertx.RoutedEnds}). Run on those routes only: a route step, a context end handler and its list on
+     * every request, for the few routes with a requestTimeout, was measured (bench/README.md, "Request records and
+     * routed ends").
      */
-    void install(Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(this::routed);
+    Handler<RoutingContext> routedEnds() {
+        return routedEnds;
     }
 
     private void routed(RoutingContext ctx) {
@@ -136,8 +140,11 @@ final class ConnectionGuard {
         private HttpServerRequest request;
         private int inFlight;
         private boolean closed;
-        /** The answers under way on this connection, by response, each with its counted body, until it ends. */
-        private final Map<HttpServerResponse, Answer> answers = new HashMap<>(2);
+        /**
+         * The answers under way on this connection, each with its response and counted body, until it ends: one or
+         * two at a time, so a list, which allocates nothing per request where a map would allocate an entry.
+         */
+        private final List<Answer> answers = new ArrayList<>(2);
 
         Watch(HttpConnection connection) {
             this.connection = connection;
@@ -156,17 +163,22 @@ final class ConnectionGuard {
             }
             inFlight++;
             HttpServerResponse response = request.response();
-            Answer answer = new Answer(this, hold);
+            Answer answer = new Answer(this, response, hold);
             if (!closed) {
                 bound(Deadline.BODY, limits.bodyTimeout(), request);
-                answers.put(response, answer);
+                answers.add(answer);
             }
             response.endHandler(answer);
         }
 
         /** The answer under way on {@code response}, or null when it has ended (or was never begun here). */
         synchronized Answer answer(HttpServerResponse response) {
-            return answers.get(response);
+            for (int i = 0; i < answers.size(); i++) {
+                if (answers.get(i).response == response) {
+                    return answers.get(i);
+                }
+            }
+            return null;
         }
 
         /** The deadline from now on; the timer is set anew only when the pending one would fire after it. */
@@ -239,7 +251,7 @@ final class ConnectionGuard {
                 return; // told already, by the other of its two handlers
             }
             answer.ended = true;
-            answers.values().remove(answer);
+            answers.remove(answer);
             if (answer.hold != null) {
                 answer.hold.release();
             }
@@ -251,7 +263,7 @@ final class ConnectionGuard {
 
         synchronized void closed() {
             closed = true;
-            for (Answer answer : answers.values()) { // the client went away mid-call, or the server closed
+            for (Answer answer : answers) { // the client went away mid-call, or the server closed
                 if (answer.hold != null) {
                     answer.hold.release();
                 }
@@ -270,12 +282,14 @@ final class ConnectionGuard {
     private static final class Answer implements Handler<Void> {
 
         private final Watch watch;
+        private final HttpServerResponse response;
         private final BodyBudget.Hold hold;
         /** Guarded by {@link #watch}. */
         private boolean ended;
 
-        Answer(Watch watch, BodyBudget.Hold hold) {
+        Answer(Watch watch, HttpServerResponse response, BodyBudget.Hold hold) {
             this.watch = watch;
+            this.response = response;
             this.hold = hold;
         }
 

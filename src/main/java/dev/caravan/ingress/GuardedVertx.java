@@ -24,6 +24,7 @@ import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * The Vert.x instance both HTTP servers (API and management) are built on, with {@link HttpLimits} applied to every
@@ -40,6 +41,17 @@ import io.vertx.ext.web.Router;
  * port with the same handlers, and Vert.x hands the accepted connections to the instances in turn.
  */
 public final class GuardedVertx {
+
+    /**
+     * A guarded server, as platform-http holds it: for a route whose handlers take the response's end handler over
+     * (Vert.x Web's TimeoutHandler, before a platform-http route with a {@code requestTimeout}), the handler to run
+     * after them, so that its connection guard still hears each request's end.
+     */
+    public interface RoutedEnds {
+
+        /** A route's handler that has the routing context tell the connection guard of its request's end. */
+        Handler<RoutingContext> routedEnds();
+    }
 
     /** The negative ports handed out for servers asked to listen on port 0 (see {@link #listen}). */
     private static final java.util.concurrent.atomic.AtomicInteger RANDOM_SHARED_PORTS =
@@ -123,11 +135,13 @@ public final class GuardedVertx {
                 Handler<HttpServerRequest> requests = (Handler<HttpServerRequest>) args[0];
                 if (requests instanceof Router router) {
                     errors.install(router);
-                    guard.install(router);
                 }
                 Handler<HttpServerRequest> watched = guard.watching(requests);
                 instances.forEach(instance -> instance.requestHandler(watched));
                 return proxy;
+            }
+            if (method.getDeclaringClass() == RoutedEnds.class) {
+                return guard.routedEnds();
             }
             if (method.getName().equals("listen")) {
                 return listen(vertx, instances, options, (HttpServer) proxy, args == null ? new Object[0] : args);
@@ -151,7 +165,7 @@ public final class GuardedVertx {
             return call(server, method, args);
         };
         return (HttpServer) Proxy.newProxyInstance(GuardedVertx.class.getClassLoader(),
-                new Class<?>[] {HttpServer.class}, handler);
+                new Class<?>[] {HttpServer.class, RoutedEnds.class}, handler);
     }
 
     /**

@@ -1,9 +1,12 @@
 package org.apache.camel.component.platform.http.vertx;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
+import dev.caravan.ingress.GuardedVertx;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Route;
@@ -95,13 +98,48 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
         withoutUploads(endpoint.getCamelContext(), VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
         withoutUploads(endpoint.getCamelContext(), VertxPlatformHttpRouter.PLATFORM_HTTP_ROUTER_NAME_ZERO);
         String own = failureStep != null && ownFailures.test(endpoint.getPath()) ? failureStep : null;
+        String routerName = VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort());
+        // platform-http puts Vert.x Web's TimeoutHandler first on a route with a requestTimeout: its end handler takes
+        // the response's one end handler over, so the connection guard hears such a route's ends through the routing
+        // context's end handlers (GuardedVertx.RoutedEnds), right after it. Only there: on every other route the
+        // response's own end handler tells the guard, with no step, handler or list more per request.
+        List<Handler<RoutingContext>> handlers = endpoint.getRequestTimeout() > 0
+                ? withRoutedEnds(getHandlers(), endpoint.getCamelContext(), routerName) : getHandlers();
         VertxPlatformHttpConsumer consumer = onEventLoop.test(endpoint.getPath())
-                ? new EventLoopPlatformHttpConsumer(endpoint, processor, getHandlers(),
-                        VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()), own)
-                : (VertxPlatformHttpConsumer) super.createConsumer(endpoint, answeringFailures.apply(own == null
-                        ? processor : new OwnFailureAnswer(processor, endpoint.getCamelContext(), own)));
+                ? new EventLoopPlatformHttpConsumer(endpoint, processor, handlers, routerName, own)
+                : new VertxPlatformHttpConsumer(endpoint, answeringFailures.apply(own == null
+                        ? processor : new OwnFailureAnswer(processor, endpoint.getCamelContext(), own)), handlers,
+                        routerName);
         consumer.setExceptionHandler(failures);
         return consumer;
+    }
+
+    /**
+     * {@code handlers}, then the server's handler of routed ends when it is a guarded one
+     * ({@link GuardedVertx.RoutedEnds}), looked up at the first request: the server may start after the consumer is
+     * made.
+     */
+    private static List<Handler<RoutingContext>> withRoutedEnds(List<Handler<RoutingContext>> handlers,
+            CamelContext context, String routerName) {
+        List<Handler<RoutingContext>> all = new ArrayList<>(handlers);
+        all.add(new Handler<>() {
+            private volatile Handler<RoutingContext> ends;
+
+            @Override
+            public void handle(RoutingContext ctx) {
+                Handler<RoutingContext> known = ends;
+                if (known == null) {
+                    // the server of the consumer's own router: the management port has a server of its own
+                    VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context, routerName);
+                    VertxPlatformHttpServer server = router == null ? null : router.getServer();
+                    known = server != null && server.getServer() instanceof GuardedVertx.RoutedEnds guarded
+                            ? guarded.routedEnds() : RoutingContext::next;
+                    ends = known;
+                }
+                known.handle(ctx);
+            }
+        });
+        return List.copyOf(all);
     }
 
     /** Binds in place of the router of that name one whose body handler writes no file, once. */
@@ -137,19 +175,11 @@ public class EventLoopPlatformHttpEngine extends VertxPlatformHttpEngine {
         public boolean process(Exchange exchange, AsyncCallback callback) {
             // reported as asynchronous whatever the route did: the answer may complete after its stream has settled
             super.process(exchange, doneSync -> {
-                Exception failure = exchange.getException();
-                if (failure == null) {
+                if (exchange.getException() == null) {
                     callback.done(false);
                     return;
                 }
-                exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
-                exchange.setException(null);
-                try {
-                    answer().process(exchange, answered -> callback.done(false));
-                } catch (RuntimeException e) {
-                    exchange.setException(e);
-                    callback.done(false);
-                }
+                OwnFailureAnswers.answer(exchange, answer(), () -> callback.done(false));
             });
             return false;
         }
