@@ -117,19 +117,11 @@ public class EventLoopPlatformHttpConsumer extends VertxPlatformHttpConsumer {
      * it (the failure kept where Camel keeps a caught one), then {@code then}.
      */
     private void answerFailure(Exchange exchange, Runnable then) {
-        Exception failure = exchange.getException();
-        if (failure == null || failureAnswer == null) {
+        if (exchange.getException() == null || failureAnswer == null) {
             then.run();
             return;
         }
-        exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
-        exchange.setException(null);
-        try {
-            failureAnswer.process(exchange, doneSync -> then.run());
-        } catch (RuntimeException e) {
-            exchange.setException(e);
-            then.run();
-        }
+        OwnFailureAnswers.answer(exchange, failureAnswer, then);
     }
 
     @Override
