@@ -168,14 +168,16 @@ public final class FailoverRouter {
         Duration deadline = options.deadline() != null && options.deadline().compareTo(settings.deadline()) < 0
                 ? options.deadline() : settings.deadline();
         // an ingress of Caravan's put the context on the exchange, and tells the record when it answers; a request
-        // sent straight here by an operator's route is told when its exchange completes
-        boolean ingressTells = exchange.getProperty(RequestContext.PROPERTY) != null;
+        // sent straight here by an operator's route is told when its exchange completes (so is a second one sent on
+        // the same exchange, which finds the first one's context there)
+        boolean ingressTells = exchange.getProperty(RequestRecord.PROPERTY) instanceof RequestRecord earlier
+                ? !earlier.toldAtCompletion() : exchange.getProperty(RequestContext.PROPERTY) != null;
         RoutingState state = RoutingState.start(requestId, alias, routing, now, now.plus(deadline), options, needs,
                 estimates);
         context.planned(request, original, state).putOn(exchange);
         // made now, its outcome pending: whatever fails from here on is still told once (RequestRecord)
         RequestRecord record = new RequestRecord(meters, requestLog, shownStatus, lines, time.clock(), state,
-                context.ingress(), exchange.getProperty(RequestContext.CLIENT, String.class));
+                context.ingress(), exchange.getProperty(RequestContext.CLIENT, String.class), !ingressTells);
         exchange.setProperty(RequestRecord.PROPERTY, record);
         if (!ingressTells) {
             exchange.getExchangeExtension().addOnCompletion(record);

@@ -37,6 +37,8 @@ public final class RequestRecord extends SynchronizationAdapter {
     private final Clock clock;
     private final String ingress;
     private final String client;
+    /** Whether the exchange's completion tells it: no ingress of Caravan's is in front of the chat route. */
+    private final boolean toldAtCompletion;
     private RoutingState state;
     private TargetLines.Alias alias;
     private boolean streamed;
@@ -51,7 +53,7 @@ public final class RequestRecord extends SynchronizationAdapter {
     private boolean told;
 
     RequestRecord(RoutingMeters meters, RequestLog log, ToIntFunction<Outcome.Failed> shownStatus, TargetLines lines,
-            Clock clock, RoutingState state, String ingress, String client) {
+            Clock clock, RoutingState state, String ingress, String client, boolean toldAtCompletion) {
         this.meters = meters;
         this.log = log;
         this.shownStatus = shownStatus;
@@ -60,6 +62,12 @@ public final class RequestRecord extends SynchronizationAdapter {
         this.state = state;
         this.ingress = ingress;
         this.client = client;
+        this.toldAtCompletion = toldAtCompletion;
+    }
+
+    /** Whether the exchange's completion tells this record (no ingress of Caravan's tells it as it answers). */
+    boolean toldAtCompletion() {
+        return toldAtCompletion;
     }
 
     /** The chat route concluded: the outcome its ingress renders, told when the client gets it. */
