@@ -1,7 +1,5 @@
 package dev.caravan.floor;
 
-import java.net.URI;
-import java.util.concurrent.CompletableFuture;
 
 import dev.caravan.ingress.protocol.ReplyHeaders;
 import io.vertx.core.Vertx;
@@ -10,11 +8,9 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import org.apache.camel.AsyncCallback;
-import org.apache.camel.AsyncProcessor;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
@@ -62,25 +58,13 @@ final class ShapeSteps {
 
     /** Binds the one step of stack {@code shape-merged}: the call, and the reply it leaves for the consumer. */
     static void bindMerged(CamelContext context, ProviderCall call) {
-        context.getRegistry().bind("callAndRender", new AsyncProcessor() {
+        context.getRegistry().bind("callAndRender", new LoopStep() {
             @Override
             public boolean process(Exchange exchange, AsyncCallback callback) {
                 return call.process(exchange, done -> {
                     render(exchange);
                     callback.done(done);
                 });
-            }
-
-            @Override
-            public CompletableFuture<Exchange> processAsync(Exchange exchange) {
-                CompletableFuture<Exchange> done = new CompletableFuture<>();
-                process(exchange, sync -> done.complete(exchange));
-                return done;
-            }
-
-            @Override
-            public void process(Exchange exchange) {
-                throw new UnsupportedOperationException("only asynchronous: run on the event loop");
             }
         });
     }
@@ -142,7 +126,7 @@ final class ShapeSteps {
      * read whole and handed on as the body, the route goes on on the call's event loop, and a failure is the
      * exchange's exception, for the provider route's catch.
      */
-    static final class ProviderCall implements AsyncProcessor {
+    static final class ProviderCall extends LoopStep {
 
         private final Vertx vertx;
         private final HttpClient client;
@@ -152,10 +136,7 @@ final class ShapeSteps {
         ProviderCall(Vertx vertx, HttpClient client, String url, String apiKey, long deadlineMillis) {
             this.vertx = vertx;
             this.client = client;
-            URI uri = URI.create(url);
-            this.target = new RequestOptions().setMethod(HttpMethod.POST).setHost(uri.getHost()).setPort(uri.getPort())
-                    .setURI(uri.getRawPath()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey);
+            this.target = LoopStep.upstream(url, apiKey);
             this.deadlineMillis = deadlineMillis;
         }
 
@@ -188,18 +169,6 @@ final class ShapeSteps {
 
         private static Answer answer(HttpClientResponse in, Buffer body) {
             return new Answer(in.statusCode(), in.getHeader(HttpHeaders.CONTENT_TYPE), body);
-        }
-
-        @Override
-        public CompletableFuture<Exchange> processAsync(Exchange exchange) {
-            CompletableFuture<Exchange> done = new CompletableFuture<>();
-            process(exchange, sync -> done.complete(exchange));
-            return done;
-        }
-
-        @Override
-        public void process(Exchange exchange) {
-            throw new UnsupportedOperationException("only asynchronous: run on the event loop");
         }
     }
 }

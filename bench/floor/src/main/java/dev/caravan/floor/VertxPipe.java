@@ -1,7 +1,5 @@
 package dev.caravan.floor;
 
-import java.net.URI;
-import java.util.concurrent.CompletableFuture;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -9,11 +7,9 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import org.apache.camel.AsyncCallback;
-import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
@@ -24,7 +20,7 @@ import org.apache.camel.component.platform.http.vertx.HttpMessage;
  * resets the upstream request, and a client that goes away resets it at once. The exchange completes when the
  * answer has been written; the consumer then finds the response ended and writes nothing more.
  */
-public final class VertxPipe implements AsyncProcessor {
+public final class VertxPipe extends LoopStep {
 
     private final Vertx vertx;
     private final HttpClient client;
@@ -34,10 +30,7 @@ public final class VertxPipe implements AsyncProcessor {
     public VertxPipe(Vertx vertx, HttpClient client, String url, String apiKey, long deadlineMillis) {
         this.vertx = vertx;
         this.client = client;
-        URI uri = URI.create(url);
-        this.target = new RequestOptions().setMethod(HttpMethod.POST).setHost(uri.getHost()).setPort(uri.getPort())
-                .setURI(uri.getRawPath()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey);
+        this.target = LoopStep.upstream(url, apiKey);
         this.deadlineMillis = deadlineMillis;
     }
 
@@ -120,17 +113,5 @@ public final class VertxPipe implements AsyncProcessor {
             out.reset();
         }
         callback.done(false);
-    }
-
-    @Override
-    public CompletableFuture<Exchange> processAsync(Exchange exchange) {
-        CompletableFuture<Exchange> done = new CompletableFuture<>();
-        process(exchange, sync -> done.complete(exchange));
-        return done;
-    }
-
-    @Override
-    public void process(Exchange exchange) {
-        throw new UnsupportedOperationException("only asynchronous: run on the event loop");
     }
 }
