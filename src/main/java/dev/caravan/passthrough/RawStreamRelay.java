@@ -113,6 +113,9 @@ final class RawStreamRelay {
         }
     }
 
+    /** The most events that wait behind a text held back before it is let go (see {@code Relay.sendWaiting}). */
+    static final int MAX_WAITING = 64;
+
     private final class Relay extends RelayLoop<byte[]> {
 
         private final ClientApi api;
@@ -253,8 +256,19 @@ final class RawStreamRelay {
             sendWaiting();
         }
 
-        /** Sends the events waiting before the first that carries text held back. */
+        /**
+         * Sends the events waiting before the first that carries text held back. More than {@link #MAX_WAITING} events
+         * waiting (a provider sending event after event without that text going on or ending) lets what is held go
+         * as a text's end would: no more than a key's harmless beginning, whose rest is still removed should it come;
+         * the events behind it would otherwise pile up in memory, unseen by the client, for as long as the provider
+         * kept it up.
+         */
         private void sendWaiting() {
+            if (waiting.size() > MAX_WAITING) {
+                for (StreamTexts.Field held : List.copyOf(cutIn.keySet())) {
+                    cutIn.remove(held).append(held, texts.release(held));
+                }
+            }
             while (!waiting.isEmpty() && !cutIn.containsValue(waiting.peekFirst())) {
                 Pending next = waiting.pollFirst();
                 boolean changed = next.changed();

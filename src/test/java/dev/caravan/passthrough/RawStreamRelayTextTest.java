@@ -109,6 +109,51 @@ class RawStreamRelayTextTest {
 
     /** Two choices streamed in turns: each holds its own text, and every event leaves once, in the order it came. */
     @Test
+    void eventsPilingUpBehindHeldTextLetItGoAndTheKeysRestIsStillRemoved() {
+        // a provider that cuts a key's beginning, then sends event after event without text before its rest
+        StringBuilder first = new StringBuilder(chat("{\"role\":\"assistant\",\"content\":\"Your key: test-k\"}", null));
+        int empty = RawStreamRelay.MAX_WAITING * 3;
+        for (int i = 0; i < empty; i++) {
+            first.append(chat("{}", null));
+        }
+        byte[] rest = (chat("{\"content\":\"ey-oa is it.\"}", null) + chat("{}", "stop") + "data: [DONE]\n\n")
+                .getBytes(StandardCharsets.UTF_8);
+        int[] sentBeforeTheRest = {-1};
+        java.io.InputStream later = new java.io.InputStream() {
+            private final ByteArrayInputStream bytes = new ByteArrayInputStream(rest);
+
+            @Override
+            public int read() {
+                note();
+                return bytes.read();
+            }
+
+            @Override
+            public int read(byte[] into, int off, int len) {
+                note();
+                return bytes.read(into, off, len);
+            }
+
+            private void note() {
+                if (sentBeforeTheRest[0] < 0) {
+                    sentBeforeTheRest[0] = sink.events().size();
+                }
+            }
+        };
+        RelayResult result = relay.relay(new java.io.SequenceInputStream(
+                        new ByteArrayInputStream(first.toString().getBytes(StandardCharsets.UTF_8)), later),
+                ClientApi.CHAT_COMPLETIONS, new OpenAiDialect(json, Clock.systemUTC()).streamDecoder("m"), sink,
+                handle, new StreamSink.Commit("req_1", "p", "m", List.of("p:m=ok")), false);
+
+        assertThat(result).isInstanceOf(RelayResult.Replied.class);
+        assertThat(sentBeforeTheRest[0]).as("events sent before the key's rest arrived")
+                .isGreaterThanOrEqualTo(empty + 1 - RawStreamRelay.MAX_WAITING);
+        assertThat(sink.raw()).doesNotContain(KEY);
+        assertThat(joined("choices", "delta", "content")).doesNotContain(KEY).startsWith("Your key: ")
+                .endsWith(" is it.");
+    }
+
+    @Test
     void twoChoicesInTurnsEachHoldTheirOwnTextAndEveryEventLeavesOnceInOrder() {
         RelayResult result = relay(ClientApi.CHAT_COMPLETIONS, new OpenAiDialect(json, Clock.systemUTC())
                 .streamDecoder("m"), chatOf(0, "{\"content\":\"Your key: test-\"}", null)
