@@ -159,8 +159,10 @@ final class AnthropicWire implements SimulatedWire {
         List<String> opening = head;
         if (answer.reasoning() != null) {
             head.add(frame(blockStart(0, json.createObjectNode().put("type", "thinking").put("thinking", ""))));
-            content.add(frame(blockDelta(0, json.createObjectNode().put("type", "thinking_delta")
-                    .put("thinking", answer.reasoning()))));
+            for (String piece : answer.reasoningStreamed()) {
+                content.add(frame(blockDelta(0, json.createObjectNode().put("type", "thinking_delta")
+                        .put("thinking", piece))));
+            }
             content.add(frame(blockDelta(0, json.createObjectNode().put("type", "signature_delta")
                     .put("signature", signature(answer)))));
             content.add(frame(json.createObjectNode().put("type", "content_block_stop").put("index", 0)));
@@ -174,9 +176,7 @@ final class AnthropicWire implements SimulatedWire {
                     .put("name", answer.toolName());
             block.putObject("input");
             content.add(frame(blockStart(index, block)));
-            String arguments = answer.toolArguments();
-            int half = arguments.length() / 2;
-            for (String fragment : List.of(arguments.substring(0, half), arguments.substring(half))) {
+            for (String fragment : fragments(answer)) {
                 ObjectNode delta = json.createObjectNode().put("type", "input_json_delta").put("partial_json",
                         fragment);
                 content.add(frame(blockDelta(index, delta)));
@@ -197,6 +197,16 @@ final class AnthropicWire implements SimulatedWire {
         tail.add(frame(delta));
         return new Frames(head, content, tail,
                 List.of(frame(json.createObjectNode().put("type", "message_stop"))));
+    }
+
+    /** A call's arguments as streamed: in the pieces given (which join to them), else in two halves. */
+    static List<String> fragments(Answer answer) {
+        if (!answer.pieces().isEmpty()) {
+            return answer.pieces();
+        }
+        String arguments = answer.toolArguments();
+        int half = arguments.length() / 2;
+        return List.of(arguments.substring(0, half), arguments.substring(half));
     }
 
     @Override

@@ -92,18 +92,24 @@ final class ChatEndpoints {
             if (key != null && key.length() > 1) {
                 // a provider that writes the key it was called with into the text, cut across two events
                 splitAt = Math.max(1, Math.min(splitAt, key.length() - 1)); // both parts hold some of it
+                List<String> echoed = List.of("Your key: ", key.substring(0, splitAt), key.substring(splitAt),
+                        " is it.");
                 SimulatedWire.Choice first = answer.first();
                 List<SimulatedWire.Choice> choices = new ArrayList<>(answer.choices());
-                choices.set(0, Boolean.TRUE.equals(fault.stream().keyInArguments())
-                        // a call whose arguments, streamed as these fragments, hold the key
-                        ? new SimulatedWire.Choice(first.index(), List.of("{\"key\":\"", key.substring(0, splitAt),
-                                key.substring(splitAt), "\"}"), "echo", "{\"key\":\"" + key + "\"}", false,
-                                first.tokens())
-                        : new SimulatedWire.Choice(first.index(), List.of("Your key: ",
-                        key.substring(0, splitAt), key.substring(splitAt), " is it."), null, null, false,
-                        first.tokens()));
-                answer = new Answer(answer.id(), choices, answer.promptTokens(), answer.reasoningTokens(),
-                        answer.reasoning(), answer.created());
+                if (Boolean.TRUE.equals(fault.stream().keyInReasoning())) {
+                    // the answer as asked, after reasoning that holds the key
+                    answer = new Answer(answer.id(), choices, answer.promptTokens(), answer.reasoningTokens(),
+                            String.join("", echoed), answer.created(), echoed);
+                } else {
+                    choices.set(0, Boolean.TRUE.equals(fault.stream().keyInArguments())
+                            // a call whose arguments, streamed as these fragments, hold the key
+                            ? new SimulatedWire.Choice(first.index(), List.of("{\"key\":\"",
+                                    key.substring(0, splitAt), key.substring(splitAt), "\"}"), "echo",
+                                    "{\"key\":\"" + key + "\"}", false, first.tokens())
+                            : new SimulatedWire.Choice(first.index(), echoed, null, null, false, first.tokens()));
+                    answer = new Answer(answer.id(), choices, answer.promptTokens(), answer.reasoningTokens(),
+                            answer.reasoning(), answer.created());
+                }
             }
             streamer.stream(ctx, provider, wire, wire.stream(request, answer), fault);
         } else {

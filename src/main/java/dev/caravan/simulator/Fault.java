@@ -122,6 +122,8 @@ public record Fault(
      *                     {@code u} and four hex digits)
      * @param splitWrites  each piece's frame is written in two writes, cut in its middle (mid-word, mid-escape)
      * @param keyInArguments with {@code keySplitAt}: the key is in a tool call's arguments, not the text
+     * @param keyInReasoning with {@code keySplitAt}: the key is in the answer's reasoning, streamed in pieces before
+     *                       its text, whether or not reasoning was asked for (a model that thinks aloud)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record StreamFault(
@@ -135,11 +137,13 @@ public record Fault(
             @JsonProperty("key_split_at") Integer keySplitAt,
             @JsonProperty("key_escaped") Boolean keyEscaped,
             @JsonProperty("split_writes") Boolean splitWrites,
-            @JsonProperty("key_in_arguments") Boolean keyInArguments) {
+            @JsonProperty("key_in_arguments") Boolean keyInArguments,
+            @JsonProperty("key_in_reasoning") Boolean keyInReasoning) {
 
         public StreamFault(Long firstTokenMs, Long chunkMs, Integer stallAfter, Integer cutAfter, Integer malformedAt,
                 Boolean noDone, Integer errorAfter) {
-            this(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter, null, null, null, null);
+            this(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter, null, null, null, null,
+                    null);
         }
 
         public static StreamFault none() {
@@ -149,44 +153,63 @@ public record Fault(
         /** The key the call carried as the text, cut after {@code at} characters across two events. */
         public StreamFault keySplitAt(int at, boolean escaped, boolean splitWrites) {
             return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter, at,
-                    escaped, splitWrites, null);
+                    escaped, splitWrites, keyInArguments, keyInReasoning);
         }
 
         /**
-         * With {@link #keySplitAt}: the answer is a call of a tool whose arguments hold the key, cut across two argument
-         * fragments (Chat Completions' wire; the others send a call's arguments whole).
+         * With {@link #keySplitAt}: the answer is a call of a tool whose arguments hold the key, cut across two
+         * argument fragments (Chat Completions' {@code arguments}, Responses' {@code function_call_arguments.delta},
+         * Messages' {@code input_json_delta}); Gemini, which sends a call's arguments whole as an object, sends it
+         * whole.
          */
         public StreamFault inToolArguments() {
             return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter,
-                    keySplitAt, keyEscaped, splitWrites, true);
+                    keySplitAt, keyEscaped, splitWrites, true, null);
+        }
+
+        /**
+         * With {@link #keySplitAt}: the key is in the answer's reasoning, cut across two of its deltas (Chat
+         * Completions' {@code reasoning_content}, as DeepSeek and vLLM stream it; Responses'
+         * {@code reasoning_summary_text.delta}; Messages' {@code thinking_delta}; Gemini's thought parts).
+         */
+        public StreamFault inReasoning() {
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter,
+                    keySplitAt, keyEscaped, splitWrites, null, true);
         }
 
         public StreamFault firstToken(long millis) {
-            return new StreamFault(millis, chunkMs, stallAfter, cutAfter, malformedAt, noDone, errorAfter);
+            return new StreamFault(millis, chunkMs, stallAfter, cutAfter, malformedAt, noDone,
+                    errorAfter, keySplitAt, keyEscaped, splitWrites, keyInArguments, keyInReasoning);
         }
 
         public StreamFault chunkEvery(long millis) {
-            return new StreamFault(firstTokenMs, millis, stallAfter, cutAfter, malformedAt, noDone, errorAfter);
+            return new StreamFault(firstTokenMs, millis, stallAfter, cutAfter, malformedAt, noDone,
+                    errorAfter, keySplitAt, keyEscaped, splitWrites, keyInArguments, keyInReasoning);
         }
 
         public StreamFault stallAfter(int pieces) {
-            return new StreamFault(firstTokenMs, chunkMs, pieces, cutAfter, malformedAt, noDone, errorAfter);
+            return new StreamFault(firstTokenMs, chunkMs, pieces, cutAfter, malformedAt, noDone,
+                    errorAfter, keySplitAt, keyEscaped, splitWrites, keyInArguments, keyInReasoning);
         }
 
         public StreamFault cutAfter(int pieces) {
-            return new StreamFault(firstTokenMs, chunkMs, stallAfter, pieces, malformedAt, noDone, errorAfter);
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, pieces, malformedAt, noDone,
+                    errorAfter, keySplitAt, keyEscaped, splitWrites, keyInArguments, keyInReasoning);
         }
 
         public StreamFault malformedAt(int piece) {
-            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, piece, noDone, errorAfter);
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, piece, noDone,
+                    errorAfter, keySplitAt, keyEscaped, splitWrites, keyInArguments, keyInReasoning);
         }
 
         public StreamFault withoutDone() {
-            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, true, errorAfter);
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, true,
+                    errorAfter, keySplitAt, keyEscaped, splitWrites, keyInArguments, keyInReasoning);
         }
 
         public StreamFault errorAfter(int pieces) {
-            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, pieces);
+            return new StreamFault(firstTokenMs, chunkMs, stallAfter, cutAfter, malformedAt, noDone, pieces,
+                    keySplitAt, keyEscaped, splitWrites, keyInArguments, keyInReasoning);
         }
     }
 

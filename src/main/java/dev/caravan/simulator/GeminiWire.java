@@ -146,11 +146,13 @@ final class GeminiWire implements SimulatedWire {
         List<String> tail = new ArrayList<>();
         int tokens = 0;
         for (Choice choice : answer.choices()) {
-            if (answer.reasoning() != null && choice.index() == 0) {
-                ObjectNode event = chunk(request, answer, 0, 0);
-                ((ArrayNode) event.at("/candidates/0/content/parts")).addObject().put("text", answer.reasoning())
-                        .put("thought", true);
-                content.add(frame(event));
+            if (choice.index() == 0) {
+                for (String thought : answer.reasoningStreamed()) {
+                    ObjectNode event = chunk(request, answer, 0, 0);
+                    ((ArrayNode) event.at("/candidates/0/content/parts")).addObject().put("text", thought)
+                            .put("thought", true);
+                    content.add(frame(event));
+                }
             }
             if (choice.toolName() != null) {
                 ObjectNode event = chunk(request, answer, choice.index(), answer.completionTokens());

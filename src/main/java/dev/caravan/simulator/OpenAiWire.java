@@ -169,6 +169,13 @@ final class OpenAiWire implements SimulatedWire {
                 role.put("content", "");
             }
             head.add(chunk(answer, request, created, each.index(), role, null, null));
+            if (each.index() == 0 && answer.reasoningPieces() != null) {
+                // OpenAI streams no reasoning; DeepSeek, vLLM and others stream it so, before the answer
+                for (String piece : answer.reasoningPieces()) {
+                    content.add(chunk(answer, request, created, 0, delta().put("reasoning_content", piece), null,
+                            null));
+                }
+            }
             if (each.toolName() != null) {
                 ObjectNode first = delta();
                 ObjectNode call = first.putArray("tool_calls").addObject().put("index", 0)

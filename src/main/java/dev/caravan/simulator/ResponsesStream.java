@@ -37,19 +37,20 @@ final class ResponsesStream {
         head.add(frame(withResponse("response.created", false)));
         head.add(frame(withResponse("response.in_progress", false)));
         int index = 0;
-        if (answer.reasoning() != null) {
-            reasoning(head);
-            index = 1;
-        }
         List<String> content = new ArrayList<>();
         List<String> tail = new ArrayList<>();
+        // what opens the answer's item: the head, unless reasoning streams in pieces first (then it follows them)
+        List<String> opening = head;
+        if (answer.reasoning() != null) {
+            opening = reasoning(head, content);
+            index = 1;
+        }
         if (answer.toolName() != null) {
             ObjectNode opened = event("response.output_item.added").put("output_index", index);
             opened.set("item", wire.call(answer, "", "in_progress"));
-            head.add(frame(opened));
+            opening.add(frame(opened));
             String arguments = answer.toolArguments();
-            int half = arguments.length() / 2;
-            for (String fragment : List.of(arguments.substring(0, half), arguments.substring(half))) {
+            for (String fragment : AnthropicWire.fragments(answer)) {
                 content.add(frame(event("response.function_call_arguments.delta").put("item_id", "fc_" + answer.id())
                         .put("output_index", index).put("delta", fragment)));
             }
@@ -62,11 +63,11 @@ final class ResponsesStream {
             String id = "msg_" + answer.id();
             ObjectNode opened = event("response.output_item.added").put("output_index", index);
             opened.set("item", wire.message(answer, request, "", "in_progress"));
-            head.add(frame(opened));
+            opening.add(frame(opened));
             ObjectNode part = event("response.content_part.added").put("item_id", id).put("output_index", index)
                     .put("content_index", 0);
             part.set("part", wire.part(answer, request, ""));
-            head.add(frame(part));
+            opening.add(frame(part));
             for (String piece : answer.pieces()) {
                 ObjectNode delta = event("response.output_text.delta").put("item_id", id).put("output_index", index)
                         .put("content_index", 0).put("delta", piece);
@@ -91,32 +92,43 @@ final class ResponsesStream {
         return new Frames(head, content, tail, List.of(frame(last)), this::error);
     }
 
-    private void reasoning(List<String> head) {
+    /**
+     * The reasoning item's events: in the head, but for the summary's deltas when it streams in pieces, which are
+     * content, followed by the rest; returns where the events after them go.
+     */
+    private List<String> reasoning(List<String> head, List<String> content) {
         ObjectNode added = event("response.output_item.added").put("output_index", 0);
         ObjectNode item = json.createObjectNode().put("id", "rs_" + answer.id()).put("type", "reasoning");
         item.putArray("summary");
         added.set("item", item);
         head.add(frame(added));
-        if (request.raw().at("/reasoning/summary").isTextual()) {
+        List<String> after = head;
+        if (request.raw().at("/reasoning/summary").isTextual() || answer.reasoningPieces() != null) {
             ObjectNode part = json.createObjectNode().put("type", "summary_text").put("text", "");
             ObjectNode partAdded = event("response.reasoning_summary_part.added").put("item_id", "rs_" + answer.id())
                     .put("output_index", 0).put("summary_index", 0);
             partAdded.set("part", part);
             head.add(frame(partAdded));
-            head.add(frame(event("response.reasoning_summary_text.delta").put("item_id", "rs_" + answer.id())
-                    .put("output_index", 0).put("summary_index", 0).put("delta", answer.reasoning())));
-            head.add(frame(event("response.reasoning_summary_text.done").put("item_id", "rs_" + answer.id())
+            if (answer.reasoningPieces() != null) {
+                after = content;
+            }
+            for (String piece : answer.reasoningStreamed()) {
+                after.add(frame(event("response.reasoning_summary_text.delta").put("item_id", "rs_" + answer.id())
+                        .put("output_index", 0).put("summary_index", 0).put("delta", piece)));
+            }
+            after.add(frame(event("response.reasoning_summary_text.done").put("item_id", "rs_" + answer.id())
                     .put("output_index", 0).put("summary_index", 0).put("text", answer.reasoning())));
             ObjectNode partDone = event("response.reasoning_summary_part.done").put("item_id", "rs_" + answer.id())
                     .put("output_index", 0).put("summary_index", 0);
             partDone.set("part", part.deepCopy().put("text", answer.reasoning()));
-            head.add(frame(partDone));
+            after.add(frame(partDone));
             item = item.deepCopy();
             item.putArray("summary").add(part.deepCopy().put("text", answer.reasoning()));
         }
         ObjectNode done = event("response.output_item.done").put("output_index", 0);
         done.set("item", item);
-        head.add(frame(done));
+        after.add(frame(done));
+        return after;
     }
 
     /** The error event and the failed response that end a stream broken after {@code sent} events. */

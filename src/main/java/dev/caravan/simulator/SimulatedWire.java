@@ -77,9 +77,21 @@ interface SimulatedWire {
      * @param reasoningTokens tokens spent thinking (counted in the completion tokens), 0 when no reasoning was asked
      * @param reasoning       the reasoning summary shown when it was asked for; null otherwise
      * @param created         when it was made, in epoch seconds
+     * @param reasoningPieces the reasoning in the pieces a stream sends one per event, before the text; null to send
+     *                        it in one
      */
     record Answer(String id, List<Choice> choices, int promptTokens, int reasoningTokens, String reasoning,
-            long created) {
+            long created, List<String> reasoningPieces) {
+
+        Answer(String id, List<Choice> choices, int promptTokens, int reasoningTokens, String reasoning,
+                long created) {
+            this(id, choices, promptTokens, reasoningTokens, reasoning, created, null);
+        }
+
+        /** The reasoning as a stream sends it: in its pieces, else in one; empty without reasoning. */
+        List<String> reasoningStreamed() {
+            return reasoningPieces != null ? reasoningPieces : reasoning == null ? List.of() : List.of(reasoning);
+        }
 
         Choice first() {
             return choices.get(0);

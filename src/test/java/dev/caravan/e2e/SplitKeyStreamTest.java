@@ -36,22 +36,34 @@ class SplitKeyStreamTest {
     /** How a client of each protocol asks for a stream, and what its provider of the same protocol is. */
     enum Protocol {
         CHAT("/v1/chat/completions", "oa",
-                "{\"model\":\"fast\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
+                "{\"model\":\"fast\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "{\"model\":\"fast\",\"stream\":true,\"reasoning_effort\":\"low\","
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
         MESSAGES("/v1/messages", "claude", "{\"model\":\"fast\",\"max_tokens\":256,\"stream\":true,"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "{\"model\":\"fast\",\"max_tokens\":2048,\"stream\":true,"
+                        + "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024},"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
         // not stored: a stored turn is never passed through
-        RESPONSES("/v1/responses", "oa", "{\"model\":\"fast\",\"stream\":true,\"store\":false,\"input\":\"hi\"}"),
+        RESPONSES("/v1/responses", "oa", "{\"model\":\"fast\",\"stream\":true,\"store\":false,\"input\":\"hi\"}",
+                "{\"model\":\"fast\",\"stream\":true,\"store\":false,\"input\":\"hi\","
+                        + "\"reasoning\":{\"effort\":\"low\",\"summary\":\"auto\"}}"),
         GEMINI("/v1beta/models/fast:streamGenerateContent?alt=sse", "gem",
-                "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}");
+                "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}",
+                "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],"
+                        + "\"generationConfig\":{\"thinkingConfig\":{\"includeThoughts\":true}}}");
 
         private final String path;
         private final String own;
         private final String body;
+        /** The same request asking to be shown the model's reasoning. */
+        private final String reasoning;
 
-        Protocol(String path, String own, String body) {
+        Protocol(String path, String own, String body, String reasoning) {
             this.path = path;
             this.own = own;
             this.body = body;
+            this.reasoning = reasoning;
         }
     }
 
@@ -112,6 +124,143 @@ class SplitKeyStreamTest {
         }
     }
 
+    /**
+     * The key in the model's reasoning, cut across two of its deltas at every place, plainly or escaped, each frame
+     * cut in two on the wire: from every wire that streams reasoning (Chat Completions' {@code reasoning_content},
+     * Responses' summary deltas, Messages' thinking, Gemini's thought parts), passed through to a client of its
+     * protocol and translated for the others, the reasoning the client joins holds [redacted] and no half of the key.
+     */
+    @ParameterizedTest(name = "{0} client, {1} provider")
+    @MethodSource("cases")
+    void aKeyCutAcrossTwoReasoningDeltasAtEveryPlaceReachesTheClientOnlyAsRedacted(Protocol protocol,
+            String provider) {
+        String key = "test-key-" + provider;
+        for (boolean escaped : List.of(false, true)) {
+            for (int at = 1; at < key.length(); at++) {
+                String how = "cut after " + at + (escaped ? ", escaped" : "") + ", passed through: "
+                        + provider.equals(protocol.own);
+                gateway.provider(provider).fail(Fault.streaming(StreamFault.none().keySplitAt(at, escaped, true)
+                        .inReasoning()));
+
+                Gateway.Streamed streamed = gateway.stream(protocol.path, protocol.reasoning,
+                        Map.of("x-caravan-providers", provider));
+
+                assertThat(streamed.status()).as(how).isEqualTo(200);
+                assertThat(streamed.header("x-caravan-provider")).as(how).isEqualTo(provider);
+                assertThat(reasoning(streamed)).as(how).isEqualTo("Your key: [redacted] is it.");
+                assertThat(text(streamed)).as(how).startsWith("Simulated reply from " + provider);
+                String read = everyString(streamed);
+                assertThat(read).as(how).doesNotContain(key).doesNotContain("key: " + key.substring(0, at))
+                        .doesNotContain(key.substring(at) + " is");
+                assertThat(streamed.plain()).as(how).doesNotContain(key);
+            }
+        }
+    }
+
+    /**
+     * The key in a tool call's arguments from every wire: cut across two argument fragments on Chat Completions,
+     * Responses and Messages, whole in the call's {@code args} object on Gemini (which streams a call whole); passed
+     * through and translated, the arguments the client joins hold [redacted], and no fragment of the key is left.
+     */
+    @ParameterizedTest(name = "{0} client, {1} provider")
+    @MethodSource("cases")
+    void aKeyInToolCallArgumentsOfEveryWireReachesTheClientOnlyAsRedacted(Protocol protocol, String provider) {
+        String key = "test-key-" + provider;
+        for (int at = 1; at < key.length(); at++) {
+            String how = "cut after " + at + ", passed through: " + provider.equals(protocol.own);
+            gateway.provider(provider).fail(Fault.streaming(StreamFault.none().keySplitAt(at, false, true)
+                    .inToolArguments()));
+
+            Gateway.Streamed streamed = gateway.stream(protocol.path, protocol.body,
+                    Map.of("x-caravan-providers", provider));
+
+            assertThat(streamed.status()).as(how).isEqualTo(200);
+            assertThat(streamed.header("x-caravan-provider")).as(how).isEqualTo(provider);
+            assertThat(arguments(streamed)).as(how).isEqualTo("{\"key\":\"[redacted]\"}");
+            String read = everyString(streamed);
+            assertThat(read).as(how).doesNotContain(key);
+            assertThat(streamed.plain()).as(how).doesNotContain(key);
+        }
+    }
+
+    /**
+     * The provider drops the connection right after the event that ends with the key's first part, or sends its
+     * in-stream error there. What the gateway held back of the text is no key (the stream cannot complete it now):
+     * it reaches the client before the protocol's error event when it is shorter than a piece of a key, and as
+     * [redacted] when it is one, never as the key's beginning of ten characters or more.
+     */
+    @ParameterizedTest(name = "{0} client, {1} provider")
+    @MethodSource("cases")
+    void textHeldBackWhenTheStreamBreaksReachesTheClientBeforeTheErrorUnlessItIsAPieceOfTheKey(Protocol protocol,
+            String provider) {
+        String key = "test-key-" + provider;
+        for (boolean dropped : List.of(true, false)) {
+            for (int at = 1; at < key.length(); at++) {
+                String how = "cut after " + at + (dropped ? ", connection dropped" : ", in-stream error")
+                        + ", passed through: " + provider.equals(protocol.own);
+                StreamFault split = StreamFault.none().keySplitAt(at, false, false);
+                // pieces 0 and 1 ("Your key: " and the key's first part) are sent, then the stream breaks
+                gateway.provider(provider).fail(Fault.streaming(dropped ? split.cutAfter(2) : split.errorAfter(2)));
+
+                Gateway.Streamed streamed = gateway.stream(protocol.path, protocol.body,
+                        Map.of("x-caravan-providers", provider));
+
+                assertThat(streamed.status()).as(how).isEqualTo(200);
+                assertThat(streamed.header("x-caravan-provider")).as(how).isEqualTo(provider);
+                String held = key.substring(0, at);
+                assertThat(text(streamed)).as(how)
+                        .isEqualTo("Your key: " + (held.length() >= 10 ? "[redacted]" : held));
+                List<JsonNode> events = events(streamed);
+                int error = -1;
+                int lastText = -1;
+                for (int i = 0; i < events.size(); i++) {
+                    if (isError(events.get(i)) && error < 0) {
+                        error = i;
+                    }
+                    if (!text(List.of(events.get(i))).isEmpty()) {
+                        lastText = i;
+                    }
+                }
+                assertThat(error).as(how + ": the error event").isPositive();
+                assertThat(lastText).as(how + ": the text before the error").isLessThan(error);
+                assertThat(streamed.done()).as(how).isFalse();
+                assertThat(everyString(streamed)).as(how).doesNotContain(key);
+                if (held.length() >= 10) {
+                    assertThat(everyString(streamed)).as(how).doesNotContain(held);
+                }
+            }
+        }
+    }
+
+    /** Whether an event is its protocol's error: Chat's and Gemini's error object, Messages' and Responses'. */
+    private static boolean isError(JsonNode event) {
+        return event.has("error") && !event.has("type") || event.path("type").asText().equals("error");
+    }
+
+    /** The reasoning the answer shows, in the client's protocol, joined. */
+    private static String reasoning(Gateway.Streamed streamed) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode event : events(streamed)) {
+            for (JsonNode choice : event.path("choices")) {
+                text.append(choice.path("delta").path("reasoning_content").asText(""));
+            }
+            if (event.path("type").asText().equals("content_block_delta")) {
+                text.append(event.path("delta").path("thinking").asText(""));
+            }
+            if (event.path("type").asText().equals("response.reasoning_summary_text.delta")) {
+                text.append(event.path("delta").asText(""));
+            }
+            for (JsonNode candidate : event.path("candidates")) {
+                for (JsonNode part : candidate.path("content").path("parts")) {
+                    if (part.path("thought").asBoolean(false)) {
+                        text.append(part.path("text").asText(""));
+                    }
+                }
+            }
+        }
+        return text.toString();
+    }
+
     /** The arguments of every tool call of the answer, in the client's protocol, joined. */
     private static String arguments(Gateway.Streamed streamed) {
         StringBuilder arguments = new StringBuilder();
@@ -140,8 +289,12 @@ class SplitKeyStreamTest {
 
     /** The text of every delta of the answer, in the client's protocol, joined. */
     private static String text(Gateway.Streamed streamed) {
+        return text(events(streamed));
+    }
+
+    private static String text(List<JsonNode> events) {
         StringBuilder text = new StringBuilder();
-        for (JsonNode event : events(streamed)) {
+        for (JsonNode event : events) {
             for (JsonNode choice : event.path("choices")) {
                 text.append(choice.path("delta").path("content").asText(""));
             }
@@ -153,7 +306,9 @@ class SplitKeyStreamTest {
             }
             for (JsonNode candidate : event.path("candidates")) {
                 for (JsonNode part : candidate.path("content").path("parts")) {
-                    text.append(part.path("text").asText(""));
+                    if (!part.path("thought").asBoolean(false)) {
+                        text.append(part.path("text").asText(""));
+                    }
                 }
             }
         }
