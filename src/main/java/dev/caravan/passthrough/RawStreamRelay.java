@@ -364,12 +364,20 @@ final class RawStreamRelay {
 
         @Override
         protected void ending() {
+            releaseHeld();
+            sendWaiting();
+        }
+
+        /**
+         * Lets what each text holds go in the event it was cut from, the text having ended: what no key followed, or
+         * [redacted] for a beginning as long as a piece of one (see {@link SecretRedactor.StreamText#release}).
+         */
+        private void releaseHeld() {
             if (texts != null) {
                 for (StreamTexts.Field ended : texts.ending(-1, List.of())) {
                     cutIn.remove(ended).append(ended, texts.release(ended));
                 }
             }
-            sendWaiting();
         }
 
         /**
@@ -461,8 +469,9 @@ final class RawStreamRelay {
 
         @Override
         protected void breakOff(String reason) {
-            // what arrived whole goes first; what was held back of a text, no more than the beginning of a key, ends
-            // with the stream
+            // what arrived goes first, with what was held back of a text: nothing can complete a key now, so it goes
+            // as at a clean end (as it came when shorter than a piece of a key, else [redacted]), before the error
+            releaseHeld();
             cutIn.clear();
             sendWaiting();
             String message = "The answer was cut off: " + reason + ".";

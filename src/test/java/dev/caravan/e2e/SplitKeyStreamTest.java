@@ -31,7 +31,10 @@ class SplitKeyStreamTest {
     @RegisterExtension
     static final GatewayExtension gateway = GatewayExtension.of(List.of("oa", "claude:anthropic", "gem:gemini"),
             Gateway.props("caravan.provider.oa.apis", "chat-completions, responses",
-                    "caravan.routing.policy", "priority"));
+                    "caravan.routing.policy", "priority",
+                    // the broken streams of one test must not open a provider's breaker for the next
+                    "caravan.breaker.minimum-calls", "1000",
+                    "caravan.breaker.sliding-window-size", "1000"));
 
     /** How a client of each protocol asks for a stream, and what its provider of the same protocol is. */
     enum Protocol {

@@ -103,6 +103,43 @@ class RawStreamRelayTextTest {
         assertThat(sink.raw()).endsWith("data: [DONE]\n\n");
     }
 
+    /**
+     * A passed-through stream that breaks while its text ends with what may begin a generated key: what was held goes
+     * in the event it was cut from, before the error event, as it came while shorter than a piece of the key, as
+     * [redacted] once it is one; the events stay the provider's, in order.
+     */
+    @Test
+    void textHeldBackWhenTheStreamBreaksLeavesInItsEventBeforeTheErrorUnlessItIsAPieceOfTheKey() {
+        String generated = "sk-secret-1234567890";
+        for (String held : List.of("sk-secret", "sk-secret-12")) {
+            RecordingSink out = new RecordingSink();
+            RawStreamRelay keyed = new RawStreamRelay(new SecretRedactor(List.of(generated)),
+                    SseReader.DEFAULT_MAX_EVENT_CHARS);
+            RelayResult result = keyed.relay(new java.io.SequenceInputStream(new ByteArrayInputStream((
+                            chat("{\"role\":\"assistant\",\"content\":\"Your key: \"}", null)
+                            + chat("{\"content\":\"" + held + "\"}", null)).getBytes(StandardCharsets.UTF_8)),
+                            new java.io.InputStream() {
+                                @Override
+                                public int read() throws java.io.IOException {
+                                    throw new java.io.IOException("connection reset");
+                                }
+                            }),
+                    ClientApi.CHAT_COMPLETIONS, new OpenAiDialect(json, Clock.systemUTC()).streamDecoder("m"), out,
+                    new AttemptHandle(ticks::incrementAndGet, 0),
+                    new StreamSink.Commit("req_1", "p", "m", List.of("p:m=ok")), false);
+
+            assertThat(result).as(held).isInstanceOf(RelayResult.Broken.class);
+            List<JsonNode> events = out.data();
+            assertThat(events).as(held).hasSize(3);
+            assertThat(events.get(0).at("/choices/0/delta/content").asText()).isEqualTo("Your key: ");
+            assertThat(events.get(1).at("/choices/0/delta/content").asText()).as(held)
+                    .isEqualTo(held.length() >= 10 ? "[redacted]" : held);
+            assertThat(events.get(2).at("/error/code").asText()).isEqualTo("stream_broken");
+            assertThat(out.raw()).doesNotContain("[DONE]").doesNotContain("sk-secret-1");
+            assertThat(out.aborted()).isTrue();
+        }
+    }
+
     private static String chatOf(int choice, String delta, String finish) {
         return chat(delta, finish).replace("\"index\":0", "\"index\":" + choice);
     }

@@ -211,6 +211,11 @@ public final class StreamRelay {
 
         @Override
         protected void ending() {
+            releaseHeld();
+        }
+
+        /** Sends what each text holds, the answer's text having ended (see {@link #release}). */
+        private void releaseHeld() {
             if (texts != null && last != null) {
                 for (StreamTexts.Field ended : texts.ending(-1, List.of())) {
                     release(ended, last);
@@ -258,6 +263,9 @@ public final class StreamRelay {
 
         @Override
         protected void breakOff(String reason) {
+            // nothing can complete a key now: what a text held goes as at a clean end (as it came when shorter than a
+            // piece of a key, else [redacted]), before the error; a continuation (resume) goes on after it
+            releaseHeld();
             writer.broken(reason);
         }
 

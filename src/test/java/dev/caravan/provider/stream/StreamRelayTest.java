@@ -193,6 +193,47 @@ class StreamRelayTest {
         assertThat(arguments.toString()).isEqualTo("{\"k\":\"[redacted]\"}");
     }
 
+    /**
+     * A stream that breaks while its text ends with what may begin the key: nothing can complete the key now, so what
+     * was held goes before the error event as at a clean end, as it came while shorter than a piece of the key (the
+     * generated key's first nine characters here), as [redacted] once it is one.
+     */
+    @Test
+    void textHeldBackWhenTheStreamBreaksGoesBeforeTheErrorUnlessItIsAPieceOfTheKey() {
+        for (String held : List.of("sk-secret", "sk-secret-12")) {
+            RecordingSink out = new RecordingSink();
+            RelayResult result = relay.relay(new SequenceInputStream(
+                            body(chunk("{\"role\":\"assistant\",\"content\":\"Your key: \"}", null)
+                                    + chunk("{\"content\":\"" + held + "\"}", null)), breaking()),
+                    new OpenAiDialect(json, Clock.systemUTC()).streamDecoder("m"),
+                    new OpenAiSseWriter(json, redactor, out, false),
+                    new AttemptHandle(ticks::incrementAndGet, 0),
+                    new StreamSink.Commit("req_1", "p", "m", List.of("p:m=ok")));
+
+            assertThat(result).as(held).isInstanceOf(RelayResult.Broken.class);
+            StringBuilder text = new StringBuilder();
+            int error = -1;
+            int lastText = -1;
+            for (int i = 0; i < out.events().size(); i++) {
+                String event = out.events().get(i);
+                try {
+                    com.fasterxml.jackson.databind.JsonNode data = json.readTree(event.substring(6));
+                    String piece = data.path("choices").path(0).path("delta").path("content").asText("");
+                    text.append(piece);
+                    lastText = piece.isEmpty() ? lastText : i;
+                    error = data.has("error") ? i : error;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            assertThat(text.toString()).as(held)
+                    .isEqualTo("Your key: " + (held.length() >= 10 ? "[redacted]" : held));
+            assertThat(lastText).as(held).isLessThan(error);
+            assertThat(error).as(held).isEqualTo(out.events().size() - 1);
+            assertThat(out.aborted()).as(held).isTrue();
+        }
+    }
+
     /** A read that fails because the attempt's handle was cut for {@code cut} just before, as its watch would. */
     private InputStream cutBy(AttemptHandle.Cut cut, String because) {
         return new InputStream() {
