@@ -80,6 +80,32 @@ class ResumeTest {
         assertThat(gateway.provider("gamma").chatCalls()).isZero();
     }
 
+    /**
+     * Alpha breaks right after the event that ends with the beginning of its own key: what the gateway held back of
+     * it goes to the client before the seam, as it came while shorter than a piece of the key and as [redacted] once
+     * it is one, and the next target continues after exactly what the client has (its prefill).
+     */
+    @Test
+    void textHeldBackAtTheBreakGoesBeforeTheSeamAndTheContinuationGoesOnAfterIt() {
+        String key = "test-key-alpha";
+        for (int at : List.of(6, 12)) {
+            gateway.healAll();
+            gateway.provider("alpha").fail(Fault.streaming(StreamFault.none().keySplitAt(at, false, false)
+                    .cutAfter(2)));
+
+            Gateway.Streamed streamed = gateway.stream(streamed(""));
+
+            String held = key.substring(0, at);
+            String shown = "Your key: " + (held.length() >= 10 ? "[redacted]" : held);
+            assertThat(streamed.done()).as("cut after " + at).isTrue();
+            assertThat(streamed.text()).as("cut after " + at)
+                    .isEqualTo(shown + "Simulated reply from beta (model-beta) to: tell me a story");
+            assertThat(gateway.provider("beta").lastBody().toString()).as("the prefill").contains(shown)
+                    .doesNotContain(key.substring(0, 10));
+            assertThat(streamed.events().toString()).doesNotContain(key.substring(0, 10));
+        }
+    }
+
     @Test
     void aTargetWithoutPrefillIsToldToContinue() {
         cutAlphaAfterFivePieces();
