@@ -44,6 +44,19 @@ class SimulatorFaultsTest {
         simulator.provider("alpha").heal();
     }
 
+    @Test
+    void theKeyFaultsAreTakenByTheirWireNames() throws Exception {
+        HttpResponse<String> response = post("{\"stream\":{\"key_split_at\":4,\"key_in_reasoning\":true,"
+                + "\"cut_after\":2}}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        Fault.StreamFault stream = simulator.provider("alpha").fault().stream();
+        assertThat(stream.keySplitAt()).isEqualTo(4);
+        assertThat(stream.keyInReasoning()).isTrue();
+        assertThat(stream.cutAfter()).isEqualTo(2);
+        simulator.provider("alpha").heal();
+    }
+
     private static HttpResponse<String> post(String body) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + simulator.port() + "/alpha/_faults"))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
