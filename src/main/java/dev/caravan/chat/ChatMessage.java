@@ -15,7 +15,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * <p>{@code content} is a string, typed parts or an explicit null (assistant turns that only call tools), see
  * {@link Content}; {@link #text()} reads it as plain text. Fields this record does not name are kept in
- * {@code extra} so that an OpenAI-compatible upstream receives them unchanged.
+ * {@code extra} so that an OpenAI-compatible upstream receives them unchanged; it may be read only (a message without
+ * other fields shares the empty map): whatever changes it copies it first.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ChatMessage(

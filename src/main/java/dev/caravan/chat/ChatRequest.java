@@ -16,7 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * <p>The fields routing and the dialects read are typed (each typed part keeps the fields it does not name in an
  * {@code extra} of its own); every other top-level field the caller sent is kept in {@code extra} and forwarded as
- * is, so nothing the caller asked of an OpenAI-compatible upstream is silently dropped.
+ * is, so nothing the caller asked of an OpenAI-compatible upstream is silently dropped. {@code extra} may be read only
+ * (a request without other fields shares the empty map): whatever changes it copies it first.
  * {@code model} is the caller's model alias until {@link #withModel} replaces it with a target's upstream model.
  * {@code clientHeaders} are protocol headers of the client's own ({@link ClientHeaders}), set by the gateway from real
  * headers only: never read from nor written to JSON, so a body field of any name is just another field of {@code extra}.

@@ -98,8 +98,9 @@ final class PlainBinding {
             }
         }
         // the map databind's any-setter fills, filled as it does (last field first): the extras are written back to
-        // a provider in its order
-        Map<String, JsonNode> extra = new HashMap<>();
+        // a provider in its order. None is the common case: the shared empty map, not an empty map kept by every call
+        // in flight (read only: whatever changes a request's extra fields copies them first)
+        Map<String, JsonNode> extra = extras.isEmpty() ? Map.of() : new HashMap<>();
         for (int i = extras.size() - 1; i >= 0; i--) {
             extra.put(extras.get(i).getKey(), extras.get(i).getValue());
         }
@@ -130,7 +131,7 @@ final class PlainBinding {
                 }
             }
             messages.add(new ChatMessage(role.textValue(), Content.of(content.textValue()),
-                    name == null ? null : name.textValue(), null, null, new HashMap<>()));
+                    name == null ? null : name.textValue(), null, null, Map.of()));
         }
         return messages;
     }

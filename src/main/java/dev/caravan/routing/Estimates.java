@@ -32,18 +32,34 @@ public final class Estimates {
     private final CostEstimate[] counted;
     /** Ceilings on prompt plus expected output, made when first asked; 0 until then. */
     private final long[] ceilings;
-    private final IntFunction<CostEstimate> count;
-    private final IntToLongFunction ceiling;
-    private final IntPredicate priced;
+    /**
+     * How a target is counted, its ceiling made and its price known: null once every target is counted. They hold
+     * the request, its targets' averages and the memo of models counted, which the routing state would otherwise keep
+     * for the whole call (~0.5 KB of a call in flight, bench/README.md "What a call in flight holds, and what 10,000
+     * cost"). Set to null under the lock only; read without it, a null read means every target is counted, and a
+     * stale one still answers.
+     */
+    private IntFunction<CostEstimate> count;
+    private IntToLongFunction ceiling;
+    private IntPredicate priced;
+    /** Targets not counted yet; guarded by this. */
+    private int uncounted;
 
     private Estimates(List<Target> targets, CostEstimate[] counted, IntFunction<CostEstimate> count,
             IntToLongFunction ceiling, IntPredicate priced) {
         this.targets = targets;
         this.counted = counted;
         this.ceilings = new long[targets.size()];
-        this.count = count;
-        this.ceiling = ceiling;
-        this.priced = priced;
+        for (CostEstimate known : counted) {
+            if (known == null) {
+                uncounted++;
+            }
+        }
+        if (uncounted > 0) {
+            this.count = count;
+            this.ceiling = ceiling;
+            this.priced = priced;
+        }
     }
 
     /** Estimates made already, one for each target they name. */
@@ -108,6 +124,11 @@ public final class Estimates {
         if (known == null) {
             known = count.apply(i);
             counted[i] = known;
+            if (--uncounted == 0) {
+                count = null;
+                ceiling = null;
+                priced = null;
+            }
         }
         return known;
     }
@@ -122,7 +143,8 @@ public final class Estimates {
             return true;
         }
         CostEstimate known = counted[i];
-        if (known == null) {
+        IntToLongFunction ceiling = this.ceiling;
+        if (known == null && ceiling != null) {
             long most = ceilings[i];
             if (most == 0) {
                 most = Math.max(1, ceiling.applyAsLong(i));
@@ -131,6 +153,8 @@ public final class Estimates {
             if (most <= window) {
                 return true;
             }
+        }
+        if (known == null) {
             known = counted(i);
         }
         return (long) known.promptTokens() + known.expectedOutputTokens() <= window;
@@ -139,7 +163,15 @@ public final class Estimates {
     /** The expected cost on {@code target}; null when it has no price (nothing is counted then) or is not of the alias. */
     public Double usd(Target target) {
         int i = targets.indexOf(target);
-        return i < 0 || !priced.test(i) ? null : counted(i).usd();
+        if (i < 0) {
+            return null;
+        }
+        CostEstimate known = counted[i];
+        IntPredicate priced = this.priced;
+        if (known == null && priced != null && !priced.test(i)) {
+            return null;
+        }
+        return counted(i).usd();
     }
 
     /** How many targets there are estimates for. */
@@ -154,6 +186,11 @@ public final class Estimates {
             all.add(counted(i));
         }
         return all;
+    }
+
+    /** Whether the estimates still hold what counts them: the request and its memo (for tests: what a call keeps). */
+    synchronized boolean holdsCounting() {
+        return count != null || ceiling != null || priced != null;
     }
 
     /** Whether {@code target}'s estimate has been counted (for tests: what a decision cost). */

@@ -215,4 +215,46 @@ class EstimatesTest {
             assertThat(asked.isCounted(CHEAP)).isFalse(); // only the target that served is counted
         }
     }
+    @Test
+    void onceEveryTargetIsCountedTheEstimatesLetTheRequestGoAndAnswerAsBefore() throws Exception {
+        List<Target> alias = List.of(CHEAP, DEAR, UNPRICED);
+        ChatRequest request = request("lorem ipsum dolor sit amet ".repeat(40), 200);
+        Map<Target, CostEstimate> made = upFront(request, alias);
+        Estimates asked = asked(request, alias);
+
+        assertThat(asked.usd(UNPRICED)).isNull(); // no price: settled without a count
+        asked.get(CHEAP);
+        asked.get(DEAR);
+        assertThat(asked.holdsCounting()).as("one target still to count").isTrue();
+        asked.get(UNPRICED);
+        assertThat(asked.holdsCounting()).as("every target counted").isFalse();
+
+        // after the counting is let go every answer is the one a count made up front gives
+        for (Target target : alias) {
+            CostEstimate exact = made.get(target);
+            long needed = (long) exact.promptTokens() + exact.expectedOutputTokens();
+            assertThat(asked.get(target)).as("%s", target).isEqualTo(exact);
+            assertThat(asked.usd(target)).as("%s", target).isEqualTo(exact.usd());
+            for (long window : new long[] {needed - 1, needed, needed + 1}) {
+                assertThat(asked.fits(target, window)).as("%s, window %d", target, window).isEqualTo(needed <= window);
+            }
+        }
+        assertThat(asked.usd(new Target("other", "model"))).isNull();
+        assertThat(asked.fits(new Target("other", "model"), 1)).isTrue();
+        assertThat(asked.all()).containsExactlyElementsOf(alias.stream().map(made::get).toList());
+        assertThat(Estimates.of(made).holdsCounting()).as("estimates made already").isFalse();
+    }
+
+    @Test
+    void windowChecksSettledByTheCeilingKeepTheCountingForTheTargetsNotCounted() throws Exception {
+        List<Target> alias = List.of(CHEAP, DEAR);
+        Estimates asked = asked(request("hi", null), alias);
+
+        assertThat(asked.fits(CHEAP, 1_000_000)).isTrue();
+        assertThat(asked.fits(DEAR, 1_000_000)).isTrue();
+        assertThat(asked.isCounted(CHEAP)).isFalse();
+        assertThat(asked.holdsCounting()).isTrue();
+        asked.all();
+        assertThat(asked.holdsCounting()).isFalse();
+    }
 }
