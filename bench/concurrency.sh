@@ -34,6 +34,13 @@ UPSTREAM_HTTP2=${UPSTREAM_HTTP2:-1}
 # collections, evacuation failures, bytes allocated and promoted per request, the heap after each pause. Counts and
 # bytes per request hold on a loaded machine, where req/s and latency do not.
 GC_LOG=${GC_LOG:-0}
+# 1: a JFR recording of the gateway over the measured phase only (JFR_SETTINGS, default profile; JFR_OPTIONS, e.g.
+# method-profiling=max), kept as measured.jfr in RESULTS_DIR (or the run directory), and its sample shares printed by
+# bench/floor/jfr_top.py. The table always ends with the gateway's CPU in the measured phase by thread group (GC
+# threads, event loops, compilers, ...) as shares of its total: where the CPU per request goes, a load-independent split.
+JFR=${JFR:-0}
+JFR_SETTINGS=${JFR_SETTINGS:-profile}
+JFR_OPTIONS=${JFR_OPTIONS:-}
 
 budget=$(( 2 * ${DURATION%s} + ${WARMUP%s} + ${SETTLE%s} + 2 * ${QUIET_WAIT:-0} + 260 ))
 bound_run_time "$budget" "$0" "$@"
@@ -97,6 +104,16 @@ sample() { # out-file
     done
 }
 
+# CPU ticks of each of the gateway's threads, by group: the thread's name without its number
+thread_ticks() {
+    local t
+    for t in /proc/"$GW_PID"/task/*; do
+        # comm may hold spaces: the fields after its closing ')' are the stat's own, utime and stime 12th and 13th
+        printf '%s\t%s\n' "$(tr -d '0-9#' <"$t/comm" 2>/dev/null | sed 's/[-_ ]*$//')" \
+            "$(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')"
+    done 2>/dev/null | awk -F'\t' '$2 != "" {sum[$1] += $2} END {for (g in sum) print g "\t" sum[g]}'
+}
+
 run_phase() { # label duration [url [extra wrk args]] -> sets PHASE_RESULT, PHASE_STATS, PHASE_CPU_US, PHASE_SIM_CPU_US
     local label=$1 duration=$2 url=${3:-http://127.0.0.1:$GW_PORT/v1/chat/completions}
     shift $(($# < 3 ? $# : 3))
@@ -139,7 +156,18 @@ log "  settle: $W_RESULT | $W_STATS"
 sleep 2
 wait_for_quiet
 log "measuring: $DURATION at $CONNS connections, wrk -t$THREADS --timeout $WRK_TIMEOUT"
+thread_ticks >"$RUN_DIR/threads-before.txt"
+if [[ $JFR == 1 ]]; then
+    # shellcheck disable=SC2086 # JFR_OPTIONS is a list of options
+    "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=measured settings="$JFR_SETTINGS" $JFR_OPTIONS >/dev/null \
+        || die "jcmd JFR.start failed"
+fi
 run_phase measured "$DURATION"
+if [[ $JFR == 1 ]]; then
+    JFR_FILE="${RESULTS_DIR:-$RUN_DIR}/measured.jfr"
+    "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=measured filename="$JFR_FILE" >/dev/null || die "jcmd JFR.stop failed"
+fi
+thread_ticks >"$RUN_DIR/threads-after.txt"
 log "  measured: $PHASE_RESULT | $PHASE_STATS"
 M_RESULT=$PHASE_RESULT M_STATS=$PHASE_STATS M_CPU=$PHASE_CPU_US M_SIMCPU=$PHASE_SIM_CPU_US M_OTHERS=$PHASE_OTHERS
 M_START=$PHASE_START M_END=$PHASE_END
@@ -192,6 +220,17 @@ failed=$(grep -c 'outcome=failed' "$RUN_DIR/caravan.log" || true)
     echo "of the simulator process per completed request. Chat calls per simulated provider: $served."
     echo "others%: share of the machine's CPU used during the phase by processes other than this benchmark's (0 when quiet)."
     echo "Gateway log: $failed request(s) logged as failed, $gw_errors ERROR line(s)."
+    # threads that ended in the window are missing from the second list: their ticks are not counted
+    awk -F'\t' 'FNR == 1 { file++ } file == 1 { b[$1] = $2; next } { d = $2 - b[$1]; if (d > 0) { t[$1] = d; all += d } }
+        END { if (!all) exit; printf "gateway CPU in the measured phase by thread group (share of its %d ticks):", all
+              n = 0; for (g in t) order[++n] = g
+              for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (t[order[j]] > t[order[i]]) { x = order[i]; order[i] = order[j]; order[j] = x }
+              for (i = 1; i <= n && i <= 10; i++) printf "%s %s %.1f %%", (i > 1 ? ";" : ""), order[i], t[order[i]] * 100 / all
+              print "" }' "$RUN_DIR/threads-before.txt" "$RUN_DIR/threads-after.txt"
+    if [[ $JFR == 1 ]]; then
+        echo "JFR recording of the measured phase: $JFR_FILE"
+        python3 "$BENCH_DIR/floor/jfr_top.py" "$JAVA_HOME/bin/jfr" "$JFR_FILE" 30 2>/dev/null | head -40 || true
+    fi
     if [[ $GC_LOG == 1 ]]; then
         python3 "$BENCH_DIR/gc-counts.py" "$RUN_DIR/gc.log" "$M_START" "$M_END" "${M_RESULT%% *}" || true
         if [[ -n "${RESULTS_DIR:-}" ]]; then cp "$RUN_DIR/gc.log" "$RESULTS_DIR/"; fi
