@@ -149,6 +149,14 @@ set_latency 0
 run_wrk warmup-jit "$THREADS" 64 "$WARMUP" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null
 set_latency "$LATENCY_MS"
 check_one
+if [[ $JFR == 1 ]]; then
+    # started before the settling, and only the measured phase dumped: starting a recording invalidates compiled
+    # code the JIT then makes again ("Jvmti state change invalidated dependencies"), work that would fall in the
+    # measured phase (bench/README.md, "What a call in flight holds")
+    # shellcheck disable=SC2086 # JFR_OPTIONS is a list of options
+    "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=measured settings="$JFR_SETTINGS" $JFR_OPTIONS >/dev/null \
+        || die "jcmd JFR.start failed"
+fi
 log "settling: $SETTLE at $CONNS connections, upstream latency $LATENCY_MS ms (opens the connections; not measured)"
 run_phase settle "$SETTLE"
 W_RESULT=$PHASE_RESULT W_STATS=$PHASE_STATS W_CPU=$PHASE_CPU_US W_SIMCPU=$PHASE_SIM_CPU_US W_OTHERS=$PHASE_OTHERS
@@ -157,15 +165,13 @@ sleep 2
 wait_for_quiet
 log "measuring: $DURATION at $CONNS connections, wrk -t$THREADS --timeout $WRK_TIMEOUT"
 thread_ticks >"$RUN_DIR/threads-before.txt"
-if [[ $JFR == 1 ]]; then
-    # shellcheck disable=SC2086 # JFR_OPTIONS is a list of options
-    "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.start name=measured settings="$JFR_SETTINGS" $JFR_OPTIONS >/dev/null \
-        || die "jcmd JFR.start failed"
-fi
+jfr_from=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 run_phase measured "$DURATION"
 if [[ $JFR == 1 ]]; then
     JFR_FILE="${RESULTS_DIR:-$RUN_DIR}/measured.jfr"
-    "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=measured filename="$JFR_FILE" >/dev/null || die "jcmd JFR.stop failed"
+    "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.dump name=measured begin="$jfr_from" filename="$JFR_FILE" >/dev/null \
+        || die "jcmd JFR.dump failed"
+    "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.stop name=measured >/dev/null || true
 fi
 thread_ticks >"$RUN_DIR/threads-after.txt"
 log "  measured: $PHASE_RESULT | $PHASE_STATS"

@@ -35,9 +35,9 @@ public final class Estimates {
     /**
      * How a target is counted, its ceiling made and its price known: null once every target is counted. They hold
      * the request, its targets' averages and the memo of models counted, which the routing state would otherwise keep
-     * for the whole call (~0.5 KB of a call in flight, bench/README.md "What a call in flight holds, and what 10,000
-     * cost"). Set to null under the lock only; read without it, a null read means every target is counted, and a
-     * stale one still answers.
+     * for the whole call (0.4 KB of a call in flight measured, bench/README.md "What a call in flight holds"). Set to
+     * null under the lock only; read without it, a null read means every target is counted, and a stale one still
+     * answers.
      */
     private IntFunction<CostEstimate> count;
     private IntToLongFunction ceiling;
