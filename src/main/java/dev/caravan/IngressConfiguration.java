@@ -46,6 +46,7 @@ import dev.caravan.passthrough.PassThroughOnly;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.ProviderSettings;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.routing.RefusalLog;
 import dev.caravan.routing.RoutingPolicy;
 import dev.caravan.state.LocalResponseRecords;
 import dev.caravan.state.RedisResponseRecords;
@@ -103,6 +104,11 @@ public class IngressConfiguration implements CamelConfiguration {
                 "camel.server.max-body-size"), settings.maxBodyBytes());
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), loops, json, settings.bound().http().maxInflightBodyBytes(),
                 serverBodyLimit, meters, redactor);
+        // the request log's line for each request answered before the chat pipeline took it up
+        RefusalLog refusals = new RefusalLog(foundation.requestLog(), redactor);
+        registry.bind(RefusalLog.BEAN, refusals);
+        errorPages.loggingRefusals(refusals, context.getPropertiesComponent().resolveProperty("camel.management.port")
+                .map(String::trim).filter(port -> port.matches("\\d{1,5}")).map(Integer::parseInt).orElse(-1));
         // the chat completions route on the event loop that read the request (LoopHops: what may block leaves it),
         // when so configured; a failure a consumer hands to the server is logged there, redacted, and only there. A
         // failure that route leaves unhandled (an operator's step outside its doTry) is answered by the step its own
@@ -133,7 +139,7 @@ public class IngressConfiguration implements CamelConfiguration {
         CaravanProperties.File files = settings.files();
         FileDrops fileDrops = new FileDrops(prompts, json, files.outbox(), files.done(), files.error(), files.maxBytes(),
                 files.readTimeout(), clock);
-        registry.bind("fileDrops", fileDrops);
+        registry.bind("fileDrops", fileDrops.loggingRefusals(refusals));
         registry.bind("inboxGate", new InboxGate(fileDrops, files.maxBytes()));
         // a failure inside the chat pipeline, as the queue and folder ingresses settle it
         registry.bind("internalErrors", new InternalErrors(redactor, clock));

@@ -144,7 +144,7 @@ public final class ClientKeys {
             return;
         }
         if (!names.contains(name.trim())) {
-            exchange.getMessage().setBody(Refusals.of(new InvalidRequest(400, null, "unknown_client",
+            exchange.getMessage().setBody(Refusals.of(exchange, "jms", new InvalidRequest(400, null, "unknown_client",
                     "The message property '" + JMS_CLIENT + "' names no client of this gateway.")));
             return;
         }

@@ -240,6 +240,8 @@ final class ConnectionGuard {
                 connection.close();
                 return;
             }
+            errors.refused(request, 408, "request_timeout", "The request was not received in time: its body "
+                    + "arrived too slowly.");
             response.setStatusCode(408).putHeader("Content-Type", "application/json")
                     .putHeader("Connection", "close")
                     .end(JsonErrorPages.REQUEST_TIMEOUT_BODY)

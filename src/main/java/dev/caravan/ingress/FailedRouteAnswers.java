@@ -1,5 +1,10 @@
 package dev.caravan.ingress;
 
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+import dev.caravan.ingress.protocol.ProtocolReplies;
+import dev.caravan.routing.RefusalLog;
 import dev.caravan.routing.RequestRecord;
 import io.vertx.core.http.HttpServerResponse;
 import org.apache.camel.AsyncCallback;
@@ -57,8 +62,15 @@ public final class FailedRouteAnswers {
         exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
         exchange.setException(null);
         RequestRecord.failedInside(exchange);
+        // one the router never planned: told as answered before the pipeline, under no id of its answer's
+        String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        RefusalLog.note(exchange, "http", JsonErrorPages.shown(http.getRequest().path()), requestId, 500,
+                "internal_error", "The server failed to process the request.");
         Message reply = exchange.getMessage();
         reply.getHeaders().clear();
+        if (!(exchange.getProperty(RequestRecord.PROPERTY) instanceof RequestRecord)) {
+            reply.setHeader(ProtocolReplies.REQUEST_ID, requestId); // the id its log line is under
+        }
         reply.setHeader(Exchange.HTTP_RESPONSE_CODE, 500);
         reply.setHeader(Exchange.CONTENT_TYPE, "application/json");
         reply.setBody(pages.internalError(http.getRequest().path()));

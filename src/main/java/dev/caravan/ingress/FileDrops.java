@@ -13,9 +13,11 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +25,7 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.clients.ClientLimits;
 import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RefusalLog;
 import dev.caravan.routing.RequestContext;
 import dev.caravan.routing.RequestRecord;
 import org.apache.camel.Exchange;
@@ -74,6 +77,8 @@ public final class FileDrops {
     /** Drops over their client's rate limit, by path: left in the inbox, unread, until then. */
     private final Map<Path, Instant> waiting = new ConcurrentHashMap<>();
     private final Clock clock;
+    /** Where the drops set aside unread are logged, or null. */
+    private volatile RefusalLog refusals;
 
     public FileDrops(PromptReader reader, ObjectMapper json, Path outbox, Path done, Path error, long maxBytes,
             Duration readTimeout) throws IOException {
@@ -99,6 +104,12 @@ public final class FileDrops {
         return until != null && until.isAfter(clock.instant());
     }
 
+    /** Writes a request log line for each drop set aside unread (a link, a pipe, too large, unreadable). */
+    public FileDrops loggingRefusals(RefusalLog log) {
+        this.refusals = log;
+        return this;
+    }
+
     /**
      * The file becomes a chat request or a refusal; or nothing, when it was answered before a restart (it moves
      * to done), is gone, or cannot be read (it is set aside with the reason).
@@ -114,7 +125,7 @@ public final class FileDrops {
                 return;
             }
             case InboxEntries.Verdict.Refused refused -> {
-                setAside(path, refused.reason());
+                setAside(path, refused);
                 return;
             }
             case InboxEntries.Verdict.Readable readable -> {
@@ -130,7 +141,7 @@ public final class FileDrops {
             return;
         }
         if (body.length > maxBytes) {
-            setAside(path, InboxEntries.tooLarge(body.length, maxBytes).reason());
+            setAside(path, InboxEntries.tooLarge(body.length, maxBytes));
             return;
         }
         String digest = DropNames.sha256(body);
@@ -144,11 +155,12 @@ public final class FileDrops {
             RequestContext.enter("file", reader.options(request)).putOn(exchange);
             message.setBody(request);
         } catch (InvalidRequest invalid) {
-            message.setBody(Refusals.of(invalid));
+            message.setBody(Refusals.of(exchange, "file", name, invalid));
         } catch (RuntimeException e) {
             // a reader fault must not bring the file back at every poll
             LOG.warn("File drop {} could not be read", DropNames.printable(name), e);
-            setAside(path, "it could not be read as a request (" + e.getClass().getSimpleName() + ")");
+            setAside(path, new InboxEntries.Verdict.Refused("it could not be read as a request ("
+                    + e.getClass().getSimpleName() + ")", 500, "internal_error"));
         }
     }
 
@@ -202,16 +214,31 @@ public final class FileDrops {
      * entry in error without its reason. An entry that cannot be moved is reported once and left in place.
      */
     public void setAside(Path entry, String reason) {
+        setAside(entry, new InboxEntries.Verdict.Refused(reason));
+    }
+
+    /** As {@link #setAside(Path, String)}, with the status and code its request log line carries. */
+    void setAside(Path entry, InboxEntries.Verdict.Refused refused) {
         String name = entry.getFileName().toString();
+        String reason = refused.reason();
+        // the id its request log line is under, in its reason file too
+        String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         ObjectNode file = json.createObjectNode();
         file.put("file", name);
         file.put("failure_class", "caller_fault");
         file.put("reason", reason);
+        file.putObject("caravan").put("request_id", requestId).put("status", refused.status());
         try {
             write(error.resolve(DropNames.reason(name)), file);
             move(entry, error.resolve(name));
             stuck.remove(name);
             LOG.warn("File drop {} set aside in the error folder: {}", DropNames.printable(name), reason);
+            RefusalLog log = refusals;
+            if (log != null) {
+                // answered once it is moved: an entry that stays is set aside (and told) at a later poll
+                log.write(requestId, "file", null, name, refused.status(), refused.code(),
+                        "The file was set aside: " + reason + ".");
+            }
         } catch (NoSuchFileException gone) {
             stuck.remove(name);
         } catch (IOException e) {

@@ -42,8 +42,11 @@ final class InboxEntries {
         record Readable(long size) implements Verdict {
         }
 
-        /** An entry that must be set aside unread, and why. */
-        record Refused(String reason) implements Verdict {
+        /** An entry that must be set aside unread, why, and the status and code its request log line carries. */
+        record Refused(String reason, int status, String code) implements Verdict {
+            Refused(String reason) {
+                this(reason, 400, "unreadable_entry");
+            }
         }
 
         /** Gone since the folder was listed. */
@@ -104,7 +107,8 @@ final class InboxEntries {
 
     static Verdict.Refused tooLarge(long size, long maxBytes) {
         return new Verdict.Refused("it is " + (size > maxBytes ? size + " bytes" : "over " + maxBytes + " bytes")
-                + ", more than the " + maxBytes + " bytes a dropped file may hold (caravan.file.max-bytes)");
+                + ", more than the " + maxBytes + " bytes a dropped file may hold (caravan.file.max-bytes)", 413,
+                "request_too_large");
     }
 
     /**

@@ -46,7 +46,7 @@ public final class InboxGate implements GenericFileFilter<File> {
             // let the consumer find it gone; at start this also lets it clear the read-lock marker left beside it
             case InboxEntries.Verdict.Gone gone -> true;
             case InboxEntries.Verdict.Refused refused -> {
-                drops.setAside(path, refused.reason());
+                drops.setAside(path, refused);
                 yield false;
             }
         };

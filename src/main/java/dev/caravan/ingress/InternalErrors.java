@@ -11,6 +11,7 @@ import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import dev.caravan.routing.RefusalLog;
 import dev.caravan.routing.RequestRecord;
 import dev.caravan.routing.RoutingState;
 import org.apache.camel.Exchange;
@@ -52,6 +53,9 @@ public final class InternalErrors {
         exchange.getMessage().setBody(outcome);
         // a request the chat route concluded before the failure is told as the internal error it ends as
         RequestRecord.failedInside(exchange);
+        // one the router never planned (a step before it threw) has no record: told as answered before the pipeline
+        RefusalLog.note(exchange, context.ingress(), null, outcome.requestId(), 500, FAILURE_CLASS,
+                outcome.message());
     }
 
     /** The outcome of a request that failed inside the gateway, with what the router knew of it, if it planned it. */

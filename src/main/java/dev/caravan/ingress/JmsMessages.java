@@ -156,7 +156,7 @@ public final class JmsMessages {
             RequestContext.enter("jms", reader.options(request)).putOn(exchange);
             exchange.getMessage().setBody(request);
         } catch (InvalidRequest invalid) {
-            exchange.getMessage().setBody(Refusals.of(invalid));
+            exchange.getMessage().setBody(Refusals.of(exchange, "jms", invalid));
         }
     }
 

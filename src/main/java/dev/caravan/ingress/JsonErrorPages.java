@@ -1,15 +1,18 @@
 package dev.caravan.ingress;
 
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ingress.protocol.ProtocolShapes;
 import dev.caravan.provider.RedactedFailure;
 import dev.caravan.provider.SecretRedactor;
+import dev.caravan.routing.RefusalLog;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -39,12 +42,17 @@ public final class JsonErrorPages {
             + "\"code\":\"request_timeout\"}}";
     private static final Logger LOG = LoggerFactory.getLogger(JsonErrorPages.class);
     private static final int SHOWN_PATH = 200;
+    private static final String REQUEST_ID = "x-caravan-request-id";
 
     private final ObjectMapper json;
     private final CamelContext camel;
     private final long maxBodyBytes;
     private final SecretRedactor redactor;
     private final ProtocolShapes openAi;
+    /** Where the refusals of the API port are logged, or null. */
+    private volatile RefusalLog refusals;
+    /** The management port, whose refusals are not the API's requests and have no line. */
+    private volatile int managementPort = -1;
     /** Path prefixes and the protocol whose error shape answers under them; the longest matching prefix wins. */
     private final Map<String, ProtocolShapes> byPrefix = new ConcurrentHashMap<>();
 
@@ -67,6 +75,36 @@ public final class JsonErrorPages {
     public JsonErrorPages answerUnder(String prefix, ProtocolShapes shapes) {
         byPrefix.put(prefix, shapes);
         return this;
+    }
+
+    /**
+     * Writes a request log line for each request the API's server refuses before any route of ours takes it (a path
+     * or method it does not serve, a body over its limit or too slow, a request it cannot read as HTTP, a body that
+     * does not fit the memory left for bodies, the gateway not serving yet), under the request id its answer carries;
+     * not for the management port's.
+     */
+    public JsonErrorPages loggingRefusals(RefusalLog log, int managementPort) {
+        this.managementPort = managementPort;
+        this.refusals = log;
+        return this;
+    }
+
+    /**
+     * Logs the refusal of {@code request}, when it came to the API port, and puts the id it is logged under on its
+     * answer (which must not have begun).
+     */
+    void refused(HttpServerRequest request, int status, String code, String message) {
+        RefusalLog log = refusals;
+        if (log == null || request.localAddress() != null && request.localAddress().port() == managementPort) {
+            return;
+        }
+        String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        try {
+            request.response().putHeader(REQUEST_ID, requestId);
+        } catch (IllegalStateException written) {
+            // the head is out: the line still names the request
+        }
+        log.write(requestId, "http", null, shown(request.path()), status, code, message);
     }
 
     /** The protocol whose error shape answers for {@code path}. */
@@ -161,6 +199,10 @@ public final class JsonErrorPages {
                 }
             }
         }
+        if (status < 500 || status == 503) {
+            // refused before any route took it; a 500 here is a failure after a route answered, which told it
+            refused(request, status, code, message);
+        }
         boolean close = !request.isEnded();
         if (close) {
             response.putHeader("Connection", "close");
@@ -214,6 +256,7 @@ public final class JsonErrorPages {
         }
         var connection = request.connection();
         try {
+            refused(request, status, code, message);
             request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                     .putHeader("Connection", "close")
                     .end(body(shapesFor(request.path()).error(status, code, message, null)))
@@ -231,6 +274,7 @@ public final class JsonErrorPages {
     void busy(HttpServerRequest request, Vertx vertx, long budget) {
         String message = "The gateway holds as many request bodies as it may at once (" + budget
                 + " bytes, caravan.http.max-inflight-body-bytes); retry shortly.";
+        refused(request, 503, "server_busy", message);
         HttpServerResponse response = request.response();
         response.setStatusCode(503).putHeader("Content-Type", "application/json").putHeader("Retry-After", "1")
                 .putHeader("Connection", "close");
@@ -319,8 +363,8 @@ public final class JsonErrorPages {
         }
     }
 
-    /** A client's path as shown in an error: bounded, and printable ASCII only. */
-    private static String shown(String path) {
+    /** A client's path as shown in an error or a log line: bounded, and printable ASCII only. */
+    public static String shown(String path) {
         String p = path == null ? "" : path;
         p = p.length() > SHOWN_PATH ? p.substring(0, SHOWN_PATH) + "..." : p;
         StringBuilder out = new StringBuilder(p.length());

@@ -91,7 +91,7 @@ public final class OperatorRequests {
             RequestContext.enter("route", requests.options(request, options(exchange))).putOn(exchange);
             message.setBody(request);
         } catch (InvalidRequest invalid) {
-            message.setBody(Refusals.of(named(invalid, alias != null)));
+            message.setBody(Refusals.of(exchange, "route", named(invalid, alias != null)));
         }
     }
 

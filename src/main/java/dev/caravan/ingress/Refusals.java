@@ -6,11 +6,29 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.routing.Outcome;
+import dev.caravan.routing.RefusalLog;
+import org.apache.camel.Exchange;
 
 /** The outcome of a request refused before routing: the caller's fault, answered without any provider call. */
 final class Refusals {
 
     private Refusals() {
+    }
+
+    /**
+     * The refusal of the request on {@code exchange}, noted for its ingress to tell in the request log when it answers
+     * (a reply, a dead letter, an error file, direct:caravan's variables).
+     */
+    static Outcome.Failed of(Exchange exchange, String ingress, InvalidRequest invalid) {
+        return of(exchange, ingress, null, invalid);
+    }
+
+    /** @param where the dropped file's name, or null */
+    static Outcome.Failed of(Exchange exchange, String ingress, String where, InvalidRequest invalid) {
+        Outcome.Failed refusal = of(invalid);
+        RefusalLog.note(exchange, ingress, where, refusal.requestId(), OpenAiErrors.status(refusal), refusal.code(),
+                refusal.message());
+        return refusal;
     }
 
     static Outcome.Failed of(InvalidRequest invalid) {

@@ -105,6 +105,74 @@ public final class RequestLog {
         REQUESTS.info(written);
     }
 
+    /**
+     * The line of a request answered before the chat pipeline took it up ({@link RefusalLog}): no alias, policy or
+     * attempt, only what the client was told.
+     *
+     * @param client the named client whose key it carried, or null
+     * @param path   the HTTP path it was sent to, or the dropped file's name; null for the queue
+     * @param code   the machine-readable reason, or null when the reason alone names it
+     */
+    public void refused(String requestId, String ingress, String client, String path, int status, String code,
+            String reason) {
+        if (!REQUESTS.isInfoEnabled()) {
+            return;
+        }
+        RequestLogWriter.Body body = line -> {
+            line.writeStartObject();
+            line.writeFieldName(REQUEST_ID);
+            line.writeString(requestId);
+            line.writeFieldName(INGRESS);
+            line.writeString(ingress);
+            if (client != null) {
+                line.writeFieldName(CLIENT);
+                line.writeString(client);
+            }
+            if (path != null) {
+                line.writeStringField("file".equals(ingress) ? "file" : "path", path);
+            }
+            line.writeFieldName(OUTCOME);
+            // refused: the request as sent could not be taken; failed: the gateway failed on it before the pipeline
+            line.writeString(status >= 500 && status != 503 ? "failed" : "refused");
+            line.writeFieldName(STATUS);
+            line.writeNumber(status);
+            if (code != null) {
+                line.writeFieldName(CODE);
+                line.writeString(code);
+            }
+            line.writeFieldName(REASON);
+            line.writeString(reason);
+            line.writeEndObject();
+        };
+        emit(requestId, body);
+    }
+
+    /** Writes a line through the writer, or through Log4j. */
+    private void emit(String requestId, RequestLogWriter.Body body) {
+        if (writer != null) {
+            try {
+                writer.append(body);
+            } catch (IOException e) {
+                REQUESTS.warn("request {} could not be logged as JSON: {}", requestId, e.toString());
+            }
+            return;
+        }
+        BufferRecycler buffers = json.getFactory()._getBufferRecycler();
+        String written;
+        try (SegmentedStringWriter text = new SegmentedStringWriter(buffers)) {
+            try (JsonGenerator line = json.getFactory().createGenerator(text)) {
+                body.writeTo(line);
+            }
+            written = text.getAndClear();
+        } catch (IOException e) {
+            REQUESTS.warn("request {} could not be logged as JSON", requestId);
+            return;
+        } finally {
+            buffers.releaseToPool();
+        }
+        REQUESTS.info(written);
+    }
+
     private void writeLine(JsonGenerator line, RoutingState state, Outcome outcome, int status, String ingress,
             boolean stream, ChatRequest request, Double costUsd, List<String> resumed, String client)
             throws IOException {

@@ -85,8 +85,12 @@ public final class RequestRecord extends SynchronizationAdapter {
 
     /** Tells the record of the request on {@code exchange} now, if it has one not told yet. */
     public static void tell(Exchange exchange) {
-        if (exchange.getProperty(PROPERTY) instanceof RequestRecord record) {
+        Object held = exchange.getProperty(PROPERTY);
+        if (held instanceof RequestRecord record) {
             record.tellOnce(exchange);
+        } else if (held instanceof RefusalLog.Noted refused) {
+            // answered before the pipeline took it up: one line, no meter (RefusalLog)
+            refused.tellOnce(exchange);
         }
     }
 
@@ -106,8 +110,11 @@ public final class RequestRecord extends SynchronizationAdapter {
      * by the exchange's completion.
      */
     public static void withdraw(Exchange exchange) {
-        if (exchange.getProperty(PROPERTY) instanceof RequestRecord record) {
+        Object held = exchange.getProperty(PROPERTY);
+        if (held instanceof RequestRecord record) {
             record.withdraw();
+        } else if (held instanceof RefusalLog.Noted refused) {
+            refused.withdraw();
         }
     }
 

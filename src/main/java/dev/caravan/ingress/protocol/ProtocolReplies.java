@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.chat.StreamSink;
+import dev.caravan.ingress.JsonErrorPages;
 import dev.caravan.ingress.protocol.ReplyHeaders.Name;
 import dev.caravan.passthrough.PassedAnswer;
 import dev.caravan.provider.RedactedFailure;
@@ -19,12 +20,14 @@ import dev.caravan.resume.ResumableWriter;
 import dev.caravan.routing.Attempt;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RequestContext;
+import dev.caravan.routing.RefusalLog;
 import dev.caravan.routing.RequestRecord;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.InvalidPayloadException;
 import org.apache.camel.Message;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,9 +116,13 @@ public final class ProtocolReplies {
     /** Called by the route's {@code onException} for a request that cannot be served as sent. */
     public void rejected(Exchange exchange) {
         InvalidRequest invalid = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, InvalidRequest.class);
+        String requestId = newRequestId();
+        // refused before the pipeline: its request log line, told as the ingress answers
+        RefusalLog.note(exchange, ingress(exchange), path(exchange), requestId, invalid.status(), invalid.code(),
+                invalid.getMessage());
         Message message = clear(exchange);
         ReplyHeaders typed = ReplyHeaders.of(message);
-        header(message, typed, Name.REQUEST_ID, newRequestId());
+        header(message, typed, Name.REQUEST_ID, requestId);
         if (invalid.status() == 401) {
             header(message, typed, Name.WWW_AUTHENTICATE, "Bearer");
         }
@@ -139,12 +146,26 @@ public final class ProtocolReplies {
             clear(exchange).setBody(null);
             return;
         }
-        // a request served before the failure is told as the internal error its client gets
+        // a request served before the failure is told as the internal error its client gets; one the router never
+        // planned, as answered before the pipeline
         RequestRecord.failedInside(exchange);
+        RefusalLog.note(exchange, ingress(exchange), path(exchange), requestId, 500, "internal_error",
+                "The gateway failed to process the request.");
         Message message = clear(exchange);
         header(message, ReplyHeaders.of(message), Name.REQUEST_ID, requestId);
         write(message, 500, shapes.error(500, "internal_error", "The gateway failed to process the request ("
                 + requestId + ").", null));
+    }
+
+    /** The ingress a request came by: as its context says once read, else the API's. */
+    private static String ingress(Exchange exchange) {
+        return exchange.getProperty(RequestContext.PROPERTY) != null ? RequestContext.on(exchange).ingress() : "http";
+    }
+
+    /** The path the request was sent to, bounded and printable, or null off HTTP. */
+    private static String path(Exchange exchange) {
+        return exchange.getIn() instanceof HttpMessage http && http.getRequest() != null
+                ? JsonErrorPages.shown(http.getRequest().path()) : null;
     }
 
     /** Ends a begun stream as broken, unless it has ended already or its abort is on its way. */

@@ -1,0 +1,239 @@
+package dev.caravan.e2e;
+
+import static dev.caravan.testing.Eventually.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.TestFolders;
+import jakarta.jms.Connection;
+import jakarta.jms.Message;
+import jakarta.jms.Session;
+import jakarta.jms.TemporaryQueue;
+import jakarta.jms.TextMessage;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A request answered before the chat pipeline took it up is told by one request log line, under the request id its
+ * answer carries, with its status, its reason, its ingress and its named client (never the key): through real
+ * sockets, the embedded broker and real folders. A request the pipeline takes is still told by its own line alone.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RefusedRequestLogTest {
+
+    private static final String KEY = "ck-refusals-operator";
+    private static final String TEAM_KEY = "ck-refusals-team";
+    private static final String REQUEST = "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final long MAX_BODY = 8192;
+    /** A header that makes the operator's step before direct:chat fail, on that request only. */
+    private static final String BREAK = "x-test-break";
+
+    private Gateway gateway;
+
+    @BeforeAll
+    void start() throws Exception {
+        Processor breaks = exchange -> {
+            if (exchange.getIn() instanceof HttpMessage http && http.getRequest().getHeader(BREAK) != null) {
+                throw new IllegalStateException("an operator's step before direct:chat failed");
+            }
+        };
+        OperatorStep step = OperatorStep.after(TestFolders.create("caravan-refusals-"), "ingress-http.camel.yaml",
+                """
+                              - process:
+                                  ref: clientKeys.check
+                """, "breaksOnRequest", breaks);
+        gateway = step.start(List.of("alpha"), "caravan.auth.keys", KEY, "caravan.clients.team.key", TEAM_KEY,
+                "caravan.http.max-body-size", Long.toString(MAX_BODY), "caravan.file.max-bytes",
+                Long.toString(MAX_BODY), "caravan.file.poll-interval", "200ms");
+    }
+
+    @AfterAll
+    void stop() {
+        if (gateway != null) {
+            gateway.closeNow();
+        }
+    }
+
+    @Test
+    void anUnknownKeyIsOneLineWithoutTheKey() throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("refused-key")) {
+            HttpResponse<String> answer = gateway.post("/v1/chat/completions", REQUEST,
+                    Map.of("Authorization", "Bearer ck-not-one-of-ours"));
+
+            assertThat(answer.statusCode()).isEqualTo(401);
+            JsonNode line = toldOnce(log, answer);
+            assertThat(line.get("ingress").asText()).isEqualTo("http");
+            assertThat(line.get("path").asText()).isEqualTo("/v1/chat/completions");
+            assertThat(line.get("outcome").asText()).isEqualTo("refused");
+            assertThat(line.get("status").asInt()).isEqualTo(401);
+            assertThat(line.get("code").asText()).isEqualTo("invalid_api_key");
+            assertThat(line.get("reason").asText()).contains("is not one of this gateway's keys");
+            assertThat(line.has("client")).as("no client is named by a key of no one").isFalse();
+            assertThat(log.lines().getFirst()).doesNotContain("ck-not-one-of-ours");
+        }
+    }
+
+    @Test
+    void aNamedClientsUnreadableBodyIsOneLineNamingTheClientNotItsKey() throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("refused-body")) {
+            HttpResponse<String> answer = gateway.post("/v1/chat/completions", "{\"model\":",
+                    Map.of("Authorization", "Bearer " + TEAM_KEY));
+
+            assertThat(answer.statusCode()).isEqualTo(400);
+            JsonNode line = toldOnce(log, answer);
+            assertThat(line.get("client").asText()).isEqualTo("team");
+            assertThat(line.get("status").asInt()).isEqualTo(400);
+            assertThat(line.get("reason").asText()).isNotBlank();
+            assertThat(log.lines().getFirst()).doesNotContain(TEAM_KEY);
+        }
+    }
+
+    @Test
+    void anUnsupportedMediaTypeIsOneLine() throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("refused-media")) {
+            HttpResponse<String> answer = gateway.post("/v1/chat/completions", REQUEST,
+                    Map.of("Authorization", "Bearer " + KEY, "Content-Type", "text/plain"));
+
+            assertThat(answer.statusCode()).isEqualTo(415);
+            JsonNode line = toldOnce(log, answer);
+            assertThat(line.get("code").asText()).isEqualTo("unsupported_media_type");
+        }
+    }
+
+    @Test
+    void aBodyOverTheServersLimitIsOneLine() throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("refused-large")) {
+            String large = REQUEST.replace("hi", "x".repeat((int) MAX_BODY));
+            HttpResponse<String> answer = gateway.post("/v1/chat/completions", large,
+                    Map.of("Authorization", "Bearer " + KEY));
+
+            assertThat(answer.statusCode()).isEqualTo(413);
+            JsonNode line = toldOnce(log, answer);
+            assertThat(line.get("code").asText()).isEqualTo("request_too_large");
+            assertThat(line.get("path").asText()).isEqualTo("/v1/chat/completions");
+        }
+    }
+
+    @Test
+    void aFailureInTheIngressRouteBeforeThePipelineIsOneFailedLine() throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("refused-failure")) {
+            HttpResponse<String> answer = gateway.post("/v1/chat/completions", REQUEST,
+                    Map.of("Authorization", "Bearer " + TEAM_KEY, BREAK, "1"));
+
+            assertThat(answer.statusCode()).isEqualTo(500);
+            JsonNode line = toldOnce(log, answer);
+            assertThat(line.get("outcome").asText()).isEqualTo("failed");
+            assertThat(line.get("code").asText()).isEqualTo("internal_error");
+            assertThat(line.get("client").asText()).isEqualTo("team");
+        }
+    }
+
+    @Test
+    void aServedRequestIsStillToldByItsOwnLineAlone() throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("refused-served")) {
+            HttpResponse<String> answer = gateway.post("/v1/chat/completions", REQUEST,
+                    Map.of("Authorization", "Bearer " + KEY));
+
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            JsonNode line = toldOnce(log, answer);
+            assertThat(line.get("outcome").asText()).isEqualTo("served");
+            assertThat(line.has("alias")).isTrue();
+        }
+    }
+
+    @Test
+    void aPoisonMessageIsOneLineUnderItsRepliesRequestId() throws Exception {
+        JsonNode line = jmsRefusal("{\"model\":", null);
+        assertThat(line.get("status").asInt()).isEqualTo(400);
+        assertThat(line.get("outcome").asText()).isEqualTo("refused");
+        assertThat(line.has("client")).isFalse();
+    }
+
+    @Test
+    void aMessageNamingNoClientIsOneLine() throws Exception {
+        JsonNode line = jmsRefusal(REQUEST, "nobody");
+        assertThat(line.get("code").asText()).isEqualTo("unknown_client");
+    }
+
+    private JsonNode jmsRefusal(String body, String client) throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("refused-jms");
+                Connection connection = new ActiveMQConnectionFactory(gateway.brokerUrl()).createConnection()) {
+            connection.start();
+            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            TemporaryQueue replies = session.createTemporaryQueue();
+            TextMessage request = session.createTextMessage(body);
+            request.setJMSReplyTo(replies);
+            if (client != null) {
+                request.setStringProperty("caravanClient", client);
+            }
+            session.createProducer(session.createQueue("llm.requests")).send(request);
+
+            Message reply = session.createConsumer(replies).receive(Gateway.ANSWER_WAIT.toMillis());
+            assertThat(reply).isNotNull();
+            assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(400);
+            String requestId = reply.getStringProperty("caravanRequestId");
+            JsonNode line = log.awaitLine(requestId);
+            assertThat(line.get("ingress").asText()).isEqualTo("jms");
+            assertThat(line.get("request_id").asText()).isEqualTo(requestId);
+            RequestLogOutput.flushAll();
+            assertThat(log.lines()).as("one line, for the one answer").hasSize(1);
+            return line;
+        }
+    }
+
+    @Test
+    void anUnreadableDropIsOneLineUnderItsErrorFilesRequestId() throws Exception {
+        JsonNode line = fileRefusal("unreadable.json", "{\"model\":");
+        assertThat(line.get("status").asInt()).isEqualTo(400);
+        assertThat(line.get("file").asText()).isEqualTo("unreadable.json");
+    }
+
+    @Test
+    void aDropOverTheLimitIsSetAsideWithOneLine() throws Exception {
+        JsonNode line = fileRefusal("large.json", REQUEST.replace("hi", "x".repeat((int) MAX_BODY)));
+        assertThat(line.get("status").asInt()).isEqualTo(413);
+        assertThat(line.get("code").asText()).isEqualTo("request_too_large");
+        assertThat(line.get("reason").asText()).contains("caravan.file.max-bytes");
+    }
+
+    private JsonNode fileRefusal(String name, String body) throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("refused-file")) {
+            Path inbox = gateway.data("inbox");
+            Path temp = inbox.resolve("." + name + ".part");
+            Files.writeString(temp, body);
+            Files.move(temp, inbox.resolve(name));
+
+            Path reason = gateway.data("error").resolve(name + ".error.json");
+            eventually().until(() -> Files.exists(reason) && Files.exists(gateway.data("error").resolve(name)));
+            String requestId = Gateway.JSON.readTree(Files.readString(reason)).at("/caravan/request_id").asText();
+            assertThat(requestId).startsWith("req_");
+            JsonNode line = log.awaitLine(requestId);
+            assertThat(line.get("ingress").asText()).isEqualTo("file");
+            assertThat(line.get("outcome").asText()).isEqualTo("refused");
+            RequestLogOutput.flushAll();
+            assertThat(log.lines()).as("one line, for the one answer").hasSize(1);
+            return line;
+        }
+    }
+
+    /** The one line the request's answer is told by, under the request id the answer carries. */
+    private static JsonNode toldOnce(RequestLogCapture log, HttpResponse<String> answer) throws Exception {
+        String requestId = answer.headers().firstValue("x-caravan-request-id").orElseThrow();
+        JsonNode line = log.awaitLine(requestId);
+        assertThat(line.get("request_id").asText()).isEqualTo(requestId);
+        RequestLogOutput.flushAll();
+        assertThat(log.lines()).as("one line, for the one answer").hasSize(1);
+        return line;
+    }
+}
