@@ -18,6 +18,8 @@ import jakarta.jms.TemporaryQueue;
 import jakarta.jms.TextMessage;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.Processor;
+import org.apache.camel.component.file.FileConstants;
+import org.apache.camel.component.jms.JmsMessage;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,13 +40,20 @@ class RefusedRequestLogTest {
     private static final long MAX_BODY = 8192;
     /** A header that makes the operator's step before direct:chat fail, on that request only. */
     private static final String BREAK = "x-test-break";
+    /** The message property that does the same for a queued request. */
+    private static final String JMS_BREAK = "testBreak";
 
     private Gateway gateway;
 
     @BeforeAll
     void start() throws Exception {
+        // the same operator's step on each ingress route, before direct:chat: it fails the requests asked to
         Processor breaks = exchange -> {
-            if (exchange.getIn() instanceof HttpMessage http && http.getRequest().getHeader(BREAK) != null) {
+            org.apache.camel.Message in = exchange.getIn();
+            boolean asked = in instanceof HttpMessage http ? http.getRequest().getHeader(BREAK) != null
+                    : in instanceof JmsMessage jms ? jms.getJmsMessage().propertyExists(JMS_BREAK)
+                    : in.getHeader(FileConstants.FILE_NAME_ONLY, "", String.class).startsWith("break");
+            if (asked) {
                 throw new IllegalStateException("an operator's step before direct:chat failed");
             }
         };
@@ -53,6 +62,15 @@ class RefusedRequestLogTest {
                               - process:
                                   ref: clientKeys.check
                 """, "breaksOnRequest", breaks);
+        for (String[] route : List.of(new String[] {"ingress-jms.camel.yaml", "jmsClient"},
+                new String[] {"ingress-file.camel.yaml", "fileClient"})) {
+            Path file = step.routes().resolve(route[0]);
+            String anchor = "                  method: " + route[1] + "\n";
+            String yaml = Files.readString(file);
+            assertThat(yaml).contains(anchor);
+            Files.writeString(file, yaml.replace(anchor, anchor
+                    + "              - process:\n                  ref: breaksOnRequest\n"));
+        }
         gateway = step.start(List.of("alpha"), "caravan.auth.keys", KEY, "caravan.clients.team.key", TEAM_KEY,
                 "caravan.http.max-body-size", Long.toString(MAX_BODY), "caravan.file.max-bytes",
                 Long.toString(MAX_BODY), "caravan.file.poll-interval", "200ms");
@@ -166,7 +184,18 @@ class RefusedRequestLogTest {
         assertThat(line.get("code").asText()).isEqualTo("unknown_client");
     }
 
+    @Test
+    void aFailureInTheQueuesRouteBeforeThePipelineIsOneFailedLine() throws Exception {
+        JsonNode line = jmsAnswer(REQUEST, null, true, 500);
+        assertThat(line.get("outcome").asText()).isEqualTo("failed");
+        assertThat(line.get("code").asText()).isEqualTo("internal_error");
+    }
+
     private JsonNode jmsRefusal(String body, String client) throws Exception {
+        return jmsAnswer(body, client, false, 400);
+    }
+
+    private JsonNode jmsAnswer(String body, String client, boolean broken, int status) throws Exception {
         try (RequestLogCapture log = RequestLogCapture.attach("refused-jms");
                 Connection connection = new ActiveMQConnectionFactory(gateway.brokerUrl()).createConnection()) {
             connection.start();
@@ -177,11 +206,14 @@ class RefusedRequestLogTest {
             if (client != null) {
                 request.setStringProperty("caravanClient", client);
             }
+            if (broken) {
+                request.setBooleanProperty(JMS_BREAK, true);
+            }
             session.createProducer(session.createQueue("llm.requests")).send(request);
 
             Message reply = session.createConsumer(replies).receive(Gateway.ANSWER_WAIT.toMillis());
             assertThat(reply).isNotNull();
-            assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(400);
+            assertThat(reply.getIntProperty("caravanStatus")).isEqualTo(status);
             String requestId = reply.getStringProperty("caravanRequestId");
             JsonNode line = log.awaitLine(requestId);
             assertThat(line.get("ingress").asText()).isEqualTo("jms");
@@ -196,6 +228,7 @@ class RefusedRequestLogTest {
     void anUnreadableDropIsOneLineUnderItsErrorFilesRequestId() throws Exception {
         JsonNode line = fileRefusal("unreadable.json", "{\"model\":");
         assertThat(line.get("status").asInt()).isEqualTo(400);
+        assertThat(line.get("outcome").asText()).isEqualTo("refused");
         assertThat(line.get("file").asText()).isEqualTo("unreadable.json");
     }
 
@@ -203,8 +236,16 @@ class RefusedRequestLogTest {
     void aDropOverTheLimitIsSetAsideWithOneLine() throws Exception {
         JsonNode line = fileRefusal("large.json", REQUEST.replace("hi", "x".repeat((int) MAX_BODY)));
         assertThat(line.get("status").asInt()).isEqualTo(413);
+        assertThat(line.get("outcome").asText()).isEqualTo("refused");
         assertThat(line.get("code").asText()).isEqualTo("request_too_large");
         assertThat(line.get("reason").asText()).contains("caravan.file.max-bytes");
+    }
+
+    @Test
+    void aFailureInTheFoldersRouteBeforeThePipelineIsOneFailedLine() throws Exception {
+        JsonNode line = fileRefusal("break.json", REQUEST);
+        assertThat(line.get("status").asInt()).isEqualTo(500);
+        assertThat(line.get("code").asText()).isEqualTo("internal_error");
     }
 
     private JsonNode fileRefusal(String name, String body) throws Exception {
@@ -220,7 +261,6 @@ class RefusedRequestLogTest {
             assertThat(requestId).startsWith("req_");
             JsonNode line = log.awaitLine(requestId);
             assertThat(line.get("ingress").asText()).isEqualTo("file");
-            assertThat(line.get("outcome").asText()).isEqualTo("refused");
             RequestLogOutput.flushAll();
             assertThat(log.lines()).as("one line, for the one answer").hasSize(1);
             return line;
