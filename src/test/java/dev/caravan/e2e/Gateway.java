@@ -1,7 +1,6 @@
 package dev.caravan.e2e;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +19,7 @@ import dev.caravan.console.Console;
 import dev.caravan.routing.RequestLogWriter;
 import dev.caravan.simulator.SimulatedProvider;
 import dev.caravan.simulator.Simulator;
+import dev.caravan.testing.FreePorts;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.awaitility.Awaitility;
@@ -418,12 +418,9 @@ final class Gateway implements AutoCloseable {
         return map;
     }
 
+    /** A port reserved for this gateway's server: see {@link FreePorts}. */
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return FreePorts.take();
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.caravan.e2e;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.caravan.simulator.Simulator;
+import dev.caravan.testing.FreePorts;
 
 /**
  * A gateway in a process of its own, for what a gateway inside the test's JVM cannot show: a kill -9 in the
@@ -94,9 +94,8 @@ final class GatewayProcess {
         return List.copyOf(properties);
     }
 
+    /** A port reserved for a gateway process's server: see {@link FreePorts}. */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return FreePorts.take();
     }
 }
