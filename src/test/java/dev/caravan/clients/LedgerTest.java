@@ -34,7 +34,7 @@ class LedgerTest {
 
     @BeforeAll
     static void connect() {
-        shared = new RedisLedger(RedisStateStore.connect(java.net.URI.create(redis.url()), Duration.ofSeconds(2), 4),
+        shared = new RedisLedger(RedisStateStore.connect(java.net.URI.create(redis.url()), RedisServer.COMMAND_TIMEOUT, 4),
                 "test:", "test", Duration.ofMinutes(1));
     }
 

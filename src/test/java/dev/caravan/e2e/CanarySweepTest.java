@@ -115,6 +115,12 @@ class CanarySweepTest {
     /** What the simulated providers received, when the gateway had been sent inbound secrets. */
     static final Map<String, Map<String, List<String>>> receivedHeaders = new LinkedHashMap<>();
 
+    /**
+     * Every provider limit (attempt, first token, idle, health probe): only a provider told to hang reaches it, so
+     * it decides nothing else, not even on a loaded machine; each hanging scenario waits it out once.
+     */
+    static final Duration PROVIDER_TIMEOUT = Duration.ofSeconds(15);
+
     static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static AbstractAppender capture;
     /** The request log's lines, which its own writer prints rather than Log4j. */
@@ -259,7 +265,8 @@ class CanarySweepTest {
         fault("alpha", Fault.streaming(StreamFault.none().malformedAt(0)));
         expect(chat("stream: alpha's first event is malformed, bravo streams", true, Map.of()), 200,
                 "alpha:model-alpha=bad_response");
-        fault("alpha", Fault.streaming(StreamFault.none().firstToken(15_000)));
+        // later than the first-token limit by far: the limit, not the token, ends the attempt
+        fault("alpha", Fault.streaming(StreamFault.none().firstToken(PROVIDER_TIMEOUT.multipliedBy(6).toMillis())));
         expect(chat("stream: alpha's first token is late, bravo streams", true, Map.of()), 200,
                 "alpha:model-alpha=timeout");
         fault("alpha", Fault.status(400));
@@ -332,7 +339,8 @@ class CanarySweepTest {
 
             rearm();
             session.createProducer(session.createQueue("llm.requests")).send(session.createTextMessage("no reply-to"));
-            Message onReplyQueue = session.createConsumer(session.createQueue("llm.replies")).receive(10_000);
+            Message onReplyQueue = session.createConsumer(session.createQueue("llm.replies"))
+                    .receive(Gateway.ANSWER_WAIT.toMillis());
             record(jms, "jms: reply on the reply queue", onReplyQueue);
             intend(onReplyQueue != null, null, "jms: a reply on the reply queue");
             session.close();
@@ -425,21 +433,22 @@ class CanarySweepTest {
                 "caravan.provider.bravo.api-keys", BRAVO_KEY + ", test-key-bravo",
                 "caravan.provider.gamma.api-keys", GAMMA_KEY + ", test-key-gamma",
                 "caravan.routing.policy", "priority",
-                "caravan.request.deadline", "10s",
+                // bounds only: each is far beyond what a healthy answer takes however loaded the machine, and is
+                // reached only by the providers told to hang, whose scenarios wait it out
+                "caravan.request.deadline", "120s",
                 "caravan.retry.backoff", "10ms",
                 // a refused canary rests only briefly, so that later requests send it again
                 "caravan.auth.failure-cooldown", "300ms",
                 "caravan.rate-limit.default-cooldown", "300ms",
-                // short, for the hanging providers' sake, yet long enough for a healthy answer on a loaded machine
-                "caravan.defaults.timeout", "3s",
-                "caravan.defaults.first-token-timeout", "3s",
-                "caravan.defaults.idle-timeout", "3s",
+                "caravan.defaults.timeout", PROVIDER_TIMEOUT.toSeconds() + "s",
+                "caravan.defaults.first-token-timeout", PROVIDER_TIMEOUT.toSeconds() + "s",
+                "caravan.defaults.idle-timeout", PROVIDER_TIMEOUT.toSeconds() + "s",
                 "caravan.breaker.minimum-calls", "1000",
                 "caravan.breaker.sliding-window-size", "1000",
                 // a probe that finds the canary refused rests it: here probes run once at start, and in
                 // probeSweep() every 300 ms on a gateway of their own
                 "caravan.health.interval", interval,
-                "caravan.health.timeout", "500ms",
+                "caravan.health.timeout", PROVIDER_TIMEOUT.toSeconds() + "s",
                 "caravan.health.failure-threshold", "1000000",
                 "caravan.jms.max-attempts", "2",
                 "caravan.jms.redelivery-delay", "100ms",
@@ -641,7 +650,7 @@ class CanarySweepTest {
     private static Answer send(String label, String method, String path, String body, Map<String, String> headers,
             boolean streamed, boolean recorded) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
-                .timeout(Duration.ofSeconds(30))
+                .timeout(Gateway.ANSWER_WAIT)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
@@ -806,7 +815,7 @@ class CanarySweepTest {
         request.setJMSReplyTo(replies);
         session.createProducer(session.createQueue("llm.requests")).send(request);
         try (MessageConsumer consumer = session.createConsumer(replies)) {
-            Message reply = consumer.receive(10_000);
+            Message reply = consumer.receive(Gateway.ANSWER_WAIT.toMillis());
             record(jms, label + " (reply)", reply);
             intend(reply != null, null, label + ": a reply");
             return reply;
@@ -814,7 +823,7 @@ class CanarySweepTest {
     }
 
     private static Message deadLetter(MessageConsumer deadLetters, String label) throws JMSException {
-        Message dead = deadLetters.receive(10_000);
+        Message dead = deadLetters.receive(Gateway.ANSWER_WAIT.toMillis());
         record(jms, label + " (dead letter)", dead);
         return dead;
     }

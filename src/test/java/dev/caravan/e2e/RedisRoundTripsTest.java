@@ -60,7 +60,7 @@ class RedisRoundTripsTest {
                 "caravan.state.redis-url", redis.url(),
                 "caravan.state.key-prefix", "rt:",
                 "caravan.state.refresh-interval", "1h",
-                "caravan.state.timeout", "2s"));
+                "caravan.state.timeout", RedisServer.COMMAND_TIMEOUT.toSeconds() + "s"));
     }
 
     @AfterAll

@@ -66,7 +66,7 @@ class RedisTlsTest {
                 "caravan.state.redis-trust-store-password", RedisServer.TRUST_STORE_PASSWORD,
                 "caravan.state.key-prefix", "gw:",
                 "caravan.state.refresh-interval", "100ms",
-                "caravan.state.timeout", "2s"))) {
+                "caravan.state.timeout", RedisServer.COMMAND_TIMEOUT.toSeconds() + "s"))) {
             Map<String, String> auth = Map.of("Authorization", "Bearer ck-team");
             assertThat(gateway.post("/v1/chat/completions", "{\"model\":\"fast\",\"max_tokens\":10,"
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}", auth).statusCode()).isEqualTo(200);

@@ -327,8 +327,9 @@ class SharedClientsTest {
                 "-Dcaravan.state.store=redis",
                 "-Dcaravan.state.redis-url=" + redis.url(),
                 "-Dcaravan.state.refresh-interval=100ms",
-                // a loaded machine's pause is not a lost store; the test kills Redis when it means one
-                "-Dcaravan.state.timeout=2s",
+                // a loaded machine's pause is not a lost store (the test kills Redis when it means one): far beyond any
+                // exchange's time, it bounds only the stall that redisStalledMidLoad... makes on purpose
+                "-Dcaravan.state.timeout=10s",
                 "-Dcaravan.state.replica-id=replica-" + name);
     }
 

@@ -33,6 +33,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 
+    /**
+     * The command timeout of a client of a server that stays up through its test: far beyond what any exchange takes
+     * on a loaded machine, so that it only bounds a hang and never turns a slow answer into a lost store. A test
+     * that stalls the server to see the loss ({@link #pause}) sets a limit of its own.
+     */
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+
     /** The password of the trust store a TLS server's clients get. */
     public static final String TRUST_STORE_PASSWORD = "caravan-test";
 

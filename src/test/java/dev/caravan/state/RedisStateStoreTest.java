@@ -27,7 +27,7 @@ class RedisStateStoreTest {
 
     @Test
     void aWriteKeepsTheLaterFactAndOneExchangeReadsBack() {
-        try (RedisStateStore store = new RedisStateStore(URI.create(redis.url()), "t1:", Duration.ofSeconds(2))) {
+        try (RedisStateStore store = new RedisStateStore(URI.create(redis.url()), "t1:", RedisServer.COMMAND_TIMEOUT)) {
             store.exchange(List.of(write("cooldown:a:0", 2000, "2000 RATE_LIMITED")), List.of());
             List<String> read = store.exchange(List.of(write("cooldown:a:0", 1000, "1000 RATE_LIMITED"),
                     write("breaker:a", 5, "5 OPEN r1")), List.of("cooldown:a:0", "breaker:a", "cooldown:b:0"));
@@ -42,7 +42,7 @@ class RedisStateStoreTest {
     void everyKeyExpires() {
         // Redis's own expiry, real time: the keys looked at a minute long, the one waited for short, so no pause of a
         // loaded machine can expire a key before it is looked at
-        try (RedisStateStore store = new RedisStateStore(URI.create(redis.url()), "t2:", Duration.ofSeconds(2));
+        try (RedisStateStore store = new RedisStateStore(URI.create(redis.url()), "t2:", RedisServer.COMMAND_TIMEOUT);
                 RedisClient raw = RedisClient.create("127.0.0.1", redis.port())) {
             store.exchange(List.of(write("a", 1, "x")), List.of());
             store.lease("lease:recovery:a", "r1", Duration.ofMinutes(1));
@@ -60,7 +60,7 @@ class RedisStateStoreTest {
 
     @Test
     void aLeaseIsHeldByOneOwnerUntilItLapses() {
-        try (RedisStateStore store = new RedisStateStore(URI.create(redis.url()), "t3:", Duration.ofSeconds(2))) {
+        try (RedisStateStore store = new RedisStateStore(URI.create(redis.url()), "t3:", RedisServer.COMMAND_TIMEOUT)) {
             // held for a minute while the other owner is refused: no pause of a loaded machine lets it lapse here
             assertThat(store.lease("probe", "replica-a", Duration.ofMinutes(1))).isTrue();
             assertThat(store.lease("probe", "replica-b", Duration.ofMinutes(1))).isFalse();
@@ -75,12 +75,12 @@ class RedisStateStoreTest {
     @Test
     void aPasswordInTheUrlIsUsedAndNeverShown() {
         URI right = URI.create("redis://:s3cret-pass@127.0.0.1:" + locked.port() + "/2");
-        try (RedisStateStore store = new RedisStateStore(right, "t4:", Duration.ofSeconds(2))) {
+        try (RedisStateStore store = new RedisStateStore(right, "t4:", RedisServer.COMMAND_TIMEOUT)) {
             store.exchange(List.of(write("k", 1, "v")), List.of());
             assertThat(store.exchange(List.of(), List.of("k"))).containsExactly("v");
         }
         URI wrong = URI.create("redis://:not-the-pass@127.0.0.1:" + locked.port());
-        try (RedisStateStore store = new RedisStateStore(wrong, "t4:", Duration.ofSeconds(2))) {
+        try (RedisStateStore store = new RedisStateStore(wrong, "t4:", RedisServer.COMMAND_TIMEOUT)) {
             assertThatThrownBy(() -> store.exchange(List.of(), List.of("k")))
                     .isInstanceOf(StateStore.Unavailable.class)
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain("not-the-pass"));
@@ -89,7 +89,7 @@ class RedisStateStoreTest {
 
     @Test
     void aStoppedServerIsUnavailableAndAServerBackIsUsedAgain() throws Exception {
-        try (RedisStateStore store = new RedisStateStore(URI.create(redis.url()), "t5:", Duration.ofSeconds(2))) {
+        try (RedisStateStore store = new RedisStateStore(URI.create(redis.url()), "t5:", RedisServer.COMMAND_TIMEOUT)) {
             store.exchange(List.of(write("k", 1, "v")), List.of());
             redis.kill();
             assertThatThrownBy(() -> store.exchange(List.of(), List.of("k")))

@@ -62,10 +62,10 @@ class ResponseRecordsTest {
         assertThat(local.remove("resp_1")).isTrue();
         assertThat(local.get("resp_1")).isNull();
         assertThat(local.remove("resp_1")).isFalse();
-        try (RedisResponseRecords one = new RedisResponseRecords(URI.create(redis.url()), "rm:", Duration.ofSeconds(2),
+        try (RedisResponseRecords one = new RedisResponseRecords(URI.create(redis.url()), "rm:", RedisServer.COMMAND_TIMEOUT,
                 3, Duration.ofHours(1), clock);
                 RedisResponseRecords other = new RedisResponseRecords(URI.create(redis.url()), "rm:",
-                        Duration.ofSeconds(2), 3, Duration.ofHours(1), clock);
+                        RedisServer.COMMAND_TIMEOUT, 3, Duration.ofHours(1), clock);
                 RedisClient raw = RedisClient.create("127.0.0.1", redis.port())) {
             one.put("resp_1", "one");
             one.put("resp_2", "two");
@@ -80,10 +80,10 @@ class ResponseRecordsTest {
 
     @Test
     void inRedisEveryReplicaSeesTheRecordAndTheBoundDropsTheOldest() {
-        try (RedisResponseRecords one = new RedisResponseRecords(URI.create(redis.url()), "r1:", Duration.ofSeconds(2),
+        try (RedisResponseRecords one = new RedisResponseRecords(URI.create(redis.url()), "r1:", RedisServer.COMMAND_TIMEOUT,
                 3, Duration.ofHours(1), clock);
                 RedisResponseRecords other = new RedisResponseRecords(URI.create(redis.url()), "r1:",
-                        Duration.ofSeconds(2), 3, Duration.ofHours(1), clock);
+                        RedisServer.COMMAND_TIMEOUT, 3, Duration.ofHours(1), clock);
                 RedisClient raw = RedisClient.create("127.0.0.1", redis.port())) {
             for (int i = 1; i <= 4; i++) {
                 (i % 2 == 0 ? one : other).put("resp_" + i, "record " + i);
@@ -104,7 +104,7 @@ class ResponseRecordsTest {
     @Test
     void inRedisARecordExpires() {
         try (RedisResponseRecords records = new RedisResponseRecords(URI.create(redis.url()), "r2:",
-                Duration.ofSeconds(2), 10, Duration.ofMillis(300), Clock.systemUTC())) {
+                RedisServer.COMMAND_TIMEOUT, 10, Duration.ofMillis(300), Clock.systemUTC())) {
             records.put("resp_short", "short-lived");
             assertThat(records.get("resp_short")).isEqualTo("short-lived");
 
@@ -115,7 +115,7 @@ class ResponseRecordsTest {
     @Test
     void inRedisTheFirstCallAfterARestartFindsTheNewServer() throws Exception {
         try (RedisResponseRecords records = new RedisResponseRecords(URI.create(redis.url()), "r3:",
-                Duration.ofSeconds(2), 10, Duration.ofHours(1), clock)) {
+                RedisServer.COMMAND_TIMEOUT, 10, Duration.ofHours(1), clock)) {
             records.put("resp_before", "before");
             redis.kill();
             redis.start();
