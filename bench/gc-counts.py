@@ -18,6 +18,8 @@ line_re = re.compile(r'^\[(\d{4}-\d\d-\d\dT[\d:.]+)([+-]\d{4})\]\[(\d+\.\d+)s\](
 region_mb = 1.0
 gcs = {}
 order = []
+collector = 'the collector'
+others = []  # (uptime or time, kind, ms): pauses without heap figures (Shenandoah, ZGC)
 for raw in open(log, errors='replace'):
     m = line_re.match(raw.rstrip())
     if not m:
@@ -25,6 +27,9 @@ for raw in open(log, errors='replace'):
     ts = datetime.strptime(m.group(1) + m.group(2), '%Y-%m-%dT%H:%M:%S.%f%z').timestamp()
     t = float(m.group(3)) if use_uptime else ts
     rest = m.group(4)
+    u = re.match(r'Using (G1|Parallel|Serial|Shenandoah|The Z Garbage Collector)$', rest)
+    if u:
+        collector = {'The Z Garbage Collector': 'ZGC'}.get(u.group(1), u.group(1))
     r = re.match(r'Heap Region Size: (\d+)([MK])', rest)
     if r:
         region_mb = int(r.group(1)) / (1 if r.group(2) == 'M' else 1024)
@@ -38,10 +43,22 @@ for raw in open(log, errors='replace'):
     o = re.match(r'Old regions: (\d+)->(\d+)', body)
     if o:
         rec['old'] = (int(o.group(1)), int(o.group(2)))
+    o = re.match(r'ParOldGen: (\d+)K\(\d+K\)->(\d+)K', body)
+    if o:
+        rec['old'] = (int(o.group(1)) / 1024 / region_mb, int(o.group(2)) / 1024 / region_mb)
     p = re.match(r'(Pause \w+) \(([^)]*)\)(?: \([^)]*\))*? ?(?:\(Evacuation Failure[^)]*\))? ?(\d+)M->(\d+)M\((\d+)M\) ([\d.]+)ms$', body)
     if p:
         rec.update(t=t, kind=p.group(1), sub=p.group(2), before=int(p.group(3)), after=int(p.group(4)),
                    pause=float(p.group(6)))
+    elif re.match(r'(?:[yO]: )?Pause ', body):
+        q = re.match(r'(?:([yO]): )?(Pause [A-Za-z ]+?)(?: \(([^)]*)\))*(?: (\d+)M->(\d+)M\((\d+)M\))? ([\d.]+)ms$', body)
+        if q:
+            kind = (q.group(1) + ': ' if q.group(1) else '') + q.group(2)
+            if q.group(2) in ('Pause Full', 'Pause Degenerated GC') and q.group(4):
+                rec.update(t=t, kind='Pause Full', sub=q.group(2), before=int(q.group(4)), after=int(q.group(5)),
+                           pause=float(q.group(7)))
+            else:
+                others.append((t, kind, float(q.group(7))))
     if 'Evacuation Failure' in body:
         rec['evacfail'] = True
     if re.match(r'Concurrent Mark Cycle [\d.]+ms', body):
@@ -50,7 +67,8 @@ for raw in open(log, errors='replace'):
 pauses = [gcs[i] for i in order if 'pause' in gcs[i]]
 inside = [g for g in pauses if t0 <= g['t'] <= t1]
 marks = sum(1 for i in order if gcs[i].get('mark') and t0 <= gcs[i]['t'] <= t1)
-if not inside or reqs <= 0:
+inside_others = [o for o in others if t0 <= o[0] <= t1]
+if not (inside or inside_others) or reqs <= 0:
     sys.exit(f'no pause between {t0} and {t1} in {log}, or no request')
 alloc = 0
 for prev, cur in zip(pauses, pauses[1:]):
@@ -66,7 +84,10 @@ after = sorted(g['after'] for g in young)
 nfail = sum(g['evacfail'] for g in inside)
 psum = sum(g['pause'] for g in inside)
 span = t1 - t0
-print(f'G1 between {t0:.1f} and {t1:.1f} ({span:.1f} s), {reqs} requests; per 1,000 requests:')
+from collections import Counter
+osum = sum(o[2] for o in inside_others)
+okinds = Counter(o[1] for o in inside_others)
+print(f'{collector} between {t0:.1f} and {t1:.1f} ({span:.1f} s), {reqs} requests; per 1,000 requests:')
 print(f'  pauses {len(inside) * per:.2f}: young {len(normal) * per:.2f}, mixed {len(mixed) * per:.2f}, '
       f'full {len(full) * per:.3f}; evacuation failures {nfail * per:.3f}; '
       f'mark cycles {marks * per:.2f}')
@@ -74,8 +95,14 @@ print(f'  allocated {alloc * per:.1f} MB ({alloc * 1024 / reqs:.1f} KB per reque
       f'{promoted * per:.1f} MB ({promoted * 1024 / reqs:.2f} KB per request)')
 print(f'  pause time {psum * per:.0f} ms ({psum / 10 / span:.1f} % '
       f'of the window; times move with load)')
+if inside_others:
+    print(f'  other pauses {osum * per:.1f} ms ({osum / 10 / span:.1f} % of the window): '
+          + ', '.join(f'{k} {n}' for k, n in okinds.most_common()))
 print(f'  counts in the window: {len(normal)} young, {len(mixed)} mixed, {len(full)} full '
       f'({", ".join("%dM->%dM" % (g["before"], g["after"]) for g in full) or "none"}), '
       f'{nfail} evacuation failures, {marks} mark cycles')
-print(f'  heap after young/mixed pauses: min {after[0]} / median {statistics.median(after):.0f} / max {after[-1]} MB'
-      + ("; after full pauses %s MB" % ", ".join(str(g["after"]) for g in full) if full else ''))
+if after:
+    print(f'  heap after young/mixed pauses: min {after[0]} / median {statistics.median(after):.0f} / max {after[-1]} MB'
+          + ("; after full pauses %s MB" % ", ".join(str(g["after"]) for g in full) if full else ''))
+elif full:
+    print("  heap after full pauses %s MB" % ", ".join(str(g["after"]) for g in full))
