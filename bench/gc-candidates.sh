@@ -29,7 +29,7 @@ CANDIDATES=(
     "shenandoah|-XX:+UseShenandoahGC"
     "shenandoah-gen|-XX:+UseShenandoahGC -XX:ShenandoahGCMode=generational"
 )
-DEFAULT=${DEFAULT:-"shipped g1-reclaim parallel heap328"}
+DEFAULT=${DEFAULT:-"shipped g1-reclaim parallel shenandoah"}
 
 opts_of() { local c; for c in "${CANDIDATES[@]}"; do [[ ${c%%|*} == "$1" ]] && { echo "${c#*|}"; return; }; done; return 1; }
 if [[ ${LIST:-0} == 1 ]]; then

@@ -26,7 +26,7 @@ def gc_part(frames):
                           ('RegionToSpaceMapper', None), ('G1', None)):
             if key in f and name:
                 return name
-    return 'GC: other'
+    return 'GC: tables (mapped)'
 
 
 def parse_nmt(path):
