@@ -53,8 +53,8 @@ done
 
 # one line per candidate from each run's table (concurrency.txt) and its gc-counts lines
 {
-    printf '%-18s %8s %8s %8s %7s %7s %9s %9s %8s %9s  %s\n' candidate req/s %direct p50+% rss_mb others% full/1k \
-        evfail/1k pause_ms promo_KB "heap after full (MB)"
+    printf '%-18s %8s %8s %8s %7s %7s %9s %9s %8s %9s %7s  %s\n' candidate req/s %direct p50+% rss_mb others% full/1k \
+        evfail/1k pause_ms promo_KB gc_cpu% "heap after full (MB)"
     for n in "${names[@]}"; do
         f=$OUT/$n/concurrency.txt
         [[ -f $f ]] || { printf '%-18s (no result: %s)\n' "$n" "$OUT/$n.console.txt"; continue; }
@@ -65,9 +65,16 @@ done
             /promoted by young pauses/ { pr = $0; sub(/.*MB \(/, "", pr); sub(/ KB.*/, "", pr) }
             /^  pause time/ { pm = $3 }
             /after full pauses/ { af = $0; sub(/.*after full pauses /, "", af); sub(/ MB.*/, "", af) }
+            /^gateway CPU in the measured phase by thread group/ {
+                # the collector threads: G1 (GC Thread, G Conc, G Refine: digits dropped), Parallel, Shenandoah, ZGC
+                line = $0; sub(/^[^:]*: /, "", line); k = split(line, grp, "; ")
+                for (i = 1; i <= k; i++) { m = split(grp[i], w, " "); name = grp[i]; sub(/ [0-9.]+ %$/, "", name)
+                    if (name ~ /GC|^G1? [A-Z]|Shenandoah|^Z[A-Z]/) gcc += w[m - 1] } }
             END { gsub(/[;,]/, "", full); gsub(/[;,]/, "", ef)
-                  printf "%-18s %8s %8s %8s %7s %7s %9s %9s %8s %9s  %s\n", n, rps, pct, p50, rss, oth, full, ef, pm, pr, af }' "$f"
+                  printf "%-18s %8s %8s %8s %7s %7s %9s %9s %8s %9s %7s  %s\n", n, rps, pct, p50, rss, oth, full, ef, pm, pr,
+                      (gcc == "" ? "" : sprintf("%.1f", gcc)), af }' "$f"
     done
     echo "%direct, p50+%: the measured phase against the same load straight to the simulator; rss_mb: its largest 1 s sample;"
-    echo "full/1k, evfail/1k, pause_ms (young, mixed and full), promo_KB (per request): bench/gc-counts.py over the measured phase."
+    echo "full/1k, evfail/1k, pause_ms (young, mixed and full), promo_KB (per request): bench/gc-counts.py over the measured phase;"
+    echo "gc_cpu%: the collector's threads' share of the gateway's CPU in the measured phase (the top 10 thread groups)."
 } | tee "$OUT/summary.txt"
