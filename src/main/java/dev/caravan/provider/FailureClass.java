@@ -65,16 +65,19 @@ public enum FailureClass {
     private final SameTarget sameTarget;
     private final NextTarget nextTarget;
     private final boolean countsAgainstBreaker;
+    private final String label;
 
     FailureClass(SameTarget sameTarget, NextTarget nextTarget, boolean countsAgainstBreaker) {
         this.sameTarget = sameTarget;
         this.nextTarget = nextTarget;
         this.countsAgainstBreaker = countsAgainstBreaker;
+        // made once: each failed attempt's log line, header and meters tag name it
+        this.label = name().toLowerCase(Locale.ROOT);
     }
 
     /** The label used in metrics, headers, logs and error bodies: {@code caller_fault}, {@code rate_limited}, ... */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return label;
     }
 
     public SameTarget sameTarget() {

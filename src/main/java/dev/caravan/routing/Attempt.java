@@ -1,5 +1,8 @@
 package dev.caravan.routing;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import dev.caravan.provider.FailureClass;
 import dev.caravan.provider.Target;
 
@@ -12,6 +15,15 @@ import dev.caravan.provider.Target;
  */
 public record Attempt(Target target, int keyIndex, FailureClass failure, int status, String message, long millis) {
 
+    /** Summaries kept at most, as {@link Target}'s labels (targets come from configuration). */
+    private static final int SUMMARIES_KEPT = 4096;
+
+    /**
+     * Each target's summary of an attempt that succeeded, made once: nearly every answer carries one in its head, the
+     * same string for every request its target serves.
+     */
+    private static final Map<Target, String> SUCCEEDED = new ConcurrentHashMap<>();
+
     public boolean succeeded() {
         return failure == null;
     }
@@ -23,6 +35,16 @@ public record Attempt(Target target, int keyIndex, FailureClass failure, int sta
 
     /** The form used in the {@code x-caravan-attempts} header: {@code provider:model=outcome(status)}. */
     public String summary() {
-        return target + "=" + outcome() + (status > 0 && failure != null ? "(" + status + ")" : "");
+        if (failure != null) {
+            return target + "=" + failure.label() + (status > 0 ? "(" + status + ")" : "");
+        }
+        String summary = SUCCEEDED.get(target);
+        if (summary == null) {
+            summary = target + "=ok";
+            if (SUCCEEDED.size() < SUMMARIES_KEPT) {
+                SUCCEEDED.putIfAbsent(target, summary);
+            }
+        }
+        return summary;
     }
 }

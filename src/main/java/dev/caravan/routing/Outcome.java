@@ -18,6 +18,9 @@ public sealed interface Outcome {
 
     List<Attempt> attempts();
 
+    /** How long the request took, from its arrival to this outcome. */
+    long millis();
+
     /**
      * A provider answered.
      *

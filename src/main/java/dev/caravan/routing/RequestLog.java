@@ -9,8 +9,12 @@ import dev.caravan.chat.ChatMessage;
 import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
+import dev.caravan.provider.FailureClass;
+import dev.caravan.provider.Target;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +49,29 @@ public final class RequestLog {
     private static final SerializedString CODE = new SerializedString("code");
     private static final SerializedString LATENCY_MS = new SerializedString("latency_ms");
     private static final SerializedString COST_USD = new SerializedString("cost_usd");
+    // the values every line repeats, encoded once as well
+    private static final SerializedString OK = new SerializedString("ok");
+    private static final SerializedString SERVED = new SerializedString("served");
+    private static final SerializedString[] FAILURES = failures();
+    /** Targets whose names are kept encoded at most (targets come from configuration; see {@link Target}). */
+    private static final int TARGETS_KEPT = 4096;
+    /** Each target's names as a line writes them, encoded once: every line names its attempts' and server's. */
+    private static final Map<Target, TargetNames> TARGETS = new ConcurrentHashMap<>();
+
+    private record TargetNames(SerializedString provider, SerializedString model, SerializedString label) {
+
+        static TargetNames of(Target target) {
+            TargetNames names = TARGETS.get(target);
+            if (names == null) {
+                names = new TargetNames(new SerializedString(target.provider()),
+                        new SerializedString(target.model()), new SerializedString(target.toString()));
+                if (TARGETS.size() < TARGETS_KEPT) {
+                    TARGETS.putIfAbsent(target, names);
+                }
+            }
+            return names;
+        }
+    }
 
     private final ObjectMapper json;
     private final boolean content;
@@ -194,13 +221,14 @@ public final class RequestLog {
         line.writeFieldName(ATTEMPTS);
         line.writeStartArray();
         for (Attempt a : state.attempts()) {
+            TargetNames target = TargetNames.of(a.target());
             line.writeStartObject();
             line.writeFieldName(PROVIDER);
-            line.writeString(a.target().provider());
+            line.writeString(target.provider());
             line.writeFieldName(MODEL);
-            line.writeString(a.target().model());
+            line.writeString(target.model());
             line.writeFieldName(OUTCOME);
-            line.writeString(a.outcome());
+            line.writeString(a.failure() == null ? OK : FAILURES[a.failure().ordinal()]);
             if (a.status() > 0) {
                 line.writeFieldName(STATUS);
                 line.writeNumber(a.status());
@@ -225,9 +253,9 @@ public final class RequestLog {
         switch (outcome) {
             case Outcome.Served served -> {
                 line.writeFieldName(OUTCOME);
-                line.writeString("served");
+                line.writeString(SERVED);
                 line.writeFieldName(SERVED_BY);
-                line.writeString(served.target().toString());
+                line.writeString(TargetNames.of(served.target()).label());
                 Usage usage = served.response() == null ? null : served.response().usage();
                 if (usage != null) {
                     writeIfPresent(line, TOKENS_IN, usage.promptTokens());
@@ -244,7 +272,7 @@ public final class RequestLog {
             }
         }
         line.writeFieldName(LATENCY_MS);
-        line.writeNumber(outcomeMillis(outcome));
+        line.writeNumber(outcome.millis());
         if (costUsd != null) {
             line.writeFieldName(COST_USD);
             line.writeNumber(costUsd);
@@ -271,11 +299,13 @@ public final class RequestLog {
         }
     }
 
-    private static long outcomeMillis(Outcome outcome) {
-        return switch (outcome) {
-            case Outcome.Served s -> s.millis();
-            case Outcome.Failed f -> f.millis();
-        };
+    private static SerializedString[] failures() {
+        FailureClass[] classes = FailureClass.values();
+        SerializedString[] labels = new SerializedString[classes.length];
+        for (FailureClass c : classes) {
+            labels[c.ordinal()] = new SerializedString(c.label());
+        }
+        return labels;
     }
 
     private static void writeIfPresent(JsonGenerator line, SerializedString field, Integer value)
