@@ -10,11 +10,8 @@ import dev.caravan.chat.ChatRequest;
 import dev.caravan.chat.ChatResponse;
 import dev.caravan.chat.Usage;
 import dev.caravan.provider.FailureClass;
-import dev.caravan.provider.Target;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,25 +50,6 @@ public final class RequestLog {
     private static final SerializedString OK = new SerializedString("ok");
     private static final SerializedString SERVED = new SerializedString("served");
     private static final SerializedString[] FAILURES = failures();
-    /** Targets whose names are kept encoded at most (targets come from configuration; see {@link Target}). */
-    private static final int TARGETS_KEPT = 4096;
-    /** Each target's names as a line writes them, encoded once: every line names its attempts' and server's. */
-    private static final Map<Target, TargetNames> TARGETS = new ConcurrentHashMap<>();
-
-    private record TargetNames(SerializedString provider, SerializedString model, SerializedString label) {
-
-        static TargetNames of(Target target) {
-            TargetNames names = TARGETS.get(target);
-            if (names == null) {
-                names = new TargetNames(new SerializedString(target.provider()),
-                        new SerializedString(target.model()), new SerializedString(target.toString()));
-                if (TARGETS.size() < TARGETS_KEPT) {
-                    TARGETS.putIfAbsent(target, names);
-                }
-            }
-            return names;
-        }
-    }
 
     private final ObjectMapper json;
     private final boolean content;
@@ -221,12 +199,11 @@ public final class RequestLog {
         line.writeFieldName(ATTEMPTS);
         line.writeStartArray();
         for (Attempt a : state.attempts()) {
-            TargetNames target = TargetNames.of(a.target());
             line.writeStartObject();
             line.writeFieldName(PROVIDER);
-            line.writeString(target.provider());
+            line.writeString(a.target().provider());
             line.writeFieldName(MODEL);
-            line.writeString(target.model());
+            line.writeString(a.target().model());
             line.writeFieldName(OUTCOME);
             line.writeString(a.failure() == null ? OK : FAILURES[a.failure().ordinal()]);
             if (a.status() > 0) {
@@ -255,7 +232,7 @@ public final class RequestLog {
                 line.writeFieldName(OUTCOME);
                 line.writeString(SERVED);
                 line.writeFieldName(SERVED_BY);
-                line.writeString(TargetNames.of(served.target()).label());
+                line.writeString(served.target().toString());
                 Usage usage = served.response() == null ? null : served.response().usage();
                 if (usage != null) {
                     writeIfPresent(line, TOKENS_IN, usage.promptTokens());
