@@ -92,6 +92,12 @@ public final class RecoveryProbes {
     private final Predicate<String> owner;
     private final int maxAnswerBytes;
     private final ScheduledExecutorService deadlines;
+    /**
+     * The providers whose probe is under way, with when it went out (by the gateway's clock). The probe timer does not
+     * wait for a round's probes (they run in parallel, after it has moved on), so without this a probe slower than the
+     * interval would be sent again beside itself, and a recovery found (and paid for) twice.
+     */
+    private final Map<String, Long> underWay = new ConcurrentHashMap<>();
 
     /**
      * @param timeout       how long a probe may take
@@ -148,13 +154,32 @@ public final class RecoveryProbes {
 
     /**
      * The probe endpoints due now: one per provider with a key and a target whose breaker is open, of those whose
-     * probe this replica owns.
+     * probe this replica owns and whose last probe has ended; each is marked under way until it ends.
      */
     public List<String> endpoints() {
         return catalog.providers().stream()
-                .filter(p -> !p.keys().isEmpty() && cheapest.containsKey(p.id()) && open(p.id()))
-                .filter(p -> owner.test(p.id()))
+                .filter(p -> !p.keys().isEmpty() && cheapest.containsKey(p.id()))
+                .filter(p -> due(p.id()))
                 .map(p -> "direct:recover-" + p.id()).toList();
+    }
+
+    /**
+     * Whether a probe of {@code provider} goes out now, marked under way if so. The mark comes first and the breaker is
+     * looked at after it: a probe ending meanwhile half-opens the breaker before it lifts its mark, so a probe
+     * either sees that probe's mark or the breaker it left.
+     */
+    private boolean due(String provider) {
+        long now = clock.millis();
+        Long before = underWay.putIfAbsent(provider, now);
+        // a mark older than twice the probe's timeout (past which its read is cut) is a probe whose end was never told
+        if (before != null && (now - before < 2 * timeout.toMillis() || !underWay.replace(provider, before, now))) {
+            return false;
+        }
+        if (open(provider) && owner.test(provider)) {
+            return true;
+        }
+        underWay.remove(provider, now);
+        return false;
     }
 
     private boolean open(String provider) {
@@ -184,6 +209,14 @@ public final class RecoveryProbes {
     /** A 2xx completion half-opens the breaker; anything else leaves it open. */
     public void interpret(Exchange exchange) throws IOException {
         Probe probe = exchange.getVariable(PROBE, Probe.class);
+        try {
+            interpret(exchange, probe);
+        } finally {
+            underWay.remove(probe.provider());
+        }
+    }
+
+    private void interpret(Exchange exchange, Probe probe) throws IOException {
         String provider = probe.provider();
         Target target = probe.target();
         Message message = exchange.getMessage();
@@ -245,6 +278,7 @@ public final class RecoveryProbes {
         ProbeAnswers.discard(exchange.getMessage());
         ProviderFailure failure = FailureClassifier.asFailure(thrown);
         Probe probe = exchange.getVariable(PROBE, Probe.class);
+        underWay.remove(probe.provider());
         record(probe.provider(), probe.target(), false,
                 failure.failureClass().label(), redactor.redact(failure.getMessage()), null);
     }

@@ -62,6 +62,15 @@ class RecoveryTest {
         assertThat(whileDown.headers().firstValue("x-caravan-attempts"))
                 .as("no request goes to a provider known to be down").hasValue("beta:model-beta=ok");
 
+        // a probe kept in flight across many ticks of the probe timer is the only one: no second probe of alpha goes
+        // out before the first one's answer, so recovery is proven (and paid for) once
+        gateway.provider("alpha").fail(Fault.mode("hold").scope("chat"));
+        eventually().until(() -> gateway.provider("alpha").heldCalls() == 1);
+        long listings = gateway.provider("alpha").modelCalls();
+        // the health probes share the timer thread with the recovery probes: a few more of them are a few more ticks
+        eventually().until(() -> gateway.provider("alpha").modelCalls() >= listings + 4);
+        assertThat(gateway.provider("alpha").heldCalls()).as("recovery probes in flight at once").isEqualTo(1);
+
         gateway.provider("alpha").heal();
         eventually().pollInterval(Duration.ofMillis(50))
                 .until(() -> !gateway.status("alpha").get("breaker").asText().equals("open"));
