@@ -227,9 +227,14 @@ final class Gateway implements AutoCloseable {
      * reached the client.
      */
     Streaming streaming(String body) {
+        return streaming("/v1/chat/completions", body, Map.of());
+    }
+
+    /** A streamed answer of any protocol's {@code path}, sent with {@code headers} from another thread. */
+    Streaming streaming(String path, String body, Map<String, String> headers) {
         List<Streamed.Event> seen = java.util.Collections.synchronizedList(new ArrayList<>());
         return new Streaming(seen, java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> stream("/v1/chat/completions", body, Map.of(), seen)));
+                () -> stream(path, body, headers, seen)));
     }
 
     /**

@@ -151,6 +151,10 @@ final class GatewayExtension implements BeforeAllCallback, BeforeEachCallback, A
         return get().streaming(body);
     }
 
+    Gateway.Streaming streaming(String path, String body, Map<String, String> headers) {
+        return get().streaming(path, body, headers);
+    }
+
     HttpResponse<String> get(String path) {
         return get().get(path);
     }

@@ -1,8 +1,10 @@
 package dev.caravan.e2e;
 
+import static dev.caravan.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +30,19 @@ class SplitKeyStreamTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The streams' idle limit, by the gateway's ticker, which the test alone moves on. */
+    private static final Duration IDLE = Duration.ofSeconds(3);
+
+    private static final DrivenTime time = new DrivenTime();
+
     @RegisterExtension
-    static final GatewayExtension gateway = GatewayExtension.of(List.of("oa", "claude:anthropic", "gem:gemini"),
-            Gateway.props("caravan.provider.oa.apis", "chat-completions, responses",
+    static final GatewayExtension gateway = GatewayExtension.withBeans(List.of("oa", "claude:anthropic",
+            "gem:gemini"), Gateway.props("caravan.provider.oa.apis", "chat-completions, responses",
                     "caravan.routing.policy", "priority",
+                    "caravan.defaults.idle-timeout", IDLE.toMillis() + "ms",
                     // the broken streams of one test must not open a provider's breaker for the next
                     "caravan.breaker.minimum-calls", "1000",
-                    "caravan.breaker.sliding-window-size", "1000"));
+                    "caravan.breaker.sliding-window-size", "1000"), time.beans());
 
     /** How a client of each protocol asks for a stream, and what its provider of the same protocol is. */
     enum Protocol {
@@ -232,6 +240,62 @@ class SplitKeyStreamTest {
                     assertThat(everyString(streamed)).as(how).doesNotContain(held);
                 }
             }
+        }
+    }
+
+    /**
+     * The provider falls silent right after the event that ends with the key's first part, and the gateway cuts it at
+     * the idle limit (the third way a stream breaks, by the gateway's own watch rather than the provider): what was
+     * held back reaches the client before the error event as it came while shorter than a piece of a key, as
+     * [redacted] once it is one.
+     */
+    @ParameterizedTest(name = "{0} client, {1} provider")
+    @MethodSource("cases")
+    void textHeldBackWhenTheIdleLimitCutsTheStreamReachesTheClientBeforeTheErrorUnlessItIsAPieceOfTheKey(
+            Protocol protocol, String provider) {
+        String key = "test-key-" + provider;
+        for (int at : List.of(9, 10, key.length() - 1)) {
+            String how = "cut after " + at + ", passed through: " + provider.equals(protocol.own);
+            // pieces 0 and 1 ("Your key: " and the key's first part) are sent, then nothing
+            gateway.provider(provider).fail(Fault.streaming(StreamFault.none().keySplitAt(at, false, false)
+                    .stallAfter(2)));
+
+            Gateway.Streaming streaming = gateway.streaming(protocol.path, protocol.body,
+                    Map.of("x-caravan-providers", provider));
+            // the ticker moves on once content reached the client (before it, the first-content limit would apply)
+            eventually(how + ": the first content relayed").until(() -> {
+                synchronized (streaming.seen()) {
+                    return streaming.seen().stream().anyMatch(event -> event.data().contains("Your key"));
+                }
+            });
+            eventually(how + ": the stream cut").until(() -> {
+                time.advance(IDLE);
+                return streaming.answer().isDone();
+            });
+            Gateway.Streamed streamed = streaming.answer().join();
+
+            assertThat(streamed.status()).as(how).isEqualTo(200);
+            String held = key.substring(0, at);
+            assertThat(text(streamed)).as(how).isEqualTo("Your key: " + (held.length() >= 10 ? "[redacted]" : held));
+            List<JsonNode> events = events(streamed);
+            int error = -1;
+            int lastText = -1;
+            for (int i = 0; i < events.size(); i++) {
+                if (isError(events.get(i)) && error < 0) {
+                    error = i;
+                }
+                if (!text(List.of(events.get(i))).isEmpty()) {
+                    lastText = i;
+                }
+            }
+            assertThat(error).as(how + ": the error event").isPositive();
+            assertThat(lastText).as(how + ": the text before the error").isLessThan(error);
+            assertThat(everyString(streamed)).as(how).contains("sent nothing for").doesNotContain(key);
+            if (held.length() >= 10) {
+                assertThat(everyString(streamed)).as(how).doesNotContain(held);
+                assertThat(streamed.plain()).as(how).doesNotContain(held);
+            }
+            gateway.provider(provider).heal();
         }
     }
 
