@@ -428,6 +428,20 @@ final class RawStreamRelay {
             send(frame(others));
         }
 
+        /** The last event name framed, and its line: a stream names a few types over and over. */
+        private String lastName;
+        private byte[] lastLine;
+
+        /** The {@code event:} line of an event named {@code name}, which the provider wrote too: without keys. */
+        private byte[] eventLine(String name) {
+            if (!name.equals(lastName)) {
+                lastLine = ("event: " + RawStreamRelay.this.redactor.scrub(name) + "\n")
+                        .getBytes(StandardCharsets.UTF_8);
+                lastName = name;
+            }
+            return lastLine;
+        }
+
         /** The event as the provider framed it, without keys. */
         private byte[] frame(SseEvent event) {
             if (event.data() == null) {
@@ -438,7 +452,7 @@ final class RawStreamRelay {
                 out.writeBytes(RawStreamRelay.this.redactor.scrub(event.others()).getBytes(StandardCharsets.UTF_8));
             }
             if (event.event() != null) {
-                out.writeBytes(("event: " + event.event() + "\n").getBytes(StandardCharsets.UTF_8));
+                out.writeBytes(eventLine(event.event()));
             }
             for (String line : RawStreamRelay.this.redactor.scrubJson(event.data()).split("\n", -1)) {
                 out.writeBytes("data: ".getBytes(StandardCharsets.UTF_8));

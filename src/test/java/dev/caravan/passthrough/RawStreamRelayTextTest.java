@@ -80,6 +80,29 @@ class RawStreamRelayTextTest {
         }
     }
 
+    /**
+     * Every field of a passed-through event is the provider's to write, its {@code event:} name too: a key written
+     * there reaches the client as [redacted], on an event of the answer and on one the decoder knows nothing of.
+     */
+    @Test
+    void aKeyInAnEventsNameIsRedacted() {
+        RelayResult result = relay(ClientApi.MESSAGES, new AnthropicDialect(json, Clock.systemUTC())
+                .streamDecoder("m"), anthropic("message_start", ",\"message\":{\"id\":\"msg_1\",\"model\":\"m\","
+                        + "\"usage\":{\"input_tokens\":1,\"output_tokens\":0}}")
+                + anthropic("content_block_start", ",\"index\":0,\"content_block\":{\"type\":\"text\","
+                        + "\"text\":\"\"}")
+                + anthropic("content_block_delta", ",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                        + "\"text\":\"Hi\"}").replace("event: content_block_delta", "event: " + KEY)
+                + "event: x-" + KEY + "\n" + data("{\"type\":\"x-note\"}")
+                + anthropic("content_block_stop", ",\"index\":0")
+                + anthropic("message_delta", ",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":"
+                        + "{\"output_tokens\":1}")
+                + anthropic("message_stop", ""));
+
+        assertThat(result).isInstanceOf(RelayResult.Replied.class);
+        assertThat(sink.raw()).doesNotContain(KEY).contains("event: [redacted]\n").contains("event: x-[redacted]\n");
+    }
+
     @Test
     void aKeyCutInPiecesAcrossToolCallArgumentsAndReasoningIsRedactedWhole() {
         RelayResult result = relay(ClientApi.CHAT_COMPLETIONS, new OpenAiDialect(json, Clock.systemUTC())
