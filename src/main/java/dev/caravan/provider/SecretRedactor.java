@@ -273,6 +273,17 @@ public final class SecretRedactor {
             return out;
         }
 
+        /**
+         * The text goes on after {@code sent}, which the client has already, from another stream (a resumed answer's
+         * continuation after the attempt that broke): a key whose beginning ends {@code sent} and whose rest begins
+         * this text is found whole, as if one stream had carried both.
+         */
+        public void follows(String sent) {
+            if (held.isEmpty() && released.isEmpty()) {
+                released = sent.substring(sent.length() - (int) keyBeginningAtEnd(sent, 0));
+            }
+        }
+
         /** Whether {@code text} goes on with a key that some end of {@code sent} begins. */
         private boolean continues(String sent, String text) {
             if (text.isEmpty()) {

@@ -108,6 +108,12 @@ public final class ResumableWriter implements StreamWriter {
         return out.clientGone();
     }
 
+    /** The text the client has, while a continuation is awaited: the next attempt's text goes on after it. */
+    @Override
+    public String continues() {
+        return held != null ? joined.text() : "";
+    }
+
     /** True while the client's stream is broken but not ended: the next attempt continues it. */
     public boolean awaitingContinuation() {
         return held != null;

@@ -63,6 +63,12 @@ public final class StreamRelay {
         Relay(StreamWriter writer, AttemptHandle handle, StreamSink.Commit commit) {
             super(StreamRelay.this.redactor, handle, commit);
             this.writer = writer;
+            String sent = writer.continues();
+            if (!sent.isEmpty()) {
+                // a continuation: its text goes on after what the attempt that broke sent, where a key may have begun
+                texts = new StreamTexts(redactor);
+                texts.follows(new StreamTexts.Field(0, StreamTexts.CONTENT, 0), sent);
+            }
         }
 
         @Override

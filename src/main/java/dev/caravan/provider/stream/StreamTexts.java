@@ -60,6 +60,16 @@ public final class StreamTexts {
         return held.pass(text);
     }
 
+    /** The field's text goes on after {@code sent}, which the client has already; see {@link SecretRedactor.StreamText#follows}. */
+    public void follows(Field field, String sent) {
+        SecretRedactor.StreamText text = redactor.streamText();
+        text.follows(sent);
+        texts.put(field, text);
+        if (first == null) {
+            first = text;
+        }
+    }
+
     public boolean holding(Field field) {
         SecretRedactor.StreamText text = texts.get(field);
         return text != null && text.holding();

@@ -38,6 +38,14 @@ public interface StreamWriter {
     /** True once the client has gone away. */
     boolean clientGone();
 
+    /**
+     * The answer's text the client has already when what is written next continues it (a resumed stream's
+     * continuation, another attempt's), else empty: a key cut at the seam is found across it.
+     */
+    default String continues() {
+        return "";
+    }
+
     /** Opens the writer of one streamed attempt, in the client's protocol. */
     @FunctionalInterface
     interface Factory {

@@ -234,6 +234,51 @@ class StreamRelayTest {
         }
     }
 
+    /**
+     * A resumed stream is one text for the client: the attempt that broke let go of the beginning of a key it held (too
+     * short to be a piece of one), and the continuation, another attempt's relay, begins with the key's rest. The
+     * client must not read the key joined across the seam.
+     */
+    @Test
+    void aKeyBegunBeforeABreakAndCompletedByTheContinuationIsRedacted() {
+        String key = "test-key-claude";
+        SecretRedactor keyed = new SecretRedactor(List.of(key));
+        StreamRelay relay = new StreamRelay(keyed, SseReader.DEFAULT_MAX_EVENT_CHARS);
+        dev.caravan.resume.ResumableWriter writer = new dev.caravan.resume.ResumableWriter(
+                new OpenAiSseWriter(json, keyed, sink, false), sink, target -> true, resumed -> {
+                });
+        RelayResult first = relay.relay(new SequenceInputStream(
+                        body(chunk("{\"role\":\"assistant\",\"content\":\"Your key: \"}", null)
+                                + chunk("{\"content\":\"test-key-\"}", null)), breaking()),
+                new OpenAiDialect(json, Clock.systemUTC()).streamDecoder("m"), writer,
+                new AttemptHandle(ticks::incrementAndGet, 0), new StreamSink.Commit("req_1", "p", "m", List.of()));
+        assertThat(first).isInstanceOf(RelayResult.Broken.class);
+        assertThat(writer.awaitingContinuation()).isTrue();
+        // the router's part between the attempts: the break is recorded, the continuation asked of the next target
+        writer.after(new dev.caravan.provider.Target("p", "m"), dev.caravan.provider.FailureClass.STREAM_BROKEN,
+                false, 5);
+
+        RelayResult second = relay.relay(body(chunk("{\"role\":\"assistant\",\"content\":\"\"}", null)
+                        + chunk("{\"content\":\"cla\"}", null) + chunk("{\"content\":\"ude is it.\"}", null)
+                        + chunk("{}", "stop") + "data: [DONE]\n\n"),
+                new OpenAiDialect(json, Clock.systemUTC()).streamDecoder("m2"), writer,
+                new AttemptHandle(ticks::incrementAndGet, 0), new StreamSink.Commit("req_1", "q", "m2", List.of()));
+
+        assertThat(second).isInstanceOf(RelayResult.Replied.class);
+        StringBuilder text = new StringBuilder();
+        for (String event : sink.events()) {
+            if (event.startsWith("data: {")) {
+                try {
+                    text.append(json.readTree(event.substring(6)).path("choices").path(0).path("delta")
+                            .path("content").asText(""));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+        assertThat(text.toString()).doesNotContain(key).isEqualTo("Your key: test-key-[redacted] is it.");
+    }
+
     /** A read that fails because the attempt's handle was cut for {@code cut} just before, as its watch would. */
     private InputStream cutBy(AttemptHandle.Cut cut, String because) {
         return new InputStream() {
