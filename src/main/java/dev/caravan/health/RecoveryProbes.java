@@ -173,6 +173,9 @@ public final class RecoveryProbes {
         Long before = underWay.putIfAbsent(provider, now);
         // a mark older than twice the probe's timeout (past which its read is cut) is a probe whose end was never told
         if (before != null && (now - before < 2 * timeout.toMillis() || !underWay.replace(provider, before, now))) {
+            if (open(provider)) {
+                owner.test(provider); // its lease is kept while it is under way: no other replica probes beside it
+            }
             return false;
         }
         if (open(provider) && owner.test(provider)) {

@@ -60,7 +60,10 @@ public final class StreamTexts {
         return held.pass(text);
     }
 
-    /** The field's text goes on after {@code sent}, which the client has already; see {@link SecretRedactor.StreamText#follows}. */
+    /**
+     * The field's text goes on after {@code sent}, which the client has already; see
+     * {@link SecretRedactor.StreamText#follows}.
+     */
     public void follows(Field field, String sent) {
         SecretRedactor.StreamText text = redactor.streamText();
         text.follows(sent);
