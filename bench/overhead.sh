@@ -9,6 +9,8 @@
 #   GATEWAY_PROPS=-Dcaravan.provider.fake.apis=none bench/overhead.sh   # the translated path instead of pass-through
 #   FLOOR=1 bench/overhead.sh            # the pipe floor (bench/floor) measured in the same run, against the same upstream
 #   FLOOR=1 FLOOR_STACK="pipe shape shape-merged" bench/overhead.sh   # and the shape floors beside it (bench/README.md)
+#   TAIL=1 CONNS=64 bench/overhead.sh    # and what Caravan's slowest requests met inside it (bench/README.md, "What the
+#                                        # slowest 1 % meet")
 #
 # Prints a table: req/s, p50, p99, added p50/p99 versus direct, at each connection count, and CPU time per
 # request of the nginx proxy versus Caravan (and the floor, with Caravan / floor per connection count).
@@ -30,6 +32,9 @@ PROFILE=${PROFILE:-0}             # 1: record Caravan's measured runs with JFR (
                                   # (and the floor's into floor-c<N>.jfr)
 JFR_OPTIONS=${JFR_OPTIONS:-}      # extra JFR.start options, e.g. method-profiling=max (a CPU sample every millisecond
                                   # instead of every 10 ms: enough samples from a short run on a busy machine)
+TAIL=${TAIL:-0}                   # 1: Caravan records bench/tail.jfc from its start (pauses, compilations, deoptimizations,
+                                  # lock waits; no attach mid-run) and each of its measured runs is read by
+                                  # bench/tail-causes.py against its request log: tail-c<N>.txt
 REQUEST_BYTES=${REQUEST_BYTES:-0} # >0: every request is a chat request of about this many bytes (its prompt padded with
                                   # words), instead of the one-line request of post.lua
 # Connections of the first warm-up: 64, or 16 with requests of 64 KB and more: 64 one-megabyte requests in flight
@@ -137,7 +142,11 @@ redis_calls() {
 log "Caravan on 127.0.0.1:$GW_PORT (management $MGMT_PORT), one provider 'fake' -> 127.0.0.1:$UP_PORT"
 # Camel's stacks are deep: JFR's default of 64 frames would cut off the callers that matter.
 [[ $PROFILE == 1 ]] && CARAVAN_JVM_OPTS="${CARAVAN_JVM_OPTS:-} -XX:FlightRecorderOptions:stackdepth=512"
-start_caravan caravan \
+# a recording started with the JVM: starting one by attach mid-run redefines classes and deoptimizes what they touch,
+# the very stalls it is meant to see
+TAIL_OPTS=()
+[[ $TAIL == 1 ]] && TAIL_OPTS=(-XX:StartFlightRecording=name=tail,settings="$BENCH_DIR/tail.jfc")
+start_caravan caravan "${TAIL_OPTS[@]}" \
     -Dcaravan.simulator.enabled=false \
     -Dcaravan.providers=fake \
     -Dcaravan.provider.fake.dialect=openai \
@@ -197,7 +206,7 @@ for t in "${FLOOR_TARGETS[@]}"; do
 done
 sleep 2
 
-declare -A R CPU OTHERS RCMD
+declare -A R CPU OTHERS RCMD P999 PMAX
 read -ra ALL_SERVER_PIDS <<<"$(nginx_pids "$UP_PID") $(nginx_pids "$PROXY_PID") $GW_PID ${FLOOR_PIDS[*]}"
 for c in $CONNS; do
     t=$((c == 1 ? 1 : 2))
@@ -218,7 +227,20 @@ for c in $CONNS; do
         [[ $PROFILE == 1 && -n $jvm ]] && "$JAVA_HOME/bin/jcmd" "$jvm" JFR.start name=bench settings=profile $JFR_OPTIONS >/dev/null
         [[ -n $jvm ]] && thread_ticks "$jvm" >"$RUN_DIR/threads-before"
         [[ $target == caravan ]] && { sha_before=$(redis_calls evalsha); eval_before=$(redis_calls eval); }
+        from=$(date -u +%Y-%m-%dT%H:%M:%S.%3N)
         R[$target,$c]=$(run_wrk "$target-c$c" "$t" "$c" "$DURATION" "$url/v1/chat/completions" "${AUTH[@]}")
+        until=$(date -u +%Y-%m-%dT%H:%M:%S.%3N)
+        read -r _ P999[$target,$c] PMAX[$target,$c] <<<"$(grep '^TAIL ' "$RUN_DIR/wrk-$target-c$c.txt" | tail -1 | cut -d' ' -f2-)"
+        if [[ $TAIL == 1 && $target == caravan ]]; then
+            tail_jfr="${RESULTS_DIR:-$RUN_DIR}/caravan-c$c-tail.jfr"
+            "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.dump name=tail filename="$tail_jfr" >/dev/null
+            sleep 1 # the request log writes its lines within a few milliseconds of their answer
+            python3 "$BENCH_DIR/tail-causes.py" "$tail_jfr" "$RUN_DIR/caravan.log" "$from" "$until" \
+                >"$RUN_DIR/tail-c$c.txt" 2>&1 || log "tail-causes.py failed: $(tail -2 "$RUN_DIR/tail-c$c.txt")"
+            [[ -n $RESULTS_DIR ]] && cp "$RUN_DIR/tail-c$c.txt" "$RESULTS_DIR/"
+            log "  what Caravan's slowest requests met at $c connection(s):"
+            sed 's/^/    /' "$RUN_DIR/tail-c$c.txt" >&2
+        fi
         if [[ $PROFILE == 1 && -n $jvm ]]; then
             jfr_file="${RESULTS_DIR:-$RUN_DIR}/$target-c$c.jfr"
             "$JAVA_HOME/bin/jcmd" "$jvm" JFR.stop name=bench filename="$jfr_file" >/dev/null
@@ -245,7 +267,7 @@ done
 {
     echo
     echo "Overhead on 127.0.0.1, $(nproc) cores, wrk ${DURATION} per run, Caravan warmed up ${WARMUP} at ${WARMUP_CONNS} + ${WARMUP} at 4 connections; client ledger: $([[ $CLIENT == 1 ]] && echo "named client, store $STORE" || echo none); request $( ((REQUEST_BYTES > 0)) && stat -c %s "$RUN_DIR/request.json" || echo 62) B, answer $( ((ANSWER_BYTES > 0)) && stat -c %s "$RUN_DIR/upstream/answer.json" || echo ${#COMPLETION}) B; Caravan's JVM options: ${CARAVAN_JVM_OPTS:-JVM defaults}; $(date -u '+%Y-%m-%d %H:%M UTC')"
-    printf '%-12s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others%
+    printf '%-12s %5s %10s %9s %9s %10s %10s %8s %12s %8s %10s %9s\n' target conns req/s p50_ms p99_ms +p50_ms +p99_ms errors cpu_us/req others% p99.9_ms max_ms
     for c in $CONNS; do
         read -r _ _ dp50 dp99 _ <<<"${R[direct,$c]}"
         for target in $TARGETS; do
@@ -257,8 +279,8 @@ done
                 add99=$(awk -v a="$p99" -v b="$dp99" 'BEGIN{printf "%.3f", a-b}')
                 cpu=$(awk -v t="${CPU[$target,$c]}" -v n="$n" -v hz="$CLK_TCK" 'BEGIN{printf "%.1f", n ? t/hz*1e6/n : 0}')
             fi
-            printf '%-12s %5s %10s %9s %9s %10s %10s %8s %12s %8s\n' "$target" "$c" "$rps" "$p50" "$p99" "$add50" "$add99" \
-                "$((non2xx + sock + tmo))" "$cpu" "${OTHERS[$target,$c]}"
+            printf '%-12s %5s %10s %9s %9s %10s %10s %8s %12s %8s %10s %9s\n' "$target" "$c" "$rps" "$p50" "$p99" "$add50" "$add99" \
+                "$((non2xx + sock + tmo))" "$cpu" "${OTHERS[$target,$c]}" "${P999[$target,$c]:--}" "${PMAX[$target,$c]:--}"
         done
     done
     if [[ $FLOOR == 1 ]]; then
@@ -289,6 +311,9 @@ done
             read -r sha ev <<<"${RCMD[$c]}"
             awk -v n="$n" -v s="$sha" -v e="$ev" -v c="$c" 'BEGIN{printf "Redis at %s connection(s): %.3f scripts by digest (admissions) and %.4f whole scripts (background exchanges) per Caravan request\n", c, n ? s/n : 0, n ? e/n : 0}'
         done
+    fi
+    if [[ $TAIL == 1 ]]; then
+        for c in $CONNS; do echo "What Caravan's slowest requests met at $c connection(s) (bench/tail-causes.py):"; cat "$RUN_DIR/tail-c$c.txt"; done
     fi
     echo "errors = non-2xx + socket errors + timeouts; cpu_us/req = (utime+stime of the proxy process(es)) / requests"
     echo "(nginx: master + workers; Caravan and the floor: the whole JVM, JIT and GC included). The load generator and all servers share"

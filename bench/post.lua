@@ -19,4 +19,7 @@ function done(summary, latency, requests)
     summary.requests, summary.requests / secs,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     e.status, e.connect + e.read + e.write, e.timeout, secs))
+  -- TAIL p90_ms p99.9_ms max_ms: the far end of the distribution, on a line of its own (RESULT's fields are positional)
+  io.write(string.format("TAIL %.3f %.3f %.3f\n", latency:percentile(90) / 1000, latency:percentile(99.9) / 1000,
+    latency.max / 1000))
 end
