@@ -21,6 +21,7 @@ import dev.caravan.ingress.ClientKeys;
 import dev.caravan.ingress.FailedRouteAnswers;
 import dev.caravan.ingress.FileDrops;
 import dev.caravan.ingress.GuardedVertx;
+import dev.caravan.ingress.HeldLoops;
 import dev.caravan.ingress.HttpLimits;
 import dev.caravan.ingress.InboxGate;
 import dev.caravan.ingress.InternalErrors;
@@ -56,6 +57,7 @@ import dev.caravan.state.StateSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.VertxInternal;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -99,7 +101,9 @@ public class IngressConfiguration implements CamelConfiguration {
         int loops = settings.bound().http().serverLoops();
         // the API's servers and the provider calls share its event loops; as many as the servers listen on (Vert.x's
         // default, twice the cores, left loops that only idled: two threads at rest on two cores)
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+        Vertx vertx = Vertx.vertx(HeldLoops.watching(new VertxOptions().setEventLoopPoolSize(loops),
+                settings.bound().http().loopHeldAfter()));
+        HeldLoops.install((VertxInternal) vertx, meters);
         long serverBodyLimit = serverBodyLimit(context.getPropertiesComponent().resolveProperty(
                 "camel.server.max-body-size"), settings.maxBodyBytes());
         JsonErrorPages errorPages = httpServers(context, vertx, settings.httpLimits(), loops, json, settings.bound().http().maxInflightBodyBytes(),

@@ -73,7 +73,7 @@ public record CaravanProperties(
     public record Http(Integer port, Long maxBodySize, Duration headTimeout, Duration keepAliveTimeout,
             Duration bodyTimeout, Duration idleTimeout, Integer maxConnections, Integer maxHeaderSize,
             Integer maxInitialLineLength, Boolean eventLoop, Integer eventLoops, Long maxInflightBodyBytes,
-            Duration streamDrainTimeout) {
+            Duration streamDrainTimeout, Duration loopHeldAfter) {
 
         public Http {
             maxBodySize = atLeast("max-body-size", or(maxBodySize, 4L * 1024 * 1024), 1024L);
@@ -89,6 +89,11 @@ public record CaravanProperties(
             streamDrainTimeout = or(streamDrainTimeout, Duration.ofSeconds(60));
             if (streamDrainTimeout.isNegative() || streamDrainTimeout.isZero()) {
                 throw new SettingProblem("stream-drain-timeout", "must be longer than 0");
+            }
+            // Vert.x's own default for a blocked event loop
+            loopHeldAfter = or(loopHeldAfter, Duration.ofSeconds(2));
+            if (loopHeldAfter.toMillis() < 1) {
+                throw new SettingProblem("loop-held-after", "must be at least 1ms");
             }
             // a quarter of the heap: each body in flight is held about four times over. Below max-body-size the
             // largest body could never pass, and clients told Retry-After would retry

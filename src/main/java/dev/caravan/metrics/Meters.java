@@ -22,6 +22,8 @@ public final class Meters {
     public static final String STATE_STORE_UP = "caravan.state.store.up";
     /** Log lines dropped because the asynchronous appender's queue was full (or the console failed). */
     public static final String LOG_DROPPED = "caravan.log.dropped";
+    /** Event-loop turns that ran longer than caravan.http.loop-held-after. */
+    public static final String LOOP_HELD = "caravan.http.loop.held";
 
     public static final String PROVIDER = "provider";
     public static final String MODEL = "model";
