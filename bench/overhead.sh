@@ -34,7 +34,13 @@ JFR_OPTIONS=${JFR_OPTIONS:-}      # extra JFR.start options, e.g. method-profili
                                   # instead of every 10 ms: enough samples from a short run on a busy machine)
 TAIL=${TAIL:-0}                   # 1: Caravan records bench/tail.jfc from its start (pauses, compilations, deoptimizations,
                                   # lock waits; no attach mid-run) and each of its measured runs is read by
-                                  # bench/tail-causes.py against its request log: tail-c<N>.txt
+                                  # bench/tail-causes.py against its request log: tail-c<N>.txt; and its event-loop turns
+                                  # longer than HELD_AFTER are counted (caravan.http.loop.held, per 1,000 requests)
+HELD_AFTER=${HELD_AFTER:-5ms}     # with TAIL=1: caravan.http.loop-held-after
+JIT_SETTLE=${JIT_SETTLE:-0}       # >0: after the warm-ups, each JVM runs on at 4 connections in 5 s slices, at most this
+                                  # many, until a slice passes without a compilation (sun.ci.totalCompiles): a C2
+                                  # compilation in a measured run takes one of the two cores from the loops for 0.1-0.4 s
+                                  # (bench/README.md, "What the slowest 1 % meet")
 REQUEST_BYTES=${REQUEST_BYTES:-0} # >0: every request is a chat request of about this many bytes (its prompt padded with
                                   # words), instead of the one-line request of post.lua
 # Connections of the first warm-up: 64, or 16 with requests of 64 KB and more: 64 one-megabyte requests in flight
@@ -54,7 +60,7 @@ FLOOR_JVM_OPTS=${FLOOR_JVM_OPTS-$CARAVAN_JVM_OPTS}   # the floor's JVM options: 
 # Bound the whole run: targets x connection counts x (duration + slack) + warm-ups + start-up (and the floor's build).
 secs=${DURATION%s}
 targets=$((FLOOR == 1 ? 3 + ${#FLOOR_STACKS[@]} : 3))
-budget=$(( targets * $(wc -w <<<"$CONNS") * (secs + 30 + ${QUIET_WAIT:-0}) + (targets - 1) * ${WARMUP%s} + 180 + FLOOR * 240 ))
+budget=$(( targets * $(wc -w <<<"$CONNS") * (secs + 30 + ${QUIET_WAIT:-0}) + (targets - 1) * ${WARMUP%s} + 180 + FLOOR * 240 + (targets - 2) * JIT_SETTLE * 10 ))
 bound_run_time "$budget" "$0" "$@"
 
 ensure_tools
@@ -145,7 +151,13 @@ log "Caravan on 127.0.0.1:$GW_PORT (management $MGMT_PORT), one provider 'fake' 
 # a recording started with the JVM: starting one by attach mid-run redefines classes and deoptimizes what they touch,
 # the very stalls it is meant to see
 TAIL_OPTS=()
-[[ $TAIL == 1 ]] && TAIL_OPTS=(-XX:StartFlightRecording=name=tail,settings="$BENCH_DIR/tail.jfc")
+[[ $TAIL == 1 ]] && TAIL_OPTS=(-XX:StartFlightRecording=name=tail,settings="$BENCH_DIR/tail.jfc"
+    -Dcaravan.http.loop-held-after="$HELD_AFTER")
+# event-loop turns held past caravan.http.loop-held-after so far
+held_turns() {
+    curl -s --max-time 5 "http://127.0.0.1:$MGMT_PORT/observe/metrics" \
+        | awk '/^caravan_http_loop_held_total[ {]/ {n += $NF} END {printf "%d", n}'
+}
 start_caravan caravan "${TAIL_OPTS[@]}" \
     -Dcaravan.simulator.enabled=false \
     -Dcaravan.providers=fake \
@@ -204,6 +216,26 @@ for t in "${FLOOR_TARGETS[@]}"; do
     run_wrk "warmup-$t" 2 "$WARMUP_CONNS" "$WARMUP" "http://127.0.0.1:${FLOOR_PORTS[$t]}/v1/chat/completions" "${AUTH[@]}" >/dev/null
     run_wrk "warmup-$t-c4" 1 4 "$WARMUP" "http://127.0.0.1:${FLOOR_PORTS[$t]}/v1/chat/completions" "${AUTH[@]}" >/dev/null
 done
+# the JIT's compilations so far (C1 and C2, OSR included)
+compiles() { # pid
+    "$JAVA_HOME/bin/jcmd" "$1" PerfCounter.print 2>/dev/null | awk -F= '$1 == "sun.ci.totalCompiles" {print $2}'
+}
+jit_settle() { # name pid port
+    local i c0 c1
+    for ((i = 1; i <= JIT_SETTLE; i++)); do
+        c0=$(compiles "$2")
+        run_wrk "settle-$1-$i" 1 4 5s "http://127.0.0.1:$3/v1/chat/completions" "${AUTH[@]}" >/dev/null
+        c1=$(compiles "$2")
+        log "  $1: $((c1 - c0)) compilations in 5 s at 4 connections"
+        ((c1 == c0)) && return
+    done
+    log "  $1: the JIT still compiled after $JIT_SETTLE slices; measuring anyway"
+}
+if ((JIT_SETTLE > 0)); then
+    log "until the JITs settle (at most $JIT_SETTLE x 5 s each)"
+    jit_settle caravan "$GW_PID" "$GW_PORT"
+    for t in "${FLOOR_TARGETS[@]}"; do jit_settle "$t" "${FLOOR_PIDS[$t]}" "${FLOOR_PORTS[$t]}"; done
+fi
 sleep 2
 
 declare -A R CPU OTHERS RCMD P999 PMAX
@@ -227,6 +259,7 @@ for c in $CONNS; do
         [[ $PROFILE == 1 && -n $jvm ]] && "$JAVA_HOME/bin/jcmd" "$jvm" JFR.start name=bench settings=profile $JFR_OPTIONS >/dev/null
         [[ -n $jvm ]] && thread_ticks "$jvm" >"$RUN_DIR/threads-before"
         [[ $target == caravan ]] && { sha_before=$(redis_calls evalsha); eval_before=$(redis_calls eval); }
+        [[ $TAIL == 1 && $target == caravan ]] && held0=$(held_turns)
         from=$(date -u +%Y-%m-%dT%H:%M:%S.%3N)
         R[$target,$c]=$(run_wrk "$target-c$c" "$t" "$c" "$DURATION" "$url/v1/chat/completions" "${AUTH[@]}")
         until=$(date -u +%Y-%m-%dT%H:%M:%S.%3N)
@@ -234,9 +267,16 @@ for c in $CONNS; do
         if [[ $TAIL == 1 && $target == caravan ]]; then
             tail_jfr="${RESULTS_DIR:-$RUN_DIR}/caravan-c$c-tail.jfr"
             "$JAVA_HOME/bin/jcmd" "$GW_PID" JFR.dump name=tail filename="$tail_jfr" >/dev/null
+            held1=$(held_turns)
             sleep 1 # the request log writes its lines within a few milliseconds of their answer
             python3 "$BENCH_DIR/tail-causes.py" "$tail_jfr" "$RUN_DIR/caravan.log" "$from" "$until" \
                 >"$RUN_DIR/tail-c$c.txt" 2>&1 || log "tail-causes.py failed: $(tail -2 "$RUN_DIR/tail-c$c.txt")"
+            read -r n _ <<<"${R[$target,$c]}"
+            awk -v h=$((held1 - held0)) -v n="$n" -v t="$HELD_AFTER" \
+                'BEGIN {printf "event-loop turns held past %s: %d (%.2f per 1,000 requests; wall-clock: a descheduled loop counts)\n", t, h, n ? h * 1000 / n : 0}' \
+                >>"$RUN_DIR/tail-c$c.txt"
+            grep 'HeldLoops' "$RUN_DIR/caravan.log" | awk -v f="$from" '{s = $1; sub(/,/, ".", s)} s >= f' \
+                | cut -c1-400 >>"$RUN_DIR/tail-c$c.txt" || true
             [[ -n $RESULTS_DIR ]] && cp "$RUN_DIR/tail-c$c.txt" "$RESULTS_DIR/"
             log "  what Caravan's slowest requests met at $c connection(s):"
             sed 's/^/    /' "$RUN_DIR/tail-c$c.txt" >&2
