@@ -37,8 +37,8 @@ TAIL=${TAIL:-0}                   # 1: Caravan records bench/tail.jfc from its s
                                   # bench/tail-causes.py against its request log: tail-c<N>.txt; and its event-loop turns
                                   # longer than HELD_AFTER are counted (caravan.http.loop.held, per 1,000 requests)
 HELD_AFTER=${HELD_AFTER:-5ms}     # with TAIL=1: caravan.http.loop-held-after
-JIT_SETTLE=${JIT_SETTLE:-0}       # >0: after the warm-ups, each JVM runs on at 4 connections in 5 s slices, at most this
-                                  # many, until a slice spends under 50 ms compiling (sun.ci.*Time): a C2
+JIT_SETTLE=${JIT_SETTLE:-0}       # >0: after the warm-ups, each JVM runs on at WARMUP_CONNS connections in 5 s slices, at
+                                  # most this many, until a slice spends under 50 ms compiling (sun.ci.*Time): a C2
                                   # compilation in a measured run takes one of the two cores from the loops for 0.1-0.4 s
                                   # (bench/README.md, "What the slowest 1 % meet")
 REQUEST_BYTES=${REQUEST_BYTES:-0} # >0: every request is a chat request of about this many bytes (its prompt padded with
@@ -226,9 +226,10 @@ jit_settle() { # name pid port
     local i c0 c1
     for ((i = 1; i <= JIT_SETTLE; i++)); do
         c0=$(compile_ms "$2")
-        run_wrk "settle-$1-$i" 1 4 5s "http://127.0.0.1:$3/v1/chat/completions" "${AUTH[@]}" >/dev/null
+        # at the connections measured last: settled at 4, the JIT still spent 3.7 s on C2 in the next 10 s at 64
+        run_wrk "settle-$1-$i" 2 "$WARMUP_CONNS" 5s "http://127.0.0.1:$3/v1/chat/completions" "${AUTH[@]}" >/dev/null
         c1=$(compile_ms "$2")
-        log "  $1: $((c1 - c0)) ms compiling in 5 s at 4 connections"
+        log "  $1: $((c1 - c0)) ms compiling in 5 s at $WARMUP_CONNS connections"
         # under 1 % of the slice: the C1 compilations of rare paths that go on for minutes, no more C2 work
         ((c1 - c0 < 50)) && return
     done
