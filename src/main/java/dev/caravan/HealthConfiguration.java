@@ -96,6 +96,11 @@ public class HealthConfiguration implements CamelConfiguration {
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(b.windowSize())
+                // every call records into its provider's window from whichever event loop it ran on: the default
+                // window takes a lock for each record, and a loop descheduled while holding it parks the others
+                // (bench/README.md, "What the slowest 1 % meet")
+                .slidingWindowSynchronizationStrategy(
+                        CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
                 .minimumNumberOfCalls(b.minimumCalls())
                 .failureRateThreshold(b.failureRatePercent())
                 .waitDurationInOpenState(b.waitInOpen())

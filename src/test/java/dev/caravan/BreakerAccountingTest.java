@@ -58,6 +58,48 @@ class BreakerAccountingTest {
     }
 
     @Test
+    void callsRecordedFromTwoThreadsAtOnceAreAllCountedAndOpenTheBreakerAtItsRate() throws Exception {
+        CircuitBreaker shared = CircuitBreakerRegistry.ofDefaults().circuitBreaker("shared",
+                HealthConfiguration.breakerConfig(new BreakerSettings(50, 1000, 1000, Duration.ofSeconds(30), 1)));
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        // one thread's calls all succeed, the other's all fail: 499 each leaves the window one short of its size
+        Runnable successes = () -> record(start, shared, 499, null);
+        Runnable failures = () -> record(start, shared, 499, new ProviderFailure(FailureClass.UNAVAILABLE, "down"));
+        Thread a = Thread.ofPlatform().start(successes);
+        Thread b = Thread.ofPlatform().start(failures);
+        start.countDown();
+        a.join();
+        b.join();
+
+        assertThat(shared.getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(499);
+        assertThat(shared.getMetrics().getNumberOfFailedCalls()).isEqualTo(499);
+        assertThat(shared.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        shared.onError(0, java.util.concurrent.TimeUnit.NANOSECONDS, new ProviderFailure(FailureClass.UNAVAILABLE, "down"));
+        shared.onSuccess(0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        // the 1,000th call fills the window: 500 failures of 1,000 reach the 50 % threshold
+        assertThat(shared.getMetrics().getNumberOfBufferedCalls()).isEqualTo(1000);
+        assertThat(shared.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    private static void record(java.util.concurrent.CountDownLatch start, CircuitBreaker breaker, int calls,
+            Throwable failure) {
+        try {
+            start.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        for (int i = 0; i < calls; i++) {
+            breaker.acquirePermission();
+            if (failure == null) {
+                breaker.onSuccess(0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            } else {
+                breaker.onError(0, java.util.concurrent.TimeUnit.NANOSECONDS, failure);
+            }
+        }
+    }
+
+    @Test
     void aSaturatedPoolsWaitIsNotCountedAndAnAnswerIs() {
         Exchange saturated = attempt();
         breakers.enter(attempt(saturated), saturated);
