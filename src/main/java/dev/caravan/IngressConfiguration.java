@@ -190,13 +190,32 @@ public class IngressConfiguration implements CamelConfiguration {
         JsonErrorPages errorPages = new JsonErrorPages(json, context, serverMaxBody, redactor);
         BodyBudget bodies = new BodyBudget(inflightBodyBytes, serverMaxBody, meters);
         context.getRegistry().bind("vertx", Vertx.class,
-                GuardedVertx.of(vertx, limits, errorPages, eventLoops, bodies));
+                GuardedVertx.of(vertx, limits, errorPages, eventLoops, bodies, listeningSettings(context)));
         // a lifecycle strategy, not an event notifier: every asynchronous step of a request walks the notifiers
         context.addLifecycleStrategy(LifecycleStrategySupport.adapt((OnCamelContextStopped) stopped -> vertx.close()));
         StartupNotifiers.dropAfterStart(context);
         context.getComponent("platform-http", PlatformHttpComponent.class)
                 .setHeaderFilterStrategy(new RequestHeadersOnly());
         return errorPages;
+    }
+
+    /**
+     * The setting that chose a server's port, by port, for the error that fails the start when the port cannot be
+     * listened on: the API's ({@code caravan.http.port}, unless {@code camel.server.port} was set apart from it) or the
+     * management port's.
+     */
+    static java.util.function.IntFunction<String> listeningSettings(CamelContext context) {
+        var properties = context.getPropertiesComponent();
+        int api = port(properties.resolveProperty("camel.server.port"));
+        String apiSetting = port(properties.resolveProperty("caravan.http.port")) == api
+                ? "caravan.http.port" : "camel.server.port";
+        int management = port(properties.resolveProperty("camel.management.port"));
+        return port -> port == api && port == management ? apiSetting + " and camel.management.port"
+                : port == api ? apiSetting : port == management ? "camel.management.port" : "port";
+    }
+
+    private static int port(Optional<String> value) {
+        return value.map(String::trim).filter(v -> v.matches("\\d{1,5}")).map(Integer::parseInt).orElse(-1);
     }
 
     /**

@@ -1,5 +1,10 @@
 package dev.caravan.broker;
 
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -62,7 +67,40 @@ public final class EmbeddedBroker implements AutoCloseable {
                 .setDefaultAddressRoutingType(RoutingType.ANYCAST));
         broker.setConfiguration(config);
         broker.start();
+        failUnlessListening(acceptorUrl);
         LOG.info("embedded ActiveMQ Artemis broker started: journal in {}, clients at {}", dataDir, acceptorUrl);
+    }
+
+    /**
+     * Stops the broker and fails the gateway's start when its TCP acceptor is not listening: Artemis logs a failed bind
+     * (AMQ224104, AMQ224000) and returns from its start as if it had started, with the gateway's own in-VM consumers
+     * then retrying for good against a broker that is not there. The failure names the setting and the address; when
+     * something else holds the port, it says so.
+     */
+    private void failUnlessListening(String acceptorUrl) throws Exception {
+        var server = broker.getActiveMQServer();
+        var tcp = server.isActive() && server.getRemotingService() != null
+                ? server.getRemotingService().getAcceptor("tcp") : null;
+        if (tcp != null && tcp.isStarted()) {
+            return;
+        }
+        broker.stop();
+        URI url = URI.create(acceptorUrl);
+        String where = "caravan.jms.acceptor " + url.getPort() + " on " + url.getHost();
+        throw new IllegalStateException(where + (inUse(url.getHost(), url.getPort()) ? " is in use"
+                : " could not be listened on (the broker's error above says why)"));
+    }
+
+    /** Whether a server socket cannot bind {@code host:port} because another one holds it. */
+    private static boolean inUse(String host, int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(host, port));
+            return false;
+        } catch (BindException e) {
+            return String.valueOf(e.getMessage()).contains("in use");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

@@ -9,10 +9,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 import io.netty.channel.EventLoop;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -66,7 +68,16 @@ public final class GuardedVertx {
      */
     public static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops,
             BodyBudget bodies) {
-        return of(vertx, limits, errors, eventLoops, bodies, System::nanoTime);
+        return of(vertx, limits, errors, eventLoops, bodies, port -> "port", System::nanoTime);
+    }
+
+    /**
+     * As above, a server that cannot listen failing its start with an error naming the setting that chose its port
+     * ({@code settingOf}, by port): see {@link #listen}.
+     */
+    public static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops,
+            BodyBudget bodies, IntFunction<String> settingOf) {
+        return of(vertx, limits, errors, eventLoops, bodies, settingOf, System::nanoTime);
     }
 
     /**
@@ -75,6 +86,11 @@ public final class GuardedVertx {
      */
     static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops, BodyBudget bodies,
             java.util.function.LongSupplier ticker) {
+        return of(vertx, limits, errors, eventLoops, bodies, port -> "port", ticker);
+    }
+
+    private static Vertx of(Vertx vertx, HttpLimits limits, JsonErrorPages errors, int eventLoops,
+            BodyBudget bodies, IntFunction<String> settingOf, java.util.function.LongSupplier ticker) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (orderedBlockingHandler(method, args)) {
                 return call(vertx, method, new Object[] {args[0], false, args[2]});
@@ -83,7 +99,7 @@ public final class GuardedVertx {
                 HttpServerOptions asked = args != null && args.length == 1 && args[0] instanceof HttpServerOptions o
                         ? o : new HttpServerOptions();
                 HttpServerOptions options = limited(asked, limits);
-                return guarded((VertxInternal) vertx, options, limits, errors, eventLoops, bodies, ticker);
+                return guarded((VertxInternal) vertx, options, limits, errors, eventLoops, bodies, settingOf, ticker);
             }
             return call(vertx, method, args);
         };
@@ -119,7 +135,8 @@ public final class GuardedVertx {
     }
 
     private static HttpServer guarded(VertxInternal vertx, HttpServerOptions options, HttpLimits limits,
-            JsonErrorPages errors, int eventLoops, BodyBudget bodies, java.util.function.LongSupplier ticker) {
+            JsonErrorPages errors, int eventLoops, BodyBudget bodies, IntFunction<String> settingOf,
+            java.util.function.LongSupplier ticker) {
         ConnectionGuard guard = new ConnectionGuard(vertx, limits, bodies, errors, ticker);
         List<HttpServer> instances = new ArrayList<>();
         for (int i = 0; i < eventLoops; i++) {
@@ -144,7 +161,8 @@ public final class GuardedVertx {
                 return guard.routedEnds();
             }
             if (method.getName().equals("listen")) {
-                return listen(vertx, instances, options, (HttpServer) proxy, args == null ? new Object[0] : args);
+                return listen(vertx, instances, options, settingOf, (HttpServer) proxy,
+                        args == null ? new Object[0] : args);
             }
             if (method.getName().equals("close") && instances.size() > 1) {
                 Future<Void> closed = Future.all(instances.stream().map(HttpServer::close).toList()).mapEmpty();
@@ -171,10 +189,15 @@ public final class GuardedVertx {
     /**
      * Any of {@link HttpServer}'s {@code listen} methods: the first instance binds the address asked for, each other
      * one the port the first got, each from an event loop of its own. If any fails, every instance is closed before
-     * the failure is reported.
+     * the failure is reported, naming the setting that chose the port and the address.
+     *
+     * <p>Asked off Vert.x's threads with a handler, as platform-http's server asks while Camel starts, the call
+     * returns once the server listens, and throws when it cannot: the handler platform-http passes only logs a
+     * failure, and Camel's start went on to report a gateway started that served nothing (or another process's
+     * answers on its port). Thrown, the failure fails the server's start, and so Camel's.
      */
     private static Object listen(VertxInternal vertx, List<HttpServer> instances, HttpServerOptions options,
-            HttpServer proxy, Object[] args) {
+            IntFunction<String> settingOf, HttpServer proxy, Object[] args) throws Throwable {
         int given = args.length > 0 && args[args.length - 1] instanceof Handler<?> ? args.length - 1 : args.length;
         SocketAddress address;
         if (given == 1 && args[0] instanceof SocketAddress asked) {
@@ -192,6 +215,8 @@ public final class GuardedVertx {
                     address.host());
         }
         SocketAddress asked = address;
+        SocketAddress named = given == 1 && args[0] instanceof SocketAddress a ? a
+                : SocketAddress.inetSocketAddress(Math.max(0, address.port()), address.host());
         List<ContextInternal> loops = distinctLoops(vertx, instances.size());
         Future<HttpServer> bound = on(loops.getFirst(), () -> instances.getFirst().listen(asked));
         for (int i = 1; i < instances.size(); i++) {
@@ -205,7 +230,14 @@ public final class GuardedVertx {
         // one instance that cannot bind fails the server: those already bound must not stay open behind it
         Future<HttpServer> all = bound.map(proxy).recover(failure ->
                 Future.all(instances.stream().map(HttpServer::close).toList())
-                        .transform(closed -> Future.failedFuture(failure)));
+                        .transform(closed -> Future.failedFuture(notListening(named, settingOf, failure))));
+        if (given < args.length && !Context.isOnVertxThread()) {
+            try {
+                all.toCompletionStage().toCompletableFuture().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause();
+            }
+        }
         if (given < args.length) {
             @SuppressWarnings("unchecked")
             Handler<AsyncResult<HttpServer>> whenBound = (Handler<AsyncResult<HttpServer>>) args[args.length - 1];
@@ -213,6 +245,22 @@ public final class GuardedVertx {
             return proxy;
         }
         return all;
+    }
+
+    /** Why a server could not listen on {@code address}: the setting that chose its port, and the address. */
+    static IllegalStateException notListening(SocketAddress address, IntFunction<String> settingOf,
+            Throwable failure) {
+        String where = address.isInetSocket()
+                ? settingOf.apply(address.port()) + " " + address.port() + " on " + address.host()
+                : "address " + address;
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.BindException || String.valueOf(cause.getMessage())
+                    .contains("Address already in use")) {
+                return new IllegalStateException(where + (String.valueOf(cause.getMessage()).contains("in use")
+                        ? " is in use" : " cannot be listened on: " + cause.getMessage()), failure);
+            }
+        }
+        return new IllegalStateException(where + " cannot be listened on: " + failure, failure);
     }
 
     /** Up to {@code count} contexts, each on a different event loop of {@code vertx}. */

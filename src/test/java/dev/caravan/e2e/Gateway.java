@@ -105,11 +105,12 @@ final class Gateway implements AutoCloseable {
         }
         beans.forEach(main::bind);
         // its own thread: main.run() blocks until stopped, and the common pool may have a single worker
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         Thread.ofPlatform().daemon().name("caravan-main").start(() -> {
             try {
                 main.run();
             } catch (Exception e) {
-                throw new IllegalStateException(e);
+                failed.set(e);
             }
         });
         // polled, not spun: a busy wait would take a core from the gateway it is waiting for; the bound is for a
@@ -117,11 +118,16 @@ final class Gateway implements AutoCloseable {
         try {
             Awaitility.await("the gateway's start").atMost(Duration.ofSeconds(180))
                     .pollInterval(Duration.ofMillis(20))
-                    .until(() -> main.getCamelContext() != null && main.getCamelContext().isStarted());
+                    .until(() -> failed.get() != null
+                            || main.getCamelContext() != null && main.getCamelContext().isStarted());
         } catch (RuntimeException | Error e) {
             // nobody gets this gateway to close it
             close();
             throw e;
+        }
+        if (failed.get() != null) {
+            closeNow();
+            throw new IllegalStateException("the gateway did not start", failed.get());
         }
         requestLog = main.getCamelContext().getRegistry().findSingleByType(RequestLogWriter.class);
         if (requestLog != null) {
@@ -445,7 +451,9 @@ final class Gateway implements AutoCloseable {
         }
         main.stop();
         try {
-            main.getCamelContext().stop();
+            if (main.getCamelContext() != null) {
+                main.getCamelContext().stop();
+            }
         } catch (Exception ignored) {
             // stopping is best effort between tests
         }

@@ -62,7 +62,8 @@ class GuardedServerListenTest {
 
             assertThat(refused.toCompletionStage().toCompletableFuture())
                     .failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class)
-                    .withMessageContaining("Address already in use");
+                    .withMessageContaining("port " + port + " on 127.0.0.1 is in use")
+                    .withRootCauseInstanceOf(java.net.BindException.class);
         }
 
         HttpServer next = join(server().listen(port, "127.0.0.1"));
