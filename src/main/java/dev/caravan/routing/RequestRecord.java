@@ -105,6 +105,23 @@ public final class RequestRecord extends SynchronizationAdapter {
     }
 
     /**
+     * The request on {@code exchange} is answered as the caller's fault ({@code status}, a 4xx raised after the router
+     * planned it: a planning step, an operator's step): its record, if its outcome is still pending, is told as that
+     * refusal. Left pending, it was told as an internal error, a 500 in the request log and the meters while the client
+     * got the 4xx.
+     */
+    public static void refused(Exchange exchange, int status, String code, String param, String message) {
+        if (exchange.getProperty(PROPERTY) instanceof RequestRecord record) {
+            record.markRefused(exchange, status, code, param, message);
+        }
+    }
+
+    /** The request id of the planned request on {@code exchange}, or null when the router has not planned it. */
+    public static String requestId(Exchange exchange) {
+        return exchange.getProperty(PROPERTY) instanceof RequestRecord record ? record.state.requestId() : null;
+    }
+
+    /**
      * The request on {@code exchange} gets no answer now (a queued message put back, a dropped file left for a later
      * poll), or one told elsewhere (a refusal at the client's door, logged there): its record is never told, not even
      * by the exchange's completion.
@@ -122,20 +139,34 @@ public final class RequestRecord extends SynchronizationAdapter {
         told = true;
     }
 
+    private synchronized void markRefused(Exchange exchange, int refusal, String code, String param, String message) {
+        if (told || outcome != null) {
+            return;
+        }
+        pendingAsKnown(exchange);
+        outcome = new Outcome.Failed(state.requestId(), Outcome.Kind.REFUSED, refusal, code, param, message, null,
+                state.attempts(), millis);
+        status = refusal;
+    }
+
+    /** What the router knew of the pending request when it ended without its conclusion. */
+    private void pendingAsKnown(Exchange exchange) {
+        RequestContext context = RequestContext.on(exchange);
+        if (context.state() != null && context.state().requestId().equals(state.requestId())) {
+            state = context.state();
+            request = context.request();
+            streamed = context.streamed();
+        }
+        alias = lines.alias(state.alias());
+        millis = Math.max(0, Duration.between(state.started(), clock.instant()).toMillis());
+    }
+
     private synchronized void markFailedInside(Exchange exchange) {
         if (told || outcome instanceof Outcome.Failed failed && failed.kind() == Outcome.Kind.INTERNAL_ERROR) {
             return;
         }
         if (outcome == null) {
-            // pending: what the router knew of the request when it failed
-            RequestContext context = RequestContext.on(exchange);
-            if (context.state() != null && context.state().requestId().equals(state.requestId())) {
-                state = context.state();
-                request = context.request();
-                streamed = context.streamed();
-            }
-            alias = lines.alias(state.alias());
-            millis = Math.max(0, Duration.between(state.started(), clock.instant()).toMillis());
+            pendingAsKnown(exchange);
         } else if (outcome instanceof Outcome.Served served) {
             paid = served;
         }

@@ -73,6 +73,49 @@ class CallerFaultAnywhereTest {
         }
     }
 
+    /** Plans each embeddings request, then refuses it, as a step after the plan (an operator's) may. */
+    private static final InterceptStrategy REFUSING_AFTER_PLAN = new InterceptStrategy() {
+        @Override
+        public Processor wrapProcessorInInterceptors(CamelContext context, NamedNode definition, Processor target,
+                Processor nextTarget) {
+            if (!(definition instanceof BeanDefinition bean && "embeddingRequests".equals(bean.getRef())
+                    && "plan".equals(bean.getMethod()))) {
+                return target;
+            }
+            return exchange -> {
+                target.process(exchange);
+                throw InvalidRequest.badRequest("model", PROBLEM);
+            };
+        }
+    };
+
+    /**
+     * A caller's fault raised once the router has planned the request is told in the request log as the refusal its
+     * client got (its status, code and reason, under the request id of the answer), once: not as an internal error.
+     */
+    @Test
+    void aCallersFaultAfterThePlanIsLoggedAsTheClientGotIt() throws Exception {
+        try (Gateway gateway = Gateway.startWith(List.of("openai"), Gateway.props(
+                "caravan.embedding.model.small", "openai:text-embedding-3-small"),
+                Map.of("refusingAfterPlan", REFUSING_AFTER_PLAN));
+                RequestLogCapture log = RequestLogCapture.attach("refused-after-plan")) {
+            HttpResponse<String> embeddings = gateway.post("/v1/embeddings",
+                    "{\"model\":\"small\",\"input\":\"hello\"}", Map.of());
+            assertRefused(embeddings, "/error/message");
+
+            String requestId = embeddings.headers().firstValue("x-caravan-request-id").orElseThrow();
+            JsonNode line = log.awaitLine(requestId);
+            assertThat(line.get("request_id").asText()).isEqualTo(requestId);
+            // a planned request's line: failed (no answer), with the status and code its client got
+            assertThat(line.get("outcome").asText()).isEqualTo("failed");
+            assertThat(line.get("status").asInt()).isEqualTo(400);
+            assertThat(line.get("code").asText()).isNotEqualTo("internal_error");
+            assertThat(line.get("alias").asText()).isEqualTo("small");
+            RequestLogOutput.flushAll();
+            assertThat(log.lines()).as("one line, for the one answer").hasSize(1);
+        }
+    }
+
     private static void assertRefused(HttpResponse<String> response, String messageAt) throws Exception {
         assertThat(response.statusCode()).as(response.uri() + ": " + response.body()).isEqualTo(400);
         assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(

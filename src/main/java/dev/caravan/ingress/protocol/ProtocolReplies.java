@@ -118,8 +118,11 @@ public final class ProtocolReplies {
     /** Called by the route's {@code onException} for a request that cannot be served as sent. */
     public void rejected(Exchange exchange) {
         InvalidRequest invalid = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, InvalidRequest.class);
-        String requestId = newRequestId();
-        // refused before the pipeline: its request log line, told as the ingress answers
+        String planned = RequestRecord.requestId(exchange);
+        String requestId = planned != null ? planned : newRequestId();
+        // refused after the router planned it: its record told as this refusal; before the pipeline: its request log
+        // line, told as the ingress answers
+        RequestRecord.refused(exchange, invalid.status(), invalid.code(), invalid.param(), invalid.getMessage());
         RefusalLog.note(exchange, ingress(exchange), path(exchange), requestId, invalid.status(), invalid.code(),
                 invalid.getMessage());
         Message message = clear(exchange);
