@@ -80,7 +80,8 @@ public final class EmbeddedBroker implements AutoCloseable {
      */
     private static void failIfTaken(String acceptorUrl) {
         URI url = URI.create(acceptorUrl);
-        if (inUse(url.getHost(), url.getPort())) {
+        // a URL naming no host and port (an acceptor of another kind) has no port to check
+        if (url.getHost() != null && url.getPort() > 0 && inUse(url.getHost(), url.getPort())) {
             throw new IllegalStateException("caravan.jms.acceptor " + url.getPort() + " on " + url.getHost()
                     + " is in use");
         }
