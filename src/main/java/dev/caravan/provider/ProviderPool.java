@@ -164,7 +164,10 @@ final class ProviderPool implements Closeable {
             pool.setHttp2MaxSize(connections);
         }
         HttpClient client = vertx.httpClientBuilder().with(options).with(pool)
-                .withConnectHandler(connection -> opened.increment()).build();
+                .withConnectHandler(connection -> {
+                    opened.increment();
+                    ProviderConnections.opened(provider.id(), connection);
+                }).build();
         return new Shard(client, size, new AtomicInteger(), loop);
     }
 
