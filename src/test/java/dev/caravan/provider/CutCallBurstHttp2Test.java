@@ -38,6 +38,8 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -56,7 +58,9 @@ import org.junit.jupiter.api.Test;
  * each cut call's stream is reset by the gateway, the provider's frames already on their way for it arrive after the
  * reset (the server here writes them then, on purpose), and the gateway answers each with a STREAM_CLOSED reset.
  * Three hundred of those, more than the 200 in 30 s Netty's reset-flood guard allows, must leave the connection and
- * its other calls alone: a burst of hang-ups is what a gateway's clients do, not an attack by the gateway.
+ * its other calls alone: a burst of hang-ups is what a gateway's clients do, not an attack by the gateway. Nor may
+ * 300 streams the provider resets (an overloaded provider refusing calls) close the gateway's side of it: those calls
+ * fail over, the others end.
  * The server is a raw one (Netty's frame codec on a loopback socket) so that it can write to streams already reset.
  */
 class CutCallBurstHttp2Test {
@@ -79,10 +83,11 @@ class CutCallBurstHttp2Test {
                 @Override
                 protected void initChannel(SocketChannel channel) {
                     connections.incrementAndGet();
-                    // a provider that does not hold its clients' resets against them (as the simulator): what is
+                    // a provider that counts neither its clients' resets nor its own (as the simulator): what is
                     // tested is the gateway's side
                     Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                             .decoderEnforceMaxRstFramesPerWindow(0, 0)
+                            .encoderEnforceMaxRstFramesPerWindow(0, 0)
                             .build();
                     channel.pipeline().addLast(codec, new Requests());
                 }
@@ -162,6 +167,47 @@ class CutCallBurstHttp2Test {
             assertThat(log.events()).as("a burst of hang-ups is no event for the log")
                     .noneMatch(event -> event.contains("RST") || event.contains("its connection"));
         }
+    }
+
+    @Test
+    void moreThan200StreamsTheProviderResetsLeaveTheConnectionsOtherCallsToEnd() {
+        List<CompletableFuture<ProviderAnswer>> kept = new ArrayList<>();
+        for (int i = 0; i < KEPT; i++) {
+            kept.add(sendAsync(call("kept-" + i)));
+        }
+        eventually().until(() -> held.size() == KEPT);
+
+        // an overloaded provider refusing calls by resetting their streams: 300 in bursts of 50
+        for (int round = 0; round < ROUNDS; round++) {
+            List<ProviderCall> calls = new ArrayList<>();
+            List<CompletableFuture<ProviderAnswer>> refused = new ArrayList<>();
+            for (int i = 0; i < CUT_PER_ROUND; i++) {
+                ProviderCall call = call("refused-" + round + "-" + i);
+                calls.add(call);
+                refused.add(sendAsync(call));
+            }
+            eventually().until(() -> calls.stream().allMatch(call -> held.containsKey(name(call))));
+            for (ProviderCall call : calls) {
+                Held request = held.get(name(call));
+                request.ctx().executor().execute(() -> request.ctx().writeAndFlush(
+                        new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM).stream(request.stream())));
+            }
+            for (CompletableFuture<ProviderAnswer> each : refused) {
+                assertThatThrownBy(each::join).cause().isInstanceOfSatisfying(ProviderFailure.class,
+                        failure -> assertThat(failure.failureClass().nextTarget())
+                                .isEqualTo(FailureClass.NextTarget.YES));
+            }
+        }
+
+        for (int i = 0; i < KEPT; i++) {
+            answer(held.get("kept-" + i));
+        }
+        for (CompletableFuture<ProviderAnswer> each : kept) {
+            assertThat(body(each.join())).isEqualTo(ANSWER);
+        }
+        assertThat(connections).as("every call on the one connection, never closed").hasValue(1);
+        assertThat(goAways).as("the gateway never ended the connection").hasValue(0);
+        eventually().until(() -> http.inFlight("alpha") == 0);
     }
 
     @Test
