@@ -166,7 +166,7 @@ public class RoutingConfiguration implements CamelConfiguration {
         registry.bind("oneShotHttp", (HttpClientConfigurer) builder -> builder.disableAutomaticRetries()
                 .disableRedirectHandling().disableCookieManagement());
         registry.bind("healthProbes", new HealthProbes(catalog, health, settings.healthTimeout(), redactor, cooldowns,
-                settings.routing().authFailureCooldown()));
+                settings.routing().authFailureCooldown(), clock));
         java.time.Duration probeInterval = settings.bound().breaker().recoveryProbeInterval();
         RecoveryProbes recovery = new RecoveryProbes(catalog, breakers, cooldowns, prices, settings.healthTimeout(),
                 settings.routing().authFailureCooldown(), settings.routing().rateLimitCooldown(), redactor, meters,

@@ -1,5 +1,6 @@
 package dev.caravan.health;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -36,21 +37,31 @@ public final class HealthProbes {
     private final SecretRedactor redactor;
     private final Cooldowns cooldowns;
     private final Duration keyRest;
+    /** The providers whose listing is being asked: one probe of each at a time, however long a listing hangs. */
+    private final ProbesUnderWay underWay;
 
-    /** @param keyRest how long a key the provider rejected rests (caravan.auth.failure-cooldown) */
+    /**
+     * @param timeout how long a probe may take (caravan.health.timeout)
+     * @param keyRest how long a key the provider rejected rests (caravan.auth.failure-cooldown)
+     */
     public HealthProbes(ProviderCatalog catalog, HealthBoard board, Duration timeout, SecretRedactor redactor,
-            Cooldowns cooldowns, Duration keyRest) {
+            Cooldowns cooldowns, Duration keyRest, Clock clock) {
         this.catalog = catalog;
         this.board = board;
         this.timeout = timeout;
         this.redactor = redactor;
         this.cooldowns = cooldowns;
         this.keyRest = keyRest;
+        this.underWay = new ProbesUnderWay(clock, timeout);
     }
 
-    /** The probe endpoints, one per provider that has a key. */
+    /**
+     * The probe endpoints due now, one per provider that has a key and whose last probe has ended; each is marked
+     * under way until it ends. A listing that hangs is asked once, not again at every tick beside itself.
+     */
     public List<String> endpoints() {
         return catalog.providers().stream().filter(p -> !p.keys().isEmpty())
+                .filter(p -> underWay.take(p.id()))
                 .map(p -> "direct:probe-" + p.id()).toList();
     }
 
@@ -82,6 +93,14 @@ public final class HealthProbes {
 
     public void interpret(Exchange exchange) {
         Probe probe = exchange.getVariable(PROBE, Probe.class);
+        try {
+            interpret(exchange, probe);
+        } finally {
+            underWay.ended(probe.provider());
+        }
+    }
+
+    private void interpret(Exchange exchange, Probe probe) {
         String provider = probe.provider();
         int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         exchange.getMessage().getHeaders().clear();
@@ -104,7 +123,11 @@ public final class HealthProbes {
         Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         exchange.getMessage().getHeaders().clear();
         ProbeAnswers.discard(exchange.getMessage());
-        board.probeFailed(exchange.getVariable(PROBE, Probe.class).provider(),
-                redactor.redact(FailureClassifier.asFailure(thrown).getMessage()));
+        String provider = exchange.getVariable(PROBE, Probe.class).provider();
+        try {
+            board.probeFailed(provider, redactor.redact(FailureClassifier.asFailure(thrown).getMessage()));
+        } finally {
+            underWay.ended(provider);
+        }
     }
 }

@@ -92,12 +92,8 @@ public final class RecoveryProbes {
     private final Predicate<String> owner;
     private final int maxAnswerBytes;
     private final ScheduledExecutorService deadlines;
-    /**
-     * The providers whose probe is under way, with when it went out (by the gateway's clock). The probe timer does not
-     * wait for a round's probes (they run in parallel, after it has moved on), so without this a probe slower than the
-     * interval would be sent again beside itself, and a recovery found (and paid for) twice.
-     */
-    private final Map<String, Long> underWay = new ConcurrentHashMap<>();
+    /** The providers whose recovery probe is under way: one at a time each, or a recovery is found (and paid) twice. */
+    private final ProbesUnderWay underWay;
 
     /**
      * @param timeout       how long a probe may take
@@ -136,6 +132,7 @@ public final class RecoveryProbes {
         this.meters = meters;
         this.clock = clock;
         this.prices = prices;
+        this.underWay = new ProbesUnderWay(clock, timeout);
         for (ProviderSettings p : catalog.providers()) {
             cheapestTarget(catalog, prices, p.id()).ifPresent(t -> cheapest.put(p.id(), t));
         }
@@ -164,25 +161,16 @@ public final class RecoveryProbes {
     }
 
     /**
-     * Whether a probe of {@code provider} goes out now, marked under way if so. The mark comes first and the breaker is
-     * looked at after it: a probe ending meanwhile half-opens the breaker before it lifts its mark, so a probe
-     * either sees that probe's mark or the breaker it left.
+     * Whether a probe of {@code provider} goes out now, marked under way if so. The breaker is looked at after the mark
+     * is taken: a probe ending meanwhile half-opens the breaker before it lifts its mark, so a probe either sees that
+     * probe's mark or the breaker it left.
      */
     private boolean due(String provider) {
-        long now = clock.millis();
-        Long before = underWay.putIfAbsent(provider, now);
-        // a mark older than twice the probe's timeout (past which its read is cut) is a probe whose end was never told
-        if (before != null && (now - before < 2 * timeout.toMillis() || !underWay.replace(provider, before, now))) {
+        return underWay.take(provider, () -> open(provider) && owner.test(provider), () -> {
             if (open(provider)) {
                 owner.test(provider); // its lease is kept while it is under way: no other replica probes beside it
             }
-            return false;
-        }
-        if (open(provider) && owner.test(provider)) {
-            return true;
-        }
-        underWay.remove(provider, now);
-        return false;
+        });
     }
 
     private boolean open(String provider) {
@@ -215,7 +203,7 @@ public final class RecoveryProbes {
         try {
             interpret(exchange, probe);
         } finally {
-            underWay.remove(probe.provider());
+            underWay.ended(probe.provider());
         }
     }
 
@@ -281,7 +269,7 @@ public final class RecoveryProbes {
         ProbeAnswers.discard(exchange.getMessage());
         ProviderFailure failure = FailureClassifier.asFailure(thrown);
         Probe probe = exchange.getVariable(PROBE, Probe.class);
-        underWay.remove(probe.provider());
+        underWay.ended(probe.provider());
         record(probe.provider(), probe.target(), false,
                 failure.failureClass().label(), redactor.redact(failure.getMessage()), null);
     }

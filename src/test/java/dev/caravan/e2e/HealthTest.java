@@ -76,6 +76,25 @@ class HealthTest {
     }
 
     @Test
+    void aListingHeldAcrossTicksIsAskedOnce() {
+        // alpha's model listing is held unanswered: the probe timer ticks on while it is asked
+        gateway.provider("alpha").fail(Fault.mode("hold").scope("models"));
+        await().atMost(NOTICED).until(() -> gateway.provider("alpha").heldCalls() == 1);
+        long asked = gateway.provider("alpha").modelCalls();
+        int failed = gateway.status("alpha").get("failed_probes").asInt();
+        long ticks = gateway.provider("beta").modelCalls();
+
+        // beta's listing answers, once a round: four more of its probes are four more ticks
+        await().atMost(NOTICED).until(() -> gateway.provider("beta").modelCalls() >= ticks + 4);
+
+        // no second probe of alpha went out beside the held one: another may follow only once one ended (cut at
+        // caravan.health.timeout, a failed probe), so each further listing asked is one more failure on the board
+        long more = gateway.provider("alpha").modelCalls() - asked;
+        assertThat(more).as("listings asked beside the held one")
+                .isLessThanOrEqualTo(gateway.status("alpha").get("failed_probes").asInt() - failed);
+    }
+
+    @Test
     void answersThatNeverEndHoldUpNoProbeRound() {
         CircuitBreaker alphaBreaker = gateway.camel().getRegistry().lookupByNameAndType("breaker-alpha",
                 CircuitBreaker.class);
