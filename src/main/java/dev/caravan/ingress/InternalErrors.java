@@ -43,19 +43,25 @@ public final class InternalErrors {
         this.clock = clock;
     }
 
-    /** Called by an ingress's {@code doCatch}: the exception caught becomes the request's outcome, in the body. */
-    public void caught(Exchange exchange) {
+    /**
+     * Called by an ingress's {@code doCatch}: the exception caught becomes the request's outcome, in the body.
+     *
+     * @param ingress the ingress whose route caught it ({@code jms}, {@code file}, {@code route}): the request's own
+     *                when it failed before it had a context (a step after its refusal, or before it was read), which
+     *                would otherwise be told as an HTTP request's
+     */
+    public void caught(Exchange exchange, String ingress) {
         Throwable thrown = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        RequestContext context = RequestContext.on(exchange);
-        Outcome.Failed outcome = outcome(context.state());
-        LOG.error("request {} by {} failed inside the gateway", outcome.requestId(), context.ingress(),
+        RequestContext context = exchange.getProperty(RequestContext.PROPERTY, RequestContext.class);
+        String by = context != null ? context.ingress() : ingress;
+        Outcome.Failed outcome = outcome(context != null ? context.state() : null);
+        LOG.error("request {} by {} failed inside the gateway", outcome.requestId(), by,
                 RedactedFailure.of(thrown, redactor));
         exchange.getMessage().setBody(outcome);
         // a request the chat route concluded before the failure is told as the internal error it ends as
         RequestRecord.failedInside(exchange);
         // one the router never planned (a step before it threw) has no record: told as answered before the pipeline
-        RefusalLog.note(exchange, context.ingress(), null, outcome.requestId(), 500, FAILURE_CLASS,
-                outcome.message());
+        RefusalLog.note(exchange, by, null, outcome.requestId(), 500, FAILURE_CLASS, outcome.message());
     }
 
     /** The outcome of a request that failed inside the gateway, with what the router knew of it, if it planned it. */

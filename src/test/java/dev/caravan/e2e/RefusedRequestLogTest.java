@@ -191,6 +191,14 @@ class RefusedRequestLogTest {
         assertThat(line.get("code").asText()).isEqualTo("internal_error");
     }
 
+    @Test
+    void aFailureOnTheQueuesRouteAfterARefusalIsToldAsTheQueues() throws Exception {
+        // a poison message has no request context when the step after its refusal fails: its line still says jms
+        JsonNode line = jmsAnswer("{\"model\":", null, true, 500);
+        assertThat(line.get("outcome").asText()).isEqualTo("failed");
+        assertThat(line.get("code").asText()).isEqualTo("internal_error");
+    }
+
     private JsonNode jmsRefusal(String body, String client) throws Exception {
         return jmsAnswer(body, client, false, 400);
     }
@@ -244,6 +252,14 @@ class RefusedRequestLogTest {
     @Test
     void aFailureInTheFoldersRouteBeforeThePipelineIsOneFailedLine() throws Exception {
         JsonNode line = fileRefusal("break.json", REQUEST);
+        assertThat(line.get("status").asInt()).isEqualTo(500);
+        assertThat(line.get("code").asText()).isEqualTo("internal_error");
+    }
+
+    @Test
+    void aFailureOnTheFoldersRouteAfterARefusalIsToldAsTheFolders() throws Exception {
+        // an unreadable drop has no request context when the step after its refusal fails: its line still says file
+        JsonNode line = fileRefusal("break-unreadable.json", "{\"model\":");
         assertThat(line.get("status").asInt()).isEqualTo(500);
         assertThat(line.get("code").asText()).isEqualTo("internal_error");
     }
