@@ -19,6 +19,8 @@ final class DropNames {
     static final String LOCK_SUFFIX = ".camelLock";
     static final String ANSWER_SUFFIX = ".json";
     static final String REASON_SUFFIX = ".error.json";
+    /** The most of a name a log line shows, in characters as shown (escapes written out). */
+    static final int SHOWN_NAME = 300;
     /** The longest inbox name taken: its read-lock marker and its answer must fit beside it. */
     static final int MAX_INBOX_NAME_BYTES = MAX_NAME_BYTES - Math.max(LOCK_SUFFIX.length(), ANSWER_SUFFIX.length());
 
@@ -80,17 +82,50 @@ final class DropNames {
         return kept + hash + REASON_SUFFIX;
     }
 
-    /** A name as it may appear in a log line: control characters escaped, so a name cannot forge a line. */
+    /** A name as a WARN or ERROR line shows it: {@link #shown(String)}, in quotes. */
     static String printable(String name) {
-        StringBuilder out = new StringBuilder(name.length() + 2).append('"');
-        name.codePoints().forEach(cp -> {
-            if (Character.isISOControl(cp)) {
-                out.append(String.format("\\u%04x", cp));
-            } else {
-                out.appendCodePoint(cp);
+        return '"' + shown(name) + '"';
+    }
+
+    /**
+     * A name as a log line shows it, the request log's among them: every code point a reader would not plainly see
+     * written as its {@code \\uXXXX} escape (controls and line or paragraph separators, which could forge a line;
+     * formatting marks such as the bidirectional overrides, which reorder what a reader sees; unassigned, private-use
+     * and unpaired surrogate code points; spaces other than U+0020) and a backslash doubled, so that no name passes
+     * for another; cut at {@link #SHOWN_NAME} characters, then {@code ...}, since escapes make a name up to six times
+     * longer.
+     */
+    static String shown(String name) {
+        StringBuilder out = new StringBuilder(Math.min(name.length(), SHOWN_NAME) + 3);
+        for (int i = 0; i < name.length(); ) {
+            int cp = name.codePointAt(i);
+            i += Character.charCount(cp);
+            String piece = cp == '\\' ? "\\\\" : seen(cp) ? Character.toString(cp) : escaped(cp);
+            if (out.length() + piece.length() > SHOWN_NAME) {
+                return out.append("...").toString();
             }
-        });
-        return out.append('"').toString();
+            out.append(piece);
+        }
+        return out.toString();
+    }
+
+    /** Whether a reader sees {@code cp} as itself. */
+    private static boolean seen(int cp) {
+        return switch (Character.getType(cp)) {
+            case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+                    Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED -> false;
+            case Character.SPACE_SEPARATOR -> cp == ' ';
+            default -> true;
+        };
+    }
+
+    /** {@code cp} as Java and JSON write it: one {@code \\uXXXX} per UTF-16 unit. */
+    private static String escaped(int cp) {
+        StringBuilder out = new StringBuilder(12);
+        for (char unit : Character.toChars(cp)) {
+            out.append(String.format("\\u%04x", (int) unit));
+        }
+        return out.toString();
     }
 
     static int utf8Length(String s) {

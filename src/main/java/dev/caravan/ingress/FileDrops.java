@@ -155,7 +155,8 @@ public final class FileDrops {
             RequestContext.enter("file", reader.options(request)).putOn(exchange);
             message.setBody(request);
         } catch (InvalidRequest invalid) {
-            message.setBody(Refusals.of(exchange, "file", name, invalid));
+            // the name as a log line shows it: JSON keeps a line break out of the line, not a bidi override
+            message.setBody(Refusals.of(exchange, "file", DropNames.shown(name), invalid));
         } catch (RuntimeException e) {
             // a reader fault must not bring the file back at every poll
             LOG.warn("File drop {} could not be read", DropNames.printable(name), e);
@@ -236,7 +237,7 @@ public final class FileDrops {
             RefusalLog log = refusals;
             if (log != null) {
                 // answered once it is moved: an entry that stays is set aside (and told) at a later poll
-                log.write(requestId, "file", null, name, refused.status(), refused.code(),
+                log.write(requestId, "file", null, DropNames.shown(name), refused.status(), refused.code(),
                         "The file was set aside: " + reason + ".");
             }
         } catch (NoSuchFileException gone) {

@@ -250,6 +250,24 @@ class RefusedRequestLogTest {
     }
 
     @Test
+    void aDropsNameIsLoggedAsAReaderSeesItAndNoLonger() throws Exception {
+        // a right-to-left override would show the line's name reversed; escapes make a name up to six times longer
+        String name = "refused" + "\u202e".repeat(70) + ".json";
+        JsonNode line = fileRefusal(name, "{\"model\":");
+        String shown = line.get("file").asText();
+        assertThat(shown).startsWith("refused\\u202e\\u202e").endsWith("...").doesNotContain("\u202e")
+                .as("shorter than the name written out whole").hasSizeLessThan("refused".length() + 70 * 6 + 5);
+        assertThat(shown.substring(0, shown.length() - 3)).matches("refused(\\\\u202e)+");
+    }
+
+    @Test
+    void aDropSetAsideUnreadIsLoggedUnderItsShownName() throws Exception {
+        JsonNode line = fileRefusal("large\u202egnp.json", REQUEST.replace("hi", "x".repeat((int) MAX_BODY)));
+        assertThat(line.get("status").asInt()).isEqualTo(413);
+        assertThat(line.get("file").asText()).isEqualTo("large\\u202egnp.json");
+    }
+
+    @Test
     void aFailureInTheFoldersRouteBeforeThePipelineIsOneFailedLine() throws Exception {
         JsonNode line = fileRefusal("break.json", REQUEST);
         assertThat(line.get("status").asInt()).isEqualTo(500);

@@ -81,4 +81,30 @@ class DropNamesTest {
     void aPrintableNameCannotBreakALogLine() {
         assertThat(DropNames.printable("evil\nINFO forged.txt")).isEqualTo("\"evil\\u000aINFO forged.txt\"");
     }
+
+    @Test
+    void aShownNameHidesNothingAReaderCannotSee() {
+        // a right-to-left override (U+202E) after "invoice" would show "invoice?gnp.json" as "invoicenosj.png"
+        assertThat(DropNames.shown("invoice\u202egnp.json")).isEqualTo("invoice\\u202egnp.json");
+        assertThat(DropNames.shown("a\u2028b\u00a0c\u200bd\ue000.txt"))
+                .isEqualTo("a\\u2028b\\u00a0c\\u200bd\\ue000.txt");
+        assertThat(DropNames.shown("tag\udb40\udc01.txt")).as("a format mark beyond the BMP, as its pair")
+                .isEqualTo("tag\\udb40\\udc01.txt");
+        // a backslash is doubled, so that typed text never passes for an escape
+        assertThat(DropNames.shown("a\\u202e.txt")).isEqualTo("a\\\\u202e.txt");
+        String plain = "with spaces and ünïcödé ✓ 日本.txt";
+        assertThat(DropNames.shown(plain)).as("what a reader sees as itself is kept").isEqualTo(plain);
+    }
+
+    @Test
+    void aShownNameIsCutWholeEscapesAtItsLimit() {
+        String name = "x" + "\u202e".repeat(70) + ".json"; // 216 bytes: a name the inbox takes
+
+        String shown = DropNames.shown(name);
+
+        assertThat(shown).hasSizeLessThanOrEqualTo(DropNames.SHOWN_NAME + 3).endsWith("...")
+                .startsWith("x\\u202e").doesNotContain("\u202e");
+        assertThat(shown.substring(0, shown.length() - 3)).matches("x(\\\\u202e)+");
+        assertThat(DropNames.printable(name)).isEqualTo('"' + shown + '"');
+    }
 }
