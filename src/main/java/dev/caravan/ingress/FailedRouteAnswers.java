@@ -62,15 +62,15 @@ public final class FailedRouteAnswers {
         exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
         exchange.setException(null);
         RequestRecord.failedInside(exchange);
-        // one the router never planned: told as answered before the pipeline, under no id of its answer's
-        String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        RefusalLog.note(exchange, "http", JsonErrorPages.shown(http.getRequest().path()), requestId, 500,
-                "internal_error", "The server failed to process the request.");
+        // one the router never planned: told as answered before the pipeline, under an id of its own; one whose line
+        // was told already (a refusal by direct:caravan, then a step that failed) or that the router planned keeps
+        // its line, and its answer carries that line's id
+        String requestId = RefusalLog.note(exchange, "http", JsonErrorPages.shown(http.getRequest().path()),
+                "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()), 500, "internal_error",
+                "The server failed to process the request.");
         Message reply = exchange.getMessage();
         reply.getHeaders().clear();
-        if (!(exchange.getProperty(RequestRecord.PROPERTY) instanceof RequestRecord)) {
-            reply.setHeader(ProtocolReplies.REQUEST_ID, requestId); // the id its log line is under
-        }
+        reply.setHeader(ProtocolReplies.REQUEST_ID, requestId); // the id its log line is under
         reply.setHeader(Exchange.HTTP_RESPONSE_CODE, 500);
         reply.setHeader(Exchange.CONTENT_TYPE, "application/json");
         reply.setBody(pages.internalError(http.getRequest().path()));

@@ -37,21 +37,28 @@ public final class RefusalLog {
     /**
      * Notes that the request on {@code exchange} is answered before the pipeline, with {@code status}: told when its
      * ingress answers it. Nothing is noted when the router made the request's record (that record tells it), nor when
-     * no log is bound. A later note replaces an earlier one not told yet: the answer the client gets is the last.
+     * a note was told already (the request has its line), nor when no log is bound. A later note replaces an earlier
+     * one not told yet: the answer the client gets is the last.
      *
      * @param path the HTTP path or the dropped file's name, or null
+     * @return the request id the request's line is told under, for its answer to carry: {@code requestId}, or the id
+     *         of the record or the note told that keeps its place
      */
-    public static void note(Exchange exchange, String ingress, String path, String requestId, int status,
+    public static String note(Exchange exchange, String ingress, String path, String requestId, int status,
             String code, String reason) {
         Object held = exchange.getProperty(RequestRecord.PROPERTY);
-        if (held instanceof RequestRecord || held instanceof Noted told && told.told) {
-            return;
+        if (held instanceof RequestRecord) {
+            return RequestRecord.requestId(exchange);
+        }
+        if (held instanceof Noted noted && noted.told()) {
+            return noted.requestId;
         }
         RefusalLog log = exchange.getContext().getRegistry().lookupByNameAndType(BEAN, RefusalLog.class);
         if (log != null) {
             exchange.setProperty(RequestRecord.PROPERTY, new Noted(log, requestId, ingress, path, status, code,
                     reason));
         }
+        return requestId;
     }
 
     /** A refusal noted on an exchange, until its ingress tells it. */
@@ -85,6 +92,10 @@ public final class RefusalLog {
             told = true;
             log.write(requestId, ingress, exchange.getProperty(RequestContext.CLIENT, String.class), path, status,
                     code, reason);
+        }
+
+        synchronized boolean told() {
+            return told;
         }
 
         /** Answered elsewhere, or not at all now: never told. */

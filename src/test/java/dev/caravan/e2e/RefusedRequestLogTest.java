@@ -71,6 +71,20 @@ class RefusedRequestLogTest {
             Files.writeString(file, yaml.replace(anchor, anchor
                     + "              - process:\n                  ref: breaksOnRequest\n"));
         }
+        // an operator's own route: its request goes through direct:caravan, then its own step fails (the answer is
+        // no number)
+        Files.writeString(step.routes().resolve("own-ask.camel.yaml"), """
+                - route:
+                    id: own-ask
+                    from:
+                      uri: "platform-http:/own/ask"
+                      steps:
+                        - convertBodyTo:
+                            type: java.lang.String
+                        - to: direct:caravan
+                        - convertBodyTo:
+                            type: java.lang.Integer
+                """);
         gateway = step.start(List.of("alpha"), "caravan.auth.keys", KEY, "caravan.clients.team.key", TEAM_KEY,
                 "caravan.http.max-body-size", Long.toString(MAX_BODY), "caravan.file.max-bytes",
                 Long.toString(MAX_BODY), "caravan.file.poll-interval", "200ms");
@@ -154,6 +168,26 @@ class RefusedRequestLogTest {
             assertThat(line.get("outcome").asText()).isEqualTo("failed");
             assertThat(line.get("code").asText()).isEqualTo("internal_error");
             assertThat(line.get("client").asText()).isEqualTo("team");
+        }
+    }
+
+    @Test
+    void aFailureAfterARefusalWasToldIsAnsweredUnderThatRefusalsId() throws Exception {
+        try (RequestLogCapture log = RequestLogCapture.attach("refused-own")) {
+            // direct:caravan refuses the request (no such alias) and tells its line; then the route's own step fails
+            HttpResponse<String> answer = gateway.post("/own/ask", REQUEST.replace("fast", "no-such-alias"),
+                    Map.of());
+
+            assertThat(answer.statusCode()).isEqualTo(500);
+            RequestLogOutput.flushAll();
+            eventually().until(() -> !log.lines().isEmpty());
+            JsonNode line = Gateway.JSON.readTree(log.lines().getFirst());
+            assertThat(answer.headers().firstValue("x-caravan-request-id")).as("the id of the line told")
+                    .hasValue(line.get("request_id").asText());
+            assertThat(line.get("ingress").asText()).isEqualTo("route");
+            assertThat(line.get("outcome").asText()).isEqualTo("refused");
+            RequestLogOutput.flushAll();
+            assertThat(log.lines()).as("one line, for the one request").hasSize(1);
         }
     }
 
