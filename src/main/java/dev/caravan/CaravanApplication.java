@@ -1,5 +1,8 @@
 package dev.caravan;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
 import org.apache.camel.main.Main;
 import org.apache.logging.log4j.LogManager;
 import org.slf4j.Logger;
@@ -27,7 +30,21 @@ public final class CaravanApplication {
         }
         Main main = new Main();
         main.setDefaultPropertyPlaceholderLocation(propertiesLocation());
-        if (run(main, args) != 0) {
+        // Log4j's own shutdown hook is off (log4j2.properties): run beside Camel's on SIGTERM, it stopped the
+        // asynchronous console while Camel was still stopping, and the stop's last lines were lost. This hook lets
+        // the console go only once Camel has stopped and said so (bounded past Camel's own 30 s stop timeout).
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                stopped.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            LogManager.shutdown();
+        }, "caravan-log-flush"));
+        int status = run(main, args);
+        stopped.countDown();
+        if (status != 0) {
             LogManager.shutdown(); // the asynchronous console's last lines written before the exit
             System.exit(1);
         }
