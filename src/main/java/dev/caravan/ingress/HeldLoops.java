@@ -26,9 +26,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Here a turn is counted once ({@code caravan.http.loop.held}), however many checks see it, and told in one line
  * with the loop's innermost frames at the time, at most one line per loop every {@link #LOG_EVERY}: a threshold of a
- * few milliseconds, set to find what holds the loops, would otherwise write a line per turn. The turn's length is
- * wall-clock time: a loop descheduled by a busy machine is held too, and its frames say so (any frame of request
- * work, different each time).
+ * few milliseconds, set to find what holds the loops, would otherwise write a line per turn. The frames are taken only
+ * for a line that is written: taking them stops the loop at a safepoint, and with a low threshold most held turns
+ * are told in no line. The turn's length is wall-clock time: a loop descheduled by a busy machine is held too, and
+ * its frames say so (any frame of request work, different each time).
+ *
+ * <p>A turn is known by when it began, as the loop itself records it ({@link VertxThread#startTime()}): the checker
+ * reports only how long it has run, and a later turn may first be seen longer than the last report of the one
+ * before it.
  */
 public final class HeldLoops {
 
@@ -43,11 +48,12 @@ public final class HeldLoops {
     private final AtomicLong turns = new AtomicLong();
     private final AtomicLong reports = new AtomicLong();
     private final AtomicLong told = new AtomicLong();
-    /** Per loop: how long its current held turn had run at the last report; a shorter one is a new turn. */
-    private final Map<Thread, Long> runningFor = new ConcurrentHashMap<>();
+    /** Per loop: when its last held turn began. */
+    private final Map<Thread, Long> turnBegan = new ConcurrentHashMap<>();
     private final Map<Thread, Long> loggedAt = new ConcurrentHashMap<>();
     private volatile String last = "";
 
+    /** @param ticker the loops' clock: {@link System#nanoTime()}, which Vert.x stamps a turn's start with */
     HeldLoops(MeterRegistry meters, LongSupplier ticker) {
         this.held = Counter.builder(Meters.LOOP_HELD)
                 .description("Event-loop turns that ran longer than caravan.http.loop-held-after")
@@ -81,24 +87,42 @@ public final class HeldLoops {
             return; // a worker may block: it has a threshold of its own (a minute), and is no loop
         }
         reports.incrementAndGet();
-        long duration = event.duration();
-        Long before = runningFor.put(thread, duration);
-        if (before != null && duration > before) {
+        long now = ticker.getAsLong();
+        long began = beganAt(thread, event.duration(), now);
+        Long before = turnBegan.get(thread);
+        // a held turn ran at least maxExecTime, so the next one began that much later: nearer, it is the same turn
+        // (nearer by a few microseconds only when the start was reckoned from the report, not read from the loop)
+        if (before != null && Math.abs(began - before) < event.maxExecTime()) {
             return; // the same turn, seen again
         }
+        turnBegan.put(thread, began); // only the checker's one thread reports
         turns.incrementAndGet();
         held.increment();
-        String frames = Arrays.stream(thread.getStackTrace()).limit(FRAMES).map(StackTraceElement::toString)
-                .collect(Collectors.joining(" < "));
-        last = thread.getName() + ": " + frames;
-        long now = ticker.getAsLong();
         Long logged = loggedAt.get(thread);
         if (logged == null || now - logged >= LOG_EVERY.toNanos()) {
             loggedAt.put(thread, now);
             told.incrementAndGet();
+            String frames = Arrays.stream(thread.getStackTrace()).limit(FRAMES).map(StackTraceElement::toString)
+                    .collect(Collectors.joining(" < "));
+            last = thread.getName() + ": " + frames;
             LOG.warn("{} held past {} ms ({} such turns so far), at {}", thread.getName(),
                     TimeUnit.NANOSECONDS.toMillis(event.maxExecTime()), turns.get(), frames);
         }
+    }
+
+    /**
+     * When the reported turn began: the loop's record of its turn's start while that turn still runs; once it ended
+     * (between the check and now) or for a thread that keeps no record, as long before now as the report says it ran.
+     */
+    private static long beganAt(Thread thread, long duration, long now) {
+        if (thread instanceof VertxThread vt) {
+            long start = vt.startTime();
+            // 0 between turns; a start less than the duration ago is a later turn's
+            if (start != 0 && now - start >= duration) {
+                return start;
+            }
+        }
+        return now - duration;
     }
 
     /** Turns held past the threshold so far. */
@@ -116,7 +140,7 @@ public final class HeldLoops {
         return told.get();
     }
 
-    /** The last held turn's loop and innermost frames. */
+    /** The last held turn told in a line: its loop and innermost frames. */
     String last() {
         return last;
     }
