@@ -14,25 +14,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the request log's lines in batches: callers make a line's bytes in a buffer of their own and hand them over
- * through a lock-free queue (never waiting for the output, nor for another thread), and one thread writes what gathered
- * in one call, at most {@code delay} after the first line of a batch, or sooner when the batch is half full.
+ * Writes the request log's lines in batches: callers append a line's bytes to a buffer under a short lock (never
+ * waiting for the output), and one thread writes what gathered in one call, at most {@code delay} after the first
+ * line of a batch, or sooner when the batch is half full.
  *
  * <p>Why not Log4j's asynchronous appender or loggers: each of their queues wakes its consumer thread for nearly
  * every line at the gateway's rates (one futex wake-up, then one console write per line: ~10 % of the JVM's CPU at
@@ -40,17 +33,11 @@ import org.slf4j.LoggerFactory;
  * Here the first line of a batch wakes the writer, which then waits out the delay; at rest it is parked without a
  * timeout.
  *
- * <p>Why no lock: the callers are the event loops, and a lock shared with them and with the writer parked one loop
- * whenever its holder (the writer or the other loop) was descheduled holding it. The queue is the JDK's
- * {@link ConcurrentLinkedQueue} (lock-free, and a caller can take back its own line, which closing needs); the bounds
- * are two counters a line reserves its room in before it is queued.
- *
  * <p>Each line carries the prefix of the shipped console pattern ({@code %d{ISO8601} %-5p [%t] %c{1} - }), in the
- * clock's zone, so it reads as before; the stamp is taken by the caller and written by the writer, which writes a
- * batch's lines in the order of their stamps (a thread's own lines always in its order). A line that finds
- * {@code capacity} lines or {@code maxBytes} bytes waiting (the output is stalled or cannot keep up), or is alone longer
- * than {@code maxBytes}, is dropped and counted ({@link #dropped()}), and so are the lines of a batch the output failed
- * to take. {@link #close()} writes what is left.
+ * clock's zone, so it reads as before. A line that finds {@code capacity} lines or {@code maxBytes} bytes waiting
+ * (the output is stalled or cannot keep up), or is alone longer than {@code maxBytes}, is dropped and counted
+ * ({@link #dropped()}), and so are the lines of a batch the output failed to take. {@link #close()} writes what is
+ * left.
  */
 public final class RequestLogWriter implements AutoCloseable {
 
@@ -64,9 +51,6 @@ public final class RequestLogWriter implements AutoCloseable {
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
     private static final byte[] LEVEL_AND_THREAD = " INFO  [".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LOGGER = "] requests - ".getBytes(StandardCharsets.US_ASCII);
-    /** The time stamp's length: {@code 2026-01-31T12:34:56,789}. */
-    private static final int STAMP = 23;
-    private static final Comparator<Queued> BY_STAMP = Comparator.comparingLong(Queued::millis);
 
     private final OutputStream out;
     private final JsonFactory json;
@@ -79,26 +63,21 @@ public final class RequestLogWriter implements AutoCloseable {
     private final int capacity;
     private final long maxBytes;
     private final long delayNanos;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled by the first line of a batch, by a half-full batch, by a flush and by close. */
+    private final Condition wake = lock.newCondition();
+    /** Signalled each time a batch has been written. */
+    private final Condition written = lock.newCondition();
     private final Thread thread;
     private final AtomicLong dropped = new AtomicLong();
-    private final ConcurrentLinkedQueue<Queued> queue = new ConcurrentLinkedQueue<>();
-    /** Lines queued or about to be, not yet taken by the writer: reserved before a line is queued. */
-    private final AtomicInteger waitingLines = new AtomicInteger();
-    /** Their bytes, time stamps included. */
-    private final AtomicLong waitingBytes = new AtomicLong();
-    /** Flushes asked for and not yet taken by the writer: each cuts the delay. */
-    private final AtomicInteger flushes = new AtomicInteger();
-    private volatile boolean closing;
-    /** Set by the writer before its last look at the queue: a line queued after that takes itself back. */
-    private volatile boolean stopped;
 
-    // the writer thread's own
-    private final Batch batch = new Batch(64 * 1024);
-    private final List<Queued> taken = new ArrayList<>();
-    private final List<CompletableFuture<Void>> flushed = new ArrayList<>();
-    private final ZoneId zone;
-    private long second = Long.MIN_VALUE;
-    private final byte[] secondPrefix = new byte[20];
+    // guarded by lock
+    private Batch filling = new Batch(64 * 1024);
+    private Batch spare = new Batch(64 * 1024);
+    private long appended;
+    private long writtenUpTo;
+    private long flushUpTo;
+    private boolean closing;
 
     /**
      * @param out      where the lines go (written from the writer's thread only)
@@ -117,7 +96,6 @@ public final class RequestLogWriter implements AutoCloseable {
         this.out = out;
         this.json = json;
         this.clock = clock;
-        this.zone = clock.getZone();
         this.capacity = capacity;
         this.maxBytes = maxBytes;
         this.delayNanos = delay.toNanos();
@@ -133,19 +111,17 @@ public final class RequestLogWriter implements AutoCloseable {
     }
 
     /**
-     * Adds a line, or drops and counts it when {@code capacity} lines or {@code maxBytes} bytes wait already. Never
-     * waits, for the output or for another thread: the line is made as UTF-8 bytes in a buffer of the calling
-     * thread's, stamped, and a copy of it queued.
+     * Adds a line, or drops and counts it when {@code capacity} lines or {@code maxBytes} bytes wait already. Never waits for the output: the
+     * body is made as UTF-8 bytes in a buffer of the calling thread's, and only stamped and copied into the batch
+     * under the lock (lines stay whole, and in the order of their time stamps).
      *
      * @return false when the line was dropped or its body failed (nothing of it is written then)
      */
     public boolean append(Body body) throws IOException {
-        if (closing) {
-            dropped.incrementAndGet();
-            return false;
-        }
         Thread caller = Thread.currentThread();
-        // a virtual thread, short-lived, gets a fresh line of its own
+        // made outside the lock, all but its time stamp, in the caller's own buffer (a virtual thread, short-lived,
+        // gets a fresh one): under the lock the stamp is written and the line copied into the batch, so that the
+        // lines of all threads are written in the order of their stamps
         boolean virtual = caller.isVirtual();
         Line line = virtual ? newLine() : lineOfThread.get();
         Batch made = line.bytes;
@@ -165,35 +141,27 @@ public final class RequestLogWriter implements AutoCloseable {
             }
         }
         made.write('\n');
-        long size = STAMP + (long) made.size;
-        int lines = waitingLines.incrementAndGet();
-        if (lines > capacity) {
-            waitingLines.decrementAndGet();
-            dropped.incrementAndGet();
-            return false;
+        lock.lock();
+        try {
+            Batch batch = filling;
+            if (batch.lines >= capacity || batch.size + (long) Line.STAMP + made.size > maxBytes || closing) {
+                dropped.incrementAndGet();
+                return false;
+            }
+            int before = batch.size;
+            line.stamp(batch, clock.millis());
+            batch.write(made.bytes, 0, made.size);
+            batch.lines++;
+            appended++;
+            // the first line of a batch wakes the writer (parked while idle), a half-full batch cuts its delay
+            if (batch.lines == 1 || batch.lines == capacity / 2
+                    || before < maxBytes / 2 && batch.size >= maxBytes / 2) {
+                wake.signal();
+            }
+            return true;
+        } finally {
+            lock.unlock();
         }
-        long bytes = waitingBytes.addAndGet(size);
-        if (bytes > maxBytes) {
-            waitingBytes.addAndGet(-size);
-            waitingLines.decrementAndGet();
-            dropped.incrementAndGet();
-            return false;
-        }
-        Queued queued = new Queued(Arrays.copyOf(made.bytes, made.size), line.stamp(clock.millis()), null);
-        queue.offer(queued);
-        // the writer looked at the queue for the last time before this line was in it, or after: only one of it and
-        // this thread takes the line out of the queue
-        if (stopped && queue.remove(queued)) {
-            waitingBytes.addAndGet(-size);
-            waitingLines.decrementAndGet();
-            dropped.incrementAndGet();
-            return false;
-        }
-        // the first line of a batch wakes the writer (parked while idle), a half-full batch cuts its delay
-        if (lines == 1 || lines == capacity / 2 || bytes - size < maxBytes / 2 && bytes >= maxBytes / 2) {
-            LockSupport.unpark(thread);
-        }
-        return true;
     }
 
     /** Lines dropped so far: the queue was full, a line was too long, or the output failed to take them. */
@@ -201,14 +169,24 @@ public final class RequestLogWriter implements AutoCloseable {
         return dropped.get();
     }
 
-    /** Lines waiting for the writer, not yet taken by it. */
+    /** Lines waiting for the writer, not yet handed to it. */
     int waiting() {
-        return waitingLines.get();
+        lock.lock();
+        try {
+            return filling.lines;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Bytes waiting for the writer, not yet taken by it. */
+    /** Bytes waiting for the writer, not yet handed to it. */
     int waitingBytes() {
-        return (int) waitingBytes.get();
+        lock.lock();
+        try {
+            return filling.size;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The writer thread's state: waiting without a timeout when it has nothing to write. */
@@ -218,20 +196,16 @@ public final class RequestLogWriter implements AutoCloseable {
 
     /** Writes every line added before this call now, and returns once it was written (or the writer stopped). */
     public void flush() throws InterruptedException {
-        // a mark in the queue behind those lines: the writer completes it once it wrote what it took with it
-        CompletableFuture<Void> written = new CompletableFuture<>();
-        flushes.incrementAndGet();
-        queue.offer(new Queued(null, 0, written));
-        LockSupport.unpark(thread);
-        while (thread.isAlive()) {
-            try {
-                written.get(100, TimeUnit.MILLISECONDS);
-                return;
-            } catch (TimeoutException e) {
-                // the writer is still at it, or stopped without taking the mark
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e);
+        lock.lock();
+        try {
+            long target = appended;
+            flushUpTo = Math.max(flushUpTo, target);
+            wake.signal();
+            while (writtenUpTo < target && thread.isAlive()) {
+                written.await(100, TimeUnit.MILLISECONDS);
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -241,68 +215,43 @@ public final class RequestLogWriter implements AutoCloseable {
      */
     @Override
     public void close() throws InterruptedException {
-        closing = true;
-        LockSupport.unpark(thread);
+        lock.lock();
+        try {
+            closing = true;
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
         if (!thread.join(STOP_WAIT)) {
             LOG.warn("the request log's output took no lines for {}: stopping without its last {} lines", STOP_WAIT,
-                    waitingLines.get());
+                    appended - writtenUpTo);
         }
     }
 
     private void run() {
         while (true) {
-            while (waitingLines.get() == 0 && flushes.get() == 0 && !closing) {
-                LockSupport.park(this);
-            }
-            long deadline = System.nanoTime() + delayNanos;
-            while (!closing && flushes.get() == 0 && waitingLines.get() < capacity / 2
-                    && waitingBytes.get() < maxBytes / 2) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
+            Batch batch;
+            long upTo;
+            lock.lock();
+            try {
+                while (filling.lines == 0 && !closing) {
+                    wake.awaitUninterruptibly();
                 }
-                LockSupport.parkNanos(this, left);
-            }
-            boolean last = closing;
-            if (last) {
-                stopped = true; // before the last look at the queue: see append
-            }
-            if (!writeWhatWaits() && !last) {
-                // a line counted but not queued yet: its thread is between the two, let it on
-                Thread.yield();
-            }
-            if (last) {
+                long left = delayNanos;
+                while (left > 0 && !closing && flushUpTo <= writtenUpTo && filling.lines < capacity / 2
+                        && filling.size < maxBytes / 2) {
+                    left = wake.awaitNanos(left);
+                }
+                if (filling.lines == 0) {
+                    return; // closing, and nothing left
+                }
+                batch = filling;
+                filling = spare;
+                upTo = appended;
+            } catch (InterruptedException e) {
                 return;
-            }
-        }
-    }
-
-    /**
-     * Takes every line queued, writes them in one call in the order of their stamps, and completes the flushes.
-     *
-     * @return whether it took anything
-     */
-    private boolean writeWhatWaits() {
-        int lines = 0;
-        long bytes = 0;
-        for (Queued queued = queue.poll(); queued != null; queued = queue.poll()) {
-            if (queued.flushed() != null) {
-                flushed.add(queued.flushed());
-                flushes.decrementAndGet();
-            } else {
-                taken.add(queued);
-                lines++;
-                bytes += STAMP + queued.line().length;
-            }
-        }
-        waitingLines.addAndGet(-lines);
-        waitingBytes.addAndGet(-bytes);
-        if (lines > 0) {
-            // stable: a thread's own lines keep its order (its stamps never go back, see Line.stamp)
-            taken.sort(BY_STAMP);
-            for (Queued queued : taken) {
-                stamp(queued.millis());
-                batch.write(queued.line(), 0, queued.line().length);
+            } finally {
+                lock.unlock();
             }
             try {
                 out.write(batch.bytes, 0, batch.size);
@@ -312,39 +261,19 @@ public final class RequestLogWriter implements AutoCloseable {
                     throw new IOException("the print stream reports an error");
                 }
             } catch (IOException e) {
-                dropped.addAndGet(lines);
-                LOG.warn("{} request log lines could not be written: {}", lines, e.toString());
+                dropped.addAndGet(batch.lines);
+                LOG.warn("{} request log lines could not be written: {}", batch.lines, e.toString());
             }
             batch.clear();
-            taken.clear();
+            lock.lock();
+            try {
+                spare = batch;
+                writtenUpTo = upTo;
+                written.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
-        boolean tookAny = lines > 0 || !flushed.isEmpty();
-        for (CompletableFuture<Void> flush : flushed) {
-            flush.complete(null);
-        }
-        flushed.clear();
-        return tookAny;
-    }
-
-    /** {@code 2026-01-31T12:34:56,789}, the second's part made once a second. */
-    private void stamp(long millis) {
-        long s = Math.floorDiv(millis, 1000);
-        if (s != second) {
-            LocalDateTime t = LocalDateTime.ofInstant(java.time.Instant.ofEpochSecond(s), zone);
-            String text = String.format("%04d-%02d-%02dT%02d:%02d:%02d,", t.getYear(), t.getMonthValue(),
-                    t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
-            System.arraycopy(text.getBytes(StandardCharsets.US_ASCII), 0, secondPrefix, 0, secondPrefix.length);
-            second = s;
-        }
-        batch.write(secondPrefix, 0, secondPrefix.length);
-        int ms = (int) Math.floorMod(millis, 1000);
-        batch.write('0' + ms / 100);
-        batch.write('0' + ms / 10 % 10);
-        batch.write('0' + ms % 10);
-    }
-
-    /** A line waiting for the writer (its bytes after the stamp, and the stamp's time), or a flush's mark. */
-    private record Queued(byte[] line, long millis, CompletableFuture<Void> flushed) {
     }
 
     private Line newLine() {
@@ -353,28 +282,45 @@ public final class RequestLogWriter implements AutoCloseable {
             JsonGenerator generator = json.createGenerator(bytes, JsonEncoding.UTF8);
             // one value per line, no separator before the next
             generator.setRootValueSeparator(null);
-            return new Line(bytes, generator);
+            return new Line(bytes, generator, clock.getZone());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** A thread's line in the making, and the time stamp of its last line. */
+    /** A thread's line in the making, and the time stamp's second as its last line wrote it. */
     private static final class Line {
+
+        /** The time stamp's length: {@code 2026-01-31T12:34:56,789}. */
+        static final int STAMP = 23;
 
         final Batch bytes;
         final JsonGenerator generator;
-        private long lastMillis = Long.MIN_VALUE;
+        private final ZoneId zone;
+        private long second = Long.MIN_VALUE;
+        private final byte[] secondPrefix = new byte[20];
 
-        Line(Batch bytes, JsonGenerator generator) {
+        Line(Batch bytes, JsonGenerator generator, ZoneId zone) {
             this.bytes = bytes;
             this.generator = generator;
+            this.zone = zone;
         }
 
-        /** The clock's time, never before this thread's last line's: the writer keeps a thread's lines in order. */
-        long stamp(long millis) {
-            lastMillis = Math.max(lastMillis, millis);
-            return lastMillis;
+        /** {@code 2026-01-31T12:34:56,789}, the second's part made once a second. */
+        void stamp(Batch batch, long millis) {
+            long s = Math.floorDiv(millis, 1000);
+            if (s != second) {
+                LocalDateTime t = LocalDateTime.ofInstant(java.time.Instant.ofEpochSecond(s), zone);
+                String text = String.format("%04d-%02d-%02dT%02d:%02d:%02d,", t.getYear(), t.getMonthValue(),
+                        t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
+                System.arraycopy(text.getBytes(StandardCharsets.US_ASCII), 0, secondPrefix, 0, secondPrefix.length);
+                second = s;
+            }
+            batch.write(secondPrefix, 0, secondPrefix.length);
+            int ms = (int) Math.floorMod(millis, 1000);
+            batch.write('0' + ms / 100);
+            batch.write('0' + ms / 10 % 10);
+            batch.write('0' + ms % 10);
         }
 
         /** What follows the time stamp: {@code  INFO  [thread] requests - }. */
@@ -391,6 +337,7 @@ public final class RequestLogWriter implements AutoCloseable {
         private final int initial;
         byte[] bytes;
         int size;
+        int lines;
 
         Batch(int initial) {
             this.initial = initial;
@@ -427,6 +374,7 @@ public final class RequestLogWriter implements AutoCloseable {
 
         void clear() {
             size = 0;
+            lines = 0;
             // one that grew for long lines (prompt text) gives the array back
             if (bytes.length > 64 * initial) {
                 bytes = new byte[initial];

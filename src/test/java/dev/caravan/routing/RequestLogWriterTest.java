@@ -9,7 +9,6 @@ import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
@@ -26,11 +25,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -237,126 +233,6 @@ class RequestLogWriterTest {
         writer.flush();
 
         assertThat(writer.dropped()).isEqualTo(3);
-    }
-
-    @Test
-    void producersAreNeverBlockedWhileTheWriterIsHeldMidWriteAndTheirLinesFollowInTheirOrder() throws Exception {
-        Path file = folder.resolve("requests.log");
-        CountDownLatch inWrite = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        OutputStream held = new FilterOutputStream(new FileOutputStream(file.toFile())) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                inWrite.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException();
-                }
-                out.write(b, off, len);
-            }
-        };
-        RequestLogWriter writer = writer(held, 8192, Duration.ZERO);
-        append(writer, 0);
-        assertThat(inWrite.await(1, TimeUnit.MINUTES)).isTrue();
-
-        int producers = 4;
-        int each = 200;
-        try {
-            for (int p = 0; p < producers; p++) {
-                assertNeverWaits("producer-" + p, () -> {
-                    for (int n = 0; n < each; n++) {
-                        append(writer, n);
-                    }
-                });
-            }
-            assertThat(writer.waiting()).isEqualTo(producers * each);
-        } finally {
-            release.countDown();
-        }
-        writer.flush();
-
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        assertThat(lines).hasSize(1 + producers * each);
-        Map<String, Integer> lastByThread = new HashMap<>();
-        for (String line : lines.subList(1, lines.size())) {
-            Matcher m = LINE.matcher(line);
-            assertThat(m.matches()).as(line).isTrue();
-            int previous = lastByThread.getOrDefault(m.group(1), -1);
-            assertThat(Integer.parseInt(m.group(2))).as("in its thread's order").isEqualTo(previous + 1);
-            lastByThread.put(m.group(1), previous + 1);
-        }
-        assertThat(lastByThread).hasSize(producers);
-        assertThat(writer.dropped()).isZero();
-    }
-
-    @Test
-    void aLineIsNeverHeldUpByAnotherThreadHeldInTheMiddleOfItsOwn() throws Exception {
-        Path file = folder.resolve("requests.log");
-        CountDownLatch inClock = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        // the one producer named so is held while it reads the time for its line's stamp
-        Clock holding = new Clock() {
-            @Override
-            public long millis() {
-                if (Thread.currentThread().getName().equals("held-producer")) {
-                    inClock.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                return CLOCK.millis();
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(millis());
-            }
-
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-        };
-        RequestLogWriter writer = new RequestLogWriter(new FileOutputStream(file.toFile()), new JsonFactory(),
-                holding, 8192, 64L << 20, NEVER);
-        writers.add(writer);
-        Thread heldProducer = Thread.ofPlatform().name("held-producer").start(() -> append(writer, 0));
-        assertThat(inClock.await(1, TimeUnit.MINUTES)).isTrue();
-
-        try {
-            assertNeverWaits("other-producer", () -> append(writer, 0));
-        } finally {
-            release.countDown();
-        }
-        heldProducer.join();
-        writer.flush();
-
-        assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).hasSize(2)
-                .allMatch(line -> LINE.matcher(line).matches());
-    }
-
-    /**
-     * Runs {@code task} on a thread of its own, and asserts it ended without once being seen waiting or blocked: a
-     * thread parked on a lock is seen so at once (and then stays so until the lock is released).
-     */
-    private static void assertNeverWaits(String name, Runnable task) {
-        AtomicBoolean done = new AtomicBoolean();
-        Thread thread = Thread.ofPlatform().name(name).start(() -> {
-            task.run();
-            done.set(true);
-        });
-        eventually().until(() -> done.get() || thread.getState() == Thread.State.WAITING
-                || thread.getState() == Thread.State.TIMED_WAITING || thread.getState() == Thread.State.BLOCKED);
-        assertThat(done).as("%s added its lines without waiting", name).isTrue();
     }
 
     private RequestLogWriter writer(OutputStream out, int capacity, Duration delay) {
