@@ -1,7 +1,5 @@
 package dev.caravan.ingress;
 
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 
 import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.routing.RefusalLog;
@@ -66,7 +64,7 @@ public final class FailedRouteAnswers {
         // was told already (a refusal by direct:caravan, then a step that failed) or that the router planned keeps
         // its line, and its answer carries that line's id
         String requestId = RefusalLog.note(exchange, "http", JsonErrorPages.shown(http.getRequest().path()),
-                "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()), 500, "internal_error",
+                RequestRecord.newId(), 500, "internal_error",
                 "The server failed to process the request.");
         Message reply = exchange.getMessage();
         reply.getHeaders().clear();

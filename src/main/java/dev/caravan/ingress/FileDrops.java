@@ -13,11 +13,9 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -223,7 +221,7 @@ public final class FileDrops {
         String name = entry.getFileName().toString();
         String reason = refused.reason();
         // the id its request log line is under, in its reason file too
-        String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        String requestId = RequestRecord.newId();
         ObjectNode file = json.createObjectNode();
         file.put("file", name);
         file.put("failure_class", "caller_fault");

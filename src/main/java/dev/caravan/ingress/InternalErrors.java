@@ -2,9 +2,7 @@ package dev.caravan.ingress;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import dev.caravan.provider.RedactedFailure;
 import dev.caravan.provider.SecretRedactor;
@@ -67,7 +65,7 @@ public final class InternalErrors {
     /** The outcome of a request that failed inside the gateway, with what the router knew of it, if it planned it. */
     Outcome.Failed outcome(RoutingState state) {
         String requestId = state != null ? state.requestId()
-                : "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+                : RequestRecord.newId();
         List<Attempt> attempts = state != null ? state.attempts() : List.of();
         long millis = state != null ? Math.max(0, Duration.between(state.started(), clock.instant()).toMillis()) : 0;
         String message = "The request failed inside the gateway, " + (attempts.isEmpty()

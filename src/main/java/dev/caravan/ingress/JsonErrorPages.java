@@ -1,11 +1,9 @@
 package dev.caravan.ingress;
 
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +11,7 @@ import dev.caravan.ingress.protocol.ProtocolShapes;
 import dev.caravan.provider.RedactedFailure;
 import dev.caravan.provider.SecretRedactor;
 import dev.caravan.routing.RefusalLog;
+import dev.caravan.routing.RequestRecord;
 import io.netty.handler.codec.TooLongFrameException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -98,7 +97,7 @@ public final class JsonErrorPages {
         if (log == null || request.localAddress() != null && request.localAddress().port() == managementPort) {
             return;
         }
-        String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        String requestId = RequestRecord.newId();
         try {
             request.response().putHeader(REQUEST_ID, requestId);
         } catch (IllegalStateException written) {

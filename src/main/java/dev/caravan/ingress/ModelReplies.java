@@ -2,9 +2,7 @@ package dev.caravan.ingress;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +12,7 @@ import dev.caravan.chat.ErrorBody;
 import dev.caravan.ingress.protocol.ProtocolReplies;
 import dev.caravan.provider.ProviderCatalog;
 import dev.caravan.provider.Target;
+import dev.caravan.routing.RequestRecord;
 import io.vertx.core.buffer.Buffer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -48,8 +47,7 @@ public final class ModelReplies {
         Message message = exchange.getMessage();
         String id = id(message);
         message.getHeaders().clear();
-        message.setHeader(ProtocolReplies.REQUEST_ID, "req_" + HexFormat.of().toHexDigits(
-                ThreadLocalRandom.current().nextLong()));
+        message.setHeader(ProtocolReplies.REQUEST_ID, RequestRecord.newId());
         List<Target> chat = catalog.aliases().get(id);
         List<Target> embedding = catalog.embeddingAliases().get(id);
         if (chat != null) {

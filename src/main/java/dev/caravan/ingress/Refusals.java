@@ -1,12 +1,11 @@
 package dev.caravan.ingress;
 
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import dev.caravan.chat.InvalidRequest;
 import dev.caravan.routing.Outcome;
 import dev.caravan.routing.RefusalLog;
+import dev.caravan.routing.RequestRecord;
 import org.apache.camel.Exchange;
 
 /** The outcome of a request refused before routing: the caller's fault, answered without any provider call. */
@@ -32,7 +31,7 @@ final class Refusals {
     }
 
     static Outcome.Failed of(InvalidRequest invalid) {
-        return new Outcome.Failed("req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()),
+        return new Outcome.Failed(RequestRecord.newId(),
                 Outcome.Kind.REFUSED, invalid.status(), invalid.code(), invalid.param(), invalid.getMessage(), null,
                 List.of(), 0);
     }

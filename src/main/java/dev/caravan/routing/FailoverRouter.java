@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -162,7 +161,7 @@ public final class FailoverRouter {
         RequestContext context = RequestContext.on(exchange);
         RequestOptions options = context.options();
         Instant now = time.clock().instant();
-        String requestId = "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        String requestId = RequestRecord.newId();
         RoutingPolicy routing = RoutingPolicy.parse(options.policy()).orElse(settings.defaultPolicy());
         // a caller may shorten the deadline, never lengthen it past the operator's
         Duration deadline = options.deadline() != null && options.deadline().compareTo(settings.deadline()) < 0

@@ -2,7 +2,9 @@ package dev.caravan.routing;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.ToIntFunction;
 
 import dev.caravan.chat.ChatRequest;
@@ -114,6 +116,11 @@ public final class RequestRecord extends SynchronizationAdapter {
         if (exchange.getProperty(PROPERTY) instanceof RequestRecord record) {
             record.markRefused(exchange, status, code, param, message);
         }
+    }
+
+    /** A new request id, as every answer and request-log line carries it: {@code req_} and 16 hex digits. */
+    public static String newId() {
+        return "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 
     /** The request id of the planned request on {@code exchange}, or null when the router has not planned it. */

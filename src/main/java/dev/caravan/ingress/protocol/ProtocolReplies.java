@@ -2,8 +2,6 @@ package dev.caravan.ingress.protocol;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -300,6 +298,6 @@ public final class ProtocolReplies {
     }
 
     private static String newRequestId() {
-        return "req_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        return RequestRecord.newId();
     }
 }
